@@ -1,0 +1,179 @@
+"""The result objects every later stage reads, and their JSON form (``results.json``).
+
+Parameter rows follow lavaan's ``parameterEstimates()`` so lavaan users can read them at once. The
+shape is a contract with other tools (see ``docs/formats.md``): add optional fields, never rename.
+Numbers that are undefined (a fixed parameter's z, a failed draw) are ``None`` in Python and
+``null`` in JSON, never NaN.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from semwb.errors import ResultsError
+
+RESULTS_SCHEMA_VERSION = 1
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+def _nan_to_none(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+class FitIndices(_Frozen):
+    """Global fit of one model, computed as lavaan's ``fitMeasures()``."""
+
+    chisq: float | None = None
+    df: int | None = None
+    pvalue: float | None = None
+    cfi: float | None = None
+    tli: float | None = None
+    rmsea: float | None = None
+    rmsea_ci_lower: float | None = None
+    rmsea_ci_upper: float | None = None
+    srmr: float | None = None
+    aic: float | None = None
+    bic: float | None = None
+    loglik: float | None = None
+    baseline_chisq: float | None = None
+    baseline_df: int | None = None
+    npar: int | None = None
+
+    _clean = field_validator("*", mode="before")(_nan_to_none)
+
+
+class ParameterRow(_Frozen):
+    """One row of the parameter table, in lavaan's ``parameterEstimates()`` naming.
+
+    ``se``, ``ci_lower`` and ``ci_upper`` are Wald values, or bootstrap ones when the bootstrap ran
+    (as lavaan after ``se = "bootstrap"``). ``std_all`` is the completely standardized estimate;
+    its bootstrap interval, when computed, is in ``std_all_ci_lower`` / ``std_all_ci_upper``.
+    """
+
+    lhs: str
+    op: str
+    rhs: str
+    label: str = ""
+    group: str | None = None
+    free: bool = True
+    est: float | None = None
+    se: float | None = None
+    z: float | None = None
+    pvalue: float | None = None
+    ci_lower: float | None = None
+    ci_upper: float | None = None
+    std_all: float | None = None
+    std_all_se: float | None = None
+    std_all_ci_lower: float | None = None
+    std_all_ci_upper: float | None = None
+
+    _clean = field_validator(
+        "est", "se", "z", "pvalue", "ci_lower", "ci_upper",
+        "std_all", "std_all_se", "std_all_ci_lower", "std_all_ci_upper", mode="before",
+    )(_nan_to_none)
+
+
+class BootstrapInfo(_Frozen):
+    """How the bootstrap was run and how many draws it kept."""
+
+    draws: int
+    succeeded: int
+    ci: str
+    level: float
+    seed: int | None
+    failed: list[dict[str, Any]] = Field(default_factory=list)
+    rule: str = ""
+
+
+class Provenance(_Frozen):
+    """Exactly what produced a result: hashes of the inputs and the versions of the tools."""
+
+    spec_path: str | None = None
+    spec_sha256: str | None = None
+    data_path: str | None = None
+    data_sha256: str | None = None
+    semwb: str = ""
+    semopy: str = ""
+    python: str = ""
+    numpy: str = ""
+    pandas: str = ""
+    command: str | None = None
+    created: str | None = None
+
+
+class Results(_Frozen):
+    """Everything one analysis produced; what ``results.json`` holds.
+
+    ``error`` is set (and most other fields empty) when a batch recorded a model that failed.
+    """
+
+    schema_version: int = RESULTS_SCHEMA_VERSION
+    model: str
+    title: dict[str, str] = Field(default_factory=dict)
+    n_obs: int | None = None
+    n_excluded: int = 0
+    exclusions: list[dict[str, Any]] = Field(default_factory=list)
+    estimator: str = "ML"
+    missing: str = "listwise"
+    converged: bool = False
+    fit: FitIndices = Field(default_factory=FitIndices)
+    parameters: list[ParameterRow] = Field(default_factory=list)
+    r2: dict[str, float] = Field(default_factory=dict)
+    bootstrap: BootstrapInfo | None = None
+    measurement: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    htmt: dict[str, dict[str, float]] = Field(default_factory=dict)
+    quality: dict[str, Any] = Field(default_factory=dict)
+    hypotheses: list[dict[str, Any]] = Field(default_factory=list)
+    syntax: str = ""
+    warnings: list[str] = Field(default_factory=list)
+    error: str | None = None
+    provenance: Provenance = Field(default_factory=Provenance)
+
+    def to_json(self) -> str:
+        """Return the ``results.json`` text (UTF-8, indented, ``null`` for undefined numbers)."""
+        return json.dumps(self.model_dump(mode="json"), ensure_ascii=False, indent=2,
+                          allow_nan=False) + "\n"
+
+
+def results_from_json(text: str, *, source: str = "results.json") -> Results:
+    """Parse ``results.json`` text back into :class:`Results`.
+
+    Raises
+    ------
+    ResultsError
+        When the text is not JSON or not of the results shape; the message names ``source``.
+    """
+    try:
+        return Results.model_validate(json.loads(text))
+    except json.JSONDecodeError as exc:
+        raise ResultsError(
+            f"{source}, line {exc.lineno}: not valid JSON ({exc.msg}). "
+            "Regenerate it with 'semwb fit'."
+        ) from exc
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise ResultsError(
+            f"{source}: field '{where}' {first['msg'].lower()}. "
+            "It was not written by this version of semwb; regenerate it with 'semwb fit'."
+        ) from exc
+
+
+def read_results(path: str | Path) -> Results:
+    """Read a ``results.json`` file (or the one inside a results folder)."""
+    p = Path(path)
+    if p.is_dir():
+        p = p / "results.json"
+    if not p.is_file():
+        raise ResultsError(f"{p}: no such results file. Run 'semwb fit SPEC --out {p.parent}' first.")
+    return results_from_json(p.read_text(encoding="utf-8"), source=str(p))
