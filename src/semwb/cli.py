@@ -7,7 +7,10 @@ its traceback.
 
 from __future__ import annotations
 
+import os
 import sys
+from pathlib import Path
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -40,6 +43,36 @@ def _root(
     ),
 ) -> None:
     """Structural equation modeling workbench for survey research."""
+
+
+@app.command()
+def batch(
+    models: Annotated[Path, typer.Argument(help="Folder of model specs.")] = Path("models"),
+    data: Annotated[Path | None, typer.Option(
+        "--data", help="Data file for every spec, replacing each spec's own 'data'.")] = None,
+    out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("reports"),
+    jobs: Annotated[int, typer.Option(
+        "--jobs", min=1, help="Local worker processes (default: one per CPU core).")
+    ] = os.cpu_count() or 1,
+    scheduler: Annotated[str | None, typer.Option(
+        "--scheduler", help="Fit on a Dask cluster instead, e.g. tcp://10.0.0.5:8786.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Refit models that are up to date.")
+    ] = False,
+) -> None:
+    """Fit every spec in MODELS; skip those up to date; exit code = number of failed models."""
+    from semwb.batch import run_batch
+    from semwb.batch.console import RichEvents, sigterm_as_interrupt, summary_table
+
+    try:
+        with sigterm_as_interrupt(), RichEvents(console) as events:
+            summary = run_batch(models, out=out, data=data, jobs=jobs, scheduler=scheduler,
+                                force=force, events=events)
+    except KeyboardInterrupt:
+        err_console.print("semwb: batch interrupted; finished models are kept. Run the same "
+                          "command again to fit the rest.", highlight=False)
+        raise typer.Exit(130) from None
+    console.print(summary_table(summary))
+    raise typer.Exit(summary.exit_code)
 
 
 def main() -> None:

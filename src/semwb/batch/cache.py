@@ -1,0 +1,111 @@
+"""The batch's memory: which models are up to date, and writing a model's folder safely.
+
+A model's folder ``<out>/<name>/`` holds ``report.html``, ``results.json`` and, written last,
+the stamp ``.batch-stamp.json``::
+
+    {"fingerprint": "<sha256 of the inputs>",
+     "files": {"report.html": "<sha256>", "results.json": "<sha256>"}}
+
+Every file is written atomically (temporary file, then rename). A model is up to date when the
+stamp's fingerprint equals the one computed from the current inputs *and* every file it lists
+still has the recorded hash. A batch killed between two writes therefore leaves a folder whose
+stamp is missing or does not match: the model is refitted, never trusted half-written. Failed
+models get a ``results.json`` with ``error`` set and no stamp, so they are retried on every run.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+
+from semwb.files import atomic_write_text, sha256_bytes, sha256_file
+from semwb.results import Results
+
+STAMP = ".batch-stamp.json"
+RESULTS = "results.json"
+REPORT = "report.html"
+FINGERPRINT_SCHEME = 1
+
+
+def fingerprint(
+    *, spec_sha256: str, data_sha256: str, versions: Mapping[str, str],
+    extra: Mapping[str, str | None] | None = None,
+) -> str:
+    """Return the hash that decides whether a model must be refitted.
+
+    Parameters
+    ----------
+    spec_sha256, data_sha256
+        Hashes of the spec file's bytes and of the data file's bytes.
+    versions
+        Versions of the code that computes results (semwb, semopy).
+    extra
+        Other inputs or options that change results (e.g. the instrument's hash), by name.
+
+    Returns
+    -------
+    str
+        Hex SHA-256 of all of the above in a canonical JSON form.
+    """
+    payload = {
+        "scheme": FINGERPRINT_SCHEME, "spec": spec_sha256, "data": data_sha256,
+        "versions": dict(versions), "extra": dict(extra or {}),
+    }
+    return sha256_bytes(json.dumps(payload, sort_keys=True).encode("utf-8"))
+
+
+def is_up_to_date(folder: Path, expected: str) -> bool:
+    """Tell whether ``folder`` holds finished results for the inputs hashed as ``expected``."""
+    try:
+        stamp = json.loads((folder / STAMP).read_text(encoding="utf-8"))
+        if stamp["fingerprint"] != expected:
+            return False
+        files: dict[str, str] = stamp["files"]
+        return RESULTS in files and all(
+            sha256_file(folder / name) == digest for name, digest in files.items()
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+
+
+def write_finished(folder: Path, results: Results, report_html: str | None, fp: str) -> None:
+    """Write a fitted model's report, results and, last, its stamp.
+
+    A report left from an earlier run is removed when there is no new one, so the folder never
+    mixes outputs of two runs.
+    """
+    (folder / STAMP).unlink(missing_ok=True)
+    texts = {RESULTS: results.to_json()}
+    if report_html is None:
+        (folder / REPORT).unlink(missing_ok=True)
+    else:
+        texts[REPORT] = report_html
+    for name in (REPORT, RESULTS):
+        if name in texts:
+            atomic_write_text(folder / name, texts[name])
+    files = {name: sha256_bytes(text.encode("utf-8")) for name, text in sorted(texts.items())}
+    atomic_write_text(folder / STAMP, json.dumps({"fingerprint": fp, "files": files}, indent=2))
+
+
+def write_failed(folder: Path, results: Results) -> None:
+    """Write a failed model's ``results.json`` (with ``error`` set) and drop any old report."""
+    (folder / STAMP).unlink(missing_ok=True)
+    (folder / REPORT).unlink(missing_ok=True)
+    atomic_write_text(folder / RESULTS, results.to_json())
+
+
+def remove_stale_temporaries(out: Path) -> list[Path]:
+    """Delete temporary files a killed batch left in ``out`` and its model folders.
+
+    Call it only while holding the output folder's lock: then no other writer can own them.
+
+    Returns
+    -------
+    list of Path
+        The files removed.
+    """
+    leftovers = [*out.glob(".*.tmp"), *out.glob("*/.*.tmp")]
+    for path in leftovers:
+        path.unlink(missing_ok=True)
+    return leftovers

@@ -1,0 +1,102 @@
+"""A fake backend for the batch tests: fast, deterministic, and able to fail on demand.
+
+A fake spec is a small YAML file::
+
+    model: m1
+    data: data.csv        # relative to the spec's folder
+    column: x             # the fake "analysis" is the mean of this column
+    sleep: 0.2            # optional: seconds the fit takes
+    fail: "message"       # optional: raise FitError with this message
+    converged: false      # optional: report non-convergence
+    crash: true           # optional: raise a plain (non-semwb) exception
+
+Functions live at module level so they pickle by reference into worker processes (spawned
+workers find this module on the ``sys.path`` they inherit; Dask workers through PYTHONPATH).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from semwb.batch import Backend
+from semwb.errors import FitError, ResponseDataError, SpecError
+from semwb.results import ParameterRow, Provenance, Results
+
+KNOWN_KEYS = {"model", "data", "column", "sleep", "fail", "converged", "crash"}
+
+
+@dataclass(frozen=True)
+class FakeSpec:
+    name: str
+    data: Path | None
+    options: dict[str, Any]
+
+
+def load_spec(path: Path) -> FakeSpec:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise SpecError(f"{path}: not valid YAML ({exc}).") from exc
+    if not isinstance(raw, dict) or set(raw) - KNOWN_KEYS or "model" not in raw:
+        raise SpecError(f"{path}: not a fake spec (keys {sorted(KNOWN_KEYS)}).")
+    data = raw.get("data")
+    return FakeSpec(raw["model"], None if data is None else path.parent / data, raw)
+
+
+def read_data(path: Path) -> pd.DataFrame:
+    frame = pd.read_csv(path)
+    if frame.empty:
+        raise ResponseDataError(f"{path}: no rows. Export the responses again.")
+    return frame
+
+
+def analyze(spec: FakeSpec, data: pd.DataFrame, data_path: Path) -> Results:
+    options = spec.options
+    time.sleep(float(options.get("sleep", 0)))
+    if "fail" in options:
+        raise FitError(f"model '{spec.name}': {options['fail']}")
+    if options.get("crash"):
+        raise ZeroDivisionError("a bug in the fake")
+    column = options.get("column", "x")
+    if column not in data.columns:
+        raise SpecError(f"model '{spec.name}': column '{column}' is not in {data_path.name}.")
+    return Results(
+        model=spec.name, n_obs=len(data), converged=bool(options.get("converged", True)),
+        parameters=[ParameterRow(lhs=column, op="~1", rhs="", est=float(data[column].mean()))],
+        warnings=[f"fitted by pid {os.getpid()}"],
+        provenance=Provenance(data_path=str(data_path), created=time.strftime("%H:%M:%S")),
+    )
+
+
+def render(results: Results) -> str:
+    return f"<html><body>{results.model}: {results.parameters[0].est}</body></html>\n"
+
+
+def render_index(results_list: list[Results]) -> str:
+    rows = "".join(f"<li>{r.model}: {r.error or 'ok'}</li>" for r in results_list)
+    return f"<html><body><ul>{rows}</ul></body></html>\n"
+
+
+BACKEND = Backend(load_spec=load_spec, read_data=read_data, analyze=analyze, render=render,
+                  render_index=render_index)
+
+
+def write_spec(folder: Path, name: str, **options: Any) -> Path:
+    """Write a fake spec ``folder/name.yaml`` (model name = file name unless given)."""
+    options.setdefault("model", name)
+    options.setdefault("data", "data.csv")
+    path = folder / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(options), encoding="utf-8")
+    return path
+
+
+def write_data(path: Path, values: list[float]) -> Path:
+    pd.DataFrame({"x": values}).to_csv(path, index=False)
+    return path
