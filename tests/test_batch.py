@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-from batch_fakes import BACKEND, write_data, write_spec
 
+from batch_fakes import BACKEND, write_data, write_spec
 from semwb.batch import find_specs, run_batch
 from semwb.batch import plan as plan_module
 from semwb.batch.cache import STAMP, fingerprint, is_up_to_date

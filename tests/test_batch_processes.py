@@ -1,0 +1,103 @@
+"""The batch under real processes: killed and resumed, and run on a real Dask cluster."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from batch_fakes import BACKEND, write_data, write_spec
+from batch_procs import child_env, children_of, dask_cluster, is_alive, stop, wait_until
+from semwb.batch import run_batch
+from semwb.batch.cache import STAMP
+from semwb.results import read_results
+
+# The batch as the command runs it (SIGTERM handled like Ctrl-C), with the fake backend.
+BATCH_SCRIPT = """
+import sys
+from batch_fakes import BACKEND
+from semwb.batch import run_batch
+from semwb.batch.console import sigterm_as_interrupt
+try:
+    with sigterm_as_interrupt():
+        run_batch(sys.argv[1], out=sys.argv[2], jobs=2, backend=BACKEND)
+except KeyboardInterrupt:
+    sys.exit(130)
+"""
+
+
+def comparable(results_json: Path) -> dict[str, Any]:
+    """results.json without what legitimately differs between runs: times, pids, provenance."""
+    data = json.loads(results_json.read_text(encoding="utf-8"))
+    data.pop("provenance")
+    data["warnings"] = [w for w in data["warnings"] if not w.startswith("fitted by pid")]
+    return data
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM, signal.SIGINT],
+                         ids=["SIGKILL", "SIGTERM", "SIGINT"])
+def test_killed_batch_resumes_keeping_finished_models(tmp_path: Path, sig: int) -> None:
+    models = tmp_path / "models"
+    models.mkdir()
+    write_data(models / "data.csv", [1.0, 2.0, 3.0])
+    names = [f"m{i}" for i in range(8)]
+    for name in names:
+        write_spec(models, name, sleep=0.5)
+    out = tmp_path / "reports"
+    batch = subprocess.Popen([sys.executable, "-c", BATCH_SCRIPT, str(models), str(out)],
+                             env=child_env(), start_new_session=True)
+    try:
+        wait_until(lambda: len(list(out.glob(f"*/{STAMP}"))) >= 2, 60, "two finished models")
+        workers = children_of(batch.pid)
+        batch.send_signal(sig)
+        code = batch.wait(timeout=20)
+    finally:
+        stop(batch)
+    assert code == (-signal.SIGKILL if sig == signal.SIGKILL else 130)
+    # the workers do not outlive the batch, however it was stopped
+    wait_until(lambda: not any(is_alive(pid) for pid in workers), 10, "the workers to exit")
+    finished = {p.parent.name for p in out.glob(f"*/{STAMP}")}
+    assert 2 <= len(finished) < len(names)
+    kept = {name: (out / name / "results.json").read_bytes() for name in finished}
+
+    summary = run_batch(models, out=out, jobs=2, backend=BACKEND)
+
+    assert {m.name: m.status for m in summary.models} == {
+        name: "up to date" if name in finished else "fitted" for name in names}
+    assert {name: (out / name / "results.json").read_bytes() for name in finished} == kept
+    for name in names:
+        assert read_results(out / name).parameters[0].est == pytest.approx(2.0)
+    assert not list(out.rglob("*.tmp"))
+
+
+@pytest.mark.slow
+def test_dask_cluster_gives_the_local_results(tmp_path: Path) -> None:
+    models = tmp_path / "models"
+    models.mkdir()
+    write_data(models / "data.csv", [1.0, 2.0, 4.0, 9.0])
+    write_data(models / "other.csv", [5.0, 7.0])
+    for i in range(6):
+        write_spec(models, f"m{i}", sleep=0.2, data="data.csv" if i % 2 else "other.csv")
+    write_spec(models, "broken", fail="singular")
+
+    local = run_batch(models, out=tmp_path / "local", jobs=2, backend=BACKEND)
+    with dask_cluster(tmp_path) as address:
+        remote = run_batch(models, out=tmp_path / "dask", scheduler=address, backend=BACKEND)
+
+    assert [(m.name, m.status) for m in remote.models] == [
+        (m.name, m.status) for m in local.models]
+    assert remote.exit_code == local.exit_code == 1
+    for name in [m.name for m in local.models]:
+        assert comparable(tmp_path / "dask" / name / "results.json") == comparable(
+            tmp_path / "local" / name / "results.json")
+    # both Dask workers took part, in processes other than the batch's
+    workers = {m.worker for m in remote.models if m.status == "fitted"}
+    assert len(workers) == 2
+    assert (tmp_path / "dask" / "index.html").read_text(encoding="utf-8") == (
+        tmp_path / "local" / "index.html").read_text(encoding="utf-8")
