@@ -75,13 +75,14 @@ def analyze(spec: FakeSpec, data: pd.DataFrame, data_path: Path) -> Results:
     )
 
 
-def render(results: Results) -> str:
-    return f"<html><body>{results.model}: {results.parameters[0].est}</body></html>\n"
+def render(results: Results, lang: str) -> str:
+    return f"<html lang={lang}><body>{results.model}: {results.parameters[0].est}</body></html>\n"
 
 
-def render_index(results_list: list[Results]) -> str:
-    rows = "".join(f"<li>{r.model}: {r.error or 'ok'}</li>" for r in results_list)
-    return f"<html><body><ul>{rows}</ul></body></html>\n"
+def render_index(results_list: list[Results], links: list[str | None], lang: str) -> str:
+    rows = "".join(f"<li>{r.model} ({link}): {r.error or 'ok'}</li>"
+                   for r, link in zip(results_list, links, strict=True))
+    return f"<html lang={lang}><body><ul>{rows}</ul></body></html>\n"
 
 
 BACKEND = Backend(load_spec=load_spec, read_data=read_data, analyze=analyze, render=render,

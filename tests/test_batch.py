@@ -101,8 +101,8 @@ def test_failing_models_are_recorded_and_the_others_finish(folder: Path, tmp_pat
         assert not (out / name / "report.html").exists()
         assert not (out / name / STAMP).exists()
     index = (out / "index.html").read_text(encoding="utf-8")
-    assert "fitfail: model &#x27;fitfail&#x27;" in index or "fitfail: model 'fitfail'" in index
-    assert "good2: ok" in index
+    assert "fitfail (None): model 'fitfail': the information matrix is singular" in index
+    assert "good2 (good2/report.html): ok" in index
 
 
 def test_unreadable_dataset_fails_only_its_models(folder: Path, tmp_path: Path) -> None:
@@ -222,3 +222,18 @@ def test_jobs_must_be_positive(folder: Path, tmp_path: Path) -> None:
     write_spec(folder, "m")
     with pytest.raises(OptionError, match="--jobs must be at least 1; got 0"):
         run_batch(folder, out=tmp_path / "out", jobs=0, backend=BACKEND)
+
+
+def test_reports_and_index_follow_the_language(folder: Path, tmp_path: Path) -> None:
+    write_spec(folder, "m")
+    write_spec(folder, "bad", fail="x")
+    out = tmp_path / "out"
+    run_batch(folder, out=out, jobs=1, backend=BACKEND)
+    summary = run_batch(folder, out=out, jobs=1, lang="zh", backend=BACKEND)
+    assert {m.name: m.status for m in summary.models} == {"bad": "failed", "m": "fitted"}
+    assert (out / "m" / "report.html").read_text(encoding="utf-8").startswith("<html lang=zh>")
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "m (m/report.html): ok" in index
+    assert "bad (None)" in index
+    with pytest.raises(OptionError, match="--lang must be one of en, zh; got 'fr'"):
+        run_batch(folder, out=out, jobs=1, lang="fr", backend=BACKEND)

@@ -58,6 +58,8 @@ def batch(
         "--scheduler", help="Fit on a Dask cluster instead, e.g. tcp://10.0.0.5:8786.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Refit models that are up to date.")
     ] = False,
+    lang: Annotated[str, typer.Option("--lang", help="Language of the reports: en or zh.")
+    ] = "en",
 ) -> None:
     """Fit every spec in MODELS; skip those up to date; exit code = number of failed models."""
     from semwb.batch import run_batch
@@ -66,7 +68,7 @@ def batch(
     try:
         with sigterm_as_interrupt(), RichEvents(console) as events:
             summary = run_batch(models, out=out, data=data, jobs=jobs, scheduler=scheduler,
-                                force=force, events=events)
+                                force=force, lang=lang, events=events)
     except KeyboardInterrupt:
         err_console.print("semwb: batch interrupted; finished models are kept. Run the same "
                           "command again to fit the rest.", highlight=False)

@@ -44,7 +44,9 @@ def code_versions() -> dict[str, str]:
     return {"semwb": __version__, "semopy": semopy}
 
 
-def plan_batch(specs: list[Path], *, data: Path | None, backend: Backend) -> list[PlannedModel]:
+def plan_batch(
+    specs: list[Path], *, data: Path | None, lang: str, backend: Backend,
+) -> list[PlannedModel]:
     """Turn spec files into planned models.
 
     Parameters
@@ -53,6 +55,8 @@ def plan_batch(specs: list[Path], *, data: Path | None, backend: Backend) -> lis
         Spec files, as :func:`~semwb.batch.discover.find_specs` returns them.
     data
         A data file that replaces every spec's own ``data`` (the ``--data`` option), or None.
+    lang
+        The reports' language: it changes the outputs, so it is part of the fingerprint.
     backend
         Supplies ``load_spec``.
 
@@ -86,9 +90,10 @@ def plan_batch(specs: list[Path], *, data: Path | None, backend: Backend) -> lis
         if resolved not in data_hashes:
             data_hashes[resolved] = sha256_file(resolved)
         data_sha = data_hashes[resolved]
-        fp = fingerprint(spec_sha256=spec_sha, data_sha256=data_sha, versions=versions)
+        fp = fingerprint(spec_sha256=spec_sha, data_sha256=data_sha, versions=versions,
+                         extra={"lang": lang})
         task = ModelTask(name=spec_path.stem, model=spec.name, spec=spec, data_key=data_sha,
-                         fingerprint=fp)
+                         fingerprint=fp, lang=lang)
         planned.append(PlannedModel(spec_path.stem, spec_path, spec_sha, task, data_path, None))
     return planned
 

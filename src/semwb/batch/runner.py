@@ -17,6 +17,7 @@ from typing import Protocol
 from semwb import __version__
 from semwb.batch.backend import default_backend
 from semwb.batch.cache import (
+    REPORT,
     is_up_to_date,
     remove_stale_temporaries,
     write_failed,
@@ -27,13 +28,14 @@ from semwb.batch.executors import DaskExecutor, Executor, LocalExecutor
 from semwb.batch.lock import output_lock
 from semwb.batch.plan import PlannedModel, plan_batch
 from semwb.batch.work import Backend, Dataset, ModelTask, Outcome, describe_bug
-from semwb.errors import SemwbError
+from semwb.errors import OptionError, SemwbError
 from semwb.files import atomic_write_text
 from semwb.results import Provenance, Results, read_results
 
 FITTED = "fitted"
 UP_TO_DATE = "up to date"
 FAILED = "failed"
+REPORT_LANGUAGES = ("en", "zh")
 MAX_EXIT_CODE = 125  # 126 and above mean "cannot execute", "not found" and signals to shells
 
 
@@ -99,8 +101,8 @@ class NullEvents:
 
 def run_batch(
     models: str | Path, *, out: str | Path, data: str | Path | None = None, jobs: int = 1,
-    scheduler: str | None = None, force: bool = False, backend: Backend | None = None,
-    events: BatchEvents | None = None,
+    scheduler: str | None = None, force: bool = False, lang: str = "en",
+    backend: Backend | None = None, events: BatchEvents | None = None,
 ) -> BatchSummary:
     """Fit every model spec in ``models`` and write ``out/<name>/`` for each, plus the index.
 
@@ -119,6 +121,8 @@ def run_batch(
         Address of a Dask distributed scheduler, e.g. ``tcp://10.0.0.5:8786``.
     force
         Refit every model, up to date or not.
+    lang
+        Language of the reports and the index (``en`` or ``zh``); part of the fingerprint.
     backend
         The library calls to make; the real pipeline and report by default.
     events
@@ -132,9 +136,12 @@ def run_batch(
     Raises
     ------
     OptionError
-        When ``models`` holds no spec, another batch is writing to ``out``, or the scheduler
-        cannot be reached. A failing *model* never raises: it is recorded and the others go on.
+        When ``lang`` is not a report language, ``models`` holds no spec, another batch is
+        writing to ``out``, or the scheduler cannot be reached. A failing *model* never raises:
+        it is recorded and the others go on.
     """
+    if lang not in REPORT_LANGUAGES:
+        raise OptionError(f"--lang must be one of {', '.join(REPORT_LANGUAGES)}; got '{lang}'.")
     backend = backend if backend is not None else default_backend()
     events = events if events is not None else NullEvents()
     out = Path(out)
@@ -142,7 +149,8 @@ def run_batch(
     executor: Executor = DaskExecutor(scheduler) if scheduler else LocalExecutor(jobs)
     with output_lock(out):
         remove_stale_temporaries(out)
-        planned = plan_batch(specs, data=None if data is None else Path(data), backend=backend)
+        planned = plan_batch(specs, data=None if data is None else Path(data), lang=lang,
+                             backend=backend)
         events.planned([p.name for p in planned])
         done: dict[str, ModelStatus] = {}
         stale: list[tuple[PlannedModel, ModelTask]] = []
@@ -174,8 +182,10 @@ def run_batch(
                     events.finished(done[item.name])
         summary = BatchSummary(out=out, models=[done[item.name] for item in planned])
         if backend.render_index is not None:
-            atomic_write_text(out / "index.html",
-                              backend.render_index([m.results for m in summary.models]))
+            links = [f"{m.name}/{REPORT}" if (out / m.name / REPORT).is_file() else None
+                     for m in summary.models]
+            atomic_write_text(out / "index.html", backend.render_index(
+                [m.results for m in summary.models], links, lang))
         return summary
 
 

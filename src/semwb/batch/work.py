@@ -42,16 +42,17 @@ class Backend:
         ``analyze(spec, data, data_path) -> Results``: the whole analysis of one model, bootstrap
         included. Runs on a worker.
     render
-        ``render(results) -> str``: the model's HTML report, or None to write no report.
+        ``render(results, lang) -> str``: the model's HTML report, or None to write no report.
     render_index
-        ``render_index(results_list) -> str``: the index page across models, or None.
+        ``render_index(results_list, links, lang) -> str``: the index page across models (links
+        are relative paths to each model's report, None where there is none), or None.
     """
 
     load_spec: Callable[[Path], Any]
     read_data: Callable[[Path], Any]
     analyze: Callable[[Any, Any, Path], Results]
-    render: Callable[[Results], str] | None = None
-    render_index: Callable[[list[Results]], str] | None = None
+    render: Callable[[Results, str], str] | None = None
+    render_index: Callable[[list[Results], list[str | None], str], str] | None = None
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,7 @@ class ModelTask:
     spec: Any
     data_key: str
     fingerprint: str
+    lang: str = "en"
 
 
 @dataclass(frozen=True)
@@ -139,7 +141,7 @@ def run_task(task: ModelTask, dataset: Dataset, backend: Backend) -> Outcome:
                 )
                 results = results.model_copy(update={"error": error})
             elif backend.render is not None:
-                html = backend.render(results)
+                html = backend.render(results, task.lang)
     except SemwbError as exc:
         error = str(exc)
     except Exception as exc:  # one model's bug must not stop the batch; keep its traceback
