@@ -1,0 +1,135 @@
+"""Benchmark of ``semwb batch``: 1 job vs 2 jobs vs a Dask cluster of 2 workers.
+
+Usage::
+
+    OMP_NUM_THREADS=1 .venv/bin/python bench/batch.py [--models 50] [--draws 1000]
+
+It writes ``--models`` copies of the single-mediation model (hypothesis 1: AR -> IOL -> AI) on
+the reference data ``tests/reference/mediation_single/data.csv`` (320 cases), each with its own
+bootstrap seed, into a temporary folder, and fits them all three ways with ``--force``. It also
+runs the same three executors with an instant no-op analysis, which measures the batch's own
+overhead per task (process start-up, shipping, writing).
+
+Reported per executor: wall time, the sum of the per-model fit times measured on the workers,
+speed-up and efficiency against 1 job, and overhead per task
+``(wall x workers - sum of fit times) / models``. The results of the three runs are compared
+(``results.json`` minus provenance) and must be identical.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from semwb.batch import Backend, BatchSummary, run_batch
+from semwb.batch.backend import default_backend
+from semwb.results import Results
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "tests" / "reference" / "mediation_single" / "data.csv"
+SYNTAX = (ROOT / "tests" / "reference" / "mediation_single" / "model.lav").read_text()
+
+
+def write_specs(folder: Path, models: int, draws: int) -> None:
+    """Write ``models`` specs of the mediation model, each with its own bootstrap seed."""
+    shutil.copy(DATA, folder / "data.csv")
+    for i in range(models):
+        spec = {
+            "model": f"mediation-{i:03d}", "data": "data.csv", "syntax": SYNTAX,
+            "bootstrap": {"draws": draws, "ci": "percentile", "level": 0.95, "seed": i + 1},
+        }
+        (folder / f"m{i:03d}.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
+
+
+def _noop_analyze(spec: Any, data: Any, data_path: Path) -> Results:
+    return Results(model=spec.name, converged=True, n_obs=len(data))
+
+
+def noop_backend() -> Backend:
+    """The real spec loading and data reading, an instant analysis, no report."""
+    real = default_backend()
+    return Backend(load_spec=real.load_spec, read_data=real.read_data, analyze=_noop_analyze)
+
+
+def timed(run: Callable[[], BatchSummary]) -> tuple[float, BatchSummary]:
+    start = time.perf_counter()
+    summary = run()
+    return time.perf_counter() - start, summary
+
+
+def comparable(out: Path) -> dict[str, Any]:
+    found = {}
+    for path in sorted(out.glob("*/results.json")):
+        data = json.loads(path.read_text())
+        data.pop("provenance")
+        found[path.parent.name] = data
+    return found
+
+
+def measure(models: Path, work: Path, backend: Backend, label: str) -> list[dict[str, Any]]:
+    """Fit the folder with each executor; return one row of figures per executor."""
+    from distributed import LocalCluster
+
+    rows = []
+    runs: list[tuple[str, int, dict[str, Any]]] = [("1 job", 1, {"jobs": 1}),
+                                                   ("2 jobs", 2, {"jobs": 2})]
+    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                           host="127.0.0.1", dashboard_address=None)
+    try:
+        runs.append(("Dask, 2 workers", 2, {"scheduler": cluster.scheduler_address}))
+        for name, workers, how in runs:
+            out = work / f"{label}-{name.replace(' ', '_').replace(',', '')}"
+            wall, summary = timed(lambda how=how, out=out: run_batch(
+                models, out=out, force=True, backend=backend, **how))
+            fits = sum(m.seconds for m in summary.models)
+            rows.append({"run": label, "executor": name, "workers": workers, "wall": wall,
+                         "fit_sum": fits, "failed": len(summary.failed),
+                         "overhead_per_task": (wall * workers - fits) / len(summary.models),
+                         "out": out})
+    finally:
+        cluster.close()
+    base = rows[0]["wall"]
+    for row in rows:
+        row["speedup"] = base / row["wall"]
+        row["efficiency"] = row["speedup"] / row["workers"]
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--models", type=int, default=50)
+    parser.add_argument("--draws", type=int, default=1000)
+    args = parser.parse_args()
+    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(name, "1")
+    with tempfile.TemporaryDirectory(prefix="semwb-bench-batch-") as tmp:
+        work = Path(tmp)
+        models = work / "models"
+        models.mkdir()
+        write_specs(models, args.models, args.draws)
+        rows = measure(models, work, noop_backend(), "no-op analysis")
+        rows += measure(models, work, default_backend(), f"{args.draws} draws")
+        real = [r for r in rows if r["run"] != "no-op analysis"]
+        same = all(comparable(r["out"]) == comparable(real[0]["out"]) for r in real)
+        print(f"\n{args.models} models, {os.cpu_count()} CPUs, results identical across "
+              f"executors: {same}\n")
+        print("| run | executor | wall s | sum of fits s | speed-up | efficiency "
+              "| overhead/task ms | failed |")
+        print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+        for r in rows:
+            print(f"| {r['run']} | {r['executor']} | {r['wall']:.1f} | {r['fit_sum']:.1f} | "
+                  f"{r['speedup']:.2f} | {r['efficiency']:.2f} | "
+                  f"{1000 * r['overhead_per_task']:.0f} | {r['failed']} |")
+
+
+if __name__ == "__main__":
+    main()
