@@ -1,4 +1,9 @@
-"""The real library calls a batch makes: spec loading, data reading, the pipeline, the report."""
+"""The real library calls a batch makes: spec loading, data reading, the pipeline, the report.
+
+The functions import the library lazily, so that importing ``semwb.batch`` stays light (the
+command's help; a rerun where everything is up to date never imports the estimation code). They
+are module-level so that they pickle by reference into worker processes.
+"""
 
 from __future__ import annotations
 
@@ -28,6 +33,25 @@ def _analyze(spec: Any, data: Any, data_path: Path) -> Results:
     return results
 
 
+def _render(results: Results, lang: str) -> str:
+    from semwb.report import render_report
+
+    html: str = render_report(results, lang=lang)
+    return html
+
+
+def _render_index(results_list: list[Results], links: list[str | None], lang: str) -> str:
+    from semwb.report import render_index
+
+    html: str = render_index(results_list, links=links, lang=lang)
+    return html
+
+
 def default_backend() -> Backend:
-    """Return the backend that calls semwb's pipeline (and its report, when installed)."""
-    return Backend(load_spec=_load_spec, read_data=_read_data, analyze=_analyze)
+    """Return the backend that calls semwb's pipeline and, when it is installed, its report."""
+    try:
+        from semwb.report import render_index, render_report  # noqa: F401
+    except ImportError:  # a build without the report module: results only, no HTML
+        return Backend(load_spec=_load_spec, read_data=_read_data, analyze=_analyze)
+    return Backend(load_spec=_load_spec, read_data=_read_data, analyze=_analyze,
+                   render=_render, render_index=_render_index)
