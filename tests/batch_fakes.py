@@ -50,14 +50,31 @@ def load_spec(path: Path) -> FakeSpec:
     return FakeSpec(raw["model"], None if data is None else path.parent / data, raw)
 
 
-def read_data(path: Path) -> pd.DataFrame:
+# How many times each dataset arrived in this process (unpickled): shows data travel once.
+ARRIVALS: dict[str, int] = {}
+
+
+class FakeData:
+    """A data frame that counts its arrivals in each process."""
+
+    def __init__(self, frame: pd.DataFrame, source: str) -> None:
+        self.frame = frame
+        self.source = source
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        ARRIVALS[self.source] = ARRIVALS.get(self.source, 0) + 1
+
+
+def read_data(path: Path) -> FakeData:
     frame = pd.read_csv(path)
     if frame.empty:
         raise ResponseDataError(f"{path}: no rows. Export the responses again.")
-    return frame
+    return FakeData(frame, path.name)
 
 
-def analyze(spec: FakeSpec, data: pd.DataFrame, data_path: Path) -> Results:
+def analyze(spec: FakeSpec, fake: FakeData, data_path: Path) -> Results:
+    data = fake.frame
     options = spec.options
     time.sleep(float(options.get("sleep", 0)))
     if "fail" in options:
@@ -70,7 +87,7 @@ def analyze(spec: FakeSpec, data: pd.DataFrame, data_path: Path) -> Results:
     return Results(
         model=spec.name, n_obs=len(data), converged=bool(options.get("converged", True)),
         parameters=[ParameterRow(lhs=column, op="~1", rhs="", est=float(data[column].mean()))],
-        warnings=[f"fitted by pid {os.getpid()}"],
+        warnings=[f"fitted by pid {os.getpid()}: data arrived {ARRIVALS.get(fake.source)} times"],
         provenance=Provenance(data_path=str(data_path), created=time.strftime("%H:%M:%S")),
     )
 

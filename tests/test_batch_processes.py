@@ -99,5 +99,10 @@ def test_dask_cluster_gives_the_local_results(tmp_path: Path) -> None:
     # both Dask workers took part, in processes other than the batch's
     workers = {m.worker for m in remote.models if m.status == "fitted"}
     assert len(workers) == 2
+    # each dataset reached each worker once, not once per task
+    for summary in (local, remote):
+        for model in summary.models:
+            if model.status == "fitted":
+                assert model.results.warnings[0].endswith("data arrived 1 times"), model
     assert (tmp_path / "dask" / "index.html").read_text(encoding="utf-8") == (
         tmp_path / "local" / "index.html").read_text(encoding="utf-8")
