@@ -149,13 +149,14 @@ class DaskExecutor:
     """Fit on a Dask distributed cluster whose scheduler listens at ``address`` (``--scheduler``).
 
     Every worker must have the same semwb version installed as the batch (checked on connect).
+    ``timeout`` is how long to try to reach the scheduler, in seconds.
     Each dataset is scattered once with ``broadcast=True``; tasks carry only the spec and a
     reference to their dataset, and results come back to the batch, which writes them.
     """
 
     start_label = "sent to cluster"
 
-    def __init__(self, address: str, *, timeout: float = 30.0) -> None:
+    def __init__(self, address: str, *, timeout: float = 10.0) -> None:
         self.address = address
         self.timeout = timeout
 
@@ -168,7 +169,7 @@ class DaskExecutor:
 
         try:
             client = Client(self.address, timeout=self.timeout)  # type: ignore[no-untyped-call]
-        except OSError as exc:
+        except (OSError, ValueError) as exc:
             raise OptionError(
                 f"--scheduler {self.address}: cannot reach a Dask scheduler there ({exc}). Start "
                 "one with 'dask scheduler' and its workers with 'dask worker ADDRESS', or drop "
