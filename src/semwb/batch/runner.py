@@ -152,34 +152,8 @@ def run_batch(
         planned = plan_batch(specs, data=None if data is None else Path(data), lang=lang,
                              backend=backend)
         events.planned([p.name for p in planned])
-        done: dict[str, ModelStatus] = {}
-        stale: list[tuple[PlannedModel, ModelTask]] = []
-        for item in planned:
-            if item.task is None:
-                done[item.name] = _record_failure(out, item, item.error or "")
-            elif not force and is_up_to_date(out / item.name, item.task.fingerprint):
-                done[item.name] = ModelStatus(item.name, UP_TO_DATE,
-                                              read_results(out / item.name))
-            else:
-                stale.append((item, item.task))
-                continue
-            events.finished(done[item.name])
-        datasets, unreadable = _load_datasets(stale, backend)
-        for item, task in stale:
-            if task.data_key in unreadable:
-                done[item.name] = _record_failure(out, item, unreadable[task.data_key])
-                events.finished(done[item.name])
-        runnable = {task.name: (item, task) for item, task in stale if task.data_key in datasets}
-        if runnable:
-            outcomes = executor.run(
-                [task for _, task in runnable.values()], datasets, backend,
-                lambda task: events.started(task.name, executor.start_label),
-            )
-            with closing(outcomes):
-                for outcome in outcomes:
-                    item, task = runnable[outcome.name]
-                    done[item.name] = _record_outcome(out, item, task, outcome)
-                    events.finished(done[item.name])
+        done, stale = _settle_unfitted(out, planned, force=force, events=events)
+        done.update(_fit_stale(out, stale, executor, backend, events))
         summary = BatchSummary(out=out, models=[done[item.name] for item in planned])
         if backend.render_index is not None:
             links = [f"{m.name}/{REPORT}" if (out / m.name / REPORT).is_file() else None
@@ -187,6 +161,48 @@ def run_batch(
             atomic_write_text(out / "index.html", backend.render_index(
                 [m.results for m in summary.models], links, lang))
         return summary
+
+
+def _settle_unfitted(
+    out: Path, planned: list[PlannedModel], *, force: bool, events: BatchEvents,
+) -> tuple[dict[str, ModelStatus], list[tuple[PlannedModel, ModelTask]]]:
+    """Record the models that failed before fitting and those up to date; return the rest."""
+    done: dict[str, ModelStatus] = {}
+    stale: list[tuple[PlannedModel, ModelTask]] = []
+    for item in planned:
+        if item.task is None:
+            done[item.name] = _record_failure(out, item, item.error or "")
+        elif not force and is_up_to_date(out / item.name, item.task.fingerprint):
+            done[item.name] = ModelStatus(item.name, UP_TO_DATE, read_results(out / item.name))
+        else:
+            stale.append((item, item.task))
+            continue
+        events.finished(done[item.name])
+    return done, stale
+
+
+def _fit_stale(
+    out: Path, stale: list[tuple[PlannedModel, ModelTask]], executor: Executor,
+    backend: Backend, events: BatchEvents,
+) -> dict[str, ModelStatus]:
+    """Read the datasets the stale models need, fit the models, write each as it finishes."""
+    done: dict[str, ModelStatus] = {}
+    datasets, unreadable = _load_datasets(stale, backend)
+    for item, task in stale:
+        if task.data_key in unreadable:
+            done[item.name] = _record_failure(out, item, unreadable[task.data_key])
+            events.finished(done[item.name])
+    runnable = {task.name: (item, task) for item, task in stale if task.data_key in datasets}
+    if not runnable:
+        return done
+    outcomes = executor.run([task for _, task in runnable.values()], datasets, backend,
+                            lambda task: events.started(task.name, executor.start_label))
+    with closing(outcomes):
+        for outcome in outcomes:
+            item, task = runnable[outcome.name]
+            done[item.name] = _record_outcome(out, item, task, outcome)
+            events.finished(done[item.name])
+    return done
 
 
 def _load_datasets(
