@@ -25,6 +25,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -50,14 +51,25 @@ def write_specs(folder: Path, models: int, draws: int) -> None:
         (folder / f"m{i:03d}.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
 
 
+@dataclass(frozen=True)
+class _PlainSpec:
+    name: str
+    data: Path
+
+
+def _plain_load_spec(path: Path) -> _PlainSpec:
+    raw = yaml.safe_load(path.read_text())
+    return _PlainSpec(raw["model"], path.parent / raw["data"])
+
+
 def _noop_analyze(spec: Any, data: Any, data_path: Path) -> Results:
     return Results(model=spec.name, converged=True, n_obs=len(data))
 
 
 def noop_backend() -> Backend:
-    """The real spec loading and data reading, an instant analysis, no report."""
-    real = default_backend()
-    return Backend(load_spec=real.load_spec, read_data=real.read_data, analyze=_noop_analyze)
+    """A YAML read for the spec, the real data reading, an instant analysis, no report."""
+    return Backend(load_spec=_plain_load_spec, read_data=default_backend().read_data,
+                   analyze=_noop_analyze)
 
 
 def timed(run: Callable[[], BatchSummary]) -> tuple[float, BatchSummary]:
@@ -76,7 +88,7 @@ def comparable(out: Path) -> dict[str, Any]:
 
 
 def measure(models: Path, work: Path, backend: Backend, label: str) -> list[dict[str, Any]]:
-    """Fit the folder with each executor; return one row of figures per executor."""
+    """Fit the folder with each executor (``--force``); return one row of figures per executor."""
     from distributed import LocalCluster
 
     rows = []
@@ -91,44 +103,71 @@ def measure(models: Path, work: Path, backend: Backend, label: str) -> list[dict
             wall, summary = timed(lambda how=how, out=out: run_batch(
                 models, out=out, force=True, backend=backend, **how))
             fits = sum(m.seconds for m in summary.models)
-            rows.append({"run": label, "executor": name, "workers": workers, "wall": wall,
-                         "fit_sum": fits, "failed": len(summary.failed),
-                         "overhead_per_task": (wall * workers - fits) / len(summary.models),
+            rows.append({"executor": name, "workers": workers, "wall": wall, "fit_sum": fits,
+                         "models": len(summary.models), "failed": len(summary.failed),
                          "out": out})
     finally:
         cluster.close()
-    base = rows[0]["wall"]
     for row in rows:
-        row["speedup"] = base / row["wall"]
+        row["speedup"] = rows[0]["wall"] / row["wall"]
         row["efficiency"] = row["speedup"] / row["workers"]
+        row["overhead"] = (row["wall"] * row["workers"] - row["fit_sum"]) / row["models"]
     return rows
+
+
+def identical(rows: list[dict[str, Any]]) -> bool:
+    """Whether every executor wrote the same results (provenance aside)."""
+    outs = [comparable(r["out"]) for r in rows]
+    return all(o == outs[0] for o in outs)
+
+
+def overhead_table(small: list[dict[str, Any]], large: list[dict[str, Any]]) -> None:
+    """Fixed cost per batch and marginal cost per task, from no-op batches of two sizes."""
+    print("| executor | fixed cost per batch s | cost per task ms |")
+    print("| --- | ---: | ---: |")
+    for a, b in zip(small, large, strict=True):
+        per_task = (b["wall"] - a["wall"]) / (b["models"] - a["models"])
+        fixed = a["wall"] - per_task * a["models"]
+        print(f"| {a['executor']} | {fixed:.2f} | {1000 * per_task:.0f} |")
+
+
+def fit_table(rows: list[dict[str, Any]]) -> None:
+    print("| executor | wall s | sum of fit times s | speed-up | efficiency "
+          "| overhead per task ms | failed |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for r in rows:
+        print(f"| {r['executor']} | {r['wall']:.1f} | {r['fit_sum']:.1f} | {r['speedup']:.2f} "
+              f"| {r['efficiency']:.2f} | {1000 * r['overhead']:.0f} | {r['failed']} |")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", type=int, default=50)
     parser.add_argument("--draws", type=int, default=1000)
+    parser.add_argument("--overhead-only", action="store_true",
+                        help="run only the no-op analysis (the batch's own overhead)")
     args = parser.parse_args()
     for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(name, "1")
     with tempfile.TemporaryDirectory(prefix="semwb-bench-batch-") as tmp:
         work = Path(tmp)
-        models = work / "models"
-        models.mkdir()
-        write_specs(models, args.models, args.draws)
-        rows = measure(models, work, noop_backend(), "no-op analysis")
-        rows += measure(models, work, default_backend(), f"{args.draws} draws")
-        real = [r for r in rows if r["run"] != "no-op analysis"]
-        same = all(comparable(r["out"]) == comparable(real[0]["out"]) for r in real)
-        print(f"\n{args.models} models, {os.cpu_count()} CPUs, results identical across "
-              f"executors: {same}\n")
-        print("| run | executor | wall s | sum of fits s | speed-up | efficiency "
-              "| overhead/task ms | failed |")
-        print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
-        for r in rows:
-            print(f"| {r['run']} | {r['executor']} | {r['wall']:.1f} | {r['fit_sum']:.1f} | "
-                  f"{r['speedup']:.2f} | {r['efficiency']:.2f} | "
-                  f"{1000 * r['overhead_per_task']:.0f} | {r['failed']} |")
+        folders = {}
+        for size in (10, args.models):
+            folders[size] = work / f"models-{size}"
+            folders[size].mkdir()
+            write_specs(folders[size], size, args.draws)
+        small = measure(folders[10], work, noop_backend(), "noop-10")
+        large = measure(folders[args.models], work, noop_backend(), f"noop-{args.models}")
+        print(f"\n{os.cpu_count()} CPUs; load average before: {os.getloadavg()[0]:.1f}\n")
+        print(f"Batch overhead (no-op analysis, 10 vs {args.models} models; identical "
+              f"results: {identical(large)}):\n")
+        overhead_table(small, large)
+        if args.overhead_only:
+            return
+        rows = measure(folders[args.models], work, default_backend(), "fit")
+        print(f"\n{args.models} models with {args.draws} bootstrap draws each (identical "
+              f"results: {identical(rows)}):\n")
+        fit_table(rows)
 
 
 if __name__ == "__main__":
