@@ -188,7 +188,7 @@ def _moment_problems(spec: ModelSpec, data: pd.DataFrame, data_name: str) -> lis
                             "syntax.")
     varying = [v for v in observed if sd[v] > 0]
     if len(varying) > 1 and not problems:
-        corr = np.corrcoef(data[varying].to_numpy(dtype=float), rowvar=False)
+        corr = data[varying].corr().to_numpy()  # pairwise: also right with FIML's missing values
         for i, a in enumerate(varying):
             for j in range(i + 1, len(varying)):
                 if abs(corr[i, j]) > 1 - 1e-10:
@@ -282,8 +282,10 @@ def check_data(
     excluded = 0
     if spec.missing == "listwise":
         complete = frame.dropna()
-        excluded = len(frame) - len(complete)
-        frame = complete.reset_index(drop=True)
+    else:
+        complete = frame.dropna(how="all")  # a row with no value carries no information
+    excluded = len(frame) - len(complete)
+    frame = complete.reset_index(drop=True)
     problems = _moment_problems(spec, frame, data_name)
     if problems:
         raise SpecError(join_problems(f"{spec.source} does not fit {data_name}: "
