@@ -289,7 +289,7 @@ def _defined_rows(table: pd.DataFrame, effects: tuple[DefinedEffect, ...],
     return pd.DataFrame({
         "lhs": [e.name for e in effects], "op": ":=",
         "rhs": [e.expression.replace(" ", "") for e in effects],
-        "label": [e.name for e in effects], "group": None, "free": True,
+        "label": [e.name for e in effects], "group": None, "free": False,
         **{c: delta[c].to_numpy() for c in ["est", "se", "z", "pvalue", "ci_lower", "ci_upper"]},
         "std_all": [float(e.evaluate(std_by_label)) for e in effects], "semopy": None,
     })
