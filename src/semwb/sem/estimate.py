@@ -27,7 +27,7 @@ from semwb.errors import ConvergenceWarning, FitError, HeywoodCaseWarning, Semwb
 from semwb.results import FitIndices
 from semwb.sem.effects import DefinedEffect, delta_method
 from semwb.sem.engine import EngineFit, fit_engine, matrices
-from semwb.sem.fiml import fiml_fit_indices, fit_engine_fiml, implied_means
+from semwb.sem.fiml import fiml_fit_indices, fit_engine_means, implied_means
 from semwb.sem.fitindices import fit_indices
 from semwb.sem.partable import ParRow
 from semwb.sem.spec import ModelSpec, check_data
@@ -169,7 +169,8 @@ def _diagnose(table: pd.DataFrame, var: pd.Series, engine: EngineFit,
 
 
 def _expected_vcov(engine: EngineFit) -> pd.DataFrame:
-    """Inverse expected information (semopy's ``calc_fim``: N/2 tr(S^-1 dS_i S^-1 dS_j))."""
+    """Inverse expected information (semopy's ``calc_fim``: N/2 tr(S^-1 dS_i S^-1 dS_j), plus
+    N dmu_i' S^-1 dmu_j with a mean structure)."""
     fim = engine.model.calc_fim()
     names = list(engine.free_names)
     eig, vectors = np.linalg.eigh(fim)
@@ -224,8 +225,9 @@ def fit_model(spec: ModelSpec, data: pd.DataFrame, *, data_name: str = "data") -
     rows = spec.partable()
     effects = spec.effects
     try:
-        if spec.missing == "fiml":
-            engine, vcov = fit_engine_fiml(rows, frame)
+        if spec.meanstructure:
+            engine, vcov = fit_engine_means(rows, frame,
+                                            observed_information=spec.missing == "fiml")
         else:
             engine = fit_engine(rows, frame)
             vcov = _expected_vcov(engine)
@@ -252,7 +254,7 @@ def fit_model(spec: ModelSpec, data: pd.DataFrame, *, data_name: str = "data") -
     table = pd.concat([table, _defined_rows(table, effects, vcov)], ignore_index=True)
     fixed_x = np.array([v in {r.lhs for r in rows if r.fixed_x} for v in engine.observed])
     implied = sigma.loc[list(engine.observed), list(engine.observed)].to_numpy()
-    if spec.missing == "fiml":
+    if spec.meanstructure:
         mu = implied_means(engine)
         indices = fiml_fit_indices(frame[list(engine.observed)].to_numpy(), mu, implied,
                                    npar=len(engine.free_names))
