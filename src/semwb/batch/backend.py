@@ -1,8 +1,8 @@
 """The real library calls a batch makes: spec loading, data reading, the pipeline, the report.
 
-The functions import the library lazily, so that importing ``semwb.batch`` stays light (the
-command's help; a rerun where everything is up to date never imports the estimation code). They
-are module-level so that they pickle by reference into worker processes.
+The functions import the library lazily, so that importing ``semwb.batch`` stays light: a batch
+with another backend (the tests' fake) never loads the estimation code. They are module-level so
+that they pickle by reference into worker processes.
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ def _load_spec(path: Path) -> Any:
 
 
 def _read_data(path: Path) -> Any:
-    import pandas as pd
+    from semwb.pipeline import read_data
 
-    return pd.read_csv(path)
+    return read_data(path)
 
 
 def _analyze(spec: Any, data: Any, data_path: Path) -> Results:
