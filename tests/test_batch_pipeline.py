@@ -2,45 +2,23 @@
 
 from __future__ import annotations
 
-import json
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
-import yaml
 
-from batch_procs import child_env, dask_cluster
-from semwb.batch import run_batch
+from batch_procs import child_env
+from batch_specs import write_mediation_specs
 from semwb.pipeline import read_data, run_analysis
 from semwb.results import read_results
 from semwb.sem.spec import load_spec
 
-REFERENCE = Path(__file__).parent / "reference" / "mediation_single"
-SYNTAX = (REFERENCE / "model.lav").read_text(encoding="utf-8")
-
 
 @pytest.fixture
 def models(tmp_path: Path) -> Path:
-    """Two good specs, one naming a column the data lack, one that is not YAML."""
-    folder = tmp_path / "models"
-    folder.mkdir()
-    shutil.copy(REFERENCE / "data.csv", folder / "data.csv")
-    specs = {
-        "mediation": SYNTAX,
-        "direct_only": SYNTAX.replace("IOL ~ a*AR", "IOL ~ 0*AR").replace(
-            "ind   := a*b\n", "").replace("total := cp + a*b\n", ""),
-        "typo": SYNTAX.replace("ar4", "selfeff"),
-    }
-    for name, syntax in specs.items():
-        (folder / f"{name}.yaml").write_text(yaml.safe_dump(
-            {"model": name, "data": "data.csv", "syntax": syntax}, sort_keys=False),
-            encoding="utf-8")
-    (folder / "unreadable.yaml").write_text("model: x\nsyntax: [\n", encoding="utf-8")
-    return folder
+    return write_mediation_specs(tmp_path / "models")
 
 
 def semwb_batch(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -48,13 +26,6 @@ def semwb_batch(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
         [sys.executable, "-c", "from semwb.cli import main; main()", "batch", *args],
         capture_output=True, text=True, check=False, cwd=cwd, env=child_env(),
     )
-
-
-def without_run_details(path: Path) -> dict[str, Any]:
-    """results.json minus what differs between two runs of the same inputs: the clock."""
-    data = json.loads(path.read_text(encoding="utf-8"))
-    data["provenance"].pop("created")
-    return data
 
 
 @pytest.mark.slow
@@ -87,18 +58,3 @@ def test_command_fits_records_failures_and_skips_what_is_up_to_date(models: Path
     for name in kept:
         assert re.search(rf"│ {name}\s+│ up to date", second.stdout), second.stdout
     assert {name: (out / name / "results.json").read_bytes() for name in kept} == kept
-
-
-@pytest.mark.slow
-def test_dask_cluster_gives_the_local_results_with_the_real_pipeline(
-    models: Path, tmp_path: Path,
-) -> None:
-    local = run_batch(models, out=tmp_path / "local", jobs=1)
-    with dask_cluster(tmp_path) as address:
-        remote = run_batch(models, out=tmp_path / "dask", scheduler=address)
-    assert [(m.name, m.status) for m in remote.models] == [
-        (m.name, m.status) for m in local.models]
-    assert [m.status for m in local.models] == ["fitted", "fitted", "failed", "failed"]
-    for model in local.models:
-        assert without_run_details(tmp_path / "dask" / model.name / "results.json") == (
-            without_run_details(tmp_path / "local" / model.name / "results.json"))

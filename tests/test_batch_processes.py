@@ -6,6 +6,7 @@ import json
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ import pytest
 
 from batch_fakes import BACKEND, write_data, write_spec
 from batch_procs import child_env, children_of, dask_cluster, is_alive, stop, wait_until
+from batch_specs import write_mediation_specs
 from semwb.batch import run_batch
 from semwb.batch.cache import STAMP
 from semwb.results import read_results
@@ -29,6 +31,13 @@ try:
 except KeyboardInterrupt:
     sys.exit(130)
 """
+
+
+@pytest.fixture(scope="module")
+def dask_address(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A Dask scheduler and two workers, separate processes on 127.0.0.1, for this module."""
+    with dask_cluster(tmp_path_factory.mktemp("dask")) as address:
+        yield address
 
 
 def comparable(results_json: Path) -> dict[str, Any]:
@@ -77,7 +86,7 @@ def test_killed_batch_resumes_keeping_finished_models(tmp_path: Path, sig: int) 
 
 
 @pytest.mark.slow
-def test_dask_cluster_gives_the_local_results(tmp_path: Path) -> None:
+def test_dask_cluster_gives_the_local_results(tmp_path: Path, dask_address: str) -> None:
     models = tmp_path / "models"
     models.mkdir()
     write_data(models / "data.csv", [1.0, 2.0, 4.0, 9.0])
@@ -87,8 +96,7 @@ def test_dask_cluster_gives_the_local_results(tmp_path: Path) -> None:
     write_spec(models, "broken", fail="singular")
 
     local = run_batch(models, out=tmp_path / "local", jobs=2, backend=BACKEND)
-    with dask_cluster(tmp_path) as address:
-        remote = run_batch(models, out=tmp_path / "dask", scheduler=address, backend=BACKEND)
+    remote = run_batch(models, out=tmp_path / "dask", scheduler=dask_address, backend=BACKEND)
 
     assert [(m.name, m.status) for m in remote.models] == [
         (m.name, m.status) for m in local.models]
@@ -106,3 +114,25 @@ def test_dask_cluster_gives_the_local_results(tmp_path: Path) -> None:
                 assert model.results.warnings[0].endswith("data arrived 1 times"), model
     assert (tmp_path / "dask" / "index.html").read_text(encoding="utf-8") == (
         tmp_path / "local" / "index.html").read_text(encoding="utf-8")
+
+
+def without_run_details(path: Path) -> dict[str, Any]:
+    """results.json minus what differs between two runs of the same inputs: the clock."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["provenance"].pop("created")
+    return data
+
+
+@pytest.mark.slow
+def test_dask_cluster_gives_the_local_results_with_the_real_pipeline(
+    tmp_path: Path, dask_address: str,
+) -> None:
+    models = write_mediation_specs(tmp_path / "models")
+    local = run_batch(models, out=tmp_path / "local", jobs=1)
+    remote = run_batch(models, out=tmp_path / "dask", scheduler=dask_address)
+    assert [(m.name, m.status) for m in remote.models] == [
+        (m.name, m.status) for m in local.models]
+    assert [m.status for m in local.models] == ["fitted", "fitted", "failed", "failed"]
+    for model in local.models:
+        assert without_run_details(tmp_path / "dask" / model.name / "results.json") == (
+            without_run_details(tmp_path / "local" / model.name / "results.json"))
