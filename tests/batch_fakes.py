@@ -9,6 +9,7 @@ A fake spec is a small YAML file::
     fail: "message"       # optional: raise FitError with this message
     converged: false      # optional: report non-convergence
     crash: true           # optional: raise a plain (non-semwb) exception
+    die: true             # optional: end the worker process abruptly (as the OOM killer would)
 
 Functions live at module level so they pickle by reference into worker processes (spawned
 workers find this module on the ``sys.path`` they inherit; Dask workers through PYTHONPATH).
@@ -29,7 +30,7 @@ from semwb.batch import Backend
 from semwb.errors import FitError, ResponseDataError, SpecError
 from semwb.results import ParameterRow, Provenance, Results
 
-KNOWN_KEYS = {"model", "data", "column", "sleep", "fail", "converged", "crash"}
+KNOWN_KEYS = {"model", "data", "column", "sleep", "fail", "converged", "crash", "die"}
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,8 @@ def analyze(spec: FakeSpec, fake: FakeData, data_path: Path) -> Results:
     time.sleep(float(options.get("sleep", 0)))
     if "fail" in options:
         raise FitError(f"model '{spec.name}': {options['fail']}")
+    if options.get("die"):
+        os._exit(9)
     if options.get("crash"):
         raise ZeroDivisionError("a bug in the fake")
     column = options.get("column", "x")

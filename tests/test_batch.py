@@ -105,6 +105,16 @@ def test_failing_models_are_recorded_and_the_others_finish(folder: Path, tmp_pat
     assert "good2 (good2/report.html): ok" in index
 
 
+def test_a_dead_worker_fails_its_model_and_the_pool_restarts(folder: Path,
+                                                            tmp_path: Path) -> None:
+    write_spec(folder, "a_dies", die=True)
+    write_spec(folder, "b")
+    write_spec(folder, "c")
+    summary = run_batch(folder, out=tmp_path / "out", jobs=1, backend=BACKEND)
+    assert statuses(summary) == {"a_dies": "failed", "b": "fitted", "c": "fitted"}
+    assert "a worker process died" in (summary.models[0].error or "")
+
+
 def test_unreadable_dataset_fails_only_its_models(folder: Path, tmp_path: Path) -> None:
     (folder / "empty.csv").write_text("x\n", encoding="utf-8")
     write_spec(folder, "ok")

@@ -116,17 +116,21 @@ class LocalExecutor:
                 running[pool.submit(_run_local, task)] = task
                 on_start(task)
             done, _ = wait(running, return_when=FIRST_COMPLETED)
+            if any(isinstance(future.exception(), BrokenProcessPool) for future in done):
+                # A worker died and took the pool with it: keep what finished, fail the rest.
+                yield from (_salvage(future, task) for future, task in running.items())
+                return
             for future in done:
-                task = running.pop(future)
-                try:
-                    yield future.result()
-                except BrokenProcessPool:
-                    yield _lost(task, "the worker process fitting this model died (killed, or "
-                                      "out of memory?). Run the batch again to retry it.")
-                    for other in running:
-                        yield _lost(running[other], "a worker process died while this model "
-                                    "was being fitted. Run the batch again to retry it.")
-                    return
+                del running[future]
+                yield future.result()
+
+
+def _salvage(future: Future[Outcome], task: ModelTask) -> Outcome:
+    """The outcome of a task whose pool broke: its result if it had finished, else a failure."""
+    if future.done() and future.exception() is None:
+        return future.result()
+    return _lost(task, "a worker process died (killed, or out of memory?) while this model was "
+                       "being fitted, perhaps because of it. Run the batch again to retry it.")
 
 
 def _stop(pool: ProcessPoolExecutor) -> None:
