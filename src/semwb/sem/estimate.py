@@ -251,7 +251,8 @@ def fit_model(spec: ModelSpec, data: pd.DataFrame, *, data_name: str = "data") -
         "semopy": list(engine.names),
     })
     table.loc[~table["free"], ["z", "pvalue"]] = np.nan
-    table = pd.concat([table, _defined_rows(table, effects, vcov)], ignore_index=True)
+    if effects:
+        table = pd.concat([table, _defined_rows(table, effects, vcov)], ignore_index=True)
     fixed_x = np.array([v in {r.lhs for r in rows if r.fixed_x} for v in engine.observed])
     implied = sigma.loc[list(engine.observed), list(engine.observed)].to_numpy()
     if spec.meanstructure:
@@ -279,8 +280,6 @@ def _describe_names(names: str, rows: tuple[ParRow, ...], engine: EngineFit) -> 
 
 def _defined_rows(table: pd.DataFrame, effects: tuple[DefinedEffect, ...],
                   vcov: pd.DataFrame) -> pd.DataFrame:
-    if not effects:
-        return pd.DataFrame(columns=table.columns)
     labelled = table[table["label"] != ""].drop_duplicates("label")
     by_label = dict(zip(labelled["label"], labelled["est"], strict=True))
     std_by_label = dict(zip(labelled["label"], labelled["std_all"], strict=True))
