@@ -36,7 +36,7 @@ def test_evaluates_arrays_of_bootstrap_draws() -> None:
 
 
 def test_later_definitions_may_use_earlier_ones() -> None:
-    ind, total = compile_definitions(
+    _, total = compile_definitions(
         [Definition("ind", "a*b", 1), Definition("total", "cp + ind", 2)],
         labels=("a", "b", "cp"))
     assert total.labels == ("a", "b", "cp")
@@ -68,7 +68,10 @@ def test_delta_method_for_a_product() -> None:
 
 
 @pytest.mark.parametrize(("expression", "match"), [
-    ("__import__('os').system('ls')", r"syntax line 7: in 'd := __import__\('os'\).system\('ls'\)'"),
+    (
+        "__import__('os').system('ls')",
+        r"syntax line 7: in 'd := __import__\('os'\).system\('ls'\)'",
+    ),
     ("a.real", r"'a.real' is not allowed in a definition"),
     ("a if b else cp", r"is not allowed in a definition"),
     ("[a, b]", r"is not allowed in a definition"),
@@ -76,7 +79,11 @@ def test_delta_method_for_a_product() -> None:
     ("a % b", r"operator 'a % b' is not allowed; use \+ - \* / \^"),
     ("'text'", r"'text' is not a number"),
     ("a * (b", r"'a \* \(b' is not an expression; expected labels and numbers"),
-    ("a*zeta", r"'d := a\*zeta' uses 'zeta', not a label of the model \(labels: a, b, cp\); label a path first"),
+    (
+        "a*zeta",
+        r"'d := a\*zeta' uses 'zeta', not a label of the model \(labels: a, b, cp\); label a "
+        r"path first",
+    ),
 ])
 def test_rejects_anything_outside_the_whitelist(expression: str, match: str) -> None:
     with pytest.raises(SpecError, match=match):

@@ -120,14 +120,14 @@ def _std_all(row: ParRow, est: float, var: pd.Series, resid: Mapping[str, float]
     """Completely standardized value; a covariance becomes the correlation of the residuals."""
     sd = np.sqrt(var.clip(lower=0))
     if row.op == "=~":
-        return est * sd[row.lhs] / sd[row.rhs]
+        return float(est * sd[row.lhs] / sd[row.rhs])
     if row.op == "~":
-        return est * sd[row.rhs] / sd[row.lhs]
+        return float(est * sd[row.rhs] / sd[row.lhs])
     if row.op == "~~" and row.lhs == row.rhs:
-        return est / var[row.lhs]
+        return float(est / var[row.lhs])
     if row.op == "~~":
-        return est / np.sqrt(resid[row.lhs] * resid[row.rhs])
-    return est / sd[row.lhs]  # intercept or mean
+        return float(est / np.sqrt(resid[row.lhs] * resid[row.rhs]))
+    return float(est / sd[row.lhs])  # intercept or mean
 
 
 def _std_column(rows: tuple[ParRow, ...], est: np.ndarray, var: pd.Series) -> list[float]:
@@ -149,7 +149,8 @@ def _diagnose(table: pd.DataFrame, var: pd.Series, engine: EngineFit,
     found: list[tuple[type[SemwbWarning], str]] = []
     if not engine.converged:
         found.append((ConvergenceWarning,
-                      f"the optimiser did not converge (largest gradient {engine.max_gradient:.2g}; "
+                      "the optimiser did not converge (largest gradient "
+                      f"{engine.max_gradient:.2g}; "
                       f"semopy: {engine.message}); estimates may be wrong."))
     variances = table[(table["op"] == "~~") & (table["lhs"] == table["rhs"])]
     for _, r in variances[variances["est"] < 0].iterrows():

@@ -19,7 +19,7 @@ from scipy import stats
 from threadpoolctl import threadpool_limits
 
 from semwb.results import FitIndices
-from semwb.sem.engine import EngineFit, GRADIENT_TOLERANCE, describe, loading_starts, quiet
+from semwb.sem.engine import GRADIENT_TOLERANCE, EngineFit, describe, loading_starts, quiet
 from semwb.sem.fitindices import rmsea_interval
 from semwb.sem.partable import ParRow
 
@@ -164,7 +164,8 @@ def em_saturated(data: np.ndarray, *, tol: float = 1e-10,
             if m.any():
                 beta = sigma[np.ix_(m, o)] @ np.linalg.inv(sigma[np.ix_(o, o)])
                 x[:, m] = mu[m] + (rows[:, o] - mu[o]) @ beta.T
-                sum_xx[np.ix_(m, m)] += len(rows) * (sigma[np.ix_(m, m)] - beta @ sigma[np.ix_(o, m)])
+                conditional = sigma[np.ix_(m, m)] - beta @ sigma[np.ix_(o, m)]
+                sum_xx[np.ix_(m, m)] += len(rows) * conditional
             sum_x += x.sum(axis=0)
             sum_xx += x.T @ x
         new_mu = sum_x / n
