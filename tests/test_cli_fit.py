@@ -93,12 +93,14 @@ def test_user_errors_exit_1_with_one_line(spec_dir: Path, tmp_path: Path, args: 
     assert done.stderr.startswith("semwb: error: ")
 
 
+@pytest.mark.slow
 def test_demo_fits_every_spec_in_models(spec_dir: Path, tmp_path: Path) -> None:
     done = run_semwb("demo", "--models", str(spec_dir / "models"), "--out", str(tmp_path / "r"))
     assert done.returncode == 0, done.stderr
     assert read_results(tmp_path / "r" / "med-test").converged
 
 
+@pytest.mark.slow
 def test_demo_reports_a_failing_spec_and_exits_1(spec_dir: Path, tmp_path: Path) -> None:
     models = tmp_path / "models"
     shutil.copytree(spec_dir / "models", models)

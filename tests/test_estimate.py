@@ -100,6 +100,16 @@ def test_intercepts_on_complete_data_are_the_sample_means(hs: pd.DataFrame) -> N
     assert se(result) == pytest.approx(se(base), rel=1e-4)  # expected information, as lavaan
 
 
+def test_second_order_factor_reproduces_the_first_order_fit(hs: pd.DataFrame) -> None:
+    first = fit(HS, hs)
+    second = fit(HS + "g =~ visual + textual + speed\n", hs)  # just identified at the top
+    assert second.fit.chisq == pytest.approx(first.fit.chisq, rel=1e-6)
+    assert second.fit.df == first.fit.df
+    top = second.parameters.query("lhs == 'g' and op == '=~'")
+    assert list(top["rhs"]) == ["visual", "textual", "speed"]
+    assert top["std_all"].between(0, 1).all()
+
+
 def _heywood_data(n: int = 400) -> pd.DataFrame:
     """Data whose correlations force a loading above 1 (r12 r13 / r23 > 1)."""
     target = np.array([[1.0, 0.8, 0.8], [0.8, 1.0, 0.45], [0.8, 0.45, 1.0]])

@@ -104,8 +104,9 @@ def _estimates(rows: tuple[ParRow, ...], engine: EngineFit, S: pd.DataFrame) -> 
     return np.array(out)
 
 
-def _implied(mx: Mapping[str, pd.DataFrame]) -> tuple[pd.DataFrame, pd.Series]:
-    """Model-implied covariance of the observed variables and variance of every variable."""
+def _implied(mx: Mapping[str, pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
+    """Implied covariance of the observed variables, of the structural (inner) variables, and
+    the implied variance of every variable."""
     beta, lam, psi, theta = mx["Beta"], mx["Lambda"], mx["Psi"], mx["Theta"]
     c = np.linalg.inv(np.eye(len(beta)) - beta.to_numpy())
     inner = c @ psi.to_numpy() @ c.T
@@ -113,7 +114,8 @@ def _implied(mx: Mapping[str, pd.DataFrame]) -> tuple[pd.DataFrame, pd.Series]:
     sigma_df = pd.DataFrame(sigma, index=lam.index, columns=lam.index)
     var = pd.concat([pd.Series(np.diag(inner), index=beta.index),
                      pd.Series(np.diag(sigma), index=lam.index)])
-    return sigma_df, var[~var.index.duplicated(keep="last")]
+    inner_df = pd.DataFrame(inner, index=beta.index, columns=beta.index)
+    return sigma_df, inner_df, var[~var.index.duplicated(keep="last")]
 
 
 def _std_all(row: ParRow, est: float, var: pd.Series, resid: Mapping[str, float]) -> float:
@@ -144,8 +146,11 @@ def _wald(est: np.ndarray, se: np.ndarray, level: float = 0.95) -> dict[str, np.
             "ci_lower": est - q * se, "ci_upper": est + q * se}
 
 
-def _diagnose(table: pd.DataFrame, var: pd.Series, engine: EngineFit,
-              sigma: pd.DataFrame) -> list[tuple[type[SemwbWarning], str]]:
+def _diagnose(
+    table: pd.DataFrame, engine: EngineFit, sigma: pd.DataFrame, inner: pd.DataFrame,
+    latents: tuple[str, ...],
+) -> list[tuple[type[SemwbWarning], str]]:
+    """Non-convergence, Heywood cases and non-positive-definite implied matrices."""
     found: list[tuple[type[SemwbWarning], str]] = []
     if not engine.converged:
         found.append((ConvergenceWarning,
@@ -163,8 +168,8 @@ def _diagnose(table: pd.DataFrame, var: pd.Series, engine: EngineFit,
     if np.linalg.eigvalsh(sigma.to_numpy())[0] <= 0:
         found.append((HeywoodCaseWarning, "the model-implied covariance matrix is not positive "
                       "definite."))
-    latent = [v for v in var.index if v not in sigma.index]
-    if latent and (var[latent] < 0).any():
+    latent = [v for v in latents if v in inner.index]
+    if latent and np.linalg.eigvalsh(inner.loc[latent, latent].to_numpy())[0] <= 0:
         found.append((HeywoodCaseWarning, "the latent covariance matrix is not positive definite."))
     return found
 
@@ -235,7 +240,7 @@ def fit_model(spec: ModelSpec, data: pd.DataFrame, *, data_name: str = "data") -
     except (RuntimeError, ValueError, KeyError, np.linalg.LinAlgError) as exc:
         raise FitError(f"{spec.source}: semopy could not fit the model ({exc}).") from exc
     mx = matrices(engine)
-    sigma, var = _implied(mx)
+    sigma, inner, var = _implied(mx)
     singular = _singular(vcov)
     if singular is not None:
         raise FitError(f"{spec.source}: the model is not identified on {data_name}: the "
@@ -263,7 +268,7 @@ def fit_model(spec: ModelSpec, data: pd.DataFrame, *, data_name: str = "data") -
     else:
         indices = fit_indices(S, implied, n=len(frame), npar=len(engine.free_names),
                               fixed_x=fixed_x)
-    found = _diagnose(table, var, engine, sigma)
+    found = _diagnose(table, engine, sigma, inner, spec.parsed.latents)
     for category, message in found:
         warnings.warn(f"{spec.name}: {message}", category, stacklevel=2)
     return FitResult(
