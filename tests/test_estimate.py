@@ -142,6 +142,16 @@ def test_empirically_unidentified_model_is_a_fit_error(mediation: pd.DataFrame) 
             mediation)
 
 
+def test_a_semopy_failure_is_a_fit_error(hs: pd.DataFrame, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise Exception("Sample covariance matrix is broken")  # semopy raises bare Exceptions
+
+    monkeypatch.setattr(engine_module.semopy.Model, "fit", broken)
+    with pytest.raises(FitError, match=r"<string>: semopy could not fit the model \(Exception: "
+                                       r"Sample covariance matrix is broken\)"):
+        fit(HS, hs)
+
+
 def test_clean_fit_emits_no_warning(mediation: pd.DataFrame) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")

@@ -26,7 +26,7 @@ from scipy import stats
 from semwb.errors import ConvergenceWarning, FitError, HeywoodCaseWarning, SemwbWarning
 from semwb.results import FitIndices
 from semwb.sem.effects import DefinedEffect, delta_method
-from semwb.sem.engine import EngineFit, fit_engine, matrices
+from semwb.sem.engine import EngineError, EngineFit, fit_engine, matrices
 from semwb.sem.fiml import fiml_fit_indices, fit_engine_means, implied_means
 from semwb.sem.fitindices import fit_indices
 from semwb.sem.partable import ParRow
@@ -237,7 +237,7 @@ def fit_model(spec: ModelSpec, data: pd.DataFrame, *, data_name: str = "data") -
         else:
             engine = fit_engine(rows, frame)
             vcov = _expected_vcov(engine)
-    except (RuntimeError, ValueError, KeyError, np.linalg.LinAlgError) as exc:
+    except EngineError as exc:
         raise FitError(f"{spec.source}: semopy could not fit the model ({exc}).") from exc
     mx = matrices(engine)
     sigma, inner, var = _implied(mx)

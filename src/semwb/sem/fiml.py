@@ -19,7 +19,15 @@ from scipy import stats
 from threadpoolctl import threadpool_limits
 
 from semwb.results import FitIndices
-from semwb.sem.engine import GRADIENT_TOLERANCE, EngineFit, describe, loading_starts, quiet
+from semwb.sem.engine import (
+    GRADIENT_TOLERANCE,
+    EngineFit,
+    check_finite,
+    describe,
+    loading_starts,
+    quiet,
+    semopy_errors,
+)
 from semwb.sem.fitindices import rmsea_interval
 from semwb.sem.partable import ParRow
 
@@ -97,7 +105,7 @@ def fit_engine_means(
     complete data).
     """
     description, names = describe(rows)
-    with threadpool_limits(limits=1), quiet():
+    with threadpool_limits(limits=1), quiet(), semopy_errors():
         model = semopy.ModelMeans(description)
         for i, start in loading_starts(rows, data).items():
             if names[i] is not None:
@@ -107,6 +115,7 @@ def fit_engine_means(
         x = np.asarray(model.param_vals, dtype=float)
         info = (_hessian(model, x, np.asarray(model.grad_fiml(x))) / 2 if observed_information
                 else model.calc_fim())
+    check_finite(model)
     intercepts = _intercept_names(model)
     row_names = tuple(intercepts.get(r.lhs) if r.op == "~1" and r.free else n
                       for r, n in zip(rows, names, strict=True))
