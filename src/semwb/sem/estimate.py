@@ -32,6 +32,7 @@ from semwb.sem.fitindices import fit_indices
 from semwb.sem.partable import ParRow
 from semwb.sem.spec import ModelSpec, check_data
 
+#: lavaan ``parameterEstimates()`` columns of ``FitResult.parameters`` (before ``semopy``).
 COLUMNS = ["lhs", "op", "rhs", "label", "group", "free", "est", "se", "z", "pvalue",
            "ci_lower", "ci_upper", "std_all"]
 

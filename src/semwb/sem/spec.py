@@ -22,8 +22,6 @@ from semwb.sem.effects import DefinedEffect, compile_definitions
 from semwb.sem.partable import ParRow, build_partable
 from semwb.sem.syntax import ParsedSyntax, parse_syntax
 
-ESTIMATORS = ("ML",)
-
 
 class BootstrapOptions(BaseModel):
     """The ``bootstrap:`` block of a spec."""
