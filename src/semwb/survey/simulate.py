@@ -186,8 +186,9 @@ def simulate_responses(population: str, instrument: Instrument, *, n: int,
     careless
         Share of careless respondents (straight-liners and random answerers, fast completion).
     squares
-        Numeric columns to add ``<name>_sq`` for: the squared mean-centred value, for quadratic
-        terms in model syntax (lavaan syntax has no ``I(x^2)``).
+        Numeric columns to add ``<name>_sq`` (the squared value) for, for quadratic terms in
+        model syntax (lavaan syntax has no ``I(x^2)``); uncentred, so that the turning point is
+        ``-b1 / (2 b2)``.
 
     Returns
     -------
@@ -238,7 +239,7 @@ def simulate_responses(population: str, instrument: Instrument, *, n: int,
     for name in squares:
         if name not in frame.columns:
             raise OptionError(f"Cannot square '{name}': not a column of the simulated data.")
-        frame[f"{name}_sq"] = np.round((frame[name] - frame[name].mean()) ** 2, 4)
+        frame[f"{name}_sq"] = np.round(frame[name] ** 2, 4)
     frame.insert(0, "duration_sec", duration.astype(int))
     frame.insert(0, "rid", [f"R{i:04d}" for i in range(1, n + 1)])
     return frame
