@@ -112,6 +112,12 @@ def _structure(pop: Population) -> tuple[dict[str, dict[tuple[str, ...], float]]
 
 def _draw_latents(pop: Population, n: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
     equations, exogenous = _structure(pop)
+    graph = {lhs: {v for t in terms for v in t} for lhs, terms in equations.items()}
+    try:
+        order = list(TopologicalSorter(graph).static_order())
+    except CycleError as exc:
+        raise SpecError(f"The population model has a feedback loop ({' -> '.join(exc.args[1])}); "
+                        "simulation needs a recursive model.") from exc
     index = {v: i for i, v in enumerate(exogenous)}
     corr = np.eye(len(exogenous))
     for (a, b), r in pop.correlations.items():
@@ -122,12 +128,6 @@ def _draw_latents(pop: Population, n: int, rng: np.random.Generator) -> dict[str
                         "correlation matrix (not positive definite); lower some of them.")
     draws = rng.multivariate_normal(np.zeros(len(exogenous)), corr, size=n, method="cholesky")
     values = {v: draws[:, i] for v, i in index.items()}
-    graph = {lhs: {v for t in terms for v in t} for lhs, terms in equations.items()}
-    try:
-        order = list(TopologicalSorter(graph).static_order())
-    except CycleError as exc:
-        raise SpecError(f"The population model has a feedback loop ({exc.args[1]}); "
-                        "simulation needs a recursive model.") from exc
     for name in order:
         if name not in equations:
             continue

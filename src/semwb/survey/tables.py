@@ -139,15 +139,18 @@ def _cell_text(value: object) -> str:
 
 def _read_excel(path: Path, source: str, sheet: str | int | None) -> RawTable:
     try:
-        book = pd.ExcelFile(path, engine="openpyxl")
+        with pd.ExcelFile(path, engine="openpyxl") as book:
+            names = [str(n) for n in book.sheet_names]
+            if sheet is not None and not isinstance(sheet, int) and sheet not in names:
+                raise ResponseDataError(f"{source}: no sheet named '{sheet}'; the workbook has "
+                                        f"{', '.join(repr(n) for n in names)}.")
+            frame = pd.read_excel(book, sheet_name=sheet if sheet is not None else 0,
+                                  header=None, dtype=object)
+    except ResponseDataError:
+        raise
     except Exception as exc:  # openpyxl raises zipfile/KeyError/InvalidFileException variously
         raise ResponseDataError(f"{source}: not a readable .xlsx workbook ({exc}). Save it as "
                                 "Excel Workbook (.xlsx) or CSV.") from exc
-    names = [str(n) for n in book.sheet_names]
-    if sheet is not None and not isinstance(sheet, int) and sheet not in names:
-        raise ResponseDataError(f"{source}: no sheet named '{sheet}'; the workbook has "
-                                f"{', '.join(repr(n) for n in names)}.")
-    frame = book.parse(sheet_name=sheet if sheet is not None else 0, header=None, dtype=object)
     return _frame_table(frame, f"{source} [{sheet if sheet is not None else names[0]}]")
 
 
