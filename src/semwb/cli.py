@@ -11,7 +11,6 @@ import json
 import sys
 from pathlib import Path
 
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.text import Text
@@ -19,10 +18,10 @@ from rich.text import Text
 from semwb import __version__
 from semwb.errors import SemwbError, SpecError
 from semwb.files import atomic_write_text
-from semwb.measurement import THRESHOLDS, MeasurementQuality, measure_constructs
+from semwb.measurement import THRESHOLDS, MeasurementQuality
 from semwb.survey.instrument import load_instrument
 from semwb.survey.responses import read_responses
-from semwb.survey.scoring import FLAG_RULES, score_constructs
+from semwb.survey.scoring import score_constructs, scores_table
 from semwb.survey.simulate import simulate_responses
 from semwb.survey.tables import excel_safe
 
@@ -62,37 +61,40 @@ def main() -> None:
         sys.exit(1)
 
 
+def _say(message: str) -> None:
+    """Print one plain line (no markup, no wrapping: lines may be parsed)."""
+    console.print(Text(message), soft_wrap=True)
+
+
 def _print_measurement(quality: MeasurementQuality) -> None:
     """Reliability and validity table with pass/fail against the usual thresholds."""
     from rich.table import Table
 
-    def mark(value: float | None, ok: bool) -> str:
-        return "-" if value is None else f"{value:.3f} {'ok' if ok else 'LOW'}"
+    def mark(value: float | None, threshold: float) -> str:
+        return "-" if value is None else f"{value:.3f} {'ok' if value >= threshold else 'LOW'}"
 
     table = Table(title=f"Measurement quality (n = {quality.n_obs} complete respondents)")
     for column in ("construct", "items", "alpha >= .70", "95% CI", "omega", "CR >= .70",
                    "AVE >= .50"):
         table.add_column(column)
     for cid, c in quality.constructs.items():
-        table.add_row(cid, str(len(c["items"])), mark(c["alpha"], c["alpha"] >= THRESHOLDS["alpha"]),
+        table.add_row(cid, str(len(c["items"])), mark(c["alpha"], THRESHOLDS["alpha"]),
                       f"[{c['alpha_ci'][0]:.3f}, {c['alpha_ci'][1]:.3f}]",
                       "-" if c["omega"] is None else f"{c['omega']:.3f}",
-                      mark(c["cr"], c["cr"] is not None and c["cr"] >= THRESHOLDS["cr"]),
-                      mark(c["ave"], c["ave"] is not None and c["ave"] >= THRESHOLDS["ave"]))
+                      mark(c["cr"], THRESHOLDS["cr"]), mark(c["ave"], THRESHOLDS["ave"]))
     console.print(table)
-    worst = [(a, b, v) for a, row in quality.htmt.items() for b, v in row.items()
-             if v >= THRESHOLDS["htmt"]]
-    for a, b, v in worst:
-        limit = "above .90" if v >= THRESHOLDS["htmt_liberal"] else "between .85 and .90"
-        console.print(Text(f"HTMT {a}-{b} = {v:.3f} ({limit}): discriminant validity in doubt"))
-    if quality.htmt and not worst:
-        top = max(v for row in quality.htmt.values() for v in row.values())
-        console.print(Text(f"HTMT: all pairs below .85 (largest {top:.3f})"))
+    pairs = [(a, b, v) for a, row in quality.htmt.items() for b, v in row.items()]
+    for a, b, v in pairs:
+        if v >= THRESHOLDS["htmt"]:
+            limit = "above .90" if v >= THRESHOLDS["htmt_liberal"] else "between .85 and .90"
+            _say(f"HTMT {a}-{b} = {v:.3f} ({limit}): discriminant validity in doubt")
+    if pairs and max(v for *_, v in pairs) < THRESHOLDS["htmt"]:
+        _say(f"HTMT: all pairs below .85 (largest {max(v for *_, v in pairs):.3f})")
     share = quality.harman["first_factor_share"]
-    console.print(Text(f"Harman's single factor: {share:.1%} of variance "
-                       f"({'below' if share < THRESHOLDS['harman'] else 'ABOVE'} 50 %); "
-                       f"KMO {quality.kmo:.3f}; Bartlett chi2({quality.bartlett['df']:.0f}) = "
-                       f"{quality.bartlett['chisq']:.1f}"))
+    verdict = "below" if share < THRESHOLDS["harman"] else "ABOVE"
+    _say(f"Harman's single factor: {share:.1%} of variance ({verdict} 50 %); KMO "
+         f"{quality.kmo:.3f}; Bartlett chi2({quality.bartlett['df']:.0f}) = "
+         f"{quality.bartlett['chisq']:.1f}")
 
 
 @app.command("score")
@@ -112,37 +114,30 @@ def score(
                                            "'no answer' (repeatable), e.g. -99."),
 ) -> None:
     """Score constructs, flag careless respondents and assess measurement quality."""
+    # Imported here: it loads the SEM engine, which the other commands do not need.
+    from semwb.measurement.cfa import measure_constructs
+
     inst = load_instrument(instrument)
     data = read_responses(responses, inst, sheet=sheet, mapping=mapping,
                           missing_codes=tuple(missing_code))
     for warning in data.warnings:
-        err_console.print(Text(f"semwb: warning: {warning}"))
+        err_console.print(Text(f"semwb: warning: {warning}"), soft_wrap=True)
     rules = [r.strip() for r in exclude.split(",") if r.strip()]
     scores = score_constructs(data, inst, min_share=min_share, exclude=rules)
     quality = measure_constructs(scores.analysis_items, inst)
-    respondent = (data.data[data.id_column] if data.id_column is not None
-                  else pd.Series(data.data.index, index=data.data.index))
-    table = pd.concat([respondent.rename("respondent"), scores.composites, scores.flags], axis=1)
-    table["excluded"] = table.index.isin(scores.exclusions.index)
-    table.index.name = "row"
+    table = scores_table(scores, data)
     flagged = table[table["any"]]
-    atomic_write_text(out / "scores.csv", excel_safe(table.reset_index()).to_csv(index=False))
-    atomic_write_text(out / "flagged.csv", excel_safe(flagged.reset_index()).to_csv(index=False))
+    atomic_write_text(out / "scores.csv", excel_safe(table).to_csv(index=False))
+    atomic_write_text(out / "flagged.csv", excel_safe(flagged).to_csv(index=False))
     atomic_write_text(out / "measurement.json", json.dumps(
         quality.to_dict(), ensure_ascii=False, indent=2, allow_nan=False) + "\n")
     for line in scores.log:
-        console.print(Text(line))
+        _say(line)
     _print_measurement(quality)
-    console.print(Text(f"{len(flagged)} flagged respondent(s)" + (": " if len(flagged) else "")
-                       + ", ".join(f"{r} (row {i}: {_reasons(row)})"
-                                   for i, r, row in zip(flagged.index, flagged["respondent"],
-                                                        flagged.to_dict("records"), strict=True))))
-    console.print(Text(f"wrote {out / 'scores.csv'}, {out / 'flagged.csv'}, "
-                       f"{out / 'measurement.json'}"))
-
-
-def _reasons(row: dict[str, object]) -> str:
-    return ", ".join(rule for rule in FLAG_RULES if row[rule])
+    _say(f"{len(flagged)} flagged respondent(s)")
+    for row in flagged.itertuples():
+        _say(f"  {row.respondent} (row {row.row}): {row.reasons}")
+    _say(f"wrote {out / 'scores.csv'}, {out / 'flagged.csv'}, {out / 'measurement.json'}")
 
 
 @app.command("simulate")
@@ -166,5 +161,4 @@ def simulate(
     frame = simulate_responses(syntax, inst, n=n, rng=seed, missing=missing, careless=careless,
                                squares=tuple(square))
     atomic_write_text(out, frame.convert_dtypes().to_csv(index=False))
-    console.print(Text(f"wrote {out}: {len(frame)} respondents x {frame.shape[1]} columns "
-                       f"(seed {seed})"))
+    _say(f"wrote {out}: {len(frame)} respondents x {frame.shape[1]} columns (seed {seed})")

@@ -220,6 +220,15 @@ class Scores:
         return self.items.loc[self.kept]
 
 
+def _reasons(flags: pd.DataFrame, rules: Sequence[str]) -> pd.Series:
+    """The names of the rules that fired for each respondent, comma-separated."""
+    text = pd.Series("", index=flags.index, dtype=object)
+    for rule in rules:
+        fired = flags[rule].astype(bool)
+        text = text.where(~fired, text + ", " + rule)
+    return text.str.removeprefix(", ").astype(str)
+
+
 def _exclusions(flags: pd.DataFrame, respondent: pd.Series, exclude: Sequence[str],
                 log: list[str]) -> pd.DataFrame:
     unknown = sorted(set(exclude) - set(FLAG_RULES))
@@ -228,8 +237,7 @@ def _exclusions(flags: pd.DataFrame, respondent: pd.Series, exclude: Sequence[st
     mask = flags[list(exclude)].any(axis=1) if exclude else pd.Series(False, index=flags.index)
     for rule in exclude:
         log.append(f"rule '{rule}' flags {int(flags[rule].sum())} respondent(s)")
-    reasons = flags.loc[mask, list(exclude)].apply(
-        lambda row: ", ".join(r for r in exclude if row[r]), axis=1)
+    reasons = _reasons(flags.loc[mask], exclude)
     log.append(f"excluded {int(mask.sum())} of {len(flags)} respondents from analysis "
                f"(rules: {', '.join(exclude) or 'none'}); raw answers kept")
     return pd.DataFrame({"respondent": respondent[mask].astype(str),
@@ -275,3 +283,22 @@ def score_constructs(responses: Responses, instrument: Instrument, *, min_share:
                                                              min_share=min_share),
                   flags=flags, exclusions=exclusions,
                   missing=summarize_missing(responses.data, instrument), log=log)
+
+
+def scores_table(scores: Scores, responses: Responses) -> pd.DataFrame:
+    """One row per respondent: file row, id, composites, flags, exclusion (for ``scores.csv``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``row, respondent``, one column per construct, the columns of :func:`flag_careless`,
+        ``reasons`` (the flag rules that fired) and ``excluded``.
+    """
+    data = responses.data
+    respondent = (data[responses.id_column].astype(str) if responses.id_column is not None
+                  else pd.Series(data.index.astype(str), index=data.index))
+    table = pd.concat([respondent.rename("respondent"), scores.composites, scores.flags], axis=1)
+    table["reasons"] = _reasons(scores.flags, FLAG_RULES)
+    table["excluded"] = table.index.isin(scores.exclusions.index)
+    table.insert(0, "row", table.index)
+    return table.reset_index(drop=True)

@@ -1,10 +1,9 @@
-"""Measurement quality: reliability, convergent and discriminant validity, common method bias.
+"""Measurement-quality statistics: reliability, convergent and discriminant validity, method bias.
 
 Every statistic is a small function over item answers (reverse-coded, rows = respondents) or over
-a CFA's parameter table in lavaan's ``parameterEstimates()`` columns (``lhs op rhs est std_all``),
-so the survey side never fits a model itself: :func:`assess_measurement` takes the CFA that
-``semwb.sem.estimate.fit_model`` produced. Each function's Notes give the formula and the R
-function it was checked against (tests/reference/measurement_*).
+a CFA's parameter table in lavaan's ``parameterEstimates()`` columns (``lhs op rhs est std_all``);
+no model is fitted here (:mod:`semwb.measurement.cfa` does that). Each function's Notes give the
+formula and the R function it was checked against (tests/reference/measurement_*).
 """
 
 from __future__ import annotations
@@ -18,8 +17,6 @@ import pandas as pd
 from scipy import stats
 
 from semwb.errors import OptionError
-from semwb.sem.estimate import fit_model
-from semwb.sem.spec import spec_from_syntax
 from semwb.survey.instrument import Instrument
 
 FORMULAS = {
@@ -420,30 +417,3 @@ def assess_measurement(items: pd.DataFrame, instrument: Instrument, *,
         bartlett=bartlett_sphericity(items[all_items]),
         descriptives=item_descriptives(items[all_items], instrument), n_obs=len(complete))
 
-
-def cfa_syntax(constructs: Mapping[str, Sequence[str]]) -> str:
-    """lavaan syntax of the correlated-factor CFA: one ``F =~ items`` line per construct."""
-    return "\n".join(f"{c} =~ {' + '.join(items)}" for c, items in constructs.items())
-
-
-def measure_constructs(items: pd.DataFrame, instrument: Instrument, *,
-                       constructs: Sequence[str] | None = None,
-                       level: float = 0.95) -> MeasurementQuality:
-    """Fit the k-factor and the single-factor CFA, then :func:`assess_measurement`.
-
-    Both CFAs are fitted by ``semwb.sem.estimate.fit_model`` (ML, listwise) on the rows with
-    every item answered; the k-factor CFA's loadings give omega, CR, AVE and the
-    Fornell-Larcker table, the single-factor CFA Harman's CFA comparison.
-    """
-    names = list(constructs) if constructs is not None else [
-        c for c, con in instrument.constructs.items() if set(con.item_ids) <= set(items.columns)]
-    groups = {c: instrument.constructs[c].item_ids for c in names if c in instrument.constructs}
-    data = items[[i for g in groups.values() for i in g]].dropna()
-    kfactor = fit_model(spec_from_syntax(cfa_syntax(groups), name="measurement-cfa"), data)
-    comparison = None
-    if len(groups) > 1:
-        single = fit_model(spec_from_syntax(
-            cfa_syntax({"G": list(data.columns)}), name="single-factor-cfa"), data)
-        comparison = single_factor_comparison(kfactor.fit.model_dump(), single.fit.model_dump())
-    return assess_measurement(items, instrument, loadings=kfactor.parameters, constructs=names,
-                              level=level, single_factor=comparison)
