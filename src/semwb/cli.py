@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
@@ -18,12 +19,9 @@ from rich.text import Text
 from semwb import __version__
 from semwb.errors import SemwbError, SpecError
 from semwb.files import atomic_write_text
-from semwb.measurement import THRESHOLDS, MeasurementQuality
-from semwb.survey.instrument import load_instrument
-from semwb.survey.responses import read_responses
-from semwb.survey.scoring import score_constructs, scores_table
-from semwb.survey.simulate import simulate_responses
-from semwb.survey.tables import excel_safe
+
+if TYPE_CHECKING:
+    from semwb.measurement import MeasurementQuality
 
 app = typer.Typer(
     name="semwb",
@@ -70,6 +68,8 @@ def _print_measurement(quality: MeasurementQuality) -> None:
     """Reliability and validity table with pass/fail against the usual thresholds."""
     from rich.table import Table
 
+    from semwb.measurement import THRESHOLDS
+
     def mark(value: float | None, threshold: float) -> str:
         return "-" if value is None else f"{value:.3f} {'ok' if value >= threshold else 'LOW'}"
 
@@ -114,8 +114,12 @@ def score(
                                            "'no answer' (repeatable), e.g. -99."),
 ) -> None:
     """Score constructs, flag careless respondents and assess measurement quality."""
-    # Imported here: it loads the SEM engine, which the other commands do not need.
+    # Imported here, as in every command: scipy and the SEM engine take seconds to load.
     from semwb.measurement.cfa import measure_constructs
+    from semwb.survey.instrument import load_instrument
+    from semwb.survey.responses import read_responses
+    from semwb.survey.scoring import score_constructs, scores_table
+    from semwb.survey.tables import excel_safe
 
     inst = load_instrument(instrument)
     data = read_responses(responses, inst, sheet=sheet, mapping=mapping,
@@ -153,6 +157,9 @@ def simulate(
                                      "<name>_sq for (repeatable)."),
 ) -> None:
     """Draw raw Likert responses from a population model (for examples and tests)."""
+    from semwb.survey.instrument import load_instrument
+    from semwb.survey.simulate import simulate_responses
+
     inst = load_instrument(instrument)
     try:
         syntax = population.read_text(encoding="utf-8")
