@@ -112,6 +112,9 @@ def score(
                                     "respondent must answer to get a score."),
     missing_code: list[str] = typer.Option([], "--missing-code", help="Extra token meaning "
                                            "'no answer' (repeatable), e.g. -99."),
+    constructs: str = typer.Option("", "--constructs", help="Comma-separated constructs to "
+                                   "assess (default: all in the data; the CFA of many takes "
+                                   "minutes)."),
 ) -> None:
     """Score constructs, flag careless respondents and assess measurement quality."""
     # Imported here, as in every command: scipy and the SEM engine take seconds to load.
@@ -128,7 +131,8 @@ def score(
         err_console.print(Text(f"semwb: warning: {warning}"), soft_wrap=True)
     rules = [r.strip() for r in exclude.split(",") if r.strip()]
     scores = score_constructs(data, inst, min_share=min_share, exclude=rules)
-    quality = measure_constructs(scores.analysis_items, inst)
+    chosen = [c.strip() for c in constructs.split(",") if c.strip()] or None
+    quality = measure_constructs(scores.analysis_items, inst, constructs=chosen)
     table = scores_table(scores, data)
     flagged = table[table["any"]]
     atomic_write_text(out / "scores.csv", excel_safe(table).to_csv(index=False))

@@ -290,6 +290,35 @@ def latent_correlations(parameters: pd.DataFrame, names: Sequence[str]) -> pd.Da
     return out
 
 
+def construct_groups(items: pd.DataFrame, instrument: Instrument,
+                     constructs: Sequence[str] | None = None) -> dict[str, list[str]]:
+    """``{construct: item ids}`` to assess: the named ones, or every construct in ``items``.
+
+    Raises
+    ------
+    OptionError
+        For a name that is not a construct of the instrument, or whose items are not all in
+        ``items``.
+    """
+    if constructs is None:
+        found = {c: con.item_ids for c, con in instrument.constructs.items()
+                 if set(con.item_ids) <= set(items.columns)}
+        if not found:
+            raise OptionError(f"No construct of instrument {instrument.instrument} has all its "
+                              "items in the data; check the column names.")
+        return found
+    unknown = [c for c in constructs if c not in instrument.constructs]
+    if unknown:
+        raise OptionError(f"Unknown construct(s) {unknown}; the instrument has "
+                          f"{', '.join(instrument.constructs)}.")
+    groups = {c: instrument.constructs[c].item_ids for c in constructs}
+    absent = [f"{c} ({', '.join(i for i in ids if i not in items.columns)})"
+              for c, ids in groups.items() if not set(ids) <= set(items.columns)]
+    if absent:
+        raise OptionError(f"Construct(s) with items missing from the data: {'; '.join(absent)}.")
+    return groups
+
+
 @dataclass(frozen=True)
 class MeasurementQuality:
     """Measurement-quality tables; :meth:`to_dict` gives ARCHITECTURE.md's ``measurement.json``."""
@@ -304,6 +333,7 @@ class MeasurementQuality:
     bartlett: dict[str, float]
     descriptives: pd.DataFrame
     n_obs: int
+    warnings: list[str] = field(default_factory=list)
     formulas: dict[str, str] = field(default_factory=lambda: dict(FORMULAS))
 
     def to_dict(self) -> dict[str, Any]:
@@ -324,6 +354,7 @@ class MeasurementQuality:
             "htmt2": self.htmt2, "fornell_larcker": self.fornell_larcker,
             "harman": self.harman, "kmo": self.kmo, "kmo_items": self.kmo_items,
             "bartlett": self.bartlett, "thresholds": THRESHOLDS, "formulas": self.formulas,
+            "warnings": self.warnings,
             "items": self.descriptives.to_dict(orient="records")})
 
 
@@ -375,13 +406,8 @@ def assess_measurement(items: pd.DataFrame, instrument: Instrument, *,
     -------
     MeasurementQuality
     """
-    names = list(constructs) if constructs is not None else [
-        c for c, con in instrument.constructs.items() if set(con.item_ids) <= set(items.columns)]
-    missing = [c for c in names if c not in instrument.constructs]
-    if missing:
-        raise OptionError(f"Unknown construct(s) {missing}; the instrument has "
-                          f"{', '.join(instrument.constructs)}.")
-    groups = {c: instrument.constructs[c].item_ids for c in names}
+    groups = construct_groups(items, instrument, constructs)
+    names = list(groups)
     all_items = [i for c in names for i in groups[c]]
     table = _loading_table(loadings, groups) if loadings is not None else None
     complete = items[all_items].dropna()
