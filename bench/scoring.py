@@ -71,7 +71,8 @@ def main() -> None:
     print(f"scoring (reverse, composites, missing, 4 careless flags, exclusions): "
           f"{scored - start:.2f} s")
     print(f"reliability (alpha + Feldt CI, {len(alphas)} constructs): {done - scored:.2f} s")
-    print(f"total: {done - start:.2f} s; peak RSS of the process (data included): {peak_mb:,.0f} MB")
+    print(f"total: {done - start:.2f} s; peak RSS of the process (data included): "
+          f"{peak_mb:,.0f} MB")
     print(f"alpha range: {min(a for a, _ in alphas.values()):.3f}-"
           f"{max(a for a, _ in alphas.values()):.3f}; excluded {len(scores.exclusions):,}")
 

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+
 from survey_helpers import EXAMPLE_DATA, REPO, SEED_INSTRUMENT
 
 POPULATION = REPO / "surveys" / "examples" / "alliance_population.lav"
@@ -54,7 +55,8 @@ def test_score_writes_scores_flags_and_measurement(tmp_path: Path) -> None:
     assert "excluded 22 of 320 respondents from analysis" in done.stdout
     assert "HTMT: all pairs below .85" in done.stdout
     scores = pd.read_csv(out / "scores.csv")
-    assert len(scores) == 320 and scores["excluded"].sum() == 22
+    assert len(scores) == 320
+    assert scores["excluded"].sum() == 22
     assert {"row", "respondent", "AR", "IOL", "AI", "long_string", "reasons"} <= set(scores)
     flagged = pd.read_csv(out / "flagged.csv")
     assert f"{flagged['respondent'].iloc[0]} (row {flagged['row'].iloc[0]})" in done.stdout

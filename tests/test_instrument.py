@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from survey_helpers import SEED_INSTRUMENT, SMALL_YAML, small_instrument
 
 from semwb.errors import InstrumentError
 from semwb.survey.instrument import load_instrument, parse_instrument
+from survey_helpers import SEED_INSTRUMENT, SMALL_YAML, small_instrument
 
 
 def test_seed_instrument_has_the_ids_other_stages_rely_on() -> None:

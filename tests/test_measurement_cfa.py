@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from survey_helpers import small_instrument, small_responses
-from test_measurement import CASES, load_case
 
 from semwb.measurement.cfa import cfa_syntax, measure_constructs
 from semwb.survey.instrument import Instrument, parse_instrument
 from semwb.survey.scoring import reverse_code
+from survey_helpers import small_instrument, small_responses
+from test_measurement import CASES, load_case
 
 OPTIMIZER = 1e-5  # semopy + Fisher scoring vs lavaan: the largest difference seen is 1.5e-6
 

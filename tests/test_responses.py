@@ -9,12 +9,12 @@ import numpy as np
 import pandas as pd
 import pyreadstat
 import pytest
-from survey_helpers import EXAMPLE_DATA, ITEMS, SEED_INSTRUMENT, small_instrument, small_responses
 
 from semwb.errors import ResponseDataError
 from semwb.survey.instrument import load_instrument
 from semwb.survey.responses import read_responses
 from semwb.survey.tables import excel_safe
+from survey_helpers import EXAMPLE_DATA, ITEMS, SEED_INSTRUMENT, small_instrument, small_responses
 
 
 def _same_answers(read: pd.DataFrame, raw: pd.DataFrame) -> None:
@@ -73,8 +73,8 @@ def test_spss_sav_with_value_labels(tmp_path: Path) -> None:
     raw = small_responses()
     labels = {1.0: "Strongly disagree", 5.0: "Strongly agree"}
     path = tmp_path / "survey.sav"
-    pyreadstat.write_sav(raw.astype({i: float for i in ITEMS}), str(path),
-                         variable_value_labels={i: labels for i in ITEMS})
+    pyreadstat.write_sav(raw.astype(dict.fromkeys(ITEMS, float)), str(path),
+                         variable_value_labels=dict.fromkeys(ITEMS, labels))
     got = read_responses(path, small_instrument())
     _same_answers(got.data, raw)
     assert got.value_labels["tr1"] == labels
@@ -183,7 +183,7 @@ def _with(column: str, row: int, value: object) -> pd.DataFrame:
     (_with("rid", 3, "r1"), r"respondent id 'r1' appears in rows 2, 5; remove the repeated"),
     (small_responses().drop(columns=["ks2"]),
      r"construct KS is missing item column\(s\) ks2"),
-    (small_responses().rename(columns={i: f"x{i}" for i in ITEMS + ["att1"]}),
+    (small_responses().rename(columns={i: f"x{i}" for i in [*ITEMS, "att1"]}),
      r"no column matches an item of instrument small"),
     (small_responses().head(0), r"bad.csv: the file has a header but no responses"),
 ])

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -99,22 +99,23 @@ def _print_measurement(quality: MeasurementQuality) -> None:
 
 @app.command("score")
 def score(
-    instrument: Path = typer.Argument(..., help="Instrument YAML (surveys/<name>.yaml)."),
-    responses: Path = typer.Argument(..., help="Responses: CSV, XLSX, SAV, DTA, Qualtrics or "
-                                               "Wenjuanxing export."),
-    out: Path = typer.Option(Path("reports/score"), "--out", help="Folder for scores.csv, "
-                             "flagged.csv and measurement.json."),
-    sheet: str | None = typer.Option(None, "--sheet", help="XLSX sheet name."),
-    mapping: Path | None = typer.Option(None, "--mapping", help="Mapping file (column: item)."),
-    exclude: str = typer.Option("", "--exclude", help="Comma-separated flag rules that exclude "
-                                "respondents: attention,long_string,too_fast,mahalanobis."),
-    min_share: float = typer.Option(0.5, "--min-share", help="Share of a construct's items a "
-                                    "respondent must answer to get a score."),
-    missing_code: list[str] = typer.Option([], "--missing-code", help="Extra token meaning "
-                                           "'no answer' (repeatable), e.g. -99."),
-    constructs: str = typer.Option("", "--constructs", help="Comma-separated constructs to "
-                                   "assess (default: all in the data; the CFA of many takes "
-                                   "minutes)."),
+    instrument: Annotated[Path, typer.Argument(help="Instrument YAML (surveys/<name>.yaml).")],
+    responses: Annotated[Path, typer.Argument(
+        help="Responses: CSV, XLSX, SAV, DTA, Qualtrics or Wenjuanxing export.")],
+    out: Annotated[Path, typer.Option(
+        help="Folder for scores.csv, flagged.csv and measurement.json.")] = Path("reports/score"),
+    sheet: Annotated[str | None, typer.Option(help="XLSX sheet name.")] = None,
+    mapping: Annotated[Path | None, typer.Option(help="Mapping file (column: item).")] = None,
+    exclude: Annotated[str, typer.Option(
+        help="Comma-separated flag rules that exclude respondents: "
+             "attention,long_string,too_fast,mahalanobis.")] = "",
+    min_share: Annotated[float, typer.Option(
+        help="Share of a construct's items a respondent must answer to get a score.")] = 0.5,
+    missing_code: Annotated[list[str] | None, typer.Option(
+        help="Extra token meaning 'no answer' (repeatable), e.g. -99.")] = None,
+    constructs: Annotated[str, typer.Option(
+        help="Comma-separated constructs to assess (default: all in the data; the CFA of "
+             "many takes minutes).")] = "",
 ) -> None:
     """Score constructs, flag careless respondents and assess measurement quality."""
     # Imported here, as in every command: scipy and the SEM engine take seconds to load.
@@ -126,7 +127,7 @@ def score(
 
     inst = load_instrument(instrument)
     data = read_responses(responses, inst, sheet=sheet, mapping=mapping,
-                          missing_codes=tuple(missing_code))
+                          missing_codes=tuple(missing_code or ()))
     for warning in data.warnings:
         err_console.print(Text(f"semwb: warning: {warning}"), soft_wrap=True)
     rules = [r.strip() for r in exclude.split(",") if r.strip()]
@@ -150,15 +151,15 @@ def score(
 
 @app.command("simulate")
 def simulate(
-    population: Path = typer.Argument(..., help="Population model, lavaan syntax (.lav)."),
-    instrument: Path = typer.Argument(..., help="Instrument YAML whose items to simulate."),
-    out: Path = typer.Option(..., "--out", help="CSV file to write."),
-    n: int = typer.Option(320, "--n", help="Number of respondents."),
-    seed: int = typer.Option(..., "--seed", help="Random seed (same seed, same file)."),
-    missing: float = typer.Option(0.01, "--missing", help="Share of Likert answers left empty."),
-    careless: float = typer.Option(0.04, "--careless", help="Share of careless respondents."),
-    square: list[str] = typer.Option([], "--square", help="Numeric column to add its square "
-                                     "<name>_sq for (repeatable)."),
+    population: Annotated[Path, typer.Argument(help="Population model, lavaan syntax (.lav).")],
+    instrument: Annotated[Path, typer.Argument(help="Instrument YAML whose items to simulate.")],
+    out: Annotated[Path, typer.Option(help="CSV file to write.")],
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same file).")],
+    n: Annotated[int, typer.Option("--n", help="Number of respondents.")] = 320,
+    missing: Annotated[float, typer.Option(help="Share of Likert answers left empty.")] = 0.01,
+    careless: Annotated[float, typer.Option(help="Share of careless respondents.")] = 0.04,
+    square: Annotated[list[str] | None, typer.Option(
+        help="Numeric column to add its square <name>_sq for (repeatable).")] = None,
 ) -> None:
     """Draw raw Likert responses from a population model (for examples and tests)."""
     from semwb.survey.instrument import load_instrument
@@ -170,6 +171,6 @@ def simulate(
     except FileNotFoundError as exc:
         raise SpecError(f"{population}: no such population model file.") from exc
     frame = simulate_responses(syntax, inst, n=n, rng=seed, missing=missing, careless=careless,
-                               squares=tuple(square))
+                               squares=tuple(square or ()))
     atomic_write_text(out, frame.convert_dtypes().to_csv(index=False))
     _say(f"wrote {out}: {len(frame)} respondents x {frame.shape[1]} columns (seed {seed})")

@@ -111,7 +111,8 @@ def item_descriptives(items: pd.DataFrame, instrument: Instrument) -> pd.DataFra
     -------
     pandas.DataFrame
         ``item, construct, n, mean, sd, min, max, skew, kurtosis, citc`` (corrected item-total
-        correlation: the item against the mean of its construct's other items), ``alpha_if_deleted``.
+        correlation: the item against the mean of its construct's other items),
+        ``alpha_if_deleted``.
     """
     rows = []
     for cid, construct in instrument.constructs.items():
@@ -130,7 +131,8 @@ def item_descriptives(items: pd.DataFrame, instrument: Instrument) -> pd.DataFra
     return pd.DataFrame(rows)
 
 
-def _loading_table(parameters: pd.DataFrame, constructs: Mapping[str, Sequence[str]]) -> pd.DataFrame:
+def _loading_table(parameters: pd.DataFrame,
+                   constructs: Mapping[str, Sequence[str]]) -> pd.DataFrame:
     rows = parameters[(parameters["op"] == "=~") & parameters["lhs"].isin(list(constructs))]
     return rows.set_index(["lhs", "rhs"])
 
@@ -215,8 +217,8 @@ def htmt(items: pd.DataFrame, constructs: Mapping[str, Sequence[str]], *,
     names = list(constructs)
     all_items = [i for c in names for i in constructs[c]]
     corr = _correlations(items[all_items], listwise=True).abs()
-    mean = (lambda v: float(np.exp(np.mean(np.log(v))))) if geometric else (
-        lambda v: float(np.mean(v)))
+    def mean(values: np.ndarray) -> float:
+        return float(np.exp(np.mean(np.log(values)))) if geometric else float(np.mean(values))
 
     def mono(c: str) -> float:
         block = corr.loc[list(constructs[c]), list(constructs[c])].to_numpy()
@@ -349,16 +351,18 @@ class MeasurementQuality:
                 return int(value)
             return value
 
-        return clean({
+        out: dict[str, Any] = clean({
             "n_obs": self.n_obs, "constructs": self.constructs, "htmt": self.htmt,
             "htmt2": self.htmt2, "fornell_larcker": self.fornell_larcker,
             "harman": self.harman, "kmo": self.kmo, "kmo_items": self.kmo_items,
             "bartlett": self.bartlett, "thresholds": THRESHOLDS, "formulas": self.formulas,
             "warnings": self.warnings,
             "items": self.descriptives.to_dict(orient="records")})
+        return out
 
 
-def single_factor_comparison(kfactor: Mapping[str, Any], single: Mapping[str, Any]) -> dict[str, Any]:
+def single_factor_comparison(kfactor: Mapping[str, Any],
+                             single: Mapping[str, Any]) -> dict[str, Any]:
     """Compare a one-factor CFA of all items with the k-factor CFA (chi-square difference test).
 
     Parameters

@@ -55,7 +55,8 @@ class Scale(_Strict):
     @model_validator(mode="after")
     def _ordered(self) -> Scale:
         if self.max - self.min < 2:
-            raise ValueError(f"max must exceed min by at least 2 (got min {self.min}, max {self.max})")
+            raise ValueError("max must exceed min by at least 2 "
+                             f"(got min {self.min}, max {self.max})")
         outside = [k for k in self.anchors if not self.min <= k <= self.max]
         if outside:
             raise ValueError(f"anchor points {outside} lie outside the scale {self.min}-{self.max}")
@@ -135,7 +136,8 @@ class Instrument(_Strict):
         for item in self.all_items:
             if item.id == key:
                 return item.text.get(lang)
-        raise KeyError(f"'{key}' is neither a construct nor an item of instrument {self.instrument}")
+        raise KeyError(f"'{key}' is neither a construct nor an item of instrument "
+                       f"{self.instrument}")
 
 
 # --- YAML with line numbers -------------------------------------------------------------------
@@ -181,7 +183,8 @@ def _compose(text: str, source: str) -> tuple[Any, _Marks]:
         ) from exc
     marks = _Marks()
     if root is None:
-        raise InstrumentError(f"{source}: the file is empty. Start from surveys/README.md's example.")
+        raise InstrumentError(f"{source}: the file is empty. Start from the example in "
+                              "surveys/README.md.")
     return _construct(root, (), marks), marks
 
 
@@ -248,7 +251,8 @@ def _semantic_problems(raw: dict[str, Any], marks: _Marks) -> list[tuple[int, st
     for k, check in enumerate(_as_list(raw.get("checks"))):
         path = ("checks", k)
         claim(check, "checks", path)
-        expect = check.get("expect") if isinstance(check.get("expect"), list) else []
+        given = check.get("expect")
+        expect: list[Any] = given if isinstance(given, list) else []
         if isinstance(low, int) and isinstance(high, int):
             bad = [v for v in expect if not (isinstance(v, int) and low <= v <= high)]
             if bad or not expect:

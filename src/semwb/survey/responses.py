@@ -21,7 +21,7 @@ import pandas as pd
 import yaml
 
 from semwb.errors import ResponseDataError, join_problems
-from semwb.survey.instrument import Check, Instrument, Item
+from semwb.survey.instrument import Check, Instrument
 from semwb.survey.platforms import PlatformTable, detect_platform, normalize_text, platform_frame
 from semwb.survey.tables import RawTable, read_table
 
@@ -80,10 +80,6 @@ def load_mapping(path: str | Path) -> dict[str, str]:
     return {str(k): str(v) for k, v in content.items()}
 
 
-def _question_items(instrument: Instrument) -> list[Item | Check]:
-    return instrument.all_items
-
-
 def map_columns(table: PlatformTable, instrument: Instrument,
                 mapping: Mapping[str, str] | None = None) -> tuple[dict[int, str], str]:
     """Decide which column holds which item.
@@ -99,7 +95,7 @@ def map_columns(table: PlatformTable, instrument: Instrument,
         ``{column position: item id}`` and how the columns were mapped.
     """
     header, source = table.table.header, table.table.source
-    items = {it.id: it for it in _question_items(instrument)}
+    items = {it.id: it for it in instrument.all_items}
     if mapping is not None:
         problems = [f"{source}: mapping names column '{c}', which is not in the file"
                     for c in mapping if c not in header]

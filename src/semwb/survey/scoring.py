@@ -1,4 +1,4 @@
-"""Scoring: reverse coding, construct composites, missing data, careless-responding flags, exclusions.
+"""Scoring: reverse coding, composites, missing data, careless-responding flags, exclusions.
 
 Every function returns new values and never changes its input: the raw answers stay as read, and
 excluding respondents only marks them (``Scores.exclusions``), with a log line per rule.
@@ -173,7 +173,8 @@ def flag_careless(responses: Responses, instrument: Instrument, *,
     -------
     pandas.DataFrame
         Columns ``longest_run``, ``duration``, ``mahalanobis_d2``, ``attention_failed_n`` (values)
-        and the boolean flags ``attention``, ``long_string``, ``too_fast``, ``mahalanobis``, ``any``.
+        and the boolean flags ``attention``, ``long_string``, ``too_fast``, ``mahalanobis``,
+        ``any``.
 
     Notes
     -----
