@@ -238,3 +238,30 @@ def test_excel_safe_neutralises_formulas_but_not_numbers() -> None:
     assert list(safe.columns) == ["'=cmd", "n"]
     assert safe.iloc[:, 0].tolist() == ["'=1+1", "'+A1", "'-2", "'@SUM(A1)", "plain", "'\tx"]
     assert safe["n"].tolist() == [-1, 2, 3, 4, 5, 6]
+
+
+def test_other_columns_are_kept_and_bad_durations_counted(tmp_path: Path) -> None:
+    raw = small_responses().astype({"duration": object})
+    raw["region"] = ["east", "west"] * 30
+    raw["x_sq"] = np.arange(60) ** 2
+    raw.loc[3, "duration"] = "n/a?"
+    got = read_responses(_write(tmp_path, raw), small_instrument())
+    assert got.data["region"].tolist() == raw["region"].tolist()
+    assert got.data["x_sq"].dtype == float
+    assert "bad.csv: 1 value(s) of duration are not numbers (e.g. row 5: 'n/a?'); the too-fast " \
+           "check skips those respondents" in got.warnings
+    assert np.isnan(got.data.loc[5, "duration"])
+
+
+def test_wenjuanxing_q_numbered_text_headers(tmp_path: Path) -> None:
+    inst = small_instrument()
+    raw = small_responses().rename(columns={"duration": "duration_sec"})
+    export = _wenjuanxing(raw, {it.id: inst.text(it.id, "zh") for it in inst.all_items})
+    export.columns = ["Q" + c.replace("、", ".") if c[0].isdigit() else c
+                      for c in export.columns]
+    assert "Q1.伙伴信守诺言。" in export.columns
+    path = tmp_path / "wjx.csv"
+    export.to_csv(path, index=False)
+    got = read_responses(path, inst)
+    assert got.mapped_by == "item text"
+    _same_answers(got.data, raw)
