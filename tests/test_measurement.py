@@ -27,7 +27,7 @@ from semwb.survey.scoring import reverse_code
 from survey_helpers import REPO, small_instrument, small_responses
 
 REFERENCE = REPO / "tests" / "reference"
-CASES = sorted(p.name for p in REFERENCE.glob("measurement_*")
+CASES = sorted(p.name for p in REFERENCE.glob("measurement_mediation_*")
                if (p / "measurement.json").is_file())
 CLOSED_FORM = 1e-8  # same data, same closed formula: only floating-point noise
 

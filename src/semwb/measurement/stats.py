@@ -47,25 +47,46 @@ THRESHOLDS = {"alpha": 0.70, "cr": 0.70, "ave": 0.50, "htmt": 0.85, "htmt_libera
               "loading": 0.60, "harman": 0.50}
 
 
+def _centred(block: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Answers centred on their column means with 0 where missing, and the presence weights."""
+    present = ~np.isnan(block)
+    return np.where(present, block - np.nanmean(block, axis=0), 0.0), present.astype(float)
+
+
 def pairwise_cov(block: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Covariances of the columns over pairwise-complete rows (divisor n_ij - 1).
 
-    Computed with three matrix products on centred data, so it scales to millions of rows.
+    As R's ``cov(x, use = "pairwise")``; matrix products on centred data, so it scales to
+    millions of rows.
 
     Returns
     -------
     tuple
         The covariance matrix and the matrix of pairwise counts.
     """
-    present = ~np.isnan(block)
-    centred = np.where(present, block - np.nanmean(block, axis=0), 0.0)
-    weights = present.astype(float)
+    centred, weights = _centred(block)
     counts = weights.T @ weights
-    sums = centred.T @ weights  # sums[i, j]: sum of column i over rows where j is present
-    cross = centred.T @ centred
+    sums = centred.T @ weights  # sums[i, j]: sum of column i over the rows where j is present
     with np.errstate(invalid="ignore", divide="ignore"):
-        cov = (cross - sums * sums.T / counts) / (counts - 1)
+        cov = (centred.T @ centred - sums * sums.T / counts) / (counts - 1)
     return cov, counts
+
+
+def pairwise_corr(block: np.ndarray) -> np.ndarray:
+    """Correlations over pairwise-complete rows, each pair with its own means and variances.
+
+    As R's ``cor(x, use = "pairwise")``, which psych's ``KMO`` and ``cortest.bartlett`` use.
+    """
+    centred, weights = _centred(block)
+    counts = weights.T @ weights
+    sums = centred.T @ weights
+    squares = (centred**2).T @ weights  # squares[i, j]: over the rows where j is present
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cov = centred.T @ centred - sums * sums.T / counts
+        var = squares - sums**2 / counts
+        corr = cov / np.sqrt(var * var.T)
+    np.fill_diagonal(corr, 1.0)
+    return np.asarray(corr)
 
 
 def cronbach_alpha(block: np.ndarray, *, level: float = 0.95) -> tuple[float, tuple[float, float]]:
@@ -181,13 +202,9 @@ def omega(parameters: pd.DataFrame, construct: str, items: Sequence[str],
 
 
 def _correlations(items: pd.DataFrame, *, listwise: bool) -> pd.DataFrame:
-    data = items.dropna() if listwise else items
-    if listwise:
-        return pd.DataFrame(np.corrcoef(data.to_numpy(float), rowvar=False),
-                            index=items.columns, columns=items.columns)
-    cov, _ = pairwise_cov(items.to_numpy(float))
-    sd = np.sqrt(np.diag(cov))
-    return pd.DataFrame(cov / np.outer(sd, sd), index=items.columns, columns=items.columns)
+    block = items.dropna().to_numpy(float) if listwise else items.to_numpy(float)
+    corr = np.corrcoef(block, rowvar=False) if listwise else pairwise_corr(block)
+    return pd.DataFrame(corr, index=items.columns, columns=items.columns)
 
 
 def htmt(items: pd.DataFrame, constructs: Mapping[str, Sequence[str]], *,
