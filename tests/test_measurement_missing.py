@@ -7,11 +7,11 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from survey_helpers import REPO, SEED_INSTRUMENT
 
 from semwb.measurement.cfa import measure_constructs
 from semwb.survey.instrument import load_instrument
 from semwb.survey.scoring import reverse_code
+from survey_helpers import REPO, SEED_INSTRUMENT
 
 CASE = REPO / "tests" / "reference" / "measurement_alliance_missing"
 CLOSED_FORM, OPTIMIZER = 1e-8, 1e-5
