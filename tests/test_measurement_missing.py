@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from semwb.measurement import item_descriptives
 from semwb.measurement.cfa import measure_constructs
 from semwb.survey.instrument import load_instrument
 from semwb.survey.scoring import reverse_code
@@ -73,3 +74,16 @@ def test_kmo_bartlett_harman_use_pairwise_correlations(compared: tuple[dict, dic
                                                       rel=1e-9)
     assert ours["harman"]["first_factor_share"] == pytest.approx(ref["harman_eigen_share"],
                                                                  abs=CLOSED_FORM)
+
+
+def test_item_statistics_match_psych() -> None:
+    ref = json.loads((CASE / "measurement.json").read_text(encoding="utf-8"))
+    instrument = load_instrument(SEED_INSTRUMENT)
+    items = reverse_code(pd.read_csv((CASE / ref["data"]).resolve()), instrument)
+    table = item_descriptives(items, instrument).set_index("item")
+    for construct in ref["constructs"].values():
+        for key, column in [("item_r_drop", "citc"), ("item_alpha_drop", "alpha_if_deleted"),
+                            ("item_mean", "mean"), ("item_sd", "sd")]:
+            assert set(construct[key]) == set(construct["items"])
+            for item, value in construct[key].items():
+                assert table.loc[item, column] == pytest.approx(value, abs=CLOSED_FORM)

@@ -89,6 +89,11 @@ def pairwise_corr(block: np.ndarray) -> np.ndarray:
     return np.asarray(corr)
 
 
+def _alpha_from_cov(cov: np.ndarray) -> float:
+    k = cov.shape[0]
+    return float(k / (k - 1) * (1 - np.trace(cov) / cov.sum()))
+
+
 def cronbach_alpha(block: np.ndarray, *, level: float = 0.95) -> tuple[float, tuple[float, float]]:
     """Cronbach's alpha with Feldt's confidence interval.
 
@@ -116,8 +121,7 @@ def cronbach_alpha(block: np.ndarray, *, level: float = 0.95) -> tuple[float, tu
                           f"item(s) and {n} respondent(s).")
     if not 0 < level < 1:
         raise OptionError(f"level must be between 0 and 1; got {level}.")
-    cov, _ = pairwise_cov(block)
-    alpha = k / (k - 1) * (1 - np.trace(cov) / cov.sum())
+    alpha = _alpha_from_cov(pairwise_cov(block)[0])
     tail = (1 - level) / 2
     df1, df2 = n - 1, (n - 1) * (k - 1)
     lower = 1 - (1 - alpha) * stats.f.isf(tail, df1, df2)
@@ -131,24 +135,32 @@ def item_descriptives(items: pd.DataFrame, instrument: Instrument) -> pd.DataFra
     Returns
     -------
     pandas.DataFrame
-        ``item, construct, n, mean, sd, min, max, skew, kurtosis, citc`` (corrected item-total
-        correlation: the item against the mean of its construct's other items),
-        ``alpha_if_deleted``.
+        ``item, construct, n, mean, sd, min, max, skew, kurtosis``, ``citc`` (corrected
+        item-total correlation: the item against the sum of its construct's other items) and
+        ``alpha_if_deleted``, both from the construct's pairwise-complete covariance matrix.
+
+    Notes
+    -----
+    citc_i = sum_{j != i} C_ij / sqrt(C_ii sum_{j,l != i} C_jl); matches psych 2.2.9
+    ``alpha()$item.stats$r.drop`` and ``$alpha.drop$raw_alpha`` with missing answers
+    (tests/reference/measurement_alliance_missing).
     """
     rows = []
     for cid, construct in instrument.constructs.items():
         ids = [i for i in construct.item_ids if i in items.columns]
         if len(ids) < 2:
             continue
-        for item in ids:
+        cov, _ = pairwise_cov(items[ids].to_numpy(float))
+        for pos, item in enumerate(ids):
             x = items[item]
-            rest = items[[i for i in ids if i != item]]
-            drop = cronbach_alpha(rest.to_numpy(float))[0] if len(ids) > 2 else np.nan
+            rest = [j for j in range(len(ids)) if j != pos]
+            rest_cov = cov[np.ix_(rest, rest)]
             rows.append({
                 "item": item, "construct": cid, "n": int(x.notna().sum()), "mean": x.mean(),
                 "sd": x.std(), "min": x.min(), "max": x.max(), "skew": x.skew(),
-                "kurtosis": x.kurt(), "citc": x.corr(rest.mean(axis=1)),
-                "alpha_if_deleted": drop})
+                "kurtosis": x.kurt(),
+                "citc": cov[pos, rest].sum() / np.sqrt(cov[pos, pos] * rest_cov.sum()),
+                "alpha_if_deleted": _alpha_from_cov(rest_cov) if len(rest) > 1 else np.nan})
     return pd.DataFrame(rows)
 
 

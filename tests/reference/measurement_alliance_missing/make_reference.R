@@ -28,6 +28,10 @@ for (cn in names(constructs)) {
     alpha_raw = num_or_null(a$total$raw_alpha),
     alpha_feldt_ci_lower = num_or_null(a$feldt$lower.ci[[1]]),
     alpha_feldt_ci_upper = num_or_null(a$feldt$upper.ci[[1]]),
+    item_r_drop = setNames(lapply(a$item.stats$r.drop, num_or_null), it),
+    item_alpha_drop = setNames(lapply(a$alpha.drop$raw_alpha, num_or_null), it),
+    item_mean = setNames(lapply(a$item.stats$mean, num_or_null), it),
+    item_sd = setNames(lapply(a$item.stats$sd, num_or_null), it),
     CR_fornell_larcker = num_or_null(sum(l)^2 / (sum(l)^2 + sum(1 - l^2))),
     AVE_fornell_larcker = num_or_null(mean(l^2)),
     compRelSEM_kfactor_implied = num_or_null(compRelSEM(fit, obs.var = FALSE)[[cn]]))
@@ -53,6 +57,7 @@ out <- list(
   n_rows = nrow(X), n_complete = sum(complete.cases(X)), cfa_model = model,
   definitions = list(
     alpha = "psych::alpha(items) defaults: pairwise-complete covariances; Feldt CI with n = rows",
+    item_stats = "psych::alpha(items)$item.stats r.drop (item vs. sum of the others), mean, sd; $alpha.drop raw_alpha",
     cfa = "lavaan cfa(model, data) defaults: ML, missing = 'listwise' over all model items",
     htmt = "semTools::htmt(model, data) defaults (missing = 'listwise'); htmt2 = FALSE and TRUE",
     kmo_bartlett_harman = "psych::KMO(X), cortest.bartlett(cor(X, use = 'pairwise'), n = nrow(X)), first eigenvalue of that matrix / p"),
