@@ -9,6 +9,8 @@ import numpy as np
 import pandas as pd
 import pyreadstat
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from semwb.errors import ResponseDataError
 from semwb.survey.instrument import load_instrument
@@ -265,3 +267,12 @@ def test_wenjuanxing_q_numbered_text_headers(tmp_path: Path) -> None:
     got = read_responses(path, inst)
     assert got.mapped_by == "item text"
     _same_answers(got.data, raw)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.text(max_size=12), min_size=1, max_size=8))
+def test_excel_safe_leaves_no_formula_and_keeps_the_text(cells: list[str]) -> None:
+    safe = excel_safe(pd.DataFrame({"text": cells}))["text"].tolist()
+    for before, after in zip(cells, safe, strict=True):
+        assert not after.startswith(("=", "+", "-", "@", "\t", "\r"))
+        assert after in (before, "'" + before)
