@@ -51,6 +51,10 @@ def test_spec_fits_the_example_data(name: str, data: pd.DataFrame) -> None:
     assert fit.n_obs > 280
     assert fit.fit.cfi is not None
     assert fit.fit.cfi > 0.95
+    labels = set(fit.parameters["label"])
+    assert spec.hypotheses
+    for hypothesis in spec.hypotheses:
+        assert hypothesis["effect"] in labels, hypothesis["id"]
     defined = _rows(fit, ":=")
     for effect in SPECS[name]:
         assert defined.loc[effect, "est"] > 0, effect

@@ -10,6 +10,7 @@ taken from PyYAML's node marks. The format is ARCHITECTURE.md's, extended with t
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -328,3 +329,38 @@ def load_instrument(path: str | Path) -> Instrument:
     except UnicodeDecodeError as exc:
         raise InstrumentError(f"{p}: not UTF-8 text (byte {exc.start}). Save it as UTF-8.") from exc
     return parse_instrument(text, source=str(p))
+
+
+_INSTRUMENT_ID = re.compile(r"^instrument:\s*['\"]?([^'\"\s#]+)", re.MULTILINE)
+
+
+def find_instrument(ref: str, *, folders: Sequence[str | Path]) -> Path:
+    """Locate the instrument a model spec names in its ``instrument:`` key.
+
+    Parameters
+    ----------
+    ref
+        A path to an instrument file (``.yaml``/``.yml``, relative to one of ``folders``), or an
+        instrument id such as ``alliance-portfolio-innovation``, matched against the
+        ``instrument:`` line of the ``*.yaml`` files in ``folders``.
+    folders
+        Where to look, in order (e.g. the spec's folder, its ``../surveys``, ``./surveys``).
+
+    Raises
+    ------
+    InstrumentError
+        When no file matches, naming the folders searched.
+    """
+    places = [Path(f) for f in folders]
+    if ref.endswith((".yaml", ".yml")):
+        for folder in places:
+            if (folder / ref).is_file():
+                return folder / ref
+    else:
+        for folder in places:
+            for path in sorted(folder.glob("*.y*ml")) if folder.is_dir() else []:
+                match = _INSTRUMENT_ID.search(path.read_text(encoding="utf-8-sig"))
+                if match and match.group(1) == ref:
+                    return path
+    raise InstrumentError(f"instrument '{ref}' not found in {', '.join(map(str, places))}; put "
+                          "its YAML file in surveys/ or give the file's path.")
