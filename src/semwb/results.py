@@ -83,8 +83,21 @@ class ParameterRow(_Frozen):
     )(_nan_to_none)
 
 
+class BootstrapHistogram(_Frozen):
+    """The bootstrap distribution of one estimate, binned for the report.
+
+    ``edges`` has one more entry than ``counts`` (as ``numpy.histogram`` returns them).
+    """
+
+    edges: list[float]
+    counts: list[int]
+
+
 class BootstrapInfo(_Frozen):
-    """How the bootstrap was run and how many draws it kept."""
+    """How the bootstrap was run and how many draws it kept.
+
+    ``histograms`` maps a defined effect's label (``ind``) to its binned distribution.
+    """
 
     draws: int
     succeeded: int
@@ -93,6 +106,7 @@ class BootstrapInfo(_Frozen):
     seed: int | None
     failed: list[dict[str, Any]] = Field(default_factory=list)
     rule: str = ""
+    histograms: dict[str, BootstrapHistogram] = Field(default_factory=dict)
 
 
 class Provenance(_Frozen):
@@ -115,6 +129,8 @@ class Results(_Frozen):
     """Everything one analysis produced; what ``results.json`` holds.
 
     ``error`` is set (and most other fields empty) when a batch recorded a model that failed.
+    ``nested_in`` names the models (by ``model``) this one is nested in, as its spec says; the
+    index page compares them with a chi-square difference test.
     """
 
     schema_version: int = RESULTS_SCHEMA_VERSION
@@ -134,6 +150,7 @@ class Results(_Frozen):
     htmt: dict[str, dict[str, float]] = Field(default_factory=dict)
     quality: dict[str, Any] = Field(default_factory=dict)
     hypotheses: list[dict[str, Any]] = Field(default_factory=list)
+    nested_in: list[str] = Field(default_factory=list)
     syntax: str = ""
     warnings: list[str] = Field(default_factory=list)
     error: str | None = None
