@@ -134,7 +134,7 @@ def loadings_chart_svg(
     body.append(element("line", {"x1": guide, "x2": guide, "y1": 8.0, "y2": height - 18,
                                  "stroke": "#b0413e", "stroke-width": 1.2,
                                  "stroke-dasharray": "4 3"}))
-    for tick, shown in ((0.0, "0"), (0.5, ".5"), (1.0, "1")):
+    for tick, shown in ((0.0, "0"), (1.0, "1")):
         body.append(_text(label_w + tick * plot_w, height - 4, shown, size=10.0))
     body.append(_text(guide, height - 4, fmt_std(minimum), size=10.0))
     group = element("g", {"font-family": FONT_FAMILY, "fill": INK}, body)

@@ -78,7 +78,7 @@ def _measurement(
     parts: ModelParts, quality: Mapping[str, Any], labels: Labels, lang: Lang
 ) -> dict[str, Any]:
     constructs: Mapping[str, Any] = quality.get("constructs") or {}
-    groups = []
+    groups: list[dict[str, Any]] = []
     for latent, _items in parts.latents.items():
         rows = [
             {"item": row.rhs, "text": labels.item_text(row.rhs),
@@ -209,7 +209,7 @@ def _common_method(quality: Mapping[str, Any], lang: Lang) -> dict[str, Any] | N
 def _fit(results: Results, labels: Labels, lang: Lang) -> dict[str, Any]:
     fit = results.fit
     t = strings(lang)
-    rows = []
+    rows: list[dict[str, Any]] = []
     failed = []
     for name, direction, bound in FIT_CUTOFFS:
         value = getattr(fit, name)
@@ -293,7 +293,8 @@ def _hypotheses(results: Results, parts: ModelParts, lang: Lang) -> dict[str, An
             "ci": None if row is None else (row.ci_lower, row.ci_upper),
         })
     level = results.bootstrap.level if results.bootstrap else DEFAULT_LEVEL
-    return {"rows": out, "note": sentence(lang, "hypotheses_note", level=fmt_level(level))}
+    return {"rows": out, "level": level,
+            "note": sentence(lang, "hypotheses_note", level=fmt_level(level))}
 
 
 def _warnings(results: Results, parts: ModelParts, labels: Labels, lang: Lang) -> list[str]:
@@ -382,6 +383,7 @@ def build_report_context(
         "cmb": _common_method(quality, lang),
         "fit": _fit(results, labels, lang),
         "paths": {"rows": [_row(r, labels) for r in parts.paths],
+                  "level": results.bootstrap.level if results.bootstrap else DEFAULT_LEVEL,
                   "note": sentence(lang, "paths_note", ci_source=_ci_source(results, lang))},
         "covariances": [_row(r, labels) for r in parts.covariances],
         "effects": _effects(results, parts, lang),

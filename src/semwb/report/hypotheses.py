@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any, Literal
 
 from semwb.report.parts import ModelParts, is_significant
@@ -46,7 +47,7 @@ def _find_row(path: str, parts: ModelParts) -> tuple[ParameterRow | None, bool]:
         return None, False
     links = [
         next((r for r in parts.paths if r.rhs == a and r.lhs == b), None)
-        for a, b in zip(steps, steps[1:], strict=False)
+        for a, b in pairwise(steps)
     ]
     if any(link is None for link in links):
         return None, False

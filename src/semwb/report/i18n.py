@@ -1,7 +1,7 @@
 """Every fixed string of a report, in English and Chinese.
 
-Templates read headings and labels as ``t.key`` (``t`` is the table of one language; a missing key is
-an error under ``StrictUndefined``). Interpretation sentences have ``{placeholders}`` that
+Templates read headings and labels as ``t.key`` (``t`` is the table of one language; a missing key
+is an error under ``StrictUndefined``). Interpretation sentences have ``{placeholders}`` that
 :func:`sentence` fills with numbers already formatted by :mod:`semwb.report.filters`. User text is
 never part of these strings, so nothing here is markup.
 """
@@ -123,10 +123,9 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "mean": ("M", "均值"),
     "sd": ("SD", "标准差"),
     "descriptives_note": ("Construct means and standard deviations of the composite scores; "
-                          "the diagonal shows √AVE where available. * p < .05, ** p < .01, "
-                          "*** p < .001.",
-                          "构念得分的均值与标准差；对角线为 AVE 的平方根（如有）。"
-                          "* p < .05，** p < .01，*** p < .001。"),
+                          "below the diagonal: correlations; on it (bold): √AVE where available.",
+                          "构念得分的均值与标准差；对角线下方为相关系数，"
+                          "对角线（加粗）为 AVE 的平方根（如有）。"),
     # common method
     "cmb": ("Common method bias", "共同方法偏差检验"),
     "harman": ("Harman's single-factor test", "Harman 单因素检验"),
@@ -135,7 +134,8 @@ _STRINGS: dict[str, tuple[str, str]] = {
                   "未旋转的第一个因子解释了 {share} 的方差，低于 40% 的标准，不存在单一因子主导。"),
     "harman_bad": ("The first unrotated factor explains {share} of the variance, above the 40% "
                    "guideline: common method variance may be a concern.",
-                   "未旋转的第一个因子解释了 {share} 的方差，高于 40% 的标准，可能存在共同方法偏差。"),
+                   "未旋转的第一个因子解释了 {share} 的方差，高于 40% 的标准，"
+                   "可能存在共同方法偏差。"),
     "kmo": ("KMO", "KMO"),
     "bartlett": ("Bartlett's test of sphericity", "Bartlett 球形检验"),
     # fit
@@ -147,8 +147,9 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "chisq": ("χ²", "χ²"),
     "df": ("df", "df"),
     "chisq_df": ("χ²/df", "χ²/df"),
-    "fit_note": ("Cut-offs of Hu & Bentler (1999). χ² is sensitive to sample size.",
-                 "判断标准参照 Hu & Bentler (1999)。χ² 对样本量敏感。"),
+    "fit_note": ("Cut-offs of Hu & Bentler (1999); RMSEA with its 90% CI. χ² is sensitive to "
+                 "sample size.",
+                 "判断标准参照 Hu & Bentler (1999)；RMSEA 后为 90% 置信区间。χ² 对样本量敏感。"),
     "fit_good": ("All of CFI, TLI, RMSEA and SRMR meet Hu & Bentler's cut-offs.",
                  "CFI、TLI、RMSEA 与 SRMR 均达到 Hu & Bentler 的标准。"),
     "fit_some": ("Not meeting Hu & Bentler's cut-offs: {list}.",

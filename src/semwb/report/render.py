@@ -75,6 +75,7 @@ def render_index(
         A folder whose templates override the packaged ones.
     """
     language = check_lang(lang)
-    hrefs = list(links) if links is not None else [f"{r.model}/report.html" for r in results_list]
+    hrefs: list[str | None] = (list(links) if links is not None
+                               else [f"{r.model}/report.html" for r in results_list])
     context = build_index_context(list(results_list), hrefs, lang=language)
     return get_environment(templates).get_template("index.html").render(context)

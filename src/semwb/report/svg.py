@@ -40,7 +40,7 @@ def element(tag: str, attrs: dict[str, Attr] | None = None,
 
 
 def text_width(text: str, size: float) -> float:
-    """Estimate the width of ``text`` in a sans-serif font of ``size`` px (CJK glyphs are square)."""
+    """Estimate the width of ``text`` in a sans-serif font of ``size`` px (CJK glyphs: square)."""
     wide = sum(1 for ch in text if ord(ch) >= 0x2E80)
     return wide * size + (len(text) - wide) * size * 0.56
 
