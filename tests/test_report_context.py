@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from report_support import instrument, mediation_measurement, mediation_results
 
+from report_support import instrument, mediation_measurement, mediation_results
 from semwb.report.context import build_report_context
 from semwb.report.hypotheses import check_hypotheses
 from semwb.report.labels import labels_from_instrument
@@ -102,7 +102,8 @@ def test_hypotheses_verdicts() -> None:
     results = mediation_results()
     checks = check_hypotheses(results.hypotheses, split_parameters(results), lang="zh")
     assert [c.verdict for c in checks] == ["supported", "supported", "not_supported", "supported"]
-    assert checks[3].row is not None and checks[3].row.label == "ind"  # the chain's a*b
+    assert checks[3].row is not None
+    assert checks[3].row.label == "ind"  # the chain's a*b
     assert checks[0].text == "联盟惯例促进组织间学习。"
 
 

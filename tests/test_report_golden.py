@@ -11,8 +11,8 @@ import os
 from pathlib import Path
 
 import pytest
-from report_support import instrument, mediation_measurement, mediation_results
 
+from report_support import instrument, mediation_measurement, mediation_results
 from semwb.report import render_index, render_report
 
 GOLDEN = Path(__file__).parent / "golden" / "report"

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from report_support import mediation_results
 from scipy.stats import chi2
 
+from report_support import mediation_results
 from semwb.report import render_index
 from semwb.report.index import build_index_context, compare_nested
 from semwb.results import Results

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 from jinja2 import UndefinedError
-from report_support import mediation_results
 
+from report_support import mediation_results
 from semwb.errors import OptionError
 from semwb.report import render_report
 from semwb.report.environment import get_environment
