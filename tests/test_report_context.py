@@ -152,3 +152,25 @@ def test_provenance_gives_the_reproduce_and_rerender_commands() -> None:
     assert prov["rerender"] == "semwb report reports/mediation --lang zh"
     assert prov["versions"]["semopy"] == "2.3.11"
     assert prov["seed"] == 1
+
+
+def test_common_method_reads_harman_threshold_and_single_factor_cfa() -> None:
+    cmb = context(measurement=mediation_measurement())["cmb"]
+    assert cmb["ok"] is True
+    assert cmb["sentence"].startswith("The first unrotated factor explains 31.3% of the variance,"
+                                      " below the 50% guideline")
+    assert cmb["single_factor"]["df"] == 3
+
+
+def test_item_statistics_come_from_measurement_json() -> None:
+    items = context(measurement=mediation_measurement())["descriptives"]["item_rows"]
+    assert [i["item"] for i in items][:2] == ["ar1", "ar2"]
+    assert items[0]["construct_name"] == "Alliance routines"
+    assert set(items[0]) == {"item", "n", "mean", "sd", "citc", "alpha_if_deleted",
+                             "construct_name"}
+
+
+def test_inadmissible_draws_are_warned() -> None:
+    warnings = context()["warnings"]
+    assert ("1 of the 4,997 kept bootstrap draws had an inadmissible solution (a negative "
+            "variance or a correlation beyond 1).") in warnings

@@ -83,21 +83,8 @@ class ParameterRow(_Frozen):
     )(_nan_to_none)
 
 
-class BootstrapHistogram(_Frozen):
-    """The bootstrap distribution of one estimate, binned for the report.
-
-    ``edges`` has one more entry than ``counts`` (as ``numpy.histogram`` returns them).
-    """
-
-    edges: list[float]
-    counts: list[int]
-
-
 class BootstrapInfo(_Frozen):
-    """How the bootstrap was run and how many draws it kept.
-
-    ``histograms`` maps a defined effect's label (``ind``) to its binned distribution.
-    """
+    """How the bootstrap was run and how many draws it kept."""
 
     draws: int
     succeeded: int
@@ -106,7 +93,10 @@ class BootstrapInfo(_Frozen):
     seed: int | None
     failed: list[dict[str, Any]] = Field(default_factory=list)
     rule: str = ""
-    histograms: dict[str, BootstrapHistogram] = Field(default_factory=dict)
+    #: Kept draws with an inadmissible solution: ``{"draw": 17, "reason": "..."}``.
+    inadmissible: list[dict[str, Any]] = Field(default_factory=list)
+    #: Per defined effect: ``{"ind": {"edges": [...], "counts": [...]}}`` of its bootstrap draws.
+    histograms: dict[str, dict[str, list[float]]] = Field(default_factory=dict)
 
 
 class Provenance(_Frozen):

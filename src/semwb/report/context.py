@@ -177,12 +177,21 @@ def _correlation_matrix(
             if bad else sentence(lang, "fl_ok")}
 
 
+def _item_rows(quality: Mapping[str, Any], labels: Labels) -> list[dict[str, Any]]:
+    """Item descriptives of ``measurement.json`` (``items`` records), construct names resolved."""
+    keys = ("item", "n", "mean", "sd", "citc", "alpha_if_deleted")
+    return [{**{k: record.get(k) for k in keys},
+             "construct_name": labels.name(str(record.get("construct", "")))}
+            for record in quality.get("items") or [] if isinstance(record, Mapping)]
+
+
 def _descriptives(
     parts: ModelParts, quality: Mapping[str, Any], labels: Labels, lang: Lang
 ) -> dict[str, Any] | None:
     desc: Mapping[str, Mapping[str, Any]] = quality.get("descriptives") or {}
+    items = _item_rows(quality, labels)
     if not desc:
-        return None
+        return {"rows": None, "item_rows": items} if items else None
     corr = quality.get("correlations") or quality.get("fornell_larcker") or {}
     constructs: Mapping[str, Any] = quality.get("constructs") or {}
     order = [c for c in [*parts.latents, *desc] if c in desc]
@@ -192,7 +201,7 @@ def _descriptives(
     for row, cid in zip(matrix["rows"], order, strict=True):
         row["mean"] = desc[cid].get("mean")
         row["sd"] = desc[cid].get("sd")
-    return {"rows": matrix["rows"]}
+    return {"rows": matrix["rows"], "item_rows": items}
 
 
 def _common_method(quality: Mapping[str, Any], lang: Lang) -> dict[str, Any] | None:
@@ -200,9 +209,14 @@ def _common_method(quality: Mapping[str, Any], lang: Lang) -> dict[str, Any] | N
     share = harman.get("first_factor_share")
     if share is None:
         return None
-    key = "harman_ok" if share < HARMAN_MAX else "harman_bad"
-    return {"share": share, "ok": share < HARMAN_MAX,
-            "sentence": sentence(lang, key, share=fmt_pct(share)),
+    limit = float((quality.get("thresholds") or {}).get("harman", HARMAN_MAX))
+    key = "harman_ok" if share < limit else "harman_bad"
+    cfa = harman.get("single_factor_cfa") or None
+    return {"share": share, "ok": share < limit,
+            "sentence": sentence(lang, key, share=fmt_pct(share), limit=fmt_pct(limit, 0)),
+            "single_factor": cfa and {
+                "chisq": cfa.get("chisq_diff"), "df": cfa.get("df_diff"),
+                "pvalue": cfa.get("pvalue"), "fit": cfa.get("single_factor") or {}},
             "kmo": quality.get("kmo"), "bartlett": quality.get("bartlett") or None}
 
 
@@ -271,7 +285,8 @@ def _effects(results: Results, parts: ModelParts, lang: Lang) -> dict[str, Any]:
             "sentence": sentence(lang, "effect_sig" if sig else "effect_ns", name=name,
                                  est=fmt_est(row.est), level=fmt_level(level), ci=fmt_ci(bounds)),
             "chart": None if hist is None else bootstrap_histogram_svg(
-                hist.edges, hist.counts, estimate=row.est, ci=bounds, title=name),
+                hist.get("edges", []), [int(c) for c in hist.get("counts", [])],
+                estimate=row.est, ci=bounds, title=name),
         })
     return {"rows": rows, "level": level, "note": _ci_source(results, lang),
             "chart_note": sentence(lang, "distribution_note", level=fmt_level(level),
@@ -304,6 +319,9 @@ def _warnings(results: Results, parts: ModelParts, labels: Labels, lang: Lang) -
     if boot is not None and boot.succeeded < boot.draws:
         notes.append(sentence(lang, "failed_draws", failed=f"{boot.draws - boot.succeeded:,}",
                               draws=f"{boot.draws:,}"))
+    if boot is not None and boot.inadmissible:
+        notes.append(sentence(lang, "inadmissible_draws", count=f"{len(boot.inadmissible):,}",
+                              draws=f"{boot.succeeded:,}"))
     notes += [sentence(lang, "heywood", item=f"{labels.name(row.lhs)} → {row.rhs}",
                        value=fmt_std(row.std_all))
               for row in parts.loadings if row.std_all is not None and abs(row.std_all) > 1]

@@ -129,13 +129,23 @@ _STRINGS: dict[str, tuple[str, str]] = {
     # common method
     "cmb": ("Common method bias", "共同方法偏差检验"),
     "harman": ("Harman's single-factor test", "Harman 单因素检验"),
-    "harman_ok": ("The first unrotated factor explains {share} of the variance, below the 40% "
-                  "guideline: a single factor does not dominate.",
-                  "未旋转的第一个因子解释了 {share} 的方差，低于 40% 的标准，不存在单一因子主导。"),
-    "harman_bad": ("The first unrotated factor explains {share} of the variance, above the 40% "
-                   "guideline: common method variance may be a concern.",
-                   "未旋转的第一个因子解释了 {share} 的方差，高于 40% 的标准，"
+    "harman_ok": ("The first unrotated factor explains {share} of the variance, below the "
+                  "{limit} guideline: a single factor does not dominate.",
+                  "未旋转的第一个因子解释了 {share} 的方差，低于 {limit} 的标准，"
+                  "不存在单一因子主导。"),
+    "harman_bad": ("The first unrotated factor explains {share} of the variance, not below the "
+                   "{limit} guideline: common method variance may be a concern.",
+                   "未旋转的第一个因子解释了 {share} 的方差，未低于 {limit} 的标准，"
                    "可能存在共同方法偏差。"),
+    "single_factor_cfa": ("Single-factor CFA against the measurement model",
+                          "单因子模型与测量模型的比较"),
+    "single_factor_note": ("A single-factor model that fits much worse (significant Δχ²) argues "
+                           "against one common method factor.",
+                           "单因子模型拟合显著变差（Δχ² 显著）说明不存在单一的共同方法因子。"),
+    "item_descriptives": ("Item statistics", "题项描述统计"),
+    "citc": ("CITC", "CITC"),
+    "alpha_if_deleted": ("α if deleted", "删除后 α"),
+    "n": ("n", "n"),
     "kmo": ("KMO", "KMO"),
     "bartlett": ("Bartlett's test of sphericity", "Bartlett 球形检验"),
     # fit
@@ -204,6 +214,10 @@ _STRINGS: dict[str, tuple[str, str]] = {
                       "估计未收敛：以下估计结果不可信。"),
     "failed_draws": ("{failed} of {draws} bootstrap draws failed and were dropped.",
                      "{draws} 次 Bootstrap 抽样中有 {failed} 次失败并被剔除。"),
+    "inadmissible_draws": ("{count} of the {draws} kept bootstrap draws had an inadmissible "
+                           "solution (a negative variance or a correlation beyond 1).",
+                           "保留的 {draws} 次 Bootstrap 抽样中有 {count} 次出现不可接受解"
+                           "（负方差或相关系数绝对值大于 1）。"),
     "heywood": ("Heywood case: the standardized loading of {item} is {value} (beyond 1).",
                 "Heywood 现象：{item} 的标准化载荷为 {value}（绝对值大于 1）。"),
     # provenance
