@@ -30,7 +30,8 @@ def row(lhs, op, rhs, est, se, std, label="", p=None, ci=None, free=True):
 loadings = {
     "AR": [("ar1", 0.78), ("ar2", 0.81), ("ar3", 0.74), ("ar4", 0.69)],
     "IOL": [("iol1", 0.80), ("iol2", 0.83), ("iol3", 0.77), ("iol4", 0.72)],
-    "AI": [("ai1", 0.75), ("ai2", 0.79), ("ai3", 0.58), ("ai4", 0.81), ("ai5", 0.77), ("ai6", 0.70)],
+    "AI": [("ai1", 0.75), ("ai2", 0.79), ("ai3", 0.58), ("ai4", 0.81), ("ai5", 0.77),
+           ("ai6", 0.70)],
 }
 params = []
 for latent, items in loadings.items():
@@ -45,7 +46,7 @@ params += [
     row("AI", "~", "IOL", 0.378, 0.058, 0.407, "b"),
     row("AI", "~", "AR", 0.118, 0.063, 0.126, "cp"),
 ]
-for latent, items in loadings.items():
+for items in loadings.values():
     for item, std in items:
         params.append(row(item, "~~", item, round(1 - std**2, 3), 0.03, round(1 - std**2, 3)))
 params.append(row("AR", "~~", "AR", 0.61, 0.07, 1.0))
@@ -136,7 +137,8 @@ results = {
         {"id": "H2", "path": "IOL -> AI", "expected": "positive"},
         {"id": "H3", "path": "AR -> AI", "expected": "positive"},
         {"id": "H4", "path": "AR -> IOL -> AI", "expected": "positive",
-         "text": {"en": "Learning mediates the effect of routines.", "zh": "组织间学习在其中起中介作用。"}},
+         "text": {"en": "Learning mediates the effect of routines.",
+                  "zh": "组织间学习在其中起中介作用。"}},
     ],
     "nested_in": [],
     "syntax": "AR  =~ ar1 + ar2 + ar3 + ar4\nIOL =~ iol1 + iol2 + iol3 + iol4\n"
@@ -151,7 +153,7 @@ results = {
                    "command": "semwb fit models/mediation.yaml --out reports/mediation",
                    "created": "2026-11-28T14:00:00+00:00"},
 }
-(HERE / "mediation_results.json").write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n",
-                                             encoding="utf-8")
+(HERE / "mediation_results.json").write_text(
+    json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 (HERE / "mediation_measurement.json").write_text(
     json.dumps(measurement, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
