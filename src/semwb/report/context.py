@@ -14,6 +14,7 @@ from markupsafe import Markup
 
 from semwb.report.charts import bootstrap_histogram_svg, loadings_chart_svg
 from semwb.report.diagram import path_diagram_svg
+from semwb.report.effects import describe_effect
 from semwb.report.filters import fmt_ci, fmt_est, fmt_level, fmt_pct, fmt_std
 from semwb.report.hypotheses import check_hypotheses
 from semwb.report.i18n import Lang, sentence, strings
@@ -268,7 +269,7 @@ def _ci_source(results: Results, lang: Lang) -> str:
                     ci=t.get(f"ci_{boot.ci}", boot.ci))
 
 
-def _effects(results: Results, parts: ModelParts, lang: Lang) -> dict[str, Any]:
+def _effects(results: Results, parts: ModelParts, labels: Labels, lang: Lang) -> dict[str, Any]:
     boot = results.bootstrap
     level = boot.level if boot else DEFAULT_LEVEL
     t = strings(lang)
@@ -276,13 +277,16 @@ def _effects(results: Results, parts: ModelParts, lang: Lang) -> dict[str, Any]:
     rows = []
     for row in parts.defined:
         name = row.label or row.lhs
+        path = describe_effect(row, parts, labels)
         sig = is_significant(row, by_ci=True)
         bounds = (row.ci_lower, row.ci_upper)
         hist = histograms.get(name)
         rows.append({
-            "name": name, "definition": row.rhs, "est": row.est, "se": row.se,
+            "name": name, "definition": row.rhs, "path": path,
+            "est": row.est, "se": row.se,
             "std": row.std_all, "pvalue": row.pvalue, "ci": bounds, "sig": sig,
-            "sentence": sentence(lang, "effect_sig" if sig else "effect_ns", name=name,
+            "sentence": sentence(lang, "effect_sig" if sig else "effect_ns",
+                                 name=f"{name} ({path})" if path else name,
                                  est=fmt_est(row.est), level=fmt_level(level), ci=fmt_ci(bounds)),
             "chart": None if hist is None else bootstrap_histogram_svg(
                 hist.get("edges", []), [int(c) for c in hist.get("counts", [])],
@@ -293,14 +297,24 @@ def _effects(results: Results, parts: ModelParts, lang: Lang) -> dict[str, Any]:
                                    ci=t.get(f"ci_{boot.ci}", boot.ci) if boot else "Wald")}
 
 
-def _hypotheses(results: Results, parts: ModelParts, lang: Lang) -> dict[str, Any] | None:
+def _path_names(path: str, parts: ModelParts, labels: Labels) -> str:
+    """``"AR -> IOL"`` in display names (``联盟惯例 → 组织间学习``) if every step is a variable."""
+    steps = [s.strip() for s in path.replace("→", "->").split("->")]
+    if len(steps) < 2 or not set(steps) <= set(parts.structural):
+        return path
+    return " → ".join(labels.name(s) for s in steps)
+
+
+def _hypotheses(
+    results: Results, parts: ModelParts, labels: Labels, lang: Lang
+) -> dict[str, Any] | None:
     if not results.hypotheses:
         return None
     out = []
     for check in check_hypotheses(results.hypotheses, parts, lang=lang):
         row = check.row
         out.append({
-            "id": check.id, "path": check.path, "text": check.text,
+            "id": check.id, "path": _path_names(check.path, parts, labels), "text": check.text,
             "expected": f"exp_{check.expected}", "verdict": check.verdict,
             "std": None if row is None else row.std_all,
             "est": None if row is None else row.est,
@@ -404,8 +418,8 @@ def build_report_context(
                   "level": results.bootstrap.level if results.bootstrap else DEFAULT_LEVEL,
                   "note": sentence(lang, "paths_note", ci_source=_ci_source(results, lang))},
         "covariances": [_row(r, labels) for r in parts.covariances],
-        "effects": _effects(results, parts, lang),
-        "hypotheses": _hypotheses(results, parts, lang),
+        "effects": _effects(results, parts, labels, lang),
+        "hypotheses": _hypotheses(results, parts, labels, lang),
         "warnings": _warnings(results, parts, labels, lang),
         "provenance": _provenance(results, lang, results_dir),
     }

@@ -183,7 +183,7 @@ _STRINGS: dict[str, tuple[str, str]] = {
     # effects
     "effects": ("Indirect and defined effects", "中介效应与定义参数"),
     "effect": ("Effect", "效应"),
-    "definition": ("Definition", "定义"),
+    "definition": ("Path and definition", "路径与定义"),
     "effect_sig": ("{name} = {est}, {level} CI {ci}: the interval excludes zero, so the effect "
                    "is significant.",
                    "{name} = {est}，{level} 置信区间 {ci} 不包含零，效应显著。"),
