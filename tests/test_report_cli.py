@@ -64,3 +64,17 @@ def test_bad_language_is_one_line_error(tmp_path: Path) -> None:
     done = run_semwb("report", "mediation", "--lang", "fr", cwd=tmp_path)
     assert done.returncode == 1
     assert "one of en, zh; got 'fr'" in done.stderr
+
+
+def test_instrument_gives_names_in_the_chosen_language(tmp_path: Path) -> None:
+    pytest.importorskip("semwb.survey.instrument", reason="needs the survey side (branch survey)")
+    instrument = Path(__file__).parents[1] / "surveys" / "alliance_portfolio_innovation.yaml"
+    if not instrument.is_file():
+        pytest.skip("needs surveys/alliance_portfolio_innovation.yaml (branch survey)")
+    results_folder(tmp_path)
+    done = run_semwb("report", "mediation", "--lang", "zh", "--instrument", str(instrument),
+                     cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    html = (tmp_path / "mediation" / "report.zh.html").read_text(encoding="utf-8")
+    assert "联盟惯例 (AR)" in html
+    assert "我们与伙伴在合作中遵循共同的工作程序。" in html

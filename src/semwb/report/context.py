@@ -89,7 +89,8 @@ def _measurement(
                           else abs(row.std_all) >= LOADING_MIN)}
             for row in parts.loadings if row.lhs == latent
         ]
-        groups.append({"construct": latent, "name": labels.named(latent), "rows": rows})
+        groups.append({"construct": latent, "name": labels.named(latent), "rows": rows,
+                       "source": labels.sources.get(latent, "")})
     order = list(parts.latents) + [c for c in constructs if c not in parts.latents]
     reliability, below = [], []
     t = strings(lang)
