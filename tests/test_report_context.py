@@ -174,3 +174,13 @@ def test_inadmissible_draws_are_warned() -> None:
     warnings = context()["warnings"]
     assert ("1 of the 4,997 kept bootstrap draws had an inadmissible solution (a negative "
             "variance or a correlation beyond 1).") in warnings
+
+
+def test_fixed_parameters_show_no_standard_error_or_p() -> None:
+    # lavaan writes se = 0 and an interval [1, 1] for the marker loading
+    results = mediation_results()
+    rows = [r.model_copy(update={"se": 0.0, "ci_lower": 1.0, "ci_upper": 1.0})
+            if not r.free else r for r in results.parameters]
+    m = context(results.model_copy(update={"parameters": rows}))["measurement"]
+    ar1 = m["groups"][0]["rows"][0]
+    assert (ar1["item"], ar1["est"], ar1["se"], ar1["pvalue"]) == ("ar1", 1.0, None, None)

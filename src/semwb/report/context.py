@@ -83,8 +83,9 @@ def _measurement(
     for latent, _items in parts.latents.items():
         rows = [
             {"item": row.rhs, "text": labels.item_text(row.rhs),
-             "reverse": row.rhs in labels.reverse, "est": row.est, "se": row.se,
-             "pvalue": row.pvalue, "free": row.free,
+             "reverse": row.rhs in labels.reverse, "est": row.est,
+             # a fixed parameter (the marker loading) has no sampling error: lavaan's se 0
+             "se": row.se if row.free else None, "pvalue": row.pvalue if row.free else None,
              "std": _cell(row.std_all, None if row.std_all is None
                           else abs(row.std_all) >= LOADING_MIN)}
             for row in parts.loadings if row.lhs == latent
@@ -253,11 +254,13 @@ def _fit(results: Results, labels: Labels, lang: Lang) -> dict[str, Any]:
     }
 
 
-def _row(row: ParameterRow, labels: Labels, *, by_ci: bool = False) -> dict[str, Any]:
+def _row(row: ParameterRow, labels: Labels) -> dict[str, Any]:
     return {
         "from": labels.named(row.rhs), "to": labels.named(row.lhs), "label": row.label,
-        "est": row.est, "se": row.se, "std": row.std_all, "pvalue": row.pvalue,
-        "ci": (row.ci_lower, row.ci_upper), "sig": is_significant(row, by_ci=by_ci),
+        "est": row.est, "se": row.se if row.free else None, "std": row.std_all,
+        "pvalue": row.pvalue if row.free else None,
+        "ci": (row.ci_lower, row.ci_upper) if row.free else (None, None),
+        "sig": row.free and is_significant(row),
     }
 
 
