@@ -250,6 +250,8 @@ _STRINGS: dict[str, tuple[str, str]] = {
                       "需使用校正的差异检验（{estimator}）"),
     "no_models": ("No results found.", "未找到结果。"),
     "list_sep": (", ", "、"),
+    "colon": (": ", "："),
+    "semicolon": ("; ", "；"),
 }
 
 
