@@ -20,7 +20,6 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "report_title": ("Structural equation model report", "结构方程模型分析报告"),
     "index_title": ("Model results overview", "模型结果总览"),
     "contents": ("Contents", "目录"),
-    "lang_name": ("English", "中文"),
     "generated_from": ("Results created", "结果生成时间"),
     # summary
     "summary": ("Summary", "分析概要"),
@@ -95,8 +94,6 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "reliability_ok": ("All constructs meet the reliability and convergent-validity thresholds.",
                        "所有构念均达到信度与收敛效度标准。"),
     "reliability_bad": ("Below threshold: {list}.", "未达标准：{list}。"),
-    "no_measurement": ("The model has no measurement part (no =~ lines).",
-                       "模型不含测量部分（无 =~ 语句）。"),
     "no_quality": ("Reliability statistics were not computed for this run.",
                    "本次分析未计算信度指标。"),
     # validity
@@ -116,10 +113,6 @@ _STRINGS: dict[str, tuple[str, str]] = {
               "各构念的 AVE 平方根均大于其与其他构念的相关系数。"),
     "fl_bad": ("√AVE does not exceed the correlation for: {list}.",
                "以下构念对的 AVE 平方根未大于其相关系数：{list}。"),
-    "no_validity": ("Discriminant-validity statistics were not computed for this run.",
-                    "本次分析未计算区分效度指标。"),
-    # descriptives
-    "descriptives": ("Descriptive statistics and correlations", "描述性统计与相关分析"),
     "mean": ("M", "均值"),
     "sd": ("SD", "标准差"),
     "descriptives_note": ("Construct means and standard deviations of the composite scores; "
@@ -154,8 +147,6 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "value": ("Value", "数值"),
     "cutoff": ("Cut-off", "标准"),
     "verdict": ("Meets", "是否达标"),
-    "chisq": ("χ²", "χ²"),
-    "df": ("df", "df"),
     "chisq_df": ("χ²/df", "χ²/df"),
     "fit_note": ("Cut-offs of Hu & Bentler (1999); RMSEA with its 90% CI. χ² is sensitive to "
                  "sample size.",
