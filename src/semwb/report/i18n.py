@@ -113,6 +113,8 @@ _STRINGS: dict[str, tuple[str, str]] = {
               "各构念的 AVE 平方根均大于其与其他构念的相关系数。"),
     "fl_bad": ("√AVE does not exceed the correlation for: {list}.",
                "以下构念对的 AVE 平方根未大于其相关系数：{list}。"),
+    # descriptives
+    "descriptives": ("Descriptive statistics and correlations", "描述性统计与相关分析"),
     "mean": ("M", "均值"),
     "sd": ("SD", "标准差"),
     "descriptives_note": ("Construct means and standard deviations of the composite scores; "
