@@ -184,3 +184,14 @@ def test_fixed_parameters_show_no_standard_error_or_p() -> None:
     m = context(results.model_copy(update={"parameters": rows}))["measurement"]
     ar1 = m["groups"][0]["rows"][0]
     assert (ar1["item"], ar1["est"], ar1["se"], ar1["pvalue"]) == ("ar1", 1.0, None, None)
+
+
+def test_multi_group_results_say_which_group_is_shown() -> None:
+    results = mediation_results()
+    rows = [*(r.model_copy(update={"group": "state"}) for r in results.parameters),
+            *(r.model_copy(update={"group": "private", "std_all": 0.1})
+              for r in results.parameters)]
+    ctx = context(results.model_copy(update={"parameters": rows}))
+    assert ("Multi-group results: the tables and the diagram show group state only "
+            "(2 groups were fitted).") in ctx["warnings"]
+    assert ctx["paths"]["rows"][0]["std"] == pytest.approx(0.468)

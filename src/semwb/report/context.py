@@ -332,6 +332,10 @@ def _hypotheses(
 
 def _warnings(results: Results, parts: ModelParts, labels: Labels, lang: Lang) -> list[str]:
     notes = [] if results.converged else [sentence(lang, "not_converged")]
+    groups = list(dict.fromkeys(row.group for row in results.parameters))
+    if len(groups) > 1:
+        notes.append(sentence(lang, "first_group_only", group=str(groups[0]),
+                              count=str(len(groups))))
     notes += results.warnings
     boot = results.bootstrap
     if boot is not None and boot.succeeded < boot.draws:

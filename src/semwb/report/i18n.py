@@ -211,6 +211,9 @@ _STRINGS: dict[str, tuple[str, str]] = {
                            "solution (a negative variance or a correlation beyond 1).",
                            "保留的 {draws} 次 Bootstrap 抽样中有 {count} 次出现不可接受解"
                            "（负方差或相关系数绝对值大于 1）。"),
+    "first_group_only": ("Multi-group results: the tables and the diagram show group {group} "
+                         "only ({count} groups were fitted).",
+                         "多组结果：表格与路径图仅显示组 {group}（共拟合 {count} 组）。"),
     "heywood": ("Heywood case: the standardized loading of {item} is {value} (beyond 1).",
                 "Heywood 现象：{item} 的标准化载荷为 {value}（绝对值大于 1）。"),
     # provenance
