@@ -112,6 +112,7 @@ def _measurement(
         "groups": groups,
         "reliability": reliability,
         "has_reverse": any(r["reverse"] for g in groups for r in g["rows"]),
+        "has_text": any(r["text"] for g in groups for r in g["rows"]),
         "sentence": verdict if reliability or groups else "",
         "chart": loadings_chart_svg(
             [(labels.name(g["construct"]), [(r["item"], r["std"]["value"]) for r in g["rows"]])

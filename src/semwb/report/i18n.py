@@ -170,8 +170,9 @@ _STRINGS: dict[str, tuple[str, str]] = {
                    "B：非标准化系数；β：完全标准化系数。{ci_source}"),
     "ci_boot": ("SE and {level} CI from {draws} bootstrap draws ({ci}).",
                 "SE 与 {level} 置信区间来自 {draws} 次 Bootstrap 抽样（{ci}）。"),
-    "ci_wald": ("SE and {level} CI are Wald (normal-theory) values.",
-                "SE 与 {level} 置信区间为 Wald（正态理论）估计。"),
+    "ci_wald": ("SE and {level} CI are Wald (normal-theory) values; for defined effects, by "
+                "the delta method.",
+                "SE 与 {level} 置信区间为 Wald（正态理论）估计；定义效应采用 Delta 法。"),
     "no_paths": ("The model has no structural paths.", "模型不含结构路径。"),
     # effects
     "effects": ("Indirect and defined effects", "中介效应与定义参数"),
