@@ -38,3 +38,17 @@ def test_languages_are_checked() -> None:
     assert check_lang("zh") == "zh"
     with pytest.raises(OptionError):
         check_lang("ZH")
+
+
+def test_every_heading_of_the_chinese_report_is_chinese() -> None:
+    from report_support import instrument, mediation_measurement, mediation_results
+
+    from semwb.report import render_report
+
+    html = render_report(mediation_results(), lang="zh", instrument=instrument(),
+                         measurement=mediation_measurement())
+    headings = re.findall(r"<h[23][^>]*>(.*?)</h[23]>", html)
+    assert len(headings) > 15
+    for heading in headings:
+        assert re.search(r"[\u4e00-\u9fff]", heading), heading
+    assert 'lang="zh-CN"' in html
