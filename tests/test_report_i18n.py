@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from report_support import instrument, mediation_measurement, mediation_results
 from semwb.errors import OptionError
+from semwb.report import render_report
 from semwb.report.i18n import check_lang, sentence, strings
 
 TEMPLATES = Path(__file__).parents[1] / "src" / "semwb" / "report" / "templates"
@@ -41,10 +43,6 @@ def test_languages_are_checked() -> None:
 
 
 def test_every_heading_of_the_chinese_report_is_chinese() -> None:
-    from report_support import instrument, mediation_measurement, mediation_results
-
-    from semwb.report import render_report
-
     html = render_report(mediation_results(), lang="zh", instrument=instrument(),
                          measurement=mediation_measurement())
     headings = re.findall(r"<h[23][^>]*>(.*?)</h[23]>", html)
