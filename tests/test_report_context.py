@@ -111,6 +111,9 @@ def test_hypotheses_verdicts() -> None:
     ({"path": "AR -> IOL", "expected": "negative"}, "not_supported"),
     ({"path": "AR -> IOL", "expected": "nonzero"}, "supported"),
     ({"path": "ind", "expected": "+"}, "supported"),
+    ({"effect": "a"}, "supported"),  # the spec's form: a label, two-sided when not expected
+    ({"effect": "cp", "expected": "positive"}, "not_supported"),
+    ({"effect": "zz"}, "not_evaluated"),
     ({"path": "IOL -> AR", "expected": "positive"}, "not_evaluated"),
     ({"path": "XX -> AI"}, "not_evaluated"),
 ])

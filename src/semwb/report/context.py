@@ -137,12 +137,14 @@ def _effects(results: Results, parts: ModelParts, labels: Labels, lang: Lang) ->
                                    ci=t.get(f"ci_{boot.ci}", boot.ci) if boot else "Wald")}
 
 
-def _path_names(path: str, parts: ModelParts, labels: Labels) -> str:
-    """``"AR -> IOL"`` in display names (``联盟惯例 → 组织间学习``) if every step is a variable."""
-    steps = [s.strip() for s in path.replace("→", "->").split("->")]
-    if len(steps) < 2 or not set(steps) <= set(parts.structural):
-        return path
-    return " → ".join(labels.name(s) for s in steps)
+def _tested_path(path: str, row: ParameterRow | None, parts: ModelParts, labels: Labels) -> str:
+    """What a hypothesis tests in display names (``联盟惯例 → 组织间学习``), else as written."""
+    if row is not None and row.op == "~":
+        return f"{labels.name(row.rhs)} → {labels.name(row.lhs)}"
+    if row is not None and row.op == ":=":
+        chain = describe_effect(row, parts, labels)
+        return f"{chain} ({row.label or row.lhs})" if chain else path
+    return path
 
 
 def _hypotheses(
@@ -154,7 +156,8 @@ def _hypotheses(
     for check in check_hypotheses(results.hypotheses, parts, lang=lang):
         row = check.row
         out.append({
-            "id": check.id, "path": _path_names(check.path, parts, labels), "text": check.text,
+            "id": check.id, "text": check.text,
+            "path": _tested_path(check.path, row, parts, labels),
             "expected": f"exp_{check.expected}", "verdict": check.verdict,
             "std": None if row is None else row.std_all,
             "est": None if row is None else row.est,
