@@ -198,3 +198,11 @@ def test_multi_group_results_say_which_group_is_shown() -> None:
     assert ("Multi-group results: the tables and the diagram show group state only "
             "(2 groups were fitted).") in ctx["warnings"]
     assert ctx["paths"]["rows"][0]["std"] == pytest.approx(0.468)
+
+
+def test_r2_lists_outcomes_of_regressions_not_indicators() -> None:
+    results = mediation_results()
+    r2 = {"ar1": 0.56, **results.r2}  # lavaan reports the indicators' R² too
+    fit = context(results.model_copy(update={"r2": r2}))["fit"]
+    assert [row["name"] for row in fit["r2"]] == ["Inter-organizational learning (IOL)",
+                                                  "Ambidextrous innovation (AI)"]

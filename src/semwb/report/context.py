@@ -59,8 +59,9 @@ def _summary(results: Results, t: Mapping[str, str]) -> dict[str, Any]:
     }
 
 
-def _fit(results: Results, labels: Labels, lang: Lang) -> dict[str, Any]:
+def _fit(results: Results, parts: ModelParts, labels: Labels, lang: Lang) -> dict[str, Any]:
     fit = results.fit
+    outcomes = {row.lhs for row in parts.paths}
     t = strings(lang)
     rows: list[dict[str, Any]] = []
     failed = []
@@ -86,7 +87,9 @@ def _fit(results: Results, labels: Labels, lang: Lang) -> dict[str, Any]:
         "ratio_cutoff": f"≤ {CHISQ_DF_MAX:g}",
         "rows": rows, "aic": fit.aic, "bic": fit.bic, "available": available,
         "sentence": verdict,
-        "r2": [{"name": labels.named(k), "value": v} for k, v in results.r2.items()],
+        # outcomes of regressions only: an indicator's R² is its squared loading
+        "r2": [{"name": labels.named(k), "value": v} for k, v in results.r2.items()
+               if k in outcomes],
     }
 
 
@@ -261,7 +264,7 @@ def build_report_context(
         "validity": validity_section(parts, quality, labels, lang),
         "descriptives": descriptives_section(parts, quality, labels, lang),
         "cmb": common_method_section(quality, lang),
-        "fit": _fit(results, labels, lang),
+        "fit": _fit(results, parts, labels, lang),
         "paths": {"rows": [_row(r, labels) for r in parts.paths],
                   "level": results.bootstrap.level if results.bootstrap else DEFAULT_LEVEL,
                   "note": sentence(lang, "paths_note", ci_source=_ci_source(results, lang))},
