@@ -206,3 +206,12 @@ def test_r2_lists_outcomes_of_regressions_not_indicators() -> None:
     fit = context(results.model_copy(update={"r2": r2}))["fit"]
     assert [row["name"] for row in fit["r2"]] == ["Inter-organizational learning (IOL)",
                                                   "Ambidextrous innovation (AI)"]
+
+
+def test_key_results_come_first_in_the_summary() -> None:
+    lines = context(measurement=mediation_measurement())["key_results"]
+    assert lines[0] == "Below threshold: Ambidextrous innovation ai3 λ = .58."
+    assert lines[1] == "All of CFI, TLI, RMSEA and SRMR meet Hu & Bentler's cut-offs."
+    assert lines[2] == "3 of 4 hypotheses supported."
+    assert lines[3].startswith("ind (Alliance routines → Inter-organizational learning → "
+                               "Ambidextrous innovation) = 0.171, 95% CI [0.105, 0.238]")

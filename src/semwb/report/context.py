@@ -211,6 +211,19 @@ def _provenance(results: Results, lang: Lang, results_dir: str | None) -> dict[s
     }
 
 
+def _key_results(measurement: dict[str, Any] | None, fit: dict[str, Any],
+                 effects: dict[str, Any], hypotheses: dict[str, Any] | None,
+                 lang: Lang) -> list[str]:
+    """What a reader wants first: measurement, fit, hypotheses supported, each defined effect."""
+    lines = [measurement["sentence"]] if measurement and measurement["reliability"] else []
+    lines.append(fit["sentence"])
+    if hypotheses:
+        supported = sum(1 for h in hypotheses["rows"] if h["verdict"] == "supported")
+        lines.append(sentence(lang, "hypotheses_count", supported=str(supported),
+                              total=str(len(hypotheses["rows"]))))
+    return lines + [row["sentence"] for row in effects["rows"]]
+
+
 def build_report_context(
     results: Results,
     *,
@@ -237,9 +250,9 @@ def build_report_context(
     Returns
     -------
     dict
-        Keys ``lang, t, title, model, summary, diagram, measurement, validity, descriptives,
-        cmb, fit, paths, effects, hypotheses, warnings, provenance``; a section that has nothing
-        to show is ``None``.
+        Keys ``lang, t, key_results, title, model, error, summary, diagram, measurement,
+        validity, descriptives, cmb, fit, paths, covariances, effects, hypotheses, warnings,
+        provenance``; a section that has nothing to show is ``None``.
     """
     labels = labels or Labels()
     t = strings(lang)
@@ -251,26 +264,31 @@ def build_report_context(
     if parts.structural:
         diagram = path_diagram_svg(parts, labels=labels, r2=results.r2,
                                    title=t["diagram_aria"] + ": " + title)
+    measurement_ctx = (measurement_section(parts, quality, labels, lang)
+                       if parts.latents else None)
+    fit = _fit(results, parts, labels, lang)
+    effects = _effects(results, parts, labels, lang)
+    hypotheses = _hypotheses(results, parts, labels, lang)
     return {
         "lang": lang,
         "t": t,
+        "key_results": _key_results(measurement_ctx, fit, effects, hypotheses, lang),
         "title": title,
         "model": results.model,
         "error": results.error,
         "summary": _summary(results, t),
         "diagram": diagram,
-        "measurement": (measurement_section(parts, quality, labels, lang)
-                        if parts.latents else None),
+        "measurement": measurement_ctx,
         "validity": validity_section(parts, quality, labels, lang),
         "descriptives": descriptives_section(parts, quality, labels, lang),
         "cmb": common_method_section(quality, lang),
-        "fit": _fit(results, parts, labels, lang),
+        "fit": fit,
         "paths": {"rows": [_row(r, labels) for r in parts.paths],
                   "level": results.bootstrap.level if results.bootstrap else DEFAULT_LEVEL,
                   "note": sentence(lang, "paths_note", ci_source=_ci_source(results, lang))},
         "covariances": [_row(r, labels) for r in parts.covariances],
-        "effects": _effects(results, parts, labels, lang),
-        "hypotheses": _hypotheses(results, parts, labels, lang),
+        "effects": effects,
+        "hypotheses": hypotheses,
         "warnings": _warnings(results, parts, labels, lang),
         "provenance": _provenance(results, lang, results_dir),
     }

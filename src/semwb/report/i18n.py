@@ -23,6 +23,9 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "generated_from": ("Results created", "结果生成时间"),
     # summary
     "summary": ("Summary", "分析概要"),
+    "key_results": ("Key results", "主要结果"),
+    "hypotheses_count": ("{supported} of {total} hypotheses supported.",
+                         "{total} 项假设中 {supported} 项得到支持。"),
     "model": ("Model", "模型"),
     "data_file": ("Data file", "数据文件"),
     "n_used": ("N used", "有效样本量"),
