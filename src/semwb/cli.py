@@ -137,9 +137,9 @@ def _fit_one(spec_path: Path, data: Path | None, out: Path | None) -> Path:
 
 @app.command()
 def fit(
-    spec: Path = typer.Argument(..., help="Model spec: a .yaml spec or a .lav lavaan syntax file."),
-    data: Path | None = typer.Option(None, "--data", help="Data file (overrides the spec's data)."),
-    out: Path | None = typer.Option(None, "--out", help="Output folder [default: reports/<model>]."),
+    spec: Annotated[Path, typer.Argument(help="A .yaml model spec or a .lav lavaan syntax file.")],
+    data: Annotated[Path | None, typer.Option(help="Data file (overrides the spec's).")] = None,
+    out: Annotated[Path | None, typer.Option(help="Output folder [reports/<model>].")] = None,
 ) -> None:
     """Fit one model spec and write OUT/results.json."""
     _fit_one(spec, data, out)
@@ -147,8 +147,8 @@ def fit(
 
 @app.command()
 def demo(
-    out: Path = typer.Option(Path("reports"), "--out", help="Folder for one sub-folder per model."),
-    models: Path = typer.Option(Path("models"), "--models", help="Folder of model specs."),
+    out: Annotated[Path, typer.Option(help="Output folder, one per model.")] = Path("reports"),
+    models: Annotated[Path, typer.Option(help="Folder of model specs.")] = Path("models"),
 ) -> None:
     """Fit every spec in MODELS on its example data, writing OUT/<model>/results.json."""
     specs = sorted(p for p in models.glob("*") if p.suffix in (".yaml", ".yml"))

@@ -66,7 +66,7 @@ def prepare_data(data: pd.DataFrame, *, instrument: Any = None) -> pd.DataFrame:
         return data
     from semwb.survey.scoring import reverse_code  # the survey side owns reverse coding
 
-    return reverse_code(data, instrument)  # type: ignore[no-any-return]
+    return reverse_code(data, instrument)
 
 
 def _versions() -> dict[str, str]:
@@ -105,7 +105,7 @@ def parameter_rows(fit: FitResult) -> list[ParameterRow]:
     fields = ["lhs", "op", "rhs", "label", "group", "free", "est", "se", "z", "pvalue",
               "ci_lower", "ci_upper", "std_all"]
     records = fit.parameters[fields].astype(object).where(fit.parameters[fields].notna(), None)
-    return [ParameterRow(**{k: (bool(v) if k == "free" else v) for k, v in r.items()})
+    return [ParameterRow.model_validate({**r, "free": bool(r["free"])})
             for r in records.to_dict(orient="records")]
 
 

@@ -27,7 +27,7 @@ from semwb.errors import ConvergenceWarning, FitError, HeywoodCaseWarning, Semwb
 from semwb.results import FitIndices
 from semwb.sem.effects import DefinedEffect, delta_method
 from semwb.sem.engine import EngineFit, fit_engine, matrices
-from semwb.sem.fiml import fiml_fit_indices, fit_engine_fiml, implied_means
+from semwb.sem.fiml import fiml_fit_indices, fit_engine_means, implied_means
 from semwb.sem.fitindices import fit_indices
 from semwb.sem.partable import ParRow
 from semwb.sem.spec import ModelSpec, check_data
@@ -120,14 +120,14 @@ def _std_all(row: ParRow, est: float, var: pd.Series, resid: Mapping[str, float]
     """Completely standardized value; a covariance becomes the correlation of the residuals."""
     sd = np.sqrt(var.clip(lower=0))
     if row.op == "=~":
-        return est * sd[row.lhs] / sd[row.rhs]
+        return float(est * sd[row.lhs] / sd[row.rhs])
     if row.op == "~":
-        return est * sd[row.rhs] / sd[row.lhs]
+        return float(est * sd[row.rhs] / sd[row.lhs])
     if row.op == "~~" and row.lhs == row.rhs:
-        return est / var[row.lhs]
+        return float(est / var[row.lhs])
     if row.op == "~~":
-        return est / np.sqrt(resid[row.lhs] * resid[row.rhs])
-    return est / sd[row.lhs]  # intercept or mean
+        return float(est / np.sqrt(resid[row.lhs] * resid[row.rhs]))
+    return float(est / sd[row.lhs])  # intercept or mean
 
 
 def _std_column(rows: tuple[ParRow, ...], est: np.ndarray, var: pd.Series) -> list[float]:
@@ -149,7 +149,8 @@ def _diagnose(table: pd.DataFrame, var: pd.Series, engine: EngineFit,
     found: list[tuple[type[SemwbWarning], str]] = []
     if not engine.converged:
         found.append((ConvergenceWarning,
-                      f"the optimiser did not converge (largest gradient {engine.max_gradient:.2g}; "
+                      "the optimiser did not converge (largest gradient "
+                      f"{engine.max_gradient:.2g}; "
                       f"semopy: {engine.message}); estimates may be wrong."))
     variances = table[(table["op"] == "~~") & (table["lhs"] == table["rhs"])]
     for _, r in variances[variances["est"] < 0].iterrows():
@@ -169,7 +170,8 @@ def _diagnose(table: pd.DataFrame, var: pd.Series, engine: EngineFit,
 
 
 def _expected_vcov(engine: EngineFit) -> pd.DataFrame:
-    """Inverse expected information (semopy's ``calc_fim``: N/2 tr(S^-1 dS_i S^-1 dS_j))."""
+    """Inverse expected information (semopy's ``calc_fim``: N/2 tr(S^-1 dS_i S^-1 dS_j), plus
+    N dmu_i' S^-1 dmu_j with a mean structure)."""
     fim = engine.model.calc_fim()
     names = list(engine.free_names)
     eig, vectors = np.linalg.eigh(fim)
@@ -224,8 +226,9 @@ def fit_model(spec: ModelSpec, data: pd.DataFrame, *, data_name: str = "data") -
     rows = spec.partable()
     effects = spec.effects
     try:
-        if spec.missing == "fiml":
-            engine, vcov = fit_engine_fiml(rows, frame)
+        if spec.meanstructure:
+            engine, vcov = fit_engine_means(rows, frame,
+                                            observed_information=spec.missing == "fiml")
         else:
             engine = fit_engine(rows, frame)
             vcov = _expected_vcov(engine)
@@ -249,10 +252,11 @@ def fit_model(spec: ModelSpec, data: pd.DataFrame, *, data_name: str = "data") -
         "semopy": list(engine.names),
     })
     table.loc[~table["free"], ["z", "pvalue"]] = np.nan
-    table = pd.concat([table, _defined_rows(table, effects, vcov)], ignore_index=True)
+    if effects:
+        table = pd.concat([table, _defined_rows(table, effects, vcov)], ignore_index=True)
     fixed_x = np.array([v in {r.lhs for r in rows if r.fixed_x} for v in engine.observed])
     implied = sigma.loc[list(engine.observed), list(engine.observed)].to_numpy()
-    if spec.missing == "fiml":
+    if spec.meanstructure:
         mu = implied_means(engine)
         indices = fiml_fit_indices(frame[list(engine.observed)].to_numpy(), mu, implied,
                                    npar=len(engine.free_names))
@@ -277,8 +281,6 @@ def _describe_names(names: str, rows: tuple[ParRow, ...], engine: EngineFit) -> 
 
 def _defined_rows(table: pd.DataFrame, effects: tuple[DefinedEffect, ...],
                   vcov: pd.DataFrame) -> pd.DataFrame:
-    if not effects:
-        return pd.DataFrame(columns=table.columns)
     labelled = table[table["label"] != ""].drop_duplicates("label")
     by_label = dict(zip(labelled["label"], labelled["est"], strict=True))
     std_by_label = dict(zip(labelled["label"], labelled["std_all"], strict=True))

@@ -19,7 +19,7 @@ from scipy import stats
 from threadpoolctl import threadpool_limits
 
 from semwb.results import FitIndices
-from semwb.sem.engine import EngineFit, GRADIENT_TOLERANCE, describe, loading_starts, quiet
+from semwb.sem.engine import GRADIENT_TOLERANCE, EngineFit, describe, loading_starts, quiet
 from semwb.sem.fitindices import rmsea_interval
 from semwb.sem.partable import ParRow
 
@@ -42,22 +42,21 @@ def _hessian(model: semopy.ModelMeans, x: np.ndarray, grad: np.ndarray) -> np.nd
     return (hess + hess.T) / 2
 
 
-def _newton(model: semopy.ModelMeans) -> tuple[np.ndarray, float]:
-    """Polish the FIML solution; return the Hessian of -2 log L at the end and max |grad|.
+def _polish(model: semopy.ModelMeans) -> float:
+    """Polish the solution by Fisher scoring on -2 log L; return the final max |gradient|.
 
-    Chord Newton: the Hessian at semopy's solution is reused for the steps (semopy's SLSQP
-    already lands within about 1e-3), and computed again once at the polished solution.
+    The scoring matrix is twice semopy's expected information (``calc_fim_ml``); it is cheap,
+    and only steers the steps: the solution is where the analytic gradient vanishes.
     """
     x = np.asarray(model.param_vals, dtype=float)
     f = model.obj_fiml(x)
     grad = np.asarray(model.grad_fiml(x))
-    hess = _hessian(model, x, grad)
-    moved = False
     for _ in range(_NEWTON_STEPS):
         if np.max(np.abs(grad)) < GRADIENT_TOLERANCE * 1e-2:
             break
+        model.update_matrices(x)
         try:
-            step = -np.linalg.solve(hess, grad)
+            step = -np.linalg.solve(2 * model.calc_fim(), grad)
         except np.linalg.LinAlgError:
             break
         scale = 1.0
@@ -69,13 +68,11 @@ def _newton(model: semopy.ModelMeans) -> tuple[np.ndarray, float]:
             scale /= 2
         else:
             break
-        x, f, moved = trial, f_trial, True
+        x, f = trial, f_trial
         grad = np.asarray(model.grad_fiml(x))
-    if moved:
-        hess = _hessian(model, x, grad)
     model.param_vals = x
     model.update_matrices(x)
-    return hess, float(np.max(np.abs(grad))) if grad.size else 0.0
+    return float(np.max(np.abs(grad))) if grad.size else 0.0
 
 
 def _intercept_names(model: semopy.ModelMeans) -> dict[str, str]:
@@ -89,8 +86,16 @@ def _intercept_names(model: semopy.ModelMeans) -> dict[str, str]:
     return names
 
 
-def fit_engine_fiml(rows: Sequence[ParRow], data: pd.DataFrame) -> tuple[EngineFit, pd.DataFrame]:
-    """Fit by FIML; return the engine fit and the covariance of the free estimates."""
+def fit_engine_means(
+    rows: Sequence[ParRow], data: pd.DataFrame, *, observed_information: bool
+) -> tuple[EngineFit, pd.DataFrame]:
+    """Fit a model with a mean structure by (FI)ML through semopy's ``ModelMeans``.
+
+    Returns the engine fit and the covariance of the free estimates: the inverse observed
+    information (numerical Hessian of -log L, lavaan's default under FIML) when
+    ``observed_information``, else the inverse expected information (lavaan's default for
+    complete data).
+    """
     description, names = describe(rows)
     with threadpool_limits(limits=1), quiet():
         model = semopy.ModelMeans(description)
@@ -98,7 +103,10 @@ def fit_engine_fiml(rows: Sequence[ParRow], data: pd.DataFrame) -> tuple[EngineF
             if names[i] is not None:
                 model.parameters[names[i]].start = start
         result = model.fit(data, obj="ML", solver="SLSQP")
-        hess, max_gradient = _newton(model)
+        max_gradient = _polish(model)
+        x = np.asarray(model.param_vals, dtype=float)
+        info = (_hessian(model, x, np.asarray(model.grad_fiml(x))) / 2 if observed_information
+                else model.calc_fim())
     intercepts = _intercept_names(model)
     row_names = tuple(intercepts.get(r.lhs) if r.op == "~1" and r.free else n
                       for r, n in zip(rows, names, strict=True))
@@ -107,7 +115,6 @@ def fit_engine_fiml(rows: Sequence[ParRow], data: pd.DataFrame) -> tuple[EngineF
     engine = EngineFit(model=model, names=row_names, free_names=free_names,
                        observed=tuple(model.vars["observed"]), converged=converged,
                        message=str(result.message), max_gradient=max_gradient)
-    info = hess / 2  # observed information of log L
     try:
         vcov = np.linalg.inv(info)
     except np.linalg.LinAlgError:
@@ -157,7 +164,8 @@ def em_saturated(data: np.ndarray, *, tol: float = 1e-10,
             if m.any():
                 beta = sigma[np.ix_(m, o)] @ np.linalg.inv(sigma[np.ix_(o, o)])
                 x[:, m] = mu[m] + (rows[:, o] - mu[o]) @ beta.T
-                sum_xx[np.ix_(m, m)] += len(rows) * (sigma[np.ix_(m, m)] - beta @ sigma[np.ix_(o, m)])
+                conditional = sigma[np.ix_(m, m)] - beta @ sigma[np.ix_(o, m)]
+                sum_xx[np.ix_(m, m)] += len(rows) * conditional
             sum_x += x.sum(axis=0)
             sum_xx += x.T @ x
         new_mu = sum_x / n
