@@ -10,6 +10,7 @@ A fake spec is a small YAML file::
     converged: false      # optional: report non-convergence
     crash: true           # optional: raise a plain (non-semwb) exception
     die: true             # optional: end the worker process abruptly (as the OOM killer would)
+    instrument: i.yaml    # optional: a YAML file (relative to the spec); its 'scale' multiplies
 
 Functions live at module level so they pickle by reference into worker processes (spawned
 workers find this module on the ``sys.path`` they inherit; Dask workers through PYTHONPATH).
@@ -27,16 +28,18 @@ import pandas as pd
 import yaml
 
 from semwb.batch import Backend
-from semwb.errors import FitError, ResponseDataError, SpecError
+from semwb.errors import FitError, InstrumentError, ResponseDataError, SpecError
 from semwb.results import ParameterRow, Provenance, Results
 
-KNOWN_KEYS = {"model", "data", "column", "sleep", "fail", "converged", "crash", "die"}
+KNOWN_KEYS = {"model", "data", "column", "sleep", "fail", "converged", "crash", "die",
+              "instrument"}
 
 
 @dataclass(frozen=True)
 class FakeSpec:
     name: str
     data: Path | None
+    instrument: str | None
     options: dict[str, Any]
 
 
@@ -48,7 +51,22 @@ def load_spec(path: Path) -> FakeSpec:
     if not isinstance(raw, dict) or set(raw) - KNOWN_KEYS or "model" not in raw:
         raise SpecError(f"{path}: not a fake spec (keys {sorted(KNOWN_KEYS)}).")
     data = raw.get("data")
-    return FakeSpec(raw["model"], None if data is None else path.parent / data, raw)
+    return FakeSpec(raw["model"], None if data is None else path.parent / data,
+                    raw.get("instrument"), raw)
+
+
+def find_instrument(spec_path: Path, spec: FakeSpec) -> Path | None:
+    if spec.instrument is None:
+        return None
+    path = spec_path.parent / spec.instrument
+    if not path.is_file():
+        raise InstrumentError(f"{spec_path}: instrument {spec.instrument} not found.")
+    return path
+
+
+def load_instrument(path: Path) -> dict[str, Any]:
+    loaded: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return loaded
 
 
 # How many times each dataset arrived in this process (unpickled): shows data travel once.
@@ -74,7 +92,8 @@ def read_data(path: Path) -> FakeData:
     return FakeData(frame, path.name)
 
 
-def analyze(spec: FakeSpec, fake: FakeData, data_path: Path) -> Results:
+def analyze(spec: FakeSpec, fake: FakeData, data_path: Path,
+            instrument: dict[str, Any] | None) -> Results:
     data = fake.frame
     options = spec.options
     time.sleep(float(options.get("sleep", 0)))
@@ -89,13 +108,14 @@ def analyze(spec: FakeSpec, fake: FakeData, data_path: Path) -> Results:
         raise SpecError(f"model '{spec.name}': column '{column}' is not in {data_path.name}.")
     return Results(
         model=spec.name, n_obs=len(data), converged=bool(options.get("converged", True)),
-        parameters=[ParameterRow(lhs=column, op="~1", rhs="", est=float(data[column].mean()))],
+        parameters=[ParameterRow(lhs=column, op="~1", rhs="", est=float(data[column].mean())
+                                 * (instrument or {}).get("scale", 1))],
         warnings=[f"fitted by pid {os.getpid()}: data arrived {ARRIVALS.get(fake.source)} times"],
         provenance=Provenance(data_path=str(data_path), created=time.strftime("%H:%M:%S")),
     )
 
 
-def render(results: Results, lang: str) -> str:
+def render(results: Results, lang: str, instrument: dict[str, Any] | None) -> str:
     return f"<html lang={lang}><body>{results.model}: {results.parameters[0].est}</body></html>\n"
 
 
@@ -105,8 +125,9 @@ def render_index(results_list: list[Results], links: list[str | None], lang: str
     return f"<html lang={lang}><body><ul>{rows}</ul></body></html>\n"
 
 
-BACKEND = Backend(load_spec=load_spec, read_data=read_data, analyze=analyze, render=render,
-                  render_index=render_index)
+BACKEND = Backend(load_spec=load_spec, read_data=read_data, analyze=analyze,
+                  find_instrument=find_instrument, load_instrument=load_instrument,
+                  render=render, render_index=render_index)
 
 
 def write_spec(folder: Path, name: str, **options: Any) -> Path:

@@ -169,6 +169,26 @@ def test_rerun_skips_unchanged_and_refits_what_changed(
     assert set(statuses(forced).values()) == {"fitted"}
 
 
+def test_an_edited_instrument_refits_the_models_that_name_it(
+    folder: Path, tmp_path: Path,
+) -> None:
+    (folder / "instruments").mkdir()
+    instrument = folder / "instruments" / "inst.yaml"
+    instrument.write_text("scale: 2\n", encoding="utf-8")
+    write_spec(folder, "named", instrument="instruments/inst.yaml")
+    write_spec(folder, "plain")
+    write_spec(folder, "lost", instrument="absent.yaml")
+    out = tmp_path / "out"
+    first = run_batch(folder, out=out, jobs=1, backend=BACKEND)
+    assert statuses(first) == {"lost": "failed", "named": "fitted", "plain": "fitted"}
+    assert "instrument absent.yaml not found" in (first.models[0].error or "")
+    assert read_results(out / "named").parameters[0].est == pytest.approx(6.0)
+    instrument.write_text("scale: 3\n", encoding="utf-8")
+    second = run_batch(folder, out=out, jobs=1, backend=BACKEND)
+    assert statuses(second) == {"lost": "failed", "named": "fitted", "plain": "up to date"}
+    assert read_results(out / "named").parameters[0].est == pytest.approx(9.0)
+
+
 def test_failed_models_are_retried_on_every_run(folder: Path, tmp_path: Path) -> None:
     write_spec(folder, "bad", column="y")
     out = tmp_path / "out"

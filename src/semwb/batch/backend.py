@@ -26,17 +26,40 @@ def _read_data(path: Path) -> Any:
     return read_data(path)
 
 
-def _analyze(spec: Any, data: Any, data_path: Path) -> Results:
+def _find_instrument(spec_path: Path, spec: Any) -> Path | None:
+    """Locate the instrument a spec names, in its ``../surveys`` or ``./surveys``.
+
+    A file name (``x.yaml``) may also be relative to the spec's folder; an instrument id is
+    looked for only in the surveys folders, where it cannot match a model spec's own
+    ``instrument:`` line.
+    """
+    from semwb.survey.instrument import find_instrument
+
+    if spec.instrument is None:
+        return None
+    folder = spec_path.parent
+    surveys = [folder.parent / "surveys", Path("surveys")]
+    by_name = spec.instrument.endswith((".yaml", ".yml"))
+    return find_instrument(spec.instrument, folders=[folder, *surveys] if by_name else surveys)
+
+
+def _load_instrument(path: Path) -> Any:
+    from semwb.survey.instrument import load_instrument
+
+    return load_instrument(path)
+
+
+def _analyze(spec: Any, data: Any, data_path: Path, instrument: Any) -> Results:
     from semwb.pipeline import run_analysis
 
-    results: Results = run_analysis(spec, data, data_path=data_path)
+    results: Results = run_analysis(spec, data, data_path=data_path, instrument=instrument)
     return results
 
 
-def _render(results: Results, lang: str) -> str:
+def _render(results: Results, lang: str, instrument: Any) -> str:
     from semwb.report import render_report
 
-    html: str = render_report(results, lang=lang)
+    html: str = render_report(results, lang=lang, instrument=instrument)
     return html
 
 
@@ -48,10 +71,7 @@ def _render_index(results_list: list[Results], links: list[str | None], lang: st
 
 
 def default_backend() -> Backend:
-    """Return the backend that calls semwb's pipeline and, when it is installed, its report."""
-    try:
-        from semwb.report import render_index, render_report  # noqa: F401
-    except ImportError:  # a build without the report module: results only, no HTML
-        return Backend(load_spec=_load_spec, read_data=_read_data, analyze=_analyze)
+    """Return the backend that calls semwb's pipeline, survey side and report."""
     return Backend(load_spec=_load_spec, read_data=_read_data, analyze=_analyze,
+                   find_instrument=_find_instrument, load_instrument=_load_instrument,
                    render=_render, render_index=_render_index)

@@ -1,8 +1,8 @@
 """Planning a batch: load each spec, resolve and hash its data once per dataset, fingerprint it.
 
-Planning runs in the batch's own process and reads only small things (specs, file hashes). Data
-files are hashed once each, however many specs use them, and parsed later, once, only when a
-model that uses them must be refitted.
+Planning runs in the batch's own process and reads only small things (specs, instruments, file
+hashes). Data files are hashed once each, however many specs use them, and parsed later, once,
+only when a model that uses them must be refitted.
 """
 
 from __future__ import annotations
@@ -10,11 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import Any
 
 from semwb import __version__
 from semwb.batch.cache import fingerprint
 from semwb.batch.work import Backend, ModelTask, describe_bug
-from semwb.errors import SemwbError
+from semwb.errors import ResponseDataError, SemwbError
 from semwb.files import sha256_file
 
 
@@ -58,52 +59,78 @@ def plan_batch(
     lang
         The reports' language: it changes the outputs, so it is part of the fingerprint.
     backend
-        Supplies ``load_spec``.
+        Supplies ``load_spec``, ``find_instrument`` and ``load_instrument``.
 
     Returns
     -------
     list of PlannedModel
-        In the order of ``specs``. A spec that cannot be loaded, or whose data file is missing,
-        gets ``error`` (naming the file and the fix) and no task; the others are unaffected.
+        In the order of ``specs``. A spec that cannot be loaded, whose data file is missing or
+        whose instrument cannot be found or read gets ``error`` (naming the file and the fix)
+        and no task; the others are unaffected.
     """
-    versions = code_versions()
-    data_hashes: dict[Path, str] = {}
-    planned = []
-    for spec_path in specs:
-        spec_sha = sha256_file(spec_path)
+    planner = _Planner(data=data, lang=lang, backend=backend)
+    return [planner.plan(spec_path) for spec_path in specs]
+
+
+class _Planner:
+    """Plans one spec at a time, hashing and loading each shared file (data, instrument) once."""
+
+    def __init__(self, *, data: Path | None, lang: str, backend: Backend) -> None:
+        self.data = data
+        self.lang = lang
+        self.backend = backend
+        self.versions = code_versions()
+        self.hashes: dict[Path, str] = {}
+        self.instruments: dict[Path, Any] = {}
+
+    def plan(self, spec_path: Path) -> PlannedModel:
+        spec_sha = self._hash(spec_path)
+        data_path: Path | None = None
         try:
-            spec = backend.load_spec(spec_path)
+            spec = self.backend.load_spec(spec_path)
+            data_path = self.data if self.data is not None else spec.data
+            data_path = _check_data(spec_path, data_path, from_option=self.data is not None)
+            instrument_path = (None if self.backend.find_instrument is None
+                               else self.backend.find_instrument(spec_path, spec))
+            instrument = self._instrument(instrument_path)
         except SemwbError as exc:
-            planned.append(PlannedModel(spec_path.stem, spec_path, spec_sha, None, None, str(exc)))
-            continue
+            return PlannedModel(spec_path.stem, spec_path, spec_sha, None, data_path, str(exc))
         except Exception as exc:  # a bug on one spec must not stop the batch
-            planned.append(PlannedModel(spec_path.stem, spec_path, spec_sha, None, None,
-                                        describe_bug(exc)))
-            continue
-        data_path = data if data is not None else spec.data
-        problem = _data_problem(spec_path, data_path, from_option=data is not None)
-        if problem is not None or data_path is None:
-            planned.append(PlannedModel(spec_path.stem, spec_path, spec_sha, None, data_path,
-                                        problem))
-            continue
-        resolved = data_path.resolve()
-        if resolved not in data_hashes:
-            data_hashes[resolved] = sha256_file(resolved)
-        data_sha = data_hashes[resolved]
-        fp = fingerprint(spec_sha256=spec_sha, data_sha256=data_sha, versions=versions,
-                         extra={"lang": lang})
+            return PlannedModel(spec_path.stem, spec_path, spec_sha, None, data_path,
+                                describe_bug(exc))
+        data_sha = self._hash(data_path)
+        extra = {"lang": self.lang,
+                 "instrument": None if instrument_path is None else self._hash(instrument_path)}
+        fp = fingerprint(spec_sha256=spec_sha, data_sha256=data_sha, versions=self.versions,
+                         extra=extra)
         task = ModelTask(name=spec_path.stem, model=spec.name, spec=spec, data_key=data_sha,
-                         fingerprint=fp, lang=lang)
-        planned.append(PlannedModel(spec_path.stem, spec_path, spec_sha, task, data_path, None))
-    return planned
+                         fingerprint=fp, lang=self.lang, instrument=instrument)
+        return PlannedModel(spec_path.stem, spec_path, spec_sha, task, data_path, None)
+
+    def _hash(self, path: Path) -> str:
+        key = path.resolve()
+        if key not in self.hashes:
+            self.hashes[key] = sha256_file(key)
+        return self.hashes[key]
+
+    def _instrument(self, path: Path | None) -> Any:
+        if path is None or self.backend.load_instrument is None:
+            return None
+        key = path.resolve()
+        if key not in self.instruments:
+            self.instruments[key] = self.backend.load_instrument(key)
+        return self.instruments[key]
 
 
-def _data_problem(spec_path: Path, data_path: Path | None, *, from_option: bool) -> str | None:
+def _check_data(spec_path: Path, data_path: Path | None, *, from_option: bool) -> Path:
+    """Return the data file, or raise naming the spec (or --data) and the fix."""
     if data_path is None:
-        return (f"{spec_path}: the spec names no data file. Add 'data: path/to/responses.csv' "
-                "to it, or pass --data FILE.")
+        raise ResponseDataError(
+            f"{spec_path}: the spec names no data file. Add 'data: path/to/responses.csv' to "
+            "it, or pass --data FILE.")
     if not data_path.is_file():
         where = "--data" if from_option else f"{spec_path}, key 'data'"
-        return (f"{where}: data file {data_path} does not exist. Correct the path (a spec's "
-                "'data' is relative to the spec's folder) or pass --data FILE.")
-    return None
+        raise ResponseDataError(
+            f"{where}: data file {data_path} does not exist. Correct the path (a spec's 'data' "
+            "is relative to the spec's folder) or pass --data FILE.")
+    return data_path

@@ -38,11 +38,17 @@ class Backend:
     read_data
         ``read_data(path) -> data``: parses one data file. Runs once per dataset in the batch's
         own process; the result is shipped to the workers once.
+    find_instrument
+        ``find_instrument(spec_path, spec) -> Path | None``: the instrument file the spec names,
+        None when it names none. Runs in the batch's own process.
+    load_instrument
+        ``load_instrument(path) -> instrument``: once per instrument file; travels with the tasks.
     analyze
-        ``analyze(spec, data, data_path) -> Results``: the whole analysis of one model, bootstrap
-        included. Runs on a worker.
+        ``analyze(spec, data, data_path, instrument) -> Results``: the whole analysis of one
+        model, bootstrap included. Runs on a worker.
     render
-        ``render(results, lang) -> str``: the model's HTML report, or None to write no report.
+        ``render(results, lang, instrument) -> str``: the model's HTML report, or None to write
+        no report.
     render_index
         ``render_index(results_list, links, lang) -> str``: the index page across models (links
         are relative paths to each model's report, None where there is none), or None.
@@ -50,8 +56,10 @@ class Backend:
 
     load_spec: Callable[[Path], Any]
     read_data: Callable[[Path], Any]
-    analyze: Callable[[Any, Any, Path], Results]
-    render: Callable[[Results, str], str] | None = None
+    analyze: Callable[[Any, Any, Path, Any], Results]
+    find_instrument: Callable[[Path, Any], Path | None] | None = None
+    load_instrument: Callable[[Path], Any] | None = None
+    render: Callable[[Results, str, Any], str] | None = None
     render_index: Callable[[list[Results], list[str | None], str], str] | None = None
 
 
@@ -74,6 +82,7 @@ class ModelTask:
     data_key: str
     fingerprint: str
     lang: str = "en"
+    instrument: Any = None
 
 
 @dataclass(frozen=True)
@@ -132,7 +141,7 @@ def run_task(task: ModelTask, dataset: Dataset, backend: Backend) -> Outcome:
     error: str | None = None
     try:
         with threadpool_limits(limits=1):
-            results = backend.analyze(task.spec, dataset.data, dataset.path)
+            results = backend.analyze(task.spec, dataset.data, dataset.path, task.instrument)
             if not results.converged:
                 # Keep the estimates the optimizer stopped at, for diagnosis, but flag them.
                 error = results.error or (
@@ -141,7 +150,7 @@ def run_task(task: ModelTask, dataset: Dataset, backend: Backend) -> Outcome:
                 )
                 results = results.model_copy(update={"error": error})
             elif backend.render is not None:
-                html = backend.render(results, task.lang)
+                html = backend.render(results, task.lang, task.instrument)
     except SemwbError as exc:
         error = str(exc)
     except Exception as exc:  # one model's bug must not stop the batch; keep its traceback
