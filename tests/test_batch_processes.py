@@ -6,6 +6,7 @@ import json
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from semwb.results import read_results
 # The batch as the command runs it (SIGTERM handled like Ctrl-C), with the fake backend.
 BATCH_SCRIPT = """
 import sys
+import time
 from batch_fakes import BACKEND
 from semwb.batch import run_batch
 from semwb.batch.console import sigterm_as_interrupt
@@ -55,9 +57,10 @@ def test_killed_batch_resumes_keeping_finished_models(tmp_path: Path, sig: int) 
     models = tmp_path / "models"
     models.mkdir()
     write_data(models / "data.csv", [1.0, 2.0, 3.0])
-    names = [f"m{i}" for i in range(8)]
-    for name in names:
-        write_spec(models, name, sleep=0.5)
+    # two quick models finish; the two slow ones are mid-fit when the signal comes
+    names = ["m0", "m1", "m2", "m3"]
+    for name, seconds in zip(names, [0.2, 0.2, 4.0, 4.0], strict=True):
+        write_spec(models, name, sleep=seconds)
     out = tmp_path / "reports"
     batch = subprocess.Popen([sys.executable, "-c", BATCH_SCRIPT, str(models), str(out)],
                              env=child_env(), start_new_session=True)
@@ -65,14 +68,17 @@ def test_killed_batch_resumes_keeping_finished_models(tmp_path: Path, sig: int) 
         wait_until(lambda: len(list(out.glob(f"*/{STAMP}"))) >= 2, 60, "two finished models")
         workers = children_of(batch.pid)
         batch.send_signal(sig)
+        signalled = time.monotonic()
         code = batch.wait(timeout=20)
+        # running fits are abandoned, not awaited, and the workers do not outlive the batch
+        wait_until(lambda: not any(is_alive(pid) for pid in workers), 10, "the workers to exit")
+        stopped_after = time.monotonic() - signalled
     finally:
         stop(batch)
     assert code == (-signal.SIGKILL if sig == signal.SIGKILL else 130)
-    # the workers do not outlive the batch, however it was stopped
-    wait_until(lambda: not any(is_alive(pid) for pid in workers), 10, "the workers to exit")
+    assert stopped_after < 2.5
     finished = {p.parent.name for p in out.glob(f"*/{STAMP}")}
-    assert 2 <= len(finished) < len(names)
+    assert finished == {"m0", "m1"}
     kept = {name: (out / name / "results.json").read_bytes() for name in finished}
 
     summary = run_batch(models, out=out, jobs=2, backend=BACKEND)

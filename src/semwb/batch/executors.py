@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import sys
 import threading
 import time
 from collections.abc import Callable, Generator, Mapping, Sequence
@@ -134,13 +133,21 @@ def _salvage(future: Future[Outcome], task: ModelTask) -> Outcome:
 
 
 def _stop(pool: ProcessPoolExecutor) -> None:
-    """Shut the pool down now: on an interrupt, running fits are abandoned, not awaited."""
+    """Shut the pool down now: on an interrupt, running fits are abandoned, not awaited.
+
+    The workers are listed before ``shutdown``, which forgets them; each gets SIGTERM, then
+    SIGKILL if it has not ended within a second. (Python 3.14 adds ``terminate_workers()``.)
+    """
+    processes = list((pool._processes or {}).values())
     pool.shutdown(wait=False, cancel_futures=True)
-    if sys.version_info >= (3, 14):
-        pool.terminate_workers()
-    else:  # the public terminate_workers() arrives in Python 3.14
-        for process in list((pool._processes or {}).values()):
-            process.terminate()
+    for process in processes:
+        process.terminate()
+    deadline = time.monotonic() + 1.0
+    for process in processes:
+        process.join(max(0.0, deadline - time.monotonic()))
+        if process.is_alive():
+            process.kill()
+            process.join()
 
 
 # --- Dask distributed ------------------------------------------------------------------------
