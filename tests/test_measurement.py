@@ -23,6 +23,7 @@ from semwb.measurement import (
     htmt,
     kmo,
 )
+from semwb.measurement.stats import latent_correlations
 from semwb.survey.scoring import reverse_code
 from survey_helpers import REPO, small_instrument, small_responses
 
@@ -141,3 +142,13 @@ def test_assess_without_cfa_gives_json_shape_with_nulls(tmp_path: Path) -> None:
     json.dumps(quality, allow_nan=False)
     with pytest.raises(OptionError, match=r"Unknown construct\(s\) \['XX'\]"):
         assess_measurement(items, inst, constructs=["XX"])
+
+
+def test_latent_correlations_missing_from_the_table_are_nan_not_zero() -> None:
+    table = pd.DataFrame([
+        {"lhs": "A", "op": "~~", "rhs": "B", "std_all": 0.4},
+        {"lhs": "C", "op": "~", "rhs": "A", "std_all": 0.5}])
+    corr = latent_correlations(table, ["A", "B", "C"])
+    assert corr.loc["B", "A"] == 0.4
+    assert corr.loc["C", "C"] == 1.0
+    assert np.isnan(corr.loc["A", "C"])

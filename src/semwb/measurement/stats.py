@@ -312,8 +312,14 @@ def harman_share(items: pd.DataFrame) -> float:
 
 
 def latent_correlations(parameters: pd.DataFrame, names: Sequence[str]) -> pd.DataFrame:
-    """Correlations between factors (std_all of their ``~~`` rows); 1 on the diagonal."""
-    out = pd.DataFrame(np.eye(len(names)), index=list(names), columns=list(names))
+    """Correlations between factors (std_all of their ``~~`` rows); 1 on the diagonal.
+
+    Pairs without a ``~~`` row (e.g. a regression in a structural model) are NaN: take the
+    correlations from the measurement CFA (:func:`semwb.measurement.cfa.measure_constructs`).
+    """
+    start = np.full((len(names), len(names)), np.nan)
+    np.fill_diagonal(start, 1.0)
+    out = pd.DataFrame(start, index=list(names), columns=list(names))
     rows = parameters[(parameters["op"] == "~~") & parameters["lhs"].isin(names)
                       & parameters["rhs"].isin(names) & (parameters["lhs"] != parameters["rhs"])]
     for _, row in rows.iterrows():
