@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from semwb.errors import OptionError
 from semwb.measurement import (
+    alpha_variants,
     assess_measurement,
     bartlett_sphericity,
     composite_reliability,
@@ -152,3 +153,16 @@ def test_latent_correlations_missing_from_the_table_are_nan_not_zero() -> None:
     assert corr.loc["B", "A"] == 0.4
     assert corr.loc["C", "C"] == 1.0
     assert np.isnan(corr.loc["A", "C"])
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_standardized_alpha_and_duhachek_interval_match_psych(case: str) -> None:
+    ref, data, groups = load_case(case)
+    for construct, items in groups.items():
+        expected = ref["constructs"][construct]
+        got = alpha_variants(data[items].to_numpy(float))
+        assert got["alpha_std"] == pytest.approx(expected["alpha_std"], abs=CLOSED_FORM)
+        assert got["alpha_ase"] == pytest.approx(expected["alpha_ase"], abs=CLOSED_FORM)
+        assert got["alpha_ci_duhachek"] == pytest.approx(
+            [expected["alpha_duhachek_ci_lower"], expected["alpha_duhachek_ci_upper"]],
+            abs=CLOSED_FORM)

@@ -21,7 +21,9 @@ from semwb.survey.instrument import Instrument
 
 FORMULAS = {
     "alpha": "Cronbach's alpha k/(k-1) (1 - tr(C)/sum(C)) on pairwise-complete item covariances "
-             "(psych::alpha raw_alpha); CI: Feldt's F interval (psych::alpha.ci)",
+             "(psych::alpha raw_alpha); CI: Feldt's F interval (psych::alpha.ci); alpha_std on "
+             "the correlation matrix; alpha_ci_duhachek: alpha -/+ z ase (Duhachek & "
+             "Iacobucci 2004, psych's ase)",
     "omega": "McDonald's omega (sum lambda)^2 psi / ((sum lambda)^2 psi + sum theta) from the "
              "k-factor CFA, model-implied denominator (semTools::compRelSEM obs.var = FALSE)",
     "omega_observed": "the same numerator over the observed variance of the item sum, ML "
@@ -127,6 +129,34 @@ def cronbach_alpha(block: np.ndarray, *, level: float = 0.95) -> tuple[float, tu
     lower = 1 - (1 - alpha) * stats.f.isf(tail, df1, df2)
     upper = 1 - (1 - alpha) * stats.f.isf(1 - tail, df1, df2)
     return float(alpha), (float(lower), float(upper))
+
+
+def alpha_variants(block: np.ndarray, *, level: float = 0.95) -> dict[str, Any]:
+    """Standardized alpha and Duhachek's asymptotic interval for raw alpha.
+
+    Returns
+    -------
+    dict
+        ``alpha_std`` (alpha of the item correlation matrix), ``alpha_ase`` (asymptotic standard
+        error) and ``alpha_ci_duhachek`` (alpha -/+ z * ase).
+
+    Notes
+    -----
+    With C the pairwise covariance matrix, s = 1'C1 and n rows:
+    Q = 2k^2 / ((k-1)^2 s^3) (s (tr C^2 + (tr C)^2) - 2 tr C 1'C^2 1), ase = sqrt(Q / n)
+    (Duhachek & Iacobucci, 2004). Both match psych 2.2.9 ``alpha()`` (``std.alpha``, ``ase``).
+    """
+    n, k = block.shape
+    cov = pairwise_cov(block)[0]
+    sd = np.sqrt(np.diag(cov))
+    total, trace, square = cov.sum(), np.trace(cov), cov @ cov
+    q = (2 * k**2 / ((k - 1) ** 2 * total**3)) * (
+        total * (np.trace(square) + trace**2) - 2 * trace * square.sum())
+    ase = float(np.sqrt(q / n))
+    alpha = _alpha_from_cov(cov)
+    z = float(stats.norm.ppf(0.5 + level / 2))
+    return {"alpha_std": _alpha_from_cov(cov / np.outer(sd, sd)), "alpha_ase": ase,
+            "alpha_ci_duhachek": [alpha - z * ase, alpha + z * ase]}
 
 
 def item_descriptives(items: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:
@@ -299,6 +329,12 @@ def bartlett_sphericity(items: pd.DataFrame) -> dict[str, float]:
     return {"chisq": float(chisq), "df": float(df), "pvalue": float(stats.chi2.sf(chisq, df))}
 
 
+def eigenvalues(items: pd.DataFrame) -> list[float]:
+    """Eigenvalues of the (pairwise) item correlation matrix, largest first."""
+    corr = _correlations(items, listwise=False).to_numpy()
+    return [float(v) for v in np.linalg.eigvalsh(corr)[::-1]]
+
+
 def harman_share(items: pd.DataFrame) -> float:
     """Harman's single-factor test: share of variance of the first unrotated component.
 
@@ -307,8 +343,7 @@ def harman_share(items: pd.DataFrame) -> float:
     First eigenvalue of the (pairwise) item correlation matrix divided by the number of items;
     the usual warning sign is a share above 0.50 (some reviewers use 0.40).
     """
-    corr = _correlations(items, listwise=False).to_numpy()
-    return float(np.linalg.eigvalsh(corr)[-1] / corr.shape[0])
+    return eigenvalues(items)[0] / int(items.shape[1])
 
 
 def latent_correlations(parameters: pd.DataFrame, names: Sequence[str]) -> pd.DataFrame:
@@ -370,6 +405,7 @@ class MeasurementQuality:
     bartlett: dict[str, float]
     descriptives: pd.DataFrame
     n_obs: int
+    cfa_fit: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     formulas: dict[str, str] = field(default_factory=lambda: dict(FORMULAS))
 
@@ -391,7 +427,7 @@ class MeasurementQuality:
             "htmt2": self.htmt2, "fornell_larcker": self.fornell_larcker,
             "harman": self.harman, "kmo": self.kmo, "kmo_items": self.kmo_items,
             "bartlett": self.bartlett, "thresholds": THRESHOLDS, "formulas": self.formulas,
-            "warnings": self.warnings,
+            "cfa_fit": self.cfa_fit, "warnings": self.warnings,
             "items": self.descriptives.to_dict(orient="records")})
         return out
 
@@ -454,6 +490,7 @@ def assess_measurement(items: pd.DataFrame, instrument: Instrument, *,
     for c in names:
         alpha, ci = cronbach_alpha(items[groups[c]].to_numpy(float), level=level)
         entry: dict[str, Any] = {"items": list(groups[c]), "alpha": alpha, "alpha_ci": list(ci),
+                                 **alpha_variants(items[groups[c]].to_numpy(float), level=level),
                                  "omega": None, "omega_observed": None, "cr": None, "ave": None,
                                  "sqrt_ave": None, "loadings": {}}
         if table is not None and loadings is not None:
@@ -471,7 +508,9 @@ def assess_measurement(items: pd.DataFrame, instrument: Instrument, *,
         fornell = {a: {b: (per[a]["sqrt_ave"] if a == b else float(lv.loc[a, b]))
                        for b in names} for a in names}
     overall, by_item = kmo(items[all_items])
-    harman: dict[str, Any] = {"first_factor_share": harman_share(items[all_items])}
+    values = eigenvalues(items[all_items])
+    harman: dict[str, Any] = {"first_factor_share": values[0] / len(all_items),
+                              "eigenvalues": values}
     if single_factor is not None:
         harman["single_factor_cfa"] = single_factor
     multi = len(names) > 1
