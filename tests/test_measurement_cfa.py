@@ -14,7 +14,7 @@ OPTIMIZER = 1e-5  # semopy + Fisher scoring vs lavaan: the largest difference se
 
 PAIRS = [("cr", "CR_fornell_larcker"), ("ave", "AVE_fornell_larcker"),
          ("sqrt_ave", "sqrt_AVE_fornell_larcker"), ("omega", "compRelSEM_kfactor_implied"),
-         ("omega_observed", "compRelSEM_kfactor_obsvar")]
+         ("omega_observed", "compRelSEM_kfactor_obsvar"), ("ave_observed", "AVE_semTools")]
 
 
 def case_instrument(groups: dict[str, list[str]]) -> Instrument:

@@ -31,6 +31,7 @@ FORMULAS = {
     "cr": "Fornell-Larcker composite reliability from standardized CFA loadings: "
           "(sum l)^2 / ((sum l)^2 + sum(1 - l^2))",
     "ave": "Fornell-Larcker average variance extracted: mean(l^2) of standardized loadings",
+    "ave_observed": "sum(lambda^2 psi) / sum of observed item variances (semTools::AVE default)",
     "htmt": "Henseler et al. (2015) HTMT: mean absolute heterotrait correlation over the "
             "geometric mean of the two mean monotrait correlations (listwise item correlations; "
             "semTools::htmt htmt2 = FALSE)",
@@ -213,6 +214,14 @@ def composite_reliability(std_loadings: Sequence[float]) -> tuple[float, float]:
     return float(total / (total + np.sum(1 - lam**2))), float(np.mean(lam**2))
 
 
+def _factor_estimates(parameters: pd.DataFrame, construct: str,
+                      items: Sequence[str]) -> tuple[np.ndarray, float, np.ndarray]:
+    est = parameters.set_index(["lhs", "op", "rhs"])["est"]
+    lam = np.array([est[(construct, "=~", i)] for i in items], dtype=float)
+    theta = np.array([est[(i, "~~", i)] for i in items], dtype=float)
+    return lam, float(est[(construct, "~~", construct)]), theta
+
+
 def omega(parameters: pd.DataFrame, construct: str, items: Sequence[str],
           sample_cov: np.ndarray | None = None) -> float:
     """McDonald's omega of one construct from a CFA's unstandardized estimates.
@@ -233,14 +242,25 @@ def omega(parameters: pd.DataFrame, construct: str, items: Sequence[str],
     semTools 0.5.6 ``compRelSEM(fit, obs.var = FALSE)``; with ``sample_cov``:
     (sum lambda)^2 psi / 1'S1, as ``compRelSEM(fit)``.
     """
-    est = parameters.set_index(["lhs", "op", "rhs"])["est"]
-    lam = np.array([est[(construct, "=~", i)] for i in items], dtype=float)
-    psi = float(est[(construct, "~~", construct)])
-    theta = np.array([est[(i, "~~", i)] for i in items], dtype=float)
+    lam, psi, theta = _factor_estimates(parameters, construct, items)
     true = lam.sum() ** 2 * psi
     if sample_cov is not None:
         return float(true / sample_cov.sum())
     return float(true / (true + theta.sum()))
+
+
+def ave_observed(parameters: pd.DataFrame, construct: str, items: Sequence[str],
+                 sample_cov: np.ndarray) -> float:
+    """AVE as semTools computes it: explained item variance over observed item variance.
+
+    Notes
+    -----
+    sum(lambda_i^2 psi) / sum(s_ii), unstandardized estimates and the observed variances (ML
+    divisor N); semTools 0.5.6 ``AVE(fit)``. The classic Fornell-Larcker AVE (``ave``) is the
+    mean squared standardized loading; the two differ when item variances differ.
+    """
+    lam, psi, _ = _factor_estimates(parameters, construct, items)
+    return float(np.sum(lam**2) * psi / np.trace(sample_cov))
 
 
 def _correlations(items: pd.DataFrame, *, listwise: bool) -> pd.DataFrame:
@@ -492,6 +512,7 @@ def assess_measurement(items: pd.DataFrame, instrument: Instrument, *,
         entry: dict[str, Any] = {"items": list(groups[c]), "alpha": alpha, "alpha_ci": list(ci),
                                  **alpha_variants(items[groups[c]].to_numpy(float), level=level),
                                  "omega": None, "omega_observed": None, "cr": None, "ave": None,
+                                 "ave_observed": None,
                                  "sqrt_ave": None, "loadings": {}}
         if table is not None and loadings is not None:
             std = [float(table.loc[(c, i), "std_all"]) for i in groups[c]]
@@ -500,6 +521,7 @@ def assess_measurement(items: pd.DataFrame, instrument: Instrument, *,
             entry.update(cr=cr, ave=ave, sqrt_ave=float(np.sqrt(ave)),
                          omega=omega(loadings, c, groups[c]),
                          omega_observed=omega(loadings, c, groups[c], sample),
+                         ave_observed=ave_observed(loadings, c, groups[c], sample),
                          loadings=dict(zip(groups[c], std, strict=True)))
         per[c] = entry
     fornell: dict[str, dict[str, float]] = {}
