@@ -55,13 +55,41 @@ def _root(
     """Structural equation modeling workbench for survey research."""
 
 
+@app.command("report")
+def report(
+    results_dir: Annotated[Path, typer.Argument(
+        help="A folder with results.json, or a folder of such folders (makes an index too).")],
+    lang: Annotated[str, typer.Option("--lang", help="Report language: en or zh.")] = "en",
+    out: Annotated[Path | None, typer.Option(
+        "--out", help="Output file (default: report.html beside results.json, or index.html)."
+    )] = None,
+    templates: Annotated[Path | None, typer.Option(
+        "--templates", help="Folder of templates that override the packaged ones.")] = None,
+    instrument: Annotated[Path | None, typer.Option(
+        "--instrument", help="Instrument YAML, for construct names and item wording.")] = None,
+) -> None:
+    """Write the HTML report of fitted results (one file, opens offline)."""
+    from semwb.report.writer import write_reports
+
+    loaded = None
+    if instrument is not None:
+        from semwb.survey.instrument import load_instrument
+
+        loaded = load_instrument(instrument)
+    written = write_reports(results_dir, lang=lang, out=out, templates=templates,
+                            instrument=loaded)
+    for path in [*written.reports, *([written.index] if written.index else [])]:
+        console.print(Text(f"wrote {path}"), highlight=False)
+
+
 def main() -> None:
     """Entry point of the ``semwb`` console script."""
     try:
         app(standalone_mode=True)
     except SemwbError as exc:
         # The message may quote user text with brackets: never let rich read it as markup.
-        err_console.print(Text("semwb: error: ", style="bold red") + Text(str(exc)), highlight=False)
+        message = Text("semwb: error: ", style="bold red") + Text(str(exc))
+        err_console.print(message, highlight=False)
         sys.exit(1)
 
 
@@ -117,9 +145,9 @@ def _fit_one(spec_path: Path, data: Path | None, out: Path | None) -> Path:
 
 @app.command()
 def fit(
-    spec: Path = typer.Argument(..., help="Model spec: a .yaml spec or a .lav lavaan syntax file."),
-    data: Path | None = typer.Option(None, "--data", help="Data file (overrides the spec's data)."),
-    out: Path | None = typer.Option(None, "--out", help="Output folder [default: reports/<model>]."),
+    spec: Annotated[Path, typer.Argument(help="A .yaml model spec or a .lav lavaan syntax file.")],
+    data: Annotated[Path | None, typer.Option(help="Data file (overrides the spec's).")] = None,
+    out: Annotated[Path | None, typer.Option(help="Output folder [reports/<model>].")] = None,
 ) -> None:
     """Fit one model spec and write OUT/results.json."""
     _fit_one(spec, data, out)
@@ -127,8 +155,8 @@ def fit(
 
 @app.command()
 def demo(
-    out: Path = typer.Option(Path("reports"), "--out", help="Folder for one sub-folder per model."),
-    models: Path = typer.Option(Path("models"), "--models", help="Folder of model specs."),
+    out: Annotated[Path, typer.Option(help="Output folder, one per model.")] = Path("reports"),
+    models: Annotated[Path, typer.Option(help="Folder of model specs.")] = Path("models"),
 ) -> None:
     """Fit every spec in MODELS on its example data, writing OUT/<model>/results.json."""
     specs = sorted(p for p in models.glob("*") if p.suffix in (".yaml", ".yml"))

@@ -19,7 +19,7 @@ import pandas as pd
 from semwb.errors import ResponseDataError
 from semwb.files import atomic_write_text, sha256_bytes, sha256_file
 from semwb.results import ParameterRow, Provenance, Results
-from semwb.sem.estimate import FitResult, fit_model
+from semwb.sem.estimate import COLUMNS, FitResult, fit_model
 from semwb.sem.spec import ModelSpec
 
 _READERS: dict[str, Callable[[Path], pd.DataFrame]] = {
@@ -66,7 +66,7 @@ def prepare_data(data: pd.DataFrame, *, instrument: Any = None) -> pd.DataFrame:
         return data
     from semwb.survey.scoring import reverse_code  # the survey side owns reverse coding
 
-    return reverse_code(data, instrument)  # type: ignore[no-any-return]
+    return reverse_code(data, instrument)
 
 
 def _versions() -> dict[str, str]:
@@ -102,10 +102,9 @@ def provenance(spec: ModelSpec, data: pd.DataFrame, *, data_path: str | Path | N
 
 def parameter_rows(fit: FitResult) -> list[ParameterRow]:
     """The parameter table as :class:`ParameterRow` objects (NaN becomes None)."""
-    fields = ["lhs", "op", "rhs", "label", "group", "free", "est", "se", "z", "pvalue",
-              "ci_lower", "ci_upper", "std_all"]
-    records = fit.parameters[fields].astype(object).where(fit.parameters[fields].notna(), None)
-    return [ParameterRow(**{k: (bool(v) if k == "free" else v) for k, v in r.items()})
+    table = fit.parameters[COLUMNS]
+    records = table.astype(object).where(table.notna(), None)
+    return [ParameterRow.model_validate({**r, "free": bool(r["free"])})
             for r in records.to_dict(orient="records")]
 
 
