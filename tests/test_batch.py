@@ -267,3 +267,21 @@ def test_reports_and_index_follow_the_language(folder: Path, tmp_path: Path) -> 
     assert "bad (None)" in index
     with pytest.raises(OptionError, match="--lang must be one of en, zh; got 'fr'"):
         run_batch(folder, out=out, jobs=1, lang="fr", backend=BACKEND)
+
+
+def test_data_option_replaces_every_specs_data(folder: Path, tmp_path: Path) -> None:
+    write_spec(folder, "own")  # data.csv: mean 3
+    write_spec(folder, "none", data=None)
+    other = write_data(tmp_path / "other.csv", [10.0, 30.0])
+    out = tmp_path / "out"
+    without = run_batch(folder, out=out, jobs=1, backend=BACKEND)
+    assert statuses(without) == {"none": "failed", "own": "fitted"}
+    assert "names no data file" in (without.models[0].error or "")
+    assert "or pass --data FILE" in (without.models[0].error or "")
+    replaced = run_batch(folder, out=out, data=other, jobs=1, backend=BACKEND)
+    assert statuses(replaced) == {"none": "fitted", "own": "fitted"}
+    assert read_results(out / "own").parameters[0].est == pytest.approx(20.0)
+    with pytest.raises(OptionError, match="no such folder"):
+        run_batch(tmp_path / "absent", out=out, data=other, backend=BACKEND)
+    missing = run_batch(folder, out=out, data=tmp_path / "gone.csv", jobs=1, backend=BACKEND)
+    assert "--data: data file" in (missing.models[0].error or "")
