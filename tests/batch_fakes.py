@@ -10,6 +10,7 @@ A fake spec is a small YAML file::
     converged: false      # optional: report non-convergence
     crash: true           # optional: raise a plain (non-semwb) exception
     die: true             # optional: end the worker process abruptly (as the OOM killer would)
+    nan_r2: true          # optional: return an R² of NaN, which results.json cannot hold
     instrument: i.yaml    # optional: a YAML file (relative to the spec); its 'scale' multiplies
 
 Functions live at module level so they pickle by reference into worker processes (spawned
@@ -32,7 +33,7 @@ from semwb.errors import FitError, InstrumentError, ResponseDataError, SpecError
 from semwb.results import ParameterRow, Provenance, Results
 
 KNOWN_KEYS = {"model", "data", "column", "sleep", "fail", "converged", "crash", "die",
-              "instrument"}
+              "instrument", "nan_r2"}
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,7 @@ def analyze(spec: FakeSpec, fake: FakeData, data_path: Path,
         parameters=[ParameterRow(lhs=column, op="~1", rhs="", est=float(data[column].mean())
                                  * (instrument or {}).get("scale", 1))],
         warnings=[f"fitted by pid {os.getpid()}: data arrived {ARRIVALS.get(fake.source)} times"],
+        r2={column: float("nan")} if options.get("nan_r2") else {},
         provenance=Provenance(data_path=str(data_path), created=time.strftime("%H:%M:%S")),
     )
 

@@ -76,15 +76,17 @@ def test_failing_models_are_recorded_and_the_others_finish(folder: Path, tmp_pat
     write_spec(folder, "crash", crash=True)
     write_spec(folder, "diverged", converged=False)
     write_spec(folder, "nodata", data="absent.csv")
+    write_spec(folder, "nan", nan_r2=True)
     out = tmp_path / "reports"
 
     summary = run_batch(folder, out=out, jobs=2, backend=BACKEND)
 
     assert statuses(summary) == {
         "crash": "failed", "diverged": "failed", "fitfail": "failed", "good1": "fitted",
-        "good2": "fitted", "nocol": "failed", "nodata": "failed", "syntax": "failed",
+        "good2": "fitted", "nan": "failed", "nocol": "failed", "nodata": "failed",
+        "syntax": "failed",
     }
-    assert summary.exit_code == 6
+    assert summary.exit_code == 7
     assert read_results(out / "good1").parameters[0].est == pytest.approx(3.0)
     assert (out / "good1" / "report.html").is_file()
     errors = {name: read_results(out / name).error or "" for name in statuses(summary)}
@@ -95,6 +97,7 @@ def test_failing_models_are_recorded_and_the_others_finish(folder: Path, tmp_pat
     assert "did not converge" in errors["diverged"]
     assert "absent.csv does not exist" in errors["nodata"]
     assert "syntax.yaml" in errors["syntax"]
+    assert "internal error (ValueError: Out of range float values" in errors["nan"]
     # a model that did not converge keeps where the optimizer stopped, for diagnosis
     assert read_results(out / "diverged").parameters
     for name in ("fitfail", "crash", "syntax"):

@@ -20,7 +20,6 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from semwb.files import atomic_write_text, sha256_bytes, sha256_file
-from semwb.results import Results
 
 STAMP = ".batch-stamp.json"
 RESULTS = "results.json"
@@ -69,14 +68,14 @@ def is_up_to_date(folder: Path, expected: str) -> bool:
         return False
 
 
-def write_finished(folder: Path, results: Results, report_html: str | None, fp: str) -> None:
-    """Write a fitted model's report, results and, last, its stamp.
+def write_finished(folder: Path, results_json: str, report_html: str | None, fp: str) -> None:
+    """Write a fitted model's report, ``results.json`` and, last, its stamp.
 
     A report left from an earlier run is removed when there is no new one, so the folder never
     mixes outputs of two runs.
     """
     (folder / STAMP).unlink(missing_ok=True)
-    texts = {RESULTS: results.to_json()}
+    texts = {RESULTS: results_json}
     if report_html is None:
         (folder / REPORT).unlink(missing_ok=True)
     else:
@@ -88,11 +87,11 @@ def write_finished(folder: Path, results: Results, report_html: str | None, fp: 
     atomic_write_text(folder / STAMP, json.dumps({"fingerprint": fp, "files": files}, indent=2))
 
 
-def write_failed(folder: Path, results: Results) -> None:
+def write_failed(folder: Path, results_json: str) -> None:
     """Write a failed model's ``results.json`` (with ``error`` set) and drop any old report."""
     (folder / STAMP).unlink(missing_ok=True)
     (folder / REPORT).unlink(missing_ok=True)
-    atomic_write_text(folder / RESULTS, results.to_json())
+    atomic_write_text(folder / RESULTS, results_json)
 
 
 def remove_stale_temporaries(out: Path) -> list[Path]:

@@ -43,8 +43,8 @@ class Executor(Protocol):
 
 
 def _lost(task: ModelTask, why: str) -> Outcome:
-    return Outcome(name=task.name, results=None, report_html=None, error=why, seconds=0.0,
-                   worker="")
+    return Outcome(name=task.name, results=None, results_json=None, report_html=None, error=why,
+                   seconds=0.0, worker="")
 
 
 # --- local processes -------------------------------------------------------------------------

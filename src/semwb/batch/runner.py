@@ -227,26 +227,26 @@ def _load_datasets(
 def _record_outcome(
     out: Path, item: PlannedModel, task: ModelTask, outcome: Outcome,
 ) -> ModelStatus:
-    if outcome.error is not None or outcome.results is None:
-        return _record_failure(out, item, outcome.error or "", partial=outcome.results,
-                               seconds=outcome.seconds, worker=outcome.worker)
-    write_finished(out / item.name, outcome.results, outcome.report_html, task.fingerprint)
+    if outcome.results is None or outcome.results_json is None:
+        return _record_failure(out, item, outcome.error or "", seconds=outcome.seconds,
+                               worker=outcome.worker)
+    if outcome.error is not None:  # partial results, with the error set by the worker
+        write_failed(out / item.name, outcome.results_json)
+        return ModelStatus(item.name, FAILED, outcome.results, outcome.seconds, outcome.worker)
+    write_finished(out / item.name, outcome.results_json, outcome.report_html,
+                   task.fingerprint)
     return ModelStatus(item.name, FITTED, outcome.results, outcome.seconds, outcome.worker)
 
 
 def _record_failure(
-    out: Path, item: PlannedModel, error: str, *, partial: Results | None = None,
-    seconds: float = 0.0, worker: str = "",
+    out: Path, item: PlannedModel, error: str, *, seconds: float = 0.0, worker: str = "",
 ) -> ModelStatus:
-    """Write a failed model's results.json: its partial results, or just the error."""
-    if partial is not None:
-        results = partial.model_copy(update={"error": error})
-    else:
-        results = Results(model=item.model, error=error, provenance=Provenance(
-            spec_path=str(item.spec_path), spec_sha256=item.spec_sha256,
-            data_path=None if item.data_path is None else str(item.data_path),
-            data_sha256=None if item.task is None else item.task.data_key,
-            semwb=__version__, created=datetime.now(UTC).isoformat(timespec="seconds"),
-        ))
-    write_failed(out / item.name, results)
+    """Write a failed model's results.json: the error, and what produced it."""
+    results = Results(model=item.model, error=error, provenance=Provenance(
+        spec_path=str(item.spec_path), spec_sha256=item.spec_sha256,
+        data_path=None if item.data_path is None else str(item.data_path),
+        data_sha256=None if item.task is None else item.task.data_key,
+        semwb=__version__, created=datetime.now(UTC).isoformat(timespec="seconds"),
+    ))
+    write_failed(out / item.name, results.to_json())
     return ModelStatus(item.name, FAILED, results, seconds, worker)

@@ -89,11 +89,14 @@ class ModelTask:
 class Outcome:
     """What a worker returns: results and report, or the error that stopped the model.
 
-    ``results`` may be set together with ``error`` (a model that did not converge).
+    ``results_json`` is ``results`` serialized on the worker (so a value JSON cannot hold fails
+    that model, not the batch). ``results`` may be set together with ``error`` (a model that did
+    not converge), and then has ``error`` set too.
     """
 
     name: str
     results: Results | None
+    results_json: str | None
     report_html: str | None
     error: str | None
     seconds: float
@@ -130,9 +133,9 @@ def run_task(task: ModelTask, dataset: Dataset, backend: Backend) -> Outcome:
     Returns
     -------
     Outcome
-        ``results`` and ``report_html`` when the model was fitted. Otherwise ``error``: the
-        message of a :class:`~semwb.errors.SemwbError`, the non-convergence (``results`` then
-        keeps the estimates where the optimizer stopped, with ``error`` set), or the type,
+        ``results``, its JSON and ``report_html`` when the model was fitted. Otherwise ``error``:
+        the message of a :class:`~semwb.errors.SemwbError`, the non-convergence (``results``
+        then keeps the estimates where the optimizer stopped, with ``error`` set), or the type,
         message and traceback of anything else (a bug, which must still not stop the others).
     """
     start = time.perf_counter()
@@ -143,19 +146,26 @@ def run_task(task: ModelTask, dataset: Dataset, backend: Backend) -> Outcome:
         with threadpool_limits(limits=1):
             results = backend.analyze(task.spec, dataset.data, dataset.path, task.instrument)
             if not results.converged:
-                # Keep the estimates the optimizer stopped at, for diagnosis, but flag them.
                 error = results.error or (
                     f"model '{task.model}' did not converge; see its warnings, then simplify "
                     "the model or check the data."
                 )
-                results = results.model_copy(update={"error": error})
             elif backend.render is not None:
                 html = backend.render(results, task.lang, task.instrument)
     except SemwbError as exc:
         error = str(exc)
     except Exception as exc:  # one model's bug must not stop the batch; keep its traceback
         error = describe_bug(exc)
+    text: str | None = None
+    if results is not None:
+        if error is not None:
+            # Keep what was estimated (e.g. where the optimizer stopped), flagged, no report.
+            results, html = results.model_copy(update={"error": error}), None
+        try:
+            text = results.to_json()
+        except (TypeError, ValueError) as exc:  # e.g. a NaN the schema let through: a bug
+            results, html, error = None, None, describe_bug(exc)
     return Outcome(
-        name=task.name, results=results, report_html=html, error=error,
+        name=task.name, results=results, results_json=text, report_html=html, error=error,
         seconds=time.perf_counter() - start, worker=_worker_id(),
     )
