@@ -109,11 +109,18 @@ class LocalExecutor:
         self, pool: ProcessPoolExecutor, pending: list[ModelTask], on_start: OnStart,
     ) -> Generator[Outcome, None, None]:
         running: dict[Future[Outcome], ModelTask] = {}
-        while pending or running:
+
+        def hand_out() -> None:
             while pending and len(running) < self.jobs:
-                task = pending.pop()
-                running[pool.submit(_run_local, task)] = task
+                try:
+                    future = pool.submit(_run_local, pending[-1])
+                except BrokenProcessPool:  # seen at the next wait(), or by a fresh pool
+                    return
+                running[future] = task = pending.pop()
                 on_start(task)
+
+        hand_out()
+        while running:
             done, _ = wait(running, return_when=FIRST_COMPLETED)
             if any(isinstance(future.exception(), BrokenProcessPool) for future in done):
                 # A worker died and took the pool with it: keep what finished, fail the rest.
@@ -121,6 +128,8 @@ class LocalExecutor:
                 return
             for future in done:
                 del running[future]
+            hand_out()  # before yielding, so that workers fit while the batch writes
+            for future in done:
                 yield future.result()
 
 
