@@ -93,6 +93,10 @@ class BootstrapInfo(_Frozen):
     seed: int | None
     failed: list[dict[str, Any]] = Field(default_factory=list)
     rule: str = ""
+    #: Kept draws with an inadmissible solution: ``{"draw": 17, "reason": "..."}``.
+    inadmissible: list[dict[str, Any]] = Field(default_factory=list)
+    #: Per defined effect: ``{"ind": {"edges": [...], "counts": [...]}}`` of its bootstrap draws.
+    histograms: dict[str, dict[str, list[float]]] = Field(default_factory=dict)
 
 
 class Provenance(_Frozen):

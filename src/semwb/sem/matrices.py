@@ -16,6 +16,7 @@ stack, so results do not depend on how draws are chunked.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -59,6 +60,44 @@ class MatrixRow:
 
 
 @dataclass(frozen=True)
+class Pieces:
+    """Each ``∂Σ/∂θ_k`` written as a sum of rank-one pieces ``x yᵀ``.
+
+    The vectors are rows of ``Z = [I_p; H; Aᵀ]`` (``H = C Ψ Aᵀ``, ``A = ΛC``): piece ``i`` is
+    ``Z[x[i]] Z[y[i]]ᵀ`` and belongs to parameter ``param[i]``; ``incidence`` is ``(pieces, q)``.
+    """
+
+    x: NDArray[np.intp]
+    y: NDArray[np.intp]
+    incidence: Array
+
+
+def _pieces(free: Sequence[Locations], p: int, m: int, q: int) -> Pieces:
+    """Rank-one pieces of the Jacobian (see :func:`sigma_jacobian` for the formulas)."""
+    e, h, a = 0, p, p + m  # offsets of I_p, H and Aᵀ in Z
+    xs: list[int] = []
+    ys: list[int] = []
+    ks: list[int] = []
+    for kind, loc in enumerate(free):
+        for r, c, k in zip(loc.rows, loc.cols, loc.params, strict=True):
+            if kind == LAMBDA:
+                pairs = [(e + r, h + c), (h + c, e + r)]
+            elif kind == BETA:
+                pairs = [(a + r, h + c), (h + c, a + r)]
+            elif kind == PSI:
+                pairs = [(a + r, a + c)]
+            else:
+                pairs = [(e + r, e + c)]
+            for x, y in pairs:
+                xs.append(x)
+                ys.append(y)
+                ks.append(int(k))
+    incidence = np.zeros((len(ks), q))
+    incidence[np.arange(len(ks)), ks] = 1.0
+    return Pieces(np.array(xs, dtype=np.intp), np.array(ys, dtype=np.intp), incidence)
+
+
+@dataclass(frozen=True)
 class ModelMatrices:
     """The fixed structure of a model: names, fixed values and where the free parameters go.
 
@@ -86,6 +125,7 @@ class ModelMatrices:
     fixed: tuple[Array, Array, Array, Array]
     free: tuple[Locations, Locations, Locations, Locations]
     rows: tuple[MatrixRow, ...]
+    pieces: Pieces
 
     @property
     def n_params(self) -> int:
@@ -146,7 +186,8 @@ def model_matrices(model: semopy.Model) -> ModelMatrices:
     estimate = np.array(model.param_vals, dtype=float)
     return ModelMatrices(observed, inner, tuple(active), estimate,
                          (fixed[0], fixed[1], fixed[2], fixed[3]),
-                         (free[0], free[1], free[2], free[3]), tuple(rows))
+                         (free[0], free[1], free[2], free[3]), tuple(rows),
+                         _pieces(free, len(observed), len(inner), len(active)))
 
 
 def fill_matrices(mm: ModelMatrices, theta: Array) -> tuple[Array, Array, Array, Array]:
@@ -210,17 +251,6 @@ def sigma_jacobian(mm: ModelMatrices, theta: Array) -> Array:
     return jac
 
 
-def fisher_information(mm: ModelMatrices, theta: Array) -> Array:
-    """Expected information per unit of the ML discrepancy, ``I_kl = tr(Σ⁻¹ Δ_k Σ⁻¹ Δ_l)``.
-
-    Returns ``(n, q, q)``. The asymptotic covariance of the ML estimate from ``N`` cases is
-    ``(N/2 · I)⁻¹``.
-    """
-    sig = implied(mm, theta).sigma
-    X = np.linalg.inv(sig)[:, None] @ sigma_jacobian(mm, theta)
-    return np.einsum("nkij,nlji->nkl", X, X)
-
-
 @dataclass(frozen=True)
 class Discrepancy:
     """ML discrepancy values (``inf`` where ``Σ`` is not positive definite) and aux terms."""
@@ -259,33 +289,55 @@ def ml_discrepancy(mm: ModelMatrices, theta: Array, S: Array, logdet_s: Array) -
     return Discrepancy(value, ok, inv, imp)
 
 
+def _piece_vectors(mm: ModelMatrices, imp: Implied) -> tuple[Array, Array]:
+    """The ``x`` and ``y`` vectors of every Jacobian piece, each ``(n, pieces, p)``."""
+    n, p = imp.sigma.shape[:2]
+    At = imp.a.transpose(0, 2, 1)
+    H = imp.c @ imp.psi @ At
+    Z = np.concatenate([np.broadcast_to(np.eye(p), (n, p, p)), H, At], axis=1)
+    return Z[:, mm.pieces.x], Z[:, mm.pieces.y]
+
+
+def fisher_information(mm: ModelMatrices, theta: Array,
+                       disc: Discrepancy | None = None) -> Array:
+    """Expected information per unit of the ML discrepancy, ``I_kl = tr(Σ⁻¹ Δ_k Σ⁻¹ Δ_l)``.
+
+    Returns ``(n, q, q)``. The asymptotic covariance of the ML estimate from ``N`` cases is
+    ``(N/2 · I)⁻¹``.
+
+    Notes
+    -----
+    With ``Δ_k = Σ_i x_i y_iᵀ`` (:class:`Pieces`),
+    ``tr(Σ⁻¹ x_i y_iᵀ Σ⁻¹ x_j y_jᵀ) = (y_iᵀ Σ⁻¹ x_j)(y_jᵀ Σ⁻¹ x_i)``, so the information costs
+    one small product per draw instead of ``q`` full ``p × p`` Jacobian slices.
+    """
+    if disc is None:
+        imp = implied(mm, np.atleast_2d(theta))
+        inv = np.linalg.inv(imp.sigma)
+    else:
+        imp, inv = disc.imp, disc.sigma_inv
+    X, Y = _piece_vectors(mm, imp)
+    M = Y @ inv @ X.transpose(0, 2, 1)
+    W = M * M.transpose(0, 2, 1)
+    inc = mm.pieces.incidence
+    n, P = W.shape[:2]
+    q = inc.shape[1]
+    right = (W.reshape(n * P, P) @ inc).reshape(n, P, q)  # one large product, not n small ones
+    left = (right.transpose(0, 2, 1).reshape(n * q, P) @ inc).reshape(n, q, q)
+    return np.asarray(left.transpose(0, 2, 1))
+
+
 def ml_gradient(mm: ModelMatrices, disc: Discrepancy, S: Array) -> Array:
     """Analytic gradient ``∂F/∂θ_k = tr(R Δ_k)`` with ``R = Σ⁻¹(Σ - S)Σ⁻¹``; returns ``(n, q)``.
 
     Notes
     -----
-    With ``H = C Ψ Aᵀ`` the cell contributions are ``2 (R Hᵀ)[r, c]`` for loadings,
-    ``2 (Aᵀ R Hᵀ)[r, c]`` for regressions, ``(Aᵀ R A)[r, c]`` for ``Ψ`` and ``R[r, c]`` for ``Θ``.
+    ``tr(R x yᵀ) = yᵀ R x`` summed over the pieces of each parameter (:class:`Pieces`).
     """
-    inv, imp = disc.sigma_inv, disc.imp
+    inv = disc.sigma_inv
     R = inv - inv @ S @ inv
-    Ht = imp.a @ imp.psi.transpose(0, 2, 1) @ imp.c.transpose(0, 2, 1)  # (n, p, m) = Hᵀ
-    RHt = R @ Ht
-    At = imp.a.transpose(0, 2, 1)
-    parts = (
-        (BETA, 2.0 * (At @ RHt)),
-        (LAMBDA, 2.0 * RHt),
-        (PSI, At @ R @ imp.a),
-        (THETA, R),
-    )
-    grad = np.zeros((disc.value.shape[0], mm.n_params))
-    for kind, mat in parts:
-        loc = mm.free[kind]
-        if loc.params.size:
-            incidence = np.zeros((loc.params.size, mm.n_params))
-            incidence[np.arange(loc.params.size), loc.params] = 1.0
-            grad += mat[:, loc.rows, loc.cols] @ incidence
-    return grad
+    X, Y = _piece_vectors(mm, disc.imp)
+    return np.asarray(((Y @ R) * X).sum(axis=2) @ mm.pieces.incidence)
 
 
 @dataclass(frozen=True)
@@ -298,8 +350,8 @@ class BatchFit:
     objective: Array
 
 
-def fit_ml_batch(mm: ModelMatrices, S: Array, *, start: Array, metric: Array,
-                 tol: float = 1e-9, max_iter: int = 100) -> BatchFit:
+def fit_ml_batch(mm: ModelMatrices, S: Array, *, start: Array, tol: float = 1e-7,
+                 max_iter: int = 200, refresh: tuple[int, ...] = (0, 1)) -> BatchFit:
     """Minimise the ML discrepancy for a stack of covariance matrices at once.
 
     Parameters
@@ -310,12 +362,14 @@ def fit_ml_batch(mm: ModelMatrices, S: Array, *, start: Array, metric: Array,
         ``(n, p, p)`` sample covariances (divisor ``N``).
     start
         ``(q,)`` warm start, normally the full-sample estimate.
-    metric
-        ``(q, q)`` inverse of the expected information at ``start`` (:func:`fisher_information`).
     tol
-        A draw has converged when its largest parameter step is below ``tol``.
+        A draw has converged when its largest scoring step is below ``tol`` (and ``Σ`` is
+        positive definite).
     max_iter
         Iterations before a draw is declared not converged.
+    refresh
+        Iterations at which each draw's information matrix is recomputed (it is also recomputed
+        after a rejected step); in between the last one is reused.
 
     Returns
     -------
@@ -323,11 +377,12 @@ def fit_ml_batch(mm: ModelMatrices, S: Array, *, start: Array, metric: Array,
 
     Notes
     -----
-    Fisher scoring with the information held at the warm start:
-    ``θ ← θ - t · I(θ̂)⁻¹ ∇F(θ)``, with ``t`` halved (per draw) until ``F`` does not increase.
-    The fixed point is the exact ML estimate (the gradient is exact); for bootstrap samples,
-    whose ``S`` differs from the full sample's by ``O(N^-1/2)``, the iteration contracts by about
-    that factor per step. A draw is updated only until it converges, so its result does not
+    Fisher scoring, ``θ ← θ - t · I(θ)⁻¹ ∇F(θ)`` with the expected information ``I`` of
+    :func:`fisher_information` and the analytic gradient of :func:`ml_gradient`; ``t = 1``,
+    halved (per draw) until ``F`` does not increase. ``I(θ)`` does not depend on the data, so
+    at the warm start it is one matrix for all draws; it is refreshed per draw at the
+    iterations in ``refresh`` (a chord method: the fixed point is the exact ML estimate since
+    the gradient is exact). A draw is updated only until it converges, so its result does not
     depend on the other draws in the stack.
     """
     n = S.shape[0]
@@ -337,33 +392,72 @@ def fit_ml_batch(mm: ModelMatrices, S: Array, *, start: Array, metric: Array,
     iterations = np.zeros(n, dtype=np.intp)
     objective = np.full(n, np.inf)
     todo = np.flatnonzero(s_ok)
-    if todo.size:
-        objective[todo] = ml_discrepancy(mm, theta[todo], S[todo], logdet_s[todo]).value
-    for _ in range(max_iter):
+    metric = np.repeat(_inverse(fisher_information(mm, theta[:1]))[0][None], n, axis=0)
+    disc = ml_discrepancy(mm, theta[todo], S[todo], logdet_s[todo])
+    objective[todo] = disc.value
+    for it in range(max_iter):
         if not todo.size:
             break
-        disc = ml_discrepancy(mm, theta[todo], S[todo], logdet_s[todo])
-        step = ml_gradient(mm, disc, S[todo]) @ metric
+        grad = ml_gradient(mm, disc, S[todo])
+        if it in refresh[1:]:
+            metric[todo] = _inverse(fisher_information(mm, theta[todo], disc))
+        step = (metric[todo] @ grad[:, :, None])[:, :, 0]
         small = np.abs(step).max(axis=1) < tol
         converged[todo[small]] = True
-        todo, step = todo[~small], step[~small]
+        keep = ~small
+        todo, step = todo[keep], step[keep]
         iterations[todo] += 1
-        scale = np.ones(todo.size)
-        pending = np.arange(todo.size)
-        for _halving in range(30):
-            trial = theta[todo[pending]] - scale[pending, None] * step[pending]
-            f = ml_discrepancy(mm, trial, S[todo[pending]], logdet_s[todo[pending]]).value
-            better = f <= objective[todo[pending]] + 1e-12 * np.abs(objective[todo[pending]])
-            done = pending[better]
-            theta[todo[done]] = trial[better]
-            objective[todo[done]] = f[better]
-            pending = pending[~better]
-            if not pending.size:
-                break
-            scale[pending] *= 0.5
-        # a draw that cannot decrease F any further is stuck: stop updating it, not converged
-        todo = np.setdiff1d(todo, todo[pending], assume_unique=True)
+        if not todo.size:
+            break
+        trial = theta[todo] - step
+        tdisc = ml_discrepancy(mm, trial, S[todo], logdet_s[todo])
+        bad = ~(tdisc.value <= objective[todo] + 1e-12 * np.abs(objective[todo]))
+        scale = 1.0
+        while bad.any() and scale > 1e-6:
+            # rejected draws: halve their step until F does not increase
+            scale *= 0.5
+            idx = np.flatnonzero(bad)
+            retry = theta[todo[idx]] - scale * step[idx]
+            rdisc = ml_discrepancy(mm, retry, S[todo[idx]], logdet_s[todo[idx]])
+            fine = rdisc.value <= objective[todo[idx]] + 1e-12 * np.abs(objective[todo[idx]])
+            trial[idx[fine]] = retry[fine]
+            tdisc = _merge(tdisc, idx[fine], rdisc, fine)
+            bad[idx[fine]] = False
+            metric[todo[idx]] = _inverse(fisher_information(mm, theta[todo[idx]]))
+        # draws whose F cannot be decreased any further are stuck: not converged, stop them
+        good = ~bad
+        theta[todo[good]] = trial[good]
+        objective[todo[good]] = tdisc.value[good]
+        todo = todo[good]
+        disc = _subset(tdisc, good)
     return BatchFit(theta, converged, iterations, objective)
+
+
+def _inverse(info: Array) -> Array:
+    """Inverse of each information matrix; the pseudo-inverse if one is singular."""
+    try:
+        return np.asarray(np.linalg.inv(info))
+    except np.linalg.LinAlgError:
+        return np.asarray(np.linalg.pinv(info))
+
+
+def _subset(disc: Discrepancy, keep: NDArray[np.bool_] | NDArray[np.intp]) -> Discrepancy:
+    imp = disc.imp
+    return Discrepancy(disc.value[keep], disc.ok[keep], disc.sigma_inv[keep],
+                       Implied(imp.sigma[keep], imp.a[keep], imp.c[keep], imp.lam[keep],
+                               imp.psi[keep]))
+
+
+def _merge(base: Discrepancy, where: NDArray[np.intp], new: Discrepancy,
+           take: NDArray[np.bool_]) -> Discrepancy:
+    """``base`` with entries ``where`` replaced by the ``take`` entries of ``new``."""
+    out = _subset(base, np.arange(base.value.shape[0]))  # copies
+    src = _subset(new, take)
+    for a, b in ((out.value, src.value), (out.ok, src.ok), (out.sigma_inv, src.sigma_inv),
+                 (out.imp.sigma, src.imp.sigma), (out.imp.a, src.imp.a), (out.imp.c, src.imp.c),
+                 (out.imp.lam, src.imp.lam), (out.imp.psi, src.imp.psi)):
+        a[where] = b
+    return out
 
 
 def standardized_rows(mm: ModelMatrices, theta: Array) -> Array:
