@@ -105,14 +105,14 @@ def resampled_covariances(X: Array, indices: NDArray[np.intp]) -> Array:
 
     Notes
     -----
-    With case counts ``w_b`` (how often each case is in resample ``b``),
-    ``S_b = Xᵀ diag(w_b) X / N - m_b m_bᵀ`` with ``m_b = Xᵀ w_b / N``; computed as one matrix
-    product over all draws. ``X`` should be centred for numerical accuracy.
+    ``S_b = X_bᵀ X_b / N - m_b m_bᵀ`` with ``X_b = X[indices[b]]`` and ``m_b`` its column means,
+    as one stacked product: each draw's matrix is computed by the same call whatever the number
+    of draws in the chunk, so chunking never changes a bit. ``X`` should be centred for accuracy.
     """
-    n, p = X.shape
-    counts = np.zeros((indices.shape[0], n))
-    np.add.at(counts, (np.arange(indices.shape[0])[:, None], indices), 1.0)
-    return weighted_covariances(X, counts)
+    Xb = X[indices]
+    n = indices.shape[1]
+    mean = Xb.mean(axis=1)
+    return np.asarray(Xb.transpose(0, 2, 1) @ Xb / n - mean[:, :, None] * mean[:, None, :])
 
 
 def weighted_covariances(X: Array, weights: Array) -> Array:
@@ -325,9 +325,13 @@ def _fit_covariances(mm: mx.ModelMatrices, X: Array, indices: NDArray[np.intp], 
                 progress(done, total)
     except BaseException:
         # Ctrl-C or a worker error: stop the workers before the exception propagates.
+        # (ProcessPoolExecutor has no public terminate before Python 3.14.)
+        processes = list((getattr(pool, "_processes", None) or {}).values())
         pool.shutdown(wait=False, cancel_futures=True)
-        for proc in list(getattr(pool, "_processes", {}).values()):
+        for proc in processes:
             proc.terminate()
+        for proc in processes:
+            proc.join()
         raise
     pool.shutdown(wait=True)
     return theta, converged

@@ -267,9 +267,13 @@ def _logdet_pd(S: Array) -> tuple[Array, NDArray[np.bool_]]:
     try:
         L = np.linalg.cholesky(S)
     except np.linalg.LinAlgError:
-        eig = np.linalg.eigvalsh(S)
-        ok = eig.min(axis=1) > 0
-        L = np.linalg.cholesky(np.where(ok[:, None, None], S, np.eye(S.shape[1])[None]))
+        # some matrix is not positive definite: factor one by one to find which
+        L = np.broadcast_to(np.eye(S.shape[1]), S.shape).copy()
+        for b in range(S.shape[0]):
+            try:
+                L[b] = np.linalg.cholesky(S[b])
+            except np.linalg.LinAlgError:
+                ok[b] = False
     diag = np.diagonal(L, axis1=1, axis2=2)
     return 2.0 * np.log(diag).sum(axis=1), ok
 
