@@ -10,11 +10,11 @@ import numpy as np
 import pandas as pd
 import pytest
 import semopy
-from boot_reference import BOOT_CASES, define_for, load_case, reference_row
-from boot_reference import lavaan_draws_as_theta as lavaan_theta
 from scipy import stats
 from scipy.special import ndtr, ndtri
 
+from boot_reference import BOOT_CASES, define_for, load_case, reference_row
+from boot_reference import lavaan_draws_as_theta as lavaan_theta
 from semwb.errors import OptionError
 from semwb.sem import matrices as mx
 from semwb.sem.bootstrap import (
@@ -62,7 +62,8 @@ def test_bc_equals_percentile_when_half_the_draws_are_below() -> None:
     half = np.random.default_rng(1).gamma(2.0, size=(500, 3))
     draws = np.vstack([half, -half])  # exactly half below the estimate 0: z0 = 0
     estimate = np.zeros(3)
-    np.testing.assert_allclose(_bc_ci(draws, estimate, 0.95), _percentile_ci(draws, 0.95), rtol=1e-13)
+    np.testing.assert_allclose(_bc_ci(draws, estimate, 0.95), _percentile_ci(draws, 0.95),
+                               rtol=1e-13)
 
 
 def test_bc_shifts_towards_the_side_with_fewer_draws() -> None:
@@ -157,7 +158,8 @@ def test_indices_depend_on_the_seed_only() -> None:
     a = resample_indices(50, 20, rng=11)
     np.testing.assert_array_equal(a, resample_indices(50, 20, rng=np.random.default_rng(11)))
     assert not np.array_equal(a, resample_indices(50, 20, rng=12))
-    assert a.min() >= 0 and a.max() < 50
+    assert a.min() >= 0
+    assert a.max() < 50
 
 
 # --------------------------------------------------------------------------- options
@@ -207,8 +209,10 @@ def test_same_seed_same_intervals_whatever_the_workers_and_chunks() -> None:
 def test_summary_block_histograms_and_fixed_rows() -> None:
     res = _run(draws=300, rng=9, ci="bca")
     info = res.info
-    assert (info.draws, info.succeeded, info.ci, info.level, info.seed) == (300, 300, "bca", 0.95, 9)
-    assert info.rule == RULE and info.failed == []
+    summary = (info.draws, info.succeeded, info.ci, info.level, info.seed)
+    assert summary == (300, 300, "bca", 0.95, 9)
+    assert info.rule == RULE
+    assert info.failed == []
     assert set(res.histograms) == {"ind", "total"}
     for hist in res.histograms.values():
         assert len(hist.edges) == len(hist.counts) + 1
@@ -216,7 +220,8 @@ def test_summary_block_histograms_and_fixed_rows() -> None:
     assert info.histograms["ind"]["counts"] == [float(c) for c in res.histograms["ind"].counts]
     fixed = res.table[~res.table["free"] & (res.table["op"] != ":=")]
     assert len(fixed) == 3  # the three marker loadings
-    assert (fixed["se"] == 0).all() and (fixed["ci_lower"] == fixed["est"]).all()
+    assert (fixed["se"] == 0).all()
+    assert (fixed["ci_lower"] == fixed["est"]).all()
     assert (fixed["std_all_se"] > 0).all()  # a fixed loading's standardized value does vary
     t = res.table
     assert ((t["ci_lower"] <= t["est"]) & (t["est"] <= t["ci_upper"])).all()
@@ -272,7 +277,8 @@ def test_failed_draws_are_dropped_listed_and_counted() -> None:
     res = summarize_draws(mm, got.theta, ci="percentile", level=0.95, seed=3, failed=got.failed)
     assert res.info.succeeded == 200 - len(failed)
     assert all("did not converge" in f["reason"] for f in res.info.failed)
-    assert res.draws is not None and len(res.draws) == res.info.succeeded
+    assert res.draws is not None
+    assert len(res.draws) == res.info.succeeded
 
 
 def test_inadmissible_draws_are_kept_and_listed() -> None:
@@ -305,7 +311,8 @@ def test_monte_carlo_uses_the_ml_asymptotic_covariance() -> None:
     rel = free["se"].to_numpy() / se[[r.param for r in mm.rows if r.param >= 0]]
     assert np.abs(rel - 1).max() < 4 / np.sqrt(2 * 4000)
     ind = res.table.set_index("lhs").loc["ind"]
-    assert ind["ci_lower"] < ind["est"] < ind["ci_upper"] and ind["ci_lower"] > 0
+    assert ind["ci_lower"] < ind["est"] < ind["ci_upper"]
+    assert ind["ci_lower"] > 0
 
 
 # --------------------------------------------------------------------------- parity with lavaan
@@ -371,7 +378,8 @@ def test_bootstrap_matches_lavaan_within_monte_carlo_error(case_name: str) -> No
             theirs = theirs_theta[:, mm.rows[j].param]
             theirs_s = theirs_std[:, j]
         else:
-            assert row["se"] == 0 and ref["se"] == 0
+            assert row["se"] == 0
+            assert ref["se"] == 0
             continue
         mine = mine_all[:, j]
         zs = {"se": _se_z(mine, theirs)}
@@ -411,7 +419,7 @@ def test_bootstrap_matches_lavaan_within_monte_carlo_error(case_name: str) -> No
 
 def _std_draws(res, mm, case, j):  # type: ignore[no-untyped-def]
     """Our std_all draws of output row ``j`` (model rows from θ; := rows by the definitions)."""
-    theta = res.draws[[c for c in res.draws.columns][: len(mm.rows)]].to_numpy()
+    theta = res.draws[list(res.draws.columns)[: len(mm.rows)]].to_numpy()
     free_cols = {r.param: i for i, r in enumerate(mm.rows) if r.param >= 0}
     th = theta[:, [free_cols[k] for k in range(mm.n_params)]]
     std = mx.standardized_rows(mm, th)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from boot_reference import BOOT_CASES, load_case, reference_row
 from boot_reference import lavaan_draws_as_theta as lavaan_theta
-
 from semwb.sem import matrices as mx
 from semwb.sem.bootstrap import _percentile_ci, complete_cases, refine_estimate
 
@@ -26,7 +26,7 @@ def _sample_cov(case, mm):  # type: ignore[no-untyped-def]
 
 
 def test_implied_covariance_matches_semopy(case_mm) -> None:  # type: ignore[no-untyped-def]
-    case, mm = case_mm
+    case, _mm = case_mm
     raw = mx.model_matrices(case.model)
     sigma, _ = case.model.calc_sigma()
     np.testing.assert_allclose(mx.implied(raw, raw.estimate[None]).sigma[0], sigma, atol=1e-12)

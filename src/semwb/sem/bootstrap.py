@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import os
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -287,8 +286,9 @@ def _fit_chunk(mm: mx.ModelMatrices, S: Array) -> mx.BatchFit:
         return mx.fit_ml_batch(mm, S, start=mm.estimate)
 
 
-def _fit_covariances(mm: mx.ModelMatrices, X: Array, indices: NDArray[np.intp], *, chunk_size: int, workers: int,
-                     progress: Progress | None) -> tuple[Array, NDArray[np.bool_]]:
+def _fit_covariances(mm: mx.ModelMatrices, X: Array, indices: NDArray[np.intp], *,
+                     chunk_size: int, workers: int, progress: Progress | None
+                     ) -> tuple[Array, NDArray[np.bool_]]:
     """Fit every resample in chunks (serially or in worker processes); return θ and converged."""
     total = indices.shape[0]
     theta = np.full((total, mm.n_params), np.nan)
@@ -584,7 +584,8 @@ def summarize_draws(mm: mx.ModelMatrices, theta: Array, *, ci: str, level: float
         draws=int(theta.shape[0]), succeeded=int(ok.sum()), ci=ci, level=level, seed=seed,
         failed=[dict(f) for f in failed], rule=RULE,
         inadmissible=_inadmissible(mm, cols, np.flatnonzero(ok) + 1),
-        histograms={k: {"edges": h.edges, "counts": h.counts} for k, h in histograms.items()},
+        histograms={k: {"edges": h.edges, "counts": [float(c) for c in h.counts]}
+                    for k, h in histograms.items()},
     )
     labels = [f"{a} {b} {c}" for a, b, c in zip(table["lhs"], table["op"], table["rhs"],
                                                 strict=True)]
@@ -597,7 +598,8 @@ def summarize_draws(mm: mx.ModelMatrices, theta: Array, *, ci: str, level: float
 def _seed_of(rng: int | np.random.Generator | None) -> tuple[int | np.random.Generator, int | None]:
     """A reproducible rng and the seed to record: ``None`` becomes a fresh recorded seed."""
     if rng is None:
-        seed = int(np.random.SeedSequence().entropy) % (2**63)
+        entropy = np.random.SeedSequence().entropy
+        seed = int(entropy) % (2**63) if isinstance(entropy, int) else 0
         return seed, seed
     if isinstance(rng, np.random.Generator):
         return rng, None

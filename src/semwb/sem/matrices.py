@@ -191,7 +191,7 @@ def model_matrices(model: semopy.Model) -> ModelMatrices:
 
 
 def fill_matrices(mm: ModelMatrices, theta: Array) -> tuple[Array, Array, Array, Array]:
-    """Return stacks ``(B, Λ, Ψ, Θ)``, each ``(n, ., .)``, for parameter vectors ``theta (n, q)``."""
+    """Return stacks ``(B, Λ, Ψ, Θ)``, each ``(n, ., .)``, for parameter vectors ``(n, q)``."""
     n = theta.shape[0]
     out = []
     for kind in range(4):
@@ -217,7 +217,7 @@ class Implied:
 def implied(mm: ModelMatrices, theta: Array) -> Implied:
     """Implied covariance ``Σ(θ) = ΛC Ψ CᵀΛᵀ + Θ`` for each row of ``theta (n, q)``."""
     B, L, P, T = fill_matrices(mm, np.atleast_2d(theta))
-    C = np.linalg.inv(np.eye(B.shape[1])[None] - B)
+    C = np.asarray(np.linalg.inv(np.eye(B.shape[1])[None] - B), dtype=np.float64)
     A = L @ C
     return Implied(A @ P @ A.transpose(0, 2, 1) + T, A, C, L, P)
 
