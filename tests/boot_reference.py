@@ -2,14 +2,13 @@
 
 Each case in ``tests/reference/<case>/`` has data, the lavaan model, lavaan's estimates and its
 bootstrap draws (``boot_draws.csv.gz``: one column per free parameter, named ``lhs op rhs`` or by
-label). semopy is reached through ``semwb.sem`` only in the library; the tests build the
-fitted semopy model here until the core's ``fit_model`` is merged.
+label). Cases are fitted with the core's ``fit_model``; ``FitResult.engine`` is the fitted
+semopy model the bootstrap engine reads.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -17,13 +16,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import semopy
 
 from semwb.sem import matrices as mx
+from semwb.sem.estimate import FitResult, fit_model
+from semwb.sem.spec import spec_from_syntax
 
 REFERENCE = Path(__file__).parent / "reference"
 BOOT_CASES = ("mediation_single", "mediation_parallel")
-_TERM = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*$")
 
 
 @dataclass(frozen=True)
@@ -32,37 +31,25 @@ class Case:
 
     name: str
     data: pd.DataFrame
-    model: Any
-    description: str
+    fit: FitResult
     defined: tuple[tuple[str, str], ...]
     lavaan: dict[str, Any]
     boot: dict[str, Any]
     boot_draws: pd.DataFrame
 
+    @property
+    def model(self) -> Any:
+        """The fitted semopy model."""
+        return self.fit.engine
+
     def key(self, row: dict[str, Any]) -> tuple[str, str, str]:
         return row["lhs"], row["op"], row["rhs"].replace(" ", "")
 
 
-def evaluate_sum_of_products(expression: str, values: dict[str, np.ndarray]) -> np.ndarray:
-    """Evaluate a ``:=`` expression made of label products joined by ``+``/``-`` (test-only).
-
-    The library's evaluator is the core's ``semwb.sem.effects``; the fixtures only use
-    ``a*b``, ``cp + a*b`` and ``a2*b1 - d2*b2``, which this reads without ``eval``.
-    """
-    total: np.ndarray | float = 0.0
-    for sign, term in re.findall(r"([+-]?)\s*([^+-]+)", expression.replace(" ", "")):
-        product: np.ndarray | float = 1.0
-        for factor in term.split("*"):
-            if not _TERM.match(factor):
-                raise ValueError(f"unsupported factor {factor!r} in {expression!r}")
-            product = product * values[factor]
-        total = total - product if sign == "-" else total + product
-    return np.asarray(total, dtype=float)
-
-
-def define_for(defined: tuple[tuple[str, str], ...]):  # type: ignore[no-untyped-def]
+def define_for(fit: FitResult):  # type: ignore[no-untyped-def]
+    """The ``define`` callable of the bootstrap from the core's compiled ``:=`` effects."""
     def define(values: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        return {name: evaluate_sum_of_products(expr, values) for name, expr in defined}
+        return {e.name: e.evaluate(values) for e in fit.effects}
 
     return define
 
@@ -72,14 +59,10 @@ def load_case(name: str) -> Case:
     folder = REFERENCE / name
     data = pd.read_csv(folder / "data.csv")
     syntax = (folder / "model.lav").read_text(encoding="utf-8")
-    lines = [line.split("#")[0].strip() for line in syntax.splitlines()]
-    defined = tuple((lhs.strip(), rhs.strip()) for lhs, rhs in
-                    (line.split(":=") for line in lines if ":=" in line))
-    description = "\n".join(line for line in lines if line and ":=" not in line)
-    model = semopy.Model(description)
-    model.fit(data)
+    fit = fit_model(spec_from_syntax(syntax, name=name), data)
+    defined = tuple((e.name, e.expression) for e in fit.effects)
     return Case(
-        name, data, model, description, defined,
+        name, data, fit, defined,
         json.loads((folder / "lavaan.json").read_text(encoding="utf-8")),
         json.loads((folder / "lavaan_bootstrap.json").read_text(encoding="utf-8")),
         pd.read_csv(folder / "boot_draws.csv.gz"),

@@ -9,11 +9,10 @@ import time
 import numpy as np
 import pandas as pd
 import pytest
-import semopy
 from scipy import stats
 from scipy.special import ndtr, ndtri
 
-from boot_reference import BOOT_CASES, define_for, load_case, reference_row
+from boot_reference import BOOT_CASES, REFERENCE, define_for, load_case, reference_row
 from boot_reference import lavaan_draws_as_theta as lavaan_theta
 from semwb.errors import OptionError
 from semwb.sem import matrices as mx
@@ -25,6 +24,7 @@ from semwb.sem.bootstrap import (
     _percentile_ci,
     asymptotic_covariance,
     bootstrap_draws,
+    bootstrap_model,
     bootstrap_semopy,
     complete_cases,
     jackknife_covariances,
@@ -33,6 +33,8 @@ from semwb.sem.bootstrap import (
     resampled_covariances,
     summarize_draws,
 )
+from semwb.sem.estimate import fit_model
+from semwb.sem.spec import spec_from_syntax
 
 
 def _linear(sorted_draws: np.ndarray, probs: np.ndarray) -> np.ndarray:
@@ -117,7 +119,7 @@ def test_percentile_and_bc_reproduce_lavaan_on_its_own_draws(case_name: str) -> 
     rows = [r for r in mm.rows if r.param >= 0]
     values = theta[:, [r.param for r in rows]]
     est = np.array([reference_row(case, r.lhs, r.op, r.rhs)["est"] for r in rows])
-    define = define_for(case.defined)
+    define = define_for(case.fit)
     by_label = {n: theta[:, k] for k, n in enumerate(mm.names)}
     point = {n: np.array([reference_row(case, r.lhs, r.op, r.rhs)["est"]])
              for r in rows for n in [r.name]}
@@ -193,9 +195,7 @@ def test_data_without_the_model_variables_is_refused() -> None:
 
 
 def _run(**kwargs):  # type: ignore[no-untyped-def]
-    case = load_case("mediation_single")
-    return bootstrap_semopy(case.model, case.data, define=define_for(case.defined),
-                            defined=case.defined, **kwargs)
+    return bootstrap_model(load_case("mediation_single").fit, **kwargs)
 
 
 def test_same_seed_same_intervals_whatever_the_workers_and_chunks() -> None:
@@ -225,7 +225,11 @@ def test_summary_block_histograms_and_fixed_rows() -> None:
     assert (fixed["std_all_se"] > 0).all()  # a fixed loading's standardized value does vary
     t = res.table
     assert ((t["ci_lower"] <= t["est"]) & (t["est"] <= t["ci_upper"])).all()
-    assert ((t["std_all_ci_lower"] < t["std_all"]) & (t["std_all"] < t["std_all_ci_upper"])).all()
+    inside = (t["std_all_ci_lower"] <= t["std_all"]) & (t["std_all"] <= t["std_all_ci_upper"])
+    assert inside.all()
+    # the exogenous latent's standardized variance is 1 in every draw: a point interval
+    ar = t[(t["lhs"] == "AR") & (t["op"] == "~~")].iloc[0]
+    assert (ar["std_all_ci_lower"], ar["std_all_ci_upper"]) == (1.0, 1.0)
 
 
 def test_unseeded_run_records_the_seed_it_used() -> None:
@@ -258,9 +262,8 @@ def _tiny_model_and_data():  # type: ignore[no-untyped-def]
     rng = np.random.default_rng(10)
     base = rng.normal(size=(4, 3)) + rng.normal(size=(4, 1))
     data = pd.DataFrame(np.vstack([base, base]), columns=["x1", "x2", "x3"])
-    model = semopy.Model("F =~ x1 + x2 + x3")
-    model.fit(data)
-    return model, data
+    fit = fit_model(spec_from_syntax("F =~ x1 + x2 + x3", name="tiny"), data)
+    return fit.engine, data
 
 
 def test_failed_draws_are_dropped_listed_and_counted() -> None:
@@ -286,7 +289,7 @@ def test_inadmissible_draws_are_kept_and_listed() -> None:
     mm = refine_estimate(mx.model_matrices(case.model), complete_cases(
         mx.model_matrices(case.model), case.data))
     theta = np.repeat(mm.estimate[None], 120, axis=0) * np.linspace(0.9, 1.1, 120)[:, None]
-    k = mm.names.index("_c1")  # a residual variance
+    k = next(r.param for r in mm.rows if (r.lhs, r.op, r.rhs) == ("ai1", "~~", "ai1"))
     theta[7, k] = -0.05
     res = summarize_draws(mm, theta, ci="percentile", level=0.95, seed=None, failed=[])
     assert res.info.succeeded == 120
@@ -305,7 +308,8 @@ def test_monte_carlo_uses_the_ml_asymptotic_covariance() -> None:
         lav = next(p for p in ref if (p["lhs"], p["op"], p["rhs"]) in {
             (row.lhs, row.op, row.rhs), (row.rhs, row.op, row.lhs)})
         assert se[row.param] == pytest.approx(lav["se"], rel=1e-3), (row.lhs, row.op, row.rhs)
-    res = _run(draws=4000, rng=5, ci="montecarlo")
+    res = bootstrap_semopy(case.model, case.data, draws=4000, rng=5, ci="montecarlo",
+                           define=define_for(case.fit), defined=case.defined)
     free = res.table[res.table["free"]]
     # the SE of a Monte Carlo SD is about SE / sqrt(2 R) = 1.1 % of it: allow 4 of those
     rel = free["se"].to_numpy() / se[[r.param for r in mm.rows if r.param >= 0]]
@@ -348,12 +352,22 @@ def test_bootstrap_matches_lavaan_within_monte_carlo_error(case_name: str) -> No
     case = load_case(case_name)
     draws = case.boot["draws_requested"]
     res = bootstrap_semopy(case.model, case.data, draws=draws, rng=20260101,
-                           define=define_for(case.defined), defined=case.defined)
+                           define=define_for(case.fit), defined=case.defined)
+    merged = bootstrap_model(case.fit, draws=draws, rng=20260101).table
+    # the merged table carries exactly these numbers, in the core's rows
+    assert len(merged) == len(case.fit.parameters)
+    for _, row in merged.iterrows():
+        key = (row["lhs"], row["op"], row["rhs"])
+        mine = res.table[(res.table["lhs"] == key[0]) & (res.table["op"] == key[1])
+                         & ((res.table["rhs"] == key[2]) | (key[1] == ":="))]
+        assert len(mine) == 1, key
+        assert row["se"] == mine["se"].iloc[0]
+        assert row["std_all_ci_upper"] == mine["std_all_ci_upper"].iloc[0]
     mm = refine_estimate(mx.model_matrices(case.model),
                          complete_cases(mx.model_matrices(case.model), case.data))
     theirs_theta = lavaan_theta(case, mm)
     theirs_std = mx.standardized_rows(mm, theirs_theta)
-    define = define_for(case.defined)
+    define = define_for(case.fit)
     theirs_def = define({n: theirs_theta[:, k] for k, n in enumerate(mm.names)})
     std_label = {}
     for j, r in enumerate(mm.rows):
@@ -429,4 +443,30 @@ def _std_draws(res, mm, case, j):  # type: ignore[no-untyped-def]
     for i, r in enumerate(mm.rows):
         by_label.setdefault(r.name, std[:, i])
     name = res.table.iloc[j]["lhs"]
-    return define_for(case.defined)(by_label)[name]
+    return define_for(case.fit)(by_label)[name]
+
+
+def test_fixed_x_rows_keep_zero_se_and_regressions_get_bootstrap_values() -> None:
+    folder = REFERENCE / "regression_observed"
+    data = pd.read_csv(folder / "data.csv")
+    fit = fit_model(spec_from_syntax((folder / "model.lav").read_text(), name="reg"), data)
+    table = bootstrap_model(fit, draws=200, rng=4).table
+    fixed_x = table[(table["op"] == "~~") & table["lhs"].isin(["x1", "x2"])]
+    assert len(fixed_x) == 3
+    assert (fixed_x["se"] == 0).all()
+    assert (fixed_x["ci_lower"] == fixed_x["est"]).all()
+    paths = table[table["op"].isin(["~", ":="])]
+    assert (paths["se"] > 0).all()
+    assert paths["std_all_ci_lower"].notna().all()
+    wald = fit.parameters.set_index(["lhs", "op", "rhs"])["se"]
+    for _, row in paths.iterrows():  # bootstrap and Wald SEs agree roughly on normal data
+        assert row["se"] == pytest.approx(wald[(row["lhs"], row["op"], row["rhs"])], rel=0.3)
+
+
+def test_fiml_fits_are_refused_with_the_reason() -> None:
+    folder = REFERENCE / "mediation_single"
+    spec = spec_from_syntax((folder / "model.lav").read_text(), name="m", missing="fiml")
+    fit = load_case("mediation_single").fit
+    fiml = type(fit)(**{**fit.__dict__, "spec": spec})
+    with pytest.raises(OptionError, match="'missing: listwise' only"):
+        bootstrap_model(fiml, draws=100)

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
+import pandas as pd
 import pytest
 
-from boot_reference import BOOT_CASES, load_case, reference_row
+from boot_reference import BOOT_CASES, REFERENCE, load_case, reference_row
 from boot_reference import lavaan_draws_as_theta as lavaan_theta
 from semwb.sem import matrices as mx
 from semwb.sem.bootstrap import _percentile_ci, complete_cases, refine_estimate
+from semwb.sem.estimate import fit_model
+from semwb.sem.spec import spec_from_syntax
 
 
 @pytest.fixture(scope="module", params=BOOT_CASES)
@@ -139,3 +144,22 @@ def test_non_positive_definite_sample_is_not_converged() -> None:
     fit = mx.fit_ml_batch(mm, singular, start=mm.estimate)
     assert not fit.converged[0]
     assert fit.iterations[0] == 0
+
+
+@pytest.mark.parametrize("name", ["regression_observed", "political_democracy"])
+def test_rows_are_named_as_lavaan_for_observed_regressions_and_covariances(name: str) -> None:
+    """Observed-on-observed regressions sit in semopy's Λ; they must still read ``y ~ x``."""
+    folder = REFERENCE / name
+    data = pd.read_csv(folder / "data.csv")
+    fit = fit_model(spec_from_syntax((folder / "model.lav").read_text(), name=name), data)
+    ref = json.loads((folder / "lavaan.json").read_text())["parameters"]
+    mm = refine_estimate(mx.model_matrices(fit.engine), complete_cases(
+        mx.model_matrices(fit.engine), data))
+    values = mx.row_values(mm, mm.estimate[None])[0]
+    std = mx.standardized_rows(mm, mm.estimate[None])[0]
+    for j, row in enumerate(mm.rows):
+        match = [r for r in ref if (r["lhs"], r["op"], r["rhs"]) in {
+            (row.lhs, row.op, row.rhs), (row.rhs, row.op, row.lhs)}]
+        assert len(match) == 1, (row.lhs, row.op, row.rhs)
+        assert values[j] == pytest.approx(match[0]["est"], abs=1e-4)
+        assert std[j] == pytest.approx(match[0]["std_all"], abs=1e-4)

@@ -25,17 +25,21 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
+from scipy import stats
 from scipy.special import ndtr, ndtri
 from threadpoolctl import threadpool_limits
 
 from semwb.errors import OptionError
 from semwb.results import BootstrapInfo
 from semwb.sem import matrices as mx
+
+if TYPE_CHECKING:
+    from semwb.sem.estimate import FitResult
 
 Array = NDArray[np.float64]
 Quantile = Callable[[Array, Array], Array]
@@ -497,13 +501,20 @@ def _inadmissible(mm: mx.ModelMatrices, cols: _Columns, draw_numbers: NDArray[np
 
 def _intervals(ci: str, values: Array, estimate: Array, jack: Array | None,
                level: float) -> Array:
+    """Intervals of the chosen type; a column whose draws are all equal (the standardized
+    variance of an exogenous latent is 1 in every draw) gets the interval ``[value, value]``."""
     if ci == "bc":
-        return _bc_ci(values, estimate, level)
-    if ci == "bca":
+        out = _bc_ci(values, estimate, level)
+    elif ci == "bca":
         if jack is None:
             raise ValueError("BCa needs jackknife values")
-        return _bca_ci(values, estimate, jack, level)
-    return _percentile_ci(values, level)
+        out = _bca_ci(values, estimate, jack, level)
+    else:
+        out = _percentile_ci(values, level)
+    with np.errstate(invalid="ignore"):
+        spread = np.nanmax(values, axis=0) - np.nanmin(values, axis=0)
+        constant = spread <= 1e-12 * np.maximum(1.0, np.abs(estimate))
+    return np.where(constant[:, None], estimate[:, None], out)
 
 
 def summarize_draws(mm: mx.ModelMatrices, theta: Array, *, ci: str, level: float,
@@ -690,3 +701,108 @@ def bootstrap_semopy(model: Any, data: pd.DataFrame, *, draws: int = 5000,
     return summarize_draws(dataclasses.replace(mm, estimate=fitted.estimate), fitted.theta,
                            ci=ci, level=level, seed=seed, failed=fitted.failed, define=define,
                            defined=defined, jackknife=fitted.jackknife)
+
+
+BOOTSTRAP_COLUMNS = ("se", "ci_lower", "ci_upper", "std_all_se", "std_all_ci_lower",
+                     "std_all_ci_upper")
+
+
+def merge_into_parameters(parameters: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
+    """The parameter table with its ``se``, ``z``, ``pvalue`` and intervals from the bootstrap.
+
+    Parameters
+    ----------
+    parameters
+        ``FitResult.parameters`` (lavaan ``parameterEstimates()`` columns).
+    table
+        :attr:`BootstrapResult.table`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``parameters`` in its own row order with ``se``, ``ci_lower``, ``ci_upper`` replaced,
+        ``z = est/se`` and its normal ``pvalue`` (as lavaan after ``se = "bootstrap"``), and
+        ``std_all_se``, ``std_all_ci_lower``, ``std_all_ci_upper`` added. Fixed rows keep
+        ``se = 0`` and an interval equal to their value; rows the bootstrap has no values for
+        (fixed.x rows) get NaN standardized columns.
+
+    Raises
+    ------
+    RuntimeError
+        When a free or ``:=`` row of ``parameters`` has no bootstrap row: the two tables
+        describe different models (a bug, not a user error).
+    """
+    where: dict[tuple[str, str, str], int] = {}
+    for i, (lhs, op, rhs) in enumerate(zip(table["lhs"], table["op"], table["rhs"],
+                                           strict=True)):
+        key = (lhs, op, "" if op == ":=" else rhs)
+        where[key] = i
+        if op == "~~":
+            where.setdefault((rhs, op, lhs), i)
+    out = parameters.copy()
+    for col in BOOTSTRAP_COLUMNS:
+        out[col] = np.nan
+    for j, row in enumerate(parameters.itertuples(index=False)):
+        found = where.get((row.lhs, row.op, "" if row.op == ":=" else row.rhs))
+        boot = row.op == ":=" or bool(row.free)
+        if found is None:
+            if boot:
+                raise RuntimeError(f"The bootstrap has no row for {row.lhs} {row.op} {row.rhs}.")
+            out.iloc[j, out.columns.get_loc("se")] = 0.0
+            continue
+        for col in BOOTSTRAP_COLUMNS:
+            out.iloc[j, out.columns.get_loc(col)] = table[col].iloc[found]
+        if not boot:
+            for col, value in (("se", 0.0), ("ci_lower", row.est), ("ci_upper", row.est)):
+                out.iloc[j, out.columns.get_loc(col)] = value
+    se = out["se"].to_numpy(dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        z = np.where(se > 0, out["est"].to_numpy(dtype=float) / se, np.nan)
+    out["z"] = z
+    out["pvalue"] = np.where(np.isfinite(z), 2 * stats.norm.sf(np.abs(z)), np.nan)
+    return out
+
+
+def bootstrap_model(fit: FitResult, data: pd.DataFrame | None = None, *, draws: int = 5000,
+                    ci: str = "percentile", level: float = 0.95,
+                    rng: int | np.random.Generator | None = None,
+                    progress: Progress | None = None, workers: int = 1,
+                    chunk_size: int = 500) -> BootstrapResult:
+    """Bootstrap every free parameter, ``:=`` effect and std_all of a fitted model.
+
+    Parameters
+    ----------
+    fit
+        From :func:`semwb.sem.estimate.fit_model` (ML, complete data).
+    data
+        The data to resample; by default ``fit.data``, the complete cases the fit used.
+    draws, ci, level, rng, workers, chunk_size, progress
+        As :func:`bootstrap_semopy`.
+
+    Returns
+    -------
+    BootstrapResult
+        Whose ``table`` is ``fit.parameters`` with bootstrap columns
+        (:func:`merge_into_parameters`).
+
+    Raises
+    ------
+    OptionError
+        For a bad option, or a FIML fit (not supported by the bootstrap yet).
+    """
+    if fit.spec.missing != "listwise":
+        raise OptionError(
+            f"{fit.spec.source}: the bootstrap supports 'missing: listwise' only for now; got "
+            f"'missing: {fit.spec.missing}'. Use listwise deletion or remove the bootstrap block."
+        )
+    effects = fit.effects
+
+    def define(values: Mapping[str, Array]) -> dict[str, Array]:
+        return {e.name: e.evaluate(values) for e in effects}
+
+    result = bootstrap_semopy(
+        fit.engine, fit.data if data is None else data, draws=draws, ci=ci, level=level, rng=rng,
+        define=define, defined=[(e.name, e.expression) for e in effects], workers=workers,
+        chunk_size=chunk_size, progress=progress,
+    )
+    return dataclasses.replace(result, table=merge_into_parameters(fit.parameters, result.table))

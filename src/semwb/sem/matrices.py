@@ -138,6 +138,9 @@ def _row_names(kind: int, r: int, c: int, observed: tuple[str, ...],
     if kind == BETA:
         return inner[r], "~", inner[c]
     if kind == LAMBDA:
+        # semopy puts the regression of an observed outcome on an observed predictor in Λ
+        if inner[c] in observed:
+            return observed[r], "~", inner[c]
         return inner[c], "=~", observed[r]
     if kind == PSI:
         return inner[r], "~~", inner[c]
@@ -471,8 +474,8 @@ def standardized_rows(mm: ModelMatrices, theta: Array) -> Array:
     -----
     With model-implied standard deviations ``sd(η) = sqrt(diag(C Ψ Cᵀ))`` for inner variables
     and ``sd(y) = sqrt(diag Σ)`` for observed ones: a loading is ``λ sd(η)/sd(y)``, a regression
-    ``b sd(x)/sd(y)``, a covariance ``σ_ij / (sd_i sd_j)`` (total, not residual, standard
-    deviations, as lavaan). Checked against ``lavaan:::lav_standardize_all_x`` on lavaan's own
+    ``b sd(x)/sd(y)``, a (residual) variance ``ψ_ii / sd_i²`` (total variance), and a (residual)
+    covariance ``ψ_ij / sqrt(ψ_ii ψ_jj)``, a residual correlation, as lavaan 0.6 does. Checked against ``lavaan:::lav_standardize_all_x`` on lavaan's own
     bootstrap draws (tests/test_matrices.py).
     """
     imp = implied(mm, theta)
@@ -480,6 +483,7 @@ def standardized_rows(mm: ModelMatrices, theta: Array) -> Array:
     sd_inner = np.sqrt(v_inner)
     sd_obs = np.sqrt(np.diagonal(imp.sigma, axis1=1, axis2=2))
     values = row_values(mm, theta)
+    theta_mat = fill_matrices(mm, np.atleast_2d(theta))[THETA]
     out = np.empty_like(values)
     for j, row in enumerate(mm.rows):
         r, c = row.row, row.col
@@ -488,11 +492,16 @@ def standardized_rows(mm: ModelMatrices, theta: Array) -> Array:
         elif row.kind == BETA:
             scale = sd_inner[:, c] / sd_inner[:, r]
         elif row.kind == PSI:
-            scale = 1.0 / (sd_inner[:, r] * sd_inner[:, c])
+            scale = 1.0 / (_sd(imp.psi, r, c) if r != c else sd_inner[:, r] ** 2)
         else:
-            scale = 1.0 / (sd_obs[:, r] * sd_obs[:, c])
+            scale = 1.0 / (_sd(theta_mat, r, c) if r != c else sd_obs[:, r] ** 2)
         out[:, j] = values[:, j] * scale
     return out
+
+
+def _sd(mat: Array, r: int, c: int) -> Array:
+    """``sqrt(mat_rr · mat_cc)`` per draw: the residual SDs behind a residual covariance."""
+    return np.asarray(np.sqrt(mat[:, r, r] * mat[:, c, c]))
 
 
 def row_values(mm: ModelMatrices, theta: Array) -> Array:
