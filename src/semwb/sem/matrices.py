@@ -475,8 +475,9 @@ def standardized_rows(mm: ModelMatrices, theta: Array) -> Array:
     With model-implied standard deviations ``sd(η) = sqrt(diag(C Ψ Cᵀ))`` for inner variables
     and ``sd(y) = sqrt(diag Σ)`` for observed ones: a loading is ``λ sd(η)/sd(y)``, a regression
     ``b sd(x)/sd(y)``, a (residual) variance ``ψ_ii / sd_i²`` (total variance), and a (residual)
-    covariance ``ψ_ij / sqrt(ψ_ii ψ_jj)``, a residual correlation, as lavaan 0.6 does. Checked against ``lavaan:::lav_standardize_all_x`` on lavaan's own
-    bootstrap draws (tests/test_matrices.py).
+    covariance ``ψ_ij / sqrt(ψ_ii ψ_jj)``, a residual correlation, as lavaan 0.6 does. Checked
+    against ``lavaan:::lav_standardize_all_x`` on lavaan's own bootstrap draws, and against
+    lavaan's std.all on four reference models (tests/test_matrices.py).
     """
     imp = implied(mm, theta)
     v_inner = np.einsum("nij,njk,nik->ni", imp.c, imp.psi, imp.c)
