@@ -15,6 +15,7 @@ from scipy.special import ndtr, ndtri
 from boot_reference import BOOT_CASES, REFERENCE, define_for, load_case, reference_row
 from boot_reference import lavaan_draws_as_theta as lavaan_theta
 from semwb.errors import OptionError
+from semwb.results import Results, results_from_json
 from semwb.sem import matrices as mx
 from semwb.sem.bootstrap import (
     RULE,
@@ -470,3 +471,13 @@ def test_fiml_fits_are_refused_with_the_reason() -> None:
     fiml = type(fit)(**{**fit.__dict__, "spec": spec})
     with pytest.raises(OptionError, match="'missing: listwise' only"):
         bootstrap_model(fiml, draws=100)
+
+
+def test_bootstrap_block_round_trips_through_results_json() -> None:
+    res = _run(draws=100, rng=3)
+    results = Results(model="m", bootstrap=res.info)
+    back = results_from_json(results.to_json())
+    assert back.bootstrap == res.info
+    assert back.bootstrap is not None
+    edges = back.bootstrap.histograms["ind"]["edges"]
+    assert edges[0] < edges[-1]
