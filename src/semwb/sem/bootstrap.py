@@ -341,6 +341,12 @@ def _fit_covariances(mm: mx.ModelMatrices, X: Array, indices: NDArray[np.intp], 
     return theta, converged
 
 
+def _polish(mm: mx.ModelMatrices, S: Array, start: Array) -> Array:
+    """Scoring from semopy's estimate to the exact ML optimum (semopy's SLSQP stops short)."""
+    fit = mx.fit_ml_batch(mm, S, start=start)
+    return fit.theta[0] if fit.converged[0] else start
+
+
 def _refit_semopy(description: str, columns: Sequence[str], X: Array) -> Array | None:
     """Fit one draw afresh with semopy; ``None`` when semopy fails or does not converge."""
     import semopy
@@ -401,7 +407,7 @@ def bootstrap_draws(mm: mx.ModelMatrices, X: Array, *, draws: int,
             failed.append({"draw": int(b) + 1, "reason": "did not converge (batched Fisher "
                            "scoring and a fresh semopy fit)"})
         else:
-            theta[b] = fresh
+            theta[b] = _polish(mm, resampled_covariances(Xc, indices[b:b + 1]), fresh)
     jack = None
     if jackknife:
         jfit = _fit_chunk(mm, jackknife_covariances(Xc))
