@@ -12,14 +12,16 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 from rich.text import Text
 
 from semwb import __version__
-from semwb.errors import SemwbError, SpecError
+from semwb.errors import OptionError, SemwbError, SpecError
 from semwb.pipeline import read_data, run_analysis, write_results
 from semwb.results import Results
-from semwb.sem.spec import load_spec
+from semwb.sem.bootstrap import check_options
+from semwb.sem.spec import BootstrapOptions, ModelSpec, load_spec
 
 app = typer.Typer(
     name="semwb",
@@ -95,13 +97,40 @@ def _print_summary(results: Results, path: Path) -> None:
     console.print(Text(f"wrote {path}", style="dim"))
 
 
-def _fit_one(spec_path: Path, data: Path | None, out: Path | None) -> Path:
+def _bootstrap_options(spec: ModelSpec, draws: int | None, ci: str | None,
+                       seed: int | None) -> BootstrapOptions | None:
+    """The spec's ``bootstrap:`` block with ``--bootstrap/--ci/--seed`` laid over it.
+
+    Values are checked by the bootstrap's own rules (``OptionError`` naming the option).
+    """
+    if draws is None and spec.bootstrap is None:
+        if ci is not None or seed is not None:
+            raise OptionError("--ci and --seed need --bootstrap N (e.g. --bootstrap 5000) or a "
+                              "'bootstrap:' block in the spec.")
+        return None
+    values = spec.bootstrap.model_dump() if spec.bootstrap is not None else {}
+    values.update({k: v for k, v in (("draws", draws), ("ci", ci), ("seed", seed))
+                   if v is not None})
+    options = BootstrapOptions.model_construct(**values)  # the spec schema lacks montecarlo
+    check_options(options.draws, options.ci, options.level)  # fail before the fit, not after
+    return options
+
+
+def _fit_one(spec_path: Path, data: Path | None, out: Path | None, *, draws: int | None = None,
+             ci: str | None = None, seed: int | None = None) -> Path:
     spec = load_spec(spec_path)
     data_path = data if data is not None else spec.data
     if data_path is None:
         raise SpecError(f"{spec_path}: no data; add 'data: FILE' to the spec or pass --data FILE.")
-    results = run_analysis(spec, read_data(data_path), data_path=data_path,
-                           command=" ".join(["semwb", *sys.argv[1:]]))
+    options = _bootstrap_options(spec, draws, ci, seed)
+    with Progress(TextColumn("bootstrap"), BarColumn(), MofNCompleteColumn(),
+                  TimeRemainingColumn(), console=err_console, transient=True,
+                  disable=options is None) as bar:
+        task = bar.add_task("bootstrap", total=options.draws if options is not None else 0)
+        results = run_analysis(
+            spec, read_data(data_path), data_path=data_path,
+            command=" ".join(["semwb", *sys.argv[1:]]), bootstrap=options,
+            progress=lambda done, total: bar.update(task, completed=done, total=total))
     path = write_results(results, out if out is not None else Path("reports") / spec.name)
     _print_summary(results, path)
     return path
@@ -112,9 +141,15 @@ def fit(
     spec: Path = typer.Argument(..., help="Model spec: a .yaml spec or a .lav lavaan syntax file."),
     data: Path | None = typer.Option(None, "--data", help="Data file (overrides the spec's data)."),
     out: Path | None = typer.Option(None, "--out", help="Output folder [default: reports/<model>]."),
+    bootstrap: int | None = typer.Option(
+        None, "--bootstrap", metavar="N",
+        help="Bootstrap draws (e.g. 5000): SEs and CIs of every parameter, := effect and std_all."),
+    ci: str | None = typer.Option(
+        None, "--ci", metavar="TYPE", help="percentile (default) | bc | bca | montecarlo."),
+    seed: int | None = typer.Option(None, "--seed", help="Bootstrap seed (recorded)."),
 ) -> None:
     """Fit one model spec and write OUT/results.json."""
-    _fit_one(spec, data, out)
+    _fit_one(spec, data, out, draws=bootstrap, ci=ci, seed=seed)
 
 
 @app.command()
