@@ -4,7 +4,9 @@ Ctrl-C, Monte Carlo, and parity with lavaan's 5000- and 2000-draw bootstraps."""
 from __future__ import annotations
 
 import multiprocessing
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -14,6 +16,7 @@ from scipy.special import ndtr, ndtri
 
 from boot_reference import BOOT_CASES, REFERENCE, define_for, load_case, reference_row
 from boot_reference import lavaan_draws_as_theta as lavaan_theta
+from semwb.cli import main
 from semwb.errors import OptionError
 from semwb.results import Results, results_from_json
 from semwb.sem import matrices as mx
@@ -496,3 +499,49 @@ def test_the_semopy_fallback_refit_reaches_the_ml_estimate() -> None:
     Xc = X - X.mean(axis=0)
     polished = _polish(mm, resampled_covariances(Xc, np.arange(X.shape[0])[None]), fresh)
     np.testing.assert_allclose(polished, mm.estimate, atol=1e-6)
+
+
+def _semwb(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+           *args: str) -> tuple[int, str]:
+    """Run the ``semwb`` entry point in this process; return its exit code and stderr."""
+    monkeypatch.setattr(sys, "argv", ["semwb", *args])
+    with pytest.raises(SystemExit) as exit_info:
+        main()
+    code = exit_info.value.code
+    return (code if isinstance(code, int) else 1), capsys.readouterr().err
+
+
+def test_cli_fit_with_bootstrap_writes_the_block_and_std_intervals(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    case = REFERENCE / "mediation_single"
+    code, err = _semwb(monkeypatch, capsys, "fit", str(case / "model.lav"), "--data",
+                       str(case / "data.csv"), "--out", str(tmp_path), "--bootstrap", "200",
+                       "--seed", "3", "--ci", "bc")
+    assert code == 0, err
+    results = results_from_json((tmp_path / "results.json").read_text())
+    assert results.bootstrap is not None
+    assert (results.bootstrap.draws, results.bootstrap.ci, results.bootstrap.seed) == (200, "bc", 3)
+    ind = next(p for p in results.parameters if p.lhs == "ind")
+    assert ind.std_all_ci_lower is not None
+    assert ind.std_all_ci_upper is not None
+    assert ind.ci_lower is not None
+    assert ind.ci_lower < ind.est
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--bootstrap", "0"], "The 'draws' option of bootstrap must be an integer of at least 100; "
+                           "got 0."),
+    (["--bootstrap", "200", "--ci", "bca.simple"], "The 'ci' option of bootstrap must be one of"),
+    (["--ci", "bca"], "--ci and --seed need --bootstrap N"),
+])
+def test_cli_bad_bootstrap_options_fail_with_one_line(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        args: list[str], message: str) -> None:
+    case = REFERENCE / "mediation_single"
+    code, err = _semwb(monkeypatch, capsys, "fit", str(case / "model.lav"), "--data",
+                       str(case / "data.csv"), "--out", str(tmp_path), *args)
+    assert code == 1
+    assert message in " ".join(err.split())  # rich wraps long lines at 80 columns
+    assert "Traceback" not in err
+    assert not (tmp_path / "results.json").exists()
