@@ -22,10 +22,6 @@ from semwb.results import Results, results_from_json
 from semwb.sem import matrices as mx
 from semwb.sem.bootstrap import (
     RULE,
-    _acceleration,
-    _bc_ci,
-    _bca_ci,
-    _percentile_ci,
     _polish,
     _refit_semopy,
     asymptotic_covariance,
@@ -40,6 +36,7 @@ from semwb.sem.bootstrap import (
     summarize_draws,
 )
 from semwb.sem.estimate import fit_model
+from semwb.sem.intervals import _acceleration, _bc_ci, _bca_ci, _percentile_ci
 from semwb.sem.spec import spec_from_syntax
 
 
