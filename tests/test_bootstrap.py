@@ -349,8 +349,10 @@ def test_bootstrap_matches_lavaan_within_monte_carlo_error(case_name: str) -> No
     Tolerance, derived from the draw counts and the draws: an SE difference is scaled by the
     SD of a bootstrap SD, ``s sqrt((kurtosis - 1)/(4R))`` per side; an endpoint by the binomial
     SD of the share of our draws below lavaan's endpoint, ``sqrt(α(1-α)(1/R1 + 1/R2))`` (for BC
-    at our adjusted α, plus the error of z0 propagated). Every |z| must stay below 4 (about a 1 in
-    16 000 chance per comparison under Monte Carlo error alone).
+    at our adjusted α, plus the error of z0 propagated). With ``m`` comparisons, every |z| must
+    stay below the Bonferroni bound ``Φ⁻¹(1 - 0.001/(2m))`` (4.5 for the 180 comparisons of mediation_single, 4.7 for the 367 of mediation_parallel): a 0.1 % chance
+    that Monte Carlo error alone fails the test. Seen max |z| over four seeds: 2.3-3.1 (single),
+    2.8-3.9 (parallel).
     """
     case = load_case(case_name)
     draws = case.boot["draws_requested"]
@@ -379,6 +381,7 @@ def test_bootstrap_matches_lavaan_within_monte_carlo_error(case_name: str) -> No
     n_theirs = theirs_theta.shape[0]
     assert res.info.succeeded == draws
     worst = {"z": 0.0}
+    compared = 0
     diffs: dict[str, float] = {}
     seen = 0
     table = res.table
@@ -425,13 +428,15 @@ def test_bootstrap_matches_lavaan_within_monte_carlo_error(case_name: str) -> No
                                                 n_theirs)
                 diffs[f"std_{side}"] = max(diffs.get(f"std_{side}", 0), abs(
                     row[f"std_all_ci_{side}"] - ref[f"std_all_perc_{side}"]))
+        compared += len(zs)
         for name, z in zs.items():
             if z > worst["z"]:
                 worst = {"z": z, "what": name, "row": (row["lhs"], row["op"], row["rhs"])}
     assert seen == len(case.boot["parameters"])  # every reference row was compared
-    print(f"\n{case_name}: max |z| {worst}; max abs diffs "
-          + ", ".join(f"{k} {v:.4f}" for k, v in diffs.items()))
-    assert worst["z"] < 4, worst
+    bound = float(ndtri(1 - 0.001 / (2 * compared)))
+    print(f"\n{case_name}: {compared} comparisons, bound {bound:.2f}, max |z| {worst}; "
+          "max abs diffs " + ", ".join(f"{k} {v:.4f}" for k, v in diffs.items()))
+    assert worst["z"] < bound, worst
 
 
 def _std_draws(res, mm, case, j):  # type: ignore[no-untyped-def]
