@@ -350,9 +350,10 @@ def test_bootstrap_matches_lavaan_within_monte_carlo_error(case_name: str) -> No
     SD of a bootstrap SD, ``s sqrt((kurtosis - 1)/(4R))`` per side; an endpoint by the binomial
     SD of the share of our draws below lavaan's endpoint, ``sqrt(α(1-α)(1/R1 + 1/R2))`` (for BC
     at our adjusted α, plus the error of z0 propagated). With ``m`` comparisons, every |z| must
-    stay below the Bonferroni bound ``Φ⁻¹(1 - 0.001/(2m))`` (4.5 for the 180 comparisons of mediation_single, 4.7 for the 367 of mediation_parallel): a 0.1 % chance
-    that Monte Carlo error alone fails the test. Seen max |z| over four seeds: 2.3-3.1 (single),
-    2.8-3.9 (parallel).
+    stay below the Bonferroni bound ``Φ⁻¹(1 - 0.001/(2m))`` (4.54 for the 180 comparisons of
+    mediation_single, 4.69 for the 367 of mediation_parallel): a 0.1 % chance that Monte Carlo
+    error alone fails the test. Seen max |z| over four seeds: 2.3-3.1 (single), 2.8-3.9
+    (parallel).
     """
     case = load_case(case_name)
     draws = case.boot["draws_requested"]
