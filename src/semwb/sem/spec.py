@@ -22,8 +22,6 @@ from semwb.sem.effects import DefinedEffect, compile_definitions
 from semwb.sem.partable import ParRow, build_partable
 from semwb.sem.syntax import ParsedSyntax, parse_syntax
 
-ESTIMATORS = ("ML",)
-
 
 class BootstrapOptions(BaseModel):
     """The ``bootstrap:`` block of a spec."""
@@ -89,7 +87,8 @@ def _validation_problems(exc: ValidationError, source: str) -> list[str]:
         elif error["type"] == "missing":
             problems.append(f"{source}: the key '{where}' is required.")
         else:
-            problems.append(f"{source}: '{where}' {error['msg'].lower()}; got "
+            message = error["msg"][:1].lower() + error["msg"][1:]
+            problems.append(f"{source}: '{where}' {message}; got "
                             f"{error.get('input')!r}.")
     return problems
 
@@ -132,7 +131,8 @@ def load_spec(path: str | Path, **options: Any) -> ModelSpec:
     p = Path(path)
     source = str(path)
     if not p.is_file():
-        raise SpecError(f"{source}: no such spec file. Give the path of a .yaml or .lav model spec.")
+        raise SpecError(f"{source}: no such spec file. Give the path of a .yaml or .lav model "
+                        "spec.")
     text = p.read_text(encoding="utf-8")
     if p.suffix == ".lav":
         return _build({"model": p.stem, "syntax": text, **options}, source)
@@ -143,7 +143,8 @@ def load_spec(path: str | Path, **options: Any) -> ModelSpec:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f", line {mark.line + 1}" if mark is not None else ""
-        raise SpecError(f"{source}{where}: not valid YAML ({getattr(exc, 'problem', exc)}).") from exc
+        problem = getattr(exc, "problem", exc)
+        raise SpecError(f"{source}{where}: not valid YAML ({problem}).") from exc
     if not isinstance(raw, dict):
         raise SpecError(f"{source}: expected a mapping of keys (model, syntax, ...); "
                         f"got {type(raw).__name__}.")
@@ -176,7 +177,8 @@ def _column_problems(spec: ModelSpec, data: pd.DataFrame, data_name: str) -> lis
         bad = column.notna() & numeric.isna()
         if bad.any():
             position = int(np.flatnonzero(bad.to_numpy())[0])
-            problems.append(f"{data_name}, row {position + 1}, column {v}: {column.iloc[position]!r}"
+            value = column.iloc[position]
+            problems.append(f"{data_name}, row {position + 1}, column {v}: {value!r}"
                             " is not a number; the model uses this column, so every value must be"
                             " numeric (or empty for missing).")
     return problems
@@ -188,7 +190,7 @@ def _moment_problems(spec: ModelSpec, data: pd.DataFrame, data_name: str) -> lis
     sd = data[observed].std(ddof=0)
     for v in observed:
         if not sd[v] > 0:
-            problems.append(f"{data_name}, column {v}: every value is {data[v].iloc[0]!r}; a "
+            problems.append(f"{data_name}, column {v}: every value is {data[v].iloc[0]:g}; a "
                             "variable with zero variance cannot be modelled; drop it from the "
                             "syntax.")
     varying = [v for v in observed if sd[v] > 0]
@@ -250,11 +252,12 @@ def identification_problems(spec: ModelSpec) -> list[str]:
     moments = p * (p + 1) // 2 - nx * (nx + 1) // 2
     if spec.meanstructure:
         moments += p - nx
+    means = " and means" if spec.meanstructure else ""
     if len(free) > moments:
         problems.append(f"{spec.source}: the model has {len(free)} free parameters but the data "
-                        f"give only {moments} variances, covariances{' and means' if spec.meanstructure else ''}"
-                        f" of its {p} observed variables (degrees of freedom {moments - len(free)});"
-                        " fix or drop parameters.")
+                        f"give only {moments} variances, covariances{means} of its {p} observed "
+                        f"variables (degrees of freedom {moments - len(free)}); fix or drop "
+                        "parameters.")
     return problems
 
 
@@ -285,10 +288,8 @@ def check_data(
     observed = list(spec.parsed.observed)
     frame = data[observed].apply(pd.to_numeric).astype(float)
     excluded = 0
-    if spec.missing == "listwise":
-        complete = frame.dropna()
-    else:
-        complete = frame.dropna(how="all")  # a row with no value carries no information
+    # Under FIML only a row with no value at all is dropped: it carries no information.
+    complete = frame.dropna() if spec.missing == "listwise" else frame.dropna(how="all")
     excluded = len(frame) - len(complete)
     frame = complete.reset_index(drop=True)
     problems = _moment_problems(spec, frame, data_name)
