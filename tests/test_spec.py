@@ -11,6 +11,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from semwb.errors import ResponseDataError, SpecError
 from semwb.sem.partable import build_partable
@@ -332,3 +334,23 @@ def test_unreadable_data_file_is_a_response_error(tmp_path: Path) -> None:
     (tmp_path / "x.json").write_text("{}")
     with pytest.raises(ResponseDataError, match=r"unknown data file type '.json'"):
         read_data(tmp_path / "x.json")
+
+
+# --- property: what the parser reads back is what was written -----------------------------
+
+_names = st.from_regex(r"[a-z][a-z0-9_]{0,6}", fullmatch=True)
+
+
+@given(
+    st.lists(st.tuples(_names, st.lists(_names, min_size=1, max_size=5, unique=True)),
+             min_size=1, max_size=4, unique_by=lambda t: t[0]),
+    st.sampled_from([" + ", "+", " +\n      "]),
+)
+def test_parser_round_trips_measurement_formulas(
+    blocks: list[tuple[str, list[str]]], joiner: str
+) -> None:
+    text = "\n".join(f"F_{latent} =~ {joiner.join(items)}  # {latent}" for latent, items in blocks)
+    parsed = parse_syntax(text)
+    expected = [(f"F_{latent}", item) for latent, items in blocks for item in items]
+    assert [(t.lhs, t.rhs) for t in parsed.terms] == expected
+    assert all(t.op == "=~" for t in parsed.terms)
