@@ -78,6 +78,14 @@ def test_shared_labels_are_equality_constraints(hs: pd.DataFrame) -> None:
     assert equal.fit.chisq > free.fit.chisq
 
 
+def test_definitions_may_use_a_labelled_fixed_parameter(hs: pd.DataFrame) -> None:
+    result = fit(HS.replace("x1 + x2", "l1*x1 + l2*x2") + "ratio := l2/l1\n", hs)
+    rows = result.parameters.set_index("lhs")
+    l2 = result.parameters.query("rhs == 'x2'").iloc[0]
+    assert rows.loc["ratio", "est"] == pytest.approx(l2["est"])  # l1 stays fixed at 1
+    assert rows.loc["ratio", "se"] == pytest.approx(l2["se"])
+
+
 def test_fixed_values_and_start_values(hs: pd.DataFrame) -> None:
     base = fit(HS, hs)
     orthogonal = fit(HS + "visual ~~ 0*speed\n", hs)

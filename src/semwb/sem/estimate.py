@@ -260,6 +260,7 @@ def fit_model(spec: ModelSpec, data: pd.DataFrame, *, data_name: str = "data") -
     table.loc[~table["free"], ["z", "pvalue"]] = np.nan
     if effects:
         table = pd.concat([table, _defined_rows(table, effects, vcov)], ignore_index=True)
+    table["semopy"] = table["semopy"].astype(object).where(table["semopy"].notna(), None)
     fixed_x = np.array([v in {r.lhs for r in rows if r.fixed_x} for v in engine.observed])
     implied = sigma.loc[list(engine.observed), list(engine.observed)].to_numpy()
     if spec.meanstructure:
@@ -291,8 +292,10 @@ def _defined_rows(table: pd.DataFrame, effects: tuple[DefinedEffect, ...],
     by_label = dict(zip(labelled["label"], labelled["est"], strict=True))
     std_by_label = dict(zip(labelled["label"], labelled["std_all"], strict=True))
     names = dict(zip(labelled["label"], labelled["semopy"], strict=True))
-    cov = vcov.loc[[names[k] for k in by_label], [names[k] for k in by_label]]
-    cov.index = cov.columns = list(by_label)
+    # A labelled fixed parameter (e.g. a first loading) has no sampling variance.
+    cov = pd.DataFrame(0.0, index=list(by_label), columns=list(by_label))
+    free = [k for k in by_label if isinstance(names[k], str)]  # None or NaN when fixed
+    cov.loc[free, free] = vcov.loc[[names[k] for k in free], [names[k] for k in free]].to_numpy()
     delta = delta_method(effects, by_label, cov)
     return pd.DataFrame({
         "lhs": [e.name for e in effects], "op": ":=",
