@@ -53,6 +53,7 @@ def test_excluded_rows_are_counted(tmp_path: Path) -> None:
     data.loc[[1, 2, 3], "m"] = None
     results = run_analysis(load_spec(CASE / "model.lav"), data)
     assert (results.n_obs, results.n_excluded) == (197, 3)
+    assert [e["row"] for e in results.exclusions] == [2, 3, 4]
 
 
 def test_read_data_reads_spreadsheets(tmp_path: Path) -> None:

@@ -141,6 +141,8 @@ def run_analysis(
     fit = fit_model(spec, prepared, data_name=data_name)
     return Results(
         model=spec.name, title=spec.title, n_obs=fit.n_obs, n_excluded=fit.n_excluded,
+        exclusions=[{"row": row, "reason": "missing value in a model column (listwise)"}
+                    for row in fit.excluded_rows],
         estimator=spec.estimator, missing=spec.missing, converged=fit.converged, fit=fit.fit,
         parameters=parameter_rows(fit), r2=fit.r2, hypotheses=spec.hypotheses,
         syntax=spec.syntax, warnings=list(fit.warnings),

@@ -53,8 +53,8 @@ class FitResult:
         Global fit indices.
     r2
         R² per endogenous variable.
-    n_obs, n_excluded
-        Rows used, and rows dropped for missing values (listwise).
+    n_obs, n_excluded, excluded_rows
+        Rows used, the number of rows dropped for missing values, and which (1-based rows).
     converged
         Whether the optimiser reached a vanishing gradient.
     warnings
@@ -77,6 +77,7 @@ class FitResult:
     r2: dict[str, float]
     n_obs: int
     n_excluded: int
+    excluded_rows: tuple[int, ...]
     converged: bool
     warnings: tuple[str, ...]
     observed: tuple[str, ...]
@@ -275,7 +276,8 @@ def fit_model(spec: ModelSpec, data: pd.DataFrame, *, data_name: str = "data") -
         warnings.warn(f"{spec.name}: {message}", category, stacklevel=2)
     return FitResult(
         spec=spec, parameters=table, fit=indices, r2=_r2(rows, table, var), n_obs=len(frame),
-        n_excluded=excluded, converged=engine.converged, warnings=tuple(m for _, m in found),
+        n_excluded=len(excluded), excluded_rows=excluded, converged=engine.converged,
+        warnings=tuple(m for _, m in found),
         observed=engine.observed, data=frame[list(engine.observed)], vcov=vcov,
         effects=effects, engine=engine.model,
     )
