@@ -354,3 +354,12 @@ def test_parser_round_trips_measurement_formulas(
     expected = [(f"F_{latent}", item) for latent, items in blocks for item in items]
     assert [(t.lhs, t.rhs) for t in parsed.terms] == expected
     assert all(t.op == "=~" for t in parsed.terms)
+
+
+@pytest.mark.parametrize("path", sorted((Path(__file__).parent.parent / "models").glob("*.yaml")),
+                         ids=lambda p: p.name)
+def test_every_shipped_spec_loads(path: Path) -> None:
+    spec = load_spec(path)
+    assert spec.parsed.terms
+    assert spec.data is not None
+    assert spec.data.name.endswith(".csv")
