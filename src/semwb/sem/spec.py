@@ -72,8 +72,13 @@ class ModelSpec(BaseModel):
         return self.missing == "fiml" or any(t.op == "~1" for t in self.parsed.terms)
 
     def partable(self) -> tuple[ParRow, ...]:
-        """The full parameter table (user rows plus lavaan's defaults)."""
-        return build_partable(self.parsed, meanstructure=self.meanstructure)
+        """The full parameter table (user rows plus lavaan's defaults).
+
+        With a mean structure (``~ 1`` or FIML) covariates are modelled as random variables
+        (lavaan's ``fixed.x = FALSE``): semopy's ``ModelMeans`` would otherwise condition on them.
+        """
+        return build_partable(self.parsed, meanstructure=self.meanstructure,
+                              fixed_x=not self.meanstructure)
 
 
 def _validation_problems(exc: ValidationError, source: str) -> list[str]:
