@@ -7,9 +7,10 @@ its traceback.
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -18,9 +19,13 @@ from rich.text import Text
 
 from semwb import __version__
 from semwb.errors import SemwbError, SpecError
+from semwb.files import atomic_write_text
 from semwb.pipeline import read_data, run_analysis, write_results
 from semwb.results import Results
 from semwb.sem.spec import load_spec
+
+if TYPE_CHECKING:
+    from semwb.measurement import MeasurementQuality
 
 app = typer.Typer(
     name="semwb",
@@ -48,13 +53,41 @@ def _root(
     """Structural equation modeling workbench for survey research."""
 
 
+@app.command("report")
+def report(
+    results_dir: Annotated[Path, typer.Argument(
+        help="A folder with results.json, or a folder of such folders (makes an index too).")],
+    lang: Annotated[str, typer.Option("--lang", help="Report language: en or zh.")] = "en",
+    out: Annotated[Path | None, typer.Option(
+        "--out", help="Output file (default: report.html beside results.json, or index.html)."
+    )] = None,
+    templates: Annotated[Path | None, typer.Option(
+        "--templates", help="Folder of templates that override the packaged ones.")] = None,
+    instrument: Annotated[Path | None, typer.Option(
+        "--instrument", help="Instrument YAML, for construct names and item wording.")] = None,
+) -> None:
+    """Write the HTML report of fitted results (one file, opens offline)."""
+    from semwb.report.writer import write_reports
+
+    loaded = None
+    if instrument is not None:
+        from semwb.survey.instrument import load_instrument
+
+        loaded = load_instrument(instrument)
+    written = write_reports(results_dir, lang=lang, out=out, templates=templates,
+                            instrument=loaded)
+    for path in [*written.reports, *([written.index] if written.index else [])]:
+        console.print(Text(f"wrote {path}"), highlight=False)
+
+
 def main() -> None:
     """Entry point of the ``semwb`` console script."""
     try:
         app(standalone_mode=True)
     except SemwbError as exc:
         # The message may quote user text with brackets: never let rich read it as markup.
-        err_console.print(Text("semwb: error: ", style="bold red") + Text(str(exc)), highlight=False)
+        message = Text("semwb: error: ", style="bold red") + Text(str(exc))
+        err_console.print(message, highlight=False)
         sys.exit(1)
 
 
@@ -137,3 +170,119 @@ def demo(
     if failed:
         raise SemwbError(f"demo: {len(failed)} of {len(specs)} specs failed: {', '.join(failed)}.")
 
+
+def _say(message: str) -> None:
+    """Print one plain line (no markup, no wrapping: lines may be parsed)."""
+    console.print(Text(message), soft_wrap=True)
+
+
+def _print_measurement(quality: MeasurementQuality) -> None:
+    """Reliability and validity table with pass/fail against the usual thresholds."""
+    from rich.table import Table
+
+    from semwb.measurement import THRESHOLDS
+
+    def mark(value: float | None, threshold: float) -> str:
+        return "-" if value is None else f"{value:.3f} {'ok' if value >= threshold else 'LOW'}"
+
+    table = Table(title=f"Measurement quality (n = {quality.n_obs} complete respondents)")
+    for column in ("construct", "items", "alpha >= .70", "95% CI", "omega", "CR >= .70",
+                   "AVE >= .50"):
+        table.add_column(column)
+    for cid, c in quality.constructs.items():
+        table.add_row(cid, str(len(c["items"])), mark(c["alpha"], THRESHOLDS["alpha"]),
+                      f"[{c['alpha_ci'][0]:.3f}, {c['alpha_ci'][1]:.3f}]",
+                      "-" if c["omega"] is None else f"{c['omega']:.3f}",
+                      mark(c["cr"], THRESHOLDS["cr"]), mark(c["ave"], THRESHOLDS["ave"]))
+    console.print(table)
+    pairs = [(a, b, v) for a, row in quality.htmt.items() for b, v in row.items()]
+    for a, b, v in pairs:
+        if v >= THRESHOLDS["htmt"]:
+            limit = "above .90" if v >= THRESHOLDS["htmt_liberal"] else "between .85 and .90"
+            _say(f"HTMT {a}-{b} = {v:.3f} ({limit}): discriminant validity in doubt")
+    if pairs and max(v for *_, v in pairs) < THRESHOLDS["htmt"]:
+        _say(f"HTMT: all pairs below .85 (largest {max(v for *_, v in pairs):.3f})")
+    share = quality.harman["first_factor_share"]
+    verdict = "below" if share < THRESHOLDS["harman"] else "ABOVE"
+    _say(f"Harman's single factor: {share:.1%} of variance ({verdict} 50 %); KMO "
+         f"{quality.kmo:.3f}; Bartlett chi2({quality.bartlett['df']:.0f}) = "
+         f"{quality.bartlett['chisq']:.1f}")
+
+
+@app.command("score")
+def score(
+    instrument: Annotated[Path, typer.Argument(help="Instrument YAML (surveys/<name>.yaml).")],
+    responses: Annotated[Path, typer.Argument(
+        help="Responses: CSV, XLSX, SAV, DTA, Qualtrics or Wenjuanxing export.")],
+    out: Annotated[Path, typer.Option(
+        help="Folder for scores.csv, flagged.csv and measurement.json.")] = Path("reports/score"),
+    sheet: Annotated[str | None, typer.Option(help="XLSX sheet name.")] = None,
+    mapping: Annotated[Path | None, typer.Option(help="Mapping file (column: item).")] = None,
+    exclude: Annotated[str, typer.Option(
+        help="Comma-separated flag rules that exclude respondents: "
+             "attention,long_string,too_fast,mahalanobis.")] = "",
+    min_share: Annotated[float, typer.Option(
+        help="Share of a construct's items a respondent must answer to get a score.")] = 0.5,
+    missing_code: Annotated[list[str] | None, typer.Option(
+        help="Extra token meaning 'no answer' (repeatable), e.g. -99.")] = None,
+    constructs: Annotated[str, typer.Option(
+        help="Comma-separated constructs to assess (default: all in the data; the CFA of "
+             "many takes minutes).")] = "",
+) -> None:
+    """Score constructs, flag careless respondents and assess measurement quality."""
+    # Imported here, as in every command: scipy and the SEM engine take seconds to load.
+    from semwb.measurement.cfa import measure_constructs
+    from semwb.survey.instrument import load_instrument
+    from semwb.survey.responses import read_responses
+    from semwb.survey.scoring import score_constructs, scores_table
+    from semwb.survey.tables import excel_safe
+
+    inst = load_instrument(instrument)
+    data = read_responses(responses, inst, sheet=sheet, mapping=mapping,
+                          missing_codes=tuple(missing_code or ()))
+    for warning in data.warnings:
+        err_console.print(Text(f"semwb: warning: {warning}"), soft_wrap=True)
+    rules = [r.strip() for r in exclude.split(",") if r.strip()]
+    scores = score_constructs(data, inst, min_share=min_share, exclude=rules)
+    chosen = [c.strip() for c in constructs.split(",") if c.strip()] or None
+    quality = measure_constructs(scores.analysis_items, inst, constructs=chosen)
+    table = scores_table(scores, data)
+    flagged = table[table["any"]]
+    atomic_write_text(out / "scores.csv", excel_safe(table).to_csv(index=False))
+    atomic_write_text(out / "flagged.csv", excel_safe(flagged).to_csv(index=False))
+    atomic_write_text(out / "measurement.json", json.dumps(
+        quality.to_dict(), ensure_ascii=False, indent=2, allow_nan=False) + "\n")
+    for line in scores.log:
+        _say(line)
+    _print_measurement(quality)
+    _say(f"{len(flagged)} flagged respondent(s)")
+    for row in flagged.itertuples():
+        _say(f"  {row.respondent} (row {row.row}): {row.reasons}")
+    _say(f"wrote {out / 'scores.csv'}, {out / 'flagged.csv'}, {out / 'measurement.json'}")
+
+
+@app.command("simulate")
+def simulate(
+    population: Annotated[Path, typer.Argument(help="Population model, lavaan syntax (.lav).")],
+    instrument: Annotated[Path, typer.Argument(help="Instrument YAML whose items to simulate.")],
+    out: Annotated[Path, typer.Option(help="CSV file to write.")],
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same file).")],
+    n: Annotated[int, typer.Option("--n", help="Number of respondents.")] = 320,
+    missing: Annotated[float, typer.Option(help="Share of Likert answers left empty.")] = 0.01,
+    careless: Annotated[float, typer.Option(help="Share of careless respondents.")] = 0.04,
+    square: Annotated[list[str] | None, typer.Option(
+        help="Numeric column to add its square <name>_sq for (repeatable).")] = None,
+) -> None:
+    """Draw raw Likert responses from a population model (for examples and tests)."""
+    from semwb.survey.instrument import load_instrument
+    from semwb.survey.simulate import simulate_responses
+
+    inst = load_instrument(instrument)
+    try:
+        syntax = population.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise SpecError(f"{population}: no such population model file.") from exc
+    frame = simulate_responses(syntax, inst, n=n, rng=seed, missing=missing, careless=careless,
+                               squares=tuple(square or ()))
+    atomic_write_text(out, frame.convert_dtypes().to_csv(index=False))
+    _say(f"wrote {out}: {len(frame)} respondents x {frame.shape[1]} columns (seed {seed})")

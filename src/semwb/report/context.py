@@ -1,0 +1,294 @@
+"""Results (with an optional instrument and measurement tables) -> the context the templates read.
+
+A pure function: no file, no clock, no network. Numbers stay numbers here; templates format them
+through the filters of :mod:`semwb.report.filters`. Interpretation sentences are built here, in the
+report's language, from numbers formatted by the same filters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from markupsafe import Markup
+
+from semwb.report.charts import bootstrap_histogram_svg
+from semwb.report.diagram import path_diagram_svg
+from semwb.report.effects import describe_effect
+from semwb.report.filters import fmt_ci, fmt_est, fmt_level, fmt_std
+from semwb.report.hypotheses import check_hypotheses
+from semwb.report.i18n import Lang, sentence, strings
+from semwb.report.labels import Labels
+from semwb.report.measurement_context import (
+    cell,
+    common_method_section,
+    descriptives_section,
+    measurement_section,
+    merge_quality,
+    validity_section,
+)
+from semwb.report.parts import ModelParts, is_significant, split_parameters
+from semwb.results import ParameterRow, Results
+
+#: Hu & Bentler (1999) cut-offs: (index, direction, bound).
+FIT_CUTOFFS: tuple[tuple[str, str, float], ...] = (
+    ("cfi", ">=", 0.95), ("tli", ">=", 0.95), ("rmsea", "<=", 0.06), ("srmr", "<=", 0.08),
+)
+CHISQ_DF_MAX = 3.0
+DEFAULT_LEVEL = 0.95
+
+
+def _summary(results: Results, t: Mapping[str, str]) -> dict[str, Any]:
+    reasons: dict[str, int] = {}
+    for entry in results.exclusions:
+        reason = str(entry.get("reason") or entry.get("rule") or entry)
+        reasons[reason] = reasons.get(reason, 0) + int(entry.get("count", 1))
+    boot = results.bootstrap
+    return {
+        "data_file": results.provenance.data_path,
+        "n_used": results.n_obs,
+        "n_excluded": results.n_excluded,
+        "reasons": list(reasons.items()),
+        "estimator": t.get(f"est_{results.estimator}", results.estimator),
+        "missing": t.get(f"miss_{results.missing}", results.missing),
+        "converged": results.converged,
+        "bootstrap": None if boot is None else {
+            "draws": boot.draws, "succeeded": boot.succeeded, "seed": boot.seed,
+            "ci": t.get(f"ci_{boot.ci}", boot.ci), "level": boot.level,
+        },
+    }
+
+
+def _fit(results: Results, parts: ModelParts, labels: Labels, lang: Lang) -> dict[str, Any]:
+    fit = results.fit
+    outcomes = {row.lhs for row in parts.paths}
+    t = strings(lang)
+    rows: list[dict[str, Any]] = []
+    failed = []
+    for name, direction, bound in FIT_CUTOFFS:
+        value = getattr(fit, name)
+        ok = None if value is None else (value >= bound if direction == ">=" else value <= bound)
+        if ok is False:
+            failed.append(f"{name.upper()} = {fmt_std(value, 3)}")
+        rows.append({"name": name.upper(), "cell": cell(value, ok),
+                     "cutoff": f"{'≥' if direction == '>=' else '≤'} {fmt_std(bound)}",
+                     "ci": (fit.rmsea_ci_lower, fit.rmsea_ci_upper) if name == "rmsea" else None})
+    ratio = fit.chisq / fit.df if fit.chisq is not None and fit.df else None
+    available = any(row["cell"]["value"] is not None for row in rows)
+    if not available:
+        verdict = sentence(lang, "fit_missing")
+    elif failed:
+        verdict = sentence(lang, "fit_some", list=t["list_sep"].join(failed))
+    else:
+        verdict = sentence(lang, "fit_good")
+    return {
+        "chisq": fit.chisq, "df": fit.df, "pvalue": fit.pvalue,
+        "ratio": cell(ratio, None if ratio is None else ratio <= CHISQ_DF_MAX),
+        "ratio_cutoff": f"≤ {CHISQ_DF_MAX:g}",
+        "rows": rows, "aic": fit.aic, "bic": fit.bic, "available": available,
+        "sentence": verdict,
+        # outcomes of regressions only: an indicator's R² is its squared loading
+        "r2": [{"name": labels.named(k), "value": v} for k, v in results.r2.items()
+               if k in outcomes],
+    }
+
+
+def _row(row: ParameterRow, labels: Labels) -> dict[str, Any]:
+    return {
+        "from": labels.named(row.rhs), "to": labels.named(row.lhs), "label": row.label,
+        "est": row.est, "se": row.se if row.free else None, "std": row.std_all,
+        "pvalue": row.pvalue if row.free else None,
+        "ci": (row.ci_lower, row.ci_upper) if row.free else (None, None),
+        "sig": row.free and is_significant(row),
+    }
+
+
+def _ci_source(results: Results, lang: Lang) -> str:
+    boot = results.bootstrap
+    t = strings(lang)
+    if boot is None:
+        return sentence(lang, "ci_wald", level=fmt_level(DEFAULT_LEVEL))
+    return sentence(lang, "ci_boot", level=fmt_level(boot.level), draws=f"{boot.succeeded:,}",
+                    ci=t.get(f"ci_{boot.ci}", boot.ci))
+
+
+def _effects(results: Results, parts: ModelParts, labels: Labels, lang: Lang) -> dict[str, Any]:
+    boot = results.bootstrap
+    level = boot.level if boot else DEFAULT_LEVEL
+    t = strings(lang)
+    histograms = boot.histograms if boot else {}
+    rows = []
+    for row in parts.defined:
+        name = row.label or row.lhs
+        path = describe_effect(row, parts, labels)
+        sig = is_significant(row, by_ci=True)
+        bounds = (row.ci_lower, row.ci_upper)
+        hist = histograms.get(name)
+        rows.append({
+            "name": name, "definition": row.rhs, "path": path,
+            "est": row.est, "se": row.se,
+            "std": row.std_all, "pvalue": row.pvalue, "ci": bounds, "sig": sig,
+            "sentence": sentence(lang, "effect_sig" if sig else "effect_ns",
+                                 name=f"{name} ({path})" if path else name,
+                                 est=fmt_est(row.est), level=fmt_level(level), ci=fmt_ci(bounds)),
+            "chart": None if hist is None else bootstrap_histogram_svg(
+                hist.get("edges", []), [int(c) for c in hist.get("counts", [])],
+                estimate=row.est, ci=bounds, title=name),
+        })
+    return {"rows": rows, "level": level, "note": _ci_source(results, lang),
+            "chart_note": sentence(lang, "distribution_note", level=fmt_level(level),
+                                   ci=t.get(f"ci_{boot.ci}", boot.ci) if boot else "Wald")}
+
+
+def _tested_path(path: str, row: ParameterRow | None, parts: ModelParts, labels: Labels) -> str:
+    """What a hypothesis tests in display names (``联盟惯例 → 组织间学习``), else as written."""
+    if row is not None and row.op == "~":
+        return f"{labels.name(row.rhs)} → {labels.name(row.lhs)}"
+    if row is not None and row.op == ":=":
+        chain = describe_effect(row, parts, labels)
+        return f"{chain} ({row.label or row.lhs})" if chain else path
+    return path
+
+
+def _hypotheses(
+    results: Results, parts: ModelParts, labels: Labels, lang: Lang
+) -> dict[str, Any] | None:
+    if not results.hypotheses:
+        return None
+    out = []
+    for check in check_hypotheses(results.hypotheses, parts, lang=lang):
+        row = check.row
+        out.append({
+            "id": check.id, "text": check.text,
+            "path": _tested_path(check.path, row, parts, labels),
+            "expected": f"exp_{check.expected}", "verdict": check.verdict,
+            "std": None if row is None else row.std_all,
+            "est": None if row is None else row.est,
+            "pvalue": None if row is None else row.pvalue,
+            "ci": None if row is None else (row.ci_lower, row.ci_upper),
+        })
+    level = results.bootstrap.level if results.bootstrap else DEFAULT_LEVEL
+    return {"rows": out, "level": level,
+            "note": sentence(lang, "hypotheses_note", level=fmt_level(level))}
+
+
+def _warnings(results: Results, parts: ModelParts, labels: Labels, lang: Lang) -> list[str]:
+    notes = [] if results.converged else [sentence(lang, "not_converged")]
+    groups = list(dict.fromkeys(row.group for row in results.parameters))
+    if len(groups) > 1:
+        notes.append(sentence(lang, "first_group_only", group=str(groups[0]),
+                              count=str(len(groups))))
+    notes += results.warnings
+    boot = results.bootstrap
+    if boot is not None and boot.succeeded < boot.draws:
+        notes.append(sentence(lang, "failed_draws", failed=f"{boot.draws - boot.succeeded:,}",
+                              draws=f"{boot.draws:,}"))
+    if boot is not None and boot.inadmissible:
+        notes.append(sentence(lang, "inadmissible_draws", count=f"{len(boot.inadmissible):,}",
+                              draws=f"{boot.succeeded:,}"))
+    notes += [sentence(lang, "heywood", item=f"{labels.name(row.lhs)} → {row.rhs}",
+                       value=fmt_std(row.std_all))
+              for row in parts.loadings if row.std_all is not None and abs(row.std_all) > 1]
+    return notes
+
+
+def _provenance(results: Results, lang: Lang, results_dir: str | None) -> dict[str, Any]:
+    prov = results.provenance
+    command = prov.command
+    if not command and prov.spec_path:
+        command = f"semwb fit {prov.spec_path}" + (f" --data {prov.data_path}"
+                                                   if prov.data_path else "")
+    versions = {name: getattr(prov, name) for name in ("semwb", "semopy", "python", "numpy",
+                                                        "pandas") if getattr(prov, name)}
+    return {
+        "spec_path": prov.spec_path, "spec_sha256": prov.spec_sha256,
+        "data_path": prov.data_path, "data_sha256": prov.data_sha256,
+        "versions": versions, "created": prov.created,
+        "seed": results.bootstrap.seed if results.bootstrap else None,
+        "command": command,
+        "rerender": f"semwb report {results_dir or 'RESULTS_DIR'} --lang {lang}",
+        "syntax": results.syntax,
+    }
+
+
+def _key_results(measurement: dict[str, Any] | None, fit: dict[str, Any],
+                 effects: dict[str, Any], hypotheses: dict[str, Any] | None,
+                 lang: Lang) -> list[str]:
+    """What a reader wants first: measurement, fit, hypotheses supported, each defined effect."""
+    lines = [measurement["sentence"]] if measurement and measurement["reliability"] else []
+    lines.append(fit["sentence"])
+    if hypotheses:
+        supported = sum(1 for h in hypotheses["rows"] if h["verdict"] == "supported")
+        lines.append(sentence(lang, "hypotheses_count", supported=str(supported),
+                              total=str(len(hypotheses["rows"]))))
+    return lines + [row["sentence"] for row in effects["rows"]]
+
+
+def build_report_context(
+    results: Results,
+    *,
+    lang: Lang = "en",
+    labels: Labels | None = None,
+    measurement: Mapping[str, Any] | None = None,
+    results_dir: str | None = None,
+) -> dict[str, Any]:
+    """Build everything the report templates read from one analysis.
+
+    Parameters
+    ----------
+    results
+        One analysis (``results.json``).
+    lang
+        Language of headings, labels and sentences.
+    labels
+        Construct and item names in ``lang`` (from the instrument); ids when omitted.
+    measurement
+        ``measurement.json`` as a mapping; overrides the measurement tables inside ``results``.
+    results_dir
+        The results folder as the user names it, for the re-render command.
+
+    Returns
+    -------
+    dict
+        Keys ``lang, t, key_results, title, model, error, summary, diagram, measurement,
+        validity, descriptives, cmb, fit, paths, covariances, effects, hypotheses, warnings,
+        provenance``; a section that has nothing to show is ``None``.
+    """
+    labels = labels or Labels()
+    t = strings(lang)
+    parts = split_parameters(results)
+    quality = merge_quality(results, measurement)
+    other = "en" if lang == "zh" else "zh"
+    title = results.title.get(lang) or results.title.get(other) or results.model
+    diagram: Markup | None = None
+    if parts.structural:
+        diagram = path_diagram_svg(parts, labels=labels, r2=results.r2,
+                                   title=t["diagram_aria"] + ": " + title)
+    measurement_ctx = (measurement_section(parts, quality, labels, lang)
+                       if parts.latents else None)
+    fit = _fit(results, parts, labels, lang)
+    effects = _effects(results, parts, labels, lang)
+    hypotheses = _hypotheses(results, parts, labels, lang)
+    return {
+        "lang": lang,
+        "t": t,
+        "key_results": _key_results(measurement_ctx, fit, effects, hypotheses, lang),
+        "title": title,
+        "model": results.model,
+        "error": results.error,
+        "summary": _summary(results, t),
+        "diagram": diagram,
+        "measurement": measurement_ctx,
+        "validity": validity_section(parts, quality, labels, lang),
+        "descriptives": descriptives_section(parts, quality, labels, lang),
+        "cmb": common_method_section(quality, lang),
+        "fit": fit,
+        "paths": {"rows": [_row(r, labels) for r in parts.paths],
+                  "level": results.bootstrap.level if results.bootstrap else DEFAULT_LEVEL,
+                  "note": sentence(lang, "paths_note", ci_source=_ci_source(results, lang))},
+        "covariances": [_row(r, labels) for r in parts.covariances],
+        "effects": effects,
+        "hypotheses": hypotheses,
+        "warnings": _warnings(results, parts, labels, lang),
+        "provenance": _provenance(results, lang, results_dir),
+    }
