@@ -53,8 +53,8 @@ class FitResult:
         Global fit indices.
     r2
         R² per endogenous variable.
-    n_obs, n_excluded
-        Rows used, and rows dropped for missing values (listwise).
+    n_obs, n_excluded, excluded_rows
+        Rows used, the number of rows dropped for missing values, and which (1-based rows).
     converged
         Whether the optimiser reached a vanishing gradient.
     warnings
@@ -77,6 +77,7 @@ class FitResult:
     r2: dict[str, float]
     n_obs: int
     n_excluded: int
+    excluded_rows: tuple[int, ...]
     converged: bool
     warnings: tuple[str, ...]
     observed: tuple[str, ...]
@@ -260,6 +261,7 @@ def fit_model(spec: ModelSpec, data: pd.DataFrame, *, data_name: str = "data") -
     table.loc[~table["free"], ["z", "pvalue"]] = np.nan
     if effects:
         table = pd.concat([table, _defined_rows(table, effects, vcov)], ignore_index=True)
+    table["semopy"] = table["semopy"].astype(object).where(table["semopy"].notna(), None)
     fixed_x = np.array([v in {r.lhs for r in rows if r.fixed_x} for v in engine.observed])
     implied = sigma.loc[list(engine.observed), list(engine.observed)].to_numpy()
     if spec.meanstructure:
@@ -274,7 +276,8 @@ def fit_model(spec: ModelSpec, data: pd.DataFrame, *, data_name: str = "data") -
         warnings.warn(f"{spec.name}: {message}", category, stacklevel=2)
     return FitResult(
         spec=spec, parameters=table, fit=indices, r2=_r2(rows, table, var), n_obs=len(frame),
-        n_excluded=excluded, converged=engine.converged, warnings=tuple(m for _, m in found),
+        n_excluded=len(excluded), excluded_rows=excluded, converged=engine.converged,
+        warnings=tuple(m for _, m in found),
         observed=engine.observed, data=frame[list(engine.observed)], vcov=vcov,
         effects=effects, engine=engine.model,
     )
@@ -291,8 +294,10 @@ def _defined_rows(table: pd.DataFrame, effects: tuple[DefinedEffect, ...],
     by_label = dict(zip(labelled["label"], labelled["est"], strict=True))
     std_by_label = dict(zip(labelled["label"], labelled["std_all"], strict=True))
     names = dict(zip(labelled["label"], labelled["semopy"], strict=True))
-    cov = vcov.loc[[names[k] for k in by_label], [names[k] for k in by_label]]
-    cov.index = cov.columns = list(by_label)
+    # A labelled fixed parameter (e.g. a first loading) has no sampling variance.
+    cov = pd.DataFrame(0.0, index=list(by_label), columns=list(by_label))
+    free = [k for k in by_label if isinstance(names[k], str)]  # None or NaN when fixed
+    cov.loc[free, free] = vcov.loc[[names[k] for k in free], [names[k] for k in free]].to_numpy()
     delta = delta_method(effects, by_label, cov)
     return pd.DataFrame({
         "lhs": [e.name for e in effects], "op": ":=",
