@@ -37,7 +37,7 @@ from semwb.sem.bootstrap import (
 )
 from semwb.sem.estimate import fit_model
 from semwb.sem.intervals import _acceleration, _bc_ci, _bca_ci, _percentile_ci
-from semwb.sem.spec import spec_from_syntax
+from semwb.sem.spec import load_spec, spec_from_syntax
 
 
 def _linear(sorted_draws: np.ndarray, probs: np.ndarray) -> np.ndarray:
@@ -548,3 +548,23 @@ def test_cli_bad_bootstrap_options_fail_with_one_line(
     assert message in " ".join(err.split())  # rich wraps long lines at 80 columns
     assert "Traceback" not in err
     assert not (tmp_path / "results.json").exists()
+
+
+def test_second_order_loadings_are_bootstrapped() -> None:
+    """semopy keeps ``APMC =~ RGOV`` in B: the merge must still find it, with std_all."""
+    root = REFERENCE.parent.parent
+    spec = load_spec(root / "models" / "apmc_learning_climate_breakthrough.yaml")
+    fit = fit_model(spec, pd.read_csv(root / "surveys" / "examples" / "alliance.csv"))
+    table = bootstrap_model(fit, draws=200, rng=8).table
+    second = table[(table["lhs"] == "APMC") & (table["op"] == "=~")]
+    assert len(second) == 3
+    assert (second["std_all_se"] > 0).all()
+    free = second[second["free"]]
+    assert len(free) == 2
+    assert (free["se"] > 0).all()
+    assert ((free["ci_lower"] < free["est"]) & (free["est"] < free["ci_upper"])).all()
+    # the engine's own std_all of the full sample (second-order cells in B) is the core's
+    own = bootstrap_semopy(fit.engine, fit.data, draws=100, rng=1).table
+    for _, row in second.iterrows():
+        cell = own[(own["lhs"] == row["rhs"]) & (own["op"] == "~") & (own["rhs"] == "APMC")]
+        assert cell["std_all"].iloc[0] == pytest.approx(row["std_all"], abs=1e-5)

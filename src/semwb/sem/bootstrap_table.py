@@ -191,6 +191,8 @@ def summarize_draws(mm: mx.ModelMatrices, theta: Array, *, ci: str, level: float
 
 
 
+_SAME_CELL = {"=~": "~", "~": "=~"}
+
 BOOTSTRAP_COLUMNS = ("se", "ci_lower", "ci_upper", "std_all_se", "std_all_ci_lower",
                      "std_all_ci_upper")
 
@@ -232,6 +234,10 @@ def merge_into_parameters(parameters: pd.DataFrame, table: pd.DataFrame) -> pd.D
         out[col] = np.nan
     for j, row in enumerate(parameters.itertuples(index=False)):
         found = where.get((row.lhs, row.op, "" if row.op == ":=" else row.rhs))
+        if found is None and row.op in _SAME_CELL:
+            # semopy keeps a second-order loading (F =~ G) in B and a regression of an item on
+            # a factor (y ~ F) in Λ: the same cell, read under the other operator
+            found = where.get((row.rhs, _SAME_CELL[row.op], row.lhs))
         boot = row.op == ":=" or bool(row.free)
         if found is None:
             if boot:
