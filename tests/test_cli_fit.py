@@ -112,3 +112,14 @@ def test_demo_reports_a_failing_spec_and_exits_1(spec_dir: Path, tmp_path: Path)
     assert "broken.yaml: no data" in " ".join(done.stderr.split())
     assert "1 of 2 specs failed: broken.yaml" in " ".join(done.stderr.split())
     assert (tmp_path / "r" / "med-test" / "results.json").is_file()
+
+
+def test_the_shipped_h1_spec_reverse_codes_through_its_instrument(tmp_path: Path) -> None:
+    root = Path(__file__).parent.parent
+    done = run_semwb("fit", str(root / "models" / "routines_learning_ambidexterity.yaml"),
+                     "--out", str(tmp_path / "h1"), cwd=root)
+    assert done.returncode == 0, done.stderr
+    loadings = {r.rhs: r.std_all for r in read_results(tmp_path / "h1").parameters
+                if r.op == "=~" and r.lhs == "AR"}
+    assert set(loadings) == {"ar1", "ar2", "ar3", "ar4"}
+    assert all(v is not None and v > 0.3 for v in loadings.values()), loadings  # ar4 reversed

@@ -20,7 +20,7 @@ from rich.text import Text
 from semwb import __version__
 from semwb.errors import SemwbError, SpecError
 from semwb.files import atomic_write_text
-from semwb.pipeline import read_data, run_analysis, write_results
+from semwb.pipeline import read_data, run_analysis, spec_instrument, write_results
 from semwb.results import Results
 from semwb.sem.spec import load_spec
 
@@ -135,6 +135,7 @@ def _fit_one(spec_path: Path, data: Path | None, out: Path | None) -> Path:
     if data_path is None:
         raise SpecError(f"{spec_path}: no data; add 'data: FILE' to the spec or pass --data FILE.")
     results = run_analysis(spec, read_data(data_path), data_path=data_path,
+                           instrument=spec_instrument(spec),
                            command=" ".join(["semwb", *sys.argv[1:]]))
     path = write_results(results, out if out is not None else Path("reports") / spec.name)
     _print_summary(results, path)
