@@ -129,8 +129,8 @@ def _print_summary(results: Results, path: Path) -> None:
     console.print(Text(f"wrote {path}", style="dim"))
 
 
-def _fit_one(spec_path: Path, data: Path | None, out: Path | None) -> Path:
-    spec = load_spec(spec_path)
+def _fit_one(spec_path: Path, data: Path | None, out: Path | None, **options: str) -> Path:
+    spec = load_spec(spec_path, **options)
     data_path = data if data is not None else spec.data
     if data_path is None:
         raise SpecError(f"{spec_path}: no data; add 'data: FILE' to the spec or pass --data FILE.")
@@ -147,9 +147,11 @@ def fit(
     spec: Annotated[Path, typer.Argument(help="A .yaml model spec or a .lav lavaan syntax file.")],
     data: Annotated[Path | None, typer.Option(help="Data file (overrides the spec's).")] = None,
     out: Annotated[Path | None, typer.Option(help="Output folder [reports/<model>].")] = None,
+    missing: Annotated[str | None, typer.Option(
+        help="listwise or fiml (overrides the spec's; the option of a .lav file).")] = None,
 ) -> None:
     """Fit one model spec and write OUT/results.json."""
-    _fit_one(spec, data, out)
+    _fit_one(spec, data, out, **({"missing": missing} if missing is not None else {}))
 
 
 @app.command()
