@@ -62,8 +62,9 @@ def test_parser_reads_every_supported_form() -> None:
 
 
 def test_a_formula_continues_on_a_line_starting_with_plus() -> None:
-    parsed = parse_syntax("F =~ x1 + x2\n   + x3\nG =~ x4 + x5 + x6\n")
+    parsed = parse_syntax("F =~ x1 + x2\n   + x3\nG =~ x4 + x5 + x6\ntotal := c +\n  a*b\n")
     assert [t.rhs for t in parsed.terms if t.lhs == "F"] == ["x1", "x2", "x3"]
+    assert parsed.definitions[0].expression == "c + a*b"
 
 
 @pytest.mark.parametrize(("syntax", "match"), [
