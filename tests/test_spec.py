@@ -364,3 +364,16 @@ def test_every_shipped_spec_loads(path: Path) -> None:
     assert spec.parsed.terms
     assert spec.data is not None
     assert spec.data.name.endswith(".csv")
+
+
+@given(st.text(alphabet="Fxyab12 ~=*+:#!;()\"'.\n^-NA", max_size=80))
+def test_any_text_parses_or_raises_a_spec_error(text: str) -> None:
+    """Whatever a user types, the parser answers with a result or a SpecError, never a crash."""
+    message = ""
+    try:
+        spec = spec_from_syntax(text, name="fuzz", source="fuzz.lav")  # parses and compiles :=
+    except SpecError as exc:
+        message = str(exc)
+    else:
+        assert spec.parsed.terms
+    assert message == "" or message.startswith("fuzz.lav")
