@@ -8,6 +8,7 @@ its traceback.
 from __future__ import annotations
 
 import json
+import math
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -18,7 +19,7 @@ from rich.table import Table
 from rich.text import Text
 
 from semwb import __version__
-from semwb.errors import SemwbError, SpecError
+from semwb.errors import OptionError, SemwbError, SpecError
 from semwb.files import atomic_write_text
 from semwb.pipeline import read_data, run_analysis, spec_instrument, write_results
 from semwb.results import Results
@@ -26,6 +27,7 @@ from semwb.sem.spec import load_spec
 
 if TYPE_CHECKING:
     from semwb.measurement import MeasurementQuality
+    from semwb.survey.instrument import Instrument, Lang
 
 app = typer.Typer(
     name="semwb",
@@ -179,25 +181,47 @@ def _say(message: str) -> None:
     console.print(Text(message), soft_wrap=True)
 
 
-def _print_measurement(quality: MeasurementQuality) -> None:
+_WORDS = {
+    "en": {"title": "Measurement quality (n = {n} complete respondents)", "construct": "construct",
+           "name": "name", "items": "items", "ok": "ok", "low": "LOW"},
+    "zh": {"title": "测量质量（完整样本 n = {n}）", "construct": "构念", "name": "名称",
+           "items": "题项数", "ok": "达标", "low": "不足"},
+}
+
+
+def _print_measurement(quality: MeasurementQuality, instrument: Instrument, lang: Lang) -> None:
     """Reliability and validity table with pass/fail against the usual thresholds."""
     from rich.table import Table
 
     from semwb.measurement import THRESHOLDS
 
-    def mark(value: float | None, threshold: float) -> str:
-        return "-" if value is None else f"{value:.3f} {'ok' if value >= threshold else 'LOW'}"
+    words = _WORDS[lang]
 
-    table = Table(title=f"Measurement quality (n = {quality.n_obs} complete respondents)")
-    for column in ("construct", "items", "alpha >= .70", "95% CI", "omega", "CR >= .70",
-                   "AVE >= .50"):
+    def mark(value: float | None, threshold: float) -> str:
+        verdict = words["ok"] if value is not None and value >= threshold else words["low"]
+        return "-" if value is None else f"{value:.3f} {verdict}"
+
+    table = Table(title=words["title"].format(n=quality.n_obs))
+    for column in (words["construct"], words["name"], words["items"], "alpha >= .70", "95% CI",
+                   "omega", "CR >= .70", "AVE >= .50"):
         table.add_column(column)
     for cid, c in quality.constructs.items():
-        table.add_row(cid, str(len(c["items"])), mark(c["alpha"], THRESHOLDS["alpha"]),
+        table.add_row(cid, Text(instrument.text(cid, lang)), str(len(c["items"])),
+                      mark(c["alpha"], THRESHOLDS["alpha"]),
                       f"[{c['alpha_ci'][0]:.3f}, {c['alpha_ci'][1]:.3f}]",
                       "-" if c["omega"] is None else f"{c['omega']:.3f}",
                       mark(c["cr"], THRESHOLDS["cr"]), mark(c["ave"], THRESHOLDS["ave"]))
     console.print(table)
+    fit = quality.cfa_fit
+    if fit:
+        _say(f"CFA: chi2({fit['df']}) = {fit['chisq']:.2f}, CFI {fit['cfi']:.3f}, "
+             f"TLI {fit['tli']:.3f}, RMSEA {fit['rmsea']:.3f}, SRMR {fit['srmr']:.3f}")
+    for cid, row in quality.fornell_larcker.items():
+        worst = max((abs(v) for other, v in row.items() if other != cid and not math.isnan(v)),
+                    default=0.0)
+        if row[cid] is not None and worst >= row[cid]:
+            _say(f"Fornell-Larcker: sqrt(AVE) of {cid} = {row[cid]:.3f} is not above its largest "
+                 f"latent correlation {worst:.3f}")
     pairs = [(a, b, v) for a, row in quality.htmt.items() for b, v in row.items()]
     for a, b, v in pairs:
         if v >= THRESHOLDS["htmt"]:
@@ -210,6 +234,12 @@ def _print_measurement(quality: MeasurementQuality) -> None:
     _say(f"Harman's single factor: {share:.1%} of variance ({verdict} 50 %); KMO "
          f"{quality.kmo:.3f}; Bartlett chi2({quality.bartlett['df']:.0f}) = "
          f"{quality.bartlett['chisq']:.1f}")
+    single = quality.harman.get("single_factor_cfa")
+    if single:
+        one = single["single_factor"]
+        _say(f"Single-factor CFA: CFI {one['cfi']:.3f}, RMSEA {one['rmsea']:.3f}; worse than the "
+             f"{len(quality.constructs)}-factor CFA by chi2({single['df_diff']}) = "
+             f"{single['chisq_diff']:.1f}, p = {single['pvalue']:.3g}")
 
 
 @app.command("score")
@@ -231,6 +261,7 @@ def score(
     constructs: Annotated[str, typer.Option(
         help="Comma-separated constructs to assess (default: all in the data; the CFA of "
              "many takes minutes).")] = "",
+    lang: Annotated[str, typer.Option(help="Language of the printed table: en or zh.")] = "en",
 ) -> None:
     """Score constructs, flag careless respondents and assess measurement quality."""
     # Imported here, as in every command: scipy and the SEM engine take seconds to load.
@@ -240,6 +271,8 @@ def score(
     from semwb.survey.scoring import score_constructs, scores_table
     from semwb.survey.tables import excel_safe
 
+    if lang not in _WORDS:
+        raise OptionError(f"--lang must be one of {', '.join(_WORDS)}; got '{lang}'.")
     inst = load_instrument(instrument)
     data = read_responses(responses, inst, sheet=sheet, mapping=mapping,
                           missing_codes=tuple(missing_code or ()))
@@ -257,7 +290,7 @@ def score(
         quality.to_dict(), ensure_ascii=False, indent=2, allow_nan=False) + "\n")
     for line in scores.log:
         _say(line)
-    _print_measurement(quality)
+    _print_measurement(quality, inst, "zh" if lang == "zh" else "en")
     _say(f"{len(flagged)} flagged respondent(s)")
     for row in flagged.itertuples():
         _say(f"  {row.respondent} (row {row.row}): {row.reasons}")
