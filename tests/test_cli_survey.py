@@ -44,6 +44,9 @@ def test_score_errors_are_one_line_without_traceback(tmp_path: Path) -> None:
     assert "Traceback" not in done.stderr
     assert done.stderr.startswith("semwb: error: bad.csv")
     assert "construct AR is missing item column(s) ar2, ar3, ar4" in done.stderr
+    done = run_semwb("score", SEED_INSTRUMENT, bad, "--lang", "fr")
+    assert done.returncode == 1
+    assert done.stderr.startswith("semwb: error: --lang must be one of en, zh; got 'fr'.")
 
 
 def test_score_writes_scores_flags_and_measurement(tmp_path: Path) -> None:
@@ -54,6 +57,8 @@ def test_score_writes_scores_flags_and_measurement(tmp_path: Path) -> None:
     assert "115 missing answer(s) in 97 of 320 respondents" in done.stderr
     assert "excluded 22 of 320 respondents from analysis" in done.stdout
     assert "HTMT: all pairs below .85" in done.stdout
+    assert "CFA: chi2(74) = " in done.stdout
+    assert "Single-factor CFA: CFI" in done.stdout
     scores = pd.read_csv(out / "scores.csv")
     assert len(scores) == 320
     assert scores["excluded"].sum() == 22
@@ -73,7 +78,10 @@ def test_score_output_is_safe_to_open_in_excel(tmp_path: Path) -> None:
     data.loc[0, "rid"] = "=HYPERLINK(\"http://x\")"
     path = tmp_path / "upload.csv"
     data.to_csv(path, index=False)
-    done = run_semwb("score", SEED_INSTRUMENT, path, "--constructs", "AR,IOL", "--out", tmp_path)
+    done = run_semwb("score", SEED_INSTRUMENT, path, "--constructs", "AR,IOL", "--lang", "zh",
+                     "--out", tmp_path)
     assert done.returncode == 0, done.stderr
+    assert "构念" in done.stdout
+    assert "联盟惯例" in done.stdout
     first = (tmp_path / "scores.csv").read_text(encoding="utf-8").splitlines()[1]
     assert first.startswith("2,\"'=HYPERLINK(")

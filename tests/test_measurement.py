@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from semwb.errors import OptionError
 from semwb.measurement import (
+    alpha_variants,
     assess_measurement,
     bartlett_sphericity,
     composite_reliability,
@@ -23,6 +24,7 @@ from semwb.measurement import (
     htmt,
     kmo,
 )
+from semwb.measurement.stats import latent_correlations
 from semwb.survey.scoring import reverse_code
 from survey_helpers import REPO, small_instrument, small_responses
 
@@ -141,3 +143,26 @@ def test_assess_without_cfa_gives_json_shape_with_nulls(tmp_path: Path) -> None:
     json.dumps(quality, allow_nan=False)
     with pytest.raises(OptionError, match=r"Unknown construct\(s\) \['XX'\]"):
         assess_measurement(items, inst, constructs=["XX"])
+
+
+def test_latent_correlations_missing_from_the_table_are_nan_not_zero() -> None:
+    table = pd.DataFrame([
+        {"lhs": "A", "op": "~~", "rhs": "B", "std_all": 0.4},
+        {"lhs": "C", "op": "~", "rhs": "A", "std_all": 0.5}])
+    corr = latent_correlations(table, ["A", "B", "C"])
+    assert corr.loc["B", "A"] == 0.4
+    assert corr.loc["C", "C"] == 1.0
+    assert np.isnan(corr.loc["A", "C"])
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_standardized_alpha_and_duhachek_interval_match_psych(case: str) -> None:
+    ref, data, groups = load_case(case)
+    for construct, items in groups.items():
+        expected = ref["constructs"][construct]
+        got = alpha_variants(data[items].to_numpy(float))
+        assert got["alpha_std"] == pytest.approx(expected["alpha_std"], abs=CLOSED_FORM)
+        assert got["alpha_ase"] == pytest.approx(expected["alpha_ase"], abs=CLOSED_FORM)
+        assert got["alpha_ci_duhachek"] == pytest.approx(
+            [expected["alpha_duhachek_ci_lower"], expected["alpha_duhachek_ci_upper"]],
+            abs=CLOSED_FORM)

@@ -14,7 +14,7 @@ OPTIMIZER = 1e-5  # semopy + Fisher scoring vs lavaan: the largest difference se
 
 PAIRS = [("cr", "CR_fornell_larcker"), ("ave", "AVE_fornell_larcker"),
          ("sqrt_ave", "sqrt_AVE_fornell_larcker"), ("omega", "compRelSEM_kfactor_implied"),
-         ("omega_observed", "compRelSEM_kfactor_obsvar")]
+         ("omega_observed", "compRelSEM_kfactor_obsvar"), ("ave_observed", "AVE_semTools")]
 
 
 def case_instrument(groups: dict[str, list[str]]) -> Instrument:
@@ -76,3 +76,12 @@ def test_cfa_syntax_and_subset_of_constructs() -> None:
     assert list(quality["constructs"]) == ["TR"]
     assert "single_factor_cfa" not in quality["harman"]  # one construct: nothing to compare
     assert 0 < quality["constructs"]["TR"]["ave"] < 1
+
+
+def test_kfactor_cfa_fit_and_eigenvalues_match_lavaan_and_r(case: tuple[dict, dict]) -> None:
+    ref, ours = case
+    expected = ref["kfactor_cfa_fit"]
+    for key in ("chisq", "df", "pvalue", "cfi", "tli", "rmsea", "srmr", "aic", "bic"):
+        assert ours["cfa_fit"][key] == pytest.approx(expected[key], abs=OPTIMIZER, rel=1e-8), key
+    assert ours["harman"]["eigenvalues"] == pytest.approx(ref["harman"]["eigenvalues"],
+                                                          abs=1e-8)

@@ -115,3 +115,12 @@ def test_no_duration_column_means_no_speed_flag() -> None:
     raw = _with_careless()
     flags = flag_careless(Responses(data=raw, source="t.csv"), INSTRUMENT)
     assert not flags["too_fast"].any()
+
+
+def test_without_an_id_column_respondents_are_named_by_file_row() -> None:
+    raw = _with_careless()
+    raw.index = raw.index + 2  # as read_responses numbers rows: the header is row 1
+    scores = score_constructs(Responses(data=raw, source="t.csv"), INSTRUMENT,
+                              exclude=["attention"])
+    assert scores.exclusions["respondent"].tolist() == ["3"]
+    assert list(scores.exclusions.index) == [3]

@@ -62,8 +62,9 @@ def test_parser_reads_every_supported_form() -> None:
 
 
 def test_a_formula_continues_on_a_line_starting_with_plus() -> None:
-    parsed = parse_syntax("F =~ x1 + x2\n   + x3\nG =~ x4 + x5 + x6\n")
+    parsed = parse_syntax("F =~ x1 + x2\n   + x3\nG =~ x4 + x5 + x6\ntotal := c +\n  a*b\n")
     assert [t.rhs for t in parsed.terms if t.lhs == "F"] == ["x1", "x2", "x3"]
+    assert parsed.definitions[0].expression == "c + a*b"
 
 
 @pytest.mark.parametrize(("syntax", "match"), [
@@ -363,3 +364,16 @@ def test_every_shipped_spec_loads(path: Path) -> None:
     assert spec.parsed.terms
     assert spec.data is not None
     assert spec.data.name.endswith(".csv")
+
+
+@given(st.text(alphabet="Fxyab12 ~=*+:#!;()\"'.\n^-NA", max_size=80))
+def test_any_text_parses_or_raises_a_spec_error(text: str) -> None:
+    """Whatever a user types, the parser answers with a result or a SpecError, never a crash."""
+    message = ""
+    try:
+        spec = spec_from_syntax(text, name="fuzz", source="fuzz.lav")  # parses and compiles :=
+    except SpecError as exc:
+        message = str(exc)
+    else:
+        assert spec.parsed.terms
+    assert message == "" or message.startswith("fuzz.lav")

@@ -8,6 +8,7 @@ its traceback.
 from __future__ import annotations
 
 import json
+import math
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -21,13 +22,14 @@ from rich.text import Text
 from semwb import __version__
 from semwb.errors import OptionError, SemwbError, SpecError
 from semwb.files import atomic_write_text
-from semwb.pipeline import read_data, run_analysis, write_results
+from semwb.pipeline import read_data, run_analysis, spec_instrument, write_results
 from semwb.results import Results
 from semwb.sem.bootstrap import check_options
 from semwb.sem.spec import BootstrapOptions, ModelSpec, load_spec
 
 if TYPE_CHECKING:
     from semwb.measurement import MeasurementQuality
+    from semwb.survey.instrument import Instrument, Lang
 
 app = typer.Typer(
     name="semwb",
@@ -151,19 +153,20 @@ def _bootstrap_options(spec: ModelSpec, draws: int | None, ci: str | None,
 
 
 def _fit_one(spec_path: Path, data: Path | None, out: Path | None, *, draws: int | None = None,
-             ci: str | None = None, seed: int | None = None) -> Path:
-    spec = load_spec(spec_path)
+             ci: str | None = None, seed: int | None = None, **options: str) -> Path:
+    spec = load_spec(spec_path, **options)
     data_path = data if data is not None else spec.data
     if data_path is None:
         raise SpecError(f"{spec_path}: no data; add 'data: FILE' to the spec or pass --data FILE.")
-    options = _bootstrap_options(spec, draws, ci, seed)
+    boot_options = _bootstrap_options(spec, draws, ci, seed)
     with Progress(TextColumn("bootstrap"), BarColumn(), MofNCompleteColumn(),
                   TimeRemainingColumn(), console=err_console, transient=True,
-                  disable=options is None) as bar:
-        task = bar.add_task("bootstrap", total=options.draws if options is not None else 0)
+                  disable=boot_options is None) as bar:
+        task = bar.add_task("bootstrap",
+                            total=boot_options.draws if boot_options is not None else 0)
         results = run_analysis(
-            spec, read_data(data_path), data_path=data_path,
-            command=" ".join(["semwb", *sys.argv[1:]]), bootstrap=options,
+            spec, read_data(data_path), data_path=data_path, instrument=spec_instrument(spec),
+            command=" ".join(["semwb", *sys.argv[1:]]), bootstrap=boot_options,
             progress=lambda done, total: bar.update(task, completed=done, total=total))
     path = write_results(results, out if out is not None else Path("reports") / spec.name)
     _print_summary(results, path)
@@ -175,6 +178,8 @@ def fit(
     spec: Annotated[Path, typer.Argument(help="A .yaml model spec or a .lav lavaan syntax file.")],
     data: Annotated[Path | None, typer.Option(help="Data file (overrides the spec's).")] = None,
     out: Annotated[Path | None, typer.Option(help="Output folder [reports/<model>].")] = None,
+    missing: Annotated[str | None, typer.Option(
+        help="listwise or fiml (overrides the spec's; the option of a .lav file).")] = None,
     bootstrap: Annotated[int | None, typer.Option(
         "--bootstrap", metavar="N",
         help="Bootstrap draws (e.g. 5000): SEs and CIs of every parameter, := effect and std_all.",
@@ -185,7 +190,8 @@ def fit(
     seed: Annotated[int | None, typer.Option(help="Bootstrap seed (recorded).")] = None,
 ) -> None:
     """Fit one model spec and write OUT/results.json."""
-    _fit_one(spec, data, out, draws=bootstrap, ci=ci, seed=seed)
+    _fit_one(spec, data, out, draws=bootstrap, ci=ci, seed=seed,
+             **({"missing": missing} if missing is not None else {}))
 
 
 @app.command()
@@ -213,25 +219,47 @@ def _say(message: str) -> None:
     console.print(Text(message), soft_wrap=True)
 
 
-def _print_measurement(quality: MeasurementQuality) -> None:
+_WORDS = {
+    "en": {"title": "Measurement quality (n = {n} complete respondents)", "construct": "construct",
+           "name": "name", "items": "items", "ok": "ok", "low": "LOW"},
+    "zh": {"title": "测量质量（完整样本 n = {n}）", "construct": "构念", "name": "名称",
+           "items": "题项数", "ok": "达标", "low": "不足"},
+}
+
+
+def _print_measurement(quality: MeasurementQuality, instrument: Instrument, lang: Lang) -> None:
     """Reliability and validity table with pass/fail against the usual thresholds."""
     from rich.table import Table
 
     from semwb.measurement import THRESHOLDS
 
-    def mark(value: float | None, threshold: float) -> str:
-        return "-" if value is None else f"{value:.3f} {'ok' if value >= threshold else 'LOW'}"
+    words = _WORDS[lang]
 
-    table = Table(title=f"Measurement quality (n = {quality.n_obs} complete respondents)")
-    for column in ("construct", "items", "alpha >= .70", "95% CI", "omega", "CR >= .70",
-                   "AVE >= .50"):
+    def mark(value: float | None, threshold: float) -> str:
+        verdict = words["ok"] if value is not None and value >= threshold else words["low"]
+        return "-" if value is None else f"{value:.3f} {verdict}"
+
+    table = Table(title=words["title"].format(n=quality.n_obs))
+    for column in (words["construct"], words["name"], words["items"], "alpha >= .70", "95% CI",
+                   "omega", "CR >= .70", "AVE >= .50"):
         table.add_column(column)
     for cid, c in quality.constructs.items():
-        table.add_row(cid, str(len(c["items"])), mark(c["alpha"], THRESHOLDS["alpha"]),
+        table.add_row(cid, Text(instrument.text(cid, lang)), str(len(c["items"])),
+                      mark(c["alpha"], THRESHOLDS["alpha"]),
                       f"[{c['alpha_ci'][0]:.3f}, {c['alpha_ci'][1]:.3f}]",
                       "-" if c["omega"] is None else f"{c['omega']:.3f}",
                       mark(c["cr"], THRESHOLDS["cr"]), mark(c["ave"], THRESHOLDS["ave"]))
     console.print(table)
+    fit = quality.cfa_fit
+    if fit:
+        _say(f"CFA: chi2({fit['df']}) = {fit['chisq']:.2f}, CFI {fit['cfi']:.3f}, "
+             f"TLI {fit['tli']:.3f}, RMSEA {fit['rmsea']:.3f}, SRMR {fit['srmr']:.3f}")
+    for cid, row in quality.fornell_larcker.items():
+        worst = max((abs(v) for other, v in row.items() if other != cid and not math.isnan(v)),
+                    default=0.0)
+        if row[cid] is not None and worst >= row[cid]:
+            _say(f"Fornell-Larcker: sqrt(AVE) of {cid} = {row[cid]:.3f} is not above its largest "
+                 f"latent correlation {worst:.3f}")
     pairs = [(a, b, v) for a, row in quality.htmt.items() for b, v in row.items()]
     for a, b, v in pairs:
         if v >= THRESHOLDS["htmt"]:
@@ -244,6 +272,12 @@ def _print_measurement(quality: MeasurementQuality) -> None:
     _say(f"Harman's single factor: {share:.1%} of variance ({verdict} 50 %); KMO "
          f"{quality.kmo:.3f}; Bartlett chi2({quality.bartlett['df']:.0f}) = "
          f"{quality.bartlett['chisq']:.1f}")
+    single = quality.harman.get("single_factor_cfa")
+    if single:
+        one = single["single_factor"]
+        _say(f"Single-factor CFA: CFI {one['cfi']:.3f}, RMSEA {one['rmsea']:.3f}; worse than the "
+             f"{len(quality.constructs)}-factor CFA by chi2({single['df_diff']}) = "
+             f"{single['chisq_diff']:.1f}, p = {single['pvalue']:.3g}")
 
 
 @app.command("score")
@@ -265,6 +299,7 @@ def score(
     constructs: Annotated[str, typer.Option(
         help="Comma-separated constructs to assess (default: all in the data; the CFA of "
              "many takes minutes).")] = "",
+    lang: Annotated[str, typer.Option(help="Language of the printed table: en or zh.")] = "en",
 ) -> None:
     """Score constructs, flag careless respondents and assess measurement quality."""
     # Imported here, as in every command: scipy and the SEM engine take seconds to load.
@@ -274,6 +309,8 @@ def score(
     from semwb.survey.scoring import score_constructs, scores_table
     from semwb.survey.tables import excel_safe
 
+    if lang not in _WORDS:
+        raise OptionError(f"--lang must be one of {', '.join(_WORDS)}; got '{lang}'.")
     inst = load_instrument(instrument)
     data = read_responses(responses, inst, sheet=sheet, mapping=mapping,
                           missing_codes=tuple(missing_code or ()))
@@ -291,7 +328,7 @@ def score(
         quality.to_dict(), ensure_ascii=False, indent=2, allow_nan=False) + "\n")
     for line in scores.log:
         _say(line)
-    _print_measurement(quality)
+    _print_measurement(quality, inst, "zh" if lang == "zh" else "en")
     _say(f"{len(flagged)} flagged respondent(s)")
     for row in flagged.itertuples():
         _say(f"  {row.respondent} (row {row.row}): {row.reasons}")

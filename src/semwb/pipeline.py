@@ -12,7 +12,6 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
@@ -22,6 +21,8 @@ from semwb.results import ParameterRow, Provenance, Results
 from semwb.sem.bootstrap import bootstrap_model
 from semwb.sem.estimate import COLUMNS, FitResult, fit_model
 from semwb.sem.spec import BootstrapOptions, ModelSpec
+from semwb.survey.instrument import Instrument, find_instrument, load_instrument
+from semwb.survey.scoring import reverse_code
 
 _READERS: dict[str, Callable[[Path], pd.DataFrame]] = {
     ".csv": lambda p: pd.read_csv(p, encoding="utf-8-sig"),
@@ -52,7 +53,7 @@ def read_data(path: str | Path) -> pd.DataFrame:
         raise ResponseDataError(f"{path}: cannot be read as {p.suffix} ({exc}).") from exc
 
 
-def prepare_data(data: pd.DataFrame, *, instrument: Any = None) -> pd.DataFrame:
+def prepare_data(data: pd.DataFrame, *, instrument: Instrument | None = None) -> pd.DataFrame:
     """Make the data ready to fit: reverse-code the instrument's reverse-worded items.
 
     Parameters
@@ -65,9 +66,28 @@ def prepare_data(data: pd.DataFrame, *, instrument: Any = None) -> pd.DataFrame:
     """
     if instrument is None:
         return data
-    from semwb.survey.scoring import reverse_code  # the survey side owns reverse coding
-
     return reverse_code(data, instrument)
+
+
+def spec_instrument(spec: ModelSpec) -> Instrument | None:
+    """Load the instrument a spec names (``instrument:`` id or path), or None when it names none.
+
+    An id is looked up in the spec folder's ``../surveys`` and in ``./surveys``; a path
+    (``.yaml``) is taken relative to the spec's folder first.
+
+    Raises
+    ------
+    InstrumentError
+        When the instrument cannot be found or is invalid.
+    """
+    if spec.instrument is None:
+        return None
+    folder = Path(spec.source).parent
+    surveys = [folder.parent / "surveys", Path("surveys")]
+    # Not the spec's own folder for an id: model specs carry the same 'instrument:' line.
+    by_path = spec.instrument.endswith((".yaml", ".yml"))
+    path = find_instrument(spec.instrument, folders=[folder, *surveys] if by_path else surveys)
+    return load_instrument(path)
 
 
 def _versions() -> dict[str, str]:
@@ -118,7 +138,7 @@ def run_analysis(
     data: pd.DataFrame,
     *,
     data_path: str | Path | None = None,
-    instrument: Any = None,
+    instrument: Instrument | None = None,
     command: str | None = None,
     bootstrap: BootstrapOptions | None = None,
     progress: Callable[[int, int], None] | None = None,

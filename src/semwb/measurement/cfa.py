@@ -21,6 +21,8 @@ from semwb.sem.estimate import fit_model
 from semwb.sem.spec import spec_from_syntax
 from semwb.survey.instrument import Instrument
 
+CFA_FIT_KEYS = ("chisq", "df", "pvalue", "cfi", "tli", "rmsea", "srmr", "aic", "bic")
+
 
 def cfa_syntax(constructs: Mapping[str, Sequence[str]]) -> str:
     """lavaan syntax of the correlated-factor CFA: one ``F =~ items`` line per construct."""
@@ -34,7 +36,8 @@ def measure_constructs(items: pd.DataFrame, instrument: Instrument, *,
 
     Both CFAs are fitted by ``semwb.sem.estimate.fit_model`` (ML, listwise) on the rows with
     every item answered; the k-factor CFA's loadings give omega, CR, AVE and the
-    Fornell-Larcker table, the single-factor CFA Harman's CFA comparison.
+    Fornell-Larcker table and the CFA fit (``cfa_fit``), the single-factor CFA Harman's CFA
+    comparison.
     """
     groups = construct_groups(items, instrument, constructs)
     data = items[[i for g in groups.values() for i in g]].dropna()
@@ -49,4 +52,6 @@ def measure_constructs(items: pd.DataFrame, instrument: Instrument, *,
         warnings += [f"single-factor CFA: {w}" for w in single.warnings]
     quality = assess_measurement(items, instrument, loadings=kfactor.parameters,
                                  constructs=list(groups), level=level, single_factor=comparison)
-    return replace(quality, warnings=warnings)
+    indices = kfactor.fit.model_dump()
+    cfa_fit = {key: indices.get(key) for key in CFA_FIT_KEYS}
+    return replace(quality, warnings=warnings, cfa_fit=cfa_fit)

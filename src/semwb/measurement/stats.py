@@ -21,7 +21,9 @@ from semwb.survey.instrument import Instrument
 
 FORMULAS = {
     "alpha": "Cronbach's alpha k/(k-1) (1 - tr(C)/sum(C)) on pairwise-complete item covariances "
-             "(psych::alpha raw_alpha); CI: Feldt's F interval (psych::alpha.ci)",
+             "(psych::alpha raw_alpha); CI: Feldt's F interval (psych::alpha.ci); alpha_std on "
+             "the correlation matrix; alpha_ci_duhachek: alpha -/+ z ase (Duhachek & "
+             "Iacobucci 2004, psych's ase)",
     "omega": "McDonald's omega (sum lambda)^2 psi / ((sum lambda)^2 psi + sum theta) from the "
              "k-factor CFA, model-implied denominator (semTools::compRelSEM obs.var = FALSE)",
     "omega_observed": "the same numerator over the observed variance of the item sum, ML "
@@ -29,6 +31,7 @@ FORMULAS = {
     "cr": "Fornell-Larcker composite reliability from standardized CFA loadings: "
           "(sum l)^2 / ((sum l)^2 + sum(1 - l^2))",
     "ave": "Fornell-Larcker average variance extracted: mean(l^2) of standardized loadings",
+    "ave_observed": "sum(lambda^2 psi) / sum of observed item variances (semTools::AVE default)",
     "htmt": "Henseler et al. (2015) HTMT: mean absolute heterotrait correlation over the "
             "geometric mean of the two mean monotrait correlations (listwise item correlations; "
             "semTools::htmt htmt2 = FALSE)",
@@ -129,6 +132,34 @@ def cronbach_alpha(block: np.ndarray, *, level: float = 0.95) -> tuple[float, tu
     return float(alpha), (float(lower), float(upper))
 
 
+def alpha_variants(block: np.ndarray, *, level: float = 0.95) -> dict[str, Any]:
+    """Standardized alpha and Duhachek's asymptotic interval for raw alpha.
+
+    Returns
+    -------
+    dict
+        ``alpha_std`` (alpha of the item correlation matrix), ``alpha_ase`` (asymptotic standard
+        error) and ``alpha_ci_duhachek`` (alpha -/+ z * ase).
+
+    Notes
+    -----
+    With C the pairwise covariance matrix, s = 1'C1 and n rows:
+    Q = 2k^2 / ((k-1)^2 s^3) (s (tr C^2 + (tr C)^2) - 2 tr C 1'C^2 1), ase = sqrt(Q / n)
+    (Duhachek & Iacobucci, 2004). Both match psych 2.2.9 ``alpha()`` (``std.alpha``, ``ase``).
+    """
+    n, k = block.shape
+    cov = pairwise_cov(block)[0]
+    sd = np.sqrt(np.diag(cov))
+    total, trace, square = cov.sum(), np.trace(cov), cov @ cov
+    q = (2 * k**2 / ((k - 1) ** 2 * total**3)) * (
+        total * (np.trace(square) + trace**2) - 2 * trace * square.sum())
+    ase = float(np.sqrt(q / n))
+    alpha = _alpha_from_cov(cov)
+    z = float(stats.norm.ppf(0.5 + level / 2))
+    return {"alpha_std": _alpha_from_cov(cov / np.outer(sd, sd)), "alpha_ase": ase,
+            "alpha_ci_duhachek": [alpha - z * ase, alpha + z * ase]}
+
+
 def item_descriptives(items: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:
     """Per-item statistics.
 
@@ -183,6 +214,14 @@ def composite_reliability(std_loadings: Sequence[float]) -> tuple[float, float]:
     return float(total / (total + np.sum(1 - lam**2))), float(np.mean(lam**2))
 
 
+def _factor_estimates(parameters: pd.DataFrame, construct: str,
+                      items: Sequence[str]) -> tuple[np.ndarray, float, np.ndarray]:
+    est = parameters.set_index(["lhs", "op", "rhs"])["est"]
+    lam = np.array([est[(construct, "=~", i)] for i in items], dtype=float)
+    theta = np.array([est[(i, "~~", i)] for i in items], dtype=float)
+    return lam, float(est[(construct, "~~", construct)]), theta
+
+
 def omega(parameters: pd.DataFrame, construct: str, items: Sequence[str],
           sample_cov: np.ndarray | None = None) -> float:
     """McDonald's omega of one construct from a CFA's unstandardized estimates.
@@ -203,14 +242,25 @@ def omega(parameters: pd.DataFrame, construct: str, items: Sequence[str],
     semTools 0.5.6 ``compRelSEM(fit, obs.var = FALSE)``; with ``sample_cov``:
     (sum lambda)^2 psi / 1'S1, as ``compRelSEM(fit)``.
     """
-    est = parameters.set_index(["lhs", "op", "rhs"])["est"]
-    lam = np.array([est[(construct, "=~", i)] for i in items], dtype=float)
-    psi = float(est[(construct, "~~", construct)])
-    theta = np.array([est[(i, "~~", i)] for i in items], dtype=float)
+    lam, psi, theta = _factor_estimates(parameters, construct, items)
     true = lam.sum() ** 2 * psi
     if sample_cov is not None:
         return float(true / sample_cov.sum())
     return float(true / (true + theta.sum()))
+
+
+def ave_observed(parameters: pd.DataFrame, construct: str, items: Sequence[str],
+                 sample_cov: np.ndarray) -> float:
+    """AVE as semTools computes it: explained item variance over observed item variance.
+
+    Notes
+    -----
+    sum(lambda_i^2 psi) / sum(s_ii), unstandardized estimates and the observed variances (ML
+    divisor N); semTools 0.5.6 ``AVE(fit)``. The classic Fornell-Larcker AVE (``ave``) is the
+    mean squared standardized loading; the two differ when item variances differ.
+    """
+    lam, psi, _ = _factor_estimates(parameters, construct, items)
+    return float(np.sum(lam**2) * psi / np.trace(sample_cov))
 
 
 def _correlations(items: pd.DataFrame, *, listwise: bool) -> pd.DataFrame:
@@ -299,6 +349,12 @@ def bartlett_sphericity(items: pd.DataFrame) -> dict[str, float]:
     return {"chisq": float(chisq), "df": float(df), "pvalue": float(stats.chi2.sf(chisq, df))}
 
 
+def eigenvalues(items: pd.DataFrame) -> list[float]:
+    """Eigenvalues of the (pairwise) item correlation matrix, largest first."""
+    corr = _correlations(items, listwise=False).to_numpy()
+    return [float(v) for v in np.linalg.eigvalsh(corr)[::-1]]
+
+
 def harman_share(items: pd.DataFrame) -> float:
     """Harman's single-factor test: share of variance of the first unrotated component.
 
@@ -307,13 +363,18 @@ def harman_share(items: pd.DataFrame) -> float:
     First eigenvalue of the (pairwise) item correlation matrix divided by the number of items;
     the usual warning sign is a share above 0.50 (some reviewers use 0.40).
     """
-    corr = _correlations(items, listwise=False).to_numpy()
-    return float(np.linalg.eigvalsh(corr)[-1] / corr.shape[0])
+    return eigenvalues(items)[0] / int(items.shape[1])
 
 
 def latent_correlations(parameters: pd.DataFrame, names: Sequence[str]) -> pd.DataFrame:
-    """Correlations between factors (std_all of their ``~~`` rows); 1 on the diagonal."""
-    out = pd.DataFrame(np.eye(len(names)), index=list(names), columns=list(names))
+    """Correlations between factors (std_all of their ``~~`` rows); 1 on the diagonal.
+
+    Pairs without a ``~~`` row (e.g. a regression in a structural model) are NaN: take the
+    correlations from the measurement CFA (:func:`semwb.measurement.cfa.measure_constructs`).
+    """
+    start = np.full((len(names), len(names)), np.nan)
+    np.fill_diagonal(start, 1.0)
+    out = pd.DataFrame(start, index=list(names), columns=list(names))
     rows = parameters[(parameters["op"] == "~~") & parameters["lhs"].isin(names)
                       & parameters["rhs"].isin(names) & (parameters["lhs"] != parameters["rhs"])]
     for _, row in rows.iterrows():
@@ -364,6 +425,7 @@ class MeasurementQuality:
     bartlett: dict[str, float]
     descriptives: pd.DataFrame
     n_obs: int
+    cfa_fit: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     formulas: dict[str, str] = field(default_factory=lambda: dict(FORMULAS))
 
@@ -385,7 +447,7 @@ class MeasurementQuality:
             "htmt2": self.htmt2, "fornell_larcker": self.fornell_larcker,
             "harman": self.harman, "kmo": self.kmo, "kmo_items": self.kmo_items,
             "bartlett": self.bartlett, "thresholds": THRESHOLDS, "formulas": self.formulas,
-            "warnings": self.warnings,
+            "cfa_fit": self.cfa_fit, "warnings": self.warnings,
             "items": self.descriptives.to_dict(orient="records")})
         return out
 
@@ -448,7 +510,9 @@ def assess_measurement(items: pd.DataFrame, instrument: Instrument, *,
     for c in names:
         alpha, ci = cronbach_alpha(items[groups[c]].to_numpy(float), level=level)
         entry: dict[str, Any] = {"items": list(groups[c]), "alpha": alpha, "alpha_ci": list(ci),
+                                 **alpha_variants(items[groups[c]].to_numpy(float), level=level),
                                  "omega": None, "omega_observed": None, "cr": None, "ave": None,
+                                 "ave_observed": None,
                                  "sqrt_ave": None, "loadings": {}}
         if table is not None and loadings is not None:
             std = [float(table.loc[(c, i), "std_all"]) for i in groups[c]]
@@ -457,6 +521,7 @@ def assess_measurement(items: pd.DataFrame, instrument: Instrument, *,
             entry.update(cr=cr, ave=ave, sqrt_ave=float(np.sqrt(ave)),
                          omega=omega(loadings, c, groups[c]),
                          omega_observed=omega(loadings, c, groups[c], sample),
+                         ave_observed=ave_observed(loadings, c, groups[c], sample),
                          loadings=dict(zip(groups[c], std, strict=True)))
         per[c] = entry
     fornell: dict[str, dict[str, float]] = {}
@@ -465,7 +530,9 @@ def assess_measurement(items: pd.DataFrame, instrument: Instrument, *,
         fornell = {a: {b: (per[a]["sqrt_ave"] if a == b else float(lv.loc[a, b]))
                        for b in names} for a in names}
     overall, by_item = kmo(items[all_items])
-    harman: dict[str, Any] = {"first_factor_share": harman_share(items[all_items])}
+    values = eigenvalues(items[all_items])
+    harman: dict[str, Any] = {"first_factor_share": values[0] / len(all_items),
+                              "eigenvalues": values}
     if single_factor is not None:
         harman["single_factor_cfa"] = single_factor
     multi = len(names) > 1

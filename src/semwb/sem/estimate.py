@@ -26,7 +26,14 @@ from scipy import stats
 from semwb.errors import ConvergenceWarning, FitError, HeywoodCaseWarning, SemwbWarning
 from semwb.results import FitIndices
 from semwb.sem.effects import DefinedEffect, delta_method
-from semwb.sem.engine import EngineError, EngineFit, fit_engine, matrices
+from semwb.sem.engine import (
+    EngineError,
+    EngineFit,
+    expected_information,
+    fit_engine,
+    invert_information,
+    matrices,
+)
 from semwb.sem.fiml import fiml_fit_indices, fit_engine_means, implied_means
 from semwb.sem.fitindices import fit_indices
 from semwb.sem.partable import ParRow
@@ -176,31 +183,6 @@ def _diagnose(
     return found
 
 
-def _expected_vcov(engine: EngineFit) -> pd.DataFrame:
-    """Inverse expected information (semopy's ``calc_fim``: N/2 tr(S^-1 dS_i S^-1 dS_j), plus
-    N dmu_i' S^-1 dmu_j with a mean structure)."""
-    fim = engine.model.calc_fim()
-    names = list(engine.free_names)
-    eig, vectors = np.linalg.eigh(fim)
-    if eig[0] <= 1e-10 * max(eig[-1], 1.0):
-        # Not identified: keep the weakest direction's loadings to name the parameters involved.
-        weak = vectors[:, 0]
-        inv = np.full((len(names), len(names)), np.nan)
-        inv[0, :] = weak
-        return pd.DataFrame(inv, index=names, columns=names).rename_axis("singular")
-    return pd.DataFrame(np.linalg.inv(fim), index=names, columns=names)
-
-
-def _singular(vcov: pd.DataFrame) -> str | None:
-    """Names of the parameters in the information matrix's null direction, if it is singular."""
-    if vcov.index.name != "singular" and np.all(np.isfinite(vcov.to_numpy())):
-        return None
-    weak = vcov.iloc[0].to_numpy()
-    if not np.all(np.isfinite(weak)):
-        return ", ".join(vcov.index[:4])
-    return ", ".join(vcov.index[i] for i in np.argsort(-np.abs(weak))[:4] if abs(weak[i]) > 0.1)
-
-
 def fit_model(spec: ModelSpec, data: pd.DataFrame, *, data_name: str = "data") -> FitResult:
     """Fit ``spec`` to ``data`` by ML, as lavaan's ``sem()``.
 
@@ -234,20 +216,19 @@ def fit_model(spec: ModelSpec, data: pd.DataFrame, *, data_name: str = "data") -
     effects = spec.effects
     try:
         if spec.meanstructure:
-            engine, vcov = fit_engine_means(rows, frame,
+            engine, info = fit_engine_means(rows, frame,
                                             observed_information=spec.missing == "fiml")
         else:
             engine = fit_engine(rows, frame)
-            vcov = _expected_vcov(engine)
+            info = expected_information(engine)
     except EngineError as exc:
         raise FitError(f"{spec.source}: semopy could not fit the model ({exc}).") from exc
-    mx = matrices(engine)
-    sigma, inner, var = _implied(mx)
-    singular = _singular(vcov)
-    if singular is not None:
+    vcov, singular = invert_information(info, engine.free_names)
+    if singular:
         raise FitError(f"{spec.source}: the model is not identified on {data_name}: the "
                        "information matrix is singular (parameters involved: "
                        f"{_describe_names(singular, rows, engine)}); fix or drop parameters.")
+    sigma, inner, var = _implied(matrices(engine))
     S = np.cov(frame[list(engine.observed)].to_numpy(), rowvar=False, bias=True)
     est = _estimates(rows, engine, pd.DataFrame(S, index=engine.observed, columns=engine.observed))
     se = np.array([np.sqrt(vcov.loc[n, n]) if n is not None else 0.0 for n in engine.names])
@@ -283,9 +264,10 @@ def fit_model(spec: ModelSpec, data: pd.DataFrame, *, data_name: str = "data") -
     )
 
 
-def _describe_names(names: str, rows: tuple[ParRow, ...], engine: EngineFit) -> str:
+def _describe_names(names: tuple[str, ...], rows: tuple[ParRow, ...], engine: EngineFit) -> str:
+    """Parameters by their lavaan rows (``F =~ x2``) rather than semopy's names."""
     lookup = {n: f"{r.lhs} {r.op} {r.rhs}" for r, n in zip(rows, engine.names, strict=True) if n}
-    return ", ".join(lookup.get(n.strip(), n.strip()) for n in names.split(","))
+    return ", ".join(lookup.get(n, n) for n in names)
 
 
 def _defined_rows(table: pd.DataFrame, effects: tuple[DefinedEffect, ...],

@@ -246,6 +246,14 @@ class Scores:
         return self.items.loc[self.kept]
 
 
+def _respondents(responses: Responses) -> pd.Series:
+    """Respondent ids as text; the file row when the file has no id column."""
+    data = responses.data
+    if responses.id_column is not None:
+        return data[responses.id_column].astype(str)
+    return pd.Series(data.index.astype(str), index=data.index)
+
+
 def _reasons(flags: pd.DataFrame, rules: Sequence[str]) -> pd.Series:
     """The names of the rules that fired for each respondent, comma-separated."""
     text = pd.Series("", index=flags.index, dtype=object)
@@ -302,9 +310,7 @@ def score_constructs(responses: Responses, instrument: Instrument, *, min_share:
                f"{', '.join(instrument.reverse_items) or 'none'}")
     flags = flag_careless(responses, instrument, long_string=long_string,
                           seconds_per_item=seconds_per_item, mahalanobis_alpha=mahalanobis_alpha)
-    respondent = (responses.data[responses.id_column] if responses.id_column is not None
-                  else pd.Series(responses.data.index + 1, index=responses.data.index))
-    exclusions = _exclusions(flags, respondent, list(exclude), log)
+    exclusions = _exclusions(flags, _respondents(responses), list(exclude), log)
     return Scores(items=items, composites=compute_composites(items, instrument,
                                                              min_share=min_share),
                   flags=flags, exclusions=exclusions,
@@ -320,10 +326,8 @@ def scores_table(scores: Scores, responses: Responses) -> pd.DataFrame:
         ``row, respondent``, one column per construct, the columns of :func:`flag_careless`,
         ``reasons`` (the flag rules that fired) and ``excluded``.
     """
-    data = responses.data
-    respondent = (data[responses.id_column].astype(str) if responses.id_column is not None
-                  else pd.Series(data.index.astype(str), index=data.index))
-    table = pd.concat([respondent.rename("respondent"), scores.composites, scores.flags], axis=1)
+    table = pd.concat([_respondents(responses).rename("respondent"), scores.composites,
+                       scores.flags], axis=1)
     table["reasons"] = _reasons(scores.flags, FLAG_RULES)
     table["excluded"] = table.index.isin(scores.exclusions.index)
     table.insert(0, "row", table.index)

@@ -150,11 +150,11 @@ def likert_cuts(low: int, high: int) -> np.ndarray:
     return np.asarray(stats.norm.ppf(np.cumsum(probs)[:-1]))
 
 
-def _to_answers(score: np.ndarray, item: Item | Check, instrument: Instrument) -> np.ndarray:
+def _to_answers(score: np.ndarray, item: Item, instrument: Instrument) -> np.ndarray:
     low, high = instrument.scale.min, instrument.scale.max
-    if isinstance(item, Check) or item.type == "likert":
+    if item.type == "likert":
         answers = low + np.searchsorted(likert_cuts(low, high), score).astype(float)
-        return (low + high - answers) if getattr(item, "reverse", False) else answers
+        return (low + high - answers) if item.reverse else answers
     if item.type == "numeric" and item.min is not None and item.max is not None:
         mid, half = (item.min + item.max) / 2, (item.max - item.min) / 2
         value = np.clip(mid + half * score / 3, item.min, item.max)
@@ -211,19 +211,20 @@ def simulate_responses(population: str, instrument: Instrument, *, n: int,
     latents = _draw_latents(pop, n, gen)
     out: dict[str, np.ndarray] = {}
     for item in instrument.all_items:
+        if isinstance(item, Check):  # attentive respondents answer as expected 97 % of the time
+            attentive = gen.random(n) < 0.97
+            other = gen.integers(instrument.scale.min, instrument.scale.max + 1, n)
+            out[item.id] = np.where(attentive, item.expect[0], other).astype(float)
+            continue
         if item.id in indicator_of:
             lam = pop.loadings[indicator_of[item.id]][item.id]
             noise = np.sqrt(1 - lam**2) * gen.standard_normal(n)
             score = lam * latents[indicator_of[item.id]] + noise
         elif item.id in latents:
             score = latents[item.id]
-        elif isinstance(item, Check):
-            score = np.full(n, np.nan)
         else:
             score = gen.standard_normal(n)
-        out[item.id] = _to_answers(score, item, instrument) if not isinstance(item, Check) else (
-            np.where(gen.random(n) < 0.97, item.expect[0],
-                     gen.integers(instrument.scale.min, instrument.scale.max + 1, n)).astype(float))
+        out[item.id] = _to_answers(score, item, instrument)
     frame = pd.DataFrame(out)
     likert = instrument.likert_items + [c.id for c in instrument.checks]
     is_careless = gen.random(n) < careless
