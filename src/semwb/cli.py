@@ -8,6 +8,7 @@ its traceback.
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import typer
 from rich.console import Console
@@ -50,3 +51,54 @@ def main() -> None:
         # The message may quote user text with brackets: never let rich read it as markup.
         err_console.print(Text("semwb: error: ", style="bold red") + Text(str(exc)), highlight=False)
         sys.exit(1)
+
+
+user_app = typer.Typer(help="Manage the web workbench's accounts.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Address to listen on (loopback by default)."),
+    port: int = typer.Option(8000, help="Port to listen on."),
+    data_dir: Path | None = typer.Option(
+        None, "--data-dir", help="Store of the web app [default: $XDG_DATA_HOME/semwb]."),
+    scheduler: str | None = typer.Option(
+        None, help="Dask scheduler address to run analyses on (default: local processes)."),
+    workers: int = typer.Option(1, min=1, help="Local worker processes for analyses."),
+    models: Path = typer.Option(
+        Path("models"), help="Folder of model specs offered as starting points."),
+    max_upload_mb: float = typer.Option(50.0, min=0.001, help="Largest upload accepted, in MB."),
+) -> None:
+    """Start the web workbench (researchers upload, validate, run and share reports)."""
+    from semwb.web.app import Settings, default_data_dir
+    from semwb.web.app import serve as serve_app
+
+    settings = Settings(
+        data_dir=data_dir or default_data_dir(), max_upload_bytes=int(max_upload_mb * 1_000_000),
+        models_dir=models, scheduler=scheduler, workers=workers,
+    )
+    console.print(f"semwb: data in {settings.data_dir}; open http://{host}:{port}/")
+    serve_app(settings, host=host, port=port)
+
+
+@user_app.command("add")
+def user_add(
+    name: str = typer.Argument(..., help="The new account's user name."),
+    password_stdin: bool = typer.Option(
+        False, "--password-stdin", help="Read the password from the first line of stdin."),
+    data_dir: Path | None = typer.Option(
+        None, "--data-dir", help="Store of the web app [default: $XDG_DATA_HOME/semwb]."),
+) -> None:
+    """Create a web workbench account (the password is asked for, or read from stdin)."""
+    from semwb.web.app import default_data_dir
+    from semwb.web.auth import add_user
+    from semwb.web.store import Store
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    store = Store(data_dir or default_data_dir())
+    user = add_user(store, name, password)
+    console.print(f"semwb: account {user.name!r} created in {store.data_dir}")
