@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -55,19 +56,20 @@ def main() -> None:
 
 user_app = typer.Typer(help="Manage the web workbench's accounts.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
+DataDirOption = Annotated[Path | None, typer.Option(
+    "--data-dir", help="Store of the web app [default: $XDG_DATA_HOME/semwb].")]
 
 
 @app.command()
 def serve(
     host: str = typer.Option("127.0.0.1", help="Address to listen on (loopback by default)."),
     port: int = typer.Option(8000, help="Port to listen on."),
-    data_dir: Path | None = typer.Option(
-        None, "--data-dir", help="Store of the web app [default: $XDG_DATA_HOME/semwb]."),
+    data_dir: DataDirOption = None,
     scheduler: str | None = typer.Option(
         None, help="Dask scheduler address to run analyses on (default: local processes)."),
     workers: int = typer.Option(1, min=1, help="Local worker processes for analyses."),
-    models: Path = typer.Option(
-        Path("models"), help="Folder of model specs offered as starting points."),
+    models: Annotated[Path, typer.Option(
+        help="Folder of model specs offered as starting points.")] = Path("models"),
     max_upload_mb: float = typer.Option(50.0, min=0.001, help="Largest upload accepted, in MB."),
 ) -> None:
     """Start the web workbench (researchers upload, validate, run and share reports)."""
@@ -87,8 +89,7 @@ def user_add(
     name: str = typer.Argument(..., help="The new account's user name."),
     password_stdin: bool = typer.Option(
         False, "--password-stdin", help="Read the password from the first line of stdin."),
-    data_dir: Path | None = typer.Option(
-        None, "--data-dir", help="Store of the web app [default: $XDG_DATA_HOME/semwb]."),
+    data_dir: DataDirOption = None,
 ) -> None:
     """Create a web workbench account (the password is asked for, or read from stdin)."""
     from semwb.web.app import default_data_dir

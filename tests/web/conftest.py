@@ -57,7 +57,7 @@ class Web:
         return self.post(f"/projects/{project}/{kind}", files={"file": (name, content)})
 
     def ready_project(self) -> tuple[str, str, str]:
-        """A project with an instrument, a valid response file and a model: (project, file, model)."""
+        """A project with an instrument, valid responses and a model: (project, file, model)."""
         project = self.new_project()
         self.upload(project, "instrument", "demo.yaml", INSTRUMENT)
         self.upload(project, "responses", "data.csv", GOOD_CSV)

@@ -54,7 +54,8 @@ def check_responses(path: Path, *, display_name: str, instrument_path: Path,
 def check_syntax(syntax: str, *, name: str) -> None:
     for number, line in enumerate(syntax.splitlines(), start=1):
         if line.strip() and not any(op in line for op in ("=~", "~", ":=")):
-            raise SpecError(f"model {name}, syntax line {number}: {line.strip()!r} has no operator.")
+            raise SpecError(
+                f"model {name}, syntax line {number}: {line.strip()!r} has no operator.")
 
 
 def check_run_options(*, draws: int, ci: str, level: float, seed: int | None,

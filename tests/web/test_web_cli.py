@@ -26,16 +26,19 @@ def test_user_add_reads_the_password_from_stdin(tmp_path: Path) -> None:
     assert authenticate(store, "ann", "a long secret") is not None
     assert authenticate(store, "ann", "a long secret\n") is None
     stored = store.user_by_name("ann")
-    assert stored is not None and stored[1].startswith("$argon2id$")
+    assert stored is not None
+    assert stored[1].startswith("$argon2id$")
     again = semwb("user", "add", "ann", "--password-stdin", "--data-dir", str(tmp_path),
                   stdin="another secret\n")
-    assert again.returncode == 1 and "already exists" in again.stderr
+    assert again.returncode == 1
+    assert "already exists" in again.stderr
 
 
 def test_user_add_refuses_a_short_password(tmp_path: Path) -> None:
     done = semwb("user", "add", "ann", "--password-stdin", "--data-dir", str(tmp_path),
                  stdin="short\n")
-    assert done.returncode == 1 and "at least 8 characters" in done.stderr
+    assert done.returncode == 1
+    assert "at least 8 characters" in done.stderr
     assert Store(tmp_path).count_users() == 0
 
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from fastapi.testclient import TestClient
-
 from conftest import BAD_CSV, GOOD_CSV, INSTRUMENT, PASSWORD, SYNTAX, Web, csrf_of
+from fastapi.testclient import TestClient
 
 
 def test_pages_need_sign_in(app_client: TestClient) -> None:
@@ -31,7 +30,8 @@ def test_sign_in_replaces_the_session_and_sign_out_ends_it(app_client: TestClien
     signed_in = app_client.cookies["semwb_session"]
     assert signed_in != anonymous
     home = app_client.get("/")
-    assert home.status_code == 200 and "ann" in home.text
+    assert home.status_code == 200
+    assert "ann" in home.text
     app_client.post("/logout", data={"csrf_token": csrf_of(home.text)})
     assert app_client.get("/", follow_redirects=False).status_code == 303
 
@@ -84,7 +84,8 @@ def test_response_error_is_shown_with_row_and_column_then_fixed(ann: Web) -> Non
     ann.post(f"/projects/{project}/models", {"name": "m", "syntax": SYNTAX, "action": "save"})
     page = ann.client.get(f"/projects/{project}").text
     options = page.split('name="responses_id"')[1].split("</select>")[0]
-    assert "data-fixed.csv" in options and "data.csv (" not in options
+    assert "data-fixed.csv" in options
+    assert "data.csv (" not in options
 
 
 def test_unsupported_file_type_is_refused(ann: Web) -> None:
@@ -104,7 +105,8 @@ def test_uploaded_file_downloads_under_its_name(ann: Web) -> None:
 def test_model_editor_validates_like_the_library_and_saves(ann: Web) -> None:
     project = ann.new_project()
     editor = ann.client.get(f"/projects/{project}/models/new")
-    assert editor.status_code == 200 and "starter" in editor.text
+    assert editor.status_code == 200
+    assert "starter" in editor.text
     started = ann.client.get(f"/projects/{project}/models/new?start=starter")
     assert "IOL ~ a*AR" in started.text
     bad = ann.post(f"/projects/{project}/models",
@@ -128,7 +130,8 @@ def test_model_editor_validates_like_the_library_and_saves(ann: Web) -> None:
     ann.post(f"/projects/{project}/models", {"name": "m1", "syntax": SYNTAX + "IOL ~~ IOL\n",
                                              "action": "save", "model_id": model.id})
     models = ann.client.app.state.store.models(project)
-    assert len(models) == 1 and models[0].syntax.endswith("IOL ~~ IOL\n")
+    assert len(models) == 1
+    assert models[0].syntax.endswith("IOL ~~ IOL\n")
 
 
 def test_run_progress_report_and_downloads(ann: Web) -> None:
@@ -162,7 +165,8 @@ def test_run_options_are_checked_before_queueing(ann: Web) -> None:
     assert "The &#39;draws&#39; option of bootstrap must be at least 100; got 10." in response.text
     bad_seed = ann.post(f"/projects/{project}/runs", {
         "model_id": model, "responses_id": responses, "draws": "0", "seed": "x1"})
-    assert bad_seed.status_code == 400 and "seed must be a whole number" in bad_seed.text
+    assert bad_seed.status_code == 400
+    assert "seed must be a whole number" in bad_seed.text
     assert ann.client.app.state.store.runs(project) == []
 
 
@@ -198,7 +202,8 @@ def test_members_see_the_project_and_only_the_owner_manages_them(ann: Web, bob: 
     project = ann.new_project("Shared study")
     assert bob.client.get(f"/projects/{project}").status_code == 404
     missing = ann.post(f"/projects/{project}/members", {"name": "nobody"})
-    assert missing.status_code == 400 and "no account called &#39;nobody&#39;" in missing.text
+    assert missing.status_code == 400
+    assert "no account called &#39;nobody&#39;" in missing.text
     assert ann.post(f"/projects/{project}/members", {"name": "bob"}).status_code == 303
     assert bob.client.get(f"/projects/{project}").status_code == 200
     assert "Shared study" in bob.client.get("/").text

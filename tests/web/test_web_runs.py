@@ -7,9 +7,9 @@ from pathlib import Path
 
 import distributed
 import pytest
+from conftest import PASSWORD, Web, make_settings
 from fastapi.testclient import TestClient
 
-from conftest import PASSWORD, Web, make_settings
 from semwb.web.app import create_app
 from semwb.web.auth import add_user
 from semwb.web.store import Store
@@ -41,13 +41,16 @@ def test_process_pool_run_reports_progress_and_is_interrupted_by_a_restart(
             if state["status"] == "running" and 0 < state["progress"] < 1:
                 break
             time.sleep(0.1)
-        assert state["status"] == "running" and state["message"].startswith("bootstrap draw")
+        assert state["status"] == "running"
+        assert state["message"].startswith("bootstrap draw")
         # a reload of the page shows the same run, still running
         page = client.get(f"/projects/{project}/runs/{run}").text
-        assert 'id="progress-box"' in page and "/static/progress.js" in page
+        assert 'id="progress-box"' in page
+        assert "/static/progress.js" in page
     # server stopped: the worker is gone and the run is marked, not lost
     interrupted = store.get_run(run)
-    assert interrupted is not None and interrupted.status == "interrupted"
+    assert interrupted is not None
+    assert interrupted.status == "interrupted"
     # second server over the same data: restart the run (now fast) and see it finish
     with TestClient(create_app(settings), base_url="http://127.0.0.1") as client:
         web = Web(client)
@@ -65,7 +68,8 @@ def test_process_pool_run_reports_progress_and_is_interrupted_by_a_restart(
 def test_worker_bug_marks_the_run_failed_with_a_log(data_dir: Path, ann: Web) -> None:
     project, run = start_run(ann, "Y ~ X # CRASH", draws=0)
     state = ann.wait_for_run(project, run)
-    assert state["status"] == "failed" and "internal error" in state["message"]
+    assert state["status"] == "failed"
+    assert "internal error" in state["message"]
     assert "ZeroDivisionError" in (data_dir / "runs" / run / "error.log").read_text()
 
 

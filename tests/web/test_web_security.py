@@ -5,9 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from fastapi.testclient import TestClient
-
 from conftest import GOOD_CSV, INSTRUMENT, Web
+from fastapi.testclient import TestClient
 
 
 def finished_run(web: Web) -> tuple[str, str]:
@@ -39,7 +38,8 @@ def test_another_users_project_is_not_found_anywhere(ann: Web, bob: Web) -> None
                        (f"/projects/{project}/runs/{run}/restart", {})):
         files = {"file": ("x.yaml", INSTRUMENT)} if data is None else None
         assert bob.post(path, data or {}, files=files).status_code == 404, path
-    assert store.runs(project)[0].id == run and len(store.runs(project)) == 1
+    assert store.runs(project)[0].id == run
+    assert len(store.runs(project)) == 1
     # bob's own project cannot reach ann's run through its id either
     own = bob.new_project()
     assert bob.client.get(f"/projects/{own}/runs/{run}").status_code == 404
@@ -55,7 +55,8 @@ def test_share_link_opens_only_its_report_signed_out_until_revoked(
     assert len(token) >= 40
     reviewer = TestClient(app_client.app, base_url="http://127.0.0.1")
     shared = reviewer.get(f"/s/{token}")
-    assert shared.status_code == 200 and "Report of med" in shared.text
+    assert shared.status_code == 200
+    assert "Report of med" in shared.text
     assert "frame-ancestors 'none'" in shared.headers["content-security-policy"]
     assert shared.headers["referrer-policy"] == "no-referrer"
     # the token opens nothing else: not the project, not the run, not the downloads
@@ -106,7 +107,8 @@ def test_every_form_without_the_csrf_token_is_forbidden(ann: Web, token: str | N
         response = ann.client.post(path, data=fields, follow_redirects=False)
         assert response.status_code == 403, path
         assert "did not come from this site" in response.text
-    assert len(store.models(project)) == 1 and len(store.runs(project)) == 1
+    assert len(store.models(project)) == 1
+    assert len(store.runs(project)) == 1
     assert ann.client.get("/").status_code == 200  # still signed in
 
 
@@ -131,7 +133,7 @@ def test_oversized_upload_gets_a_clear_413(ann: Web) -> None:
 
 
 def test_oversized_body_without_length_is_cut_off_with_413(ann: Web) -> None:
-    project = ann.new_project()
+    ann.new_project()
 
     def chunks():
         yield f"csrf_token={ann.csrf}&name=".encode()
@@ -153,7 +155,8 @@ def test_item_text_and_file_name_are_shown_escaped(ann: Web) -> None:
     page = ann.client.get(f"/projects/{project}").text
     assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in page
     assert "<script>alert" not in page
-    assert "&lt;svg onload=alert(1)&gt;.csv" in page and "<svg" not in page
+    assert "&lt;svg onload=alert(1)&gt;.csv" in page
+    assert "<svg" not in page
     assert "column ar1: &#39;&lt;script&gt;&#39; is outside" in page
     assert "&lt;b&gt;bold&lt;/b&gt; study" in page
     assert re.search(r"<script(?![^>]*\bsrc=)[^>]*>", page) is None  # no inline script at all
@@ -165,7 +168,8 @@ def test_path_traversal_file_name_is_stored_under_a_generated_id(ann: Web, data_
     response = ann.upload(project, "responses", "../../../../tmp/evil.csv", GOOD_CSV)
     assert response.status_code == 303
     stored = ann.client.app.state.store.files(project, "responses")[0]
-    assert stored.original_name == "evil.csv" and stored.ok
+    assert stored.original_name == "evil.csv"
+    assert stored.ok
     assert re.fullmatch(r"[0-9a-f]{32}\.csv", stored.stored_name)
     assert (data_dir / "files" / stored.stored_name).read_bytes() == GOOD_CSV
     every_file = [p for p in data_dir.parent.rglob("*") if p.is_file()]
@@ -178,14 +182,17 @@ def test_path_traversal_file_name_is_stored_under_a_generated_id(ann: Web, data_
 def test_security_headers_and_session_cookie(app_client: TestClient) -> None:
     page = app_client.get("/login")
     csp = page.headers["content-security-policy"]
-    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert "script-src 'self'" in csp
+    assert "unsafe-inline" not in csp
     assert "frame-ancestors 'none'" in csp
     assert page.headers["x-content-type-options"] == "nosniff"
     assert page.headers["x-frame-options"] == "DENY"
     cookie = page.headers["set-cookie"].lower()
-    assert "httponly" in cookie and "samesite=lax" in cookie
+    assert "httponly" in cookie
+    assert "samesite=lax" in cookie
     static = app_client.get("/static/progress.js")
-    assert static.status_code == 200 and static.headers["x-content-type-options"] == "nosniff"
+    assert static.status_code == 200
+    assert static.headers["x-content-type-options"] == "nosniff"
 
 
 def test_unexpected_error_gives_a_generic_500_page(ann: Web, monkeypatch) -> None:
@@ -197,7 +204,8 @@ def test_unexpected_error_gives_a_generic_500_page(ann: Web, monkeypatch) -> Non
                         raise_server_exceptions=False, cookies=ann.client.cookies)
     response = client.get("/")
     assert response.status_code == 500
-    assert "internal error" in response.text and "secret internal detail" not in response.text
+    assert "internal error" in response.text
+    assert "secret internal detail" not in response.text
 
 
 def test_unknown_page_is_404(ann: Web) -> None:

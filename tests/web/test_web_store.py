@@ -46,14 +46,20 @@ def test_run_states_and_interruption(tmp_path: Path) -> None:
     assert (run.status, run.instrument_id) == ("queued", instrument.id)
     store.update_run(run.id, status="running", progress=0.5, message="half")
     running = store.get_run(run.id)
-    assert running is not None and running.started is not None and running.progress == 0.5
+    assert running is not None
+    assert running.started is not None
+    assert running.progress == 0.5
     assert Store(tmp_path).mark_interrupted() == 1
     interrupted = store.get_run(run.id)
-    assert interrupted is not None and interrupted.status == "interrupted"
-    assert "restart it" in interrupted.message and interrupted.finished is not None
+    assert interrupted is not None
+    assert interrupted.status == "interrupted"
+    assert "restart it" in interrupted.message
+    assert interrupted.finished is not None
     store.update_run(run.id, status="queued", progress=0.0)
     requeued = store.get_run(run.id)
-    assert requeued is not None and requeued.finished is None and requeued.started is None
+    assert requeued is not None
+    assert requeued.finished is None
+    assert requeued.started is None
     with pytest.raises(ValueError, match="unknown run state"):
         store.update_run(run.id, status="paused")
     assert store.get_run(run.id, project_id="other") is None

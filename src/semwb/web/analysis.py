@@ -151,7 +151,8 @@ def check_run_options(*, draws: int, ci: str, level: float, seed: int | None,
         Naming the option, the rule and the value received.
     """
     if lang not in LANGUAGES:
-        raise OptionError(f"The report language must be one of {', '.join(LANGUAGES)}; got {lang!r}.")
+        raise OptionError(
+            f"The report language must be one of {', '.join(LANGUAGES)}; got {lang!r}.")
     if draws:
         _bootstrap_options({"draws": draws, "ci": ci, "level": level, "seed": seed})
     return {"draws": draws, "ci": ci, "level": level, "seed": seed, "lang": lang}

@@ -112,8 +112,8 @@ def create_app(settings: Settings, *, executor: Executor | None = None) -> FastA
 
 
 def _add_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(auth.SignInRequired)
-    async def _sign_in(request: Request, exc: auth.SignInRequired) -> Response:
+    @app.exception_handler(auth.SignInRequiredError)
+    async def _sign_in(request: Request, exc: auth.SignInRequiredError) -> Response:
         return auth.login_redirect(exc)
 
     @app.exception_handler(SemwbError)

@@ -29,7 +29,7 @@ _hasher = PasswordHasher()
 router = APIRouter()
 
 
-class SignInRequired(Exception):
+class SignInRequiredError(Exception):
     """Raised by :func:`require_user` when nobody is signed in; the app redirects to /login."""
 
     def __init__(self, next_path: str) -> None:
@@ -110,7 +110,7 @@ def require_user(request: Request) -> User:
     """Dependency: the signed-in user, or a redirect to the sign-in page."""
     session = load_session(request)
     if session is None or session.user is None:
-        raise SignInRequired(request.url.path)
+        raise SignInRequiredError(request.url.path)
     return session.user
 
 
@@ -147,7 +147,7 @@ def _safe_next(next_path: str) -> str:
 
 
 @router.get("/login")
-def login_page(request: Request, next: str = "/") -> Response:  # noqa: A002 - query name
+def login_page(request: Request, next: str = "/") -> Response:
     """Show the sign-in form, starting an anonymous session for its CSRF token."""
     session = load_session(request)
     fresh = session is None
@@ -189,6 +189,6 @@ async def logout(request: Request,
     return response
 
 
-def login_redirect(exc: SignInRequired) -> RedirectResponse:
+def login_redirect(exc: SignInRequiredError) -> RedirectResponse:
     """Return the redirect to the sign-in page that remembers where the user was going."""
     return RedirectResponse(f"/login?next={quote(exc.next_path)}", status_code=303)

@@ -108,7 +108,7 @@ class RunManager:
             if self._client is None:
                 from distributed import Client
 
-                self._client = Client(self.scheduler)
+                self._client = Client(self.scheduler)  # type: ignore[no-untyped-call]
             return self._client.submit(execute, task, pure=False)
         if self._executor is None:
             self._executor = ProcessPoolExecutor(

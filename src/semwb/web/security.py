@@ -68,7 +68,7 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-class _BodyTooLarge(Exception):
+class _BodyTooLargeError(Exception):
     """Raised into the app when its body passes the limit; the middleware answers 413."""
 
 
@@ -126,7 +126,7 @@ class UploadLimit:
                 received += len(message.get("body", b""))
                 if received > self.limit:
                     too_large = True
-                    raise _BodyTooLarge
+                    raise _BodyTooLargeError
             return message
 
         async def guarded_send(message: Message) -> None:

@@ -263,11 +263,13 @@ class Store:
     def set_password_hash(self, user_id: int, password_hash: str) -> None:
         """Replace a user's password hash (used when argon2 asks for a rehash)."""
         with self._db() as conn:
-            conn.execute("UPDATE users SET password_hash = ? WHERE id = ?", (password_hash, user_id))
+            conn.execute("UPDATE users SET password_hash = ? WHERE id = ?",
+                         (password_hash, user_id))
 
     def create_session(self, user: User | None) -> Session:
         """Start a session (anonymous when ``user`` is None) with fresh random tokens."""
-        session = Session(token=secrets.token_urlsafe(32), user=user, csrf=secrets.token_urlsafe(32))
+        session = Session(token=secrets.token_urlsafe(32), user=user,
+                          csrf=secrets.token_urlsafe(32))
         with self._db() as conn:
             conn.execute("DELETE FROM sessions WHERE expires < ?", (time.time(),))
             conn.execute(

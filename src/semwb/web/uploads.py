@@ -34,7 +34,7 @@ def display_name(raw: str | None) -> str:
 
 
 def allowed_suffix(name: str, allowed: tuple[str, ...]) -> str:
-    """Return the lower-case suffix of ``name`` when it is in ``allowed``, else raise OptionError."""
+    """Return the lower-case suffix of ``name`` if it is in ``allowed``, else raise OptionError."""
     suffix = PurePosixPath(name).suffix.lower()
     if suffix not in allowed:
         raise OptionError(
