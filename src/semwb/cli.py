@@ -7,6 +7,7 @@ its traceback.
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -16,7 +17,14 @@ from rich.console import Console
 from rich.text import Text
 
 from semwb import __version__
-from semwb.errors import SemwbError
+from semwb.errors import SemwbError, SpecError
+from semwb.files import atomic_write_text
+from semwb.measurement import THRESHOLDS, MeasurementQuality
+from semwb.survey.instrument import load_instrument
+from semwb.survey.responses import read_responses
+from semwb.survey.scoring import score_constructs, scores_table
+from semwb.survey.simulate import simulate_responses
+from semwb.survey.tables import excel_safe
 
 app = typer.Typer(
     name="semwb",
@@ -54,6 +62,107 @@ def main() -> None:
         sys.exit(1)
 
 
+def _say(message: str) -> None:
+    """Print one plain line (no markup, no wrapping: lines may be parsed)."""
+    console.print(Text(message), soft_wrap=True)
+
+
+def _print_measurement(quality: MeasurementQuality) -> None:
+    """Reliability and validity table with pass/fail against the usual thresholds."""
+    from rich.table import Table
+
+    def mark(value: float | None, threshold: float) -> str:
+        return "-" if value is None else f"{value:.3f} {'ok' if value >= threshold else 'LOW'}"
+
+    table = Table(title=f"Measurement quality (n = {quality.n_obs} complete respondents)")
+    for column in ("construct", "items", "alpha >= .70", "95% CI", "omega", "CR >= .70",
+                   "AVE >= .50"):
+        table.add_column(column)
+    for cid, c in quality.constructs.items():
+        table.add_row(cid, str(len(c["items"])), mark(c["alpha"], THRESHOLDS["alpha"]),
+                      f"[{c['alpha_ci'][0]:.3f}, {c['alpha_ci'][1]:.3f}]",
+                      "-" if c["omega"] is None else f"{c['omega']:.3f}",
+                      mark(c["cr"], THRESHOLDS["cr"]), mark(c["ave"], THRESHOLDS["ave"]))
+    console.print(table)
+    pairs = [(a, b, v) for a, row in quality.htmt.items() for b, v in row.items()]
+    for a, b, v in pairs:
+        if v >= THRESHOLDS["htmt"]:
+            limit = "above .90" if v >= THRESHOLDS["htmt_liberal"] else "between .85 and .90"
+            _say(f"HTMT {a}-{b} = {v:.3f} ({limit}): discriminant validity in doubt")
+    if pairs and max(v for *_, v in pairs) < THRESHOLDS["htmt"]:
+        _say(f"HTMT: all pairs below .85 (largest {max(v for *_, v in pairs):.3f})")
+    share = quality.harman["first_factor_share"]
+    verdict = "below" if share < THRESHOLDS["harman"] else "ABOVE"
+    _say(f"Harman's single factor: {share:.1%} of variance ({verdict} 50 %); KMO "
+         f"{quality.kmo:.3f}; Bartlett chi2({quality.bartlett['df']:.0f}) = "
+         f"{quality.bartlett['chisq']:.1f}")
+
+
+@app.command("score")
+def score(
+    instrument: Path = typer.Argument(..., help="Instrument YAML (surveys/<name>.yaml)."),
+    responses: Path = typer.Argument(..., help="Responses: CSV, XLSX, SAV, DTA, Qualtrics or "
+                                               "Wenjuanxing export."),
+    out: Path = typer.Option(Path("reports/score"), "--out", help="Folder for scores.csv, "
+                             "flagged.csv and measurement.json."),
+    sheet: str | None = typer.Option(None, "--sheet", help="XLSX sheet name."),
+    mapping: Path | None = typer.Option(None, "--mapping", help="Mapping file (column: item)."),
+    exclude: str = typer.Option("", "--exclude", help="Comma-separated flag rules that exclude "
+                                "respondents: attention,long_string,too_fast,mahalanobis."),
+    min_share: float = typer.Option(0.5, "--min-share", help="Share of a construct's items a "
+                                    "respondent must answer to get a score."),
+    missing_code: list[str] = typer.Option([], "--missing-code", help="Extra token meaning "
+                                           "'no answer' (repeatable), e.g. -99."),
+) -> None:
+    """Score constructs, flag careless respondents and assess measurement quality."""
+    # Imported here: it loads the SEM engine, which the other commands do not need.
+    from semwb.measurement.cfa import measure_constructs
+
+    inst = load_instrument(instrument)
+    data = read_responses(responses, inst, sheet=sheet, mapping=mapping,
+                          missing_codes=tuple(missing_code))
+    for warning in data.warnings:
+        err_console.print(Text(f"semwb: warning: {warning}"), soft_wrap=True)
+    rules = [r.strip() for r in exclude.split(",") if r.strip()]
+    scores = score_constructs(data, inst, min_share=min_share, exclude=rules)
+    quality = measure_constructs(scores.analysis_items, inst)
+    table = scores_table(scores, data)
+    flagged = table[table["any"]]
+    atomic_write_text(out / "scores.csv", excel_safe(table).to_csv(index=False))
+    atomic_write_text(out / "flagged.csv", excel_safe(flagged).to_csv(index=False))
+    atomic_write_text(out / "measurement.json", json.dumps(
+        quality.to_dict(), ensure_ascii=False, indent=2, allow_nan=False) + "\n")
+    for line in scores.log:
+        _say(line)
+    _print_measurement(quality)
+    _say(f"{len(flagged)} flagged respondent(s)")
+    for row in flagged.itertuples():
+        _say(f"  {row.respondent} (row {row.row}): {row.reasons}")
+    _say(f"wrote {out / 'scores.csv'}, {out / 'flagged.csv'}, {out / 'measurement.json'}")
+
+
+@app.command("simulate")
+def simulate(
+    population: Path = typer.Argument(..., help="Population model, lavaan syntax (.lav)."),
+    instrument: Path = typer.Argument(..., help="Instrument YAML whose items to simulate."),
+    out: Path = typer.Option(..., "--out", help="CSV file to write."),
+    n: int = typer.Option(320, "--n", help="Number of respondents."),
+    seed: int = typer.Option(..., "--seed", help="Random seed (same seed, same file)."),
+    missing: float = typer.Option(0.01, "--missing", help="Share of Likert answers left empty."),
+    careless: float = typer.Option(0.04, "--careless", help="Share of careless respondents."),
+    square: list[str] = typer.Option([], "--square", help="Numeric column to add its square "
+                                     "<name>_sq for (repeatable)."),
+) -> None:
+    """Draw raw Likert responses from a population model (for examples and tests)."""
+    inst = load_instrument(instrument)
+    try:
+        syntax = population.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise SpecError(f"{population}: no such population model file.") from exc
+    frame = simulate_responses(syntax, inst, n=n, rng=seed, missing=missing, careless=careless,
+                               squares=tuple(square))
+    atomic_write_text(out, frame.convert_dtypes().to_csv(index=False))
+    _say(f"wrote {out}: {len(frame)} respondents x {frame.shape[1]} columns (seed {seed})")
 user_app = typer.Typer(help="Manage the web workbench's accounts.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
 DataDirOption = Annotated[Path | None, typer.Option(

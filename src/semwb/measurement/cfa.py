@@ -1,0 +1,48 @@
+"""Fit the measurement models (k-factor and single-factor CFA) and assess measurement quality.
+
+Kept apart from :mod:`semwb.measurement.stats` because it fits models through ``semwb.sem``
+(and so imports semopy), while the statistics themselves are plain array functions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import pandas as pd
+
+from semwb.measurement.stats import (
+    MeasurementQuality,
+    assess_measurement,
+    single_factor_comparison,
+)
+from semwb.sem.estimate import fit_model
+from semwb.sem.spec import spec_from_syntax
+from semwb.survey.instrument import Instrument
+
+
+def cfa_syntax(constructs: Mapping[str, Sequence[str]]) -> str:
+    """lavaan syntax of the correlated-factor CFA: one ``F =~ items`` line per construct."""
+    return "\n".join(f"{c} =~ {' + '.join(items)}" for c, items in constructs.items())
+
+
+def measure_constructs(items: pd.DataFrame, instrument: Instrument, *,
+                       constructs: Sequence[str] | None = None,
+                       level: float = 0.95) -> MeasurementQuality:
+    """Fit the k-factor and the single-factor CFA, then :func:`assess_measurement`.
+
+    Both CFAs are fitted by ``semwb.sem.estimate.fit_model`` (ML, listwise) on the rows with
+    every item answered; the k-factor CFA's loadings give omega, CR, AVE and the
+    Fornell-Larcker table, the single-factor CFA Harman's CFA comparison.
+    """
+    names = list(constructs) if constructs is not None else [
+        c for c, con in instrument.constructs.items() if set(con.item_ids) <= set(items.columns)]
+    groups = {c: instrument.constructs[c].item_ids for c in names if c in instrument.constructs}
+    data = items[[i for g in groups.values() for i in g]].dropna()
+    kfactor = fit_model(spec_from_syntax(cfa_syntax(groups), name="measurement-cfa"), data)
+    comparison = None
+    if len(groups) > 1:
+        single = fit_model(spec_from_syntax(
+            cfa_syntax({"G": list(data.columns)}), name="single-factor-cfa"), data)
+        comparison = single_factor_comparison(kfactor.fit.model_dump(), single.fit.model_dump())
+    return assess_measurement(items, instrument, loadings=kfactor.parameters, constructs=names,
+                              level=level, single_factor=comparison)

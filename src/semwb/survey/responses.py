@@ -1,0 +1,321 @@
+"""Responses: read a file, map its columns to instrument items, validate every value.
+
+``read_responses`` = :func:`~semwb.survey.tables.read_table` (format, encoding, delimiter)
+-> :func:`~semwb.survey.platforms.detect_platform` (Qualtrics, Wenjuanxing, generic)
+-> :func:`map_columns` (item id, item text, order, or a mapping file)
+-> :func:`validate_values` (numbers, scale, levels, ids). Problems that make the data unusable
+raise :class:`~semwb.errors.ResponseDataError` listing every cell (up to a limit); problems a
+researcher may accept are returned as warnings with counts.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from semwb.errors import ResponseDataError, join_problems
+from semwb.survey.instrument import Check, Instrument, Item
+from semwb.survey.platforms import PlatformTable, detect_platform, normalize_text, platform_frame
+from semwb.survey.tables import RawTable, read_table
+
+MISSING_TOKENS = frozenset({"", "na", "n/a", "nan", ".", "null", "(跳过)", "(空)", "跳过"})
+MAX_LISTED = 10
+
+
+@dataclass(frozen=True)
+class Responses:
+    """Validated responses.
+
+    Attributes
+    ----------
+    data
+        Item columns named by item id (floats, NaN for missing) plus the respondent-id and
+        duration columns; the index is the row of each respondent in the source file.
+    source
+        File name.
+    warnings
+        Data-quality problems the researcher may accept, each with its count.
+    id_column, duration_column
+        Names of those columns in ``data``, or None.
+    platform
+        ``"qualtrics"``, ``"wenjuanxing"`` or ``"generic"``.
+    mapping
+        ``{source column: item id}`` as applied, and how (``mapped_by``).
+    value_labels
+        Value labels from SPSS / Stata files, keyed by item id.
+    """
+
+    data: pd.DataFrame
+    source: str
+    warnings: list[str] = field(default_factory=list)
+    id_column: str | None = None
+    duration_column: str | None = None
+    platform: str = "generic"
+    mapping: dict[str, str] = field(default_factory=dict)
+    mapped_by: str = "item id"
+    value_labels: dict[str, dict[object, str]] = field(default_factory=dict)
+
+
+def load_mapping(path: str | Path) -> dict[str, str]:
+    """Read a mapping file: YAML ``{column: item_id}`` or a two-column CSV ``column,item``."""
+    p = Path(path)
+    if not p.is_file():
+        raise ResponseDataError(f"{p}: no such mapping file.")
+    if p.suffix.lower() == ".csv":
+        frame = pd.read_csv(p, dtype=str, encoding="utf-8-sig")
+        if frame.shape[1] != 2:
+            raise ResponseDataError(f"{p.name}: a mapping CSV needs two columns, column,item; "
+                                    f"got {frame.shape[1]}.")
+        return dict(zip(frame.iloc[:, 0], frame.iloc[:, 1], strict=True))
+    content = yaml.safe_load(p.read_text(encoding="utf-8-sig"))
+    if not isinstance(content, dict):
+        raise ResponseDataError(f"{p.name}: a mapping file is 'column: item_id' lines.")
+    return {str(k): str(v) for k, v in content.items()}
+
+
+def _question_items(instrument: Instrument) -> list[Item | Check]:
+    return instrument.all_items
+
+
+def map_columns(table: PlatformTable, instrument: Instrument,
+                mapping: Mapping[str, str] | None = None) -> tuple[dict[int, str], str]:
+    """Decide which column holds which item.
+
+    In order: an explicit ``mapping`` (column name -> item id); else a header equal to an item
+    id; else a header or question text equal to an item's English or Chinese text (ignoring case,
+    width, spaces and punctuation); else, for platform exports whose unmatched question columns
+    are exactly as many as the unmatched items, questionnaire order.
+
+    Returns
+    -------
+    tuple
+        ``{column position: item id}`` and how the columns were mapped.
+    """
+    header, source = table.table.header, table.table.source
+    items = {it.id: it for it in _question_items(instrument)}
+    if mapping is not None:
+        problems = [f"{source}: mapping names column '{c}', which is not in the file"
+                    for c in mapping if c not in header]
+        problems += [f"{source}: mapping sends column '{c}' to '{i}', which is not an item of "
+                     f"instrument {instrument.instrument}" for c, i in mapping.items()
+                     if i not in items]
+        if problems:
+            raise ResponseDataError(join_problems(f"{source}: the mapping has {len(problems)} "
+                                                  "problems", problems))
+        return {header.index(c): i for c, i in mapping.items()}, "mapping file"
+    by_id = {i.casefold(): i for i in items}
+    by_text = {}
+    for it in items.values():
+        for text in (it.text.en, it.text.zh):
+            if text:
+                by_text[normalize_text(text)] = it.id
+    found: dict[int, str] = {}
+    how = "item id"
+    for pos, name in enumerate(header):
+        if name.strip().casefold() in by_id:
+            found[pos] = by_id[name.strip().casefold()]
+    for pos, text in enumerate(table.texts):
+        key = normalize_text(text)
+        if pos not in found and key in by_text and by_text[key] not in found.values():
+            found[pos] = by_text[key]
+            how = "item text"
+    missing = [i for i in items if i not in found.values()]
+    metadata = {table.id_column, table.duration_column}
+    free = [p for p in range(len(header)) if p not in found and p not in metadata
+            and _looks_like_question(table, p)]
+    if missing and table.platform != "generic" and len(free) == len(missing):
+        found.update(zip(free, missing, strict=True))
+        how = "questionnaire order"
+    return found, how
+
+
+def _looks_like_question(table: PlatformTable, pos: int) -> bool:
+    name = table.table.header[pos].strip().casefold()
+    metadata_words = ("时间", "ip", "来源", "date", "status", "progress", "finished", "recipient",
+                      "location", "distribution", "language", "昵称", "地区")
+    return not any(word in name for word in metadata_words)
+
+
+def _check_header(raw: RawTable) -> None:
+    counts = Counter(raw.header)
+    dupes = [f"'{name}' ({n} times)" for name, n in counts.items() if n > 1 and name]
+    if dupes:
+        raise ResponseDataError(f"{raw.source}, row 1: duplicate column names {', '.join(dupes)}. "
+                                "Rename them so each column has one name.")
+    if raw.cells.empty:
+        raise ResponseDataError(f"{raw.source}: the file has a header but no responses.")
+
+
+def _parse_numbers(cells: pd.Series, decimal: str, missing_codes: set[str]) -> tuple[
+        pd.Series, pd.Series]:
+    text = cells.astype(str).str.strip()
+    is_missing = text.str.casefold().isin(MISSING_TOKENS) | text.isin(missing_codes)
+    cleaned = text.str.replace(",", ".", regex=False) if decimal == "," else text
+    numbers = pd.to_numeric(cleaned.where(~is_missing), errors="coerce")
+    bad = numbers.isna() & ~is_missing
+    return numbers.astype(float), bad
+
+
+def _cell(source: str, row: object, column: str, value: object, rule: str) -> str:
+    return f"{source}, row {row}, column {column}: '{value}' {rule}"
+
+
+def validate_values(frame: pd.DataFrame, raw_cells: pd.DataFrame, instrument: Instrument,
+                    source: str) -> tuple[list[str], list[str]]:
+    """Check every mapped value against the instrument's rules.
+
+    Returns
+    -------
+    tuple
+        Errors (one sentence per bad cell) and warnings (data-quality counts).
+    """
+    errors: list[str] = []
+    warnings: list[str] = []
+    low, high = instrument.scale.min, instrument.scale.max
+    rules: dict[str, tuple[float, float, bool, set[int] | None]] = {}
+    for it in instrument.all_items:
+        if isinstance(it, Check) or it.type == "likert":
+            rules[it.id] = (low, high, True, None)
+        elif it.type == "numeric" and it.min is not None and it.max is not None:
+            rules[it.id] = (it.min, it.max, False, None)
+        elif it.type == "categorical":
+            rules[it.id] = (-math.inf, math.inf, True, set((it.levels or {}).keys()))
+    for column in frame.columns:
+        if column not in rules:
+            continue
+        lo, hi, whole, levels = rules[column]
+        values = frame[column]
+        raw = raw_cells[column]
+        for row in values.index[values.isna() & raw.notna()]:
+            errors.append(_cell(source, row, column, raw[row], "is not a number; answers "
+                                "must be numeric codes (export 'by option number', or list the "
+                                "token as a missing code)"))
+        present = values.dropna()
+        if levels is not None:
+            bad = present[~present.isin(levels)]
+            rule = f"is not one of the codes {sorted(levels)}"
+        else:
+            bad = present[(present < lo) | (present > hi)
+                          | ((present != np.round(present)) if whole else False)]
+            rule = (f"is outside the instrument's scale {lo:g}-{hi:g}" if whole
+                    else f"is outside the allowed range {lo:g}-{hi:g}")
+            if whole:
+                rule += " or not a whole number"
+        for row, value in bad.items():
+            errors.append(_cell(source, row, column, f"{value:g}", rule))
+    likert = [c for c in instrument.likert_items if c in frame.columns]
+    n_missing = int(frame[likert].isna().sum().sum()) if likert else 0
+    if n_missing:
+        rows = int(frame[likert].isna().any(axis=1).sum())
+        warnings.append(f"{source}: {n_missing} missing answer(s) in {rows} of {len(frame)} "
+                        "respondents")
+    return errors, warnings
+
+
+def _construct_coverage(found: set[str], instrument: Instrument, source: str) -> tuple[
+        list[str], list[str]]:
+    errors, warnings = [], []
+    absent = []
+    for cid, construct in instrument.constructs.items():
+        have = [i for i in construct.item_ids if i in found]
+        if not have:
+            absent.append(cid)
+        elif len(have) < len(construct.item_ids):
+            lost = [i for i in construct.item_ids if i not in found]
+            errors.append(f"{source}: construct {cid} is missing item column(s) "
+                          f"{', '.join(lost)}. Add them, or map them with a mapping file.")
+    if len(absent) == len(instrument.constructs):
+        errors.append(f"{source}: no column matches an item of instrument "
+                      f"{instrument.instrument} (by id, text or order). Name the columns by item "
+                      "id (e.g. ar1) or give a mapping file (column: item_id).")
+    elif absent:
+        warnings.append(f"{source}: {len(absent)} construct(s) not in the data, skipped: "
+                        f"{', '.join(absent)}")
+    return errors, warnings
+
+
+def read_responses(path: str | Path, instrument: Instrument, *, sheet: str | int | None = None,
+                   mapping: Mapping[str, str] | str | Path | None = None,
+                   missing_codes: tuple[str, ...] = ()) -> Responses:
+    """Read a response file and return validated responses mapped to the instrument's items.
+
+    Parameters
+    ----------
+    path
+        CSV (any delimiter, decimal comma, UTF-8 with or without BOM, GBK/GB18030), XLSX,
+        SPSS ``.sav``, Stata ``.dta``; Qualtrics and Wenjuanxing exports are recognised.
+    instrument
+        The instrument the responses answer.
+    sheet
+        XLSX sheet name or 0-based position.
+    mapping
+        ``{column: item_id}`` or the path of a mapping file (see :func:`load_mapping`).
+    missing_codes
+        Extra tokens meaning "no answer" (e.g. ``"-99"``); empty cells, NA, ``(跳过)`` always are.
+
+    Raises
+    ------
+    ResponseDataError
+        Empty or header-only file, duplicate column names, partially missing constructs, no
+        matching column, non-numeric tokens, out-of-scale values, duplicate respondent ids; each
+        bad cell named by row and column (the first ten, with the total).
+    """
+    raw = read_table(path, sheet=sheet)
+    _check_header(raw)
+    table = detect_platform(raw)
+    if isinstance(mapping, str | Path):
+        mapping = load_mapping(mapping)
+    found, how = map_columns(table, instrument, mapping)
+    source = raw.source
+    errors, warnings = _construct_coverage(set(found.values()), instrument, source)
+    if errors:
+        raise ResponseDataError(join_problems(f"{source} has {len(errors)} problems", errors))
+    cells = platform_frame(table)
+    named: dict[int, str] = dict(found)
+    for pos in (table.id_column, table.duration_column):
+        if pos is not None and pos not in named:
+            named[pos] = raw.header[pos]
+    raw_cells = cells[list(named)].rename(columns=named)
+    frame = pd.DataFrame(index=raw_cells.index)
+    for pos, name in named.items():
+        keep_text = pos == table.id_column and pos not in found
+        if keep_text:
+            frame[name] = raw_cells[name].astype(str).str.strip()
+            continue
+        numbers, bad = _parse_numbers(raw_cells[name], raw.decimal, set(missing_codes))
+        frame[name] = numbers
+        raw_cells[name] = raw_cells[name].where(bad)
+    errors, quality = validate_values(frame, raw_cells, instrument, source)
+    errors += _duplicate_ids(frame, table, named, source)
+    if errors:
+        shown = errors[:MAX_LISTED]
+        if len(errors) > MAX_LISTED:
+            shown.append(f"... and {len(errors) - MAX_LISTED} more")
+        raise ResponseDataError(join_problems(f"{source} has {len(errors)} bad value(s)", shown))
+    return Responses(
+        data=frame, source=source, warnings=warnings + quality,
+        id_column=named.get(table.id_column) if table.id_column is not None else None,
+        duration_column=(named.get(table.duration_column)
+                         if table.duration_column is not None else None),
+        platform=table.platform, mapping={raw.header[p]: i for p, i in found.items()},
+        mapped_by=how,
+        value_labels={found[p]: raw.value_labels[raw.header[p]] for p in found
+                      if raw.header[p] in raw.value_labels})
+
+
+def _duplicate_ids(frame: pd.DataFrame, table: PlatformTable, named: dict[int, str],
+                   source: str) -> list[str]:
+    if table.id_column is None:
+        return []
+    ids = frame[named[table.id_column]]
+    dupes = ids[ids.duplicated(keep=False) & ids.notna() & (ids.astype(str) != "")]
+    return [f"{source}: respondent id '{value}' appears in rows "
+            f"{', '.join(str(r) for r in rows.index)}; remove the repeated submission or renumber"
+            for value, rows in dupes.groupby(dupes.astype(str))]
