@@ -52,6 +52,33 @@ def _root(
     """Structural equation modeling workbench for survey research."""
 
 
+@app.command("report")
+def report(
+    results_dir: Annotated[Path, typer.Argument(
+        help="A folder with results.json, or a folder of such folders (makes an index too).")],
+    lang: Annotated[str, typer.Option("--lang", help="Report language: en or zh.")] = "en",
+    out: Annotated[Path | None, typer.Option(
+        "--out", help="Output file (default: report.html beside results.json, or index.html)."
+    )] = None,
+    templates: Annotated[Path | None, typer.Option(
+        "--templates", help="Folder of templates that override the packaged ones.")] = None,
+    instrument: Annotated[Path | None, typer.Option(
+        "--instrument", help="Instrument YAML, for construct names and item wording.")] = None,
+) -> None:
+    """Write the HTML report of fitted results (one file, opens offline)."""
+    from semwb.report.writer import write_reports
+
+    loaded = None
+    if instrument is not None:
+        from semwb.survey.instrument import load_instrument
+
+        loaded = load_instrument(instrument)
+    written = write_reports(results_dir, lang=lang, out=out, templates=templates,
+                            instrument=loaded)
+    for path in [*written.reports, *([written.index] if written.index else [])]:
+        console.print(Text(f"wrote {path}"), highlight=False)
+
+
 def main() -> None:
     """Entry point of the ``semwb`` console script."""
     try:

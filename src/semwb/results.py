@@ -93,6 +93,10 @@ class BootstrapInfo(_Frozen):
     seed: int | None
     failed: list[dict[str, Any]] = Field(default_factory=list)
     rule: str = ""
+    #: Kept draws with an inadmissible solution: ``{"draw": 17, "reason": "..."}``.
+    inadmissible: list[dict[str, Any]] = Field(default_factory=list)
+    #: Per defined effect: ``{"ind": {"edges": [...], "counts": [...]}}`` of its bootstrap draws.
+    histograms: dict[str, dict[str, list[float]]] = Field(default_factory=dict)
 
 
 class Provenance(_Frozen):
@@ -115,6 +119,8 @@ class Results(_Frozen):
     """Everything one analysis produced; what ``results.json`` holds.
 
     ``error`` is set (and most other fields empty) when a batch recorded a model that failed.
+    ``nested_in`` names the models (by ``model``) this one is nested in, as its spec says; the
+    index page compares them with a chi-square difference test.
     """
 
     schema_version: int = RESULTS_SCHEMA_VERSION
@@ -134,6 +140,7 @@ class Results(_Frozen):
     htmt: dict[str, dict[str, float]] = Field(default_factory=dict)
     quality: dict[str, Any] = Field(default_factory=dict)
     hypotheses: list[dict[str, Any]] = Field(default_factory=list)
+    nested_in: list[str] = Field(default_factory=list)
     syntax: str = ""
     warnings: list[str] = Field(default_factory=list)
     error: str | None = None

@@ -1,0 +1,266 @@
+"""The path diagram of a fitted model as inline SVG.
+
+Latent variables are ellipses, indicators boxes; exogenous variables stand on the left and outcomes
+on the right (columns by the longest chain of regressions leading to a variable). Paths carry
+standardized coefficients with significance stars; non-significant paths are dashed. A mediator
+that a direct path would cross is lifted above it, so the classic mediation triangle appears.
+Every text goes through :mod:`semwb.report.svg`, which escapes it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from markupsafe import Markup
+
+from semwb.report.filters import fmt_std, stars
+from semwb.report.labels import Labels
+from semwb.report.parts import ModelParts, is_significant
+from semwb.report.svg import element, svg, text_width
+from semwb.results import ParameterRow
+
+FONT = 15.0
+SMALL = 11.0
+RY = 32.0
+BOX_H = 24.0
+BOX_GAP = 8.0
+IND_GAP = 48.0
+COL_GAP = 120.0
+MARGIN = 24.0
+INK = "#1f2d3d"
+MUTED = "#7a8594"
+
+
+@dataclass
+class _Node:
+    name: str
+    label: str
+    sub: str
+    latent: bool
+    indicators: list[str]
+    layer: int = 0
+    x: float = 0.0
+    y: float = 0.0
+    above: bool = False
+    rx: float = field(init=False)
+
+    def __post_init__(self) -> None:
+        widest = max(text_width(self.label, FONT), text_width(self.sub, SMALL))
+        self.rx = max(56.0, widest / 2 * 1.25 + 16) if self.latent else max(40.0, widest / 2 + 12)
+
+    @property
+    def ry(self) -> float:
+        return RY if self.latent else RY * 0.75
+
+    def box_widths(self) -> list[float]:
+        return [max(34.0, text_width(i, SMALL) + 14) for i in self.indicators]
+
+    def width(self) -> float:
+        boxes = self.box_widths()
+        row = sum(boxes) + BOX_GAP * max(len(boxes) - 1, 0)
+        return max(2 * self.rx, row)
+
+    def edge_point(self, tx: float, ty: float) -> tuple[float, float]:
+        """Where the line from the centre towards (tx, ty) leaves the shape."""
+        dx, dy = tx - self.x, ty - self.y
+        if dx == 0 and dy == 0:
+            return self.x, self.y
+        if self.latent:
+            scale = 1 / ((dx / self.rx) ** 2 + (dy / self.ry) ** 2) ** 0.5
+        else:
+            scale = min(self.rx / abs(dx) if dx else 1e9, self.ry / abs(dy) if dy else 1e9)
+        return self.x + dx * scale, self.y + dy * scale
+
+
+def _layers(names: list[str], paths: list[ParameterRow]) -> dict[str, int]:
+    """Column of each variable: the longest chain of regressions leading to it (cycles capped)."""
+    if not paths:
+        return {name: i for i, name in enumerate(names)}
+    layer = dict.fromkeys(names, 0)
+    for _ in range(len(names)):
+        for row in paths:
+            layer[row.lhs] = min(max(layer[row.lhs], layer[row.rhs] + 1), len(names))
+    return layer
+
+
+def _place(nodes: dict[str, _Node], paths: list[ParameterRow]) -> None:
+    columns: dict[int, list[_Node]] = {}
+    for node in nodes.values():
+        columns.setdefault(node.layer, []).append(node)
+    pitch = 2 * RY + IND_GAP + BOX_H + 56
+    x = 0.0
+    for layer in sorted(columns):
+        column = columns[layer]
+        width = max(n.width() for n in column)
+        for i, node in enumerate(column):
+            node.x = x + width / 2
+            node.y = (i - (len(column) - 1) / 2) * pitch
+        x += width + COL_GAP
+    # Lift a node that a path skipping its column would run through (the mediation triangle).
+    for row in paths:
+        start, end = nodes[row.rhs], nodes[row.lhs]
+        for node in nodes.values():
+            between = min(start.layer, end.layer) < node.layer < max(start.layer, end.layer)
+            if not between or end.x == start.x:
+                continue
+            line_y = start.y + (end.y - start.y) * (node.x - start.x) / (end.x - start.x)
+            if abs(node.y - line_y) < node.ry + 24:
+                node.y = line_y - pitch * 0.6
+    for node in nodes.values():
+        node.above = node.y < -1
+
+
+def _label(x: float, y: float, text: str, *, size: float = SMALL, bold: bool = False) -> Markup:
+    """A text on a white plate, so it stays readable over the lines."""
+    width = text_width(text, size) + 6
+    return Markup("").join([
+        element("rect", {"x": x - width / 2, "y": y - size * 0.8, "width": width,
+                         "height": size * 1.3, "fill": "#fff", "rx": 2.0}),
+        element("text", {"x": x, "y": y + size * 0.35, "text-anchor": "middle",
+                         "font-size": size, "font-weight": "600" if bold else None}, text),
+    ])
+
+
+def _line(x1: float, y1: float, x2: float, y2: float, *, dashed: bool, width: float) -> Markup:
+    return element("line", {
+        "x1": x1, "y1": y1, "x2": x2, "y2": y2, "stroke": INK if not dashed else MUTED,
+        "stroke-width": width, "stroke-dasharray": "6 4" if dashed else None,
+        "marker-end": "url(#semwb-arrow)",
+    })
+
+
+def _coefficient(row: ParameterRow) -> str:
+    return fmt_std(row.std_all) + stars(row.pvalue)
+
+
+def _indicators(node: _Node, loadings: Mapping[str, ParameterRow]) -> list[Markup]:
+    out: list[Markup] = []
+    widths = node.box_widths()
+    left = node.x - (sum(widths) + BOX_GAP * (len(widths) - 1)) / 2
+    for item, width in zip(node.indicators, widths, strict=True):
+        bx = left + width / 2
+        top = node.y - node.ry - IND_GAP - BOX_H if node.above else node.y + node.ry + IND_GAP
+        edge_y = top + BOX_H if node.above else top
+        sx, sy = node.edge_point(bx, edge_y)
+        row = loadings.get(item)
+        out.append(_line(sx, sy, bx, edge_y, dashed=False, width=1.0))
+        out.append(element("rect", {"x": left, "y": top, "width": width, "height": BOX_H,
+                                    "fill": "#fff", "stroke": INK, "stroke-width": 1.0}))
+        out.append(element("text", {"x": bx, "y": top + BOX_H / 2 + SMALL * 0.35,
+                                    "text-anchor": "middle", "font-size": SMALL}, item))
+        if row is not None and row.std_all is not None:
+            lx, ly = sx + (bx - sx) * 0.6, sy + (edge_y - sy) * 0.6
+            out.append(_label(lx, ly, fmt_std(row.std_all), size=10.0))
+        left += width + BOX_GAP
+    return out
+
+
+def _covariance(a: _Node, b: _Node, row: ParameterRow) -> list[Markup]:
+    if a.x == b.x:
+        cx, cy = min(a.x - a.rx, b.x - b.rx) - 70, (a.y + b.y) / 2
+    else:
+        cx, cy = (a.x + b.x) / 2, min(a.y, b.y) - 90
+    (x1, y1), (x2, y2) = a.edge_point(cx, cy), b.edge_point(cx, cy)
+    dashed = not is_significant(row)
+    path = element("path", {
+        "d": f"M{x1:.1f},{y1:.1f} Q{cx:.1f},{cy:.1f} {x2:.1f},{y2:.1f}", "fill": "none",
+        "stroke": MUTED if dashed else INK, "stroke-width": 1.2,
+        "stroke-dasharray": "6 4" if dashed else None,
+        "marker-start": "url(#semwb-arrow)", "marker-end": "url(#semwb-arrow)",
+    })
+    mx, my = 0.25 * x1 + 0.5 * cx + 0.25 * x2, 0.25 * y1 + 0.5 * cy + 0.25 * y2
+    return [path, _label(mx, my, _coefficient(row))]
+
+
+def _shape(node: _Node) -> Markup:
+    if node.latent:
+        shape = element("ellipse", {"cx": node.x, "cy": node.y, "rx": node.rx, "ry": node.ry,
+                                    "fill": "#eaf1fb", "stroke": "#2b4c7e", "stroke-width": 1.6})
+    else:
+        shape = element("rect", {"x": node.x - node.rx, "y": node.y - node.ry,
+                                 "width": 2 * node.rx, "height": 2 * node.ry, "fill": "#fff",
+                                 "stroke": INK, "stroke-width": 1.4})
+    lines = [element("text", {"x": node.x, "y": node.y + (-3.0 if node.sub else 5.0),
+                              "text-anchor": "middle", "font-size": FONT,
+                              "font-weight": "600"}, node.label)]
+    if node.sub:
+        lines.append(element("text", {"x": node.x, "y": node.y + 15, "text-anchor": "middle",
+                                      "font-size": SMALL, "fill": "#4a5568"}, node.sub))
+    return Markup("").join([shape, *lines])
+
+
+def path_diagram_svg(
+    parts: ModelParts, *, labels: Labels, r2: Mapping[str, float], title: str
+) -> Markup:
+    """Draw the model as an SVG path diagram.
+
+    Parameters
+    ----------
+    parts
+        The parameter rows by role (loadings, paths, covariances).
+    labels
+        Names of constructs in the report's language; ids when a name is unknown.
+    r2
+        Explained variance of endogenous variables, shown inside their shapes.
+    title
+        Accessible title of the picture (escaped like every text).
+
+    Returns
+    -------
+    Markup
+        One ``<svg>`` element, safe to insert in the page.
+    """
+    names = parts.structural
+    layer = _layers(names, parts.paths)
+    nodes: dict[str, _Node] = {}
+    for name in names:
+        label = labels.name(name)
+        sub = [name] if label != name else []
+        if name in r2:
+            sub.append(f"R² = {fmt_std(r2[name])}")
+        nodes[name] = _Node(name=name, label=label, sub=" · ".join(sub),
+                            latent=name in parts.latents,
+                            indicators=parts.latents.get(name, []), layer=layer[name])
+    _place(nodes, parts.paths)
+    loadings = {row.rhs: row for row in parts.loadings}
+    body: list[Markup] = []
+    for node in nodes.values():
+        body += _indicators(node, loadings)
+    labels_on_top: list[Markup] = []
+    for row in parts.paths:
+        start, end = nodes[row.rhs], nodes[row.lhs]
+        x1, y1 = start.edge_point(end.x, end.y)
+        x2, y2 = end.edge_point(start.x, start.y)
+        dashed = not is_significant(row)
+        body.append(_line(x1, y1, x2, y2, dashed=dashed, width=1.3 if dashed else 1.8))
+        labels_on_top.append(_label((x1 + x2) / 2, (y1 + y2) / 2, _coefficient(row),
+                                    size=13.0, bold=not dashed))
+    for row in parts.covariances:
+        pieces = _covariance(nodes[row.lhs], nodes[row.rhs], row)
+        body.append(pieces[0])
+        labels_on_top += pieces[1:]
+    body += [_shape(node) for node in nodes.values()] + labels_on_top
+    return _frame(body, nodes, parts, title)
+
+
+def _frame(body: list[Markup], nodes: Mapping[str, _Node], parts: ModelParts,
+           title: str) -> Markup:
+    """Wrap the drawing in an <svg> whose view box holds every shape and covariance arc."""
+    extra = 100.0 if parts.covariances else 0.0
+    reach = IND_GAP + BOX_H
+    xs = [v for n in nodes.values() for v in (n.x - n.width() / 2, n.x + n.width() / 2)]
+    ys = [n.y - n.ry - (reach if n.above and n.indicators else 0) for n in nodes.values()]
+    ys += [n.y + n.ry + (reach if not n.above and n.indicators else 0) for n in nodes.values()]
+    left, top = min(xs) - MARGIN - extra, min(ys) - MARGIN - extra
+    width, height = max(xs) - left + MARGIN, max(ys) - top + MARGIN
+    marker = element("marker", {"id": "semwb-arrow", "viewBox": "0 0 10 10", "refX": "9",
+                                "refY": "5", "markerWidth": "7", "markerHeight": "7",
+                                "orient": "auto-start-reverse"},
+                     [element("path", {"d": "M0,0 L10,5 L0,10 z", "fill": INK})])
+    group = element("g", {"transform": f"translate({-left:.1f},{-top:.1f})",
+                          "font-family": "system-ui, 'Noto Sans CJK SC', 'Noto Sans SC', "
+                                         "'Microsoft YaHei', 'PingFang SC', sans-serif",
+                          "fill": INK}, body)
+    return svg(width, height, [element("defs", None, [marker]), group], title=title,
+               css_class="diagram")

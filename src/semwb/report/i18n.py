@@ -1,0 +1,273 @@
+"""Every fixed string of a report, in English and Chinese.
+
+Templates read headings and labels as ``t.key`` (``t`` is the table of one language; a missing key
+is an error under ``StrictUndefined``). Interpretation sentences have ``{placeholders}`` that
+:func:`sentence` fills with numbers already formatted by :mod:`semwb.report.filters`. User text is
+never part of these strings, so nothing here is markup.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from semwb.errors import OptionError
+
+Lang = Literal["en", "zh"]
+LANGS: tuple[Lang, ...] = ("en", "zh")
+
+_STRINGS: dict[str, tuple[str, str]] = {
+    # document
+    "report_title": ("Structural equation model report", "结构方程模型分析报告"),
+    "index_title": ("Model results overview", "模型结果总览"),
+    "contents": ("Contents", "目录"),
+    "lang_name": ("English", "中文"),
+    "generated_from": ("Results created", "结果生成时间"),
+    # summary
+    "summary": ("Summary", "分析概要"),
+    "model": ("Model", "模型"),
+    "data_file": ("Data file", "数据文件"),
+    "n_used": ("N used", "有效样本量"),
+    "n_excluded": ("Cases excluded", "剔除样本数"),
+    "exclusion_reasons": ("Reasons for exclusion", "剔除原因"),
+    "reason": ("Reason", "原因"),
+    "count": ("Cases", "样本数"),
+    "estimator": ("Estimator", "估计方法"),
+    "missing": ("Missing data", "缺失值处理"),
+    "converged": ("Converged", "是否收敛"),
+    "yes": ("yes", "是"),
+    "no": ("no", "否"),
+    "bootstrap": ("Bootstrap", "Bootstrap 抽样"),
+    "no_bootstrap": ("not run (Wald / delta-method intervals)",
+                     "未进行（Wald / Delta 法置信区间）"),
+    "draws": ("draws", "次"),
+    "succeeded": ("succeeded", "成功"),
+    "seed": ("seed", "随机种子"),
+    "ci_type": ("CI type", "置信区间类型"),
+    "not_given": ("not recorded", "未记录"),
+    # estimators and missing-data rules
+    "est_ML": ("Maximum likelihood (ML)", "极大似然估计（ML）"),
+    "est_MLR": ("Robust maximum likelihood (MLR)", "稳健极大似然估计（MLR）"),
+    "est_GLS": ("Generalized least squares (GLS)", "广义最小二乘（GLS）"),
+    "est_ULS": ("Unweighted least squares (ULS)", "未加权最小二乘（ULS）"),
+    "est_WLSMV": ("Diagonally weighted least squares (WLSMV)", "稳健加权最小二乘（WLSMV）"),
+    "miss_listwise": ("Listwise deletion", "成列删除"),
+    "miss_fiml": ("Full-information maximum likelihood (FIML)", "全信息极大似然（FIML）"),
+    "ci_percentile": ("percentile", "百分位法"),
+    "ci_bc": ("bias-corrected", "偏差校正法"),
+    "ci_bca": ("bias-corrected and accelerated (BCa)", "偏差校正加速法（BCa）"),
+    # diagram and charts
+    "diagram": ("Path diagram", "路径图"),
+    "diagram_note": ("Standardized estimates. Solid: p < .05; dashed: not significant. "
+                     "* p < .05, ** p < .01, *** p < .001.",
+                     "图中为标准化估计值。实线：p < .05；虚线：不显著。"
+                     "* p < .05，** p < .01，*** p < .001。"),
+    "diagram_aria": ("Path diagram of the model", "模型路径图"),
+    "loadings_chart": ("Standardized loadings", "标准化因子载荷"),
+    "loadings_chart_note": ("The line marks the .60 guideline; bars below it are shaded.",
+                            "竖线为 .60 的参考标准；低于该值的条形以浅色显示。"),
+    "distribution": ("Bootstrap distribution", "Bootstrap 分布"),
+    "distribution_note": ("Shaded: the {level} {ci} interval; solid line: the estimate; "
+                          "grey line: zero.",
+                          "阴影：{level} {ci}置信区间；实线：点估计；灰线：零。"),
+    # measurement
+    "measurement": ("Measurement model", "测量模型"),
+    "construct": ("Construct", "构念"),
+    "item": ("Item", "题项"),
+    "item_text": ("Item text", "题项内容"),
+    "reverse_mark": ("(R)", "（反向）"),
+    "reverse_note": ("(R) reverse-worded item, reverse-coded before analysis.",
+                     "（反向）为反向题项，分析前已反向计分。"),
+    "loading_std": ("λ (std.)", "标准化载荷 λ"),
+    "est_unstd": ("B", "B"),
+    "se": ("SE", "SE"),
+    "p": ("p", "p"),
+    "reliability": ("Reliability and convergent validity", "信度与收敛效度"),
+    "alpha": ("Cronbach's α", "Cronbach's α"),
+    "omega": ("McDonald's ω", "McDonald's ω"),
+    "cr": ("CR", "组合信度 CR"),
+    "ave": ("AVE", "平均方差抽取量 AVE"),
+    "threshold": ("Threshold", "标准"),
+    "below_threshold": ("below threshold", "未达标准"),
+    "reliability_note": ("Thresholds: α ≥ .70, CR ≥ .70, AVE ≥ .50, loadings ≥ .60 "
+                         "(Fornell & Larcker, 1981; Hair et al., 2019). Values below are marked ✗.",
+                         "标准：α ≥ .70，CR ≥ .70，AVE ≥ .50，载荷 ≥ .60"
+                         "（Fornell & Larcker, 1981；Hair et al., 2019）。未达标准者标 ✗。"),
+    "reliability_ok": ("All constructs meet the reliability and convergent-validity thresholds.",
+                       "所有构念均达到信度与收敛效度标准。"),
+    "reliability_bad": ("Below threshold: {list}.", "未达标准：{list}。"),
+    "no_measurement": ("The model has no measurement part (no =~ lines).",
+                       "模型不含测量部分（无 =~ 语句）。"),
+    "no_quality": ("Reliability statistics were not computed for this run.",
+                   "本次分析未计算信度指标。"),
+    # validity
+    "validity": ("Discriminant validity", "区分效度"),
+    "htmt": ("Heterotrait-monotrait ratio (HTMT)", "异质-单质比（HTMT）"),
+    "htmt_note": ("HTMT below .85 supports discriminant validity (Henseler et al., 2015); "
+                  "values of .85 or more are marked ✗.",
+                  "HTMT 小于 .85 支持区分效度（Henseler et al., 2015）；大于等于 .85 者标 ✗。"),
+    "htmt_ok": ("All HTMT ratios are below .85.", "所有 HTMT 值均小于 .85。"),
+    "htmt_bad": ("HTMT of .85 or more: {list}.", "HTMT 大于等于 .85：{list}。"),
+    "fornell_larcker": ("Fornell-Larcker criterion", "Fornell-Larcker 准则"),
+    "fl_note": ("Diagonal (bold): √AVE; below it: correlations between constructs. "
+                "√AVE should exceed each correlation in its row and column.",
+                "对角线（加粗）为 AVE 的平方根，其下为构念间相关系数。"
+                "对角线值应大于其所在行与列的相关系数。"),
+    "fl_ok": ("Each construct's √AVE exceeds its correlations with the others.",
+              "各构念的 AVE 平方根均大于其与其他构念的相关系数。"),
+    "fl_bad": ("√AVE does not exceed the correlation for: {list}.",
+               "以下构念对的 AVE 平方根未大于其相关系数：{list}。"),
+    "no_validity": ("Discriminant-validity statistics were not computed for this run.",
+                    "本次分析未计算区分效度指标。"),
+    # descriptives
+    "descriptives": ("Descriptive statistics and correlations", "描述性统计与相关分析"),
+    "mean": ("M", "均值"),
+    "sd": ("SD", "标准差"),
+    "descriptives_note": ("Construct means and standard deviations of the composite scores; "
+                          "below the diagonal: correlations; on it (bold): √AVE where available.",
+                          "构念得分的均值与标准差；对角线下方为相关系数，"
+                          "对角线（加粗）为 AVE 的平方根（如有）。"),
+    # common method
+    "cmb": ("Common method bias", "共同方法偏差检验"),
+    "harman": ("Harman's single-factor test", "Harman 单因素检验"),
+    "harman_ok": ("The first unrotated factor explains {share} of the variance, below the "
+                  "{limit} guideline: a single factor does not dominate.",
+                  "未旋转的第一个因子解释了 {share} 的方差，低于 {limit} 的标准，"
+                  "不存在单一因子主导。"),
+    "harman_bad": ("The first unrotated factor explains {share} of the variance, not below the "
+                   "{limit} guideline: common method variance may be a concern.",
+                   "未旋转的第一个因子解释了 {share} 的方差，未低于 {limit} 的标准，"
+                   "可能存在共同方法偏差。"),
+    "single_factor_cfa": ("Single-factor CFA against the measurement model",
+                          "单因子模型与测量模型的比较"),
+    "single_factor_note": ("A single-factor model that fits much worse (significant Δχ²) argues "
+                           "against one common method factor.",
+                           "单因子模型拟合显著变差（Δχ² 显著）说明不存在单一的共同方法因子。"),
+    "item_descriptives": ("Item statistics", "题项描述统计"),
+    "citc": ("CITC", "CITC"),
+    "alpha_if_deleted": ("α if deleted", "删除后 α"),
+    "n": ("n", "n"),
+    "kmo": ("KMO", "KMO"),
+    "bartlett": ("Bartlett's test of sphericity", "Bartlett 球形检验"),
+    # fit
+    "fit": ("Model fit", "模型拟合"),
+    "index": ("Index", "指标"),
+    "value": ("Value", "数值"),
+    "cutoff": ("Cut-off", "标准"),
+    "verdict": ("Meets", "是否达标"),
+    "chisq": ("χ²", "χ²"),
+    "df": ("df", "df"),
+    "chisq_df": ("χ²/df", "χ²/df"),
+    "fit_note": ("Cut-offs of Hu & Bentler (1999); RMSEA with its 90% CI. χ² is sensitive to "
+                 "sample size.",
+                 "判断标准参照 Hu & Bentler (1999)；RMSEA 后为 90% 置信区间。χ² 对样本量敏感。"),
+    "fit_good": ("All of CFI, TLI, RMSEA and SRMR meet Hu & Bentler's cut-offs.",
+                 "CFI、TLI、RMSEA 与 SRMR 均达到 Hu & Bentler 的标准。"),
+    "fit_some": ("Not meeting Hu & Bentler's cut-offs: {list}.",
+                 "未达到 Hu & Bentler 标准的指标：{list}。"),
+    "fit_missing": ("Fit indices are not available for this run.", "本次分析无拟合指标。"),
+    "r2": ("Explained variance (R²)", "解释方差（R²）"),
+    "variable": ("Variable", "变量"),
+    # paths
+    "paths": ("Structural paths", "结构路径"),
+    "path": ("Path", "路径"),
+    "label": ("Label", "标签"),
+    "beta": ("β", "β"),
+    "ci": ("CI", "置信区间"),
+    "paths_note": ("B: unstandardized; β: completely standardized. {ci_source}",
+                   "B：非标准化系数；β：完全标准化系数。{ci_source}"),
+    "ci_boot": ("SE and {level} CI from {draws} bootstrap draws ({ci}).",
+                "SE 与 {level} 置信区间来自 {draws} 次 Bootstrap 抽样（{ci}）。"),
+    "ci_wald": ("SE and {level} CI are Wald (normal-theory) values.",
+                "SE 与 {level} 置信区间为 Wald（正态理论）估计。"),
+    "no_paths": ("The model has no structural paths.", "模型不含结构路径。"),
+    # effects
+    "effects": ("Indirect and defined effects", "中介效应与定义参数"),
+    "effect": ("Effect", "效应"),
+    "definition": ("Definition", "定义"),
+    "effect_sig": ("{name} = {est}, {level} CI {ci}: the interval excludes zero, so the effect "
+                   "is significant.",
+                   "{name} = {est}，{level} 置信区间 {ci} 不包含零，效应显著。"),
+    "effect_ns": ("{name} = {est}, {level} CI {ci}: the interval includes zero, so the effect "
+                  "is not significant.",
+                  "{name} = {est}，{level} 置信区间 {ci} 包含零，效应不显著。"),
+    "no_effects": ("The model defines no effects (no := lines).", "模型未定义效应（无 := 语句）。"),
+    # hypotheses
+    "hypotheses": ("Hypothesis tests", "假设检验"),
+    "hypothesis": ("Hypothesis", "假设"),
+    "expected": ("Expected", "预期"),
+    "result": ("Result", "结论"),
+    "exp_positive": ("positive", "正向"),
+    "exp_negative": ("negative", "负向"),
+    "exp_nonzero": ("non-zero", "非零"),
+    "supported": ("Supported", "支持"),
+    "not_supported": ("Not supported", "不支持"),
+    "not_evaluated": ("Not evaluated (path not in the model)", "无法检验（模型中无此路径）"),
+    "hypotheses_note": ("A hypothesis is supported when its estimate has the expected sign and "
+                        "is significant: p < .05 for a path, a {level} CI excluding zero for a "
+                        "defined effect.",
+                        "当估计值方向与预期一致且显著时，假设得到支持：路径以 p < .05 判断，"
+                        "定义效应以 {level} 置信区间不包含零判断。"),
+    # warnings
+    "warnings": ("Warnings", "警告"),
+    "no_warnings": ("No warnings.", "无警告。"),
+    "not_converged": ("The estimator did not converge: the estimates below are not trustworthy.",
+                      "估计未收敛：以下估计结果不可信。"),
+    "failed_draws": ("{failed} of {draws} bootstrap draws failed and were dropped.",
+                     "{draws} 次 Bootstrap 抽样中有 {failed} 次失败并被剔除。"),
+    "inadmissible_draws": ("{count} of the {draws} kept bootstrap draws had an inadmissible "
+                           "solution (a negative variance or a correlation beyond 1).",
+                           "保留的 {draws} 次 Bootstrap 抽样中有 {count} 次出现不可接受解"
+                           "（负方差或相关系数绝对值大于 1）。"),
+    "heywood": ("Heywood case: the standardized loading of {item} is {value} (beyond 1).",
+                "Heywood 现象：{item} 的标准化载荷为 {value}（绝对值大于 1）。"),
+    # provenance
+    "provenance": ("Provenance and reproduction", "来源与复现"),
+    "spec_file": ("Model spec", "模型设定文件"),
+    "sha256": ("SHA-256", "SHA-256"),
+    "versions": ("Versions", "软件版本"),
+    "reproduce": ("Reproduce with", "复现命令"),
+    "rerender": ("Re-create this report with", "重新生成本报告"),
+    "syntax": ("Model syntax (lavaan)", "模型语法（lavaan）"),
+    # index
+    "models": ("Models", "模型"),
+    "report_link": ("Report", "报告"),
+    "open": ("open", "打开"),
+    "key_effects": ("Key effects", "主要效应"),
+    "failed": ("failed", "失败"),
+    "comparison": ("Model comparison", "模型比较"),
+    "comparison_note": ("Each restricted model is compared with the model it is nested in: "
+                        "χ² difference test (ML), with differences in AIC and BIC "
+                        "(negative favours the restricted model).",
+                        "嵌套模型与其所属的较一般模型比较：χ² 差异检验（ML），"
+                        "以及 AIC 与 BIC 之差（负值支持受限模型）。"),
+    "restricted": ("Restricted model", "受限模型"),
+    "general": ("General model", "一般模型"),
+    "delta_chisq": ("Δχ²", "Δχ²"),
+    "delta_df": ("Δdf", "Δdf"),
+    "delta_aic": ("ΔAIC", "ΔAIC"),
+    "delta_bic": ("ΔBIC", "ΔBIC"),
+    "scaled_needed": ("needs a scaled difference test ({estimator})",
+                      "需使用校正的差异检验（{estimator}）"),
+    "no_models": ("No results found.", "未找到结果。"),
+    "list_sep": (", ", "、"),
+}
+
+
+def check_lang(lang: str) -> Lang:
+    """Return ``lang`` if reports can be written in it, else raise :class:`OptionError`."""
+    if lang == "en":
+        return "en"
+    if lang == "zh":
+        return "zh"
+    raise OptionError(f"The report language must be one of en, zh; got '{lang}'.")
+
+
+def strings(lang: Lang) -> dict[str, str]:
+    """Return every fixed string of a report in ``lang``, keyed as templates read them."""
+    column = LANGS.index(lang)
+    return {key: pair[column] for key, pair in _STRINGS.items()}
+
+
+def sentence(lang: Lang, key: str, **values: str) -> str:
+    """Return the interpretation sentence ``key`` in ``lang`` with its placeholders filled."""
+    return strings(lang)[key].format(**values)

@@ -1,0 +1,105 @@
+"""Many analyses -> the context of the index page: one row per model, nested-model comparisons."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from scipy.stats import chi2
+
+from semwb.report.i18n import Lang, sentence, strings
+from semwb.report.parts import is_significant, split_parameters
+from semwb.results import Results
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A restricted model against the more general model it is nested in.
+
+    ``pvalue`` is the plain likelihood-ratio (chi-square difference) test, valid under ML only;
+    ``None`` with a ``note`` when a scaled difference test would be needed.
+    """
+
+    restricted: str
+    general: str
+    delta_chisq: float | None
+    delta_df: int | None
+    pvalue: float | None
+    delta_aic: float | None
+    delta_bic: float | None
+    note: str
+
+
+def _diff(a: float | None, b: float | None) -> float | None:
+    return None if a is None or b is None else a - b
+
+
+def compare_nested(restricted: Results, general: Results, *, lang: Lang) -> Comparison:
+    """Chi-square difference test and information criteria of two nested models.
+
+    Notes
+    -----
+    Delta chi-square = chi2(restricted) - chi2(general) on df(restricted) - df(general) degrees of
+    freedom (the likelihood-ratio test; lavaan's ``anova()`` for ML). For MLR and other robust
+    estimators the plain difference is not chi-square distributed (Satorra & Bentler, 2001), so
+    no p value is given.
+    """
+    d_chisq = _diff(restricted.fit.chisq, general.fit.chisq)
+    d_df = (None if restricted.fit.df is None or general.fit.df is None
+            else restricted.fit.df - general.fit.df)
+    note, pvalue = "", None
+    estimator = restricted.estimator if restricted.estimator != "ML" else general.estimator
+    if estimator != "ML":
+        note = sentence(lang, "scaled_needed", estimator=estimator)
+    elif d_chisq is not None and d_df is not None and d_df > 0:
+        pvalue = float(chi2.sf(max(d_chisq, 0.0), d_df))
+    return Comparison(
+        restricted=restricted.model, general=general.model, delta_chisq=d_chisq, delta_df=d_df,
+        pvalue=pvalue, delta_aic=_diff(restricted.fit.aic, general.fit.aic),
+        delta_bic=_diff(restricted.fit.bic, general.fit.bic), note=note,
+    )
+
+
+def _safe_href(href: str | None) -> str | None:
+    """Keep a link relative: percent-encode it so no scheme (``javascript:``) can survive."""
+    return None if href is None else quote(href, safe="/._-~")
+
+
+def _model_row(results: Results, href: str | None, lang: Lang) -> dict[str, Any]:
+    other = "en" if lang == "zh" else "zh"
+    parts = split_parameters(results)
+    return {
+        "model": results.model,
+        "title": results.title.get(lang) or results.title.get(other) or "",
+        "href": _safe_href(href),
+        "error": results.error,
+        "converged": results.converged,
+        "n": results.n_obs,
+        "fit": results.fit,
+        "effects": [{"name": row.label or row.lhs, "est": row.est,
+                     "ci": (row.ci_lower, row.ci_upper), "pvalue": row.pvalue,
+                     "sig": is_significant(row, by_ci=True)} for row in parts.defined],
+    }
+
+
+def build_index_context(
+    results_list: list[Results], hrefs: list[str | None], *, lang: Lang
+) -> dict[str, Any]:
+    """Build what ``index.html`` reads: ``lang, t, rows, comparisons``.
+
+    A model lists in ``nested_in`` the models it is nested in; each such pair present in
+    ``results_list`` (and without error) gives one comparison row.
+    """
+    by_name = {r.model: r for r in results_list if r.error is None}
+    comparisons = [
+        compare_nested(r, by_name[general], lang=lang)
+        for r in results_list if r.error is None
+        for general in r.nested_in if general in by_name
+    ]
+    return {
+        "lang": lang,
+        "t": strings(lang),
+        "rows": [_model_row(r, h, lang) for r, h in zip(results_list, hrefs, strict=True)],
+        "comparisons": comparisons,
+    }

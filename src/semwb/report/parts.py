@@ -1,0 +1,80 @@
+"""The parameter table split into what a reader looks at: loadings, paths, covariances, effects."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from semwb.results import ParameterRow, Results
+
+
+@dataclass(frozen=True)
+class ModelParts:
+    """The rows of one model's parameter table, by role, in the order of the table.
+
+    Attributes
+    ----------
+    latents
+        Each latent variable with its indicators, in the order of the ``=~`` lines.
+    loadings
+        ``=~`` rows.
+    paths
+        ``~`` rows (regressions).
+    covariances
+        ``~~`` rows between two different variables that take part in the structural model.
+    defined
+        ``:=`` rows (indirect, total and other defined effects).
+    """
+
+    latents: dict[str, list[str]]
+    loadings: list[ParameterRow]
+    paths: list[ParameterRow]
+    covariances: list[ParameterRow]
+    defined: list[ParameterRow]
+
+    @property
+    def structural(self) -> list[str]:
+        """Variables of the structural model: latents first, then observed ones in paths."""
+        names = list(self.latents)
+        for row in self.paths:
+            for name in (row.rhs, row.lhs):
+                if name not in names:
+                    names.append(name)
+        return names
+
+def is_significant(row: ParameterRow, *, by_ci: bool = False, alpha: float = 0.05) -> bool:
+    """Return whether ``row`` differs from zero.
+
+    With ``by_ci`` (defined effects under the bootstrap, whose sampling distribution is not
+    normal) the interval decides: significant when it excludes zero; otherwise the p value
+    (``p < alpha``) decides. Either falls back on the other when it is missing.
+    """
+    lower, upper = row.ci_lower, row.ci_upper
+    if row.pvalue is not None and not (by_ci and lower is not None and upper is not None):
+        return row.pvalue < alpha
+    if lower is not None and upper is not None:
+        return lower > 0 or upper < 0
+    return False
+
+
+def split_parameters(results: Results) -> ModelParts:
+    """Split the parameter table of ``results`` by role (first group only for multi-group fits)."""
+    groups = [row.group for row in results.parameters]
+    first = groups[0] if groups else None
+    rows = [row for row in results.parameters if row.group == first]
+    latents: dict[str, list[str]] = {}
+    for row in rows:
+        if row.op == "=~":
+            latents.setdefault(row.lhs, []).append(row.rhs)
+    paths = [row for row in rows if row.op == "~"]
+    structural = set(latents) | {r.lhs for r in paths} | {r.rhs for r in paths}
+    covariances = [
+        row for row in rows
+        if row.op == "~~" and row.lhs != row.rhs and row.lhs in structural and row.rhs in structural
+    ]
+    return ModelParts(
+        latents=latents,
+        loadings=[row for row in rows if row.op == "=~"],
+        paths=paths,
+        covariances=covariances,
+        defined=[row for row in rows if row.op == ":="],
+    )

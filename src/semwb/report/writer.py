@@ -1,0 +1,107 @@
+"""Find results on disk, render their reports and write them (what ``semwb report`` does).
+
+A folder holding ``results.json`` gets one report beside it; a folder of such folders (the output
+of ``semwb batch``) gets a report in each and an ``index.html`` across them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from semwb.errors import ResultsError
+from semwb.files import atomic_write_text
+from semwb.report.i18n import check_lang
+from semwb.report.labels import InstrumentLike
+from semwb.report.render import render_index, render_report
+from semwb.results import read_results
+
+
+def report_filename(lang: str) -> str:
+    """The report's file name beside ``results.json``: ``report.html``, ``report.zh.html``."""
+    return "report.html" if check_lang(lang) == "en" else f"report.{lang}.html"
+
+
+def index_filename(lang: str) -> str:
+    """The index page's file name: ``index.html``, ``index.zh.html``."""
+    return "index.html" if check_lang(lang) == "en" else f"index.{lang}.html"
+
+
+@dataclass(frozen=True)
+class Written:
+    """What :func:`write_reports` wrote: the reports, and the index when there was one."""
+
+    reports: list[Path]
+    index: Path | None
+
+
+def _read_measurement(folder: Path) -> dict[str, Any] | None:
+    path = folder / "measurement.json"
+    if not path.is_file():
+        return None
+    try:
+        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ResultsError(f"{path}, line {exc.lineno}: not valid JSON ({exc.msg}). "
+                           "Regenerate it with 'semwb fit'.") from exc
+    return data
+
+
+def write_report(
+    folder: str | Path, *, lang: str = "en", out: str | Path | None = None,
+    templates: str | Path | None = None, instrument: InstrumentLike | None = None,
+) -> Path:
+    """Render the report of one results folder and write it (atomically).
+
+    Parameters
+    ----------
+    folder
+        A folder with ``results.json`` (and, optionally, ``measurement.json``).
+    lang, templates, instrument
+        As :func:`semwb.report.render_report`.
+    out
+        Where to write; ``<folder>/report.html`` (``report.zh.html`` for Chinese) by default.
+
+    Returns
+    -------
+    Path
+        The file written.
+    """
+    path = Path(folder)
+    html = render_report(read_results(path), lang=lang, instrument=instrument,
+                         measurement=_read_measurement(path), templates=templates,
+                         results_dir=str(folder))
+    return atomic_write_text(Path(out) if out else path / report_filename(lang), html)
+
+
+def write_reports(
+    folder: str | Path, *, lang: str = "en", out: str | Path | None = None,
+    templates: str | Path | None = None, instrument: InstrumentLike | None = None,
+) -> Written:
+    """Write the report of a results folder, or of every results folder inside it plus an index.
+
+    Raises
+    ------
+    ResultsError
+        When ``folder`` holds no ``results.json``, neither directly nor one level down.
+    """
+    root = Path(folder)
+    if (root / "results.json").is_file():
+        return Written([write_report(root, lang=lang, out=out, templates=templates,
+                                     instrument=instrument)], None)
+    children = sorted(p.parent for p in root.glob("*/results.json")) if root.is_dir() else []
+    if not children:
+        raise ResultsError(
+            f"{root}: no results.json here nor in its subfolders. "
+            f"Run 'semwb fit SPEC --out {root}' or 'semwb batch models/ --out {root}' first."
+        )
+    index_path = Path(out) if out else root / index_filename(lang)
+    reports = [write_report(child, lang=lang, templates=templates, instrument=instrument)
+               for child in children]
+    links = [Path(os.path.relpath(r, index_path.parent)).as_posix() for r in reports]
+    html = render_index([read_results(c) for c in children], lang=lang, links=links,
+                        templates=templates)
+    return Written(reports, atomic_write_text(index_path, html))

@@ -1,0 +1,176 @@
+"""Results -> report context: sections, thresholds, verdicts, fall-backs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from report_support import instrument, mediation_measurement, mediation_results
+from semwb.report.context import build_report_context
+from semwb.report.hypotheses import check_hypotheses
+from semwb.report.labels import labels_from_instrument
+from semwb.report.parts import split_parameters
+from semwb.results import Results
+
+
+def context(results: Results | None = None, **kwargs: Any) -> dict[str, Any]:
+    lang = kwargs.pop("lang", "en")
+    return build_report_context(
+        results or mediation_results(), lang=lang,
+        labels=labels_from_instrument(instrument(), lang), **kwargs)
+
+
+def test_summary_reports_data_exclusions_estimator_and_bootstrap() -> None:
+    summary = context()["summary"]
+    assert summary["n_used"] == 320
+    assert summary["n_excluded"] == 14
+    assert summary["reasons"] == [("failed the attention check", 9),
+                                  ("straight-lining on all items", 5)]
+    assert summary["estimator"] == "Maximum likelihood (ML)"
+    assert summary["bootstrap"]["draws"] == 5000
+    assert summary["bootstrap"]["seed"] == 1
+
+
+def test_low_loading_is_flagged_and_named_in_the_verdict() -> None:
+    m = context(measurement=mediation_measurement())["measurement"]
+    ai3 = next(r for g in m["groups"] for r in g["rows"] if r["item"] == "ai3")
+    assert ai3["std"] == {"value": 0.58, "ok": False}
+    assert "ai3" in m["sentence"]
+    assert m["has_reverse"]  # ar4 is reverse-worded in the instrument
+
+
+def test_reliability_below_threshold_is_marked() -> None:
+    results = mediation_results()
+    weak = {**results.measurement, "AR": {"alpha": 0.62, "omega": 0.7, "cr": 0.71, "ave": 0.45}}
+    m = context(results.model_copy(update={"measurement": weak}))["measurement"]
+    ar = next(r for r in m["reliability"] if r["construct"] == "AR")
+    assert ar["alpha"]["ok"] is False
+    assert ar["ave"]["ok"] is False
+    assert ar["cr"]["ok"] is True
+    assert "Cronbach's α = .62" in m["sentence"]
+
+
+def test_validity_tables_use_measurement_json() -> None:
+    measurement = mediation_measurement()
+    v = context(measurement=measurement)["validity"]
+    assert v["ids"] == ["AR", "IOL", "AI"]
+    assert v["htmt"]["rows"][2]["cells"][1]["value"] == pytest.approx(0.53)
+    assert v["fl"]["rows"][0]["diagonal"] == measurement["constructs"]["AR"]["sqrt_ave"]
+    assert "below .85" in v["htmt"]["sentence"]
+
+
+def test_htmt_above_085_fails() -> None:
+    measurement = mediation_measurement()
+    measurement["htmt"] = {"IOL": {"AR": 0.91}, "AI": {"AR": 0.35, "IOL": 0.53}}
+    v = context(measurement=measurement)["validity"]
+    assert v["htmt"]["rows"][1]["cells"][0] == {"value": 0.91, "ok": False}
+    assert "Alliance routines–Inter-organizational learning (.91)" in v["htmt"]["sentence"]
+
+
+def test_optional_sections_are_absent_without_their_data() -> None:
+    bare = mediation_results().model_copy(update={
+        "measurement": {}, "htmt": {}, "quality": {}, "hypotheses": [], "bootstrap": None})
+    ctx = context(bare)
+    assert ctx["validity"] is None
+    assert ctx["descriptives"] is None
+    assert ctx["cmb"] is None
+    assert ctx["hypotheses"] is None
+    assert ctx["measurement"]["reliability"] == []
+    assert "Wald" in ctx["paths"]["note"]
+
+
+def test_fit_cutoffs_of_hu_and_bentler() -> None:
+    results = mediation_results()
+    poor = results.fit.model_copy(update={"rmsea": 0.071, "cfi": 0.93})
+    fit = context(results.model_copy(update={"fit": poor}))["fit"]
+    verdicts = {row["name"]: row["cell"]["ok"] for row in fit["rows"]}
+    assert verdicts == {"CFI": False, "TLI": True, "RMSEA": False, "SRMR": True}
+    assert fit["sentence"] == "Not meeting Hu & Bentler's cut-offs: CFI = .930, RMSEA = .071."
+
+
+def test_effects_are_judged_by_their_bootstrap_interval() -> None:
+    effects = context()["effects"]
+    ind = effects["rows"][0]
+    assert ind["name"] == "ind"
+    assert ind["sig"] is True
+    assert ind["chart"] is not None
+    assert "4,997 bootstrap draws (percentile)" in effects["note"]
+
+
+def test_hypotheses_verdicts() -> None:
+    results = mediation_results()
+    checks = check_hypotheses(results.hypotheses, split_parameters(results), lang="zh")
+    assert [c.verdict for c in checks] == ["supported", "supported", "not_supported", "supported"]
+    assert checks[3].row is not None
+    assert checks[3].row.label == "ind"  # the chain's a*b
+    assert checks[0].text == "联盟惯例促进组织间学习。"
+
+
+@pytest.mark.parametrize(("hypothesis", "verdict"), [
+    ({"path": "AR -> IOL", "expected": "negative"}, "not_supported"),
+    ({"path": "AR -> IOL", "expected": "nonzero"}, "supported"),
+    ({"path": "ind", "expected": "+"}, "supported"),
+    ({"path": "IOL -> AR", "expected": "positive"}, "not_evaluated"),
+    ({"path": "XX -> AI"}, "not_evaluated"),
+])
+def test_hypothesis_rules(hypothesis: dict[str, str], verdict: str) -> None:
+    results = mediation_results()
+    check = check_hypotheses([hypothesis], split_parameters(results), lang="en")[0]
+    assert check.verdict == verdict
+    assert check.id == "H1"
+
+
+def test_warnings_collect_convergence_failed_draws_and_heywood_cases() -> None:
+    results = mediation_results()
+    rows = [r.model_copy(update={"std_all": 1.04}) if r.rhs == "ai2" and r.op == "=~" else r
+            for r in results.parameters]
+    ctx = context(results.model_copy(update={"converged": False, "parameters": rows}))
+    warnings = ctx["warnings"]
+    assert warnings[0].startswith("The estimator did not converge")
+    assert "3 of 5,000 bootstrap draws failed and were dropped." in warnings
+    assert any("ai2" in w and "1.04" in w for w in warnings)
+
+
+def test_without_instrument_ids_stand_for_names() -> None:
+    ctx = build_report_context(mediation_results(), lang="en")
+    assert [g["name"] for g in ctx["measurement"]["groups"]] == ["AR", "IOL", "AI"]
+    assert ctx["paths"]["rows"][0]["from"] == "AR"
+
+
+def test_chinese_context_uses_chinese_names_and_sentences() -> None:
+    ctx = context(lang="zh", measurement=mediation_measurement())
+    assert ctx["title"] == "联盟惯例、组织间学习与双元创新"
+    assert ctx["paths"]["rows"][0]["from"] == "联盟惯例 (AR)"
+    assert ctx["fit"]["sentence"] == "CFI、TLI、RMSEA 与 SRMR 均达到 Hu & Bentler 的标准。"
+    assert "不包含零" in ctx["effects"]["rows"][0]["sentence"]
+
+
+def test_provenance_gives_the_reproduce_and_rerender_commands() -> None:
+    prov = context(lang="zh", results_dir="reports/mediation")["provenance"]
+    assert prov["command"] == "semwb fit models/mediation.yaml --out reports/mediation"
+    assert prov["rerender"] == "semwb report reports/mediation --lang zh"
+    assert prov["versions"]["semopy"] == "2.3.11"
+    assert prov["seed"] == 1
+
+
+def test_common_method_reads_harman_threshold_and_single_factor_cfa() -> None:
+    cmb = context(measurement=mediation_measurement())["cmb"]
+    assert cmb["ok"] is True
+    assert cmb["sentence"].startswith("The first unrotated factor explains 31.3% of the variance,"
+                                      " below the 50% guideline")
+    assert cmb["single_factor"]["df"] == 3
+
+
+def test_item_statistics_come_from_measurement_json() -> None:
+    items = context(measurement=mediation_measurement())["descriptives"]["item_rows"]
+    assert [i["item"] for i in items][:2] == ["ar1", "ar2"]
+    assert items[0]["construct_name"] == "Alliance routines"
+    assert set(items[0]) == {"item", "n", "mean", "sd", "citc", "alpha_if_deleted",
+                             "construct_name"}
+
+
+def test_inadmissible_draws_are_warned() -> None:
+    warnings = context()["warnings"]
+    assert ("1 of the 4,997 kept bootstrap draws had an inadmissible solution (a negative "
+            "variance or a correlation beyond 1).") in warnings

@@ -1,0 +1,89 @@
+"""The path diagram: layout left to right, the mediation triangle, dashes, stars, Chinese labels."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+
+from report_support import instrument, mediation_results
+from semwb.report.diagram import path_diagram_svg
+from semwb.report.labels import labels_from_instrument
+from semwb.report.parts import split_parameters
+from semwb.results import ParameterRow
+
+NS = "{http://www.w3.org/2000/svg}"
+
+
+def draw(lang: str = "en", results=None) -> ET.Element:  # type: ignore[no-untyped-def]
+    results = results or mediation_results()
+    svg = path_diagram_svg(split_parameters(results), r2=results.r2, title="t",
+                           labels=labels_from_instrument(instrument(), lang))
+    return ET.fromstring(str(svg))
+
+
+def ellipse_centres(root: ET.Element) -> dict[str, tuple[float, float]]:
+    centres = {}
+    texts = [t for t in root.iter(f"{NS}text") if t.get("font-weight") == "600"]
+    for ellipse in root.iter(f"{NS}ellipse"):
+        cx, cy = float(ellipse.get("cx", 0)), float(ellipse.get("cy", 0))
+        label = next(t.text for t in texts
+                     if float(t.get("x", 0)) == cx and abs(float(t.get("y", 0)) - cy) < 10)
+        centres[str(label)] = (cx, cy)
+    return centres
+
+
+def test_exogenous_left_outcome_right_mediator_lifted() -> None:
+    c = ellipse_centres(draw())
+    ar, iol, ai = (c["Alliance routines"], c["Inter-organizational learning"],
+                   c["Ambidextrous innovation"])
+    assert ar[0] < iol[0] < ai[0]
+    assert iol[1] < ar[1] == ai[1]  # the triangle: the direct path passes below the mediator
+
+
+def test_indicators_are_boxes_with_their_loadings() -> None:
+    root = draw()
+    boxes = [t.text for t in root.iter(f"{NS}text") if re.fullmatch(r"[a-z]+\d", t.text or "")]
+    assert len(boxes) == 14
+    assert ".58" in [t.text for t in root.iter(f"{NS}text")]
+
+
+def test_significant_paths_solid_with_stars_nonsignificant_dashed() -> None:
+    root = draw()
+    texts = [t.text for t in root.iter(f"{NS}text")]
+    assert {".47***", ".41***", ".13"} <= set(texts)
+    structural = [line for line in root.iter(f"{NS}line") if line.get("stroke-width") != "1"]
+    dashed = [line for line in structural if line.get("stroke-dasharray")]
+    assert len(structural) == 3
+    assert len(dashed) == 1  # cp, p = .061
+
+
+def test_chinese_labels_get_wide_enough_shapes() -> None:
+    root = draw("zh")
+    texts = [t.text for t in root.iter(f"{NS}text")]
+    assert "组织间学习" in texts
+    assert "IOL · R² = .22" in texts
+    widths = [float(e.get("rx", 0)) for e in root.iter(f"{NS}ellipse")]
+    assert min(widths) >= 5 * 15 / 2  # five CJK glyphs of 15 px fit in the ellipse
+
+
+def test_covariances_and_observed_variables() -> None:
+    results = mediation_results()
+    extra = [
+        ParameterRow(lhs="AI", op="~", rhs="size", label="", est=0.05, se=0.04, pvalue=0.2,
+                     std_all=0.06),
+        ParameterRow(lhs="AR", op="~~", rhs="size", est=0.1, se=0.03, pvalue=0.001,
+                     std_all=0.21),
+    ]
+    root = draw(results=results.model_copy(update={"parameters": [*results.parameters, *extra]}))
+    assert len(list(root.iter(f"{NS}path"))) == 2  # the arrow marker and the covariance arc
+    assert ".21**" in [t.text for t in root.iter(f"{NS}text")]
+    assert "size" in [t.text for t in root.iter(f"{NS}text")]
+
+
+def test_a_cfa_without_paths_is_drawn_in_a_row() -> None:
+    results = mediation_results()
+    cfa = [r for r in results.parameters if r.op != "~"]
+    c = ellipse_centres(draw(results=results.model_copy(update={"parameters": cfa})))
+    ys = {y for _, y in c.values()}
+    assert len(c) == 3
+    assert len(ys) == 1

@@ -1,0 +1,54 @@
+"""Golden files: the mediation report and an index, byte for byte (time, versions, seed pinned).
+
+Nothing in a report reads the clock or the installed versions: what it shows comes from
+``results.json``, whose provenance is pinned in the fixture. After an intended change, regenerate
+with ``SEMWB_UPDATE_GOLDEN=1 pytest tests/test_report_golden.py`` and review the diff.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from report_support import instrument, mediation_measurement, mediation_results
+from semwb.report import render_index, render_report
+
+GOLDEN = Path(__file__).parent / "golden" / "report"
+
+
+def check_golden(name: str, text: str) -> None:
+    path = GOLDEN / name
+    if os.environ.get("SEMWB_UPDATE_GOLDEN") == "1":
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    assert path.is_file(), f"{path} is missing: run with SEMWB_UPDATE_GOLDEN=1 to create it"
+    assert text == path.read_text(encoding="utf-8"), (
+        f"{name} differs from the golden file; if intended, regenerate it with "
+        "SEMWB_UPDATE_GOLDEN=1 and review the diff")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_mediation_report_matches_golden(lang: str) -> None:
+    html = render_report(mediation_results(), lang=lang, instrument=instrument(),
+                         measurement=mediation_measurement(), results_dir="reports/mediation")
+    check_golden(f"mediation.{lang}.html", html)
+
+
+def test_report_is_deterministic() -> None:
+    first = render_report(mediation_results(), measurement=mediation_measurement())
+    assert first == render_report(mediation_results(), measurement=mediation_measurement())
+
+
+def test_index_matches_golden() -> None:
+    full = mediation_results()
+    direct = full.model_copy(update={
+        "model": "routines-no-direct-path", "nested_in": [full.model],
+        "title": {"en": "Full mediation (no direct path)", "zh": "完全中介（无直接路径）"},
+        "fit": full.fit.model_copy(update={"chisq": 145.98, "df": 102, "aic": 11236.17,
+                                           "bic": 11394.45})})
+    failed = full.model_copy(update={"model": "broken-spec", "error": "models/broken.yaml, "
+                                     "syntax line 2: 'selfeff' is not in the data."})
+    html = render_index([full, direct, failed], lang="en")
+    check_golden("index.en.html", html)

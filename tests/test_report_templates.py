@@ -1,0 +1,57 @@
+"""The Jinja environment: autoescape, StrictUndefined, package templates, user overrides."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from jinja2 import UndefinedError
+
+from report_support import mediation_results
+from semwb.errors import OptionError
+from semwb.report import render_report
+from semwb.report.environment import get_environment
+
+
+def test_one_environment_autoescapes_and_rejects_undefined_names() -> None:
+    env = get_environment()
+    assert env is get_environment()
+    assert env.autoescape is True
+    with pytest.raises(UndefinedError):
+        env.from_string("{{ nothing }}").render()
+    assert env.from_string("{{ x }}").render(x="<i>") == "&lt;i&gt;"
+
+
+def test_a_user_folder_overrides_one_partial(tmp_path: Path) -> None:
+    (tmp_path / "_fit.html").write_text(
+        '<section id="fit"><h2>Fit, our way</h2>{{ fit.rows[0].cell.value|fmt_std(3) }}'
+        "</section>\n", encoding="utf-8")
+    html = render_report(mediation_results(), templates=tmp_path)
+    assert "<h2>Fit, our way</h2>.978</section>" in html
+    assert "<h2>Structural paths</h2>" in html  # the other partials still come from the package
+
+
+def test_an_overriding_template_with_a_typo_fails_loudly(tmp_path: Path) -> None:
+    (tmp_path / "_fit.html").write_text("{{ fit.cfi_typo }}", encoding="utf-8")
+    with pytest.raises(UndefinedError):
+        render_report(mediation_results(), templates=tmp_path)
+
+
+def test_templates_must_be_a_folder(tmp_path: Path) -> None:
+    with pytest.raises(OptionError, match="not a folder"):
+        render_report(mediation_results(), templates=tmp_path / "missing")
+
+
+def test_unknown_language_is_an_option_error() -> None:
+    with pytest.raises(OptionError, match="one of en, zh; got 'fr'"):
+        render_report(mediation_results(), lang="fr")
+
+
+def test_every_section_is_present_in_order() -> None:
+    from report_support import mediation_measurement
+
+    html = render_report(mediation_results(), measurement=mediation_measurement())
+    ids = ["summary", "diagram", "measurement", "validity", "descriptives", "cmb", "fit",
+           "paths", "effects", "hypotheses", "warnings", "provenance"]
+    positions = [html.index(f'<section id="{i}"') for i in ids]
+    assert positions == sorted(positions)
