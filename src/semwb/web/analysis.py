@@ -21,8 +21,8 @@ from semwb.errors import OptionError, SemwbError
 from semwb.files import atomic_write_text
 
 #: File name suffixes accepted for each kind of upload (lower case, with the dot).
-INSTRUMENT_SUFFIXES = (".yaml", ".yml", ".xlsx", ".csv")
-RESPONSE_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xls", ".sav")
+INSTRUMENT_SUFFIXES = (".yaml", ".yml")
+RESPONSE_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".sav", ".dta")
 
 #: The run outputs offered for download, in the order they are listed.
 OUTPUTS = ("results.json", "scores.csv", "report.html")
@@ -198,7 +198,8 @@ def run_job(job: RunJob, progress: Progress) -> None:
     from semwb.pipeline import run_analysis, write_results
     from semwb.report import render_report
     from semwb.sem.spec import spec_from_syntax
-    from semwb.survey.scoring import score_constructs
+    from semwb.survey.scoring import score_constructs, scores_table
+    from semwb.survey.tables import excel_safe
 
     progress(0.0, "reading the data")
     inst = _instrument(job.instrument_path, job.instrument_name)
@@ -216,7 +217,8 @@ def run_job(job: RunJob, progress: Progress) -> None:
     progress(0.96, "writing the report")
     job.out_dir.mkdir(parents=True, exist_ok=True)
     scores = score_constructs(responses, inst)
-    atomic_write_text(job.out_dir / "scores.csv", scores.composites.to_csv(index=False))
+    atomic_write_text(job.out_dir / "scores.csv",
+                      excel_safe(scores_table(scores, responses)).to_csv(index=False))
     atomic_write_text(job.out_dir / "report.html",
                       render_report(results, lang=job.options.get("lang", "en"), instrument=inst))
     write_results(results, job.out_dir)

@@ -1,0 +1,91 @@
+"""The real adapter (``semwb.web.analysis``) over the survey side, alone and through the pages."""
+
+from __future__ import annotations
+
+import shutil
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from conftest import PASSWORD, Web, make_settings
+from semwb.errors import InstrumentError, ResponseDataError
+from semwb.web import analysis
+from semwb.web.app import create_app
+from semwb.web.auth import add_user
+from semwb.web.store import Store
+
+ROOT = Path(__file__).resolve().parents[2]
+INSTRUMENT = ROOT / "surveys" / "alliance_portfolio_innovation.yaml"
+DATA = ROOT / "surveys" / "examples" / "alliance.csv"
+
+
+def with_bad_cell(target: Path, *, line: int, column: str, value: str) -> Path:
+    """Copy the example data with one cell replaced (``line`` counts the header as 1)."""
+    lines = DATA.read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    cells = lines[line - 1].split(",")
+    cells[header.index(column)] = value
+    lines[line - 1] = ",".join(cells)
+    target.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return target
+
+
+def test_instrument_summary_lists_constructs_items_and_reverse_flags(tmp_path: Path) -> None:
+    stored = shutil.copy(INSTRUMENT, tmp_path / "0f0f.yaml")
+    summary = analysis.check_instrument(Path(stored), display_name="study.yaml")
+    ar = next(c for c in summary["constructs"] if c["id"] == "AR")
+    assert [i["id"] for i in ar["items"]] == ["ar1", "ar2", "ar3", "ar4"]
+    assert [i["reverse"] for i in ar["items"]] == [False, False, False, True]
+    assert summary["scale"] == "1-7"
+
+
+def test_errors_name_the_uploaded_file_not_the_stored_one(tmp_path: Path) -> None:
+    bad = tmp_path / "9a9a9a.yaml"
+    bad.write_text("instrument: x\nrevers: true\n", encoding="utf-8")
+    with pytest.raises(InstrumentError, match=r"my study\.yaml, line 2: unknown key 'revers'") as err:
+        analysis.check_instrument(bad, display_name="my study.yaml")
+    assert "9a9a9a" not in str(err.value)
+    data = with_bad_cell(tmp_path / "7b7b7b.csv", line=6, column="ar2", value="9")
+    with pytest.raises(ResponseDataError, match=r"wave 1\.csv, row 6, column ar2: '9'") as err:
+        analysis.check_responses(data, display_name="wave 1.csv", instrument_path=INSTRUMENT,
+                                 instrument_name="study.yaml")
+    assert "7b7b7b" not in str(err.value)
+
+
+def test_response_summary_counts_respondents() -> None:
+    summary = analysis.check_responses(DATA, display_name="alliance.csv",
+                                       instrument_path=INSTRUMENT, instrument_name="i.yaml")
+    assert summary["rows"] == len(DATA.read_text(encoding="utf-8").splitlines()) - 1
+    assert "ar1" in summary["columns"]
+
+
+@pytest.fixture
+def real(data_dir: Path) -> Web:
+    add_user(Store(data_dir), "ann", PASSWORD)
+    app = create_app(make_settings(data_dir, analysis="semwb.web.analysis",
+                                   max_upload_bytes=5_000_000),
+                     executor=ThreadPoolExecutor(max_workers=1))
+    client = TestClient(app, base_url="http://127.0.0.1")
+    web = Web(client)
+    web.sign_in("ann")
+    return web
+
+
+def test_pages_show_the_survey_sides_messages_escaped(real: Web, tmp_path: Path) -> None:
+    project = real.new_project()
+    text = INSTRUMENT.read_text(encoding="utf-8")
+    original = '"We and our partners follow shared procedures for joint work."'
+    assert original in text
+    hostile = text.replace(original, '"<script>alert(1)</script>"', 1)
+    assert real.upload(project, "instrument", "study.yaml", hostile.encode()).status_code == 303
+    page = real.client.get(f"/projects/{project}").text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>alert" not in page
+    bad = with_bad_cell(tmp_path / "x.csv", line=6, column="ar2", value="9").read_bytes()
+    real.upload(project, "responses", "wave1.csv", bad)
+    page = real.client.get(f"/projects/{project}").text
+    assert "wave1.csv, row 6, column ar2: &#39;9&#39; is outside the instrument&#39;s scale" in page
+    real.upload(project, "responses", "wave1-fixed.csv", DATA.read_bytes())
+    page = real.client.get(f"/projects/{project}").text
+    assert f"{len(DATA.read_text(encoding='utf-8').splitlines()) - 1} respondents" in page
