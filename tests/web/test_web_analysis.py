@@ -7,9 +7,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from conftest import PASSWORD, Web, make_settings
 from fastapi.testclient import TestClient
 
-from conftest import PASSWORD, Web, make_settings
 from semwb.errors import InstrumentError, ResponseDataError
 from semwb.web import analysis
 from semwb.web.app import create_app
@@ -44,7 +44,8 @@ def test_instrument_summary_lists_constructs_items_and_reverse_flags(tmp_path: P
 def test_errors_name_the_uploaded_file_not_the_stored_one(tmp_path: Path) -> None:
     bad = tmp_path / "9a9a9a.yaml"
     bad.write_text("instrument: x\nrevers: true\n", encoding="utf-8")
-    with pytest.raises(InstrumentError, match=r"my study\.yaml, line 2: unknown key 'revers'") as err:
+    expected = r"my study\.yaml, line 2: unknown key 'revers'"
+    with pytest.raises(InstrumentError, match=expected) as err:
         analysis.check_instrument(bad, display_name="my study.yaml")
     assert "9a9a9a" not in str(err.value)
     data = with_bad_cell(tmp_path / "7b7b7b.csv", line=6, column="ar2", value="9")
@@ -81,7 +82,8 @@ def test_pages_show_the_survey_sides_messages_escaped(real: Web, tmp_path: Path)
     hostile = text.replace(original, '"<script>alert(1)</script>"', 1)
     assert real.upload(project, "instrument", "study.yaml", hostile.encode()).status_code == 303
     page = real.client.get(f"/projects/{project}").text
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>alert" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<script>alert" not in page
     bad = with_bad_cell(tmp_path / "x.csv", line=6, column="ar2", value="9").read_bytes()
     real.upload(project, "responses", "wave1.csv", bad)
     page = real.client.get(f"/projects/{project}").text
