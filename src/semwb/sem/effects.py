@@ -1,0 +1,236 @@
+"""Defined parameters (lavaan's ``:=``): a safe expression language, evaluation and delta method.
+
+An expression is parsed with Python's :mod:`ast` and checked against a strict whitelist (numbers,
+labels, ``+ - * / ^`` and ``sqrt``, ``exp``, ``log``); it is then evaluated by walking the tree
+with numpy, never with ``eval``. lavaan's ``^`` is power. A definition may use labels of free
+parameters and the names of earlier definitions (which are inlined).
+
+Evaluation is vectorised: pass arrays (one value per bootstrap draw) and get an array back.
+Gradients use the complex step (``Im f(x + ih) / h``), exact to rounding for these analytic
+functions, as lavaan's ``lav_func_jacobian_complex`` does.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from semwb.errors import SpecError, join_problems
+from semwb.sem.syntax import Definition
+
+_FUNCTIONS = {"sqrt": np.sqrt, "exp": np.exp, "log": np.log}
+_BINARY = {
+    ast.Add: np.add, ast.Sub: np.subtract, ast.Mult: np.multiply,
+    ast.Div: np.divide, ast.Pow: np.power,
+}
+_STEP = 1e-20
+
+
+class _Reject(ValueError):
+    """An expression element outside the whitelist (message says which)."""
+
+
+def _names(node: ast.AST) -> list[str]:
+    return [n.id for n in ast.walk(node) if isinstance(n, ast.Name)]
+
+
+def _check(node: ast.AST) -> None:
+    """Raise :class:`_Reject` for anything but the whitelisted expression elements."""
+    if isinstance(node, ast.Expression):
+        _check(node.body)
+    elif isinstance(node, ast.BinOp):
+        if type(node.op) not in _BINARY:
+            raise _Reject(f"operator '{ast.unparse(node)}' is not allowed; use + - * / ^")
+        _check(node.left)
+        _check(node.right)
+    elif isinstance(node, ast.UnaryOp):
+        if not isinstance(node.op, ast.USub | ast.UAdd):
+            raise _Reject(f"'{ast.unparse(node)}' is not allowed")
+        _check(node.operand)
+    elif isinstance(node, ast.Constant):
+        if isinstance(node.value, bool) or not isinstance(node.value, int | float):
+            raise _Reject(f"{node.value!r} is not a number")
+    elif isinstance(node, ast.Name):
+        return
+    elif isinstance(node, ast.Call):
+        if (not isinstance(node.func, ast.Name) or node.func.id not in _FUNCTIONS
+                or len(node.args) != 1 or node.keywords):
+            raise _Reject(f"'{ast.unparse(node)}' is not allowed; the functions are "
+                          + ", ".join(f"{f}(x)" for f in _FUNCTIONS))
+        _check(node.args[0])
+    else:
+        raise _Reject(f"'{ast.unparse(node)}' is not allowed in a definition")
+
+
+class _Inline(ast.NodeTransformer):
+    """Replace names of earlier definitions by their expression trees."""
+
+    def __init__(self, earlier: Mapping[str, ast.expr]) -> None:
+        self.earlier = earlier
+
+    def visit_Name(self, node: ast.Name) -> ast.AST:  # noqa: N802 (ast visitor API)
+        return self.earlier.get(node.id, node)
+
+
+def _evaluate(node: ast.AST, values: Mapping[str, np.ndarray]) -> np.ndarray:
+    if isinstance(node, ast.BinOp):
+        return _BINARY[type(node.op)](_evaluate(node.left, values), _evaluate(node.right, values))
+    if isinstance(node, ast.UnaryOp):
+        inner = _evaluate(node.operand, values)
+        return -inner if isinstance(node.op, ast.USub) else inner
+    if isinstance(node, ast.Constant):
+        return np.asarray(float(node.value))
+    if isinstance(node, ast.Name):
+        return values[node.id]
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+        return _FUNCTIONS[node.func.id](_evaluate(node.args[0], values))  # type: ignore[no-any-return]
+    raise _Reject(ast.unparse(node))  # unreachable after _check
+
+
+@dataclass(frozen=True)
+class DefinedEffect:
+    """One ``name := expression`` definition, compiled.
+
+    Attributes
+    ----------
+    name, expression, line
+        As written (``expression`` in lavaan's form, e.g. ``a*b``).
+    labels
+        The parameter labels it depends on (earlier definitions inlined), sorted.
+    """
+
+    name: str
+    expression: str
+    line: int
+    labels: tuple[str, ...]
+    _tree: ast.expr = field(repr=False, compare=False)
+
+    def evaluate(self, values: Mapping[str, np.ndarray | float]) -> np.ndarray:
+        """Evaluate for label values (scalars, or arrays over bootstrap draws, broadcast)."""
+        arrays = {k: np.asarray(values[k]) for k in self.labels}
+        with np.errstate(all="ignore"):
+            return np.asarray(_evaluate(self._tree, arrays), dtype=float)
+
+    def gradient(self, values: Mapping[str, float]) -> dict[str, float]:
+        """Partial derivatives with respect to each label, by the complex step."""
+        out: dict[str, float] = {}
+        base = {k: complex(values[k]) for k in self.labels}
+        for label in self.labels:
+            shifted = dict(base)
+            shifted[label] = base[label] + 1j * _STEP
+            arrays = {k: np.asarray(v) for k, v in shifted.items()}
+            with np.errstate(all="ignore"):
+                out[label] = float(np.imag(_evaluate(self._tree, arrays)) / _STEP)
+        return out
+
+
+def compile_definitions(
+    definitions: Iterable[Definition], *, labels: Iterable[str], source: str = "<string>"
+) -> tuple[DefinedEffect, ...]:
+    """Check and compile ``:=`` definitions.
+
+    Parameters
+    ----------
+    definitions
+        From :func:`semwb.sem.syntax.parse_syntax`.
+    labels
+        The labels of the model's parameters.
+    source
+        File name for error messages.
+
+    Raises
+    ------
+    SpecError
+        Listing every bad definition at once (syntax, forbidden element, unknown label), each
+        with its syntax line.
+    """
+    known = set(labels)
+    problems: list[str] = []
+    earlier: dict[str, ast.expr] = {}
+    compiled: list[DefinedEffect] = []
+    for d in definitions:
+        where = f"{source}, syntax line {d.line}"
+        try:
+            tree = ast.parse(d.expression.replace("^", "**"), mode="eval")
+            _check(tree)
+        except SyntaxError:
+            problems.append(f"{where}: '{d.expression}' is not an expression; expected labels "
+                            "and numbers joined by + - * / ^, as in 'ind := a*b'.")
+            continue
+        except _Reject as exc:
+            problems.append(f"{where}: in '{d.name} := {d.expression}', {exc}.")
+            continue
+        if d.name in known or d.name in earlier:
+            problems.append(f"{where}: '{d.name}' is already a parameter label or a definition; "
+                            "give the defined parameter a new name.")
+            continue
+        unknown = sorted({n for n in _names(tree) if n not in known and n not in earlier
+                          and n not in _FUNCTIONS})
+        if unknown:
+            have = ", ".join(sorted(known)) or "none"
+            problems.append(f"{where}: '{d.name} := {d.expression}' uses "
+                            f"{', '.join(repr(u) for u in unknown)}, not a label of the model "
+                            f"(labels: {have}); label a path first, as in 'IOL ~ a*AR'.")
+            continue
+        body = _Inline(earlier).visit(tree.body)
+        earlier[d.name] = body
+        used = tuple(sorted({n for n in _names(body) if n in known}))
+        compiled.append(DefinedEffect(d.name, d.expression, d.line, used, body))
+    if problems:
+        raise SpecError(join_problems(f"{source} has {len(problems)} problems in ':=' definitions",
+                                      problems))
+    return tuple(compiled)
+
+
+def delta_method(
+    effects: Iterable[DefinedEffect],
+    estimates: Mapping[str, float],
+    covariance: pd.DataFrame,
+    *,
+    level: float = 0.95,
+) -> pd.DataFrame:
+    """Estimates, delta-method standard errors and Wald intervals of defined effects.
+
+    Parameters
+    ----------
+    effects
+        Compiled definitions.
+    estimates
+        Label -> estimate.
+    covariance
+        Sampling covariance of the labelled estimates (index and columns are labels).
+    level
+        Confidence level of the Wald interval.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per effect, indexed by name, columns ``est se z pvalue ci_lower ci_upper``.
+
+    Notes
+    -----
+    ``se = sqrt(g' V g)`` with ``g`` the gradient at the estimates, as lavaan's
+    ``parameterEstimates()`` for ``:=`` rows.
+    """
+    quantile = stats.norm.ppf(0.5 + level / 2)
+    rows = {}
+    for effect in effects:
+        est = float(effect.evaluate(estimates))
+        grad = effect.gradient(estimates)
+        g = np.array([grad[k] for k in effect.labels])
+        v = covariance.loc[list(effect.labels), list(effect.labels)].to_numpy()
+        se = float(np.sqrt(max(g @ v @ g, 0.0))) if len(g) else 0.0
+        z = est / se if se > 0 else np.nan
+        rows[effect.name] = {
+            "est": est, "se": se, "z": z,
+            "pvalue": 2 * stats.norm.sf(abs(z)) if se > 0 else np.nan,
+            "ci_lower": est - quantile * se, "ci_upper": est + quantile * se,
+        }
+    return pd.DataFrame.from_dict(
+        rows, orient="index", columns=["est", "se", "z", "pvalue", "ci_lower", "ci_upper"]
+    )

@@ -1,0 +1,189 @@
+"""The one adapter to semopy: build a fresh ``semopy.Model`` from a parameter table and fit it.
+
+semwb writes every parameter explicitly (a generated label ``_p<i>`` or the user's label for a
+free row, a number for a fixed row), so that semopy adds no default of its own and each row of
+the table maps to exactly one semopy parameter name. Exogenous observed covariates (lavaan's
+``fixed.x``) are left out of the description: semopy fixes their (co)variances at the sample
+values, as lavaan does.
+
+semopy's SLSQP stops before lavaan's optimiser does (differences up to 1e-3 in estimates), so the
+solution is polished by Fisher scoring on the same ML discrepancy until the gradient vanishes.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import semopy
+from threadpoolctl import threadpool_limits
+
+from semwb.sem.partable import ParRow
+
+#: Largest gradient element of the ML discrepancy accepted as converged.
+GRADIENT_TOLERANCE = 1e-6
+_MAX_SCORING_STEPS = 200
+
+
+@dataclass(frozen=True)
+class EngineFit:
+    """A fitted semopy model and how its parameters map to the table's rows."""
+
+    model: Any  # semopy.Model, kept for the bootstrap engine
+    names: tuple[str | None, ...]  # semopy parameter name per table row (None: fixed / fixed.x)
+    free_names: tuple[str, ...]  # semopy's free parameter vector order
+    observed: tuple[str, ...]  # data columns in semopy's order
+    converged: bool
+    message: str
+    max_gradient: float
+
+
+def _semopy_name(row: ParRow, index: int) -> str:
+    return row.label if row.label else f"_p{index}"
+
+
+def describe(rows: Sequence[ParRow]) -> tuple[str, tuple[str | None, ...]]:
+    """Write the semopy description of ``rows`` and the semopy name of each row.
+
+    Returns
+    -------
+    (str, tuple)
+        The description, and per row the parameter name (None for a fixed or fixed.x row).
+    """
+    lines: list[str] = []
+    names: list[str | None] = []
+    for i, row in enumerate(rows):
+        if row.fixed_x or row.op == "~1":
+            names.append(None)
+            continue
+        if row.free:
+            name: str | None = _semopy_name(row, i)
+            modifier = name
+        else:
+            name = None
+            modifier = repr(float(row.value if row.value is not None else 0.0))
+        names.append(name)
+        if row.op == "=~":
+            lines.append(f"{row.lhs} =~ {modifier}*{row.rhs}")
+        else:
+            lines.append(f"{row.lhs} {row.op} {modifier}*{row.rhs}")
+    return "\n".join(lines), tuple(names)
+
+
+@contextmanager
+def _quiet() -> Iterator[None]:
+    """Silence semopy's logging and numpy warnings inside a fit (semwb reports its own)."""
+    logger = logging.getLogger()
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        logger.setLevel(level)
+
+
+def _loading_starts(rows: Sequence[ParRow], data: pd.DataFrame) -> dict[int, float]:
+    """Starting values of free loadings: slope on the latent's marker indicator.
+
+    Hand-written because semopy's own rule loops forever when a latent has no fixed loading
+    (``std.lv``-style identification).
+    """
+    starts: dict[int, float] = {}
+    marker: dict[str, str] = {}
+    for row in rows:
+        if row.op == "=~" and not row.free and row.rhs in data and row.lhs not in marker:
+            marker[row.lhs] = row.rhs
+    for i, row in enumerate(rows):
+        if row.op != "=~" or not row.free or row.rhs not in data:
+            continue
+        if row.start is not None:
+            starts[i] = row.start
+            continue
+        x = data[row.rhs].to_numpy(dtype=float)
+        m = marker.get(row.lhs)
+        if m is None:
+            starts[i] = float(np.sqrt(np.nanvar(x) / 2))
+        else:
+            ref = data[m].to_numpy(dtype=float)
+            ok = np.isfinite(x) & np.isfinite(ref)
+            var = np.var(ref[ok])
+            starts[i] = float(np.cov(ref[ok], x[ok], bias=True)[0, 1] / var) if var > 0 else 1.0
+    return starts
+
+
+def _scoring(model: Any, n: int) -> float:
+    """Polish a semopy ML solution by Fisher scoring; return the final max |gradient|."""
+    x = np.asarray(model.param_vals, dtype=float)
+    f = model.obj_mlw(x)
+    grad = np.asarray(model.grad_mlw(x))
+    for _ in range(_MAX_SCORING_STEPS):
+        if not np.all(np.isfinite(grad)) or np.max(np.abs(grad)) < GRADIENT_TOLERANCE * 1e-3:
+            break
+        model.update_matrices(x)
+        fim = model.calc_fim() / (n / 2)
+        try:
+            step = -np.linalg.solve(fim, grad)
+        except np.linalg.LinAlgError:
+            break
+        scale = 1.0
+        while scale > 1e-6:
+            trial = x + scale * step
+            f_trial = model.obj_mlw(trial)
+            if np.isfinite(f_trial) and f_trial <= f + 1e-14:
+                break
+            scale /= 2
+        else:
+            break
+        x, f = trial, f_trial
+        grad = np.asarray(model.grad_mlw(x))
+    model.param_vals = x
+    model.update_matrices(x)
+    return float(np.max(np.abs(grad))) if grad.size else 0.0
+
+
+def fit_engine(rows: Sequence[ParRow], data: pd.DataFrame) -> EngineFit:
+    """Fit the model of ``rows`` to ``data`` (complete cases of the model's columns) by ML.
+
+    BLAS is pinned to one thread for the fit: semopy's matrices are small and multithreaded
+    BLAS only adds overhead (see ``bench/README.md``).
+
+    Raises
+    ------
+    RuntimeError
+        From semopy when it cannot build or fit the model; the caller turns it into FitError.
+    """
+    description, names = describe(rows)
+    with threadpool_limits(limits=1), _quiet():
+        model = semopy.Model(description)
+        starts = _loading_starts(rows, data)
+        for i, start in starts.items():
+            name = names[i]
+            if name is not None:
+                model.parameters[name].start = start
+        for i, row in enumerate(rows):
+            name = names[i]
+            if name is not None and row.start is not None:
+                model.parameters[name].start = row.start
+        result = model.fit(data, obj="MLW", solver="SLSQP")
+        max_gradient = _scoring(model, int(model.n_samples))
+    free_names = tuple(n for n, p in model.parameters.items() if p.active)
+    converged = bool(np.isfinite(max_gradient) and max_gradient < GRADIENT_TOLERANCE)
+    return EngineFit(
+        model=model, names=names, free_names=free_names,
+        observed=tuple(model.vars["observed"]), converged=converged,
+        message=str(result.message), max_gradient=max_gradient,
+    )
+
+
+def matrices(fit: EngineFit) -> dict[str, pd.DataFrame]:
+    """The estimated ``Beta``, ``Lambda``, ``Psi``, ``Theta`` matrices, labelled by variable."""
+    mx = fit.model.inspect(mode="mx", what="est")
+    return {k: mx[k].astype(float) for k in ("Beta", "Lambda", "Psi", "Theta")}

@@ -1,0 +1,291 @@
+"""Model specs: the YAML schema (or a bare lavaan ``.lav`` file), loading, and checks against data.
+
+A spec is parsed once into a frozen :class:`ModelSpec` that rejects unknown keys; its syntax is
+parsed and its ``:=`` definitions checked when it is loaded, so a bad spec fails before any data
+is read. :func:`check_data` then checks the spec against a data set, reporting every problem at
+once, and returns the numeric model columns ready for fitting.
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from semwb.errors import SpecError, join_problems
+from semwb.sem.effects import DefinedEffect, compile_definitions
+from semwb.sem.partable import ParRow, build_partable
+from semwb.sem.syntax import ParsedSyntax, parse_syntax
+
+ESTIMATORS = ("ML",)
+
+
+class BootstrapOptions(BaseModel):
+    """The ``bootstrap:`` block of a spec."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    draws: int = Field(5000, ge=100, description="number of bootstrap draws (at least 100)")
+    ci: Literal["percentile", "bc", "bca"] = "percentile"
+    level: float = Field(0.95, gt=0, lt=1)
+    seed: int | None = None
+
+
+class ModelSpec(BaseModel):
+    """One model: lavaan syntax plus options (ARCHITECTURE.md "Model spec").
+
+    ``data`` is resolved against the spec's folder. ``source`` is where the spec was read from,
+    used in every error message.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    name: str = Field(alias="model", min_length=1)
+    title: dict[str, str] = Field(default_factory=dict)
+    instrument: str | None = None
+    data: Path | None = None
+    syntax: str = Field(min_length=1)
+    estimator: Literal["ML"] = "ML"
+    missing: Literal["listwise", "fiml"] = "listwise"
+    bootstrap: BootstrapOptions | None = None
+    group: str | None = None
+    hypotheses: list[dict[str, Any]] = Field(default_factory=list)
+    source: str = Field("<string>", exclude=True)
+
+    @property
+    def parsed(self) -> ParsedSyntax:
+        """The parsed syntax (raises SpecError on a syntax error)."""
+        return parse_syntax(self.syntax, source=self.source)
+
+    @property
+    def effects(self) -> tuple[DefinedEffect, ...]:
+        """The compiled ``:=`` definitions."""
+        parsed = self.parsed
+        return compile_definitions(parsed.definitions, labels=parsed.labels, source=self.source)
+
+    def partable(self) -> tuple[ParRow, ...]:
+        """The full parameter table (user rows plus lavaan's defaults)."""
+        return build_partable(self.parsed, meanstructure=self.missing == "fiml")
+
+
+def _validation_problems(exc: ValidationError, source: str) -> list[str]:
+    problems = []
+    for error in exc.errors():
+        where = ".".join(str(p) for p in error["loc"]) or "(top level)"
+        if error["type"] == "extra_forbidden":
+            problems.append(f"{source}: unknown key '{where}'; the keys are model, title, "
+                            "instrument, data, syntax, estimator, missing, bootstrap, group, "
+                            "hypotheses (bootstrap: draws, ci, level, seed).")
+        elif error["type"] == "missing":
+            problems.append(f"{source}: the key '{where}' is required.")
+        else:
+            problems.append(f"{source}: '{where}' {error['msg'].lower()}; got "
+                            f"{error.get('input')!r}.")
+    return problems
+
+
+def _build(raw: dict[str, Any], source: str) -> ModelSpec:
+    try:
+        spec = ModelSpec.model_validate({**raw, "source": source})
+    except ValidationError as exc:
+        problems = _validation_problems(exc, source)
+        raise SpecError(join_problems(f"{source} has {len(problems)} problems", problems)) from exc
+    if spec.group is not None:
+        raise SpecError(f"{source}: 'group: {spec.group}' asks for a multiple-group model, which "
+                        "semwb does not fit yet; remove the key to fit one group.")
+    _ = spec.effects  # parse the syntax and check the definitions now
+    return spec
+
+
+def spec_from_syntax(
+    syntax: str, *, name: str, source: str = "<string>", **options: Any
+) -> ModelSpec:
+    """Make a spec from lavaan syntax and options (the YAML keys, e.g. ``missing="fiml"``).
+
+    Raises
+    ------
+    SpecError
+        For a syntax error, an unknown option or a bad value, all at once.
+    """
+    return _build({"model": name, "syntax": syntax, **options}, source)
+
+
+def load_spec(path: str | Path, **options: Any) -> ModelSpec:
+    """Read a spec: YAML (``.yaml``/``.yml``) or bare lavaan syntax (``.lav``, options as keywords).
+
+    Raises
+    ------
+    SpecError
+        When the file is missing, is not YAML, has unknown keys or bad values, or its syntax or
+        ``:=`` definitions are wrong; every problem is listed with the file (and syntax line).
+    """
+    p = Path(path)
+    source = str(path)
+    if not p.is_file():
+        raise SpecError(f"{source}: no such spec file. Give the path of a .yaml or .lav model spec.")
+    text = p.read_text(encoding="utf-8")
+    if p.suffix == ".lav":
+        return _build({"model": p.stem, "syntax": text, **options}, source)
+    if p.suffix not in (".yaml", ".yml"):
+        raise SpecError(f"{source}: a spec must end in .yaml, .yml or .lav; got '{p.suffix}'.")
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f", line {mark.line + 1}" if mark is not None else ""
+        raise SpecError(f"{source}{where}: not valid YAML ({getattr(exc, 'problem', exc)}).") from exc
+    if not isinstance(raw, dict):
+        raise SpecError(f"{source}: expected a mapping of keys (model, syntax, ...); "
+                        f"got {type(raw).__name__}.")
+    raw = {**raw, **options}
+    if raw.get("data") is not None:
+        raw["data"] = (p.parent / str(raw["data"])).resolve()
+    return _build(raw, source)
+
+
+def _first_line(parsed: ParsedSyntax, variable: str) -> int:
+    return next(t.line for t in parsed.terms if variable in (t.lhs, t.rhs))
+
+
+def _column_problems(spec: ModelSpec, data: pd.DataFrame, data_name: str) -> list[str]:
+    parsed = spec.parsed
+    problems = []
+    columns = [str(c) for c in data.columns]
+    for v in parsed.observed:
+        if v in data.columns:
+            continue
+        close = difflib.get_close_matches(v, columns, n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        problems.append(f"{spec.source}, syntax line {_first_line(parsed, v)}: '{v}' is neither a "
+                        f"column of {data_name} nor a latent defined with =~{hint}.")
+    for v in parsed.observed:
+        if v not in data.columns:
+            continue
+        column = data[v]
+        numeric = pd.to_numeric(column, errors="coerce")
+        bad = column.notna() & numeric.isna()
+        if bad.any():
+            position = int(np.flatnonzero(bad.to_numpy())[0])
+            problems.append(f"{data_name}, row {position + 1}, column {v}: {column.iloc[position]!r}"
+                            " is not a number; the model uses this column, so every value must be"
+                            " numeric (or empty for missing).")
+    return problems
+
+
+def _moment_problems(spec: ModelSpec, data: pd.DataFrame, data_name: str) -> list[str]:
+    observed = list(spec.parsed.observed)
+    problems = []
+    sd = data[observed].std(ddof=0)
+    for v in observed:
+        if not sd[v] > 0:
+            problems.append(f"{data_name}, column {v}: every value is {data[v].iloc[0]!r}; a "
+                            "variable with zero variance cannot be modelled; drop it from the "
+                            "syntax.")
+    varying = [v for v in observed if sd[v] > 0]
+    if len(varying) > 1 and not problems:
+        corr = np.corrcoef(data[varying].to_numpy(dtype=float), rowvar=False)
+        for i, a in enumerate(varying):
+            for j in range(i + 1, len(varying)):
+                if abs(corr[i, j]) > 1 - 1e-10:
+                    problems.append(f"{data_name}: columns {a} and {varying[j]} are perfectly "
+                                    "collinear (r = 1); one is a copy or rescaling of the other; "
+                                    "drop one from the syntax.")
+        eig = np.linalg.eigvalsh(corr)
+        if not any("collinear" in p for p in problems) and eig[0] < 1e-10 * eig[-1]:
+            problems.append(f"{data_name}: the model's columns are linearly dependent (one is a "
+                            "sum or combination of others, e.g. a total score); drop the "
+                            "composite from the syntax.")
+    if len(data) <= len(observed):
+        problems.append(f"{data_name}: {len(data)} complete rows for {len(observed)} observed "
+                        "variables; ML needs more rows than variables.")
+    return problems
+
+
+def identification_problems(spec: ModelSpec) -> list[str]:
+    """Structural reasons the model is not identified (checked before fitting).
+
+    The t-rule (no more free parameters than observed moments), the scale of each latent (a
+    fixed loading or a fixed variance), and latents with too few indicators: one indicator needs
+    its residual variance fixed; two need the latent to be related to another latent.
+    """
+    parsed = spec.parsed
+    rows = spec.partable()
+    problems = []
+    by_key = {r.key: r for r in rows}
+    for latent in parsed.latents:
+        loadings = [r for r in rows if r.op == "=~" and r.lhs == latent]
+        variance = by_key.get((latent, "~~", latent))
+        line = _first_line(parsed, latent)
+        where = f"{spec.source}, syntax line {line}"
+        if all(r.free for r in loadings) and variance is not None and variance.free:
+            problems.append(f"{where}: the scale of latent '{latent}' is not set; fix one loading "
+                            f"(1*{loadings[0].rhs}) or its variance ({latent} ~~ 1*{latent}).")
+        related = any(
+            r.op in ("~", "~~", "=~") and latent in (r.lhs, r.rhs) and r.lhs != r.rhs
+            and not (r.op == "=~" and r.lhs == latent) for r in rows
+        )
+        if len(loadings) == 1:
+            resid = by_key.get((loadings[0].rhs, "~~", loadings[0].rhs))
+            if resid is not None and resid.free:
+                problems.append(f"{where}: latent '{latent}' has one indicator and is not "
+                                f"identified; add indicators or fix the residual variance "
+                                f"({loadings[0].rhs} ~~ 0*{loadings[0].rhs}).")
+        elif len(loadings) == 2 and not related:
+            problems.append(f"{where}: latent '{latent}' has two indicators and no relation to "
+                            "another latent, so it is not identified; add a third indicator or "
+                            "constrain the loadings to be equal (same label).")
+    p = len(parsed.observed)
+    free = {r.label or f"_{i}" for i, r in enumerate(rows) if r.free}
+    nx = sum(1 for r in rows if r.fixed_x and r.op == "~~" and r.lhs == r.rhs)
+    moments = p * (p + 1) // 2 - nx * (nx + 1) // 2
+    if spec.missing == "fiml":
+        moments += p - nx
+    if len(free) > moments:
+        problems.append(f"{spec.source}: the model has {len(free)} free parameters but the data "
+                        f"give only {moments} variances, covariances{' and means' if spec.missing == 'fiml' else ''}"
+                        f" of its {p} observed variables (degrees of freedom {moments - len(free)});"
+                        " fix or drop parameters.")
+    return problems
+
+
+def check_data(
+    spec: ModelSpec, data: pd.DataFrame, *, data_name: str = "data"
+) -> tuple[pd.DataFrame, int]:
+    """Check ``spec`` against ``data`` and return the model's columns ready to fit.
+
+    Columns the model does not use are ignored whatever they hold.
+
+    Returns
+    -------
+    (pandas.DataFrame, int)
+        The model's observed columns as floats (complete cases unless ``missing: fiml``) and the
+        number of rows dropped for missing values.
+
+    Raises
+    ------
+    SpecError
+        Listing every problem at once: unknown variables (with the closest column), non-numeric
+        values (column and first bad row), zero-variance or collinear columns, too few rows, a
+        model that is not identified.
+    """
+    problems = _column_problems(spec, data, data_name) + identification_problems(spec)
+    if problems:
+        raise SpecError(join_problems(f"{spec.source} does not fit {data_name}: "
+                                      f"{len(problems)} problems", problems))
+    observed = list(spec.parsed.observed)
+    frame = data[observed].apply(pd.to_numeric).astype(float)
+    excluded = 0
+    if spec.missing == "listwise":
+        complete = frame.dropna()
+        excluded = len(frame) - len(complete)
+        frame = complete.reset_index(drop=True)
+    problems = _moment_problems(spec, frame, data_name)
+    if problems:
+        raise SpecError(join_problems(f"{spec.source} does not fit {data_name}: "
+                                      f"{len(problems)} problems", problems))
+    return frame, excluded

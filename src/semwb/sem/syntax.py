@@ -1,0 +1,257 @@
+"""The lavaan model syntax, parsed into plain terms (no semopy here).
+
+Supported: ``=~`` (measurement), ``~`` (regression), ``~~`` (variance / covariance), ``~ 1``
+(intercept), ``:=`` (defined parameter), modifiers ``a*x`` (label), ``1*x`` / ``0*x`` (fixed value),
+``NA*x`` (free), ``start(0.5)*x`` (starting value), ``label("a")*x``, chains of them
+(``a*start(0.5)*x``), comments (``#`` and ``!``), statements split by ``;``, and formulas continued
+on the next line when a line ends with ``+`` or an operator (or the next line starts with ``+``).
+
+Not supported (a clear error names the line): constraints ``==``, ``<``, ``>``, thresholds ``|``,
+formative ``<~``, multiple-group modifier vectors ``c(...)``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from semwb.errors import SpecError, join_problems
+
+#: lavaan operators, longest first so ``=~`` wins over ``~``.
+_OPERATORS = ("=~", "~~", ":=", "<~", "==", "~", "<", ">", "|")
+_UNSUPPORTED = {
+    "<~": "formative indicators ('<~') are not supported; model the construct reflectively with '=~'",
+    "==": "equality constraints ('==') are not supported; give the parameters the same label instead",
+    "<": "inequality constraints ('<') are not supported",
+    ">": "inequality constraints ('>') are not supported",
+    "|": "thresholds ('|') of ordinal items are not supported; semwb treats items as continuous",
+}
+_NAME = re.compile(r"[A-Za-z_.][A-Za-z0-9_.]*\Z")
+_NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\Z")
+_CALL = re.compile(r"(start|label|equal)\((.*)\)\Z")
+
+
+@dataclass(frozen=True)
+class Term:
+    """One parameter the user wrote: ``lhs op rhs`` with its modifiers.
+
+    ``op`` is one of ``=~``, ``~``, ``~~`` or ``~1`` (then ``rhs`` is ``""``). ``fixed`` is the value
+    a numeric modifier fixes it to, ``free`` is True when ``NA*`` freed it explicitly, ``line`` is the
+    1-based line of the syntax where the term starts.
+    """
+
+    lhs: str
+    op: str
+    rhs: str
+    line: int
+    label: str = ""
+    fixed: float | None = None
+    start: float | None = None
+    free: bool = False
+
+
+@dataclass(frozen=True)
+class Definition:
+    """A defined parameter ``name := expression`` (evaluated by :mod:`semwb.sem.effects`)."""
+
+    name: str
+    expression: str
+    line: int
+
+
+@dataclass(frozen=True)
+class ParsedSyntax:
+    """The terms and definitions of a lavaan model, in the order written."""
+
+    terms: tuple[Term, ...]
+    definitions: tuple[Definition, ...]
+
+    @property
+    def latents(self) -> tuple[str, ...]:
+        """Latent variables (left of ``=~``), in order of first appearance."""
+        return tuple(dict.fromkeys(t.lhs for t in self.terms if t.op == "=~"))
+
+    @property
+    def variables(self) -> tuple[str, ...]:
+        """Every variable named by a term, in order of first appearance."""
+        names: dict[str, None] = {}
+        for t in self.terms:
+            names[t.lhs] = None
+            if t.rhs:
+                names[t.rhs] = None
+        return tuple(names)
+
+    @property
+    def observed(self) -> tuple[str, ...]:
+        """Variables that must be data columns (every variable that is not a latent)."""
+        latents = set(self.latents)
+        return tuple(v for v in self.variables if v not in latents)
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """Parameter labels, in order of first appearance."""
+        return tuple(dict.fromkeys(t.label for t in self.terms if t.label))
+
+
+def _statements(text: str) -> list[tuple[int, str]]:
+    """Split the syntax into (first line, statement) pairs: comments out, continuations joined."""
+    statements: list[tuple[int, str]] = []
+    pending = ""
+    pending_line = 0
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = re.split(r"[#!]", raw, maxsplit=1)[0].strip()
+        for part in (p.strip() for p in line.split(";")):
+            if not part:
+                continue
+            if pending and (pending.endswith(("+", "*", "=~", "~", ":=")) or part.startswith("+")):
+                pending = f"{pending} {part}"
+                continue
+            if pending:
+                statements.append((pending_line, pending))
+            pending, pending_line = part, number
+    if pending:
+        statements.append((pending_line, pending))
+    return statements
+
+
+def _split_operator(statement: str) -> tuple[str, str, str] | None:
+    """Return (lhs, op, rhs) at the first lavaan operator, or None when there is none."""
+    best: tuple[int, str] | None = None
+    for op in _OPERATORS:
+        at = statement.find(op)
+        if at >= 0 and (best is None or at < best[0] or (at == best[0] and len(op) > len(best[1]))):
+            best = (at, op)
+    if best is None:
+        return None
+    at, op = best
+    return statement[:at].strip(), op, statement[at + len(op):].strip()
+
+
+def _split_plus(rhs: str) -> list[str]:
+    """Split a right-hand side at ``+`` outside parentheses and quotes."""
+    parts, depth, current, quote = [], 0, "", ""
+    for ch in rhs:
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "\"'":
+            quote = ch
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "+" and depth == 0:
+            parts.append(current.strip())
+            current = ""
+            continue
+        current += ch
+    parts.append(current.strip())
+    return parts
+
+
+def _parse_modifier(text: str, where: str, problems: list[str]) -> dict[str, object]:
+    """Read one modifier (before a ``*``) into Term keyword arguments."""
+    text = text.strip()
+    if text == "NA":
+        return {"free": True}
+    if _NUMBER.match(text):
+        return {"fixed": float(text)}
+    call = _CALL.match(text)
+    if call:
+        kind, arg = call.group(1), call.group(2).strip()
+        if kind == "start":
+            if _NUMBER.match(arg):
+                return {"start": float(arg)}
+            problems.append(f"{where}: start() needs one number, as in start(0.5)*x; got '{text}'.")
+            return {}
+        name = arg.strip("\"'")
+        if _NAME.match(name):
+            return {"label": name}
+        problems.append(f"{where}: {kind}() needs a quoted label, as in label(\"a\")*x; got '{text}'.")
+        return {}
+    if _NAME.match(text):
+        return {"label": text}
+    if text.startswith("c("):
+        problems.append(f"{where}: modifier vectors c(...) are for multiple groups, "
+                        f"which semwb does not fit yet; got '{text}'.")
+        return {}
+    problems.append(f"{where}: '{text}' is not a modifier; expected a label (a*x), a number "
+                    "(1*x), NA*x or start(0.5)*x.")
+    return {}
+
+
+def _parse_rhs_term(
+    lhs: str, op: str, text: str, line: int, where: str, problems: list[str]
+) -> Term | None:
+    pieces = [p.strip() for p in text.split("*")]
+    variable = pieces[-1]
+    if not text:
+        problems.append(f"{where}: an empty term after '{op}'; expected a variable name "
+                        "(a line ending with '+' continues on the next line).")
+        return None
+    options: dict[str, object] = {}
+    for modifier in pieces[:-1]:
+        options.update(_parse_modifier(modifier, where, problems))
+    if variable == "1" and op == "~":
+        return Term(lhs=lhs, op="~1", rhs="", line=line, **options)  # type: ignore[arg-type]
+    if not _NAME.match(variable):
+        problems.append(f"{where}: '{variable}' is not a variable name; names start with a letter "
+                        "and hold letters, digits, '_' or '.'.")
+        return None
+    return Term(lhs=lhs, op=op, rhs=variable, line=line, **options)  # type: ignore[arg-type]
+
+
+def parse_syntax(text: str, *, source: str = "<string>") -> ParsedSyntax:
+    """Parse lavaan model syntax.
+
+    Parameters
+    ----------
+    text
+        The model syntax.
+    source
+        Where the syntax comes from (a file name), used in error messages.
+
+    Returns
+    -------
+    ParsedSyntax
+        The terms and ``:=`` definitions in the order written.
+
+    Raises
+    ------
+    SpecError
+        Listing every syntax problem at once, each with its line number and what was expected.
+    """
+    problems: list[str] = []
+    terms: list[Term] = []
+    definitions: list[Definition] = []
+    for line, statement in _statements(text):
+        where = f"{source}, syntax line {line}"
+        split = _split_operator(statement)
+        if split is None:
+            problems.append(f"{where}: '{statement}' has no lavaan operator; expected one of "
+                            "'=~', '~', '~~', ':=' (as in 'F =~ x1 + x2').")
+            continue
+        lhs, op, rhs = split
+        if op in _UNSUPPORTED:
+            problems.append(f"{where}: {_UNSUPPORTED[op]}.")
+            continue
+        if not _NAME.match(lhs):
+            problems.append(f"{where}: '{lhs}' left of '{op}' is not a variable name; expected one "
+                            "name, as in 'F =~ x1 + x2'.")
+            continue
+        if op == ":=":
+            if not rhs:
+                problems.append(f"{where}: nothing right of ':='; expected an expression of "
+                                "labels, as in 'ind := a*b'.")
+            else:
+                definitions.append(Definition(name=lhs, expression=rhs, line=line))
+            continue
+        for piece in _split_plus(rhs):
+            term = _parse_rhs_term(lhs, op, piece, line, where, problems)
+            if term is not None:
+                terms.append(term)
+    if not terms and not problems:
+        problems.append(f"{source}: the syntax has no model terms; expected lines such as "
+                        "'F =~ x1 + x2 + x3'.")
+    if problems:
+        raise SpecError(join_problems(f"{source} has {len(problems)} syntax problems", problems))
+    return ParsedSyntax(terms=tuple(terms), definitions=tuple(definitions))
