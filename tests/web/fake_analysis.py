@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -51,15 +52,24 @@ def check_responses(path: Path, *, display_name: str, instrument_path: Path,
     return {"rows": len(rows), "columns": list(rows[0]) if rows else [], "warnings": []}
 
 
-def check_syntax(syntax: str, *, name: str) -> None:
+def check_syntax(syntax: str, *, name: str, responses_path: Path | None = None,
+                 responses_name: str = "", instrument_path: Path | None = None,
+                 instrument_name: str = "") -> None:
+    columns = None
+    if responses_path is not None:
+        columns = responses_path.read_text(encoding="utf-8").splitlines()[0].split(",")
     for number, line in enumerate(syntax.splitlines(), start=1):
         if line.strip() and not any(op in line for op in ("=~", "~", ":=")):
             raise SpecError(
                 f"model {name}, syntax line {number}: {line.strip()!r} has no operator.")
+        for word in re.findall(r"\b[a-z]+[0-9]+\b", line):
+            if columns is not None and word not in columns:
+                raise SpecError(f"model {name}, syntax line {number}: {word!r} is not a column "
+                                f"of {responses_name}.")
 
 
-def check_run_options(*, draws: int, ci: str, level: float, seed: int | None,
-                      lang: str) -> dict[str, Any]:
+def check_run_options(syntax: str, *, name: str, draws: int, ci: str, level: float,
+                      seed: int | None, lang: str) -> dict[str, Any]:
     if draws and draws < 100:
         raise OptionError(f"The 'draws' option of bootstrap must be at least 100; got {draws}.")
     return {"draws": draws, "ci": ci, "level": level, "seed": seed, "lang": lang}

@@ -10,7 +10,7 @@ import pytest
 from conftest import PASSWORD, Web, make_settings
 from fastapi.testclient import TestClient
 
-from semwb.errors import InstrumentError, ResponseDataError
+from semwb.errors import InstrumentError, OptionError, ResponseDataError, SpecError
 from semwb.web import analysis
 from semwb.web.app import create_app
 from semwb.web.auth import add_user
@@ -60,6 +60,34 @@ def test_response_summary_counts_respondents() -> None:
                                        instrument_path=INSTRUMENT, instrument_name="i.yaml")
     assert summary["rows"] == len(DATA.read_text(encoding="utf-8").splitlines()) - 1
     assert "ar1" in summary["columns"]
+
+
+def test_syntax_is_checked_alone_and_against_the_data(tmp_path: Path) -> None:
+    with pytest.raises(SpecError, match=r"model m, syntax line 2: an empty term after '~'"):
+        analysis.check_syntax("AR =~ ar1 + ar2\nIOL ~ a*AR +\n", name="m")
+    stored = Path(shutil.copy(DATA, tmp_path / "5c5c.csv"))
+    with pytest.raises(SpecError, match=r"line 1: 'ar9' is neither a column of wave 1\.csv"):
+        analysis.check_syntax("AR =~ ar1 + ar2 + ar9", name="m", responses_path=stored,
+                              responses_name="wave 1.csv", instrument_path=INSTRUMENT,
+                              instrument_name="i.yaml")
+    analysis.check_syntax("AR =~ ar1 + ar2 + ar3", name="m", responses_path=stored,
+                          responses_name="wave 1.csv", instrument_path=INSTRUMENT,
+                          instrument_name="i.yaml")
+
+
+def test_run_options_are_checked_by_the_spec(tmp_path: Path) -> None:
+    syntax = "AR =~ ar1 + ar2 + ar3"
+    with pytest.raises(SpecError, match=r"'bootstrap.draws' .* 100; got 10"):
+        analysis.check_run_options(syntax, name="m", draws=10, ci="percentile", level=0.95,
+                                   seed=1, lang="en")
+    with pytest.raises(SpecError, match=r"bootstrap.ci"):
+        analysis.check_run_options(syntax, name="m", draws=200, ci="normal", level=0.95,
+                                   seed=1, lang="en")
+    with pytest.raises(OptionError, match="report language"):
+        analysis.check_run_options(syntax, name="m", draws=0, ci="percentile", level=0.95,
+                                   seed=None, lang="fr")
+    assert analysis.check_run_options(syntax, name="m", draws=0, ci="bc", level=0.9, seed=None,
+                                      lang="zh")["lang"] == "zh"
 
 
 @pytest.fixture

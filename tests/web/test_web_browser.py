@@ -18,9 +18,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
-
 from conftest import PASSWORD
+from playwright.sync_api import Page, expect, sync_playwright
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -167,7 +166,8 @@ def test_researcher_uploads_runs_and_shares_a_report(server: str, tmp_path: Path
 
             page.get_by_role("button", name="Create share link").click()
             link = page.locator("a.share-link").first.get_attribute("href")
-            assert link is not None and link.startswith("/s/")
+            assert link is not None
+            assert link.startswith("/s/")
             shot(page, "07-shared")
 
             reviewer = browser.new_context(viewport={"width": 1280, "height": 900})

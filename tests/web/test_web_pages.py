@@ -134,6 +134,18 @@ def test_model_editor_validates_like_the_library_and_saves(ann: Web) -> None:
     assert models[0].syntax.endswith("IOL ~~ IOL\n")
 
 
+def test_model_editor_checks_against_the_newest_valid_response_file(ann: Web) -> None:
+    project, _, _ = ann.ready_project()
+    editor = ann.client.get(f"/projects/{project}/models/new").text
+    assert "against <code>data.csv</code>" in editor
+    bad = ann.post(f"/projects/{project}/models",
+                   {"name": "m2", "syntax": "AR =~ ar1 + ar9", "action": "validate"})
+    assert "model m2, syntax line 1: &#39;ar9&#39; is not a column of data.csv." in bad.text
+    good = ann.post(f"/projects/{project}/models",
+                    {"name": "m2", "syntax": "AR =~ ar1 + ar2", "action": "validate"})
+    assert "The syntax is valid and fits the columns of <code>data.csv</code>." in good.text
+
+
 def test_run_progress_report_and_downloads(ann: Web) -> None:
     project, responses, model = ann.ready_project()
     response = ann.post(f"/projects/{project}/runs", {

@@ -126,43 +126,54 @@ def check_responses(path: Path, *, display_name: str, instrument_path: Path,
     }
 
 
-def check_syntax(syntax: str, *, name: str) -> None:
-    """Parse and check a model's lavaan syntax exactly as ``semwb fit`` does.
+def check_syntax(syntax: str, *, name: str, responses_path: Path | None = None,
+                 responses_name: str = "", instrument_path: Path | None = None,
+                 instrument_name: str = "") -> None:
+    """Check a model's lavaan syntax, and against a response file when one is given.
+
+    The same checks as ``semwb fit``: the syntax and its ``:=`` definitions
+    (``spec_from_syntax``), then the variables, values and identification against the data
+    (``check_data``).
 
     Raises
     ------
     SpecError
-        Every problem with its line of syntax.
+        Every problem, with its line of syntax and the closest column for an unknown variable.
     """
-    from semwb.sem.spec import spec_from_syntax
+    from semwb.sem.spec import check_data, spec_from_syntax
 
-    spec_from_syntax(syntax, name=name, source=f"model {name}")
+    spec = spec_from_syntax(syntax, name=name, source=f"model {name}")
+    if responses_path is not None and instrument_path is not None:
+        inst = _instrument(instrument_path, instrument_name)
+        responses = _responses(responses_path, responses_name, inst, None)
+        check_data(spec, responses.data, data_name=responses_name)
 
 
-def check_run_options(*, draws: int, ci: str, level: float, seed: int | None,
-                      lang: str) -> dict[str, Any]:
-    """Validate a run's options with the library's own rules; return them as a plain dict.
+def check_run_options(syntax: str, *, name: str, draws: int, ci: str, level: float,
+                      seed: int | None, lang: str) -> dict[str, Any]:
+    """Check a run's options with the spec's own rules; return them as a plain dict.
 
     ``draws`` 0 means no bootstrap (Wald intervals only).
 
     Raises
     ------
-    OptionError
+    SpecError, OptionError
         Naming the option, the rule and the value received.
     """
     if lang not in LANGUAGES:
         raise OptionError(
             f"The report language must be one of {', '.join(LANGUAGES)}; got {lang!r}.")
-    if draws:
-        _bootstrap_options({"draws": draws, "ci": ci, "level": level, "seed": seed})
-    return {"draws": draws, "ci": ci, "level": level, "seed": seed, "lang": lang}
+    options = {"draws": draws, "ci": ci, "level": level, "seed": seed, "lang": lang}
+    _spec(syntax, name, options)
+    return options
 
 
-def _bootstrap_options(options: dict[str, Any]) -> Any:
-    from semwb.sem.spec import BootstrapOptions
+def _spec(syntax: str, name: str, options: dict[str, Any]) -> Any:
+    from semwb.sem.spec import spec_from_syntax
 
-    return BootstrapOptions(draws=options["draws"], ci=options["ci"], level=options["level"],
-                            seed=options["seed"])
+    bootstrap = ({key: options[key] for key in ("draws", "ci", "level", "seed")}
+                 if options.get("draws") else None)
+    return spec_from_syntax(syntax, name=name, source=f"model {name}", bootstrap=bootstrap)
 
 
 def starter_specs(models_dir: Path | None) -> list[dict[str, str]]:
@@ -197,7 +208,6 @@ def run_job(job: RunJob, progress: Progress) -> None:
     """
     from semwb.pipeline import run_analysis, write_results
     from semwb.report import render_report
-    from semwb.sem.spec import spec_from_syntax
     from semwb.survey.scoring import score_constructs, scores_table
     from semwb.survey.tables import excel_safe
 
@@ -205,15 +215,14 @@ def run_job(job: RunJob, progress: Progress) -> None:
     inst = _instrument(job.instrument_path, job.instrument_name)
     responses = _responses(job.responses_path, job.responses_name, inst,
                            job.options.get("sheet"))
-    spec = spec_from_syntax(job.syntax, name=job.model_name, source=f"model {job.model_name}")
-    bootstrap = _bootstrap_options(job.options) if job.options.get("draws") else None
+    spec = _spec(job.syntax, job.model_name, job.options)
 
     def on_progress(done: int, total: int) -> None:
         progress(0.1 + 0.85 * done / max(total, 1), f"bootstrap draw {done} of {total}")
 
     progress(0.05, "fitting the model")
     results = run_analysis(spec, responses.data, data_path=job.responses_path, instrument=inst,
-                           bootstrap=bootstrap, progress=on_progress)
+                           bootstrap=spec.bootstrap, progress=on_progress)
     progress(0.96, "writing the report")
     job.out_dir.mkdir(parents=True, exist_ok=True)
     scores = score_constructs(responses, inst)

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, HTTPException, Request, UploadFile
 from fastapi.responses import FileResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from semwb.errors import OptionError, SemwbError
 from semwb.web.auth import CurrentUser, FormUser
@@ -123,12 +124,27 @@ def download_upload(request: Request, project_id: str, file_id: str,
                         media_type="application/octet-stream")
 
 
+def _check_data(store: Store, project_id: str) -> tuple[StoredFile | None, dict[str, Any]]:
+    """Return the newest valid response file and the adapter keywords to check against it."""
+    responses = next((f for f in store.files(project_id, "responses") if f.ok), None)
+    instrument = store.get_file(project_id, responses.instrument_id) if (
+        responses and responses.instrument_id) else None
+    if responses is None or instrument is None:
+        return None, {}
+    return responses, {
+        "responses_path": store.file_path(responses), "responses_name": responses.original_name,
+        "instrument_path": store.file_path(instrument),
+        "instrument_name": instrument.original_name,
+    }
+
+
 def _editor(request: Request, project: Project, *, model_id: str, name: str, syntax: str,
             problems: str = "", valid: bool = False, status_code: int = 200) -> Response:
     settings = request.app.state.settings
+    data, _ = _check_data(_store(request), project.id)
     return render(request, "model.html", status_code=status_code, project=project,
                   model_id=model_id, name=name, syntax=syntax, problems=problems, valid=valid,
-                  starters=_analysis(request).starter_specs(settings.models_dir))
+                  data=data, starters=_analysis(request).starter_specs(settings.models_dir))
 
 
 @router.get("/projects/{project_id}/models/new")
@@ -159,7 +175,7 @@ def _model_or_404(request: Request, project: Project, model_id: str) -> Model:
 
 
 @router.post("/projects/{project_id}/models")
-def save_model(
+async def save_model(
     request: Request, project_id: str, user: FormUser,
     name: Annotated[str, Form(max_length=100)],
     syntax: Annotated[str, Form(max_length=100_000)],
@@ -168,8 +184,9 @@ def save_model(
 ) -> Response:
     """Validate the syntax (``action=validate``) or validate and save it (``action=save``).
 
-    The problems shown are the library's :class:`~semwb.errors.SpecError` message, the same
-    text ``semwb fit`` prints.
+    The syntax is checked alone and against the project's newest valid response file; the
+    problems shown are the library's :class:`~semwb.errors.SpecError` message, the same text
+    ``semwb fit`` prints.
     """
     project = project_or_404(request, project_id, user)
     if model_id:
@@ -178,8 +195,9 @@ def save_model(
     if not name:
         return _editor(request, project, model_id=model_id, name=name, syntax=syntax,
                        problems="Give the model a name.", status_code=400)
+    _, data = _check_data(_store(request), project.id)
     try:
-        _analysis(request).check_syntax(syntax, name=name)
+        await run_in_threadpool(_analysis(request).check_syntax, syntax, name=name, **data)
     except SemwbError as exc:
         return _editor(request, project, model_id=model_id, name=name, syntax=syntax,
                        problems=str(exc), status_code=200 if action == "validate" else 400)
@@ -238,7 +256,8 @@ def start_run(
         raise OptionError(f"{responses.original_name} did not pass validation; upload a "
                           "corrected file and run on that one.")
     options: dict[str, Any] = _analysis(request).check_run_options(
-        draws=draws, ci=ci, level=level, seed=_seed(seed), lang=lang)
+        model.syntax, name=model.name, draws=draws, ci=ci, level=level, seed=_seed(seed),
+        lang=lang)
     run = store.create_run(project.id, model, responses, options)
     request.app.state.runs.submit(run)
     return _redirect(f"/projects/{project.id}/runs/{run.id}")
