@@ -135,6 +135,8 @@ def test_researcher_uploads_runs_and_shares_a_report(server: str, tmp_path: Path
             expect(page.locator("#responses")).to_contain_text(f"{len(lines) - 1} respondents")
 
             page.get_by_role("link", name="New model").click()
+            page.get_by_role("link", name="routines-parallel-learning-ambidexterity").click()
+            expect(page.get_by_label("lavaan syntax")).to_contain_text("AR")
             page.get_by_label("Name").fill("routines-learning-ambidexterity")
             page.get_by_label("lavaan syntax").fill("AR =~ ar1 + ar2\nIOL ~ a*AR +\n")
             page.get_by_role("button", name="Validate").click()
@@ -142,7 +144,8 @@ def test_researcher_uploads_runs_and_shares_a_report(server: str, tmp_path: Path
             shot(page, "03-model-error")
             page.get_by_label("lavaan syntax").fill(MEDIATION)
             page.get_by_role("button", name="Validate").click()
-            expect(page.get_by_text("The syntax is valid.")).to_be_visible()
+            expect(page.get_by_role("status")).to_contain_text(
+                "The syntax is valid and fits the columns of alliance-wave1-fixed.csv")
             page.get_by_role("button", name="Save model").click()
 
             runs = page.locator("#runs")
@@ -154,11 +157,14 @@ def test_researcher_uploads_runs_and_shares_a_report(server: str, tmp_path: Path
 
             expect(page.locator("#progress-box, #downloads").first).to_be_visible()
             shot(page, "05-progress")
-            expect(page.locator("#downloads")).to_be_visible(timeout=240_000)
+            page.wait_for_selector("#downloads, pre.problems", timeout=240_000)
+            shot(page, "06-finished")
+            if page.locator("pre.problems").count():
+                pytest.fail("the run failed: " + page.locator("pre.problems").inner_text())
             expect(page.locator("#run-status")).to_have_text("done")
             report = page.frame_locator("iframe.report")
             expect(report.locator("body")).to_contain_text("ind")
-            shot(page, "06-report")
+            shot(page, "07-report")
 
             download = page.request.get(
                 page.locator("#downloads a", has_text="results.json").get_attribute("href"))
@@ -168,14 +174,14 @@ def test_researcher_uploads_runs_and_shares_a_report(server: str, tmp_path: Path
             link = page.locator("a.share-link").first.get_attribute("href")
             assert link is not None
             assert link.startswith("/s/")
-            shot(page, "07-shared")
+            shot(page, "08-shared")
 
             reviewer = browser.new_context(viewport={"width": 1280, "height": 900})
             shared = reviewer.new_page()
             shared.goto(server + link)
             expect(shared.locator("body")).to_contain_text("ind")
             expect(shared.get_by_role("button", name="Sign out")).to_have_count(0)
-            shot(shared, "08-reviewer")
+            shot(shared, "09-reviewer")
             shared.goto(server + "/")
             expect(shared.get_by_role("heading", name="Sign in")).to_be_visible()
             reviewer.close()
