@@ -14,12 +14,16 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.table import Table
 from rich.text import Text
 
 from semwb import __version__
 from semwb.errors import SemwbError, SpecError
 from semwb.files import atomic_write_text
 from semwb.measurement import THRESHOLDS, MeasurementQuality
+from semwb.pipeline import read_data, run_analysis, write_results
+from semwb.results import Results
+from semwb.sem.spec import load_spec
 from semwb.survey.instrument import load_instrument
 from semwb.survey.responses import read_responses
 from semwb.survey.scoring import score_constructs, scores_table
@@ -239,3 +243,82 @@ def user_add(
     store = Store(data_dir or default_data_dir())
     user = add_user(store, name, password)
     console.print(f"semwb: account {user.name!r} created in {store.data_dir}")
+def _fmt(value: float | None, digits: int = 3) -> str:
+    return "—" if value is None else f"{value:.{digits}f}"
+
+
+def _fmt_p(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return "<.001" if value < 0.001 else f"{value:.3f}"
+
+
+def _print_summary(results: Results, path: Path) -> None:
+    """A compact terminal summary: fit line, structural paths, defined effects, warnings."""
+    f = results.fit
+    console.print(Text(f"{results.model}  N = {results.n_obs}", style="bold"))
+    console.print(
+        f"χ²({f.df}) = {_fmt(f.chisq, 2)}, p = {_fmt_p(f.pvalue)}; CFI {_fmt(f.cfi)}, "
+        f"TLI {_fmt(f.tli)}, RMSEA {_fmt(f.rmsea)} [{_fmt(f.rmsea_ci_lower)}, "
+        f"{_fmt(f.rmsea_ci_upper)}], SRMR {_fmt(f.srmr)}",
+        highlight=False, markup=False,
+    )
+    for title, op in (("Structural paths", "~"), ("Defined effects", ":=")):
+        rows = [r for r in results.parameters if r.op == op]
+        if not rows:
+            continue
+        table = Table(title=title, title_justify="left", box=None, pad_edge=False)
+        for column in ("path", "label", "est", "se", "p", "95% CI", "std"):
+            table.add_column(column, justify="left" if column in ("path", "label") else "right")
+        for r in rows:
+            path_text = f"{r.lhs} := {r.rhs}" if op == ":=" else f"{r.lhs} ← {r.rhs}"
+            table.add_row(Text(path_text), Text(r.label), _fmt(r.est), _fmt(r.se),
+                          _fmt_p(r.pvalue), f"[{_fmt(r.ci_lower)}, {_fmt(r.ci_upper)}]",
+                          _fmt(r.std_all))
+        console.print(table)
+    for message in results.warnings:
+        console.print(Text(f"warning: {message}", style="yellow"))
+    console.print(Text(f"wrote {path}", style="dim"))
+
+
+def _fit_one(spec_path: Path, data: Path | None, out: Path | None) -> Path:
+    spec = load_spec(spec_path)
+    data_path = data if data is not None else spec.data
+    if data_path is None:
+        raise SpecError(f"{spec_path}: no data; add 'data: FILE' to the spec or pass --data FILE.")
+    results = run_analysis(spec, read_data(data_path), data_path=data_path,
+                           command=" ".join(["semwb", *sys.argv[1:]]))
+    path = write_results(results, out if out is not None else Path("reports") / spec.name)
+    _print_summary(results, path)
+    return path
+
+
+@app.command()
+def fit(
+    spec: Path = typer.Argument(..., help="Model spec: a .yaml spec or a .lav lavaan syntax file."),
+    data: Path | None = typer.Option(None, "--data", help="Data file (overrides the spec's data)."),
+    out: Path | None = typer.Option(None, "--out", help="Output folder [default: reports/<model>]."),
+) -> None:
+    """Fit one model spec and write OUT/results.json."""
+    _fit_one(spec, data, out)
+
+
+@app.command()
+def demo(
+    out: Path = typer.Option(Path("reports"), "--out", help="Folder for one sub-folder per model."),
+    models: Path = typer.Option(Path("models"), "--models", help="Folder of model specs."),
+) -> None:
+    """Fit every spec in MODELS on its example data, writing OUT/<model>/results.json."""
+    specs = sorted(p for p in models.glob("*") if p.suffix in (".yaml", ".yml"))
+    if not specs:
+        raise SpecError(f"{models}: no .yaml model specs to fit.")
+    failed = []
+    for spec_path in specs:
+        try:
+            _fit_one(spec_path, None, out / load_spec(spec_path).name)
+        except SemwbError as exc:
+            failed.append(spec_path.name)
+            err_console.print(Text(f"semwb: error: {exc}", style="red"), highlight=False)
+    if failed:
+        raise SemwbError(f"demo: {len(failed)} of {len(specs)} specs failed: {', '.join(failed)}.")
+

@@ -77,7 +77,7 @@ def describe(rows: Sequence[ParRow]) -> tuple[str, tuple[str | None, ...]]:
 
 
 @contextmanager
-def _quiet() -> Iterator[None]:
+def quiet() -> Iterator[None]:
     """Silence semopy's logging and numpy warnings inside a fit (semwb reports its own)."""
     logger = logging.getLogger()
     level = logger.level
@@ -90,7 +90,7 @@ def _quiet() -> Iterator[None]:
         logger.setLevel(level)
 
 
-def _loading_starts(rows: Sequence[ParRow], data: pd.DataFrame) -> dict[int, float]:
+def loading_starts(rows: Sequence[ParRow], data: pd.DataFrame) -> dict[int, float]:
     """Starting values of free loadings: slope on the latent's marker indicator.
 
     Hand-written because semopy's own rule loops forever when a latent has no fixed loading
@@ -161,9 +161,9 @@ def fit_engine(rows: Sequence[ParRow], data: pd.DataFrame) -> EngineFit:
         From semopy when it cannot build or fit the model; the caller turns it into FitError.
     """
     description, names = describe(rows)
-    with threadpool_limits(limits=1), _quiet():
+    with threadpool_limits(limits=1), quiet():
         model = semopy.Model(description)
-        starts = _loading_starts(rows, data)
+        starts = loading_starts(rows, data)
         for i, start in starts.items():
             name = names[i]
             if name is not None:

@@ -27,6 +27,7 @@ from semwb.errors import ConvergenceWarning, FitError, HeywoodCaseWarning, Semwb
 from semwb.results import FitIndices
 from semwb.sem.effects import DefinedEffect, delta_method
 from semwb.sem.engine import EngineFit, fit_engine, matrices
+from semwb.sem.fiml import fiml_fit_indices, fit_engine_means, implied_means
 from semwb.sem.fitindices import fit_indices
 from semwb.sem.partable import ParRow
 from semwb.sem.spec import ModelSpec, check_data
@@ -126,7 +127,7 @@ def _std_all(row: ParRow, est: float, var: pd.Series, resid: Mapping[str, float]
         return est / var[row.lhs]
     if row.op == "~~":
         return est / np.sqrt(resid[row.lhs] * resid[row.rhs])
-    return np.nan
+    return est / sd[row.lhs]  # intercept or mean
 
 
 def _std_column(rows: tuple[ParRow, ...], est: np.ndarray, var: pd.Series) -> list[float]:
@@ -167,18 +168,29 @@ def _diagnose(table: pd.DataFrame, var: pd.Series, engine: EngineFit,
     return found
 
 
-def _vcov(engine: EngineFit) -> tuple[pd.DataFrame, str | None]:
-    """Inverse expected information, or a reason it cannot be inverted."""
-    model = engine.model
-    fim = model.calc_fim()
+def _expected_vcov(engine: EngineFit) -> pd.DataFrame:
+    """Inverse expected information (semopy's ``calc_fim``: N/2 tr(S^-1 dS_i S^-1 dS_j), plus
+    N dmu_i' S^-1 dmu_j with a mean structure)."""
+    fim = engine.model.calc_fim()
     names = list(engine.free_names)
-    eig = np.linalg.eigvalsh(fim)
+    eig, vectors = np.linalg.eigh(fim)
     if eig[0] <= 1e-10 * max(eig[-1], 1.0):
-        weak = np.linalg.eigh(fim)[1][:, 0]
-        involved = [names[i] for i in np.argsort(-np.abs(weak))[:4] if abs(weak[i]) > 0.1]
-        return (pd.DataFrame(np.full((len(names), len(names)), np.nan), index=names, columns=names),
-                ", ".join(involved))
-    return pd.DataFrame(np.linalg.inv(fim), index=names, columns=names), None
+        # Not identified: keep the weakest direction's loadings to name the parameters involved.
+        weak = vectors[:, 0]
+        inv = np.full((len(names), len(names)), np.nan)
+        inv[0, :] = weak
+        return pd.DataFrame(inv, index=names, columns=names).rename_axis("singular")
+    return pd.DataFrame(np.linalg.inv(fim), index=names, columns=names)
+
+
+def _singular(vcov: pd.DataFrame) -> str | None:
+    """Names of the parameters in the information matrix's null direction, if it is singular."""
+    if vcov.index.name != "singular" and np.all(np.isfinite(vcov.to_numpy())):
+        return None
+    weak = vcov.iloc[0].to_numpy()
+    if not np.all(np.isfinite(weak)):
+        return ", ".join(vcov.index[:4])
+    return ", ".join(vcov.index[i] for i in np.argsort(-np.abs(weak))[:4] if abs(weak[i]) > 0.1)
 
 
 def fit_model(spec: ModelSpec, data: pd.DataFrame, *, data_name: str = "data") -> FitResult:
@@ -209,20 +221,21 @@ def fit_model(spec: ModelSpec, data: pd.DataFrame, *, data_name: str = "data") -
     Matches lavaan 0.6.14 ``sem()`` on the cases in ``tests/reference`` within the tolerances of
     ``tests/test_parity_lavaan.py`` (see docs/models.md).
     """
-    if spec.missing == "fiml":
-        from semwb.sem.fiml import fit_model_fiml
-
-        return fit_model_fiml(spec, data, data_name=data_name)
     frame, excluded = check_data(spec, data, data_name=data_name)
     rows = spec.partable()
     effects = spec.effects
     try:
-        engine = fit_engine(rows, frame)
+        if spec.meanstructure:
+            engine, vcov = fit_engine_means(rows, frame,
+                                            observed_information=spec.missing == "fiml")
+        else:
+            engine = fit_engine(rows, frame)
+            vcov = _expected_vcov(engine)
     except (RuntimeError, ValueError, KeyError, np.linalg.LinAlgError) as exc:
         raise FitError(f"{spec.source}: semopy could not fit the model ({exc}).") from exc
     mx = matrices(engine)
     sigma, var = _implied(mx)
-    vcov, singular = _vcov(engine)
+    singular = _singular(vcov)
     if singular is not None:
         raise FitError(f"{spec.source}: the model is not identified on {data_name}: the "
                        "information matrix is singular (parameters involved: "
@@ -240,8 +253,14 @@ def fit_model(spec: ModelSpec, data: pd.DataFrame, *, data_name: str = "data") -
     table.loc[~table["free"], ["z", "pvalue"]] = np.nan
     table = pd.concat([table, _defined_rows(table, effects, vcov)], ignore_index=True)
     fixed_x = np.array([v in {r.lhs for r in rows if r.fixed_x} for v in engine.observed])
-    indices = fit_indices(S, sigma.loc[list(engine.observed), list(engine.observed)].to_numpy(),
-                          n=len(frame), npar=len(engine.free_names), fixed_x=fixed_x)
+    implied = sigma.loc[list(engine.observed), list(engine.observed)].to_numpy()
+    if spec.meanstructure:
+        mu = implied_means(engine)
+        indices = fiml_fit_indices(frame[list(engine.observed)].to_numpy(), mu, implied,
+                                   npar=len(engine.free_names))
+    else:
+        indices = fit_indices(S, implied, n=len(frame), npar=len(engine.free_names),
+                              fixed_x=fixed_x)
     found = _diagnose(table, var, engine, sigma)
     for category, message in found:
         warnings.warn(f"{spec.name}: {message}", category, stacklevel=2)
@@ -272,7 +291,7 @@ def _defined_rows(table: pd.DataFrame, effects: tuple[DefinedEffect, ...],
     return pd.DataFrame({
         "lhs": [e.name for e in effects], "op": ":=",
         "rhs": [e.expression.replace(" ", "") for e in effects],
-        "label": [e.name for e in effects], "group": None, "free": True,
+        "label": [e.name for e in effects], "group": None, "free": False,
         **{c: delta[c].to_numpy() for c in ["est", "se", "z", "pvalue", "ci_lower", "ci_upper"]},
         "std_all": [float(e.evaluate(std_by_label)) for e in effects], "semopy": None,
     })

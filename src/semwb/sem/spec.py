@@ -68,9 +68,14 @@ class ModelSpec(BaseModel):
         parsed = self.parsed
         return compile_definitions(parsed.definitions, labels=parsed.labels, source=self.source)
 
+    @property
+    def meanstructure(self) -> bool:
+        """Whether means are modelled: the syntax has ``~ 1`` terms, or FIML asks for them."""
+        return self.missing == "fiml" or any(t.op == "~1" for t in self.parsed.terms)
+
     def partable(self) -> tuple[ParRow, ...]:
         """The full parameter table (user rows plus lavaan's defaults)."""
-        return build_partable(self.parsed, meanstructure=self.missing == "fiml")
+        return build_partable(self.parsed, meanstructure=self.meanstructure)
 
 
 def _validation_problems(exc: ValidationError, source: str) -> list[str]:
@@ -188,7 +193,7 @@ def _moment_problems(spec: ModelSpec, data: pd.DataFrame, data_name: str) -> lis
                             "syntax.")
     varying = [v for v in observed if sd[v] > 0]
     if len(varying) > 1 and not problems:
-        corr = np.corrcoef(data[varying].to_numpy(dtype=float), rowvar=False)
+        corr = data[varying].corr().to_numpy()  # pairwise: also right with FIML's missing values
         for i, a in enumerate(varying):
             for j in range(i + 1, len(varying)):
                 if abs(corr[i, j]) > 1 - 1e-10:
@@ -243,11 +248,11 @@ def identification_problems(spec: ModelSpec) -> list[str]:
     free = {r.label or f"_{i}" for i, r in enumerate(rows) if r.free}
     nx = sum(1 for r in rows if r.fixed_x and r.op == "~~" and r.lhs == r.rhs)
     moments = p * (p + 1) // 2 - nx * (nx + 1) // 2
-    if spec.missing == "fiml":
+    if spec.meanstructure:
         moments += p - nx
     if len(free) > moments:
         problems.append(f"{spec.source}: the model has {len(free)} free parameters but the data "
-                        f"give only {moments} variances, covariances{' and means' if spec.missing == 'fiml' else ''}"
+                        f"give only {moments} variances, covariances{' and means' if spec.meanstructure else ''}"
                         f" of its {p} observed variables (degrees of freedom {moments - len(free)});"
                         " fix or drop parameters.")
     return problems
@@ -282,8 +287,10 @@ def check_data(
     excluded = 0
     if spec.missing == "listwise":
         complete = frame.dropna()
-        excluded = len(frame) - len(complete)
-        frame = complete.reset_index(drop=True)
+    else:
+        complete = frame.dropna(how="all")  # a row with no value carries no information
+    excluded = len(frame) - len(complete)
+    frame = complete.reset_index(drop=True)
     problems = _moment_problems(spec, frame, data_name)
     if problems:
         raise SpecError(join_problems(f"{spec.source} does not fit {data_name}: "

@@ -1,0 +1,154 @@
+"""One analysis: spec + data -> :class:`~semwb.results.Results` (and its ``results.json``).
+
+The steps are small functions so that the faces (CLI, batch, web) and the lead's wiring of the
+survey side (reverse coding through the instrument) and of the bootstrap can slot in:
+:func:`read_data` -> :func:`prepare_data` -> :func:`run_analysis` -> :func:`write_results`.
+"""
+
+from __future__ import annotations
+
+import platform
+from collections.abc import Callable
+from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from semwb.errors import ResponseDataError
+from semwb.files import atomic_write_text, sha256_bytes, sha256_file
+from semwb.results import ParameterRow, Provenance, Results
+from semwb.sem.estimate import FitResult, fit_model
+from semwb.sem.spec import ModelSpec
+
+_READERS: dict[str, Callable[[Path], pd.DataFrame]] = {
+    ".csv": lambda p: pd.read_csv(p, encoding="utf-8-sig"),
+    ".xlsx": pd.read_excel,
+    ".sav": pd.read_spss,
+}
+
+
+def read_data(path: str | Path) -> pd.DataFrame:
+    """Read a data file (CSV, XLSX or SPSS ``.sav``) into a DataFrame, as stored.
+
+    Raises
+    ------
+    ResponseDataError
+        When the file is missing, of an unknown type, or cannot be parsed.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise ResponseDataError(f"{path}: no such data file. Give the path of a .csv, .xlsx or "
+                                ".sav file (semwb fit SPEC --data FILE).")
+    reader = _READERS.get(p.suffix.lower())
+    if reader is None:
+        raise ResponseDataError(f"{path}: unknown data file type '{p.suffix}'; use .csv, .xlsx "
+                                "or .sav.")
+    try:
+        return reader(p)
+    except (ValueError, UnicodeDecodeError, OSError, ImportError) as exc:
+        raise ResponseDataError(f"{path}: cannot be read as {p.suffix} ({exc}).") from exc
+
+
+def prepare_data(data: pd.DataFrame, *, instrument: Any = None) -> pd.DataFrame:
+    """Make the data ready to fit: reverse-code the instrument's reverse-worded items.
+
+    Parameters
+    ----------
+    data
+        The responses as read.
+    instrument
+        The spec's instrument (``semwb.survey.instrument.Instrument``) or None, in which case the
+        data are used as they are.
+    """
+    if instrument is None:
+        return data
+    from semwb.survey.scoring import reverse_code  # the survey side owns reverse coding
+
+    return reverse_code(data, instrument)  # type: ignore[no-any-return]
+
+
+def _versions() -> dict[str, str]:
+    def v(name: str) -> str:
+        try:
+            return version(name)
+        except PackageNotFoundError:
+            return ""
+
+    return {"semwb": v("semwb"), "semopy": v("semopy"), "numpy": v("numpy"),
+            "pandas": v("pandas"), "python": platform.python_version()}
+
+
+def provenance(spec: ModelSpec, data: pd.DataFrame, *, data_path: str | Path | None = None,
+               command: str | None = None) -> Provenance:
+    """Hashes of the spec and data and the versions of the tools.
+
+    The spec hash is of the spec file when ``spec.source`` is one, else of its syntax; the data
+    hash is of the data file when given, else of the data's CSV form.
+    """
+    source = Path(spec.source)
+    spec_hash = (sha256_file(source) if source.is_file()
+                 else sha256_bytes(spec.syntax.encode("utf-8")))
+    data_hash = (sha256_file(data_path) if data_path is not None
+                 else sha256_bytes(data.to_csv(index=False).encode("utf-8")))
+    return Provenance(
+        spec_path=spec.source if source.is_file() else None, spec_sha256=spec_hash,
+        data_path=str(data_path) if data_path is not None else None, data_sha256=data_hash,
+        command=command, created=datetime.now(UTC).isoformat(timespec="seconds"),
+        **_versions(),
+    )
+
+
+def parameter_rows(fit: FitResult) -> list[ParameterRow]:
+    """The parameter table as :class:`ParameterRow` objects (NaN becomes None)."""
+    fields = ["lhs", "op", "rhs", "label", "group", "free", "est", "se", "z", "pvalue",
+              "ci_lower", "ci_upper", "std_all"]
+    records = fit.parameters[fields].astype(object).where(fit.parameters[fields].notna(), None)
+    return [ParameterRow(**{k: (bool(v) if k == "free" else v) for k, v in r.items()})
+            for r in records.to_dict(orient="records")]
+
+
+def run_analysis(
+    spec: ModelSpec,
+    data: pd.DataFrame,
+    *,
+    data_path: str | Path | None = None,
+    instrument: Any = None,
+    command: str | None = None,
+) -> Results:
+    """Fit ``spec`` to ``data`` and assemble the :class:`Results` of ``results.json``.
+
+    Parameters
+    ----------
+    spec
+        The model spec.
+    data
+        The responses (unused columns are ignored).
+    data_path
+        The data file, for provenance and messages.
+    instrument
+        Passed to :func:`prepare_data` (reverse coding).
+    command
+        The command line that asked for it, recorded in the provenance.
+
+    Raises
+    ------
+    SpecError, FitError
+        As :func:`semwb.sem.estimate.fit_model`.
+    """
+    prepared = prepare_data(data, instrument=instrument)
+    data_name = Path(data_path).name if data_path is not None else "data"
+    fit = fit_model(spec, prepared, data_name=data_name)
+    return Results(
+        model=spec.name, title=spec.title, n_obs=fit.n_obs, n_excluded=fit.n_excluded,
+        estimator=spec.estimator, missing=spec.missing, converged=fit.converged, fit=fit.fit,
+        parameters=parameter_rows(fit), r2=fit.r2, hypotheses=spec.hypotheses,
+        syntax=spec.syntax, warnings=list(fit.warnings),
+        provenance=provenance(spec, data, data_path=data_path, command=command),
+    )
+
+
+def write_results(results: Results, out_dir: str | Path) -> Path:
+    """Write ``out_dir/results.json`` atomically and return its path."""
+    return atomic_write_text(Path(out_dir) / "results.json", results.to_json())
