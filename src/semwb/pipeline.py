@@ -19,8 +19,9 @@ import pandas as pd
 from semwb.errors import ResponseDataError
 from semwb.files import atomic_write_text, sha256_bytes, sha256_file
 from semwb.results import ParameterRow, Provenance, Results
+from semwb.sem.bootstrap import bootstrap_model
 from semwb.sem.estimate import FitResult, fit_model
-from semwb.sem.spec import ModelSpec
+from semwb.sem.spec import BootstrapOptions, ModelSpec
 
 _READERS: dict[str, Callable[[Path], pd.DataFrame]] = {
     ".csv": lambda p: pd.read_csv(p, encoding="utf-8-sig"),
@@ -100,11 +101,14 @@ def provenance(spec: ModelSpec, data: pd.DataFrame, *, data_path: str | Path | N
     )
 
 
-def parameter_rows(fit: FitResult) -> list[ParameterRow]:
-    """The parameter table as :class:`ParameterRow` objects (NaN becomes None)."""
+def parameter_rows(fit: FitResult, table: pd.DataFrame | None = None) -> list[ParameterRow]:
+    """The parameter table (``fit.parameters``, or the bootstrap's ``table`` with its
+    ``std_all_*`` columns) as :class:`ParameterRow` objects (NaN becomes None)."""
+    source = fit.parameters if table is None else table
     fields = ["lhs", "op", "rhs", "label", "group", "free", "est", "se", "z", "pvalue",
               "ci_lower", "ci_upper", "std_all"]
-    records = fit.parameters[fields].astype(object).where(fit.parameters[fields].notna(), None)
+    fields += [c for c in ("std_all_se", "std_all_ci_lower", "std_all_ci_upper") if c in source]
+    records = source[fields].astype(object).where(source[fields].notna(), None)
     return [ParameterRow(**{k: (bool(v) if k == "free" else v) for k, v in r.items()})
             for r in records.to_dict(orient="records")]
 
@@ -116,6 +120,8 @@ def run_analysis(
     data_path: str | Path | None = None,
     instrument: Any = None,
     command: str | None = None,
+    bootstrap: BootstrapOptions | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Results:
     """Fit ``spec`` to ``data`` and assemble the :class:`Results` of ``results.json``.
 
@@ -131,6 +137,13 @@ def run_analysis(
         Passed to :func:`prepare_data` (reverse coding).
     command
         The command line that asked for it, recorded in the provenance.
+    bootstrap
+        Bootstrap options; by default the spec's ``bootstrap:`` block (none: no bootstrap). With
+        them, ``se``, ``z``, ``pvalue`` and the intervals are the bootstrap ones, std_all rows get
+        ``std_all_se``/``std_all_ci_*``, and ``Results.bootstrap`` records the run
+        (:func:`semwb.sem.bootstrap.bootstrap_model`).
+    progress
+        ``progress(done, total)`` while bootstrap draws are fitted.
 
     Raises
     ------
@@ -140,10 +153,15 @@ def run_analysis(
     prepared = prepare_data(data, instrument=instrument)
     data_name = Path(data_path).name if data_path is not None else "data"
     fit = fit_model(spec, prepared, data_name=data_name)
+    options = bootstrap if bootstrap is not None else spec.bootstrap
+    boot = None if options is None else bootstrap_model(
+        fit, draws=options.draws, ci=options.ci, level=options.level, rng=options.seed,
+        progress=progress)
     return Results(
         model=spec.name, title=spec.title, n_obs=fit.n_obs, n_excluded=fit.n_excluded,
         estimator=spec.estimator, missing=spec.missing, converged=fit.converged, fit=fit.fit,
-        parameters=parameter_rows(fit), r2=fit.r2, hypotheses=spec.hypotheses,
+        parameters=parameter_rows(fit, None if boot is None else boot.table),
+        bootstrap=None if boot is None else boot.info, r2=fit.r2, hypotheses=spec.hypotheses,
         syntax=spec.syntax, warnings=list(fit.warnings),
         provenance=provenance(spec, data, data_path=data_path, command=command),
     )
