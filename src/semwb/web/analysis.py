@@ -216,10 +216,15 @@ def run_job(job: RunJob, progress: Progress) -> None:
     responses = _responses(job.responses_path, job.responses_name, inst,
                            job.options.get("sheet"))
     spec = _spec(job.syntax, job.model_name, job.options)
+
+    def on_progress(done: int, total: int) -> None:
+        progress(0.1 + 0.85 * done / max(total, 1), f"bootstrap draw {done} of {total}")
+
     progress(0.05, "fitting the model")
     with _shown_as(job.responses_path, job.responses_name):
         results = run_analysis(spec, responses.data, data_path=job.responses_path,
-                               instrument=inst, command=f"semwb serve: run {job.run_id}")
+                               instrument=inst, command=f"semwb serve: run {job.run_id}",
+                               progress=on_progress)
     # The provenance names the file the researcher uploaded (same bytes, same hash), not the
     # server's stored path, which would also show in shared reports.
     results = results.model_copy(update={"provenance": results.provenance.model_copy(
