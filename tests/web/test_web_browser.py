@@ -166,9 +166,10 @@ def test_researcher_uploads_runs_and_shares_a_report(server: str, tmp_path: Path
             expect(report.locator("body")).to_contain_text("ind")
             shot(page, "07-report")
 
-            download = page.request.get(
-                page.locator("#downloads a", has_text="results.json").get_attribute("href"))
-            assert download.json()["bootstrap"]["draws"] == 1000
+            href = page.locator("#downloads a", has_text="results.json").get_attribute("href")
+            results = page.request.get(server + str(href)).json()
+            assert results["bootstrap"]["draws"] == 1000
+            assert results["provenance"]["data_path"] == "alliance-wave1-fixed.csv"
 
             page.get_by_role("button", name="Create share link").click()
             link = page.locator("a.share-link").first.get_attribute("href")

@@ -223,8 +223,7 @@ def run_job(job: RunJob, progress: Progress) -> None:
     progress(0.05, "fitting the model")
     with _shown_as(job.responses_path, job.responses_name):
         results = run_analysis(spec, responses.data, data_path=job.responses_path,
-                               instrument=inst, command=f"semwb serve: run {job.run_id}",
-                               progress=on_progress)
+                               instrument=inst, progress=on_progress)
     # The provenance names the file the researcher uploaded (same bytes, same hash), not the
     # server's stored path, which would also show in shared reports.
     results = results.model_copy(update={"provenance": results.provenance.model_copy(
