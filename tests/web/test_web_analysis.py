@@ -119,3 +119,27 @@ def test_pages_show_the_survey_sides_messages_escaped(real: Web, tmp_path: Path)
     real.upload(project, "responses", "wave1-fixed.csv", DATA.read_bytes())
     page = real.client.get(f"/projects/{project}").text
     assert f"{len(DATA.read_text(encoding='utf-8').splitlines()) - 1} respondents" in page
+
+
+@pytest.mark.slow
+def test_run_job_writes_the_three_outputs_naming_the_uploaded_file(tmp_path: Path) -> None:
+    stored = Path(shutil.copy(DATA, tmp_path / "3d3d.csv"))
+    job = analysis.RunJob(
+        run_id="r", model_name="cfa", syntax="AR =~ ar1 + ar2 + ar3\nIOL =~ iol1 + iol2 + iol3\n",
+        instrument_path=INSTRUMENT, instrument_name="study.yaml", responses_path=stored,
+        responses_name="wave 1.csv", out_dir=tmp_path / "out",
+        options={"draws": 0, "ci": "percentile", "level": 0.95, "seed": None, "lang": "zh"})
+    steps: list[float] = []
+    analysis.run_job(job, lambda fraction, message: steps.append(fraction))
+    assert steps[0] == 0.0 and steps[-1] == 1.0
+    assert sorted(p.name for p in job.out_dir.iterdir()) == sorted(analysis.OUTPUTS)
+    results = (job.out_dir / "results.json").read_text(encoding="utf-8")
+    assert '"data_path": "wave 1.csv"' in results and "3d3d" not in results
+    assert "3d3d" not in (job.out_dir / "report.html").read_text(encoding="utf-8")
+    assert '<html lang="zh' in (job.out_dir / "report.html").read_text(encoding="utf-8")
+    assert (job.out_dir / "scores.csv").read_text(encoding="utf-8").startswith("row,respondent,")
+    bad = analysis.RunJob(**{**job.__dict__, "syntax": "AR =~ ar1 + ar2 + arr3",
+                             "out_dir": tmp_path / "bad"})
+    with pytest.raises(SpecError, match=r"'arr3' is neither a column of wave 1\.csv") as err:
+        analysis.run_job(bad, lambda fraction, message: None)
+    assert "3d3d" not in str(err.value)
