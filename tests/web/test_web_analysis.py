@@ -131,10 +131,12 @@ def test_run_job_writes_the_three_outputs_naming_the_uploaded_file(tmp_path: Pat
         options={"draws": 0, "ci": "percentile", "level": 0.95, "seed": None, "lang": "zh"})
     steps: list[float] = []
     analysis.run_job(job, lambda fraction, message: steps.append(fraction))
-    assert steps[0] == 0.0 and steps[-1] == 1.0
+    assert steps[0] == 0.0
+    assert steps[-1] == 1.0
     assert sorted(p.name for p in job.out_dir.iterdir()) == sorted(analysis.OUTPUTS)
     results = (job.out_dir / "results.json").read_text(encoding="utf-8")
-    assert '"data_path": "wave 1.csv"' in results and "3d3d" not in results
+    assert '"data_path": "wave 1.csv"' in results
+    assert "3d3d" not in results
     assert "3d3d" not in (job.out_dir / "report.html").read_text(encoding="utf-8")
     assert '<html lang="zh' in (job.out_dir / "report.html").read_text(encoding="utf-8")
     assert (job.out_dir / "scores.csv").read_text(encoding="utf-8").startswith("row,respondent,")
