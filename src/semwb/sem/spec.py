@@ -89,7 +89,8 @@ def _validation_problems(exc: ValidationError, source: str) -> list[str]:
         elif error["type"] == "missing":
             problems.append(f"{source}: the key '{where}' is required.")
         else:
-            problems.append(f"{source}: '{where}' {error['msg'].lower()}; got "
+            message = error["msg"][:1].lower() + error["msg"][1:]
+            problems.append(f"{source}: '{where}' {message}; got "
                             f"{error.get('input')!r}.")
     return problems
 
@@ -188,7 +189,7 @@ def _moment_problems(spec: ModelSpec, data: pd.DataFrame, data_name: str) -> lis
     sd = data[observed].std(ddof=0)
     for v in observed:
         if not sd[v] > 0:
-            problems.append(f"{data_name}, column {v}: every value is {data[v].iloc[0]!r}; a "
+            problems.append(f"{data_name}, column {v}: every value is {data[v].iloc[0]:g}; a "
                             "variable with zero variance cannot be modelled; drop it from the "
                             "syntax.")
     varying = [v for v in observed if sd[v] > 0]

@@ -93,24 +93,29 @@ class ParsedSyntax:
         return tuple(dict.fromkeys(t.label for t in self.terms if t.label))
 
 
-def _statements(text: str) -> list[tuple[int, str]]:
-    """Split the syntax into (first line, statement) pairs: comments out, continuations joined."""
-    statements: list[tuple[int, str]] = []
+def _statements(text: str) -> list[tuple[list[int], str]]:
+    """Split the syntax into statements: comments out, continuation lines joined.
+
+    Each statement comes with the line numbers of its physical lines; the lines are joined with
+    ``\n`` so that a position in the statement tells its line.
+    """
+    statements: list[tuple[list[int], str]] = []
     pending = ""
-    pending_line = 0
+    lines: list[int] = []
     for number, raw in enumerate(text.splitlines(), start=1):
         line = re.split(r"[#!]", raw, maxsplit=1)[0].strip()
         for part in (p.strip() for p in line.split(";")):
             if not part:
                 continue
             if pending and (pending.endswith(("+", "*", "=~", "~", ":=")) or part.startswith("+")):
-                pending = f"{pending} {part}"
+                pending = f"{pending}\n{part}"
+                lines.append(number)
                 continue
             if pending:
-                statements.append((pending_line, pending))
-            pending, pending_line = part, number
+                statements.append((lines, pending))
+            pending, lines = part, [number]
     if pending:
-        statements.append((pending_line, pending))
+        statements.append((lines, pending))
     return statements
 
 
@@ -127,10 +132,11 @@ def _split_operator(statement: str) -> tuple[str, str, str] | None:
     return statement[:at].strip(), op, statement[at + len(op):].strip()
 
 
-def _split_plus(rhs: str) -> list[str]:
-    """Split a right-hand side at ``+`` outside parentheses and quotes."""
-    parts, depth, current, quote = [], 0, "", ""
-    for ch in rhs:
+def _split_plus(rhs: str) -> list[tuple[int, str]]:
+    """Split a right-hand side at ``+`` outside parentheses and quotes: (offset, term) pairs."""
+    parts: list[tuple[int, str]] = []
+    depth, current, quote, start = 0, "", "", 0
+    for at, ch in enumerate(rhs):
         if quote:
             quote = "" if ch == quote else quote
         elif ch in "\"'":
@@ -140,11 +146,11 @@ def _split_plus(rhs: str) -> list[str]:
         elif ch == ")":
             depth -= 1
         elif ch == "+" and depth == 0:
-            parts.append(current.strip())
-            current = ""
+            parts.append((start + len(current) - len(current.lstrip()), current.strip()))
+            current, start = "", at + 1
             continue
         current += ch
-    parts.append(current.strip())
+    parts.append((start + len(current) - len(current.lstrip()), current.strip()))
     return parts
 
 
@@ -223,7 +229,8 @@ def parse_syntax(text: str, *, source: str = "<string>") -> ParsedSyntax:
     problems: list[str] = []
     terms: list[Term] = []
     definitions: list[Definition] = []
-    for line, statement in _statements(text):
+    for lines, statement in _statements(text):
+        line = lines[0]
         where = f"{source}, syntax line {line}"
         split = _split_operator(statement)
         if split is None:
@@ -245,8 +252,11 @@ def parse_syntax(text: str, *, source: str = "<string>") -> ParsedSyntax:
             else:
                 definitions.append(Definition(name=lhs, expression=rhs, line=line))
             continue
-        for piece in _split_plus(rhs):
-            term = _parse_rhs_term(lhs, op, piece, line, where, problems)
+        rhs_at = len(statement) - len(rhs)
+        for offset, piece in _split_plus(rhs):
+            piece_line = lines[statement[:rhs_at + offset].count("\n")]
+            term = _parse_rhs_term(lhs, op, piece, piece_line,
+                                   f"{source}, syntax line {piece_line}", problems)
             if term is not None:
                 terms.append(term)
     if not terms and not problems:

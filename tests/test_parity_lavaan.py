@@ -1,0 +1,149 @@
+"""semwb against R lavaan 0.6.14 on every reference case in tests/reference (see its README).
+
+Every reference parameter (fixed rows, variances, ':=' rows) must be in semwb's table and match;
+so must every fit index and every R². Tolerances are the project's, never widened to pass:
+estimates 1e-3 (relative above 1 in absolute value), standard errors 2 % relative, std_all 2e-3,
+chisq 0.5 % relative, df exact, CFI/TLI/RMSEA/SRMR 0.002, AIC/BIC 0.01 %.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from semwb.sem.estimate import FitResult, fit_model
+from semwb.sem.spec import load_spec
+
+REFERENCE = Path(__file__).parent / "reference"
+CASES = [
+    "holzinger_swineford",
+    "political_democracy",
+    "mediation_single",
+    "mediation_parallel",
+    "regression_observed",
+    pytest.param("mediation_missing_fiml", marks=pytest.mark.slow),
+]
+QUANTITIES = ["est", "se", "z", "pvalue", "ci_lower", "ci_upper", "std_all"]
+
+
+@functools.cache
+def reference(case: str) -> dict[str, Any]:
+    return json.loads((REFERENCE / case / "lavaan.json").read_text(encoding="utf-8"))
+
+
+@functools.cache
+def fitted(case: str) -> FitResult:
+    missing = "fiml" if reference(case)["call"]["missing"] == "ml" else "listwise"
+    spec = load_spec(REFERENCE / case / "model.lav", missing=missing)
+    return fit_model(spec, pd.read_csv(REFERENCE / case / "data.csv"), data_name="data.csv")
+
+
+def _key(lhs: str, op: str, rhs: str) -> tuple[str, str, str]:
+    if op == "~~":
+        a, b = sorted((lhs, rhs))
+        return a, op, b
+    return lhs, op, rhs
+
+
+def _estimate_ok(mine: float, ref: float) -> bool:
+    return abs(mine - ref) <= 1e-3 * max(1.0, abs(ref))
+
+
+def _check(quantity: str, mine: Any, ref: Any, se: float) -> bool:
+    """One quantity of one row against lavaan, with the project's tolerance."""
+    if ref is None:  # lavaan's NA: a fixed row's z and p
+        return mine is None or (isinstance(mine, float) and math.isnan(mine))
+    if quantity == "est":
+        return _estimate_ok(mine, ref)
+    if quantity == "se":
+        return abs(mine - ref) <= 0.02 * abs(ref) + 1e-12
+    if quantity == "std_all":
+        return abs(mine - ref) <= 2e-3
+    if quantity == "z":
+        return abs(mine - ref) <= 0.02 * max(1.0, abs(ref))
+    if quantity == "pvalue":
+        return abs(mine - ref) <= 2e-3
+    # Wald bounds: the estimate's tolerance plus 1.96 times the standard error's.
+    return abs(mine - ref) <= 1e-3 * max(1.0, abs(ref)) + 1.96 * 0.02 * se
+
+
+def _rows(case: str) -> dict[tuple[str, str, str], dict[str, Any]]:
+    table = fitted(case).parameters
+    return {_key(r["lhs"], r["op"], r["rhs"]): r for r in table.to_dict(orient="records")}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_every_reference_parameter_is_present(case: str) -> None:
+    rows = _rows(case)
+    missing = [p for p in reference(case)["parameters"]
+               if _key(p["lhs"], p["op"], p["rhs"]) not in rows]
+    assert missing == []
+
+
+@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("quantity", QUANTITIES)
+def test_parameters_match_lavaan(case: str, quantity: str) -> None:
+    rows = _rows(case)
+    bad = []
+    for p in reference(case)["parameters"]:
+        mine = rows[_key(p["lhs"], p["op"], p["rhs"])]
+        value = mine[quantity]
+        if not _check(quantity, value, p[quantity], p["se"] or 0.0):
+            bad.append((p["lhs"], p["op"], p["rhs"], value, p[quantity]))
+    assert bad == []
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_free_and_labels_match_lavaan(case: str) -> None:
+    rows = _rows(case)
+    for p in reference(case)["parameters"]:
+        mine = rows[_key(p["lhs"], p["op"], p["rhs"])]
+        assert (bool(mine["free"]), mine["label"]) == (p["free"], p["label"]), p
+
+
+FIT_TOLERANCE = {
+    "chisq": ("rel", 5e-3), "baseline_chisq": ("rel", 5e-3),
+    "df": ("exact", 0), "baseline_df": ("exact", 0), "npar": ("exact", 0),
+    "pvalue": ("abs", 2e-3),
+    "cfi": ("abs", 2e-3), "tli": ("abs", 2e-3), "rmsea": ("abs", 2e-3),
+    "rmsea_ci_lower": ("abs", 2e-3), "rmsea_ci_upper": ("abs", 2e-3), "srmr": ("abs", 2e-3),
+    "aic": ("rel", 1e-4), "bic": ("rel", 1e-4), "loglik": ("rel", 1e-4),
+}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_fit_indices_match_lavaan(case: str) -> None:
+    mine = fitted(case).fit.model_dump()
+    ref = reference(case)["fit"]
+    assert set(ref) <= set(FIT_TOLERANCE), "a reference index without a tolerance"
+    bad = []
+    for name, value in ref.items():
+        kind, tol = FIT_TOLERANCE[name]
+        got = mine[name]
+        ok = (got == value if kind == "exact"
+              else abs(got - value) <= (tol * abs(value) if kind == "rel" else tol))
+        if not ok:
+            bad.append((name, got, value))
+    assert bad == []
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_r2_matches_lavaan(case: str) -> None:
+    mine = fitted(case).r2
+    ref = reference(case)["r2"]
+    assert set(mine) == set(ref)
+    assert all(abs(mine[k] - v) <= 2e-3 for k, v in ref.items()), (mine, ref)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_sample_size_and_convergence(case: str) -> None:
+    result = fitted(case)
+    assert result.n_obs == reference(case)["n_obs"]
+    assert result.converged
+    assert result.warnings == ()
