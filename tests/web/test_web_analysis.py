@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -145,3 +147,22 @@ def test_run_job_writes_the_three_outputs_naming_the_uploaded_file(tmp_path: Pat
     with pytest.raises(SpecError, match=r"'arr3' is neither a column of wave 1\.csv") as err:
         analysis.run_job(bad, lambda fraction, message: None)
     assert "3d3d" not in str(err.value)
+
+
+def test_the_server_process_never_imports_semopy(tmp_path: Path) -> None:
+    """Pages and checks run in the server; only the run workers fit models (through sem/)."""
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from semwb.web import analysis\n"
+        "from semwb.web.app import Settings, create_app\n"
+        f"create_app(Settings(data_dir=Path({str(tmp_path)!r})))\n"
+        "analysis.starter_specs(Path('models'))\n"
+        "analysis.check_syntax('AR =~ ar1 + ar2 + ar3', name='m', "
+        f"responses_path=Path({str(DATA)!r}), responses_name='a.csv', "
+        f"instrument_path=Path({str(INSTRUMENT)!r}), instrument_name='i.yaml')\n"
+        "print('semopy' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True, cwd=ROOT, timeout=120)
+    assert done.stdout.strip() == "False"
