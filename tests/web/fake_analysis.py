@@ -49,12 +49,13 @@ def check_responses(path: Path, *, display_name: str, instrument_path: Path,
             if not (value.isdigit() and 1 <= int(value) <= 7):
                 raise ResponseDataError(f"{display_name}, row {number}, column {column}: "
                                         f"{value!r} is outside the instrument's scale 1-7.")
-    return {"rows": len(rows), "columns": list(rows[0]) if rows else [], "warnings": []}
+    return {"rows": len(rows), "columns": list(rows[0]) if rows else [], "warnings": [],
+            "sheet": sheet}
 
 
 def check_syntax(syntax: str, *, name: str, responses_path: Path | None = None,
                  responses_name: str = "", instrument_path: Path | None = None,
-                 instrument_name: str = "") -> None:
+                 instrument_name: str = "", sheet: str | None = None) -> None:
     columns = None
     if responses_path is not None:
         columns = responses_path.read_text(encoding="utf-8").splitlines()[0].split(",")

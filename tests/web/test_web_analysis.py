@@ -120,6 +120,10 @@ def test_pages_show_the_survey_sides_messages_escaped(real: Web, tmp_path: Path)
     assert "wave1.csv, row 6, column ar2: &#39;9&#39; is outside the instrument&#39;s scale" in page
     real.upload(project, "responses", "wave1-fixed.csv", DATA.read_bytes())
     page = real.client.get(f"/projects/{project}").text
+    stored = real.client.app.state.store.files(project, "responses")[0]
+    assert stored.summary["warnings"]
+    assert "wave1-fixed.csv: " in page
+    assert stored.stored_name not in page
     assert f"{len(DATA.read_text(encoding='utf-8').splitlines()) - 1} respondents" in page
 
 
@@ -166,3 +170,22 @@ def test_the_server_process_never_imports_semopy(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True, cwd=ROOT, timeout=120)
     assert done.stdout.strip() == "False"
+
+
+def test_excel_sheet_is_kept_for_later_checks(tmp_path: Path) -> None:
+    import pandas as pd
+
+    workbook = tmp_path / "1e1e.xlsx"
+    with pd.ExcelWriter(workbook) as writer:
+        pd.DataFrame({"note": ["cover sheet"]}).to_excel(writer, sheet_name="About", index=False)
+        pd.read_csv(DATA).to_excel(writer, sheet_name="wave1", index=False)
+    summary = analysis.check_responses(workbook, display_name="wave1.xlsx", sheet="wave1",
+                                       instrument_path=INSTRUMENT, instrument_name="i.yaml")
+    assert summary["sheet"] == "wave1"
+    assert summary["rows"] == len(pd.read_csv(DATA))
+    with pytest.raises(ResponseDataError, match=r"wave1\.xlsx"):
+        analysis.check_responses(workbook, display_name="wave1.xlsx", instrument_path=INSTRUMENT,
+                                 instrument_name="i.yaml")
+    analysis.check_syntax("AR =~ ar1 + ar2 + ar3", name="m", responses_path=workbook,
+                          responses_name="wave1.xlsx", instrument_path=INSTRUMENT,
+                          instrument_name="i.yaml", sheet="wave1")

@@ -11,6 +11,7 @@ everything here is a plain top-level function over picklable values.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -47,6 +48,12 @@ class RunJob:
     responses_name: str
     out_dir: Path
     options: dict[str, Any] = field(default_factory=dict)
+    sheet: str | None = None
+
+
+def _renamed(text: str, path: Path, display_name: str) -> str:
+    """Return a library message about ``path`` naming ``display_name`` instead."""
+    return text.replace(str(path), display_name).replace(path.name, display_name)
 
 
 @contextmanager
@@ -55,8 +62,7 @@ def _shown_as(path: Path, display_name: str) -> Iterator[None]:
     try:
         yield
     except SemwbError as exc:
-        message = str(exc).replace(str(path), display_name).replace(path.name, display_name)
-        raise type(exc)(message) from exc
+        raise type(exc)(_renamed(str(exc), path, display_name)) from exc
 
 
 def _instrument(path: Path, display_name: str) -> Any:
@@ -73,6 +79,21 @@ def _responses(path: Path, display_name: str, instrument: Any, sheet: str | None
 
     with _shown_as(path, display_name):
         return read_responses(path, instrument, sheet=sheet or None)
+
+
+def _results_naming(results: Any, path: Path, display_name: str) -> Any:
+    """Return ``results`` with the stored data path replaced by the uploaded file's name.
+
+    The provenance and the warnings then name the file the researcher uploaded (same bytes,
+    same hash), and the server's paths never show in a report, shared ones included.
+    """
+    from semwb.results import results_from_json
+
+    text = results.to_json()
+    shown = json.dumps(display_name)[1:-1]
+    for stored in (str(path), path.name):
+        text = text.replace(json.dumps(stored)[1:-1], shown)
+    return results_from_json(text, source=display_name)
 
 
 def check_instrument(path: Path, *, display_name: str) -> dict[str, Any]:
@@ -110,7 +131,8 @@ def check_responses(path: Path, *, display_name: str, instrument_path: Path,
     Returns
     -------
     dict
-        ``rows`` (respondents), ``columns`` (column names kept), ``warnings`` (list of str).
+        ``rows`` (respondents), ``columns`` (column names kept), ``warnings`` (list of str),
+        ``sheet`` (as given, to read the file the same way later).
 
     Raises
     ------
@@ -122,13 +144,14 @@ def check_responses(path: Path, *, display_name: str, instrument_path: Path,
     return {
         "rows": len(responses.data),
         "columns": [str(c) for c in responses.data.columns],
-        "warnings": [str(w) for w in responses.warnings],
+        "warnings": [_renamed(str(w), path, display_name) for w in responses.warnings],
+        "sheet": sheet,
     }
 
 
 def check_syntax(syntax: str, *, name: str, responses_path: Path | None = None,
                  responses_name: str = "", instrument_path: Path | None = None,
-                 instrument_name: str = "") -> None:
+                 instrument_name: str = "", sheet: str | None = None) -> None:
     """Check a model's lavaan syntax, and against a response file when one is given.
 
     The same checks as ``semwb fit``: the syntax and its ``:=`` definitions
@@ -145,7 +168,7 @@ def check_syntax(syntax: str, *, name: str, responses_path: Path | None = None,
     spec = spec_from_syntax(syntax, name=name, source=f"model {name}")
     if responses_path is not None and instrument_path is not None:
         inst = _instrument(instrument_path, instrument_name)
-        responses = _responses(responses_path, responses_name, inst, None)
+        responses = _responses(responses_path, responses_name, inst, sheet)
         check_data(spec, responses.data, data_name=responses_name)
 
 
@@ -213,8 +236,7 @@ def run_job(job: RunJob, progress: Progress) -> None:
 
     progress(0.0, "reading the data")
     inst = _instrument(job.instrument_path, job.instrument_name)
-    responses = _responses(job.responses_path, job.responses_name, inst,
-                           job.options.get("sheet"))
+    responses = _responses(job.responses_path, job.responses_name, inst, job.sheet)
     spec = _spec(job.syntax, job.model_name, job.options)
 
     def on_progress(done: int, total: int) -> None:
@@ -224,10 +246,7 @@ def run_job(job: RunJob, progress: Progress) -> None:
     with _shown_as(job.responses_path, job.responses_name):
         results = run_analysis(spec, responses.data, data_path=job.responses_path,
                                instrument=inst, progress=on_progress)
-    # The provenance names the file the researcher uploaded (same bytes, same hash), not the
-    # server's stored path, which would also show in shared reports.
-    results = results.model_copy(update={"provenance": results.provenance.model_copy(
-        update={"data_path": job.responses_name})})
+    results = _results_naming(results, job.responses_path, job.responses_name)
     progress(0.96, "writing the report")
     job.out_dir.mkdir(parents=True, exist_ok=True)
     scores = score_constructs(responses, inst)

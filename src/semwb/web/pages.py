@@ -134,7 +134,7 @@ def _check_data(store: Store, project_id: str) -> tuple[StoredFile | None, dict[
     return responses, {
         "responses_path": store.file_path(responses), "responses_name": responses.original_name,
         "instrument_path": store.file_path(instrument),
-        "instrument_name": instrument.original_name,
+        "instrument_name": instrument.original_name, "sheet": responses.summary.get("sheet"),
     }
 
 

@@ -129,6 +129,7 @@ class RunManager:
             responses_path=self.store.file_path(responses),
             responses_name=responses.original_name,
             out_dir=self.store.run_dir(run.id), options=run.options,
+            sheet=responses.summary.get("sheet"),
         )
 
     def submit(self, run: Run) -> None:
