@@ -223,3 +223,9 @@ def test_members_see_the_project_and_only_the_owner_manages_them(ann: Web, bob: 
     bob_id = ann.client.app.state.store.members(project)[0].id
     ann.post(f"/projects/{project}/members/{bob_id}/remove")
     assert bob.client.get(f"/projects/{project}").status_code == 404
+
+
+def test_error_pages_keep_the_signed_in_header(ann: Web) -> None:
+    page = ann.client.get("/projects/nope")
+    assert page.status_code == 404
+    assert "Sign out" in page.text

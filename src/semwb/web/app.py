@@ -118,12 +118,14 @@ def _add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(SemwbError)
     async def _user_error(request: Request, exc: SemwbError) -> Response:
+        auth.load_session(request)
         return render(request, "error.html", status_code=400, title="Please check your input",
                       message=str(exc))
 
     @app.exception_handler(HTTPException)
     async def _http_error(request: Request, exc: HTTPException) -> Response:
         titles = {403: "Forbidden", 404: "Not found", 405: "Method not allowed"}
+        auth.load_session(request)
         message = exc.detail if exc.status_code != 404 else (
             "There is nothing here, or you have no access to it.")
         return render(request, "error.html", status_code=exc.status_code,

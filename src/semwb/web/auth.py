@@ -18,6 +18,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from semwb.errors import OptionError
 from semwb.web.render import render
@@ -168,7 +169,7 @@ async def login(request: Request,
     name, password = str(form.get("name", "")), str(form.get("password", ""))
     next_path = _safe_next(str(form.get("next", "/")))
     store = _store(request)
-    user = authenticate(store, name, password)
+    user = await run_in_threadpool(authenticate, store, name, password)
     if user is None:
         return render(request, "login.html", status_code=401, next=next_path,
                       error="Wrong user name or password.")

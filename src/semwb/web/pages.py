@@ -78,6 +78,8 @@ def project_page(request: Request, project_id: str, user: CurrentUser) -> Respon
         models=store.models(project_id), runs=store.runs(project_id),
         members=store.members(project_id), is_owner=project.owner.id == user.id,
         ci_methods=_analysis(request).CI_METHODS,
+        instrument_suffixes=_analysis(request).INSTRUMENT_SUFFIXES,
+        response_suffixes=_analysis(request).RESPONSE_SUFFIXES,
     )
 
 
