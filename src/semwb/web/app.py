@@ -170,5 +170,7 @@ def serve(settings: Settings, *, host: str = "127.0.0.1", port: int = 8000) -> N
     import uvicorn
 
     check_listen_address(host, Store(settings.data_dir))
+    # uvicorn trusts X-Forwarded-Proto only from 127.0.0.1: behind a local HTTPS proxy the
+    # session cookie gets its Secure flag.
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info",
-                proxy_headers=False, server_header=False)
+                server_header=False)

@@ -22,6 +22,7 @@ from starlette.concurrency import run_in_threadpool
 
 from semwb.errors import OptionError
 from semwb.web.render import render
+from semwb.web.state import store_of
 from semwb.web.store import SESSION_SECONDS, Session, Store, User
 
 COOKIE = "semwb_session"
@@ -85,16 +86,12 @@ def authenticate(store: Store, name: str, password: str) -> User | None:
     return user
 
 
-def _store(request: Request) -> Store:
-    store: Store = request.app.state.store
-    return store
-
 
 def load_session(request: Request) -> Session | None:
     """Return the request's session (from its cookie), caching it on ``request.state``."""
     if not hasattr(request.state, "session"):
         token = request.cookies.get(COOKIE)
-        request.state.session = _store(request).get_session(token) if token else None
+        request.state.session = store_of(request).get_session(token) if token else None
     session: Session | None = request.state.session
     return session
 
@@ -153,7 +150,7 @@ def login_page(request: Request, next: str = "/") -> Response:
     session = load_session(request)
     fresh = session is None
     if session is None:
-        session = _store(request).create_session(None)
+        session = store_of(request).create_session(None)
         request.state.session = session
     response = render(request, "login.html", next=_safe_next(next), error="")
     if fresh:
@@ -168,7 +165,7 @@ async def login(request: Request,
     form = await request.form()
     name, password = str(form.get("name", "")), str(form.get("password", ""))
     next_path = _safe_next(str(form.get("next", "/")))
-    store = _store(request)
+    store = store_of(request)
     user = await run_in_threadpool(authenticate, store, name, password)
     if user is None:
         return render(request, "login.html", status_code=401, next=next_path,
@@ -184,7 +181,7 @@ async def login(request: Request,
 async def logout(request: Request,
                  session: Annotated[Session, Depends(require_csrf)]) -> Response:
     """End the session and go back to the sign-in page."""
-    _store(request).delete_session(session.token)
+    store_of(request).delete_session(session.token)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(COOKIE, path="/")
     return response

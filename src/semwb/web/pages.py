@@ -6,7 +6,6 @@ exist and one that belongs to someone else both answer 404, so ids reveal nothin
 
 from __future__ import annotations
 
-from types import ModuleType
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, HTTPException, Request, UploadFile
@@ -16,25 +15,18 @@ from starlette.concurrency import run_in_threadpool
 from semwb.errors import OptionError, SemwbError
 from semwb.web.auth import CurrentUser, FormUser
 from semwb.web.render import render
+from semwb.web.state import analysis_of, runs_of, store_of
 from semwb.web.store import Model, Project, Store, StoredFile, User
 from semwb.web.uploads import store_upload
 
 router = APIRouter()
 
 
-def _store(request: Request) -> Store:
-    store: Store = request.app.state.store
-    return store
-
-
-def _analysis(request: Request) -> ModuleType:
-    module: ModuleType = request.app.state.analysis
-    return module
 
 
 def project_or_404(request: Request, project_id: str, user: User) -> Project:
     """Return the project when ``user`` is its owner or a member; else 404."""
-    project = _store(request).project_for(project_id, user)
+    project = store_of(request).project_for(project_id, user)
     if project is None:
         raise HTTPException(404)
     return project
@@ -52,7 +44,7 @@ def _redirect(path: str) -> RedirectResponse:
 @router.get("/")
 def projects_page(request: Request, user: CurrentUser) -> Response:
     """List the user's projects with a form to create one."""
-    return render(request, "projects.html", projects=_store(request).projects_for(user))
+    return render(request, "projects.html", projects=store_of(request).projects_for(user))
 
 
 @router.post("/projects")
@@ -61,14 +53,14 @@ def create_project(request: Request, user: FormUser,
     """Create a project owned by the user."""
     if not name.strip():
         raise OptionError("Give the project a name.")
-    project = _store(request).create_project(name.strip(), user)
+    project = store_of(request).create_project(name.strip(), user)
     return _redirect(f"/projects/{project.id}")
 
 
 @router.get("/projects/{project_id}")
 def project_page(request: Request, project_id: str, user: CurrentUser) -> Response:
     """Show a project: instrument, response files, models, runs and members."""
-    store = _store(request)
+    store = store_of(request)
     project = project_or_404(request, project_id, user)
     return render(
         request, "project.html", project=project,
@@ -77,9 +69,9 @@ def project_page(request: Request, project_id: str, user: CurrentUser) -> Respon
         responses=store.files(project_id, "responses"),
         models=store.models(project_id), runs=store.runs(project_id),
         members=store.members(project_id), is_owner=project.owner.id == user.id,
-        ci_methods=_analysis(request).CI_METHODS,
-        instrument_suffixes=_analysis(request).INSTRUMENT_SUFFIXES,
-        response_suffixes=_analysis(request).RESPONSE_SUFFIXES,
+        ci_methods=analysis_of(request).CI_METHODS,
+        instrument_suffixes=analysis_of(request).INSTRUMENT_SUFFIXES,
+        response_suffixes=analysis_of(request).RESPONSE_SUFFIXES,
     )
 
 
@@ -88,8 +80,8 @@ async def upload_instrument(request: Request, project_id: str, user: FormUser,
                             file: UploadFile) -> Response:
     """Store an instrument (YAML or spreadsheet) and show its validation on the project page."""
     project = project_or_404(request, project_id, user)
-    analysis = _analysis(request)
-    await store_upload(_store(request), project.id, file, kind="instrument",
+    analysis = analysis_of(request)
+    await store_upload(store_of(request), project.id, file, kind="instrument",
                        allowed=analysis.INSTRUMENT_SUFFIXES, check=analysis.check_instrument)
     return _redirect(f"/projects/{project.id}#instrument")
 
@@ -98,13 +90,13 @@ async def upload_instrument(request: Request, project_id: str, user: FormUser,
 async def upload_responses(request: Request, project_id: str, user: FormUser, file: UploadFile,
                            sheet: Annotated[str, Form(max_length=100)] = "") -> Response:
     """Store a response file, read it against the current instrument, show the outcome."""
-    store = _store(request)
+    store = store_of(request)
     project = project_or_404(request, project_id, user)
     instrument = current_instrument(store, project.id)
     if instrument is None:
         raise OptionError("Upload a valid instrument first: response files are checked "
                           "against its items and scale.")
-    analysis = _analysis(request)
+    analysis = analysis_of(request)
     await store_upload(
         store, project.id, file, kind="responses", allowed=analysis.RESPONSE_SUFFIXES,
         check=analysis.check_responses, instrument=instrument,
@@ -119,10 +111,10 @@ def download_upload(request: Request, project_id: str, file_id: str,
                     user: CurrentUser) -> Response:
     """Download an uploaded file under its original name (as an attachment)."""
     project = project_or_404(request, project_id, user)
-    stored = _store(request).get_file(project.id, file_id)
+    stored = store_of(request).get_file(project.id, file_id)
     if stored is None:
         raise HTTPException(404)
-    return FileResponse(_store(request).file_path(stored), filename=stored.original_name,
+    return FileResponse(store_of(request).file_path(stored), filename=stored.original_name,
                         media_type="application/octet-stream")
 
 
@@ -143,10 +135,10 @@ def _check_data(store: Store, project_id: str) -> tuple[StoredFile | None, dict[
 def _editor(request: Request, project: Project, *, model_id: str, name: str, syntax: str,
             problems: str = "", valid: bool = False, status_code: int = 200) -> Response:
     settings = request.app.state.settings
-    data, _ = _check_data(_store(request), project.id)
+    data, _ = _check_data(store_of(request), project.id)
     return render(request, "model.html", status_code=status_code, project=project,
                   model_id=model_id, name=name, syntax=syntax, problems=problems, valid=valid,
-                  data=data, starters=_analysis(request).starter_specs(settings.models_dir))
+                  data=data, starters=analysis_of(request).starter_specs(settings.models_dir))
 
 
 @router.get("/projects/{project_id}/models/new")
@@ -155,7 +147,7 @@ def new_model_page(request: Request, project_id: str, user: CurrentUser,
     """The model editor, empty or filled from one of the starter specs."""
     project = project_or_404(request, project_id, user)
     settings = request.app.state.settings
-    starter = next((s for s in _analysis(request).starter_specs(settings.models_dir)
+    starter = next((s for s in analysis_of(request).starter_specs(settings.models_dir)
                     if s["name"] == start), None)
     return _editor(request, project, model_id="", name=starter["name"] if starter else "",
                    syntax=starter["syntax"] if starter else "")
@@ -170,7 +162,7 @@ def model_page(request: Request, project_id: str, model_id: str, user: CurrentUs
 
 
 def _model_or_404(request: Request, project: Project, model_id: str) -> Model:
-    model = _store(request).get_model(project.id, model_id)
+    model = store_of(request).get_model(project.id, model_id)
     if model is None:
         raise HTTPException(404)
     return model
@@ -197,15 +189,15 @@ async def save_model(
     if not name:
         return _editor(request, project, model_id=model_id, name=name, syntax=syntax,
                        problems="Give the model a name.", status_code=400)
-    _, data = _check_data(_store(request), project.id)
+    _, data = _check_data(store_of(request), project.id)
     try:
-        await run_in_threadpool(_analysis(request).check_syntax, syntax, name=name, **data)
+        await run_in_threadpool(analysis_of(request).check_syntax, syntax, name=name, **data)
     except SemwbError as exc:
         return _editor(request, project, model_id=model_id, name=name, syntax=syntax,
                        problems=str(exc), status_code=200 if action == "validate" else 400)
     if action != "save":
         return _editor(request, project, model_id=model_id, name=name, syntax=syntax, valid=True)
-    _store(request).save_model(project.id, name, syntax, model_id or None)
+    store_of(request).save_model(project.id, name, syntax, model_id or None)
     return _redirect(f"/projects/{project.id}#models")
 
 
@@ -213,7 +205,7 @@ async def save_model(
 def add_member(request: Request, project_id: str, user: FormUser,
                name: Annotated[str, Form(max_length=64)]) -> Response:
     """Give another account access to the project (owner only)."""
-    store = _store(request)
+    store = store_of(request)
     project = _owned_or_403(request, project_id, user)
     found = store.user_by_name(name.strip())
     if found is None:
@@ -228,7 +220,7 @@ def add_member(request: Request, project_id: str, user: FormUser,
 def remove_member(request: Request, project_id: str, user_id: int, user: FormUser) -> Response:
     """Take a member out of the project (owner only)."""
     project = _owned_or_403(request, project_id, user)
-    _store(request).remove_member(project.id, user_id)
+    store_of(request).remove_member(project.id, user_id)
     return _redirect(f"/projects/{project.id}#members")
 
 
@@ -248,7 +240,7 @@ def start_run(
     lang: Annotated[str, Form()] = "en",
 ) -> Response:
     """Queue a run of a saved model on a valid response file; go to its page."""
-    store = _store(request)
+    store = store_of(request)
     project = project_or_404(request, project_id, user)
     model = _model_or_404(request, project, model_id)
     responses = store.get_file(project.id, responses_id)
@@ -257,11 +249,11 @@ def start_run(
     if not responses.ok:
         raise OptionError(f"{responses.original_name} did not pass validation; upload a "
                           "corrected file and run on that one.")
-    options: dict[str, Any] = _analysis(request).check_run_options(
+    options: dict[str, Any] = analysis_of(request).check_run_options(
         model.syntax, name=model.name, draws=draws, ci=ci, level=level, seed=_seed(seed),
         lang=lang)
     run = store.create_run(project.id, model, responses, options)
-    request.app.state.runs.submit(run)
+    runs_of(request).submit(run)
     return _redirect(f"/projects/{project.id}/runs/{run.id}")
 
 

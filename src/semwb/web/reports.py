@@ -17,7 +17,8 @@ from semwb.web.auth import CurrentUser, FormUser
 from semwb.web.pages import project_or_404
 from semwb.web.render import render
 from semwb.web.security import report_csp
-from semwb.web.store import Run, Store, User
+from semwb.web.state import analysis_of, runs_of, store_of
+from semwb.web.store import Run, User
 
 router = APIRouter()
 
@@ -25,21 +26,17 @@ _MEDIA_TYPES = {"results.json": "application/json", "scores.csv": "text/csv",
                 "report.html": "text/html"}
 
 
-def _store(request: Request) -> Store:
-    store: Store = request.app.state.store
-    return store
-
 
 def _run_or_404(request: Request, project_id: str, run_id: str, user: User) -> Run:
     project = project_or_404(request, project_id, user)
-    run = _store(request).get_run(run_id, project.id)
+    run = store_of(request).get_run(run_id, project.id)
     if run is None:
         raise HTTPException(404)
     return run
 
 
 def _report_response(request: Request, run: Run, *, framed: bool) -> Response:
-    path = _store(request).run_dir(run.id) / "report.html"
+    path = store_of(request).run_dir(run.id) / "report.html"
     if run.status != "done" or not path.is_file():
         raise HTTPException(404)
     return FileResponse(path, media_type="text/html; charset=utf-8", headers={
@@ -52,10 +49,10 @@ def _report_response(request: Request, run: Run, *, framed: bool) -> Response:
 def run_page(request: Request, project_id: str, run_id: str, user: CurrentUser) -> Response:
     """A run: its options and progress, then the report, downloads and share links."""
     run = _run_or_404(request, project_id, run_id, user)
-    store = _store(request)
+    store = store_of(request)
     project = project_or_404(request, project_id, user)
     responses = store.get_file(project.id, run.responses_id)
-    outputs = [name for name in request.app.state.analysis.OUTPUTS
+    outputs = [name for name in analysis_of(request).OUTPUTS
                if (store.run_dir(run.id) / name).is_file()] if run.status == "done" else []
     return render(request, "run.html", project=project, run=run, responses=responses,
                   outputs=outputs, shares=store.shares(run.id),
@@ -76,7 +73,7 @@ def restart_run(request: Request, project_id: str, run_id: str, user: FormUser) 
     run = _run_or_404(request, project_id, run_id, user)
     if run.status not in ("interrupted", "failed"):
         raise HTTPException(409, "Only an interrupted or failed run can be restarted.")
-    request.app.state.runs.submit(run)
+    runs_of(request).submit(run)
     return RedirectResponse(f"/projects/{project_id}/runs/{run.id}", status_code=303)
 
 
@@ -91,8 +88,8 @@ def download_output(request: Request, project_id: str, run_id: str, name: str,
                     user: CurrentUser) -> Response:
     """Download ``results.json``, ``scores.csv`` or ``report.html`` of a finished run."""
     run = _run_or_404(request, project_id, run_id, user)
-    path = _store(request).run_dir(run.id) / name
-    if name not in request.app.state.analysis.OUTPUTS or not path.is_file():
+    path = store_of(request).run_dir(run.id) / name
+    if name not in analysis_of(request).OUTPUTS or not path.is_file():
         raise HTTPException(404)
     return FileResponse(path, media_type=_MEDIA_TYPES.get(name, "application/octet-stream"),
                         filename=f"{run.model_name}-{name}",
@@ -105,7 +102,7 @@ def create_share(request: Request, project_id: str, run_id: str, user: FormUser)
     run = _run_or_404(request, project_id, run_id, user)
     if run.status != "done":
         raise HTTPException(409, "A report can be shared once its run has finished.")
-    _store(request).create_share(run.id, user)
+    store_of(request).create_share(run.id, user)
     return RedirectResponse(f"/projects/{project_id}/runs/{run.id}#share", status_code=303)
 
 
@@ -114,14 +111,14 @@ def revoke_share(request: Request, project_id: str, run_id: str, user: FormUser,
                  token: Annotated[str, Form()]) -> Response:
     """Revoke one of this run's share links; it answers 404 from then on."""
     run = _run_or_404(request, project_id, run_id, user)
-    _store(request).revoke_share(run.id, token)
+    store_of(request).revoke_share(run.id, token)
     return RedirectResponse(f"/projects/{project_id}/runs/{run.id}#share", status_code=303)
 
 
 @router.get("/s/{token}")
 def shared_report(request: Request, token: str) -> Response:
     """The shared report, read-only, for anyone with the link (no account needed)."""
-    run = _store(request).shared_run(token)
+    run = store_of(request).shared_run(token)
     if run is None:
         raise HTTPException(404)
     return _report_response(request, run, framed=False)
