@@ -9,8 +9,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from conftest import PASSWORD, Web, make_settings
 from fastapi.testclient import TestClient
+from web_support import PASSWORD, Web, make_settings
 
 from semwb.errors import InstrumentError, OptionError, ResponseDataError, SpecError
 from semwb.web import analysis

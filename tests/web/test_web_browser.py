@@ -18,8 +18,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import PASSWORD
 from playwright.sync_api import Page, expect, sync_playwright
+from web_support import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from conftest import BAD_CSV, GOOD_CSV, INSTRUMENT, PASSWORD, SYNTAX, Web, csrf_of
 from fastapi.testclient import TestClient
+from web_support import BAD_CSV, GOOD_CSV, INSTRUMENT, PASSWORD, SYNTAX, Web, csrf_of
 
 
 def test_pages_need_sign_in(app_client: TestClient) -> None:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import distributed
 import pytest
-from conftest import PASSWORD, Web, make_settings
 from fastapi.testclient import TestClient
+from web_support import PASSWORD, Web, make_settings
 
 from semwb.web.app import create_app
 from semwb.web.auth import add_user

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
-from conftest import GOOD_CSV, INSTRUMENT, Web
 from fastapi.testclient import TestClient
+from web_support import GOOD_CSV, INSTRUMENT, Web
+
+import semwb.web
 
 
 def finished_run(web: Web) -> tuple[str, str]:
@@ -211,3 +214,12 @@ def test_unexpected_error_gives_a_generic_500_page(ann: Web, monkeypatch) -> Non
 def test_unknown_page_is_404(ann: Web) -> None:
     assert ann.client.get("/projects/nope").status_code == 404
     assert ann.client.get("/nothing-here").status_code == 404
+
+
+def test_no_template_has_inline_script_or_event_handlers() -> None:
+    templates = Path(semwb.web.__file__).parent / "templates"
+    for template in templates.glob("*.html"):
+        text = template.read_text(encoding="utf-8")
+        assert re.search(r"<script(?![^>]*\bsrc=)[^>]*>", text) is None, template.name
+        assert re.search(r"\son[a-z]+\s*=", text) is None, template.name
+        assert "|safe" not in text.replace(" ", ""), template.name
