@@ -6,13 +6,15 @@ are slow, fail with a user error, or crash. The tests of the real adapter are in
 
 Instrument: YAML with ``constructs: {ID: [item, ...]}`` and optional ``texts: {item: text}``.
 Responses: CSV whose cells must be whole numbers 1-7. Syntax: every line needs an operator.
-A model whose syntax contains ``SLEEP`` sleeps 0.2 s per 100 draws; ``CRASH`` raises a bug.
+A model whose syntax contains ``SLEEP`` sleeps 0.2 s per 100 draws; ``CRASH`` raises a bug;
+``EXIT`` ends the worker process.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import os
 import re
 import time
 from pathlib import Path
@@ -84,6 +86,8 @@ def starter_specs(models_dir: Path | None) -> list[dict[str, str]]:
 
 
 def run_job(job: Any, progress: Any) -> None:
+    if "EXIT" in job.syntax:
+        os._exit(1)  # the worker process dies, as when it is killed
     if "CRASH" in job.syntax:
         raise ZeroDivisionError("a bug")
     if "FAIL" in job.syntax:

@@ -65,6 +65,24 @@ def test_process_pool_run_reports_progress_and_is_interrupted_by_a_restart(
         assert "Report of slow" in client.get(f"/projects/{project}/runs/{run}/report").text
 
 
+def test_a_dead_worker_fails_its_run_and_the_next_run_gets_a_new_pool(data_dir: Path) -> None:
+    add_user(Store(data_dir), "ann", PASSWORD)
+    with TestClient(create_app(make_settings(data_dir)), base_url="http://127.0.0.1") as client:
+        web = Web(client)
+        web.sign_in("ann")
+        project, run = start_run(web, "Y ~ X # EXIT", draws=0)
+        state = web.wait_for_run(project, run, timeout=60)
+        assert state["status"] == "failed"
+        assert "stopped unexpectedly; restart the run" in state["message"]
+        model = next(m for m in client.app.state.store.models(project) if m.name == "med")
+        responses = client.app.state.store.files(project, "responses")[0]
+        response = web.post(f"/projects/{project}/runs", {
+            "model_id": model.id, "responses_id": responses.id, "draws": "0"})
+        assert response.status_code == 303
+        second = response.headers["location"].rsplit("/", 1)[-1]
+        assert web.wait_for_run(project, second, timeout=60)["status"] == "done"
+
+
 def test_worker_bug_marks_the_run_failed_with_a_log(data_dir: Path, ann: Web) -> None:
     project, run = start_run(ann, "Y ~ X # CRASH", draws=0)
     state = ann.wait_for_run(project, run)

@@ -14,6 +14,7 @@ import multiprocessing
 import time
 import traceback
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
 
@@ -111,10 +112,18 @@ class RunManager:
                 self._client = Client(self.scheduler)  # type: ignore[no-untyped-call]
             return self._client.submit(execute, task, pure=False)
         if self._executor is None:
-            self._executor = ProcessPoolExecutor(
-                max_workers=self.workers, mp_context=multiprocessing.get_context("spawn")
-            )
-        return self._executor.submit(execute, task)
+            self._executor = self._new_pool()
+        try:
+            return self._executor.submit(execute, task)
+        except BrokenProcessPool:
+            # A worker died (killed, out of memory): the pool refuses new work; start a fresh one.
+            log.warning("worker pool broken; starting a new one")
+            self._executor = self._new_pool()
+            return self._executor.submit(execute, task)
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(max_workers=self.workers,
+                                   mp_context=multiprocessing.get_context("spawn"))
 
     def job_for(self, run: Run) -> RunJob:
         """Build the worker's job from a run and its stored files."""
