@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import distributed
@@ -81,6 +82,24 @@ def test_a_dead_worker_fails_its_run_and_the_next_run_gets_a_new_pool(data_dir: 
         assert response.status_code == 303
         second = response.headers["location"].rsplit("/", 1)[-1]
         assert web.wait_for_run(project, second, timeout=60)["status"] == "done"
+
+
+class RefusingExecutor(ThreadPoolExecutor):
+    def submit(self, *args: object, **kwargs: object):  # type: ignore[override]
+        raise ConnectionError("scheduler unreachable")
+
+
+def test_a_run_that_cannot_be_submitted_is_failed_not_left_queued(data_dir: Path) -> None:
+    add_user(Store(data_dir), "ann", PASSWORD)
+    app = create_app(make_settings(data_dir), executor=RefusingExecutor())
+    with TestClient(app, base_url="http://127.0.0.1") as client:
+        web = Web(client)
+        web.sign_in("ann")
+        project, run = start_run(web, "Y ~ X", draws=0)
+        state = client.get(f"/projects/{project}/runs/{run}/status").json()
+        assert state["status"] == "failed"
+        assert "ConnectionError: scheduler unreachable" in state["message"]
+        assert "Restart this run" in client.get(f"/projects/{project}/runs/{run}").text
 
 
 def test_worker_bug_marks_the_run_failed_with_a_log(data_dir: Path, ann: Web) -> None:

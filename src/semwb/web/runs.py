@@ -145,7 +145,14 @@ class RunManager:
         """Queue ``run`` (new, or restarted after a failure or an interruption)."""
         self.store.update_run(run.id, status="queued", progress=0.0, message="waiting for a worker")
         task = Task(str(self.store.data_dir), self.job_for(run), self.analysis)
-        future = self._submit(task)
+        try:
+            future = self._submit(task)
+        except Exception as exc:  # the queue's boundary: a run must never stay queued forever
+            log.exception("run %s could not be submitted", run.id)
+            self.store.update_run(run.id, status="failed", message=(
+                f"The run could not be handed to a worker ({type(exc).__name__}: {exc}); "
+                "restart it when the workers or the cluster are reachable."))
+            return
         future.add_done_callback(lambda done: self._settle(run.id, done))
 
     def _settle(self, run_id: str, future: Future[str] | Any) -> None:
