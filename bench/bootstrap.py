@@ -25,11 +25,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import semopy  # the benchmark fits the full-sample model itself until core's fit_model lands
 from threadpoolctl import threadpool_limits
 
 from semwb.sem import matrices as mx
-from semwb.sem.bootstrap import _refit_semopy, bootstrap_semopy, resample_indices
+from semwb.sem.bootstrap import _refit_semopy, bootstrap_model, resample_indices
+from semwb.sem.estimate import FitResult, fit_model
+from semwb.sem.spec import spec_from_syntax
 
 CASE = Path(__file__).resolve().parent.parent / "tests" / "reference" / "mediation_single"
 
@@ -44,39 +45,29 @@ cat(t[["elapsed"]], "\\n")
 """
 
 
-def _load() -> tuple[pd.DataFrame, str, list[tuple[str, str]]]:
-    data = pd.read_csv(CASE / "data.csv")
-    lines = [ln.split("#")[0].strip() for ln in (CASE / "model.lav").read_text().splitlines()]
-    defined = [(a.strip(), b.strip()) for a, b in (ln.split(":=") for ln in lines if ":=" in ln)]
-    description = "\n".join(ln for ln in lines if ln and ":=" not in ln)
-    return data, description, defined
+SYNTAX = (CASE / "model.lav").read_text(encoding="utf-8")
 
 
-def _define(values: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    return {"ind": values["a"] * values["b"], "total": values["cp"] + values["a"] * values["b"]}
+def _fit(data: pd.DataFrame) -> FitResult:
+    return fit_model(spec_from_syntax(SYNTAX, name="mediation_single"), data)
 
 
-def time_semwb(data: pd.DataFrame, description: str, draws: int, workers: int,
-               defined: list[tuple[str, str]]) -> float:
+def time_semwb(data: pd.DataFrame, draws: int, workers: int) -> float:
     """Seconds for the full-sample fit plus ``draws`` bootstrap draws with all summaries."""
     start = time.perf_counter()
-    model = semopy.Model(description)
-    model.fit(data)
-    bootstrap_semopy(model, data, draws=draws, rng=1, workers=workers, define=_define,
-                     defined=defined)
+    bootstrap_model(_fit(data), draws=draws, rng=1, workers=workers)
     return time.perf_counter() - start
 
 
-def time_naive(data: pd.DataFrame, description: str, draws: int) -> float:
+def time_naive(data: pd.DataFrame, draws: int) -> float:
     """Seconds per draw of a fresh semopy fit on each resample (the slow path)."""
-    model = semopy.Model(description)
-    model.fit(data)
-    observed = list(model.vars["observed"])
+    fit = _fit(data)
+    observed = list(fit.observed)
     values = data[observed].to_numpy(dtype=float)
     indices = resample_indices(values.shape[0], draws, rng=1)
     start = time.perf_counter()
     for idx in indices:
-        _refit_semopy(description, observed, values[idx])
+        _refit_semopy(fit.engine.description, observed, values[idx])
     return (time.perf_counter() - start) / draws
 
 
@@ -101,11 +92,9 @@ def time_lavaan(draws: int) -> float | None:
     return float(done.stdout.split()[-1])
 
 
-def simulated(data: pd.DataFrame, description: str, n: int, seed: int) -> pd.DataFrame:
+def simulated(data: pd.DataFrame, n: int, seed: int) -> pd.DataFrame:
     """``n`` cases from N(0, Σ(θ̂)) of the model fitted to ``data``."""
-    model = semopy.Model(description)
-    model.fit(data)
-    mm = mx.model_matrices(model)
+    mm = mx.model_matrices(_fit(data).engine)
     sigma = mx.implied(mm, mm.estimate[None]).sigma[0]
     x = np.random.default_rng(seed).multivariate_normal(np.zeros(len(mm.observed)), sigma, n)
     return pd.DataFrame(x, columns=list(mm.observed))
@@ -118,7 +107,7 @@ def main() -> None:
     parser.add_argument("--no-lavaan", action="store_true")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
-    data, description, defined = _load()
+    data = pd.read_csv(CASE / "data.csv")
     load = os.getloadavg()
     out: dict[str, object] = {
         "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
@@ -126,17 +115,17 @@ def main() -> None:
         "draws": args.draws,
     }
     with threadpool_limits(limits=1):
-        time_semwb(data, description, 200, 1, defined)  # warm-up (imports, caches)
-        semwb1 = min(time_semwb(data, description, args.draws, 1, defined) for _ in range(3))
-        semwb2 = min(time_semwb(data, description, args.draws, 2, defined) for _ in range(3))
-        naive = time_naive(data, description, args.naive) * args.draws
+        time_semwb(data, 200, 1)  # warm-up (imports, caches)
+        semwb1 = min(time_semwb(data, args.draws, 1) for _ in range(3))
+        semwb2 = min(time_semwb(data, args.draws, 2) for _ in range(3))
+        naive = time_naive(data, args.naive) * args.draws
         lavaan = None if args.no_lavaan else time_lavaan(args.draws)
-        by_draws = {d: min(time_semwb(data, description, d, 1, defined) for _ in range(2))
+        by_draws = {d: min(time_semwb(data, d, 1) for _ in range(2))
                     for d in (1000, 2000, 5000, 10000)}
         by_n = {}
         for n in (160, 320, 640, 1280):
-            sim = simulated(data, description, n, seed=n)
-            by_n[n] = min(time_semwb(sim, description, 2000, 1, defined) for _ in range(2))
+            sim = simulated(data, n, seed=n)
+            by_n[n] = min(time_semwb(sim, 2000, 1) for _ in range(2))
     out.update(semwb_1_worker=semwb1, semwb_2_workers=semwb2, naive_semopy_extrapolated=naive,
                naive_draws_timed=args.naive, lavaan=lavaan, by_draws=by_draws, by_n=by_n,
                load_at_end=os.getloadavg()[0])
@@ -152,7 +141,7 @@ def main() -> None:
         vs_lavaan = f"{lavaan / t:.1f}" if lavaan is not None else "n/a"
         print(f"| {name} | {t:.2f} | {vs_lavaan} | {naive / t:.1f} |")
     if lavaan is None:
-        print("| lavaan (Rscript) | skipped: R or lavaan not installed | | |")
+        print("| lavaan (Rscript) | skipped (--no-lavaan, or R or lavaan not installed) | | |")
     print("\n| draws | seconds | seconds per 1000 draws |\n| ---: | ---: | ---: |")
     for d, t in by_draws.items():
         print(f"| {d} | {t:.2f} | {1000 * t / d:.3f} |")

@@ -36,6 +36,7 @@ class Item:
 class Construct:
     name: Text
     items: list[Item] = field(default_factory=list)
+    source: str = ""
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,7 @@ def instrument(names: dict[str, Text] | None = None, ar1: Text | None = None) ->
         cid: Construct(names[cid], [
             Item(i, Text(f"Statement {i} about {names[cid].en.lower()}.",
                          f"关于{names[cid].zh}的陈述 {i}。"), reverse=(i == "ar4"))
-            for i in ids])
+            for i in ids], source=f"Adapted from Source {cid} (2002).")
         for cid, ids in items.items()
     }
     if ar1 is not None:

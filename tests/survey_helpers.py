@@ -25,7 +25,7 @@ constructs:
     items:
       - {id: tr1, text: {en: "Partners keep their word.", zh: "伙伴信守诺言。"}}
       - {id: tr2, text: {en: "Partners are honest with us.", zh: "伙伴对我们诚实。"}}
-      - {id: tr3, text: {en: "Partners would exploit us if they could.", zh: "伙伴一有机会就会利用我们。"}, reverse: true}
+      - {id: tr3, text: {en: "Partners would exploit us.", zh: "伙伴会利用我们。"}, reverse: true}
   KS:
     name: {en: Knowledge sharing, zh: 知识共享}
     source: test
@@ -34,7 +34,7 @@ constructs:
       - {id: ks2, text: {en: "We share know-how.", zh: "我们分享诀窍。"}}
       - {id: ks3, text: {en: "Partners answer our questions.", zh: "伙伴回答我们的问题。"}}
 checks:
-  - {id: att1, text: {en: "Choose 'Strongly disagree' here.", zh: "本题请选择非常不同意。"}, expect: [1]}
+  - {id: att1, text: {en: "Choose 'Strongly disagree'.", zh: "请选择非常不同意。"}, expect: [1]}
 """
 
 ITEMS = ["tr1", "tr2", "tr3", "ks1", "ks2", "ks3"]

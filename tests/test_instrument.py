@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from survey_helpers import SEED_INSTRUMENT, SMALL_YAML, small_instrument
 
 from semwb.errors import InstrumentError
-from semwb.survey.instrument import load_instrument, parse_instrument
+from semwb.survey.instrument import find_instrument, load_instrument, parse_instrument
+from survey_helpers import SEED_INSTRUMENT, SMALL_YAML, small_instrument
 
 
 def test_seed_instrument_has_the_ids_other_stages_rely_on() -> None:
@@ -80,3 +80,14 @@ def test_every_problem_is_reported_at_once() -> None:
 def test_missing_file_names_the_path(tmp_path: Path) -> None:
     with pytest.raises(InstrumentError, match=r"nope.yaml: no such instrument file"):
         load_instrument(tmp_path / "nope.yaml")
+
+
+def test_find_instrument_by_id_or_path(tmp_path: Path) -> None:
+    surveys = SEED_INSTRUMENT.parent
+    assert find_instrument("alliance-portfolio-innovation", folders=[tmp_path, surveys]) \
+        == SEED_INSTRUMENT
+    assert find_instrument(SEED_INSTRUMENT.name, folders=[tmp_path, surveys]) == SEED_INSTRUMENT
+    (tmp_path / "small.yaml").write_text(SMALL_YAML, encoding="utf-8")
+    assert find_instrument("small", folders=[tmp_path]) == tmp_path / "small.yaml"
+    with pytest.raises(InstrumentError, match=r"instrument 'nope' not found in .*; put its YAML"):
+        find_instrument("nope", folders=[tmp_path])

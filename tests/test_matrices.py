@@ -11,8 +11,9 @@ import pytest
 from boot_reference import BOOT_CASES, REFERENCE, load_case, reference_row
 from boot_reference import lavaan_draws_as_theta as lavaan_theta
 from semwb.sem import matrices as mx
-from semwb.sem.bootstrap import _percentile_ci, complete_cases, refine_estimate
+from semwb.sem.bootstrap import complete_cases, refine_estimate
 from semwb.sem.estimate import fit_model
+from semwb.sem.intervals import _percentile_ci
 from semwb.sem.spec import spec_from_syntax
 
 

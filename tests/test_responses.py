@@ -9,12 +9,14 @@ import numpy as np
 import pandas as pd
 import pyreadstat
 import pytest
-from survey_helpers import EXAMPLE_DATA, ITEMS, SEED_INSTRUMENT, small_instrument, small_responses
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from semwb.errors import ResponseDataError
 from semwb.survey.instrument import load_instrument
 from semwb.survey.responses import read_responses
 from semwb.survey.tables import excel_safe
+from survey_helpers import EXAMPLE_DATA, ITEMS, SEED_INSTRUMENT, small_instrument, small_responses
 
 
 def _same_answers(read: pd.DataFrame, raw: pd.DataFrame) -> None:
@@ -73,8 +75,8 @@ def test_spss_sav_with_value_labels(tmp_path: Path) -> None:
     raw = small_responses()
     labels = {1.0: "Strongly disagree", 5.0: "Strongly agree"}
     path = tmp_path / "survey.sav"
-    pyreadstat.write_sav(raw.astype({i: float for i in ITEMS}), str(path),
-                         variable_value_labels={i: labels for i in ITEMS})
+    pyreadstat.write_sav(raw.astype(dict.fromkeys(ITEMS, float)), str(path),
+                         variable_value_labels=dict.fromkeys(ITEMS, labels))
     got = read_responses(path, small_instrument())
     _same_answers(got.data, raw)
     assert got.value_labels["tr1"] == labels
@@ -183,7 +185,7 @@ def _with(column: str, row: int, value: object) -> pd.DataFrame:
     (_with("rid", 3, "r1"), r"respondent id 'r1' appears in rows 2, 5; remove the repeated"),
     (small_responses().drop(columns=["ks2"]),
      r"construct KS is missing item column\(s\) ks2"),
-    (small_responses().rename(columns={i: f"x{i}" for i in ITEMS + ["att1"]}),
+    (small_responses().rename(columns={i: f"x{i}" for i in [*ITEMS, "att1"]}),
      r"no column matches an item of instrument small"),
     (small_responses().head(0), r"bad.csv: the file has a header but no responses"),
 ])
@@ -238,3 +240,39 @@ def test_excel_safe_neutralises_formulas_but_not_numbers() -> None:
     assert list(safe.columns) == ["'=cmd", "n"]
     assert safe.iloc[:, 0].tolist() == ["'=1+1", "'+A1", "'-2", "'@SUM(A1)", "plain", "'\tx"]
     assert safe["n"].tolist() == [-1, 2, 3, 4, 5, 6]
+
+
+def test_other_columns_are_kept_and_bad_durations_counted(tmp_path: Path) -> None:
+    raw = small_responses().astype({"duration": object})
+    raw["region"] = ["east", "west"] * 30
+    raw["x_sq"] = np.arange(60) ** 2
+    raw.loc[3, "duration"] = "n/a?"
+    got = read_responses(_write(tmp_path, raw), small_instrument())
+    assert got.data["region"].tolist() == raw["region"].tolist()
+    assert got.data["x_sq"].dtype == float
+    assert "bad.csv: 1 value(s) of duration are not numbers (e.g. row 5: 'n/a?'); the too-fast " \
+           "check skips those respondents" in got.warnings
+    assert np.isnan(got.data.loc[5, "duration"])
+
+
+def test_wenjuanxing_q_numbered_text_headers(tmp_path: Path) -> None:
+    inst = small_instrument()
+    raw = small_responses().rename(columns={"duration": "duration_sec"})
+    export = _wenjuanxing(raw, {it.id: inst.text(it.id, "zh") for it in inst.all_items})
+    export.columns = ["Q" + c.replace("、", ".") if c[0].isdigit() else c
+                      for c in export.columns]
+    assert "Q1.伙伴信守诺言。" in export.columns
+    path = tmp_path / "wjx.csv"
+    export.to_csv(path, index=False)
+    got = read_responses(path, inst)
+    assert got.mapped_by == "item text"
+    _same_answers(got.data, raw)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.text(max_size=12), min_size=1, max_size=8))
+def test_excel_safe_leaves_no_formula_and_keeps_the_text(cells: list[str]) -> None:
+    safe = excel_safe(pd.DataFrame({"text": cells}))["text"].tolist()
+    for before, after in zip(cells, safe, strict=True):
+        assert not after.startswith(("=", "+", "-", "@", "\t", "\r"))
+        assert after in (before, "'" + before)

@@ -8,7 +8,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
-from survey_helpers import ITEMS, small_instrument, small_responses
 
 from semwb.errors import OptionError
 from semwb.survey.responses import Responses
@@ -19,6 +18,7 @@ from semwb.survey.scoring import (
     score_constructs,
     summarize_missing,
 )
+from survey_helpers import ITEMS, small_instrument, small_responses
 
 INSTRUMENT = small_instrument()
 answers = arrays(np.float64, st.tuples(st.integers(1, 30), st.just(len(ITEMS))),
@@ -74,7 +74,7 @@ def test_missing_summary_counts_per_item() -> None:
 
 
 def _with_careless() -> pd.DataFrame:
-    frame = small_responses(n=200).astype({i: float for i in [*ITEMS, "att1"]})
+    frame = small_responses(n=200).astype(dict.fromkeys([*ITEMS, "att1"], float))
     frame.loc[0, ITEMS] = 3.0                      # straight-liner
     frame.loc[1, "att1"] = 4.0                     # failed attention check
     frame.loc[2, "duration"] = 5                   # 5 s for 6 items: too fast
@@ -101,10 +101,12 @@ def test_exclusion_is_logged_and_keeps_raw_answers() -> None:
                               long_string=6)
     assert list(scores.exclusions.index) == [1, 2]
     assert scores.exclusions["reasons"].tolist() == ["attention", "too_fast"]
-    assert len(scores.items) == 200 and len(scores.analysis_items) == 198
+    assert len(scores.items) == 200
+    assert len(scores.analysis_items) == 198
     assert "excluded 2 of 200 respondents from analysis (rules: attention, too_fast); raw " \
            "answers kept" in scores.log
-    assert scores.items.loc[0, "tr3"] == 3.0 and scores.items.loc[3, "tr3"] == 5.0
+    assert scores.items.loc[0, "tr3"] == 3.0
+    assert scores.items.loc[3, "tr3"] == 5.0
     with pytest.raises(OptionError, match=r"Unknown exclusion rule\(s\) \['speed'\]"):
         score_constructs(_responses(raw), INSTRUMENT, exclude=["speed"])
 

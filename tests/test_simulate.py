@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
 import pytest
-from survey_helpers import ITEMS, small_instrument
+from scipy import stats
 
 from semwb.errors import OptionError, SpecError
 from semwb.survey.simulate import likert_cuts, parse_population, simulate_responses
+from survey_helpers import ITEMS, small_instrument
 
 POPULATION = """
 TR =~ 0.8*tr1 + 0.8*tr2 + 0.7*tr3
@@ -38,7 +38,8 @@ def test_same_seed_same_data_and_realistic_shape() -> None:
 
 def test_likert_cuts_lean_to_agree() -> None:
     cuts = likert_cuts(1, 7)
-    assert len(cuts) == 6 and np.all(np.diff(cuts) > 0)
+    assert len(cuts) == 6
+    assert np.all(np.diff(cuts) > 0)
     probs = np.diff(np.concatenate([[0], stats.norm.cdf(cuts), [1]]))
     assert probs[4:].sum() > probs[:3].sum()
 

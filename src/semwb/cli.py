@@ -10,25 +10,24 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 from rich.text import Text
 
 from semwb import __version__
-from semwb.errors import SemwbError, SpecError
+from semwb.errors import OptionError, SemwbError, SpecError
 from semwb.files import atomic_write_text
-from semwb.measurement import THRESHOLDS, MeasurementQuality
 from semwb.pipeline import read_data, run_analysis, write_results
 from semwb.results import Results
-from semwb.sem.spec import load_spec
-from semwb.survey.instrument import load_instrument
-from semwb.survey.responses import read_responses
-from semwb.survey.scoring import score_constructs, scores_table
-from semwb.survey.simulate import simulate_responses
-from semwb.survey.tables import excel_safe
+from semwb.sem.bootstrap import check_options
+from semwb.sem.spec import BootstrapOptions, ModelSpec, load_spec
+
+if TYPE_CHECKING:
+    from semwb.measurement import MeasurementQuality
 
 app = typer.Typer(
     name="semwb",
@@ -83,134 +82,27 @@ def report(
         console.print(Text(f"wrote {path}"), highlight=False)
 
 
-def main() -> None:
-    """Entry point of the ``semwb`` console script."""
-    try:
-        app(standalone_mode=True)
-    except SemwbError as exc:
-        # The message may quote user text with brackets: never let rich read it as markup.
-        err_console.print(Text("semwb: error: ", style="bold red") + Text(str(exc)), highlight=False)
-        sys.exit(1)
-
-
-def _say(message: str) -> None:
-    """Print one plain line (no markup, no wrapping: lines may be parsed)."""
-    console.print(Text(message), soft_wrap=True)
-
-
-def _print_measurement(quality: MeasurementQuality) -> None:
-    """Reliability and validity table with pass/fail against the usual thresholds."""
-    from rich.table import Table
-
-    def mark(value: float | None, threshold: float) -> str:
-        return "-" if value is None else f"{value:.3f} {'ok' if value >= threshold else 'LOW'}"
-
-    table = Table(title=f"Measurement quality (n = {quality.n_obs} complete respondents)")
-    for column in ("construct", "items", "alpha >= .70", "95% CI", "omega", "CR >= .70",
-                   "AVE >= .50"):
-        table.add_column(column)
-    for cid, c in quality.constructs.items():
-        table.add_row(cid, str(len(c["items"])), mark(c["alpha"], THRESHOLDS["alpha"]),
-                      f"[{c['alpha_ci'][0]:.3f}, {c['alpha_ci'][1]:.3f}]",
-                      "-" if c["omega"] is None else f"{c['omega']:.3f}",
-                      mark(c["cr"], THRESHOLDS["cr"]), mark(c["ave"], THRESHOLDS["ave"]))
-    console.print(table)
-    pairs = [(a, b, v) for a, row in quality.htmt.items() for b, v in row.items()]
-    for a, b, v in pairs:
-        if v >= THRESHOLDS["htmt"]:
-            limit = "above .90" if v >= THRESHOLDS["htmt_liberal"] else "between .85 and .90"
-            _say(f"HTMT {a}-{b} = {v:.3f} ({limit}): discriminant validity in doubt")
-    if pairs and max(v for *_, v in pairs) < THRESHOLDS["htmt"]:
-        _say(f"HTMT: all pairs below .85 (largest {max(v for *_, v in pairs):.3f})")
-    share = quality.harman["first_factor_share"]
-    verdict = "below" if share < THRESHOLDS["harman"] else "ABOVE"
-    _say(f"Harman's single factor: {share:.1%} of variance ({verdict} 50 %); KMO "
-         f"{quality.kmo:.3f}; Bartlett chi2({quality.bartlett['df']:.0f}) = "
-         f"{quality.bartlett['chisq']:.1f}")
-
-
-@app.command("score")
-def score(
-    instrument: Path = typer.Argument(..., help="Instrument YAML (surveys/<name>.yaml)."),
-    responses: Path = typer.Argument(..., help="Responses: CSV, XLSX, SAV, DTA, Qualtrics or "
-                                               "Wenjuanxing export."),
-    out: Path = typer.Option(Path("reports/score"), "--out", help="Folder for scores.csv, "
-                             "flagged.csv and measurement.json."),
-    sheet: str | None = typer.Option(None, "--sheet", help="XLSX sheet name."),
-    mapping: Path | None = typer.Option(None, "--mapping", help="Mapping file (column: item)."),
-    exclude: str = typer.Option("", "--exclude", help="Comma-separated flag rules that exclude "
-                                "respondents: attention,long_string,too_fast,mahalanobis."),
-    min_share: float = typer.Option(0.5, "--min-share", help="Share of a construct's items a "
-                                    "respondent must answer to get a score."),
-    missing_code: list[str] = typer.Option([], "--missing-code", help="Extra token meaning "
-                                           "'no answer' (repeatable), e.g. -99."),
-) -> None:
-    """Score constructs, flag careless respondents and assess measurement quality."""
-    # Imported here: it loads the SEM engine, which the other commands do not need.
-    from semwb.measurement.cfa import measure_constructs
-
-    inst = load_instrument(instrument)
-    data = read_responses(responses, inst, sheet=sheet, mapping=mapping,
-                          missing_codes=tuple(missing_code))
-    for warning in data.warnings:
-        err_console.print(Text(f"semwb: warning: {warning}"), soft_wrap=True)
-    rules = [r.strip() for r in exclude.split(",") if r.strip()]
-    scores = score_constructs(data, inst, min_share=min_share, exclude=rules)
-    quality = measure_constructs(scores.analysis_items, inst)
-    table = scores_table(scores, data)
-    flagged = table[table["any"]]
-    atomic_write_text(out / "scores.csv", excel_safe(table).to_csv(index=False))
-    atomic_write_text(out / "flagged.csv", excel_safe(flagged).to_csv(index=False))
-    atomic_write_text(out / "measurement.json", json.dumps(
-        quality.to_dict(), ensure_ascii=False, indent=2, allow_nan=False) + "\n")
-    for line in scores.log:
-        _say(line)
-    _print_measurement(quality)
-    _say(f"{len(flagged)} flagged respondent(s)")
-    for row in flagged.itertuples():
-        _say(f"  {row.respondent} (row {row.row}): {row.reasons}")
-    _say(f"wrote {out / 'scores.csv'}, {out / 'flagged.csv'}, {out / 'measurement.json'}")
-
-
-@app.command("simulate")
-def simulate(
-    population: Path = typer.Argument(..., help="Population model, lavaan syntax (.lav)."),
-    instrument: Path = typer.Argument(..., help="Instrument YAML whose items to simulate."),
-    out: Path = typer.Option(..., "--out", help="CSV file to write."),
-    n: int = typer.Option(320, "--n", help="Number of respondents."),
-    seed: int = typer.Option(..., "--seed", help="Random seed (same seed, same file)."),
-    missing: float = typer.Option(0.01, "--missing", help="Share of Likert answers left empty."),
-    careless: float = typer.Option(0.04, "--careless", help="Share of careless respondents."),
-    square: list[str] = typer.Option([], "--square", help="Numeric column to add its square "
-                                     "<name>_sq for (repeatable)."),
-) -> None:
-    """Draw raw Likert responses from a population model (for examples and tests)."""
-    inst = load_instrument(instrument)
-    try:
-        syntax = population.read_text(encoding="utf-8")
-    except FileNotFoundError as exc:
-        raise SpecError(f"{population}: no such population model file.") from exc
-    frame = simulate_responses(syntax, inst, n=n, rng=seed, missing=missing, careless=careless,
-                               squares=tuple(square))
-    atomic_write_text(out, frame.convert_dtypes().to_csv(index=False))
-    _say(f"wrote {out}: {len(frame)} respondents x {frame.shape[1]} columns (seed {seed})")
 user_app = typer.Typer(help="Manage the web workbench's accounts.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
 DataDirOption = Annotated[Path | None, typer.Option(
-    "--data-dir", help="Store of the web app [default: $XDG_DATA_HOME/semwb].")]
+    "--data-dir", help="Store of the web app (default: $XDG_DATA_HOME/semwb, else "
+    "~/.local/share/semwb).")]
 
 
 @app.command()
 def serve(
-    host: str = typer.Option("127.0.0.1", help="Address to listen on (loopback by default)."),
-    port: int = typer.Option(8000, help="Port to listen on."),
+    host: Annotated[str, typer.Option(
+        help="Address to listen on (loopback by default).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     data_dir: DataDirOption = None,
-    scheduler: str | None = typer.Option(
-        None, help="Dask scheduler address to run analyses on (default: local processes)."),
-    workers: int = typer.Option(1, min=1, help="Local worker processes for analyses."),
+    scheduler: Annotated[str | None, typer.Option(
+        help="Dask scheduler address to run analyses on (default: local processes).")] = None,
+    workers: Annotated[int, typer.Option(
+        min=1, help="Local worker processes for analyses.")] = 1,
     models: Annotated[Path, typer.Option(
         help="Folder of model specs offered as starting points.")] = Path("models"),
-    max_upload_mb: float = typer.Option(50.0, min=0.001, help="Largest upload accepted, in MB."),
+    max_upload_mb: Annotated[float, typer.Option(
+        min=0.001, help="Largest upload accepted, in MB.")] = 50.0,
 ) -> None:
     """Start the web workbench (researchers upload, validate, run and share reports)."""
     from semwb.web.app import Settings, default_data_dir
@@ -226,9 +118,9 @@ def serve(
 
 @user_app.command("add")
 def user_add(
-    name: str = typer.Argument(..., help="The new account's user name."),
-    password_stdin: bool = typer.Option(
-        False, "--password-stdin", help="Read the password from the first line of stdin."),
+    name: Annotated[str, typer.Argument(help="The new account's user name.")],
+    password_stdin: Annotated[bool, typer.Option(
+        "--password-stdin", help="Read the password from the first line of stdin.")] = False,
     data_dir: DataDirOption = None,
 ) -> None:
     """Create a web workbench account (the password is asked for, or read from stdin)."""
@@ -243,6 +135,19 @@ def user_add(
     store = Store(data_dir or default_data_dir())
     user = add_user(store, name, password)
     console.print(f"semwb: account {user.name!r} created in {store.data_dir}")
+
+
+def main() -> None:
+    """Entry point of the ``semwb`` console script."""
+    try:
+        app(standalone_mode=True)
+    except SemwbError as exc:
+        # The message may quote user text with brackets: never let rich read it as markup.
+        message = Text("semwb: error: ", style="bold red") + Text(str(exc))
+        err_console.print(message, highlight=False)
+        sys.exit(1)
+
+
 def _fmt(value: float | None, digits: int = 3) -> str:
     return "—" if value is None else f"{value:.{digits}f}"
 
@@ -281,13 +186,40 @@ def _print_summary(results: Results, path: Path) -> None:
     console.print(Text(f"wrote {path}", style="dim"))
 
 
-def _fit_one(spec_path: Path, data: Path | None, out: Path | None) -> Path:
+def _bootstrap_options(spec: ModelSpec, draws: int | None, ci: str | None,
+                       seed: int | None) -> BootstrapOptions | None:
+    """The spec's ``bootstrap:`` block with ``--bootstrap/--ci/--seed`` laid over it.
+
+    Values are checked by the bootstrap's own rules (``OptionError`` naming the option).
+    """
+    if draws is None and spec.bootstrap is None:
+        if ci is not None or seed is not None:
+            raise OptionError("--ci and --seed need --bootstrap N (e.g. --bootstrap 5000) or a "
+                              "'bootstrap:' block in the spec.")
+        return None
+    values = spec.bootstrap.model_dump() if spec.bootstrap is not None else {}
+    values.update({k: v for k, v in (("draws", draws), ("ci", ci), ("seed", seed))
+                   if v is not None})
+    options = BootstrapOptions.model_construct(**values)  # the spec schema lacks montecarlo
+    check_options(options.draws, options.ci, options.level)  # fail before the fit, not after
+    return options
+
+
+def _fit_one(spec_path: Path, data: Path | None, out: Path | None, *, draws: int | None = None,
+             ci: str | None = None, seed: int | None = None) -> Path:
     spec = load_spec(spec_path)
     data_path = data if data is not None else spec.data
     if data_path is None:
         raise SpecError(f"{spec_path}: no data; add 'data: FILE' to the spec or pass --data FILE.")
-    results = run_analysis(spec, read_data(data_path), data_path=data_path,
-                           command=" ".join(["semwb", *sys.argv[1:]]))
+    options = _bootstrap_options(spec, draws, ci, seed)
+    with Progress(TextColumn("bootstrap"), BarColumn(), MofNCompleteColumn(),
+                  TimeRemainingColumn(), console=err_console, transient=True,
+                  disable=options is None) as bar:
+        task = bar.add_task("bootstrap", total=options.draws if options is not None else 0)
+        results = run_analysis(
+            spec, read_data(data_path), data_path=data_path,
+            command=" ".join(["semwb", *sys.argv[1:]]), bootstrap=options,
+            progress=lambda done, total: bar.update(task, completed=done, total=total))
     path = write_results(results, out if out is not None else Path("reports") / spec.name)
     _print_summary(results, path)
     return path
@@ -295,18 +227,26 @@ def _fit_one(spec_path: Path, data: Path | None, out: Path | None) -> Path:
 
 @app.command()
 def fit(
-    spec: Path = typer.Argument(..., help="Model spec: a .yaml spec or a .lav lavaan syntax file."),
-    data: Path | None = typer.Option(None, "--data", help="Data file (overrides the spec's data)."),
-    out: Path | None = typer.Option(None, "--out", help="Output folder [default: reports/<model>]."),
+    spec: Annotated[Path, typer.Argument(help="A .yaml model spec or a .lav lavaan syntax file.")],
+    data: Annotated[Path | None, typer.Option(help="Data file (overrides the spec's).")] = None,
+    out: Annotated[Path | None, typer.Option(help="Output folder [reports/<model>].")] = None,
+    bootstrap: Annotated[int | None, typer.Option(
+        "--bootstrap", metavar="N",
+        help="Bootstrap draws (e.g. 5000): SEs and CIs of every parameter, := effect and std_all.",
+    )] = None,
+    ci: Annotated[str | None, typer.Option(
+        metavar="TYPE", help="Bootstrap interval: percentile (default) | bc | bca | montecarlo.",
+    )] = None,
+    seed: Annotated[int | None, typer.Option(help="Bootstrap seed (recorded).")] = None,
 ) -> None:
     """Fit one model spec and write OUT/results.json."""
-    _fit_one(spec, data, out)
+    _fit_one(spec, data, out, draws=bootstrap, ci=ci, seed=seed)
 
 
 @app.command()
 def demo(
-    out: Path = typer.Option(Path("reports"), "--out", help="Folder for one sub-folder per model."),
-    models: Path = typer.Option(Path("models"), "--models", help="Folder of model specs."),
+    out: Annotated[Path, typer.Option(help="Output folder, one per model.")] = Path("reports"),
+    models: Annotated[Path, typer.Option(help="Folder of model specs.")] = Path("models"),
 ) -> None:
     """Fit every spec in MODELS on its example data, writing OUT/<model>/results.json."""
     specs = sorted(p for p in models.glob("*") if p.suffix in (".yaml", ".yml"))
@@ -322,3 +262,119 @@ def demo(
     if failed:
         raise SemwbError(f"demo: {len(failed)} of {len(specs)} specs failed: {', '.join(failed)}.")
 
+
+def _say(message: str) -> None:
+    """Print one plain line (no markup, no wrapping: lines may be parsed)."""
+    console.print(Text(message), soft_wrap=True)
+
+
+def _print_measurement(quality: MeasurementQuality) -> None:
+    """Reliability and validity table with pass/fail against the usual thresholds."""
+    from rich.table import Table
+
+    from semwb.measurement import THRESHOLDS
+
+    def mark(value: float | None, threshold: float) -> str:
+        return "-" if value is None else f"{value:.3f} {'ok' if value >= threshold else 'LOW'}"
+
+    table = Table(title=f"Measurement quality (n = {quality.n_obs} complete respondents)")
+    for column in ("construct", "items", "alpha >= .70", "95% CI", "omega", "CR >= .70",
+                   "AVE >= .50"):
+        table.add_column(column)
+    for cid, c in quality.constructs.items():
+        table.add_row(cid, str(len(c["items"])), mark(c["alpha"], THRESHOLDS["alpha"]),
+                      f"[{c['alpha_ci'][0]:.3f}, {c['alpha_ci'][1]:.3f}]",
+                      "-" if c["omega"] is None else f"{c['omega']:.3f}",
+                      mark(c["cr"], THRESHOLDS["cr"]), mark(c["ave"], THRESHOLDS["ave"]))
+    console.print(table)
+    pairs = [(a, b, v) for a, row in quality.htmt.items() for b, v in row.items()]
+    for a, b, v in pairs:
+        if v >= THRESHOLDS["htmt"]:
+            limit = "above .90" if v >= THRESHOLDS["htmt_liberal"] else "between .85 and .90"
+            _say(f"HTMT {a}-{b} = {v:.3f} ({limit}): discriminant validity in doubt")
+    if pairs and max(v for *_, v in pairs) < THRESHOLDS["htmt"]:
+        _say(f"HTMT: all pairs below .85 (largest {max(v for *_, v in pairs):.3f})")
+    share = quality.harman["first_factor_share"]
+    verdict = "below" if share < THRESHOLDS["harman"] else "ABOVE"
+    _say(f"Harman's single factor: {share:.1%} of variance ({verdict} 50 %); KMO "
+         f"{quality.kmo:.3f}; Bartlett chi2({quality.bartlett['df']:.0f}) = "
+         f"{quality.bartlett['chisq']:.1f}")
+
+
+@app.command("score")
+def score(
+    instrument: Annotated[Path, typer.Argument(help="Instrument YAML (surveys/<name>.yaml).")],
+    responses: Annotated[Path, typer.Argument(
+        help="Responses: CSV, XLSX, SAV, DTA, Qualtrics or Wenjuanxing export.")],
+    out: Annotated[Path, typer.Option(
+        help="Folder for scores.csv, flagged.csv and measurement.json.")] = Path("reports/score"),
+    sheet: Annotated[str | None, typer.Option(help="XLSX sheet name.")] = None,
+    mapping: Annotated[Path | None, typer.Option(help="Mapping file (column: item).")] = None,
+    exclude: Annotated[str, typer.Option(
+        help="Comma-separated flag rules that exclude respondents: "
+             "attention,long_string,too_fast,mahalanobis.")] = "",
+    min_share: Annotated[float, typer.Option(
+        help="Share of a construct's items a respondent must answer to get a score.")] = 0.5,
+    missing_code: Annotated[list[str] | None, typer.Option(
+        help="Extra token meaning 'no answer' (repeatable), e.g. -99.")] = None,
+    constructs: Annotated[str, typer.Option(
+        help="Comma-separated constructs to assess (default: all in the data; the CFA of "
+             "many takes minutes).")] = "",
+) -> None:
+    """Score constructs, flag careless respondents and assess measurement quality."""
+    # Imported here, as in every command: scipy and the SEM engine take seconds to load.
+    from semwb.measurement.cfa import measure_constructs
+    from semwb.survey.instrument import load_instrument
+    from semwb.survey.responses import read_responses
+    from semwb.survey.scoring import score_constructs, scores_table
+    from semwb.survey.tables import excel_safe
+
+    inst = load_instrument(instrument)
+    data = read_responses(responses, inst, sheet=sheet, mapping=mapping,
+                          missing_codes=tuple(missing_code or ()))
+    for warning in data.warnings:
+        err_console.print(Text(f"semwb: warning: {warning}"), soft_wrap=True)
+    rules = [r.strip() for r in exclude.split(",") if r.strip()]
+    scores = score_constructs(data, inst, min_share=min_share, exclude=rules)
+    chosen = [c.strip() for c in constructs.split(",") if c.strip()] or None
+    quality = measure_constructs(scores.analysis_items, inst, constructs=chosen)
+    table = scores_table(scores, data)
+    flagged = table[table["any"]]
+    atomic_write_text(out / "scores.csv", excel_safe(table).to_csv(index=False))
+    atomic_write_text(out / "flagged.csv", excel_safe(flagged).to_csv(index=False))
+    atomic_write_text(out / "measurement.json", json.dumps(
+        quality.to_dict(), ensure_ascii=False, indent=2, allow_nan=False) + "\n")
+    for line in scores.log:
+        _say(line)
+    _print_measurement(quality)
+    _say(f"{len(flagged)} flagged respondent(s)")
+    for row in flagged.itertuples():
+        _say(f"  {row.respondent} (row {row.row}): {row.reasons}")
+    _say(f"wrote {out / 'scores.csv'}, {out / 'flagged.csv'}, {out / 'measurement.json'}")
+
+
+@app.command("simulate")
+def simulate(
+    population: Annotated[Path, typer.Argument(help="Population model, lavaan syntax (.lav).")],
+    instrument: Annotated[Path, typer.Argument(help="Instrument YAML whose items to simulate.")],
+    out: Annotated[Path, typer.Option(help="CSV file to write.")],
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same file).")],
+    n: Annotated[int, typer.Option("--n", help="Number of respondents.")] = 320,
+    missing: Annotated[float, typer.Option(help="Share of Likert answers left empty.")] = 0.01,
+    careless: Annotated[float, typer.Option(help="Share of careless respondents.")] = 0.04,
+    square: Annotated[list[str] | None, typer.Option(
+        help="Numeric column to add its square <name>_sq for (repeatable).")] = None,
+) -> None:
+    """Draw raw Likert responses from a population model (for examples and tests)."""
+    from semwb.survey.instrument import load_instrument
+    from semwb.survey.simulate import simulate_responses
+
+    inst = load_instrument(instrument)
+    try:
+        syntax = population.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise SpecError(f"{population}: no such population model file.") from exc
+    frame = simulate_responses(syntax, inst, n=n, rng=seed, missing=missing, careless=careless,
+                               squares=tuple(square or ()))
+    atomic_write_text(out, frame.convert_dtypes().to_csv(index=False))
+    _say(f"wrote {out}: {len(frame)} respondents x {frame.shape[1]} columns (seed {seed})")

@@ -20,7 +20,7 @@ from semwb.errors import ResponseDataError
 from semwb.files import atomic_write_text, sha256_bytes, sha256_file
 from semwb.results import ParameterRow, Provenance, Results
 from semwb.sem.bootstrap import bootstrap_model
-from semwb.sem.estimate import FitResult, fit_model
+from semwb.sem.estimate import COLUMNS, FitResult, fit_model
 from semwb.sem.spec import BootstrapOptions, ModelSpec
 
 _READERS: dict[str, Callable[[Path], pd.DataFrame]] = {
@@ -67,7 +67,7 @@ def prepare_data(data: pd.DataFrame, *, instrument: Any = None) -> pd.DataFrame:
         return data
     from semwb.survey.scoring import reverse_code  # the survey side owns reverse coding
 
-    return reverse_code(data, instrument)  # type: ignore[no-any-return]
+    return reverse_code(data, instrument)
 
 
 def _versions() -> dict[str, str]:
@@ -105,11 +105,11 @@ def parameter_rows(fit: FitResult, table: pd.DataFrame | None = None) -> list[Pa
     """The parameter table (``fit.parameters``, or the bootstrap's ``table`` with its
     ``std_all_*`` columns) as :class:`ParameterRow` objects (NaN becomes None)."""
     source = fit.parameters if table is None else table
-    fields = ["lhs", "op", "rhs", "label", "group", "free", "est", "se", "z", "pvalue",
-              "ci_lower", "ci_upper", "std_all"]
-    fields += [c for c in ("std_all_se", "std_all_ci_lower", "std_all_ci_upper") if c in source]
-    records = source[fields].astype(object).where(source[fields].notna(), None)
-    return [ParameterRow(**{k: (bool(v) if k == "free" else v) for k, v in r.items()})
+    columns = COLUMNS + [c for c in ("std_all_se", "std_all_ci_lower", "std_all_ci_upper")
+                         if c in source]
+    frame = source[columns]
+    records = frame.astype(object).where(frame.notna(), None)
+    return [ParameterRow.model_validate({**r, "free": bool(r["free"])})
             for r in records.to_dict(orient="records")]
 
 
@@ -159,6 +159,8 @@ def run_analysis(
         progress=progress)
     return Results(
         model=spec.name, title=spec.title, n_obs=fit.n_obs, n_excluded=fit.n_excluded,
+        exclusions=[{"row": row, "reason": "missing value in a model column (listwise)"}
+                    for row in fit.excluded_rows],
         estimator=spec.estimator, missing=spec.missing, converged=fit.converged, fit=fit.fit,
         parameters=parameter_rows(fit, None if boot is None else boot.table),
         bootstrap=None if boot is None else boot.info, r2=fit.r2, hypotheses=spec.hypotheses,

@@ -7,12 +7,14 @@ Kept apart from :mod:`semwb.measurement.stats` because it fits models through ``
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 import pandas as pd
 
 from semwb.measurement.stats import (
     MeasurementQuality,
     assess_measurement,
+    construct_groups,
     single_factor_comparison,
 )
 from semwb.sem.estimate import fit_model
@@ -34,15 +36,17 @@ def measure_constructs(items: pd.DataFrame, instrument: Instrument, *,
     every item answered; the k-factor CFA's loadings give omega, CR, AVE and the
     Fornell-Larcker table, the single-factor CFA Harman's CFA comparison.
     """
-    names = list(constructs) if constructs is not None else [
-        c for c, con in instrument.constructs.items() if set(con.item_ids) <= set(items.columns)]
-    groups = {c: instrument.constructs[c].item_ids for c in names if c in instrument.constructs}
+    groups = construct_groups(items, instrument, constructs)
     data = items[[i for g in groups.values() for i in g]].dropna()
-    kfactor = fit_model(spec_from_syntax(cfa_syntax(groups), name="measurement-cfa"), data)
+    kfactor = fit_model(spec_from_syntax(cfa_syntax(groups), name="measurement-cfa"), data,
+                        data_name="responses")
     comparison = None
+    warnings = [f"k-factor CFA: {w}" for w in kfactor.warnings]
     if len(groups) > 1:
-        single = fit_model(spec_from_syntax(
-            cfa_syntax({"G": list(data.columns)}), name="single-factor-cfa"), data)
+        single = fit_model(spec_from_syntax(cfa_syntax({"G": list(data.columns)}),
+                                            name="single-factor-cfa"), data, data_name="responses")
         comparison = single_factor_comparison(kfactor.fit.model_dump(), single.fit.model_dump())
-    return assess_measurement(items, instrument, loadings=kfactor.parameters, constructs=names,
-                              level=level, single_factor=comparison)
+        warnings += [f"single-factor CFA: {w}" for w in single.warnings]
+    quality = assess_measurement(items, instrument, loadings=kfactor.parameters,
+                                 constructs=list(groups), level=level, single_factor=comparison)
+    return replace(quality, warnings=warnings)

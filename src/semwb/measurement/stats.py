@@ -47,25 +47,51 @@ THRESHOLDS = {"alpha": 0.70, "cr": 0.70, "ave": 0.50, "htmt": 0.85, "htmt_libera
               "loading": 0.60, "harman": 0.50}
 
 
+def _centred(block: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Answers centred on their column means with 0 where missing, and the presence weights."""
+    present = ~np.isnan(block)
+    return np.where(present, block - np.nanmean(block, axis=0), 0.0), present.astype(float)
+
+
 def pairwise_cov(block: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Covariances of the columns over pairwise-complete rows (divisor n_ij - 1).
 
-    Computed with three matrix products on centred data, so it scales to millions of rows.
+    As R's ``cov(x, use = "pairwise")``; matrix products on centred data, so it scales to
+    millions of rows.
 
     Returns
     -------
     tuple
         The covariance matrix and the matrix of pairwise counts.
     """
-    present = ~np.isnan(block)
-    centred = np.where(present, block - np.nanmean(block, axis=0), 0.0)
-    weights = present.astype(float)
+    centred, weights = _centred(block)
     counts = weights.T @ weights
-    sums = centred.T @ weights  # sums[i, j]: sum of column i over rows where j is present
-    cross = centred.T @ centred
+    sums = centred.T @ weights  # sums[i, j]: sum of column i over the rows where j is present
     with np.errstate(invalid="ignore", divide="ignore"):
-        cov = (cross - sums * sums.T / counts) / (counts - 1)
+        cov = (centred.T @ centred - sums * sums.T / counts) / (counts - 1)
     return cov, counts
+
+
+def pairwise_corr(block: np.ndarray) -> np.ndarray:
+    """Correlations over pairwise-complete rows, each pair with its own means and variances.
+
+    As R's ``cor(x, use = "pairwise")``, which psych's ``KMO`` and ``cortest.bartlett`` use.
+    """
+    centred, weights = _centred(block)
+    counts = weights.T @ weights
+    sums = centred.T @ weights
+    squares = (centred**2).T @ weights  # squares[i, j]: over the rows where j is present
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cov = centred.T @ centred - sums * sums.T / counts
+        var = squares - sums**2 / counts
+        corr = cov / np.sqrt(var * var.T)
+    np.fill_diagonal(corr, 1.0)
+    return np.asarray(corr)
+
+
+def _alpha_from_cov(cov: np.ndarray) -> float:
+    k = cov.shape[0]
+    return float(k / (k - 1) * (1 - np.trace(cov) / cov.sum()))
 
 
 def cronbach_alpha(block: np.ndarray, *, level: float = 0.95) -> tuple[float, tuple[float, float]]:
@@ -95,8 +121,7 @@ def cronbach_alpha(block: np.ndarray, *, level: float = 0.95) -> tuple[float, tu
                           f"item(s) and {n} respondent(s).")
     if not 0 < level < 1:
         raise OptionError(f"level must be between 0 and 1; got {level}.")
-    cov, _ = pairwise_cov(block)
-    alpha = k / (k - 1) * (1 - np.trace(cov) / cov.sum())
+    alpha = _alpha_from_cov(pairwise_cov(block)[0])
     tail = (1 - level) / 2
     df1, df2 = n - 1, (n - 1) * (k - 1)
     lower = 1 - (1 - alpha) * stats.f.isf(tail, df1, df2)
@@ -110,27 +135,37 @@ def item_descriptives(items: pd.DataFrame, instrument: Instrument) -> pd.DataFra
     Returns
     -------
     pandas.DataFrame
-        ``item, construct, n, mean, sd, min, max, skew, kurtosis, citc`` (corrected item-total
-        correlation: the item against the mean of its construct's other items), ``alpha_if_deleted``.
+        ``item, construct, n, mean, sd, min, max, skew, kurtosis``, ``citc`` (corrected
+        item-total correlation: the item against the sum of its construct's other items) and
+        ``alpha_if_deleted``, both from the construct's pairwise-complete covariance matrix.
+
+    Notes
+    -----
+    citc_i = sum_{j != i} C_ij / sqrt(C_ii sum_{j,l != i} C_jl); matches psych 2.2.9
+    ``alpha()$item.stats$r.drop`` and ``$alpha.drop$raw_alpha`` with missing answers
+    (tests/reference/measurement_alliance_missing).
     """
     rows = []
     for cid, construct in instrument.constructs.items():
         ids = [i for i in construct.item_ids if i in items.columns]
         if len(ids) < 2:
             continue
-        for item in ids:
+        cov, _ = pairwise_cov(items[ids].to_numpy(float))
+        for pos, item in enumerate(ids):
             x = items[item]
-            rest = items[[i for i in ids if i != item]]
-            drop = cronbach_alpha(rest.to_numpy(float))[0] if len(ids) > 2 else np.nan
+            rest = [j for j in range(len(ids)) if j != pos]
+            rest_cov = cov[np.ix_(rest, rest)]
             rows.append({
                 "item": item, "construct": cid, "n": int(x.notna().sum()), "mean": x.mean(),
                 "sd": x.std(), "min": x.min(), "max": x.max(), "skew": x.skew(),
-                "kurtosis": x.kurt(), "citc": x.corr(rest.mean(axis=1)),
-                "alpha_if_deleted": drop})
+                "kurtosis": x.kurt(),
+                "citc": cov[pos, rest].sum() / np.sqrt(cov[pos, pos] * rest_cov.sum()),
+                "alpha_if_deleted": _alpha_from_cov(rest_cov) if len(rest) > 1 else np.nan})
     return pd.DataFrame(rows)
 
 
-def _loading_table(parameters: pd.DataFrame, constructs: Mapping[str, Sequence[str]]) -> pd.DataFrame:
+def _loading_table(parameters: pd.DataFrame,
+                   constructs: Mapping[str, Sequence[str]]) -> pd.DataFrame:
     rows = parameters[(parameters["op"] == "=~") & parameters["lhs"].isin(list(constructs))]
     return rows.set_index(["lhs", "rhs"])
 
@@ -179,13 +214,9 @@ def omega(parameters: pd.DataFrame, construct: str, items: Sequence[str],
 
 
 def _correlations(items: pd.DataFrame, *, listwise: bool) -> pd.DataFrame:
-    data = items.dropna() if listwise else items
-    if listwise:
-        return pd.DataFrame(np.corrcoef(data.to_numpy(float), rowvar=False),
-                            index=items.columns, columns=items.columns)
-    cov, _ = pairwise_cov(items.to_numpy(float))
-    sd = np.sqrt(np.diag(cov))
-    return pd.DataFrame(cov / np.outer(sd, sd), index=items.columns, columns=items.columns)
+    block = items.dropna().to_numpy(float) if listwise else items.to_numpy(float)
+    corr = np.corrcoef(block, rowvar=False) if listwise else pairwise_corr(block)
+    return pd.DataFrame(corr, index=items.columns, columns=items.columns)
 
 
 def htmt(items: pd.DataFrame, constructs: Mapping[str, Sequence[str]], *,
@@ -215,8 +246,8 @@ def htmt(items: pd.DataFrame, constructs: Mapping[str, Sequence[str]], *,
     names = list(constructs)
     all_items = [i for c in names for i in constructs[c]]
     corr = _correlations(items[all_items], listwise=True).abs()
-    mean = (lambda v: float(np.exp(np.mean(np.log(v))))) if geometric else (
-        lambda v: float(np.mean(v)))
+    def mean(values: np.ndarray) -> float:
+        return float(np.exp(np.mean(np.log(values)))) if geometric else float(np.mean(values))
 
     def mono(c: str) -> float:
         block = corr.loc[list(constructs[c]), list(constructs[c])].to_numpy()
@@ -290,6 +321,35 @@ def latent_correlations(parameters: pd.DataFrame, names: Sequence[str]) -> pd.Da
     return out
 
 
+def construct_groups(items: pd.DataFrame, instrument: Instrument,
+                     constructs: Sequence[str] | None = None) -> dict[str, list[str]]:
+    """``{construct: item ids}`` to assess: the named ones, or every construct in ``items``.
+
+    Raises
+    ------
+    OptionError
+        For a name that is not a construct of the instrument, or whose items are not all in
+        ``items``.
+    """
+    if constructs is None:
+        found = {c: con.item_ids for c, con in instrument.constructs.items()
+                 if set(con.item_ids) <= set(items.columns)}
+        if not found:
+            raise OptionError(f"No construct of instrument {instrument.instrument} has all its "
+                              "items in the data; check the column names.")
+        return found
+    unknown = [c for c in constructs if c not in instrument.constructs]
+    if unknown:
+        raise OptionError(f"Unknown construct(s) {unknown}; the instrument has "
+                          f"{', '.join(instrument.constructs)}.")
+    groups = {c: instrument.constructs[c].item_ids for c in constructs}
+    absent = [f"{c} ({', '.join(i for i in ids if i not in items.columns)})"
+              for c, ids in groups.items() if not set(ids) <= set(items.columns)]
+    if absent:
+        raise OptionError(f"Construct(s) with items missing from the data: {'; '.join(absent)}.")
+    return groups
+
+
 @dataclass(frozen=True)
 class MeasurementQuality:
     """Measurement-quality tables; :meth:`to_dict` gives ARCHITECTURE.md's ``measurement.json``."""
@@ -304,6 +364,7 @@ class MeasurementQuality:
     bartlett: dict[str, float]
     descriptives: pd.DataFrame
     n_obs: int
+    warnings: list[str] = field(default_factory=list)
     formulas: dict[str, str] = field(default_factory=lambda: dict(FORMULAS))
 
     def to_dict(self) -> dict[str, Any]:
@@ -319,15 +380,18 @@ class MeasurementQuality:
                 return int(value)
             return value
 
-        return clean({
+        out: dict[str, Any] = clean({
             "n_obs": self.n_obs, "constructs": self.constructs, "htmt": self.htmt,
             "htmt2": self.htmt2, "fornell_larcker": self.fornell_larcker,
             "harman": self.harman, "kmo": self.kmo, "kmo_items": self.kmo_items,
             "bartlett": self.bartlett, "thresholds": THRESHOLDS, "formulas": self.formulas,
+            "warnings": self.warnings,
             "items": self.descriptives.to_dict(orient="records")})
+        return out
 
 
-def single_factor_comparison(kfactor: Mapping[str, Any], single: Mapping[str, Any]) -> dict[str, Any]:
+def single_factor_comparison(kfactor: Mapping[str, Any],
+                             single: Mapping[str, Any]) -> dict[str, Any]:
     """Compare a one-factor CFA of all items with the k-factor CFA (chi-square difference test).
 
     Parameters
@@ -375,13 +439,8 @@ def assess_measurement(items: pd.DataFrame, instrument: Instrument, *,
     -------
     MeasurementQuality
     """
-    names = list(constructs) if constructs is not None else [
-        c for c, con in instrument.constructs.items() if set(con.item_ids) <= set(items.columns)]
-    missing = [c for c in names if c not in instrument.constructs]
-    if missing:
-        raise OptionError(f"Unknown construct(s) {missing}; the instrument has "
-                          f"{', '.join(instrument.constructs)}.")
-    groups = {c: instrument.constructs[c].item_ids for c in names}
+    groups = construct_groups(items, instrument, constructs)
+    names = list(groups)
     all_items = [i for c in names for i in groups[c]]
     table = _loading_table(loadings, groups) if loadings is not None else None
     complete = items[all_items].dropna()

@@ -57,6 +57,9 @@ def bootstrap_histogram_svg(
         return None
     width, height, pad_l, pad_r, pad_t, pad_b = 520.0, 170.0, 16.0, 16.0, 24.0, 30.0
     lo, hi = float(edges[0]), float(edges[-1])
+    width_data = hi - lo
+    if 0 < lo < width_data or -width_data < hi < 0:  # zero is near: show it for reference
+        lo, hi = min(lo, 0.0), max(hi, 0.0)
     plot_w, plot_h = width - pad_l - pad_r, height - pad_t - pad_b
     top = max(counts)
 
@@ -76,7 +79,7 @@ def bootstrap_histogram_svg(
                                      "fill": BAR}))
     body.append(element("line", {"x1": pad_l, "x2": width - pad_r, "y1": base, "y2": base,
                                  "stroke": INK, "stroke-width": 1.0}))
-    if lo < 0 < hi:
+    if lo <= 0 <= hi:
         body.append(element("line", {"x1": sx(0.0), "x2": sx(0.0), "y1": pad_t, "y2": base,
                                      "stroke": "#9aa3ad", "stroke-width": 1.2}))
     if estimate is not None:

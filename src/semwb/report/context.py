@@ -12,45 +12,30 @@ from typing import Any
 
 from markupsafe import Markup
 
-from semwb.report.charts import bootstrap_histogram_svg, loadings_chart_svg
+from semwb.report.charts import bootstrap_histogram_svg
 from semwb.report.diagram import path_diagram_svg
-from semwb.report.filters import fmt_ci, fmt_est, fmt_level, fmt_pct, fmt_std
+from semwb.report.effects import describe_effect
+from semwb.report.filters import fmt_ci, fmt_est, fmt_level, fmt_std
 from semwb.report.hypotheses import check_hypotheses
 from semwb.report.i18n import Lang, sentence, strings
 from semwb.report.labels import Labels
+from semwb.report.measurement_context import (
+    cell,
+    common_method_section,
+    descriptives_section,
+    measurement_section,
+    merge_quality,
+    validity_section,
+)
 from semwb.report.parts import ModelParts, is_significant, split_parameters
 from semwb.results import ParameterRow, Results
 
-#: Thresholds reviewers of the field apply (DOMAIN.md; Hair et al., 2019; Henseler et al., 2015).
-RELIABILITY_MIN = {"alpha": 0.70, "omega": 0.70, "cr": 0.70, "ave": 0.50}
-LOADING_MIN = 0.60
-HTMT_MAX = 0.85
-HARMAN_MAX = 0.40
 #: Hu & Bentler (1999) cut-offs: (index, direction, bound).
 FIT_CUTOFFS: tuple[tuple[str, str, float], ...] = (
     ("cfi", ">=", 0.95), ("tli", ">=", 0.95), ("rmsea", "<=", 0.06), ("srmr", "<=", 0.08),
 )
 CHISQ_DF_MAX = 3.0
 DEFAULT_LEVEL = 0.95
-
-
-def _cell(value: Any, ok: bool | None = None) -> dict[str, Any]:
-    """A table cell: a number (or None) and whether it meets its threshold (None: no threshold)."""
-    number = float(value) if isinstance(value, int | float) else None
-    return {"value": number, "ok": ok if number is not None else None}
-
-
-def _meets(value: float | None, minimum: float) -> bool | None:
-    return None if value is None else value >= minimum
-
-
-def _quality(results: Results, measurement: Mapping[str, Any] | None) -> dict[str, Any]:
-    """Merge the measurement tables: ``measurement.json`` wins over what results.json carries."""
-    quality: dict[str, Any] = {"constructs": dict(results.measurement), "htmt": dict(results.htmt)}
-    quality.update({k: v for k, v in results.quality.items() if v})
-    if measurement:
-        quality.update({k: v for k, v in measurement.items() if v})
-    return quality
 
 
 def _summary(results: Results, t: Mapping[str, str]) -> dict[str, Any]:
@@ -74,154 +59,9 @@ def _summary(results: Results, t: Mapping[str, str]) -> dict[str, Any]:
     }
 
 
-def _measurement(
-    parts: ModelParts, quality: Mapping[str, Any], labels: Labels, lang: Lang
-) -> dict[str, Any]:
-    constructs: Mapping[str, Any] = quality.get("constructs") or {}
-    groups: list[dict[str, Any]] = []
-    for latent, _items in parts.latents.items():
-        rows = [
-            {"item": row.rhs, "text": labels.item_text(row.rhs),
-             "reverse": row.rhs in labels.reverse, "est": row.est, "se": row.se,
-             "pvalue": row.pvalue, "free": row.free,
-             "std": _cell(row.std_all, None if row.std_all is None
-                          else abs(row.std_all) >= LOADING_MIN)}
-            for row in parts.loadings if row.lhs == latent
-        ]
-        groups.append({"construct": latent, "name": labels.named(latent), "rows": rows})
-    order = list(parts.latents) + [c for c in constructs if c not in parts.latents]
-    reliability, below = [], []
-    t = strings(lang)
-    for cid in order:
-        stats = constructs.get(cid)
-        if not stats:
-            continue
-        cells = {key: _cell(stats.get(key), _meets(stats.get(key), minimum))
-                 for key, minimum in RELIABILITY_MIN.items()}
-        below += [f"{labels.name(cid)} {t[key]} = {fmt_std(cell['value'])}"
-                  for key, cell in cells.items() if cell["ok"] is False]
-        reliability.append({"construct": cid, "name": labels.named(cid), **cells})
-    below += [f"{labels.name(g['construct'])} {r['item']} λ = {fmt_std(r['std']['value'])}"
-              for g in groups for r in g["rows"] if r["std"]["ok"] is False]
-    verdict = (sentence(lang, "reliability_bad", list=t["list_sep"].join(below)) if below
-               else sentence(lang, "reliability_ok"))
-    return {
-        "groups": groups,
-        "reliability": reliability,
-        "has_reverse": any(r["reverse"] for g in groups for r in g["rows"]),
-        "sentence": verdict if reliability or groups else "",
-        "chart": loadings_chart_svg(
-            [(labels.name(g["construct"]), [(r["item"], r["std"]["value"]) for r in g["rows"]])
-             for g in groups], lang=lang) if groups else None,
-    }
-
-
-def _pair(matrix: Mapping[str, Mapping[str, Any]], a: str, b: str) -> float | None:
-    value = (matrix.get(a) or {}).get(b)
-    if value is None:
-        value = (matrix.get(b) or {}).get(a)
-    return None if value is None else float(value)
-
-
-def _validity(
-    parts: ModelParts, quality: Mapping[str, Any], labels: Labels, lang: Lang
-) -> dict[str, Any] | None:
-    htmt: Mapping[str, Mapping[str, Any]] = quality.get("htmt") or {}
-    fl: Mapping[str, Mapping[str, Any]] = quality.get("fornell_larcker") or {}
-    if not htmt and not fl:
-        return None
-    names = [c for c in [*parts.latents, *htmt, *fl] if c in htmt or c in fl]
-    order = list(dict.fromkeys(names))
-    t = strings(lang)
-    result: dict[str, Any] = {"constructs": [labels.named(c) for c in order],
-                              "ids": order, "htmt": None, "fl": None}
-    if htmt:
-        bad: list[str] = []
-        rows = []
-        for i, a in enumerate(order):
-            cells = []
-            for b in order[:i]:
-                value = _pair(htmt, a, b)
-                ok = None if value is None else value < HTMT_MAX
-                if ok is False:
-                    bad.append(f"{labels.name(b)}–{labels.name(a)} ({fmt_std(value)})")
-                cells.append(_cell(value, ok))
-            rows.append({"name": labels.named(a), "cells": cells})
-        result["htmt"] = {"rows": rows, "sentence": sentence(
-            lang, "htmt_bad", list=t["list_sep"].join(bad)) if bad else sentence(lang, "htmt_ok")}
-    if fl:
-        result["fl"] = _correlation_matrix(order, fl, labels, lang)
-    return result
-
-
-def _correlation_matrix(
-    order: list[str], matrix: Mapping[str, Mapping[str, Any]], labels: Labels, lang: Lang,
-    diagonal: Mapping[str, float | None] | None = None,
-) -> dict[str, Any]:
-    """Lower triangle of correlations with sqrt(AVE) on the diagonal, flagged as Fornell-Larcker."""
-    diag = {c: (diagonal or {}).get(c, _pair(matrix, c, c)) for c in order}
-    bad: list[str] = []
-    rows = []
-    for i, a in enumerate(order):
-        cells = []
-        for b in order[:i]:
-            r = _pair(matrix, a, b)
-            roots = [d for d in (diag[a], diag[b]) if d is not None]
-            ok = None if r is None or not roots else abs(r) < min(roots)
-            if ok is False:
-                bad.append(f"{labels.name(b)}–{labels.name(a)}")
-            cells.append(_cell(r, ok))
-        rows.append({"name": labels.named(a), "cells": cells, "diagonal": diag[a]})
-    t = strings(lang)
-    return {"rows": rows, "sentence": sentence(lang, "fl_bad", list=t["list_sep"].join(bad))
-            if bad else sentence(lang, "fl_ok")}
-
-
-def _item_rows(quality: Mapping[str, Any], labels: Labels) -> list[dict[str, Any]]:
-    """Item descriptives of ``measurement.json`` (``items`` records), construct names resolved."""
-    keys = ("item", "n", "mean", "sd", "citc", "alpha_if_deleted")
-    return [{**{k: record.get(k) for k in keys},
-             "construct_name": labels.name(str(record.get("construct", "")))}
-            for record in quality.get("items") or [] if isinstance(record, Mapping)]
-
-
-def _descriptives(
-    parts: ModelParts, quality: Mapping[str, Any], labels: Labels, lang: Lang
-) -> dict[str, Any] | None:
-    desc: Mapping[str, Mapping[str, Any]] = quality.get("descriptives") or {}
-    items = _item_rows(quality, labels)
-    if not desc:
-        return {"rows": None, "item_rows": items} if items else None
-    corr = quality.get("correlations") or quality.get("fornell_larcker") or {}
-    constructs: Mapping[str, Any] = quality.get("constructs") or {}
-    order = [c for c in [*parts.latents, *desc] if c in desc]
-    order = list(dict.fromkeys(order))
-    roots = {c: (constructs.get(c) or {}).get("sqrt_ave") for c in order}
-    matrix = _correlation_matrix(order, corr, labels, lang, diagonal=roots)
-    for row, cid in zip(matrix["rows"], order, strict=True):
-        row["mean"] = desc[cid].get("mean")
-        row["sd"] = desc[cid].get("sd")
-    return {"rows": matrix["rows"], "item_rows": items}
-
-
-def _common_method(quality: Mapping[str, Any], lang: Lang) -> dict[str, Any] | None:
-    harman = quality.get("harman") or {}
-    share = harman.get("first_factor_share")
-    if share is None:
-        return None
-    limit = float((quality.get("thresholds") or {}).get("harman", HARMAN_MAX))
-    key = "harman_ok" if share < limit else "harman_bad"
-    cfa = harman.get("single_factor_cfa") or None
-    return {"share": share, "ok": share < limit,
-            "sentence": sentence(lang, key, share=fmt_pct(share), limit=fmt_pct(limit, 0)),
-            "single_factor": cfa and {
-                "chisq": cfa.get("chisq_diff"), "df": cfa.get("df_diff"),
-                "pvalue": cfa.get("pvalue"), "fit": cfa.get("single_factor") or {}},
-            "kmo": quality.get("kmo"), "bartlett": quality.get("bartlett") or None}
-
-
-def _fit(results: Results, labels: Labels, lang: Lang) -> dict[str, Any]:
+def _fit(results: Results, parts: ModelParts, labels: Labels, lang: Lang) -> dict[str, Any]:
     fit = results.fit
+    outcomes = {row.lhs for row in parts.paths}
     t = strings(lang)
     rows: list[dict[str, Any]] = []
     failed = []
@@ -230,7 +70,7 @@ def _fit(results: Results, labels: Labels, lang: Lang) -> dict[str, Any]:
         ok = None if value is None else (value >= bound if direction == ">=" else value <= bound)
         if ok is False:
             failed.append(f"{name.upper()} = {fmt_std(value, 3)}")
-        rows.append({"name": name.upper(), "cell": _cell(value, ok),
+        rows.append({"name": name.upper(), "cell": cell(value, ok),
                      "cutoff": f"{'≥' if direction == '>=' else '≤'} {fmt_std(bound)}",
                      "ci": (fit.rmsea_ci_lower, fit.rmsea_ci_upper) if name == "rmsea" else None})
     ratio = fit.chisq / fit.df if fit.chisq is not None and fit.df else None
@@ -243,19 +83,23 @@ def _fit(results: Results, labels: Labels, lang: Lang) -> dict[str, Any]:
         verdict = sentence(lang, "fit_good")
     return {
         "chisq": fit.chisq, "df": fit.df, "pvalue": fit.pvalue,
-        "ratio": _cell(ratio, None if ratio is None else ratio <= CHISQ_DF_MAX),
+        "ratio": cell(ratio, None if ratio is None else ratio <= CHISQ_DF_MAX),
         "ratio_cutoff": f"≤ {CHISQ_DF_MAX:g}",
         "rows": rows, "aic": fit.aic, "bic": fit.bic, "available": available,
         "sentence": verdict,
-        "r2": [{"name": labels.named(k), "value": v} for k, v in results.r2.items()],
+        # outcomes of regressions only: an indicator's R² is its squared loading
+        "r2": [{"name": labels.named(k), "value": v} for k, v in results.r2.items()
+               if k in outcomes],
     }
 
 
-def _row(row: ParameterRow, labels: Labels, *, by_ci: bool = False) -> dict[str, Any]:
+def _row(row: ParameterRow, labels: Labels) -> dict[str, Any]:
     return {
         "from": labels.named(row.rhs), "to": labels.named(row.lhs), "label": row.label,
-        "est": row.est, "se": row.se, "std": row.std_all, "pvalue": row.pvalue,
-        "ci": (row.ci_lower, row.ci_upper), "sig": is_significant(row, by_ci=by_ci),
+        "est": row.est, "se": row.se if row.free else None, "std": row.std_all,
+        "pvalue": row.pvalue if row.free else None,
+        "ci": (row.ci_lower, row.ci_upper) if row.free else (None, None),
+        "sig": row.free and is_significant(row),
     }
 
 
@@ -268,7 +112,7 @@ def _ci_source(results: Results, lang: Lang) -> str:
                     ci=t.get(f"ci_{boot.ci}", boot.ci))
 
 
-def _effects(results: Results, parts: ModelParts, lang: Lang) -> dict[str, Any]:
+def _effects(results: Results, parts: ModelParts, labels: Labels, lang: Lang) -> dict[str, Any]:
     boot = results.bootstrap
     level = boot.level if boot else DEFAULT_LEVEL
     t = strings(lang)
@@ -276,13 +120,16 @@ def _effects(results: Results, parts: ModelParts, lang: Lang) -> dict[str, Any]:
     rows = []
     for row in parts.defined:
         name = row.label or row.lhs
+        path = describe_effect(row, parts, labels)
         sig = is_significant(row, by_ci=True)
         bounds = (row.ci_lower, row.ci_upper)
         hist = histograms.get(name)
         rows.append({
-            "name": name, "definition": row.rhs, "est": row.est, "se": row.se,
+            "name": name, "definition": row.rhs, "path": path,
+            "est": row.est, "se": row.se,
             "std": row.std_all, "pvalue": row.pvalue, "ci": bounds, "sig": sig,
-            "sentence": sentence(lang, "effect_sig" if sig else "effect_ns", name=name,
+            "sentence": sentence(lang, "effect_sig" if sig else "effect_ns",
+                                 name=f"{name} ({path})" if path else name,
                                  est=fmt_est(row.est), level=fmt_level(level), ci=fmt_ci(bounds)),
             "chart": None if hist is None else bootstrap_histogram_svg(
                 hist.get("edges", []), [int(c) for c in hist.get("counts", [])],
@@ -293,14 +140,27 @@ def _effects(results: Results, parts: ModelParts, lang: Lang) -> dict[str, Any]:
                                    ci=t.get(f"ci_{boot.ci}", boot.ci) if boot else "Wald")}
 
 
-def _hypotheses(results: Results, parts: ModelParts, lang: Lang) -> dict[str, Any] | None:
+def _tested_path(path: str, row: ParameterRow | None, parts: ModelParts, labels: Labels) -> str:
+    """What a hypothesis tests in display names (``联盟惯例 → 组织间学习``), else as written."""
+    if row is not None and row.op == "~":
+        return f"{labels.name(row.rhs)} → {labels.name(row.lhs)}"
+    if row is not None and row.op == ":=":
+        chain = describe_effect(row, parts, labels)
+        return f"{chain} ({row.label or row.lhs})" if chain else path
+    return path
+
+
+def _hypotheses(
+    results: Results, parts: ModelParts, labels: Labels, lang: Lang
+) -> dict[str, Any] | None:
     if not results.hypotheses:
         return None
     out = []
     for check in check_hypotheses(results.hypotheses, parts, lang=lang):
         row = check.row
         out.append({
-            "id": check.id, "path": check.path, "text": check.text,
+            "id": check.id, "text": check.text,
+            "path": _tested_path(check.path, row, parts, labels),
             "expected": f"exp_{check.expected}", "verdict": check.verdict,
             "std": None if row is None else row.std_all,
             "est": None if row is None else row.est,
@@ -314,6 +174,10 @@ def _hypotheses(results: Results, parts: ModelParts, lang: Lang) -> dict[str, An
 
 def _warnings(results: Results, parts: ModelParts, labels: Labels, lang: Lang) -> list[str]:
     notes = [] if results.converged else [sentence(lang, "not_converged")]
+    groups = list(dict.fromkeys(row.group for row in results.parameters))
+    if len(groups) > 1:
+        notes.append(sentence(lang, "first_group_only", group=str(groups[0]),
+                              count=str(len(groups))))
     notes += results.warnings
     boot = results.bootstrap
     if boot is not None and boot.succeeded < boot.draws:
@@ -347,6 +211,19 @@ def _provenance(results: Results, lang: Lang, results_dir: str | None) -> dict[s
     }
 
 
+def _key_results(measurement: dict[str, Any] | None, fit: dict[str, Any],
+                 effects: dict[str, Any], hypotheses: dict[str, Any] | None,
+                 lang: Lang) -> list[str]:
+    """What a reader wants first: measurement, fit, hypotheses supported, each defined effect."""
+    lines = [measurement["sentence"]] if measurement and measurement["reliability"] else []
+    lines.append(fit["sentence"])
+    if hypotheses:
+        supported = sum(1 for h in hypotheses["rows"] if h["verdict"] == "supported")
+        lines.append(sentence(lang, "hypotheses_count", supported=str(supported),
+                              total=str(len(hypotheses["rows"]))))
+    return lines + [row["sentence"] for row in effects["rows"]]
+
+
 def build_report_context(
     results: Results,
     *,
@@ -373,39 +250,45 @@ def build_report_context(
     Returns
     -------
     dict
-        Keys ``lang, t, title, model, summary, diagram, measurement, validity, descriptives,
-        cmb, fit, paths, effects, hypotheses, warnings, provenance``; a section that has nothing
-        to show is ``None``.
+        Keys ``lang, t, key_results, title, model, error, summary, diagram, measurement,
+        validity, descriptives, cmb, fit, paths, covariances, effects, hypotheses, warnings,
+        provenance``; a section that has nothing to show is ``None``.
     """
     labels = labels or Labels()
     t = strings(lang)
     parts = split_parameters(results)
-    quality = _quality(results, measurement)
+    quality = merge_quality(results, measurement)
     other = "en" if lang == "zh" else "zh"
     title = results.title.get(lang) or results.title.get(other) or results.model
     diagram: Markup | None = None
     if parts.structural:
         diagram = path_diagram_svg(parts, labels=labels, r2=results.r2,
                                    title=t["diagram_aria"] + ": " + title)
+    measurement_ctx = (measurement_section(parts, quality, labels, lang)
+                       if parts.latents else None)
+    fit = _fit(results, parts, labels, lang)
+    effects = _effects(results, parts, labels, lang)
+    hypotheses = _hypotheses(results, parts, labels, lang)
     return {
         "lang": lang,
         "t": t,
+        "key_results": _key_results(measurement_ctx, fit, effects, hypotheses, lang),
         "title": title,
         "model": results.model,
         "error": results.error,
         "summary": _summary(results, t),
         "diagram": diagram,
-        "measurement": _measurement(parts, quality, labels, lang) if parts.latents else None,
-        "validity": _validity(parts, quality, labels, lang),
-        "descriptives": _descriptives(parts, quality, labels, lang),
-        "cmb": _common_method(quality, lang),
-        "fit": _fit(results, labels, lang),
+        "measurement": measurement_ctx,
+        "validity": validity_section(parts, quality, labels, lang),
+        "descriptives": descriptives_section(parts, quality, labels, lang),
+        "cmb": common_method_section(quality, lang),
+        "fit": fit,
         "paths": {"rows": [_row(r, labels) for r in parts.paths],
                   "level": results.bootstrap.level if results.bootstrap else DEFAULT_LEVEL,
                   "note": sentence(lang, "paths_note", ci_source=_ci_source(results, lang))},
         "covariances": [_row(r, labels) for r in parts.covariances],
-        "effects": _effects(results, parts, lang),
-        "hypotheses": _hypotheses(results, parts, lang),
+        "effects": effects,
+        "hypotheses": hypotheses,
         "warnings": _warnings(results, parts, labels, lang),
         "provenance": _provenance(results, lang, results_dir),
     }

@@ -84,31 +84,73 @@ def _layers(names: list[str], paths: list[ParameterRow]) -> dict[str, int]:
     return layer
 
 
+def _stack(column: list[_Node]) -> None:
+    """Stack a column's nodes top to bottom, indicators outward, centred on y = 0."""
+    reach = IND_GAP + BOX_H
+    y = 0.0
+    for i, node in enumerate(column):
+        node.above = i < (len(column) - 1) / 2
+        up = reach if node.above and node.indicators else 0.0
+        down = reach if not node.above and node.indicators else 0.0
+        node.y = y + up + node.ry
+        y = node.y + node.ry + down + 48
+    middle = (column[0].y + column[-1].y) / 2
+    for node in column:
+        node.y -= middle
+
+
+def _crossed(node: _Node, y: float, nodes: Mapping[str, _Node],
+             paths: list[ParameterRow]) -> bool:
+    """Whether a path skipping the node's column would run through ``node`` placed at ``y``."""
+    for row in paths:
+        start, end = nodes[row.rhs], nodes[row.lhs]
+        low, high = sorted((start.layer, end.layer))
+        if low < node.layer < high and start.x != end.x:
+            line_y = start.y + (end.y - start.y) * (node.x - start.x) / (end.x - start.x)
+            if abs(y - line_y) < node.ry + 24:
+                return True
+    return False
+
+
+def _collides(node: _Node, y: float, nodes: Mapping[str, _Node]) -> bool:
+    """Whether ``node`` placed at ``y`` would overlap another node of its column."""
+    reach = IND_GAP + BOX_H
+    for other in nodes.values():
+        if other is node or other.layer != node.layer:
+            continue
+        gap = node.ry + other.ry + 32 + (reach if node.indicators or other.indicators else 0)
+        if abs(y - other.y) < gap:
+            return True
+    return False
+
+
 def _place(nodes: dict[str, _Node], paths: list[ParameterRow]) -> None:
     columns: dict[int, list[_Node]] = {}
     for node in nodes.values():
         columns.setdefault(node.layer, []).append(node)
-    pitch = 2 * RY + IND_GAP + BOX_H + 56
     x = 0.0
     for layer in sorted(columns):
         column = columns[layer]
         width = max(n.width() for n in column)
-        for i, node in enumerate(column):
+        for node in column:
             node.x = x + width / 2
-            node.y = (i - (len(column) - 1) / 2) * pitch
+        _stack(column)
         x += width + COL_GAP
-    # Lift a node that a path skipping its column would run through (the mediation triangle).
-    for row in paths:
-        start, end = nodes[row.rhs], nodes[row.lhs]
-        for node in nodes.values():
-            between = min(start.layer, end.layer) < node.layer < max(start.layer, end.layer)
-            if not between or end.x == start.x:
+    # Move a node that a path skipping its column would run through (the mediation triangle),
+    # to the nearest free height away from the middle.
+    step = (2 * RY + IND_GAP + BOX_H + 56) * 0.6
+    for layer in sorted(columns):
+        for node in columns[layer]:
+            if not _crossed(node, node.y, nodes, paths):
                 continue
-            line_y = start.y + (end.y - start.y) * (node.x - start.x) / (end.x - start.x)
-            if abs(node.y - line_y) < node.ry + 24:
-                node.y = line_y - pitch * 0.6
-    for node in nodes.values():
-        node.above = node.y < -1
+            outward = 1.0 if node.y > 0 else -1.0
+            for k in range(1, 2 * len(nodes) + 2):
+                candidate = node.y + outward * step * ((k + 1) // 2) * (1 if k % 2 else -1)
+                if not (_crossed(node, candidate, nodes, paths)
+                        or _collides(node, candidate, nodes)):
+                    node.above = candidate < node.y or (candidate == node.y and node.above)
+                    node.y = candidate
+                    break
 
 
 def _label(x: float, y: float, text: str, *, size: float = SMALL, bold: bool = False) -> Markup:
@@ -156,11 +198,15 @@ def _indicators(node: _Node, loadings: Mapping[str, ParameterRow]) -> list[Marku
     return out
 
 
-def _covariance(a: _Node, b: _Node, row: ParameterRow) -> list[Markup]:
+def _control(a: _Node, b: _Node) -> tuple[float, float]:
+    """Control point of a covariance arc: left of a column, above two nodes side by side."""
     if a.x == b.x:
-        cx, cy = min(a.x - a.rx, b.x - b.rx) - 70, (a.y + b.y) / 2
-    else:
-        cx, cy = (a.x + b.x) / 2, min(a.y, b.y) - 90
+        return min(a.x - a.rx, b.x - b.rx) - 70, (a.y + b.y) / 2
+    return (a.x + b.x) / 2, min(a.y, b.y) - 90
+
+
+def _covariance(a: _Node, b: _Node, row: ParameterRow) -> list[Markup]:
+    cx, cy = _control(a, b)
     (x1, y1), (x2, y2) = a.edge_point(cx, cy), b.edge_point(cx, cy)
     dashed = not is_significant(row)
     path = element("path", {
@@ -247,12 +293,15 @@ def path_diagram_svg(
 def _frame(body: list[Markup], nodes: Mapping[str, _Node], parts: ModelParts,
            title: str) -> Markup:
     """Wrap the drawing in an <svg> whose view box holds every shape and covariance arc."""
-    extra = 100.0 if parts.covariances else 0.0
     reach = IND_GAP + BOX_H
     xs = [v for n in nodes.values() for v in (n.x - n.width() / 2, n.x + n.width() / 2)]
     ys = [n.y - n.ry - (reach if n.above and n.indicators else 0) for n in nodes.values()]
     ys += [n.y + n.ry + (reach if not n.above and n.indicators else 0) for n in nodes.values()]
-    left, top = min(xs) - MARGIN - extra, min(ys) - MARGIN - extra
+    for row in parts.covariances:  # an arc stays inside the hull of its ends and control point
+        cx, cy = _control(nodes[row.lhs], nodes[row.rhs])
+        xs.append(cx)
+        ys.append(cy)
+    left, top = min(xs) - MARGIN, min(ys) - MARGIN
     width, height = max(xs) - left + MARGIN, max(ys) - top + MARGIN
     marker = element("marker", {"id": "semwb-arrow", "viewBox": "0 0 10 10", "refX": "9",
                                 "refY": "5", "markerWidth": "7", "markerHeight": "7",

@@ -2,9 +2,10 @@
 
 A hypothesis is a mapping such as ``{"id": "H1", "path": "AR -> IOL", "expected": "positive"}``.
 ``path`` is ``"X -> Y"`` (the regression ``Y ~ X``), a chain ``"X -> M -> Y"`` (the defined effect
-whose product is the chain's labelled paths), or the label of a defined effect (``"ind"``).
-``expected`` is ``positive``, ``negative`` or ``nonzero`` (also ``+``, ``-``). An optional ``text``
-(a string or ``{"en": ..., "zh": ...}``) states it in words.
+whose product is the chain's labelled paths), or a label: of a defined effect (``"ind"``) or of a
+regression (``"a"``); ``effect`` is accepted in its place. ``expected`` is ``positive``,
+``negative`` or ``nonzero`` (also ``+``, ``-``; ``nonzero``, a two-sided test, when not given).
+An optional ``text`` (a string or ``{"en": ..., "zh": ...}``) states it in words.
 """
 
 from __future__ import annotations
@@ -44,7 +45,8 @@ def _find_row(path: str, parts: ModelParts) -> tuple[ParameterRow | None, bool]:
         for row in parts.defined:
             if steps[0] in (row.label, row.lhs):
                 return row, True
-        return None, False
+        labelled = next((r for r in parts.paths if r.label == steps[0]), None)
+        return labelled, False
     links = [
         next((r for r in parts.paths if r.rhs == a and r.lhs == b), None)
         for a, b in pairwise(steps)
@@ -89,7 +91,7 @@ def check_hypotheses(
     """
     checks = []
     for number, hyp in enumerate(hypotheses, start=1):
-        path = str(hyp.get("path", ""))
+        path = str(hyp.get("path") or hyp.get("effect") or "")
         expected = _EXPECTED.get(str(hyp.get("expected", "")).strip().lower(), "nonzero")
         row, by_ci = _find_row(path, parts)
         verdict: Verdict

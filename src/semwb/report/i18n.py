@@ -20,10 +20,12 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "report_title": ("Structural equation model report", "结构方程模型分析报告"),
     "index_title": ("Model results overview", "模型结果总览"),
     "contents": ("Contents", "目录"),
-    "lang_name": ("English", "中文"),
     "generated_from": ("Results created", "结果生成时间"),
     # summary
     "summary": ("Summary", "分析概要"),
+    "key_results": ("Key results", "主要结果"),
+    "hypotheses_count": ("{supported} of {total} hypotheses supported.",
+                         "{total} 项假设中 {supported} 项得到支持。"),
     "model": ("Model", "模型"),
     "data_file": ("Data file", "数据文件"),
     "n_used": ("N used", "有效样本量"),
@@ -95,8 +97,6 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "reliability_ok": ("All constructs meet the reliability and convergent-validity thresholds.",
                        "所有构念均达到信度与收敛效度标准。"),
     "reliability_bad": ("Below threshold: {list}.", "未达标准：{list}。"),
-    "no_measurement": ("The model has no measurement part (no =~ lines).",
-                       "模型不含测量部分（无 =~ 语句）。"),
     "no_quality": ("Reliability statistics were not computed for this run.",
                    "本次分析未计算信度指标。"),
     # validity
@@ -116,8 +116,6 @@ _STRINGS: dict[str, tuple[str, str]] = {
               "各构念的 AVE 平方根均大于其与其他构念的相关系数。"),
     "fl_bad": ("√AVE does not exceed the correlation for: {list}.",
                "以下构念对的 AVE 平方根未大于其相关系数：{list}。"),
-    "no_validity": ("Discriminant-validity statistics were not computed for this run.",
-                    "本次分析未计算区分效度指标。"),
     # descriptives
     "descriptives": ("Descriptive statistics and correlations", "描述性统计与相关分析"),
     "mean": ("M", "均值"),
@@ -154,8 +152,6 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "value": ("Value", "数值"),
     "cutoff": ("Cut-off", "标准"),
     "verdict": ("Meets", "是否达标"),
-    "chisq": ("χ²", "χ²"),
-    "df": ("df", "df"),
     "chisq_df": ("χ²/df", "χ²/df"),
     "fit_note": ("Cut-offs of Hu & Bentler (1999); RMSEA with its 90% CI. χ² is sensitive to "
                  "sample size.",
@@ -177,13 +173,14 @@ _STRINGS: dict[str, tuple[str, str]] = {
                    "B：非标准化系数；β：完全标准化系数。{ci_source}"),
     "ci_boot": ("SE and {level} CI from {draws} bootstrap draws ({ci}).",
                 "SE 与 {level} 置信区间来自 {draws} 次 Bootstrap 抽样（{ci}）。"),
-    "ci_wald": ("SE and {level} CI are Wald (normal-theory) values.",
-                "SE 与 {level} 置信区间为 Wald（正态理论）估计。"),
+    "ci_wald": ("SE and {level} CI are Wald (normal-theory) values; for defined effects, by "
+                "the delta method.",
+                "SE 与 {level} 置信区间为 Wald（正态理论）估计；定义效应采用 Delta 法。"),
     "no_paths": ("The model has no structural paths.", "模型不含结构路径。"),
     # effects
     "effects": ("Indirect and defined effects", "中介效应与定义参数"),
     "effect": ("Effect", "效应"),
-    "definition": ("Definition", "定义"),
+    "definition": ("Path and definition", "路径与定义"),
     "effect_sig": ("{name} = {est}, {level} CI {ci}: the interval excludes zero, so the effect "
                    "is significant.",
                    "{name} = {est}，{level} 置信区间 {ci} 不包含零，效应显著。"),
@@ -218,6 +215,9 @@ _STRINGS: dict[str, tuple[str, str]] = {
                            "solution (a negative variance or a correlation beyond 1).",
                            "保留的 {draws} 次 Bootstrap 抽样中有 {count} 次出现不可接受解"
                            "（负方差或相关系数绝对值大于 1）。"),
+    "first_group_only": ("Multi-group results: the tables and the diagram show group {group} "
+                         "only ({count} groups were fitted).",
+                         "多组结果：表格与路径图仅显示组 {group}（共拟合 {count} 组）。"),
     "heywood": ("Heywood case: the standardized loading of {item} is {value} (beyond 1).",
                 "Heywood 现象：{item} 的标准化载荷为 {value}（绝对值大于 1）。"),
     # provenance
@@ -250,6 +250,8 @@ _STRINGS: dict[str, tuple[str, str]] = {
                       "需使用校正的差异检验（{estimator}）"),
     "no_models": ("No results found.", "未找到结果。"),
     "list_sep": (", ", "、"),
+    "colon": (": ", "："),
+    "semicolon": ("; ", "；"),
 }
 
 

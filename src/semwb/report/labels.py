@@ -37,6 +37,8 @@ class ConstructLike(Protocol):
     @property
     def name(self) -> TextLike: ...  # pragma: no cover - protocol
     @property
+    def source(self) -> str: ...  # pragma: no cover - protocol
+    @property
     def items(self) -> Sequence[ItemLike]: ...  # pragma: no cover - protocol
 
 
@@ -56,6 +58,7 @@ class Labels:
     constructs: Mapping[str, str] = field(default_factory=dict)
     items: Mapping[str, str] = field(default_factory=dict)
     reverse: frozenset[str] = frozenset()
+    sources: Mapping[str, str] = field(default_factory=dict)
 
     def name(self, key: str) -> str:
         """Return the construct name of ``key`` (or the item text, or ``key`` itself)."""
@@ -72,7 +75,7 @@ class Labels:
 
 
 def labels_from_instrument(instrument: InstrumentLike | None, lang: Lang) -> Labels:
-    """Collect construct names, item texts and reverse-worded items of ``instrument`` in ``lang``.
+    """Collect construct names, item texts, reverse-worded items and scale sources in ``lang``.
 
     Parameters
     ----------
@@ -88,4 +91,5 @@ def labels_from_instrument(instrument: InstrumentLike | None, lang: Lang) -> Lab
     reverse = frozenset(
         it.id for c in instrument.constructs.values() for it in c.items if it.reverse
     )
-    return Labels(constructs=constructs, items=items, reverse=reverse)
+    sources = {cid: c.source for cid, c in instrument.constructs.items() if c.source}
+    return Labels(constructs=constructs, items=items, reverse=reverse, sources=sources)

@@ -31,7 +31,7 @@ _BINARY = {
 _STEP = 1e-20
 
 
-class _Reject(ValueError):
+class _RejectedError(ValueError):
     """An expression element outside the whitelist (message says which)."""
 
 
@@ -40,31 +40,31 @@ def _names(node: ast.AST) -> list[str]:
 
 
 def _check(node: ast.AST) -> None:
-    """Raise :class:`_Reject` for anything but the whitelisted expression elements."""
+    """Raise :class:`_RejectedError` for anything but the whitelisted expression elements."""
     if isinstance(node, ast.Expression):
         _check(node.body)
     elif isinstance(node, ast.BinOp):
         if type(node.op) not in _BINARY:
-            raise _Reject(f"operator '{ast.unparse(node)}' is not allowed; use + - * / ^")
+            raise _RejectedError(f"operator '{ast.unparse(node)}' is not allowed; use + - * / ^")
         _check(node.left)
         _check(node.right)
     elif isinstance(node, ast.UnaryOp):
         if not isinstance(node.op, ast.USub | ast.UAdd):
-            raise _Reject(f"'{ast.unparse(node)}' is not allowed")
+            raise _RejectedError(f"'{ast.unparse(node)}' is not allowed")
         _check(node.operand)
     elif isinstance(node, ast.Constant):
         if isinstance(node.value, bool) or not isinstance(node.value, int | float):
-            raise _Reject(f"{node.value!r} is not a number")
+            raise _RejectedError(f"{node.value!r} is not a number")
     elif isinstance(node, ast.Name):
         return
     elif isinstance(node, ast.Call):
         if (not isinstance(node.func, ast.Name) or node.func.id not in _FUNCTIONS
                 or len(node.args) != 1 or node.keywords):
-            raise _Reject(f"'{ast.unparse(node)}' is not allowed; the functions are "
+            raise _RejectedError(f"'{ast.unparse(node)}' is not allowed; the functions are "
                           + ", ".join(f"{f}(x)" for f in _FUNCTIONS))
         _check(node.args[0])
     else:
-        raise _Reject(f"'{ast.unparse(node)}' is not allowed in a definition")
+        raise _RejectedError(f"'{ast.unparse(node)}' is not allowed in a definition")
 
 
 class _Inline(ast.NodeTransformer):
@@ -73,23 +73,24 @@ class _Inline(ast.NodeTransformer):
     def __init__(self, earlier: Mapping[str, ast.expr]) -> None:
         self.earlier = earlier
 
-    def visit_Name(self, node: ast.Name) -> ast.AST:  # noqa: N802 (ast visitor API)
+    def visit_Name(self, node: ast.Name) -> ast.AST:
         return self.earlier.get(node.id, node)
 
 
 def _evaluate(node: ast.AST, values: Mapping[str, np.ndarray]) -> np.ndarray:
     if isinstance(node, ast.BinOp):
-        return _BINARY[type(node.op)](_evaluate(node.left, values), _evaluate(node.right, values))
+        operator = _BINARY[type(node.op)]
+        return np.asarray(operator(_evaluate(node.left, values), _evaluate(node.right, values)))
     if isinstance(node, ast.UnaryOp):
         inner = _evaluate(node.operand, values)
         return -inner if isinstance(node.op, ast.USub) else inner
     if isinstance(node, ast.Constant):
-        return np.asarray(float(node.value))
+        return np.asarray(node.value, dtype=float)
     if isinstance(node, ast.Name):
         return values[node.id]
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
         return _FUNCTIONS[node.func.id](_evaluate(node.args[0], values))  # type: ignore[no-any-return]
-    raise _Reject(ast.unparse(node))  # unreachable after _check
+    raise _RejectedError(ast.unparse(node))  # unreachable after _check
 
 
 @dataclass(frozen=True)
@@ -162,7 +163,7 @@ def compile_definitions(
             problems.append(f"{where}: '{d.expression}' is not an expression; expected labels "
                             "and numbers joined by + - * / ^, as in 'ind := a*b'.")
             continue
-        except _Reject as exc:
+        except _RejectedError as exc:
             problems.append(f"{where}: in '{d.name} := {d.expression}', {exc}.")
             continue
         if d.name in known or d.name in earlier:

@@ -31,6 +31,25 @@ GRADIENT_TOLERANCE = 1e-6
 _MAX_SCORING_STEPS = 200
 
 
+class EngineError(RuntimeError):
+    """semopy could not build or fit the model; the message is semopy's (or says what diverged)."""
+
+
+@contextmanager
+def semopy_errors() -> Iterator[None]:
+    """Turn whatever semopy raises (often a bare ``Exception``) into :class:`EngineError`."""
+    try:
+        yield
+    except Exception as exc:  # semopy raises bare Exception, KeyError, SyntaxError, LinAlgError
+        raise EngineError(f"{type(exc).__name__}: {exc}") from exc
+
+
+def check_finite(model: Any) -> None:
+    """Raise :class:`EngineError` when the optimiser ended on non-finite estimates."""
+    if not np.all(np.isfinite(np.asarray(model.param_vals, dtype=float))):
+        raise EngineError("the optimiser diverged to non-finite estimates")
+
+
 @dataclass(frozen=True)
 class EngineFit:
     """A fitted semopy model and how its parameters map to the table's rows."""
@@ -157,11 +176,11 @@ def fit_engine(rows: Sequence[ParRow], data: pd.DataFrame) -> EngineFit:
 
     Raises
     ------
-    RuntimeError
-        From semopy when it cannot build or fit the model; the caller turns it into FitError.
+    EngineError
+        When semopy cannot build or fit the model; the caller turns it into FitError.
     """
     description, names = describe(rows)
-    with threadpool_limits(limits=1), quiet():
+    with threadpool_limits(limits=1), quiet(), semopy_errors():
         model = semopy.Model(description)
         starts = loading_starts(rows, data)
         for i, start in starts.items():
@@ -174,6 +193,7 @@ def fit_engine(rows: Sequence[ParRow], data: pd.DataFrame) -> EngineFit:
                 model.parameters[name].start = row.start
         result = model.fit(data, obj="MLW", solver="SLSQP")
         max_gradient = _scoring(model, int(model.n_samples))
+    check_finite(model)
     free_names = tuple(n for n, p in model.parameters.items() if p.active)
     converged = bool(np.isfinite(max_gradient) and max_gradient < GRADIENT_TOLERANCE)
     return EngineFit(

@@ -26,12 +26,13 @@ from scipy import stats
 from semwb.errors import ConvergenceWarning, FitError, HeywoodCaseWarning, SemwbWarning
 from semwb.results import FitIndices
 from semwb.sem.effects import DefinedEffect, delta_method
-from semwb.sem.engine import EngineFit, fit_engine, matrices
+from semwb.sem.engine import EngineError, EngineFit, fit_engine, matrices
 from semwb.sem.fiml import fiml_fit_indices, fit_engine_means, implied_means
 from semwb.sem.fitindices import fit_indices
 from semwb.sem.partable import ParRow
 from semwb.sem.spec import ModelSpec, check_data
 
+#: lavaan ``parameterEstimates()`` columns of ``FitResult.parameters`` (before ``semopy``).
 COLUMNS = ["lhs", "op", "rhs", "label", "group", "free", "est", "se", "z", "pvalue",
            "ci_lower", "ci_upper", "std_all"]
 
@@ -52,8 +53,8 @@ class FitResult:
         Global fit indices.
     r2
         R² per endogenous variable.
-    n_obs, n_excluded
-        Rows used, and rows dropped for missing values (listwise).
+    n_obs, n_excluded, excluded_rows
+        Rows used, the number of rows dropped for missing values, and which (1-based rows).
     converged
         Whether the optimiser reached a vanishing gradient.
     warnings
@@ -76,6 +77,7 @@ class FitResult:
     r2: dict[str, float]
     n_obs: int
     n_excluded: int
+    excluded_rows: tuple[int, ...]
     converged: bool
     warnings: tuple[str, ...]
     observed: tuple[str, ...]
@@ -104,8 +106,9 @@ def _estimates(rows: tuple[ParRow, ...], engine: EngineFit, S: pd.DataFrame) -> 
     return np.array(out)
 
 
-def _implied(mx: Mapping[str, pd.DataFrame]) -> tuple[pd.DataFrame, pd.Series]:
-    """Model-implied covariance of the observed variables and variance of every variable."""
+def _implied(mx: Mapping[str, pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
+    """Implied covariance of the observed variables, of the structural (inner) variables, and
+    the implied variance of every variable."""
     beta, lam, psi, theta = mx["Beta"], mx["Lambda"], mx["Psi"], mx["Theta"]
     c = np.linalg.inv(np.eye(len(beta)) - beta.to_numpy())
     inner = c @ psi.to_numpy() @ c.T
@@ -113,21 +116,22 @@ def _implied(mx: Mapping[str, pd.DataFrame]) -> tuple[pd.DataFrame, pd.Series]:
     sigma_df = pd.DataFrame(sigma, index=lam.index, columns=lam.index)
     var = pd.concat([pd.Series(np.diag(inner), index=beta.index),
                      pd.Series(np.diag(sigma), index=lam.index)])
-    return sigma_df, var[~var.index.duplicated(keep="last")]
+    inner_df = pd.DataFrame(inner, index=beta.index, columns=beta.index)
+    return sigma_df, inner_df, var[~var.index.duplicated(keep="last")]
 
 
 def _std_all(row: ParRow, est: float, var: pd.Series, resid: Mapping[str, float]) -> float:
     """Completely standardized value; a covariance becomes the correlation of the residuals."""
     sd = np.sqrt(var.clip(lower=0))
     if row.op == "=~":
-        return est * sd[row.lhs] / sd[row.rhs]
+        return float(est * sd[row.lhs] / sd[row.rhs])
     if row.op == "~":
-        return est * sd[row.rhs] / sd[row.lhs]
+        return float(est * sd[row.rhs] / sd[row.lhs])
     if row.op == "~~" and row.lhs == row.rhs:
-        return est / var[row.lhs]
+        return float(est / var[row.lhs])
     if row.op == "~~":
-        return est / np.sqrt(resid[row.lhs] * resid[row.rhs])
-    return est / sd[row.lhs]  # intercept or mean
+        return float(est / np.sqrt(resid[row.lhs] * resid[row.rhs]))
+    return float(est / sd[row.lhs])  # intercept or mean
 
 
 def _std_column(rows: tuple[ParRow, ...], est: np.ndarray, var: pd.Series) -> list[float]:
@@ -144,12 +148,16 @@ def _wald(est: np.ndarray, se: np.ndarray, level: float = 0.95) -> dict[str, np.
             "ci_lower": est - q * se, "ci_upper": est + q * se}
 
 
-def _diagnose(table: pd.DataFrame, var: pd.Series, engine: EngineFit,
-              sigma: pd.DataFrame) -> list[tuple[type[SemwbWarning], str]]:
+def _diagnose(
+    table: pd.DataFrame, engine: EngineFit, sigma: pd.DataFrame, inner: pd.DataFrame,
+    latents: tuple[str, ...],
+) -> list[tuple[type[SemwbWarning], str]]:
+    """Non-convergence, Heywood cases and non-positive-definite implied matrices."""
     found: list[tuple[type[SemwbWarning], str]] = []
     if not engine.converged:
         found.append((ConvergenceWarning,
-                      f"the optimiser did not converge (largest gradient {engine.max_gradient:.2g}; "
+                      "the optimiser did not converge (largest gradient "
+                      f"{engine.max_gradient:.2g}; "
                       f"semopy: {engine.message}); estimates may be wrong."))
     variances = table[(table["op"] == "~~") & (table["lhs"] == table["rhs"])]
     for _, r in variances[variances["est"] < 0].iterrows():
@@ -162,8 +170,8 @@ def _diagnose(table: pd.DataFrame, var: pd.Series, engine: EngineFit,
     if np.linalg.eigvalsh(sigma.to_numpy())[0] <= 0:
         found.append((HeywoodCaseWarning, "the model-implied covariance matrix is not positive "
                       "definite."))
-    latent = [v for v in var.index if v not in sigma.index]
-    if latent and (var[latent] < 0).any():
+    latent = [v for v in latents if v in inner.index]
+    if latent and np.linalg.eigvalsh(inner.loc[latent, latent].to_numpy())[0] <= 0:
         found.append((HeywoodCaseWarning, "the latent covariance matrix is not positive definite."))
     return found
 
@@ -231,10 +239,10 @@ def fit_model(spec: ModelSpec, data: pd.DataFrame, *, data_name: str = "data") -
         else:
             engine = fit_engine(rows, frame)
             vcov = _expected_vcov(engine)
-    except (RuntimeError, ValueError, KeyError, np.linalg.LinAlgError) as exc:
+    except EngineError as exc:
         raise FitError(f"{spec.source}: semopy could not fit the model ({exc}).") from exc
     mx = matrices(engine)
-    sigma, var = _implied(mx)
+    sigma, inner, var = _implied(mx)
     singular = _singular(vcov)
     if singular is not None:
         raise FitError(f"{spec.source}: the model is not identified on {data_name}: the "
@@ -251,7 +259,9 @@ def fit_model(spec: ModelSpec, data: pd.DataFrame, *, data_name: str = "data") -
         "semopy": list(engine.names),
     })
     table.loc[~table["free"], ["z", "pvalue"]] = np.nan
-    table = pd.concat([table, _defined_rows(table, effects, vcov)], ignore_index=True)
+    if effects:
+        table = pd.concat([table, _defined_rows(table, effects, vcov)], ignore_index=True)
+    table["semopy"] = table["semopy"].astype(object).where(table["semopy"].notna(), None)
     fixed_x = np.array([v in {r.lhs for r in rows if r.fixed_x} for v in engine.observed])
     implied = sigma.loc[list(engine.observed), list(engine.observed)].to_numpy()
     if spec.meanstructure:
@@ -261,12 +271,13 @@ def fit_model(spec: ModelSpec, data: pd.DataFrame, *, data_name: str = "data") -
     else:
         indices = fit_indices(S, implied, n=len(frame), npar=len(engine.free_names),
                               fixed_x=fixed_x)
-    found = _diagnose(table, var, engine, sigma)
+    found = _diagnose(table, engine, sigma, inner, spec.parsed.latents)
     for category, message in found:
         warnings.warn(f"{spec.name}: {message}", category, stacklevel=2)
     return FitResult(
         spec=spec, parameters=table, fit=indices, r2=_r2(rows, table, var), n_obs=len(frame),
-        n_excluded=excluded, converged=engine.converged, warnings=tuple(m for _, m in found),
+        n_excluded=len(excluded), excluded_rows=excluded, converged=engine.converged,
+        warnings=tuple(m for _, m in found),
         observed=engine.observed, data=frame[list(engine.observed)], vcov=vcov,
         effects=effects, engine=engine.model,
     )
@@ -279,14 +290,14 @@ def _describe_names(names: str, rows: tuple[ParRow, ...], engine: EngineFit) -> 
 
 def _defined_rows(table: pd.DataFrame, effects: tuple[DefinedEffect, ...],
                   vcov: pd.DataFrame) -> pd.DataFrame:
-    if not effects:
-        return pd.DataFrame(columns=table.columns)
     labelled = table[table["label"] != ""].drop_duplicates("label")
     by_label = dict(zip(labelled["label"], labelled["est"], strict=True))
     std_by_label = dict(zip(labelled["label"], labelled["std_all"], strict=True))
     names = dict(zip(labelled["label"], labelled["semopy"], strict=True))
-    cov = vcov.loc[[names[k] for k in by_label], [names[k] for k in by_label]]
-    cov.index = cov.columns = list(by_label)
+    # A labelled fixed parameter (e.g. a first loading) has no sampling variance.
+    cov = pd.DataFrame(0.0, index=list(by_label), columns=list(by_label))
+    free = [k for k in by_label if isinstance(names[k], str)]  # None or NaN when fixed
+    cov.loc[free, free] = vcov.loc[[names[k] for k in free], [names[k] for k in free]].to_numpy()
     delta = delta_method(effects, by_label, cov)
     return pd.DataFrame({
         "lhs": [e.name for e in effects], "op": ":=",

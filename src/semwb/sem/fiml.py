@@ -19,7 +19,15 @@ from scipy import stats
 from threadpoolctl import threadpool_limits
 
 from semwb.results import FitIndices
-from semwb.sem.engine import EngineFit, GRADIENT_TOLERANCE, describe, loading_starts, quiet
+from semwb.sem.engine import (
+    GRADIENT_TOLERANCE,
+    EngineFit,
+    check_finite,
+    describe,
+    loading_starts,
+    quiet,
+    semopy_errors,
+)
 from semwb.sem.fitindices import rmsea_interval
 from semwb.sem.partable import ParRow
 
@@ -97,7 +105,7 @@ def fit_engine_means(
     complete data).
     """
     description, names = describe(rows)
-    with threadpool_limits(limits=1), quiet():
+    with threadpool_limits(limits=1), quiet(), semopy_errors():
         model = semopy.ModelMeans(description)
         for i, start in loading_starts(rows, data).items():
             if names[i] is not None:
@@ -107,6 +115,7 @@ def fit_engine_means(
         x = np.asarray(model.param_vals, dtype=float)
         info = (_hessian(model, x, np.asarray(model.grad_fiml(x))) / 2 if observed_information
                 else model.calc_fim())
+    check_finite(model)
     intercepts = _intercept_names(model)
     row_names = tuple(intercepts.get(r.lhs) if r.op == "~1" and r.free else n
                       for r, n in zip(rows, names, strict=True))
@@ -164,7 +173,8 @@ def em_saturated(data: np.ndarray, *, tol: float = 1e-10,
             if m.any():
                 beta = sigma[np.ix_(m, o)] @ np.linalg.inv(sigma[np.ix_(o, o)])
                 x[:, m] = mu[m] + (rows[:, o] - mu[o]) @ beta.T
-                sum_xx[np.ix_(m, m)] += len(rows) * (sigma[np.ix_(m, m)] - beta @ sigma[np.ix_(o, m)])
+                conditional = sigma[np.ix_(m, m)] - beta @ sigma[np.ix_(o, m)]
+                sum_xx[np.ix_(m, m)] += len(rows) * conditional
             sum_x += x.sum(axis=0)
             sum_xx += x.T @ x
         new_mu = sum_x / n

@@ -60,7 +60,8 @@ def rmsea_interval(chisq: float, df: int, n: int, *, level: float = 0.90) -> tup
 
     def bound(prob: float) -> float:
         def f(lam: float) -> float:
-            return float(stats.ncx2.cdf(chisq, df, lam) if lam > 0 else stats.chi2.cdf(chisq, df)) - prob
+            cdf = stats.ncx2.cdf(chisq, df, lam) if lam > 0 else stats.chi2.cdf(chisq, df)
+            return float(cdf) - prob
         if f(0.0) < 0:
             return 0.0
         hi = max(chisq, 1.0)
@@ -73,7 +74,7 @@ def rmsea_interval(chisq: float, df: int, n: int, *, level: float = 0.90) -> tup
 
 
 def baseline_sigma(S: np.ndarray, fixed_x: np.ndarray) -> np.ndarray:
-    """The independence model's implied covariance: ``diag(S)``, covariates' block kept (fixed.x)."""
+    """The independence model's implied covariance: ``diag(S)``, the fixed.x block kept."""
     Sigma0 = np.diag(np.diag(S))
     idx = np.flatnonzero(fixed_x)
     Sigma0[np.ix_(idx, idx)] = S[np.ix_(idx, idx)]

@@ -22,8 +22,6 @@ from semwb.sem.effects import DefinedEffect, compile_definitions
 from semwb.sem.partable import ParRow, build_partable
 from semwb.sem.syntax import ParsedSyntax, parse_syntax
 
-ESTIMATORS = ("ML",)
-
 
 class BootstrapOptions(BaseModel):
     """The ``bootstrap:`` block of a spec."""
@@ -74,8 +72,13 @@ class ModelSpec(BaseModel):
         return self.missing == "fiml" or any(t.op == "~1" for t in self.parsed.terms)
 
     def partable(self) -> tuple[ParRow, ...]:
-        """The full parameter table (user rows plus lavaan's defaults)."""
-        return build_partable(self.parsed, meanstructure=self.meanstructure)
+        """The full parameter table (user rows plus lavaan's defaults).
+
+        With a mean structure (``~ 1`` or FIML) covariates are modelled as random variables
+        (lavaan's ``fixed.x = FALSE``): semopy's ``ModelMeans`` would otherwise condition on them.
+        """
+        return build_partable(self.parsed, meanstructure=self.meanstructure,
+                              fixed_x=not self.meanstructure)
 
 
 def _validation_problems(exc: ValidationError, source: str) -> list[str]:
@@ -133,7 +136,8 @@ def load_spec(path: str | Path, **options: Any) -> ModelSpec:
     p = Path(path)
     source = str(path)
     if not p.is_file():
-        raise SpecError(f"{source}: no such spec file. Give the path of a .yaml or .lav model spec.")
+        raise SpecError(f"{source}: no such spec file. Give the path of a .yaml or .lav model "
+                        "spec.")
     text = p.read_text(encoding="utf-8")
     if p.suffix == ".lav":
         return _build({"model": p.stem, "syntax": text, **options}, source)
@@ -144,7 +148,8 @@ def load_spec(path: str | Path, **options: Any) -> ModelSpec:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f", line {mark.line + 1}" if mark is not None else ""
-        raise SpecError(f"{source}{where}: not valid YAML ({getattr(exc, 'problem', exc)}).") from exc
+        problem = getattr(exc, "problem", exc)
+        raise SpecError(f"{source}{where}: not valid YAML ({problem}).") from exc
     if not isinstance(raw, dict):
         raise SpecError(f"{source}: expected a mapping of keys (model, syntax, ...); "
                         f"got {type(raw).__name__}.")
@@ -177,7 +182,8 @@ def _column_problems(spec: ModelSpec, data: pd.DataFrame, data_name: str) -> lis
         bad = column.notna() & numeric.isna()
         if bad.any():
             position = int(np.flatnonzero(bad.to_numpy())[0])
-            problems.append(f"{data_name}, row {position + 1}, column {v}: {column.iloc[position]!r}"
+            value = column.iloc[position]
+            problems.append(f"{data_name}, row {position + 1}, column {v}: {value!r}"
                             " is not a number; the model uses this column, so every value must be"
                             " numeric (or empty for missing).")
     return problems
@@ -251,26 +257,27 @@ def identification_problems(spec: ModelSpec) -> list[str]:
     moments = p * (p + 1) // 2 - nx * (nx + 1) // 2
     if spec.meanstructure:
         moments += p - nx
+    means = " and means" if spec.meanstructure else ""
     if len(free) > moments:
         problems.append(f"{spec.source}: the model has {len(free)} free parameters but the data "
-                        f"give only {moments} variances, covariances{' and means' if spec.meanstructure else ''}"
-                        f" of its {p} observed variables (degrees of freedom {moments - len(free)});"
-                        " fix or drop parameters.")
+                        f"give only {moments} variances, covariances{means} of its {p} observed "
+                        f"variables (degrees of freedom {moments - len(free)}); fix or drop "
+                        "parameters.")
     return problems
 
 
 def check_data(
     spec: ModelSpec, data: pd.DataFrame, *, data_name: str = "data"
-) -> tuple[pd.DataFrame, int]:
+) -> tuple[pd.DataFrame, tuple[int, ...]]:
     """Check ``spec`` against ``data`` and return the model's columns ready to fit.
 
     Columns the model does not use are ignored whatever they hold.
 
     Returns
     -------
-    (pandas.DataFrame, int)
+    (pandas.DataFrame, tuple of int)
         The model's observed columns as floats (complete cases unless ``missing: fiml``) and the
-        number of rows dropped for missing values.
+        rows dropped for missing values (1-based data row numbers, as in error messages).
 
     Raises
     ------
@@ -284,14 +291,11 @@ def check_data(
         raise SpecError(join_problems(f"{spec.source} does not fit {data_name}: "
                                       f"{len(problems)} problems", problems))
     observed = list(spec.parsed.observed)
-    frame = data[observed].apply(pd.to_numeric).astype(float)
-    excluded = 0
-    if spec.missing == "listwise":
-        complete = frame.dropna()
-    else:
-        complete = frame.dropna(how="all")  # a row with no value carries no information
-    excluded = len(frame) - len(complete)
-    frame = complete.reset_index(drop=True)
+    frame = data[observed].apply(pd.to_numeric).astype(float).reset_index(drop=True)
+    # Under FIML only a row with no value at all is dropped: it carries no information.
+    keep = frame.notna().all(axis=1) if spec.missing == "listwise" else frame.notna().any(axis=1)
+    excluded = tuple(int(i) + 1 for i in np.flatnonzero(~keep.to_numpy()))
+    frame = frame[keep].reset_index(drop=True)
     problems = _moment_problems(spec, frame, data_name)
     if problems:
         raise SpecError(join_problems(f"{spec.source} does not fit {data_name}: "

@@ -20,8 +20,10 @@ from semwb.errors import SpecError, join_problems
 #: lavaan operators, longest first so ``=~`` wins over ``~``.
 _OPERATORS = ("=~", "~~", ":=", "<~", "==", "~", "<", ">", "|")
 _UNSUPPORTED = {
-    "<~": "formative indicators ('<~') are not supported; model the construct reflectively with '=~'",
-    "==": "equality constraints ('==') are not supported; give the parameters the same label instead",
+    "<~": "formative indicators ('<~') are not supported; model the construct reflectively "
+          "with '=~'",
+    "==": "equality constraints ('==') are not supported; give the parameters the same label "
+          "instead",
     "<": "inequality constraints ('<') are not supported",
     ">": "inequality constraints ('>') are not supported",
     "|": "thresholds ('|') of ordinal items are not supported; semwb treats items as continuous",
@@ -35,9 +37,9 @@ _CALL = re.compile(r"(start|label|equal)\((.*)\)\Z")
 class Term:
     """One parameter the user wrote: ``lhs op rhs`` with its modifiers.
 
-    ``op`` is one of ``=~``, ``~``, ``~~`` or ``~1`` (then ``rhs`` is ``""``). ``fixed`` is the value
-    a numeric modifier fixes it to, ``free`` is True when ``NA*`` freed it explicitly, ``line`` is the
-    1-based line of the syntax where the term starts.
+    ``op`` is one of ``=~``, ``~``, ``~~`` or ``~1`` (then ``rhs`` is ``""``). ``fixed`` is the
+    value a numeric modifier fixes it to, ``free`` is True when ``NA*`` freed it explicitly,
+    ``line`` is the 1-based line of the syntax where the term is written.
     """
 
     lhs: str
@@ -172,7 +174,8 @@ def _parse_modifier(text: str, where: str, problems: list[str]) -> dict[str, obj
         name = arg.strip("\"'")
         if _NAME.match(name):
             return {"label": name}
-        problems.append(f"{where}: {kind}() needs a quoted label, as in label(\"a\")*x; got '{text}'.")
+        problems.append(f"{where}: {kind}() needs a quoted label, as in label(\"a\")*x; "
+                        f"got '{text}'.")
         return {}
     if _NAME.match(text):
         return {"label": text}

@@ -10,6 +10,7 @@ taken from PyYAML's node marks. The format is ARCHITECTURE.md's, extended with t
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -55,7 +56,8 @@ class Scale(_Strict):
     @model_validator(mode="after")
     def _ordered(self) -> Scale:
         if self.max - self.min < 2:
-            raise ValueError(f"max must exceed min by at least 2 (got min {self.min}, max {self.max})")
+            raise ValueError("max must exceed min by at least 2 "
+                             f"(got min {self.min}, max {self.max})")
         outside = [k for k in self.anchors if not self.min <= k <= self.max]
         if outside:
             raise ValueError(f"anchor points {outside} lie outside the scale {self.min}-{self.max}")
@@ -135,7 +137,8 @@ class Instrument(_Strict):
         for item in self.all_items:
             if item.id == key:
                 return item.text.get(lang)
-        raise KeyError(f"'{key}' is neither a construct nor an item of instrument {self.instrument}")
+        raise KeyError(f"'{key}' is neither a construct nor an item of instrument "
+                       f"{self.instrument}")
 
 
 # --- YAML with line numbers -------------------------------------------------------------------
@@ -181,7 +184,8 @@ def _compose(text: str, source: str) -> tuple[Any, _Marks]:
         ) from exc
     marks = _Marks()
     if root is None:
-        raise InstrumentError(f"{source}: the file is empty. Start from surveys/README.md's example.")
+        raise InstrumentError(f"{source}: the file is empty. Start from the example in "
+                              "surveys/README.md.")
     return _construct(root, (), marks), marks
 
 
@@ -248,7 +252,8 @@ def _semantic_problems(raw: dict[str, Any], marks: _Marks) -> list[tuple[int, st
     for k, check in enumerate(_as_list(raw.get("checks"))):
         path = ("checks", k)
         claim(check, "checks", path)
-        expect = check.get("expect") if isinstance(check.get("expect"), list) else []
+        given = check.get("expect")
+        expect: list[Any] = given if isinstance(given, list) else []
         if isinstance(low, int) and isinstance(high, int):
             bad = [v for v in expect if not (isinstance(v, int) and low <= v <= high)]
             if bad or not expect:
@@ -324,3 +329,38 @@ def load_instrument(path: str | Path) -> Instrument:
     except UnicodeDecodeError as exc:
         raise InstrumentError(f"{p}: not UTF-8 text (byte {exc.start}). Save it as UTF-8.") from exc
     return parse_instrument(text, source=str(p))
+
+
+_INSTRUMENT_ID = re.compile(r"^instrument:\s*['\"]?([^'\"\s#]+)", re.MULTILINE)
+
+
+def find_instrument(ref: str, *, folders: Sequence[str | Path]) -> Path:
+    """Locate the instrument a model spec names in its ``instrument:`` key.
+
+    Parameters
+    ----------
+    ref
+        A path to an instrument file (``.yaml``/``.yml``, relative to one of ``folders``), or an
+        instrument id such as ``alliance-portfolio-innovation``, matched against the
+        ``instrument:`` line of the ``*.yaml`` files in ``folders``.
+    folders
+        Where to look, in order (e.g. the spec's folder, its ``../surveys``, ``./surveys``).
+
+    Raises
+    ------
+    InstrumentError
+        When no file matches, naming the folders searched.
+    """
+    places = [Path(f) for f in folders]
+    if ref.endswith((".yaml", ".yml")):
+        for folder in places:
+            if (folder / ref).is_file():
+                return folder / ref
+    else:
+        for folder in places:
+            for path in sorted(folder.glob("*.y*ml")) if folder.is_dir() else []:
+                match = _INSTRUMENT_ID.search(path.read_text(encoding="utf-8-sig"))
+                if match and match.group(1) == ref:
+                    return path
+    raise InstrumentError(f"instrument '{ref}' not found in {', '.join(map(str, places))}; put "
+                          "its YAML file in surveys/ or give the file's path.")

@@ -19,7 +19,7 @@ ID_NAMES = ("id", "rid", "resp_id", "respondent", "respondent_id", "responseid",
 DURATION_NAMES = ("duration", "duration_sec", "duration (in seconds)", "所用时间", "答题时长")
 WJX_MARKERS = ("序号", "提交答卷时间", "所用时间", "来源ip")
 QUALTRICS_MARKERS = ("responseid", "duration (in seconds)", "startdate")
-_WJX_NUMBER = re.compile(r"^\s*(?:q|第)?\d+(?:题)?\s*[、.．:：)）]?\s*")
+_WJX_NUMBER = re.compile(r"^\s*(?:q|第)?\d+(?:题)?\s*[、.．:：)）]?\s*", re.IGNORECASE)
 _WJX_SECONDS = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*秒?\s*$")
 
 

@@ -21,7 +21,7 @@ import pandas as pd
 import yaml
 
 from semwb.errors import ResponseDataError, join_problems
-from semwb.survey.instrument import Check, Instrument, Item
+from semwb.survey.instrument import Check, Instrument
 from semwb.survey.platforms import PlatformTable, detect_platform, normalize_text, platform_frame
 from semwb.survey.tables import RawTable, read_table
 
@@ -80,18 +80,15 @@ def load_mapping(path: str | Path) -> dict[str, str]:
     return {str(k): str(v) for k, v in content.items()}
 
 
-def _question_items(instrument: Instrument) -> list[Item | Check]:
-    return instrument.all_items
-
-
 def map_columns(table: PlatformTable, instrument: Instrument,
                 mapping: Mapping[str, str] | None = None) -> tuple[dict[int, str], str]:
     """Decide which column holds which item.
 
-    In order: an explicit ``mapping`` (column name -> item id); else a header equal to an item
-    id; else a header or question text equal to an item's English or Chinese text (ignoring case,
-    width, spaces and punctuation); else, for platform exports whose unmatched question columns
-    are exactly as many as the unmatched items, questionnaire order.
+    In order: an explicit ``mapping`` (column name -> item id; other headers equal to an item id
+    are still mapped, so the file lists only the columns that need it); else a header equal to an
+    item id; else a header or question text equal to an item's English or Chinese text (ignoring
+    case, width, spaces and punctuation); else, for platform exports whose unmatched question
+    columns are exactly as many as the unmatched items, questionnaire order.
 
     Returns
     -------
@@ -99,7 +96,7 @@ def map_columns(table: PlatformTable, instrument: Instrument,
         ``{column position: item id}`` and how the columns were mapped.
     """
     header, source = table.table.header, table.table.source
-    items = {it.id: it for it in _question_items(instrument)}
+    items = {it.id: it for it in instrument.all_items}
     if mapping is not None:
         problems = [f"{source}: mapping names column '{c}', which is not in the file"
                     for c in mapping if c not in header]
@@ -109,8 +106,14 @@ def map_columns(table: PlatformTable, instrument: Instrument,
         if problems:
             raise ResponseDataError(join_problems(f"{source}: the mapping has {len(problems)} "
                                                   "problems", problems))
-        return {header.index(c): i for c, i in mapping.items()}, "mapping file"
     by_id = {i.casefold(): i for i in items}
+    if mapping is not None:
+        given = {header.index(c): i for c, i in mapping.items()}
+        for pos, name in enumerate(header):
+            item = by_id.get(name.strip().casefold())
+            if pos not in given and item is not None and item not in given.values():
+                given[pos] = item
+        return given, "mapping file"
     by_text = {}
     for it in items.values():
         for text in (it.text.en, it.text.zh):
@@ -171,6 +174,9 @@ def validate_values(frame: pd.DataFrame, raw_cells: pd.DataFrame, instrument: In
                     source: str) -> tuple[list[str], list[str]]:
     """Check every mapped value against the instrument's rules.
 
+    ``raw_cells`` has one column per mapped item, holding the text of the cells that did not
+    parse as numbers (else missing).
+
     Returns
     -------
     tuple
@@ -187,9 +193,7 @@ def validate_values(frame: pd.DataFrame, raw_cells: pd.DataFrame, instrument: In
             rules[it.id] = (it.min, it.max, False, None)
         elif it.type == "categorical":
             rules[it.id] = (-math.inf, math.inf, True, set((it.levels or {}).keys()))
-    for column in frame.columns:
-        if column not in rules:
-            continue
+    for column in raw_cells.columns:
         lo, hi, whole, levels = rules[column]
         values = frame[column]
         raw = raw_cells[column]
@@ -277,44 +281,70 @@ def read_responses(path: str | Path, instrument: Instrument, *, sheet: str | int
     errors, warnings = _construct_coverage(set(found.values()), instrument, source)
     if errors:
         raise ResponseDataError(join_problems(f"{source} has {len(errors)} problems", errors))
-    cells = platform_frame(table)
-    named: dict[int, str] = dict(found)
-    for pos in (table.id_column, table.duration_column):
-        if pos is not None and pos not in named:
-            named[pos] = raw.header[pos]
-    raw_cells = cells[list(named)].rename(columns=named)
-    frame = pd.DataFrame(index=raw_cells.index)
-    for pos, name in named.items():
-        keep_text = pos == table.id_column and pos not in found
-        if keep_text:
-            frame[name] = raw_cells[name].astype(str).str.strip()
-            continue
-        numbers, bad = _parse_numbers(raw_cells[name], raw.decimal, set(missing_codes))
-        frame[name] = numbers
-        raw_cells[name] = raw_cells[name].where(bad)
-    errors, quality = validate_values(frame, raw_cells, instrument, source)
-    errors += _duplicate_ids(frame, table, named, source)
+    frame, bad_cells, kept_warnings = _convert(platform_frame(table), table, found,
+                                               set(missing_codes))
+    errors, quality = validate_values(frame, bad_cells, instrument, source)
+    id_name = _column_name(table, found, table.id_column)
+    errors += _duplicate_ids(frame, id_name, source)
     if errors:
         shown = errors[:MAX_LISTED]
         if len(errors) > MAX_LISTED:
             shown.append(f"... and {len(errors) - MAX_LISTED} more")
         raise ResponseDataError(join_problems(f"{source} has {len(errors)} bad value(s)", shown))
     return Responses(
-        data=frame, source=source, warnings=warnings + quality,
-        id_column=named.get(table.id_column) if table.id_column is not None else None,
-        duration_column=(named.get(table.duration_column)
-                         if table.duration_column is not None else None),
+        data=frame, source=source, warnings=warnings + kept_warnings + quality,
+        id_column=id_name, duration_column=_column_name(table, found, table.duration_column),
         platform=table.platform, mapping={raw.header[p]: i for p, i in found.items()},
         mapped_by=how,
         value_labels={found[p]: raw.value_labels[raw.header[p]] for p in found
                       if raw.header[p] in raw.value_labels})
 
 
-def _duplicate_ids(frame: pd.DataFrame, table: PlatformTable, named: dict[int, str],
-                   source: str) -> list[str]:
-    if table.id_column is None:
+def _column_name(table: PlatformTable, found: dict[int, str], pos: int | None) -> str | None:
+    if pos is None:
+        return None
+    return found.get(pos, table.table.header[pos])
+
+
+def _convert(cells: pd.DataFrame, table: PlatformTable, found: dict[int, str],
+             missing_codes: set[str]) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """Turn text cells into the ``Responses.data`` frame.
+
+    Item columns become floats (their unparseable cells are returned for
+    :func:`validate_values`); the id column stays text; the duration column becomes seconds
+    (unparseable ones counted in a warning); every other column is kept under its header, as
+    numbers when all its cells parse, else as text (grouping variables, precomputed terms).
+    """
+    raw = table.table
+    frame = pd.DataFrame(index=cells.index)
+    bad_cells = pd.DataFrame(index=cells.index)
+    warnings: list[str] = []
+    for pos, header in enumerate(raw.header):
+        name = found.get(pos, header)
+        text = cells[pos]
+        if pos not in found and (not header or header in frame or header in found.values()):
+            continue
+        if pos == table.id_column and pos not in found:
+            frame[name] = text.astype(str).str.strip()
+            continue
+        numbers, bad = _parse_numbers(text, raw.decimal, missing_codes)
+        if pos in found:
+            frame[name], bad_cells[name] = numbers, text.where(bad)
+        elif pos == table.duration_column:
+            frame[name] = numbers
+            if bad.any():
+                warnings.append(f"{raw.source}: {int(bad.sum())} value(s) of {name} are not "
+                                f"numbers (e.g. row {bad.idxmax()}: '{text[bad.idxmax()]}'); the "
+                                "too-fast check skips those respondents")
+        else:
+            frame[name] = text if bad.any() else numbers
+    return frame, bad_cells, warnings
+
+
+def _duplicate_ids(frame: pd.DataFrame, id_name: str | None, source: str) -> list[str]:
+    if id_name is None:
         return []
-    ids = frame[named[table.id_column]]
+    ids = frame[id_name]
     dupes = ids[ids.duplicated(keep=False) & ids.notna() & (ids.astype(str) != "")]
     return [f"{source}: respondent id '{value}' appears in rows "
             f"{', '.join(str(r) for r in rows.index)}; remove the repeated submission or renumber"

@@ -213,7 +213,8 @@ def simulate_responses(population: str, instrument: Instrument, *, n: int,
     for item in instrument.all_items:
         if item.id in indicator_of:
             lam = pop.loadings[indicator_of[item.id]][item.id]
-            score = lam * latents[indicator_of[item.id]] + np.sqrt(1 - lam**2) * gen.standard_normal(n)
+            noise = np.sqrt(1 - lam**2) * gen.standard_normal(n)
+            score = lam * latents[indicator_of[item.id]] + noise
         elif item.id in latents:
             score = latents[item.id]
         elif isinstance(item, Check):

@@ -1,0 +1,206 @@
+"""The measurement sections of a report: loadings, reliability, validity, descriptives, method bias.
+
+Pure functions from results and ``measurement.json`` to template context, like
+:mod:`semwb.report.context`, which assembles them with the other sections.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from semwb.report.charts import loadings_chart_svg
+from semwb.report.filters import fmt_pct, fmt_std
+from semwb.report.i18n import Lang, sentence, strings
+from semwb.report.labels import Labels
+from semwb.report.parts import ModelParts
+from semwb.results import Results
+
+#: Thresholds reviewers of the field apply (DOMAIN.md; Hair et al., 2019; Henseler et al., 2015).
+RELIABILITY_MIN = {"alpha": 0.70, "omega": 0.70, "cr": 0.70, "ave": 0.50}
+LOADING_MIN = 0.60
+HTMT_MAX = 0.85
+HARMAN_MAX = 0.40
+
+
+def cell(value: Any, ok: bool | None = None) -> dict[str, Any]:
+    """A table cell: a number (or None) and whether it meets its threshold (None: no threshold)."""
+    number = float(value) if isinstance(value, int | float) else None
+    return {"value": number, "ok": ok if number is not None else None}
+
+
+def _meets(value: float | None, minimum: float) -> bool | None:
+    return None if value is None else value >= minimum
+
+
+def merge_quality(results: Results, measurement: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Merge the measurement tables: ``measurement.json`` wins over what results.json carries."""
+    quality: dict[str, Any] = {"constructs": dict(results.measurement), "htmt": dict(results.htmt)}
+    quality.update({k: v for k, v in results.quality.items() if v})
+    if measurement:
+        quality.update({k: v for k, v in measurement.items() if v})
+    return quality
+
+
+def measurement_section(
+    parts: ModelParts, quality: Mapping[str, Any], labels: Labels, lang: Lang
+) -> dict[str, Any]:
+    """Loadings per construct (flagged below .60), the loadings chart, reliability per construct.
+
+    Returns keys ``groups, reliability, has_reverse, has_text, sentence, chart``.
+    """
+    constructs: Mapping[str, Any] = quality.get("constructs") or {}
+    groups: list[dict[str, Any]] = []
+    for latent in parts.latents:
+        rows = [
+            {"item": row.rhs, "text": labels.item_text(row.rhs),
+             "reverse": row.rhs in labels.reverse, "est": row.est,
+             # a fixed parameter (the marker loading) has no sampling error: lavaan's se 0
+             "se": row.se if row.free else None, "pvalue": row.pvalue if row.free else None,
+             "std": cell(row.std_all, None if row.std_all is None
+                          else abs(row.std_all) >= LOADING_MIN)}
+            for row in parts.loadings if row.lhs == latent
+        ]
+        groups.append({"construct": latent, "name": labels.named(latent), "rows": rows,
+                       "source": labels.sources.get(latent, "")})
+    order = list(parts.latents) + [c for c in constructs if c not in parts.latents]
+    reliability, below = [], []
+    t = strings(lang)
+    for cid in order:
+        stats = constructs.get(cid)
+        if not stats:
+            continue
+        cells = {key: cell(stats.get(key), _meets(stats.get(key), minimum))
+                 for key, minimum in RELIABILITY_MIN.items()}
+        below += [f"{labels.name(cid)} {t[key]} = {fmt_std(cell['value'])}"
+                  for key, cell in cells.items() if cell["ok"] is False]
+        reliability.append({"construct": cid, "name": labels.named(cid), **cells})
+    below += [f"{labels.name(g['construct'])} {r['item']} λ = {fmt_std(r['std']['value'])}"
+              for g in groups for r in g["rows"] if r["std"]["ok"] is False]
+    verdict = (sentence(lang, "reliability_bad", list=t["list_sep"].join(below)) if below
+               else sentence(lang, "reliability_ok"))
+    return {
+        "groups": groups,
+        "reliability": reliability,
+        "has_reverse": any(r["reverse"] for g in groups for r in g["rows"]),
+        "has_text": any(r["text"] for g in groups for r in g["rows"]),
+        "sentence": verdict if reliability or groups else "",
+        "chart": loadings_chart_svg(
+            [(labels.name(g["construct"]), [(r["item"], r["std"]["value"]) for r in g["rows"]])
+             for g in groups], lang=lang) if groups else None,
+    }
+
+
+def _pair(matrix: Mapping[str, Mapping[str, Any]], a: str, b: str) -> float | None:
+    value = (matrix.get(a) or {}).get(b)
+    if value is None:
+        value = (matrix.get(b) or {}).get(a)
+    return None if value is None else float(value)
+
+
+def validity_section(
+    parts: ModelParts, quality: Mapping[str, Any], labels: Labels, lang: Lang
+) -> dict[str, Any] | None:
+    """HTMT lower triangle (flagged at .85) and the Fornell-Larcker matrix; None without either.
+
+    Returns keys ``constructs, ids, htmt, fl``.
+    """
+    htmt: Mapping[str, Mapping[str, Any]] = quality.get("htmt") or {}
+    fl: Mapping[str, Mapping[str, Any]] = quality.get("fornell_larcker") or {}
+    if not htmt and not fl:
+        return None
+    names = [c for c in [*parts.latents, *htmt, *fl] if c in htmt or c in fl]
+    order = list(dict.fromkeys(names))
+    t = strings(lang)
+    result: dict[str, Any] = {"constructs": [labels.named(c) for c in order],
+                              "ids": order, "htmt": None, "fl": None}
+    if htmt:
+        bad: list[str] = []
+        rows = []
+        for i, a in enumerate(order):
+            cells = []
+            for b in order[:i]:
+                value = _pair(htmt, a, b)
+                ok = None if value is None else value < HTMT_MAX
+                if ok is False:
+                    bad.append(f"{labels.name(b)}–{labels.name(a)} ({fmt_std(value)})")
+                cells.append(cell(value, ok))
+            rows.append({"name": labels.named(a), "cells": cells})
+        result["htmt"] = {"rows": rows, "sentence": sentence(
+            lang, "htmt_bad", list=t["list_sep"].join(bad)) if bad else sentence(lang, "htmt_ok")}
+    if fl:
+        result["fl"] = _correlation_matrix(order, fl, labels, lang)
+    return result
+
+
+def _correlation_matrix(
+    order: list[str], matrix: Mapping[str, Mapping[str, Any]], labels: Labels, lang: Lang,
+    diagonal: Mapping[str, float | None] | None = None,
+) -> dict[str, Any]:
+    """Lower triangle of correlations with sqrt(AVE) on the diagonal, flagged as Fornell-Larcker."""
+    diag = {c: (diagonal or {}).get(c, _pair(matrix, c, c)) for c in order}
+    bad: list[str] = []
+    rows = []
+    for i, a in enumerate(order):
+        cells = []
+        for b in order[:i]:
+            r = _pair(matrix, a, b)
+            roots = [d for d in (diag[a], diag[b]) if d is not None]
+            ok = None if r is None or not roots else abs(r) < min(roots)
+            if ok is False:
+                bad.append(f"{labels.name(b)}–{labels.name(a)}")
+            cells.append(cell(r, ok))
+        rows.append({"name": labels.named(a), "cells": cells, "diagonal": diag[a]})
+    t = strings(lang)
+    return {"rows": rows, "sentence": sentence(lang, "fl_bad", list=t["list_sep"].join(bad))
+            if bad else sentence(lang, "fl_ok")}
+
+
+def _item_rows(quality: Mapping[str, Any], labels: Labels) -> list[dict[str, Any]]:
+    """Item descriptives of ``measurement.json`` (``items`` records), construct names resolved."""
+    keys = ("item", "n", "mean", "sd", "citc", "alpha_if_deleted")
+    return [{**{k: record.get(k) for k in keys},
+             "construct_name": labels.name(str(record.get("construct", "")))}
+            for record in quality.get("items") or [] if isinstance(record, Mapping)]
+
+
+def descriptives_section(
+    parts: ModelParts, quality: Mapping[str, Any], labels: Labels, lang: Lang
+) -> dict[str, Any] | None:
+    """Construct M, SD and correlations (sqrt(AVE) diagonal), item statistics; None without data.
+
+    Returns keys ``rows`` (None without construct descriptives) and ``item_rows``.
+    """
+    desc: Mapping[str, Mapping[str, Any]] = quality.get("descriptives") or {}
+    items = _item_rows(quality, labels)
+    if not desc:
+        return {"rows": None, "item_rows": items} if items else None
+    corr = quality.get("correlations") or quality.get("fornell_larcker") or {}
+    constructs: Mapping[str, Any] = quality.get("constructs") or {}
+    order = [c for c in [*parts.latents, *desc] if c in desc]
+    order = list(dict.fromkeys(order))
+    roots = {c: (constructs.get(c) or {}).get("sqrt_ave") for c in order}
+    matrix = _correlation_matrix(order, corr, labels, lang, diagonal=roots)
+    for row, cid in zip(matrix["rows"], order, strict=True):
+        row["mean"] = desc[cid].get("mean")
+        row["sd"] = desc[cid].get("sd")
+    return {"rows": matrix["rows"], "item_rows": items}
+
+
+def common_method_section(quality: Mapping[str, Any], lang: Lang) -> dict[str, Any] | None:
+    """Harman's single factor against its threshold, the single-factor CFA, KMO, Bartlett."""
+    harman = quality.get("harman") or {}
+    share = harman.get("first_factor_share")
+    if share is None:
+        return None
+    limit = float((quality.get("thresholds") or {}).get("harman", HARMAN_MAX))
+    key = "harman_ok" if share < limit else "harman_bad"
+    cfa = harman.get("single_factor_cfa") or None
+    return {"share": share, "ok": share < limit,
+            "sentence": sentence(lang, key, share=fmt_pct(share), limit=fmt_pct(limit, 0)),
+            "single_factor": cfa and {
+                "chisq": cfa.get("chisq_diff"), "df": cfa.get("df_diff"),
+                "pvalue": cfa.get("pvalue"), "fit": cfa.get("single_factor") or {}},
+            "kmo": quality.get("kmo"), "bartlett": quality.get("bartlett") or None}
+
+

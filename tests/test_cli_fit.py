@@ -1,0 +1,114 @@
+"""`semwb fit` and `semwb demo` at the boundary users touch: the installed command."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from semwb.results import read_results
+
+REFERENCE = Path(__file__).parent / "reference"
+CASE = REFERENCE / "mediation_single"
+
+
+def run_semwb(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", "from semwb.cli import main; main()", *args],
+        capture_output=True, text=True, check=False, cwd=cwd,
+        env={"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "PATH": "/usr/bin:/bin",
+             "COLUMNS": "120"},
+    )
+
+
+@pytest.fixture(scope="module")
+def spec_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A models folder with one YAML spec whose data is the mediation fixture."""
+    folder = tmp_path_factory.mktemp("project")
+    (folder / "models").mkdir()
+    shutil.copy(CASE / "data.csv", folder / "alliance.csv")
+    syntax = (CASE / "model.lav").read_text(encoding="utf-8")
+    (folder / "models" / "med.yaml").write_text(
+        "model: med-test\ntitle: {en: Mediation, zh: 中介}\ndata: ../alliance.csv\nsyntax: |\n"
+        + "".join(f"  {line}\n" for line in syntax.splitlines()), encoding="utf-8")
+    return folder
+
+
+def test_fit_writes_results_json_as_the_architecture_says(spec_dir: Path, tmp_path: Path) -> None:
+    done = run_semwb("fit", str(spec_dir / "models" / "med.yaml"), "--out", str(tmp_path / "o"))
+    assert done.returncode == 0, done.stderr
+    raw = json.loads((tmp_path / "o" / "results.json").read_text(encoding="utf-8"))
+    assert {"model", "n_obs", "estimator", "converged", "fit", "parameters", "warnings",
+            "provenance"} <= raw.keys()
+    assert set(raw["fit"]) >= {"chisq", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea_ci_lower",
+                               "rmsea_ci_upper", "srmr", "aic", "bic", "loglik"}
+    results = read_results(tmp_path / "o")
+    assert (results.model, results.n_obs, results.converged) == ("med-test", 320, True)
+    lavaan = json.loads((CASE / "lavaan.json").read_text())
+    assert results.fit.chisq == pytest.approx(lavaan["fit"]["chisq"], rel=1e-4)
+    ind = next(r for r in results.parameters if r.op == ":=" and r.lhs == "ind")
+    ref = next(p for p in lavaan["parameters"] if p["lhs"] == "ind")
+    assert (ind.rhs, ind.label) == ("a*b", "ind")
+    assert ind.est == pytest.approx(ref["est"], abs=1e-4)
+    assert ind.se == pytest.approx(ref["se"], rel=0.01)
+    fixed = next(r for r in results.parameters if r.op == "=~" and r.rhs == "ar1")
+    assert (fixed.free, fixed.se, fixed.z) == (False, 0.0, None)
+    prov = results.provenance
+    assert len(prov.spec_sha256 or "") == 64
+    assert len(prov.data_sha256 or "") == 64
+    assert prov.semopy.startswith("2.3")
+    assert prov.python
+    assert "χ²(74) = 77.29" in done.stdout
+    assert "IOL ← AR" in done.stdout
+    assert "ind := a*b" in done.stdout
+
+
+def test_fit_takes_a_lav_file_and_data_option(tmp_path: Path) -> None:
+    done = run_semwb("fit", str(CASE / "model.lav"), "--data", str(CASE / "data.csv"),
+                     cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "reports" / "model" / "results.json").is_file()
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["fit", "nowhere.yaml"], "nowhere.yaml: no such spec file"),
+    (["fit", "{models}/med.yaml", "--data", "{models}/none.csv"], "none.csv: no such data file"),
+    (["fit", "{lav}"], "no data; add 'data: FILE' to the spec or pass --data FILE"),
+    (["fit", "{bad}", "--data", "{data}"], "bad.lav, syntax line 2: 'iol_3' is neither a column"),
+])
+def test_user_errors_exit_1_with_one_line(spec_dir: Path, tmp_path: Path, args: list[str],
+                                          message: str) -> None:
+    bad = tmp_path / "bad.lav"
+    bad.write_text("AR =~ ar1 + ar2 + ar3\nIOL =~ iol1 + iol2 + iol_3\n", encoding="utf-8")
+    values = {"models": str(spec_dir / "models"), "lav": str(CASE / "model.lav"),
+              "bad": str(bad), "data": str(CASE / "data.csv")}
+    done = run_semwb(*[a.format(**values) for a in args], cwd=tmp_path)
+    assert done.returncode == 1
+    assert message in " ".join(done.stderr.split())
+    assert "Traceback" not in done.stderr
+    assert done.stderr.startswith("semwb: error: ")
+
+
+@pytest.mark.slow
+def test_demo_fits_every_spec_in_models(spec_dir: Path, tmp_path: Path) -> None:
+    done = run_semwb("demo", "--models", str(spec_dir / "models"), "--out", str(tmp_path / "r"))
+    assert done.returncode == 0, done.stderr
+    assert read_results(tmp_path / "r" / "med-test").converged
+
+
+@pytest.mark.slow
+def test_demo_reports_a_failing_spec_and_exits_1(spec_dir: Path, tmp_path: Path) -> None:
+    models = tmp_path / "models"
+    shutil.copytree(spec_dir / "models", models)
+    shutil.copy(spec_dir / "alliance.csv", tmp_path / "alliance.csv")
+    (models / "broken.yaml").write_text("model: broken\nsyntax: 'F =~ x1 + x2 + x3'\n",
+                                        encoding="utf-8")
+    done = run_semwb("demo", "--models", str(models), "--out", str(tmp_path / "r"))
+    assert done.returncode == 1
+    assert "broken.yaml: no data" in " ".join(done.stderr.split())
+    assert "1 of 2 specs failed: broken.yaml" in " ".join(done.stderr.split())
+    assert (tmp_path / "r" / "med-test" / "results.json").is_file()

@@ -1,0 +1,89 @@
+"""Every models/ spec for hypotheses 2-10 fits the example data, and the data carry the effects."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from semwb.sem.estimate import FitResult, fit_model
+from semwb.sem.spec import load_spec, spec_from_syntax
+from semwb.survey.instrument import load_instrument
+from semwb.survey.scoring import reverse_code
+from survey_helpers import EXAMPLE_DATA, REPO, SEED_INSTRUMENT
+
+SPECS = {
+    "social_capital_knowledge_sharing": ["ind_structural", "ind_relational", "ind_cognitive"],
+    "fairness_knowledge_sharing": ["ind_distributive", "ind_procedural"],
+    "partner_selection_learning_innovation": ["ind_market", "ind_relational"],
+    "routines_parallel_learning_ambidexterity": ["ind_exploratory", "ind_exploitative"],
+    "partner_diversity_inverted_u": [],
+    "apmc_learning_climate_breakthrough": ["ind"],
+    "policy_trust_knowledge_sharing": ["ind_policy", "ind_trust"],
+    "commitment_learning_collaborative_innovation": [],
+    "flexibility_search_breakthrough": ["ind_resource", "ind_coordination"],
+}
+
+
+@pytest.fixture(scope="module")
+def data() -> pd.DataFrame:
+    return reverse_code(pd.read_csv(EXAMPLE_DATA), load_instrument(SEED_INSTRUMENT))
+
+
+def _rows(fit: FitResult, op: str) -> pd.DataFrame:
+    return fit.parameters[fit.parameters["op"] == op].set_index("lhs")
+
+
+def test_the_spec_list_is_complete() -> None:
+    mine = {p.stem for p in (REPO / "models").glob("*.yaml")} - {"routines_learning_ambidexterity"}
+    assert mine == set(SPECS)
+
+
+@pytest.mark.parametrize("name", sorted(SPECS))
+def test_spec_fits_the_example_data(name: str, data: pd.DataFrame) -> None:
+    spec = load_spec(REPO / "models" / f"{name}.yaml")
+    assert spec.instrument == "alliance-portfolio-innovation"
+    assert Path(spec.data or "").resolve() == EXAMPLE_DATA.resolve()
+    fit = fit_model(spec, data)
+    assert fit.converged
+    assert not fit.warnings
+    assert fit.n_obs > 280
+    assert fit.fit.cfi is not None
+    assert fit.fit.cfi > 0.95
+    labels = set(fit.parameters["label"])
+    assert spec.hypotheses
+    for hypothesis in spec.hypotheses:
+        assert hypothesis["effect"] in labels, hypothesis["id"]
+    defined = _rows(fit, ":=")
+    for effect in SPECS[name]:
+        assert defined.loc[effect, "est"] > 0, effect
+        assert defined.loc[effect, "pvalue"] < 0.05, effect
+
+
+def test_inverted_u_turning_point_lies_inside_the_data(data: pd.DataFrame) -> None:
+    fit = fit_model(load_spec(REPO / "models" / "partner_diversity_inverted_u.yaml"), data)
+    defined = _rows(fit, ":=")
+    low, high = data["pdiv"].min(), data["pdiv"].max()
+    assert (low, high) == (0.08, 0.95)  # the constants the spec's slopes use
+    assert low < defined.loc["turning_point", "est"] < high
+    assert defined.loc["slope_low", "est"] > 0
+    assert defined.loc["slope_low", "pvalue"] < 0.05
+    assert defined.loc["slope_high", "est"] < 0
+    assert defined.loc["slope_high", "pvalue"] < 0.05
+
+
+def test_hypothesis_one_mediation_is_clearly_present(data: pd.DataFrame) -> None:
+    syntax = """
+    AR  =~ ar1 + ar2 + ar3 + ar4
+    IOL =~ iol1 + iol2 + iol3 + iol4
+    AI  =~ ai1 + ai2 + ai3 + ai4 + ai5 + ai6
+    IOL ~ a*AR
+    AI  ~ b*IOL + cp*AR
+    """
+    fit = fit_model(spec_from_syntax(syntax, name="h1-check"), data)
+    paths = fit.parameters[fit.parameters["op"] == "~"].set_index("label")
+    assert paths.loc["a", "std_all"] == pytest.approx(0.5, abs=0.1)
+    assert paths.loc["b", "std_all"] == pytest.approx(0.4, abs=0.1)
+    assert paths.loc["a", "pvalue"] < 0.001
+    assert paths.loc["b", "pvalue"] < 0.001
