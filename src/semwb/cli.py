@@ -84,6 +84,61 @@ def report(
         console.print(Text(f"wrote {path}"), highlight=False)
 
 
+user_app = typer.Typer(help="Manage the web workbench's accounts.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+DataDirOption = Annotated[Path | None, typer.Option(
+    "--data-dir", help="Store of the web app (default: $XDG_DATA_HOME/semwb, else "
+    "~/.local/share/semwb).")]
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(
+        help="Address to listen on (loopback by default).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    data_dir: DataDirOption = None,
+    scheduler: Annotated[str | None, typer.Option(
+        help="Dask scheduler address to run analyses on (default: local processes).")] = None,
+    workers: Annotated[int, typer.Option(
+        min=1, help="Local worker processes for analyses.")] = 1,
+    models: Annotated[Path, typer.Option(
+        help="Folder of model specs offered as starting points.")] = Path("models"),
+    max_upload_mb: Annotated[float, typer.Option(
+        min=0.001, help="Largest upload accepted, in MB.")] = 50.0,
+) -> None:
+    """Start the web workbench (researchers upload, validate, run and share reports)."""
+    from semwb.web.app import Settings, default_data_dir
+    from semwb.web.app import serve as serve_app
+
+    settings = Settings(
+        data_dir=data_dir or default_data_dir(), max_upload_bytes=int(max_upload_mb * 1_000_000),
+        models_dir=models, scheduler=scheduler, workers=workers,
+    )
+    console.print(f"semwb: data in {settings.data_dir}; open http://{host}:{port}/")
+    serve_app(settings, host=host, port=port)
+
+
+@user_app.command("add")
+def user_add(
+    name: Annotated[str, typer.Argument(help="The new account's user name.")],
+    password_stdin: Annotated[bool, typer.Option(
+        "--password-stdin", help="Read the password from the first line of stdin.")] = False,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Create a web workbench account (the password is asked for, or read from stdin)."""
+    from semwb.web.app import default_data_dir
+    from semwb.web.auth import add_user
+    from semwb.web.store import Store
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    store = Store(data_dir or default_data_dir())
+    user = add_user(store, name, password)
+    console.print(f"semwb: account {user.name!r} created in {store.data_dir}")
+
+
 def main() -> None:
     """Entry point of the ``semwb`` console script."""
     try:
