@@ -23,6 +23,7 @@ from semwb import __version__
 from semwb.errors import OptionError, SemwbError, SpecError
 from semwb.files import atomic_write_text
 from semwb.pipeline import read_data, run_analysis, spec_instrument, write_results
+from semwb.report.i18n import check_lang
 from semwb.results import Results
 from semwb.sem.bootstrap import check_options
 from semwb.sem.spec import BootstrapOptions, ModelSpec, load_spec
@@ -57,11 +58,14 @@ def _root(
     """Structural equation modeling workbench for survey research."""
 
 
+LangOption = Annotated[str, typer.Option("--lang", help="Report language: en or zh.")]
+
+
 @app.command("report")
 def report(
     results_dir: Annotated[Path, typer.Argument(
         help="A folder with results.json, or a folder of such folders (makes an index too).")],
-    lang: Annotated[str, typer.Option("--lang", help="Report language: en or zh.")] = "en",
+    lang: LangOption = "en",
     out: Annotated[Path | None, typer.Option(
         "--out", help="Output file (default: report.html beside results.json, or index.html)."
     )] = None,
@@ -207,25 +211,33 @@ def _bootstrap_options(spec: ModelSpec, draws: int | None, ci: str | None,
     return options
 
 
-def _fit_one(spec_path: Path, data: Path | None, out: Path | None, *, draws: int | None = None,
-             ci: str | None = None, seed: int | None = None, **options: str) -> Path:
+def _fit_one(spec_path: Path, data: Path | None, out: Path | None, *, lang: str = "en",
+             draws: int | None = None, ci: str | None = None, seed: int | None = None,
+             **options: str) -> Path:
+    """Fit one spec, write ``results.json`` and its ``report.html``; return the folder."""
+    from semwb.report.writer import write_report
+
     spec = load_spec(spec_path, **options)
     data_path = data if data is not None else spec.data
     if data_path is None:
         raise SpecError(f"{spec_path}: no data; add 'data: FILE' to the spec or pass --data FILE.")
     boot_options = _bootstrap_options(spec, draws, ci, seed)
+    instrument = spec_instrument(spec)
     with Progress(TextColumn("bootstrap"), BarColumn(), MofNCompleteColumn(),
                   TimeRemainingColumn(), console=err_console, transient=True,
                   disable=boot_options is None) as bar:
         task = bar.add_task("bootstrap",
                             total=boot_options.draws if boot_options is not None else 0)
         results = run_analysis(
-            spec, read_data(data_path), data_path=data_path, instrument=spec_instrument(spec),
+            spec, read_data(data_path), data_path=data_path, instrument=instrument,
             command=" ".join(["semwb", *sys.argv[1:]]), bootstrap=boot_options,
             progress=lambda done, total: bar.update(task, completed=done, total=total))
-    path = write_results(results, out if out is not None else Path("reports") / spec.name)
+    folder = out if out is not None else Path("reports") / spec.name
+    path = write_results(results, folder)
+    report = write_report(folder, lang=lang, instrument=instrument)
     _print_summary(results, path)
-    return path
+    console.print(Text(f"wrote {report}", style="dim"))
+    return folder
 
 
 @app.command()
@@ -243,9 +255,11 @@ def fit(
         metavar="TYPE", help="Bootstrap interval: percentile (default) | bc | bca | montecarlo.",
     )] = None,
     seed: Annotated[int | None, typer.Option(help="Bootstrap seed (recorded).")] = None,
+    lang: LangOption = "en",
 ) -> None:
-    """Fit one model spec and write OUT/results.json."""
-    _fit_one(spec, data, out, draws=bootstrap, ci=ci, seed=seed,
+    """Fit one model spec and write OUT/results.json and OUT/report.html."""
+    check_lang(lang)  # before the fit, not after
+    _fit_one(spec, data, out, lang=lang, draws=bootstrap, ci=ci, seed=seed,
              **({"missing": missing} if missing is not None else {}))
 
 
@@ -253,18 +267,25 @@ def fit(
 def demo(
     out: Annotated[Path, typer.Option(help="Output folder, one per model.")] = Path("reports"),
     models: Annotated[Path, typer.Option(help="Folder of model specs.")] = Path("models"),
+    lang: LangOption = "en",
 ) -> None:
-    """Fit every spec in MODELS on its example data, writing OUT/<model>/results.json."""
+    """Fit every spec in MODELS on its example data: OUT/<model>/ reports and OUT/index.html."""
+    from semwb.report.writer import report_filename, write_index
+
+    check_lang(lang)  # before the fit, not after
     specs = sorted(p for p in models.glob("*") if p.suffix in (".yaml", ".yml"))
     if not specs:
         raise SpecError(f"{models}: no .yaml model specs to fit.")
-    failed = []
+    failed, folders = [], []
     for spec_path in specs:
         try:
-            _fit_one(spec_path, None, out / load_spec(spec_path).name)
+            folders.append(_fit_one(spec_path, None, out / load_spec(spec_path).name, lang=lang))
         except SemwbError as exc:
             failed.append(spec_path.name)
             err_console.print(Text(f"semwb: error: {exc}", style="red"), highlight=False)
+    if folders:
+        index = write_index(out, folders, [f / report_filename(lang) for f in folders], lang=lang)
+        console.print(Text(f"wrote {index} (open it in a browser)", style="bold"))
     if failed:
         raise SemwbError(f"demo: {len(failed)} of {len(specs)} specs failed: {', '.join(failed)}.")
 

@@ -12,11 +12,13 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
-from semwb.errors import ResponseDataError
+from semwb.errors import ResponseDataError, SemwbError
 from semwb.files import atomic_write_text, sha256_bytes, sha256_file
+from semwb.measurement.cfa import measure_constructs
 from semwb.results import ParameterRow, Provenance, Results
 from semwb.sem.bootstrap import bootstrap_model
 from semwb.sem.estimate import COLUMNS, FitResult, fit_model
@@ -90,6 +92,40 @@ def spec_instrument(spec: ModelSpec) -> Instrument | None:
     return load_instrument(path)
 
 
+def assess_spec_measurement(spec: ModelSpec, data: pd.DataFrame,
+                            instrument: Instrument) -> tuple[dict[str, Any], list[str]]:
+    """Measurement quality of the spec's latents that are constructs of the instrument.
+
+    Parameters
+    ----------
+    spec
+        The model spec; its latents named like instrument constructs (with every item in the
+        data) are assessed together: alpha, omega, CR, AVE, HTMT, Fornell-Larcker, KMO,
+        Bartlett, Harman (:func:`semwb.measurement.cfa.measure_constructs`).
+    data
+        The prepared (reverse-coded) responses.
+    instrument
+        The spec's instrument.
+
+    Returns
+    -------
+    tuple
+        ``measurement.json``'s mapping (empty when no latent is an instrument construct) and
+        warnings. A measurement model that cannot be fitted is a warning, not an error: the
+        structural results still stand.
+    """
+    latents = [name for name in spec.parsed.latents
+               if name in instrument.constructs
+               and set(instrument.constructs[name].item_ids) <= set(data.columns)]
+    if not latents:
+        return {}, []
+    try:
+        quality = measure_constructs(data, instrument, constructs=latents)
+    except SemwbError as exc:
+        return {}, [f"measurement quality was not computed: {exc}"]
+    return quality.to_dict(), [f"measurement: {w}" for w in quality.warnings]
+
+
 def _versions() -> dict[str, str]:
     def v(name: str) -> str:
         try:
@@ -99,6 +135,18 @@ def _versions() -> dict[str, str]:
 
     return {"semwb": v("semwb"), "semopy": v("semopy"), "numpy": v("numpy"),
             "pandas": v("pandas"), "python": platform.python_version()}
+
+
+def display_path(path: str | Path) -> str:
+    """A path as a report shows it: relative to the working folder when inside it.
+
+    Reports travel to co-authors and reviewers; the analyst's home folder should not.
+    """
+    p = Path(path)
+    try:
+        return p.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return p.name if p.is_absolute() else p.as_posix()
 
 
 def provenance(spec: ModelSpec, data: pd.DataFrame, *, data_path: str | Path | None = None,
@@ -114,8 +162,9 @@ def provenance(spec: ModelSpec, data: pd.DataFrame, *, data_path: str | Path | N
     data_hash = (sha256_file(data_path) if data_path is not None
                  else sha256_bytes(data.to_csv(index=False).encode("utf-8")))
     return Provenance(
-        spec_path=spec.source if source.is_file() else None, spec_sha256=spec_hash,
-        data_path=str(data_path) if data_path is not None else None, data_sha256=data_hash,
+        spec_path=display_path(source) if source.is_file() else None, spec_sha256=spec_hash,
+        data_path=display_path(data_path) if data_path is not None else None,
+        data_sha256=data_hash,
         command=command, created=datetime.now(UTC).isoformat(timespec="seconds"),
         **_versions(),
     )
@@ -154,7 +203,8 @@ def run_analysis(
     data_path
         The data file, for provenance and messages.
     instrument
-        Passed to :func:`prepare_data` (reverse coding).
+        Passed to :func:`prepare_data` (reverse coding); the spec's latents that are its
+        constructs also get their measurement quality (:func:`assess_spec_measurement`).
     command
         The command line that asked for it, recorded in the provenance.
     bootstrap
@@ -173,6 +223,8 @@ def run_analysis(
     prepared = prepare_data(data, instrument=instrument)
     data_name = Path(data_path).name if data_path is not None else "data"
     fit = fit_model(spec, prepared, data_name=data_name)
+    measurement, measurement_warnings = (
+        assess_spec_measurement(spec, prepared, instrument) if instrument is not None else ({}, []))
     options = bootstrap if bootstrap is not None else spec.bootstrap
     boot = None if options is None else bootstrap_model(
         fit, draws=options.draws, ci=options.ci, level=options.level, rng=options.seed,
@@ -184,7 +236,9 @@ def run_analysis(
         estimator=spec.estimator, missing=spec.missing, converged=fit.converged, fit=fit.fit,
         parameters=parameter_rows(fit, None if boot is None else boot.table),
         bootstrap=None if boot is None else boot.info, r2=fit.r2, hypotheses=spec.hypotheses,
-        syntax=spec.syntax, warnings=list(fit.warnings),
+        measurement=measurement.pop("constructs", {}), htmt=measurement.pop("htmt", {}),
+        quality=measurement, syntax=spec.syntax,
+        warnings=[*fit.warnings, *measurement_warnings],
         provenance=provenance(spec, data, data_path=data_path, command=command),
     )
 
