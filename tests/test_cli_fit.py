@@ -74,10 +74,24 @@ def test_fit_takes_a_lav_file_and_data_option(tmp_path: Path) -> None:
     assert (tmp_path / "reports" / "model" / "results.json").is_file()
 
 
+@pytest.mark.slow
+def test_fit_takes_options_for_a_lav_file(tmp_path: Path) -> None:
+    case = REFERENCE / "mediation_missing_fiml"
+    done = run_semwb("fit", str(case / "model.lav"), "--data", str(case / "data.csv"),
+                     "--missing", "fiml", "--out", str(tmp_path / "f"))
+    assert done.returncode == 0, done.stderr
+    results = read_results(tmp_path / "f")
+    lavaan = json.loads((case / "lavaan.json").read_text())
+    assert (results.missing, results.n_obs) == ("fiml", 320)
+    assert results.fit.chisq == pytest.approx(lavaan["fit"]["chisq"], rel=1e-4)
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (["fit", "nowhere.yaml"], "nowhere.yaml: no such spec file"),
     (["fit", "{models}/med.yaml", "--data", "{models}/none.csv"], "none.csv: no such data file"),
     (["fit", "{lav}"], "no data; add 'data: FILE' to the spec or pass --data FILE"),
+    (["fit", "{lav}", "--missing", "pairwise"],
+     "'missing' input should be 'listwise' or 'fiml'; got 'pairwise'"),
     (["fit", "{bad}", "--data", "{data}"], "bad.lav, syntax line 2: 'iol_3' is neither a column"),
 ])
 def test_user_errors_exit_1_with_one_line(spec_dir: Path, tmp_path: Path, args: list[str],
@@ -98,6 +112,9 @@ def test_demo_fits_every_spec_in_models(spec_dir: Path, tmp_path: Path) -> None:
     done = run_semwb("demo", "--models", str(spec_dir / "models"), "--out", str(tmp_path / "r"))
     assert done.returncode == 0, done.stderr
     assert read_results(tmp_path / "r" / "med-test").converged
+    assert (tmp_path / "r" / "med-test" / "report.html").is_file()
+    index = (tmp_path / "r" / "index.html").read_text(encoding="utf-8")
+    assert 'href="med-test/report.html"' in index
 
 
 @pytest.mark.slow
@@ -112,3 +129,31 @@ def test_demo_reports_a_failing_spec_and_exits_1(spec_dir: Path, tmp_path: Path)
     assert "broken.yaml: no data" in " ".join(done.stderr.split())
     assert "1 of 2 specs failed: broken.yaml" in " ".join(done.stderr.split())
     assert (tmp_path / "r" / "med-test" / "results.json").is_file()
+
+
+def test_the_shipped_h1_spec_reverse_codes_through_its_instrument(tmp_path: Path) -> None:
+    root = Path(__file__).parent.parent
+    done = run_semwb("fit", str(root / "models" / "routines_learning_ambidexterity.yaml"),
+                     "--out", str(tmp_path / "h1"), cwd=root)
+    assert done.returncode == 0, done.stderr
+    loadings = {r.rhs: r.std_all for r in read_results(tmp_path / "h1").parameters
+                if r.op == "=~" and r.lhs == "AR"}
+    assert set(loadings) == {"ar1", "ar2", "ar3", "ar4"}
+    assert all(v is not None and v > 0.3 for v in loadings.values()), loadings  # ar4 reversed
+
+
+def test_fit_adds_measurement_quality_and_a_report_a_reviewer_can_share(tmp_path: Path) -> None:
+    root = Path(__file__).parent.parent
+    done = run_semwb("fit", "models/routines_learning_ambidexterity.yaml", "--bootstrap", "200",
+                     "--lang", "zh", "--out", str(tmp_path / "h1"), cwd=root)
+    assert done.returncode == 0, done.stderr
+    results = read_results(tmp_path / "h1")
+    assert set(results.measurement) == {"AR", "IOL", "AI"}
+    assert all(0.6 < results.measurement[c]["cr"] < 1 for c in results.measurement)
+    assert 0 < results.htmt["AR"]["IOL"] < 0.85
+    assert results.quality["harman"]["first_factor_share"] < 0.5
+    # paths in a shared report are relative to where the analyst worked, never the home folder
+    assert results.provenance.data_path == "surveys/examples/alliance.csv"
+    assert results.provenance.spec_path == "models/routines_learning_ambidexterity.yaml"
+    html = (tmp_path / "h1" / "report.zh.html").read_text(encoding="utf-8")
+    assert "组织间学习" in html and str(root) not in html

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import warnings
 from pathlib import Path
 
@@ -76,6 +77,14 @@ def test_shared_labels_are_equality_constraints(hs: pd.DataFrame) -> None:
     assert rows["est"].nunique() == 1
     assert (equal.fit.npar, equal.fit.df) == (free.fit.npar - 1, free.fit.df + 1)
     assert equal.fit.chisq > free.fit.chisq
+
+
+def test_definitions_may_use_a_labelled_fixed_parameter(hs: pd.DataFrame) -> None:
+    result = fit(HS.replace("x1 + x2", "l1*x1 + l2*x2") + "ratio := l2/l1\n", hs)
+    rows = result.parameters.set_index("lhs")
+    l2 = result.parameters.query("rhs == 'x2'").iloc[0]
+    assert rows.loc["ratio", "est"] == pytest.approx(l2["est"])  # l1 stays fixed at 1
+    assert rows.loc["ratio", "se"] == pytest.approx(l2["se"])
 
 
 def test_fixed_values_and_start_values(hs: pd.DataFrame) -> None:
@@ -158,3 +167,25 @@ def test_clean_fit_emits_no_warning(mediation: pd.DataFrame) -> None:
         result = fit((REFERENCE / "mediation_single" / "model.lav").read_text(), mediation)
     assert result.converged
     assert result.warnings == ()
+
+
+@pytest.mark.parametrize("options", [{"missing": "fiml"}, {}], ids=["fiml", "intercept"])
+def test_with_a_mean_structure_covariates_are_random_and_paths_unchanged(
+    options: dict[str, str]
+) -> None:
+    """lavaan's fixed.x and random-x ML give the same paths and SEs (saturated covariates)."""
+    case = REFERENCE / "regression_observed"
+    syntax = (case / "model.lav").read_text() + ("" if options else "y ~ 1\n")
+    result = fit(syntax, pd.read_csv(case / "data.csv"), **options)
+    reference = json.loads((case / "lavaan.json").read_text())
+    rows = result.parameters.set_index(["lhs", "op", "rhs"])
+    for p in reference["parameters"]:
+        if p["op"] in ("~", ":=") or p["lhs"] in ("m", "y"):
+            row = rows.loc[(p["lhs"], p["op"], p["rhs"])]
+            assert row["est"] == pytest.approx(p["est"], abs=1e-4)
+            assert row["se"] == pytest.approx(p["se"], rel=1e-3)
+    covariate = rows.loc[("x1", "~~", "x2")]
+    assert covariate["free"]
+    assert covariate["se"] > 0
+    assert result.fit.chisq == pytest.approx(reference["fit"]["chisq"], rel=1e-4)
+    assert result.fit.df == reference["fit"]["df"]

@@ -11,6 +11,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from semwb.errors import ResponseDataError, SpecError
 from semwb.sem.partable import build_partable
@@ -60,8 +62,9 @@ def test_parser_reads_every_supported_form() -> None:
 
 
 def test_a_formula_continues_on_a_line_starting_with_plus() -> None:
-    parsed = parse_syntax("F =~ x1 + x2\n   + x3\nG =~ x4 + x5 + x6\n")
+    parsed = parse_syntax("F =~ x1 + x2\n   + x3\nG =~ x4 + x5 + x6\ntotal := c +\n  a*b\n")
     assert [t.rhs for t in parsed.terms if t.lhs == "F"] == ["x1", "x2", "x3"]
+    assert parsed.definitions[0].expression == "c + a*b"
 
 
 @pytest.mark.parametrize(("syntax", "match"), [
@@ -282,14 +285,14 @@ def test_unused_columns_are_ignored_whatever_they_hold(survey: pd.DataFrame) -> 
     spec = spec_from_syntax(MEDIATION, name="med")
     frame, excluded = check_data(spec, data)
     assert list(frame.columns) == list(spec.parsed.observed)
-    assert excluded == 0
+    assert excluded == ()
 
 
 def test_listwise_drops_incomplete_rows(survey: pd.DataFrame) -> None:
     data = survey.copy()
     data.loc[[0, 5], "ar2"] = np.nan
     frame, excluded = check_data(spec_from_syntax(MEDIATION, name="med"), data)
-    assert (len(frame), excluded) == (len(data) - 2, 2)
+    assert (len(frame), excluded) == (len(data) - 2, (1, 6))
 
 
 @pytest.mark.parametrize(("syntax", "match"), [
@@ -332,3 +335,45 @@ def test_unreadable_data_file_is_a_response_error(tmp_path: Path) -> None:
     (tmp_path / "x.json").write_text("{}")
     with pytest.raises(ResponseDataError, match=r"unknown data file type '.json'"):
         read_data(tmp_path / "x.json")
+
+
+# --- property: what the parser reads back is what was written -----------------------------
+
+_names = st.from_regex(r"[a-z][a-z0-9_]{0,6}", fullmatch=True)
+
+
+@given(
+    st.lists(st.tuples(_names, st.lists(_names, min_size=1, max_size=5, unique=True)),
+             min_size=1, max_size=4, unique_by=lambda t: t[0]),
+    st.sampled_from([" + ", "+", " +\n      "]),
+)
+def test_parser_round_trips_measurement_formulas(
+    blocks: list[tuple[str, list[str]]], joiner: str
+) -> None:
+    text = "\n".join(f"F_{latent} =~ {joiner.join(items)}  # {latent}" for latent, items in blocks)
+    parsed = parse_syntax(text)
+    expected = [(f"F_{latent}", item) for latent, items in blocks for item in items]
+    assert [(t.lhs, t.rhs) for t in parsed.terms] == expected
+    assert all(t.op == "=~" for t in parsed.terms)
+
+
+@pytest.mark.parametrize("path", sorted((Path(__file__).parent.parent / "models").glob("*.yaml")),
+                         ids=lambda p: p.name)
+def test_every_shipped_spec_loads(path: Path) -> None:
+    spec = load_spec(path)
+    assert spec.parsed.terms
+    assert spec.data is not None
+    assert spec.data.name.endswith(".csv")
+
+
+@given(st.text(alphabet="Fxyab12 ~=*+:#!;()\"'.\n^-NA", max_size=80))
+def test_any_text_parses_or_raises_a_spec_error(text: str) -> None:
+    """Whatever a user types, the parser answers with a result or a SpecError, never a crash."""
+    message = ""
+    try:
+        spec = spec_from_syntax(text, name="fuzz", source="fuzz.lav")  # parses and compiles :=
+    except SpecError as exc:
+        message = str(exc)
+    else:
+        assert spec.parsed.terms
+    assert message == "" or message.startswith("fuzz.lav")

@@ -16,15 +16,18 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 from rich.text import Text
 
 from semwb import __version__
 from semwb.errors import OptionError, SemwbError, SpecError
 from semwb.files import atomic_write_text
-from semwb.pipeline import read_data, run_analysis, write_results
+from semwb.pipeline import read_data, run_analysis, spec_instrument, write_results
+from semwb.report.i18n import check_lang
 from semwb.results import Results
-from semwb.sem.spec import load_spec
+from semwb.sem.bootstrap import check_options
+from semwb.sem.spec import BootstrapOptions, ModelSpec, load_spec
 
 if TYPE_CHECKING:
     from semwb.measurement import MeasurementQuality
@@ -56,6 +59,9 @@ def _root(
     """Structural equation modeling workbench for survey research."""
 
 
+LangOption = Annotated[str, typer.Option("--lang", help="Report language: en or zh.")]
+
+
 @app.command()
 def batch(
     models: Annotated[Path, typer.Argument(help="Folder of model specs.")] = Path("models"),
@@ -69,8 +75,7 @@ def batch(
         "--scheduler", help="Fit on a Dask cluster instead, e.g. tcp://10.0.0.5:8786.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Refit models that are up to date.")
     ] = False,
-    lang: Annotated[str, typer.Option("--lang", help="Language of the reports: en or zh.")
-    ] = "en",
+    lang: LangOption = "en",
 ) -> None:
     """Fit every spec in MODELS; skip those up to date; exit code = number of failed models."""
     from semwb.batch import run_batch
@@ -92,7 +97,7 @@ def batch(
 def report(
     results_dir: Annotated[Path, typer.Argument(
         help="A folder with results.json, or a folder of such folders (makes an index too).")],
-    lang: Annotated[str, typer.Option("--lang", help="Report language: en or zh.")] = "en",
+    lang: LangOption = "en",
     out: Annotated[Path | None, typer.Option(
         "--out", help="Output file (default: report.html beside results.json, or index.html)."
     )] = None,
@@ -113,6 +118,61 @@ def report(
                             instrument=loaded)
     for path in [*written.reports, *([written.index] if written.index else [])]:
         console.print(Text(f"wrote {path}"), highlight=False)
+
+
+user_app = typer.Typer(help="Manage the web workbench's accounts.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+DataDirOption = Annotated[Path | None, typer.Option(
+    "--data-dir", help="Store of the web app (default: $XDG_DATA_HOME/semwb, else "
+    "~/.local/share/semwb).")]
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(
+        help="Address to listen on (loopback by default).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    data_dir: DataDirOption = None,
+    scheduler: Annotated[str | None, typer.Option(
+        help="Dask scheduler address to run analyses on (default: local processes).")] = None,
+    workers: Annotated[int, typer.Option(
+        min=1, help="Local worker processes for analyses.")] = 1,
+    models: Annotated[Path, typer.Option(
+        help="Folder of model specs offered as starting points.")] = Path("models"),
+    max_upload_mb: Annotated[float, typer.Option(
+        min=0.001, help="Largest upload accepted, in MB.")] = 50.0,
+) -> None:
+    """Start the web workbench (researchers upload, validate, run and share reports)."""
+    from semwb.web.app import Settings, default_data_dir
+    from semwb.web.app import serve as serve_app
+
+    settings = Settings(
+        data_dir=data_dir or default_data_dir(), max_upload_bytes=int(max_upload_mb * 1_000_000),
+        models_dir=models, scheduler=scheduler, workers=workers,
+    )
+    console.print(f"semwb: data in {settings.data_dir}; open http://{host}:{port}/")
+    serve_app(settings, host=host, port=port)
+
+
+@user_app.command("add")
+def user_add(
+    name: Annotated[str, typer.Argument(help="The new account's user name.")],
+    password_stdin: Annotated[bool, typer.Option(
+        "--password-stdin", help="Read the password from the first line of stdin.")] = False,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Create a web workbench account (the password is asked for, or read from stdin)."""
+    from semwb.web.app import default_data_dir
+    from semwb.web.auth import add_user
+    from semwb.web.store import Store
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    store = Store(data_dir or default_data_dir())
+    user = add_user(store, name, password)
+    console.print(f"semwb: account {user.name!r} created in {store.data_dir}")
 
 
 def main() -> None:
@@ -164,16 +224,52 @@ def _print_summary(results: Results, path: Path) -> None:
     console.print(Text(f"wrote {path}", style="dim"))
 
 
-def _fit_one(spec_path: Path, data: Path | None, out: Path | None) -> Path:
-    spec = load_spec(spec_path)
+def _bootstrap_options(spec: ModelSpec, draws: int | None, ci: str | None,
+                       seed: int | None) -> BootstrapOptions | None:
+    """The spec's ``bootstrap:`` block with ``--bootstrap/--ci/--seed`` laid over it.
+
+    Values are checked by the bootstrap's own rules (``OptionError`` naming the option).
+    """
+    if draws is None and spec.bootstrap is None:
+        if ci is not None or seed is not None:
+            raise OptionError("--ci and --seed need --bootstrap N (e.g. --bootstrap 5000) or a "
+                              "'bootstrap:' block in the spec.")
+        return None
+    values = spec.bootstrap.model_dump() if spec.bootstrap is not None else {}
+    values.update({k: v for k, v in (("draws", draws), ("ci", ci), ("seed", seed))
+                   if v is not None})
+    options = BootstrapOptions.model_construct(**values)  # the spec schema lacks montecarlo
+    check_options(options.draws, options.ci, options.level)  # fail before the fit, not after
+    return options
+
+
+def _fit_one(spec_path: Path, data: Path | None, out: Path | None, *, lang: str = "en",
+             draws: int | None = None, ci: str | None = None, seed: int | None = None,
+             **options: str) -> Path:
+    """Fit one spec, write ``results.json`` and its ``report.html``; return the folder."""
+    from semwb.report.writer import write_report
+
+    spec = load_spec(spec_path, **options)
     data_path = data if data is not None else spec.data
     if data_path is None:
         raise SpecError(f"{spec_path}: no data; add 'data: FILE' to the spec or pass --data FILE.")
-    results = run_analysis(spec, read_data(data_path), data_path=data_path,
-                           command=" ".join(["semwb", *sys.argv[1:]]))
-    path = write_results(results, out if out is not None else Path("reports") / spec.name)
+    boot_options = _bootstrap_options(spec, draws, ci, seed)
+    instrument = spec_instrument(spec)
+    with Progress(TextColumn("bootstrap"), BarColumn(), MofNCompleteColumn(),
+                  TimeRemainingColumn(), console=err_console, transient=True,
+                  disable=boot_options is None) as bar:
+        task = bar.add_task("bootstrap",
+                            total=boot_options.draws if boot_options is not None else 0)
+        results = run_analysis(
+            spec, read_data(data_path), data_path=data_path, instrument=instrument,
+            command=" ".join(["semwb", *sys.argv[1:]]), bootstrap=boot_options,
+            progress=lambda done, total: bar.update(task, completed=done, total=total))
+    folder = out if out is not None else Path("reports") / spec.name
+    path = write_results(results, folder)
+    report = write_report(folder, lang=lang, instrument=instrument)
     _print_summary(results, path)
-    return path
+    console.print(Text(f"wrote {report}", style="dim"))
+    return folder
 
 
 @app.command()
@@ -181,27 +277,47 @@ def fit(
     spec: Annotated[Path, typer.Argument(help="A .yaml model spec or a .lav lavaan syntax file.")],
     data: Annotated[Path | None, typer.Option(help="Data file (overrides the spec's).")] = None,
     out: Annotated[Path | None, typer.Option(help="Output folder [reports/<model>].")] = None,
+    missing: Annotated[str | None, typer.Option(
+        help="listwise or fiml (overrides the spec's; the option of a .lav file).")] = None,
+    bootstrap: Annotated[int | None, typer.Option(
+        "--bootstrap", metavar="N",
+        help="Bootstrap draws (e.g. 5000): SEs and CIs of every parameter, := effect and std_all.",
+    )] = None,
+    ci: Annotated[str | None, typer.Option(
+        metavar="TYPE", help="Bootstrap interval: percentile (default) | bc | bca | montecarlo.",
+    )] = None,
+    seed: Annotated[int | None, typer.Option(help="Bootstrap seed (recorded).")] = None,
+    lang: LangOption = "en",
 ) -> None:
-    """Fit one model spec and write OUT/results.json."""
-    _fit_one(spec, data, out)
+    """Fit one model spec and write OUT/results.json and OUT/report.html."""
+    check_lang(lang)  # before the fit, not after
+    _fit_one(spec, data, out, lang=lang, draws=bootstrap, ci=ci, seed=seed,
+             **({"missing": missing} if missing is not None else {}))
 
 
 @app.command()
 def demo(
     out: Annotated[Path, typer.Option(help="Output folder, one per model.")] = Path("reports"),
     models: Annotated[Path, typer.Option(help="Folder of model specs.")] = Path("models"),
+    lang: LangOption = "en",
 ) -> None:
-    """Fit every spec in MODELS on its example data, writing OUT/<model>/results.json."""
+    """Fit every spec in MODELS on its example data: OUT/<model>/ reports and OUT/index.html."""
+    from semwb.report.writer import report_filename, write_index
+
+    check_lang(lang)  # before the fit, not after
     specs = sorted(p for p in models.glob("*") if p.suffix in (".yaml", ".yml"))
     if not specs:
         raise SpecError(f"{models}: no .yaml model specs to fit.")
-    failed = []
+    failed, folders = [], []
     for spec_path in specs:
         try:
-            _fit_one(spec_path, None, out / load_spec(spec_path).name)
+            folders.append(_fit_one(spec_path, None, out / load_spec(spec_path).name, lang=lang))
         except SemwbError as exc:
             failed.append(spec_path.name)
             err_console.print(Text(f"semwb: error: {exc}", style="red"), highlight=False)
+    if folders:
+        index = write_index(out, folders, [f / report_filename(lang) for f in folders], lang=lang)
+        console.print(Text(f"wrote {index} (open it in a browser)", style="bold"))
     if failed:
         raise SemwbError(f"demo: {len(failed)} of {len(specs)} specs failed: {', '.join(failed)}.")
 

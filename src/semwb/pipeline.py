@@ -16,11 +16,15 @@ from typing import Any
 
 import pandas as pd
 
-from semwb.errors import ResponseDataError
+from semwb.errors import ResponseDataError, SemwbError
 from semwb.files import atomic_write_text, sha256_bytes, sha256_file
+from semwb.measurement.cfa import measure_constructs
 from semwb.results import ParameterRow, Provenance, Results
+from semwb.sem.bootstrap import bootstrap_model
 from semwb.sem.estimate import COLUMNS, FitResult, fit_model
-from semwb.sem.spec import ModelSpec
+from semwb.sem.spec import BootstrapOptions, ModelSpec
+from semwb.survey.instrument import Instrument, find_instrument, load_instrument
+from semwb.survey.scoring import reverse_code
 
 _READERS: dict[str, Callable[[Path], pd.DataFrame]] = {
     ".csv": lambda p: pd.read_csv(p, encoding="utf-8-sig"),
@@ -51,7 +55,7 @@ def read_data(path: str | Path) -> pd.DataFrame:
         raise ResponseDataError(f"{path}: cannot be read as {p.suffix} ({exc}).") from exc
 
 
-def prepare_data(data: pd.DataFrame, *, instrument: Any = None) -> pd.DataFrame:
+def prepare_data(data: pd.DataFrame, *, instrument: Instrument | None = None) -> pd.DataFrame:
     """Make the data ready to fit: reverse-code the instrument's reverse-worded items.
 
     Parameters
@@ -64,9 +68,62 @@ def prepare_data(data: pd.DataFrame, *, instrument: Any = None) -> pd.DataFrame:
     """
     if instrument is None:
         return data
-    from semwb.survey.scoring import reverse_code  # the survey side owns reverse coding
-
     return reverse_code(data, instrument)
+
+
+def spec_instrument(spec: ModelSpec) -> Instrument | None:
+    """Load the instrument a spec names (``instrument:`` id or path), or None when it names none.
+
+    An id is looked up in the spec folder's ``../surveys`` and in ``./surveys``; a path
+    (``.yaml``) is taken relative to the spec's folder first.
+
+    Raises
+    ------
+    InstrumentError
+        When the instrument cannot be found or is invalid.
+    """
+    if spec.instrument is None:
+        return None
+    folder = Path(spec.source).parent
+    surveys = [folder.parent / "surveys", Path("surveys")]
+    # Not the spec's own folder for an id: model specs carry the same 'instrument:' line.
+    by_path = spec.instrument.endswith((".yaml", ".yml"))
+    path = find_instrument(spec.instrument, folders=[folder, *surveys] if by_path else surveys)
+    return load_instrument(path)
+
+
+def assess_spec_measurement(spec: ModelSpec, data: pd.DataFrame,
+                            instrument: Instrument) -> tuple[dict[str, Any], list[str]]:
+    """Measurement quality of the spec's latents that are constructs of the instrument.
+
+    Parameters
+    ----------
+    spec
+        The model spec; its latents named like instrument constructs (with every item in the
+        data) are assessed together: alpha, omega, CR, AVE, HTMT, Fornell-Larcker, KMO,
+        Bartlett, Harman (:func:`semwb.measurement.cfa.measure_constructs`).
+    data
+        The prepared (reverse-coded) responses.
+    instrument
+        The spec's instrument.
+
+    Returns
+    -------
+    tuple
+        ``measurement.json``'s mapping (empty when no latent is an instrument construct) and
+        warnings. A measurement model that cannot be fitted is a warning, not an error: the
+        structural results still stand.
+    """
+    latents = [name for name in spec.parsed.latents
+               if name in instrument.constructs
+               and set(instrument.constructs[name].item_ids) <= set(data.columns)]
+    if not latents:
+        return {}, []
+    try:
+        quality = measure_constructs(data, instrument, constructs=latents)
+    except SemwbError as exc:
+        return {}, [f"measurement quality was not computed: {exc}"]
+    return quality.to_dict(), [f"measurement: {w}" for w in quality.warnings]
 
 
 def _versions() -> dict[str, str]:
@@ -78,6 +135,18 @@ def _versions() -> dict[str, str]:
 
     return {"semwb": v("semwb"), "semopy": v("semopy"), "numpy": v("numpy"),
             "pandas": v("pandas"), "python": platform.python_version()}
+
+
+def display_path(path: str | Path) -> str:
+    """A path as a report shows it: relative to the working folder when inside it.
+
+    Reports travel to co-authors and reviewers; the analyst's home folder should not.
+    """
+    p = Path(path)
+    try:
+        return p.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return p.name if p.is_absolute() else p.as_posix()
 
 
 def provenance(spec: ModelSpec, data: pd.DataFrame, *, data_path: str | Path | None = None,
@@ -93,17 +162,22 @@ def provenance(spec: ModelSpec, data: pd.DataFrame, *, data_path: str | Path | N
     data_hash = (sha256_file(data_path) if data_path is not None
                  else sha256_bytes(data.to_csv(index=False).encode("utf-8")))
     return Provenance(
-        spec_path=spec.source if source.is_file() else None, spec_sha256=spec_hash,
-        data_path=str(data_path) if data_path is not None else None, data_sha256=data_hash,
+        spec_path=display_path(source) if source.is_file() else None, spec_sha256=spec_hash,
+        data_path=display_path(data_path) if data_path is not None else None,
+        data_sha256=data_hash,
         command=command, created=datetime.now(UTC).isoformat(timespec="seconds"),
         **_versions(),
     )
 
 
-def parameter_rows(fit: FitResult) -> list[ParameterRow]:
-    """The parameter table as :class:`ParameterRow` objects (NaN becomes None)."""
-    table = fit.parameters[COLUMNS]
-    records = table.astype(object).where(table.notna(), None)
+def parameter_rows(fit: FitResult, table: pd.DataFrame | None = None) -> list[ParameterRow]:
+    """The parameter table (``fit.parameters``, or the bootstrap's ``table`` with its
+    ``std_all_*`` columns) as :class:`ParameterRow` objects (NaN becomes None)."""
+    source = fit.parameters if table is None else table
+    columns = COLUMNS + [c for c in ("std_all_se", "std_all_ci_lower", "std_all_ci_upper")
+                         if c in source]
+    frame = source[columns]
+    records = frame.astype(object).where(frame.notna(), None)
     return [ParameterRow.model_validate({**r, "free": bool(r["free"])})
             for r in records.to_dict(orient="records")]
 
@@ -113,8 +187,10 @@ def run_analysis(
     data: pd.DataFrame,
     *,
     data_path: str | Path | None = None,
-    instrument: Any = None,
+    instrument: Instrument | None = None,
     command: str | None = None,
+    bootstrap: BootstrapOptions | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Results:
     """Fit ``spec`` to ``data`` and assemble the :class:`Results` of ``results.json``.
 
@@ -127,9 +203,17 @@ def run_analysis(
     data_path
         The data file, for provenance and messages.
     instrument
-        Passed to :func:`prepare_data` (reverse coding).
+        Passed to :func:`prepare_data` (reverse coding); the spec's latents that are its
+        constructs also get their measurement quality (:func:`assess_spec_measurement`).
     command
         The command line that asked for it, recorded in the provenance.
+    bootstrap
+        Bootstrap options; by default the spec's ``bootstrap:`` block (none: no bootstrap). With
+        them, ``se``, ``z``, ``pvalue`` and the intervals are the bootstrap ones, std_all rows get
+        ``std_all_se``/``std_all_ci_*``, and ``Results.bootstrap`` records the run
+        (:func:`semwb.sem.bootstrap.bootstrap_model`).
+    progress
+        ``progress(done, total)`` while bootstrap draws are fitted.
 
     Raises
     ------
@@ -139,11 +223,22 @@ def run_analysis(
     prepared = prepare_data(data, instrument=instrument)
     data_name = Path(data_path).name if data_path is not None else "data"
     fit = fit_model(spec, prepared, data_name=data_name)
+    measurement, measurement_warnings = (
+        assess_spec_measurement(spec, prepared, instrument) if instrument is not None else ({}, []))
+    options = bootstrap if bootstrap is not None else spec.bootstrap
+    boot = None if options is None else bootstrap_model(
+        fit, draws=options.draws, ci=options.ci, level=options.level, rng=options.seed,
+        progress=progress)
     return Results(
         model=spec.name, title=spec.title, n_obs=fit.n_obs, n_excluded=fit.n_excluded,
+        exclusions=[{"row": row, "reason": "missing value in a model column (listwise)"}
+                    for row in fit.excluded_rows],
         estimator=spec.estimator, missing=spec.missing, converged=fit.converged, fit=fit.fit,
-        parameters=parameter_rows(fit), r2=fit.r2, hypotheses=spec.hypotheses,
-        syntax=spec.syntax, warnings=list(fit.warnings),
+        parameters=parameter_rows(fit, None if boot is None else boot.table),
+        bootstrap=None if boot is None else boot.info, r2=fit.r2, hypotheses=spec.hypotheses,
+        measurement=measurement.pop("constructs", {}), htmt=measurement.pop("htmt", {}),
+        quality=measurement, syntax=spec.syntax,
+        warnings=[*fit.warnings, *measurement_warnings],
         provenance=provenance(spec, data, data_path=data_path, command=command),
     )
 

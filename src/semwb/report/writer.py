@@ -98,10 +98,29 @@ def write_reports(
             f"{root}: no results.json here nor in its subfolders. "
             f"Run 'semwb fit SPEC --out {root}' or 'semwb batch models/ --out {root}' first."
         )
-    index_path = Path(out) if out else root / index_filename(lang)
     reports = [write_report(child, lang=lang, templates=templates, instrument=instrument)
                for child in children]
+    return Written(reports, write_index(root, children, reports, lang=lang, out=out,
+                                        templates=templates))
+
+
+def write_index(
+    root: str | Path, folders: list[Path], reports: list[Path], *, lang: str = "en",
+    out: str | Path | None = None, templates: str | Path | None = None,
+) -> Path:
+    """Write the index page across results folders, linking each one's written report.
+
+    Parameters
+    ----------
+    root
+        The folder the index goes in (``index.html``, ``index.zh.html`` for Chinese).
+    folders, reports
+        Each results folder and its report file, in the order to list them.
+    lang, out, templates
+        As :func:`write_reports`.
+    """
+    index_path = Path(out) if out else Path(root) / index_filename(lang)
     links = [Path(os.path.relpath(r, index_path.parent)).as_posix() for r in reports]
-    html = render_index([read_results(c) for c in children], lang=lang, links=links,
+    html = render_index([read_results(f) for f in folders], lang=lang, links=links,
                         templates=templates)
-    return Written(reports, atomic_write_text(index_path, html))
+    return atomic_write_text(index_path, html)

@@ -203,6 +203,35 @@ def fit_engine(rows: Sequence[ParRow], data: pd.DataFrame) -> EngineFit:
     )
 
 
+def expected_information(fit: EngineFit) -> np.ndarray:
+    """semopy's expected information ``N/2 tr(S^-1 dS_i S^-1 dS_j)`` (plus ``N dmu_i' S^-1
+    dmu_j`` with a mean structure), over the free parameters in ``fit.free_names`` order."""
+    with threadpool_limits(limits=1), semopy_errors():
+        return np.asarray(fit.model.calc_fim(), dtype=float)
+
+
+def invert_information(
+    info: np.ndarray, names: Sequence[str]
+) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """Invert an information matrix into the sampling covariance of the estimates.
+
+    Returns
+    -------
+    (pandas.DataFrame, tuple of str)
+        The covariance (index and columns ``names``), and, when the matrix is singular (the
+        model is not identified), NaN instead and the names of the parameters with the largest
+        weights in its null direction.
+    """
+    nan = pd.DataFrame(np.nan, index=list(names), columns=list(names))
+    if not np.all(np.isfinite(info)):
+        return nan, tuple(names[:4])
+    eig, vectors = np.linalg.eigh(info)
+    if eig[0] <= 1e-10 * max(eig[-1], 1.0):
+        weak = vectors[:, 0]
+        return nan, tuple(names[i] for i in np.argsort(-np.abs(weak))[:4] if abs(weak[i]) > 0.1)
+    return pd.DataFrame(np.linalg.inv(info), index=list(names), columns=list(names)), ()
+
+
 def matrices(fit: EngineFit) -> dict[str, pd.DataFrame]:
     """The estimated ``Beta``, ``Lambda``, ``Psi``, ``Theta`` matrices, labelled by variable."""
     mx = fit.model.inspect(mode="mx", what="est")

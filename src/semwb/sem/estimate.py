@@ -26,7 +26,14 @@ from scipy import stats
 from semwb.errors import ConvergenceWarning, FitError, HeywoodCaseWarning, SemwbWarning
 from semwb.results import FitIndices
 from semwb.sem.effects import DefinedEffect, delta_method
-from semwb.sem.engine import EngineError, EngineFit, fit_engine, matrices
+from semwb.sem.engine import (
+    EngineError,
+    EngineFit,
+    expected_information,
+    fit_engine,
+    invert_information,
+    matrices,
+)
 from semwb.sem.fiml import fiml_fit_indices, fit_engine_means, implied_means
 from semwb.sem.fitindices import fit_indices
 from semwb.sem.partable import ParRow
@@ -53,8 +60,8 @@ class FitResult:
         Global fit indices.
     r2
         R² per endogenous variable.
-    n_obs, n_excluded
-        Rows used, and rows dropped for missing values (listwise).
+    n_obs, n_excluded, excluded_rows
+        Rows used, the number of rows dropped for missing values, and which (1-based rows).
     converged
         Whether the optimiser reached a vanishing gradient.
     warnings
@@ -77,6 +84,7 @@ class FitResult:
     r2: dict[str, float]
     n_obs: int
     n_excluded: int
+    excluded_rows: tuple[int, ...]
     converged: bool
     warnings: tuple[str, ...]
     observed: tuple[str, ...]
@@ -175,31 +183,6 @@ def _diagnose(
     return found
 
 
-def _expected_vcov(engine: EngineFit) -> pd.DataFrame:
-    """Inverse expected information (semopy's ``calc_fim``: N/2 tr(S^-1 dS_i S^-1 dS_j), plus
-    N dmu_i' S^-1 dmu_j with a mean structure)."""
-    fim = engine.model.calc_fim()
-    names = list(engine.free_names)
-    eig, vectors = np.linalg.eigh(fim)
-    if eig[0] <= 1e-10 * max(eig[-1], 1.0):
-        # Not identified: keep the weakest direction's loadings to name the parameters involved.
-        weak = vectors[:, 0]
-        inv = np.full((len(names), len(names)), np.nan)
-        inv[0, :] = weak
-        return pd.DataFrame(inv, index=names, columns=names).rename_axis("singular")
-    return pd.DataFrame(np.linalg.inv(fim), index=names, columns=names)
-
-
-def _singular(vcov: pd.DataFrame) -> str | None:
-    """Names of the parameters in the information matrix's null direction, if it is singular."""
-    if vcov.index.name != "singular" and np.all(np.isfinite(vcov.to_numpy())):
-        return None
-    weak = vcov.iloc[0].to_numpy()
-    if not np.all(np.isfinite(weak)):
-        return ", ".join(vcov.index[:4])
-    return ", ".join(vcov.index[i] for i in np.argsort(-np.abs(weak))[:4] if abs(weak[i]) > 0.1)
-
-
 def fit_model(spec: ModelSpec, data: pd.DataFrame, *, data_name: str = "data") -> FitResult:
     """Fit ``spec`` to ``data`` by ML, as lavaan's ``sem()``.
 
@@ -233,20 +216,19 @@ def fit_model(spec: ModelSpec, data: pd.DataFrame, *, data_name: str = "data") -
     effects = spec.effects
     try:
         if spec.meanstructure:
-            engine, vcov = fit_engine_means(rows, frame,
+            engine, info = fit_engine_means(rows, frame,
                                             observed_information=spec.missing == "fiml")
         else:
             engine = fit_engine(rows, frame)
-            vcov = _expected_vcov(engine)
+            info = expected_information(engine)
     except EngineError as exc:
         raise FitError(f"{spec.source}: semopy could not fit the model ({exc}).") from exc
-    mx = matrices(engine)
-    sigma, inner, var = _implied(mx)
-    singular = _singular(vcov)
-    if singular is not None:
+    vcov, singular = invert_information(info, engine.free_names)
+    if singular:
         raise FitError(f"{spec.source}: the model is not identified on {data_name}: the "
                        "information matrix is singular (parameters involved: "
                        f"{_describe_names(singular, rows, engine)}); fix or drop parameters.")
+    sigma, inner, var = _implied(matrices(engine))
     S = np.cov(frame[list(engine.observed)].to_numpy(), rowvar=False, bias=True)
     est = _estimates(rows, engine, pd.DataFrame(S, index=engine.observed, columns=engine.observed))
     se = np.array([np.sqrt(vcov.loc[n, n]) if n is not None else 0.0 for n in engine.names])
@@ -260,6 +242,7 @@ def fit_model(spec: ModelSpec, data: pd.DataFrame, *, data_name: str = "data") -
     table.loc[~table["free"], ["z", "pvalue"]] = np.nan
     if effects:
         table = pd.concat([table, _defined_rows(table, effects, vcov)], ignore_index=True)
+    table["semopy"] = table["semopy"].astype(object).where(table["semopy"].notna(), None)
     fixed_x = np.array([v in {r.lhs for r in rows if r.fixed_x} for v in engine.observed])
     implied = sigma.loc[list(engine.observed), list(engine.observed)].to_numpy()
     if spec.meanstructure:
@@ -274,15 +257,17 @@ def fit_model(spec: ModelSpec, data: pd.DataFrame, *, data_name: str = "data") -
         warnings.warn(f"{spec.name}: {message}", category, stacklevel=2)
     return FitResult(
         spec=spec, parameters=table, fit=indices, r2=_r2(rows, table, var), n_obs=len(frame),
-        n_excluded=excluded, converged=engine.converged, warnings=tuple(m for _, m in found),
+        n_excluded=len(excluded), excluded_rows=excluded, converged=engine.converged,
+        warnings=tuple(m for _, m in found),
         observed=engine.observed, data=frame[list(engine.observed)], vcov=vcov,
         effects=effects, engine=engine.model,
     )
 
 
-def _describe_names(names: str, rows: tuple[ParRow, ...], engine: EngineFit) -> str:
+def _describe_names(names: tuple[str, ...], rows: tuple[ParRow, ...], engine: EngineFit) -> str:
+    """Parameters by their lavaan rows (``F =~ x2``) rather than semopy's names."""
     lookup = {n: f"{r.lhs} {r.op} {r.rhs}" for r, n in zip(rows, engine.names, strict=True) if n}
-    return ", ".join(lookup.get(n.strip(), n.strip()) for n in names.split(","))
+    return ", ".join(lookup.get(n, n) for n in names)
 
 
 def _defined_rows(table: pd.DataFrame, effects: tuple[DefinedEffect, ...],
@@ -291,8 +276,10 @@ def _defined_rows(table: pd.DataFrame, effects: tuple[DefinedEffect, ...],
     by_label = dict(zip(labelled["label"], labelled["est"], strict=True))
     std_by_label = dict(zip(labelled["label"], labelled["std_all"], strict=True))
     names = dict(zip(labelled["label"], labelled["semopy"], strict=True))
-    cov = vcov.loc[[names[k] for k in by_label], [names[k] for k in by_label]]
-    cov.index = cov.columns = list(by_label)
+    # A labelled fixed parameter (e.g. a first loading) has no sampling variance.
+    cov = pd.DataFrame(0.0, index=list(by_label), columns=list(by_label))
+    free = [k for k in by_label if isinstance(names[k], str)]  # None or NaN when fixed
+    cov.loc[free, free] = vcov.loc[[names[k] for k in free], [names[k] for k in free]].to_numpy()
     delta = delta_method(effects, by_label, cov)
     return pd.DataFrame({
         "lhs": [e.name for e in effects], "op": ":=",

@@ -96,13 +96,13 @@ def _intercept_names(model: semopy.ModelMeans) -> dict[str, str]:
 
 def fit_engine_means(
     rows: Sequence[ParRow], data: pd.DataFrame, *, observed_information: bool
-) -> tuple[EngineFit, pd.DataFrame]:
+) -> tuple[EngineFit, np.ndarray]:
     """Fit a model with a mean structure by (FI)ML through semopy's ``ModelMeans``.
 
-    Returns the engine fit and the covariance of the free estimates: the inverse observed
+    Returns the engine fit and the information matrix of the free estimates: the observed
     information (numerical Hessian of -log L, lavaan's default under FIML) when
-    ``observed_information``, else the inverse expected information (lavaan's default for
-    complete data).
+    ``observed_information``, else the expected information (lavaan's default for complete
+    data).
     """
     description, names = describe(rows)
     with threadpool_limits(limits=1), quiet(), semopy_errors():
@@ -124,11 +124,7 @@ def fit_engine_means(
     engine = EngineFit(model=model, names=row_names, free_names=free_names,
                        observed=tuple(model.vars["observed"]), converged=converged,
                        message=str(result.message), max_gradient=max_gradient)
-    try:
-        vcov = np.linalg.inv(info)
-    except np.linalg.LinAlgError:
-        vcov = np.full_like(info, np.nan)
-    return engine, pd.DataFrame(vcov, index=free_names, columns=free_names)
+    return engine, info
 
 
 def implied_means(engine: EngineFit) -> np.ndarray:

@@ -53,24 +53,25 @@ class ModelStructure:
 
     latents: tuple[str, ...]
     observed: tuple[str, ...]
+    covariates: tuple[str, ...]
     exogenous_x: tuple[str, ...]
 
 
 def classify(parsed: ParsedSyntax, *, fixed_x: bool = True) -> ModelStructure:
-    """Classify the variables of ``parsed`` into latents, observed and fixed.x covariates."""
+    """Classify the variables of ``parsed``: latents, observed, covariates (observed, only ever
+    predictors), and the covariates treated as fixed.x (all of them when ``fixed_x``)."""
     latents = parsed.latents
     observed = parsed.observed
     lhs_regression = {t.lhs for t in parsed.terms if t.op == "~"}
     indicators = {t.rhs for t in parsed.terms if t.op == "=~"}
     in_covariance = {v for t in parsed.terms if t.op in ("~~", "~1") for v in (t.lhs, t.rhs)}
-    exogenous: tuple[str, ...] = ()
-    if fixed_x:
-        exogenous = tuple(
-            v for v in observed
-            if v not in lhs_regression and v not in indicators and v not in in_covariance
-            and any(t.op == "~" and t.rhs == v for t in parsed.terms)
-        )
-    return ModelStructure(latents=latents, observed=observed, exogenous_x=exogenous)
+    covariates = tuple(
+        v for v in observed
+        if v not in lhs_regression and v not in indicators and v not in in_covariance
+        and any(t.op == "~" and t.rhs == v for t in parsed.terms)
+    )
+    return ModelStructure(latents=latents, observed=observed, covariates=covariates,
+                          exogenous_x=covariates if fixed_x else ())
 
 
 def _user_row(term: Term, first_loading: bool) -> ParRow:
@@ -132,9 +133,9 @@ def build_partable(
     for group in (latent_x, pure_y):
         for a, b in combinations(group, 2):
             add(ParRow(a, "~~", b, free=True))
-    for i, a in enumerate(structure.exogenous_x):
-        for b in structure.exogenous_x[i:]:
-            add(ParRow(a, "~~", b, free=False, fixed_x=True))
+    for i, a in enumerate(structure.covariates):
+        for b in structure.covariates[i:]:
+            add(ParRow(a, "~~", b, free=not fixed_x, fixed_x=fixed_x))
     if meanstructure or any(t.op == "~1" for t in parsed.terms):
         for v in structure.observed:
             add(ParRow(v, "~1", "", free=v not in exo_x, fixed_x=v in exo_x))

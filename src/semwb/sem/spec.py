@@ -72,8 +72,13 @@ class ModelSpec(BaseModel):
         return self.missing == "fiml" or any(t.op == "~1" for t in self.parsed.terms)
 
     def partable(self) -> tuple[ParRow, ...]:
-        """The full parameter table (user rows plus lavaan's defaults)."""
-        return build_partable(self.parsed, meanstructure=self.meanstructure)
+        """The full parameter table (user rows plus lavaan's defaults).
+
+        With a mean structure (``~ 1`` or FIML) covariates are modelled as random variables
+        (lavaan's ``fixed.x = FALSE``): semopy's ``ModelMeans`` would otherwise condition on them.
+        """
+        return build_partable(self.parsed, meanstructure=self.meanstructure,
+                              fixed_x=not self.meanstructure)
 
 
 def _validation_problems(exc: ValidationError, source: str) -> list[str]:
@@ -263,16 +268,16 @@ def identification_problems(spec: ModelSpec) -> list[str]:
 
 def check_data(
     spec: ModelSpec, data: pd.DataFrame, *, data_name: str = "data"
-) -> tuple[pd.DataFrame, int]:
+) -> tuple[pd.DataFrame, tuple[int, ...]]:
     """Check ``spec`` against ``data`` and return the model's columns ready to fit.
 
     Columns the model does not use are ignored whatever they hold.
 
     Returns
     -------
-    (pandas.DataFrame, int)
+    (pandas.DataFrame, tuple of int)
         The model's observed columns as floats (complete cases unless ``missing: fiml``) and the
-        number of rows dropped for missing values.
+        rows dropped for missing values (1-based data row numbers, as in error messages).
 
     Raises
     ------
@@ -286,12 +291,11 @@ def check_data(
         raise SpecError(join_problems(f"{spec.source} does not fit {data_name}: "
                                       f"{len(problems)} problems", problems))
     observed = list(spec.parsed.observed)
-    frame = data[observed].apply(pd.to_numeric).astype(float)
-    excluded = 0
+    frame = data[observed].apply(pd.to_numeric).astype(float).reset_index(drop=True)
     # Under FIML only a row with no value at all is dropped: it carries no information.
-    complete = frame.dropna() if spec.missing == "listwise" else frame.dropna(how="all")
-    excluded = len(frame) - len(complete)
-    frame = complete.reset_index(drop=True)
+    keep = frame.notna().all(axis=1) if spec.missing == "listwise" else frame.notna().any(axis=1)
+    excluded = tuple(int(i) + 1 for i in np.flatnonzero(~keep.to_numpy()))
+    frame = frame[keep].reset_index(drop=True)
     problems = _moment_problems(spec, frame, data_name)
     if problems:
         raise SpecError(join_problems(f"{spec.source} does not fit {data_name}: "

@@ -253,7 +253,8 @@ def parse_syntax(text: str, *, source: str = "<string>") -> ParsedSyntax:
                 problems.append(f"{where}: nothing right of ':='; expected an expression of "
                                 "labels, as in 'ind := a*b'.")
             else:
-                definitions.append(Definition(name=lhs, expression=rhs, line=line))
+                expression = " ".join(rhs.split())  # a continued line joins with a space
+                definitions.append(Definition(name=lhs, expression=expression, line=line))
             continue
         rhs_at = len(statement) - len(rhs)
         for offset, piece in _split_plus(rhs):

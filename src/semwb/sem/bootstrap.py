@@ -1,0 +1,451 @@
+"""Nonparametric bootstrap (and Monte Carlo) intervals for parameters, defined effects, std_all.
+
+The bootstrap is built from small parts, each tested alone:
+
+1. :func:`resample_indices` draws every resample's case indices up front from one generator, so
+   the same seed gives the same draws whatever the number of workers or chunks;
+2. :func:`resampled_covariances` turns indices into covariance matrices (divisor ``N``, as
+   lavaan) for a whole chunk at once;
+3. :func:`semwb.sem.matrices.fit_ml_batch` fits all draws of a chunk together, warm-started at
+   the full-sample estimate; a draw that does not converge gets a fresh semopy fit
+   (:func:`_refit_semopy`), and is dropped and listed if that fails too;
+4. :mod:`semwb.sem.intervals` turns draws into percentile, BC and BCa intervals;
+   :func:`monte_carlo_draws` gives the Selig & Preacher alternative.
+
+:func:`bootstrap_draws` runs 1-3 for a model structure and a data matrix;
+:func:`semwb.sem.bootstrap_table.summarize_draws` runs 4 and builds the
+:class:`~semwb.sem.bootstrap_table.BootstrapResult`;
+:func:`bootstrap_model` wires both to a fitted model (the semopy adapter lives here and in
+:mod:`semwb.sem.matrices`; nothing else in semwb needs to know how draws are fitted).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+from threadpoolctl import threadpool_limits
+
+from semwb.errors import OptionError
+from semwb.sem import matrices as mx
+from semwb.sem.bootstrap_table import (
+    RULE,
+    BootstrapResult,
+    Define,
+    Histogram,
+    merge_into_parameters,
+    summarize_draws,
+)
+
+if TYPE_CHECKING:
+    from semwb.sem.estimate import FitResult
+
+Array = NDArray[np.float64]
+Progress = Callable[[int, int], None]
+
+__all__ = ["CI_TYPES", "RULE", "BootstrapResult", "Draws", "Histogram", "bootstrap_draws",
+           "bootstrap_model", "bootstrap_semopy", "merge_into_parameters", "summarize_draws"]
+
+CI_TYPES = ("percentile", "bc", "bca", "montecarlo")
+MIN_DRAWS = 100
+
+# --------------------------------------------------------------------------- options and rng
+
+
+def as_generator(rng: int | np.random.Generator | None) -> np.random.Generator:
+    """Return a ``numpy.random.Generator`` for ``rng`` (a seed, a generator, or ``None``)."""
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if rng is None or (isinstance(rng, int | np.integer) and not isinstance(rng, bool)):
+        return np.random.default_rng(rng)
+    raise OptionError(
+        f"The 'seed' option of bootstrap must be an integer, a numpy Generator or None; "
+        f"got {rng!r}."
+    )
+
+
+def check_options(draws: Any, ci: Any, level: Any) -> tuple[int, str, float]:
+    """Validate the bootstrap options and return them cleaned; raise :class:`OptionError`."""
+    if isinstance(draws, bool) or not isinstance(draws, int | np.integer) or draws < MIN_DRAWS:
+        raise OptionError(
+            f"The 'draws' option of bootstrap must be an integer of at least {MIN_DRAWS}; "
+            f"got {draws!r}."
+        )
+    if ci not in CI_TYPES:
+        raise OptionError(
+            f"The 'ci' option of bootstrap must be one of {', '.join(CI_TYPES)}; got {ci!r}."
+        )
+    if isinstance(level, bool) or not isinstance(level, int | float) or not 0.5 <= level < 1:
+        raise OptionError(
+            f"The 'level' option of bootstrap must be a number from 0.5 to below 1 "
+            f"(e.g. 0.95); got {level!r}."
+        )
+    return int(draws), str(ci), float(level)
+
+
+# --------------------------------------------------------------------------- resampling
+
+
+def resample_indices(n_obs: int, draws: int, *, rng: int | np.random.Generator | None
+                     ) -> NDArray[np.intp]:
+    """Case indices of every resample, ``(draws, n_obs)``, drawn with replacement up front."""
+    return as_generator(rng).integers(0, n_obs, size=(draws, n_obs))
+
+
+def resampled_covariances(X: Array, indices: NDArray[np.intp]) -> Array:
+    """Covariance matrices (divisor ``N``) of the resamples ``X[indices[b]]``, ``(draws, p, p)``.
+
+    Notes
+    -----
+    ``S_b = X_bᵀ X_b / N - m_b m_bᵀ`` with ``X_b = X[indices[b]]`` and ``m_b`` its column means,
+    as one stacked product: each draw's matrix is computed by the same call whatever the number
+    of draws in the chunk, so chunking never changes a bit. ``X`` should be centred for accuracy.
+    """
+    Xb = X[indices]
+    n = indices.shape[1]
+    mean = Xb.mean(axis=1)
+    return np.asarray(Xb.transpose(0, 2, 1) @ Xb / n - mean[:, :, None] * mean[:, None, :])
+
+
+def weighted_covariances(X: Array, weights: Array) -> Array:
+    """Covariances ``Σ_i w_i x_i x_iᵀ / Σw - m mᵀ`` for each row of ``weights (draws, N)``."""
+    n, p = X.shape
+    total = weights.sum(axis=1)
+    outer = (X[:, :, None] * X[:, None, :]).reshape(n, p * p)
+    second = (weights @ outer).reshape(-1, p, p) / total[:, None, None]
+    mean = weights @ X / total[:, None]
+    return np.asarray(second - mean[:, :, None] * mean[:, None, :])
+
+
+def jackknife_covariances(X: Array) -> Array:
+    """Leave-one-out covariance matrices (divisor ``N - 1``), ``(N, p, p)``."""
+    weights = 1.0 - np.eye(X.shape[0])
+    return weighted_covariances(X, weights)
+
+
+def monte_carlo_draws(estimate: Array, covariance: Array, draws: int, *,
+                      rng: int | np.random.Generator | None) -> Array:
+    """Parameter vectors from ``N(θ̂, acov)`` for the Monte Carlo CI (Selig & Preacher 2008).
+
+    Notes
+    -----
+    ``θ_b = θ̂ + L z_b`` with ``L Lᵀ = acov`` and ``z_b`` standard normal; a defined effect's
+    interval is the percentile interval of its values over the ``θ_b``.
+    """
+    L = np.linalg.cholesky(covariance)
+    z = as_generator(rng).standard_normal((draws, estimate.size))
+    return np.asarray(estimate[None] + z @ L.T)
+
+
+# --------------------------------------------------------------------------- fitting the draws
+
+
+@dataclass(frozen=True)
+class Draws:
+    """Fitted bootstrap draws of one model: ``theta (draws, q)`` with NaN rows for failed draws."""
+
+    theta: Array
+    estimate: Array
+    failed: list[dict[str, Any]]
+    jackknife: Array | None = None
+    refits: int = 0
+
+
+def _fit_chunk(mm: mx.ModelMatrices, S: Array) -> mx.BatchFit:
+    with threadpool_limits(limits=1):
+        return mx.fit_ml_batch(mm, S, start=mm.estimate)
+
+
+def _fit_covariances(mm: mx.ModelMatrices, X: Array, indices: NDArray[np.intp], *,
+                     chunk_size: int, workers: int, progress: Progress | None
+                     ) -> tuple[Array, NDArray[np.bool_]]:
+    """Fit every resample in chunks (serially or in worker processes); return θ and converged."""
+    total = indices.shape[0]
+    theta = np.full((total, mm.n_params), np.nan)
+    converged = np.zeros(total, dtype=bool)
+    starts = list(range(0, total, chunk_size))
+
+    def store(start: int, fit: mx.BatchFit) -> None:
+        stop = start + fit.theta.shape[0]
+        theta[start:stop] = fit.theta
+        converged[start:stop] = fit.converged
+
+    done = 0
+    if workers <= 1:
+        for start in starts:
+            sl = indices[start:start + chunk_size]
+            with threadpool_limits(limits=1):
+                fit = _fit_chunk(mm, resampled_covariances(X, sl))
+            store(start, fit)
+            done += sl.shape[0]
+            if progress is not None:
+                progress(done, total)
+        return theta, converged
+    pool = ProcessPoolExecutor(max_workers=workers)
+    try:
+        futures = {
+            pool.submit(_fit_chunk, mm, resampled_covariances(X, indices[s:s + chunk_size])): s
+            for s in starts
+        }
+        for fut in as_completed(futures):
+            fit = fut.result()
+            store(futures[fut], fit)
+            done += fit.theta.shape[0]
+            if progress is not None:
+                progress(done, total)
+    except BaseException:
+        # Ctrl-C or a worker error: stop the workers before the exception propagates.
+        # (ProcessPoolExecutor has no public terminate before Python 3.14.)
+        processes = list((getattr(pool, "_processes", None) or {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        for proc in processes:
+            proc.terminate()
+        for proc in processes:
+            proc.join()
+        raise
+    pool.shutdown(wait=True)
+    return theta, converged
+
+
+def _polish(mm: mx.ModelMatrices, S: Array, start: Array) -> Array:
+    """Scoring from semopy's estimate to the exact ML optimum (semopy's SLSQP stops short)."""
+    fit = mx.fit_ml_batch(mm, S, start=start)
+    return fit.theta[0] if fit.converged[0] else start
+
+
+def _refit_semopy(description: str, columns: Sequence[str], X: Array) -> Array | None:
+    """Fit one draw afresh with semopy; ``None`` when semopy fails or does not converge."""
+    import semopy
+
+    model = semopy.Model(description)
+    try:
+        res = model.fit(pd.DataFrame(X, columns=list(columns)))
+    except Exception:  # semopy raises bare Exceptions; the draw is recorded as failed
+        return None
+    if not getattr(res, "success", False):
+        return None
+    return np.array(model.param_vals, dtype=float)
+
+
+def bootstrap_draws(mm: mx.ModelMatrices, X: Array, *, draws: int,
+                    rng: int | np.random.Generator | None, description: str | None = None,
+                    jackknife: bool = False, workers: int = 1, chunk_size: int = 500,
+                    progress: Progress | None = None) -> Draws:
+    """Fit the model to ``draws`` case resamples of ``X`` (complete cases, columns ``mm.observed``).
+
+    Parameters
+    ----------
+    mm
+        Model structure with the full-sample estimate (:func:`semwb.sem.matrices.model_matrices`).
+    X
+        ``(N, p)`` data matrix.
+    draws
+        Number of resamples.
+    rng
+        Seed or generator; all indices are drawn before any fitting.
+    description
+        semopy model syntax for the fallback refit of draws the batched fit cannot converge;
+        without it such draws are failed at once.
+    jackknife
+        Also fit the ``N`` leave-one-out samples (for BCa).
+    workers, chunk_size
+        Worker processes and draws per batch; they change speed, never results.
+    progress
+        Called as ``progress(done, total)`` after each chunk.
+
+    Returns
+    -------
+    Draws
+    """
+    Xc = X - X.mean(axis=0)
+    indices = resample_indices(X.shape[0], draws, rng=rng)
+    mm = refine_estimate(mm, Xc)
+    theta, converged = _fit_covariances(mm, Xc, indices, chunk_size=chunk_size,
+                                        workers=workers, progress=progress)
+    failed: list[dict[str, Any]] = []
+    refits = 0
+    for b in np.flatnonzero(~converged):
+        refits += 1
+        fresh = (_refit_semopy(description, mm.observed, X[indices[b]])
+                 if description is not None else None)
+        if fresh is None:
+            theta[b] = np.nan
+            failed.append({"draw": int(b) + 1, "reason": "did not converge (batched Fisher "
+                           "scoring and a fresh semopy fit)"})
+        else:
+            theta[b] = _polish(mm, resampled_covariances(Xc, indices[b:b + 1]), fresh)
+    jack = None
+    if jackknife:
+        jfit = _fit_chunk(mm, jackknife_covariances(Xc))
+        jack = np.where(jfit.converged[:, None], jfit.theta, np.nan)
+    return Draws(theta, mm.estimate, failed, jack, refits)
+
+
+def refine_estimate(mm: mx.ModelMatrices, X: Array) -> mx.ModelMatrices:
+    """``mm`` with its estimate polished by Fisher scoring on the full sample of ``X``.
+
+    semopy's SLSQP stops a little early (about 1e-4 from lavaan); the bootstrap centre for
+    ``bc``/``bca`` and the warm start must be the ML estimate itself.
+    """
+    Xc = X - X.mean(axis=0)
+    fit = mx.fit_ml_batch(mm, (Xc.T @ Xc / X.shape[0])[None], start=mm.estimate)
+    if not fit.converged[0]:
+        return mm
+    return dataclasses.replace(mm, estimate=fit.theta[0])
+
+
+def asymptotic_covariance(mm: mx.ModelMatrices, n_obs: int) -> Array:
+    """ML asymptotic covariance from the expected information: ``(N/2 · I(θ̂))⁻¹``."""
+    info = mx.fisher_information(mm, mm.estimate[None])[0]
+    return np.asarray(np.linalg.inv(0.5 * n_obs * info))
+
+
+# --------------------------------------------------------------------------- entry points
+
+
+def _seed_of(rng: int | np.random.Generator | None) -> tuple[int | np.random.Generator, int | None]:
+    """A reproducible rng and the seed to record: ``None`` becomes a fresh recorded seed."""
+    if rng is None:
+        entropy = np.random.SeedSequence().entropy
+        seed = int(entropy) % (2**63) if isinstance(entropy, int) else 0
+        return seed, seed
+    if isinstance(rng, np.random.Generator):
+        return rng, None
+    as_generator(rng)  # validates
+    return int(rng), int(rng)
+
+
+def complete_cases(mm: mx.ModelMatrices, data: pd.DataFrame) -> Array:
+    """The observed columns of ``data`` as a float matrix, listwise complete rows only."""
+    missing = [c for c in mm.observed if c not in data.columns]
+    if missing:
+        raise OptionError(
+            f"The bootstrap data lack the model's observed variable(s) {', '.join(missing)}; "
+            "pass the same data the model was fitted to."
+        )
+    X = data[list(mm.observed)].to_numpy(dtype=float)
+    return np.asarray(X[np.all(np.isfinite(X), axis=1)])
+
+
+def bootstrap_semopy(model: Any, data: pd.DataFrame, *, draws: int = 5000,
+                     ci: str = "percentile", level: float = 0.95,
+                     rng: int | np.random.Generator | None = None,
+                     define: Define | None = None, defined: Sequence[tuple[str, str]] = (),
+                     workers: int = 1, chunk_size: int = 500,
+                     progress: Progress | None = None) -> BootstrapResult:
+    """Bootstrap (or Monte Carlo) intervals for a fitted semopy model.
+
+    Parameters
+    ----------
+    model
+        A fitted ``semopy.Model`` (ML, no mean structure, complete data).
+    data
+        The data it was fitted to; rows with a missing value in a model variable are dropped
+        (listwise, as the fit).
+    draws
+        Resamples (or Monte Carlo draws); at least 100.
+    ci
+        ``"percentile"`` (default), ``"bc"`` (lavaan's ``bca.simple``), ``"bca"`` (jackknife
+        acceleration) or ``"montecarlo"`` (Selig & Preacher: draws from the ML estimate's
+        asymptotic normal distribution, no refitting).
+    level
+        Confidence level of every interval.
+    rng
+        Seed or generator; ``None`` draws a fresh seed and records it.
+    define
+        Evaluates the defined effects from parameter label -> values, vectorised over draws
+        (``semwb.sem.effects`` provides it); applied to raw and to standardized values.
+    defined
+        ``(name, expression)`` of each defined effect, in output order.
+    workers, chunk_size
+        Worker processes and draws per batch; results do not depend on them.
+    progress
+        Called as ``progress(done, total)`` while draws are fitted.
+
+    Returns
+    -------
+    BootstrapResult
+
+    Raises
+    ------
+    OptionError
+        For a bad option value.
+    KeyboardInterrupt
+        Propagated after worker processes are stopped; nothing is returned or written.
+    """
+    draws, ci, level = check_options(draws, ci, level)
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise OptionError(f"The 'workers' option of bootstrap must be an integer of at least 1; "
+                          f"got {workers!r}.")
+    if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
+        raise OptionError(f"The 'chunk_size' option of bootstrap must be an integer of at "
+                          f"least 1; got {chunk_size!r}.")
+    rng, seed = _seed_of(rng)
+    mm = mx.model_matrices(model)
+    X = complete_cases(mm, data)
+    if ci == "montecarlo":
+        mm = refine_estimate(mm, X)
+        theta = monte_carlo_draws(mm.estimate, asymptotic_covariance(mm, X.shape[0]), draws,
+                                  rng=rng)
+        if progress is not None:
+            progress(draws, draws)
+        return summarize_draws(mm, theta, ci=ci, level=level, seed=seed, failed=[],
+                               define=define, defined=defined)
+    with threadpool_limits(limits=1):
+        fitted = bootstrap_draws(mm, X, draws=draws, rng=rng, description=model.description,
+                                 jackknife=ci == "bca", workers=workers,
+                                 chunk_size=chunk_size, progress=progress)
+    return summarize_draws(dataclasses.replace(mm, estimate=fitted.estimate), fitted.theta,
+                           ci=ci, level=level, seed=seed, failed=fitted.failed, define=define,
+                           defined=defined, jackknife=fitted.jackknife)
+
+
+def bootstrap_model(fit: FitResult, data: pd.DataFrame | None = None, *, draws: int = 5000,
+                    ci: str = "percentile", level: float = 0.95,
+                    rng: int | np.random.Generator | None = None,
+                    progress: Progress | None = None, workers: int = 1,
+                    chunk_size: int = 500) -> BootstrapResult:
+    """Bootstrap every free parameter, ``:=`` effect and std_all of a fitted model.
+
+    Parameters
+    ----------
+    fit
+        From :func:`semwb.sem.estimate.fit_model` (ML, complete data).
+    data
+        The data to resample; by default ``fit.data``, the complete cases the fit used.
+    draws, ci, level, rng, workers, chunk_size, progress
+        As :func:`bootstrap_semopy`.
+
+    Returns
+    -------
+    BootstrapResult
+        Whose ``table`` is ``fit.parameters`` with bootstrap columns
+        (:func:`merge_into_parameters`).
+
+    Raises
+    ------
+    OptionError
+        For a bad option, or a FIML fit (not supported by the bootstrap yet).
+    """
+    if fit.spec.missing != "listwise":
+        raise OptionError(
+            f"{fit.spec.source}: the bootstrap supports 'missing: listwise' only for now; got "
+            f"'missing: {fit.spec.missing}'. Use listwise deletion or remove the bootstrap block."
+        )
+    effects = fit.effects
+
+    def define(values: Mapping[str, Array]) -> dict[str, Array]:
+        return {e.name: e.evaluate(values) for e in effects}
+
+    result = bootstrap_semopy(
+        fit.engine, fit.data if data is None else data, draws=draws, ci=ci, level=level, rng=rng,
+        define=define, defined=[(e.name, e.expression) for e in effects], workers=workers,
+        chunk_size=chunk_size, progress=progress,
+    )
+    return dataclasses.replace(result, table=merge_into_parameters(fit.parameters, result.table))

@@ -1,0 +1,258 @@
+"""The web app's one adapter to the library: every check and every analysis goes through here.
+
+The web app has no validation or rendering of its own: it calls the same functions as the CLI
+(``semwb.survey``, ``semwb.sem``, ``semwb.pipeline``, ``semwb.report``) and shows their
+``SemwbError`` messages. Uploads are stored under generated names, so messages that quote the
+stored path are rewritten to quote the file name the user uploaded instead.
+
+The run worker (:mod:`semwb.web.runs`) imports this module by name in another process, so
+everything here is a plain top-level function over picklable values.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from semwb.errors import OptionError, SemwbError
+from semwb.files import atomic_write_text
+
+#: File name suffixes accepted for each kind of upload (lower case, with the dot).
+INSTRUMENT_SUFFIXES = (".yaml", ".yml")
+RESPONSE_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".sav", ".dta")
+
+#: The run outputs offered for download, in the order they are listed.
+OUTPUTS = ("results.json", "scores.csv", "report.html")
+
+#: Bootstrap interval methods offered on the run form, and report languages.
+CI_METHODS = ("percentile", "bc", "bca")
+LANGUAGES = ("en", "zh")
+
+Progress = Callable[[float, str], None]
+
+
+@dataclass(frozen=True)
+class RunJob:
+    """Everything one run needs, as plain picklable values (it may run in another process)."""
+
+    run_id: str
+    model_name: str
+    syntax: str
+    instrument_path: Path
+    instrument_name: str
+    responses_path: Path
+    responses_name: str
+    out_dir: Path
+    options: dict[str, Any] = field(default_factory=dict)
+    sheet: str | None = None
+
+
+def _renamed(text: str, path: Path, display_name: str) -> str:
+    """Return a library message about ``path`` naming ``display_name`` instead."""
+    return text.replace(str(path), display_name).replace(path.name, display_name)
+
+
+@contextmanager
+def _shown_as(path: Path, display_name: str) -> Iterator[None]:
+    """Re-raise a SemwbError about ``path`` so that it names ``display_name`` instead."""
+    try:
+        yield
+    except SemwbError as exc:
+        raise type(exc)(_renamed(str(exc), path, display_name)) from exc
+
+
+def _instrument(path: Path, display_name: str) -> Any:
+    from semwb.survey.instrument import load_instrument, parse_instrument
+
+    with _shown_as(path, display_name):
+        if path.suffix in (".yaml", ".yml"):
+            return parse_instrument(path.read_text(encoding="utf-8-sig"), source=display_name)
+        return load_instrument(path)
+
+
+def _responses(path: Path, display_name: str, instrument: Any, sheet: str | None) -> Any:
+    from semwb.survey.responses import read_responses
+
+    with _shown_as(path, display_name):
+        return read_responses(path, instrument, sheet=sheet or None)
+
+
+def _results_naming(results: Any, path: Path, display_name: str) -> Any:
+    """Return ``results`` with the stored data path replaced by the uploaded file's name.
+
+    The provenance and the warnings then name the file the researcher uploaded (same bytes,
+    same hash), and the server's paths never show in a report, shared ones included.
+    """
+    from semwb.results import results_from_json
+
+    text = results.to_json()
+    shown = json.dumps(display_name)[1:-1]
+    for stored in (str(path), path.name):
+        text = text.replace(json.dumps(stored)[1:-1], shown)
+    return results_from_json(text, source=display_name)
+
+
+def check_instrument(path: Path, *, display_name: str) -> dict[str, Any]:
+    """Validate an uploaded instrument and return what the project page shows of it.
+
+    Returns
+    -------
+    dict
+        ``name``, ``title``, ``scale`` (``"1-7"``), and ``constructs``: a list of
+        ``{"id", "name", "items": [{"id", "text", "reverse"}]}`` in questionnaire order.
+
+    Raises
+    ------
+    InstrumentError
+        With every problem and its line, naming ``display_name``.
+    """
+    inst = _instrument(path, display_name)
+    return {
+        "name": inst.instrument,
+        "title": inst.title.get("en"),
+        "scale": f"{inst.scale.min}-{inst.scale.max}",
+        "constructs": [
+            {"id": cid, "name": c.name.get("en"),
+             "items": [{"id": it.id, "text": it.text.get("en"), "reverse": it.reverse}
+                       for it in c.items]}
+            for cid, c in inst.constructs.items()
+        ],
+    }
+
+
+def check_responses(path: Path, *, display_name: str, instrument_path: Path,
+                    instrument_name: str, sheet: str | None = None) -> dict[str, Any]:
+    """Read an uploaded response file against an instrument; return its summary.
+
+    Returns
+    -------
+    dict
+        ``rows`` (respondents), ``columns`` (column names kept), ``warnings`` (list of str),
+        ``sheet`` (as given, to read the file the same way later).
+
+    Raises
+    ------
+    ResponseDataError
+        Naming ``display_name``, the row and the column of the first problems.
+    """
+    inst = _instrument(instrument_path, instrument_name)
+    responses = _responses(path, display_name, inst, sheet)
+    return {
+        "rows": len(responses.data),
+        "columns": [str(c) for c in responses.data.columns],
+        "warnings": [_renamed(str(w), path, display_name) for w in responses.warnings],
+        "sheet": sheet,
+    }
+
+
+def check_syntax(syntax: str, *, name: str, responses_path: Path | None = None,
+                 responses_name: str = "", instrument_path: Path | None = None,
+                 instrument_name: str = "", sheet: str | None = None) -> None:
+    """Check a model's lavaan syntax, and against a response file when one is given.
+
+    The same checks as ``semwb fit``: the syntax and its ``:=`` definitions
+    (``spec_from_syntax``), then the variables, values and identification against the data
+    (``check_data``).
+
+    Raises
+    ------
+    SpecError
+        Every problem, with its line of syntax and the closest column for an unknown variable.
+    """
+    from semwb.sem.spec import check_data, spec_from_syntax
+
+    spec = spec_from_syntax(syntax, name=name, source=f"model {name}")
+    if responses_path is not None and instrument_path is not None:
+        inst = _instrument(instrument_path, instrument_name)
+        responses = _responses(responses_path, responses_name, inst, sheet)
+        check_data(spec, responses.data, data_name=responses_name)
+
+
+def check_run_options(syntax: str, *, name: str, draws: int, ci: str, level: float,
+                      seed: int | None, lang: str) -> dict[str, Any]:
+    """Check a run's options with the spec's own rules; return them as a plain dict.
+
+    ``draws`` 0 means no bootstrap (Wald intervals only).
+
+    Raises
+    ------
+    SpecError, OptionError
+        Naming the option, the rule and the value received.
+    """
+    if lang not in LANGUAGES:
+        raise OptionError(
+            f"The report language must be one of {', '.join(LANGUAGES)}; got {lang!r}.")
+    options = {"draws": draws, "ci": ci, "level": level, "seed": seed, "lang": lang}
+    _spec(syntax, name, options)
+    return options
+
+
+def _spec(syntax: str, name: str, options: dict[str, Any]) -> Any:
+    from semwb.sem.spec import spec_from_syntax
+
+    bootstrap = ({key: options[key] for key in ("draws", "ci", "level", "seed")}
+                 if options.get("draws") else None)
+    return spec_from_syntax(syntax, name=name, source=f"model {name}", bootstrap=bootstrap)
+
+
+def starter_specs(models_dir: Path | None) -> list[dict[str, str]]:
+    """Return the specs of ``models_dir`` (``name``, ``title``, ``syntax``) to start a model from.
+
+    Specs that do not load are left out: the model editor offers only working starting points.
+    """
+    if models_dir is None or not models_dir.is_dir():
+        return []
+    from semwb.sem.spec import load_spec
+
+    specs = []
+    for path in sorted(models_dir.glob("*.y*ml")):
+        try:
+            spec = load_spec(path)
+        except SemwbError:
+            continue
+        title = spec.title.get("en", "") if isinstance(spec.title, dict) else str(spec.title or "")
+        specs.append({"name": spec.name, "title": title, "syntax": spec.syntax})
+    return specs
+
+
+def run_job(job: RunJob, progress: Progress) -> None:
+    """Run one analysis and write ``results.json``, ``scores.csv`` and ``report.html``.
+
+    Parameters
+    ----------
+    job
+        The inputs and options (``draws``, ``ci``, ``level``, ``seed``, ``lang``).
+    progress
+        Called with the fraction done (0-1) and a short message.
+    """
+    from semwb.pipeline import run_analysis, write_results
+    from semwb.report import render_report
+    from semwb.survey.scoring import score_constructs, scores_table
+    from semwb.survey.tables import excel_safe
+
+    progress(0.0, "reading the data")
+    inst = _instrument(job.instrument_path, job.instrument_name)
+    responses = _responses(job.responses_path, job.responses_name, inst, job.sheet)
+    spec = _spec(job.syntax, job.model_name, job.options)
+
+    def on_progress(done: int, total: int) -> None:
+        progress(0.1 + 0.85 * done / max(total, 1), f"bootstrap draw {done} of {total}")
+
+    progress(0.05, "fitting the model")
+    with _shown_as(job.responses_path, job.responses_name):
+        results = run_analysis(spec, responses.data, data_path=job.responses_path,
+                               instrument=inst, progress=on_progress)
+    results = _results_naming(results, job.responses_path, job.responses_name)
+    progress(0.96, "writing the report")
+    job.out_dir.mkdir(parents=True, exist_ok=True)
+    scores = score_constructs(responses, inst)
+    atomic_write_text(job.out_dir / "scores.csv",
+                      excel_safe(scores_table(scores, responses)).to_csv(index=False))
+    atomic_write_text(job.out_dir / "report.html",
+                      render_report(results, lang=job.options.get("lang", "en"), instrument=inst))
+    write_results(results, job.out_dir)
+    progress(1.0, "finished")

@@ -1,0 +1,176 @@
+"""The FastAPI application: settings, the app factory, error handlers and the server start.
+
+One error handler per kind, as in the CLI: a :class:`~semwb.errors.SemwbError` is the user's to
+fix and becomes a 400 page with its (escaped) message; an HTTP error keeps its status; anything
+else is a bug and becomes a generic 500 page (the traceback goes to the server log only).
+"""
+
+from __future__ import annotations
+
+import importlib
+import ipaddress
+import logging
+import os
+from collections.abc import AsyncIterator
+from concurrent.futures import Executor
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
+
+from semwb.errors import OptionError, SemwbError
+from semwb.web import auth, pages, reports
+from semwb.web.render import make_environment, render
+from semwb.web.runs import RunManager
+from semwb.web.security import SecurityHeaders, UploadLimit
+from semwb.web.store import Store
+
+log = logging.getLogger("semwb.web")
+
+LOOPBACK_NAMES = ("localhost",)
+
+
+def default_data_dir() -> Path:
+    """Return the default store: ``$XDG_DATA_HOME/semwb`` (``~/.local/share/semwb``)."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "semwb"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How one server runs.
+
+    Attributes
+    ----------
+    data_dir
+        Where the SQLite store, uploads and run outputs live.
+    max_upload_bytes
+        Largest request body accepted (413 above it); 50 MB by default.
+    models_dir
+        Folder of model specs offered as starting points in the model editor.
+    scheduler
+        Dask scheduler address; None runs analyses in local worker processes.
+    workers
+        Local worker processes.
+    analysis
+        Adapter module the pages and workers call (``semwb.web.analysis``).
+    """
+
+    data_dir: Path
+    max_upload_bytes: int = 50_000_000
+    models_dir: Path | None = None
+    scheduler: str | None = None
+    workers: int = 1
+    analysis: str = "semwb.web.analysis"
+
+
+def create_app(settings: Settings, *, executor: Executor | None = None) -> FastAPI:
+    """Build the web app over the store in ``settings.data_dir``.
+
+    Parameters
+    ----------
+    settings
+        The server's settings.
+    executor
+        Executor for runs instead of the default process pool (tests use a thread pool).
+    """
+    store = Store(settings.data_dir)
+    runs = RunManager(store, analysis=settings.analysis, workers=settings.workers,
+                      scheduler=settings.scheduler, executor=executor)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        interrupted = runs.start()
+        if interrupted:
+            log.warning("%d run(s) were interrupted by the last shutdown", interrupted)
+        try:
+            yield
+        finally:
+            runs.shutdown()
+
+    app = FastAPI(title="semwb", lifespan=lifespan, docs_url=None, redoc_url=None,
+                  openapi_url=None)
+    app.state.settings = settings
+    app.state.store = store
+    app.state.runs = runs
+    app.state.templates = make_environment()
+    app.state.analysis = importlib.import_module(settings.analysis)
+    static = Path(__file__).parent / "static"
+    app.mount("/static", StaticFiles(directory=static), name="static")
+    app.include_router(auth.router)
+    app.include_router(pages.router)
+    app.include_router(reports.router)
+    _add_error_handlers(app)
+    app.add_middleware(UploadLimit, limit=settings.max_upload_bytes)
+    app.add_middleware(SecurityHeaders)
+    return app
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(auth.SignInRequiredError)
+    async def _sign_in(request: Request, exc: auth.SignInRequiredError) -> Response:
+        return auth.login_redirect(exc)
+
+    @app.exception_handler(SemwbError)
+    async def _user_error(request: Request, exc: SemwbError) -> Response:
+        auth.load_session(request)
+        return render(request, "error.html", status_code=400, title="Please check your input",
+                      message=str(exc))
+
+    @app.exception_handler(HTTPException)
+    async def _http_error(request: Request, exc: HTTPException) -> Response:
+        titles = {403: "Forbidden", 404: "Not found", 405: "Method not allowed"}
+        auth.load_session(request)
+        message = exc.detail if exc.status_code != 404 else (
+            "There is nothing here, or you have no access to it.")
+        return render(request, "error.html", status_code=exc.status_code,
+                      title=titles.get(exc.status_code, "Error"), message=str(message))
+
+    @app.exception_handler(RequestValidationError)
+    async def _bad_form(request: Request, exc: RequestValidationError) -> Response:
+        fields = sorted({str(e["loc"][-1]) for e in exc.errors()})
+        return await _user_error(request, OptionError(
+            f"The form is missing or has a bad value for: {', '.join(fields)}."))
+
+    @app.exception_handler(Exception)
+    async def _bug(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return render(request, "error.html", status_code=500, title="Something went wrong",
+                      message="The server hit an internal error. Your data are safe; "
+                              "try again, and tell the administrator if it happens again.")
+
+
+def is_loopback(host: str) -> bool:
+    """Return True when ``host`` is a loopback address or ``localhost``."""
+    if host in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_listen_address(host: str, store: Store) -> None:
+    """Refuse a non-loopback address while the store has no account (OptionError)."""
+    if not is_loopback(host) and store.count_users() == 0:
+        raise OptionError(
+            f"Refusing to listen on {host} while no account exists: anyone on the network could "
+            "reach an unprotected server. Create one first with 'semwb user add NAME', "
+            "or listen on 127.0.0.1."
+        )
+
+
+def serve(settings: Settings, *, host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Start uvicorn with the app (blocking), after the listen-address check."""
+    import uvicorn
+
+    check_listen_address(host, Store(settings.data_dir))
+    # uvicorn trusts X-Forwarded-Proto only from 127.0.0.1: behind a local HTTPS proxy the
+    # session cookie gets its Secure flag.
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info",
+                server_header=False)

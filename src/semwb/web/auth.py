@@ -1,0 +1,192 @@
+"""Accounts, server-side sessions, CSRF protection, and the sign-in pages.
+
+Passwords are hashed with argon2id (argon2-cffi). A session is a random token in an HttpOnly,
+SameSite=Lax cookie that points to a row in the store; the row also holds the session's CSRF token,
+which every form carries in a hidden ``csrf_token`` field. A POST without the right token gets 403.
+The sign-in form is protected too: its first GET starts an anonymous session, and signing in
+replaces that session with a new one (no session fixation).
+"""
+
+from __future__ import annotations
+
+import hmac
+import sqlite3
+from typing import Annotated
+from urllib.parse import quote
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from semwb.errors import OptionError
+from semwb.web.render import render
+from semwb.web.state import store_of
+from semwb.web.store import SESSION_SECONDS, Session, Store, User
+
+COOKIE = "semwb_session"
+_hasher = PasswordHasher()
+
+router = APIRouter()
+
+
+class SignInRequiredError(Exception):
+    """Raised by :func:`require_user` when nobody is signed in; the app redirects to /login."""
+
+    def __init__(self, next_path: str) -> None:
+        super().__init__(next_path)
+        self.next_path = next_path
+
+
+def hash_password(password: str) -> str:
+    """Return the argon2id hash of ``password``."""
+    return _hasher.hash(password)
+
+
+def check_new_password(password: str) -> str:
+    """Return ``password`` when it is acceptable for a new account, else raise OptionError."""
+    if len(password) < 8:
+        raise OptionError("A password must have at least 8 characters; choose a longer one.")
+    return password
+
+
+def check_user_name(name: str) -> str:
+    """Return the stripped user name when it is acceptable, else raise OptionError."""
+    name = name.strip()
+    if not name or len(name) > 64 or any(c.isspace() for c in name):
+        raise OptionError(
+            f"A user name must be 1-64 characters without spaces; got {name!r}."
+        )
+    return name
+
+
+def add_user(store: Store, name: str, password: str) -> User:
+    """Create an account (used by ``semwb user add``); OptionError when the name is taken."""
+    name = check_user_name(name)
+    try:
+        return store.add_user(name, hash_password(check_new_password(password)))
+    except sqlite3.IntegrityError as exc:
+        raise OptionError(f"A user called {name!r} already exists; choose another name.") from exc
+
+
+def authenticate(store: Store, name: str, password: str) -> User | None:
+    """Return the user when ``password`` is right, else None (same answer for unknown names)."""
+    found = store.user_by_name(name.strip())
+    if found is None:
+        _hasher.hash(password)  # spend the same time as a real check
+        return None
+    user, stored_hash = found
+    try:
+        _hasher.verify(stored_hash, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if _hasher.check_needs_rehash(stored_hash):
+        store.set_password_hash(user.id, hash_password(password))
+    return user
+
+
+
+def load_session(request: Request) -> Session | None:
+    """Return the request's session (from its cookie), caching it on ``request.state``."""
+    if not hasattr(request.state, "session"):
+        token = request.cookies.get(COOKIE)
+        request.state.session = store_of(request).get_session(token) if token else None
+    session: Session | None = request.state.session
+    return session
+
+
+def set_session_cookie(request: Request, response: Response, session: Session) -> None:
+    """Attach the session cookie (HttpOnly, SameSite=Lax, Secure over HTTPS)."""
+    response.set_cookie(
+        COOKIE, session.token, max_age=SESSION_SECONDS, httponly=True, samesite="lax",
+        secure=request.url.scheme == "https", path="/",
+    )
+
+
+def require_user(request: Request) -> User:
+    """Dependency: the signed-in user, or a redirect to the sign-in page."""
+    session = load_session(request)
+    if session is None or session.user is None:
+        raise SignInRequiredError(request.url.path)
+    return session.user
+
+
+async def require_csrf(request: Request) -> Session:
+    """Dependency for every form POST: 403 unless the form's ``csrf_token`` matches the session."""
+    session = load_session(request)
+    form = await request.form()
+    sent = form.get("csrf_token")
+    if session is None or not isinstance(sent, str) or not hmac.compare_digest(
+        sent.encode(), session.csrf.encode()
+    ):
+        raise HTTPException(403, "This form has expired or did not come from this site. "
+                                 "Reload the page and try again.")
+    return session
+
+
+async def require_user_form(
+    user: Annotated[User, Depends(require_user)],
+    session: Annotated[Session, Depends(require_csrf)],
+) -> User:
+    """Dependency for signed-in form POSTs: the user, after the CSRF check."""
+    return user
+
+
+CurrentUser = Annotated[User, Depends(require_user)]
+FormUser = Annotated[User, Depends(require_user_form)]
+
+
+def _safe_next(next_path: str) -> str:
+    """Keep a post-sign-in target on this site (a path, never ``//host`` or a URL)."""
+    if next_path.startswith("/") and not next_path.startswith("//") and "\\" not in next_path:
+        return next_path
+    return "/"
+
+
+@router.get("/login")
+def login_page(request: Request, next: str = "/") -> Response:
+    """Show the sign-in form, starting an anonymous session for its CSRF token."""
+    session = load_session(request)
+    fresh = session is None
+    if session is None:
+        session = store_of(request).create_session(None)
+        request.state.session = session
+    response = render(request, "login.html", next=_safe_next(next), error="")
+    if fresh:
+        set_session_cookie(request, response, session)
+    return response
+
+
+@router.post("/login")
+async def login(request: Request,
+                session: Annotated[Session, Depends(require_csrf)]) -> Response:
+    """Check the password; on success replace the session with a signed-in one."""
+    form = await request.form()
+    name, password = str(form.get("name", "")), str(form.get("password", ""))
+    next_path = _safe_next(str(form.get("next", "/")))
+    store = store_of(request)
+    user = await run_in_threadpool(authenticate, store, name, password)
+    if user is None:
+        return render(request, "login.html", status_code=401, next=next_path,
+                      error="Wrong user name or password.")
+    store.delete_session(session.token)
+    new = store.create_session(user)
+    response = RedirectResponse(next_path, status_code=303)
+    set_session_cookie(request, response, new)
+    return response
+
+
+@router.post("/logout")
+async def logout(request: Request,
+                 session: Annotated[Session, Depends(require_csrf)]) -> Response:
+    """End the session and go back to the sign-in page."""
+    store_of(request).delete_session(session.token)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(COOKIE, path="/")
+    return response
+
+
+def login_redirect(exc: SignInRequiredError) -> RedirectResponse:
+    """Return the redirect to the sign-in page that remembers where the user was going."""
+    return RedirectResponse(f"/login?next={quote(exc.next_path)}", status_code=303)

@@ -1,0 +1,266 @@
+"""The researcher's pages: projects, uploads, the model editor, members, and starting runs.
+
+Every project route looks the project up for the signed-in user first: a project that does not
+exist and one that belongs to someone else both answer 404, so ids reveal nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, HTTPException, Request, UploadFile
+from fastapi.responses import FileResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from semwb.errors import OptionError, SemwbError
+from semwb.web.auth import CurrentUser, FormUser
+from semwb.web.render import render
+from semwb.web.state import analysis_of, runs_of, store_of
+from semwb.web.store import Model, Project, Store, StoredFile, User
+from semwb.web.uploads import store_upload
+
+router = APIRouter()
+
+
+
+
+def project_or_404(request: Request, project_id: str, user: User) -> Project:
+    """Return the project when ``user`` is its owner or a member; else 404."""
+    project = store_of(request).project_for(project_id, user)
+    if project is None:
+        raise HTTPException(404)
+    return project
+
+
+def current_instrument(store: Store, project_id: str) -> StoredFile | None:
+    """Return the newest instrument upload of a project that passed validation."""
+    return next((f for f in store.files(project_id, "instrument") if f.ok), None)
+
+
+def _redirect(path: str) -> RedirectResponse:
+    return RedirectResponse(path, status_code=303)
+
+
+@router.get("/")
+def projects_page(request: Request, user: CurrentUser) -> Response:
+    """List the user's projects with a form to create one."""
+    return render(request, "projects.html", projects=store_of(request).projects_for(user))
+
+
+@router.post("/projects")
+def create_project(request: Request, user: FormUser,
+                   name: Annotated[str, Form(max_length=200)]) -> Response:
+    """Create a project owned by the user."""
+    if not name.strip():
+        raise OptionError("Give the project a name.")
+    project = store_of(request).create_project(name.strip(), user)
+    return _redirect(f"/projects/{project.id}")
+
+
+@router.get("/projects/{project_id}")
+def project_page(request: Request, project_id: str, user: CurrentUser) -> Response:
+    """Show a project: instrument, response files, models, runs and members."""
+    store = store_of(request)
+    project = project_or_404(request, project_id, user)
+    return render(
+        request, "project.html", project=project,
+        instrument=current_instrument(store, project_id),
+        instruments=store.files(project_id, "instrument"),
+        responses=store.files(project_id, "responses"),
+        models=store.models(project_id), runs=store.runs(project_id),
+        members=store.members(project_id), is_owner=project.owner.id == user.id,
+        ci_methods=analysis_of(request).CI_METHODS,
+        instrument_suffixes=analysis_of(request).INSTRUMENT_SUFFIXES,
+        response_suffixes=analysis_of(request).RESPONSE_SUFFIXES,
+    )
+
+
+@router.post("/projects/{project_id}/instrument")
+async def upload_instrument(request: Request, project_id: str, user: FormUser,
+                            file: UploadFile) -> Response:
+    """Store an instrument (YAML or spreadsheet) and show its validation on the project page."""
+    project = project_or_404(request, project_id, user)
+    analysis = analysis_of(request)
+    await store_upload(store_of(request), project.id, file, kind="instrument",
+                       allowed=analysis.INSTRUMENT_SUFFIXES, check=analysis.check_instrument)
+    return _redirect(f"/projects/{project.id}#instrument")
+
+
+@router.post("/projects/{project_id}/responses")
+async def upload_responses(request: Request, project_id: str, user: FormUser, file: UploadFile,
+                           sheet: Annotated[str, Form(max_length=100)] = "") -> Response:
+    """Store a response file, read it against the current instrument, show the outcome."""
+    store = store_of(request)
+    project = project_or_404(request, project_id, user)
+    instrument = current_instrument(store, project.id)
+    if instrument is None:
+        raise OptionError("Upload a valid instrument first: response files are checked "
+                          "against its items and scale.")
+    analysis = analysis_of(request)
+    await store_upload(
+        store, project.id, file, kind="responses", allowed=analysis.RESPONSE_SUFFIXES,
+        check=analysis.check_responses, instrument=instrument,
+        instrument_path=store.file_path(instrument), instrument_name=instrument.original_name,
+        sheet=sheet.strip() or None,
+    )
+    return _redirect(f"/projects/{project.id}#responses")
+
+
+@router.get("/projects/{project_id}/files/{file_id}")
+def download_upload(request: Request, project_id: str, file_id: str,
+                    user: CurrentUser) -> Response:
+    """Download an uploaded file under its original name (as an attachment)."""
+    project = project_or_404(request, project_id, user)
+    stored = store_of(request).get_file(project.id, file_id)
+    if stored is None:
+        raise HTTPException(404)
+    return FileResponse(store_of(request).file_path(stored), filename=stored.original_name,
+                        media_type="application/octet-stream")
+
+
+def _check_data(store: Store, project_id: str) -> tuple[StoredFile | None, dict[str, Any]]:
+    """Return the newest valid response file and the adapter keywords to check against it."""
+    responses = next((f for f in store.files(project_id, "responses") if f.ok), None)
+    instrument = store.get_file(project_id, responses.instrument_id) if (
+        responses and responses.instrument_id) else None
+    if responses is None or instrument is None:
+        return None, {}
+    return responses, {
+        "responses_path": store.file_path(responses), "responses_name": responses.original_name,
+        "instrument_path": store.file_path(instrument),
+        "instrument_name": instrument.original_name, "sheet": responses.summary.get("sheet"),
+    }
+
+
+def _editor(request: Request, project: Project, *, model_id: str, name: str, syntax: str,
+            problems: str = "", valid: bool = False, status_code: int = 200) -> Response:
+    settings = request.app.state.settings
+    data, _ = _check_data(store_of(request), project.id)
+    return render(request, "model.html", status_code=status_code, project=project,
+                  model_id=model_id, name=name, syntax=syntax, problems=problems, valid=valid,
+                  data=data, starters=analysis_of(request).starter_specs(settings.models_dir))
+
+
+@router.get("/projects/{project_id}/models/new")
+def new_model_page(request: Request, project_id: str, user: CurrentUser,
+                   start: str = "") -> Response:
+    """The model editor, empty or filled from one of the starter specs."""
+    project = project_or_404(request, project_id, user)
+    settings = request.app.state.settings
+    starter = next((s for s in analysis_of(request).starter_specs(settings.models_dir)
+                    if s["name"] == start), None)
+    return _editor(request, project, model_id="", name=starter["name"] if starter else "",
+                   syntax=starter["syntax"] if starter else "")
+
+
+@router.get("/projects/{project_id}/models/{model_id}")
+def model_page(request: Request, project_id: str, model_id: str, user: CurrentUser) -> Response:
+    """The model editor on a saved model."""
+    project = project_or_404(request, project_id, user)
+    model = _model_or_404(request, project, model_id)
+    return _editor(request, project, model_id=model.id, name=model.name, syntax=model.syntax)
+
+
+def _model_or_404(request: Request, project: Project, model_id: str) -> Model:
+    model = store_of(request).get_model(project.id, model_id)
+    if model is None:
+        raise HTTPException(404)
+    return model
+
+
+@router.post("/projects/{project_id}/models")
+async def save_model(
+    request: Request, project_id: str, user: FormUser,
+    name: Annotated[str, Form(max_length=100)],
+    syntax: Annotated[str, Form(max_length=100_000)],
+    action: Annotated[str, Form()] = "validate",
+    model_id: Annotated[str, Form()] = "",
+) -> Response:
+    """Validate the syntax (``action=validate``) or validate and save it (``action=save``).
+
+    The syntax is checked alone and against the project's newest valid response file; the
+    problems shown are the library's :class:`~semwb.errors.SpecError` message, the same text
+    ``semwb fit`` prints.
+    """
+    project = project_or_404(request, project_id, user)
+    if model_id:
+        _model_or_404(request, project, model_id)
+    name = name.strip()
+    if not name:
+        return _editor(request, project, model_id=model_id, name=name, syntax=syntax,
+                       problems="Give the model a name.", status_code=400)
+    _, data = _check_data(store_of(request), project.id)
+    try:
+        await run_in_threadpool(analysis_of(request).check_syntax, syntax, name=name, **data)
+    except SemwbError as exc:
+        return _editor(request, project, model_id=model_id, name=name, syntax=syntax,
+                       problems=str(exc), status_code=200 if action == "validate" else 400)
+    if action != "save":
+        return _editor(request, project, model_id=model_id, name=name, syntax=syntax, valid=True)
+    store_of(request).save_model(project.id, name, syntax, model_id or None)
+    return _redirect(f"/projects/{project.id}#models")
+
+
+@router.post("/projects/{project_id}/members")
+def add_member(request: Request, project_id: str, user: FormUser,
+               name: Annotated[str, Form(max_length=64)]) -> Response:
+    """Give another account access to the project (owner only)."""
+    store = store_of(request)
+    project = _owned_or_403(request, project_id, user)
+    found = store.user_by_name(name.strip())
+    if found is None:
+        raise OptionError(f"There is no account called {name.strip()!r}; the administrator "
+                          "creates accounts with 'semwb user add NAME'.")
+    if found[0].id != project.owner.id:
+        store.add_member(project.id, found[0])
+    return _redirect(f"/projects/{project.id}#members")
+
+
+@router.post("/projects/{project_id}/members/{user_id}/remove")
+def remove_member(request: Request, project_id: str, user_id: int, user: FormUser) -> Response:
+    """Take a member out of the project (owner only)."""
+    project = _owned_or_403(request, project_id, user)
+    store_of(request).remove_member(project.id, user_id)
+    return _redirect(f"/projects/{project.id}#members")
+
+
+def _owned_or_403(request: Request, project_id: str, user: User) -> Project:
+    project = project_or_404(request, project_id, user)
+    if project.owner.id != user.id:
+        raise HTTPException(403, "Only the project's owner can change its members.")
+    return project
+
+
+@router.post("/projects/{project_id}/runs")
+def start_run(
+    request: Request, project_id: str, user: FormUser,
+    model_id: Annotated[str, Form()], responses_id: Annotated[str, Form()],
+    draws: Annotated[int, Form(ge=0)] = 0, ci: Annotated[str, Form()] = "percentile",
+    level: Annotated[float, Form()] = 0.95, seed: Annotated[str, Form()] = "",
+    lang: Annotated[str, Form()] = "en",
+) -> Response:
+    """Queue a run of a saved model on a valid response file; go to its page."""
+    store = store_of(request)
+    project = project_or_404(request, project_id, user)
+    model = _model_or_404(request, project, model_id)
+    responses = store.get_file(project.id, responses_id)
+    if responses is None or responses.kind != "responses":
+        raise HTTPException(404)
+    if not responses.ok:
+        raise OptionError(f"{responses.original_name} did not pass validation; upload a "
+                          "corrected file and run on that one.")
+    options: dict[str, Any] = analysis_of(request).check_run_options(
+        model.syntax, name=model.name, draws=draws, ci=ci, level=level, seed=_seed(seed),
+        lang=lang)
+    run = store.create_run(project.id, model, responses, options)
+    runs_of(request).submit(run)
+    return _redirect(f"/projects/{project.id}/runs/{run.id}")
+
+
+def _seed(text: str) -> int | None:
+    text = text.strip()
+    if not text:
+        return None
+    if not text.isdigit():
+        raise OptionError(f"The bootstrap seed must be a whole number of 0 or more; got {text!r}.")
+    return int(text)

@@ -1,0 +1,62 @@
+"""run_analysis / write_results through the library API."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from semwb.files import sha256_bytes, sha256_file
+from semwb.pipeline import read_data, run_analysis, write_results
+from semwb.results import read_results
+from semwb.sem.spec import load_spec, spec_from_syntax
+
+CASE = Path(__file__).parent / "reference" / "regression_observed"
+
+
+def test_run_analysis_builds_results_with_provenance(tmp_path: Path) -> None:
+    spec = load_spec(CASE / "model.lav")
+    data = read_data(CASE / "data.csv")
+    results = run_analysis(spec, data, data_path=CASE / "data.csv", command="semwb fit x")
+    assert (results.model, results.n_obs, results.estimator, results.missing) == (
+        "model", 200, "ML", "listwise")
+    assert results.provenance.spec_sha256 == sha256_file(CASE / "model.lav")
+    assert results.provenance.data_sha256 == sha256_file(CASE / "data.csv")
+    assert results.provenance.command == "semwb fit x"
+    assert results.syntax == spec.syntax
+    fixed_x = [r for r in results.parameters if r.lhs == "x1" and r.op == "~~"]
+    assert all(not r.free and r.z is None and r.pvalue is None for r in fixed_x)
+    ind = next(r for r in results.parameters if r.op == ":=")
+    assert (ind.lhs, ind.rhs, ind.free) == ("ind", "a*b", False)
+    assert set(results.r2) == {"m", "y"}
+
+    path = write_results(results, tmp_path / "out")
+    assert path == tmp_path / "out" / "results.json"
+    assert read_results(path) == results
+    assert "NaN" not in path.read_text(encoding="utf-8")
+    assert json.loads(path.read_text(encoding="utf-8"))["fit"]["df"] == 1
+
+
+def test_provenance_hashes_the_syntax_and_data_without_files() -> None:
+    data = pd.read_csv(CASE / "data.csv")
+    syntax = (CASE / "model.lav").read_text(encoding="utf-8")
+    results = run_analysis(spec_from_syntax(syntax, name="inline"), data)
+    assert results.provenance.spec_sha256 == sha256_bytes(syntax.encode("utf-8"))
+    assert results.provenance.data_sha256 == sha256_bytes(
+        data.to_csv(index=False).encode("utf-8"))
+    assert results.provenance.spec_path is None
+
+
+def test_excluded_rows_are_counted(tmp_path: Path) -> None:
+    data = pd.read_csv(CASE / "data.csv")
+    data.loc[[1, 2, 3], "m"] = None
+    results = run_analysis(load_spec(CASE / "model.lav"), data)
+    assert (results.n_obs, results.n_excluded) == (197, 3)
+    assert [e["row"] for e in results.exclusions] == [2, 3, 4]
+
+
+def test_read_data_reads_spreadsheets(tmp_path: Path) -> None:
+    data = pd.read_csv(CASE / "data.csv")
+    data.to_excel(tmp_path / "d.xlsx", index=False)
+    pd.testing.assert_frame_equal(read_data(tmp_path / "d.xlsx"), data)

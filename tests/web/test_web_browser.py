@@ -1,0 +1,190 @@
+"""End to end in a real browser: Playwright driving Debian Chromium against ``semwb serve``.
+
+The server is started as a subprocess on a free loopback port with a fresh data dir and stopped
+by the fixture's finalizer (with its worker processes). Screenshots go to
+``tests/artifacts/web/`` (git-ignored).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Page, expect, sync_playwright
+from web_support import PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "tests" / "artifacts" / "web"
+INSTRUMENT = ROOT / "surveys" / "alliance_portfolio_innovation.yaml"
+DATA = ROOT / "surveys" / "examples" / "alliance.csv"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--no-first-run"]
+MEDIATION = """AR  =~ ar1 + ar2 + ar3 + ar4
+IOL =~ iol1 + iol2 + iol3 + iol4
+AI  =~ ai1 + ai2 + ai3 + ai4 + ai5 + ai6
+IOL ~ a*AR
+AI  ~ b*IOL + cp*AR
+ind   := a*b
+total := cp + a*b
+"""
+
+
+def semwb_command(*args: str) -> list[str]:
+    return [sys.executable, "-c", "from semwb.cli import main; main()", *args]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[str]:
+    """``semwb serve`` on a free loopback port, with the account ``ann``."""
+    data = tmp_path / "data"
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+    subprocess.run(semwb_command("user", "add", "ann", "--password-stdin", "--data-dir",
+                                 str(data)), input=PASSWORD + "\n", text=True, check=True,
+                   env=env, capture_output=True, timeout=60)
+    port = free_port()
+    log = (tmp_path / "server.log").open("w")
+    process = subprocess.Popen(
+        semwb_command("serve", "--host", "127.0.0.1", "--port", str(port), "--data-dir",
+                      str(data), "--models", str(ROOT / "models")),
+        stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(base + "/login", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("semwb serve did not start:\n"
+                                   + (tmp_path / "server.log").read_text())
+            time.sleep(0.2)
+        yield base
+    finally:
+        # the server's own session: uvicorn and the analysis workers it spawned
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+        log.close()
+
+
+def shot(page: Page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def test_researcher_uploads_runs_and_shares_a_report(server: str, tmp_path: Path) -> None:
+    lines = DATA.read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    cells = lines[41].split(",")  # file row 42
+    cells[header.index("iol3")] = "9"
+    broken = tmp_path / "alliance-wave1.csv"
+    broken.write_text("\n".join([*lines[:41], ",".join(cells), *lines[42:]]) + "\n",
+                      encoding="utf-8")
+    fixed = tmp_path / "alliance-wave1-fixed.csv"
+    fixed.write_bytes(DATA.read_bytes())
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.goto(server + "/")
+            expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+            shot(page, "01-sign-in")
+            page.get_by_label("User name").fill("ann")
+            page.get_by_label("Password").fill(PASSWORD)
+            page.get_by_role("button", name="Sign in").click()
+
+            page.get_by_label("New project").fill("Alliance routines study")
+            page.get_by_role("button", name="Create project").click()
+            expect(page.get_by_role("heading", name="Alliance routines study")).to_be_visible()
+
+            page.locator("#instrument input[type=file]").set_input_files(INSTRUMENT)
+            page.get_by_role("button", name="Upload instrument").click()
+            expect(page.locator("#instrument")).to_contain_text("Alliance routines")
+
+            page.locator("#responses input[type=file]").set_input_files(broken)
+            page.get_by_role("button", name="Upload responses").click()
+            problem = page.locator("#responses pre.problems")
+            expect(problem).to_contain_text("alliance-wave1.csv, row 42, column iol3: '9'")
+            shot(page, "02-response-error")
+
+            page.locator("#responses input[type=file]").set_input_files(fixed)
+            page.get_by_role("button", name="Upload responses").click()
+            expect(page.locator("#responses")).to_contain_text(f"{len(lines) - 1} respondents")
+
+            page.get_by_role("link", name="New model").click()
+            page.get_by_role("link", name="routines-parallel-learning-ambidexterity").click()
+            expect(page.get_by_label("lavaan syntax")).to_contain_text("AR")
+            page.get_by_label("Name").fill("routines-learning-ambidexterity")
+            page.get_by_label("lavaan syntax").fill("AR =~ ar1 + ar2\nIOL ~ a*AR +\n")
+            page.get_by_role("button", name="Validate").click()
+            expect(page.locator("pre.problems")).to_contain_text("line 2")
+            shot(page, "03-model-error")
+            page.get_by_label("lavaan syntax").fill(MEDIATION)
+            page.get_by_role("button", name="Validate").click()
+            expect(page.get_by_role("status")).to_contain_text(
+                "The syntax is valid and fits the columns of alliance-wave1-fixed.csv")
+            page.get_by_role("button", name="Save model").click()
+
+            runs = page.locator("#runs")
+            expect(runs.get_by_label("Responses")).to_contain_text("alliance-wave1-fixed.csv")
+            runs.get_by_label("Bootstrap draws").fill("1000")
+            runs.get_by_label("Seed").fill("1")
+            shot(page, "04-project")
+            runs.get_by_role("button", name="Run").click()
+
+            expect(page.locator("#progress-box, #downloads").first).to_be_visible()
+            shot(page, "05-progress")
+            page.wait_for_selector("#downloads, pre.problems", timeout=240_000)
+            shot(page, "06-finished")
+            if page.locator("pre.problems").count():
+                pytest.fail("the run failed: " + page.locator("pre.problems").inner_text())
+            expect(page.locator("#run-status")).to_have_text("done")
+            report = page.frame_locator("iframe.report")
+            expect(report.locator("body")).to_contain_text("ind")
+            shot(page, "07-report")
+
+            href = page.locator("#downloads a", has_text="results.json").get_attribute("href")
+            results = page.request.get(server + str(href)).json()
+            assert results["bootstrap"]["draws"] == 1000
+            assert results["provenance"]["data_path"] == "alliance-wave1-fixed.csv"
+
+            page.get_by_role("button", name="Create share link").click()
+            link = page.locator("a.share-link").first.get_attribute("href")
+            assert link is not None
+            assert link.startswith("/s/")
+            shot(page, "08-shared")
+
+            reviewer = browser.new_context(viewport={"width": 1280, "height": 900})
+            shared = reviewer.new_page()
+            shared.goto(server + link)
+            expect(shared.locator("body")).to_contain_text("ind")
+            expect(shared.get_by_role("button", name="Sign out")).to_have_count(0)
+            shot(shared, "09-reviewer")
+            shared.goto(server + "/")
+            expect(shared.get_by_role("heading", name="Sign in")).to_be_visible()
+            reviewer.close()
+        finally:
+            browser.close()

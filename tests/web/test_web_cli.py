@@ -1,0 +1,63 @@
+"""``semwb user add`` and ``semwb serve``'s refusal to listen beyond loopback without accounts."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from semwb.web.app import check_listen_address, is_loopback
+from semwb.web.auth import authenticate
+from semwb.web.store import Store
+
+
+def semwb(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-c", "from semwb.cli import main; main()", *args],
+                          input=stdin, capture_output=True, text=True, check=False, timeout=60)
+
+
+def test_user_add_reads_the_password_from_stdin(tmp_path: Path) -> None:
+    done = semwb("user", "add", "ann", "--password-stdin", "--data-dir", str(tmp_path),
+                 stdin="a long secret\n")
+    assert done.returncode == 0, done.stderr
+    store = Store(tmp_path)
+    assert authenticate(store, "ann", "a long secret") is not None
+    assert authenticate(store, "ann", "a long secret\n") is None
+    stored = store.user_by_name("ann")
+    assert stored is not None
+    assert stored[1].startswith("$argon2id$")
+    again = semwb("user", "add", "ann", "--password-stdin", "--data-dir", str(tmp_path),
+                  stdin="another secret\n")
+    assert again.returncode == 1
+    assert "already exists" in again.stderr
+
+
+def test_user_add_refuses_a_short_password(tmp_path: Path) -> None:
+    done = semwb("user", "add", "ann", "--password-stdin", "--data-dir", str(tmp_path),
+                 stdin="short\n")
+    assert done.returncode == 1
+    assert "at least 8 characters" in done.stderr
+    assert Store(tmp_path).count_users() == 0
+
+
+def test_serve_refuses_a_public_address_while_no_account_exists(tmp_path: Path) -> None:
+    done = semwb("serve", "--host", "0.0.0.0", "--port", "1", "--data-dir", str(tmp_path))
+    assert done.returncode == 1
+    assert "Refusing to listen on 0.0.0.0 while no account exists" in done.stderr
+
+
+@pytest.mark.parametrize(("host", "loopback"), [
+    ("127.0.0.1", True), ("127.0.0.2", True), ("::1", True), ("localhost", True),
+    ("0.0.0.0", False), ("192.168.1.5", False), ("::", False), ("example.org", False),
+])
+def test_loopback_addresses(host: str, loopback: bool) -> None:
+    assert is_loopback(host) is loopback
+
+
+def test_listen_check_allows_any_address_once_an_account_exists(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    check_listen_address("127.0.0.1", store)
+    store.add_user("ann", "hash")
+    check_listen_address("0.0.0.0", store)
