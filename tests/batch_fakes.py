@@ -30,6 +30,7 @@ import yaml
 
 from semwb.batch import Backend
 from semwb.errors import FitError, InstrumentError, ResponseDataError, SpecError
+from semwb.files import sha256_bytes
 from semwb.results import ParameterRow, Provenance, Results
 
 KNOWN_KEYS = {"model", "data", "column", "sleep", "fail", "converged", "crash", "die",
@@ -39,6 +40,7 @@ KNOWN_KEYS = {"model", "data", "column", "sleep", "fail", "converged", "crash", 
 @dataclass(frozen=True)
 class FakeSpec:
     name: str
+    source: Path
     data: Path | None
     instrument: str | None
     options: dict[str, Any]
@@ -52,22 +54,18 @@ def load_spec(path: Path) -> FakeSpec:
     if not isinstance(raw, dict) or set(raw) - KNOWN_KEYS or "model" not in raw:
         raise SpecError(f"{path}: not a fake spec (keys {sorted(KNOWN_KEYS)}).")
     data = raw.get("data")
-    return FakeSpec(raw["model"], None if data is None else path.parent / data,
+    return FakeSpec(raw["model"], path, None if data is None else path.parent / data,
                     raw.get("instrument"), raw)
 
 
-def find_instrument(spec_path: Path, spec: FakeSpec) -> Path | None:
+def spec_instrument(spec: FakeSpec) -> tuple[dict[str, Any], str] | None:
     if spec.instrument is None:
         return None
-    path = spec_path.parent / spec.instrument
+    path = spec.source.parent / spec.instrument
     if not path.is_file():
-        raise InstrumentError(f"{spec_path}: instrument {spec.instrument} not found.")
-    return path
-
-
-def load_instrument(path: Path) -> dict[str, Any]:
-    loaded: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return loaded
+        raise InstrumentError(f"{spec.source}: instrument {spec.instrument} not found.")
+    text = path.read_text(encoding="utf-8")
+    return yaml.safe_load(text), sha256_bytes(text.encode("utf-8"))
 
 
 # How many times each dataset arrived in this process (unpickled): shows data travel once.
@@ -128,7 +126,7 @@ def render_index(results_list: list[Results], links: list[str | None], lang: str
 
 
 BACKEND = Backend(load_spec=load_spec, read_data=read_data, analyze=analyze,
-                  find_instrument=find_instrument, load_instrument=load_instrument,
+                  spec_instrument=spec_instrument,
                   render=render, render_index=render_index)
 
 

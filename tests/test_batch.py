@@ -264,11 +264,14 @@ def test_reports_and_index_follow_the_language(folder: Path, tmp_path: Path) -> 
     run_batch(folder, out=out, jobs=1, backend=BACKEND)
     summary = run_batch(folder, out=out, jobs=1, lang="zh", backend=BACKEND)
     assert {m.name: m.status for m in summary.models} == {"bad": "failed", "m": "fitted"}
-    assert (out / "m" / "report.html").read_text(encoding="utf-8").startswith("<html lang=zh>")
-    index = (out / "index.html").read_text(encoding="utf-8")
-    assert "m (m/report.html): ok" in index
+    # the file names of 'semwb report'; the English report of the first run is gone
+    assert (out / "m" / "report.zh.html").read_text(encoding="utf-8").startswith(
+        "<html lang=zh>")
+    assert not (out / "m" / "report.html").exists()
+    index = (out / "index.zh.html").read_text(encoding="utf-8")
+    assert "m (m/report.zh.html): ok" in index
     assert "bad (None)" in index
-    with pytest.raises(OptionError, match="--lang must be one of en, zh; got 'fr'"):
+    with pytest.raises(OptionError, match="report language must be one of en, zh; got 'fr'"):
         run_batch(folder, out=out, jobs=1, lang="fr", backend=BACKEND)
 
 

@@ -25,7 +25,7 @@ def run_semwb(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 @pytest.mark.parametrize(("args", "message"), [
     (["batch", "nowhere"], "nowhere: no such folder. Pass the folder that holds your model specs"),
     (["batch", "empty"], "empty: no model spec found"),
-    (["batch", "models", "--lang", "fr"], "--lang must be one of en, zh; got 'fr'"),
+    (["batch", "models", "--lang", "fr"], "report language must be one of en, zh; got 'fr'"),
 ])
 def test_errors_are_one_line_with_exit_code_1(tmp_path: Path, args: list[str],
                                               message: str) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from semwb.batch.work import Backend
+from semwb.files import sha256_bytes
 from semwb.results import Results
 
 
@@ -26,27 +27,13 @@ def _read_data(path: Path) -> Any:
     return read_data(path)
 
 
-def _find_instrument(spec_path: Path, spec: Any) -> Path | None:
-    """Locate the instrument a spec names, in its ``../surveys`` or ``./surveys``.
+def _spec_instrument(spec: Any) -> tuple[Any, str] | None:
+    from semwb.pipeline import spec_instrument
 
-    A file name (``x.yaml``) may also be relative to the spec's folder; an instrument id is
-    looked for only in the surveys folders, where it cannot match a model spec's own
-    ``instrument:`` line.
-    """
-    from semwb.survey.instrument import find_instrument
-
-    if spec.instrument is None:
+    instrument = spec_instrument(spec)
+    if instrument is None:
         return None
-    folder = spec_path.parent
-    surveys = [folder.parent / "surveys", Path("surveys")]
-    by_name = spec.instrument.endswith((".yaml", ".yml"))
-    return find_instrument(spec.instrument, folders=[folder, *surveys] if by_name else surveys)
-
-
-def _load_instrument(path: Path) -> Any:
-    from semwb.survey.instrument import load_instrument
-
-    return load_instrument(path)
+    return instrument, sha256_bytes(instrument.model_dump_json().encode("utf-8"))
 
 
 def _analyze(spec: Any, data: Any, data_path: Path, instrument: Any) -> Results:
@@ -73,5 +60,5 @@ def _render_index(results_list: list[Results], links: list[str | None], lang: st
 def default_backend() -> Backend:
     """Return the backend that calls semwb's pipeline, survey side and report."""
     return Backend(load_spec=_load_spec, read_data=_read_data, analyze=_analyze,
-                   find_instrument=_find_instrument, load_instrument=_load_instrument,
+                   spec_instrument=_spec_instrument,
                    render=_render, render_index=_render_index)

@@ -1,7 +1,7 @@
 """The batch's memory: which models are up to date, and writing a model's folder safely.
 
-A model's folder ``<out>/<name>/`` holds ``report.html``, ``results.json`` and, written last,
-the stamp ``.batch-stamp.json``::
+A model's folder ``<out>/<name>/`` holds its report (``report.html``, or ``report.zh.html``
+in Chinese), ``results.json`` and, written last, the stamp ``.batch-stamp.json``::
 
     {"fingerprint": "<sha256 of the inputs>",
      "files": {"report.html": "<sha256>", "results.json": "<sha256>"}}
@@ -23,7 +23,7 @@ from semwb.files import atomic_write_text, sha256_bytes, sha256_file
 
 STAMP = ".batch-stamp.json"
 RESULTS = "results.json"
-REPORT = "report.html"
+REPORTS = "report*.html"
 FINGERPRINT_SCHEME = 1
 
 
@@ -68,30 +68,36 @@ def is_up_to_date(folder: Path, expected: str) -> bool:
         return False
 
 
-def write_finished(folder: Path, results_json: str, report_html: str | None, fp: str) -> None:
+def write_finished(
+    folder: Path, results_json: str, report: tuple[str, str] | None, fp: str,
+) -> None:
     """Write a fitted model's report, ``results.json`` and, last, its stamp.
 
-    A report left from an earlier run is removed when there is no new one, so the folder never
-    mixes outputs of two runs.
+    ``report`` is the report's file name and HTML, or None. Reports left from an earlier run
+    (another language, or none now) are removed, so the folder never mixes two runs.
     """
-    (folder / STAMP).unlink(missing_ok=True)
+    _clear(folder)
     texts = {RESULTS: results_json}
-    if report_html is None:
-        (folder / REPORT).unlink(missing_ok=True)
-    else:
-        texts[REPORT] = report_html
-    for name in (REPORT, RESULTS):
-        if name in texts:
-            atomic_write_text(folder / name, texts[name])
+    if report is not None:
+        name, html = report
+        atomic_write_text(folder / name, html)
+        texts[name] = html
+    atomic_write_text(folder / RESULTS, results_json)
     files = {name: sha256_bytes(text.encode("utf-8")) for name, text in sorted(texts.items())}
     atomic_write_text(folder / STAMP, json.dumps({"fingerprint": fp, "files": files}, indent=2))
 
 
 def write_failed(folder: Path, results_json: str) -> None:
     """Write a failed model's ``results.json`` (with ``error`` set) and drop any old report."""
-    (folder / STAMP).unlink(missing_ok=True)
-    (folder / REPORT).unlink(missing_ok=True)
+    _clear(folder)
     atomic_write_text(folder / RESULTS, results_json)
+
+
+def _clear(folder: Path) -> None:
+    """Remove the stamp first (the folder is then unfinished), then any earlier report."""
+    (folder / STAMP).unlink(missing_ok=True)
+    for old in folder.glob(REPORTS):
+        old.unlink()
 
 
 def remove_stale_temporaries(out: Path) -> list[Path]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any
 
 from semwb import __version__
 from semwb.batch.cache import fingerprint
@@ -59,7 +58,7 @@ def plan_batch(
     lang
         The reports' language: it changes the outputs, so it is part of the fingerprint.
     backend
-        Supplies ``load_spec``, ``find_instrument`` and ``load_instrument``.
+        Supplies ``load_spec`` and ``spec_instrument``.
 
     Returns
     -------
@@ -73,7 +72,7 @@ def plan_batch(
 
 
 class _Planner:
-    """Plans one spec at a time, hashing and loading each shared file (data, instrument) once."""
+    """Plans one spec at a time, hashing each data file once however many specs share it."""
 
     def __init__(self, *, data: Path | None, lang: str, backend: Backend) -> None:
         self.data = data
@@ -81,7 +80,6 @@ class _Planner:
         self.backend = backend
         self.versions = code_versions()
         self.hashes: dict[Path, str] = {}
-        self.instruments: dict[Path, Any] = {}
 
     def plan(self, spec_path: Path) -> PlannedModel:
         spec_sha = self._hash(spec_path)
@@ -90,17 +88,16 @@ class _Planner:
             spec = self.backend.load_spec(spec_path)
             data_path = self.data if self.data is not None else spec.data
             data_path = _check_data(spec_path, data_path, from_option=self.data is not None)
-            instrument_path = (None if self.backend.find_instrument is None
-                               else self.backend.find_instrument(spec_path, spec))
-            instrument = self._instrument(instrument_path)
+            named = (None if self.backend.spec_instrument is None
+                     else self.backend.spec_instrument(spec))
         except SemwbError as exc:
             return PlannedModel(spec_path.stem, spec_path, spec_sha, None, data_path, str(exc))
         except Exception as exc:  # a bug on one spec must not stop the batch
             return PlannedModel(spec_path.stem, spec_path, spec_sha, None, data_path,
                                 describe_bug(exc))
         data_sha = self._hash(data_path)
-        extra = {"lang": self.lang,
-                 "instrument": None if instrument_path is None else self._hash(instrument_path)}
+        instrument, instrument_sha = (None, None) if named is None else named
+        extra = {"lang": self.lang, "instrument": instrument_sha}
         fp = fingerprint(spec_sha256=spec_sha, data_sha256=data_sha, versions=self.versions,
                          extra=extra)
         task = ModelTask(name=spec_path.stem, model=spec.name, spec=spec, data_key=data_sha,
@@ -112,14 +109,6 @@ class _Planner:
         if key not in self.hashes:
             self.hashes[key] = sha256_file(key)
         return self.hashes[key]
-
-    def _instrument(self, path: Path | None) -> Any:
-        if path is None or self.backend.load_instrument is None:
-            return None
-        key = path.resolve()
-        if key not in self.instruments:
-            self.instruments[key] = self.backend.load_instrument(key)
-        return self.instruments[key]
 
 
 def _check_data(spec_path: Path, data_path: Path | None, *, from_option: bool) -> Path:

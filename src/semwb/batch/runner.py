@@ -17,7 +17,6 @@ from typing import Protocol
 from semwb import __version__
 from semwb.batch.backend import default_backend
 from semwb.batch.cache import (
-    REPORT,
     is_up_to_date,
     remove_stale_temporaries,
     write_failed,
@@ -28,14 +27,15 @@ from semwb.batch.executors import DaskExecutor, Executor, LocalExecutor
 from semwb.batch.lock import output_lock
 from semwb.batch.plan import PlannedModel, plan_batch
 from semwb.batch.work import Backend, Dataset, ModelTask, Outcome, describe_bug
-from semwb.errors import OptionError, SemwbError
+from semwb.errors import SemwbError
 from semwb.files import atomic_write_text
+from semwb.report.i18n import check_lang
+from semwb.report.writer import index_filename, report_filename
 from semwb.results import Provenance, Results, read_results
 
 FITTED = "fitted"
 UP_TO_DATE = "up to date"
 FAILED = "failed"
-REPORT_LANGUAGES = ("en", "zh")
 MAX_EXIT_CODE = 125  # 126 and above mean "cannot execute", "not found" and signals to shells
 
 
@@ -112,7 +112,7 @@ def run_batch(
         Folder of specs (``.yaml``, ``.yml``, ``.lav``).
     out
         Output folder: ``out/<spec file name>/results.json`` and ``report.html``, and
-        ``out/index.html`` across all models.
+        ``out/index.html`` across all models (``report.zh.html``, ``index.zh.html`` in Chinese).
     data
         Data file for every spec, replacing each spec's own ``data``.
     jobs
@@ -140,8 +140,7 @@ def run_batch(
         writing to ``out``, or the scheduler cannot be reached. A failing *model* never raises:
         it is recorded and the others go on.
     """
-    if lang not in REPORT_LANGUAGES:
-        raise OptionError(f"--lang must be one of {', '.join(REPORT_LANGUAGES)}; got '{lang}'.")
+    check_lang(lang)
     backend = backend if backend is not None else default_backend()
     events = events if events is not None else NullEvents()
     out = Path(out)
@@ -156,9 +155,10 @@ def run_batch(
         done.update(_fit_stale(out, stale, executor, backend, events))
         summary = BatchSummary(out=out, models=[done[item.name] for item in planned])
         if backend.render_index is not None:
-            links = [f"{m.name}/{REPORT}" if (out / m.name / REPORT).is_file() else None
+            report = report_filename(lang)
+            links = [f"{m.name}/{report}" if (out / m.name / report).is_file() else None
                      for m in summary.models]
-            atomic_write_text(out / "index.html", backend.render_index(
+            atomic_write_text(out / index_filename(lang), backend.render_index(
                 [m.results for m in summary.models], links, lang))
         return summary
 
@@ -233,8 +233,9 @@ def _record_outcome(
     if outcome.error is not None:  # partial results, with the error set by the worker
         write_failed(out / item.name, outcome.results_json)
         return ModelStatus(item.name, FAILED, outcome.results, outcome.seconds, outcome.worker)
-    write_finished(out / item.name, outcome.results_json, outcome.report_html,
-                   task.fingerprint)
+    report = (None if outcome.report_html is None
+              else (report_filename(task.lang), outcome.report_html))
+    write_finished(out / item.name, outcome.results_json, report, task.fingerprint)
     return ModelStatus(item.name, FITTED, outcome.results, outcome.seconds, outcome.worker)
 
 

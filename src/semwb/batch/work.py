@@ -38,11 +38,10 @@ class Backend:
     read_data
         ``read_data(path) -> data``: parses one data file. Runs once per dataset in the batch's
         own process; the result is shipped to the workers once.
-    find_instrument
-        ``find_instrument(spec_path, spec) -> Path | None``: the instrument file the spec names,
-        None when it names none. Runs in the batch's own process.
-    load_instrument
-        ``load_instrument(path) -> instrument``: once per instrument file; travels with the tasks.
+    spec_instrument
+        ``spec_instrument(spec) -> (instrument, digest) | None``: the instrument the spec names
+        and a hash of its content (part of the fingerprint), or None when it names none. Runs in
+        the batch's own process; the instrument travels with the task.
     analyze
         ``analyze(spec, data, data_path, instrument) -> Results``: the whole analysis of one
         model, bootstrap included. Runs on a worker.
@@ -57,8 +56,7 @@ class Backend:
     load_spec: Callable[[Path], Any]
     read_data: Callable[[Path], Any]
     analyze: Callable[[Any, Any, Path, Any], Results]
-    find_instrument: Callable[[Path, Any], Path | None] | None = None
-    load_instrument: Callable[[Path], Any] | None = None
+    spec_instrument: Callable[[Any], tuple[Any, str] | None] | None = None
     render: Callable[[Results, str, Any], str] | None = None
     render_index: Callable[[list[Results], list[str | None], str], str] | None = None
 
