@@ -333,7 +333,7 @@ def test_unreadable_data_file_is_a_response_error(tmp_path: Path) -> None:
     with pytest.raises(ResponseDataError, match=r"nope.csv: no such data file"):
         read_data(tmp_path / "nope.csv")
     (tmp_path / "x.json").write_text("{}")
-    with pytest.raises(ResponseDataError, match=r"unknown data file type '.json'"):
+    with pytest.raises(ResponseDataError, match=r"unknown file type '.json'"):
         read_data(tmp_path / "x.json")
 
 

@@ -229,7 +229,8 @@ def _fit_one(spec_path: Path, data: Path | None, out: Path | None, *, lang: str 
         task = bar.add_task("bootstrap",
                             total=boot_options.draws if boot_options is not None else 0)
         results = run_analysis(
-            spec, read_data(data_path), data_path=data_path, instrument=instrument,
+            spec, read_data(data_path, instrument=instrument), data_path=data_path,
+            instrument=instrument,
             command=" ".join(["semwb", *sys.argv[1:]]), bootstrap=boot_options,
             progress=lambda done, total: bar.update(task, completed=done, total=total))
     folder = out if out is not None else Path("reports") / spec.name

@@ -71,9 +71,14 @@ def write_report(
         The file written.
     """
     path = Path(folder)
-    html = render_report(read_results(path), lang=lang, instrument=instrument,
-                         measurement=_read_measurement(path), templates=templates,
-                         results_dir=str(folder))
+    results = read_results(path)
+    # A fit computes measurement quality on the data it fitted; a measurement.json lying beside
+    # it (from 'semwb score' or an older run) only fills in tables the results do not carry.
+    carried = {"constructs": results.measurement, "htmt": results.htmt, **results.quality}
+    stored = _read_measurement(path) or {}
+    measurement = {k: v for k, v in stored.items() if not carried.get(k)} or None
+    html = render_report(results, lang=lang, instrument=instrument, measurement=measurement,
+                         templates=templates, results_dir=str(folder))
     return atomic_write_text(Path(out) if out else path / report_filename(lang), html)
 
 

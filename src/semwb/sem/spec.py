@@ -183,10 +183,23 @@ def _column_problems(spec: ModelSpec, data: pd.DataFrame, data_name: str) -> lis
         if bad.any():
             position = int(np.flatnonzero(bad.to_numpy())[0])
             value = column.iloc[position]
-            problems.append(f"{data_name}, row {position + 1}, column {v}: {value!r}"
+            problems.append(f"{data_name}, row {row_label(data, position)}, column {v}: {value!r}"
                             " is not a number; the model uses this column, so every value must be"
                             " numeric (or empty for missing).")
     return problems
+
+
+def row_label(data: pd.DataFrame, position: int) -> int:
+    """The row a user sees for ``data``'s row at ``position``.
+
+    Data read from a file (:func:`semwb.pipeline.read_data`) are indexed by the file's row (the
+    header is row 1), so messages and exclusions name the row a spreadsheet shows; a frame built
+    in Python with the default index is numbered from 1.
+    """
+    index = data.index
+    if isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1:
+        return position + 1
+    return int(index[position])
 
 
 def _moment_problems(spec: ModelSpec, data: pd.DataFrame, data_name: str) -> list[str]:
@@ -294,7 +307,7 @@ def check_data(
     frame = data[observed].apply(pd.to_numeric).astype(float).reset_index(drop=True)
     # Under FIML only a row with no value at all is dropped: it carries no information.
     keep = frame.notna().all(axis=1) if spec.missing == "listwise" else frame.notna().any(axis=1)
-    excluded = tuple(int(i) + 1 for i in np.flatnonzero(~keep.to_numpy()))
+    excluded = tuple(row_label(data, int(i)) for i in np.flatnonzero(~keep.to_numpy()))
     frame = frame[keep].reset_index(drop=True)
     problems = _moment_problems(spec, frame, data_name)
     if problems:
