@@ -42,6 +42,7 @@ from semwb.sem.bootstrap_table import (
     merge_into_parameters,
     summarize_draws,
 )
+from semwb.sem.spec import CI_TYPES
 
 if TYPE_CHECKING:
     from semwb.sem.estimate import FitResult
@@ -52,7 +53,6 @@ Progress = Callable[[int, int], None]
 __all__ = ["CI_TYPES", "RULE", "BootstrapResult", "Draws", "Histogram", "bootstrap_draws",
            "bootstrap_model", "bootstrap_semopy", "merge_into_parameters", "summarize_draws"]
 
-CI_TYPES = ("percentile", "bc", "bca", "montecarlo")
 MIN_DRAWS = 100
 
 # --------------------------------------------------------------------------- options and rng

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import numpy as np
 import pandas as pd
@@ -22,6 +22,9 @@ from semwb.sem.effects import DefinedEffect, compile_definitions
 from semwb.sem.partable import ParRow, build_partable
 from semwb.sem.syntax import ParsedSyntax, parse_syntax
 
+CiType = Literal["percentile", "bc", "bca", "montecarlo"]
+CI_TYPES: tuple[str, ...] = get_args(CiType)
+
 
 class BootstrapOptions(BaseModel):
     """The ``bootstrap:`` block of a spec."""
@@ -29,8 +32,8 @@ class BootstrapOptions(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     draws: int = Field(5000, ge=100, description="number of bootstrap draws (at least 100)")
-    ci: Literal["percentile", "bc", "bca"] = "percentile"
-    level: float = Field(0.95, gt=0, lt=1)
+    ci: CiType = "percentile"
+    level: float = Field(0.95, ge=0.5, lt=1)
     seed: int | None = None
 
 
