@@ -179,3 +179,8 @@ def test_fit_adds_measurement_quality_and_a_report_a_reviewer_can_share(tmp_path
     assert results.provenance.spec_path == "models/routines_learning_ambidexterity.yaml"
     html = (tmp_path / "h1" / "report.zh.html").read_text(encoding="utf-8")
     assert "组织间学习" in html and str(root) not in html
+    # re-rendered later, the report finds the instrument again through the recorded spec
+    done = run_semwb("report", str(tmp_path / "h1"), cwd=root)
+    assert done.returncode == 0, done.stderr
+    html = (tmp_path / "h1" / "report.html").read_text(encoding="utf-8")
+    assert "Inter-organizational learning" in html and "Adapted from" in html

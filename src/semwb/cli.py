@@ -22,11 +22,12 @@ from rich.text import Text
 from semwb import __version__
 from semwb.errors import OptionError, SemwbError, SpecError
 from semwb.files import atomic_write_text
-from semwb.pipeline import read_data, run_analysis, spec_instrument, write_results
+from semwb.pipeline import read_data, run_analysis, write_results
 from semwb.report.i18n import check_lang
 from semwb.results import Results
 from semwb.sem.bootstrap import check_options
 from semwb.sem.spec import BootstrapOptions, ModelSpec, load_spec
+from semwb.survey.instrument import spec_instrument
 
 if TYPE_CHECKING:
     from semwb.measurement import MeasurementQuality
@@ -150,7 +151,7 @@ def main() -> None:
     except SemwbError as exc:
         # The message may quote user text with brackets: never let rich read it as markup.
         message = Text("semwb: error: ", style="bold red") + Text(str(exc))
-        err_console.print(message, highlight=False)
+        err_console.print(message, highlight=False, soft_wrap=True)  # one line, even in a pipe
         sys.exit(1)
 
 
@@ -296,7 +297,8 @@ def demo(
             folders.append(_fit_one(spec_path, None, out / load_spec(spec_path).name, lang=lang))
         except SemwbError as exc:
             failed.append(spec_path.name)
-            err_console.print(Text(f"semwb: error: {exc}", style="red"), highlight=False)
+            err_console.print(Text(f"semwb: error: {exc}", style="red"), highlight=False,
+                              soft_wrap=True)
     if folders:
         index = write_index(out, folders, [f / report_filename(lang) for f in folders], lang=lang)
         console.print(Text(f"wrote {index} (open it in a browser)", style="bold"))

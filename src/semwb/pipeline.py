@@ -23,7 +23,7 @@ from semwb.results import ParameterRow, Provenance, Results
 from semwb.sem.bootstrap import bootstrap_model
 from semwb.sem.estimate import COLUMNS, FitResult, fit_model
 from semwb.sem.spec import BootstrapOptions, ModelSpec
-from semwb.survey.instrument import Instrument, find_instrument, load_instrument
+from semwb.survey.instrument import Instrument
 from semwb.survey.responses import read_responses, read_table_frame
 from semwb.survey.scoring import reverse_code
 
@@ -62,27 +62,6 @@ def prepare_data(data: pd.DataFrame, *, instrument: Instrument | None = None) ->
     if instrument is None:
         return data
     return reverse_code(data, instrument)
-
-
-def spec_instrument(spec: ModelSpec) -> Instrument | None:
-    """Load the instrument a spec names (``instrument:`` id or path), or None when it names none.
-
-    An id is looked up in the spec folder's ``../surveys`` and in ``./surveys``; a path
-    (``.yaml``) is taken relative to the spec's folder first.
-
-    Raises
-    ------
-    InstrumentError
-        When the instrument cannot be found or is invalid.
-    """
-    if spec.instrument is None:
-        return None
-    folder = Path(spec.source).parent
-    surveys = [folder.parent / "surveys", Path("surveys")]
-    # Not the spec's own folder for an id: model specs carry the same 'instrument:' line.
-    by_path = spec.instrument.endswith((".yaml", ".yml"))
-    path = find_instrument(spec.instrument, folders=[folder, *surveys] if by_path else surveys)
-    return load_instrument(path)
 
 
 def assess_spec_measurement(spec: ModelSpec, data: pd.DataFrame,
