@@ -207,7 +207,7 @@ def run_analysis(
                     for row in fit.excluded_rows],
         estimator=spec.estimator, missing=spec.missing, converged=fit.converged, fit=fit.fit,
         parameters=parameter_rows(fit, None if boot is None else boot.table),
-        bootstrap=None if boot is None else boot.info, r2=fit.r2, hypotheses=spec.hypotheses,
+        bootstrap=None if boot is None else boot.info, r2=fit.r2, hypotheses=[h.model_dump(exclude_none=True) for h in spec.hypotheses],
         measurement=measurement.pop("constructs", {}), htmt=measurement.pop("htmt", {}),
         quality=measurement, syntax=spec.syntax,
         warnings=[*fit.warnings, *measurement_warnings],

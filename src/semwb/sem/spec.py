@@ -37,6 +37,22 @@ class BootstrapOptions(BaseModel):
     seed: int | None = None
 
 
+class Hypothesis(BaseModel):
+    """One hypothesis a spec tests: an effect (a label or a ``:=`` name) and its expected sign.
+
+    ``expected`` is ``positive`` or ``negative`` (one-directional: supported when the interval
+    lies on that side of zero) or ``nonzero``. The report states the verdict.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str
+    effect: str | None = None
+    path: str | None = None
+    expected: Literal["positive", "negative", "nonzero"] = "nonzero"
+    text: str | dict[str, str] = ""
+
+
 class ModelSpec(BaseModel):
     """One model: lavaan syntax plus options (ARCHITECTURE.md "Model spec").
 
@@ -55,7 +71,7 @@ class ModelSpec(BaseModel):
     missing: Literal["listwise", "fiml"] = "listwise"
     bootstrap: BootstrapOptions | None = None
     group: str | None = None
-    hypotheses: list[dict[str, Any]] = Field(default_factory=list)
+    hypotheses: list[Hypothesis] = Field(default_factory=list)
     source: str = Field("<string>", exclude=True)
 
     @property
