@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test lint bench system-deps clean
+.PHONY: install demo test lint system-deps clean
 
 install: $(STAMP)
 
@@ -27,9 +27,6 @@ test: install system-deps
 lint: install
 	$(BIN)/ruff check src tests
 	$(BIN)/mypy
-
-bench: install
-	$(BIN)/python bench/run_all.py
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache

@@ -178,7 +178,7 @@ def test_indices_depend_on_the_seed_only() -> None:
                            r"montecarlo; got 'bca.simple'\."),
     ({"level": 95}, r"The 'level' option of bootstrap must be a number from 0\.5 to below 1"),
     ({"level": 1.0}, r"'level' option"),
-    ({"rng": "one"}, r"The 'seed' option of bootstrap must be an integer"),
+    ({"rng": "one"}, r"The seed must be an integer, a numpy Generator or None; got 'one'"),
     ({"workers": 0}, r"The 'workers' option of bootstrap must be an integer of at least 1"),
     ({"chunk_size": -5}, r"The 'chunk_size' option"),
 ])

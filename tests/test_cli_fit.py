@@ -93,6 +93,12 @@ def test_fit_takes_options_for_a_lav_file(tmp_path: Path) -> None:
     (["fit", "{lav}", "--missing", "pairwise"],
      "'missing' input should be 'listwise' or 'fiml'; got 'pairwise'"),
     (["fit", "{bad}", "--data", "{data}"], "bad.lav, syntax line 2: 'iol_3' is neither a column"),
+    (["fit", "{lav}", "--data", "{data}", "--missing", "fiml", "--bootstrap", "500"],
+     "the bootstrap supports 'missing: listwise' only for now; got 'fiml'. Add --no-bootstrap"),
+    (["fit", "{lav}", "--data", "{data}", "--bootstrap", "500", "--ci", "bca.simple"],
+     "The 'ci' option of bootstrap must be one of percentile, bc, bca, montecarlo"),
+    (["fit", "{lav}", "--data", "{data}", "--lang", "fr"],
+     "The report language must be one of en, zh; got 'fr'."),
 ])
 def test_user_errors_exit_1_with_one_line(spec_dir: Path, tmp_path: Path, args: list[str],
                                           message: str) -> None:
@@ -142,6 +148,22 @@ def test_the_shipped_h1_spec_reverse_codes_through_its_instrument(tmp_path: Path
     assert all(v is not None and v > 0.3 for v in loadings.values()), loadings  # ar4 reversed
 
 
+def test_a_spec_may_ask_for_monte_carlo_intervals_and_no_bootstrap_skips_it(
+        spec_dir: Path, tmp_path: Path) -> None:
+    spec = (spec_dir / "models" / "med.yaml").read_text(encoding="utf-8")
+    (spec_dir / "models" / "mc.yaml").write_text(
+        spec.replace("model: med-test", "model: mc-test")
+        + "bootstrap: {draws: 1000, ci: montecarlo, seed: 3}\n", encoding="utf-8")
+    done = run_semwb("fit", str(spec_dir / "models" / "mc.yaml"), "--out", str(tmp_path / "mc"))
+    assert done.returncode == 0, done.stderr
+    info = read_results(tmp_path / "mc").bootstrap
+    assert info is not None and (info.ci, info.draws, info.seed) == ("montecarlo", 1000, 3)
+    done = run_semwb("fit", str(spec_dir / "models" / "mc.yaml"), "--no-bootstrap",
+                     "--out", str(tmp_path / "wald"))
+    assert done.returncode == 0, done.stderr
+    assert read_results(tmp_path / "wald").bootstrap is None
+
+
 def test_fit_adds_measurement_quality_and_a_report_a_reviewer_can_share(tmp_path: Path) -> None:
     root = Path(__file__).parent.parent
     done = run_semwb("fit", "models/routines_learning_ambidexterity.yaml", "--bootstrap", "200",
@@ -157,3 +179,8 @@ def test_fit_adds_measurement_quality_and_a_report_a_reviewer_can_share(tmp_path
     assert results.provenance.spec_path == "models/routines_learning_ambidexterity.yaml"
     html = (tmp_path / "h1" / "report.zh.html").read_text(encoding="utf-8")
     assert "组织间学习" in html and str(root) not in html
+    # re-rendered later, the report finds the instrument again through the recorded spec
+    done = run_semwb("report", str(tmp_path / "h1"), cwd=root)
+    assert done.returncode == 0, done.stderr
+    html = (tmp_path / "h1" / "report.html").read_text(encoding="utf-8")
+    assert "Inter-organizational learning" in html and "Adapted from" in html

@@ -54,7 +54,7 @@ def test_spec_fits_the_example_data(name: str, data: pd.DataFrame) -> None:
     labels = set(fit.parameters["label"])
     assert spec.hypotheses
     for hypothesis in spec.hypotheses:
-        assert hypothesis["effect"] in labels, hypothesis["id"]
+        assert hypothesis.effect in labels, hypothesis.id
     defined = _rows(fit, ":=")
     for effect in SPECS[name]:
         assert defined.loc[effect, "est"] > 0, effect

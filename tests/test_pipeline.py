@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from semwb.files import sha256_bytes, sha256_file
 from semwb.pipeline import read_data, run_analysis, write_results
@@ -56,7 +57,26 @@ def test_excluded_rows_are_counted(tmp_path: Path) -> None:
     assert [e["row"] for e in results.exclusions] == [2, 3, 4]
 
 
-def test_read_data_reads_spreadsheets(tmp_path: Path) -> None:
+def test_read_data_reads_spreadsheets_indexed_by_file_row(tmp_path: Path) -> None:
     data = pd.read_csv(CASE / "data.csv")
     data.to_excel(tmp_path / "d.xlsx", index=False)
-    pd.testing.assert_frame_equal(read_data(tmp_path / "d.xlsx"), data)
+    read = read_data(tmp_path / "d.xlsx")
+    assert list(read.index[:2]) == [2, 3]  # the header is row 1, as a spreadsheet shows it
+    pd.testing.assert_frame_equal(read.reset_index(drop=True), data, check_dtype=False)
+
+
+def test_with_an_instrument_every_face_reads_through_its_rules(tmp_path: Path) -> None:
+    from semwb.errors import ResponseDataError
+    from semwb.survey.instrument import load_instrument
+
+    root = Path(__file__).parent.parent
+    instrument = load_instrument(root / "surveys" / "alliance_portfolio_innovation.yaml")
+    text = (root / "surveys" / "examples" / "alliance.csv").read_text(encoding="utf-8")
+    lines = text.splitlines()
+    header = lines[0].split(",")
+    cells = lines[4].split(",")
+    cells[header.index("ar2")] = "8"  # outside the 1-7 scale
+    lines[4] = ",".join(cells)
+    (tmp_path / "bad.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(ResponseDataError, match=r"bad.csv, row 5, column ar2: '8' is outside"):
+        read_data(tmp_path / "bad.csv", instrument=instrument)

@@ -333,7 +333,7 @@ def test_unreadable_data_file_is_a_response_error(tmp_path: Path) -> None:
     with pytest.raises(ResponseDataError, match=r"nope.csv: no such data file"):
         read_data(tmp_path / "nope.csv")
     (tmp_path / "x.json").write_text("{}")
-    with pytest.raises(ResponseDataError, match=r"unknown data file type '.json'"):
+    with pytest.raises(ResponseDataError, match=r"unknown file type '.json'"):
         read_data(tmp_path / "x.json")
 
 
@@ -377,3 +377,17 @@ def test_any_text_parses_or_raises_a_spec_error(text: str) -> None:
     else:
         assert spec.parsed.terms
     assert message == "" or message.startswith("fuzz.lav")
+
+
+@pytest.mark.parametrize(("hypothesis", "message"), [
+    ("{id: H1, effect: a, expect: positive}", r"unknown key 'hypotheses.0.expect'"),
+    ("{id: H1, effect: a, expected: up}",
+     r"'hypotheses.0.expected' input should be 'positive', 'negative' or 'nonzero'"),
+])
+def test_hypotheses_reject_unknown_keys_and_directions(tmp_path: Path, hypothesis: str,
+                                                       message: str) -> None:
+    spec = tmp_path / "h.yaml"
+    spec.write_text("model: h\nsyntax: 'y ~ a*x'\nhypotheses:\n  - " + hypothesis + "\n",
+                    encoding="utf-8")
+    with pytest.raises(SpecError, match=message):
+        load_spec(spec)

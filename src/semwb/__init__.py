@@ -55,7 +55,7 @@ _EXPORTS: dict[str, str] = {
     "scores_table": "semwb.survey.scoring",
     "simulate_responses": "semwb.survey.simulate",
     "spec_from_syntax": "semwb.sem.spec",
-    "spec_instrument": "semwb.pipeline",
+    "spec_instrument": "semwb.survey.instrument",
     "write_report": "semwb.report.writer",
     "write_reports": "semwb.report.writer",
     "write_results": "semwb.pipeline",

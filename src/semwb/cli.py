@@ -23,11 +23,12 @@ from rich.text import Text
 from semwb import __version__
 from semwb.errors import OptionError, SemwbError, SpecError
 from semwb.files import atomic_write_text
-from semwb.pipeline import read_data, run_analysis, spec_instrument, write_results
+from semwb.pipeline import read_data, run_analysis, write_results
 from semwb.report.i18n import check_lang
 from semwb.results import Results
 from semwb.sem.bootstrap import check_options
 from semwb.sem.spec import BootstrapOptions, ModelSpec, load_spec
+from semwb.survey.instrument import spec_instrument
 
 if TYPE_CHECKING:
     from semwb.measurement import MeasurementQuality
@@ -182,7 +183,7 @@ def main() -> None:
     except SemwbError as exc:
         # The message may quote user text with brackets: never let rich read it as markup.
         message = Text("semwb: error: ", style="bold red") + Text(str(exc))
-        err_console.print(message, highlight=False)
+        err_console.print(message, highlight=False, soft_wrap=True)  # one line, even in a pipe
         sys.exit(1)
 
 
@@ -228,7 +229,8 @@ def _bootstrap_options(spec: ModelSpec, draws: int | None, ci: str | None,
                        seed: int | None) -> BootstrapOptions | None:
     """The spec's ``bootstrap:`` block with ``--bootstrap/--ci/--seed`` laid over it.
 
-    Values are checked by the bootstrap's own rules (``OptionError`` naming the option).
+    Checked before the fit, not after it: values by the bootstrap's own rules
+    (``OptionError`` naming the option), and the bootstrap's need for listwise data.
     """
     if draws is None and spec.bootstrap is None:
         if ci is not None or seed is not None:
@@ -238,18 +240,26 @@ def _bootstrap_options(spec: ModelSpec, draws: int | None, ci: str | None,
     values = spec.bootstrap.model_dump() if spec.bootstrap is not None else {}
     values.update({k: v for k, v in (("draws", draws), ("ci", ci), ("seed", seed))
                    if v is not None})
-    options = BootstrapOptions.model_construct(**values)  # the spec schema lacks montecarlo
-    check_options(options.draws, options.ci, options.level)  # fail before the fit, not after
-    return options
+    draws_, ci_, level = check_options(values.get("draws", 5000), values.get("ci", "percentile"),
+                                       values.get("level", 0.95))
+    if spec.missing != "listwise":
+        raise OptionError(f"{spec.source}: the bootstrap supports 'missing: listwise' only for "
+                          f"now; got '{spec.missing}'. Add --no-bootstrap to fit with FIML "
+                          "and Wald intervals.")
+    return BootstrapOptions(draws=draws_, ci=ci_, level=level, seed=values.get("seed"))
 
 
 def _fit_one(spec_path: Path, data: Path | None, out: Path | None, *, lang: str = "en",
              draws: int | None = None, ci: str | None = None, seed: int | None = None,
-             **options: str) -> Path:
+             no_bootstrap: bool = False, **options: str) -> Path:
     """Fit one spec, write ``results.json`` and its ``report.html``; return the folder."""
     from semwb.report.writer import write_report
 
     spec = load_spec(spec_path, **options)
+    if no_bootstrap:
+        if draws is not None:
+            raise OptionError("--bootstrap and --no-bootstrap contradict each other; give one.")
+        spec = spec.model_copy(update={"bootstrap": None})
     data_path = data if data is not None else spec.data
     if data_path is None:
         raise SpecError(f"{spec_path}: no data; add 'data: FILE' to the spec or pass --data FILE.")
@@ -261,7 +271,8 @@ def _fit_one(spec_path: Path, data: Path | None, out: Path | None, *, lang: str 
         task = bar.add_task("bootstrap",
                             total=boot_options.draws if boot_options is not None else 0)
         results = run_analysis(
-            spec, read_data(data_path), data_path=data_path, instrument=instrument,
+            spec, read_data(data_path, instrument=instrument), data_path=data_path,
+            instrument=instrument,
             command=" ".join(["semwb", *sys.argv[1:]]), bootstrap=boot_options,
             progress=lambda done, total: bar.update(task, completed=done, total=total))
     folder = out if out is not None else Path("reports") / spec.name
@@ -287,11 +298,15 @@ def fit(
         metavar="TYPE", help="Bootstrap interval: percentile (default) | bc | bca | montecarlo.",
     )] = None,
     seed: Annotated[int | None, typer.Option(help="Bootstrap seed (recorded).")] = None,
+    no_bootstrap: Annotated[bool, typer.Option(
+        "--no-bootstrap", help="Skip the spec's bootstrap block (Wald SEs and intervals)."
+    )] = False,
     lang: LangOption = "en",
 ) -> None:
     """Fit one model spec and write OUT/results.json and OUT/report.html."""
     check_lang(lang)  # before the fit, not after
     _fit_one(spec, data, out, lang=lang, draws=bootstrap, ci=ci, seed=seed,
+             no_bootstrap=no_bootstrap,
              **({"missing": missing} if missing is not None else {}))
 
 
@@ -314,7 +329,8 @@ def demo(
             folders.append(_fit_one(spec_path, None, out / load_spec(spec_path).name, lang=lang))
         except SemwbError as exc:
             failed.append(spec_path.name)
-            err_console.print(Text(f"semwb: error: {exc}", style="red"), highlight=False)
+            err_console.print(Text(f"semwb: error: {exc}", style="red"), highlight=False,
+                              soft_wrap=True)
     if folders:
         index = write_index(out, folders, [f / report_filename(lang) for f in folders], lang=lang)
         console.print(Text(f"wrote {index} (open it in a browser)", style="bold"))

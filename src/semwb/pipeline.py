@@ -16,43 +16,36 @@ from typing import Any
 
 import pandas as pd
 
-from semwb.errors import ResponseDataError, SemwbError
+from semwb.errors import SemwbError
 from semwb.files import atomic_write_text, sha256_bytes, sha256_file
 from semwb.measurement.cfa import measure_constructs
 from semwb.results import ParameterRow, Provenance, Results
 from semwb.sem.bootstrap import bootstrap_model
 from semwb.sem.estimate import COLUMNS, FitResult, fit_model
 from semwb.sem.spec import BootstrapOptions, ModelSpec
-from semwb.survey.instrument import Instrument, find_instrument, load_instrument
+from semwb.survey.instrument import Instrument
+from semwb.survey.responses import read_responses, read_table_frame
 from semwb.survey.scoring import reverse_code
 
-_READERS: dict[str, Callable[[Path], pd.DataFrame]] = {
-    ".csv": lambda p: pd.read_csv(p, encoding="utf-8-sig"),
-    ".xlsx": pd.read_excel,
-    ".sav": pd.read_spss,
-}
 
+def read_data(path: str | Path, *, instrument: Instrument | None = None) -> pd.DataFrame:
+    """Read a data file for a model: through the instrument when the spec names one.
 
-def read_data(path: str | Path) -> pd.DataFrame:
-    """Read a data file (CSV, XLSX or SPSS ``.sav``) into a DataFrame, as stored.
+    With an instrument, responses are read, mapped and validated by
+    :func:`semwb.survey.responses.read_responses` (platform exports, scale, missing codes,
+    duplicate ids) -- the same reading as ``semwb score`` and the web app, so every face fits the
+    same numbers. Without one, :func:`semwb.survey.responses.read_table_frame` reads the same
+    formats without item rules.
 
     Raises
     ------
     ResponseDataError
-        When the file is missing, of an unknown type, or cannot be parsed.
+        When the file is missing, unreadable, or (with an instrument) breaks its rules, naming
+        file, row, column and value.
     """
-    p = Path(path)
-    if not p.is_file():
-        raise ResponseDataError(f"{path}: no such data file. Give the path of a .csv, .xlsx or "
-                                ".sav file (semwb fit SPEC --data FILE).")
-    reader = _READERS.get(p.suffix.lower())
-    if reader is None:
-        raise ResponseDataError(f"{path}: unknown data file type '{p.suffix}'; use .csv, .xlsx "
-                                "or .sav.")
-    try:
-        return reader(p)
-    except (ValueError, UnicodeDecodeError, OSError, ImportError) as exc:
-        raise ResponseDataError(f"{path}: cannot be read as {p.suffix} ({exc}).") from exc
+    if instrument is not None:
+        return read_responses(path, instrument).data
+    return read_table_frame(path)
 
 
 def prepare_data(data: pd.DataFrame, *, instrument: Instrument | None = None) -> pd.DataFrame:
@@ -69,27 +62,6 @@ def prepare_data(data: pd.DataFrame, *, instrument: Instrument | None = None) ->
     if instrument is None:
         return data
     return reverse_code(data, instrument)
-
-
-def spec_instrument(spec: ModelSpec) -> Instrument | None:
-    """Load the instrument a spec names (``instrument:`` id or path), or None when it names none.
-
-    An id is looked up in the spec folder's ``../surveys`` and in ``./surveys``; a path
-    (``.yaml``) is taken relative to the spec's folder first.
-
-    Raises
-    ------
-    InstrumentError
-        When the instrument cannot be found or is invalid.
-    """
-    if spec.instrument is None:
-        return None
-    folder = Path(spec.source).parent
-    surveys = [folder.parent / "surveys", Path("surveys")]
-    # Not the spec's own folder for an id: model specs carry the same 'instrument:' line.
-    by_path = spec.instrument.endswith((".yaml", ".yml"))
-    path = find_instrument(spec.instrument, folders=[folder, *surveys] if by_path else surveys)
-    return load_instrument(path)
 
 
 def assess_spec_measurement(spec: ModelSpec, data: pd.DataFrame,
@@ -235,7 +207,8 @@ def run_analysis(
                     for row in fit.excluded_rows],
         estimator=spec.estimator, missing=spec.missing, converged=fit.converged, fit=fit.fit,
         parameters=parameter_rows(fit, None if boot is None else boot.table),
-        bootstrap=None if boot is None else boot.info, r2=fit.r2, hypotheses=spec.hypotheses,
+        bootstrap=None if boot is None else boot.info, r2=fit.r2,
+        hypotheses=[h.model_dump(exclude_none=True) for h in spec.hypotheses],
         measurement=measurement.pop("constructs", {}), htmt=measurement.pop("htmt", {}),
         quality=measurement, syntax=spec.syntax,
         warnings=[*fit.warnings, *measurement_warnings],

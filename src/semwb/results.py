@@ -182,5 +182,6 @@ def read_results(path: str | Path) -> Results:
     if p.is_dir():
         p = p / "results.json"
     if not p.is_file():
-        raise ResultsError(f"{p}: no such results file. Run 'semwb fit SPEC --out {p.parent}' first.")
+        raise ResultsError(
+            f"{p}: no such results file. Run 'semwb fit SPEC --out {p.parent}' first.")
     return results_from_json(p.read_text(encoding="utf-8"), source=str(p))

@@ -12,12 +12,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from semwb.errors import ResultsError
+from semwb.errors import ResultsError, SemwbError
 from semwb.files import atomic_write_text
 from semwb.report.i18n import check_lang
 from semwb.report.labels import InstrumentLike
 from semwb.report.render import render_index, render_report
-from semwb.results import read_results
+from semwb.results import Results, read_results
+from semwb.sem.spec import load_spec
+from semwb.survey.instrument import spec_instrument
 
 
 def report_filename(lang: str) -> str:
@@ -50,6 +52,22 @@ def _read_measurement(folder: Path) -> dict[str, Any] | None:
     return data
 
 
+def instrument_of(results: Results) -> InstrumentLike | None:
+    """The instrument of the spec that produced ``results``, if that spec is still where it was.
+
+    ``provenance.spec_path`` is relative to the folder the fit ran in; re-rendering from there
+    (``semwb report``) keeps construct names, item wording and sources. Anything missing gives
+    None: the report then names constructs by their ids.
+    """
+    spec_path = results.provenance.spec_path
+    if not spec_path or not Path(spec_path).is_file():
+        return None
+    try:
+        return spec_instrument(load_spec(spec_path))
+    except SemwbError:
+        return None
+
+
 def write_report(
     folder: str | Path, *, lang: str = "en", out: str | Path | None = None,
     templates: str | Path | None = None, instrument: InstrumentLike | None = None,
@@ -71,9 +89,16 @@ def write_report(
         The file written.
     """
     path = Path(folder)
-    html = render_report(read_results(path), lang=lang, instrument=instrument,
-                         measurement=_read_measurement(path), templates=templates,
-                         results_dir=str(folder))
+    results = read_results(path)
+    if instrument is None:
+        instrument = instrument_of(results)
+    # A fit computes measurement quality on the data it fitted; a measurement.json lying beside
+    # it (from 'semwb score' or an older run) only fills in tables the results do not carry.
+    carried = {"constructs": results.measurement, "htmt": results.htmt, **results.quality}
+    stored = _read_measurement(path) or {}
+    measurement = {k: v for k, v in stored.items() if not carried.get(k)} or None
+    html = render_report(results, lang=lang, instrument=instrument, measurement=measurement,
+                         templates=templates, results_dir=str(folder))
     return atomic_write_text(Path(out) if out else path / report_filename(lang), html)
 
 

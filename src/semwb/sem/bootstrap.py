@@ -33,6 +33,7 @@ from numpy.typing import NDArray
 from threadpoolctl import threadpool_limits
 
 from semwb.errors import OptionError
+from semwb.rng import as_generator
 from semwb.sem import matrices as mx
 from semwb.sem.bootstrap_table import (
     RULE,
@@ -42,6 +43,7 @@ from semwb.sem.bootstrap_table import (
     merge_into_parameters,
     summarize_draws,
 )
+from semwb.sem.spec import CI_TYPES
 
 if TYPE_CHECKING:
     from semwb.sem.estimate import FitResult
@@ -52,22 +54,9 @@ Progress = Callable[[int, int], None]
 __all__ = ["CI_TYPES", "RULE", "BootstrapResult", "Draws", "Histogram", "bootstrap_draws",
            "bootstrap_model", "bootstrap_semopy", "merge_into_parameters", "summarize_draws"]
 
-CI_TYPES = ("percentile", "bc", "bca", "montecarlo")
 MIN_DRAWS = 100
 
 # --------------------------------------------------------------------------- options and rng
-
-
-def as_generator(rng: int | np.random.Generator | None) -> np.random.Generator:
-    """Return a ``numpy.random.Generator`` for ``rng`` (a seed, a generator, or ``None``)."""
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if rng is None or (isinstance(rng, int | np.integer) and not isinstance(rng, bool)):
-        return np.random.default_rng(rng)
-    raise OptionError(
-        f"The 'seed' option of bootstrap must be an integer, a numpy Generator or None; "
-        f"got {rng!r}."
-    )
 
 
 def check_options(draws: Any, ci: Any, level: Any) -> tuple[int, str, float]:

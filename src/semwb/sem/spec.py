@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import numpy as np
 import pandas as pd
@@ -22,6 +22,9 @@ from semwb.sem.effects import DefinedEffect, compile_definitions
 from semwb.sem.partable import ParRow, build_partable
 from semwb.sem.syntax import ParsedSyntax, parse_syntax
 
+CiType = Literal["percentile", "bc", "bca", "montecarlo"]
+CI_TYPES: tuple[str, ...] = get_args(CiType)
+
 
 class BootstrapOptions(BaseModel):
     """The ``bootstrap:`` block of a spec."""
@@ -29,9 +32,25 @@ class BootstrapOptions(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     draws: int = Field(5000, ge=100, description="number of bootstrap draws (at least 100)")
-    ci: Literal["percentile", "bc", "bca"] = "percentile"
-    level: float = Field(0.95, gt=0, lt=1)
+    ci: CiType = "percentile"
+    level: float = Field(0.95, ge=0.5, lt=1)
     seed: int | None = None
+
+
+class Hypothesis(BaseModel):
+    """One hypothesis a spec tests: an effect (a label or a ``:=`` name) and its expected sign.
+
+    ``expected`` is ``positive`` or ``negative`` (one-directional: supported when the interval
+    lies on that side of zero) or ``nonzero``. The report states the verdict.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str
+    effect: str | None = None
+    path: str | None = None
+    expected: Literal["positive", "negative", "nonzero"] = "nonzero"
+    text: str | dict[str, str] = ""
 
 
 class ModelSpec(BaseModel):
@@ -52,7 +71,7 @@ class ModelSpec(BaseModel):
     missing: Literal["listwise", "fiml"] = "listwise"
     bootstrap: BootstrapOptions | None = None
     group: str | None = None
-    hypotheses: list[dict[str, Any]] = Field(default_factory=list)
+    hypotheses: list[Hypothesis] = Field(default_factory=list)
     source: str = Field("<string>", exclude=True)
 
     @property
@@ -183,10 +202,23 @@ def _column_problems(spec: ModelSpec, data: pd.DataFrame, data_name: str) -> lis
         if bad.any():
             position = int(np.flatnonzero(bad.to_numpy())[0])
             value = column.iloc[position]
-            problems.append(f"{data_name}, row {position + 1}, column {v}: {value!r}"
+            problems.append(f"{data_name}, row {row_label(data, position)}, column {v}: {value!r}"
                             " is not a number; the model uses this column, so every value must be"
                             " numeric (or empty for missing).")
     return problems
+
+
+def row_label(data: pd.DataFrame, position: int) -> int:
+    """The row a user sees for ``data``'s row at ``position``.
+
+    Data read from a file (:func:`semwb.pipeline.read_data`) are indexed by the file's row (the
+    header is row 1), so messages and exclusions name the row a spreadsheet shows; a frame built
+    in Python with the default index is numbered from 1.
+    """
+    index = data.index
+    if isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1:
+        return position + 1
+    return int(index[position])
 
 
 def _moment_problems(spec: ModelSpec, data: pd.DataFrame, data_name: str) -> list[str]:
@@ -294,7 +326,7 @@ def check_data(
     frame = data[observed].apply(pd.to_numeric).astype(float).reset_index(drop=True)
     # Under FIML only a row with no value at all is dropped: it carries no information.
     keep = frame.notna().all(axis=1) if spec.missing == "listwise" else frame.notna().any(axis=1)
-    excluded = tuple(int(i) + 1 for i in np.flatnonzero(~keep.to_numpy()))
+    excluded = tuple(row_label(data, int(i)) for i in np.flatnonzero(~keep.to_numpy()))
     frame = frame[keep].reset_index(drop=True)
     problems = _moment_problems(spec, frame, data_name)
     if problems:

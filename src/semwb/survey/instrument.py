@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -364,3 +364,34 @@ def find_instrument(ref: str, *, folders: Sequence[str | Path]) -> Path:
                     return path
     raise InstrumentError(f"instrument '{ref}' not found in {', '.join(map(str, places))}; put "
                           "its YAML file in surveys/ or give the file's path.")
+
+
+class SpecLike(Protocol):
+    """What :func:`spec_instrument` reads of a model spec (``semwb.sem.spec.ModelSpec``)."""
+
+    @property
+    def instrument(self) -> str | None: ...
+
+    @property
+    def source(self) -> str: ...
+
+
+def spec_instrument(spec: SpecLike) -> Instrument | None:
+    """Load the instrument a model spec names (``instrument:`` id or path), or None.
+
+    An id is looked up in the spec folder's ``../surveys`` and in ``./surveys``; a path
+    (``.yaml``) is taken relative to the spec's folder first.
+
+    Raises
+    ------
+    InstrumentError
+        When the instrument cannot be found or is invalid.
+    """
+    if spec.instrument is None:
+        return None
+    folder = Path(spec.source).parent
+    surveys = [folder.parent / "surveys", Path("surveys")]
+    # Not the spec's own folder for an id: model specs carry the same 'instrument:' line.
+    by_path = spec.instrument.endswith((".yaml", ".yml"))
+    path = find_instrument(spec.instrument, folders=[folder, *surveys] if by_path else surveys)
+    return load_instrument(path)

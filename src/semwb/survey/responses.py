@@ -300,6 +300,31 @@ def read_responses(path: str | Path, instrument: Instrument, *, sheet: str | int
                       if raw.header[p] in raw.value_labels})
 
 
+def read_table_frame(path: str | Path, *, sheet: str | int | None = None) -> pd.DataFrame:
+    """Read a data file that no instrument describes (e.g. for a bare ``.lav`` model).
+
+    The same reader as :func:`read_responses` (encodings, delimiters, decimal comma, XLSX,
+    SPSS, Stata), without the mapping to items: a column whose cells all parse is numeric (empty
+    cells and the usual no-answer tokens are missing), any other keeps its text, so that a model
+    using it gets the clear "not a number" message of the spec checks.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One column per header, indexed by the row of the file (the header is row 1).
+    """
+    raw = read_table(path, sheet=sheet)
+    _check_header(raw)
+    columns: dict[str, pd.Series] = {}
+    for pos, header in enumerate(raw.header):
+        if header in columns:
+            raise ResponseDataError(f"{raw.source}: column '{header}' appears twice in the header; "
+                                    "rename one of them.")
+        numbers, bad = _parse_numbers(raw.cells[pos], raw.decimal, set())
+        columns[header] = raw.cells[pos] if bad.any() else numbers
+    return pd.DataFrame(columns).set_axis(pd.Index(raw.rows, name="row"))
+
+
 def _column_name(table: PlatformTable, found: dict[int, str], pos: int | None) -> str | None:
     if pos is None:
         return None
@@ -316,28 +341,32 @@ def _convert(cells: pd.DataFrame, table: PlatformTable, found: dict[int, str],
     numbers when all its cells parse, else as text (grouping variables, precomputed terms).
     """
     raw = table.table
-    frame = pd.DataFrame(index=cells.index)
-    bad_cells = pd.DataFrame(index=cells.index)
+    # Columns are collected first and framed once (inserting ~100 columns one by one fragments
+    # the frame and pandas warns about it on every read).
+    columns: dict[str, pd.Series] = {}
+    bad_columns: dict[str, pd.Series] = {}
     warnings: list[str] = []
     for pos, header in enumerate(raw.header):
         name = found.get(pos, header)
         text = cells[pos]
-        if pos not in found and (not header or header in frame or header in found.values()):
+        if pos not in found and (not header or header in columns or header in found.values()):
             continue
         if pos == table.id_column and pos not in found:
-            frame[name] = text.astype(str).str.strip()
+            columns[name] = text.astype(str).str.strip()
             continue
         numbers, bad = _parse_numbers(text, raw.decimal, missing_codes)
         if pos in found:
-            frame[name], bad_cells[name] = numbers, text.where(bad)
+            columns[name], bad_columns[name] = numbers, text.where(bad)
         elif pos == table.duration_column:
-            frame[name] = numbers
+            columns[name] = numbers
             if bad.any():
                 warnings.append(f"{raw.source}: {int(bad.sum())} value(s) of {name} are not "
                                 f"numbers (e.g. row {bad.idxmax()}: '{text[bad.idxmax()]}'); the "
                                 "too-fast check skips those respondents")
         else:
-            frame[name] = text if bad.any() else numbers
+            columns[name] = text if bad.any() else numbers
+    frame = pd.DataFrame(columns, index=cells.index)
+    bad_cells = pd.DataFrame(bad_columns, index=cells.index)
     return frame, bad_cells, warnings
 
 

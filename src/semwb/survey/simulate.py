@@ -29,6 +29,7 @@ import pandas as pd
 from scipy import stats
 
 from semwb.errors import OptionError, SpecError, join_problems
+from semwb.rng import as_generator
 from semwb.survey.instrument import Check, Instrument, Item
 
 _TERM = re.compile(r"^\s*(?:([-+]?\d*\.?\d+(?:[eE][-+]?\d+)?)\s*\*\s*)?([A-Za-z_][\w:]*)\s*$")
@@ -47,13 +48,6 @@ class Population:
     def latents(self) -> set[str]:
         """Variables defined with ``=~``."""
         return set(self.loadings)
-
-
-def check_rng(rng: int | np.random.Generator | None) -> np.random.Generator:
-    """Return a Generator from a seed, a Generator, or None (fresh entropy)."""
-    if isinstance(rng, np.random.Generator):
-        return rng
-    return np.random.default_rng(rng)
 
 
 def parse_population(syntax: str, *, source: str = "<population>") -> Population:
@@ -201,7 +195,7 @@ def simulate_responses(population: str, instrument: Instrument, *, n: int,
     for name, share in (("missing", missing), ("careless", careless)):
         if not 0 <= share < 0.5:
             raise OptionError(f"{name} must be a share in [0, 0.5); got {share}.")
-    gen = check_rng(rng)
+    gen = as_generator(rng)
     pop = parse_population(population)
     indicator_of = {x: f for f, xs in pop.loadings.items() for x in xs if x not in pop.latents}
     absent = [i for i in instrument.likert_items if i not in indicator_of]

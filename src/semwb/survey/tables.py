@@ -188,7 +188,8 @@ def read_table(path: str | Path, *, sheet: str | int | None = None) -> RawTable:
     p = Path(path)
     source = p.name
     if not p.is_file():
-        raise ResponseDataError(f"{p}: no such response file.")
+        raise ResponseDataError(f"{p}: no such data file. Check the path (a spec's 'data:' is "
+                                "relative to the spec's folder; or pass --data FILE).")
     suffix = p.suffix.lower()
     if suffix in (".csv", ".txt", ".tsv"):
         text, encoding = decode_bytes(p.read_bytes(), source)

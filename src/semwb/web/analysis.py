@@ -20,6 +20,8 @@ from typing import Any
 
 from semwb.errors import OptionError, SemwbError
 from semwb.files import atomic_write_text
+from semwb.report.i18n import LANGS
+from semwb.sem.spec import CI_TYPES
 
 #: File name suffixes accepted for each kind of upload (lower case, with the dot).
 INSTRUMENT_SUFFIXES = (".yaml", ".yml")
@@ -28,9 +30,9 @@ RESPONSE_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".sav", ".dta")
 #: The run outputs offered for download, in the order they are listed.
 OUTPUTS = ("results.json", "scores.csv", "report.html")
 
-#: Bootstrap interval methods offered on the run form, and report languages.
-CI_METHODS = ("percentile", "bc", "bca")
-LANGUAGES = ("en", "zh")
+#: Bootstrap interval methods offered on the run form (the spec's own list), report languages.
+CI_METHODS = CI_TYPES
+LANGUAGES = LANGS
 
 Progress = Callable[[float, str], None]
 
