@@ -84,7 +84,7 @@ class FakeData:
         ARRIVALS[self.source] = ARRIVALS.get(self.source, 0) + 1
 
 
-def read_data(path: Path) -> FakeData:
+def read_data(path: Path, instrument: dict[str, Any] | None) -> FakeData:
     frame = pd.read_csv(path)
     if frame.empty:
         raise ResponseDataError(f"{path}: no rows. Export the responses again.")

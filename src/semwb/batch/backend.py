@@ -21,14 +21,14 @@ def _load_spec(path: Path) -> Any:
     return load_spec(path)
 
 
-def _read_data(path: Path) -> Any:
+def _read_data(path: Path, instrument: Any) -> Any:
     from semwb.pipeline import read_data
 
-    return read_data(path)
+    return read_data(path, instrument=instrument)
 
 
 def _spec_instrument(spec: Any) -> tuple[Any, str] | None:
-    from semwb.pipeline import spec_instrument
+    from semwb.survey.instrument import spec_instrument
 
     instrument = spec_instrument(spec)
     if instrument is None:

@@ -28,6 +28,7 @@ class PlannedModel:
     task: ModelTask | None
     data_path: Path | None
     error: str | None
+    data_sha256: str | None = None
 
     @property
     def model(self) -> str:
@@ -100,9 +101,12 @@ class _Planner:
         extra = {"lang": self.lang, "instrument": instrument_sha}
         fp = fingerprint(spec_sha256=spec_sha, data_sha256=data_sha, versions=self.versions,
                          extra=extra)
-        task = ModelTask(name=spec_path.stem, model=spec.name, spec=spec, data_key=data_sha,
+        # The same file read through another instrument (or none) is another dataset.
+        data_key = data_sha if instrument_sha is None else f"{data_sha}+{instrument_sha}"
+        task = ModelTask(name=spec_path.stem, model=spec.name, spec=spec, data_key=data_key,
                          fingerprint=fp, lang=self.lang, instrument=instrument)
-        return PlannedModel(spec_path.stem, spec_path, spec_sha, task, data_path, None)
+        return PlannedModel(spec_path.stem, spec_path, spec_sha, task, data_path, None,
+                            data_sha256=data_sha)
 
     def _hash(self, path: Path) -> str:
         key = path.resolve()

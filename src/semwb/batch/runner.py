@@ -216,7 +216,8 @@ def _load_datasets(
         if key in datasets or key in unreadable or item.data_path is None:
             continue
         try:
-            datasets[key] = Dataset(item.data_path, key, backend.read_data(item.data_path))
+            datasets[key] = Dataset(item.data_path, key,
+                                    backend.read_data(item.data_path, task.instrument))
         except SemwbError as exc:
             unreadable[key] = str(exc)
         except Exception as exc:  # a bug on one dataset must not stop the other models
@@ -246,7 +247,7 @@ def _record_failure(
     results = Results(model=item.model, error=error, provenance=Provenance(
         spec_path=str(item.spec_path), spec_sha256=item.spec_sha256,
         data_path=None if item.data_path is None else str(item.data_path),
-        data_sha256=None if item.task is None else item.task.data_key,
+        data_sha256=item.data_sha256,
         semwb=__version__, created=datetime.now(UTC).isoformat(timespec="seconds"),
     ))
     write_failed(out / item.name, results.to_json())

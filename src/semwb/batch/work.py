@@ -36,8 +36,9 @@ class Backend:
         ``load_spec(path) -> spec``; the spec has ``name``, ``data`` (a resolved path or None)
         and ``instrument`` attributes. Runs in the batch's own process.
     read_data
-        ``read_data(path) -> data``: parses one data file. Runs once per dataset in the batch's
-        own process; the result is shipped to the workers once.
+        ``read_data(path, instrument) -> data``: parses one data file (through the spec's
+        instrument, or None). Runs once per dataset (file and instrument) in the batch's own
+        process; the result is shipped to the workers once.
     spec_instrument
         ``spec_instrument(spec) -> (instrument, digest) | None``: the instrument the spec names
         and a hash of its content (part of the fingerprint), or None when it names none. Runs in
@@ -54,7 +55,7 @@ class Backend:
     """
 
     load_spec: Callable[[Path], Any]
-    read_data: Callable[[Path], Any]
+    read_data: Callable[[Path, Any], Any]
     analyze: Callable[[Any, Any, Path, Any], Results]
     spec_instrument: Callable[[Any], tuple[Any, str] | None] | None = None
     render: Callable[[Results, str, Any], str] | None = None
@@ -63,7 +64,7 @@ class Backend:
 
 @dataclass(frozen=True)
 class Dataset:
-    """One data file, hashed and parsed once per batch."""
+    """One data file as read through one instrument (or none): hashed and parsed once per batch."""
 
     path: Path
     sha256: str
