@@ -67,11 +67,9 @@ def _shown_as(path: Path, display_name: str) -> Iterator[None]:
 
 
 def _instrument(path: Path, display_name: str) -> Any:
-    from semwb.survey.instrument import load_instrument, parse_instrument
+    from semwb.survey.instrument import load_instrument
 
     with _shown_as(path, display_name):
-        if path.suffix in (".yaml", ".yml"):
-            return parse_instrument(path.read_text(encoding="utf-8-sig"), source=display_name)
         return load_instrument(path)
 
 
