@@ -1,9 +1,10 @@
 """semwb against R lavaan 0.6.14 on every reference case in tests/reference (see its README).
 
 Every reference parameter (fixed rows, variances, ':=' rows) must be in semwb's table and match;
-so must every fit index and every R². Tolerances are the project's, never widened to pass:
-estimates 1e-3 (relative above 1 in absolute value), standard errors 2 % relative, std_all 2e-3,
-chisq 0.5 % relative, df exact, CFI/TLI/RMSEA/SRMR 0.002, AIC/BIC 0.01 %.
+so must every fit index and every R². The project's agreed tolerances (estimates 1e-3, SEs
+2 % relative, std_all 2e-3, chisq 0.5 %, df exact, CFI/TLI/RMSEA/SRMR 0.002, AIC/BIC 0.01 %) are
+the ceiling; parameters are held ten to twenty times tighter (estimates and std_all 1e-4, SEs
+0.1 %), since semwb agrees to about 1e-5, so that a regression shows long before the ceiling.
 """
 
 from __future__ import annotations
@@ -51,8 +52,11 @@ def _key(lhs: str, op: str, rhs: str) -> tuple[str, str, str]:
     return lhs, op, rhs
 
 
+EST_TOL, SE_REL_TOL, STD_TOL = 1e-4, 1e-3, 1e-4
+
+
 def _estimate_ok(mine: float, ref: float) -> bool:
-    return abs(mine - ref) <= 1e-3 * max(1.0, abs(ref))
+    return abs(mine - ref) <= EST_TOL * max(1.0, abs(ref))
 
 
 def _check(quantity: str, mine: Any, ref: Any, se: float) -> bool:
@@ -62,15 +66,15 @@ def _check(quantity: str, mine: Any, ref: Any, se: float) -> bool:
     if quantity == "est":
         return _estimate_ok(mine, ref)
     if quantity == "se":
-        return abs(mine - ref) <= 0.02 * abs(ref) + 1e-12
+        return abs(mine - ref) <= SE_REL_TOL * abs(ref) + 1e-12
     if quantity == "std_all":
-        return abs(mine - ref) <= 2e-3
+        return abs(mine - ref) <= STD_TOL
     if quantity == "z":
-        return abs(mine - ref) <= 0.02 * max(1.0, abs(ref))
+        return abs(mine - ref) <= SE_REL_TOL * max(1.0, abs(ref))
     if quantity == "pvalue":
-        return abs(mine - ref) <= 2e-3
+        return abs(mine - ref) <= STD_TOL
     # Wald bounds: the estimate's tolerance plus 1.96 times the standard error's.
-    return abs(mine - ref) <= 1e-3 * max(1.0, abs(ref)) + 1.96 * 0.02 * se
+    return abs(mine - ref) <= EST_TOL * max(1.0, abs(ref)) + 1.96 * SE_REL_TOL * se
 
 
 def _rows(case: str) -> dict[tuple[str, str, str], dict[str, Any]]:

@@ -21,6 +21,7 @@ GOLDEN = Path(__file__).parent / "golden" / "report"
 def check_golden(name: str, text: str) -> None:
     path = GOLDEN / name
     if os.environ.get("SEMWB_UPDATE_GOLDEN") == "1":
+        assert not os.environ.get("CI"), "golden files are compared in CI, never rewritten"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
     assert path.is_file(), f"{path} is missing: run with SEMWB_UPDATE_GOLDEN=1 to create it"

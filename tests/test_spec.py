@@ -391,3 +391,10 @@ def test_hypotheses_reject_unknown_keys_and_directions(tmp_path: Path, hypothesi
                     encoding="utf-8")
     with pytest.raises(SpecError, match=message):
         load_spec(spec)
+
+
+def test_a_spec_that_is_not_utf8_is_a_spec_error(tmp_path: Path) -> None:
+    spec = tmp_path / "gbk.yaml"
+    spec.write_bytes("model: m\ntitle: {zh: 联盟惯例}\nsyntax: 'y ~ x'\n".encode("gbk"))
+    with pytest.raises(SpecError, match=r"gbk.yaml: not UTF-8 text \(byte \d+\); save it as UTF-8"):
+        load_spec(spec)

@@ -477,9 +477,12 @@ def simulate(
 
     inst = load_instrument(instrument)
     try:
-        syntax = population.read_text(encoding="utf-8")
+        syntax = population.read_text(encoding="utf-8-sig")
     except FileNotFoundError as exc:
         raise SpecError(f"{population}: no such population model file.") from exc
+    except UnicodeDecodeError as exc:
+        raise SpecError(f"{population}: not UTF-8 text (byte {exc.start}); save it as UTF-8."
+                        ) from exc
     frame = simulate_responses(syntax, inst, n=n, rng=seed, missing=missing, careless=careless,
                                squares=tuple(square or ()))
     atomic_write_text(out, frame.convert_dtypes().to_csv(index=False))

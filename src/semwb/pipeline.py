@@ -122,11 +122,14 @@ def display_path(path: str | Path) -> str:
 
 
 def provenance(spec: ModelSpec, data: pd.DataFrame, *, data_path: str | Path | None = None,
+               data_name: str | None = None,
                command: str | None = None) -> Provenance:
     """Hashes of the spec and data and the versions of the tools.
 
     The spec hash is of the spec file when ``spec.source`` is one, else of its syntax; the data
-    hash is of the data file when given, else of the data's CSV form.
+    hash is of the data file when given, else of the data's CSV form. The data are named
+    ``data_name`` when given (e.g. the name a file was uploaded under), else by
+    :func:`display_path`.
     """
     source = Path(spec.source)
     spec_hash = (sha256_file(source) if source.is_file()
@@ -135,7 +138,8 @@ def provenance(spec: ModelSpec, data: pd.DataFrame, *, data_path: str | Path | N
                  else sha256_bytes(data.to_csv(index=False).encode("utf-8")))
     return Provenance(
         spec_path=display_path(source) if source.is_file() else None, spec_sha256=spec_hash,
-        data_path=display_path(data_path) if data_path is not None else None,
+        data_path=data_name if data_name is not None
+        else display_path(data_path) if data_path is not None else None,
         data_sha256=data_hash,
         command=command, created=datetime.now(UTC).isoformat(timespec="seconds"),
         **_versions(),
@@ -159,6 +163,7 @@ def run_analysis(
     data: pd.DataFrame,
     *,
     data_path: str | Path | None = None,
+    data_name: str | None = None,
     instrument: Instrument | None = None,
     command: str | None = None,
     bootstrap: BootstrapOptions | None = None,
@@ -174,6 +179,9 @@ def run_analysis(
         The responses (unused columns are ignored).
     data_path
         The data file, for provenance and messages.
+    data_name
+        How messages and the provenance name the data (default: the file's name, its path
+        relative to the working folder in the provenance).
     instrument
         Passed to :func:`prepare_data` (reverse coding); the spec's latents that are its
         constructs also get their measurement quality (:func:`assess_spec_measurement`).
@@ -193,7 +201,8 @@ def run_analysis(
         As :func:`semwb.sem.estimate.fit_model`.
     """
     prepared = prepare_data(data, instrument=instrument)
-    data_name = Path(data_path).name if data_path is not None else "data"
+    if data_name is None:
+        data_name = Path(data_path).name if data_path is not None else "data"
     fit = fit_model(spec, prepared, data_name=data_name)
     measurement, measurement_warnings = (
         assess_spec_measurement(spec, prepared, instrument) if instrument is not None else ({}, []))
@@ -212,7 +221,8 @@ def run_analysis(
         measurement=measurement.pop("constructs", {}), htmt=measurement.pop("htmt", {}),
         quality=measurement, syntax=spec.syntax,
         warnings=[*fit.warnings, *measurement_warnings],
-        provenance=provenance(spec, data, data_path=data_path, command=command),
+        provenance=provenance(spec, data, data_path=data_path, data_name=data_name,
+                              command=command),
     )
 
 

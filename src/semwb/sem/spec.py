@@ -157,7 +157,11 @@ def load_spec(path: str | Path, **options: Any) -> ModelSpec:
     if not p.is_file():
         raise SpecError(f"{source}: no such spec file. Give the path of a .yaml or .lav model "
                         "spec.")
-    text = p.read_text(encoding="utf-8")
+    try:
+        text = p.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise SpecError(f"{source}: not UTF-8 text (byte {exc.start}); save it as UTF-8 (the "
+                        "encoding every editor offers).") from exc
     if p.suffix == ".lav":
         return _build({"model": p.stem, "syntax": text, **options}, source)
     if p.suffix not in (".yaml", ".yml"):

@@ -359,7 +359,9 @@ def find_instrument(ref: str, *, folders: Sequence[str | Path]) -> Path:
     else:
         for folder in places:
             for path in sorted(folder.glob("*.y*ml")) if folder.is_dir() else []:
-                match = _INSTRUMENT_ID.search(path.read_text(encoding="utf-8-sig"))
+                # a file that is not UTF-8 cannot be the one: load_instrument says why if named
+                match = _INSTRUMENT_ID.search(path.read_text(encoding="utf-8-sig",
+                                                             errors="replace"))
                 if match and match.group(1) == ref:
                     return path
     raise InstrumentError(f"instrument '{ref}' not found in {', '.join(map(str, places))}; put "

@@ -11,7 +11,6 @@ everything here is a plain top-level function over picklable values.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -68,11 +67,9 @@ def _shown_as(path: Path, display_name: str) -> Iterator[None]:
 
 
 def _instrument(path: Path, display_name: str) -> Any:
-    from semwb.survey.instrument import load_instrument, parse_instrument
+    from semwb.survey.instrument import load_instrument
 
     with _shown_as(path, display_name):
-        if path.suffix in (".yaml", ".yml"):
-            return parse_instrument(path.read_text(encoding="utf-8-sig"), source=display_name)
         return load_instrument(path)
 
 
@@ -81,21 +78,6 @@ def _responses(path: Path, display_name: str, instrument: Any, sheet: str | None
 
     with _shown_as(path, display_name):
         return read_responses(path, instrument, sheet=sheet or None)
-
-
-def _results_naming(results: Any, path: Path, display_name: str) -> Any:
-    """Return ``results`` with the stored data path replaced by the uploaded file's name.
-
-    The provenance and the warnings then name the file the researcher uploaded (same bytes,
-    same hash), and the server's paths never show in a report, shared ones included.
-    """
-    from semwb.results import results_from_json
-
-    text = results.to_json()
-    shown = json.dumps(display_name)[1:-1]
-    for stored in (str(path), path.name):
-        text = text.replace(json.dumps(stored)[1:-1], shown)
-    return results_from_json(text, source=display_name)
 
 
 def check_instrument(path: Path, *, display_name: str) -> dict[str, Any]:
@@ -247,8 +229,8 @@ def run_job(job: RunJob, progress: Progress) -> None:
     progress(0.05, "fitting the model")
     with _shown_as(job.responses_path, job.responses_name):
         results = run_analysis(spec, responses.data, data_path=job.responses_path,
-                               instrument=inst, progress=on_progress)
-    results = _results_naming(results, job.responses_path, job.responses_name)
+                               data_name=job.responses_name, instrument=inst,
+                               progress=on_progress)
     progress(0.96, "writing the report")
     job.out_dir.mkdir(parents=True, exist_ok=True)
     scores = score_constructs(responses, inst)
