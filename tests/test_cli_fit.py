@@ -157,7 +157,8 @@ def test_a_spec_may_ask_for_monte_carlo_intervals_and_no_bootstrap_skips_it(
     done = run_semwb("fit", str(spec_dir / "models" / "mc.yaml"), "--out", str(tmp_path / "mc"))
     assert done.returncode == 0, done.stderr
     info = read_results(tmp_path / "mc").bootstrap
-    assert info is not None and (info.ci, info.draws, info.seed) == ("montecarlo", 1000, 3)
+    assert info is not None
+    assert (info.ci, info.draws, info.seed) == ("montecarlo", 1000, 3)
     done = run_semwb("fit", str(spec_dir / "models" / "mc.yaml"), "--no-bootstrap",
                      "--out", str(tmp_path / "wald"))
     assert done.returncode == 0, done.stderr
@@ -178,9 +179,11 @@ def test_fit_adds_measurement_quality_and_a_report_a_reviewer_can_share(tmp_path
     assert results.provenance.data_path == "surveys/examples/alliance.csv"
     assert results.provenance.spec_path == "models/routines_learning_ambidexterity.yaml"
     html = (tmp_path / "h1" / "report.zh.html").read_text(encoding="utf-8")
-    assert "组织间学习" in html and str(root) not in html
+    assert "组织间学习" in html
+    assert str(root) not in html
     # re-rendered later, the report finds the instrument again through the recorded spec
     done = run_semwb("report", str(tmp_path / "h1"), cwd=root)
     assert done.returncode == 0, done.stderr
     html = (tmp_path / "h1" / "report.html").read_text(encoding="utf-8")
-    assert "Inter-organizational learning" in html and "Adapted from" in html
+    assert "Inter-organizational learning" in html
+    assert "Adapted from" in html

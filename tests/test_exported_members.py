@@ -14,7 +14,7 @@ EXPECTED = [
     "Responses", "Results", "Scores", "SemwbError", "__version__", "assess_measurement",
     "bootstrap_model", "excel_safe", "find_instrument", "fit_model", "load_instrument",
     "load_spec", "measure_constructs", "parse_instrument", "read_data", "read_responses",
-    "read_results", "render_index", "render_report", "reverse_code", "run_analysis",
+    "read_results", "render_index", "render_report", "reverse_code", "run_analysis", "run_batch",
     "score_constructs", "scores_table", "simulate_responses", "spec_from_syntax", "spec_instrument",
     "write_report", "write_reports", "write_results",
 ]

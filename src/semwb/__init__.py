@@ -50,6 +50,7 @@ _EXPORTS: dict[str, str] = {
     "render_index": "semwb.report.render",
     "render_report": "semwb.report.render",
     "reverse_code": "semwb.survey.scoring",
+    "run_batch": "semwb.batch",
     "run_analysis": "semwb.pipeline",
     "score_constructs": "semwb.survey.scoring",
     "scores_table": "semwb.survey.scoring",

@@ -240,13 +240,13 @@ def _bootstrap_options(spec: ModelSpec, draws: int | None, ci: str | None,
     values = spec.bootstrap.model_dump() if spec.bootstrap is not None else {}
     values.update({k: v for k, v in (("draws", draws), ("ci", ci), ("seed", seed))
                    if v is not None})
-    draws_, ci_, level = check_options(values.get("draws", 5000), values.get("ci", "percentile"),
-                                       values.get("level", 0.95))
+    check_options(values.get("draws", 5000), values.get("ci", "percentile"),
+                  values.get("level", 0.95))  # the bootstrap's own messages, naming the option
     if spec.missing != "listwise":
         raise OptionError(f"{spec.source}: the bootstrap supports 'missing: listwise' only for "
                           f"now; got '{spec.missing}'. Add --no-bootstrap to fit with FIML "
                           "and Wald intervals.")
-    return BootstrapOptions(draws=draws_, ci=ci_, level=level, seed=values.get("seed"))
+    return BootstrapOptions.model_validate(values)
 
 
 def _fit_one(spec_path: Path, data: Path | None, out: Path | None, *, lang: str = "en",

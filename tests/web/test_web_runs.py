@@ -114,7 +114,7 @@ def test_runs_on_a_dask_cluster(data_dir: Path) -> None:
     store = Store(data_dir)
     add_user(store, "ann", PASSWORD)
     with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
-                                  dashboard_address=None) as cluster:
+                                  dashboard_address=":0") as cluster:
         settings = make_settings(data_dir, scheduler=cluster.scheduler_address)
         with TestClient(create_app(settings), base_url="http://127.0.0.1") as client:
             web = Web(client)
