@@ -201,9 +201,8 @@ def run_analysis(
         As :func:`semwb.sem.estimate.fit_model`.
     """
     prepared = prepare_data(data, instrument=instrument)
-    if data_name is None:
-        data_name = Path(data_path).name if data_path is not None else "data"
-    fit = fit_model(spec, prepared, data_name=data_name)
+    shown = data_name or (Path(data_path).name if data_path is not None else "data")
+    fit = fit_model(spec, prepared, data_name=shown)
     measurement, measurement_warnings = (
         assess_spec_measurement(spec, prepared, instrument) if instrument is not None else ({}, []))
     options = bootstrap if bootstrap is not None else spec.bootstrap
