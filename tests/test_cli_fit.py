@@ -175,6 +175,8 @@ def test_fit_adds_measurement_quality_and_a_report_a_reviewer_can_share(tmp_path
     assert all(0.6 < results.measurement[c]["cr"] < 1 for c in results.measurement)
     assert 0 < results.htmt["AR"]["IOL"] < 0.85
     assert results.quality["harman"]["first_factor_share"] < 0.5
+    assert all(1 < d["mean"] < 7 and 0 < d["sd"] < 3
+               for d in results.quality["descriptives"].values())
     # paths in a shared report are relative to where the analyst worked, never the home folder
     assert results.provenance.data_path == "surveys/examples/alliance.csv"
     assert results.provenance.spec_path == "models/routines_learning_ambidexterity.yaml"

@@ -66,3 +66,18 @@ def test_a_failed_model_still_gets_a_report(lang: str) -> None:
     assert '<p class="alert">syntax line 2: &#39;x&#39; is not in the data.</p>' in html
     assert '<section id="diagram">' not in html
     assert '<section id="measurement">' not in html
+
+
+def test_covariances_have_their_own_table_with_a_two_headed_arrow() -> None:
+    from semwb.results import ParameterRow
+
+    results = mediation_results()
+    covariance = ParameterRow(lhs="IOL", op="~~", rhs="AI", est=0.12, se=0.04, z=3.0,
+                              pvalue=0.003, ci_lower=0.04, ci_upper=0.2, std_all=0.18)
+    html = render_report(results.model_copy(
+        update={"parameters": [*results.parameters, covariance]}))
+    paths = html[html.index('<section id="paths">'):]
+    paths = paths[:paths.index("</section>")]
+    assert "<h3>Covariances</h3>" in paths
+    assert "↔" in paths
+    assert paths.count("→") == paths.count("<tr class") - 1  # the paths, not the covariance

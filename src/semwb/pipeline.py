@@ -25,7 +25,7 @@ from semwb.sem.estimate import COLUMNS, FitResult, fit_model
 from semwb.sem.spec import BootstrapOptions, ModelSpec
 from semwb.survey.instrument import Instrument
 from semwb.survey.responses import read_responses, read_table_frame
-from semwb.survey.scoring import reverse_code
+from semwb.survey.scoring import compute_composites, reverse_code
 
 
 def read_data(path: str | Path, *, instrument: Instrument | None = None) -> pd.DataFrame:
@@ -73,7 +73,8 @@ def assess_spec_measurement(spec: ModelSpec, data: pd.DataFrame,
     spec
         The model spec; its latents named like instrument constructs (with every item in the
         data) are assessed together: alpha, omega, CR, AVE, HTMT, Fornell-Larcker, KMO,
-        Bartlett, Harman (:func:`semwb.measurement.cfa.measure_constructs`).
+        Bartlett, Harman (:func:`semwb.measurement.cfa.measure_constructs`), and the mean and SD
+        of each construct's composite score (:func:`semwb.survey.scoring.compute_composites`).
     data
         The prepared (reverse-coded) responses.
     instrument
@@ -95,7 +96,11 @@ def assess_spec_measurement(spec: ModelSpec, data: pd.DataFrame,
         quality = measure_constructs(data, instrument, constructs=latents)
     except SemwbError as exc:
         return {}, [f"measurement quality was not computed: {exc}"]
-    return quality.to_dict(), [f"measurement: {w}" for w in quality.warnings]
+    composites = compute_composites(data, instrument)[latents]
+    descriptives = {c: {"mean": float(composites[c].mean()), "sd": float(composites[c].std())}
+                    for c in latents}
+    return ({**quality.to_dict(), "descriptives": descriptives},
+            [f"measurement: {w}" for w in quality.warnings])
 
 
 def _versions() -> dict[str, str]:

@@ -117,6 +117,7 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "fl_bad": ("√AVE does not exceed the correlation for: {list}.",
                "以下构念对的 AVE 平方根未大于其相关系数：{list}。"),
     # descriptives
+    "covariances": ("Covariances", "协方差"),
     "descriptives": ("Descriptive statistics and correlations", "描述性统计与相关分析"),
     "mean": ("M", "均值"),
     "sd": ("SD", "标准差"),
