@@ -320,8 +320,13 @@ def parse_instrument(text: str, *, source: str = "<string>") -> Instrument:
 
 
 def load_instrument(path: str | Path) -> Instrument:
-    """Read and validate an instrument YAML file (see :func:`parse_instrument`)."""
+    """Read and validate an instrument: YAML (see :func:`parse_instrument`), or a spreadsheet
+    with one row per item (``.csv``/``.xlsx``, see :mod:`semwb.survey.instrument_table`)."""
     p = Path(path)
+    if p.suffix.lower() in (".csv", ".xlsx"):
+        from semwb.survey.instrument_table import read_instrument_table  # it imports this module
+
+        return read_instrument_table(p)
     try:
         text = p.read_text(encoding="utf-8-sig")
     except FileNotFoundError as exc:

@@ -23,7 +23,7 @@ from semwb.report.i18n import LANGS
 from semwb.sem.spec import CI_TYPES
 
 #: File name suffixes accepted for each kind of upload (lower case, with the dot).
-INSTRUMENT_SUFFIXES = (".yaml", ".yml")
+INSTRUMENT_SUFFIXES = (".yaml", ".yml", ".csv", ".xlsx")
 RESPONSE_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".sav", ".dta")
 
 #: The run outputs offered for download, in the order they are listed.
