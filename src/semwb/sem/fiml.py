@@ -24,6 +24,7 @@ from semwb.sem.engine import (
     EngineFit,
     check_finite,
     describe,
+    fisher_scoring,
     loading_starts,
     quiet,
     semopy_errors,
@@ -48,39 +49,6 @@ def _hessian(model: semopy.ModelMeans, x: np.ndarray, grad: np.ndarray) -> np.nd
         up[i] += h
         hess[:, i] = (model.grad_fiml(up) - grad) / h
     return (hess + hess.T) / 2
-
-
-def _polish(model: semopy.ModelMeans) -> float:
-    """Polish the solution by Fisher scoring on -2 log L; return the final max |gradient|.
-
-    The scoring matrix is twice semopy's expected information (``calc_fim_ml``); it is cheap,
-    and only steers the steps: the solution is where the analytic gradient vanishes.
-    """
-    x = np.asarray(model.param_vals, dtype=float)
-    f = model.obj_fiml(x)
-    grad = np.asarray(model.grad_fiml(x))
-    for _ in range(_NEWTON_STEPS):
-        if np.max(np.abs(grad)) < GRADIENT_TOLERANCE * 1e-2:
-            break
-        model.update_matrices(x)
-        try:
-            step = -np.linalg.solve(2 * model.calc_fim(), grad)
-        except np.linalg.LinAlgError:
-            break
-        scale = 1.0
-        while scale > 1e-6:
-            trial = x + scale * step
-            f_trial = model.obj_fiml(trial)
-            if np.isfinite(f_trial) and f_trial <= f + 1e-10:
-                break
-            scale /= 2
-        else:
-            break
-        x, f = trial, f_trial
-        grad = np.asarray(model.grad_fiml(x))
-    model.param_vals = x
-    model.update_matrices(x)
-    return float(np.max(np.abs(grad))) if grad.size else 0.0
 
 
 def _intercept_names(model: semopy.ModelMeans) -> dict[str, str]:
@@ -111,7 +79,10 @@ def fit_engine_means(
             if names[i] is not None:
                 model.parameters[names[i]].start = start
         result = model.fit(data, obj="ML", solver="SLSQP")
-        max_gradient = _polish(model)
+        # -2 log L scored with twice semopy's expected information (cheap; it only steers)
+        max_gradient = fisher_scoring(
+            model, model.obj_fiml, model.grad_fiml, lambda: 2 * model.calc_fim(),
+            tolerance=GRADIENT_TOLERANCE * 1e-2, max_steps=_NEWTON_STEPS, slack=1e-10)
         x = np.asarray(model.param_vals, dtype=float)
         info = (_hessian(model, x, np.asarray(model.grad_fiml(x))) / 2 if observed_information
                 else model.calc_fim())
