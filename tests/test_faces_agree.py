@@ -20,13 +20,8 @@ from semwb.web import analysis
 ROOT = Path(__file__).parent.parent
 INSTRUMENT = ROOT / "surveys" / "alliance_portfolio_innovation.yaml"
 DATA = ROOT / "surveys" / "examples" / "alliance.csv"
-SYNTAX = """AR  =~ ar1 + ar2 + ar3 + ar4
-IOL =~ iol1 + iol2 + iol3 + iol4
-AI  =~ ai1 + ai2 + ai3 + ai4 + ai5 + ai6
-IOL ~ a*AR
-AI  ~ b*IOL + cp*AR
-ind := a*b
-"""
+SYNTAX = (Path(__file__).parent / "reference" / "mediation_single" / "model.lav").read_text(
+    encoding="utf-8")
 DRAWS, SEED = 200, 11
 
 
