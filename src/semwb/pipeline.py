@@ -1,8 +1,8 @@
 """One analysis: spec + data -> :class:`~semwb.results.Results` (and its ``results.json``).
 
-The steps are small functions so that the faces (CLI, batch, web) and the lead's wiring of the
-survey side (reverse coding through the instrument) and of the bootstrap can slot in:
-:func:`read_data` -> :func:`prepare_data` -> :func:`run_analysis` -> :func:`write_results`.
+Every face (CLI, batch, web) runs the same small steps: :func:`read_data` (through the spec's
+instrument) -> :func:`prepare_data` (reverse coding) -> :func:`run_analysis` (fit, measurement
+quality, bootstrap) -> :func:`write_results`.
 """
 
 from __future__ import annotations
