@@ -26,7 +26,7 @@ from semwb.files import atomic_write_text
 from semwb.pipeline import read_data, run_analysis, write_results
 from semwb.report.i18n import check_lang
 from semwb.results import Results
-from semwb.sem.bootstrap import check_options
+from semwb.sem.bootstrap import check_bootstrap_missing, check_options
 from semwb.sem.spec import BootstrapOptions, ModelSpec, load_spec
 from semwb.survey.instrument import spec_instrument
 
@@ -242,10 +242,7 @@ def _bootstrap_options(spec: ModelSpec, draws: int | None, ci: str | None,
                    if v is not None})
     check_options(values.get("draws", 5000), values.get("ci", "percentile"),
                   values.get("level", 0.95))  # the bootstrap's own messages, naming the option
-    if spec.missing != "listwise":
-        raise OptionError(f"{spec.source}: the bootstrap supports 'missing: listwise' only for "
-                          f"now; got '{spec.missing}'. Add --no-bootstrap to fit with FIML "
-                          "and Wald intervals.")
+    check_bootstrap_missing(spec)  # before the fit; --no-bootstrap fits FIML with Wald intervals
     return BootstrapOptions.model_validate(values)
 
 

@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from web_support import PASSWORD, Web, make_settings
 
 from semwb.errors import InstrumentError, OptionError, ResponseDataError, SpecError
+from semwb.results import read_results
 from semwb.web import analysis
 from semwb.web.app import create_app
 from semwb.web.auth import add_user
@@ -90,6 +91,14 @@ def test_run_options_are_checked_by_the_spec(tmp_path: Path) -> None:
                                    seed=None, lang="fr")
     assert analysis.check_run_options(syntax, name="m", draws=0, ci="bc", level=0.9, seed=None,
                                       lang="zh")["lang"] == "zh"
+    with pytest.raises(OptionError, match="the bootstrap supports 'missing: listwise' only"):
+        analysis.check_run_options(syntax, name="m", draws=500, ci="percentile", level=0.95,
+                                   seed=1, lang="en", missing="fiml")
+    with pytest.raises(SpecError, match=r"'missing' input should be 'listwise' or 'fiml'"):
+        analysis.check_run_options(syntax, name="m", draws=0, ci="percentile", level=0.95,
+                                   seed=1, lang="en", missing="pairwise")
+    assert analysis.check_run_options(syntax, name="m", draws=0, ci="percentile", level=0.95,
+                                      seed=1, lang="en", missing="fiml")["missing"] == "fiml"
 
 
 @pytest.fixture
@@ -189,3 +198,17 @@ def test_excel_sheet_is_kept_for_later_checks(tmp_path: Path) -> None:
     analysis.check_syntax("AR =~ ar1 + ar2 + ar3", name="m", responses_path=workbook,
                           responses_name="wave1.xlsx", instrument_path=INSTRUMENT,
                           instrument_name="i.yaml", sheet="wave1")
+
+
+@pytest.mark.slow
+def test_a_web_run_can_use_fiml(tmp_path: Path) -> None:
+    job = analysis.RunJob(
+        run_id="f", model_name="cfa", syntax="AR =~ ar1 + ar2 + ar3 + ar4\n",
+        instrument_path=INSTRUMENT, instrument_name="study.yaml", responses_path=DATA,
+        responses_name="wave 1.csv", out_dir=tmp_path / "out",
+        options={"draws": 0, "ci": "percentile", "level": 0.95, "seed": None, "lang": "en",
+                 "missing": "fiml"})
+    analysis.run_job(job, lambda fraction, message: None)
+    results = read_results(job.out_dir)
+    assert results.missing == "fiml"
+    assert results.n_obs == len(DATA.read_text(encoding="utf-8").splitlines()) - 1

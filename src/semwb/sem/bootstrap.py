@@ -43,7 +43,7 @@ from semwb.sem.bootstrap_table import (
     merge_into_parameters,
     summarize_draws,
 )
-from semwb.sem.spec import CI_TYPES
+from semwb.sem.spec import CI_TYPES, ModelSpec
 
 if TYPE_CHECKING:
     from semwb.sem.estimate import FitResult
@@ -57,6 +57,21 @@ __all__ = ["CI_TYPES", "RULE", "BootstrapResult", "Draws", "Histogram", "bootstr
 MIN_DRAWS = 100
 
 # --------------------------------------------------------------------------- options and rng
+
+
+def check_bootstrap_missing(spec: ModelSpec) -> None:
+    """Refuse, before any fitting, a bootstrap of a spec that does not use listwise deletion.
+
+    Raises
+    ------
+    OptionError
+        For ``missing: fiml``: FIML draws have no fast path yet.
+    """
+    if spec.missing != "listwise":
+        raise OptionError(
+            f"{spec.source}: the bootstrap supports 'missing: listwise' only for now; got "
+            f"'missing: {spec.missing}'. Fit without a bootstrap (Wald intervals), or use "
+            "listwise deletion.")
 
 
 def check_options(draws: Any, ci: Any, level: Any) -> tuple[int, str, float]:
@@ -422,11 +437,7 @@ def bootstrap_model(fit: FitResult, data: pd.DataFrame | None = None, *, draws: 
     OptionError
         For a bad option, or a FIML fit (not supported by the bootstrap yet).
     """
-    if fit.spec.missing != "listwise":
-        raise OptionError(
-            f"{fit.spec.source}: the bootstrap supports 'missing: listwise' only for now; got "
-            f"'missing: {fit.spec.missing}'. Use listwise deletion or remove the bootstrap block."
-        )
+    check_bootstrap_missing(fit.spec)
     effects = fit.effects
 
     def define(values: Mapping[str, Array]) -> dict[str, Array]:
