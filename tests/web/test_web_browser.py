@@ -30,14 +30,8 @@ DATA = ROOT / "surveys" / "examples" / "alliance.csv"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--no-first-run"]
-MEDIATION = """AR  =~ ar1 + ar2 + ar3 + ar4
-IOL =~ iol1 + iol2 + iol3 + iol4
-AI  =~ ai1 + ai2 + ai3 + ai4 + ai5 + ai6
-IOL ~ a*AR
-AI  ~ b*IOL + cp*AR
-ind   := a*b
-total := cp + a*b
-"""
+MEDIATION = (ROOT / "tests" / "reference" / "mediation_single" / "model.lav").read_text(
+    encoding="utf-8")
 
 
 def semwb_command(*args: str) -> list[str]:
