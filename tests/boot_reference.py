@@ -2,8 +2,8 @@
 
 Each case in ``tests/reference/<case>/`` has data, the lavaan model, lavaan's estimates and its
 bootstrap draws (``boot_draws.csv.gz``: one column per free parameter, named ``lhs op rhs`` or by
-label). Cases are fitted with the core's ``fit_model``; ``FitResult.engine`` is the fitted
-semopy model the bootstrap engine reads.
+label). Cases are fitted with the core's ``fit_model``; ``FitResult.model`` is the model
+structure at its estimate, which the bootstrap reads.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from semwb.sem import matrices as mx
+from semwb.sem.model.structure import ModelMatrices
 from semwb.sem.estimate import FitResult, fit_model
 from semwb.sem.spec import spec_from_syntax
 
@@ -27,7 +27,7 @@ BOOT_CASES = ("mediation_single", "mediation_parallel")
 
 @dataclass(frozen=True)
 class Case:
-    """One lavaan bootstrap fixture, fitted with semopy."""
+    """One lavaan bootstrap fixture, fitted by the core."""
 
     name: str
     data: pd.DataFrame
@@ -38,9 +38,9 @@ class Case:
     boot_draws: pd.DataFrame
 
     @property
-    def model(self) -> Any:
-        """The fitted semopy model."""
-        return self.fit.engine
+    def model(self) -> ModelMatrices:
+        """The model structure at its estimate."""
+        return self.fit.model
 
     def key(self, row: dict[str, Any]) -> tuple[str, str, str]:
         return row["lhs"], row["op"], row["rhs"].replace(" ", "")
@@ -69,7 +69,7 @@ def load_case(name: str) -> Case:
     )
 
 
-def lavaan_draws_as_theta(case: Case, mm: mx.ModelMatrices) -> np.ndarray:
+def lavaan_draws_as_theta(case: Case, mm: ModelMatrices) -> np.ndarray:
     """lavaan's bootstrap draws reordered into semwb's free-parameter vector ``(R, q)``.
 
     Fails when a free parameter of the model has no column (a missing reference must fail).

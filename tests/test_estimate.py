@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 
 from semwb.errors import ConvergenceWarning, FitError, HeywoodCaseWarning
-from semwb.sem import engine as engine_module
+from semwb.sem import semopy_engine
+from semwb.sem.estimators import ml as ml_module
 from semwb.sem.estimate import fit_model
 from semwb.sem.spec import spec_from_syntax
 
@@ -36,23 +37,22 @@ def fit(syntax: str, data: pd.DataFrame, **options: str):
 def test_fit_result_carries_what_the_bootstrap_needs(mediation: pd.DataFrame) -> None:
     syntax = (REFERENCE / "mediation_single" / "model.lav").read_text()
     result = fit(syntax, mediation)
-    model = result.engine
-    assert list(result.observed) == list(model.vars["observed"])
+    model = result.model
+    assert list(result.observed) == list(model.observed)
     assert list(result.data.columns) == list(result.observed)
     free = result.parameters[result.parameters["free"] & (result.parameters["op"] != ":=")]
-    assert set(free["semopy"]) == set(result.vcov.index)
-    values = dict(zip([n for n, p in model.parameters.items() if p.active], model.param_vals,
-                      strict=True))
-    for name, est in zip(free["semopy"], free["est"], strict=True):
-        assert values[name] == pytest.approx(est)
+    assert sorted(set(free["param"])) == list(range(model.n_params))
+    assert list(result.vcov.index) == list(model.names)
+    for k, est in zip(free["param"], free["est"], strict=True):
+        assert model.estimate[k] == pytest.approx(est)
     assert result.estimates_by_label().keys() == {"a", "b", "cp"}
     assert [e.name for e in result.effects] == ["ind", "total"]
-    assert "engine" not in repr(result)
+    assert "model=" not in repr(result)
 
 
 def test_every_fit_builds_a_fresh_model(hs: pd.DataFrame) -> None:
     first, second = fit(HS, hs), fit(HS, hs)
-    assert first.engine is not second.engine
+    assert first.model is not second.model
     pd.testing.assert_frame_equal(first.parameters, second.parameters)
 
 
@@ -131,14 +131,13 @@ def test_heywood_case_is_a_warning_and_in_the_result() -> None:
     with pytest.warns(HeywoodCaseWarning) as record:
         result = fit("F =~ y1 + y2 + y3\n", _heywood_data())
     assert len(record) == 2
-    assert "negative variance of y1" in str(record[0].message)
-    assert any("negative variance of y1" in w for w in result.warnings)
+    assert "negative variance of observed variable y1" in str(record[0].message)
+    assert any("negative variance of observed variable y1" in w for w in result.warnings)
     assert any("standardized loading of y1 on F" in w for w in result.warnings)
 
 
 def test_non_convergence_is_a_warning(hs: pd.DataFrame, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(engine_module, "GRADIENT_TOLERANCE", 0.0)
-    monkeypatch.setattr(engine_module, "_MAX_SCORING_STEPS", 1)
+    monkeypatch.setattr(ml_module, "GRADIENT_TOLERANCE", 0.0)
     with pytest.warns(ConvergenceWarning, match="did not converge"):
         result = fit(HS, hs)
     assert not result.converged
@@ -155,10 +154,10 @@ def test_a_semopy_failure_is_a_fit_error(hs: pd.DataFrame, monkeypatch: pytest.M
     def broken(*args: object, **kwargs: object) -> None:
         raise Exception("Sample covariance matrix is broken")  # semopy raises bare Exceptions
 
-    monkeypatch.setattr(engine_module.semopy.Model, "fit", broken)
+    monkeypatch.setattr(semopy_engine.semopy.Model, "fit", broken)
     with pytest.raises(FitError, match=r"<string>: semopy could not fit the model \(Exception: "
                                        r"Sample covariance matrix is broken\)"):
-        fit(HS, hs)
+        fit(HS, hs, engine="semopy")
 
 
 def test_clean_fit_emits_no_warning(mediation: pd.DataFrame) -> None:
@@ -170,22 +169,23 @@ def test_clean_fit_emits_no_warning(mediation: pd.DataFrame) -> None:
 
 
 @pytest.mark.parametrize("options", [{"missing": "fiml"}, {}], ids=["fiml", "intercept"])
-def test_with_a_mean_structure_covariates_are_random_and_paths_unchanged(
+def test_with_a_mean_structure_covariates_stay_fixed_and_paths_unchanged(
     options: dict[str, str]
 ) -> None:
-    """lavaan's fixed.x and random-x ML give the same paths and SEs (saturated covariates)."""
+    """As lavaan: a mean structure (FIML or '~ 1') keeps fixed.x; paths, SEs and chi-square
+    are those of the covariance-only fit, the covariates' moments are the sample values."""
     case = REFERENCE / "regression_observed"
     syntax = (case / "model.lav").read_text() + ("" if options else "y ~ 1\n")
-    result = fit(syntax, pd.read_csv(case / "data.csv"), **options)
+    data = pd.read_csv(case / "data.csv")
+    result = fit(syntax, data, **options)
     reference = json.loads((case / "lavaan.json").read_text())
     rows = result.parameters.set_index(["lhs", "op", "rhs"])
     for p in reference["parameters"]:
-        if p["op"] in ("~", ":=") or p["lhs"] in ("m", "y"):
-            row = rows.loc[(p["lhs"], p["op"], p["rhs"])]
-            assert row["est"] == pytest.approx(p["est"], abs=1e-4)
-            assert row["se"] == pytest.approx(p["se"], rel=1e-3)
-    covariate = rows.loc[("x1", "~~", "x2")]
-    assert covariate["free"]
-    assert covariate["se"] > 0
+        row = rows.loc[(p["lhs"], p["op"], p["rhs"])]
+        assert row["est"] == pytest.approx(p["est"], abs=1e-4)
+        assert row["se"] == pytest.approx(p["se"], rel=1e-3, abs=1e-12)
+    covariate = rows.loc[("x1", "~1", "")]
+    assert not covariate["free"]
+    assert covariate["est"] == pytest.approx(data["x1"].mean())
     assert result.fit.chisq == pytest.approx(reference["fit"]["chisq"], rel=1e-4)
     assert result.fit.df == reference["fit"]["df"]

@@ -44,7 +44,9 @@ class FitIndices(_Frozen):
     srmr: float | None = None
     aic: float | None = None
     bic: float | None = None
+    bic2: float | None = None
     loglik: float | None = None
+    unrestricted_loglik: float | None = None
     baseline_chisq: float | None = None
     baseline_df: int | None = None
     npar: int | None = None
@@ -73,13 +75,16 @@ class ParameterRow(_Frozen):
     ci_lower: float | None = None
     ci_upper: float | None = None
     std_all: float | None = None
+    std_lv: float | None = None
+    std_nox: float | None = None
     std_all_se: float | None = None
     std_all_ci_lower: float | None = None
     std_all_ci_upper: float | None = None
 
     _clean = field_validator(
         "est", "se", "z", "pvalue", "ci_lower", "ci_upper",
-        "std_all", "std_all_se", "std_all_ci_lower", "std_all_ci_upper", mode="before",
+        "std_all", "std_lv", "std_nox", "std_all_se", "std_all_ci_lower", "std_all_ci_upper",
+        mode="before",
     )(_nan_to_none)
 
 

@@ -6,17 +6,18 @@ The bootstrap is built from small parts, each tested alone:
    the same seed gives the same draws whatever the number of workers or chunks;
 2. :func:`resampled_covariances` turns indices into covariance matrices (divisor ``N``, as
    lavaan) for a whole chunk at once;
-3. :func:`semwb.sem.matrices.fit_ml_batch` fits all draws of a chunk together, warm-started at
-   the full-sample estimate; a draw that does not converge gets a fresh semopy fit
-   (:func:`_refit_semopy`), and is dropped and listed if that fails too;
+3. :func:`semwb.sem.model.fitting.fit_batch` fits all draws of a chunk together, warm-started
+   at the full-sample estimate; a draw that does not converge gets a fresh fit from the start
+   values (:func:`_refit`), and is dropped and listed if that fails too;
 4. :mod:`semwb.sem.intervals` turns draws into percentile, BC and BCa intervals;
    :func:`monte_carlo_draws` gives the Selig & Preacher alternative.
 
 :func:`bootstrap_draws` runs 1-3 for a model structure and a data matrix;
 :func:`semwb.sem.bootstrap_table.summarize_draws` runs 4 and builds the
 :class:`~semwb.sem.bootstrap_table.BootstrapResult`;
-:func:`bootstrap_model` wires both to a fitted model (the semopy adapter lives here and in
-:mod:`semwb.sem.matrices`; nothing else in semwb needs to know how draws are fitted).
+:func:`bootstrap_model` wires both to a fitted model. Draws are fitted by the same model
+algebra as the full sample (:mod:`semwb.sem.model`), means and fixed.x covariates included: each
+draw conditions on its own covariates' moments, as a lavaan refit does.
 """
 
 from __future__ import annotations
@@ -34,7 +35,10 @@ from threadpoolctl import threadpool_limits
 
 from semwb.errors import OptionError
 from semwb.rng import as_generator
-from semwb.sem import matrices as mx
+from semwb.sem.estimators.ml import fit_ml
+from semwb.sem.model.algebra import Pattern, information, objective
+from semwb.sem.model.fitting import BatchFit, fit_batch
+from semwb.sem.model.structure import ModelMatrices
 from semwb.sem.bootstrap_table import (
     RULE,
     BootstrapResult,
@@ -52,7 +56,7 @@ Array = NDArray[np.float64]
 Progress = Callable[[int, int], None]
 
 __all__ = ["CI_TYPES", "RULE", "BootstrapResult", "Draws", "Histogram", "bootstrap_draws",
-           "bootstrap_model", "bootstrap_semopy", "merge_into_parameters", "summarize_draws"]
+           "bootstrap_matrices", "bootstrap_model", "merge_into_parameters", "summarize_draws"]
 
 MIN_DRAWS = 100
 
@@ -161,12 +165,19 @@ class Draws:
     refits: int = 0
 
 
-def _fit_chunk(mm: mx.ModelMatrices, S: Array) -> mx.BatchFit:
+def _fit_chunk(mm: ModelMatrices, S: Array, mean: Array) -> BatchFit:
+    """Fit a stack of complete-data moments (covariances ``(n, p, p)``, means ``(n, p)``)."""
     with threadpool_limits(limits=1):
-        return mx.fit_ml_batch(mm, S, start=mm.estimate)
+        pattern = Pattern(np.arange(S.shape[1]), 1.0, S, mean)
+        return fit_batch(mm, [pattern], start=mm.estimate, S_full=S, mean_full=mean)
 
 
-def _fit_covariances(mm: mx.ModelMatrices, X: Array, indices: NDArray[np.intp], *,
+def resampled_means(X: Array, indices: NDArray[np.intp], centre: Array) -> Array:
+    """Means of the resamples ``X[indices[b]] + centre``, ``(draws, p)``."""
+    return np.asarray(X[indices].mean(axis=1) + centre)
+
+
+def _fit_covariances(mm: ModelMatrices, X: Array, centre: Array, indices: NDArray[np.intp], *,
                      chunk_size: int, workers: int, progress: Progress | None
                      ) -> tuple[Array, NDArray[np.bool_]]:
     """Fit every resample in chunks (serially or in worker processes); return θ and converged."""
@@ -175,7 +186,7 @@ def _fit_covariances(mm: mx.ModelMatrices, X: Array, indices: NDArray[np.intp], 
     converged = np.zeros(total, dtype=bool)
     starts = list(range(0, total, chunk_size))
 
-    def store(start: int, fit: mx.BatchFit) -> None:
+    def store(start: int, fit: BatchFit) -> None:
         stop = start + fit.theta.shape[0]
         theta[start:stop] = fit.theta
         converged[start:stop] = fit.converged
@@ -185,7 +196,8 @@ def _fit_covariances(mm: mx.ModelMatrices, X: Array, indices: NDArray[np.intp], 
         for start in starts:
             sl = indices[start:start + chunk_size]
             with threadpool_limits(limits=1):
-                fit = _fit_chunk(mm, resampled_covariances(X, sl))
+                fit = _fit_chunk(mm, resampled_covariances(X, sl),
+                                 resampled_means(X, sl, centre))
             store(start, fit)
             done += sl.shape[0]
             if progress is not None:
@@ -194,7 +206,8 @@ def _fit_covariances(mm: mx.ModelMatrices, X: Array, indices: NDArray[np.intp], 
     pool = ProcessPoolExecutor(max_workers=workers)
     try:
         futures = {
-            pool.submit(_fit_chunk, mm, resampled_covariances(X, indices[s:s + chunk_size])): s
+            pool.submit(_fit_chunk, mm, resampled_covariances(X, indices[s:s + chunk_size]),
+                        resampled_means(X, indices[s:s + chunk_size], centre)): s
             for s in starts
         }
         for fut in as_completed(futures):
@@ -217,28 +230,14 @@ def _fit_covariances(mm: mx.ModelMatrices, X: Array, indices: NDArray[np.intp], 
     return theta, converged
 
 
-def _polish(mm: mx.ModelMatrices, S: Array, start: Array) -> Array:
-    """Scoring from semopy's estimate to the exact ML optimum (semopy's SLSQP stops short)."""
-    fit = mx.fit_ml_batch(mm, S, start=start)
-    return fit.theta[0] if fit.converged[0] else start
+def _refit(mm: ModelMatrices, X: Array, start: Array) -> Array | None:
+    """Fit one draw afresh (scoring, then quasi-Newton); ``None`` when it does not converge."""
+    fit = fit_ml(mm, X, start, fiml=False)
+    return fit.mm.estimate if fit.converged else None
 
 
-def _refit_semopy(description: str, columns: Sequence[str], X: Array) -> Array | None:
-    """Fit one draw afresh with semopy; ``None`` when semopy fails or does not converge."""
-    import semopy
-
-    model = semopy.Model(description)
-    try:
-        res = model.fit(pd.DataFrame(X, columns=list(columns)))
-    except Exception:  # semopy raises bare Exceptions; the draw is recorded as failed
-        return None
-    if not getattr(res, "success", False):
-        return None
-    return np.array(model.param_vals, dtype=float)
-
-
-def bootstrap_draws(mm: mx.ModelMatrices, X: Array, *, draws: int,
-                    rng: int | np.random.Generator | None, description: str | None = None,
+def bootstrap_draws(mm: ModelMatrices, X: Array, *, draws: int,
+                    rng: int | np.random.Generator | None, start: Array | None = None,
                     jackknife: bool = False, workers: int = 1, chunk_size: int = 500,
                     progress: Progress | None = None) -> Draws:
     """Fit the model to ``draws`` case resamples of ``X`` (complete cases, columns ``mm.observed``).
@@ -246,16 +245,16 @@ def bootstrap_draws(mm: mx.ModelMatrices, X: Array, *, draws: int,
     Parameters
     ----------
     mm
-        Model structure with the full-sample estimate (:func:`semwb.sem.matrices.model_matrices`).
+        Model structure with the full-sample estimate (``FitResult.model``).
     X
         ``(N, p)`` data matrix.
     draws
         Number of resamples.
     rng
         Seed or generator; all indices are drawn before any fitting.
-    description
-        semopy model syntax for the fallback refit of draws the batched fit cannot converge;
-        without it such draws are failed at once.
+    start
+        Start values for a fresh fit of a draw the batched fit cannot converge; without them
+        such draws are failed at once.
     jackknife
         Also fit the ``N`` leave-one-out samples (for BCa).
     workers, chunk_size
@@ -267,47 +266,55 @@ def bootstrap_draws(mm: mx.ModelMatrices, X: Array, *, draws: int,
     -------
     Draws
     """
-    Xc = X - X.mean(axis=0)
+    centre = X.mean(axis=0)
+    Xc = X - centre
     indices = resample_indices(X.shape[0], draws, rng=rng)
-    mm = refine_estimate(mm, Xc)
-    theta, converged = _fit_covariances(mm, Xc, indices, chunk_size=chunk_size,
+    mm = refine_estimate(mm, X)
+    theta, converged = _fit_covariances(mm, Xc, centre, indices, chunk_size=chunk_size,
                                         workers=workers, progress=progress)
     failed: list[dict[str, Any]] = []
     refits = 0
     for b in np.flatnonzero(~converged):
         refits += 1
-        fresh = (_refit_semopy(description, mm.observed, X[indices[b]])
-                 if description is not None else None)
+        fresh = _refit(mm, X[indices[b]], start) if start is not None else None
         if fresh is None:
             theta[b] = np.nan
             failed.append({"draw": int(b) + 1, "reason": "did not converge (batched Fisher "
-                           "scoring and a fresh semopy fit)"})
+                           "scoring and a fresh fit from the start values)"})
         else:
-            theta[b] = _polish(mm, resampled_covariances(Xc, indices[b:b + 1]), fresh)
+            theta[b] = fresh
     jack = None
     if jackknife:
-        jfit = _fit_chunk(mm, jackknife_covariances(Xc))
+        n = X.shape[0]
+        jfit = _fit_chunk(mm, jackknife_covariances(Xc),
+                          (n * centre[None] - X) / (n - 1))
         jack = np.where(jfit.converged[:, None], jfit.theta, np.nan)
     return Draws(theta, mm.estimate, failed, jack, refits)
 
 
-def refine_estimate(mm: mx.ModelMatrices, X: Array) -> mx.ModelMatrices:
+def refine_estimate(mm: ModelMatrices, X: Array) -> ModelMatrices:
     """``mm`` with its estimate polished by Fisher scoring on the full sample of ``X``.
 
-    semopy's SLSQP stops a little early (about 1e-4 from lavaan); the bootstrap centre for
-    ``bc``/``bca`` and the warm start must be the ML estimate itself.
+    The bootstrap centre for ``bc``/``bca`` and the warm start must be the ML estimate of
+    exactly these rows (the caller may pass other data than the fit used).
     """
-    Xc = X - X.mean(axis=0)
-    fit = mx.fit_ml_batch(mm, (Xc.T @ Xc / X.shape[0])[None], start=mm.estimate)
+    centre = X.mean(axis=0)
+    Xc = X - centre
+    fit = _fit_chunk(mm, (Xc.T @ Xc / X.shape[0])[None], centre[None])
     if not fit.converged[0]:
         return mm
     return dataclasses.replace(mm, estimate=fit.theta[0])
 
 
-def asymptotic_covariance(mm: mx.ModelMatrices, n_obs: int) -> Array:
+def asymptotic_covariance(mm: ModelMatrices, X: Array) -> Array:
     """ML asymptotic covariance from the expected information: ``(N/2 · I(θ̂))⁻¹``."""
-    info = mx.fisher_information(mm, mm.estimate[None])[0]
-    return np.asarray(np.linalg.inv(0.5 * n_obs * info))
+    centre = X.mean(axis=0)
+    Xc = X - centre
+    S = (Xc.T @ Xc / X.shape[0])[None]
+    pattern = Pattern(np.arange(S.shape[1]), 1.0, S, centre[None])
+    ev = objective(mm, mm.estimate[None], [pattern], S, centre[None])
+    info = information(mm, ev.imp, ev.sigma_inv)[0]
+    return np.asarray(np.linalg.inv(0.5 * X.shape[0] * info))
 
 
 # --------------------------------------------------------------------------- entry points
@@ -325,7 +332,7 @@ def _seed_of(rng: int | np.random.Generator | None) -> tuple[int | np.random.Gen
     return int(rng), int(rng)
 
 
-def complete_cases(mm: mx.ModelMatrices, data: pd.DataFrame) -> Array:
+def complete_cases(mm: ModelMatrices, data: pd.DataFrame) -> Array:
     """The observed columns of ``data`` as a float matrix, listwise complete rows only."""
     missing = [c for c in mm.observed if c not in data.columns]
     if missing:
@@ -337,18 +344,18 @@ def complete_cases(mm: mx.ModelMatrices, data: pd.DataFrame) -> Array:
     return np.asarray(X[np.all(np.isfinite(X), axis=1)])
 
 
-def bootstrap_semopy(model: Any, data: pd.DataFrame, *, draws: int = 5000,
+def bootstrap_matrices(mm: ModelMatrices, data: pd.DataFrame, *, draws: int = 5000,
                      ci: str = "percentile", level: float = 0.95,
                      rng: int | np.random.Generator | None = None,
                      define: Define | None = None, defined: Sequence[tuple[str, str]] = (),
                      workers: int = 1, chunk_size: int = 500,
                      progress: Progress | None = None) -> BootstrapResult:
-    """Bootstrap (or Monte Carlo) intervals for a fitted semopy model.
+    """Bootstrap (or Monte Carlo) intervals for a model fitted by ML to complete data.
 
     Parameters
     ----------
-    model
-        A fitted ``semopy.Model`` (ML, no mean structure, complete data).
+    mm
+        The model structure at its estimate (``FitResult.model``).
     data
         The data it was fitted to; rows with a missing value in a model variable are dropped
         (listwise, as the fit).
@@ -391,18 +398,17 @@ def bootstrap_semopy(model: Any, data: pd.DataFrame, *, draws: int = 5000,
         raise OptionError(f"The 'chunk_size' option of bootstrap must be an integer of at "
                           f"least 1; got {chunk_size!r}.")
     rng, seed = _seed_of(rng)
-    mm = mx.model_matrices(model)
     X = complete_cases(mm, data)
+    start = mm.estimate
     if ci == "montecarlo":
         mm = refine_estimate(mm, X)
-        theta = monte_carlo_draws(mm.estimate, asymptotic_covariance(mm, X.shape[0]), draws,
-                                  rng=rng)
+        theta = monte_carlo_draws(mm.estimate, asymptotic_covariance(mm, X), draws, rng=rng)
         if progress is not None:
             progress(draws, draws)
         return summarize_draws(mm, theta, ci=ci, level=level, seed=seed, failed=[],
                                define=define, defined=defined)
     with threadpool_limits(limits=1):
-        fitted = bootstrap_draws(mm, X, draws=draws, rng=rng, description=model.description,
+        fitted = bootstrap_draws(mm, X, draws=draws, rng=rng, start=start,
                                  jackknife=ci == "bca", workers=workers,
                                  chunk_size=chunk_size, progress=progress)
     return summarize_draws(dataclasses.replace(mm, estimate=fitted.estimate), fitted.theta,
@@ -424,7 +430,7 @@ def bootstrap_model(fit: FitResult, data: pd.DataFrame | None = None, *, draws: 
     data
         The data to resample; by default ``fit.data``, the complete cases the fit used.
     draws, ci, level, rng, workers, chunk_size, progress
-        As :func:`bootstrap_semopy`.
+        As :func:`bootstrap_matrices`.
 
     Returns
     -------
@@ -443,8 +449,8 @@ def bootstrap_model(fit: FitResult, data: pd.DataFrame | None = None, *, draws: 
     def define(values: Mapping[str, Array]) -> dict[str, Array]:
         return {e.name: e.evaluate(values) for e in effects}
 
-    result = bootstrap_semopy(
-        fit.engine, fit.data if data is None else data, draws=draws, ci=ci, level=level, rng=rng,
+    result = bootstrap_matrices(
+        fit.model, fit.data if data is None else data, draws=draws, ci=ci, level=level, rng=rng,
         define=define, defined=[(e.name, e.expression) for e in effects], workers=workers,
         chunk_size=chunk_size, progress=progress,
     )

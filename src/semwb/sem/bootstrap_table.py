@@ -17,7 +17,8 @@ from numpy.typing import NDArray
 from scipy import stats
 
 from semwb.results import BootstrapInfo
-from semwb.sem import matrices as mx
+from semwb.sem.model.standardized import row_values, standardized_rows
+from semwb.sem.model.structure import ModelMatrices
 from semwb.sem.intervals import intervals
 
 Array = NDArray[np.float64]
@@ -66,11 +67,11 @@ class _Columns:
     std: Array
 
 
-def _evaluate(mm: mx.ModelMatrices, theta: Array, define: Define | None,
+def _evaluate(mm: ModelMatrices, theta: Array, define: Define | None,
               names: Sequence[str]) -> _Columns:
-    raw = mx.row_values(mm, theta)
+    raw = row_values(mm, theta)
     with np.errstate(invalid="ignore", divide="ignore"):
-        std = mx.standardized_rows(mm, theta)
+        std = standardized_rows(mm, theta)
     if define is None or not names:
         return _Columns(raw, std)
     by_label = {n: theta[:, i] for i, n in enumerate(mm.names)}
@@ -85,7 +86,7 @@ def _evaluate(mm: mx.ModelMatrices, theta: Array, define: Define | None,
     )
 
 
-def _inadmissible(mm: mx.ModelMatrices, cols: _Columns, draw_numbers: NDArray[np.intp]
+def _inadmissible(mm: ModelMatrices, cols: _Columns, draw_numbers: NDArray[np.intp]
                   ) -> list[dict[str, Any]]:
     """Kept draws with a negative variance or a standardized value beyond 1 in absolute value."""
     out = []
@@ -103,7 +104,7 @@ def _inadmissible(mm: mx.ModelMatrices, cols: _Columns, draw_numbers: NDArray[np
     return out
 
 
-def summarize_draws(mm: mx.ModelMatrices, theta: Array, *, ci: str, level: float,
+def summarize_draws(mm: ModelMatrices, theta: Array, *, ci: str, level: float,
                     seed: int | None, failed: Sequence[Mapping[str, Any]],
                     define: Define | None = None, defined: Sequence[tuple[str, str]] = (),
                     jackknife: Array | None = None) -> BootstrapResult:

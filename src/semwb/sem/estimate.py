@@ -1,47 +1,37 @@
-"""One ML fit: parameter table in lavaan's naming, standardized solution, R², fit indices.
+"""One ML (or FIML) fit of a spec: lavaan's answer, from semwb's own model core.
 
-The fit itself runs in :mod:`semwb.sem.engine` (semopy); everything reported is computed here
-from the estimated model matrices, as lavaan 0.6 does for ``estimator = "ML"``,
-``likelihood = "normal"``, ``information = "expected"``:
-
-- standard errors from the inverse expected information ``N/2 tr(Sigma^-1 dSigma_i Sigma^-1
-  dSigma_j)`` (sample covariance with divisor N), Wald z, p and 95 % intervals;
-- ``std_all``: loadings and paths times sd(predictor) / sd(outcome), (co)variances divided by the
-  product of the model-implied standard deviations; defined parameters evaluated at the
-  standardized values;
-- R² = 1 - residual variance / implied variance for every endogenous variable.
+The chain: spec -> parameter table with lavaan's defaults (:mod:`semwb.sem.partable`) -> model
+matrices (:mod:`semwb.sem.model.structure`) -> estimate (:mod:`semwb.sem.estimators.ml`, or
+semopy for ``engine: semopy``) -> parameter table, standardized solutions, R² and fit indices,
+each as lavaan 0.6 computes them for ``estimator = "ML"``, ``likelihood = "normal"``.
+Every warning lavaan gives on such a fit (non-convergence, negative variances, non-positive
+definite matrices, random covariates) is given here too; a model is refused only where lavaan
+refuses it, or where semwb cannot give lavaan's answer (and says so).
 """
 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from semwb.errors import ConvergenceWarning, FitError, HeywoodCaseWarning, SemwbWarning
 from semwb.results import FitIndices
-from semwb.sem.effects import DefinedEffect, delta_method
-from semwb.sem.engine import (
-    EngineError,
-    EngineFit,
-    expected_information,
-    fit_engine,
-    invert_information,
-    matrices,
-)
-from semwb.sem.fiml import fiml_fit_indices, fit_engine_means, implied_means
-from semwb.sem.fitindices import fit_indices
-from semwb.sem.partable import ParRow
+from semwb.sem.effects import DefinedEffect
+from semwb.sem.estimators.ml import CoreFit, data_patterns, fit_ml
+from semwb.sem.estimators.start import covariate_starts, start_values
+from semwb.sem.fitindices import Moments, em_saturated, fit_indices
+from semwb.sem.model.algebra import implied, with_sample_moments
+from semwb.sem.model.constraints import check_inequalities, equality_reparam
+from semwb.sem.model.standardized import r_squared
+from semwb.sem.model.structure import ModelMatrices, build_matrices, parameter_names
+from semwb.sem.partable import ParRow, classify
+from semwb.sem.solution import COLUMNS, parameter_table
 from semwb.sem.spec import ModelSpec, check_data
 
-#: lavaan ``parameterEstimates()`` columns of ``FitResult.parameters`` (before ``semopy``).
-COLUMNS = ["lhs", "op", "rhs", "label", "group", "free", "est", "se", "z", "pvalue",
-           "ci_lower", "ci_upper", "std_all"]
+__all__ = ["COLUMNS", "FitResult", "fit_model"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -54,8 +44,9 @@ class FitResult:
         The spec that was fitted.
     parameters
         lavaan ``parameterEstimates()`` columns ``lhs op rhs label group free est se z pvalue
-        ci_lower ci_upper std_all`` plus ``semopy`` (the semopy parameter name of a free row,
-        ``None`` otherwise); fixed rows have ``se = 0``; ``:=`` rows last.
+        ci_lower ci_upper std_lv std_all std_nox`` plus ``param`` (the index of a free row's
+        parameter in ``model.estimate``, -1 otherwise); fixed rows have ``se = 0``; ``:=`` rows
+        last.
     fit
         Global fit indices.
     r2
@@ -65,17 +56,18 @@ class FitResult:
     converged
         Whether the optimiser reached a vanishing gradient.
     warnings
-        Messages of non-convergence, Heywood cases, non-positive-definite matrices.
+        Messages of non-convergence, Heywood cases, non-positive-definite matrices, options
+        changed as lavaan changes them.
     observed
-        The data columns in the order of the engine's matrices.
+        The data columns in model order.
     data
-        The numeric model columns the fit used (complete cases), in ``observed`` order.
+        The numeric model columns the fit used, in ``observed`` order.
     vcov
-        Sampling covariance of the free parameters, indexed by semopy parameter name.
+        Sampling covariance of the free parameters (``model.names`` index and columns).
     effects
         The compiled ``:=`` definitions.
-    engine
-        The fitted ``semopy.Model`` (for the bootstrap engine; not part of equality or repr).
+    model
+        The model structure at its estimate (for the bootstrap; not part of equality or repr).
     """
 
     spec: ModelSpec
@@ -91,7 +83,7 @@ class FitResult:
     data: pd.DataFrame = field(repr=False)
     vcov: pd.DataFrame = field(repr=False)
     effects: tuple[DefinedEffect, ...] = field(repr=False)
-    engine: Any = field(repr=False)
+    model: ModelMatrices = field(repr=False)
 
     def estimates_by_label(self) -> dict[str, float]:
         """Label -> estimate of every labelled parameter."""
@@ -99,92 +91,84 @@ class FitResult:
         return dict(zip(rows["label"], rows["est"], strict=True))
 
 
-def _estimates(rows: tuple[ParRow, ...], engine: EngineFit, S: pd.DataFrame) -> np.ndarray:
-    """Estimate per row: the free parameter's value, the fixed value, or the sample moment."""
-    values = dict(zip(engine.free_names, np.asarray(engine.model.param_vals), strict=True))
-    out = []
-    for row, name in zip(rows, engine.names, strict=True):
-        if name is not None:
-            out.append(float(values[name]))
-        elif row.fixed_x:
-            out.append(float(S.loc[row.lhs, row.rhs]))
-        else:
-            out.append(float(row.value if row.value is not None else 0.0))
-    return np.array(out)
+def _fit_semopy(spec: ModelSpec, rows: tuple[ParRow, ...], mm: ModelMatrices,
+                frame: pd.DataFrame) -> CoreFit:
+    """The semopy engine's estimate and SEs on the core's structure (complete data, no means)."""
+    if spec.has_means or spec.missing == "fiml" or mm.reparam is not None:
+        raise FitError(f"{spec.source}: engine: semopy fits complete-data models without a mean "
+                       "structure or '==' constraints; remove 'engine: semopy' to fit this "
+                       "model with semwb's own engine.")
+    from semwb.sem.semopy_engine import EngineError, fit_semopy
+
+    try:
+        theta, vcov, converged, message = fit_semopy(
+            rows, frame, [r.param for r in mm.rows])
+    except EngineError as exc:
+        raise FitError(f"{spec.source}: semopy could not fit the model ({exc}).") from exc
+    X = frame.to_numpy(dtype=float)
+    c = X - X.mean(axis=0)
+    mm = with_sample_moments(mm, c.T @ c / len(X), X.mean(axis=0))
+    return CoreFit(mm=_with_estimate(mm, theta), vcov=vcov, singular=(),
+                   patterns=data_patterns(X), n_obs=len(X), converged=converged, iterations=0,
+                   max_gradient=0.0 if converged else float("inf"), observed_information=False)
 
 
-def _implied(mx: Mapping[str, pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
-    """Implied covariance of the observed variables, of the structural (inner) variables, and
-    the implied variance of every variable."""
-    beta, lam, psi, theta = mx["Beta"], mx["Lambda"], mx["Psi"], mx["Theta"]
-    c = np.linalg.inv(np.eye(len(beta)) - beta.to_numpy())
-    inner = c @ psi.to_numpy() @ c.T
-    sigma = lam.to_numpy() @ inner @ lam.to_numpy().T + theta.to_numpy()
-    sigma_df = pd.DataFrame(sigma, index=lam.index, columns=lam.index)
-    var = pd.concat([pd.Series(np.diag(inner), index=beta.index),
-                     pd.Series(np.diag(sigma), index=lam.index)])
-    inner_df = pd.DataFrame(inner, index=beta.index, columns=beta.index)
-    return sigma_df, inner_df, var[~var.index.duplicated(keep="last")]
+def _with_estimate(mm: ModelMatrices, theta: np.ndarray) -> ModelMatrices:
+    from dataclasses import replace
+
+    return replace(mm, estimate=np.asarray(theta, dtype=float))
 
 
-def _std_all(row: ParRow, est: float, var: pd.Series, resid: Mapping[str, float]) -> float:
-    """Completely standardized value; a covariance becomes the correlation of the residuals."""
-    sd = np.sqrt(var.clip(lower=0))
-    if row.op == "=~":
-        return float(est * sd[row.lhs] / sd[row.rhs])
-    if row.op == "~":
-        return float(est * sd[row.rhs] / sd[row.lhs])
-    if row.op == "~~" and row.lhs == row.rhs:
-        return float(est / var[row.lhs])
-    if row.op == "~~":
-        return float(est / np.sqrt(resid[row.lhs] * resid[row.rhs]))
-    return float(est / sd[row.lhs])  # intercept or mean
+def _moments(core: CoreFit, covariates: np.ndarray, fixed_x: bool,
+             fiml: bool) -> tuple[Moments, list[str]]:
+    """H1 moments (sample, or EM under FIML) for the fit indices, and EM's warning if any."""
+    patterns = core.patterns
+    p = len(core.mm.observed)
+    notes: list[str] = []
+    if len(patterns) == 1 and len(patterns[0].columns) == p:
+        sigma1, mu1 = patterns[0].S[0], patterns[0].mean[0]
+    else:
+        mu1, sigma1, done = em_saturated(patterns, p)
+        if not done:
+            notes.append("the EM algorithm for the unrestricted (H1) model did not converge; "
+                         "chi-square and the fit indices under FIML may be inaccurate.")
+    return Moments(patterns, core.n_obs, sigma1, mu1, covariates, fixed_x,
+                   core.mm.meanstructure), notes
 
 
-def _std_column(rows: tuple[ParRow, ...], est: np.ndarray, var: pd.Series) -> list[float]:
-    resid = {r.lhs: float(e) for r, e in zip(rows, est, strict=True)
-             if r.op == "~~" and r.lhs == r.rhs}
-    return [_std_all(r, float(e), var, resid) for r, e in zip(rows, est, strict=True)]
-
-
-def _wald(est: np.ndarray, se: np.ndarray, level: float = 0.95) -> dict[str, np.ndarray]:
-    q = stats.norm.ppf(0.5 + level / 2)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        z = np.where(se > 0, est / se, np.nan)
-    return {"z": z, "pvalue": np.where(se > 0, 2 * stats.norm.sf(np.abs(z)), np.nan),
-            "ci_lower": est - q * se, "ci_upper": est + q * se}
-
-
-def _diagnose(
-    table: pd.DataFrame, engine: EngineFit, sigma: pd.DataFrame, inner: pd.DataFrame,
-    latents: tuple[str, ...],
-) -> list[tuple[type[SemwbWarning], str]]:
-    """Non-convergence, Heywood cases and non-positive-definite implied matrices."""
+def _diagnose(table: pd.DataFrame, core: CoreFit, latents: tuple[str, ...]
+              ) -> list[tuple[type[SemwbWarning], str]]:
+    """Non-convergence, negative variances and non-positive-definite matrices, as lavaan warns."""
     found: list[tuple[type[SemwbWarning], str]] = []
-    if not engine.converged:
+    if not core.converged:
         found.append((ConvergenceWarning,
-                      "the optimiser did not converge (largest gradient "
-                      f"{engine.max_gradient:.2g}; "
-                      f"semopy: {engine.message}); estimates may be wrong."))
+                      f"the optimiser did not converge (largest gradient {core.max_gradient:.2g}); "
+                      "estimates may be wrong."))
     variances = table[(table["op"] == "~~") & (table["lhs"] == table["rhs"])]
     for _, r in variances[variances["est"] < 0].iterrows():
-        found.append((HeywoodCaseWarning, f"negative variance of {r['lhs']} ({r['est']:.3f}): a "
-                      "Heywood case; the model may be misspecified or the sample too small."))
+        kind = "latent" if r["lhs"] in latents else "observed"
+        found.append((HeywoodCaseWarning, f"negative variance of {kind} variable {r['lhs']} "
+                      f"({r['est']:.3f}): a Heywood case; the model may be misspecified or the "
+                      "sample too small."))
     loadings = table[table["op"] == "=~"]
     for _, r in loadings[loadings["std_all"].abs() > 1].iterrows():
         found.append((HeywoodCaseWarning, f"standardized loading of {r['rhs']} on {r['lhs']} is "
                       f"{r['std_all']:.3f} (beyond 1 in absolute value): a Heywood case."))
-    if np.linalg.eigvalsh(sigma.to_numpy())[0] <= 0:
+    imp = implied(core.mm, core.mm.estimate[None])
+    if np.linalg.eigvalsh(imp.sigma[0])[0] <= 0:
         found.append((HeywoodCaseWarning, "the model-implied covariance matrix is not positive "
                       "definite."))
-    latent = [v for v in latents if v in inner.index]
-    if latent and np.linalg.eigvalsh(inner.loc[latent, latent].to_numpy())[0] <= 0:
-        found.append((HeywoodCaseWarning, "the latent covariance matrix is not positive definite."))
+    lv = [i for i, v in enumerate(core.mm.inner) if v in latents]
+    if lv:
+        inner = imp.c[0] @ imp.psi[0] @ imp.c[0].T
+        if np.linalg.eigvalsh(inner[np.ix_(lv, lv)])[0] <= 0:
+            found.append((HeywoodCaseWarning, "the covariance matrix of the latent variables is "
+                          "not positive definite."))
     return found
 
 
 def fit_model(spec: ModelSpec, data: pd.DataFrame, *, data_name: str = "data") -> FitResult:
-    """Fit ``spec`` to ``data`` by ML, as lavaan's ``sem()``.
+    """Fit ``spec`` to ``data`` by ML (or FIML with ``missing: fiml``), as lavaan's ``sem()``.
 
     Parameters
     ----------
@@ -204,96 +188,68 @@ def fit_model(spec: ModelSpec, data: pd.DataFrame, *, data_name: str = "data") -
     SpecError
         When the spec does not fit the data (all problems at once).
     FitError
-        When estimation fails or the model is empirically not identified.
+        When estimation fails, the model is empirically not identified, or semwb cannot give
+        lavaan's answer (an active inequality constraint).
 
     Notes
     -----
-    Matches lavaan 0.6.14 ``sem()`` on the cases in ``tests/reference`` within the tolerances of
-    ``tests/test_parity_lavaan.py`` (see docs/models.md).
+    Matches lavaan 0.6 ``sem()`` / ``cfa()`` / ``growth()`` on the cases in ``tests/reference``
+    within the tolerances of ``tests/test_parity_lavaan.py`` (see docs/models.md).
     """
     frame, excluded = check_data(spec, data, data_name=data_name)
+    parsed = spec.parsed
+    options, note = spec.lavaan_options()
     rows = spec.partable()
-    effects = spec.effects
-    try:
-        if spec.meanstructure:
-            engine, info = fit_engine_means(rows, frame,
-                                            observed_information=spec.missing == "fiml")
-        else:
-            engine = fit_engine(rows, frame)
-            info = expected_information(engine)
-    except EngineError as exc:
-        raise FitError(f"{spec.source}: semopy could not fit the model ({exc}).") from exc
-    vcov, singular = invert_information(info, engine.free_names)
-    if singular:
+    observed = tuple(frame.columns)
+    covariates = classify(parsed).covariates
+    index, names = parameter_names(rows)
+    reparam = equality_reparam(parsed.constraints, parsed.definitions, names=names,
+                               source=spec.source)
+    mm = build_matrices(rows, latents=parsed.latents, observed=observed,
+                        meanstructure=options.meanstructure, reparam=reparam)
+    X = frame.to_numpy(dtype=float)
+    start = start_values(mm, rows, X)
+    if not options.fixed_x:
+        start = covariate_starts(mm, rows, X, start, covariates)
+    if spec.engine == "semopy":
+        core = _fit_semopy(spec, rows, mm, frame)
+    else:
+        core = fit_ml(mm, X, start, fiml=spec.missing == "fiml")
+    if core.singular:
         raise FitError(f"{spec.source}: the model is not identified on {data_name}: the "
                        "information matrix is singular (parameters involved: "
-                       f"{_describe_names(singular, rows, engine)}); fix or drop parameters.")
-    sigma, inner, var = _implied(matrices(engine))
-    S = np.cov(frame[list(engine.observed)].to_numpy(), rowvar=False, bias=True)
-    est = _estimates(rows, engine, pd.DataFrame(S, index=engine.observed, columns=engine.observed))
-    se = np.array([np.sqrt(vcov.loc[n, n]) if n is not None else 0.0 for n in engine.names])
-    table = pd.DataFrame({
-        "lhs": [r.lhs for r in rows], "op": [r.op for r in rows], "rhs": [r.rhs for r in rows],
-        "label": [r.label for r in rows], "group": None,
-        "free": [n is not None for n in engine.names], "est": est, "se": se,
-        **_wald(est, se), "std_all": _std_column(rows, est, var),
-        "semopy": list(engine.names),
-    })
-    table.loc[~table["free"], ["z", "pvalue"]] = np.nan
-    if effects:
-        table = pd.concat([table, _defined_rows(table, effects, vcov)], ignore_index=True)
-    table["semopy"] = table["semopy"].astype(object).where(table["semopy"].notna(), None)
-    fixed_x = np.array([v in {r.lhs for r in rows if r.fixed_x} for v in engine.observed])
-    implied = sigma.loc[list(engine.observed), list(engine.observed)].to_numpy()
-    if spec.meanstructure:
-        mu = implied_means(engine)
-        indices = fiml_fit_indices(frame[list(engine.observed)].to_numpy(), mu, implied,
-                                   npar=len(engine.free_names))
-    else:
-        indices = fit_indices(S, implied, n=len(frame), npar=len(engine.free_names),
-                              fixed_x=fixed_x)
-    found = _diagnose(table, engine, sigma, inner, spec.parsed.latents)
+                       f"{', '.join(names[i] for i in core.singular)}); fix or drop parameters.")
+    check_inequalities(parsed.constraints, parsed.definitions, names=names,
+                       theta=core.mm.estimate, source=spec.source)
+    labels = [r.label for r in rows]
+    table = parameter_table(core.mm, core.vcov, labels, spec.effects,
+                            covariates=covariates if options.fixed_x else ())
+    mask = np.array([v in covariates for v in observed])
+    moments, notes = _moments(core, mask, options.fixed_x, spec.missing == "fiml")
+    imp = implied(core.mm, core.mm.estimate[None])
+    mu = imp.mu[0] if options.meanstructure else moments.h1_mu
+    npar = core.mm.n_params - (reparam.count if reparam is not None else 0)
+    indices = fit_indices(moments, imp.sigma[0], mu, npar=npar)
+    found = _diagnose(table, core, parsed.latents)
+    messages = [m for m in (note, *notes) if m]
+    for message in messages:
+        warnings.warn(f"{spec.name}: {message}", SemwbWarning, stacklevel=2)
     for category, message in found:
         warnings.warn(f"{spec.name}: {message}", category, stacklevel=2)
+    endogenous = ({r.rhs for r in rows if r.op == "=~"} | {r.lhs for r in rows if r.op == "~"})
     return FitResult(
-        spec=spec, parameters=table, fit=indices, r2=_r2(rows, table, var), n_obs=len(frame),
-        n_excluded=len(excluded), excluded_rows=excluded, converged=engine.converged,
-        warnings=tuple(m for _, m in found),
-        observed=engine.observed, data=frame[list(engine.observed)], vcov=vcov,
-        effects=effects, engine=engine.model,
+        spec=spec, parameters=table, fit=indices,
+        r2=r_squared(core.mm, core.mm.estimate[None], [v for v in _order(rows) if v in
+                                                       endogenous]),
+        n_obs=core.n_obs, n_excluded=len(excluded), excluded_rows=excluded,
+        converged=core.converged, warnings=tuple(messages) + tuple(m for _, m in found),
+        observed=observed, data=frame, vcov=pd.DataFrame(core.vcov, index=list(names),
+                                                        columns=list(names)),
+        effects=spec.effects, model=core.mm,
     )
 
 
-def _describe_names(names: tuple[str, ...], rows: tuple[ParRow, ...], engine: EngineFit) -> str:
-    """Parameters by their lavaan rows (``F =~ x2``) rather than semopy's names."""
-    lookup = {n: f"{r.lhs} {r.op} {r.rhs}" for r, n in zip(rows, engine.names, strict=True) if n}
-    return ", ".join(lookup.get(n, n) for n in names)
+def _order(rows: tuple[ParRow, ...]) -> list[str]:
+    """Variables in the order they first appear in the table."""
+    return list(dict.fromkeys(v for r in rows for v in (r.lhs, r.rhs) if v))
 
-
-def _defined_rows(table: pd.DataFrame, effects: tuple[DefinedEffect, ...],
-                  vcov: pd.DataFrame) -> pd.DataFrame:
-    labelled = table[table["label"] != ""].drop_duplicates("label")
-    by_label = dict(zip(labelled["label"], labelled["est"], strict=True))
-    std_by_label = dict(zip(labelled["label"], labelled["std_all"], strict=True))
-    names = dict(zip(labelled["label"], labelled["semopy"], strict=True))
-    # A labelled fixed parameter (e.g. a first loading) has no sampling variance.
-    cov = pd.DataFrame(0.0, index=list(by_label), columns=list(by_label))
-    free = [k for k in by_label if isinstance(names[k], str)]  # None or NaN when fixed
-    cov.loc[free, free] = vcov.loc[[names[k] for k in free], [names[k] for k in free]].to_numpy()
-    delta = delta_method(effects, by_label, cov)
-    return pd.DataFrame({
-        "lhs": [e.name for e in effects], "op": ":=",
-        "rhs": [e.expression.replace(" ", "") for e in effects],
-        "label": [e.name for e in effects], "group": None, "free": False,
-        **{c: delta[c].to_numpy() for c in ["est", "se", "z", "pvalue", "ci_lower", "ci_upper"]},
-        "std_all": [float(e.evaluate(std_by_label)) for e in effects], "semopy": None,
-    })
-
-
-def _r2(rows: tuple[ParRow, ...], table: pd.DataFrame, var: pd.Series) -> dict[str, float]:
-    endogenous = {r.rhs for r in rows if r.op == "=~"} | {r.lhs for r in rows if r.op == "~"}
-    out: dict[str, float] = {}
-    for _, r in table[(table["op"] == "~~") & (table["lhs"] == table["rhs"])].iterrows():
-        if r["lhs"] in endogenous and var[r["lhs"]] > 0:
-            out[r["lhs"]] = float(1 - r["est"] / var[r["lhs"]])
-    return out

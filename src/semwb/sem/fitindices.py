@@ -1,49 +1,135 @@
-"""Global fit indices computed by semwb, as lavaan's ``fitMeasures()`` (ML, normal likelihood).
+"""Global fit indices, as lavaan's ``fitMeasures()`` for ML (normal likelihood, N not N - 1).
 
-semopy's own ``calc_stats`` is not used: its AIC, BIC and log-likelihood are on another scale,
-its RMSEA divides by N - 1, and it has no SRMR and no RMSEA interval. Everything here is a plain
-function of the sample covariance ``S`` (divisor N), the implied ``Sigma``, N and the counts.
+Everything is a function of the log-likelihoods of three models on the same data (the fitted
+model, the unrestricted H1 and lavaan's independence baseline), plus the counts. Complete data
+and FIML differ only in how those log-likelihoods are computed (:func:`loglik`, over missing-data
+patterns), and in H1: the sample moments, or their EM estimate under FIML.
+
+lavaan's conventions followed here:
+
+- with ``fixed.x`` the covariates' moments are fixed at their sample values: they count neither
+  as moments nor as parameters, and the log-likelihood is conditional on them (their saturated
+  marginal log-likelihood subtracted);
+- the baseline model has uncorrelated variables, except the exogenous covariates, whose
+  (co)variances are saturated whether fixed or random; means are free;
+- SRMR is Bentler's, over the lower triangle (and the means with a mean structure).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 from scipy import optimize, stats
 
 from semwb.results import FitIndices
+from semwb.sem.model.algebra import Pattern
 
 
-def ml_discrepancy(S: np.ndarray, Sigma: np.ndarray) -> float:
-    """``F = log|Sigma| + tr(S Sigma^-1) - log|S| - p`` (chi-square is ``N F``)."""
-    sign, logdet_sigma = np.linalg.slogdet(Sigma)
-    if sign <= 0:
-        return float("inf")
-    logdet_s = np.linalg.slogdet(S)[1]
-    return float(logdet_sigma + np.trace(np.linalg.solve(Sigma, S)) - logdet_s - S.shape[0])
+def loglik(patterns: list[Pattern], sigma: np.ndarray, mu: np.ndarray, n: int) -> float:
+    """Normal log-likelihood of the data (as patterns) at ``Σ`` and ``μ``."""
+    total = 0.0
+    for pat in patterns:
+        cols = pat.columns
+        s = sigma[np.ix_(cols, cols)]
+        sign, logdet = np.linalg.slogdet(s)
+        if sign <= 0:
+            return float("-inf")
+        inv = np.linalg.inv(s)
+        d = pat.mean[0] - mu[cols]
+        quad = np.trace(inv @ pat.S[0]) + d @ inv @ d
+        total += -0.5 * n * pat.weight * (len(cols) * np.log(2 * np.pi) + logdet + quad)
+    return float(total)
 
 
-def loglik(S: np.ndarray, Sigma: np.ndarray, n: int, fixed_x: np.ndarray | None = None) -> float:
-    """Normal log-likelihood at ``Sigma`` (means saturated), as lavaan's ``logl``.
+def em_saturated(patterns: list[Pattern], p: int, *, tol: float = 1e-10,
+                 max_iter: int = 10000) -> tuple[np.ndarray, np.ndarray, bool]:
+    """ML means and covariance of multivariate-normal data with missing values, by EM.
 
-    With fixed.x covariates (mask ``fixed_x``) it is the likelihood of the other variables given
-    the covariates: the covariates' own marginal log-likelihood is subtracted, as lavaan does.
+    Returns the means, the covariance and whether EM converged (hand-written: no maintained
+    library offers multivariate-normal EM over arbitrary missing patterns).
     """
-    if fixed_x is not None and fixed_x.any():
-        idx = np.flatnonzero(fixed_x)
-        block = S[np.ix_(idx, idx)]
-        return loglik(S, Sigma, n) - loglik(block, block, n)
-    p = S.shape[0]
-    logdet_sigma = np.linalg.slogdet(Sigma)[1]
-    return float(-n / 2 * (p * np.log(2 * np.pi) + logdet_sigma
-                           + np.trace(np.linalg.solve(Sigma, S))))
+    mu = np.zeros(p)
+    weight = np.zeros(p)
+    for pat in patterns:
+        mu[pat.columns] += pat.weight * pat.mean[0]
+        weight[pat.columns] += pat.weight
+    mu /= np.maximum(weight, 1e-300)
+    sigma = np.eye(p)
+    for pat in patterns:
+        if len(pat.columns) == p:
+            sigma = pat.S[0].copy()
+    for _ in range(max_iter):
+        sum_x = np.zeros(p)
+        sum_xx = np.zeros((p, p))
+        for pat in patterns:
+            o = pat.columns
+            m = np.setdiff1d(np.arange(p), o)
+            mean = np.empty(p)
+            mean[o] = pat.mean[0]
+            second = np.zeros((p, p))
+            second[np.ix_(o, o)] = pat.S[0]
+            if m.size:
+                beta = sigma[np.ix_(m, o)] @ np.linalg.inv(sigma[np.ix_(o, o)])
+                mean[m] = mu[m] + beta @ (pat.mean[0] - mu[o])
+                second[np.ix_(m, o)] = beta @ pat.S[0]
+                second[np.ix_(o, m)] = second[np.ix_(m, o)].T
+                second[np.ix_(m, m)] = (sigma[np.ix_(m, m)] - beta @ sigma[np.ix_(o, m)]
+                                        + beta @ pat.S[0] @ beta.T)
+            sum_x += pat.weight * mean
+            sum_xx += pat.weight * (second + np.outer(mean, mean))
+        new_sigma = sum_xx - np.outer(sum_x, sum_x)
+        change = max(np.max(np.abs(sum_x - mu)), np.max(np.abs(new_sigma - sigma)))
+        mu, sigma = sum_x, new_sigma
+        if change < tol:
+            return mu, sigma, True
+    return mu, sigma, False
 
 
-def srmr(S: np.ndarray, Sigma: np.ndarray) -> float:
-    """Bentler's SRMR: root mean square of ``(s_ij - sigma_ij) / sqrt(s_ii s_jj)``, i <= j."""
-    sd = np.sqrt(np.diag(S))
-    resid = (S - Sigma) / np.outer(sd, sd)
-    rows, cols = np.tril_indices(S.shape[0])
-    return float(np.sqrt(np.mean(resid[rows, cols] ** 2)))
+@dataclass(frozen=True)
+class Moments:
+    """What the fit indices need of the data: patterns, N, H1 moments and the covariates."""
+
+    patterns: list[Pattern]
+    n: int
+    h1_sigma: np.ndarray
+    h1_mu: np.ndarray
+    covariates: np.ndarray  # boolean mask of exogenous observed covariates
+    fixed_x: bool
+    meanstructure: bool
+
+
+def _independence(m: Moments) -> tuple[np.ndarray, np.ndarray]:
+    """The baseline model's ML moments: independent variables, the covariates' block saturated.
+
+    With complete data these are the sample moments; with missing data each variable's own
+    mean and variance, and the covariates' EM block.
+    """
+    p = len(m.h1_mu)
+    sigma = np.zeros((p, p))
+    mu = np.zeros(p)
+    for j in range(p):
+        w = sum(pat.weight for pat in m.patterns if j in pat.columns)
+        mean = sum(pat.weight * pat.mean[0][list(pat.columns).index(j)]
+                   for pat in m.patterns if j in pat.columns) / w
+        second = sum(pat.weight * (pat.S[0][k, k] + pat.mean[0][k] ** 2)
+                     for pat in m.patterns if j in pat.columns
+                     for k in [list(pat.columns).index(j)]) / w
+        mu[j], sigma[j, j] = mean, second - mean**2
+    x = np.flatnonzero(m.covariates)
+    if x.size:
+        sigma[np.ix_(x, x)] = m.h1_sigma[np.ix_(x, x)]
+        mu[x] = m.h1_mu[x]
+    return sigma, mu
+
+
+def _covariate_loglik(m: Moments) -> float:
+    """Saturated marginal log-likelihood of the fixed.x covariates (subtracted, as lavaan)."""
+    x = np.flatnonzero(m.covariates)
+    if not (m.fixed_x and x.size):
+        return 0.0
+    sub = [Pattern(np.arange(x.size), 1.0, m.h1_sigma[np.ix_(x, x)][None], m.h1_mu[x][None])]
+    return loglik(sub, m.h1_sigma[np.ix_(x, x)], m.h1_mu[x], m.n)
 
 
 def rmsea_interval(chisq: float, df: int, n: int, *, level: float = 0.90) -> tuple[float, float]:
@@ -73,51 +159,8 @@ def rmsea_interval(chisq: float, df: int, n: int, *, level: float = 0.90) -> tup
     return bound((1 + level) / 2), bound((1 - level) / 2)
 
 
-def baseline_sigma(S: np.ndarray, fixed_x: np.ndarray) -> np.ndarray:
-    """The independence model's implied covariance: ``diag(S)``, the fixed.x block kept."""
-    Sigma0 = np.diag(np.diag(S))
-    idx = np.flatnonzero(fixed_x)
-    Sigma0[np.ix_(idx, idx)] = S[np.ix_(idx, idx)]
-    return Sigma0
-
-
-def fit_indices(
-    S: np.ndarray, Sigma: np.ndarray, *, n: int, npar: int, fixed_x: np.ndarray
-) -> FitIndices:
-    """All global fit indices of an ML fit, as lavaan 0.6 ``fitMeasures()``.
-
-    Parameters
-    ----------
-    S
-        Sample covariance of the observed variables, divisor N.
-    Sigma
-        Model-implied covariance at the estimates (same order).
-    n
-        Number of observations.
-    npar
-        Number of free parameters.
-    fixed_x
-        Boolean mask of the observed variables that are fixed.x covariates.
-
-    Returns
-    -------
-    FitIndices
-        chisq = N F, df = moments - npar (the covariates' moments not counted), CFI, TLI,
-        RMSEA with its 90 % interval, Bentler's SRMR, AIC / BIC from the normal
-        log-likelihood (conditional on fixed.x covariates, as lavaan), and the baseline model.
-
-    Notes
-    -----
-    Matches lavaan 0.6.14 on the reference cases in ``tests/reference`` (see docs/models.md).
-    """
-    p = S.shape[0]
-    nx = int(np.sum(fixed_x))
-    moments = p * (p + 1) // 2 - nx * (nx + 1) // 2
-    df = moments - npar
-    chisq = max(n * ml_discrepancy(S, Sigma), 0.0)
-    Sigma0 = baseline_sigma(S, fixed_x)
-    chisq0 = n * ml_discrepancy(S, Sigma0)
-    df0 = moments - (p - nx)
+def incremental(chisq: float, df: int, chisq0: float, df0: int) -> tuple[float, float]:
+    """CFI and TLI from the model's and the baseline's chi-square (lavaan's guards)."""
     d_model = max(chisq - df, 0.0)
     d_base = max(chisq0 - df0, d_model)
     cfi = 1.0 if d_base == 0 else 1.0 - d_model / d_base
@@ -125,12 +168,64 @@ def fit_indices(
         tli = (chisq0 / df0 - chisq / df) / (chisq0 / df0 - 1)
     else:
         tli = 1.0
-    rmsea = float(np.sqrt(d_model / (df * n))) if df > 0 else 0.0
-    lower, upper = rmsea_interval(chisq, df, n)
-    ll = loglik(S, Sigma, n, fixed_x)
+    return cfi, tli
+
+
+def srmr(m: Moments, sigma: np.ndarray, mu: np.ndarray) -> float:
+    """Bentler's SRMR against H1: ``(s_ij - σ_ij) / sqrt(s_ii s_jj)`` (and mean residuals)."""
+    sd = np.sqrt(np.diag(m.h1_sigma))
+    resid = ((m.h1_sigma - sigma) / np.outer(sd, sd))[np.tril_indices(len(sd))]
+    squares = list(resid**2)
+    if m.meanstructure:
+        squares += list(((m.h1_mu - mu) / sd) ** 2)
+    return float(np.sqrt(np.mean(squares)))
+
+
+def fit_indices(m: Moments, sigma: np.ndarray, mu: np.ndarray, *, npar: int) -> FitIndices:
+    """All global fit indices of an ML or FIML fit, as lavaan 0.6 ``fitMeasures()``.
+
+    Parameters
+    ----------
+    m
+        The data's moments and counts.
+    sigma, mu
+        Model-implied covariance and means at the estimate (``mu``: H1's means when the model
+        has no mean structure).
+    npar
+        Free parameters (lavaan's ``npar``).
+
+    Notes
+    -----
+    chisq = 2 (logL_H1 - logL); df = moments - npar, the covariates' moments not counted under
+    fixed.x; RMSEA = sqrt(max(chisq - df, 0) / (df N)); AIC, BIC and BIC2 (sample-size adjusted,
+    ``log((N + 2) / 24)``) from the log-likelihood. Matches lavaan 0.6 on the cases in
+    ``tests/reference`` (docs/models.md).
+    """
+    p = len(m.h1_mu)
+    nx = int(m.covariates.sum()) if m.fixed_x else 0
+    moments = p * (p + 1) // 2 - nx * (nx + 1) // 2
+    if m.meanstructure:
+        moments += p - nx
+    df = moments - npar
+    ll = loglik(m.patterns, sigma, mu, m.n)
+    ll1 = loglik(m.patterns, m.h1_sigma, m.h1_mu, m.n)
+    sigma0, mu0 = _independence(m)
+    ll0 = loglik(m.patterns, sigma0, mu0 if m.meanstructure else m.h1_mu, m.n)
+    nc = int(m.covariates.sum())
+    df0 = moments - (p - nc) - (0 if m.fixed_x else nc * (nc + 1) // 2)
+    if m.meanstructure:
+        df0 -= p - nx
+    chisq = max(2 * (ll1 - ll), 0.0)
+    chisq0 = 2 * (ll1 - ll0)
+    cfi, tli = incremental(chisq, df, chisq0, df0)
+    lower, upper = rmsea_interval(chisq, df, m.n)
+    ll_cond = ll - _covariate_loglik(m)
+    ll1_cond = ll1 - _covariate_loglik(m)
     return FitIndices(
         chisq=chisq, df=df, pvalue=float(stats.chi2.sf(chisq, df)) if df > 0 else None,
-        cfi=cfi, tli=tli, rmsea=rmsea, rmsea_ci_lower=lower, rmsea_ci_upper=upper,
-        srmr=srmr(S, Sigma), aic=-2 * ll + 2 * npar, bic=-2 * ll + npar * np.log(n),
-        loglik=ll, baseline_chisq=chisq0, baseline_df=df0, npar=npar,
+        cfi=cfi, tli=tli, rmsea=float(np.sqrt(max(chisq - df, 0.0) / (df * m.n))) if df > 0
+        else 0.0, rmsea_ci_lower=lower, rmsea_ci_upper=upper, srmr=srmr(m, sigma, mu),
+        aic=-2 * ll_cond + 2 * npar, bic=-2 * ll_cond + npar * np.log(m.n),
+        bic2=-2 * ll_cond + npar * np.log((m.n + 2) / 24), loglik=ll_cond,
+        unrestricted_loglik=ll1_cond, baseline_chisq=chisq0, baseline_df=df0, npar=npar,
     )

@@ -1,19 +1,25 @@
-"""The full parameter table of a model: what the user wrote plus lavaan's ``sem()`` defaults.
+"""The full parameter table of a model: what the user wrote plus lavaan's defaults.
 
-lavaan's ``sem()`` / ``cfa()`` add parameters the user does not write; semwb adds the same ones so
-that its table, its degrees of freedom and its fit match lavaan's:
+lavaan's ``sem()`` / ``cfa()`` / ``growth()`` add parameters the user does not write; semwb adds
+the same ones so that its table, its degrees of freedom and its fit match lavaan's:
 
-- the first loading of each latent fixed at 1 (unless the user fixed or freed it with a modifier);
+- the first loading of each latent fixed at 1 (unless the user fixed or freed it with a modifier,
+  or ``std.lv`` fixes the latent's (residual) variance at 1 instead);
 - a (residual) variance for every variable, except exogenous observed covariates under
-  ``fixed.x`` (their variances and covariances are fixed at the sample values, ``free = False``);
-- covariances among exogenous latents (``auto.cov.lv.x``) and among pure outcomes, latent or
-  observed (``auto.cov.y``);
-- with a mean structure, an intercept for every observed and a fixed-at-0 mean for every latent.
+  ``fixed.x`` (their variances and covariances are fixed at the sample values, ``fixed_x``); the
+  residual variance of a latent's single indicator fixed at 0 (``auto.fix.single``);
+- covariances among exogenous latents (``auto.cov.lv.x``, unless ``orthogonal``) and among pure
+  outcomes, latent or observed (``auto.cov.y``);
+- with a mean structure, an intercept for every observed variable (free, or fixed at 0 by
+  ``growth()``) and a mean for every latent (fixed at 0, or free by ``growth()``).
+
+When the user writes a (co)variance or intercept of an exogenous covariate, lavaan switches the
+whole model to ``fixed.x = FALSE`` with a warning; :func:`lavaan_options` does the same.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import combinations
 
 from semwb.sem.syntax import ParsedSyntax, Term
@@ -24,7 +30,7 @@ class ParRow:
     """One row of the parameter table, before estimation.
 
     ``value`` is the fixed value of a fixed row (None for fixed.x rows, filled from the data).
-    ``fixed_x`` marks the (co)variances of exogenous covariates under lavaan's ``fixed.x``.
+    ``fixed_x`` marks the (co)variances and means of exogenous covariates under ``fixed.x``.
     ``line`` is the syntax line of a user-written row, None for a default.
     """
 
@@ -48,6 +54,18 @@ class ParRow:
 
 
 @dataclass(frozen=True)
+class LavaanOptions:
+    """The lavaan options that shape the parameter table (lavaan's names, snake case)."""
+
+    meanstructure: bool = False
+    fixed_x: bool = True
+    std_lv: bool = False
+    orthogonal: bool = False
+    int_ov_free: bool = True
+    int_lv_free: bool = False
+
+
+@dataclass(frozen=True)
 class ModelStructure:
     """The variables of a model, classified as lavaan does."""
 
@@ -58,27 +76,54 @@ class ModelStructure:
 
 
 def classify(parsed: ParsedSyntax, *, fixed_x: bool = True) -> ModelStructure:
-    """Classify the variables of ``parsed``: latents, observed, covariates (observed, only ever
-    predictors), and the covariates treated as fixed.x (all of them when ``fixed_x``)."""
+    """Classify the variables of ``parsed``: latents, observed, covariates (observed variables
+    that are only ever predictors), and those treated as fixed.x (all of them when ``fixed_x``)."""
     latents = parsed.latents
     observed = parsed.observed
     lhs_regression = {t.lhs for t in parsed.terms if t.op == "~"}
     indicators = {t.rhs for t in parsed.terms if t.op == "=~"}
-    in_covariance = {v for t in parsed.terms if t.op in ("~~", "~1") for v in (t.lhs, t.rhs)}
     covariates = tuple(
         v for v in observed
-        if v not in lhs_regression and v not in indicators and v not in in_covariance
+        if v not in lhs_regression and v not in indicators
         and any(t.op == "~" and t.rhs == v for t in parsed.terms)
     )
     return ModelStructure(latents=latents, observed=observed, covariates=covariates,
                           exogenous_x=covariates if fixed_x else ())
 
 
-def _user_row(term: Term, first_loading: bool) -> ParRow:
+def covariate_terms(parsed: ParsedSyntax) -> tuple[Term, ...]:
+    """User terms that make exogenous covariates random: their (co)variances and intercepts."""
+    covariates = set(classify(parsed).covariates)
+    return tuple(t for t in parsed.terms
+                 if (t.op == "~~" and (t.lhs in covariates or t.rhs in covariates))
+                 or (t.op == "~1" and t.lhs in covariates))
+
+
+def lavaan_options(parsed: ParsedSyntax, options: LavaanOptions) -> tuple[LavaanOptions, str]:
+    """The options lavaan actually uses for ``parsed``, and its warning when it changed one.
+
+    A ``~ 1`` term turns the mean structure on; a user-written parameter of an exogenous
+    covariate switches ``fixed.x`` off, as lavaan 0.6 does ("syntax contains parameters involving
+    exogenous covariates; switching to fixed.x = FALSE").
+    """
+    note = ""
+    if any(t.op == "~1" for t in parsed.terms):
+        options = replace(options, meanstructure=True)
+    if options.fixed_x:
+        involved = covariate_terms(parsed)
+        if involved:
+            lines = ", ".join(str(t.line) for t in involved)
+            options = replace(options, fixed_x=False)
+            note = (f"the syntax contains parameters of exogenous covariates (line {lines}); "
+                    "they are treated as random variables (fixed.x = FALSE), as lavaan does.")
+    return options, note
+
+
+def _user_row(term: Term, first_loading: bool, std_lv: bool) -> ParRow:
     if term.fixed is not None:
         return ParRow(term.lhs, term.op, term.rhs, free=False, label=term.label,
                       value=term.fixed, line=term.line)
-    if first_loading and not term.free:
+    if first_loading and not term.free and not std_lv:
         return ParRow(term.lhs, term.op, term.rhs, free=False, label=term.label, value=1.0,
                       line=term.line)
     return ParRow(term.lhs, term.op, term.rhs, free=True, label=term.label, start=term.start,
@@ -86,7 +131,7 @@ def _user_row(term: Term, first_loading: bool) -> ParRow:
 
 
 def build_partable(
-    parsed: ParsedSyntax, *, meanstructure: bool = False, fixed_x: bool = True
+    parsed: ParsedSyntax, options: LavaanOptions | None = None
 ) -> tuple[ParRow, ...]:
     """Return the full parameter table of ``parsed`` in lavaan's order.
 
@@ -94,35 +139,36 @@ def build_partable(
     ----------
     parsed
         The parsed syntax.
-    meanstructure
-        Add intercepts of observed variables and (fixed at 0) means of latents.
-    fixed_x
-        Treat exogenous observed covariates as lavaan's ``fixed.x = TRUE`` does.
+    options
+        lavaan's options, already resolved by :func:`lavaan_options` (default: ``sem()``'s).
 
     Returns
     -------
     tuple of ParRow
         User rows first (in the order written, repeated rows kept once), then the defaults.
     """
-    structure = classify(parsed, fixed_x=fixed_x)
+    options = options or LavaanOptions()
+    structure = classify(parsed, fixed_x=options.fixed_x)
     rows: dict[tuple[str, str, str], ParRow] = {}
     seen_latent: set[str] = set()
     for term in parsed.terms:
         first = term.op == "=~" and term.lhs not in seen_latent
         if term.op == "=~":
             seen_latent.add(term.lhs)
-        row = _user_row(term, first)
+        row = _user_row(term, first, options.std_lv)
         rows.setdefault(row.key, row)
 
     def add(row: ParRow) -> None:
         rows.setdefault(row.key, row)
 
     exo_x = set(structure.exogenous_x)
+    single = _single_indicators(parsed)
     for v in structure.observed:
         if v not in exo_x:
-            add(ParRow(v, "~~", v, free=True))
+            add(ParRow(v, "~~", v, free=v not in single, value=None if v not in single else 0.0))
     for v in structure.latents:
-        add(ParRow(v, "~~", v, free=True))
+        add(ParRow(v, "~~", v, free=not options.std_lv,
+                   value=1.0 if options.std_lv else None))
 
     lhs_regression = {t.lhs for t in parsed.terms if t.op == "~"}
     rhs_regression = {t.rhs for t in parsed.terms if t.op == "~"}
@@ -130,15 +176,33 @@ def build_partable(
     latent_x = [v for v in structure.latents if v not in lhs_regression and v not in indicators]
     pure_y = [v for v in parsed.variables
               if v in lhs_regression and v not in rhs_regression and v not in indicators]
-    for group in (latent_x, pure_y):
-        for a, b in combinations(group, 2):
-            add(ParRow(a, "~~", b, free=True))
+    for a, b in combinations(latent_x, 2):
+        add(ParRow(a, "~~", b, free=not options.orthogonal,
+                   value=0.0 if options.orthogonal else None))
+    for a, b in combinations(pure_y, 2):
+        add(ParRow(a, "~~", b, free=True))
     for i, a in enumerate(structure.covariates):
         for b in structure.covariates[i:]:
-            add(ParRow(a, "~~", b, free=not fixed_x, fixed_x=fixed_x))
-    if meanstructure or any(t.op == "~1" for t in parsed.terms):
+            add(ParRow(a, "~~", b, free=not options.fixed_x, fixed_x=options.fixed_x))
+    if options.meanstructure:
         for v in structure.observed:
-            add(ParRow(v, "~1", "", free=v not in exo_x, fixed_x=v in exo_x))
+            if v in exo_x:
+                add(ParRow(v, "~1", "", free=False, fixed_x=True))
+            else:
+                add(ParRow(v, "~1", "", free=options.int_ov_free,
+                           value=None if options.int_ov_free else 0.0))
         for v in structure.latents:
-            add(ParRow(v, "~1", "", free=False, value=0.0))
+            add(ParRow(v, "~1", "", free=options.int_lv_free,
+                       value=None if options.int_lv_free else 0.0))
     return tuple(rows.values())
+
+
+def _single_indicators(parsed: ParsedSyntax) -> set[str]:
+    """Observed indicators that are the only indicator of their latent (``auto.fix.single``)."""
+    observed = set(parsed.observed)
+    out = set()
+    for latent in parsed.latents:
+        items = {t.rhs for t in parsed.terms if t.op == "=~" and t.lhs == latent}
+        if len(items) == 1 and items <= observed:
+            out |= items
+    return out

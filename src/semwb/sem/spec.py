@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from semwb.errors import SpecError, join_problems
 from semwb.sem.effects import DefinedEffect, compile_definitions
-from semwb.sem.partable import ParRow, build_partable
+from semwb.sem.partable import LavaanOptions, ParRow, build_partable, classify, lavaan_options
 from semwb.sem.syntax import ParsedSyntax, parse_syntax
 
 CiType = Literal["percentile", "bc", "bca", "montecarlo"]
@@ -69,6 +69,12 @@ class ModelSpec(BaseModel):
     syntax: str = Field(min_length=1)
     estimator: Literal["ML"] = "ML"
     missing: Literal["listwise", "fiml"] = "listwise"
+    engine: Literal["semwb", "semopy"] = "semwb"
+    defaults: Literal["sem", "cfa", "growth"] = "sem"
+    std_lv: bool = False
+    fixed_x: bool = True
+    meanstructure: bool | None = None
+    orthogonal: bool = False
     bootstrap: BootstrapOptions | None = None
     group: str | None = None
     hypotheses: list[Hypothesis] = Field(default_factory=list)
@@ -85,19 +91,30 @@ class ModelSpec(BaseModel):
         parsed = self.parsed
         return compile_definitions(parsed.definitions, labels=parsed.labels, source=self.source)
 
+    def lavaan_options(self) -> tuple[LavaanOptions, str]:
+        """The lavaan options in force and lavaan's note when the syntax changed one.
+
+        As lavaan: ``growth`` models means (observed intercepts fixed at 0, latent means free);
+        FIML and ``~ 1`` terms turn the mean structure on; a user-written parameter of an
+        exogenous covariate turns ``fixed.x`` off.
+        """
+        growth = self.defaults == "growth"
+        means = self.meanstructure
+        if means is None:
+            means = growth or self.missing == "fiml"
+        options = LavaanOptions(meanstructure=means, fixed_x=self.fixed_x, std_lv=self.std_lv,
+                                orthogonal=self.orthogonal, int_ov_free=not growth,
+                                int_lv_free=growth)
+        return lavaan_options(self.parsed, options)
+
     @property
-    def meanstructure(self) -> bool:
-        """Whether means are modelled: the syntax has ``~ 1`` terms, or FIML asks for them."""
-        return self.missing == "fiml" or any(t.op == "~1" for t in self.parsed.terms)
+    def has_means(self) -> bool:
+        """Whether the model has a mean structure (intercepts and means)."""
+        return self.lavaan_options()[0].meanstructure
 
     def partable(self) -> tuple[ParRow, ...]:
-        """The full parameter table (user rows plus lavaan's defaults).
-
-        With a mean structure (``~ 1`` or FIML) covariates are modelled as random variables
-        (lavaan's ``fixed.x = FALSE``): semopy's ``ModelMeans`` would otherwise condition on them.
-        """
-        return build_partable(self.parsed, meanstructure=self.meanstructure,
-                              fixed_x=not self.meanstructure)
+        """The full parameter table (user rows plus lavaan's defaults)."""
+        return build_partable(self.parsed, self.lavaan_options()[0])
 
 
 def _validation_problems(exc: ValidationError, source: str) -> list[str]:
@@ -106,7 +123,8 @@ def _validation_problems(exc: ValidationError, source: str) -> list[str]:
         where = ".".join(str(p) for p in error["loc"]) or "(top level)"
         if error["type"] == "extra_forbidden":
             problems.append(f"{source}: unknown key '{where}'; the keys are model, title, "
-                            "instrument, data, syntax, estimator, missing, bootstrap, group, "
+                            "instrument, data, syntax, estimator, missing, engine, defaults, "
+                            "std_lv, fixed_x, meanstructure, orthogonal, bootstrap, group, "
                             "hypotheses (bootstrap: draws, ci, level, seed).")
         elif error["type"] == "missing":
             problems.append(f"{source}: the key '{where}' is required.")
@@ -291,9 +309,9 @@ def identification_problems(spec: ModelSpec) -> list[str]:
     free = {r.label or f"_{i}" for i, r in enumerate(rows) if r.free}
     nx = sum(1 for r in rows if r.fixed_x and r.op == "~~" and r.lhs == r.rhs)
     moments = p * (p + 1) // 2 - nx * (nx + 1) // 2
-    if spec.meanstructure:
+    if spec.has_means:
         moments += p - nx
-    means = " and means" if spec.meanstructure else ""
+    means = " and means" if spec.has_means else ""
     if len(free) > moments:
         problems.append(f"{spec.source}: the model has {len(free)} free parameters but the data "
                         f"give only {moments} variances, covariances{means} of its {p} observed "
@@ -328,8 +346,16 @@ def check_data(
                                       f"{len(problems)} problems", problems))
     observed = list(spec.parsed.observed)
     frame = data[observed].apply(pd.to_numeric).astype(float).reset_index(drop=True)
-    # Under FIML only a row with no value at all is dropped: it carries no information.
-    keep = frame.notna().all(axis=1) if spec.missing == "listwise" else frame.notna().any(axis=1)
+    # Under FIML only a row with no value at all is dropped: it carries no information; with
+    # fixed.x covariates, a row missing a covariate is dropped too (as lavaan's missing = "ml").
+    if spec.missing == "listwise":
+        keep = frame.notna().all(axis=1)
+    else:
+        keep = frame.notna().any(axis=1)
+        options = spec.lavaan_options()[0]
+        covariates = list(classify(spec.parsed).covariates) if options.fixed_x else []
+        if covariates:
+            keep &= frame[covariates].notna().all(axis=1)
     excluded = tuple(row_label(data, int(i)) for i in np.flatnonzero(~keep.to_numpy()))
     frame = frame[keep].reset_index(drop=True)
     problems = _moment_problems(spec, frame, data_name)

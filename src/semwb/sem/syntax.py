@@ -1,13 +1,16 @@
 """The lavaan model syntax, parsed into plain terms (no semopy here).
 
 Supported: ``=~`` (measurement), ``~`` (regression), ``~~`` (variance / covariance), ``~ 1``
-(intercept), ``:=`` (defined parameter), modifiers ``a*x`` (label), ``1*x`` / ``0*x`` (fixed value),
-``NA*x`` (free), ``start(0.5)*x`` (starting value), ``label("a")*x``, chains of them
-(``a*start(0.5)*x``), comments (``#`` and ``!``), statements split by ``;``, and formulas continued
-on the next line when a line ends with ``+`` or an operator (or the next line starts with ``+``).
+(intercept or mean), ``:=`` (defined parameter), ``==`` / ``<`` / ``>`` (constraints between labels),
+modifiers ``a*x`` (label), ``1*x`` / ``0*x`` (fixed value), ``NA*x`` (free), ``start(0.5)*x``
+(starting value), ``label("a")*x``, chains of them (``a*start(0.5)*x``), several left-hand sides
+(``y1 + y2 ~ x``), interaction and power terms right of ``~`` (``x:w``, ``I(x^2)``: names of data
+columns the caller computes), names in any script (``组织间学习 ~ 联盟惯例``), comments (``#`` and
+``!``), statements split by ``;``, and formulas continued on the next line when a line ends with
+``+`` or an operator (or the next line starts with ``+``).
 
-Not supported (a clear error names the line): constraints ``==``, ``<``, ``>``, thresholds ``|``,
-formative ``<~``, multiple-group modifier vectors ``c(...)``.
+Not supported (a clear error names the line): thresholds ``|``, formative ``<~``, multiple-group
+modifier vectors ``c(...)``.
 """
 
 from __future__ import annotations
@@ -19,16 +22,20 @@ from semwb.errors import SpecError, join_problems
 
 #: lavaan operators, longest first so ``=~`` wins over ``~``.
 _OPERATORS = ("=~", "~~", ":=", "<~", "==", "~", "<", ">", "|")
+_CONSTRAINT_OPS = ("==", "<", ">")
 _UNSUPPORTED = {
     "<~": "formative indicators ('<~') are not supported; model the construct reflectively "
           "with '=~'",
-    "==": "equality constraints ('==') are not supported; give the parameters the same label "
-          "instead",
-    "<": "inequality constraints ('<') are not supported",
-    ">": "inequality constraints ('>') are not supported",
     "|": "thresholds ('|') of ordinal items are not supported; semwb treats items as continuous",
 }
-_NAME = re.compile(r"[A-Za-z_.][A-Za-z0-9_.]*\Z")
+#: What users type for a lavaan operator, and the operator they meant.
+_TYPOS = {"=>": "=~", "~=": "=~", "->": "~", "<-": "~", "=": "=~", "~~~": "~~", ":": ":=",
+          "=~~": "=~", "=<": "<", ">=": ">", "<=": "<", "!=": "=="}
+#: A name: letters of any script, digits, '_' and '.', not starting with a digit.
+_WORD = r"[^\W\d][\w.]*|\.[\w.]*"
+_NAME = re.compile(rf"(?:{_WORD})\Z")
+#: A regressor may also be an interaction (``x:w``) or a power term (``I(x^2)``).
+_REGRESSOR = re.compile(rf"(?:(?:{_WORD})(?::(?:{_WORD}))+|I\(\s*(?:{_WORD})\s*\^\s*\d+\s*\))\Z")
 _NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\Z")
 _CALL = re.compile(r"(start|label|equal)\((.*)\)\Z")
 
@@ -62,11 +69,22 @@ class Definition:
 
 
 @dataclass(frozen=True)
+class Constraint:
+    """A constraint ``lhs op rhs`` between labels (``op`` is ``==``, ``<`` or ``>``)."""
+
+    lhs: str
+    op: str
+    rhs: str
+    line: int
+
+
+@dataclass(frozen=True)
 class ParsedSyntax:
-    """The terms and definitions of a lavaan model, in the order written."""
+    """The terms, definitions and constraints of a lavaan model, in the order written."""
 
     terms: tuple[Term, ...]
     definitions: tuple[Definition, ...]
+    constraints: tuple[Constraint, ...] = ()
 
     @property
     def latents(self) -> tuple[str, ...]:
@@ -202,7 +220,9 @@ def _parse_rhs_term(
         options.update(_parse_modifier(modifier, where, problems))
     if variable == "1" and op == "~":
         return Term(lhs=lhs, op="~1", rhs="", line=line, **options)  # type: ignore[arg-type]
-    if not _NAME.match(variable):
+    if op == "~" and _REGRESSOR.match(variable):
+        variable = re.sub(r"\s+", "", variable)
+    elif not _NAME.match(variable):
         problems.append(f"{where}: '{variable}' is not a variable name; names start with a letter "
                         "and hold letters, digits, '_' or '.'.")
         return None
@@ -232,6 +252,7 @@ def parse_syntax(text: str, *, source: str = "<string>") -> ParsedSyntax:
     problems: list[str] = []
     terms: list[Term] = []
     definitions: list[Definition] = []
+    constraints: list[Constraint] = []
     for lines, statement in _statements(text):
         line = lines[0]
         where = f"{source}, syntax line {line}"
@@ -240,11 +261,25 @@ def parse_syntax(text: str, *, source: str = "<string>") -> ParsedSyntax:
             problems.append(f"{where}: '{statement}' has no lavaan operator; expected one of "
                             "'=~', '~', '~~', ':=' (as in 'F =~ x1 + x2').")
             continue
+        typo = _typo(statement)
+        if typo:
+            problems.append(f"{where}: {typo}")
+            continue
         lhs, op, rhs = split
         if op in _UNSUPPORTED:
             problems.append(f"{where}: {_UNSUPPORTED[op]}.")
             continue
-        if not _NAME.match(lhs):
+        if op in _CONSTRAINT_OPS:
+            if not lhs or not rhs:
+                problems.append(f"{where}: a constraint needs an expression on both sides of "
+                                f"'{op}', as in 'a == b'; got '{statement}'.")
+            else:
+                constraints.append(Constraint(" ".join(lhs.split()), op,
+                                              " ".join(rhs.split()), line))
+            continue
+        lhs_names = [part.strip() for part in lhs.split("+")] if op == "~" else [lhs]
+        bad = [name for name in lhs_names if not _NAME.match(name)]
+        if bad:
             problems.append(f"{where}: '{lhs}' left of '{op}' is not a variable name; expected one "
                             "name, as in 'F =~ x1 + x2'.")
             continue
@@ -257,15 +292,29 @@ def parse_syntax(text: str, *, source: str = "<string>") -> ParsedSyntax:
                 definitions.append(Definition(name=lhs, expression=expression, line=line))
             continue
         rhs_at = len(statement) - len(rhs)
-        for offset, piece in _split_plus(rhs):
-            piece_line = lines[statement[:rhs_at + offset].count("\n")]
-            term = _parse_rhs_term(lhs, op, piece, piece_line,
-                                   f"{source}, syntax line {piece_line}", problems)
-            if term is not None:
-                terms.append(term)
+        for name in lhs_names:
+            for offset, piece in _split_plus(rhs):
+                piece_line = lines[statement[:rhs_at + offset].count("\n")]
+                term = _parse_rhs_term(name, op, piece, piece_line,
+                                       f"{source}, syntax line {piece_line}", problems)
+                if term is not None:
+                    terms.append(term)
     if not terms and not problems:
         problems.append(f"{source}: the syntax has no model terms; expected lines such as "
                         "'F =~ x1 + x2 + x3'.")
     if problems:
         raise SpecError(join_problems(f"{source} has {len(problems)} syntax problems", problems))
-    return ParsedSyntax(terms=tuple(terms), definitions=tuple(definitions))
+    return ParsedSyntax(terms=tuple(terms), definitions=tuple(definitions),
+                        constraints=tuple(constraints))
+
+
+def _typo(statement: str) -> str:
+    """A message when the statement holds something that is not a lavaan operator, else ``""``."""
+    plain = re.sub(r"(?<=\w):(?=\w)", "", statement)  # interaction terms x:w
+    for token in re.findall(r"<-|->|[=~<>:|]+", plain):
+        if token in _OPERATORS:
+            continue
+        hint = f"; did you mean '{_TYPOS[token]}'?" if token in _TYPOS else ""
+        return (f"'{token}' is not a lavaan operator{hint} (in '{' '.join(statement.split())}'; "
+                "the operators are =~ ~ ~~ ~1 := == < >).")
+    return ""

@@ -1,4 +1,9 @@
-"""The one adapter to semopy: build a fresh ``semopy.Model`` from a parameter table and fit it.
+"""The one adapter to semopy, the second engine (``engine: semopy``): a fresh ``semopy.Model``
+from a parameter table, fitted by semopy, its estimates and information read back.
+
+Only this module imports semopy, and only when the semopy engine is asked for. It serves as an
+independent check of semwb's own model core (tests/test_engines_agree.py): the estimates come
+from semopy's optimiser and the standard errors from semopy's information matrix.
 
 semwb writes every parameter explicitly (a generated label ``_p<i>`` or the user's label for a
 free row, a number for a fixed row), so that semopy adds no default of its own and each row of
@@ -220,29 +225,41 @@ def expected_information(fit: EngineFit) -> np.ndarray:
         return np.asarray(fit.model.calc_fim(), dtype=float)
 
 
-def invert_information(
-    info: np.ndarray, names: Sequence[str]
-) -> tuple[pd.DataFrame, tuple[str, ...]]:
-    """Invert an information matrix into the sampling covariance of the estimates.
+def fit_semopy(rows: Sequence[ParRow], data: pd.DataFrame,
+               param_of_row: Sequence[int]) -> tuple[np.ndarray, np.ndarray, bool, str]:
+    """Fit ``rows`` with semopy and return its answer in the core's parameter order.
+
+    Parameters
+    ----------
+    rows
+        The parameter table (complete data, no mean structure, no ``==`` constraints).
+    data
+        The model's observed columns, complete cases.
+    param_of_row
+        The core's free-parameter index of each row (-1 when fixed).
 
     Returns
     -------
-    (pandas.DataFrame, tuple of str)
-        The covariance (index and columns ``names``), and, when the matrix is singular (the
-        model is not identified), NaN instead and the names of the parameters with the largest
-        weights in its null direction.
+    (numpy.ndarray, numpy.ndarray, bool, str)
+        The estimate, the inverse of semopy's (total) expected information, whether semopy's
+        solution was polished to a vanishing gradient, and semopy's message.
+
+    Raises
+    ------
+    EngineError
+        When semopy cannot build or fit the model.
     """
-    nan = pd.DataFrame(np.nan, index=list(names), columns=list(names))
-    if not np.all(np.isfinite(info)):
-        return nan, tuple(names[:4])
-    eig, vectors = np.linalg.eigh(info)
-    if eig[0] <= 1e-10 * max(eig[-1], 1.0):
-        weak = vectors[:, 0]
-        return nan, tuple(names[i] for i in np.argsort(-np.abs(weak))[:4] if abs(weak[i]) > 0.1)
-    return pd.DataFrame(np.linalg.inv(info), index=list(names), columns=list(names)), ()
-
-
-def matrices(fit: EngineFit) -> dict[str, pd.DataFrame]:
-    """The estimated ``Beta``, ``Lambda``, ``Psi``, ``Theta`` matrices, labelled by variable."""
-    mx = fit.model.inspect(mode="mx", what="est")
-    return {k: mx[k].astype(float) for k in ("Beta", "Lambda", "Psi", "Theta")}
+    fit = fit_engine(rows, data)
+    q = max(param_of_row, default=-1) + 1
+    values = dict(zip(fit.free_names, np.asarray(fit.model.param_vals, dtype=float), strict=True))
+    position = {name: i for i, name in enumerate(fit.free_names)}
+    order = np.zeros(q, dtype=int)
+    theta = np.zeros(q)
+    for name, k in zip(fit.names, param_of_row, strict=True):
+        if name is not None and k >= 0:
+            theta[k] = values[name]
+            order[k] = position[name]
+    info = expected_information(fit)[np.ix_(order, order)]
+    with np.errstate(all="ignore"):
+        vcov = np.linalg.pinv(info)
+    return theta, vcov, fit.converged, fit.message

@@ -1,4 +1,4 @@
-"""The batched matrix engine: derivatives against finite differences, ML and std_all vs lavaan."""
+"""The model algebra (semwb.sem.model) against finite differences, lavaan and itself."""
 
 from __future__ import annotations
 
@@ -10,78 +10,96 @@ import pytest
 
 from boot_reference import BOOT_CASES, REFERENCE, load_case, reference_row
 from boot_reference import lavaan_draws_as_theta as lavaan_theta
-from semwb.sem import matrices as mx
 from semwb.sem.bootstrap import complete_cases, refine_estimate
 from semwb.sem.estimate import fit_model
+from semwb.sem.estimators.ml import data_patterns
 from semwb.sem.intervals import _percentile_ci
-from semwb.sem.spec import spec_from_syntax
-
+from semwb.sem.model.algebra import (
+    Pattern,
+    gradient,
+    implied,
+    information,
+    mean_jacobian,
+    objective,
+    sigma_jacobian,
+)
+from semwb.sem.model.fitting import fit_batch
+from semwb.sem.model.standardized import row_values, standardized_rows
+from semwb.sem.spec import load_spec, spec_from_syntax
 
 @pytest.fixture(scope="module", params=BOOT_CASES)
 def case_mm(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
     case = load_case(request.param)
-    mm = mx.model_matrices(case.model)
+    mm = case.model
     return case, refine_estimate(mm, complete_cases(mm, case.data))
 
 
-def _sample_cov(case, mm):  # type: ignore[no-untyped-def]
+def _complete(case, mm):  # type: ignore[no-untyped-def]
     X = complete_cases(mm, case.data)
-    Xc = X - X.mean(axis=0)
-    S = (Xc.T @ Xc / X.shape[0])[None]
-    return S, np.linalg.slogdet(S)[1]
+    return data_patterns(X)
 
 
-def test_implied_covariance_matches_semopy(case_mm) -> None:  # type: ignore[no-untyped-def]
-    case, _mm = case_mm
-    raw = mx.model_matrices(case.model)
-    sigma, _ = case.model.calc_sigma()
-    np.testing.assert_allclose(mx.implied(raw, raw.estimate[None]).sigma[0], sigma, atol=1e-12)
+@pytest.fixture(scope="module")
+def fiml_mm():  # type: ignore[no-untyped-def]
+    """A model with a mean structure, fitted by FIML to data with missing values."""
+    folder = REFERENCE / "mediation_missing_fiml"
+    spec = load_spec(folder / "model.lav", missing="fiml")
+    fit = fit_model(spec, pd.read_csv(folder / "data.csv"))
+    return fit.model, data_patterns(fit.data.to_numpy(dtype=float))
 
 
-def test_jacobian_matches_finite_differences(case_mm) -> None:  # type: ignore[no-untyped-def]
-    _, mm = case_mm
+def _finite_difference(f, theta: np.ndarray, k: int, eps: float = 1e-6):  # type: ignore[no-untyped-def]
+    up, down = theta.copy(), theta.copy()
+    up[0, k] += eps
+    down[0, k] -= eps
+    return (f(up) - f(down)) / (2 * eps)
+
+
+def test_jacobians_match_finite_differences(fiml_mm) -> None:  # type: ignore[no-untyped-def]
+    mm, _ = fiml_mm
     theta = mm.estimate[None] * 1.05  # away from the optimum on purpose
-    jac = mx.sigma_jacobian(mm, theta)[0]
-    eps = 1e-6
+    imp = implied(mm, theta)
+    jac, mjac = sigma_jacobian(mm, imp)[0], mean_jacobian(mm, imp)[0]
+    assert np.abs(mjac).max() > 0.5  # the means do depend on parameters here
     for k in range(mm.n_params):
-        up, down = theta.copy(), theta.copy()
-        up[0, k] += eps
-        down[0, k] -= eps
-        fd = (mx.implied(mm, up).sigma[0] - mx.implied(mm, down).sigma[0]) / (2 * eps)
+        fd = _finite_difference(lambda t: implied(mm, t).sigma[0], theta, k)
         np.testing.assert_allclose(jac[k], fd, atol=1e-7, err_msg=mm.names[k])
+        fd_mu = _finite_difference(lambda t: implied(mm, t).mu[0], theta, k)
+        np.testing.assert_allclose(mjac[k], fd_mu, atol=1e-7, err_msg=mm.names[k])
 
 
-def test_gradient_matches_finite_differences(case_mm) -> None:  # type: ignore[no-untyped-def]
-    case, mm = case_mm
-    S, logdet = _sample_cov(case, mm)
+@pytest.mark.parametrize("which", ["complete", "fiml"])
+def test_gradient_matches_finite_differences(which, case_mm, fiml_mm) -> None:  # type: ignore[no-untyped-def]
+    if which == "complete":
+        case, mm = case_mm
+        patterns = _complete(case, mm)
+    else:
+        mm, patterns = fiml_mm
+        assert len(patterns) > 5
     theta = mm.estimate[None] * 1.05
-    grad = mx.ml_gradient(mm, mx.ml_discrepancy(mm, theta, S, logdet), S)[0]
+    grad = gradient(mm, objective(mm, theta, patterns), patterns)[0]
     assert np.abs(grad).max() > 1e-3  # a real test point, not the optimum
-    eps = 1e-6
     for k in range(mm.n_params):
-        up, down = theta.copy(), theta.copy()
-        up[0, k] += eps
-        down[0, k] -= eps
-        fd = (mx.ml_discrepancy(mm, up, S, logdet).value[0]
-              - mx.ml_discrepancy(mm, down, S, logdet).value[0]) / (2 * eps)
-        assert grad[k] == pytest.approx(fd, abs=1e-7), mm.names[k]
+        fd = _finite_difference(lambda t: objective(mm, t, patterns).value, theta, k)[0]
+        assert grad[k] == pytest.approx(fd, abs=1e-6), mm.names[k]
 
 
-def test_information_equals_trace_formula_on_jacobian(case_mm) -> None:  # type: ignore[no-untyped-def]
-    _, mm = case_mm
+def test_information_equals_trace_formula_on_jacobians(fiml_mm) -> None:  # type: ignore[no-untyped-def]
+    mm, _ = fiml_mm
     theta = mm.estimate[None] * 0.97
-    jac = mx.sigma_jacobian(mm, theta)[0]
-    inv = np.linalg.inv(mx.implied(mm, theta).sigma[0])
+    imp = implied(mm, theta)
+    inv = np.linalg.inv(imp.sigma[0])
+    jac, mjac = sigma_jacobian(mm, imp)[0], mean_jacobian(mm, imp)[0]
     X = inv[None] @ jac
-    expected = np.einsum("kij,lji->kl", X, X)
-    np.testing.assert_allclose(mx.fisher_information(mm, theta)[0], expected, rtol=1e-10,
+    expected = np.einsum("kij,lji->kl", X, X) + 2 * mjac @ inv @ mjac.T
+    np.testing.assert_allclose(information(mm, imp, inv[None])[0], expected, rtol=1e-10,
                                atol=1e-12)
 
 
 def test_ml_estimate_and_std_all_match_lavaan(case_mm) -> None:  # type: ignore[no-untyped-def]
     case, mm = case_mm
-    values = mx.row_values(mm, mm.estimate[None])[0]
-    std = mx.standardized_rows(mm, mm.estimate[None])[0]
+    values = row_values(mm, mm.estimate[None])[0]
+    std = standardized_rows(mm, mm.estimate[None])[0]
     found = set()
     for j, row in enumerate(mm.rows):
         ref = reference_row(case, row.lhs, row.op, row.rhs)
@@ -97,7 +115,7 @@ def test_std_all_of_lavaan_draws_reproduces_lavaan(case_mm) -> None:  # type: ig
     """lavaan's own draws through our std_all and percentile rule give lavaan's numbers."""
     case, mm = case_mm
     theta = lavaan_theta(case, mm)
-    std = mx.standardized_rows(mm, theta)
+    std = standardized_rows(mm, theta)
     ci = _percentile_ci(std, 0.95)
     checked = 0
     for j, row in enumerate(mm.rows):
@@ -111,13 +129,12 @@ def test_std_all_of_lavaan_draws_reproduces_lavaan(case_mm) -> None:  # type: ig
     assert checked == sum(r.op == "~" for r in mm.rows)
 
 
-def test_batched_fit_reaches_lavaan_on_full_sample(case_mm) -> None:  # type: ignore[no-untyped-def]
+def test_batched_fit_reaches_lavaan_from_a_far_start(case_mm) -> None:  # type: ignore[no-untyped-def]
     case, mm = case_mm
-    S, _ = _sample_cov(case, mm)
-    start = mx.model_matrices(case.model).estimate  # semopy's, slightly off the optimum
-    fit = mx.fit_ml_batch(mm, S, start=start)
+    patterns = _complete(case, mm)
+    fit = fit_batch(mm, patterns, start=mm.estimate * 0.8, refresh_every=1, tol=1e-9)
     assert fit.converged[0]
-    values = mx.row_values(mm, fit.theta)[0]
+    values = row_values(mm, fit.theta)[0]
     for j, row in enumerate(mm.rows):
         assert values[j] == pytest.approx(reference_row(case, row.lhs, row.op, row.rhs)["est"],
                                           abs=2e-5)
@@ -128,36 +145,37 @@ def test_a_draw_fits_the_same_alone_or_in_a_stack(case_mm) -> None:  # type: ign
     X = complete_cases(mm, case.data)
     rng = np.random.default_rng(5)
     idx = rng.integers(0, X.shape[0], size=(9, X.shape[0]))
-    Xc = X - X.mean(axis=0)
-    S = np.stack([np.cov(Xc[i], rowvar=False, bias=True) for i in idx])
-    stacked = mx.fit_ml_batch(mm, S, start=mm.estimate)
+    S = np.stack([np.cov(X[i], rowvar=False, bias=True) for i in idx])
+    mean = np.stack([X[i].mean(axis=0) for i in idx])
+    cols = np.arange(X.shape[1])
+    stacked = fit_batch(mm, [Pattern(cols, 1.0, S, mean)], start=mm.estimate)
     assert stacked.converged.all()
     for b in (0, 4, 8):
-        alone = mx.fit_ml_batch(mm, S[b:b + 1], start=mm.estimate)
+        alone = fit_batch(mm, [Pattern(cols, 1.0, S[b:b + 1], mean[b:b + 1])],
+                          start=mm.estimate)
         np.testing.assert_array_equal(alone.theta[0], stacked.theta[b])
 
 
 def test_non_positive_definite_sample_is_not_converged() -> None:
     case = load_case("mediation_single")
-    mm = mx.model_matrices(case.model)
+    mm = case.model
     p = len(mm.observed)
-    singular = np.ones((1, p, p))
-    fit = mx.fit_ml_batch(mm, singular, start=mm.estimate)
+    singular = Pattern(np.arange(p), 1.0, np.ones((1, p, p)), np.zeros((1, p)))
+    fit = fit_batch(mm, [singular], start=mm.estimate)
     assert not fit.converged[0]
     assert fit.iterations[0] == 0
 
 
 @pytest.mark.parametrize("name", ["regression_observed", "political_democracy"])
 def test_rows_are_named_as_lavaan_for_observed_regressions_and_covariances(name: str) -> None:
-    """Observed-on-observed regressions sit in semopy's Λ; they must still read ``y ~ x``."""
+    """Observed regressions sit in B among inner variables; they must still read ``y ~ x``."""
     folder = REFERENCE / name
     data = pd.read_csv(folder / "data.csv")
     fit = fit_model(spec_from_syntax((folder / "model.lav").read_text(), name=name), data)
     ref = json.loads((folder / "lavaan.json").read_text())["parameters"]
-    mm = refine_estimate(mx.model_matrices(fit.engine), complete_cases(
-        mx.model_matrices(fit.engine), data))
-    values = mx.row_values(mm, mm.estimate[None])[0]
-    std = mx.standardized_rows(mm, mm.estimate[None])[0]
+    mm = refine_estimate(fit.model, complete_cases(fit.model, data))
+    values = row_values(mm, mm.estimate[None])[0]
+    std = standardized_rows(mm, mm.estimate[None])[0]
     for j, row in enumerate(mm.rows):
         match = [r for r in ref if (r["lhs"], r["op"], r["rhs"]) in {
             (row.lhs, row.op, row.rhs), (row.rhs, row.op, row.lhs)}]

@@ -1,0 +1,279 @@
+"""Model algebra for a stack of parameter vectors: implied moments, Jacobians, ML kernels.
+
+Every function takes parameter vectors ``θ`` of shape ``(n, q)`` and works on all ``n`` at once
+(one fit is ``n = 1``; a bootstrap chunk is hundreds). The fitting function ``F`` is
+``-2 log L / N`` up to a constant, over one or more missing-data patterns (:class:`Moments`):
+
+``F = Σ_g w_g [log|Σ_g| + tr(Σ_g⁻¹ (S_g + d_g d_gᵀ))]``, with ``d_g = ȳ_g - μ_g`` and ``w_g`` the
+pattern's share of the rows; complete data are one pattern and ``F`` is then lavaan's ML
+discrepancy plus ``log|S| + p``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from semwb.sem.model.structure import (
+    ALPHA,
+    BETA,
+    LAMBDA,
+    NU,
+    PSI,
+    THETA,
+    Array,
+    ModelMatrices,
+)
+
+
+def fill_matrices(mm: ModelMatrices, theta: Array, S: Array | None = None,
+                  mean: Array | None = None) -> list[Array]:
+    """Stacks of the six matrices ``(B, Λ, Ψ, Θ, ν, α)``, each ``(n, ., .)``.
+
+    ``S`` ``(n, p, p)`` and ``mean`` ``(n, p)`` are the sample moments that fixed.x cells take
+    (the stored estimate's when None: the cells then keep the fitted data's values).
+    """
+    theta = np.atleast_2d(theta)
+    n = theta.shape[0]
+    out = []
+    for kind in range(6):
+        mat = np.repeat(mm.fixed[kind][None], n, axis=0)
+        loc = mm.free[kind]
+        if loc.params.size:
+            mat[:, loc.rows, loc.cols] = theta[:, loc.params]
+        out.append(mat)
+    x = mm.xcells
+    if x.kind.size and S is not None:
+        for kind, r, c, a, b in zip(x.kind, x.row, x.col, x.var_a, x.var_b, strict=True):
+            if kind == PSI:
+                out[kind][:, r, c] = S[:, a, b]
+            elif mean is not None:
+                out[kind][:, r, 0] = mean[:, a]
+    return out
+
+
+def with_sample_moments(mm: ModelMatrices, S: Array, mean: Array | None) -> ModelMatrices:
+    """``mm`` whose fixed.x cells hold the moments of one data set (``S (p, p)``, ``mean (p,)``)."""
+    x = mm.xcells
+    if not x.kind.size:
+        return mm
+    fixed = [f.copy() for f in mm.fixed]
+    for kind, r, c, a, b in zip(x.kind, x.row, x.col, x.var_a, x.var_b, strict=True):
+        if kind == PSI:
+            fixed[kind][r, c] = S[a, b]
+        elif mean is not None:
+            fixed[kind][r, 0] = mean[a]
+    from dataclasses import replace
+
+    return replace(mm, fixed=(fixed[0], fixed[1], fixed[2], fixed[3], fixed[4], fixed[5]))
+
+
+@dataclass(frozen=True)
+class Implied:
+    """Implied moments of a stack and the pieces they are made of.
+
+    ``sigma (n, p, p)``, ``mu (n, p)``, ``a = ΛC (n, p, m)``, ``c = (I - B)⁻¹``, ``psi``,
+    ``eta_mean = C α (n, m)``.
+    """
+
+    sigma: Array
+    mu: Array
+    a: Array
+    c: Array
+    psi: Array
+    eta_mean: Array
+
+
+def implied(mm: ModelMatrices, theta: Array, S: Array | None = None,
+            mean: Array | None = None) -> Implied:
+    """``Σ(θ) = ΛC Ψ CᵀΛᵀ + Θ`` and ``μ(θ) = ν + ΛCα`` for each row of ``theta (n, q)``."""
+    B, L, P, T, nu, alpha = fill_matrices(mm, theta, S, mean)
+    C = np.asarray(np.linalg.inv(np.eye(B.shape[1])[None] - B), dtype=np.float64)
+    A = L @ C
+    eta_mean = (C @ alpha)[:, :, 0]
+    mu = nu[:, :, 0] + (A @ alpha)[:, :, 0]
+    return Implied(A @ P @ A.transpose(0, 2, 1) + T, mu, A, C, P, eta_mean)
+
+
+def sigma_jacobian(mm: ModelMatrices, imp: Implied) -> Array:
+    """Analytic Jacobian ``∂Σ/∂θ_k`` of shape ``(n, q, p, p)`` (for tests and small models).
+
+    Notes
+    -----
+    With ``H = C Ψ Aᵀ``: a loading at ``(r, c)`` gives ``e_r H[c]ᵀ + H[c] e_rᵀ``; a regression at
+    ``(r, c)`` gives ``A[:, r] H[c]ᵀ + H[c] A[:, r]ᵀ``; a ``Ψ`` cell gives ``A[:, r] A[:, c]ᵀ``;
+    a ``Θ`` cell gives ``e_r e_cᵀ`` (symmetric cells are listed in both triangles).
+    """
+    X, Y = piece_vectors(mm, imp)
+    n, _, p = X.shape
+    jac = np.zeros((n, mm.n_params, p, p))
+    outer = X[:, :, :, None] * Y[:, :, None, :]
+    for i, k in enumerate(mm.pieces.param):
+        jac[:, k] += outer[:, i]
+    return jac
+
+
+def mean_jacobian(mm: ModelMatrices, imp: Implied) -> Array:
+    """Analytic Jacobian ``∂μ/∂θ_k`` of shape ``(n, q, p)``.
+
+    Notes
+    -----
+    ``ν_r`` gives ``e_r``; ``α_c`` gives ``A[:, c]``; a loading at ``(r, c)`` gives
+    ``e_r (Cα)_c``; a regression at ``(r, c)`` gives ``A[:, r] (Cα)_c``.
+    """
+    n, p = imp.mu.shape
+    jac = np.zeros((n, mm.n_params, p))
+    if not mm.meanstructure:
+        return jac
+    for kind in (NU, ALPHA, LAMBDA, BETA):
+        loc = mm.free[kind]
+        for r, c, k in zip(loc.rows, loc.cols, loc.params, strict=True):
+            if kind == NU:
+                jac[:, k, r] += 1.0
+            elif kind == ALPHA:
+                jac[:, k] += imp.a[:, :, r]
+            elif kind == LAMBDA:
+                jac[:, k, r] += imp.eta_mean[:, c]
+            else:
+                jac[:, k] += imp.a[:, :, r] * imp.eta_mean[:, c, None]
+    return jac
+
+
+def piece_vectors(mm: ModelMatrices, imp: Implied) -> tuple[Array, Array]:
+    """The ``x`` and ``y`` vectors of every Jacobian piece, each ``(n, pieces, p)``."""
+    n, p = imp.sigma.shape[:2]
+    At = imp.a.transpose(0, 2, 1)
+    H = imp.c @ imp.psi @ At
+    Z = np.concatenate([np.broadcast_to(np.eye(p), (n, p, p)), H, At], axis=1)
+    return Z[:, mm.pieces.x], Z[:, mm.pieces.y]
+
+
+def _sum_pieces(mm: ModelMatrices, values: Array) -> Array:
+    """Sum per-piece values ``(n, pieces)`` into per-parameter values ``(n, q)``."""
+    out = np.zeros((values.shape[0], mm.n_params))
+    np.add.at(out.T, mm.pieces.param, values.T)
+    return out
+
+
+def cholesky_logdet(S: Array) -> tuple[Array, NDArray[np.bool_]]:
+    """log-determinant of each matrix of a stack and whether it is positive definite."""
+    ok = np.ones(S.shape[0], dtype=bool)
+    try:
+        L = np.linalg.cholesky(S)
+    except np.linalg.LinAlgError:
+        L = np.broadcast_to(np.eye(S.shape[1]), S.shape).copy()
+        for b in range(S.shape[0]):
+            try:
+                L[b] = np.linalg.cholesky(S[b])
+            except np.linalg.LinAlgError:
+                ok[b] = False
+    diag = np.diagonal(L, axis1=1, axis2=2)
+    return 2.0 * np.log(diag).sum(axis=1), ok
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """Rows sharing one pattern of observed variables: their weight, moments and columns.
+
+    ``S (n, k, k)`` and ``mean (n, k)`` are biased moments of the pattern's rows over its
+    ``columns`` (one per stack member); ``weight`` is the pattern's share of all rows.
+    """
+
+    columns: NDArray[np.intp]
+    weight: float
+    S: Array
+    mean: Array
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """``F``, its gradient pieces and what the information needs, for a stack."""
+
+    value: Array
+    ok: NDArray[np.bool_]
+    imp: Implied
+    sigma_inv: Array
+
+
+def objective(mm: ModelMatrices, theta: Array, patterns: list[Pattern],
+              S_full: Array | None = None, mean_full: Array | None = None) -> Evaluation:
+    """``F(θ)`` over the patterns for each row of ``theta`` (``inf`` where ``Σ`` is not PD).
+
+    ``S_full`` / ``mean_full`` are the moments fixed.x cells take (see :func:`fill_matrices`).
+    """
+    imp = implied(mm, theta, S_full, mean_full)
+    n = imp.sigma.shape[0]
+    value = np.zeros(n)
+    ok = np.ones(n, dtype=bool)
+    for pat in patterns:
+        cols = pat.columns
+        sig = imp.sigma[:, cols[:, None], cols[None, :]]
+        logdet, good = cholesky_logdet(sig)
+        ok &= good
+        safe = np.where(good[:, None, None], sig, np.eye(len(cols))[None])
+        inv = np.linalg.inv(safe)
+        d = pat.mean - imp.mu[:, cols] if mm.meanstructure else np.zeros_like(pat.mean)
+        tr = np.einsum("nij,nji->n", pat.S, inv) + np.einsum("ni,nij,nj->n", d, inv, d)
+        value += pat.weight * (logdet + tr)
+    full_inv = np.linalg.inv(np.where(ok[:, None, None], imp.sigma,
+                                      np.eye(imp.sigma.shape[1])[None]))
+    return Evaluation(np.where(ok, value, np.inf), ok, imp, full_inv)
+
+
+def gradient(mm: ModelMatrices, ev: Evaluation, patterns: list[Pattern]) -> Array:
+    """Analytic gradient ``∂F/∂θ`` ``(n, q)``.
+
+    Notes
+    -----
+    Per pattern, ``∂F/∂Σ_oo = w (Σ⁻¹ - Σ⁻¹(S + d dᵀ)Σ⁻¹)`` and ``∂F/∂μ_o = -2 w Σ⁻¹ d``; they
+    are embedded in ``p × p`` / ``p`` arrays ``R`` and ``g`` and pulled back through the pieces
+    (``tr(R x yᵀ) = yᵀ R x``) and the mean Jacobian.
+    """
+    imp = ev.imp
+    n, p = imp.mu.shape
+    R = np.zeros((n, p, p))
+    g_mu = np.zeros((n, p))
+    for pat in patterns:
+        cols = pat.columns
+        sig = imp.sigma[:, cols[:, None], cols[None, :]]
+        inv = np.linalg.inv(np.where(ev.ok[:, None, None], sig, np.eye(len(cols))[None]))
+        d = pat.mean - imp.mu[:, cols] if mm.meanstructure else np.zeros_like(pat.mean)
+        outer = pat.S + d[:, :, None] * d[:, None, :]
+        R[:, cols[:, None], cols[None, :]] += pat.weight * (inv - inv @ outer @ inv)
+        if mm.meanstructure:
+            g_mu[:, cols] += -2.0 * pat.weight * (inv @ d[:, :, None])[:, :, 0]
+    X, Y = piece_vectors(mm, imp)
+    grad = _sum_pieces(mm, np.einsum("nip,npq,niq->ni", Y, R, X))
+    if mm.meanstructure:
+        grad += np.einsum("nkp,np->nk", mean_jacobian(mm, imp), g_mu)
+    return grad
+
+
+def information(mm: ModelMatrices, imp: Implied, sigma_inv: Array) -> Array:
+    """Expected information per unit of ``F`` (complete data), ``(n, q, q)``.
+
+    ``I_kl = tr(Σ⁻¹ Δ_k Σ⁻¹ Δ_l) + 2 μ_kᵀ Σ⁻¹ μ_l``; the asymptotic covariance of the ML estimate
+    from ``N`` cases is ``(N/2 · I)⁻¹``.
+
+    Notes
+    -----
+    With ``Δ_k = Σ_i x_i y_iᵀ`` (pieces),
+    ``tr(Σ⁻¹ x_i y_iᵀ Σ⁻¹ x_j y_jᵀ) = (y_iᵀ Σ⁻¹ x_j)(y_jᵀ Σ⁻¹ x_i)``: one small product per stack
+    member instead of ``q`` full ``p × p`` Jacobian slices.
+    """
+    X, Y = piece_vectors(mm, imp)
+    M = Y @ sigma_inv @ X.transpose(0, 2, 1)
+    W = M * M.transpose(0, 2, 1)
+    n = W.shape[0]
+    q = mm.n_params
+    k = mm.pieces.param
+    rows = np.zeros((n, q, W.shape[2]))
+    np.add.at(rows.transpose(1, 0, 2), k, W.transpose(1, 0, 2))
+    info = np.zeros((n, q, q))
+    np.add.at(info.transpose(2, 0, 1), k, rows.transpose(2, 0, 1))
+    if mm.meanstructure:
+        J = mean_jacobian(mm, imp)
+        info += 2.0 * J @ sigma_inv @ J.transpose(0, 2, 1)
+    return info

@@ -1,0 +1,100 @@
+"""``==``, ``<`` and ``>`` constraints between labels, as lavaan writes them.
+
+A linear equality (``a == b``, ``c == 2*d``, ``a + b == 1``) becomes a row of ``A θ = b``, and
+all of them one reparameterisation ``θ = θ₀ + K x`` (``K`` an orthonormal basis of the null space
+of ``A``): the estimate is the constrained ML estimate and its covariance
+``K (Kᵀ I K)⁻¹ Kᵀ``, as lavaan's. A nonlinear equality is refused with a message saying so.
+An inequality is checked after the fit: when the unconstrained estimate satisfies it, it is the
+constrained estimate too (lavaan's answer); when it does not, semwb says it cannot give lavaan's
+answer instead of printing another one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from scipy import linalg
+
+from semwb.errors import FitError, SpecError, join_problems
+from semwb.sem.effects import DefinedEffect, compile_definitions
+from semwb.sem.model.structure import Array, Reparam
+from semwb.sem.syntax import Constraint, Definition
+
+
+def _compile(constraints: Sequence[Constraint], definitions: Sequence[Definition],
+             labels: Sequence[str], source: str) -> list[tuple[Constraint, DefinedEffect]]:
+    names = [f"_constraint_{i}" for i in range(len(constraints))]
+    own = [Definition(name, f"({c.lhs}) - ({c.rhs})", c.line)
+           for name, c in zip(names, constraints, strict=True)]
+    compiled = compile_definitions([*definitions, *own], labels=labels, source=source)
+    by_name = {e.name: e for e in compiled}
+    return [(c, by_name[name]) for c, name in zip(constraints, names, strict=True)]
+
+
+def _value(effect: DefinedEffect, names: Sequence[str], theta: Array) -> float:
+    values = {label: float(theta[names.index(label)]) for label in effect.labels}
+    return float(effect.evaluate(values))
+
+
+def equality_reparam(constraints: Sequence[Constraint], definitions: Sequence[Definition], *,
+                     names: Sequence[str], source: str) -> Reparam | None:
+    """The reparameterisation of the ``==`` constraints over the free parameters ``names``.
+
+    Raises
+    ------
+    SpecError
+        For a constraint on a label that is not a free parameter, a nonlinear constraint, or
+        contradictory constraints; every problem with its syntax line.
+    """
+    equalities = [c for c in constraints if c.op == "=="]
+    if not equalities:
+        return None
+    q = len(names)
+    rows: list[Array] = []
+    rhs: list[float] = []
+    problems: list[str] = []
+    rng = np.random.default_rng(0)
+    for c, effect in _compile(equalities, definitions, names, source):
+        where = f"{source}, syntax line {c.line}"
+        zero = _value(effect, names, np.zeros(q))
+        coef = np.array([_value(effect, names, np.eye(q)[i]) - zero for i in range(q)])
+        probe = rng.normal(size=q)
+        if abs(_value(effect, names, probe) - (zero + coef @ probe)) > 1e-9 * (1 + abs(zero)):
+            problems.append(f"{where}: '{c.lhs} == {c.rhs}' is not linear in the labels; semwb "
+                            "fits linear equality constraints only (as 'a == b' or "
+                            "'a == 2*b'), so it cannot give lavaan's answer here.")
+            continue
+        rows.append(coef)
+        rhs.append(-zero)
+    if problems:
+        raise SpecError(join_problems(f"{source} has {len(problems)} constraint problems",
+                                      problems))
+    A = np.array(rows)
+    b = np.array(rhs)
+    rank = np.linalg.matrix_rank(A)
+    theta0, *_ = np.linalg.lstsq(A, b, rcond=None)
+    if not np.allclose(A @ theta0, b, atol=1e-9):
+        raise SpecError(f"{source}: the '==' constraints contradict each other (no parameter "
+                        "values satisfy all of them); remove one.")
+    return Reparam(theta0=np.asarray(theta0), K=np.asarray(linalg.null_space(A)), count=rank)
+
+
+def check_inequalities(constraints: Sequence[Constraint], definitions: Sequence[Definition], *,
+                       names: Sequence[str], theta: Array, source: str) -> None:
+    """Raise FitError when the estimate violates a ``<`` / ``>`` constraint.
+
+    The unconstrained estimate is lavaan's only when no inequality is active at the optimum;
+    an active one needs a constrained optimiser semwb does not have yet.
+    """
+    inequalities = [c for c in constraints if c.op in ("<", ">")]
+    if not inequalities:
+        return
+    for c, effect in _compile(inequalities, definitions, names, source):
+        difference = _value(effect, names, theta)
+        if (c.op == ">" and difference < 0) or (c.op == "<" and difference > 0):
+            raise FitError(f"{source}, syntax line {c.line}: the constraint '{c.lhs} {c.op} "
+                           f"{c.rhs}' is active at the estimate (the unconstrained value "
+                           f"differs by {difference:.4g}); semwb fits inequality constraints "
+                           "only when they hold at the optimum, so it cannot give lavaan's "
+                           "answer here. Fix the parameter, or drop the constraint.")

@@ -1,0 +1,164 @@
+"""Fisher scoring for a stack of data sets at once (one fit, or a chunk of bootstrap draws).
+
+``θ ← θ - t · P ∇F(θ)`` with ``P = K (Kᵀ I K)⁻¹ Kᵀ`` (``K`` the identity without ``==``
+constraints), the expected information ``I`` and the analytic gradient of
+:mod:`semwb.sem.model.algebra`; ``t = 1``, halved per stack member until ``F`` does not increase.
+The fixed point is where the (projected) gradient vanishes, the exact ML estimate, whatever
+information steers the steps; a member is updated only until it converges, so its result does
+not depend on the others in the stack.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from semwb.sem.model.algebra import (
+    Evaluation,
+    Implied,
+    Pattern,
+    cholesky_logdet,
+    gradient,
+    information,
+    objective,
+)
+from semwb.sem.model.structure import Array, ModelMatrices
+
+
+@dataclass(frozen=True)
+class BatchFit:
+    """Estimates, per-member convergence, iteration counts and final ``F``."""
+
+    theta: Array
+    converged: NDArray[np.bool_]
+    iterations: NDArray[np.intp]
+    objective: Array
+
+
+def project(mm: ModelMatrices, theta: Array) -> Array:
+    """Parameter vectors moved onto the ``==`` constraints (unchanged without constraints)."""
+    if mm.reparam is None:
+        return theta
+    return mm.reparam.to_theta(mm.reparam.to_x(theta))
+
+
+def metric(mm: ModelMatrices, info: Array) -> Array:
+    """``P = K (Kᵀ I K)⁻¹ Kᵀ`` per stack member (pseudo-inverse where ``I`` is singular)."""
+    if mm.reparam is not None:
+        K = mm.reparam.K
+        return np.asarray(K @ _inverse(K.T @ info @ K) @ K.T)
+    return _inverse(info)
+
+
+def _inverse(info: Array) -> Array:
+    try:
+        return np.asarray(np.linalg.inv(info))
+    except np.linalg.LinAlgError:
+        return np.asarray(np.linalg.pinv(info))
+
+
+def _subset(patterns: list[Pattern], idx: NDArray[np.intp]) -> list[Pattern]:
+    return [Pattern(p.columns, p.weight, p.S[idx], p.mean[idx]) for p in patterns]
+
+
+def _take(ev: Evaluation, idx: NDArray[np.intp] | NDArray[np.bool_]) -> Evaluation:
+    imp = ev.imp
+    return Evaluation(ev.value[idx], ev.ok[idx],
+                      Implied(imp.sigma[idx], imp.mu[idx], imp.a[idx], imp.c[idx], imp.psi[idx],
+                              imp.eta_mean[idx]), ev.sigma_inv[idx])
+
+
+def _put(base: Evaluation, where: NDArray[np.intp], new: Evaluation) -> None:
+    """Write ``new`` (all its members) into ``base`` at positions ``where``, in place."""
+    for a, b in ((base.value, new.value), (base.ok, new.ok), (base.sigma_inv, new.sigma_inv),
+                 (base.imp.sigma, new.imp.sigma), (base.imp.mu, new.imp.mu),
+                 (base.imp.a, new.imp.a), (base.imp.c, new.imp.c), (base.imp.psi, new.imp.psi),
+                 (base.imp.eta_mean, new.imp.eta_mean)):
+        a[where] = b
+
+
+def fit_batch(mm: ModelMatrices, patterns: list[Pattern], *, start: Array,
+              S_full: Array | None = None, mean_full: Array | None = None, tol: float = 1e-7,
+              max_iter: int = 200, refresh_every: int | None = None) -> BatchFit:
+    """Minimise ``F`` for a stack of data sets.
+
+    Parameters
+    ----------
+    mm
+        The model structure.
+    patterns
+        The data, as missing-data patterns whose moments are stacks ``(n, ., .)``.
+    start
+        ``(q,)`` warm start (or ``(n, q)``).
+    S_full, mean_full
+        ``(n, p, p)`` / ``(n, p)`` moments for fixed.x cells (None: the structure's own).
+    tol
+        A member has converged when its largest step is below ``tol``.
+    max_iter
+        Iterations before a member is declared not converged.
+    refresh_every
+        Recompute the information every this many iterations (and after a rejected step);
+        None: only at the start and at the first iteration (a chord method, cheap for stacks).
+
+    Returns
+    -------
+    BatchFit
+    """
+    n = patterns[0].S.shape[0]
+    theta = project(mm, np.array(np.broadcast_to(start, (n, mm.n_params)), dtype=float))
+    converged = np.zeros(n, dtype=bool)
+    iterations = np.zeros(n, dtype=np.intp)
+    todo = np.arange(n)
+
+    def evaluate(th: Array, idx: NDArray[np.intp]) -> Evaluation:
+        return objective(mm, th, _subset(patterns, idx),
+                         None if S_full is None else S_full[idx],
+                         None if mean_full is None else mean_full[idx])
+
+    ev = evaluate(theta, todo)
+    objective_value = ev.value.copy()
+    usable = ev.ok.copy()
+    for pat in patterns:  # a singular sample has no ML estimate: such members are not fitted
+        usable &= cholesky_logdet(pat.S)[1]
+    todo = todo[usable]
+    ev = _take(ev, usable)
+    first = metric(mm, information(mm, _take(ev, np.arange(1)).imp,
+                                   ev.sigma_inv[:1]))[0] if todo.size else None
+    P = np.repeat(first[None], n, axis=0) if first is not None else np.zeros((n, 0, 0))
+    for it in range(max_iter):
+        if not todo.size:
+            break
+        grad = gradient(mm, ev, _subset(patterns, todo))
+        if it == 1 or (refresh_every and it % refresh_every == 0 and it > 0):
+            P[todo] = metric(mm, information(mm, ev.imp, ev.sigma_inv))
+        step = (P[todo] @ grad[:, :, None])[:, :, 0]
+        small = np.abs(step).max(axis=1, initial=0.0) < tol
+        converged[todo[small]] = True
+        keep = ~small
+        todo, step, ev = todo[keep], step[keep], _take(ev, keep)
+        iterations[todo] += 1
+        if not todo.size:
+            break
+        trial = theta[todo] - step
+        tev = evaluate(trial, todo)
+        slack = 1e-12 * np.abs(objective_value[todo])
+        bad = ~(tev.value <= objective_value[todo] + slack)
+        scale = 1.0
+        while bad.any() and scale > 1e-6:
+            scale *= 0.5
+            idx = np.flatnonzero(bad)
+            retry = theta[todo[idx]] - scale * step[idx]
+            rev = evaluate(retry, todo[idx])
+            fine = rev.value <= objective_value[todo[idx]] + slack[idx]
+            trial[idx[fine]] = retry[fine]
+            _put(tev, idx[fine], _take(rev, fine))
+            bad[idx[fine]] = False
+            P[todo[idx]] = metric(mm, information(mm, _take(ev, idx).imp, ev.sigma_inv[idx]))
+        good = ~bad
+        theta[todo[good]] = trial[good]
+        objective_value[todo[good]] = tev.value[good]
+        todo = todo[good]
+        ev = _take(tev, good)
+    return BatchFit(theta, converged, iterations, objective_value)

@@ -1,0 +1,103 @@
+"""The parameter table of a fitted model, in lavaan's ``parameterEstimates()`` form.
+
+From the model at its estimate and the sampling covariance of the free parameters: every row's
+estimate (fixed rows their value, fixed.x rows the sample moment), standard error (0 for fixed
+rows), Wald z, p and 95 % interval, the standardized values ``std_lv``, ``std_all`` and
+``std_nox``, then the ``:=`` rows with delta-method standard errors and their standardized
+values (the definition evaluated at the standardized labels), as lavaan 0.6.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from semwb.sem.effects import DefinedEffect, delta_method
+from semwb.sem.model.standardized import row_values, standardized_rows
+from semwb.sem.model.structure import Array, ModelMatrices
+
+#: lavaan ``parameterEstimates()`` columns of a parameter table (``param`` is semwb's index of
+#: a free row's parameter, -1 for a fixed row).
+COLUMNS = ["lhs", "op", "rhs", "label", "group", "free", "est", "se", "z", "pvalue",
+           "ci_lower", "ci_upper", "std_all"]
+STANDARDIZED = ("std_lv", "std_all", "std_nox")
+
+
+def wald(est: Array, se: Array, level: float = 0.95) -> dict[str, Array]:
+    """Wald z, two-sided p and the normal-theory interval (NaN where ``se`` is 0)."""
+    q = stats.norm.ppf(0.5 + level / 2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.where(se > 0, est / se, np.nan)
+    return {"z": z, "pvalue": np.where(se > 0, 2 * stats.norm.sf(np.abs(z)), np.nan),
+            "ci_lower": est - q * se, "ci_upper": est + q * se}
+
+
+def parameter_table(mm: ModelMatrices, vcov: Array, labels: Sequence[str],
+                    effects: Sequence[DefinedEffect], *,
+                    covariates: Collection[str] = ()) -> pd.DataFrame:
+    """Rows of lavaan's ``parameterEstimates(standardized = TRUE)`` for a fitted model.
+
+    Parameters
+    ----------
+    mm
+        The model at its estimate (``mm.rows`` in table order).
+    vcov
+        ``(q, q)`` sampling covariance of the free parameters.
+    labels
+        The label of each row (``""`` when unlabelled), parallel to ``mm.rows``.
+    effects
+        The compiled ``:=`` definitions.
+    covariates
+        Exogenous observed covariates (left unstandardized by ``std_nox``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``lhs op rhs label group free est se z pvalue ci_lower ci_upper std_lv std_all
+        std_nox param``; ``:=`` rows last.
+    """
+    theta = mm.estimate[None]
+    est = row_values(mm, theta)[0]
+    param = np.array([r.param for r in mm.rows], dtype=int)
+    free = param >= 0
+    se = np.where(free, np.sqrt(np.abs(np.diag(vcov)))[np.maximum(param, 0)], 0.0)
+    table = pd.DataFrame({
+        "lhs": [r.lhs for r in mm.rows], "op": [r.op for r in mm.rows],
+        "rhs": [r.rhs for r in mm.rows], "label": list(labels), "group": None, "free": free,
+        "est": est, "se": se, **wald(est, se),
+    })
+    for kind in STANDARDIZED:
+        table[kind] = standardized_rows(mm, theta, kind=kind.replace("_", "."),
+                                        covariates=covariates)[0]
+    table["param"] = param
+    table.loc[~table["free"], ["z", "pvalue"]] = np.nan
+    if effects:
+        table = pd.concat([table, defined_rows(table, effects, vcov)], ignore_index=True)
+    return table
+
+
+def defined_rows(table: pd.DataFrame, effects: Sequence[DefinedEffect],
+                 vcov: Array) -> pd.DataFrame:
+    """The ``:=`` rows: estimates, delta-method SEs and the standardized values."""
+    labelled = table[(table["label"] != "") & (table["op"] != ":=")].drop_duplicates("label")
+    names = list(labelled["label"])
+    param = labelled["param"].to_numpy()
+    cov = np.zeros((len(names), len(names)))
+    free = np.flatnonzero(param >= 0)  # a labelled fixed parameter has no sampling variance
+    cov[np.ix_(free, free)] = vcov[np.ix_(param[free], param[free])]
+    by_label = dict(zip(names, labelled["est"], strict=True))
+    delta = delta_method(effects, by_label, pd.DataFrame(cov, index=names, columns=names))
+    out = pd.DataFrame({
+        "lhs": [e.name for e in effects], "op": ":=",
+        "rhs": [e.expression.replace(" ", "") for e in effects],
+        "label": [e.name for e in effects], "group": None, "free": False,
+        **{c: delta[c].to_numpy() for c in ["est", "se", "z", "pvalue", "ci_lower", "ci_upper"]},
+    })
+    for kind in STANDARDIZED:
+        values = dict(zip(names, labelled[kind], strict=True))
+        out[kind] = [float(e.evaluate(values)) for e in effects]
+    out["param"] = -1
+    return out
