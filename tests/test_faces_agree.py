@@ -61,5 +61,17 @@ def test_cli_batch_and_web_fit_the_same_numbers(tmp_path: Path) -> None:
 
     cli = _rows(tmp_path / "cli")
     assert any(row[:3] == ("ar4", "=~", "AR") or row[:3] == ("AR", "=~", "ar4") for row in cli)
-    assert _rows(tmp_path / "batch" / "h1") == cli
-    assert _rows(tmp_path / "web") == cli
+    for face in (tmp_path / "batch" / "h1", tmp_path / "web"):
+        _assert_same(_rows(face), cli)
+
+
+def _assert_same(rows: list[tuple[object, ...]], expected: list[tuple[object, ...]]) -> None:
+    """The same rows, numbers equal to 1e-9: each face runs the same library code, but numpy's
+    reductions may round differently in the last bits in another process (array alignment),
+    and the optimiser stops within its tolerance of the same optimum."""
+    assert [r[:3] for r in rows] == [r[:3] for r in expected]
+    for row, ref in zip(rows, expected, strict=True):
+        for mine, theirs in zip(row[3:], ref[3:], strict=True):
+            assert (mine is None) == (theirs is None), row[:3]
+            if mine is not None:
+                assert mine == pytest.approx(theirs, rel=1e-9, abs=1e-12), row[:3]

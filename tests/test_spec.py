@@ -78,10 +78,11 @@ def test_a_formula_continues_on_a_line_starting_with_plus() -> None:
         r"syntax line 3: '2x' is not a modifier; expected a label \(a\*x\), a number",
     ),
     (
-        "F =~ x1 + x2 + x3\na == b\n",
-        r"syntax line 2: equality constraints \('=='\) are not supported; give the parameters "
-        r"the same label",
+        "F =~ x1 + x2 + x3\nAR => ar1\n",
+        r"syntax line 2: '=>' is not a lavaan operator; did you mean '=~'\?",
     ),
+    ("y <- x\n", r"syntax line 1: '<-' is not a lavaan operator; did you mean '~'\?"),
+    ("F =~ x1 + x2 + x3\na ==\n", r"syntax line 2: a constraint needs an expression on both"),
     ("F <~ x1 + x2\n", r"syntax line 1: formative indicators \('<~'\) are not supported"),
     (
         "F =~ start(high)*x1 + x2\n",
@@ -97,9 +98,27 @@ def test_syntax_errors_name_the_line_and_what_was_expected(syntax: str, match: s
         parse_syntax(syntax, source="models/med.yaml")
 
 
+def test_a_constraint_must_name_labels() -> None:
+    with pytest.raises(SpecError, match=r"syntax line 2: the constraint 'a == b' uses 'a', 'b', "
+                                        r"not a label of the model"):
+        spec_from_syntax("F =~ x1 + x2 + x3\na == b\n", name="t")
+
+
+def test_lavaan_syntax_beyond_the_basics_parses() -> None:
+    parsed = parse_syntax("组织间学习 =~ 学习1 + 学习2 + 学习3\ny1 + y2 ~ x + x:w + I(x^2)\n"
+                          "x7 ~ m*1\nx8 ~ m*1\na == 2*b\ne > 0.5\n")
+    assert parsed.latents == ("组织间学习",)
+    assert [(t.lhs, t.rhs) for t in parsed.terms if t.op == "~"] == [
+        ("y1", "x"), ("y1", "x:w"), ("y1", "I(x^2)"), ("y2", "x"), ("y2", "x:w"),
+        ("y2", "I(x^2)")]
+    assert [t.label for t in parsed.terms if t.op == "~1"] == ["m", "m"]
+    assert [(c.lhs, c.op, c.rhs, c.line) for c in parsed.constraints] == [
+        ("a", "==", "2*b", 5), ("e", ">", "0.5", 6)]
+
+
 def test_all_syntax_problems_are_reported_at_once() -> None:
     with pytest.raises(SpecError) as info:
-        parse_syntax("F =~ x1 + x2 + x3\nnonsense\nG =~ + x4\na == b\n", source="m.lav")
+        parse_syntax("F =~ x1 + x2 + x3\nnonsense\nG =~ + x4\na => b\n", source="m.lav")
     message = str(info.value)
     assert message.startswith("m.lav has 3 syntax problems:")
     for line in ("syntax line 2", "syntax line 3", "syntax line 4"):
@@ -161,10 +180,16 @@ def test_yaml_spec_loads_and_resolves_data_against_its_folder(tmp_path: Path) ->
     assert spec.bootstrap.ci == "bca"
 
 
+def test_a_single_indicator_has_its_residual_variance_fixed_at_zero() -> None:
+    rows = {r.key: r for r in build_partable(parse_syntax("F =~ x1 + x2 + x3\nG =~ x4\n"))}
+    assert (rows[("x4", "~~", "x4")].free, rows[("x4", "~~", "x4")].value) == (False, 0.0)
+    assert rows[("G", "~~", "G")].free
+
+
 def test_lav_file_takes_options_as_keywords(tmp_path: Path) -> None:
     path = _write(tmp_path, MEDIATION, "med.lav")
     spec = load_spec(path, missing="fiml")
-    assert (spec.name, spec.missing, spec.meanstructure) == ("med", "fiml", True)
+    assert (spec.name, spec.missing, spec.has_means) == ("med", "fiml", True)
 
 
 @pytest.mark.parametrize(("text", "match"), [
@@ -302,7 +327,7 @@ def test_listwise_drops_incomplete_rows(survey: pd.DataFrame) -> None:
         r"variance \(F ~~ 1\*F\)",
     ),
     (
-        "F =~ ar1 + ar2 + ar3\nG =~ iol1\n",
+        "F =~ ar1 + ar2 + ar3\nG =~ iol1\niol1 ~~ iol1\n",
         r"syntax line 2: latent 'G' has one indicator and is not identified",
     ),
     (

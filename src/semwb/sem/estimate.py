@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from semwb.errors import ConvergenceWarning, FitError, HeywoodCaseWarning, SemwbWarning
 from semwb.results import FitIndices
@@ -197,6 +198,13 @@ def fit_model(spec: ModelSpec, data: pd.DataFrame, *, data_name: str = "data") -
     within the tolerances of ``tests/test_parity_lavaan.py`` (see docs/models.md).
     """
     frame, excluded = check_data(spec, data, data_name=data_name)
+    with threadpool_limits(limits=1):  # small matrices: threads only add overhead and noise
+        return _fit(spec, frame, excluded, data_name)
+
+
+def _fit(spec: ModelSpec, frame: pd.DataFrame, excluded: tuple[int, ...],
+         data_name: str) -> FitResult:
+    """:func:`fit_model` after the data checks."""
     parsed = spec.parsed
     options, note = spec.lavaan_options()
     rows = spec.partable()

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from semwb.errors import SpecError, join_problems
 from semwb.sem.effects import DefinedEffect, compile_definitions
+from semwb.sem.model.constraints import constraint_problems
 from semwb.sem.partable import LavaanOptions, ParRow, build_partable, classify, lavaan_options
 from semwb.sem.syntax import ParsedSyntax, parse_syntax
 
@@ -144,7 +145,13 @@ def _build(raw: dict[str, Any], source: str) -> ModelSpec:
     if spec.group is not None:
         raise SpecError(f"{source}: 'group: {spec.group}' asks for a multiple-group model, which "
                         "semwb does not fit yet; remove the key to fit one group.")
+    parsed = spec.parsed
     _ = spec.effects  # parse the syntax and check the definitions now
+    problems = constraint_problems(parsed.constraints, labels=parsed.labels,
+                                   definitions=parsed.definitions, source=source)
+    if problems:
+        raise SpecError(join_problems(f"{source} has {len(problems)} constraint problems",
+                                      problems))
     return spec
 
 

@@ -11,13 +11,14 @@ answer instead of printing another one.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import numpy as np
 from scipy import linalg
 
 from semwb.errors import FitError, SpecError, join_problems
-from semwb.sem.effects import DefinedEffect, compile_definitions
+from semwb.sem.effects import _FUNCTIONS, DefinedEffect, compile_definitions
 from semwb.sem.model.structure import Array, Reparam
 from semwb.sem.syntax import Constraint, Definition
 
@@ -30,6 +31,21 @@ def _compile(constraints: Sequence[Constraint], definitions: Sequence[Definition
     compiled = compile_definitions([*definitions, *own], labels=labels, source=source)
     by_name = {e.name: e for e in compiled}
     return [(c, by_name[name]) for c, name in zip(constraints, names, strict=True)]
+
+
+def constraint_problems(constraints: Sequence[Constraint], *, labels: Sequence[str],
+                        definitions: Sequence[Definition], source: str) -> list[str]:
+    """Constraints that name something other than a label or a ``:=`` definition."""
+    known = set(labels) | {d.name for d in definitions}
+    problems = []
+    for c in constraints:
+        names = re.findall(r"[^\W\d][\w.]*", f"{c.lhs} {c.rhs}")
+        unknown = sorted({n for n in names if n not in known and n not in _FUNCTIONS})
+        if unknown:
+            problems.append(f"{source}, syntax line {c.line}: the constraint '{c.lhs} {c.op} "
+                            f"{c.rhs}' uses {', '.join(repr(u) for u in unknown)}, not a label of "
+                            "the model; label the parameters first, as in 'F =~ a*x1 + b*x2'.")
+    return problems
 
 
 def _value(effect: DefinedEffect, names: Sequence[str], theta: Array) -> float:
