@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from semwb.sem.model.structure import ModelMatrices
 from semwb.sem.estimate import FitResult, fit_model
+from semwb.sem.model.structure import ModelMatrices
 from semwb.sem.spec import spec_from_syntax
 
 REFERENCE = Path(__file__).parent / "reference"

@@ -19,14 +19,13 @@ from boot_reference import lavaan_draws_as_theta as lavaan_theta
 from semwb.cli import main
 from semwb.errors import OptionError
 from semwb.results import Results, results_from_json
-from semwb.sem.model.standardized import standardized_rows
 from semwb.sem.bootstrap import (
     RULE,
     _refit,
     asymptotic_covariance,
     bootstrap_draws,
-    bootstrap_model,
     bootstrap_matrices,
+    bootstrap_model,
     complete_cases,
     jackknife_covariances,
     refine_estimate,
@@ -36,6 +35,7 @@ from semwb.sem.bootstrap import (
 )
 from semwb.sem.estimate import fit_model
 from semwb.sem.intervals import _acceleration, _bc_ci, _bca_ci, _percentile_ci
+from semwb.sem.model.standardized import standardized_rows
 from semwb.sem.spec import load_spec, spec_from_syntax
 
 

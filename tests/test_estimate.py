@@ -12,8 +12,8 @@ import pytest
 
 from semwb.errors import ConvergenceWarning, FitError, HeywoodCaseWarning
 from semwb.sem import semopy_engine
-from semwb.sem.estimators import ml as ml_module
 from semwb.sem.estimate import fit_model
+from semwb.sem.estimators import ml as ml_module
 from semwb.sem.spec import spec_from_syntax
 
 REFERENCE = Path(__file__).parent / "reference"

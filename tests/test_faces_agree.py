@@ -66,12 +66,12 @@ def test_cli_batch_and_web_fit_the_same_numbers(tmp_path: Path) -> None:
 
 
 def _assert_same(rows: list[tuple[object, ...]], expected: list[tuple[object, ...]]) -> None:
-    """The same rows, numbers equal to 1e-9: each face runs the same library code, but numpy's
+    """The same rows, numbers equal to 1e-6: each face runs the same library code, but numpy's
     reductions may round differently in the last bits in another process (array alignment),
-    and the optimiser stops within its tolerance of the same optimum."""
+    and bootstrap draws stop within their 1e-7 step tolerance of the same optimum."""
     assert [r[:3] for r in rows] == [r[:3] for r in expected]
     for row, ref in zip(rows, expected, strict=True):
         for mine, theirs in zip(row[3:], ref[3:], strict=True):
             assert (mine is None) == (theirs is None), row[:3]
             if mine is not None:
-                assert mine == pytest.approx(theirs, rel=1e-9, abs=1e-12), row[:3]
+                assert mine == pytest.approx(theirs, rel=1e-6, abs=1e-9), row[:3]

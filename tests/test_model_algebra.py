@@ -27,6 +27,7 @@ from semwb.sem.model.fitting import fit_batch
 from semwb.sem.model.standardized import row_values, standardized_rows
 from semwb.sem.spec import load_spec, spec_from_syntax
 
+
 @pytest.fixture(scope="module", params=BOOT_CASES)
 def case_mm(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
     case = load_case(request.param)

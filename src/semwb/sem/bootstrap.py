@@ -35,10 +35,6 @@ from threadpoolctl import threadpool_limits
 
 from semwb.errors import OptionError
 from semwb.rng import as_generator
-from semwb.sem.estimators.ml import fit_ml
-from semwb.sem.model.algebra import Pattern, information, objective
-from semwb.sem.model.fitting import BatchFit, fit_batch
-from semwb.sem.model.structure import ModelMatrices
 from semwb.sem.bootstrap_table import (
     RULE,
     BootstrapResult,
@@ -47,6 +43,10 @@ from semwb.sem.bootstrap_table import (
     merge_into_parameters,
     summarize_draws,
 )
+from semwb.sem.estimators.ml import fit_ml
+from semwb.sem.model.algebra import Pattern, information, objective
+from semwb.sem.model.fitting import BatchFit, fit_batch
+from semwb.sem.model.structure import ModelMatrices
 from semwb.sem.spec import CI_TYPES, ModelSpec
 
 if TYPE_CHECKING:

@@ -17,9 +17,9 @@ from numpy.typing import NDArray
 from scipy import stats
 
 from semwb.results import BootstrapInfo
+from semwb.sem.intervals import intervals
 from semwb.sem.model.standardized import row_values, standardized_rows
 from semwb.sem.model.structure import ModelMatrices
-from semwb.sem.intervals import intervals
 
 Array = NDArray[np.float64]
 Define = Callable[[Mapping[str, Array]], Mapping[str, Array]]

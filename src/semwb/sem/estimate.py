@@ -102,7 +102,7 @@ def _fit_semopy(spec: ModelSpec, rows: tuple[ParRow, ...], mm: ModelMatrices,
     from semwb.sem.semopy_engine import EngineError, fit_semopy
 
     try:
-        theta, vcov, converged, message = fit_semopy(
+        theta, vcov, converged, _ = fit_semopy(
             rows, frame, [r.param for r in mm.rows])
     except EngineError as exc:
         raise FitError(f"{spec.source}: semopy could not fit the model ({exc}).") from exc
@@ -210,7 +210,7 @@ def _fit(spec: ModelSpec, frame: pd.DataFrame, excluded: tuple[int, ...],
     rows = spec.partable()
     observed = tuple(frame.columns)
     covariates = classify(parsed).covariates
-    index, names = parameter_names(rows)
+    _, names = parameter_names(rows)
     reparam = equality_reparam(parsed.constraints, parsed.definitions, names=names,
                                source=spec.source)
     mm = build_matrices(rows, latents=parsed.latents, observed=observed,

@@ -1,7 +1,7 @@
 """The lavaan model syntax, parsed into plain terms (no semopy here).
 
 Supported: ``=~`` (measurement), ``~`` (regression), ``~~`` (variance / covariance), ``~ 1``
-(intercept or mean), ``:=`` (defined parameter), ``==`` / ``<`` / ``>`` (constraints between labels),
+(intercept or mean), ``:=`` (defined parameter), ``==`` / ``<`` / ``>`` (constraints on labels),
 modifiers ``a*x`` (label), ``1*x`` / ``0*x`` (fixed value), ``NA*x`` (free), ``start(0.5)*x``
 (starting value), ``label("a")*x``, chains of them (``a*start(0.5)*x``), several left-hand sides
 (``y1 + y2 ~ x``), interaction and power terms right of ``~`` (``x:w``, ``I(x^2)``: names of data

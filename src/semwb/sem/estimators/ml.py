@@ -116,7 +116,7 @@ def invert(mm: ModelMatrices, info: Array) -> tuple[Array, tuple[int, ...]]:
         weak = vectors[:, 0] if mm.reparam is None else mm.reparam.K @ vectors[:, 0]
         order = np.argsort(-np.abs(weak))[:4]
         return np.full((q, q), np.nan), tuple(int(i) for i in order if abs(weak[i]) > 0.1)
-    return _expand(mm, np.linalg.inv(reduced)), ()
+    return _expand(mm, np.asarray(np.linalg.inv(reduced), dtype=float)), ()
 
 
 def observed_information(mm: ModelMatrices, patterns: list[Pattern], theta: Array) -> Array:

@@ -49,7 +49,7 @@ def start_values(mm: ModelMatrices, rows: Sequence[ParRow], X: Array) -> Array:
         if k < 0 or np.isfinite(theta[k]):
             continue
         theta[k] = row.start if row.start is not None else _guess(row, obs, markers, var, X)
-    return np.nan_to_num(theta)
+    return np.asarray(np.nan_to_num(theta), dtype=float)
 
 
 def _guess(row: ParRow, obs: dict[str, int], markers: dict[str, str], var: Array,

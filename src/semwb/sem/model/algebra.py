@@ -22,7 +22,6 @@ from semwb.sem.model.structure import (
     LAMBDA,
     NU,
     PSI,
-    THETA,
     Array,
     ModelMatrices,
 )
