@@ -125,6 +125,23 @@ def test_demo_fits_every_spec_in_models(spec_dir: Path, tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+def test_fit_demo_and_batch_name_folders_alike_and_batch_after_demo_refits_nothing(
+        spec_dir: Path, tmp_path: Path) -> None:
+    models = str(spec_dir / "models")
+    assert run_semwb("demo", "--models", models, "--out", "r", cwd=tmp_path).returncode == 0
+    fitted = (tmp_path / "r" / "med" / "results.json").read_bytes()
+    done = run_semwb("batch", models, "--out", "r", "--jobs", "1", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "up to date" in done.stdout
+    assert "fitted" not in done.stdout
+    assert sorted(p.name for p in (tmp_path / "r").iterdir() if p.is_dir()) == ["med"]
+    assert (tmp_path / "r" / "med" / "results.json").read_bytes() == fitted
+    done = run_semwb("fit", str(spec_dir / "models" / "med.yaml"), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "reports" / "med" / "results.json").is_file()
+
+
+@pytest.mark.slow
 def test_demo_reports_a_failing_spec_and_exits_1(spec_dir: Path, tmp_path: Path) -> None:
     models = tmp_path / "models"
     shutil.copytree(spec_dir / "models", models)

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
+from rich.text import Text
 
 from semwb.cli.app import console, err_console
 
@@ -30,5 +31,7 @@ def run_with_progress(models: Path, *, out: Path, data: Path | None, jobs: int,
         err_console.print("semwb: batch interrupted; finished models are kept. Run the same "
                           "command again to fit the rest.", highlight=False)
         raise typer.Exit(130) from None
+    for note in summary.notes:
+        err_console.print(Text(f"semwb: note: {note}"), soft_wrap=True)
     console.print(summary_table(summary))
     return summary

@@ -71,7 +71,7 @@ def _fit_one(spec_path: Path, data: Path | None, out: Path | None, *, lang: str 
             instrument=instrument,
             command=" ".join(["semwb", *sys.argv[1:]]), bootstrap=boot_options,
             progress=lambda done, total: bar.update(task, completed=done, total=total))
-    folder = out if out is not None else Path("reports") / spec.name
+    folder = out if out is not None else Path("reports") / spec_path.stem  # as batch and demo
     path = write_results(results, folder)
     report = write_report(folder, lang=lang, instrument=instrument)
     print_summary(results, path)
@@ -83,7 +83,9 @@ def _fit_one(spec_path: Path, data: Path | None, out: Path | None, *, lang: str 
 def fit(
     spec: Annotated[Path, typer.Argument(help="A .yaml model spec or a .lav lavaan syntax file.")],
     data: Annotated[Path | None, typer.Option(help="Data file (overrides the spec's).")] = None,
-    out: Annotated[Path | None, typer.Option(help="Output folder [reports/<model>].")] = None,
+    out: Annotated[Path | None, typer.Option(
+        help="Output folder (default: reports/<spec file name>, as batch and demo name it).")
+    ] = None,
     missing: Annotated[str | None, typer.Option(
         help="listwise or fiml (overrides the spec's; the option of a .lav file).")] = None,
     bootstrap: Annotated[int | None, typer.Option(
