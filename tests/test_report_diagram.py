@@ -124,3 +124,27 @@ def test_no_direct_path_runs_through_a_mediator() -> None:
         assert abs(line_y - ks_y) > 32 + 20, f"{source} -> IP runs through KS"
     ys = sorted(y for label, (_, y) in centres.items() if label.startswith("SC"))
     assert all(b - a > 2 * 32 for a, b in pairwise(ys))
+
+
+def test_a_second_order_factor_points_at_its_first_order_ellipses() -> None:
+    syntax = """
+        PRO =~ pro1 + pro2 + pro3
+        RGOV =~ rgov1 + rgov2 + rgov3
+        APMC =~ PRO + RGOV
+        LC =~ lc1 + lc2 + lc3
+        LC ~ a*APMC
+    """
+    results = mediation_results().model_copy(update={"parameters": _rows(syntax), "r2": {}})
+    root = draw(results=results)
+    centres = ellipse_centres(root)
+    assert set(centres) == {"PRO", "RGOV", "APMC", "LC"}  # first-order factors are ellipses
+    boxes = {t.text for t in root.iter(f"{NS}text") if t.text in ("PRO", "RGOV")
+             and t.get("font-size") == "11"}
+    assert boxes == set()  # ... and not indicator boxes of APMC
+    apmc, lc = centres["APMC"], centres["LC"]
+    assert centres["PRO"][0] < apmc[0] < lc[0]
+    solid = [line for line in root.iter(f"{NS}line")
+             if line.get("stroke-width") == "1.8" and line.get("marker-end")]
+    starts = sorted((float(line.get("x1", 0)), float(line.get("x2", 0))) for line in solid)
+    assert len(solid) == 3  # APMC -> PRO, APMC -> RGOV, APMC -> LC
+    assert sum(x1 > x2 for x1, x2 in starts) == 2  # two arrows run left, from APMC
