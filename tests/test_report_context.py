@@ -215,3 +215,38 @@ def test_key_results_come_first_in_the_summary() -> None:
     assert lines[2] == "3 of 4 hypotheses supported."
     assert lines[3].startswith("ind (Alliance routines → Inter-organizational learning → "
                                "Ambidextrous innovation) = 0.171, 95% CI [0.105, 0.238]")
+
+
+def _with_rows(results: Results, **changes: dict[str, Any]) -> Results:
+    """``results`` with the rows labelled by the keys of ``changes`` updated."""
+    rows = [r.model_copy(update=changes[r.label]) if r.label in changes else r
+            for r in results.parameters]
+    return results.model_copy(update={"parameters": rows})
+
+
+def test_the_deciding_inference_is_stated_once_and_disagreements_are_marked() -> None:
+    # the apmc example: p = .059 for the path, a percentile interval just above zero
+    results = _with_rows(mediation_results(),
+                         b={"pvalue": 0.0594, "ci_lower": 0.00036, "ci_upper": 0.378},
+                         ind={"pvalue": 0.0653, "ci_lower": 0.00023, "ci_upper": 0.314})
+    ctx = context(results)
+    assert ctx["summary"]["rule"] == (
+        "Significance: a regression path by its p value (p < .05); a defined effect by its 95% "
+        "bootstrap percentile CI, significant when it excludes zero.")
+    path = next(r for r in ctx["paths"]["rows"] if r["label"] == "b")
+    assert (path["sig"], path["disagree"]) == (False, True)
+    ind = next(r for r in ctx["effects"]["rows"] if r["name"] == "ind")
+    assert (ind["sig"], ind["disagree"]) == (True, True)
+    assert "CI [0.0002, 0.314]" in ind["sentence"]
+    agreeing = next(r for r in ctx["paths"]["rows"] if r["label"] == "a")
+    assert agreeing["disagree"] is False
+
+
+def test_a_ratio_of_coefficients_gets_no_significance_verdict() -> None:
+    results = _with_rows(mediation_results(), ind={"rhs": "-a/(2*b)", "label": "turning_point",
+                                                   "lhs": "turning_point"})
+    row = next(r for r in context(results)["effects"]["rows"] if r["name"] == "turning_point")
+    assert row["sig"] is False
+    assert (row["std"], row["pvalue"]) == (None, None)
+    assert "not an effect; it gets no significance verdict" in row["sentence"]
+    assert "significant" not in row["sentence"].replace("significance", "")

@@ -29,6 +29,28 @@ def fmt_p(value: float | None) -> str:
     return "<.001" if value < 0.001 else f"{value:.3f}"
 
 
+def _p_in_text(value: float | None) -> str:
+    """A p-value inside a sentence: ``= 0.042`` or ``< .001``, never ``= <.001``."""
+    shown = fmt_p(value)
+    return f"< {shown[1:]}" if shown.startswith("<") else f"= {shown}"
+
+
+def fmt_ci(lower: float | None, upper: float | None) -> str:
+    """``[lower, upper]``, each bound with the decimals it needs not to print as zero."""
+    from semwb.report.filters import nonzero_digits
+
+    bounds = [fmt(b, 3 if b is None else nonzero_digits(b, 3)) for b in (lower, upper)]
+    return f"[{bounds[0]}, {bounds[1]}]"
+
+
+def ci_kind(results: Results) -> str:
+    """What the intervals are: ``95% percentile bootstrap CI (4,997 draws)`` or ``95% Wald CI``."""
+    boot = results.bootstrap
+    if boot is None:
+        return "95% Wald CI"
+    return f"{boot.level:.0%} {boot.ci} bootstrap CI ({boot.succeeded:,} draws)"
+
+
 def say(message: str) -> None:
     """Print one plain line (no markup, no wrapping: lines may be parsed)."""
     console.print(Text(message), soft_wrap=True)
@@ -39,7 +61,7 @@ def print_summary(results: Results, path: Path) -> None:
     f = results.fit
     console.print(Text(f"{results.model}  N = {results.n_obs}", style="bold"))
     console.print(
-        f"χ²({f.df}) = {fmt(f.chisq, 2)}, p = {fmt_p(f.pvalue)}; CFI {fmt(f.cfi)}, "
+        f"χ²({f.df}) = {fmt(f.chisq, 2)}, p {_p_in_text(f.pvalue)}; CFI {fmt(f.cfi)}, "
         f"TLI {fmt(f.tli)}, RMSEA {fmt(f.rmsea)} [{fmt(f.rmsea_ci_lower)}, "
         f"{fmt(f.rmsea_ci_upper)}], SRMR {fmt(f.srmr)}",
         highlight=False, markup=False,
@@ -49,14 +71,16 @@ def print_summary(results: Results, path: Path) -> None:
         if not rows:
             continue
         table = Table(title=title, title_justify="left", box=None, pad_edge=False)
-        for column in ("path", "label", "est", "se", "p", "95% CI", "std"):
-            table.add_column(column, justify="left" if column in ("path", "label") else "right")
+        for column in ("path", "label", "est", "se", "p", "CI", "std"):
+            table.add_column(column, justify="left" if column in ("path", "label") else "right",
+                             overflow="fold")
         for r in rows:
             path_text = f"{r.lhs} := {r.rhs}" if op == ":=" else f"{r.lhs} ← {r.rhs}"
             table.add_row(Text(path_text), Text(r.label), fmt(r.est), fmt(r.se),
-                          fmt_p(r.pvalue), f"[{fmt(r.ci_lower)}, {fmt(r.ci_upper)}]",
-                          fmt(r.std_all))
+                          fmt_p(r.pvalue), fmt_ci(r.ci_lower, r.ci_upper), fmt(r.std_all))
         console.print(table)
+    say(f"CI: {ci_kind(results)}. Paths are judged by p, defined effects by "
+        f"{'the bootstrap CI' if results.bootstrap else 'p'}.")
     for message in results.warnings:
         console.print(Text(f"warning: {message}", style="yellow"))
     console.print(Text(f"wrote {path}", style="dim"))

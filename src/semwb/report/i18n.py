@@ -188,6 +188,19 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "effect_ns": ("{name} = {est}, {level} CI {ci}: the interval includes zero, so the effect "
                   "is not significant.",
                   "{name} = {est}，{level} 置信区间 {ci} 包含零，效应不显著。"),
+    "effect_location": ("{name} = {est}, {level} CI {ci}: a ratio of coefficients (a location "
+                        "such as a turning point), not an effect; it gets no significance verdict.",
+                        "{name} = {est}，{level} 置信区间 {ci}：系数之比（如拐点位置），"
+                        "并非效应，不作显著性判断。"),
+    "rule_boot": ("Significance: a regression path by its p value (p < .05); a defined effect "
+                  "by its {level} bootstrap {ci} CI, significant when it excludes zero.",
+                  "显著性判断：回归路径以 p 值（p < .05）判断；定义效应以 {level} Bootstrap"
+                  "（{ci}）置信区间判断，不包含零即显著。"),
+    "rule_wald": ("Significance: every estimate by its p value (p < .05); its Wald {level} CI "
+                  "agrees.",
+                  "显著性判断：各估计值以 p 值（p < .05）判断，与其 Wald {level} 置信区间一致。"),
+    "disagree_note": ("† p and CI disagree; the verdict follows the rule in the summary.",
+                      "† p 值与置信区间结论不一致；以概要中所述规则为准。"),
     "no_effects": ("The model defines no effects (no := lines).", "模型未定义效应（无 := 语句）。"),
     # hypotheses
     "hypotheses": ("Hypothesis tests", "假设检验"),
@@ -201,10 +214,8 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "not_supported": ("Not supported", "不支持"),
     "not_evaluated": ("Not evaluated (path not in the model)", "无法检验（模型中无此路径）"),
     "hypotheses_note": ("A hypothesis is supported when its estimate has the expected sign and "
-                        "is significant: p < .05 for a path, a {level} CI excluding zero for a "
-                        "defined effect.",
-                        "当估计值方向与预期一致且显著时，假设得到支持：路径以 p < .05 判断，"
-                        "定义效应以 {level} 置信区间不包含零判断。"),
+                        "is significant by the rule stated in the summary.",
+                        "当估计值方向与预期一致且按概要所述规则显著时，假设得到支持。"),
     # warnings
     "warnings": ("Warnings", "警告"),
     "no_warnings": ("No warnings.", "无警告。"),
