@@ -207,3 +207,14 @@ def test_fit_adds_measurement_quality_and_a_report_a_reviewer_can_share(tmp_path
     html = (tmp_path / "h1" / "report.html").read_text(encoding="utf-8")
     assert "Inter-organizational learning" in html
     assert "Adapted from" in html
+
+
+def test_a_new_fit_rewrites_the_other_languages_report(spec_dir: Path, tmp_path: Path) -> None:
+    spec, out = str(spec_dir / "models" / "med.yaml"), tmp_path / "o"
+    assert run_semwb("fit", spec, "--out", str(out), "--lang", "zh").returncode == 0
+    (out / "report.zh.html").write_text("from an earlier fit", encoding="utf-8")
+    done = run_semwb("fit", spec, "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert "<h2>分析概要</h2>" in (out / "report.zh.html").read_text(encoding="utf-8")
+    assert "report.zh.html" in done.stdout
+    assert (out / "report.html").is_file()

@@ -47,7 +47,7 @@ def _fit_one(spec_path: Path, data: Path | None, out: Path | None, *, lang: str 
              no_bootstrap: bool = False, **options: str) -> Path:
     """Fit one spec, write ``results.json`` and its report; return the folder."""
     from semwb.pipeline import read_data, run_analysis, write_results
-    from semwb.report.writer import write_report
+    from semwb.report.writer import refresh_other_languages, write_report
     from semwb.sem.spec import load_spec
     from semwb.survey.instrument import spec_instrument
 
@@ -74,8 +74,10 @@ def _fit_one(spec_path: Path, data: Path | None, out: Path | None, *, lang: str 
     folder = out if out is not None else Path("reports") / spec_path.stem  # as batch and demo
     path = write_results(results, folder)
     report = write_report(folder, lang=lang, instrument=instrument)
+    refreshed = refresh_other_languages(folder, lang=lang, instrument=instrument)
     print_summary(results, path)
-    console.print(Text(f"wrote {report}", style="dim"))
+    for written in [report, *refreshed]:
+        console.print(Text(f"wrote {written}", style="dim"))
     return folder
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from semwb.errors import ResultsError, SemwbError
 from semwb.files import atomic_write_text
-from semwb.report.i18n import check_lang
+from semwb.report.i18n import LANGS, check_lang
 from semwb.report.labels import InstrumentLike
 from semwb.report.render import render_index, render_report
 from semwb.results import Results, read_results
@@ -100,6 +100,19 @@ def write_report(
     html = render_report(results, lang=lang, instrument=instrument, measurement=measurement,
                          templates=templates, results_dir=str(folder))
     return atomic_write_text(Path(out) if out else path / report_filename(lang), html)
+
+
+def refresh_other_languages(
+    folder: str | Path, *, lang: str, instrument: InstrumentLike | None = None,
+) -> list[Path]:
+    """Rewrite the reports of ``folder`` in languages other than ``lang`` that exist already.
+
+    A new fit rewrites ``results.json``; a report in another language from an earlier run would
+    then describe other numbers. Returns the files rewritten.
+    """
+    path = Path(folder)
+    return [write_report(path, lang=other, instrument=instrument) for other in LANGS
+            if other != lang and (path / report_filename(other)).is_file()]
 
 
 def write_reports(
