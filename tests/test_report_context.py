@@ -250,3 +250,19 @@ def test_a_ratio_of_coefficients_gets_no_significance_verdict() -> None:
     assert (row["std"], row["pvalue"]) == (None, None)
     assert "not an effect; it gets no significance verdict" in row["sentence"]
     assert "significant" not in row["sentence"].replace("significance", "")
+
+
+def test_descriptives_never_put_latent_correlations_beside_composite_means() -> None:
+    measurement = mediation_measurement()
+    assert measurement.get("descriptives")
+    assert measurement.get("fornell_larcker")
+    plain = context(measurement=measurement)["descriptives"]
+    assert plain["correlated"] is False
+    assert all(row["cells"] == [] for row in plain["rows"])
+    composite = {"AR": {"IOL": 0.41, "AI": 0.30}, "IOL": {"AI": 0.02}}
+    pvalues = {"AR": {"IOL": 0.0001, "AI": 0.004}, "IOL": {"AI": 0.7}}
+    rows = context(measurement={**measurement, "composite_correlations": composite,
+                                "composite_pvalues": pvalues})["descriptives"]["rows"]
+    cells = {(row["name"], i): (c["value"], c["stars"]) for row in rows
+             for i, c in enumerate(row["cells"])}
+    assert set(cells.values()) == {(0.41, "***"), (0.30, "**"), (0.02, "")}

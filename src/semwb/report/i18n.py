@@ -108,9 +108,9 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "htmt_ok": ("All HTMT ratios are below .85.", "所有 HTMT 值均小于 .85。"),
     "htmt_bad": ("HTMT of .85 or more: {list}.", "HTMT 大于等于 .85：{list}。"),
     "fornell_larcker": ("Fornell-Larcker criterion", "Fornell-Larcker 准则"),
-    "fl_note": ("Diagonal (bold): √AVE; below it: correlations between constructs. "
+    "fl_note": ("Diagonal (bold): √AVE; below it: latent (CFA) correlations between constructs. "
                 "√AVE should exceed each correlation in its row and column.",
-                "对角线（加粗）为 AVE 的平方根，其下为构念间相关系数。"
+                "对角线（加粗）为 AVE 的平方根，其下为构念间潜变量（CFA）相关系数。"
                 "对角线值应大于其所在行与列的相关系数。"),
     "fl_ok": ("Each construct's √AVE exceeds its correlations with the others.",
               "各构念的 AVE 平方根均大于其与其他构念的相关系数。"),
@@ -121,10 +121,16 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "descriptives": ("Descriptive statistics and correlations", "描述性统计与相关分析"),
     "mean": ("M", "均值"),
     "sd": ("SD", "标准差"),
-    "descriptives_note": ("Construct means and standard deviations of the composite scores; "
-                          "below the diagonal: correlations; on it (bold): √AVE where available.",
-                          "构念得分的均值与标准差；对角线下方为相关系数，"
-                          "对角线（加粗）为 AVE 的平方根（如有）。"),
+    "descriptives_note": ("Means, standard deviations and (below the diagonal) Pearson "
+                          "correlations of the composite scores (item means). Latent (CFA) "
+                          "correlations are in the Fornell-Larcker table.",
+                          "构念合成得分（题项均值）的均值、标准差与 Pearson 相关系数"
+                          "（对角线下方）。潜变量（CFA）相关系数见 Fornell-Larcker 表。"),
+    "descriptives_plain_note": ("Means and standard deviations of the composite scores (item "
+                                "means). Correlations between constructs: the latent (CFA) "
+                                "correlations of the Fornell-Larcker table.",
+                                "构念合成得分（题项均值）的均值与标准差。构念间相关："
+                                "见 Fornell-Larcker 表中的潜变量（CFA）相关系数。"),
     # common method
     "cmb": ("Common method bias", "共同方法偏差检验"),
     "harman": ("Harman's single-factor test", "Harman 单因素检验"),

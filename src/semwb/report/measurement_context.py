@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from semwb.report.charts import loadings_chart_svg
-from semwb.report.filters import fmt_pct, fmt_std
+from semwb.report.filters import fmt_pct, fmt_std, stars
 from semwb.report.i18n import Lang, sentence, strings
 from semwb.report.labels import Labels
 from semwb.report.parts import ModelParts
@@ -167,24 +167,33 @@ def _item_rows(quality: Mapping[str, Any], labels: Labels) -> list[dict[str, Any
 def descriptives_section(
     parts: ModelParts, quality: Mapping[str, Any], labels: Labels, lang: Lang
 ) -> dict[str, Any] | None:
-    """Construct M, SD and correlations (sqrt(AVE) diagonal), item statistics; None without data.
+    """Construct M and SD of the composite scores, their correlations, item statistics.
 
-    Returns keys ``rows`` (None without construct descriptives) and ``item_rows``.
+    Composite correlations (``composite_correlations``, with significance stars from
+    ``composite_pvalues``) go beside the composite means; latent (CFA) correlations are never
+    mixed in: they have their own table, the Fornell-Larcker matrix of the validity section.
+
+    Returns keys ``rows`` (None without construct descriptives), ``correlated`` (whether the
+    rows carry composite correlations) and ``item_rows``; None without any of these.
     """
     desc: Mapping[str, Mapping[str, Any]] = quality.get("descriptives") or {}
     items = _item_rows(quality, labels)
     if not desc:
-        return {"rows": None, "item_rows": items} if items else None
-    corr = quality.get("correlations") or quality.get("fornell_larcker") or {}
-    constructs: Mapping[str, Any] = quality.get("constructs") or {}
-    order = [c for c in [*parts.latents, *desc] if c in desc]
-    order = list(dict.fromkeys(order))
-    roots = {c: (constructs.get(c) or {}).get("sqrt_ave") for c in order}
-    matrix = _correlation_matrix(order, corr, labels, lang, diagonal=roots)
-    for row, cid in zip(matrix["rows"], order, strict=True):
+        return {"rows": None, "correlated": False, "item_rows": items} if items else None
+    corr: Mapping[str, Mapping[str, Any]] = quality.get("composite_correlations") or {}
+    pvalues: Mapping[str, Mapping[str, Any]] = quality.get("composite_pvalues") or {}
+    order = list(dict.fromkeys(c for c in [*parts.latents, *desc] if c in desc))
+    if corr:
+        rows = _correlation_matrix(order, corr, labels, lang, diagonal=dict.fromkeys(order))["rows"]
+        for row, a in zip(rows, order, strict=True):
+            for c, b in zip(row["cells"], order, strict=False):
+                c["stars"] = stars(_pair(pvalues, a, b))
+    else:
+        rows = [{"name": labels.named(cid), "cells": [], "diagonal": None} for cid in order]
+    for row, cid in zip(rows, order, strict=True):
         row["mean"] = desc[cid].get("mean")
         row["sd"] = desc[cid].get("sd")
-    return {"rows": matrix["rows"], "item_rows": items}
+    return {"rows": rows, "correlated": bool(corr), "item_rows": items}
 
 
 def common_method_section(quality: Mapping[str, Any], lang: Lang) -> dict[str, Any] | None:
