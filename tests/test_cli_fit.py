@@ -218,3 +218,28 @@ def test_a_new_fit_rewrites_the_other_languages_report(spec_dir: Path, tmp_path:
     assert "<h2>分析概要</h2>" in (out / "report.zh.html").read_text(encoding="utf-8")
     assert "report.zh.html" in done.stdout
     assert (out / "report.html").is_file()
+
+
+def test_fit_takes_an_instrument_and_without_it_calls_a_negative_loading_reverse_worded(
+        tmp_path: Path) -> None:
+    root = Path(__file__).parent.parent
+    lav = tmp_path / "ar.lav"
+    lav.write_text("AR =~ ar1 + ar2 + ar3 + ar4\nIOL =~ iol1 + iol2 + iol3 + iol4\n",
+                   encoding="utf-8")
+    data = str(root / "surveys" / "examples" / "alliance.csv")
+    done = run_semwb("fit", str(lav), "--data", data, "--out", str(tmp_path / "raw"))
+    assert done.returncode == 0, done.stderr
+    ar4 = next(r for r in read_results(tmp_path / "raw").parameters if r.rhs == "ar4")
+    assert ar4.std_all is not None
+    assert ar4.std_all < 0
+    html = (tmp_path / "raw" / "report.html").read_text(encoding="utf-8")
+    assert "ar4 has a negative standardized loading" in html
+    assert "CR and AVE come from the model&#39;s own standardized loadings" in html
+    done = run_semwb("fit", str(lav), "--data", data, "--out", str(tmp_path / "inst"),
+                     "--instrument", str(root / "surveys" / "alliance_portfolio_innovation.yaml"))
+    assert done.returncode == 0, done.stderr
+    results = read_results(tmp_path / "inst")
+    ar4 = next(r for r in results.parameters if r.rhs == "ar4")
+    assert ar4.std_all is not None
+    assert ar4.std_all > 0.3
+    assert results.measurement["AR"]["alpha"] is not None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,7 +13,7 @@ from semwb.report.context import build_report_context
 from semwb.report.hypotheses import check_hypotheses
 from semwb.report.labels import labels_from_instrument
 from semwb.report.parts import split_parameters
-from semwb.results import Results
+from semwb.results import ParameterRow, Results
 
 
 def context(results: Results | None = None, **kwargs: Any) -> dict[str, Any]:
@@ -76,7 +78,8 @@ def test_optional_sections_are_absent_without_their_data() -> None:
     assert ctx["descriptives"] is None
     assert ctx["cmb"] is None
     assert ctx["hypotheses"] is None
-    assert ctx["measurement"]["reliability"] == []
+    # reliability then comes from the model's own loadings (CR, AVE; no alpha, no omega)
+    assert [r["alpha"]["value"] for r in ctx["measurement"]["reliability"]] == [None] * 3
     assert "Wald" in ctx["paths"]["note"]
 
 
@@ -266,3 +269,32 @@ def test_descriptives_never_put_latent_correlations_beside_composite_means() -> 
     cells = {(row["name"], i): (c["value"], c["stars"]) for row in rows
              for i, c in enumerate(row["cells"])}
     assert set(cells.values()) == {(0.41, "***"), (0.30, "**"), (0.02, "")}
+
+
+def test_a_negative_loading_is_called_reverse_worded() -> None:
+    results = mediation_results()
+    rows = [r.model_copy(update={"std_all": -0.62, "est": -0.7}) if r.rhs == "ar4" else r
+            for r in results.parameters]
+    notes = context(results.model_copy(update={"parameters": rows}))["warnings"]
+    assert any(note.startswith("ar4 has a negative standardized loading (−.62) on Alliance "
+                               "routines: it looks reverse-worded.") for note in notes)
+    assert not any("reverse-worded" in note for note in context()["warnings"])
+
+
+def test_without_an_instrument_cr_and_ave_come_from_the_models_own_loadings() -> None:
+    # semTools/lavaan reference: CR and AVE (Fornell-Larcker) from the k-factor CFA's std.all
+    reference = json.loads((Path(__file__).parent / "reference" / "measurement_mediation_single"
+                            / "measurement.json").read_text(encoding="utf-8"))["constructs"]
+    rows = [ParameterRow(lhs=cid, op="=~", rhs=item, est=1.0, std_all=value)
+            for cid, c in reference.items() for item, value in c["std_loadings"].items()]
+    bare = mediation_results().model_copy(update={"parameters": rows, "measurement": {},
+                                                  "htmt": {}, "quality": {}})
+    ctx = context(bare)
+    reliability = {r["construct"]: r for r in ctx["measurement"]["reliability"]}
+    assert ctx["measurement"]["derived"] is True
+    for cid, c in reference.items():
+        assert reliability[cid]["cr"]["value"] == pytest.approx(c["CR_fornell_larcker"], abs=1e-9)
+        assert reliability[cid]["ave"]["value"] == pytest.approx(c["AVE_fornell_larcker"],
+                                                                 abs=1e-9)
+        assert reliability[cid]["alpha"]["value"] is None
+    assert context()["measurement"]["derived"] is False

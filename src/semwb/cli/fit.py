@@ -44,12 +44,13 @@ def _bootstrap_options(spec: ModelSpec, draws: int | None, ci: str | None,
 
 def _fit_one(spec_path: Path, data: Path | None, out: Path | None, *, lang: str = "en",
              draws: int | None = None, ci: str | None = None, seed: int | None = None,
-             no_bootstrap: bool = False, **options: str) -> Path:
+             no_bootstrap: bool = False, instrument_path: Path | None = None,
+             **options: str) -> Path:
     """Fit one spec, write ``results.json`` and its report; return the folder."""
     from semwb.pipeline import read_data, run_analysis, write_results
     from semwb.report.writer import refresh_other_languages, write_report
     from semwb.sem.spec import load_spec
-    from semwb.survey.instrument import spec_instrument
+    from semwb.survey.instrument import load_instrument, spec_instrument
 
     spec = load_spec(spec_path, **options)
     if no_bootstrap:
@@ -60,7 +61,8 @@ def _fit_one(spec_path: Path, data: Path | None, out: Path | None, *, lang: str 
     if data_path is None:
         raise SpecError(f"{spec_path}: no data; add 'data: FILE' to the spec or pass --data FILE.")
     boot_options = _bootstrap_options(spec, draws, ci, seed)
-    instrument = spec_instrument(spec)
+    instrument = (load_instrument(instrument_path) if instrument_path is not None
+                  else spec_instrument(spec))
     with Progress(TextColumn("bootstrap"), BarColumn(), MofNCompleteColumn(),
                   TimeRemainingColumn(), console=err_console, transient=True,
                   disable=boot_options is None) as bar:
@@ -101,6 +103,9 @@ def fit(
     no_bootstrap: Annotated[bool, typer.Option(
         "--no-bootstrap", help="Skip the spec's bootstrap block (Wald SEs and intervals)."
     )] = False,
+    instrument: Annotated[Path | None, typer.Option(
+        help="Instrument YAML (replaces the spec's 'instrument'): reverse-codes its items, "
+             "names constructs, adds reliability and validity.")] = None,
     lang: LangOption = "en",
 ) -> None:
     """Fit one model spec and write OUT/results.json and OUT/report.html."""
@@ -108,5 +113,5 @@ def fit(
 
     check_lang(lang)  # before the fit, not after
     _fit_one(spec, data, out, lang=lang, draws=bootstrap, ci=ci, seed=seed,
-             no_bootstrap=no_bootstrap,
+             no_bootstrap=no_bootstrap, instrument_path=instrument,
              **({"missing": missing} if missing is not None else {}))

@@ -207,6 +207,9 @@ def _warnings(results: Results, parts: ModelParts, labels: Labels, lang: Lang) -
     if boot is not None and boot.inadmissible:
         notes.append(sentence(lang, "inadmissible_draws", count=f"{len(boot.inadmissible):,}",
                               draws=f"{boot.succeeded:,}"))
+    notes += [sentence(lang, "reverse_worded", item=row.rhs, construct=labels.name(row.lhs),
+                       value=fmt_std(row.std_all))
+              for row in parts.loadings if row.std_all is not None and row.std_all < 0]
     notes += [sentence(lang, "heywood", item=f"{labels.name(row.lhs)} → {row.rhs}",
                        value=fmt_std(row.std_all))
               for row in parts.loadings if row.std_all is not None and abs(row.std_all) > 1]
@@ -278,7 +281,7 @@ def build_report_context(
     labels = labels or Labels()
     t = strings(lang)
     parts = split_parameters(results)
-    quality = merge_quality(results, measurement)
+    quality = merge_quality(results, measurement, parts)
     other = "en" if lang == "zh" else "zh"
     title = results.title.get(lang) or results.title.get(other) or results.model
     diagram: Markup | None = None

@@ -97,6 +97,10 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "reliability_ok": ("All constructs meet the reliability and convergent-validity thresholds.",
                        "所有构念均达到信度与收敛效度标准。"),
     "reliability_bad": ("Below threshold: {list}.", "未达标准：{list}。"),
+    "derived_note": ("No instrument: CR and AVE come from the model's own standardized loadings; "
+                     "α and ω need the item data through an instrument (fit with --instrument).",
+                     "未提供问卷定义：CR 与 AVE 由模型自身的标准化载荷计算；"
+                     "α 与 ω 需通过问卷定义读取题项数据（以 --instrument 拟合）。"),
     "no_quality": ("Reliability statistics were not computed for this run.",
                    "本次分析未计算信度指标。"),
     # validity
@@ -236,6 +240,12 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "first_group_only": ("Multi-group results: the tables and the diagram show group {group} "
                          "only ({count} groups were fitted).",
                          "多组结果：表格与路径图仅显示组 {group}（共拟合 {count} 组）。"),
+    "reverse_worded": ("{item} has a negative standardized loading ({value}) on {construct}: it "
+                       "looks reverse-worded. Mark it 'reverse: true' in the instrument and fit "
+                       "with --instrument, or check how it was coded.",
+                       "{item} 在 {construct} 上的标准化载荷为负（{value}），疑似反向题项："
+                       "请在问卷定义中将其标为 'reverse: true' 并以 --instrument 重新拟合，"
+                       "或检查其编码。"),
     "heywood": ("Heywood case: the standardized loading of {item} is {value} (beyond 1).",
                 "Heywood 现象：{item} 的标准化载荷为 {value}（绝对值大于 1）。"),
     # provenance

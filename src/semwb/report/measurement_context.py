@@ -33,13 +33,40 @@ def _meets(value: float | None, minimum: float) -> bool | None:
     return None if value is None else value >= minimum
 
 
-def merge_quality(results: Results, measurement: Mapping[str, Any] | None) -> dict[str, Any]:
-    """Merge the measurement tables: ``measurement.json`` wins over what results.json carries."""
+def merge_quality(results: Results, measurement: Mapping[str, Any] | None,
+                  parts: ModelParts | None = None) -> dict[str, Any]:
+    """Merge the measurement tables: ``measurement.json`` wins over what results.json carries.
+
+    When neither has reliability (a run without an instrument) and ``parts`` is given, CR and
+    AVE come from the model's own standardized loadings (:func:`reliability_from_loadings`),
+    and ``quality["derived"]`` is True.
+    """
     quality: dict[str, Any] = {"constructs": dict(results.measurement), "htmt": dict(results.htmt)}
     quality.update({k: v for k, v in results.quality.items() if v})
     if measurement:
         quality.update({k: v for k, v in measurement.items() if v})
+    if not quality["constructs"] and parts is not None:
+        quality["constructs"] = reliability_from_loadings(parts)
+        quality["derived"] = bool(quality["constructs"])
     return quality
+
+
+def reliability_from_loadings(parts: ModelParts) -> dict[str, dict[str, float]]:
+    """CR, AVE and sqrt(AVE) of each factor from its standardized loadings (Fornell-Larcker).
+
+    CR = (sum l)^2 / ((sum l)^2 + sum(1 - l^2)); AVE = mean(l^2). Factors with a loading
+    missing are left out.
+    """
+    out: dict[str, dict[str, float]] = {}
+    for factor in parts.latents:
+        loads = [r.std_all for r in parts.loadings if r.lhs == factor]
+        if not loads or any(v is None for v in loads):
+            continue
+        values = [float(v) for v in loads if v is not None]
+        total, error = sum(values) ** 2, sum(1 - v * v for v in values)
+        ave = sum(v * v for v in values) / len(values)
+        out[factor] = {"cr": total / (total + error), "ave": ave, "sqrt_ave": ave ** 0.5}
+    return out
 
 
 def measurement_section(
@@ -82,6 +109,7 @@ def measurement_section(
     return {
         "groups": groups,
         "reliability": reliability,
+        "derived": bool(quality.get("derived")),
         "has_reverse": any(r["reverse"] for g in groups for r in g["rows"]),
         "has_text": any(r["text"] for g in groups for r in g["rows"]),
         "sentence": verdict if reliability or groups else "",
