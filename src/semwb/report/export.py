@@ -115,7 +115,8 @@ def tables_xlsx(tables: Sequence[ReportTable], *, note_label: str, table_label: 
     from openpyxl.styles import Font
 
     book = Workbook()
-    book.remove(book.active)
+    if tables:  # a workbook needs a sheet: the empty default stays when there is no table
+        book.remove(book.active)
     book.properties.created = _EPOCH
     book.properties.modified = _EPOCH
     for table in tables:

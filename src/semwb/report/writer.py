@@ -130,12 +130,19 @@ def write_tables(
     lang, instrument
         As :func:`write_report`.
     """
+    files = tables_of(folder, lang=lang, instrument=instrument)
+    return [atomic_write_bytes(Path(folder) / tables_filename(lang, fmt), files[fmt])
+            for fmt in formats]
+
+
+def tables_of(folder: str | Path, *, lang: str = "en",
+              instrument: InstrumentLike | None = None) -> dict[str, bytes]:
+    """Every table of a results folder's report: ``{"docx": bytes, "xlsx": bytes}``."""
     path = Path(folder)
     results = read_results(path)
-    files = table_files(results, lang=lang,
-                        instrument=instrument if instrument is not None else instrument_of(results),
-                        measurement=_measurement_beside(path, results))
-    return [atomic_write_bytes(path / tables_filename(lang, fmt), files[fmt]) for fmt in formats]
+    return table_files(results, lang=lang,
+                       instrument=instrument if instrument is not None else instrument_of(results),
+                       measurement=_measurement_beside(path, results))
 
 
 def refresh_other_languages(
