@@ -1,4 +1,4 @@
-"""The Python face of results: DataFrames as lavaan's parameterEstimates()/fitMeasures(), summary()."""
+"""Results in Python: DataFrames like lavaan's parameterEstimates and fitMeasures, summary()."""
 
 from __future__ import annotations
 
