@@ -65,6 +65,10 @@ def test_fit_writes_results_json_as_the_architecture_says(spec_dir: Path, tmp_pa
     assert "χ²(74) = 77.29" in done.stdout
     assert "IOL ← AR" in done.stdout
     assert "ind := a*b" in done.stdout
+    assert "CI: 95% Wald CI." in done.stdout  # the interval type is stated
+    lines = done.stdout.splitlines()
+    assert not [line for line in lines if not line.strip() or line != line.rstrip()]
+    assert "p = <" not in done.stdout
 
 
 def test_fit_takes_a_lav_file_and_data_option(tmp_path: Path) -> None:
@@ -78,7 +82,7 @@ def test_fit_takes_a_lav_file_and_data_option(tmp_path: Path) -> None:
 def test_fit_takes_options_for_a_lav_file(tmp_path: Path) -> None:
     case = REFERENCE / "mediation_missing_fiml"
     done = run_semwb("fit", str(case / "model.lav"), "--data", str(case / "data.csv"),
-                     "--missing", "fiml", "--out", str(tmp_path / "f"))
+                     "--missing", "FIML", "--out", str(tmp_path / "f"))  # any case
     assert done.returncode == 0, done.stderr
     results = read_results(tmp_path / "f")
     lavaan = json.loads((case / "lavaan.json").read_text())
@@ -91,7 +95,7 @@ def test_fit_takes_options_for_a_lav_file(tmp_path: Path) -> None:
     (["fit", "{models}/med.yaml", "--data", "{models}/none.csv"], "none.csv: no such data file"),
     (["fit", "{lav}"], "no data; add 'data: FILE' to the spec or pass --data FILE"),
     (["fit", "{lav}", "--missing", "pairwise"],
-     "'missing' input should be 'listwise' or 'fiml'; got 'pairwise'"),
+     "--missing must be listwise or fiml; got 'pairwise'."),
     (["fit", "{bad}", "--data", "{data}"], "bad.lav, syntax line 2: 'iol_3' is neither a column"),
     (["fit", "{lav}", "--data", "{data}", "--missing", "fiml", "--bootstrap", "500"],
      "the bootstrap supports 'missing: listwise' only for now; got 'missing: fiml'"),

@@ -91,15 +91,18 @@ def fit(
         help="Output folder (default: reports/<spec file name>, as batch and demo name it).")
     ] = None,
     missing: Annotated[str | None, typer.Option(
-        help="listwise or fiml (overrides the spec's; the option of a .lav file).")] = None,
+        help="listwise or fiml, any case (default: the spec's 'missing', else listwise).")
+    ] = None,
     bootstrap: Annotated[int | None, typer.Option(
         "--bootstrap", metavar="N",
-        help="Bootstrap draws (e.g. 5000): SEs and CIs of every parameter, := effect and std_all.",
+        help="Bootstrap draws (e.g. 5000): SEs and CIs of every parameter, := effect and std_all "
+             "(default: the spec's 'bootstrap:' block, else none: Wald intervals).",
     )] = None,
     ci: Annotated[str | None, typer.Option(
         metavar="TYPE", help="Bootstrap interval: percentile (default) | bc | bca | montecarlo.",
     )] = None,
-    seed: Annotated[int | None, typer.Option(help="Bootstrap seed (recorded).")] = None,
+    seed: Annotated[int | None, typer.Option(
+        help="Bootstrap seed, recorded in results.json (default: the spec's).")] = None,
     no_bootstrap: Annotated[bool, typer.Option(
         "--no-bootstrap", help="Skip the spec's bootstrap block (Wald SEs and intervals)."
     )] = False,
@@ -112,6 +115,10 @@ def fit(
     from semwb.report.i18n import check_lang
 
     check_lang(lang)  # before the fit, not after
+    if missing is not None:
+        missing = missing.strip().lower()
+        if missing not in ("listwise", "fiml"):
+            raise OptionError(f"--missing must be listwise or fiml; got '{missing}'.")
     _fit_one(spec, data, out, lang=lang, draws=bootstrap, ci=ci, seed=seed,
              no_bootstrap=no_bootstrap, instrument_path=instrument,
              **({"missing": missing} if missing is not None else {}))

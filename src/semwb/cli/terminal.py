@@ -64,13 +64,14 @@ def print_summary(results: Results, path: Path) -> None:
         f"χ²({f.df}) = {fmt(f.chisq, 2)}, p {_p_in_text(f.pvalue)}; CFI {fmt(f.cfi)}, "
         f"TLI {fmt(f.tli)}, RMSEA {fmt(f.rmsea)} [{fmt(f.rmsea_ci_lower)}, "
         f"{fmt(f.rmsea_ci_upper)}], SRMR {fmt(f.srmr)}",
-        highlight=False, markup=False,
+        highlight=False, markup=False, soft_wrap=True,  # one line, even in a pipe
     )
     for title, op in (("Structural paths", "~"), ("Defined effects", ":=")):
         rows = [r for r in results.parameters if r.op == op]
         if not rows:
             continue
-        table = Table(title=title, title_justify="left", box=None, pad_edge=False)
+        console.print(Text(title, style="italic"))  # not a table title: no padding spaces
+        table = Table(box=None, pad_edge=False)
         for column in ("path", "label", "est", "se", "p", "CI", "std"):
             table.add_column(column, justify="left" if column in ("path", "label") else "right",
                              overflow="fold")
