@@ -262,6 +262,10 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "open": ("open", "打开"),
     "key_effects": ("Key effects", "主要效应"),
     "failed": ("failed", "失败"),
+    "legend_sig": ("Effect [CI]: significant (the CI excludes zero)",
+                   "效应 [置信区间]：显著（区间不含零）"),
+    "legend_ns": ("greyed: not significant (the CI includes zero)",
+                  "灰色：不显著（区间包含零）"),
     "comparison": ("Model comparison", "模型比较"),
     "comparison_note": ("Each restricted model is compared with the model it is nested in: "
                         "χ² difference test (ML), with differences in AIC and BIC "

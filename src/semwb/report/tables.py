@@ -63,10 +63,10 @@ def _matrix(key: str, title: str, rows: Sequence[Mapping[str, Any]], t: Mapping[
         if diagonal:
             cells.append(row.get("diagonal"))
         width = size if diagonal else size - 1
-        first = f"{i + 1}. {row['name']}" if diagonal else row["name"]
+        first = f"{i + 1}. {row['name']}"
         extra = lead_values(row) if lead_values else []
         body.append([first, *extra, *cells, *[""] * (width - len(cells))])
-    return key, title, columns, body if diagonal else body[1:], note
+    return key, title, columns, body, note
 
 
 def _path_rows(rows: Sequence[Mapping[str, Any]], arrow: str) -> list[list[Any]]:
@@ -109,10 +109,8 @@ def report_tables(ctx: Mapping[str, Any]) -> list[ReportTable]:
                       note))
     v = ctx.get("validity")
     if v and v["htmt"]:
-        key, title, cols, body, note = _matrix("htmt", t["htmt"], v["htmt"]["rows"], t,
-                                               t["htmt_note"], diagonal=False)
-        cols = [cols[0], *(Column(n, "std") for n in v["constructs"][:-1])]
-        found.append((key, title, cols, body, note))
+        found.append(_matrix("htmt", t["htmt"], v["htmt"]["rows"], t, t["htmt_note"],
+                             diagonal=False))
     if v and v["fl"]:
         found.append(_matrix("fornell_larcker", t["fornell_larcker"], v["fl"]["rows"], t,
                              t["fl_note"], diagonal=True))
