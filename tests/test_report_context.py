@@ -298,3 +298,10 @@ def test_without_an_instrument_cr_and_ave_come_from_the_models_own_loadings() ->
                                                                  abs=1e-9)
         assert reliability[cid]["alpha"]["value"] is None
     assert context()["measurement"]["derived"] is False
+
+
+def test_defined_effects_show_their_standardized_interval() -> None:
+    results = _with_rows(mediation_results(),
+                         ind={"std_all_ci_lower": 0.11, "std_all_ci_upper": 0.27})
+    ind = next(r for r in context(results)["effects"]["rows"] if r["name"] == "ind")
+    assert ind["std_ci"] == (0.11, 0.27)

@@ -146,6 +146,7 @@ def _effects(results: Results, parts: ModelParts, labels: Labels, lang: Lang) ->
             "name": name, "definition": row.rhs, "path": path,
             "est": row.est, "se": row.se,
             "std": None if location else row.std_all,
+            "std_ci": (None, None) if location else (row.std_all_ci_lower, row.std_all_ci_upper),
             "pvalue": None if location else row.pvalue, "ci": bounds, "sig": sig,
             "disagree": not location and boot is not None and disagrees(row),
             "sentence": sentence(lang, key,

@@ -160,9 +160,10 @@ def report_tables(ctx: Mapping[str, Any]) -> list[ReportTable]:
     if e["rows"]:
         found.append(("effects", t["effects"],
                       [Column(t["effect"]), Column(t["definition"]),
-                       *path_columns[2:]],
+                       *path_columns[2:], Column(f"{t['beta']} {t['ci']}", "ci")],
                       [[r["name"], (r["path"] + " " if r["path"] else "") + r["definition"],
-                        r["est"], r["se"], r["std"], r["pvalue"], r["ci"]] for r in e["rows"]],
+                        r["est"], r["se"], r["std"], r["pvalue"], r["ci"], r["std_ci"]]
+                       for r in e["rows"]],
                       e["note"]))
     h = ctx.get("hypotheses")
     if h:
