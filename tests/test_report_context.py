@@ -305,3 +305,10 @@ def test_defined_effects_show_their_standardized_interval() -> None:
                          ind={"std_all_ci_lower": 0.11, "std_all_ci_upper": 0.27})
     ind = next(r for r in context(results)["effects"]["rows"] if r["name"] == "ind")
     assert ind["std_ci"] == (0.11, 0.27)
+
+
+def test_a_hypothesis_on_a_ratio_gets_no_verdict() -> None:
+    results = _with_rows(mediation_results(), ind={"rhs": "-a/(2*b)"})
+    checks = check_hypotheses([{"id": "H9", "effect": "ind", "expected": "positive"}],
+                              split_parameters(results), lang="en")
+    assert checks[0].verdict == "no_verdict"

@@ -222,6 +222,7 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "exp_nonzero": ("non-zero", "非零"),
     "supported": ("Supported", "支持"),
     "not_supported": ("Not supported", "不支持"),
+    "no_verdict": ("No verdict (a location, not an effect)", "不作判断（位置参数，非效应）"),
     "not_evaluated": ("Not evaluated (path not in the model)", "无法检验（模型中无此路径）"),
     "hypotheses_note": ("A hypothesis is supported when its estimate has the expected sign and "
                         "is significant by the rule stated in the summary.",
