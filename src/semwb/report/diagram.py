@@ -214,10 +214,15 @@ def _indicators(node: _Node, loadings: Mapping[str, ParameterRow]) -> list[Marku
 
 
 def _control(a: _Node, b: _Node) -> tuple[float, float]:
-    """Control point of a covariance arc: left of a column, above two nodes side by side."""
+    """Control point of a covariance arc: left of a column, above two nodes side by side.
+
+    The farther apart the two ends, the farther out the arc bulges, so that an arc between
+    the first and the third node of a column passes outside the second one and outside the
+    shorter arcs (their labels, at the arcs' midpoints, then stand apart).
+    """
     if a.x == b.x:
-        return min(a.x - a.rx, b.x - b.rx) - 70, (a.y + b.y) / 2
-    return (a.x + b.x) / 2, min(a.y, b.y) - 90
+        return min(a.x - a.rx, b.x - b.rx) - 50 - 0.45 * abs(a.y - b.y), (a.y + b.y) / 2
+    return (a.x + b.x) / 2, min(a.y, b.y) - 60 - 0.3 * abs(a.x - b.x)
 
 
 def _covariance(a: _Node, b: _Node, row: ParameterRow) -> list[Markup]:
