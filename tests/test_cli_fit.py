@@ -99,6 +99,8 @@ def test_fit_takes_options_for_a_lav_file(tmp_path: Path) -> None:
     (["fit", "{bad}", "--data", "{data}"], "bad.lav, syntax line 2: 'iol_3' is neither a column"),
     (["fit", "{lav}", "--data", "{data}", "--missing", "fiml", "--bootstrap", "500"],
      "the bootstrap supports 'missing: listwise' only for now; got 'missing: fiml'"),
+    (["fit", "{lav}", "--data", "{data}", "--missing", "fiml", "--bootstrap", "500"],
+     "On the command line: --no-bootstrap, or --missing listwise."),
     (["fit", "{lav}", "--data", "{data}", "--bootstrap", "500", "--ci", "bca.simple"],
      "The 'ci' option of bootstrap must be one of percentile, bc, bca, montecarlo"),
     (["fit", "{lav}", "--data", "{data}", "--lang", "fr"],

@@ -38,7 +38,11 @@ def _bootstrap_options(spec: ModelSpec, draws: int | None, ci: str | None,
                    if v is not None})
     check_options(values.get("draws", 5000), values.get("ci", "percentile"),
                   values.get("level", 0.95))  # the bootstrap's own messages, naming the option
-    check_bootstrap_missing(spec)  # before the fit; --no-bootstrap fits FIML with Wald intervals
+    try:  # before the fit, not after it
+        check_bootstrap_missing(spec)
+    except OptionError as exc:
+        raise OptionError(f"{exc} On the command line: --no-bootstrap, or --missing listwise."
+                          ) from exc
     return BootstrapOptions.model_validate(values)
 
 
