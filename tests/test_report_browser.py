@@ -193,3 +193,22 @@ def test_a_wide_htmt_matrix_fits_the_printed_page(browser: Any, tmp_path: Path) 
         (ARTIFACTS / "wide-htmt.pdf").write_bytes(pdf)
     finally:
         page.close()
+
+
+def test_the_tables_download_from_the_offline_report(browser: Any, tmp_path: Path) -> None:
+    path = tmp_path / "report.html"
+    path.write_text(render_report(mediation_results(), instrument=instrument(),
+                                  measurement=mediation_measurement()), encoding="utf-8")
+    context = browser.new_context(accept_downloads=True)
+    page = context.new_page()
+    try:
+        page.goto(path.as_uri(), wait_until="load")
+        for fmt in ("docx", "xlsx"):
+            with page.expect_download() as info:
+                page.locator(f"p.downloads a[download$='.{fmt}']").click()
+            saved = tmp_path / f"tables.{fmt}"
+            info.value.save_as(saved)
+            assert saved.read_bytes()[:2] == b"PK"  # a zip: Word and Excel files are
+            assert info.value.suggested_filename == f"routines-learning-ambidexterity-tables.{fmt}"
+    finally:
+        context.close()
