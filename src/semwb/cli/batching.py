@@ -9,6 +9,7 @@ import typer
 from rich.text import Text
 
 from semwb.cli.app import console, err_console
+from semwb.cli.terminal import say
 
 if TYPE_CHECKING:
     from semwb.batch import BatchSummary
@@ -33,5 +34,31 @@ def run_with_progress(models: Path, *, out: Path, data: Path | None, jobs: int,
         raise typer.Exit(130) from None
     for note in summary.notes:
         err_console.print(Text(f"semwb: note: {note}"), soft_wrap=True)
-    console.print(summary_table(summary))
+    if console.is_terminal:
+        console.print(summary_table(summary))
+    else:  # a pipe or a log: whole lines, names never folded or cut
+        for line in summary_lines(summary):
+            say(line)
     return summary
+
+
+def summary_lines(summary: BatchSummary) -> list[str]:
+    """The summary as plain lines: ``model  status  seconds  n=  CFI=  RMSEA=  error``."""
+    width = max((len(m.name) for m in summary.models), default=0)
+    lines = []
+    for m in summary.models:
+        fit = m.results.fit
+        parts = [m.name.ljust(width), m.status.ljust(10)]
+        if m.status == "fitted":
+            parts.append(f"{m.seconds:.1f} s")
+        if m.results.n_obs is not None:
+            parts.append(f"n={m.results.n_obs}")
+        parts += [f"{k}={v:.3f}" for k, v in (("CFI", fit.cfi), ("RMSEA", fit.rmsea))
+                  if v is not None]
+        if m.error:
+            parts.append(m.error.splitlines()[0])
+        lines.append("  ".join(parts).rstrip())
+    failed = len(summary.failed)
+    lines.append(f"{len(summary.models)} models, {failed} failed -> {summary.out}"
+                 + (" (details in each model's results.json)" if failed else ""))
+    return lines
