@@ -267,8 +267,8 @@ def test_a_lock_file_left_by_a_killed_batch_is_taken_over_with_a_note(
     summary = run_batch(folder, out=out, jobs=1, backend=BACKEND)
     assert statuses(summary) == {"m": "up to date"}
     assert len(summary.notes) == 1
-    assert f"took over the lock of an earlier batch that ended without releasing it (pid " \
-           f"{int(dead.stdout)} on here, started 2026-01-01" in summary.notes[0]
+    assert f"took over the lock left by an earlier batch (pid {int(dead.stdout)} on here, " \
+           "started 2026-01-01T00:00:00+00:00), which is no longer running" in summary.notes[0]
     assert run_batch(folder, out=out, jobs=1, backend=BACKEND).notes == ()
 
 

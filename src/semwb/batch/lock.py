@@ -64,8 +64,8 @@ def output_lock(out: Path) -> Iterator[HeldLock]:
             "started": datetime.now(UTC).isoformat(timespec="seconds"),
         }).encode("utf-8"))
         taken_over = None if previous is None else (
-            f"{path}: took over the lock of an earlier batch that ended without releasing it "
-            f"({previous}, no longer running); its finished models are kept.")
+            f"{path}: took over the lock left by an earlier batch ({previous}), which is no "
+            "longer running; its finished models are kept.")
         try:
             yield HeldLock(path, taken_over)
         finally:
