@@ -249,3 +249,19 @@ def test_fit_takes_an_instrument_and_without_it_calls_a_negative_loading_reverse
     assert ar4.std_all is not None
     assert ar4.std_all > 0.3
     assert results.measurement["AR"]["alpha"] is not None
+
+
+def test_fit_reads_the_named_sheet_of_a_workbook(tmp_path: Path) -> None:
+    import pandas as pd
+
+    book = tmp_path / "survey.xlsx"
+    with pd.ExcelWriter(book) as writer:
+        pd.DataFrame({"note": ["codebook"]}).to_excel(writer, sheet_name="readme", index=False)
+        pd.read_csv(CASE / "data.csv").to_excel(writer, sheet_name="responses", index=False)
+    done = run_semwb("fit", str(CASE / "model.lav"), "--data", str(book), "--sheet", "responses",
+                     "--out", str(tmp_path / "x"))
+    assert done.returncode == 0, done.stderr
+    assert read_results(tmp_path / "x").n_obs == 320
+    first = run_semwb("fit", str(CASE / "model.lav"), "--data", str(book), "--out",
+                      str(tmp_path / "y"))
+    assert first.returncode == 1  # the first sheet holds no model column

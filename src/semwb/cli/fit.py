@@ -49,7 +49,7 @@ def _bootstrap_options(spec: ModelSpec, draws: int | None, ci: str | None,
 def _fit_one(spec_path: Path, data: Path | None, out: Path | None, *, lang: str = "en",
              draws: int | None = None, ci: str | None = None, seed: int | None = None,
              no_bootstrap: bool = False, instrument_path: Path | None = None,
-             **options: str) -> Path:
+             sheet: str | None = None, **options: str) -> Path:
     """Fit one spec, write ``results.json`` and its report; return the folder."""
     from semwb.pipeline import read_data, run_analysis, write_results
     from semwb.report.writer import refresh_other_languages, write_report
@@ -73,7 +73,7 @@ def _fit_one(spec_path: Path, data: Path | None, out: Path | None, *, lang: str 
         task = bar.add_task("bootstrap",
                             total=boot_options.draws if boot_options is not None else 0)
         results = run_analysis(
-            spec, read_data(data_path, instrument=instrument), data_path=data_path,
+            spec, read_data(data_path, instrument=instrument, sheet=sheet), data_path=data_path,
             instrument=instrument,
             command=" ".join(["semwb", *sys.argv[1:]]), bootstrap=boot_options,
             progress=lambda done, total: bar.update(task, completed=done, total=total))
@@ -91,6 +91,8 @@ def _fit_one(spec_path: Path, data: Path | None, out: Path | None, *, lang: str 
 def fit(
     spec: Annotated[Path, typer.Argument(help="A .yaml model spec or a .lav lavaan syntax file.")],
     data: Annotated[Path | None, typer.Option(help="Data file (overrides the spec's).")] = None,
+    sheet: Annotated[str | None, typer.Option(
+        help="Sheet of an Excel data file (default: the first).")] = None,
     out: Annotated[Path | None, typer.Option(
         help="Output folder (default: reports/<spec file name>, as batch and demo name it).")
     ] = None,
@@ -124,5 +126,5 @@ def fit(
         if missing not in ("listwise", "fiml"):
             raise OptionError(f"--missing must be listwise or fiml; got '{missing}'.")
     _fit_one(spec, data, out, lang=lang, draws=bootstrap, ci=ci, seed=seed,
-             no_bootstrap=no_bootstrap, instrument_path=instrument,
+             no_bootstrap=no_bootstrap, instrument_path=instrument, sheet=sheet,
              **({"missing": missing} if missing is not None else {}))
