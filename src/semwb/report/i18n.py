@@ -123,6 +123,8 @@ _STRINGS: dict[str, tuple[str, str]] = {
     # descriptives
     "covariances": ("Covariances", "协方差"),
     "descriptives": ("Descriptive statistics and correlations", "描述性统计与相关分析"),
+    "descriptives_plain": ("Descriptive statistics of the composite scores",
+                           "构念合成得分的描述统计"),
     "mean": ("M", "均值"),
     "sd": ("SD", "标准差"),
     "descriptives_note": ("Means, standard deviations and (below the diagonal) Pearson "

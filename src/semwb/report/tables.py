@@ -122,7 +122,7 @@ def report_tables(ctx: Mapping[str, Any]) -> list[ReportTable]:
                                  f"{t['descriptives_note']} {stars_note}", diagonal=True,
                                  lead=lead, lead_values=lambda r: [r["mean"], r["sd"]]))
         else:
-            found.append(("descriptives", t["descriptives"], [Column(t["construct"]), *lead],
+            found.append(("descriptives", t["descriptives_plain"], [Column(t["construct"]), *lead],
                           [[r["name"], r["mean"], r["sd"]] for r in d["rows"]],
                           t["descriptives_plain_note"]))
     if d and d["item_rows"]:
