@@ -9,6 +9,7 @@ STAMP  := $(VENV)/.installed
 install: $(STAMP)
 
 $(STAMP): pyproject.toml
+	@echo "semwb: installing semwb and its dependencies (semopy, numpy, scipy, pandas, dask, ...) into $(VENV)/ -- a minute or two the first time"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
@@ -19,7 +20,9 @@ system-deps:
 	@bash scripts/system-deps.sh
 
 demo: install
+	@echo "semwb: fitting every model in models/ on the example data (surveys/examples/) into reports/"
 	$(BIN)/semwb demo --out reports
+	@echo "semwb: done. Open reports/index.html in a browser (every model links to its report)."
 
 test: install system-deps
 	$(BIN)/python -m pytest

@@ -63,3 +63,19 @@ def test_an_unreachable_scheduler_is_a_clear_error(tmp_path: Path, address: str,
     with pytest.raises(OptionError, match=f"--scheduler {address}: .*{message}"):
         list(executor.run([task], {"k": Dataset(tmp_path / "data.csv", "k", None)}, BACKEND,
                           lambda task: None))
+
+
+def test_a_lock_left_by_a_dead_batch_is_taken_over_with_a_note(tmp_path: Path) -> None:
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / "broken.yaml").write_text("model: broken\nsyntax: 'F =~ x1 + x2'\n",
+                                                     encoding="utf-8")  # fails fast: no data
+    (tmp_path / "reports").mkdir()
+    (tmp_path / "reports" / ".semwb-batch.lock").write_text(
+        '{"pid": 999999999, "host": "gone", "started": "2026-01-01T00:00:00+00:00"}',
+        encoding="utf-8")
+    done = run_semwb("batch", "models", "--jobs", "1", cwd=tmp_path)
+    assert done.returncode == 1  # the one model failed; the batch itself ran
+    assert "semwb: note: " in done.stderr
+    assert "took over the lock left by an earlier batch (pid 999999999 on gone" in " ".join(
+        done.stderr.split())
+    assert (tmp_path / "reports" / ".semwb-batch.lock").read_text(encoding="utf-8") == ""

@@ -65,6 +65,10 @@ def test_fit_writes_results_json_as_the_architecture_says(spec_dir: Path, tmp_pa
     assert "χ²(74) = 77.29" in done.stdout
     assert "IOL ← AR" in done.stdout
     assert "ind := a*b" in done.stdout
+    assert "CI: 95% Wald CI." in done.stdout  # the interval type is stated
+    lines = done.stdout.splitlines()
+    assert not [line for line in lines if not line.strip() or line != line.rstrip()]
+    assert "p = <" not in done.stdout
 
 
 def test_fit_takes_a_lav_file_and_data_option(tmp_path: Path) -> None:
@@ -78,7 +82,7 @@ def test_fit_takes_a_lav_file_and_data_option(tmp_path: Path) -> None:
 def test_fit_takes_options_for_a_lav_file(tmp_path: Path) -> None:
     case = REFERENCE / "mediation_missing_fiml"
     done = run_semwb("fit", str(case / "model.lav"), "--data", str(case / "data.csv"),
-                     "--missing", "fiml", "--out", str(tmp_path / "f"))
+                     "--missing", "FIML", "--out", str(tmp_path / "f"))  # any case
     assert done.returncode == 0, done.stderr
     results = read_results(tmp_path / "f")
     lavaan = json.loads((case / "lavaan.json").read_text())
@@ -91,10 +95,12 @@ def test_fit_takes_options_for_a_lav_file(tmp_path: Path) -> None:
     (["fit", "{models}/med.yaml", "--data", "{models}/none.csv"], "none.csv: no such data file"),
     (["fit", "{lav}"], "no data; add 'data: FILE' to the spec or pass --data FILE"),
     (["fit", "{lav}", "--missing", "pairwise"],
-     "'missing' input should be 'listwise' or 'fiml'; got 'pairwise'"),
+     "--missing must be listwise or fiml; got 'pairwise'."),
     (["fit", "{bad}", "--data", "{data}"], "bad.lav, syntax line 2: 'iol_3' is neither a column"),
     (["fit", "{lav}", "--data", "{data}", "--missing", "fiml", "--bootstrap", "500"],
      "the bootstrap supports 'missing: listwise' only for now; got 'missing: fiml'"),
+    (["fit", "{lav}", "--data", "{data}", "--missing", "fiml", "--bootstrap", "500"],
+     "On the command line: --no-bootstrap, or --missing listwise."),
     (["fit", "{lav}", "--data", "{data}", "--bootstrap", "500", "--ci", "bca.simple"],
      "The 'ci' option of bootstrap must be one of percentile, bc, bca, montecarlo"),
     (["fit", "{lav}", "--data", "{data}", "--lang", "fr"],
@@ -117,10 +123,28 @@ def test_user_errors_exit_1_with_one_line(spec_dir: Path, tmp_path: Path, args: 
 def test_demo_fits_every_spec_in_models(spec_dir: Path, tmp_path: Path) -> None:
     done = run_semwb("demo", "--models", str(spec_dir / "models"), "--out", str(tmp_path / "r"))
     assert done.returncode == 0, done.stderr
-    assert read_results(tmp_path / "r" / "med-test").converged
-    assert (tmp_path / "r" / "med-test" / "report.html").is_file()
+    assert read_results(tmp_path / "r" / "med").converged
+    assert (tmp_path / "r" / "med" / "report.html").is_file()
     index = (tmp_path / "r" / "index.html").read_text(encoding="utf-8")
-    assert 'href="med-test/report.html"' in index
+    assert 'href="med/report.html"' in index
+    assert str(tmp_path / "r" / "index.html") in " ".join(done.stdout.split())
+
+
+@pytest.mark.slow
+def test_fit_demo_and_batch_name_folders_alike_and_batch_after_demo_refits_nothing(
+        spec_dir: Path, tmp_path: Path) -> None:
+    models = str(spec_dir / "models")
+    assert run_semwb("demo", "--models", models, "--out", "r", cwd=tmp_path).returncode == 0
+    fitted = (tmp_path / "r" / "med" / "results.json").read_bytes()
+    done = run_semwb("batch", models, "--out", "r", "--jobs", "1", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "up to date" in done.stdout
+    assert "fitted" not in done.stdout
+    assert sorted(p.name for p in (tmp_path / "r").iterdir() if p.is_dir()) == ["med"]
+    assert (tmp_path / "r" / "med" / "results.json").read_bytes() == fitted
+    done = run_semwb("fit", str(spec_dir / "models" / "med.yaml"), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "reports" / "med" / "results.json").is_file()
 
 
 @pytest.mark.slow
@@ -132,9 +156,9 @@ def test_demo_reports_a_failing_spec_and_exits_1(spec_dir: Path, tmp_path: Path)
                                         encoding="utf-8")
     done = run_semwb("demo", "--models", str(models), "--out", str(tmp_path / "r"))
     assert done.returncode == 1
-    assert "broken.yaml: no data" in " ".join(done.stderr.split())
-    assert "1 of 2 specs failed: broken.yaml" in " ".join(done.stderr.split())
-    assert (tmp_path / "r" / "med-test" / "results.json").is_file()
+    assert "broken.yaml: the spec names no data file" in "".join(done.stdout.split("\n"))
+    assert "1 of 2 specs failed: broken." in " ".join(done.stderr.split())
+    assert (tmp_path / "r" / "med" / "results.json").is_file()
 
 
 def test_the_shipped_h1_spec_reverse_codes_through_its_instrument(tmp_path: Path) -> None:
@@ -189,3 +213,55 @@ def test_fit_adds_measurement_quality_and_a_report_a_reviewer_can_share(tmp_path
     html = (tmp_path / "h1" / "report.html").read_text(encoding="utf-8")
     assert "Inter-organizational learning" in html
     assert "Adapted from" in html
+
+
+def test_a_new_fit_rewrites_the_other_languages_report(spec_dir: Path, tmp_path: Path) -> None:
+    spec, out = str(spec_dir / "models" / "med.yaml"), tmp_path / "o"
+    assert run_semwb("fit", spec, "--out", str(out), "--lang", "zh").returncode == 0
+    (out / "report.zh.html").write_text("from an earlier fit", encoding="utf-8")
+    done = run_semwb("fit", spec, "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert "<h2>分析概要</h2>" in (out / "report.zh.html").read_text(encoding="utf-8")
+    assert "report.zh.html" in done.stdout
+    assert (out / "report.html").is_file()
+
+
+def test_fit_takes_an_instrument_and_without_it_calls_a_negative_loading_reverse_worded(
+        tmp_path: Path) -> None:
+    root = Path(__file__).parent.parent
+    lav = tmp_path / "ar.lav"
+    lav.write_text("AR =~ ar1 + ar2 + ar3 + ar4\nIOL =~ iol1 + iol2 + iol3 + iol4\n",
+                   encoding="utf-8")
+    data = str(root / "surveys" / "examples" / "alliance.csv")
+    done = run_semwb("fit", str(lav), "--data", data, "--out", str(tmp_path / "raw"))
+    assert done.returncode == 0, done.stderr
+    ar4 = next(r for r in read_results(tmp_path / "raw").parameters if r.rhs == "ar4")
+    assert ar4.std_all is not None
+    assert ar4.std_all < 0
+    html = (tmp_path / "raw" / "report.html").read_text(encoding="utf-8")
+    assert "ar4 has a negative standardized loading" in html
+    assert "CR and AVE come from the model&#39;s own standardized loadings" in html
+    done = run_semwb("fit", str(lav), "--data", data, "--out", str(tmp_path / "inst"),
+                     "--instrument", str(root / "surveys" / "alliance_portfolio_innovation.yaml"))
+    assert done.returncode == 0, done.stderr
+    results = read_results(tmp_path / "inst")
+    ar4 = next(r for r in results.parameters if r.rhs == "ar4")
+    assert ar4.std_all is not None
+    assert ar4.std_all > 0.3
+    assert results.measurement["AR"]["alpha"] is not None
+
+
+def test_fit_reads_the_named_sheet_of_a_workbook(tmp_path: Path) -> None:
+    import pandas as pd
+
+    book = tmp_path / "survey.xlsx"
+    with pd.ExcelWriter(book) as writer:
+        pd.DataFrame({"note": ["codebook"]}).to_excel(writer, sheet_name="readme", index=False)
+        pd.read_csv(CASE / "data.csv").to_excel(writer, sheet_name="responses", index=False)
+    done = run_semwb("fit", str(CASE / "model.lav"), "--data", str(book), "--sheet", "responses",
+                     "--out", str(tmp_path / "x"))
+    assert done.returncode == 0, done.stderr
+    assert read_results(tmp_path / "x").n_obs == 320
+    first = run_semwb("fit", str(CASE / "model.lav"), "--data", str(book), "--out",
+                      str(tmp_path / "y"))
+    assert first.returncode == 1  # the first sheet holds no model column

@@ -91,3 +91,8 @@ def test_find_instrument_by_id_or_path(tmp_path: Path) -> None:
     assert find_instrument("small", folders=[tmp_path]) == tmp_path / "small.yaml"
     with pytest.raises(InstrumentError, match=r"instrument 'nope' not found in .*; put its YAML"):
         find_instrument("nope", folders=[tmp_path])
+    (tmp_path / "m").mkdir()
+    with pytest.raises(InstrumentError) as raised:  # a folder reached twice is named once
+        find_instrument("nope", folders=[tmp_path, tmp_path / "m" / "..", tmp_path / "m"])
+    assert str(raised.value).startswith(f"instrument 'nope' not found in {tmp_path}, "
+                                        f"{tmp_path / 'm'}; put")

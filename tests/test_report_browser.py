@@ -141,3 +141,74 @@ def test_index_renders_offline(browser: Any, tmp_path: Path) -> None:
         page.screenshot(path=str(ARTIFACTS / "index-en.png"), full_page=True)
     finally:
         page.close()
+
+
+def test_index_links_model_names_and_explains_grey_at_1280px(browser: Any, tmp_path: Path) -> None:
+    full = mediation_results()
+    long = full.model_copy(update={"model": "commitment-learning-collaborative-innovation"})
+    path = tmp_path / "index.html"
+    path.write_text(render_index([full, long], links=["a/report.html", "b/report.html"]),
+                    encoding="utf-8")
+    page, seen = open_offline(browser, path)
+    try:
+        page.set_viewport_size({"width": 1280, "height": 900})
+        assert seen == {"network": [], "console": [], "failed": [], "errors": []}
+        names = page.locator("table.index tbody td:first-child a")
+        assert names.count() == 2
+        assert names.nth(1).get_attribute("href") == "b/report.html"
+        assert "not significant" in page.locator("p.legend").inner_text()
+        right = page.evaluate("document.querySelector('table.index').getBoundingClientRect()"
+                              ".right")
+        assert right <= 1280, "the index needs a horizontal scroll at 1280 px"
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "index-1280.png"), full_page=True)
+    finally:
+        page.close()
+
+
+def test_a_wide_htmt_matrix_fits_the_printed_page(browser: Any, tmp_path: Path) -> None:
+    from report_support import Construct, Instrument, Text
+
+    ids = [f"C{i}" for i in range(1, 10)]
+    names = {c: Text(f"Interorganizational knowledge construct number {c}", f"构念 {c}")
+             for c in ids}
+    inst = Instrument(title=Text("Wide", "宽"),
+                      constructs={c: Construct(name=names[c]) for c in ids})
+    htmt = {a: dict.fromkeys(ids[:i], 0.4) for i, a in enumerate(ids)}
+    fl = {a: {b: 0.7 if a == b else 0.3 for b in ids} for a in ids}
+    results = mediation_results().model_copy(update={"htmt": htmt, "quality": {
+        "fornell_larcker": fl}})
+    path = tmp_path / "wide.html"
+    path.write_text(render_report(results, instrument=inst), encoding="utf-8")
+    page, _ = open_offline(browser, path)
+    try:
+        page.emulate_media(media="print")
+        page.set_viewport_size({"width": 690, "height": 1000})  # A4 less the print margins
+        for table in page.locator("#validity table.matrix").all():
+            box = table.bounding_box()
+            assert box is not None
+            assert box["x"] + box["width"] <= 690 + 1, "a matrix runs off the printed page"
+        pdf = page.pdf(format="A4")
+        (ARTIFACTS / "wide-htmt.pdf").parent.mkdir(exist_ok=True)
+        (ARTIFACTS / "wide-htmt.pdf").write_bytes(pdf)
+    finally:
+        page.close()
+
+
+def test_the_tables_download_from_the_offline_report(browser: Any, tmp_path: Path) -> None:
+    path = tmp_path / "report.html"
+    path.write_text(render_report(mediation_results(), instrument=instrument(),
+                                  measurement=mediation_measurement()), encoding="utf-8")
+    context = browser.new_context(accept_downloads=True)
+    page = context.new_page()
+    try:
+        page.goto(path.as_uri(), wait_until="load")
+        for fmt in ("docx", "xlsx"):
+            with page.expect_download() as info:
+                page.locator(f"p.downloads a[download$='.{fmt}']").click()
+            saved = tmp_path / f"tables.{fmt}"
+            info.value.save_as(saved)
+            assert saved.read_bytes()[:2] == b"PK"  # a zip: Word and Excel files are
+            assert info.value.suggested_filename == f"routines-learning-ambidexterity-tables.{fmt}"
+    finally:
+        context.close()

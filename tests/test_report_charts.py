@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
+import pytest
+
 from semwb.report.charts import bootstrap_histogram_svg, loadings_chart_svg
 
 NS = "{http://www.w3.org/2000/svg}"
@@ -37,3 +39,16 @@ def test_loadings_chart_shades_loadings_below_the_guideline() -> None:
     fills = [r.get("fill") for r in root.iter(f"{NS}rect")]
     assert fills == ["#7d9cc7", "#d7dee8"]  # ar3 has no loading: no bar
     assert root.find(f"{NS}title").text == "标准化因子载荷"  # type: ignore[union-attr]
+
+
+def test_a_negative_loading_is_drawn_left_of_zero_with_its_sign() -> None:
+    root = ET.fromstring(str(loadings_chart_svg([("AR", [("ar1", 0.8), ("ar4", -0.62)])],
+                                                lang="en")))
+    bars = {r.get("fill"): (float(r.get("x", 0)), float(r.get("width", 0)))
+            for r in root.iter(f"{NS}rect")}
+    (pos_x, pos_w), (neg_x, neg_w) = bars["#7d9cc7"], bars["#c98a88"]
+    assert neg_x + neg_w == pos_x  # both start at zero, in opposite directions
+    assert neg_w / pos_w == pytest.approx(0.62 / 0.8)
+    texts = [t.text for t in root.iter(f"{NS}text")]
+    assert "−.62" in texts
+    assert "−1" in texts

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,7 +13,7 @@ from semwb.report.context import build_report_context
 from semwb.report.hypotheses import check_hypotheses
 from semwb.report.labels import labels_from_instrument
 from semwb.report.parts import split_parameters
-from semwb.results import Results
+from semwb.results import ParameterRow, Results
 
 
 def context(results: Results | None = None, **kwargs: Any) -> dict[str, Any]:
@@ -76,7 +78,8 @@ def test_optional_sections_are_absent_without_their_data() -> None:
     assert ctx["descriptives"] is None
     assert ctx["cmb"] is None
     assert ctx["hypotheses"] is None
-    assert ctx["measurement"]["reliability"] == []
+    # reliability then comes from the model's own loadings (CR, AVE; no alpha, no omega)
+    assert [r["alpha"]["value"] for r in ctx["measurement"]["reliability"]] == [None] * 3
     assert "Wald" in ctx["paths"]["note"]
 
 
@@ -215,3 +218,97 @@ def test_key_results_come_first_in_the_summary() -> None:
     assert lines[2] == "3 of 4 hypotheses supported."
     assert lines[3].startswith("ind (Alliance routines → Inter-organizational learning → "
                                "Ambidextrous innovation) = 0.171, 95% CI [0.105, 0.238]")
+
+
+def _with_rows(results: Results, **changes: dict[str, Any]) -> Results:
+    """``results`` with the rows labelled by the keys of ``changes`` updated."""
+    rows = [r.model_copy(update=changes[r.label]) if r.label in changes else r
+            for r in results.parameters]
+    return results.model_copy(update={"parameters": rows})
+
+
+def test_the_deciding_inference_is_stated_once_and_disagreements_are_marked() -> None:
+    # the apmc example: p = .059 for the path, a percentile interval just above zero
+    results = _with_rows(mediation_results(),
+                         b={"pvalue": 0.0594, "ci_lower": 0.00036, "ci_upper": 0.378},
+                         ind={"pvalue": 0.0653, "ci_lower": 0.00023, "ci_upper": 0.314})
+    ctx = context(results)
+    assert ctx["summary"]["rule"] == (
+        "Significance: a regression path by its p value (p < .05); a defined effect by its 95% "
+        "bootstrap percentile CI, significant when it excludes zero.")
+    path = next(r for r in ctx["paths"]["rows"] if r["label"] == "b")
+    assert (path["sig"], path["disagree"]) == (False, True)
+    ind = next(r for r in ctx["effects"]["rows"] if r["name"] == "ind")
+    assert (ind["sig"], ind["disagree"]) == (True, True)
+    assert "CI [0.0002, 0.314]" in ind["sentence"]
+    agreeing = next(r for r in ctx["paths"]["rows"] if r["label"] == "a")
+    assert agreeing["disagree"] is False
+
+
+def test_a_ratio_of_coefficients_gets_no_significance_verdict() -> None:
+    results = _with_rows(mediation_results(), ind={"rhs": "-a/(2*b)", "label": "turning_point",
+                                                   "lhs": "turning_point"})
+    row = next(r for r in context(results)["effects"]["rows"] if r["name"] == "turning_point")
+    assert row["sig"] is False
+    assert (row["std"], row["pvalue"]) == (None, None)
+    assert "not an effect; it gets no significance verdict" in row["sentence"]
+    assert "significant" not in row["sentence"].replace("significance", "")
+
+
+def test_descriptives_never_put_latent_correlations_beside_composite_means() -> None:
+    measurement = mediation_measurement()
+    assert measurement.get("descriptives")
+    assert measurement.get("fornell_larcker")
+    plain = context(measurement=measurement)["descriptives"]
+    assert plain["correlated"] is False
+    assert all(row["cells"] == [] for row in plain["rows"])
+    composite = {"AR": {"IOL": 0.41, "AI": 0.30}, "IOL": {"AI": 0.02}}
+    pvalues = {"AR": {"IOL": 0.0001, "AI": 0.004}, "IOL": {"AI": 0.7}}
+    rows = context(measurement={**measurement, "composite_correlations": composite,
+                                "composite_pvalues": pvalues})["descriptives"]["rows"]
+    cells = {(row["name"], i): (c["value"], c["stars"]) for row in rows
+             for i, c in enumerate(row["cells"])}
+    assert set(cells.values()) == {(0.41, "***"), (0.30, "**"), (0.02, "")}
+
+
+def test_a_negative_loading_is_called_reverse_worded() -> None:
+    results = mediation_results()
+    rows = [r.model_copy(update={"std_all": -0.62, "est": -0.7}) if r.rhs == "ar4" else r
+            for r in results.parameters]
+    notes = context(results.model_copy(update={"parameters": rows}))["warnings"]
+    assert any(note.startswith("ar4 has a negative standardized loading (−.62) on Alliance "
+                               "routines: it looks reverse-worded.") for note in notes)
+    assert not any("reverse-worded" in note for note in context()["warnings"])
+
+
+def test_without_an_instrument_cr_and_ave_come_from_the_models_own_loadings() -> None:
+    # semTools/lavaan reference: CR and AVE (Fornell-Larcker) from the k-factor CFA's std.all
+    reference = json.loads((Path(__file__).parent / "reference" / "measurement_mediation_single"
+                            / "measurement.json").read_text(encoding="utf-8"))["constructs"]
+    rows = [ParameterRow(lhs=cid, op="=~", rhs=item, est=1.0, std_all=value)
+            for cid, c in reference.items() for item, value in c["std_loadings"].items()]
+    bare = mediation_results().model_copy(update={"parameters": rows, "measurement": {},
+                                                  "htmt": {}, "quality": {}})
+    ctx = context(bare)
+    reliability = {r["construct"]: r for r in ctx["measurement"]["reliability"]}
+    assert ctx["measurement"]["derived"] is True
+    for cid, c in reference.items():
+        assert reliability[cid]["cr"]["value"] == pytest.approx(c["CR_fornell_larcker"], abs=1e-9)
+        assert reliability[cid]["ave"]["value"] == pytest.approx(c["AVE_fornell_larcker"],
+                                                                 abs=1e-9)
+        assert reliability[cid]["alpha"]["value"] is None
+    assert context()["measurement"]["derived"] is False
+
+
+def test_defined_effects_show_their_standardized_interval() -> None:
+    results = _with_rows(mediation_results(),
+                         ind={"std_all_ci_lower": 0.11, "std_all_ci_upper": 0.27})
+    ind = next(r for r in context(results)["effects"]["rows"] if r["name"] == "ind")
+    assert ind["std_ci"] == (0.11, 0.27)
+
+
+def test_a_hypothesis_on_a_ratio_gets_no_verdict() -> None:
+    results = _with_rows(mediation_results(), ind={"rhs": "-a/(2*b)"})
+    checks = check_hypotheses([{"id": "H9", "effect": "ind", "expected": "positive"}],
+                              split_parameters(results), lang="en")
+    assert checks[0].verdict == "no_verdict"

@@ -124,3 +124,57 @@ def test_no_direct_path_runs_through_a_mediator() -> None:
         assert abs(line_y - ks_y) > 32 + 20, f"{source} -> IP runs through KS"
     ys = sorted(y for label, (_, y) in centres.items() if label.startswith("SC"))
     assert all(b - a > 2 * 32 for a, b in pairwise(ys))
+
+
+def test_a_second_order_factor_points_at_its_first_order_ellipses() -> None:
+    syntax = """
+        PRO =~ pro1 + pro2 + pro3
+        RGOV =~ rgov1 + rgov2 + rgov3
+        APMC =~ PRO + RGOV
+        LC =~ lc1 + lc2 + lc3
+        LC ~ a*APMC
+    """
+    results = mediation_results().model_copy(update={"parameters": _rows(syntax), "r2": {}})
+    root = draw(results=results)
+    centres = ellipse_centres(root)
+    assert set(centres) == {"PRO", "RGOV", "APMC", "LC"}  # first-order factors are ellipses
+    boxes = {t.text for t in root.iter(f"{NS}text") if t.text in ("PRO", "RGOV")
+             and t.get("font-size") == "11"}
+    assert boxes == set()  # ... and not indicator boxes of APMC
+    apmc, lc = centres["APMC"], centres["LC"]
+    assert centres["PRO"][0] < apmc[0] < lc[0]
+    solid = [line for line in root.iter(f"{NS}line")
+             if line.get("stroke-width") == "1.8" and line.get("marker-end")]
+    starts = sorted((float(line.get("x1", 0)), float(line.get("x2", 0))) for line in solid)
+    assert len(solid) == 3  # APMC -> PRO, APMC -> RGOV, APMC -> LC
+    assert sum(x1 > x2 for x1, x2 in starts) == 2  # two arrows run left, from APMC
+
+
+def test_covariance_arcs_of_one_column_nest_and_their_labels_stand_apart() -> None:
+    syntax = """
+        A =~ a1 + a2 + a3
+        B =~ b1 + b2 + b3
+        C =~ c1 + c2 + c3
+        Y =~ y1 + y2 + y3
+        Y ~ A + B + C
+    """
+    covs = [ParameterRow(lhs=x, op="~~", rhs=y, est=0.3, se=0.05, pvalue=0.0001, std_all=s)
+            for x, y, s in (("A", "B", 0.41), ("B", "C", 0.42), ("A", "C", 0.43))]
+    results = mediation_results().model_copy(update={"parameters": _rows(syntax) + covs,
+                                                     "r2": {}})
+    root = draw(results=results)
+    plates = {}
+    texts = list(root.iter(f"{NS}text"))
+    for rect in root.iter(f"{NS}rect"):
+        x, y = float(rect.get("x", 0)), float(rect.get("y", 0))
+        w, h = float(rect.get("width", 0)), float(rect.get("height", 0))
+        label = next((t.text for t in texts if t.text in (".41***", ".42***", ".43***")
+                      and abs(float(t.get("x", 0)) - (x + w / 2)) < 0.5
+                      and y <= float(t.get("y", 0)) <= y + h), None)
+        if label:
+            plates[label] = (x, y, x + w, y + h)
+    assert len(plates) == 3
+    for (a, pa), (b, pb) in pairwise(sorted(plates.items())):
+        apart = pa[2] <= pb[0] or pb[2] <= pa[0] or pa[3] <= pb[1] or pb[3] <= pa[1]
+        assert apart, f"labels {a} and {b} overlap"
+    assert plates[".43***"][0] < min(plates[".41***"][0], plates[".42***"][0])  # A-C bulges out

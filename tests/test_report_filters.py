@@ -47,6 +47,13 @@ def test_fmt_p_and_stars_follow_apa(p: float | None, shown: str, inline: str, ma
     assert (fmt_p(p), fmt_p_eq(p), stars(p)) == (shown, inline, mark)
 
 
+def test_a_nonzero_bound_never_prints_as_zero() -> None:
+    assert fmt_ci((0.00036, 0.378)) == "[0.0004, 0.378]"
+    assert fmt_ci((-0.0000042, 0.2)) == "[−0.000004, 0.200]"
+    assert fmt_ci((0.0, 0.2)) == "[0.000, 0.200]"
+    assert fmt_ci((1e-9, 0.2)) == "[0.000000, 0.200]"  # at most 6 decimals
+
+
 def test_fmt_ci_formats_both_bounds_or_none() -> None:
     assert fmt_ci((0.12, 0.3456)) == "[0.120, 0.346]"
     assert fmt_ci((-0.005, 0.241)) == "[−0.005, 0.241]"

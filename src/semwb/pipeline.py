@@ -28,14 +28,16 @@ from semwb.survey.responses import read_responses, read_table_frame
 from semwb.survey.scoring import compute_composites, reverse_code
 
 
-def read_data(path: str | Path, *, instrument: Instrument | None = None) -> pd.DataFrame:
+def read_data(path: str | Path, *, instrument: Instrument | None = None,
+              sheet: str | int | None = None) -> pd.DataFrame:
     """Read a data file for a model: through the instrument when the spec names one.
 
     With an instrument, responses are read, mapped and validated by
     :func:`semwb.survey.responses.read_responses` (platform exports, scale, missing codes,
     duplicate ids) -- the same reading as ``semwb score`` and the web app, so every face fits the
     same numbers. Without one, :func:`semwb.survey.responses.read_table_frame` reads the same
-    formats without item rules.
+    formats without item rules. ``sheet`` picks an Excel workbook's sheet (name or 0-based
+    index; the first by default).
 
     Raises
     ------
@@ -44,8 +46,8 @@ def read_data(path: str | Path, *, instrument: Instrument | None = None) -> pd.D
         file, row, column and value.
     """
     if instrument is not None:
-        return read_responses(path, instrument).data
-    return read_table_frame(path)
+        return read_responses(path, instrument, sheet=sheet).data
+    return read_table_frame(path, sheet=sheet)
 
 
 def prepare_data(data: pd.DataFrame, *, instrument: Instrument | None = None) -> pd.DataFrame:

@@ -11,11 +11,14 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from semwb.errors import ResultsError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 RESULTS_SCHEMA_VERSION = 1
 
@@ -156,6 +159,34 @@ class Results(_Frozen):
         return json.dumps(self.model_dump(mode="json"), ensure_ascii=False, indent=2,
                           allow_nan=False) + "\n"
 
+    def to_frame(self) -> pd.DataFrame:
+        """The parameter table as a DataFrame, one row per parameter (lavaan's
+        ``parameterEstimates()`` with ``std_all``); undefined numbers are NaN.
+
+        >>> results.to_frame().query("op == ':='")[["lhs", "est", "ci_lower", "ci_upper"]]
+        ... # doctest: +SKIP
+        """
+        import pandas as pd
+
+        columns = list(ParameterRow.model_fields)
+        return pd.DataFrame([row.model_dump() for row in self.parameters], columns=columns,
+                            ).astype({c: float for c in columns if c not in _TEXT_COLUMNS})
+
+    def fit_frame(self) -> pd.DataFrame:
+        """The fit indices as a one-column DataFrame indexed by measure (lavaan's
+        ``fitMeasures()``): ``results.fit_frame().loc["cfi", "value"]``."""
+        import pandas as pd
+
+        values = self.fit.model_dump()
+        return pd.DataFrame({"value": [float("nan") if v is None else float(v)
+                                       for v in values.values()]}, index=list(values))
+
+    def summary(self) -> str:
+        """A plain-text summary in the layout of lavaan's ``summary()``: the header, the model
+        test, the fit indices, then latent variables, regressions, covariances, variances and
+        defined parameters with Estimate, Std.Err, z-value, P(>|z|), the CI and Std.all."""
+        return summary_text(self)
+
 
 def results_from_json(text: str, *, source: str = "results.json") -> Results:
     """Parse ``results.json`` text back into :class:`Results`.
@@ -190,3 +221,70 @@ def read_results(path: str | Path) -> Results:
         raise ResultsError(
             f"{p}: no such results file. Run 'semwb fit SPEC --out {p.parent}' first.")
     return results_from_json(p.read_text(encoding="utf-8"), source=str(p))
+
+
+_TEXT_COLUMNS = {"lhs", "op", "rhs", "label", "group", "free"}
+_SECTIONS = (("=~", "Latent Variables"), ("~", "Regressions"), ("~~", "Covariances"),
+             ("~1", "Intercepts"), (":=", "Defined Parameters"))
+
+
+def _num(value: float | int | None, width: int = 9, digits: int = 3) -> str:
+    return ("" if value is None else f"{value:.{digits}f}").rjust(width)
+
+
+def _summary_rows(results: Results, op: str) -> list[str]:
+    """One section of the summary, grouped by left-hand side for ``=~`` and ``~`` as lavaan."""
+    lines, current = [], None
+    blank = " " * 9
+    for row in results.parameters:
+        if row.op != op:
+            continue
+        if op in ("=~", "~") and row.lhs != current:
+            current = row.lhs
+            lines.append(f"  {row.lhs} {op}")
+        name = f"{row.lhs} := {row.rhs}" if op == ":=" else (
+            row.rhs if op in ("=~", "~") else f"{row.lhs} ~~ {row.rhs}")
+        if row.label and op != ":=":
+            name += f" ({row.label})"
+        tests = (blank * 3 if not row.free
+                 else f"{_num(row.se)}{_num(row.z)}{_num(row.pvalue)}")
+        lines.append(f"    {name:<28}{_num(row.est)}{tests}"
+                     f"{_num(row.ci_lower)}{_num(row.ci_upper)}{_num(row.std_all)}")
+    return lines
+
+
+def summary_text(results: Results) -> str:
+    """The text of :meth:`Results.summary` (see there)."""
+    f, boot = results.fit, results.bootstrap
+    lines = [f"semwb {results.provenance.semwb or ''} -- {results.model}".rstrip(),
+             f"  Estimator                {results.estimator:>24}",
+             f"  Converged                {results.converged!s:>24}",
+             f"  Number of observations   {results.n_obs if results.n_obs is not None else '':>24}",
+             f"  Missing data             {results.missing:>24}",
+             f"  Standard errors and CIs  {'bootstrap ' + boot.ci if boot else 'Wald':>24}",
+             "", "Model Test User Model:",
+             f"  Test statistic           {_num(f.chisq, 24)}",
+             f"  Degrees of freedom       {f.df if f.df is not None else '':>24}",
+             f"  P-value (Chi-square)     {_num(f.pvalue, 24)}", "", "Fit indices:"]
+    lines += [f"  {name:<25}{_num(getattr(f, key), 24)}" for key, name in (
+        ("cfi", "CFI"), ("tli", "TLI"), ("rmsea", "RMSEA"), ("rmsea_ci_lower", "RMSEA 90% lower"),
+        ("rmsea_ci_upper", "RMSEA 90% upper"), ("srmr", "SRMR"), ("aic", "AIC"), ("bic", "BIC"))]
+    level = f"{boot.level:.0%}" if boot else "95%"
+    header = (f"    {'':<28}{'Estimate':>9}{'Std.Err':>9}{'z-value':>9}{'P(>|z|)':>9}"
+              f"{'ci.lower':>9}{'ci.upper':>9}{'Std.all':>9}")
+    for op, title in _SECTIONS:
+        rows = _summary_rows(results, op)
+        if op == "~~":
+            variances = [r for r in rows if r.split()[0] == r.split()[2]]
+            rows = [r for r in rows if r not in variances]
+            lines += _section("Covariances", header, rows, level)
+            lines += _section("Variances", header, variances, level)
+            continue
+        lines += _section(title, header, rows, level)
+    if results.warnings:
+        lines += ["", "Warnings:", *(f"  {w}" for w in results.warnings)]
+    return "\n".join(lines) + "\n"
+
+
+def _section(title: str, header: str, rows: list[str], level: str) -> list[str]:
+    return ["", f"{title} ({level} CI):", header, *rows] if rows else []

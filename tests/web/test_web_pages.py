@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+import zipfile
+
 from fastapi.testclient import TestClient
 from web_support import BAD_CSV, GOOD_CSV, INSTRUMENT, PASSWORD, SYNTAX, Web, csrf_of
 
@@ -163,6 +166,13 @@ def test_run_progress_report_and_downloads(ann: Web) -> None:
         assert download.status_code == 200
         assert "attachment" in download.headers["content-disposition"]
     assert ann.client.get(f"/projects/{project}/runs/{run}/download/error.log").status_code == 404
+    for fmt, magic in (("docx", "word/document.xml"), ("xlsx", "xl/workbook.xml")):
+        assert f"/runs/{run}/tables.{fmt}" in page
+        tables = ann.client.get(f"/projects/{project}/runs/{run}/tables.{fmt}")
+        assert tables.status_code == 200
+        assert "attachment" in tables.headers["content-disposition"]
+        assert magic in zipfile.ZipFile(io.BytesIO(tables.content)).namelist()
+    assert ann.client.get(f"/projects/{project}/runs/{run}/tables.pdf").status_code == 404
     report = ann.client.get(f"/projects/{project}/runs/{run}/report")
     assert "Report of med" in report.text
     assert "sandbox" in report.headers["content-security-policy"]

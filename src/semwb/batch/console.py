@@ -34,6 +34,7 @@ class RichEvents:
             TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
             TextColumn("{task.fields[status]}"), TimeElapsedColumn(),
             console=console, transient=False,
+            disable=not console.is_terminal,  # a pipe or a log gets the summary lines only
         )
         self.overall: TaskID | None = None
         self.rows: dict[str, TaskID] = {}

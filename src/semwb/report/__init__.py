@@ -5,6 +5,6 @@
 
 from __future__ import annotations
 
-from semwb.report.render import render_index, render_report
+from semwb.report.render import render_index, render_report, table_files
 
-__all__ = ["render_index", "render_report"]
+__all__ = ["render_index", "render_report", "table_files"]

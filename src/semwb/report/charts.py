@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from markupsafe import Markup
 
-from semwb.report.filters import fmt_est, fmt_std
+from semwb.report.filters import MINUS, fmt_est, fmt_std
 from semwb.report.i18n import Lang, strings
 from semwb.report.svg import element, svg, text_width
 
@@ -17,6 +17,7 @@ INK = "#1f2d3d"
 BAR = "#7d9cc7"
 BAND = "#f6e3b4"
 WEAK = "#d7dee8"
+NEGATIVE = "#c98a88"
 FONT_FAMILY = ("system-ui, 'Noto Sans CJK SC', 'Noto Sans SC', 'Microsoft YaHei', "
                "'PingFang SC', sans-serif")
 
@@ -111,11 +112,16 @@ def loadings_chart_svg(
         Language of the accessible title.
     minimum
         The guideline drawn as a vertical line; bars below it are shaded lighter.
+
+    A negative loading is drawn to the left of zero, in red: the axis then runs from -1 to 1.
     """
     row_h, head_h = 20.0, 24.0
     label_w = max([text_width(item, 11.0) for _, rows in groups for item, _ in rows] + [30.0]) + 12
     plot_w, pad_r = 360.0, 40.0
-    width = label_w + plot_w + pad_r
+    # A negative loading (an item that looks reverse-worded) gets a bar to the left of zero.
+    signed = any(v is not None and v < 0 for _, rows in groups for _, v in rows)
+    zero, scale = (label_w + 36 + plot_w / 2, plot_w / 2) if signed else (label_w, plot_w)
+    width = zero + scale + pad_r
     body: list[Markup] = []
     y = 8.0
     for name, rows in groups:
@@ -124,21 +130,27 @@ def loadings_chart_svg(
         for item, value in rows:
             body.append(_text(label_w - 6, y + 14, item, anchor="end"))
             if value is not None:
-                bar = min(abs(value), 1.0) * plot_w
-                weak = abs(value) < minimum
-                body.append(element("rect", {"x": label_w, "y": y + 4, "width": max(bar, 1.0),
-                                             "height": row_h - 7, "fill": WEAK if weak else BAR}))
-                body.append(_text(label_w + bar + 4, y + 14, fmt_std(value), anchor="start",
+                bar = min(abs(value), 1.0) * scale
+                fill = NEGATIVE if value < 0 else WEAK if abs(value) < minimum else BAR
+                left = zero - bar if value < 0 else zero
+                body.append(element("rect", {"x": left, "y": y + 4, "width": max(bar, 1.0),
+                                             "height": row_h - 7, "fill": fill}))
+                body.append(_text(left - 4 if value < 0 else zero + bar + 4, y + 14,
+                                  fmt_std(value), anchor="end" if value < 0 else "start",
                                   size=10.0))
             y += row_h
         y += 6
     height = y + 18
-    guide = label_w + minimum * plot_w
+    guide = zero + minimum * scale
     body.append(element("line", {"x1": guide, "x2": guide, "y1": 8.0, "y2": height - 18,
                                  "stroke": "#b0413e", "stroke-width": 1.2,
                                  "stroke-dasharray": "4 3"}))
-    for tick, shown in ((0.0, "0"), (1.0, "1")):
-        body.append(_text(label_w + tick * plot_w, height - 4, shown, size=10.0))
+    ticks = ((-1.0, MINUS + "1"), (0.0, "0"), (1.0, "1")) if signed else ((0.0, "0"), (1.0, "1"))
+    for tick, shown in ticks:
+        body.append(_text(zero + tick * scale, height - 4, shown, size=10.0))
+    if signed:
+        body.append(element("line", {"x1": zero, "x2": zero, "y1": 8.0, "y2": height - 18,
+                                     "stroke": INK, "stroke-width": 0.8}))
     body.append(_text(guide, height - 4, fmt_std(minimum), size=10.0))
     group = element("g", {"font-family": FONT_FAMILY, "fill": INK}, body)
     return svg(width, height, [group], title=strings(lang)["loadings_chart"], css_class="chart")

@@ -27,7 +27,13 @@ from semwb.report.measurement_context import (
     merge_quality,
     validity_section,
 )
-from semwb.report.parts import ModelParts, is_significant, split_parameters
+from semwb.report.parts import (
+    ModelParts,
+    disagrees,
+    is_location,
+    is_significant,
+    split_parameters,
+)
 from semwb.results import ParameterRow, Results
 
 #: Hu & Bentler (1999) cut-offs: (index, direction, bound).
@@ -45,6 +51,7 @@ def _summary(results: Results, t: Mapping[str, str]) -> dict[str, Any]:
         reasons[reason] = reasons.get(reason, 0) + int(entry.get("count", 1))
     boot = results.bootstrap
     return {
+        "rule": _decision_rule(results, t),
         "data_file": results.provenance.data_path,
         "n_used": results.n_obs,
         "n_excluded": results.n_excluded,
@@ -57,6 +64,14 @@ def _summary(results: Results, t: Mapping[str, str]) -> dict[str, Any]:
             "ci": t.get(f"ci_{boot.ci}", boot.ci), "level": boot.level,
         },
     }
+
+
+def _decision_rule(results: Results, t: Mapping[str, str]) -> str:
+    """Which inference decides significance, stated once for the whole report."""
+    boot = results.bootstrap
+    if boot is None:
+        return t["rule_wald"].format(level=fmt_level(DEFAULT_LEVEL))
+    return t["rule_boot"].format(level=fmt_level(boot.level), ci=t.get(f"ci_{boot.ci}", boot.ci))
 
 
 def _fit(results: Results, parts: ModelParts, labels: Labels, lang: Lang) -> dict[str, Any]:
@@ -100,6 +115,7 @@ def _row(row: ParameterRow, labels: Labels) -> dict[str, Any]:
         "pvalue": row.pvalue if row.free else None,
         "ci": (row.ci_lower, row.ci_upper) if row.free else (None, None),
         "sig": row.free and is_significant(row),
+        "disagree": row.free and disagrees(row),
     }
 
 
@@ -121,14 +137,19 @@ def _effects(results: Results, parts: ModelParts, labels: Labels, lang: Lang) ->
     for row in parts.defined:
         name = row.label or row.lhs
         path = describe_effect(row, parts, labels)
-        sig = is_significant(row, by_ci=True)
+        location = is_location(row)
+        sig = not location and is_significant(row, by_ci=True)
         bounds = (row.ci_lower, row.ci_upper)
         hist = histograms.get(name)
+        key = "effect_location" if location else "effect_sig" if sig else "effect_ns"
         rows.append({
             "name": name, "definition": row.rhs, "path": path,
             "est": row.est, "se": row.se,
-            "std": row.std_all, "pvalue": row.pvalue, "ci": bounds, "sig": sig,
-            "sentence": sentence(lang, "effect_sig" if sig else "effect_ns",
+            "std": None if location else row.std_all,
+            "std_ci": (None, None) if location else (row.std_all_ci_lower, row.std_all_ci_upper),
+            "pvalue": None if location else row.pvalue, "ci": bounds, "sig": sig,
+            "disagree": not location and boot is not None and disagrees(row),
+            "sentence": sentence(lang, key,
                                  name=f"{name} ({path})" if path else name,
                                  est=fmt_est(row.est), level=fmt_level(level), ci=fmt_ci(bounds)),
             "chart": None if hist is None else bootstrap_histogram_svg(
@@ -166,10 +187,11 @@ def _hypotheses(
             "est": None if row is None else row.est,
             "pvalue": None if row is None else row.pvalue,
             "ci": None if row is None else (row.ci_lower, row.ci_upper),
+            "disagree": row is not None and disagrees(row),
         })
     level = results.bootstrap.level if results.bootstrap else DEFAULT_LEVEL
     return {"rows": out, "level": level,
-            "note": sentence(lang, "hypotheses_note", level=fmt_level(level))}
+            "note": sentence(lang, "hypotheses_note")}
 
 
 def _warnings(results: Results, parts: ModelParts, labels: Labels, lang: Lang) -> list[str]:
@@ -186,6 +208,9 @@ def _warnings(results: Results, parts: ModelParts, labels: Labels, lang: Lang) -
     if boot is not None and boot.inadmissible:
         notes.append(sentence(lang, "inadmissible_draws", count=f"{len(boot.inadmissible):,}",
                               draws=f"{boot.succeeded:,}"))
+    notes += [sentence(lang, "reverse_worded", item=row.rhs, construct=labels.name(row.lhs),
+                       value=fmt_std(row.std_all))
+              for row in parts.loadings if row.std_all is not None and row.std_all < 0]
     notes += [sentence(lang, "heywood", item=f"{labels.name(row.lhs)} → {row.rhs}",
                        value=fmt_std(row.std_all))
               for row in parts.loadings if row.std_all is not None and abs(row.std_all) > 1]
@@ -257,7 +282,7 @@ def build_report_context(
     labels = labels or Labels()
     t = strings(lang)
     parts = split_parameters(results)
-    quality = merge_quality(results, measurement)
+    quality = merge_quality(results, measurement, parts)
     other = "en" if lang == "zh" else "zh"
     title = results.title.get(lang) or results.title.get(other) or results.model
     diagram: Markup | None = None

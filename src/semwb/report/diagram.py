@@ -1,7 +1,9 @@
 """The path diagram of a fitted model as inline SVG.
 
 Latent variables are ellipses, indicators boxes; exogenous variables stand on the left and outcomes
-on the right (columns by the longest chain of regressions leading to a variable). Paths carry
+on the right (columns by the longest chain of regressions leading to a variable). The first-order
+factors of a second-order factor are ellipses in the column left of it, each with an arrow (and
+its standardized loading) from the second-order factor. Paths carry
 standardized coefficients with significance stars; non-significant paths are dashed. A mediator
 that a direct path would cross is lifted above it, so the classic mediation triangle appears.
 Every text goes through :mod:`semwb.report.svg`, which escapes it.
@@ -73,15 +75,28 @@ class _Node:
         return self.x + dx * scale, self.y + dy * scale
 
 
-def _layers(names: list[str], paths: list[ParameterRow]) -> dict[str, int]:
-    """Column of each variable: the longest chain of regressions leading to it (cycles capped)."""
+def _layers(names: list[str], paths: list[ParameterRow],
+            components: Mapping[str, list[str]]) -> dict[str, int]:
+    """Column of each variable: the longest chain of regressions leading to it (cycles capped).
+
+    A first-order factor of a second-order factor (``components``) that takes part in no
+    regression stands one column left of its second-order factor.
+    """
+    placed = [n for n in names if not any(n in parts for parts in components.values())
+              or any(n in (r.lhs, r.rhs) for r in paths)]
     if not paths:
-        return {name: i for i, name in enumerate(names)}
-    layer = dict.fromkeys(names, 0)
-    for _ in range(len(names)):
-        for row in paths:
-            layer[row.lhs] = min(max(layer[row.lhs], layer[row.rhs] + 1), len(names))
-    return layer
+        layer = {name: i for i, name in enumerate(placed)}
+    else:
+        layer = dict.fromkeys(placed, 0)
+        for _ in range(len(names)):
+            for row in paths:
+                layer[row.lhs] = min(max(layer[row.lhs], layer[row.rhs] + 1), len(names))
+    for factor, parts in components.items():
+        for name in parts:
+            if name not in layer:
+                layer[name] = layer.get(factor, 0) - 1
+    low = min(layer.values(), default=0)
+    return {name: value - low for name, value in layer.items()}
 
 
 def _stack(column: list[_Node]) -> None:
@@ -199,10 +214,15 @@ def _indicators(node: _Node, loadings: Mapping[str, ParameterRow]) -> list[Marku
 
 
 def _control(a: _Node, b: _Node) -> tuple[float, float]:
-    """Control point of a covariance arc: left of a column, above two nodes side by side."""
+    """Control point of a covariance arc: left of a column, above two nodes side by side.
+
+    The farther apart the two ends, the farther out the arc bulges, so that an arc between
+    the first and the third node of a column passes outside the second one and outside the
+    shorter arcs (their labels, at the arcs' midpoints, then stand apart).
+    """
     if a.x == b.x:
-        return min(a.x - a.rx, b.x - b.rx) - 70, (a.y + b.y) / 2
-    return (a.x + b.x) / 2, min(a.y, b.y) - 90
+        return min(a.x - a.rx, b.x - b.rx) - 50 - 0.45 * abs(a.y - b.y), (a.y + b.y) / 2
+    return (a.x + b.x) / 2, min(a.y, b.y) - 60 - 0.3 * abs(a.x - b.x)
 
 
 def _covariance(a: _Node, b: _Node, row: ParameterRow) -> list[Markup]:
@@ -258,7 +278,9 @@ def path_diagram_svg(
         One ``<svg>`` element, safe to insert in the page.
     """
     names = parts.structural
-    layer = _layers(names, parts.paths)
+    components = {f: [i for i in items if i in parts.latents] for f, items in parts.latents.items()}
+    components = {f: items for f, items in components.items() if items}
+    layer = _layers(names, parts.paths, components)
     nodes: dict[str, _Node] = {}
     for name in names:
         label = labels.name(name)
@@ -267,18 +289,22 @@ def path_diagram_svg(
             sub.append(f"R² = {fmt_std(r2[name])}")
         nodes[name] = _Node(name=name, label=label, sub=" · ".join(sub),
                             latent=name in parts.latents,
-                            indicators=parts.latents.get(name, []), layer=layer[name])
+                            indicators=[i for i in parts.latents.get(name, [])
+                                        if i not in parts.latents],
+                            layer=layer[name])
     _place(nodes, parts.paths)
     loadings = {row.rhs: row for row in parts.loadings}
     body: list[Markup] = []
     for node in nodes.values():
         body += _indicators(node, loadings)
     labels_on_top: list[Markup] = []
-    for row in parts.paths:
-        start, end = nodes[row.rhs], nodes[row.lhs]
+    second_order = [r for r in parts.loadings if r.lhs in components and r.rhs in components[r.lhs]]
+    for row in [*second_order, *parts.paths]:
+        start, end = (nodes[row.lhs], nodes[row.rhs]) if row.op == "=~" else (
+            nodes[row.rhs], nodes[row.lhs])
         x1, y1 = start.edge_point(end.x, end.y)
         x2, y2 = end.edge_point(start.x, start.y)
-        dashed = not is_significant(row)
+        dashed = row.op == "~" and not is_significant(row)  # a loading is measurement: solid
         body.append(_line(x1, y1, x2, y2, dashed=dashed, width=1.3 if dashed else 1.8))
         labels_on_top.append(_label((x1 + x2) / 2, (y1 + y2) / 2, _coefficient(row),
                                     size=13.0, bold=not dashed))

@@ -94,18 +94,38 @@ def stars(p: float | None) -> str:
     return ""
 
 
+MAX_DIGITS = 6
+
+
+def nonzero_digits(value: float, digits: int) -> int:
+    """Decimals enough for ``value`` not to print as zero when it is not (at most 6).
+
+    A confidence bound of 0.00036 shown as ``0.000`` reads as "touches zero"; it needs 4.
+
+    >>> nonzero_digits(0.00036, 3), nonzero_digits(0.12, 3), nonzero_digits(0.0, 3)
+    (4, 3, 3)
+    """
+    while value != 0 and digits < MAX_DIGITS and round(abs(value), digits) == 0:
+        digits += 1
+    return digits
+
+
 def fmt_ci(
     bounds: Sequence[float | None] | None, digits: int = 3, *, bounded: bool = False
 ) -> str:
     """Format a confidence interval as ``[lower, upper]`` (APA), en dash when unknown.
 
-    >>> fmt_ci((0.12, 0.3456))
-    '[0.120, 0.346]'
+    A bound that is not zero never prints as zero: it gets the decimals it needs.
+
+    >>> fmt_ci((0.12, 0.3456)), fmt_ci((0.00036, 0.378))
+    ('[0.120, 0.346]', '[0.0004, 0.378]')
     """
     if bounds is None or len(bounds) != 2 or any(_finite(b) is None for b in bounds):
         return MISSING
     fmt: Callable[[float | None, int], str] = fmt_std if bounded else fmt_est
-    return f"[{fmt(bounds[0], digits)}, {fmt(bounds[1], digits)}]"
+    low, high = (float(b) for b in bounds)  # type: ignore[arg-type]  # finite, checked above
+    return (f"[{fmt(low, nonzero_digits(low, digits))}, "
+            f"{fmt(high, nonzero_digits(high, digits))}]")
 
 
 def fmt_int(value: float | None) -> str:

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any, Literal
 
-from semwb.report.parts import ModelParts, is_significant
+from semwb.report.parts import ModelParts, is_location, is_significant
 from semwb.results import ParameterRow
 
-Verdict = Literal["supported", "not_supported", "not_evaluated"]
+Verdict = Literal["supported", "not_supported", "not_evaluated", "no_verdict"]
 
 _EXPECTED = {"positive": "positive", "+": "positive", "negative": "negative", "-": "negative",
              "nonzero": "nonzero", "non-zero": "nonzero", "": "nonzero"}
@@ -87,7 +87,8 @@ def check_hypotheses(
     Returns
     -------
     list of HypothesisCheck
-        In the order given; ``not_evaluated`` when the path is not in the model.
+        In the order given; ``not_evaluated`` when the path is not in the model, ``no_verdict``
+        when it names a ratio of coefficients (see :func:`~semwb.report.parts.is_location`).
     """
     checks = []
     for number, hyp in enumerate(hypotheses, start=1):
@@ -97,6 +98,8 @@ def check_hypotheses(
         verdict: Verdict
         if row is None or row.est is None:
             verdict = "not_evaluated"
+        elif is_location(row):  # a ratio such as a turning point: no significance verdict
+            verdict = "no_verdict"
         else:
             sign_ok = (expected == "nonzero" or (expected == "positive") == (row.est > 0))
             ok = sign_ok and is_significant(row, by_ci=by_ci)

@@ -97,6 +97,10 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "reliability_ok": ("All constructs meet the reliability and convergent-validity thresholds.",
                        "所有构念均达到信度与收敛效度标准。"),
     "reliability_bad": ("Below threshold: {list}.", "未达标准：{list}。"),
+    "derived_note": ("No instrument: CR and AVE come from the model's own standardized loadings; "
+                     "α and ω need the item data through an instrument (fit with --instrument).",
+                     "未提供问卷定义：CR 与 AVE 由模型自身的标准化载荷计算；"
+                     "α 与 ω 需通过问卷定义读取题项数据（以 --instrument 拟合）。"),
     "no_quality": ("Reliability statistics were not computed for this run.",
                    "本次分析未计算信度指标。"),
     # validity
@@ -108,9 +112,9 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "htmt_ok": ("All HTMT ratios are below .85.", "所有 HTMT 值均小于 .85。"),
     "htmt_bad": ("HTMT of .85 or more: {list}.", "HTMT 大于等于 .85：{list}。"),
     "fornell_larcker": ("Fornell-Larcker criterion", "Fornell-Larcker 准则"),
-    "fl_note": ("Diagonal (bold): √AVE; below it: correlations between constructs. "
+    "fl_note": ("Diagonal (bold): √AVE; below it: latent (CFA) correlations between constructs. "
                 "√AVE should exceed each correlation in its row and column.",
-                "对角线（加粗）为 AVE 的平方根，其下为构念间相关系数。"
+                "对角线（加粗）为 AVE 的平方根，其下为构念间潜变量（CFA）相关系数。"
                 "对角线值应大于其所在行与列的相关系数。"),
     "fl_ok": ("Each construct's √AVE exceeds its correlations with the others.",
               "各构念的 AVE 平方根均大于其与其他构念的相关系数。"),
@@ -119,12 +123,20 @@ _STRINGS: dict[str, tuple[str, str]] = {
     # descriptives
     "covariances": ("Covariances", "协方差"),
     "descriptives": ("Descriptive statistics and correlations", "描述性统计与相关分析"),
+    "descriptives_plain": ("Descriptive statistics of the composite scores",
+                           "构念合成得分的描述统计"),
     "mean": ("M", "均值"),
     "sd": ("SD", "标准差"),
-    "descriptives_note": ("Construct means and standard deviations of the composite scores; "
-                          "below the diagonal: correlations; on it (bold): √AVE where available.",
-                          "构念得分的均值与标准差；对角线下方为相关系数，"
-                          "对角线（加粗）为 AVE 的平方根（如有）。"),
+    "descriptives_note": ("Means, standard deviations and (below the diagonal) Pearson "
+                          "correlations of the composite scores (item means). Latent (CFA) "
+                          "correlations are in the Fornell-Larcker table.",
+                          "构念合成得分（题项均值）的均值、标准差与 Pearson 相关系数"
+                          "（对角线下方）。潜变量（CFA）相关系数见 Fornell-Larcker 表。"),
+    "descriptives_plain_note": ("Means and standard deviations of the composite scores (item "
+                                "means). Correlations between constructs: the latent (CFA) "
+                                "correlations of the Fornell-Larcker table.",
+                                "构念合成得分（题项均值）的均值与标准差。构念间相关："
+                                "见 Fornell-Larcker 表中的潜变量（CFA）相关系数。"),
     # common method
     "cmb": ("Common method bias", "共同方法偏差检验"),
     "harman": ("Harman's single-factor test", "Harman 单因素检验"),
@@ -188,6 +200,19 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "effect_ns": ("{name} = {est}, {level} CI {ci}: the interval includes zero, so the effect "
                   "is not significant.",
                   "{name} = {est}，{level} 置信区间 {ci} 包含零，效应不显著。"),
+    "effect_location": ("{name} = {est}, {level} CI {ci}: a ratio of coefficients (a location "
+                        "such as a turning point), not an effect; it gets no significance verdict.",
+                        "{name} = {est}，{level} 置信区间 {ci}：系数之比（如拐点位置），"
+                        "并非效应，不作显著性判断。"),
+    "rule_boot": ("Significance: a regression path by its p value (p < .05); a defined effect "
+                  "by its {level} bootstrap {ci} CI, significant when it excludes zero.",
+                  "显著性判断：回归路径以 p 值（p < .05）判断；定义效应以 {level} Bootstrap"
+                  "（{ci}）置信区间判断，不包含零即显著。"),
+    "rule_wald": ("Significance: every estimate by its p value (p < .05); its Wald {level} CI "
+                  "agrees.",
+                  "显著性判断：各估计值以 p 值（p < .05）判断，与其 Wald {level} 置信区间一致。"),
+    "disagree_note": ("† p and CI disagree; the verdict follows the rule in the summary.",
+                      "† p 值与置信区间结论不一致；以概要中所述规则为准。"),
     "no_effects": ("The model defines no effects (no := lines).", "模型未定义效应（无 := 语句）。"),
     # hypotheses
     "hypotheses": ("Hypothesis tests", "假设检验"),
@@ -199,12 +224,11 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "exp_nonzero": ("non-zero", "非零"),
     "supported": ("Supported", "支持"),
     "not_supported": ("Not supported", "不支持"),
+    "no_verdict": ("No verdict (a location, not an effect)", "不作判断（位置参数，非效应）"),
     "not_evaluated": ("Not evaluated (path not in the model)", "无法检验（模型中无此路径）"),
     "hypotheses_note": ("A hypothesis is supported when its estimate has the expected sign and "
-                        "is significant: p < .05 for a path, a {level} CI excluding zero for a "
-                        "defined effect.",
-                        "当估计值方向与预期一致且显著时，假设得到支持：路径以 p < .05 判断，"
-                        "定义效应以 {level} 置信区间不包含零判断。"),
+                        "is significant by the rule stated in the summary.",
+                        "当估计值方向与预期一致且按概要所述规则显著时，假设得到支持。"),
     # warnings
     "warnings": ("Warnings", "警告"),
     "no_warnings": ("No warnings.", "无警告。"),
@@ -219,6 +243,12 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "first_group_only": ("Multi-group results: the tables and the diagram show group {group} "
                          "only ({count} groups were fitted).",
                          "多组结果：表格与路径图仅显示组 {group}（共拟合 {count} 组）。"),
+    "reverse_worded": ("{item} has a negative standardized loading ({value}) on {construct}: it "
+                       "looks reverse-worded. Mark it 'reverse: true' in the instrument and fit "
+                       "with --instrument, or check how it was coded.",
+                       "{item} 在 {construct} 上的标准化载荷为负（{value}），疑似反向题项："
+                       "请在问卷定义中将其标为 'reverse: true' 并以 --instrument 重新拟合，"
+                       "或检查其编码。"),
     "heywood": ("Heywood case: the standardized loading of {item} is {value} (beyond 1).",
                 "Heywood 现象：{item} 的标准化载荷为 {value}（绝对值大于 1）。"),
     # provenance
@@ -235,6 +265,10 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "open": ("open", "打开"),
     "key_effects": ("Key effects", "主要效应"),
     "failed": ("failed", "失败"),
+    "legend_sig": ("Effect [CI]: significant (the CI excludes zero)",
+                   "效应 [置信区间]：显著（区间不含零）"),
+    "legend_ns": ("greyed: not significant (the CI includes zero)",
+                  "灰色：不显著（区间包含零）"),
     "comparison": ("Model comparison", "模型比较"),
     "comparison_note": ("Each restricted model is compared with the model it is nested in: "
                         "χ² difference test (ML), with differences in AIC and BIC "
@@ -250,6 +284,13 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "scaled_needed": ("needs a scaled difference test ({estimator})",
                       "需使用校正的差异检验（{estimator}）"),
     "no_models": ("No results found.", "未找到结果。"),
+    "table": ("Table", "表"),
+    "note_label": ("Note.", "注："),
+    "download_tables": ("Every table of this report", "本报告的全部表格"),
+    "download_docx": ("Word (.docx)", "Word（.docx）"),
+    "download_xlsx": ("Excel (.xlsx)", "Excel（.xlsx）"),
+    "ci_lower": ("lower", "下限"),
+    "ci_upper": ("upper", "上限"),
     "list_sep": (", ", "、"),
     "colon": (": ", "："),
     "semicolon": ("; ", "；"),

@@ -9,7 +9,7 @@ from urllib.parse import quote
 from scipy.stats import chi2
 
 from semwb.report.i18n import Lang, sentence, strings
-from semwb.report.parts import is_significant, split_parameters
+from semwb.report.parts import is_location, is_significant, split_parameters
 from semwb.results import Results
 
 
@@ -79,7 +79,8 @@ def _model_row(results: Results, href: str | None, lang: Lang) -> dict[str, Any]
         "fit": results.fit,
         "effects": [{"name": row.label or row.lhs, "est": row.est,
                      "ci": (row.ci_lower, row.ci_upper), "pvalue": row.pvalue,
-                     "sig": is_significant(row, by_ci=True)} for row in parts.defined],
+                     "sig": not is_location(row) and is_significant(row, by_ci=True)}
+                    for row in parts.defined],
     }
 
 

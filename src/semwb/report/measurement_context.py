@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from semwb.report.charts import loadings_chart_svg
-from semwb.report.filters import fmt_pct, fmt_std
+from semwb.report.filters import fmt_pct, fmt_std, stars
 from semwb.report.i18n import Lang, sentence, strings
 from semwb.report.labels import Labels
 from semwb.report.parts import ModelParts
@@ -33,13 +33,40 @@ def _meets(value: float | None, minimum: float) -> bool | None:
     return None if value is None else value >= minimum
 
 
-def merge_quality(results: Results, measurement: Mapping[str, Any] | None) -> dict[str, Any]:
-    """Merge the measurement tables: ``measurement.json`` wins over what results.json carries."""
+def merge_quality(results: Results, measurement: Mapping[str, Any] | None,
+                  parts: ModelParts | None = None) -> dict[str, Any]:
+    """Merge the measurement tables: ``measurement.json`` wins over what results.json carries.
+
+    When neither has reliability (a run without an instrument) and ``parts`` is given, CR and
+    AVE come from the model's own standardized loadings (:func:`reliability_from_loadings`),
+    and ``quality["derived"]`` is True.
+    """
     quality: dict[str, Any] = {"constructs": dict(results.measurement), "htmt": dict(results.htmt)}
     quality.update({k: v for k, v in results.quality.items() if v})
     if measurement:
         quality.update({k: v for k, v in measurement.items() if v})
+    if not quality["constructs"] and parts is not None:
+        quality["constructs"] = reliability_from_loadings(parts)
+        quality["derived"] = bool(quality["constructs"])
     return quality
+
+
+def reliability_from_loadings(parts: ModelParts) -> dict[str, dict[str, float]]:
+    """CR, AVE and sqrt(AVE) of each factor from its standardized loadings (Fornell-Larcker).
+
+    CR = (sum l)^2 / ((sum l)^2 + sum(1 - l^2)); AVE = mean(l^2). Factors with a loading
+    missing are left out.
+    """
+    out: dict[str, dict[str, float]] = {}
+    for factor in parts.latents:
+        loads = [r.std_all for r in parts.loadings if r.lhs == factor]
+        if not loads or any(v is None for v in loads):
+            continue
+        values = [float(v) for v in loads if v is not None]
+        total, error = sum(values) ** 2, sum(1 - v * v for v in values)
+        ave = sum(v * v for v in values) / len(values)
+        out[factor] = {"cr": total / (total + error), "ave": ave, "sqrt_ave": ave ** 0.5}
+    return out
 
 
 def measurement_section(
@@ -82,6 +109,7 @@ def measurement_section(
     return {
         "groups": groups,
         "reliability": reliability,
+        "derived": bool(quality.get("derived")),
         "has_reverse": any(r["reverse"] for g in groups for r in g["rows"]),
         "has_text": any(r["text"] for g in groups for r in g["rows"]),
         "sentence": verdict if reliability or groups else "",
@@ -167,24 +195,33 @@ def _item_rows(quality: Mapping[str, Any], labels: Labels) -> list[dict[str, Any
 def descriptives_section(
     parts: ModelParts, quality: Mapping[str, Any], labels: Labels, lang: Lang
 ) -> dict[str, Any] | None:
-    """Construct M, SD and correlations (sqrt(AVE) diagonal), item statistics; None without data.
+    """Construct M and SD of the composite scores, their correlations, item statistics.
 
-    Returns keys ``rows`` (None without construct descriptives) and ``item_rows``.
+    Composite correlations (``composite_correlations``, with significance stars from
+    ``composite_pvalues``) go beside the composite means; latent (CFA) correlations are never
+    mixed in: they have their own table, the Fornell-Larcker matrix of the validity section.
+
+    Returns keys ``rows`` (None without construct descriptives), ``correlated`` (whether the
+    rows carry composite correlations) and ``item_rows``; None without any of these.
     """
     desc: Mapping[str, Mapping[str, Any]] = quality.get("descriptives") or {}
     items = _item_rows(quality, labels)
     if not desc:
-        return {"rows": None, "item_rows": items} if items else None
-    corr = quality.get("correlations") or quality.get("fornell_larcker") or {}
-    constructs: Mapping[str, Any] = quality.get("constructs") or {}
-    order = [c for c in [*parts.latents, *desc] if c in desc]
-    order = list(dict.fromkeys(order))
-    roots = {c: (constructs.get(c) or {}).get("sqrt_ave") for c in order}
-    matrix = _correlation_matrix(order, corr, labels, lang, diagonal=roots)
-    for row, cid in zip(matrix["rows"], order, strict=True):
+        return {"rows": None, "correlated": False, "item_rows": items} if items else None
+    corr: Mapping[str, Mapping[str, Any]] = quality.get("composite_correlations") or {}
+    pvalues: Mapping[str, Mapping[str, Any]] = quality.get("composite_pvalues") or {}
+    order = list(dict.fromkeys(c for c in [*parts.latents, *desc] if c in desc))
+    if corr:
+        rows = _correlation_matrix(order, corr, labels, lang, diagonal=dict.fromkeys(order))["rows"]
+        for row, a in zip(rows, order, strict=True):
+            for c, b in zip(row["cells"], order, strict=False):
+                c["stars"] = stars(_pair(pvalues, a, b))
+    else:
+        rows = [{"name": labels.named(cid), "cells": [], "diagonal": None} for cid in order]
+    for row, cid in zip(rows, order, strict=True):
         row["mean"] = desc[cid].get("mean")
         row["sd"] = desc[cid].get("sd")
-    return {"rows": matrix["rows"], "item_rows": items}
+    return {"rows": rows, "correlated": bool(corr), "item_rows": items}
 
 
 def common_method_section(quality: Mapping[str, Any], lang: Lang) -> dict[str, Any] | None:

@@ -56,6 +56,27 @@ def is_significant(row: ParameterRow, *, by_ci: bool = False, alpha: float = 0.0
     return False
 
 
+def disagrees(row: ParameterRow, *, alpha: float = 0.05) -> bool:
+    """Whether the p value and the interval of ``row`` reach different verdicts.
+
+    They can under the bootstrap (a z test on the bootstrap SE beside a percentile interval);
+    the report marks such rows and says which of the two decided.
+    """
+    lower, upper = row.ci_lower, row.ci_upper
+    if row.pvalue is None or lower is None or upper is None:
+        return False
+    return (row.pvalue < alpha) != (lower > 0 or upper < 0)
+
+
+def is_location(row: ParameterRow) -> bool:
+    """Whether a defined parameter is a ratio of coefficients (a turning point, a location).
+
+    Its interval locates it; whether it differs from zero says nothing about the hypothesis
+    (an inverted U is tested by the squared term and the slopes), so it gets no verdict.
+    """
+    return row.op == ":=" and "/" in row.rhs
+
+
 def split_parameters(results: Results) -> ModelParts:
     """Split the parameter table of ``results`` by role (first group only for multi-group fits)."""
     groups = [row.group for row in results.parameters]

@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from semwb.errors import ResultsError, SemwbError
-from semwb.files import atomic_write_text
-from semwb.report.i18n import check_lang
+from semwb.files import atomic_write_bytes, atomic_write_text
+from semwb.report.i18n import LANGS, check_lang
 from semwb.report.labels import InstrumentLike
-from semwb.report.render import render_index, render_report
+from semwb.report.render import render_index, render_report, table_files
 from semwb.results import Results, read_results
 from semwb.sem.spec import load_spec
 from semwb.survey.instrument import spec_instrument
@@ -50,6 +51,17 @@ def _read_measurement(folder: Path) -> dict[str, Any] | None:
         raise ResultsError(f"{path}, line {exc.lineno}: not valid JSON ({exc.msg}). "
                            "Regenerate it with 'semwb fit'.") from exc
     return data
+
+
+def _measurement_beside(folder: Path, results: Results) -> dict[str, Any] | None:
+    """What a ``measurement.json`` beside the results adds to the tables they carry.
+
+    A fit computes measurement quality on the data it fitted; a measurement.json lying beside
+    it (from 'semwb score' or an older run) only fills in tables the results do not carry.
+    """
+    carried = {"constructs": results.measurement, "htmt": results.htmt, **results.quality}
+    stored = _read_measurement(folder) or {}
+    return {k: v for k, v in stored.items() if not carried.get(k)} or None
 
 
 def instrument_of(results: Results) -> InstrumentLike | None:
@@ -92,14 +104,78 @@ def write_report(
     results = read_results(path)
     if instrument is None:
         instrument = instrument_of(results)
-    # A fit computes measurement quality on the data it fitted; a measurement.json lying beside
-    # it (from 'semwb score' or an older run) only fills in tables the results do not carry.
-    carried = {"constructs": results.measurement, "htmt": results.htmt, **results.quality}
-    stored = _read_measurement(path) or {}
-    measurement = {k: v for k, v in stored.items() if not carried.get(k)} or None
+    measurement = _measurement_beside(path, results)
     html = render_report(results, lang=lang, instrument=instrument, measurement=measurement,
                          templates=templates, results_dir=str(folder))
     return atomic_write_text(Path(out) if out else path / report_filename(lang), html)
+
+
+def tables_filename(lang: str, fmt: str) -> str:
+    """The tables' file name beside ``results.json``: ``tables.docx``, ``tables.zh.xlsx``."""
+    return f"tables.{fmt}" if check_lang(lang) == "en" else f"tables.{lang}.{fmt}"
+
+
+def write_tables(
+    folder: str | Path, *, formats: Sequence[str], lang: str = "en",
+    instrument: InstrumentLike | None = None,
+) -> list[Path]:
+    """Write every table of a results folder's report as Word and/or Excel, beside it.
+
+    Parameters
+    ----------
+    folder
+        A folder with ``results.json``.
+    formats
+        Some of ``docx``, ``xlsx``.
+    lang, instrument
+        As :func:`write_report`.
+    """
+    files = tables_of(folder, lang=lang, instrument=instrument)
+    return [atomic_write_bytes(Path(folder) / tables_filename(lang, fmt), files[fmt])
+            for fmt in formats]
+
+
+def tables_of(folder: str | Path, *, lang: str = "en",
+              instrument: InstrumentLike | None = None) -> dict[str, bytes]:
+    """Every table of a results folder's report: ``{"docx": bytes, "xlsx": bytes}``."""
+    path = Path(folder)
+    results = read_results(path)
+    return table_files(results, lang=lang,
+                       instrument=instrument if instrument is not None else instrument_of(results),
+                       measurement=_measurement_beside(path, results))
+
+
+def refresh_other_languages(
+    folder: str | Path, *, lang: str, instrument: InstrumentLike | None = None,
+) -> list[Path]:
+    """Rewrite the reports of ``folder`` in languages other than ``lang`` that exist already.
+
+    A new fit rewrites ``results.json``; a report in another language from an earlier run would
+    then describe other numbers. Returns the files rewritten.
+    """
+    path = Path(folder)
+    return [write_report(path, lang=other, instrument=instrument) for other in LANGS
+            if other != lang and (path / report_filename(other)).is_file()]
+
+
+def results_folders(folder: str | Path) -> list[Path]:
+    """``[folder]`` when it holds ``results.json``, else its subfolders that do, sorted.
+
+    Raises
+    ------
+    ResultsError
+        When there is none, neither directly nor one level down.
+    """
+    root = Path(folder)
+    if (root / "results.json").is_file():
+        return [root]
+    children = sorted(p.parent for p in root.glob("*/results.json")) if root.is_dir() else []
+    if not children:
+        raise ResultsError(
+            f"{root}: no results.json here nor in its subfolders. "
+            f"Run 'semwb fit SPEC --out {root}' or 'semwb batch models/ --out {root}' first."
+        )
+    return children
 
 
 def write_reports(
@@ -114,15 +190,10 @@ def write_reports(
         When ``folder`` holds no ``results.json``, neither directly nor one level down.
     """
     root = Path(folder)
-    if (root / "results.json").is_file():
+    children = results_folders(root)
+    if children == [root]:
         return Written([write_report(root, lang=lang, out=out, templates=templates,
                                      instrument=instrument)], None)
-    children = sorted(p.parent for p in root.glob("*/results.json")) if root.is_dir() else []
-    if not children:
-        raise ResultsError(
-            f"{root}: no results.json here nor in its subfolders. "
-            f"Run 'semwb fit SPEC --out {root}' or 'semwb batch models/ --out {root}' first."
-        )
     reports = [write_report(child, lang=lang, templates=templates, instrument=instrument)
                for child in children]
     return Written(reports, write_index(root, children, reports, lang=lang, out=out,

@@ -369,7 +369,9 @@ def find_instrument(ref: str, *, folders: Sequence[str | Path]) -> Path:
                                                              errors="replace"))
                 if match and match.group(1) == ref:
                     return path
-    raise InstrumentError(f"instrument '{ref}' not found in {', '.join(map(str, places))}; put "
+    searched = {str(p.resolve()): str(p) for p in reversed(places)}  # each place once
+    shown = list(dict.fromkeys(searched[str(p.resolve())] for p in places))
+    raise InstrumentError(f"instrument '{ref}' not found in {', '.join(shown)}; put "
                           "its YAML file in surveys/ or give the file's path.")
 
 

@@ -24,7 +24,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
 from semwb.errors import OptionError, SemwbError
-from semwb.web import auth, pages, reports
+from semwb.web import auth, pages, reports, tables
 from semwb.web.render import make_environment, render
 from semwb.web.runs import RunManager
 from semwb.web.security import SecurityHeaders, UploadLimit
@@ -105,6 +105,7 @@ def create_app(settings: Settings, *, executor: Executor | None = None) -> FastA
     app.include_router(auth.router)
     app.include_router(pages.router)
     app.include_router(reports.router)
+    app.include_router(tables.router)
     _add_error_handlers(app)
     app.add_middleware(UploadLimit, limit=settings.max_upload_bytes)
     app.add_middleware(SecurityHeaders)
