@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -249,6 +251,25 @@ def test_a_second_batch_on_the_same_folder_is_refused(folder: Path, tmp_path: Pa
     assert not (out / "m").exists()
     # once released, the folder is usable again
     assert statuses(run_batch(folder, out=out, jobs=1, backend=BACKEND)) == {"m": "fitted"}
+
+
+def test_a_lock_file_left_by_a_killed_batch_is_taken_over_with_a_note(
+        folder: Path, tmp_path: Path) -> None:
+    write_spec(folder, "m")
+    out = tmp_path / "out"
+    first = run_batch(folder, out=out, jobs=1, backend=BACKEND)
+    assert first.notes == ()  # a batch that ends normally leaves nothing to take over
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)
+    (out / ".semwb-batch.lock").write_text(json.dumps(
+        {"pid": int(dead.stdout), "host": "here", "started": "2026-01-01T00:00:00+00:00"}),
+        encoding="utf-8")
+    summary = run_batch(folder, out=out, jobs=1, backend=BACKEND)
+    assert statuses(summary) == {"m": "up to date"}
+    assert len(summary.notes) == 1
+    assert f"took over the lock of an earlier batch that ended without releasing it (pid " \
+           f"{int(dead.stdout)} on here, started 2026-01-01" in summary.notes[0]
+    assert run_batch(folder, out=out, jobs=1, backend=BACKEND).notes == ()
 
 
 def test_jobs_must_be_positive(folder: Path, tmp_path: Path) -> None:

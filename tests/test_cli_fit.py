@@ -117,10 +117,28 @@ def test_user_errors_exit_1_with_one_line(spec_dir: Path, tmp_path: Path, args: 
 def test_demo_fits_every_spec_in_models(spec_dir: Path, tmp_path: Path) -> None:
     done = run_semwb("demo", "--models", str(spec_dir / "models"), "--out", str(tmp_path / "r"))
     assert done.returncode == 0, done.stderr
-    assert read_results(tmp_path / "r" / "med-test").converged
-    assert (tmp_path / "r" / "med-test" / "report.html").is_file()
+    assert read_results(tmp_path / "r" / "med").converged
+    assert (tmp_path / "r" / "med" / "report.html").is_file()
     index = (tmp_path / "r" / "index.html").read_text(encoding="utf-8")
-    assert 'href="med-test/report.html"' in index
+    assert 'href="med/report.html"' in index
+    assert str(tmp_path / "r" / "index.html") in " ".join(done.stdout.split())
+
+
+@pytest.mark.slow
+def test_fit_demo_and_batch_name_folders_alike_and_batch_after_demo_refits_nothing(
+        spec_dir: Path, tmp_path: Path) -> None:
+    models = str(spec_dir / "models")
+    assert run_semwb("demo", "--models", models, "--out", "r", cwd=tmp_path).returncode == 0
+    fitted = (tmp_path / "r" / "med" / "results.json").read_bytes()
+    done = run_semwb("batch", models, "--out", "r", "--jobs", "1", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "up to date" in done.stdout
+    assert "fitted" not in done.stdout
+    assert sorted(p.name for p in (tmp_path / "r").iterdir() if p.is_dir()) == ["med"]
+    assert (tmp_path / "r" / "med" / "results.json").read_bytes() == fitted
+    done = run_semwb("fit", str(spec_dir / "models" / "med.yaml"), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "reports" / "med" / "results.json").is_file()
 
 
 @pytest.mark.slow
@@ -132,9 +150,9 @@ def test_demo_reports_a_failing_spec_and_exits_1(spec_dir: Path, tmp_path: Path)
                                         encoding="utf-8")
     done = run_semwb("demo", "--models", str(models), "--out", str(tmp_path / "r"))
     assert done.returncode == 1
-    assert "broken.yaml: no data" in " ".join(done.stderr.split())
-    assert "1 of 2 specs failed: broken.yaml" in " ".join(done.stderr.split())
-    assert (tmp_path / "r" / "med-test" / "results.json").is_file()
+    assert "broken.yaml: the spec names no data file" in "".join(done.stdout.split("\n"))
+    assert "1 of 2 specs failed: broken." in " ".join(done.stderr.split())
+    assert (tmp_path / "r" / "med" / "results.json").is_file()
 
 
 def test_the_shipped_h1_spec_reverse_codes_through_its_instrument(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ import os
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,13 +17,23 @@ from semwb.errors import OptionError
 LOCK_NAME = ".semwb-batch.lock"
 
 
+@dataclass(frozen=True)
+class HeldLock:
+    """The lock a batch holds, and what it found in the file when it took it."""
+
+    path: Path
+    taken_over: str | None = None  # a sentence about the dead batch whose lock file was left
+
+
 @contextmanager
-def output_lock(out: Path) -> Iterator[Path]:
+def output_lock(out: Path) -> Iterator[HeldLock]:
     """Hold an exclusive lock on the output folder ``out`` for the duration of a batch.
 
     The lock is ``fcntl.flock`` on ``out/.semwb-batch.lock``: the operating system releases it
-    when the process ends in any way (SIGKILL included), so a killed batch never leaves a stale
-    lock behind. The file names the holder, for the refusal message.
+    when the process ends in any way (SIGKILL included), so a killed batch never blocks the next
+    one. The file names the holder, for the refusal message, and is emptied when the batch ends;
+    a file still naming a holder that is gone (a batch killed or crashed) is taken over, and
+    ``HeldLock.taken_over`` says so.
 
     Raises
     ------
@@ -46,12 +57,19 @@ def output_lock(out: Path) -> Iterator[Path]:
                 f"{out}: another 'semwb batch' is writing to this folder ({holder}). Wait for it "
                 "to finish, or pass a different --out folder."
             ) from None
+        previous = _describe_holder(fd) if os.fstat(fd).st_size else None
         os.ftruncate(fd, 0)
         os.write(fd, json.dumps({
             "pid": os.getpid(), "host": socket.gethostname(),
             "started": datetime.now(UTC).isoformat(timespec="seconds"),
         }).encode("utf-8"))
-        yield path
+        taken_over = None if previous is None else (
+            f"{path}: took over the lock of an earlier batch that ended without releasing it "
+            f"({previous}, no longer running); its finished models are kept.")
+        try:
+            yield HeldLock(path, taken_over)
+        finally:
+            os.ftruncate(fd, 0)
     finally:
         os.close(fd)
 

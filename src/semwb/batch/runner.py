@@ -61,6 +61,7 @@ class BatchSummary:
 
     out: Path
     models: list[ModelStatus] = field(default_factory=list)
+    notes: tuple[str, ...] = ()  # things the user should know, e.g. a stale lock taken over
 
     @property
     def failed(self) -> list[ModelStatus]:
@@ -146,14 +147,15 @@ def run_batch(
     out = Path(out)
     specs = find_specs(models)
     executor: Executor = DaskExecutor(scheduler) if scheduler else LocalExecutor(jobs)
-    with output_lock(out):
+    with output_lock(out) as lock:
         remove_stale_temporaries(out)
         planned = plan_batch(specs, data=None if data is None else Path(data), lang=lang,
                              backend=backend)
         events.planned([p.name for p in planned])
         done, stale = _settle_unfitted(out, planned, force=force, events=events)
         done.update(_fit_stale(out, stale, executor, backend, events))
-        summary = BatchSummary(out=out, models=[done[item.name] for item in planned])
+        summary = BatchSummary(out=out, models=[done[item.name] for item in planned],
+                               notes=() if lock.taken_over is None else (lock.taken_over,))
         if backend.render_index is not None:
             report = report_filename(lang)
             links = [f"{m.name}/{report}" if (out / m.name / report).is_file() else None

@@ -1,0 +1,110 @@
+"""``semwb fit``: fit one model spec, write its results.json and report."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.text import Text
+
+from semwb.cli.app import LangOption, app, console, err_console
+from semwb.cli.terminal import print_summary
+from semwb.errors import OptionError, SpecError
+
+if TYPE_CHECKING:
+    from semwb.sem.spec import BootstrapOptions, ModelSpec
+
+
+def _bootstrap_options(spec: ModelSpec, draws: int | None, ci: str | None,
+                       seed: int | None) -> BootstrapOptions | None:
+    """The spec's ``bootstrap:`` block with ``--bootstrap/--ci/--seed`` laid over it.
+
+    Checked before the fit, not after it: values by the bootstrap's own rules
+    (``OptionError`` naming the option), and the bootstrap's need for listwise data.
+    """
+    from semwb.sem.bootstrap import check_bootstrap_missing, check_options
+    from semwb.sem.spec import BootstrapOptions
+
+    if draws is None and spec.bootstrap is None:
+        if ci is not None or seed is not None:
+            raise OptionError("--ci and --seed need --bootstrap N (e.g. --bootstrap 5000) or a "
+                              "'bootstrap:' block in the spec.")
+        return None
+    values = spec.bootstrap.model_dump() if spec.bootstrap is not None else {}
+    values.update({k: v for k, v in (("draws", draws), ("ci", ci), ("seed", seed))
+                   if v is not None})
+    check_options(values.get("draws", 5000), values.get("ci", "percentile"),
+                  values.get("level", 0.95))  # the bootstrap's own messages, naming the option
+    check_bootstrap_missing(spec)  # before the fit; --no-bootstrap fits FIML with Wald intervals
+    return BootstrapOptions.model_validate(values)
+
+
+def _fit_one(spec_path: Path, data: Path | None, out: Path | None, *, lang: str = "en",
+             draws: int | None = None, ci: str | None = None, seed: int | None = None,
+             no_bootstrap: bool = False, **options: str) -> Path:
+    """Fit one spec, write ``results.json`` and its report; return the folder."""
+    from semwb.pipeline import read_data, run_analysis, write_results
+    from semwb.report.writer import write_report
+    from semwb.sem.spec import load_spec
+    from semwb.survey.instrument import spec_instrument
+
+    spec = load_spec(spec_path, **options)
+    if no_bootstrap:
+        if draws is not None:
+            raise OptionError("--bootstrap and --no-bootstrap contradict each other; give one.")
+        spec = spec.model_copy(update={"bootstrap": None})
+    data_path = data if data is not None else spec.data
+    if data_path is None:
+        raise SpecError(f"{spec_path}: no data; add 'data: FILE' to the spec or pass --data FILE.")
+    boot_options = _bootstrap_options(spec, draws, ci, seed)
+    instrument = spec_instrument(spec)
+    with Progress(TextColumn("bootstrap"), BarColumn(), MofNCompleteColumn(),
+                  TimeRemainingColumn(), console=err_console, transient=True,
+                  disable=boot_options is None) as bar:
+        task = bar.add_task("bootstrap",
+                            total=boot_options.draws if boot_options is not None else 0)
+        results = run_analysis(
+            spec, read_data(data_path, instrument=instrument), data_path=data_path,
+            instrument=instrument,
+            command=" ".join(["semwb", *sys.argv[1:]]), bootstrap=boot_options,
+            progress=lambda done, total: bar.update(task, completed=done, total=total))
+    folder = out if out is not None else Path("reports") / spec_path.stem  # as batch and demo
+    path = write_results(results, folder)
+    report = write_report(folder, lang=lang, instrument=instrument)
+    print_summary(results, path)
+    console.print(Text(f"wrote {report}", style="dim"))
+    return folder
+
+
+@app.command()
+def fit(
+    spec: Annotated[Path, typer.Argument(help="A .yaml model spec or a .lav lavaan syntax file.")],
+    data: Annotated[Path | None, typer.Option(help="Data file (overrides the spec's).")] = None,
+    out: Annotated[Path | None, typer.Option(
+        help="Output folder (default: reports/<spec file name>, as batch and demo name it).")
+    ] = None,
+    missing: Annotated[str | None, typer.Option(
+        help="listwise or fiml (overrides the spec's; the option of a .lav file).")] = None,
+    bootstrap: Annotated[int | None, typer.Option(
+        "--bootstrap", metavar="N",
+        help="Bootstrap draws (e.g. 5000): SEs and CIs of every parameter, := effect and std_all.",
+    )] = None,
+    ci: Annotated[str | None, typer.Option(
+        metavar="TYPE", help="Bootstrap interval: percentile (default) | bc | bca | montecarlo.",
+    )] = None,
+    seed: Annotated[int | None, typer.Option(help="Bootstrap seed (recorded).")] = None,
+    no_bootstrap: Annotated[bool, typer.Option(
+        "--no-bootstrap", help="Skip the spec's bootstrap block (Wald SEs and intervals)."
+    )] = False,
+    lang: LangOption = "en",
+) -> None:
+    """Fit one model spec and write OUT/results.json and OUT/report.html."""
+    from semwb.report.i18n import check_lang
+
+    check_lang(lang)  # before the fit, not after
+    _fit_one(spec, data, out, lang=lang, draws=bootstrap, ci=ci, seed=seed,
+             no_bootstrap=no_bootstrap,
+             **({"missing": missing} if missing is not None else {}))

@@ -1,0 +1,128 @@
+"""Terminal formatting shared by the commands: numbers, plain lines, result and quality tables."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rich.table import Table
+from rich.text import Text
+
+from semwb.cli.app import console
+
+if TYPE_CHECKING:
+    from semwb.measurement import MeasurementQuality
+    from semwb.results import Results
+    from semwb.survey.instrument import Instrument, Lang
+
+
+def fmt(value: float | None, digits: int = 3) -> str:
+    """A number with ``digits`` decimals, or an em dash when there is none."""
+    return "—" if value is None else f"{value:.{digits}f}"
+
+
+def fmt_p(value: float | None) -> str:
+    """A p-value as a table cell: three decimals, ``<.001`` below that."""
+    if value is None:
+        return "—"
+    return "<.001" if value < 0.001 else f"{value:.3f}"
+
+
+def say(message: str) -> None:
+    """Print one plain line (no markup, no wrapping: lines may be parsed)."""
+    console.print(Text(message), soft_wrap=True)
+
+
+def print_summary(results: Results, path: Path) -> None:
+    """A compact terminal summary: fit line, structural paths, defined effects, warnings."""
+    f = results.fit
+    console.print(Text(f"{results.model}  N = {results.n_obs}", style="bold"))
+    console.print(
+        f"χ²({f.df}) = {fmt(f.chisq, 2)}, p = {fmt_p(f.pvalue)}; CFI {fmt(f.cfi)}, "
+        f"TLI {fmt(f.tli)}, RMSEA {fmt(f.rmsea)} [{fmt(f.rmsea_ci_lower)}, "
+        f"{fmt(f.rmsea_ci_upper)}], SRMR {fmt(f.srmr)}",
+        highlight=False, markup=False,
+    )
+    for title, op in (("Structural paths", "~"), ("Defined effects", ":=")):
+        rows = [r for r in results.parameters if r.op == op]
+        if not rows:
+            continue
+        table = Table(title=title, title_justify="left", box=None, pad_edge=False)
+        for column in ("path", "label", "est", "se", "p", "95% CI", "std"):
+            table.add_column(column, justify="left" if column in ("path", "label") else "right")
+        for r in rows:
+            path_text = f"{r.lhs} := {r.rhs}" if op == ":=" else f"{r.lhs} ← {r.rhs}"
+            table.add_row(Text(path_text), Text(r.label), fmt(r.est), fmt(r.se),
+                          fmt_p(r.pvalue), f"[{fmt(r.ci_lower)}, {fmt(r.ci_upper)}]",
+                          fmt(r.std_all))
+        console.print(table)
+    for message in results.warnings:
+        console.print(Text(f"warning: {message}", style="yellow"))
+    console.print(Text(f"wrote {path}", style="dim"))
+
+
+MEASUREMENT_WORDS = {
+    "en": {"title": "Measurement quality (n = {n} complete respondents)", "construct": "construct",
+           "name": "name", "items": "items", "ok": "ok", "low": "LOW"},
+    "zh": {"title": "测量质量（完整样本 n = {n}）", "construct": "构念", "name": "名称",
+           "items": "题项数", "ok": "达标", "low": "不足"},
+}
+
+
+def print_measurement(quality: MeasurementQuality, instrument: Instrument, lang: Lang) -> None:
+    """Reliability and validity table with pass/fail against the usual thresholds."""
+    from semwb.measurement import THRESHOLDS
+
+    words = MEASUREMENT_WORDS[lang]
+
+    def mark(value: float | None, threshold: float) -> str:
+        verdict = words["ok"] if value is not None and value >= threshold else words["low"]
+        return "-" if value is None else f"{value:.3f} {verdict}"
+
+    table = Table(title=words["title"].format(n=quality.n_obs))
+    for column in (words["construct"], words["name"], words["items"], "alpha >= .70", "95% CI",
+                   "omega", "CR >= .70", "AVE >= .50"):
+        table.add_column(column)
+    for cid, c in quality.constructs.items():
+        table.add_row(cid, Text(instrument.text(cid, lang)), str(len(c["items"])),
+                      mark(c["alpha"], THRESHOLDS["alpha"]),
+                      f"[{c['alpha_ci'][0]:.3f}, {c['alpha_ci'][1]:.3f}]",
+                      "-" if c["omega"] is None else f"{c['omega']:.3f}",
+                      mark(c["cr"], THRESHOLDS["cr"]), mark(c["ave"], THRESHOLDS["ave"]))
+    console.print(table)
+    fit = quality.cfa_fit
+    if fit:
+        say(f"CFA: chi2({fit['df']}) = {fit['chisq']:.2f}, CFI {fit['cfi']:.3f}, "
+            f"TLI {fit['tli']:.3f}, RMSEA {fit['rmsea']:.3f}, SRMR {fit['srmr']:.3f}")
+    _print_validity(quality)
+
+
+def _print_validity(quality: MeasurementQuality) -> None:
+    """Fornell-Larcker and HTMT problems, Harman's single factor, the single-factor CFA."""
+    from semwb.measurement import THRESHOLDS
+
+    for cid, row in quality.fornell_larcker.items():
+        worst = max((abs(v) for other, v in row.items() if other != cid and not math.isnan(v)),
+                    default=0.0)
+        if row[cid] is not None and worst >= row[cid]:
+            say(f"Fornell-Larcker: sqrt(AVE) of {cid} = {row[cid]:.3f} is not above its largest "
+                f"latent correlation {worst:.3f}")
+    pairs = [(a, b, v) for a, row in quality.htmt.items() for b, v in row.items()]
+    for a, b, v in pairs:
+        if v >= THRESHOLDS["htmt"]:
+            limit = "above .90" if v >= THRESHOLDS["htmt_liberal"] else "between .85 and .90"
+            say(f"HTMT {a}-{b} = {v:.3f} ({limit}): discriminant validity in doubt")
+    if pairs and max(v for *_, v in pairs) < THRESHOLDS["htmt"]:
+        say(f"HTMT: all pairs below .85 (largest {max(v for *_, v in pairs):.3f})")
+    share = quality.harman["first_factor_share"]
+    verdict = "below" if share < THRESHOLDS["harman"] else "ABOVE"
+    say(f"Harman's single factor: {share:.1%} of variance ({verdict} 50 %); KMO "
+        f"{quality.kmo:.3f}; Bartlett chi2({quality.bartlett['df']:.0f}) = "
+        f"{quality.bartlett['chisq']:.1f}")
+    single = quality.harman.get("single_factor_cfa")
+    if single:
+        one = single["single_factor"]
+        say(f"Single-factor CFA: CFI {one['cfi']:.3f}, RMSEA {one['rmsea']:.3f}; worse than the "
+            f"{len(quality.constructs)}-factor CFA by chi2({single['df_diff']}) = "
+            f"{single['chisq_diff']:.1f}, p = {single['pvalue']:.3g}")
