@@ -190,15 +190,17 @@ def aggregate(data: pd.DataFrame, group: str, columns: Sequence[str], *,
         raise OptionError(f"Only numeric columns can be averaged; {', '.join(text)} hold text: "
                           "give them as firm-level columns or leave them out.")
     grouped = data.groupby(group, sort=False)
-    problems = []
+    problems: list[tuple[object, str]] = []
     for column in firm_level:
         counts = grouped[column].nunique(dropna=False)
-        for firm in counts.index[counts > 1][:5]:
-            values = sorted(map(str, data.loc[data[group] == firm, column].unique()))
-            problems.append(f"firm {firm}, column {column}: {', '.join(values)}")
+        problems += [(firm, column) for firm in counts.index[counts > 1]]
     if problems:
+        shown = [f"firm {firm}, column {column}: "
+                 f"{', '.join(sorted(map(str, data.loc[data[group] == firm, column].unique())))}"
+                 for firm, column in problems[:3]]
+        more = f" and {len(problems) - 3} more" if len(problems) > 3 else ""
         raise OptionError("Firm-level columns must be the same for every respondent of a firm; "
-                          f"they differ at {'; '.join(problems)}. Correct the data or average "
+                          f"they differ at {'; '.join(shown)}{more}. Correct the data or average "
                           "the column as a respondent-level one.")
     out = pd.DataFrame({"n_respondents": grouped.size()})
     for column in firm_level:

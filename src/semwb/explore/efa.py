@@ -20,7 +20,7 @@ from semwb.errors import ConvergenceWarning, OptionError
 from semwb.explore.extraction import EXTRACTIONS, chi_square, extract
 from semwb.explore.nfactors import ParallelAnalysis, parallel_analysis, velicer_map
 from semwb.explore.rotation import ROTATIONS, rotate
-from semwb.measurement.stats import bartlett_sphericity, kmo, pairwise_corr
+from semwb.measurement.stats import bartlett_sphericity, json_ready, kmo, pairwise_corr
 
 EFA_THRESHOLDS = {"cross_loading": 0.32, "primary_loading": 0.40, "communality": 0.20}
 """Tabachnick and Fidell (2013): loadings of .32 and above count (so two of them make a
@@ -189,9 +189,9 @@ class EFAResult:
     bartlett: dict[str, float]
 
     def to_dict(self) -> dict[str, Any]:
-        """The ``efa.json`` shape: plain numbers, lists and mappings."""
+        """The ``efa.json`` shape: plain numbers, lists and mappings (NaN becomes None)."""
         s = self.solution
-        return {
+        out: dict[str, Any] = json_ready({
             "n_obs": self.n_obs, "items": list(self.correlations.index),
             "method": s.method, "rotation": s.rotation, "n_factors": s.n_factors,
             "parallel": self.parallel.to_dict(), "map": self.map,
@@ -203,7 +203,8 @@ class EFAResult:
             "item_flags": s.items.to_dict(orient="index"),
             "fit": s.fit, "converged": s.converged, "thresholds": EFA_THRESHOLDS,
             "kmo": self.kmo, "kmo_items": self.kmo_items, "bartlett": self.bartlett,
-        }
+        })
+        return out
 
 
 def run_efa(items: pd.DataFrame, n_factors: int | None = None, *, method: str = "minres",

@@ -1,0 +1,108 @@
+"""`semwb efa`, `semwb aggregate` and `semwb score --robust-outliers` as a user runs them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from semwb.explore.outliers import robust_mahalanobis
+from survey_helpers import EXAMPLE_DATA, REPO, SEED_INSTRUMENT
+from test_cli_survey import run_semwb
+
+REFERENCE = REPO / "tests" / "reference"
+FIVE_POINT = """\
+instrument: firms
+version: 1
+title: {en: Firms, zh: 企业}
+scale: {min: 1, max: 5}
+constructs:
+  A:
+    name: {en: A, zh: 甲}
+    source: test
+    items:
+      - {id: a1, text: {en: a1, zh: a1}}
+      - {id: a2, text: {en: a2, zh: a2}}
+      - {id: a3, text: {en: a3, zh: a3}}
+  B:
+    name: {en: B, zh: 乙}
+    source: test
+    items:
+      - {id: b1, text: {en: b1, zh: b1}}
+      - {id: b2, text: {en: b2, zh: b2}}
+      - {id: b3, text: {en: b3, zh: b3}}
+      - {id: b4, text: {en: b4, zh: b4}}
+"""
+
+
+@pytest.mark.slow
+def test_efa_reproduces_psych_on_the_example_data(tmp_path: Path) -> None:
+    """The seed's AR, IOL, AI items, reverse-coded by the instrument: psych's oblimin solution."""
+    done = run_semwb("efa", SEED_INSTRUMENT, EXAMPLE_DATA, "--constructs", "AR,IOL,AI",
+                     "--draws", "20", "--out", tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "parallel analysis 3" in done.stdout
+    assert "low_communality" in done.stdout  # ar4
+    got = json.loads((tmp_path / "efa.json").read_text(encoding="utf-8"))
+    ref = json.loads((REFERENCE / "efa_alliance" / "psych.json").read_text(encoding="utf-8"))
+    loadings = np.array([list(got["loadings"][item].values()) for item in ref["items"]])
+    np.testing.assert_allclose(loadings, ref["solutions"]["minres_oblimin"]["loadings"],
+                               atol=5e-5)
+    table = pd.read_csv(tmp_path / "loadings.csv", index_col="item")
+    assert bool(table.loc["ar4", "low_communality"])
+
+
+def test_efa_bad_rotation_is_one_line(tmp_path: Path) -> None:
+    done = run_semwb("efa", SEED_INSTRUMENT, EXAMPLE_DATA, "--constructs", "AR,IOL",
+                     "--rotation", "quartimax", "--draws", "2", "--out", tmp_path)
+    assert done.returncode == 1
+    assert "Unknown rotation 'quartimax'" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.slow
+def test_aggregate_matches_multilevel_and_writes_one_row_per_firm(tmp_path: Path) -> None:
+    instrument = tmp_path / "firms.yaml"
+    instrument.write_text(FIVE_POINT, encoding="utf-8")
+    data = REFERENCE / "aggregation_firms" / "data.csv"
+    done = run_semwb("aggregate", instrument, data, "--unit", "firm_id", "--firm-level", "age",
+                     "--null", "slight_skew", "--out", tmp_path / "out")
+    assert done.returncode == 0, done.stderr
+    ref = json.loads((REFERENCE / "aggregation_firms" / "multilevel.json").read_text("utf-8"))
+    table = pd.read_csv(tmp_path / "out" / "agreement.csv", index_col="construct")
+    for cid in ("A", "B"):
+        assert table.loc[cid, "icc1"] == pytest.approx(ref["constructs"][cid]["icc1"], rel=1e-9)
+        rwg = [v for v in ref["constructs"][cid]["rwg_slight_skew"].values() if v is not None]
+        assert table.loc[cid, "rwg_mean"] == pytest.approx(np.mean(rwg), rel=1e-9)
+    firms = pd.read_csv(tmp_path / "out" / "firms.csv")
+    raw = pd.read_csv(data)
+    assert len(firms) == raw["firm_id"].nunique() == 60
+    assert firms["n_respondents"].sum() == len(raw)
+    assert list(firms.columns[:3]) == ["firm_id", "n_respondents", "age"]
+
+
+def test_aggregate_unknown_unit_column_is_named(tmp_path: Path) -> None:
+    instrument = tmp_path / "firms.yaml"
+    instrument.write_text(FIVE_POINT, encoding="utf-8")
+    done = run_semwb("aggregate", instrument, REFERENCE / "aggregation_firms" / "data.csv",
+                     "--unit", "company", "--out", tmp_path / "out")
+    assert done.returncode == 1
+    assert "data.csv: no column 'company' for --unit" in done.stderr
+
+
+@pytest.mark.slow
+def test_score_robust_outliers_flags_beside_the_classical_rule(tmp_path: Path) -> None:
+    done = run_semwb("score", SEED_INSTRUMENT, EXAMPLE_DATA, "--constructs", "AR,IOL,AI",
+                     "--robust-outliers", "--out", tmp_path)
+    assert done.returncode == 0, done.stderr
+    scores = pd.read_csv(tmp_path / "scores.csv")
+    assert {"mahalanobis_mcd_d2", "mahalanobis_mcd"} <= set(scores.columns)
+    items = json.loads((REFERENCE / "efa_alliance" / "psych.json").read_text("utf-8"))["items"]
+    expected = robust_mahalanobis(pd.read_csv(EXAMPLE_DATA)[items].to_numpy(dtype=float))
+    np.testing.assert_allclose(scores["mahalanobis_mcd_d2"], expected, rtol=1e-10)
+    assert scores["mahalanobis_mcd"].sum() == (expected > stats.chi2.ppf(0.999, 14)).sum() > 0
+    assert not scores["excluded"].any()  # flagged, never deleted
