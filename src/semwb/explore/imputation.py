@@ -146,7 +146,8 @@ def fit_imputed(spec: ModelSpec, data: pd.DataFrame, *, m: int = 20,
     imputed = impute(data, [*observed, *auxiliary], m=m, bounds=bounds,
                      round_values=round_values, rng=rng)
     complete = spec.model_copy(update={"missing": "listwise", "bootstrap": None})
-    tables, chisq, notes = [], [], {}
+    tables, chisq = [], []
+    notes: dict[str, int] = {}
     for number, frame in enumerate(imputed, start=1):
         fit = fit_model(complete, frame, data_name=f"imputation {number}")
         if not fit.converged:
