@@ -106,3 +106,19 @@ def test_score_robust_outliers_flags_beside_the_classical_rule(tmp_path: Path) -
     np.testing.assert_allclose(scores["mahalanobis_mcd_d2"], expected, rtol=1e-10)
     assert scores["mahalanobis_mcd"].sum() == (expected > stats.chi2.ppf(0.999, 14)).sum() > 0
     assert not scores["excluded"].any()  # flagged, never deleted
+
+
+@pytest.mark.slow
+def test_impute_pools_and_sets_fiml_beside(tmp_path: Path) -> None:
+    case = REFERENCE / "mediation_missing_fiml"
+    done = run_semwb("impute", case / "model.lav", "--data", case / "data.csv", "--m", "3",
+                     "--seed", "4", "--out", tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "3 imputations of 320 rows (seed 4)" in done.stdout
+    got = json.loads((tmp_path / "mi.json").read_text(encoding="utf-8"))
+    ref = json.loads((case / "lavaan.json").read_text(encoding="utf-8"))
+    assert got["fiml"]["chisq"] == pytest.approx(ref["fit"]["chisq"], rel=1e-4)
+    effect = next(r for r in got["comparison"] if r["op"] == ":=" and r["lhs"] == "ind")
+    lavaan = next(r for r in ref["parameters"] if r["lhs"] == "ind")
+    assert effect["est_fiml"] == pytest.approx(lavaan["est"], abs=1e-4)
+    assert abs(effect["diff_se"]) < 0.5

@@ -170,3 +170,26 @@ def fit_imputed(spec: ModelSpec, data: pd.DataFrame, *, m: int = 20,
     test = pool_chisq_d2(np.array(chisq, dtype=float), df) if df else {}
     return PooledFit(parameters=parameters, chisq=test, m=m, n_obs=len(data),
                      warnings=tuple(f"{w} ({n} of {m} imputations)" for w, n in notes.items()))
+
+
+def compare_with_fiml(pooled: PooledFit, fiml: pd.DataFrame) -> pd.DataFrame:
+    """The pooled MI estimates beside a FIML fit's, per parameter.
+
+    Parameters
+    ----------
+    pooled
+        From :func:`fit_imputed`.
+    fiml
+        ``fit_model(spec with missing: fiml, data).parameters``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``lhs op rhs label est_mi se_mi fmi est_fiml se_fiml diff_se`` (the difference of the
+        estimates in FIML standard errors), one row per pooled parameter.
+    """
+    mi = pooled.parameters.rename(columns={"est": "est_mi", "se": "se_mi"})
+    other = fiml[[*KEYS, "est", "se"]].rename(columns={"est": "est_fiml", "se": "se_fiml"})
+    table = mi[[*KEYS, "label", "est_mi", "se_mi", "fmi"]].merge(other, on=KEYS, how="left")
+    table["diff_se"] = (table["est_mi"] - table["est_fiml"]) / table["se_fiml"]
+    return table
