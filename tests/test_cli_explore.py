@@ -122,3 +122,16 @@ def test_impute_pools_and_sets_fiml_beside(tmp_path: Path) -> None:
     lavaan = next(r for r in ref["parameters"] if r["lhs"] == "ind")
     assert effect["est_fiml"] == pytest.approx(lavaan["est"], abs=1e-4)
     assert abs(effect["diff_se"]) < 0.5
+
+
+def test_predict_writes_the_plspredict_table(tmp_path: Path) -> None:
+    case = REFERENCE / "mediation_single"
+    done = run_semwb("predict", case / "model.lav", "--data", case / "data.csv", "--folds", "3",
+                     "--repeats", "1", "--seed", "2", "--out", tmp_path)
+    assert done.returncode == 0, done.stderr
+    got = json.loads((tmp_path / "prediction.json").read_text(encoding="utf-8"))
+    assert got["exogenous"] == ["ar1", "ar2", "ar3", "ar4"]
+    assert set(got["indicators"]) == {"iol1", "iol2", "iol3", "iol4", "ai1", "ai2", "ai3", "ai4",
+                                      "ai5", "ai6"}
+    assert (got["folds"], got["repeats"], got["seed"]) == (3, 1, 2)
+    assert "indicators with a lower RMSE than the linear benchmark" in done.stdout
