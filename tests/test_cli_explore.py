@@ -135,3 +135,25 @@ def test_predict_writes_the_plspredict_table(tmp_path: Path) -> None:
                                       "ai5", "ai6"}
     assert (got["folds"], got["repeats"], got["seed"]) == (3, 1, 2)
     assert "indicators with a lower RMSE than the linear benchmark" in done.stdout
+
+
+@pytest.mark.slow
+def test_correlate_partials_out_dummy_coded_controls(tmp_path: Path) -> None:
+    done = run_semwb("correlate", SEED_INSTRUMENT, EXAMPLE_DATA, "--constructs", "AR,IOL",
+                     "--variables", "age", "--partial", "size,ind", "--out", tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "Partial correlations controlling for size, ind" in done.stdout
+    pairs = pd.read_csv(tmp_path / "pairs.csv").set_index(["x", "y"])
+    raw = pd.read_csv(EXAMPLE_DATA)
+    raw["ar4"] = 8 - raw["ar4"]
+    scores = pd.DataFrame({"AR": raw[["ar1", "ar2", "ar3", "ar4"]].mean(axis=1),
+                           "IOL": raw[["iol1", "iol2", "iol3", "iol4"]].mean(axis=1)})
+    design = pd.get_dummies(raw[["size", "ind"]].astype(str), drop_first=True, dtype=float)
+    design.insert(0, "one", 1.0)
+    keep = scores.notna().all(axis=1)
+    x, z = design[keep].to_numpy(), scores[keep].to_numpy()
+    residual = z - x @ np.linalg.lstsq(x, z, rcond=None)[0]
+    expected = np.corrcoef(residual.T)[0, 1]
+    assert pairs.loc[("AR", "IOL"), "r"] == pytest.approx(expected, abs=1e-10)
+    table = pd.read_csv(tmp_path / "correlations.csv", index_col="variable")
+    assert table.loc["IOL", "AR"].endswith("***")
