@@ -137,6 +137,23 @@ def test_predict_writes_the_plspredict_table(tmp_path: Path) -> None:
     assert "indicators with a lower RMSE than the linear benchmark" in done.stdout
 
 
+def test_predict_compares_two_models(tmp_path: Path) -> None:
+    case = REFERENCE / "mediation_single"
+    direct = tmp_path / "direct.lav"
+    direct.write_text("AR =~ ar1 + ar2 + ar3 + ar4\nIOL =~ iol1 + iol2 + iol3 + iol4\n"
+                      "AI =~ ai1 + ai2 + ai3 + ai4 + ai5 + ai6\nIOL ~ AR\nAI ~ AR\n",
+                      encoding="utf-8")
+    done = run_semwb("predict", case / "model.lav", "--data", case / "data.csv", "--folds", "3",
+                     "--repeats", "1", "--compare", direct, "--out", tmp_path / "out")
+    assert done.returncode == 0, done.stderr
+    got = json.loads((tmp_path / "out" / "prediction.json").read_text(encoding="utf-8"))
+    cvpat = got["cvpat"]
+    assert cvpat["second"] == "direct"
+    assert cvpat["indicators"][:4] == ["iol1", "iol2", "iol3", "iol4"]
+    assert "CVPAT, model against direct" in done.stdout
+    assert cvpat["difference"] == pytest.approx(cvpat["loss_second"] - cvpat["loss_first"])
+
+
 @pytest.mark.slow
 def test_correlate_partials_out_dummy_coded_controls(tmp_path: Path) -> None:
     done = run_semwb("correlate", SEED_INSTRUMENT, EXAMPLE_DATA, "--constructs", "AR,IOL",

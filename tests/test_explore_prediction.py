@@ -9,7 +9,13 @@ import pandas as pd
 import pytest
 
 from semwb.errors import OptionError
-from semwb.explore.prediction import _metrics, implied_covariance, indicator_roles, predict_cv
+from semwb.explore.prediction import (
+    _metrics,
+    compare_predictions,
+    implied_covariance,
+    indicator_roles,
+    predict_cv,
+)
 from semwb.sem.estimate import fit_model
 from semwb.sem.spec import spec_from_syntax
 
@@ -70,3 +76,34 @@ def test_model_without_regression_is_refused() -> None:
     spec = spec_from_syntax("AR =~ ar1 + ar2 + ar3 + ar4\n", name="cfa")
     with pytest.raises(OptionError, match="prediction needs a regression"):
         predict_cv(spec, DATA, folds=2, repeats=1)
+
+
+def _two_predictors(n: int = 400) -> pd.DataFrame:
+    rng = np.random.default_rng(21)
+    x, z = rng.standard_normal(n), rng.standard_normal(n)
+    y = 0.7 * x + 0.7 * rng.standard_normal(n)
+    columns = {f"x{i}": 0.8 * x + 0.6 * rng.standard_normal(n) for i in (1, 2, 3)}
+    columns |= {f"z{i}": 0.8 * z + 0.6 * rng.standard_normal(n) for i in (1, 2, 3)}
+    columns |= {f"y{i}": 0.8 * y + 0.6 * rng.standard_normal(n) for i in (1, 2, 3)}
+    return pd.DataFrame(columns)
+
+
+def test_cvpat_prefers_the_model_with_the_real_predictor() -> None:
+    data = _two_predictors()
+    right = spec_from_syntax("X =~ x1 + x2 + x3\nY =~ y1 + y2 + y3\nY ~ X\n", name="right")
+    wrong = spec_from_syntax("Z =~ z1 + z2 + z3\nY =~ y1 + y2 + y3\nY ~ Z\n", name="wrong")
+    got = compare_predictions(right, wrong, data, folds=5, repeats=1, rng=4)
+    assert got["indicators"] == ["y1", "y2", "y3"]
+    assert got["difference"] > 0
+    assert got["loss_first"] < got["loss_second"]
+    assert got["pvalue"] < 0.001
+    assert got["df"] == len(data) - 1
+    same = compare_predictions(right, right, data, folds=5, repeats=1, rng=4)
+    assert (same["difference"], same["t"], same["pvalue"]) == (0.0, 0.0, 1.0)
+
+
+def test_cvpat_needs_shared_endogenous_indicators() -> None:
+    one = spec_from_syntax("X =~ x1 + x2 + x3\nY =~ y1 + y2 + y3\nY ~ X\n", name="one")
+    other = spec_from_syntax("Y =~ y1 + y2 + y3\nZ =~ z1 + z2 + z3\nZ ~ Y\n", name="other")
+    with pytest.raises(OptionError, match="share no endogenous indicator"):
+        compare_predictions(one, other, _two_predictors(60), folds=2, repeats=1)

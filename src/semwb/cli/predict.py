@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from semwb.cli.app import app, console
-from semwb.cli.terminal import fmt, say
+from semwb.cli.terminal import fmt, fmt_p, say
 from semwb.errors import SpecError
 from semwb.files import atomic_write_text
 
@@ -23,11 +23,14 @@ def predict(
     repeats: Annotated[int, typer.Option(min=1, help="Repetitions with new random splits.")
     ] = 10,
     seed: Annotated[int, typer.Option(help="Seed of the splits (recorded).")] = 1,
+    compare: Annotated[Path | None, typer.Option(
+        help="A second spec: CVPAT-style test of which predicts the shared endogenous items "
+             "better.")] = None,
     out: Annotated[Path | None, typer.Option(
         help="Output folder [reports/<model>-predict].")] = None,
 ) -> None:
     """PLSpredict-style Q²_predict, RMSE and MAE against a linear-regression benchmark."""
-    from semwb.explore.prediction import predict_cv
+    from semwb.explore.prediction import compare_predictions, predict_cv
     from semwb.pipeline import prepare_data, read_data
     from semwb.sem.spec import load_spec
     from semwb.survey.instrument import spec_instrument
@@ -39,10 +42,14 @@ def predict(
     instrument = spec_instrument(model)
     frame = prepare_data(read_data(data_path, instrument=instrument), instrument=instrument)
     result = predict_cv(model, frame, folds=folds, repeats=repeats, rng=seed)
+    written = {"model": model.name, **result.to_dict()}
+    if compare is not None:
+        other = load_spec(compare)
+        test = compare_predictions(model, other, frame, folds=folds, repeats=repeats, rng=seed)
+        written["cvpat"] = {"second": other.name, **test}
     folder = out if out is not None else Path("reports") / f"{model.name}-predict"
     atomic_write_text(folder / "prediction.json", json.dumps(
-        {"model": model.name, **result.to_dict()}, ensure_ascii=False, indent=2,
-        allow_nan=False) + "\n")
+        written, ensure_ascii=False, indent=2, allow_nan=False) + "\n")
     view = Table(title=f"{model.name}: {folds}-fold cross-validation x {repeats} (seed {seed}), "
                  f"n = {result.n_obs}; predictors {', '.join(result.exogenous)}",
                  title_justify="left")
@@ -57,4 +64,10 @@ def predict(
     say(f"The model predicts {better} of {len(result.table)} indicators with a lower RMSE than "
         "the linear benchmark (Shmueli et al., 2019: all = high, majority = medium, minority = "
         "low, none = no predictive power beyond the benchmark).")
+    if "cvpat" in written:
+        c = written["cvpat"]
+        say(f"CVPAT, {model.name} against {c['second']} on {', '.join(c['indicators'])}: average "
+            f"loss {c['loss_first']:.4f} vs {c['loss_second']:.4f}, difference "
+            f"{c['difference']:.4f}, t({c['df']}) = {c['t']:.2f}, p {fmt_p(c['pvalue'])} "
+            "(positive: the first predicts better)")
     say(f"wrote {folder / 'prediction.json'}")

@@ -108,6 +108,54 @@ class Prediction:
         return out
 
 
+def _roles(spec: ModelSpec) -> tuple[list[str], list[str]]:
+    exogenous, endogenous = indicator_roles(spec)
+    if not endogenous or not exogenous:
+        raise OptionError(f"{spec.source}: prediction needs a regression (~) with observed "
+                          "exogenous and endogenous indicators; this model has none.")
+    return exogenous, endogenous
+
+
+def _complete(data: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Rows complete on ``columns``, numbered from 0 (the cross-validation's cases)."""
+    return data[columns].apply(pd.to_numeric, errors="coerce").dropna().reset_index(drop=True)
+
+
+def _cross_predict(spec: ModelSpec, frame: pd.DataFrame, *, folds: int, repeats: int,
+                   rng: int | None) -> dict[str, np.ndarray]:
+    """Held-out predictions of the endogenous indicators, repeats x cases x indicators.
+
+    ``model`` through the implied covariance, ``lm`` by linear regression, ``mean`` the training
+    mean. The splits depend only on the number of cases and ``rng``, so two models predicted on
+    the same frame with the same seed share them (what CVPAT needs).
+    """
+    from sklearn.linear_model import LinearRegression
+    from sklearn.model_selection import RepeatedKFold
+
+    from semwb.sem.estimate import fit_model
+
+    if folds < 2:
+        raise OptionError(f"folds must be at least 2; got {folds}.")
+    exogenous, endogenous = _roles(spec)
+    x, y = frame[exogenous].to_numpy(float), frame[endogenous].to_numpy(float)
+    complete = spec.model_copy(update={"missing": "listwise", "bootstrap": None})
+    out = {kind: np.empty((repeats, *y.shape)) for kind in ("model", "lm", "mean")}
+    splitter = RepeatedKFold(n_splits=folds, n_repeats=repeats, random_state=rng)
+    for number, (train, test) in enumerate(splitter.split(frame)):
+        fit = fit_model(complete, frame.iloc[train], data_name=f"training fold {number + 1}")
+        order = list(fit.observed)
+        sigma = pd.DataFrame(implied_covariance(fit.parameters, order), index=order,
+                             columns=order)
+        beta = np.linalg.solve(sigma.loc[exogenous, exogenous].to_numpy(),
+                               sigma.loc[exogenous, endogenous].to_numpy())
+        mean_x, mean_y = x[train].mean(axis=0), y[train].mean(axis=0)
+        rep = number // folds
+        out["model"][rep, test] = mean_y + (x[test] - mean_x) @ beta
+        out["lm"][rep, test] = LinearRegression().fit(x[train], y[train]).predict(x[test])
+        out["mean"][rep, test] = mean_y
+    return out
+
+
 def predict_cv(spec: ModelSpec, data: pd.DataFrame, *, folds: int = 10, repeats: int = 10,
                rng: int | None = None) -> Prediction:
     """PLSpredict-style k-fold cross-validation of a model's endogenous indicators.
@@ -128,45 +176,60 @@ def predict_cv(spec: ModelSpec, data: pd.DataFrame, *, folds: int = 10, repeats:
     -------
     Prediction
     """
-    from sklearn.linear_model import LinearRegression
-    from sklearn.model_selection import RepeatedKFold
-
-    from semwb.sem.estimate import fit_model
-
-    exogenous, endogenous = indicator_roles(spec)
-    if not endogenous or not exogenous:
-        raise OptionError(f"{spec.source}: prediction needs a regression (~) with observed "
-                          "exogenous and endogenous indicators; this model has none.")
-    if folds < 2:
-        raise OptionError(f"folds must be at least 2; got {folds}.")
-    observed = [*exogenous, *endogenous]
-    frame = data[observed].apply(pd.to_numeric, errors="coerce").dropna().reset_index(drop=True)
-    x, y = frame[exogenous].to_numpy(float), frame[endogenous].to_numpy(float)
-    complete = spec.model_copy(update={"missing": "listwise", "bootstrap": None})
-    sums: dict[str, np.ndarray] = {}
-    splitter = RepeatedKFold(n_splits=folds, n_repeats=repeats, random_state=rng)
-    predicted = {"model": np.empty_like(y), "lm": np.empty_like(y), "mean": np.empty_like(y)}
-    for number, (train, test) in enumerate(splitter.split(frame), start=1):
-        fit = fit_model(complete, frame.iloc[train], data_name=f"training fold {number}")
-        order = list(fit.observed)
-        sigma = pd.DataFrame(implied_covariance(fit.parameters, order), index=order,
-                             columns=order)
-        beta = np.linalg.solve(sigma.loc[exogenous, exogenous].to_numpy(),
-                               sigma.loc[exogenous, endogenous].to_numpy())
-        mean_x, mean_y = x[train].mean(axis=0), y[train].mean(axis=0)
-        predicted["model"][test] = mean_y + (x[test] - mean_x) @ beta
-        predicted["lm"][test] = LinearRegression().fit(x[train], y[train]).predict(x[test])
-        predicted["mean"][test] = mean_y
-        if number % folds == 0:  # one repetition done: every case predicted once
-            for kind in ("model", "lm"):
-                got = _metrics(y, predicted[kind], predicted["mean"])
-                for key, value in got.items():
-                    sums[f"{kind}_{key}"] = sums.get(f"{kind}_{key}", 0) + value
-    table = pd.DataFrame({
-        "q2_predict": sums["model_q2"] / repeats, "rmse": sums["model_rmse"] / repeats,
-        "mae": sums["model_mae"] / repeats, "lm_q2_predict": sums["lm_q2"] / repeats,
-        "lm_rmse": sums["lm_rmse"] / repeats, "lm_mae": sums["lm_mae"] / repeats,
-    }, index=endogenous)
+    exogenous, endogenous = _roles(spec)
+    frame = _complete(data, [*exogenous, *endogenous])
+    predicted = _cross_predict(spec, frame, folds=folds, repeats=repeats, rng=rng)
+    y = frame[endogenous].to_numpy(float)
+    columns = {}
+    for kind, prefix in (("model", ""), ("lm", "lm_")):
+        per_repeat = [_metrics(y, predicted[kind][r], predicted["mean"][r])
+                      for r in range(repeats)]
+        for key, name in (("q2", "q2_predict"), ("rmse", "rmse"), ("mae", "mae")):
+            columns[prefix + name] = np.mean([m[key] for m in per_repeat], axis=0)
+    table = pd.DataFrame(columns, index=endogenous)
     table["model_better"] = table["rmse"] < table["lm_rmse"]
     return Prediction(table=table, folds=folds, repeats=repeats, seed=rng, n_obs=len(frame),
                       exogenous=tuple(exogenous), endogenous=tuple(endogenous))
+
+
+def compare_predictions(first: ModelSpec, second: ModelSpec, data: pd.DataFrame, *,
+                        folds: int = 10, repeats: int = 10,
+                        rng: int | None = None) -> dict[str, Any]:
+    """CVPAT-style test of whether two models predict their shared endogenous items equally well.
+
+    Both models are cross-validated on the same cases with the same splits; each case's loss is
+    its squared prediction error averaged over the shared endogenous indicators and the
+    repetitions, and the mean difference of the losses (second minus first: positive when the
+    first predicts better) is tested with a paired t-test on n - 1 degrees of freedom
+    (Liengaard et al., 2021).
+
+    Returns
+    -------
+    dict
+        ``indicators``, ``n_obs``, ``loss_first``, ``loss_second``, ``difference``, ``t``,
+        ``df``, ``pvalue`` (two-sided), ``folds``, ``repeats``, ``seed``.
+    """
+    from scipy import stats
+
+    _, end_first = _roles(first)
+    _, end_second = _roles(second)
+    shared = [item for item in end_first if item in end_second]
+    if not shared:
+        raise OptionError("The two models share no endogenous indicator to compare "
+                          "predictions on.")
+    columns = list(dict.fromkeys([*first.parsed.observed, *second.parsed.observed]))
+    frame = _complete(data, columns)
+    losses = []
+    for spec, endogenous in ((first, end_first), (second, end_second)):
+        got = _cross_predict(spec, frame, folds=folds, repeats=repeats, rng=rng)["model"]
+        pick = [endogenous.index(item) for item in shared]
+        error = got[:, :, pick] - frame[shared].to_numpy(float)
+        losses.append((error**2).mean(axis=(0, 2)))
+    difference = losses[1] - losses[0]
+    n = len(difference)
+    spread = float(difference.std(ddof=1))
+    t = float(difference.mean() / (spread / np.sqrt(n))) if spread > 0 else 0.0
+    return {"indicators": shared, "n_obs": n, "loss_first": float(losses[0].mean()),
+            "loss_second": float(losses[1].mean()), "difference": float(difference.mean()),
+            "t": t, "df": n - 1, "pvalue": float(2 * stats.t.sf(abs(t), n - 1)),
+            "folds": folds, "repeats": repeats, "seed": rng}
