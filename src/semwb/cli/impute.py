@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -14,6 +14,32 @@ from semwb.cli.app import app, console
 from semwb.cli.terminal import fmt, fmt_p, say
 from semwb.errors import SpecError
 from semwb.files import atomic_write_text
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from semwb.sem.spec import ModelSpec
+    from semwb.survey.instrument import Instrument
+
+
+def model_data(spec: Path, data: Path | None
+               ) -> tuple[ModelSpec, pd.DataFrame, Instrument | None, Path]:
+    """The spec, its data read and reverse-coded through its instrument, the instrument, the path.
+
+    The reading path of ``semwb fit`` (``read_data`` then ``prepare_data``), for the commands
+    that fit a spec more than once.
+    """
+    from semwb.pipeline import prepare_data, read_data
+    from semwb.sem.spec import load_spec
+    from semwb.survey.instrument import spec_instrument
+
+    model = load_spec(spec)
+    data_path = data if data is not None else model.data
+    if data_path is None:
+        raise SpecError(f"{spec}: no data; add 'data: FILE' to the spec or pass --data FILE.")
+    instrument = spec_instrument(model)
+    frame = prepare_data(read_data(data_path, instrument=instrument), instrument=instrument)
+    return model, frame, instrument, data_path
 
 
 @app.command("impute")
@@ -33,17 +59,9 @@ def impute(
 ) -> None:
     """Multiple imputation (m data sets, Rubin's rules, D2 chi-square) beside FIML."""
     from semwb.explore.imputation import compare_with_fiml, fit_imputed
-    from semwb.pipeline import prepare_data, read_data
     from semwb.sem.estimate import fit_model
-    from semwb.sem.spec import load_spec
-    from semwb.survey.instrument import spec_instrument
 
-    model = load_spec(spec)
-    data_path = data if data is not None else model.data
-    if data_path is None:
-        raise SpecError(f"{spec}: no data; add 'data: FILE' to the spec or pass --data FILE.")
-    instrument = spec_instrument(model)
-    frame = prepare_data(read_data(data_path, instrument=instrument), instrument=instrument)
+    model, frame, instrument, data_path = model_data(spec, data)
     bounds = ((instrument.scale.min, instrument.scale.max) if instrument is not None else None)
     extra = [c.strip() for c in auxiliary.split(",") if c.strip()]
     pooled = fit_imputed(model, frame, m=m, auxiliary=extra, bounds=bounds,

@@ -10,8 +10,8 @@ import typer
 from rich.table import Table
 
 from semwb.cli.app import app, console
+from semwb.cli.impute import model_data
 from semwb.cli.terminal import fmt, fmt_p, say
-from semwb.errors import SpecError
 from semwb.files import atomic_write_text
 
 
@@ -31,16 +31,9 @@ def predict(
 ) -> None:
     """PLSpredict-style Q²_predict, RMSE and MAE against a linear-regression benchmark."""
     from semwb.explore.prediction import compare_predictions, predict_cv
-    from semwb.pipeline import prepare_data, read_data
     from semwb.sem.spec import load_spec
-    from semwb.survey.instrument import spec_instrument
 
-    model = load_spec(spec)
-    data_path = data if data is not None else model.data
-    if data_path is None:
-        raise SpecError(f"{spec}: no data; add 'data: FILE' to the spec or pass --data FILE.")
-    instrument = spec_instrument(model)
-    frame = prepare_data(read_data(data_path, instrument=instrument), instrument=instrument)
+    model, frame, _, _ = model_data(spec, data)
     result = predict_cv(model, frame, folds=folds, repeats=repeats, rng=seed)
     written = {"model": model.name, **result.to_dict()}
     if compare is not None:
