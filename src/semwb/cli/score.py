@@ -26,7 +26,7 @@ def score(
     mapping: Annotated[Path | None, typer.Option(help="Mapping file (column: item).")] = None,
     exclude: Annotated[str, typer.Option(
         help="Comma-separated flag rules that exclude respondents: "
-             "attention,long_string,too_fast,mahalanobis.")] = "",
+             "attention,long_string,too_fast,mahalanobis,mahalanobis_mcd.")] = "",
     min_share: Annotated[float, typer.Option(
         help="Share of a construct's items a respondent must answer to get a score.")] = 0.5,
     missing_code: Annotated[list[str] | None, typer.Option(
@@ -35,6 +35,9 @@ def score(
         help="Comma-separated constructs to assess (default: all in the data; the CFA of "
              "many takes minutes).")] = "",
     lang: Annotated[str, typer.Option(help="Language of the printed table: en or zh.")] = "en",
+    robust_outliers: Annotated[bool, typer.Option(
+        "--robust-outliers", help="Also flag robust (MCD) Mahalanobis outliers, over the items "
+        "of --constructs (default: all items; needs 5 respondents per item).")] = False,
 ) -> None:
     """Score constructs, flag careless respondents and assess measurement quality."""
     # Imported here, as in every command: scipy and the SEM engine take seconds to load.
@@ -52,8 +55,11 @@ def score(
     for warning in data.warnings:
         err_console.print(Text(f"semwb: warning: {warning}"), soft_wrap=True)
     rules = [r.strip() for r in exclude.split(",") if r.strip()]
-    scores = score_constructs(data, inst, min_share=min_share, exclude=rules)
     chosen = [c.strip() for c in constructs.split(",") if c.strip()] or None
+    robust: bool | list[str] = robust_outliers or "mahalanobis_mcd" in rules
+    if robust and chosen:
+        robust = [i for c in chosen if c in inst.constructs for i in inst.constructs[c].item_ids]
+    scores = score_constructs(data, inst, min_share=min_share, exclude=rules, robust=robust)
     quality = measure_constructs(scores.analysis_items, inst, constructs=chosen)
     table = scores_table(scores, data)
     flagged = table[table["any"]]

@@ -411,6 +411,21 @@ def construct_groups(items: pd.DataFrame, instrument: Instrument,
     return groups
 
 
+def json_ready(value: Any) -> Any:
+    """``value`` with numpy scalars as Python numbers and NaN/inf as None, recursively."""
+    if isinstance(value, dict):
+        return {k: json_ready(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_ready(v) for v in value]
+    if isinstance(value, float | np.floating):
+        return None if not np.isfinite(value) else float(value)
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    return value
+
+
 @dataclass(frozen=True)
 class MeasurementQuality:
     """Measurement-quality tables; :meth:`to_dict` gives ARCHITECTURE.md's ``measurement.json``."""
@@ -431,18 +446,7 @@ class MeasurementQuality:
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON-ready form (NaN becomes None)."""
-        def clean(value: Any) -> Any:
-            if isinstance(value, dict):
-                return {k: clean(v) for k, v in value.items()}
-            if isinstance(value, list | tuple):
-                return [clean(v) for v in value]
-            if isinstance(value, float | np.floating):
-                return None if not np.isfinite(value) else float(value)
-            if isinstance(value, np.integer):
-                return int(value)
-            return value
-
-        out: dict[str, Any] = clean({
+        out: dict[str, Any] = json_ready({
             "n_obs": self.n_obs, "constructs": self.constructs, "htmt": self.htmt,
             "htmt2": self.htmt2, "fornell_larcker": self.fornell_larcker,
             "harman": self.harman, "kmo": self.kmo, "kmo_items": self.kmo_items,

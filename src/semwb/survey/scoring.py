@@ -18,7 +18,8 @@ from semwb.errors import OptionError
 from semwb.survey.instrument import Instrument
 from semwb.survey.responses import Responses
 
-FLAG_RULES = ("attention", "long_string", "too_fast", "mahalanobis")
+FLAG_RULES = ("attention", "long_string", "too_fast", "mahalanobis", "mahalanobis_mcd")
+"""Every flag rule; ``mahalanobis_mcd`` only where asked for (``robust=True``)."""
 
 
 def reverse_code(data: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:
@@ -150,7 +151,8 @@ def _mahalanobis(block: np.ndarray) -> np.ndarray:
 
 def flag_careless(responses: Responses, instrument: Instrument, *,
                   long_string: int | None = None, seconds_per_item: float = 2.0,
-                  mahalanobis_alpha: float = 0.001) -> pd.DataFrame:
+                  mahalanobis_alpha: float = 0.001,
+                  robust: bool | Sequence[str] = False) -> pd.DataFrame:
     """Careless-responding indicators and flags, one row per respondent.
 
     Parameters
@@ -168,13 +170,17 @@ def flag_careless(responses: Responses, instrument: Instrument, *,
         only when the responses carry a duration column.
     mahalanobis_alpha
         Flag squared Mahalanobis distances above the chi-square(k) quantile ``1 - alpha``.
+    robust
+        Also the robust distance from the minimum covariance determinant
+        (:func:`semwb.explore.outliers.robust_mahalanobis`): ``True`` over the Likert items, or
+        over the items named; flagged at the chi-square(k) quantile ``1 - alpha`` of its ``k``.
 
     Returns
     -------
     pandas.DataFrame
         Columns ``longest_run``, ``duration``, ``mahalanobis_d2``, ``attention_failed_n`` (values)
         and the boolean flags ``attention``, ``long_string``, ``too_fast``, ``mahalanobis``,
-        ``any``.
+        ``any``; with ``robust``, also ``mahalanobis_mcd_d2`` and the flag ``mahalanobis_mcd``.
 
     Notes
     -----
@@ -197,14 +203,26 @@ def flag_careless(responses: Responses, instrument: Instrument, *,
     out["mahalanobis_d2"] = _mahalanobis(block) if len(items) > 1 else np.nan
     cutoff = stats.chi2.ppf(1 - mahalanobis_alpha, df=len(items))
     out["mahalanobis"] = out["mahalanobis_d2"] > cutoff
+    if robust:
+        from semwb.explore.outliers import robust_mahalanobis
+
+        chosen = items if robust is True else [i for i in robust if i in data.columns]
+        out["mahalanobis_mcd_d2"] = robust_mahalanobis(data[chosen].to_numpy(dtype=float))
+        robust_cutoff = stats.chi2.ppf(1 - mahalanobis_alpha, df=len(chosen))
+        out["mahalanobis_mcd"] = out["mahalanobis_mcd_d2"] > robust_cutoff
     failed = np.zeros(len(data), dtype=np.int64)
     for check in instrument.checks:
         if check.id in data.columns:
             failed += (~data[check.id].isin(check.expect)).to_numpy(dtype=np.int64)
     out["attention_failed_n"] = failed
     out["attention"] = failed > 0
-    out["any"] = out[list(FLAG_RULES)].any(axis=1)
+    out["any"] = out[_rules(out)].any(axis=1)
     return out
+
+
+def _rules(flags: pd.DataFrame) -> list[str]:
+    """The flag rules computed in ``flags``."""
+    return [rule for rule in FLAG_RULES if rule in flags.columns]
 
 
 @dataclass(frozen=True)
@@ -280,8 +298,8 @@ def _exclusions(flags: pd.DataFrame, respondent: pd.Series, exclude: Sequence[st
 
 def score_constructs(responses: Responses, instrument: Instrument, *, min_share: float = 0.5,
                      exclude: Sequence[str] = (), long_string: int | None = None,
-                     seconds_per_item: float = 2.0,
-                     mahalanobis_alpha: float = 0.001) -> Scores:
+                     seconds_per_item: float = 2.0, mahalanobis_alpha: float = 0.001,
+                     robust: bool | Sequence[str] = False) -> Scores:
     """Reverse-code, score, flag careless respondents and apply the chosen exclusion rules.
 
     Parameters
@@ -294,8 +312,9 @@ def score_constructs(responses: Responses, instrument: Instrument, *, min_share:
         See :func:`compute_composites`.
     exclude
         Flag rules that exclude a respondent from analysis, any of ``attention``,
-        ``long_string``, ``too_fast``, ``mahalanobis``. Default: none (flags are only reported).
-    long_string, seconds_per_item, mahalanobis_alpha
+        ``long_string``, ``too_fast``, ``mahalanobis``, ``mahalanobis_mcd`` (this one computed
+        when named here or with ``robust``). Default: none (flags are only reported).
+    long_string, seconds_per_item, mahalanobis_alpha, robust
         See :func:`flag_careless`.
 
     Returns
@@ -309,7 +328,8 @@ def score_constructs(responses: Responses, instrument: Instrument, *, min_share:
                f"{instrument.scale.min}+{instrument.scale.max}-x: "
                f"{', '.join(instrument.reverse_items) or 'none'}")
     flags = flag_careless(responses, instrument, long_string=long_string,
-                          seconds_per_item=seconds_per_item, mahalanobis_alpha=mahalanobis_alpha)
+                          seconds_per_item=seconds_per_item, mahalanobis_alpha=mahalanobis_alpha,
+                          robust=robust if robust is not False else "mahalanobis_mcd" in exclude)
     exclusions = _exclusions(flags, _respondents(responses), list(exclude), log)
     return Scores(items=items, composites=compute_composites(items, instrument,
                                                              min_share=min_share),
@@ -328,7 +348,7 @@ def scores_table(scores: Scores, responses: Responses) -> pd.DataFrame:
     """
     table = pd.concat([_respondents(responses).rename("respondent"), scores.composites,
                        scores.flags], axis=1)
-    table["reasons"] = _reasons(scores.flags, FLAG_RULES)
+    table["reasons"] = _reasons(scores.flags, _rules(scores.flags))
     table["excluded"] = table.index.isin(scores.exclusions.index)
     table.insert(0, "row", table.index)
     return table.reset_index(drop=True)

@@ -1,0 +1,99 @@
+"""``semwb impute``: fit a model by multiple imputation and set it beside FIML."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from semwb.cli.app import app, console
+from semwb.cli.terminal import fmt, fmt_p, say
+from semwb.errors import SpecError
+from semwb.files import atomic_write_text
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from semwb.sem.spec import ModelSpec
+    from semwb.survey.instrument import Instrument
+
+
+def model_data(spec: Path, data: Path | None
+               ) -> tuple[ModelSpec, pd.DataFrame, Instrument | None, Path]:
+    """The spec, its data read and reverse-coded through its instrument, the instrument, the path.
+
+    The reading path of ``semwb fit`` (``read_data`` then ``prepare_data``), for the commands
+    that fit a spec more than once.
+    """
+    from semwb.pipeline import prepare_data, read_data
+    from semwb.sem.spec import load_spec
+    from semwb.survey.instrument import spec_instrument
+
+    model = load_spec(spec)
+    data_path = data if data is not None else model.data
+    if data_path is None:
+        raise SpecError(f"{spec}: no data; add 'data: FILE' to the spec or pass --data FILE.")
+    instrument = spec_instrument(model)
+    frame = prepare_data(read_data(data_path, instrument=instrument), instrument=instrument)
+    return model, frame, instrument, data_path
+
+
+@app.command("impute")
+def impute(
+    spec: Annotated[Path, typer.Argument(help="A .yaml model spec or a .lav lavaan syntax file.")],
+    data: Annotated[Path | None, typer.Option(help="Data file (overrides the spec's).")] = None,
+    m: Annotated[int, typer.Option("--m", min=2, help="Number of imputations.")] = 20,
+    seed: Annotated[int, typer.Option(help="Imputation seed (recorded).")] = 1,
+    auxiliary: Annotated[str, typer.Option(
+        help="Comma-separated auxiliary columns that help predict missing answers.")] = "",
+    round_values: Annotated[bool, typer.Option(
+        "--round", help="Round imputed answers to whole scale points (biases; off by default).")
+    ] = False,
+    fiml: Annotated[bool, typer.Option(
+        "--fiml/--no-fiml", help="Also fit by FIML and show the two side by side.")] = True,
+    out: Annotated[Path | None, typer.Option(help="Output folder [reports/<model>-mi].")] = None,
+) -> None:
+    """Multiple imputation (m data sets, Rubin's rules, D2 chi-square) beside FIML."""
+    from semwb.explore.imputation import compare_with_fiml, fit_imputed
+    from semwb.sem.estimate import fit_model
+
+    model, frame, instrument, data_path = model_data(spec, data)
+    bounds = ((instrument.scale.min, instrument.scale.max) if instrument is not None else None)
+    extra = [c.strip() for c in auxiliary.split(",") if c.strip()]
+    pooled = fit_imputed(model, frame, m=m, auxiliary=extra, bounds=bounds,
+                         round_values=round_values, rng=seed)
+    result = {"model": model.name, "seed": seed, "round": round_values,
+              "auxiliary": extra, **pooled.to_dict()}
+    table = pooled.parameters.assign(est_fiml=float("nan"), se_fiml=float("nan"))
+    if fiml:
+        fitted = fit_model(model.model_copy(update={"missing": "fiml", "bootstrap": None}),
+                           frame, data_name=data_path.name)
+        table = compare_with_fiml(pooled, fitted.parameters).rename(
+            columns={"est_mi": "est", "se_mi": "se"})
+        result["fiml"] = {"chisq": fitted.fit.chisq, "df": fitted.fit.df}
+        result["comparison"] = json.loads(table.to_json(orient="records"))
+    folder = out if out is not None else Path("reports") / f"{model.name}-mi"
+    atomic_write_text(folder / "mi.json", json.dumps(result, ensure_ascii=False, indent=2,
+                                                     allow_nan=False) + "\n")
+    c = pooled.chisq
+    say(f"{model.name}: {m} imputations of {pooled.n_obs} rows (seed {seed}); D2 F({c['df1']:.0f}, "
+        f"{c['df2']:.1f}) = {c['F']:.3f}, p {fmt_p(c['pvalue'])} (chi2 {c['chisq']:.2f})")
+    view = Table(title="Pooled estimates (Rubin's rules)" + (" beside FIML" if fiml else ""),
+                 title_justify="left")
+    for column in ("parameter", "est", "se", "p", "FMI", *(("FIML est", "FIML se") if fiml
+                                                            else ())):
+        view.add_column(column, justify="left" if column == "parameter" else "right")
+    for row in table.itertuples():
+        cells = [fmt(row.est), fmt(row.se), fmt_p(pooled.parameters.loc[row.Index, "pvalue"]),
+                 fmt(row.fmi)]
+        if fiml:
+            cells += [fmt(row.est_fiml), fmt(row.se_fiml)]
+        view.add_row(Text(f"{row.lhs} {row.op} {row.rhs}"), *cells)
+    console.print(view)
+    for warning in pooled.warnings:
+        console.print(Text(f"warning: {warning}", style="yellow"))
+    say(f"wrote {folder / 'mi.json'}")
