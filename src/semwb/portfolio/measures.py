@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -75,19 +76,31 @@ def _profile(codes: Sequence[tuple[str, ...]], classes: dict[str, int]) -> np.nd
     return vector
 
 
+def _tie_index(ties: pd.DataFrame) -> dict[str, dict[str, set[str]]]:
+    """``{firm id or "" for every firm: {partner: tied partners}}``."""
+    owners = ties["firm_id"].tolist() if "firm_id" in ties else [""] * len(ties)
+    index: dict[str, dict[str, set[str]]] = {}
+    for owner, a, b in zip(owners, ties["partner_a"].tolist(), ties["partner_b"].tolist(),
+                           strict=True):
+        index.setdefault(owner, {}).setdefault(a, set()).add(b)
+        index[owner].setdefault(b, set()).add(a)
+    return index
+
+
 def _firm_row(rows: pd.DataFrame, history: pd.DataFrame, by: Sequence[str],
               levels: dict[str, int], classes: dict[str, int] | None,
-              ties: pd.DataFrame | None) -> dict[str, float]:
+              ties: list[tuple[str, str]] | None) -> dict[str, float]:
     """The measures of one firm in one window (``rows``: its active alliances)."""
     partners = rows.drop_duplicates("partner_id")
     size = len(partners)
-    earlier = history["partner_id"].value_counts()
+    ids = partners["partner_id"].tolist()
+    earlier = Counter(history["partner_id"].tolist())
     out: dict[str, float] = {
         "n_partners": float(size), "n_alliances": float(len(rows)),
-        "repeat_share": float((earlier[partners["partner_id"]] > 1).mean()) if size else math.nan,
+        "repeat_share": sum(earlier[p] > 1 for p in ids) / size if size else math.nan,
     }
     for attribute in by:
-        counts = partners[attribute].value_counts().to_numpy()
+        counts = list(Counter(partners[attribute].tolist()).values())
         out[f"{attribute}_blau"] = blau(counts)
         out[f"{attribute}_entropy"] = entropy(counts)
         out[f"{attribute}_entropy_norm"] = normalized_entropy(counts, levels[attribute])
@@ -102,8 +115,7 @@ def _firm_row(rows: pd.DataFrame, history: pd.DataFrame, by: Sequence[str],
             own = _profile(list(history["firm_ipc"].iloc[:1]), classes)
             out["jaffe_distance"] = cosine_distance(own, pooled)
     if ties is not None:
-        ego = ego_measures(set(partners["partner_id"]),
-                           zip(ties["partner_a"], ties["partner_b"], strict=True))
+        ego = ego_measures(set(ids), ties)
         out.update(density=ego.density, effective_size=ego.effective_size,
                    efficiency=ego.efficiency, constraint=ego.constraint)
     return out
@@ -163,16 +175,19 @@ def portfolio_measures(partners: Partners, *, by: Sequence[str] = ("partner_type
         columns = [data[c] for c in ("ipc", "firm_ipc") if c in data]
         codes = sorted({c for column in columns for group in column for c in group})
         classes = {c: i for i, c in enumerate(codes)}
+    network = None if ties is None else _tie_index(ties)
     records = []
     for window in windows:
         active = _active(data, window)
         for firm, history in data.groupby("firm_id", sort=False):
             if window.last is not None:
                 history = history[history["start_year"] <= window.last]
-            firm_ties = None
-            if ties is not None:
-                firm_ties = ties if "firm_id" not in ties else ties[ties["firm_id"] == firm]
             rows = history[active[history.index]]
+            firm_ties = None
+            if network is not None:
+                alters = set(rows["partner_id"].tolist())
+                firm_ties = [(a, b) for owner in (str(firm), "") for a in alters
+                             for b in network.get(owner, {}).get(a, ()) if b in alters]
             records.append({"firm_id": firm, "window": window.label,
                             **_firm_row(rows, history, by, levels, classes, firm_ties)})
     return pd.DataFrame.from_records(records)
