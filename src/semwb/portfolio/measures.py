@@ -96,7 +96,7 @@ def _firm_row(rows: pd.DataFrame, history: pd.DataFrame, by: Sequence[str],
     ids = partners["partner_id"].tolist()
     earlier = Counter(history["partner_id"].tolist())
     out: dict[str, float] = {
-        "n_partners": float(size), "n_alliances": float(len(rows)),
+        "n_partners": size, "n_alliances": len(rows),
         "repeat_share": sum(earlier[p] > 1 for p in ids) / size if size else math.nan,
     }
     for attribute in by:
@@ -132,7 +132,7 @@ def portfolio_measures(partners: Partners, *, by: Sequence[str] = ("partner_type
         From :func:`~semwb.portfolio.reader.read_partners`.
     by
         Categorical columns whose diversity is measured (any column of the list that is not an
-        id, year or IPC column).
+        id, year or IPC column), by field name or by the header in the file.
     windows
         Time windows (:func:`parse_windows`); the default is the whole list.
     ties
@@ -157,6 +157,7 @@ def portfolio_measures(partners: Partners, *, by: Sequence[str] = ("partner_type
         An attribute cell left empty in a ``by`` column.
     """
     data = partners.data
+    by = [partners.mapping.get(b, b) for b in by]  # a recognised header (行业) names its field
     unknown = [b for b in by if b not in partners.attributes]
     if unknown:
         raise OptionError(f"--by: {', '.join(unknown)} is not a column of {partners.source}; its "
@@ -191,3 +192,20 @@ def portfolio_measures(partners: Partners, *, by: Sequence[str] = ("partner_type
             records.append({"firm_id": firm, "window": window.label,
                             **_firm_row(rows, history, by, levels, classes, firm_ties)})
     return pd.DataFrame.from_records(records)
+
+
+def describe_measures(measures: pd.DataFrame) -> pd.DataFrame:
+    """Descriptives of every measure per window (for the terminal and the report).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``window``, ``measure``, ``n`` (firms with a value), ``mean``, ``sd``, ``min``, ``max``.
+    """
+    value_columns = [c for c in measures.columns if c not in ("firm_id", "window")]
+    long = measures.melt(id_vars="window", value_vars=value_columns, var_name="measure")
+    long["window"] = pd.Categorical(long["window"], categories=measures["window"].unique())
+    long["measure"] = pd.Categorical(long["measure"], categories=value_columns)
+    table = long.groupby(["window", "measure"], observed=True)["value"].agg(
+        ["count", "mean", "std", "min", "max"])
+    return table.reset_index().rename(columns={"count": "n", "std": "sd"})
