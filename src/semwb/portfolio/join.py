@@ -34,7 +34,8 @@ class JoinedData:
         Every survey row, in order and with its index, plus one column per measure (NaN for a
         firm without measures).
     missing_measures
-        Firm ids of the survey with no row in the measures (kept, measures missing).
+        Firm ids of the survey with no row in the measures (kept, measures missing); a row
+        without an id is named by its index.
     missing_responses
         Firm ids of the measures with no row in the survey (not in ``data``).
     warnings
@@ -48,7 +49,9 @@ class JoinedData:
 
 
 def firm_key(value: object) -> str:
-    """A firm id as text: ``12``, ``12.0`` and ``" 12"`` are the same firm; NaN is ``""``."""
+    """A firm id as text: ``12``, ``12.0`` and ``" 12"`` are the same firm; NaN, None: ``""``."""
+    if value is None:
+        return ""
     if isinstance(value, float):
         if value != value:  # NaN
             return ""
@@ -114,7 +117,8 @@ def join_measures(data: pd.DataFrame, measures: pd.DataFrame, *, firm_id: str,
     table = chosen.assign(firm_id=chosen["firm_id"].map(firm_key)).set_index("firm_id")
     added = table.reindex(keys.to_numpy()).set_axis(data.index)
     survey_ids = set(keys)
-    missing_measures = [k for k in dict.fromkeys(keys) if k not in table.index]
+    missing_measures = list(dict.fromkeys(key or f"row {row} (no firm id)"
+                                          for row, key in keys.items() if key not in table.index))
     missing_responses = [k for k in table.index if k not in survey_ids]
     warnings = []
     if missing_measures:
