@@ -112,8 +112,8 @@ def test_bad_windows_are_refused(text: str) -> None:
 
 
 def test_unknown_by_column_lists_the_choices(partners: Partners) -> None:
-    with pytest.raises(OptionError, match="--by: size is not a column of partners.csv; its "
-                                          "categorical columns are partner_type, industry"):
+    with pytest.raises(OptionError, match=r"--by: size is not a column of partners\.csv; its "
+                                          r"categorical columns are partner_type, industry"):
         portfolio_measures(partners, by=["size"])
 
 
@@ -128,7 +128,7 @@ def test_windows_need_start_years(tmp_path: Path) -> None:
 def test_an_empty_category_is_named(tmp_path: Path) -> None:
     (tmp_path / "p.csv").write_text("firm_id,partner_id,partner_type\nF1,P1,a\nF1,P2,\n",
                                     encoding="utf-8")
-    with pytest.raises(ResponseDataError, match="p.csv, row 3, column partner_type: empty"):
+    with pytest.raises(ResponseDataError, match=r"p\.csv, row 3, column partner_type: empty"):
         portfolio_measures(read_partners(tmp_path / "p.csv"))
 
 
