@@ -103,8 +103,8 @@ F2,P6,supplier,1850,,H04W
 def test_a_partner_described_two_ways_within_a_firm(tmp_path: Path) -> None:
     text = "firm,partner,type,start\nF1,P1,university,2015\nF1,P1,supplier,2019\n" \
            "F2,P1,supplier,2019\n"
-    with pytest.raises(ResponseDataError, match=r"partners\.csv, rows 2, 3, column type: partner P1 "
-                                                r"of firm F1 has different values"):
+    with pytest.raises(ResponseDataError, match=r"partners\.csv, rows 2, 3, column type: "
+                                                r"partner P1 of firm F1 has different values"):
         read_partners(write(tmp_path, text))
 
 
