@@ -127,5 +127,6 @@ def join_measures(data: pd.DataFrame, measures: pd.DataFrame, *, firm_id: str,
     if missing_responses:
         warnings.append(f"{len(missing_responses)} firm(s) of the partner list are not in the "
                         f"survey: {_named(missing_responses)}")
-    return JoinedData(data=pd.concat([data, added], axis=1), missing_measures=missing_measures,
+    joined = pd.concat([data, added], axis=1).copy()  # one block: callers add squares to it
+    return JoinedData(data=joined, missing_measures=missing_measures,
                       missing_responses=missing_responses, warnings=warnings)
