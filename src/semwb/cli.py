@@ -491,10 +491,11 @@ def portfolio(
     partners: Annotated[Path, typer.Argument(
         help="Partner list, CSV or XLSX: one row per focal firm x partner.")],
     by: Annotated[str, typer.Option(
-        help="Comma-separated categorical columns whose diversity is measured [partner_type, "
-             "industry, country: those present].")] = "",
+        help="Comma-separated categorical columns whose diversity is measured (default: "
+             "partner_type, industry, country, those present).")] = "",
     window: Annotated[str, typer.Option(
-        help="FIRST-LAST years, e.g. 2018-2020; several separated by commas [whole list].")] = "",
+        help="FIRST-LAST years, e.g. 2018-2020; several separated by commas (default: the "
+             "whole list).")] = "",
     ties: Annotated[Path | None, typer.Option(
         help="Partner-partner ties (partner_a, partner_b[, firm_id]): adds density, effective "
              "size, efficiency and Burt's constraint.")] = None,
