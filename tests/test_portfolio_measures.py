@@ -23,7 +23,7 @@ F1,P2,supplier,semiconductors,2018,,H01L,H04L
 F1,P3,customer,software,2019,2021,G06F,H04L
 F1,P1,university,education,2019,,G06F;H04L,H04L
 F1,P4,supplier,manufacturing,2010,2016,H01L,H04L
-F2,P1,university,education,2010,2012,G06F,G06F
+F2,P1,university,education,2010,2012,G06F,H04W
 """
 
 
@@ -59,6 +59,8 @@ def test_window_2018_2020_by_hand(partners: Partners, tmp_path: Path) -> None:
     # industries education, semiconductors, software (manufacturing too in the list): ln 3 / ln 4
     assert f1["industry_entropy_norm"] == pytest.approx(math.log(3) / math.log(4))
     assert f1["ipc_entropy"] == pytest.approx(-(0.5 * math.log(0.5) + 2 * 0.25 * math.log(0.25)))
+    # partners' classes in the list: G06F, H01L, H04L (H04W is only a firm's own class)
+    assert f1["ipc_entropy_norm"] == pytest.approx(f1["ipc_entropy"] / math.log(3))
     assert f1["jaffe_distance"] == pytest.approx(1 - 1 / math.sqrt(6))
     # partner profiles (G06F, H01L, H04L): P1 (1,0,1), P2 (0,1,0), P3 (1,0,0)
     # distances: P1-P2 1, P1-P3 1 - 1/sqrt 2, P2-P3 1
@@ -125,10 +127,20 @@ def test_windows_need_start_years(tmp_path: Path) -> None:
     assert portfolio_measures(partners)["partner_type_blau"].tolist() == [0.0]
 
 
-def test_an_empty_category_is_named(tmp_path: Path) -> None:
-    (tmp_path / "p.csv").write_text("firm_id,partner_id,partner_type\nF1,P1,a\nF1,P2,\n",
+def test_windows_refuse_alliances_without_a_start_year(tmp_path: Path) -> None:
+    (tmp_path / "p.csv").write_text("firm_id,partner_id,开始年份\nF1,P1,2019\nF1,P2,\nF1,P3,\n",
                                     encoding="utf-8")
-    with pytest.raises(ResponseDataError, match=r"p\.csv, row 3, column partner_type: empty"):
+    partners = read_partners(tmp_path / "p.csv")
+    with pytest.raises(ResponseDataError, match=r"p\.csv, row 3, column 开始年份: empty; 2 "
+                                                r"alliance\(s\) without a start year"):
+        portfolio_measures(partners, by=[], windows=parse_windows("2019"))
+    assert portfolio_measures(partners, by=[])["n_partners"].tolist() == [3]
+
+
+def test_an_empty_category_is_named(tmp_path: Path) -> None:
+    (tmp_path / "p.csv").write_text("firm_id,partner_id,伙伴类型\nF1,P1,a\nF1,P2,\n",
+                                    encoding="utf-8")
+    with pytest.raises(ResponseDataError, match=r"p\.csv, row 3, column 伙伴类型: empty"):
         portfolio_measures(read_partners(tmp_path / "p.csv"))
 
 

@@ -109,7 +109,7 @@ def _firm_row(rows: pd.DataFrame, history: pd.DataFrame, by: Sequence[str],
             size, len(classes))
         pooled = profiles.sum(axis=0)
         out["ipc_entropy"] = entropy(pooled)
-        out["ipc_entropy_norm"] = normalized_entropy(pooled, len(classes))
+        out["ipc_entropy_norm"] = normalized_entropy(pooled, levels["ipc"])
         out["knowledge_heterogeneity"] = mean_pairwise_distance(profiles)
         if "firm_ipc" in rows:
             own = _profile(list(history["firm_ipc"].iloc[:1]), classes)
@@ -154,7 +154,7 @@ def portfolio_measures(partners: Partners, *, by: Sequence[str] = ("partner_type
     OptionError
         ``by`` names no attribute column, or windows without a start-year column.
     ResponseDataError
-        An attribute cell left empty in a ``by`` column.
+        An attribute cell left empty in a ``by`` column; with windows, an empty start year.
     """
     data = partners.data
     by = [partners.mapping.get(b, b) for b in by]  # a recognised header (行业) names its field
@@ -165,16 +165,23 @@ def portfolio_measures(partners: Partners, *, by: Sequence[str] = ("partner_type
     if any(w.first is not None for w in windows) and "start_year" not in data:
         raise OptionError(f"--window needs the alliances' start years, and {partners.source} has "
                           "no start_year column (开始年份); add it or leave out --window.")
-    empty = [(row, b) for b in by for row in data.index[data[b] == ""]]
+    headers = {name: header for header, name in partners.mapping.items()}
+    empty = [(row, headers.get(b, b)) for b in by for row in data.index[data[b] == ""]]
     if empty:
         raise ResponseDataError(f"{partners.source}, row {empty[0][0]}, column {empty[0][1]}: "
                                 f"empty; {len(empty)} empty cell(s) in the --by columns. Fill them "
                                 "in (e.g. 'unknown') so that every partner has a category.")
+    if any(w.first is not None for w in windows) and data["start_year"].isna().any():
+        rows = data.index[data["start_year"].isna()]
+        raise ResponseDataError(f"{partners.source}, row {rows[0]}, column "
+                                f"{headers['start_year']}: empty; {len(rows)} alliance(s) without "
+                                "a start year cannot be placed in a --window. Fill them in.")
     levels = {b: int(data[b].nunique()) for b in by}
     classes = None
     if "ipc" in data:
         columns = [data[c] for c in ("ipc", "firm_ipc") if c in data]
         codes = sorted({c for column in columns for group in column for c in group})
+        levels["ipc"] = len({c for group in data["ipc"] for c in group})
         classes = {c: i for i, c in enumerate(codes)}
     network = None if ties is None else _tie_index(ties)
     records = []
