@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import math
+import random
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from semwb.portfolio.indices import (
     blau,
@@ -68,3 +71,33 @@ def test_mean_pairwise_distance_by_hand() -> None:
     profiles = np.array([[1, 0], [0, 1], [1, 1], [0, 0]])
     assert mean_pairwise_distance(profiles) == pytest.approx((3 - math.sqrt(2)) / 3)
     assert math.isnan(mean_pairwise_distance(np.array([[1, 0], [0, 0]])))
+
+
+counts_lists = st.lists(st.integers(min_value=0, max_value=50), min_size=1, max_size=8).filter(
+    lambda c: sum(c) > 0)
+
+
+@given(counts_lists, st.randoms(use_true_random=False), st.integers(min_value=1, max_value=9))
+def test_diversity_bounds_and_invariances(counts: list[int], order: random.Random,
+                                          scale: int) -> None:
+    k = len(counts)
+    shuffled = list(counts)
+    order.shuffle(shuffled)
+    for index in (blau, entropy):
+        value = index(counts)
+        assert value == pytest.approx(index(shuffled), abs=1e-12)           # order of categories
+        assert value == pytest.approx(index([c * scale for c in counts]), abs=1e-12)  # shares only
+    assert -1e-12 <= blau(counts) <= 1 - 1 / k + 1e-12
+    assert -1e-12 <= entropy(counts) <= math.log(k) + 1e-12
+    if k >= 2:
+        assert 0 <= normalized_entropy(counts, k) <= 1 + 1e-12
+
+
+@given(st.lists(st.integers(min_value=0, max_value=9), min_size=3, max_size=3),
+       st.lists(st.integers(min_value=0, max_value=9), min_size=3, max_size=3))
+def test_jaffe_distance_is_between_0_and_1(a: list[int], b: list[int]) -> None:
+    value = cosine_distance(a, b)
+    if sum(a) and sum(b):
+        assert -1e-12 <= value <= 1 + 1e-12
+    else:
+        assert math.isnan(value)

@@ -11,7 +11,8 @@ import pytest
 from semwb.portfolio.network import constraint, effective_size, ego_adjacency, ego_measures
 
 # The example graph of Borgatti (1997), "Structural holes: unpacking Burt's redundancy measures",
-# Connections 20(1), as networkx's own tests use it (values there from UCINET, igraph and hand).
+# Connections 20(1): effective sizes as published there; constraints as UCINET and igraph give
+# them (both recorded in networkx's own tests of this graph).
 BORGATTI = [("A", "B"), ("A", "F"), ("A", "G"), ("A", "E"), ("E", "G"), ("F", "G"), ("B", "G"),
             ("B", "D"), ("D", "G"), ("G", "C")]
 BORGATTI_PUBLISHED = {"A": (2.50, 0.595), "G": (4.67, 0.400), "C": (1.0, 1.0)}
