@@ -51,6 +51,14 @@ def test_xlsx_and_a_mapping_for_unrecognised_headers(tmp_path: Path) -> None:
     assert list(partners.data.index) == [2, 3]
 
 
+def test_a_mapping_file(tmp_path: Path) -> None:
+    (tmp_path / "map.yaml").write_text("公司: firm_id\n盟友: partner_id\n", encoding="utf-8")
+    partners = read_partners(write(tmp_path, "公司,盟友,类别\nF1,P1,a\n"),
+                             mapping=tmp_path / "map.yaml")
+    assert partners.mapping == {"公司": "firm_id", "盟友": "partner_id"}
+    assert partners.attributes == ["类别"]
+
+
 def test_missing_id_columns_are_named(tmp_path: Path) -> None:
     with pytest.raises(ResponseDataError, match=r"no column for partner_id \(headers: firm_id, "
                                                 r"kind\)"):
