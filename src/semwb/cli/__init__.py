@@ -22,7 +22,7 @@ __all__ = ["COMMANDS", "app", "main"]
 
 #: The command modules, in the order ``semwb --help`` lists them; each registers itself on ``app``.
 COMMANDS = ("score", "fit", "report", "batch", "demo", "simulate", "serve", "user", "efa",
-            "aggregate", "correlate", "impute", "predict")
+            "aggregate", "correlate", "impute", "predict", "portfolio")
 for _name in COMMANDS:
     import_module(f"semwb.cli.{_name}")
 

@@ -1,0 +1,55 @@
+"""``semwb portfolio``: alliance-portfolio measures per firm and window from a partner list."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from semwb.cli.app import app, console
+from semwb.cli.terminal import fmt, say
+from semwb.files import atomic_write_text
+
+
+@app.command("portfolio")
+def portfolio(
+    partners: Annotated[Path, typer.Argument(
+        help="Partner list, CSV or XLSX: one row per focal firm x partner.")],
+    by: Annotated[str, typer.Option(
+        help="Comma-separated categorical columns whose diversity is measured (default: "
+             "partner_type, industry, country, those present).")] = "",
+    window: Annotated[str, typer.Option(
+        help="FIRST-LAST years, e.g. 2018-2020; several separated by commas (default: the "
+             "whole list).")] = "",
+    ties: Annotated[Path | None, typer.Option(
+        help="Partner-partner ties (partner_a, partner_b[, firm_id]): adds density, effective "
+             "size, efficiency and Burt's constraint.")] = None,
+    sheet: Annotated[str | None, typer.Option(help="XLSX sheet name.")] = None,
+    mapping: Annotated[Path | None, typer.Option(help="Mapping file (column: field).")] = None,
+    out: Annotated[Path, typer.Option(help="CSV of the measures.")] = Path("measures.csv"),
+) -> None:
+    """Alliance-portfolio measures per firm and window from a partner list (docs/portfolio.md)."""
+    from semwb.portfolio.measures import describe_measures, parse_windows, portfolio_measures
+    from semwb.portfolio.reader import read_partners, read_ties
+    from semwb.survey.tables import excel_safe
+
+    windows = parse_windows(window)  # before reading: a bad option fails at once
+    data = read_partners(partners, sheet=sheet, mapping=mapping)
+    chosen = [b.strip() for b in by.split(",") if b.strip()] or [
+        c for c in ("partner_type", "industry", "country") if c in data.attributes]
+    measures = portfolio_measures(data, by=chosen, windows=windows,
+                                  ties=read_ties(ties) if ties is not None else None)
+    atomic_write_text(out, excel_safe(measures).to_csv(index=False))
+    table = Table(title=f"{data.source}: {measures['firm_id'].nunique()} firms", box=None)
+    for column in ("window", "measure", "n", "mean", "sd", "min", "max"):
+        table.add_column(column, justify="left" if column in ("window", "measure") else "right")
+    for row in describe_measures(measures).itertuples():
+        values = (row.mean, row.sd, row.min, row.max)
+        table.add_row(str(row.window), Text(str(row.measure)), str(row.n),
+                      *(fmt(None if math.isnan(v) else v) for v in values))
+    console.print(table)
+    say(f"wrote {out}: {len(measures)} rows (firms x windows), {measures.shape[1] - 2} measures")
