@@ -55,10 +55,9 @@ dat <- read.csv(a[1])
 dat$ar4 <- 8 - dat$ar4  # reverse-worded, 1-7 scale, as semwb's instrument does
 model <- paste(readLines(a[2]), collapse = "\\n")
 boot <- as.integer(a[3])
-t <- system.time(fit <- if (boot > 0) sem(model, data = dat, se = "bootstrap", bootstrap = boot)
-                 else sem(model, data = dat))
-pe <- if (boot > 0) parameterEstimates(fit, boot.ci.type = "perc", standardized = TRUE)
-      else parameterEstimates(fit, standardized = TRUE)
+extra <- if (boot > 0) list(se = "bootstrap", bootstrap = boot) else list()
+t <- system.time(fit <- do.call("sem", c(list(model, data = dat), extra)))
+pe <- parameterEstimates(fit, boot.ci.type = "perc", standardized = TRUE)
 fm <- fitMeasures(fit)
 cat(t[["elapsed"]], "\\n")
 """
@@ -89,8 +88,9 @@ def run(cmd: list[str], timeout: float) -> tuple[float | None, str]:
         return None, f"timeout after {timeout:.0f} s"
     wall = time.perf_counter() - start
     if done.returncode != 0:
-        last = (done.stderr.strip().splitlines() or ["no message"])[-1]
-        return None, f"failed: {last[:200]}"
+        lines = done.stderr.strip().splitlines() or ["no message"]
+        errors = [line for line in lines if "rror" in line or "cannot allocate" in line]
+        return None, f"failed: {(errors or lines)[-1].strip()[:200]}"
     return wall, done.stdout
 
 
