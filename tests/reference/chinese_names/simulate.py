@@ -1,9 +1,9 @@
 """Simulate chinese_names/data.csv: a latent mediation with Chinese column headers (UTF-8).
 
-联盟惯例 (alliance routines, 4 items 惯例1..惯例4) -> 组织间学习 (inter-organizational learning,
-学习1..学习3) -> 双元创新 (ambidextrous innovation, 创新1..创新3), plus the direct path; standardized
-paths .50, .40 and .20; loadings .70-.85; 7-point items; N = 300; numpy only, seed 20261201.
-Run: python simulate.py (from this folder).
+联盟惯例 (alliance routines, 4 items 惯例1..惯例4) -> 组织间学习 (inter-organizational
+learning, 学习1..学习3) -> 双元创新 (ambidextrous innovation, 创新1..创新3), plus the direct path;
+standardized paths .50, .40 and .20; loadings .70-.85; 7-point items; N = 300; numpy only,
+seed 20261201. Run: python simulate.py (from this folder).
 """
 
 import numpy as np
