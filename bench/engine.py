@@ -1,0 +1,272 @@
+"""Benchmark of the model core (issue 10) against lavaan, in one run.
+
+Times, each beside lavaan 0.6 run by ``Rscript`` in the same run (ratios lavaan / semwb):
+
+(a) ``semwb --help`` (best of 5) against starting R and loading lavaan;
+(b) the 14-item mediation model end to end, ``semwb fit models/routines_learning_ambidexterity.yaml
+    --no-bootstrap`` (best of 3) against a whole Rscript process (read, reverse-code, ``sem()``,
+    ``parameterEstimates()``, ``fitMeasures()``);
+(c) the seed instrument's 28-construct, 92-item CFA (``tests/reference/seed_cfa_92``) through the
+    library (``fit_model``) against ``cfa()`` (its ``system.time``) and the whole Rscript process;
+(d) 5000 bootstrap draws of the 14-item model, whole command (``semwb fit`` with the spec's
+    bootstrap block) against a whole Rscript process with ``se = "bootstrap"``;
+(e) fit time of a correlated-factor CFA on simulated data (N = 320, 3-4 seven-point items per
+    factor) with 14, 40, 92 and 200 items, ``fit_model`` against ``cfa()``.
+
+Where semwb has an ``engine`` option (``engine: semopy``), the semopy engine is timed as the naive
+approach in (c) and (e), and ``semwb fit --engine semopy`` in (b); otherwise that column is skipped
+with a note. Library fits run in a child process (``--fit-one``) with a time limit and a memory
+cap, so a model that a version cannot fit in time shows as a timeout rather than stopping the run.
+
+Run from the repository root after ``make install``, with one BLAS thread:
+``OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 nice .venv/bin/python bench/engine.py``
+(``--quick`` skips (d) and the 200-item size). Prints a Markdown table and writes
+``bench/out/engine.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+SPEC = ROOT / "models" / "routines_learning_ambidexterity.yaml"
+SEED_CFA = ROOT / "tests" / "reference" / "seed_cfa_92"
+BIN = Path(sys.executable).parent
+ENV = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
+       "MKL_NUM_THREADS": "1"}
+MEMORY_CAP = 8 * 1024**3  # bytes of address space for every timed child process
+SIZES = (14, 40, 92, 200)
+
+MEDIATION_R = """
+suppressPackageStartupMessages(library(lavaan))
+a <- commandArgs(trailingOnly = TRUE)
+dat <- read.csv(a[1])
+dat$ar4 <- 8 - dat$ar4  # reverse-worded, 1-7 scale, as semwb's instrument does
+model <- paste(readLines(a[2]), collapse = "\\n")
+boot <- as.integer(a[3])
+extra <- if (boot > 0) list(se = "bootstrap", bootstrap = boot) else list()
+t <- system.time(fit <- do.call("sem", c(list(model, data = dat), extra)))
+pe <- parameterEstimates(fit, boot.ci.type = "perc", standardized = TRUE)
+fm <- fitMeasures(fit)
+cat(t[["elapsed"]], "\\n")
+"""
+
+CFA_R = """
+suppressPackageStartupMessages(library(lavaan))
+a <- commandArgs(trailingOnly = TRUE)
+dat <- read.csv(a[1])
+model <- paste(readLines(a[2]), collapse = "\\n")
+t <- system.time(fit <- cfa(model, data = dat))
+pe <- parameterEstimates(fit, standardized = TRUE)
+fm <- fitMeasures(fit)
+cat(t[["elapsed"]], "\\n")
+"""
+
+
+def _cap_memory() -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_CAP, MEMORY_CAP))
+
+
+def run(cmd: list[str], timeout: float) -> tuple[float | None, str]:
+    """Run ``cmd`` (capped memory); return (wall seconds or None on failure, stdout or reason)."""
+    start = time.perf_counter()
+    try:
+        done = subprocess.run(cmd, capture_output=True, text=True, env=ENV, timeout=timeout,
+                              preexec_fn=_cap_memory, cwd=ROOT, check=False)
+    except subprocess.TimeoutExpired:
+        return None, f"timeout after {timeout:.0f} s"
+    wall = time.perf_counter() - start
+    if done.returncode != 0:
+        lines = done.stderr.strip().splitlines() or ["no message"]
+        errors = [line for line in lines if "rror" in line or "cannot allocate" in line]
+        return None, f"failed: {(errors or lines)[-1].strip()[:200]}"
+    return wall, done.stdout
+
+
+def best(cmd: list[str], repeat: int, timeout: float) -> dict[str, object]:
+    """``{"seconds": fastest of repeat runs}`` of a command, or ``{"note": why not}``."""
+    times = []
+    for _ in range(repeat):
+        wall, out = run(cmd, timeout)
+        if wall is None:
+            return {"note": out}
+        times.append(wall)
+    return {"seconds": min(times)}
+
+
+def rscript(script: str, args: list[str], timeout: float) -> dict[str, object]:
+    """Whole-process and in-R ``system.time`` seconds of an R script (or why not)."""
+    if shutil.which("Rscript") is None:
+        return {"note": "Rscript not found"}
+    with tempfile.NamedTemporaryFile("w", suffix=".R", delete=False) as handle:
+        handle.write(script)
+    try:
+        wall, out = run(["Rscript", handle.name, *args], timeout)
+    finally:
+        os.unlink(handle.name)
+    if wall is None:
+        return {"note": out}
+    return {"whole": wall, "fit": float(out.split()[-1])}
+
+
+def fit_one(model: Path, data: Path, engine: str | None) -> None:
+    """Child process: fit ``model`` on ``data`` through the library; print the fit's seconds."""
+    import pandas as pd
+
+    from semwb.sem.estimate import fit_model
+    from semwb.sem.spec import spec_from_syntax
+
+    frame = pd.read_csv(data)
+    options = {"engine": engine} if engine else {}
+    spec = spec_from_syntax(model.read_text(encoding="utf-8"), name=model.stem, **options)
+    start = time.perf_counter()
+    result = fit_model(spec, frame)
+    seconds = time.perf_counter() - start
+    print(json.dumps({"seconds": seconds, "chisq": result.fit.chisq, "df": result.fit.df}))
+
+
+def library_fit(model: Path, data: Path, engine: str | None, timeout: float) -> dict[str, object]:
+    """Seconds of ``fit_model`` in a child process (or why not), with its chisq and df."""
+    cmd = [sys.executable, __file__, "--fit-one", str(model), str(data)]
+    wall, out = run([*cmd, "--engine", engine] if engine else cmd, timeout)
+    return json.loads(out.splitlines()[-1]) if wall is not None else {"note": out}
+
+
+def semopy_engine() -> tuple[bool, bool]:
+    """Whether specs accept ``engine: semopy`` and whether ``semwb fit`` has ``--engine``."""
+    from semwb.sem.spec import ModelSpec
+
+    in_spec = "engine" in ModelSpec.model_fields
+    done = subprocess.run([str(BIN / "semwb"), "fit", "--help"], capture_output=True, text=True,
+                          env={**ENV, "COLUMNS": "200"}, check=False)
+    return in_spec, "--engine" in done.stdout
+
+
+def simulate_cfa(items: int, folder: Path, n: int = 320) -> tuple[Path, Path]:
+    """Write a CFA of ``items`` items (3-4 per factor) and N(0, Σ) Likert data; return paths."""
+    import numpy as np
+
+    factors = round(items / 3.3)
+    sizes = [4] * (items - 3 * factors) + [3] * (4 * factors - items)
+    rng = np.random.default_rng(2026 + items)
+    phi = np.full((factors, factors), 0.3) + 0.7 * np.eye(factors)
+    eta = rng.multivariate_normal(np.zeros(factors), phi, n)
+    cols, lines, names = [], [], []
+    for f, size in enumerate(sizes):
+        group = [f"f{f + 1}i{k + 1}" for k in range(size)]
+        for _ in group:
+            lam = rng.uniform(0.6, 0.85)
+            cols.append(lam * eta[:, f] + np.sqrt(1 - lam**2) * rng.standard_normal(n))
+        lines.append(f"F{f + 1} =~ {' + '.join(group)}")
+        names += group
+    values = np.clip(np.rint(4 + 1.3 * np.column_stack(cols)), 1, 7).astype(int)
+    data, model = folder / f"cfa{items}.csv", folder / f"cfa{items}.lav"
+    np.savetxt(data, values, fmt="%d", delimiter=",", header=",".join(names), comments="")
+    model.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return model, data
+
+
+def ratio(lavaan: object, semwb: object) -> str:
+    """``lavaan / semwb`` as text, or n/a."""
+    ok = isinstance(lavaan, float) and isinstance(semwb, float) and semwb > 0
+    return f"{lavaan / semwb:.1f}x" if ok else "n/a"
+
+
+def seconds(value: object) -> str:
+    """Seconds as text, or the note."""
+    return f"{value:.2f}" if isinstance(value, float) else str(value)
+
+
+def row(ours: dict[str, object], lavaan: dict[str, object], scope: str,
+        naive: dict[str, object]) -> dict[str, object]:
+    """One table row; ``scope`` says which lavaan time is compared: ``fit`` or ``whole``."""
+    return {"semwb": ours.get("seconds", ours.get("note")),
+            "lavaan": lavaan.get(scope, lavaan.get("note")),
+            "lavaan_fit": lavaan.get("fit"), "lavaan_whole": lavaan.get("whole"),
+            "semopy": naive.get("seconds", naive.get("note")), "semwb_chisq": ours.get("chisq")}
+
+
+def measure(args: argparse.Namespace, tmp: Path) -> dict[str, dict[str, object]]:
+    """Every figure of the module docstring's list, keyed by row."""
+    semwb = str(BIN / "semwb")
+    in_spec, in_cli = semopy_engine()
+    engine = "semopy" if in_spec else None
+    no_engine = {"note": "no engine option"}
+    rows: dict[str, dict[str, object]] = {}
+    r_start = best(["Rscript", "-e", "suppressPackageStartupMessages(library(lavaan))"], 5, 60)
+    rows["(a) semwb --help vs R + library(lavaan)"] = row(
+        best([semwb, "--help"], 5, 60), {"whole": r_start.get("seconds"), **r_start}, "whole",
+        no_engine)
+    fit_cmd = [semwb, "fit", str(SPEC), "--out", str(tmp / "fit")]
+    mediation = [str(ROOT / "surveys" / "examples" / "alliance.csv"), str(tmp / "mediation.lav")]
+    rows["(b) 14-item mediation, whole command, no bootstrap"] = row(
+        best([*fit_cmd, "--no-bootstrap"], 3, 300), rscript(MEDIATION_R, [*mediation, "0"], 300),
+        "whole", best([*fit_cmd, "--no-bootstrap", "--engine", "semopy"], 3, 300)
+        if in_cli else {"note": "no --engine option"})
+    seed = (SEED_CFA / "model.lav", SEED_CFA / "data.csv")
+    rows["(c) seed CFA, 28 factors, 92 items, N = 223 (listwise), fit"] = row(
+        library_fit(*seed, None, args.timeout),
+        rscript(CFA_R, [str(seed[1]), str(seed[0])], 900), "fit",
+        library_fit(*seed, engine, args.timeout) if engine else no_engine)
+    if not args.quick:
+        rows["(d) 14-item mediation, 5000 bootstrap draws, whole command"] = row(
+            best(fit_cmd, 1, 1800), rscript(MEDIATION_R, [*mediation, "5000"], 1800), "whole",
+            no_engine)
+    for items in SIZES if not args.quick else SIZES[:-1]:
+        model, data = simulate_cfa(items, tmp)
+        rows[f"(e) simulated CFA, {items} items, {round(items / 3.3)} factors, N = 320, fit"] = row(
+            library_fit(model, data, None, args.timeout),
+            rscript(CFA_R, [str(data), str(model)], args.timeout), "fit",
+            library_fit(model, data, engine, args.timeout) if engine else no_engine)
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="skip (d) and the 200-item size")
+    parser.add_argument("--timeout", type=float, default=300,
+                        help="seconds allowed for one library fit or one lavaan fit in (e)")
+    parser.add_argument("--json", type=Path, default=ROOT / "bench" / "out" / "engine.json")
+    parser.add_argument("--fit-one", nargs=2, type=Path, metavar=("MODEL", "DATA"),
+                        help=argparse.SUPPRESS)
+    parser.add_argument("--engine", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.fit_one:
+        fit_one(*args.fit_one, args.engine)
+        return
+    load = os.getloadavg()
+    with tempfile.TemporaryDirectory() as folder:
+        tmp = Path(folder)
+        spec = yaml.safe_load(SPEC.read_text(encoding="utf-8"))
+        (tmp / "mediation.lav").write_text(spec["syntax"], encoding="utf-8")
+        rows = measure(args, tmp)
+    out = {"load_average_start": load[0], "load_average_end": os.getloadavg()[0],
+           "cores": os.cpu_count(), "memory_cap_bytes": MEMORY_CAP, "rows": rows}
+    print(f"## Model core benchmark (load average {load[0]:.1f} -> {out['load_average_end']:.1f}, "
+          f"{os.cpu_count()} cores, 1 BLAS thread)\n")
+    print("| what | semwb s | lavaan s | lavaan / semwb | lavaan: fit call s "
+          "| lavaan: whole Rscript s | semopy engine s |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for name, r in rows.items():
+        cells = [seconds(r.get(k)) if r.get(k) is not None else ""
+                 for k in ("lavaan_fit", "lavaan_whole", "semopy")]
+        print(f"| {name} | {seconds(r['semwb'])} | {seconds(r['lavaan'])} | "
+              f"{ratio(r['lavaan'], r['semwb'])} | {' | '.join(cells)} |")
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
+    print(f"\nwrote {args.json}")
+
+
+if __name__ == "__main__":
+    main()
