@@ -244,8 +244,9 @@ def curve_band(
     frames = []
     for label, w in at:
         weights: dict[str, Any] = {curve.linear: x, curve.quadratic: x * x}
-        optional: dict[str | None, Any] = {curve.intercept: 1.0, curve.moderator: w, curve.linear_by: x * w,
-                    curve.quadratic_by: x * x * w}
+        optional: dict[str | None, Any] = {
+            curve.intercept: 1.0, curve.moderator: w, curve.linear_by: x * w,
+            curve.quadratic_by: x * x * w}
         weights.update({name: value for name, value in optional.items() if name is not None})
         table = coefs.table(coefs.weights(weights, points), level)
         frames.append(pd.DataFrame({"label": label, "w": float(w), "x": x, "est": table["est"],
