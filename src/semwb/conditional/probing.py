@@ -146,8 +146,8 @@ def simple_slopes(
     import numpy as np
     import pandas as pd
 
-    names = moderation.moderators
-    grid = list(itertools.product(*(as_array(at.get(n, [])) for n in names)))
+    names = [n for n in moderation.moderators if n in at]
+    grid = list(itertools.product(*(as_array(at[n]) for n in names)))
     points = {n: np.array([g[i] for g in grid], dtype=float) for i, n in enumerate(names)}
     table = coefs.table(moderation.weights(coefs, points), level)
     return pd.DataFrame({**points, **table})
