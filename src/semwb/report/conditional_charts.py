@@ -19,6 +19,7 @@ from semwb.report.svg import element, num, svg
 
 WIDTH, HEIGHT = 540.0, 260.0
 PAD_L, PAD_R, PAD_T, PAD_B = 54.0, 16.0, 30.0, 40.0
+LEGEND_W = 100.0
 OBSERVED = "#eef2f7"
 SIGNIFICANT = "#b0413e"
 ZERO = "#9aa3ad"
@@ -95,8 +96,9 @@ def _axes(frame: _Frame, x_label: str, y_label: str) -> list[Markup]:
 
 
 def _zero(frame: _Frame) -> Markup:
-    return element("line", {"x1": PAD_L, "x2": WIDTH - PAD_R, "y1": frame.sy(0.0),
+    line = element("line", {"x1": PAD_L, "x2": WIDTH - PAD_R, "y1": frame.sy(0.0),
                             "y2": frame.sy(0.0), "stroke": ZERO, "stroke-width": 1.0})
+    return line + _text(PAD_L - 4, frame.sy(0.0) + 4, "0", anchor="end", size=10.0)
 
 
 def _vertical(frame: _Frame, x: float, colour: str, dash: str) -> Markup:
@@ -183,13 +185,12 @@ def curves_svg(curve: Mapping[str, Any], *, title: str, x_label: str, y_label: s
         point = block["turning_point"]["est"]
         if point is not None and frame.x0 <= point <= frame.x1:
             body.append(_vertical(frame, point, colour, "2 3"))
-        if i < len(legend) and legend[i]:
-            y = PAD_T + 4 + 14 * i
-            body.append(element("line", {"x1": WIDTH - PAD_R - 150, "x2": WIDTH - PAD_R - 128,
-                                         "y1": y, "y2": y, "stroke": colour,
-                                         "stroke-width": 2.0, "stroke-dasharray": dash}))
-            body.append(_text(WIDTH - PAD_R - 124, y + 4, legend[i], anchor="start",
-                              size=10.0))
+        if i < len(legend) and legend[i]:  # in the title row, right of the title
+            x = WIDTH - PAD_R - LEGEND_W * (len(blocks) - i)
+            body.append(element("line", {"x1": x, "x2": x + 20, "y1": 10.0, "y2": 10.0,
+                                         "stroke": colour, "stroke-width": 2.0,
+                                         "stroke-dasharray": dash}))
+            body.append(_text(x + 24, 14, legend[i], anchor="start", size=10.0))
     body += _axes(frame, x_label, y_label)
     body.append(_text(PAD_L, 14, title, anchor="start", size=12.0, weight="600"))
     group = element("g", {"font-family": FONT_FAMILY, "fill": INK}, body)
