@@ -110,3 +110,17 @@ def test_partial_renders_escaped_with_inline_charts(lang: str) -> None:
 def test_no_block_no_section() -> None:
     assert conditional_section(None, "en") is None
     assert conditional_section({"moderations": [], "curves": []}, "en") is None
+
+
+def test_charts_skip_degenerate_input_and_draw_only_visible_bounds() -> None:
+    from semwb.report.conditional_charts import curves_svg, johnson_neyman_svg
+
+    flat = {"band": {"value": [1.0], "est": [0.0], "ci_lower": [0.0], "ci_upper": [0.0]},
+            "jn": {"observed": [1.0, 1.0], "significant": [], "bounds": []}}
+    assert johnson_neyman_svg(flat, title="t", x_label="w", y_label="s") is None
+    assert curves_svg({"at": []}, title="t", x_label="x", y_label="y", legend=[]) is None
+    probe = _centered_probe()
+    probe["jn"]["bounds"] = [-100.0, 3.0]
+    chart = johnson_neyman_svg(probe, title="t", x_label="w", y_label="s")
+    assert chart is not None
+    assert chart.count('stroke-dasharray="4 3"') == 1
