@@ -14,6 +14,7 @@ from semwb.errors import SpecError
 @pytest.mark.parametrize(("term", "factors"), [
     ("x:w", ("x", "w")), ("x : w : z", ("x", "w", "z")), ("I(x^2)", ("x", "x")),
     ("I( pd ^ 3 )", ("pd", "pd", "pd")), ("AR.c:IOL", ("AR.c", "IOL")),
+    ("I(x^2):w", ("x", "x", "w")), ("w:I(x^2)", ("w", "x", "x")),
 ])
 def test_parse_term_reads_products_and_powers(term: str, factors: tuple[str, ...]) -> None:
     parsed = parse_term(term)
@@ -27,6 +28,7 @@ def test_parse_term_leaves_plain_names_alone() -> None:
 
 @pytest.mark.parametrize(("term", "match"), [
     ("I(x^1)", "at least 2"), ("I(log(x))", "only a power"), ("I(x*w)", "only a power"),
+    ("x:log(w)", "'log\\(w\\)' is neither"),
 ])
 def test_parse_term_rejects_other_functions(term: str, match: str) -> None:
     with pytest.raises(SpecError, match=match):

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 Center = Literal["mean", "none"] | float
 _NAME = r"[A-Za-z_.][\w.]*"
 _POWER = re.compile(rf"^I\(\s*({_NAME})\s*\^\s*(\d+)\s*\)$")
-_PRODUCT = re.compile(rf"^{_NAME}(\s*:\s*{_NAME})+$")
+_NAME_ONLY = re.compile(rf"^{_NAME}$")
 
 
 @dataclass(frozen=True)
@@ -108,10 +108,28 @@ class ProductData:
         }
 
 
+def _factors(part: str, term: str) -> tuple[str, ...]:
+    """The variables of one ``:``-separated part: a name, or ``I(name^k)`` (k >= 2)."""
+    power = _POWER.match(part)
+    if power:
+        exponent = int(power.group(2))
+        if exponent < 2:
+            raise SpecError(f"Term '{term}': the power must be an integer of at least 2; "
+                            f"got {exponent}. Write the variable itself for a power of 1.")
+        return (power.group(1),) * exponent
+    if part.startswith("I("):
+        raise SpecError(f"Term '{term}': only a power of one variable is allowed inside I(), "
+                        "such as I(x^2).")
+    if not _NAME_ONLY.match(part):
+        raise SpecError(f"Term '{term}': '{part}' is neither a variable name nor I(x^2).")
+    return (part,)
+
+
 def parse_term(term: str) -> ProductTerm | None:
     """Read a term name as a product of variables; ``None`` when it is a plain variable name.
 
-    ``x:w`` and ``x:w:z`` are interactions; ``I(x^2)`` (any integer power of at least 2) is a power.
+    ``x:w`` and ``x:w:z`` are interactions; ``I(x^2)`` (any integer power of at least 2) is a
+    power; the two combine (``I(x^2):w``, the moderated quadratic term).
 
     Raises
     ------
@@ -119,19 +137,11 @@ def parse_term(term: str) -> ProductTerm | None:
         For ``I(...)`` forms other than a variable to an integer power of at least 2.
     """
     text = term.strip()
-    power = _POWER.match(text)
-    if power:
-        exponent = int(power.group(2))
-        if exponent < 2:
-            raise SpecError(f"Term '{term}': the power must be an integer of at least 2; "
-                            f"got {exponent}. Write the variable itself for a power of 1.")
-        return ProductTerm(text, (power.group(1),) * exponent)
-    if text.startswith("I("):
-        raise SpecError(f"Term '{term}': only a power of one variable is allowed inside I(), "
-                        "such as I(x^2).")
-    if _PRODUCT.match(text):
-        return ProductTerm(text, tuple(part.strip() for part in text.split(":")))
-    return None
+    parts = [part.strip() for part in text.split(":")]
+    if len(parts) == 1 and not text.startswith("I("):
+        return None
+    factors = tuple(f for part in parts for f in _factors(part, term))
+    return ProductTerm(text, factors)
 
 
 def _center_value(variable: str, choice: Center, column: pd.Series) -> Centering:
