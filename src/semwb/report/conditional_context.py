@@ -1,0 +1,206 @@
+"""``results.json -> conditional`` -> the context of ``_conditional.html``, in English or Chinese.
+
+A pure function, as :mod:`semwb.report.context`: numbers stay numbers for the template's filters;
+sentences are built here from numbers formatted by :mod:`semwb.report.filters`. The fixed strings
+of this section live in :data:`STRINGS` (to be merged into :mod:`semwb.report.i18n` later); the
+template reads them as ``tc.key``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from semwb.report.conditional_charts import curves_svg, johnson_neyman_svg
+from semwb.report.filters import fmt_ci, fmt_est, fmt_level, fmt_p_eq
+from semwb.report.i18n import LANGS, Lang
+
+STRINGS: dict[str, tuple[str, str]] = {
+    "conditional": ("Moderation and curvilinear effects", "调节效应与曲线效应"),
+    "simple_slopes": ("Simple slopes", "简单斜率"),
+    "moderator_value": ("Moderator value", "调节变量取值"),
+    "slope": ("Slope", "斜率"),
+    "jn_plot": ("Johnson-Neyman plot", "Johnson-Neyman 图"),
+    "jn_note": ("Slope of {focal} with its {level} confidence band over {moderator}; grey: the "
+                "observed range; dashed red: Johnson-Neyman bounds; red strip: where the slope "
+                "is significant.",
+                "{focal} 的斜率及其 {level} 置信带随 {moderator} 的变化；灰色：观测范围；"
+                "红色虚线：Johnson-Neyman 临界值；红色条：斜率显著的区间。"),
+    "slope_of": ("slope of {focal}", "{focal} 的斜率"),
+    "interaction": ("{focal} × {moderator} → {outcome}", "{focal} × {moderator} → {outcome}"),
+    "jn_parts": ("Within the observed range of {moderator} ({low} to {high}), the slope of "
+                 "{focal} is significant for {moderator} {parts}.",
+                 "在 {moderator} 的观测范围（{low} 至 {high}）内，当 {moderator} {parts}时，"
+                 "{focal} 的斜率显著。"),
+    "jn_part": ("from {low} to {high}", "介于 {low} 与 {high} 之间"),
+    "jn_and": (" and ", "或"),
+    "jn_all": ("The slope of {focal} is significant across the whole observed range of "
+               "{moderator} ({low} to {high}).",
+               "在 {moderator} 的整个观测范围（{low} 至 {high}）内，{focal} 的斜率均显著。"),
+    "jn_none": ("The slope of {focal} is not significant anywhere in the observed range of "
+                "{moderator} ({low} to {high}).",
+                "在 {moderator} 的观测范围（{low} 至 {high}）内，{focal} 的斜率均不显著。"),
+    "jn_bounds": ("Johnson-Neyman bounds: {bounds}.", "Johnson-Neyman 临界值：{bounds}。"),
+    "jn_no_bounds": ("The Johnson-Neyman equation has no real bounds.",
+                     "Johnson-Neyman 方程无实数解。"),
+    "curve": ("{shape} effect of {predictor} on {outcome}",
+              "{predictor} 对 {outcome} 的{shape}效应"),
+    "inverted_u": ("Inverted U", "倒 U 型"),
+    "u": ("U-shaped", "U 型"),
+    "turning_point": ("Turning point", "拐点"),
+    "delta_ci": ("delta CI", "Delta 法置信区间"),
+    "fieller_ci": ("Fieller CI", "Fieller 置信区间"),
+    "slope_low": ("Slope at min (t)", "最小值处斜率（t）"),
+    "slope_high": ("Slope at max (t)", "最大值处斜率（t）"),
+    "u_test_p": ("U-test p", "U 检验 p"),
+    "unbounded": ("unbounded", "无界"),
+    "curve_plot": ("Fitted curve", "拟合曲线"),
+    "curve_note": ("Fitted {outcome} over the observed range of {predictor} with {level} "
+                   "confidence bands; dotted lines: turning points.",
+                   "{predictor} 观测范围内 {outcome} 的拟合值及 {level} 置信带；点线：拐点。"),
+    "curve_ok": ("{shape} supported (Haans, Pieters & He, 2016){where}: the quadratic term is "
+                 "significant, the slope is {first} at the lowest {predictor} ({low}) and {second} "
+                 "at the highest ({high}), Lind-Mehlum test p {p}, and the turning point {point} "
+                 "(Fieller {level} CI {ci}) lies within the data range.",
+                 "{shape}关系得到支持（Haans, Pieters & He, 2016）{where}：二次项显著，"
+                 "{predictor} 最小值处斜率{first}（{low}）、最大值处斜率{second}（{high}），"
+                 "Lind-Mehlum 检验 p {p}，拐点 {point}"
+                 "（Fieller {level} 置信区间 {ci}）位于数据范围内。"),
+    "curve_fail": ("{shape} not supported (Haans, Pieters & He, 2016){where}: {failed}. "
+                   "Lind-Mehlum test p {p}; turning point {point}.",
+                   "{shape}关系未得到支持（Haans, Pieters & He, 2016）{where}：{failed}。"
+                   "Lind-Mehlum 检验 p {p}；拐点 {point}。"),
+    "fail_quadratic": ("the quadratic term is not significant", "二次项不显著"),
+    "fail_slopes": ("the slopes at the ends of the data range are not both significant with "
+                    "opposite signs", "数据范围两端的斜率并非均显著且方向相反"),
+    "fail_inside": ("the turning point or its Fieller interval lies outside the data range",
+                    "拐点或其 Fieller 置信区间超出数据范围"),
+    "at_w": (" at {moderator} = {value} ({label})", "（{moderator} = {value}，{label}）"),
+    "positive": ("positive", "为正"),
+    "negative": ("negative", "为负"),
+    "shift": ("As {moderator} rises by one unit, the turning point moves by {est} ({level} CI "
+              "{ci}) at {label}.",
+              "{moderator} 每增加一个单位，拐点移动 {est}（{level} 置信区间 {ci}；{label}）。"),
+    "flatten": ("The {moderator} × {predictor}² term is {est} (p {p}): higher {moderator} "
+                "{verb} the curve.",
+                "{moderator} × {predictor}² 项为 {est}（p {p}）：{moderator} 越高，曲线越{verb}。"),
+    "flattens": ("flattens", "平缓"),
+    "steepens": ("steepens", "陡峭"),
+}
+
+
+def conditional_strings(lang: Lang) -> dict[str, str]:
+    """Every fixed string of the conditional section in ``lang`` (the template's ``tc``)."""
+    column = LANGS.index(lang)
+    return {key: pair[column] for key, pair in STRINGS.items()}
+
+
+def _moderation(probe: Mapping[str, Any], tc: Mapping[str, str]) -> dict[str, Any]:
+    names = {"focal": probe["focal"], "moderator": probe["moderator"]}
+    jn = probe["jn"]
+    low, high = (fmt_est(v, 2) for v in jn["observed"])
+    parts = jn["significant"]
+    if not parts:
+        verdict = tc["jn_none"].format(low=low, high=high, **names)
+    elif parts == [jn["observed"]]:
+        verdict = tc["jn_all"].format(low=low, high=high, **names)
+    else:
+        shown = tc["jn_and"].join(tc["jn_part"].format(low=fmt_est(a, 2), high=fmt_est(b, 2))
+                                  for a, b in parts)
+        verdict = tc["jn_parts"].format(low=low, high=high, parts=shown, **names)
+    bounds = (tc["jn_bounds"].format(bounds=", ".join(fmt_est(b, 3) for b in jn["bounds"]))
+              if jn["bounds"] else tc["jn_no_bounds"])
+    level = fmt_level(probe["level"])
+    return {
+        "heading": tc["interaction"].format(outcome=probe["outcome"], **names),
+        "slopes": probe["slopes"], "level": probe["level"],
+        "sentence": f"{verdict} {bounds}",
+        "chart": johnson_neyman_svg(probe, title=tc["jn_plot"], x_label=probe["moderator"],
+                                    y_label=tc["slope_of"].format(focal=probe["focal"])),
+        "chart_note": tc["jn_note"].format(level=level, **names),
+    }
+
+
+def _curve_sentence(curve: Mapping[str, Any], block: Mapping[str, Any],
+                    tc: Mapping[str, str]) -> str:
+    test, verdict, fieller = block["u_test"], block["verdict"], block["fieller"]
+    shape = tc[verdict["shape"]]
+    where = (tc["at_w"].format(moderator=curve["moderator"], value=fmt_est(block["w"], 2),
+                               label=block["label"]) if curve["moderator"] else "")
+    point = fmt_est(block["turning_point"]["est"], 2)
+    p = fmt_p_eq(test["pvalue"])
+    if verdict["supported"]:
+        rising = verdict["shape"] == "inverted_u"
+        return tc["curve_ok"].format(
+            shape=shape, where=where, predictor=curve["predictor"],
+            first=tc["positive" if rising else "negative"],
+            second=tc["negative" if rising else "positive"],
+            low=f"{fmt_est(test['slope_low'])}, t = {fmt_est(test['t_low'], 2)}",
+            high=f"{fmt_est(test['slope_high'])}, t = {fmt_est(test['t_high'], 2)}",
+            p=p, point=point, level=fmt_level(curve["level"]),
+            ci=fmt_ci((fieller["lower"], fieller["upper"]), 2))
+    failed = [tc[key] for key, ok in (("fail_quadratic", verdict["quadratic_significant"]),
+                                      ("fail_slopes", verdict["slopes_opposite"]),
+                                      ("fail_inside", verdict["point_inside"])) if not ok]
+    return tc["curve_fail"].format(shape=shape, where=where, failed="; ".join(failed), p=p,
+                                   point=point)
+
+
+def _curve(curve: Mapping[str, Any], tc: Mapping[str, str]) -> dict[str, Any]:
+    level = fmt_level(curve["level"])
+    blocks = curve["at"]
+    shape = tc[blocks[0]["verdict"]["shape"]] if blocks else ""
+    sentences = [_curve_sentence(curve, block, tc) for block in blocks]
+    for block in blocks:
+        shift = block["shift"]
+        if shift is not None:
+            sentences.append(tc["shift"].format(
+                moderator=curve["moderator"], est=fmt_est(shift["est"]), level=level,
+                ci=fmt_ci((shift["ci_lower"], shift["ci_upper"])), label=block["label"]))
+    by = curve.get("curvature_by")
+    if by is not None:
+        sentences.append(tc["flatten"].format(
+            moderator=curve["moderator"], predictor=curve["predictor"], est=fmt_est(by["est"]),
+            p=fmt_p_eq(by["pvalue"]), verb=tc["flattens" if by["flattens"] else "steepens"]))
+    legend = [f"{curve['moderator']} {b['label']}" for b in blocks] if curve["moderator"] else []
+    return {
+        "heading": tc["curve"].format(shape=shape, predictor=curve["predictor"],
+                                      outcome=curve["outcome"]),
+        "rows": [{"label": b["label"], "w": b["w"] if curve["moderator"] else None,
+                  "point": b["turning_point"]["est"],
+                  "delta_ci": (b["turning_point"]["ci_lower"], b["turning_point"]["ci_upper"]),
+                  "fieller": (b["fieller"]["lower"], b["fieller"]["upper"]),
+                  "fieller_bounded": b["fieller"]["kind"] == "bounded", "test": b["u_test"],
+                  "supported": b["verdict"]["supported"]} for b in blocks],
+        "level": curve["level"], "sentences": sentences,
+        "chart": curves_svg(curve, title=tc["curve_plot"], x_label=curve["predictor"],
+                            y_label=curve["outcome"], legend=legend),
+        "chart_note": tc["curve_note"].format(outcome=curve["outcome"],
+                                              predictor=curve["predictor"], level=level),
+    }
+
+
+def conditional_section(block: Mapping[str, Any] | None, lang: Lang) -> dict[str, Any] | None:
+    """The context of ``_conditional.html``, or None when the results have no such block.
+
+    Parameters
+    ----------
+    block
+        ``results.json -> conditional``: ``moderations`` (from
+        :func:`semwb.conditional.summary.probe_moderation`) and ``curves`` (from
+        :func:`semwb.conditional.summary.probe_curve`), either possibly empty.
+    lang
+        The report's language.
+
+    Returns
+    -------
+    dict or None
+        ``tc`` (the strings), ``moderations`` and ``curves`` (headings, table rows, sentences,
+        inline SVG charts and their captions).
+    """
+    if not block or not (block.get("moderations") or block.get("curves")):
+        return None
+    tc = conditional_strings(lang)
+    return {"tc": tc,
+            "moderations": [_moderation(p, tc) for p in block.get("moderations", [])],
+            "curves": [_curve(c, tc) for c in block.get("curves", []) if c["at"]]}
