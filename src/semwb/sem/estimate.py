@@ -12,7 +12,7 @@ refuses it, or where semwb cannot give lavaan's answer (and says so).
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -115,8 +115,6 @@ def _fit_semopy(spec: ModelSpec, rows: tuple[ParRow, ...], mm: ModelMatrices,
 
 
 def _with_estimate(mm: ModelMatrices, theta: np.ndarray) -> ModelMatrices:
-    from dataclasses import replace
-
     return replace(mm, estimate=np.asarray(theta, dtype=float))
 
 

@@ -9,7 +9,7 @@ defaults for ``missing = "listwise"`` and ``missing = "ml"``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy import optimize
@@ -191,8 +191,6 @@ def fit_ml(mm: ModelMatrices, X: Array, start: Array, *, fiml: bool) -> CoreFit:
     else:
         info = 0.5 * n * information(mm, ev.imp, ev.sigma_inv)[0]
     vcov, singular = invert(mm, info)
-    from dataclasses import replace
-
     return CoreFit(
         mm=replace(mm, estimate=theta), vcov=vcov, singular=singular, patterns=patterns,
         n_obs=n, converged=bool(np.isfinite(max_gradient) and max_gradient < GRADIENT_TOLERANCE),

@@ -11,7 +11,7 @@ discrepancy plus ``log|S| + p``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -64,8 +64,6 @@ def with_sample_moments(mm: ModelMatrices, S: Array, mean: Array | None) -> Mode
             fixed[kind][r, c] = S[a, b]
         elif mean is not None:
             fixed[kind][r, 0] = mean[a]
-    from dataclasses import replace
-
     return replace(mm, fixed=(fixed[0], fixed[1], fixed[2], fixed[3], fixed[4], fixed[5]))
 
 

@@ -171,14 +171,10 @@ class ModelMatrices:
 def inner_variables(rows: Sequence[ParRow], latents: Sequence[str],
                     observed: Sequence[str]) -> tuple[str, ...]:
     """Latents, then observed variables in regressions or covarying with an inner variable."""
-    obs = set(observed)
     inner = set(latents)
     for r in rows:
         if r.op == "~":
             inner |= {r.lhs, r.rhs}
-        elif r.op == "=~" and r.rhs in obs and r.lhs in obs:
-            inner |= {r.lhs}
-    inner |= {r.rhs for r in rows if r.op == "=~" and r.rhs in inner and r.rhs in obs}
     changed = True
     while changed:  # residual covariances between an inner and an outer variable
         changed = False
