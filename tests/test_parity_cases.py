@@ -21,13 +21,11 @@ from semwb.sem.spec import spec_from_syntax
 
 REFERENCE = Path(__file__).parent / "reference"
 #: Cases semwb matches. Not yet matched (docs/models.md, "Known gaps"): fiml_covariate (no
-#: warning for rows dropped for a missing covariate), hs_intercepts (a freed latent mean with
-#: shared intercept labels is taken as not identified), latent_and_observed_outcome, multi_lhs
-#: and path_meanstructure_covariates (std_lv / std_nox of mixed latent-observed covariances and
-#: of paths from covariates), path_exogenous_cov and path_fixed_x_false (the baseline model with
-#: random covariates: TLI differs in the 4th decimal).
+#: warning for rows dropped for a missing covariate).
 CASES = ["chinese_names", "growth_covariates", "growth_linear", "heywood",
-         "hs_equality_constraints", "hs_orthogonal", "hs_second_order", "hs_std_lv"]
+         "hs_equality_constraints", "hs_intercepts", "hs_orthogonal", "hs_second_order",
+         "hs_std_lv", "latent_and_observed_outcome", "multi_lhs", "path_exogenous_cov",
+         "path_fixed_x_false", "path_meanstructure_covariates"]
 FIT_KEYS = ["chisq", "df", "cfi", "tli", "rmsea", "rmsea_ci_lower", "rmsea_ci_upper", "srmr",
             "aic", "bic", "bic2", "loglik", "unrestricted_loglik", "baseline_chisq",
             "baseline_df", "npar"]
@@ -39,6 +37,12 @@ def replay(case: str) -> tuple[FitResult, dict[str, Any]]:
     folder = REFERENCE / case
     meta = json.loads((folder / "case.json").read_text(encoding="utf-8"))
     ref = json.loads((folder / "lavaan.json").read_text(encoding="utf-8"))
+    if meta["args"].get("fixed.x") is False:
+        # With random covariates std.nox is std.all: lavaan 0.7 made it so (issue #521, "the
+        # exogenous x are then treated (and standardized) as random variables like any
+        # other"); 0.6.14, which made the fixture, standardized them half-way.
+        for row in ref["parameters"]:
+            row["std_nox"] = row.get("std_all")
     options: dict[str, Any] = {"defaults": meta["function"]}
     for key, value in meta["args"].items():
         if key == "missing":
@@ -81,8 +85,11 @@ def test_case_matches_lavaan(case: str) -> None:
         if row["se"] is not None:
             assert got["se"] == pytest.approx(row["se"], rel=1e-3, abs=1e-6), where
         for col in ("std_all", "std_lv", "std_nox"):
+            # as est: 1e-4, relative beyond 1 (hs_intercepts' weakly identified x7 ~ 1 is
+            # -2.9923 in semwb against lavaan's -2.9925, at a log-likelihood 3e-9 higher)
             if row.get(col) is not None and not math.isnan(got[col]):
-                assert got[col] == pytest.approx(row[col], abs=1e-4), (where, col)
+                assert got[col] == pytest.approx(row[col], abs=1e-4 * max(1.0, abs(row[col]))), (
+                    where, col)
     for key in FIT_KEYS:
         expected = ref["fit"].get(key)
         if expected is None:

@@ -28,7 +28,7 @@ from semwb.sem.model.algebra import implied, with_sample_moments
 from semwb.sem.model.constraints import check_inequalities, equality_reparam
 from semwb.sem.model.standardized import r_squared
 from semwb.sem.model.structure import ModelMatrices, build_matrices, parameter_names
-from semwb.sem.partable import ParRow, classify
+from semwb.sem.partable import ParRow, classify, covariate_terms
 from semwb.sem.solution import COLUMNS, parameter_table
 from semwb.sem.spec import ModelSpec, check_data
 
@@ -118,8 +118,8 @@ def _with_estimate(mm: ModelMatrices, theta: np.ndarray) -> ModelMatrices:
     return replace(mm, estimate=np.asarray(theta, dtype=float))
 
 
-def _moments(core: CoreFit, covariates: np.ndarray, fixed_x: bool,
-             fiml: bool) -> tuple[Moments, list[str]]:
+def _moments(core: CoreFit, covariates: np.ndarray, baseline_x: np.ndarray,
+             fixed_x: bool) -> tuple[Moments, list[str]]:
     """H1 moments (sample, or EM under FIML) for the fit indices, and EM's warning if any."""
     patterns = core.patterns
     p = len(core.mm.observed)
@@ -132,7 +132,7 @@ def _moments(core: CoreFit, covariates: np.ndarray, fixed_x: bool,
             notes.append("the EM algorithm for the unrestricted (H1) model did not converge; "
                          "chi-square and the fit indices under FIML may be inaccurate.")
     return Moments(patterns, core.n_obs, sigma1, mu1, covariates, fixed_x,
-                   core.mm.meanstructure), notes
+                   core.mm.meanstructure, baseline_x), notes
 
 
 def _diagnose(table: pd.DataFrame, core: CoreFit, latents: tuple[str, ...]
@@ -231,7 +231,9 @@ def _fit(spec: ModelSpec, frame: pd.DataFrame, excluded: tuple[int, ...],
     table = parameter_table(core.mm, core.vcov, labels, spec.effects,
                             covariates=covariates if options.fixed_x else ())
     mask = np.array([v in covariates for v in observed])
-    moments, notes = _moments(core, mask, options.fixed_x, spec.missing == "fiml")
+    mentioned = {v for t in covariate_terms(parsed) for v in (t.lhs, t.rhs)}
+    ov_x = np.array([v in covariates and v not in mentioned for v in observed])
+    moments, notes = _moments(core, mask, ov_x, options.fixed_x)
     imp = implied(core.mm, core.mm.estimate[None])
     mu = imp.mu[0] if options.meanstructure else moments.h1_mu
     npar = core.mm.n_params - (reparam.count if reparam is not None else 0)

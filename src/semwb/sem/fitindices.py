@@ -10,8 +10,10 @@ lavaan's conventions followed here:
 - with ``fixed.x`` the covariates' moments are fixed at their sample values: they count neither
   as moments nor as parameters, and the log-likelihood is conditional on them (their saturated
   marginal log-likelihood subtracted);
-- the baseline model has uncorrelated variables, except the exogenous covariates, whose
-  (co)variances are saturated whether fixed or random; means are free;
+- the baseline model has uncorrelated variables, except lavaan's ``ov.x``: the exogenous
+  covariates (fixed.x or not) whose (co)variances and intercepts the syntax does not mention,
+  whose block is saturated; covariates the syntax gives a (co)variance or intercept are as
+  independent as the other variables; means are free;
 - SRMR is Bentler's, over the lower triangle (and the means with a mean structure).
 """
 
@@ -97,10 +99,13 @@ class Moments:
     covariates: np.ndarray  # boolean mask of exogenous observed covariates
     fixed_x: bool
     meanstructure: bool
+    #: Covariates whose block the baseline saturates: lavaan's ``ov.x``, the covariates the
+    #: syntax gives no (co)variance or intercept of its own (fixed or random alike).
+    baseline_x: np.ndarray
 
 
 def _independence(m: Moments) -> tuple[np.ndarray, np.ndarray]:
-    """The baseline model's ML moments: independent variables, the covariates' block saturated.
+    """The baseline model's ML moments: independent variables, the ``ov.x`` block saturated.
 
     With complete data these are the sample moments; with missing data each variable's own
     mean and variance, and the covariates' EM block.
@@ -116,7 +121,7 @@ def _independence(m: Moments) -> tuple[np.ndarray, np.ndarray]:
                      for pat in m.patterns if j in pat.columns
                      for k in [list(pat.columns).index(j)]) / w
         mu[j], sigma[j, j] = mean, second - mean**2
-    x = np.flatnonzero(m.covariates)
+    x = np.flatnonzero(m.baseline_x)
     if x.size:
         sigma[np.ix_(x, x)] = m.h1_sigma[np.ix_(x, x)]
         mu[x] = m.h1_mu[x]
@@ -211,8 +216,8 @@ def fit_indices(m: Moments, sigma: np.ndarray, mu: np.ndarray, *, npar: int) -> 
     ll1 = loglik(m.patterns, m.h1_sigma, m.h1_mu, m.n)
     sigma0, mu0 = _independence(m)
     ll0 = loglik(m.patterns, sigma0, mu0 if m.meanstructure else m.h1_mu, m.n)
-    nc = int(m.covariates.sum())
-    df0 = moments - (p - nc) - (0 if m.fixed_x else nc * (nc + 1) // 2)
+    nb = int(m.baseline_x.sum())
+    df0 = moments - (p - nb) - (0 if m.fixed_x else nb * (nb + 1) // 2)
     if m.meanstructure:
         df0 -= p - nx
     chisq = max(2 * (ll1 - ll), 0.0)

@@ -1,10 +1,14 @@
-"""Starting values, in the spirit of lavaan's ``start = "simple"`` with data-based loadings.
+"""Starting values, as lavaan's default start: FABIN 3 loadings, simple values elsewhere.
 
 Starting values only decide where the optimiser begins; the estimate is where the gradient
-vanishes. A loading starts at its slope on the latent's marker indicator (semopy's own rule
-loops forever for ``std.lv``-identified latents, hence hand-written), residual variances at half
-the item's variance, covariates' (co)variances at their sample values, intercepts at the sample
-means, everything else at 0 (latent variances at 0.05, as lavaan).
+vanishes. But where the likelihood has a ridge (a freed latent mean with equal intercepts is
+identified only through ``λ ≠ 1``), the side of the ridge the start lies on decides which
+optimum is found, so loadings start where lavaan's do: Hägglund's (1982) FABIN 3 instrumental-
+variable estimate per factor with a marker indicator (a regression slope on the marker, which
+is attenuated towards 0, can start on the wrong side). Residual variances start at half the
+item's variance, covariates' (co)variances at their sample values, intercepts at the sample
+means, everything else at 0 (latent variances at 0.05, as lavaan). Written by hand: semopy's
+own rule loops forever for ``std.lv``-identified latents.
 """
 
 from __future__ import annotations
@@ -44,12 +48,75 @@ def start_values(mm: ModelMatrices, rows: Sequence[ParRow], X: Array) -> Array:
         if row.op == "=~" and not row.free and row.rhs in obs and row.lhs not in markers:
             markers[row.lhs] = row.rhs
     theta = np.full(mm.n_params, np.nan)
+    loadings = _fabin_loadings(rows, obs, markers, X)
     for row, cell in zip(rows, mm.rows, strict=True):
         k = cell.param
         if k < 0 or np.isfinite(theta[k]):
             continue
-        theta[k] = row.start if row.start is not None else _guess(row, obs, markers, var, X)
+        if row.start is not None:
+            theta[k] = row.start
+        elif (row.lhs, row.rhs) in loadings and row.op == "=~":
+            theta[k] = loadings[row.lhs, row.rhs]
+        else:
+            theta[k] = _guess(row, obs, markers, var, X)
     return np.asarray(np.nan_to_num(theta), dtype=float)
+
+
+def _fabin_loadings(rows: Sequence[ParRow], obs: dict[str, int], markers: dict[str, str],
+                    X: Array) -> dict[tuple[str, str], float]:
+    """FABIN 3 start loadings of every factor with a marker and at least three observed
+    indicators, scaled to the marker's fixed value; ``(latent, item) -> loading``."""
+    indicators: dict[str, list[ParRow]] = {}
+    for row in rows:
+        if row.op == "=~":
+            indicators.setdefault(row.lhs, []).append(row)
+    out: dict[tuple[str, str], float] = {}
+    for latent, items in indicators.items():
+        marker = markers.get(latent)
+        if marker is None or len(items) < 3 or any(r.rhs not in obs for r in items):
+            continue
+        cols = [obs[r.rhs] for r in items]
+        S = np.array([[_pairwise_cov(X, i, j) for j in cols] for i in cols])
+        lam = fabin3(S)
+        m = [r.rhs for r in items].index(marker)
+        if not np.isfinite(lam).all() or abs(lam[m]) < 1e-8:
+            continue
+        fixed = next(r.value for r in items if r.rhs == marker)
+        out.update({(latent, r.rhs): float(fixed * lam[i] / lam[m])
+                    for i, r in enumerate(items)})
+    return out
+
+
+def fabin3(S: Array) -> Array:
+    """Hägglund's FABIN 3 loadings of a one-factor model, relative to the first item.
+
+    Item ``i``'s loading is the two-stage least-squares slope of item ``i`` on item 1 with the
+    other items as instruments (with three items, the exact solution ``s_32 / s_31``,
+    ``s_32 / s_21``), bounded (as lavaan) by ``sqrt(s_ii / (0.1 s_11))``.
+
+    Parameters
+    ----------
+    S
+        ``(k, k)`` covariance matrix of the factor's items (``k >= 3``).
+    """
+    k = S.shape[0]
+    lam = np.ones(k)
+    bound = np.sqrt(np.diag(S) / (0.1 * S[0, 0])) if S[0, 0] > 0 else np.full(k, np.inf)
+    for i in range(1, k):
+        rest = [j for j in range(1, k) if j != i]
+        if k == 3:
+            lam[i] = S[1, 2] / S[rest[0], 0] if S[rest[0], 0] != 0 else 1.0
+            lam[i] = min(max(-bound[i], lam[i]), bound[i])
+            continue
+        s_i, s_1 = S[i, rest], S[rest, 0]
+        try:
+            w = np.linalg.solve(S[np.ix_(rest, rest)], s_1)
+        except np.linalg.LinAlgError:
+            w = s_1
+        denominator = float(s_1 @ w)
+        lam[i] = float(s_i @ w) / denominator if denominator != 0 else 1.0
+        lam[i] = min(max(-bound[i], lam[i]), bound[i])
+    return lam
 
 
 def _guess(row: ParRow, obs: dict[str, int], markers: dict[str, str], var: Array,

@@ -66,9 +66,9 @@ def standardized_rows(mm: ModelMatrices, theta: Array, *, kind: str = "std.all",
         elif row.kind == BETA:
             scale = sd_i[:, c] / sd_i[:, r]
         elif row.kind == PSI:
-            scale = _cov_scale(psi, sd_i, r, c, raw[r] or raw[c])
+            scale = _cov_scale(psi, sd_i, r, c, ~raw)
         elif row.kind == THETA:
-            scale = _cov_scale(th, sd_o, r, c, kind == "std.lv")
+            scale = _cov_scale(th, sd_o, r, c, np.full(len(mm.observed), kind != "std.lv"))
         elif row.kind == NU:
             scale = 1.0 / sd_o[:, r]
         else:  # ALPHA
@@ -77,14 +77,18 @@ def standardized_rows(mm: ModelMatrices, theta: Array, *, kind: str = "std.all",
     return out
 
 
-def _cov_scale(mat: Array, sd: Array, r: int, c: int, unscaled: bool) -> Array:
-    """Scale of a (co)variance cell: ``1/sd²`` on the diagonal, a residual correlation off it
-    (divided by the SDs when a side is left unstandardized, whose SD is then 1)."""
+def _cov_scale(mat: Array, sd: Array, r: int, c: int, standardized: Array) -> Array:
+    """Scale of a (co)variance cell: ``1/sd²`` on the diagonal; off it, each standardized side
+    divides by the square root of its own (residual) variance parameter and a side left
+    unstandardized by nothing, as lavaan (a residual correlation when both sides are
+    standardized; ``abs`` keeps a Heywood case finite, as lavaan does)."""
     if r == c:
         return np.asarray(1.0 / sd[:, r] ** 2)
-    if unscaled:
-        return np.asarray(1.0 / (sd[:, r] * sd[:, c]))
-    return np.asarray(1.0 / np.sqrt(mat[:, r, r] * mat[:, c, c]))
+    scale = np.ones(mat.shape[0])
+    for i in (r, c):
+        if standardized[i]:
+            scale = scale / np.sqrt(np.abs(mat[:, i, i]))
+    return scale
 
 
 def r_squared(mm: ModelMatrices, theta: Array, endogenous: Collection[str]) -> dict[str, float]:
