@@ -25,7 +25,7 @@ REFERENCE = Path(__file__).parent / "reference"
 CASES = ["chinese_names", "growth_covariates", "growth_linear", "heywood",
          "hs_equality_constraints", "hs_intercepts", "hs_orthogonal", "hs_second_order",
          "hs_std_lv", "latent_and_observed_outcome", "multi_lhs", "path_exogenous_cov",
-         "path_fixed_x_false", "path_meanstructure_covariates"]
+         "path_fixed_x_false", "path_meanstructure_covariates", "seed_cfa_92"]
 FIT_KEYS = ["chisq", "df", "cfi", "tli", "rmsea", "rmsea_ci_lower", "rmsea_ci_upper", "srmr",
             "aic", "bic", "bic2", "loglik", "unrestricted_loglik", "baseline_chisq",
             "baseline_df", "npar"]

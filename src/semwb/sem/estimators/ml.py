@@ -174,7 +174,7 @@ def fit_ml(mm: ModelMatrices, X: Array, start: Array, *, fiml: bool) -> CoreFit:
     S, mean = sample_moments(X)
     mm = with_sample_moments(mm, S, mean)
     patterns = data_patterns(X)
-    fit = fit_batch(mm, patterns, start=start, tol=1e-10, max_iter=300, refresh_every=1)
+    fit = fit_batch(mm, patterns, start=start, tol=1e-10, max_iter=300)
     theta = fit.theta[0]
     if not fit.converged[0]:
         polished = fit_batch(mm, patterns, start=_lbfgs(mm, patterns, start), tol=1e-10,

@@ -23,6 +23,7 @@ from semwb.sem.model.structure import (
     NU,
     PSI,
     Array,
+    Index,
     ModelMatrices,
 )
 
@@ -147,10 +148,24 @@ def piece_vectors(mm: ModelMatrices, imp: Implied) -> tuple[Array, Array]:
     return Z[:, mm.pieces.x], Z[:, mm.pieces.y]
 
 
-def _sum_pieces(mm: ModelMatrices, values: Array) -> Array:
-    """Sum per-piece values ``(n, pieces)`` into per-parameter values ``(n, q)``."""
-    out = np.zeros((values.shape[0], mm.n_params))
-    np.add.at(out.T, mm.pieces.param, values.T)
+def _sum_pieces(mm: ModelMatrices, values: Array, axis: int = 1) -> Array:
+    """Sum per-piece values along ``axis`` into per-parameter values (``q`` long there).
+
+    Sorted segments and ``np.add.reduceat``: ``np.add.at`` (unbuffered scatter) took a third of
+    a 92-item CFA's fit.
+    """
+    k = mm.pieces.param
+    shape = list(values.shape)
+    shape[axis] = mm.n_params
+    out = np.zeros(shape)
+    if not k.size:
+        return out
+    order = np.argsort(k, kind="stable")
+    ks = k[order]
+    starts = np.flatnonzero(np.r_[True, ks[1:] != ks[:-1]])
+    index: list[slice | Index] = [slice(None)] * values.ndim
+    index[axis] = ks[starts]
+    out[tuple(index)] = np.add.reduceat(np.take(values, order, axis=axis), starts, axis=axis)
     return out
 
 
@@ -263,13 +278,7 @@ def information(mm: ModelMatrices, imp: Implied, sigma_inv: Array) -> Array:
     X, Y = piece_vectors(mm, imp)
     M = Y @ sigma_inv @ X.transpose(0, 2, 1)
     W = M * M.transpose(0, 2, 1)
-    n = W.shape[0]
-    q = mm.n_params
-    k = mm.pieces.param
-    rows = np.zeros((n, q, W.shape[2]))
-    np.add.at(rows.transpose(1, 0, 2), k, W.transpose(1, 0, 2))
-    info = np.zeros((n, q, q))
-    np.add.at(info.transpose(2, 0, 1), k, rows.transpose(2, 0, 1))
+    info = _sum_pieces(mm, _sum_pieces(mm, W, axis=1), axis=2)
     if mm.meanstructure:
         J = mean_jacobian(mm, imp)
         info += 2.0 * J @ sigma_inv @ J.transpose(0, 2, 1)
