@@ -71,6 +71,21 @@ def test_fit_writes_results_json_as_the_architecture_says(spec_dir: Path, tmp_pa
     assert "p = <" not in done.stdout
 
 
+def test_fit_engine_semopy_cross_checks_the_core_and_says_so(tmp_path: Path) -> None:
+    runs = {}
+    for engine in ("semwb", "SemoPy"):  # any case
+        done = run_semwb("fit", str(CASE / "model.lav"), "--data", str(CASE / "data.csv"),
+                         "--engine", engine, "--out", str(tmp_path / engine), "--no-bootstrap")
+        assert done.returncode == 0, done.stderr
+        runs[engine] = read_results(tmp_path / engine)
+    core, semopy = runs["semwb"], runs["SemoPy"]
+    assert (core.engine, semopy.engine) == ("semwb", "semopy")
+    assert semopy.fit.chisq == pytest.approx(core.fit.chisq, rel=1e-3)
+    said = "(ML), fitted by the semopy engine"
+    assert said in (tmp_path / "SemoPy" / "report.html").read_text(encoding="utf-8")
+    assert said not in (tmp_path / "semwb" / "report.html").read_text(encoding="utf-8")
+
+
 def test_fit_takes_a_lav_file_and_data_option(tmp_path: Path) -> None:
     done = run_semwb("fit", str(CASE / "model.lav"), "--data", str(CASE / "data.csv"),
                      cwd=tmp_path)
@@ -103,6 +118,10 @@ def test_fit_takes_options_for_a_lav_file(tmp_path: Path) -> None:
      "On the command line: --no-bootstrap, or --missing listwise."),
     (["fit", "{lav}", "--data", "{data}", "--bootstrap", "500", "--ci", "bca.simple"],
      "The 'ci' option of bootstrap must be one of percentile, bc, bca, montecarlo"),
+    (["fit", "{lav}", "--data", "{data}", "--engine", "lisrel"],
+     "--engine must be semwb or semopy; got 'lisrel'."),
+    (["fit", "{lav}", "--data", "{data}", "--engine", "semopy", "--missing", "fiml",
+      "--no-bootstrap"], "engine: semopy fits complete-data models"),
     (["fit", "{lav}", "--data", "{data}", "--lang", "fr"],
      "The report language must be one of en, zh; got 'fr'."),
 ])

@@ -220,7 +220,8 @@ def run_analysis(
         model=spec.name, title=spec.title, n_obs=fit.n_obs, n_excluded=fit.n_excluded,
         exclusions=[{"row": row, "reason": "missing value in a model column (listwise)"}
                     for row in fit.excluded_rows],
-        estimator=spec.estimator, missing=spec.missing, converged=fit.converged, fit=fit.fit,
+        estimator=spec.estimator, engine=spec.engine, missing=spec.missing,
+        converged=fit.converged, fit=fit.fit,
         parameters=parameter_rows(fit, None if boot is None else boot.table),
         bootstrap=None if boot is None else boot.info, r2=fit.r2,
         hypotheses=[h.model_dump(exclude_none=True) for h in spec.hypotheses],

@@ -138,6 +138,8 @@ class Results(_Frozen):
     n_excluded: int = 0
     exclusions: list[dict[str, Any]] = Field(default_factory=list)
     estimator: str = "ML"
+    #: Which engine fitted the model: semwb's own model core, or semopy (``engine: semopy``).
+    engine: str = "semwb"
     missing: str = "listwise"
     converged: bool = False
     fit: FitIndices = Field(default_factory=FitIndices)

@@ -115,6 +115,9 @@ def fit(
     instrument: Annotated[Path | None, typer.Option(
         help="Instrument YAML (replaces the spec's 'instrument'): reverse-codes its items, "
              "names constructs, adds reliability and validity.")] = None,
+    engine: Annotated[str | None, typer.Option(
+        help="semwb (default: semwb's own model core) or semopy (the second, independent "
+             "engine, to cross-check: complete data, no mean structure).")] = None,
     lang: LangOption = "en",
 ) -> None:
     """Fit one model spec and write OUT/results.json and OUT/report.html."""
@@ -125,6 +128,9 @@ def fit(
         missing = missing.strip().lower()
         if missing not in ("listwise", "fiml"):
             raise OptionError(f"--missing must be listwise or fiml; got '{missing}'.")
+    options = {"missing": missing, "engine": engine}
+    if engine is not None and engine.strip().lower() not in ("semwb", "semopy"):
+        raise OptionError(f"--engine must be semwb or semopy; got '{engine}'.")
     _fit_one(spec, data, out, lang=lang, draws=bootstrap, ci=ci, seed=seed,
              no_bootstrap=no_bootstrap, instrument_path=instrument, sheet=sheet,
-             **({"missing": missing} if missing is not None else {}))
+             **{k: v.strip().lower() for k, v in options.items() if v is not None})

@@ -56,7 +56,8 @@ def _summary(results: Results, t: Mapping[str, str]) -> dict[str, Any]:
         "n_used": results.n_obs,
         "n_excluded": results.n_excluded,
         "reasons": list(reasons.items()),
-        "estimator": t.get(f"est_{results.estimator}", results.estimator),
+        "estimator": t.get(f"est_{results.estimator}", results.estimator)
+        + t.get(f"engine_{results.engine}", ""),
         "missing": t.get(f"miss_{results.missing}", results.missing),
         "converged": results.converged,
         "bootstrap": None if boot is None else {

@@ -48,6 +48,7 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "not_given": ("not recorded", "未记录"),
     # estimators and missing-data rules
     "est_ML": ("Maximum likelihood (ML)", "极大似然估计（ML）"),
+    "engine_semopy": (", fitted by the semopy engine", "，由 semopy 引擎拟合"),
     "est_MLR": ("Robust maximum likelihood (MLR)", "稳健极大似然估计（MLR）"),
     "est_GLS": ("Generalized least squares (GLS)", "广义最小二乘（GLS）"),
     "est_ULS": ("Unweighted least squares (ULS)", "未加权最小二乘（ULS）"),
