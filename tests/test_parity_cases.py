@@ -33,7 +33,8 @@ _ARGS = {"std.lv": "std_lv", "meanstructure": "meanstructure", "fixed.x": "fixed
          "orthogonal": "orthogonal"}
 
 
-def replay(case: str) -> tuple[FitResult, dict[str, Any]]:
+def replay(case: str, **extra: Any) -> tuple[FitResult, dict[str, Any]]:
+    """Fit ``case`` as its ``case.json`` says (``extra``: more spec options, e.g. the engine)."""
     folder = REFERENCE / case
     meta = json.loads((folder / "case.json").read_text(encoding="utf-8"))
     ref = json.loads((folder / "lavaan.json").read_text(encoding="utf-8"))
@@ -43,7 +44,7 @@ def replay(case: str) -> tuple[FitResult, dict[str, Any]]:
         # other"); 0.6.14, which made the fixture, standardized them half-way.
         for row in ref["parameters"]:
             row["std_nox"] = row.get("std_all")
-    options: dict[str, Any] = {"defaults": meta["function"]}
+    options: dict[str, Any] = {"defaults": meta["function"], **extra}
     for key, value in meta["args"].items():
         if key == "missing":
             options["missing"] = "fiml" if value == "ml" else "listwise"
