@@ -53,6 +53,26 @@ class FitIndices(_Frozen):
     baseline_chisq: float | None = None
     baseline_df: int | None = None
     npar: int | None = None
+    #: Robust estimators (MLR: Yuan-Bentler, MLM: Satorra-Bentler): lavaan's ``.scaled`` and
+    #: ``.robust`` measures; None under ML. The scaled chi-square is ``chisq /
+    #: chisq_scaling_factor`` on ``df``. The ``.robust`` CFI, TLI and RMSEA (Brosseau-Liard &
+    #: Savalei; Savalei's FIML correction under FIML) are the ones to report; the ``.scaled``
+    #: ones only rescale the statistic.
+    chisq_scaled: float | None = None
+    pvalue_scaled: float | None = None
+    chisq_scaling_factor: float | None = None
+    baseline_chisq_scaled: float | None = None
+    baseline_chisq_scaling_factor: float | None = None
+    cfi_scaled: float | None = None
+    tli_scaled: float | None = None
+    rmsea_scaled: float | None = None
+    rmsea_ci_lower_scaled: float | None = None
+    rmsea_ci_upper_scaled: float | None = None
+    cfi_robust: float | None = None
+    tli_robust: float | None = None
+    rmsea_robust: float | None = None
+    rmsea_ci_lower_robust: float | None = None
+    rmsea_ci_upper_robust: float | None = None
 
     _clean = field_validator("*", mode="before")(_nan_to_none)
 

@@ -33,7 +33,7 @@ from semwb.sem.model.algebra import (
     mean_jacobian,
     sigma_jacobian,
 )
-from semwb.sem.model.structure import NU, THETA, Array, ModelMatrices, build_matrices
+from semwb.sem.model.structure import NU, THETA, Array, Index, ModelMatrices, build_matrices
 from semwb.sem.partable import ParRow
 
 Mask = NDArray[np.bool_]
@@ -71,7 +71,7 @@ def moment_model(observed: tuple[str, ...], *, fixed_x: Mask, random: Mask,
     return build_matrices(rows, latents=(), observed=observed, meanstructure=meanstructure)
 
 
-def _cells(mm: ModelMatrices) -> tuple[Array, Array, NDArray[np.bool_]]:
+def _cells(mm: ModelMatrices) -> tuple[Index, Index, NDArray[np.bool_]]:
     """For each moment-model parameter: its row, column and whether it is a mean."""
     r = np.empty(mm.n_params, dtype=np.intp)
     c = np.empty(mm.n_params, dtype=np.intp)
@@ -100,7 +100,7 @@ def moment_jacobian(mm: ModelMatrices, theta: Array, moments: ModelMatrices) -> 
     d_sigma = sigma_jacobian(mm, imp)[0]
     d_mu = mean_jacobian(mm, imp)[0]
     r, c, is_mean = _cells(moments)
-    return np.where(is_mean[:, None], d_mu[:, r].T, d_sigma[:, r, c].T)
+    return np.asarray(np.where(is_mean[:, None], d_mu[:, r].T, d_sigma[:, r, c].T))
 
 
 def casewise_scores(moments: ModelMatrices, X: Array, sigma: Array, mu: Array) -> Array:
@@ -134,6 +134,13 @@ def casewise_scores(moments: ModelMatrices, X: Array, sigma: Array, mu: Array) -
     r, c, is_mean = _cells(moments)
     cross = z[:, r] * z[:, c] - (full_inv[r, c][None] if inv is None else inv[:, r, c])
     return np.where(is_mean[None], z[:, r], np.where(r == c, 0.5, 1.0)[None] * cross)
+
+
+def expected_h1(moments: ModelMatrices) -> Array:
+    """Expected information per case of the moment model at its parameters (complete data)."""
+    imp = implied(moments, moments.estimate[None])
+    sigma_inv = np.asarray(np.linalg.inv(imp.sigma), dtype=np.float64)
+    return np.asarray(0.5 * information(moments, imp, sigma_inv)[0])
 
 
 @dataclass(frozen=True)
@@ -175,11 +182,7 @@ def unrestricted(moments: ModelMatrices, X: Array, patterns: list[Pattern], sigm
     sat = at_moments(moments, sigma, mu, fixed_x)
     n = X.shape[0]
     complete = bool(np.isfinite(X).all())
-    if complete:
-        imp = implied(sat, sat.estimate[None])
-        a1 = 0.5 * information(sat, imp, np.linalg.inv(imp.sigma))[0]
-    else:
-        a1 = 0.5 * observed_information(sat, patterns, sat.estimate)
+    a1 = expected_h1(sat) if complete else 0.5 * observed_information(sat, patterns, sat.estimate)
     scores = casewise_scores(sat, X, sigma, mu)
     gamma = None
     if complete:
@@ -238,11 +241,30 @@ def robust_sem(mm: ModelMatrices, theta: Array, h1: Unrestricted) -> Sandwich:
     imp = implied(mm, theta[None])
     sat = at_moments(h1.moments, imp.sigma[0], _h1_mean(h1, imp.mu[0], mm.meanstructure),
                      h1.fixed_x)
-    sat_imp = implied(sat, sat.estimate[None])
-    w = 0.5 * information(sat, sat_imp, np.linalg.inv(sat_imp.sigma))[0]
+    w = expected_h1(sat)
     delta = moment_jacobian(mm, theta, h1.moments)
     wd = w @ delta
     e_inv, _ = invert(mm, delta.T @ wd)
     vcov = e_inv @ (wd.T @ h1.gamma @ wd) @ e_inv / n
     u = w - wd @ e_inv @ wd.T
     return Sandwich(vcov, e_inv, float(np.sum(u * h1.gamma.T)))
+
+
+def fiml_corrected_trace(mm: ModelMatrices, theta: Array, h1: Unrestricted) -> float:
+    """Savalei's FIML-corrected trace ``k`` for the robust fit measures under FIML.
+
+    Notes
+    -----
+    lavaan 0.6's ``lav_fit_fiml_corrected`` (version "V3"): with ``W_m`` the observed H1
+    information of the incomplete data at the EM moments, ``W_c`` the complete-data H1
+    information at the same moments, ``Γ = W_m⁻¹ B₁ W_m⁻¹``, ``E = Δᵀ W_m Δ`` and
+    ``U = W_m - W_m Δ E⁻¹ Δᵀ W_m``: ``k = tr(U W_m⁻¹ W_c W_m⁻¹ U Γ)``.
+    """
+    wm_inv = np.linalg.inv(h1.a1)
+    gamma = wm_inv @ h1.b1 @ wm_inv
+    wc = expected_h1(h1.moments)
+    delta = moment_jacobian(mm, theta, h1.moments)
+    wd = h1.a1 @ delta
+    e_inv, _ = invert(mm, delta.T @ wd)
+    u = h1.a1 - wd @ e_inv @ wd.T
+    return float(np.trace(u @ wm_inv @ wc @ wm_inv @ u @ gamma))
