@@ -17,13 +17,14 @@ trace ``tr(UΓ)`` (:mod:`semwb.sem.estimators.robust`) and scaling factor ``c = 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy import stats
 
 from semwb.errors import SpecError
 from semwb.results import FitIndices
-from semwb.sem.estimators.ml import CoreFit
+from semwb.sem.estimators.ml import CoreFit, data_patterns
 from semwb.sem.estimators.robust import (
     Mask,
     Sandwich,
@@ -35,9 +36,18 @@ from semwb.sem.estimators.robust import (
     robust_sem,
     unrestricted,
 )
-from semwb.sem.fitindices import Moments, baseline_moments, incremental, rmsea_interval
+from semwb.sem.fitindices import (
+    Moments,
+    baseline_moments,
+    em_saturated,
+    incremental,
+    rmsea_interval,
+)
 from semwb.sem.model.algebra import Pattern, implied
 from semwb.sem.model.structure import Array, ModelMatrices
+
+if TYPE_CHECKING:
+    from semwb.sem.estimate import FitResult
 
 #: lavaan's names of the scaled tests.
 SCALED_TESTS = {"MLR": "yuan.bentler.mplus", "MLM": "satorra.bentler"}
@@ -87,12 +97,12 @@ def sandwich(estimator: str, mm: ModelMatrices, theta: Array, patterns: list[Pat
     return robust_sem(mm, theta, h1)
 
 
-def h1_pieces(core: CoreFit, moments: Moments, X: Array) -> Unrestricted:
-    """The unrestricted model's robust pieces for a fit (sample or EM moments)."""
-    fixed_x, _ = _covariates(moments)
-    model = moment_model(core.mm.observed, fixed_x=fixed_x, random=np.zeros_like(fixed_x),
-                         meanstructure=core.mm.meanstructure)
-    return unrestricted(model, X, core.patterns, moments.h1_sigma, moments.h1_mu, fixed_x)
+def h1_pieces(mm: ModelMatrices, X: Array, patterns: list[Pattern], sigma: Array, mu: Array,
+              fixed_x: Mask) -> Unrestricted:
+    """The unrestricted model's robust pieces for data ``X`` (H1 moments ``Σ``, ``μ``)."""
+    model = moment_model(mm.observed, fixed_x=fixed_x, random=np.zeros_like(fixed_x),
+                         meanstructure=mm.meanstructure)
+    return unrestricted(model, X, patterns, sigma, mu, fixed_x)
 
 
 def _covariates(moments: Moments) -> tuple[Mask, Mask]:
@@ -117,10 +127,10 @@ def robust_fit(estimator: str, core: CoreFit, moments: Moments, X: Array
     X
         The data ``(N, p)`` in model order (NaN = missing under FIML).
     """
-    h1 = h1_pieces(core, moments, X)
+    fixed_x, random = _covariates(moments)
+    h1 = h1_pieces(core.mm, X, core.patterns, moments.h1_sigma, moments.h1_mu, fixed_x)
     theta = core.mm.estimate
     model = sandwich(estimator, core.mm, theta, core.patterns, h1)
-    fixed_x, random = _covariates(moments)
     base = moment_model(core.mm.observed, fixed_x=fixed_x, random=random,
                         meanstructure=core.mm.meanstructure, diagonal=True)
     sigma0, mu0 = baseline_moments(moments)
@@ -133,6 +143,39 @@ def robust_fit(estimator: str, core: CoreFit, moments: Moments, X: Array
                      _complete_chisq(base, base.estimate, moments),
                      fiml_corrected_trace(base, base.estimate, h1))
     return model.vcov, RobustTest(model.trace, baseline.trace, corrected)
+
+
+def trace_at(general: FitResult, restricted: FitResult) -> float:
+    """``tr(UΓ)`` of the general model at the restricted model's estimates (lavaan's "M10").
+
+    Every free parameter of ``general`` takes the restricted fit's value of the same
+    ``lhs op rhs`` row (0 when the restricted model lacks the row); the trace is then computed
+    as for a fit, with the general model's estimator, on its data.
+    """
+    mm = general.model
+    table = restricted.parameters
+    values = {_row_key(r.lhs, r.op, r.rhs): r.est
+              for r in table[table["op"] != ":="].itertuples()}
+    theta = mm.estimate.copy()
+    for row in mm.rows:
+        if row.param >= 0:
+            theta[row.param] = values.get(_row_key(row.lhs, row.op, row.rhs), 0.0)
+    X = general.data.to_numpy(dtype=float)
+    patterns = data_patterns(X)
+    if np.isfinite(X).all():
+        sigma, mu = patterns[0].S[0], patterns[0].mean[0]
+    else:
+        mu, sigma, _ = em_saturated(patterns, X.shape[1])
+    fixed_x = np.isin(np.arange(X.shape[1]), mm.xcells.var_a)
+    h1 = h1_pieces(mm, X, patterns, sigma, mu, fixed_x)
+    return sandwich(general.spec.estimator, mm, theta, patterns, h1).trace
+
+
+def _row_key(lhs: str, op: str, rhs: str) -> tuple[str, str, str]:
+    if op == "~~":
+        a, b = sorted((lhs, rhs))
+        return a, op, b
+    return lhs, op, rhs
 
 
 def _complete_chisq(mm: ModelMatrices, theta: Array, moments: Moments) -> float:
