@@ -68,9 +68,10 @@ def check_estimator(estimator: str, *, missing: str, engine: str, bootstrap: boo
                         "correction has no FIML form); use 'estimator: MLR' with 'missing: "
                         "fiml', or 'missing: listwise'.")
     if bootstrap:
-        raise SpecError(f"{source}: 'estimator: {estimator}' cannot be combined with "
-                        "'bootstrap:' (lavaan refuses it too); use 'estimator: ML' with the "
-                        "bootstrap, or drop the 'bootstrap:' block for robust standard errors.")
+        raise SpecError(f"{source}: 'estimator: {estimator}' cannot be combined with a "
+                        "bootstrap ('bootstrap:' or --bootstrap; lavaan refuses it too); use "
+                        "'estimator: ML' with the bootstrap, or drop the bootstrap for robust "
+                        "standard errors.")
     if engine == "semopy":
         raise SpecError(f"{source}: 'engine: semopy' fits ML only; remove 'engine: semopy' to "
                         f"fit 'estimator: {estimator}'.")
