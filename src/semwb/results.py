@@ -285,10 +285,21 @@ def summary_text(results: Results) -> str:
              "", "Model Test User Model:",
              f"  Test statistic           {_num(f.chisq, 24)}",
              f"  Degrees of freedom       {f.df if f.df is not None else '':>24}",
-             f"  P-value (Chi-square)     {_num(f.pvalue, 24)}", "", "Fit indices:"]
+             f"  P-value (Chi-square)     {_num(f.pvalue, 24)}"]
+    if f.chisq_scaled is not None:  # lavaan's "Scaled" column, as rows
+        lines += [f"  Scaled test statistic    {_num(f.chisq_scaled, 24)}",
+                  f"  P-value (scaled)         {_num(f.pvalue_scaled, 24)}",
+                  f"  Scaling correction factor{_num(f.chisq_scaling_factor, 24)}"]
+    lines += ["", "Fit indices:"]
+    robust = f.cfi_robust is not None
     lines += [f"  {name:<25}{_num(getattr(f, key), 24)}" for key, name in (
         ("cfi", "CFI"), ("tli", "TLI"), ("rmsea", "RMSEA"), ("rmsea_ci_lower", "RMSEA 90% lower"),
         ("rmsea_ci_upper", "RMSEA 90% upper"), ("srmr", "SRMR"), ("aic", "AIC"), ("bic", "BIC"))]
+    if robust:
+        lines += [f"  {name:<25}{_num(getattr(f, key), 24)}" for key, name in (
+            ("cfi_robust", "Robust CFI"), ("tli_robust", "Robust TLI"),
+            ("rmsea_robust", "Robust RMSEA"), ("rmsea_ci_lower_robust", "Robust RMSEA 90% lower"),
+            ("rmsea_ci_upper_robust", "Robust RMSEA 90% upper"))]
     level = f"{boot.level:.0%}" if boot else "95%"
     header = (f"    {'':<28}{'Estimate':>9}{'Std.Err':>9}{'z-value':>9}{'P(>|z|)':>9}"
               f"{'ci.lower':>9}{'ci.upper':>9}{'Std.all':>9}")

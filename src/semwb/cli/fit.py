@@ -99,6 +99,9 @@ def fit(
     missing: Annotated[str | None, typer.Option(
         help="listwise or fiml, any case (default: the spec's 'missing', else listwise).")
     ] = None,
+    estimator: Annotated[str | None, typer.Option(
+        help="ML, MLR (robust SEs, Yuan-Bentler scaled test) or MLM (Satorra-Bentler), any "
+             "case (default: the spec's 'estimator', else ML).")] = None,
     bootstrap: Annotated[int | None, typer.Option(
         "--bootstrap", metavar="N",
         help="Bootstrap draws (e.g. 5000): SEs and CIs of every parameter, := effect and std_all "
@@ -125,6 +128,8 @@ def fit(
         missing = missing.strip().lower()
         if missing not in ("listwise", "fiml"):
             raise OptionError(f"--missing must be listwise or fiml; got '{missing}'.")
+    options = {"missing": missing} if missing is not None else {}
+    if estimator is not None:
+        options["estimator"] = estimator.strip().upper()
     _fit_one(spec, data, out, lang=lang, draws=bootstrap, ci=ci, seed=seed,
-             no_bootstrap=no_bootstrap, instrument_path=instrument, sheet=sheet,
-             **({"missing": missing} if missing is not None else {}))
+             no_bootstrap=no_bootstrap, instrument_path=instrument, sheet=sheet, **options)

@@ -11,6 +11,7 @@ from scipy.stats import chi2
 from semwb.report.i18n import Lang, sentence, strings
 from semwb.report.parts import is_location, is_significant, split_parameters
 from semwb.results import Results
+from semwb.sem.difference_test import DifferenceTest, scaled_difference
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,7 @@ class Comparison:
     delta_aic: float | None
     delta_bic: float | None
     note: str
+    method: str = ""
 
 
 def _diff(a: float | None, b: float | None) -> float | None:
@@ -41,24 +43,41 @@ def compare_nested(restricted: Results, general: Results, *, lang: Lang) -> Comp
     Notes
     -----
     Delta chi-square = chi2(restricted) - chi2(general) on df(restricted) - df(general) degrees of
-    freedom (the likelihood-ratio test; lavaan's ``anova()`` for ML). For MLR and other robust
-    estimators the plain difference is not chi-square distributed (Satorra & Bentler, 2001), so
-    no p value is given.
+    freedom (the likelihood-ratio test; lavaan's ``anova()`` for ML). For MLR and MLM the plain
+    difference is not chi-square distributed: the Satorra-Bentler (2001) scaled difference
+    (lavaan's ``lavTestLRT()`` default) is given when both fits carry their scaling factors,
+    otherwise no p value.
     """
     d_chisq = _diff(restricted.fit.chisq, general.fit.chisq)
     d_df = (None if restricted.fit.df is None or general.fit.df is None
             else restricted.fit.df - general.fit.df)
-    note, pvalue = "", None
+    note, pvalue, method = "", None, ""
     estimator = restricted.estimator if restricted.estimator != "ML" else general.estimator
-    if estimator != "ML":
+    scaled = _scaled_difference(restricted, general) if estimator != "ML" else None
+    if scaled is not None:
+        d_chisq, pvalue, method = scaled.chisq_diff, scaled.pvalue, "Satorra-Bentler 2001"
+    elif estimator != "ML":
         note = sentence(lang, "scaled_needed", estimator=estimator)
     elif d_chisq is not None and d_df is not None and d_df > 0:
         pvalue = float(chi2.sf(max(d_chisq, 0.0), d_df))
     return Comparison(
         restricted=restricted.model, general=general.model, delta_chisq=d_chisq, delta_df=d_df,
         pvalue=pvalue, delta_aic=_diff(restricted.fit.aic, general.fit.aic),
-        delta_bic=_diff(restricted.fit.bic, general.fit.bic), note=note,
+        delta_bic=_diff(restricted.fit.bic, general.fit.bic), note=note, method=method,
     )
+
+
+def _scaled_difference(restricted: Results, general: Results) -> DifferenceTest | None:
+    """The Satorra-Bentler (2001) scaled difference of two fits of one robust estimator."""
+    r, g = restricted.fit, general.fit
+    if (restricted.estimator != general.estimator or None in (
+            r.chisq, r.df, r.chisq_scaling_factor, g.chisq, g.df, g.chisq_scaling_factor)
+            or (r.df or 0) <= (g.df or 0)):
+        return None
+    test = scaled_difference(
+        (float(r.chisq or 0.0), int(r.df or 0), float(r.chisq_scaling_factor or 0.0)),
+        (float(g.chisq or 0.0), int(g.df or 0), float(g.chisq_scaling_factor or 0.0)))
+    return test if test.pvalue is not None else None
 
 
 def _safe_href(href: str | None) -> str | None:
