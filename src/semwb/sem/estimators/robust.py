@@ -143,6 +143,48 @@ def expected_h1(moments: ModelMatrices) -> Array:
     return np.asarray(0.5 * information(moments, imp, sigma_inv)[0])
 
 
+def observed_h1(moments: ModelMatrices, patterns: list[Pattern]) -> Array:
+    """Observed information per case of the moment model over missing-data patterns.
+
+    Notes
+    -----
+    Analytic (lavaan's ``lav_mvnorm_missing_information_observed_samplestats``): per pattern
+    with weight ``w``, ``K = Σ_oo⁻¹``, ``δ = ȳ - μ`` and ``M = S + δδᵀ`` (embedded in ``p``
+    dimensions), the Hessian of ``-log L / N`` is ``w K`` in the means, ``w K E K δ`` between a
+    mean and a covariance direction ``E``, and ``w (tr(K E₁ K E₂ K M) - tr(K E₁ K E₂) / 2)``
+    between two covariance directions; written with Kronecker products on ``vec Σ`` and pulled
+    back to the parameters.
+    """
+    p = len(moments.observed)
+    imp = implied(moments, moments.estimate[None])
+    sigma, mu = imp.sigma[0], imp.mu[0]
+    r, c, is_mean = _cells(moments)
+    pull = np.zeros((p * p + p, moments.n_params))
+    k = np.flatnonzero(~is_mean)
+    pull[r[k] * p + c[k], k] = 1.0
+    pull[c[k] * p + r[k], k] = 1.0
+    k = np.flatnonzero(is_mean)
+    pull[p * p + r[k], k] = 1.0
+    total = np.zeros((p * p + p, p * p + p))
+    for pat in patterns:
+        o = pat.columns
+        K = np.zeros((p, p))
+        K[np.ix_(o, o)] = np.linalg.inv(sigma[np.ix_(o, o)])
+        delta = np.zeros(p)
+        if moments.meanstructure:
+            delta[o] = pat.mean[0] - mu[o]
+        M = np.zeros((p, p))
+        M[np.ix_(o, o)] = pat.S[0] + np.outer(delta[o], delta[o])
+        kmk = K @ M @ K
+        cross = np.kron(K, (K @ delta)[:, None])
+        total[:p * p, :p * p] += pat.weight * (0.5 * (np.kron(kmk, K) + np.kron(K, kmk))
+                                               - 0.5 * np.kron(K, K))
+        total[:p * p, p * p:] += pat.weight * cross
+        total[p * p:, :p * p] += pat.weight * cross.T
+        total[p * p:, p * p:] += pat.weight * K
+    return np.asarray(pull.T @ total @ pull)
+
+
 @dataclass(frozen=True)
 class Unrestricted:
     """The unrestricted (H1) model at its estimate, with what the robust pieces need.
@@ -182,7 +224,7 @@ def unrestricted(moments: ModelMatrices, X: Array, patterns: list[Pattern], sigm
     sat = at_moments(moments, sigma, mu, fixed_x)
     n = X.shape[0]
     complete = bool(np.isfinite(X).all())
-    a1 = expected_h1(sat) if complete else 0.5 * observed_information(sat, patterns, sat.estimate)
+    a1 = expected_h1(sat) if complete else observed_h1(sat, patterns)
     scores = casewise_scores(sat, X, sigma, mu)
     gamma = None
     if complete:
