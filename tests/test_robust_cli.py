@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from semwb.pipeline import run_analysis
+from semwb.report import render_index
 from semwb.report.index import compare_nested
 from semwb.results import read_results
 from semwb.sem.spec import spec_from_syntax
@@ -99,3 +100,10 @@ def test_the_index_compares_robust_fits_by_the_scaled_difference() -> None:
     assert c.delta_chisq == pytest.approx(expected["chisq_diff"], rel=1e-5)
     assert c.pvalue == pytest.approx(expected["pvalue"], rel=1e-4)
     assert (c.method, c.note) == ("Satorra-Bentler 2001", "")
+    html = render_index([general, restricted.model_copy(update={"nested_in": ["hs"]})],
+                        lang="en")
+    robust_cfi = f"{general.fit.cfi_robust:.3f}".lstrip("0")
+    assert f'<td class="num">{robust_cfi}</td>' in html
+    assert f'<td class="num">{general.fit.cfi:.3f}'.replace("0.", ".") + "</td>" not in html
+    assert "robust (MLR/MLM): CFI, TLI, RMSEA" in html
+    assert "(Satorra-Bentler 2001)" in html

@@ -10,6 +10,7 @@ from scipy.stats import chi2
 
 from semwb.report.i18n import Lang, sentence, strings
 from semwb.report.parts import is_location, is_significant, split_parameters
+from semwb.report.robust_fit import is_robust, reported
 from semwb.results import Results
 from semwb.sem.difference_test import DifferenceTest, scaled_difference
 
@@ -96,6 +97,10 @@ def _model_row(results: Results, href: str | None, lang: Lang) -> dict[str, Any]
         "converged": results.converged,
         "n": results.n_obs,
         "fit": results.fit,
+        # MLR / MLM: the robust CFI, TLI and RMSEA, as the model's report judges them
+        "robust": is_robust(results),
+        "indices": {name: reported(results.fit, name, is_robust(results))[0]
+                    for name in ("cfi", "tli", "rmsea")},
         "effects": [{"name": row.label or row.lhs, "est": row.est,
                      "ci": (row.ci_lower, row.ci_upper), "pvalue": row.pvalue,
                      "sig": not is_location(row) and is_significant(row, by_ci=True)}
