@@ -19,7 +19,8 @@ from semwb.sem.estimate import FitResult, fit_model
 from semwb.sem.spec import spec_from_syntax
 
 REFERENCE = Path(__file__).parent / "reference"
-CASES = ["hs_mlr", "hs_mlr_means", "hs_mlm", "mediation_mlr", "mediation_mlm",
+CASES = ["hs_mlr", "hs_mlr_means", "hs_mlm", "mediation_mlr", "mediation_mlm", "hs_equality_mlr",
+         "path_fixed_x_false_mlr", "growth_covariates_mlr",
          "regression_mlr", "mediation_fiml_mlr"]
 #: The measures of a robust fit; compared with rel 1e-5 (abs 1e-6 near zero).
 SCALED_KEYS = ["chisq_scaled", "pvalue_scaled", "chisq_scaling_factor", "baseline_chisq_scaled",
@@ -35,8 +36,9 @@ def replay(case: str) -> tuple[FitResult, dict[str, Any]]:
     folder = REFERENCE / case
     meta = json.loads((folder / "case.json").read_text(encoding="utf-8"))
     options: dict[str, Any] = {"defaults": meta["function"]}
-    for key, value in meta["args"].items():
-        options[key] = ("fiml" if value == "ml" else value) if key == "missing" else value
+    for key, value in meta["args"].items():  # lavaan's names -> the spec's keys
+        options[key.replace(".", "_")] = ("fiml" if value == "ml" else value
+                                          ) if key == "missing" else value
     spec = spec_from_syntax((folder / "model.lav").read_text(encoding="utf-8"), name=case,
                             **options)
     data = pd.read_csv(folder / meta["data"], encoding="utf-8")
