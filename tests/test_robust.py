@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +11,7 @@ import pytest
 
 from semwb.errors import SpecError
 from semwb.pipeline import run_analysis
+from semwb.report import render_report
 from semwb.sem.estimate import FitResult, fit_model
 from semwb.sem.estimators.ml import data_patterns, observed_information
 from semwb.sem.estimators.robust import (
@@ -100,3 +102,14 @@ def test_the_analytic_h1_information_under_fiml_is_the_hessian() -> None:
     sat = at_moments(model, sigma, np.nanmean(X, axis=0) + 0.1, none)
     numeric = 0.5 * observed_information(sat, patterns, sat.estimate)
     np.testing.assert_allclose(observed_h1(sat, patterns), numeric, atol=1e-7)
+
+
+def test_a_saturated_robust_fit_writes_null_not_nan() -> None:
+    """lavaan's NA measures of a df = 0 MLR fit are null in results.json and '–' in the report."""
+    syntax = (REFERENCE / "path_saturated_mlr" / "model.lav").read_text()
+    spec = spec_from_syntax(syntax, name="sat", estimator="MLR")
+    results = run_analysis(spec, pd.read_csv(REFERENCE / "regression_observed" / "data.csv"))
+    fit = json.loads(results.to_json())["fit"]
+    assert (fit["df"], fit["chisq_scaling_factor"], fit["cfi_robust"], fit["rmsea_robust"]) == (
+        0, None, None, 0.0)
+    assert "CFI (robust)" in render_report(results)

@@ -71,13 +71,12 @@ def compare_nested(restricted: Results, general: Results, *, lang: Lang) -> Comp
 def _scaled_difference(restricted: Results, general: Results) -> DifferenceTest | None:
     """The Satorra-Bentler (2001) scaled difference of two fits of one robust estimator."""
     r, g = restricted.fit, general.fit
-    if (restricted.estimator != general.estimator or None in (
-            r.chisq, r.df, r.chisq_scaling_factor, g.chisq, g.df, g.chisq_scaling_factor)
-            or (r.df or 0) <= (g.df or 0)):
+    c1 = 1.0 if g.df == 0 else g.chisq_scaling_factor  # a saturated general model: c = 1
+    if (restricted.estimator != general.estimator or r.chisq is None or r.df is None
+            or r.chisq_scaling_factor is None or g.chisq is None or g.df is None or c1 is None
+            or r.df <= g.df):
         return None
-    test = scaled_difference(
-        (float(r.chisq or 0.0), int(r.df or 0), float(r.chisq_scaling_factor or 0.0)),
-        (float(g.chisq or 0.0), int(g.df or 0), float(g.chisq_scaling_factor or 0.0)))
+    test = scaled_difference((r.chisq, r.df, r.chisq_scaling_factor), (g.chisq, g.df, c1))
     return test if test.pvalue is not None else None
 
 

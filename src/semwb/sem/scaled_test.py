@@ -205,19 +205,25 @@ def scaled_indices(indices: FitIndices, test: RobustTest, n: int) -> FitIndices:
         xx, k, xx0, k0 = test.corrected
         cc, cc0 = k / df if df > 0 else float("nan"), k0 / df0 if df0 > 0 else float("nan")
     cfi_r, tli_r = _robust_incremental(xx, df, xx0, df0, cc, cc0)
-    lower_s, upper_s = _interval(chisq, test.trace, n)
-    lower_r, upper_r = _interval(xx / cc, df, n)
-    return indices.model_copy(update={
+    nan = float("nan")
+    if df > 0:
+        rmsea_s = _rmsea(chisq, test.trace, n, 1.0)
+        lower_s, upper_s = _interval(chisq, test.trace, n)
+        lower_r, upper_r = (float(np.sqrt(cc) * b) for b in _interval(xx / cc, df, n))
+    else:  # as lavaan: a saturated model has no scaled RMSEA, and a robust interval of 0
+        rmsea_s = lower_s = upper_s = nan
+        lower_r = upper_r = 0.0
+    update = {
         "chisq_scaled": scaled, "chisq_scaling_factor": c,
         "pvalue_scaled": float(stats.chi2.sf(scaled, df)) if df > 0 else None,
         "baseline_chisq_scaled": scaled0, "baseline_chisq_scaling_factor": c0,
-        "cfi_scaled": cfi_s, "tli_scaled": tli_s,
-        "rmsea_scaled": _rmsea(chisq, test.trace, n, 1.0),
+        "cfi_scaled": cfi_s, "tli_scaled": tli_s, "rmsea_scaled": rmsea_s,
         "rmsea_ci_lower_scaled": lower_s, "rmsea_ci_upper_scaled": upper_s,
         "cfi_robust": cfi_r, "tli_robust": tli_r, "rmsea_robust": _rmsea(xx, df, n, cc),
-        "rmsea_ci_lower_robust": lower_r * np.sqrt(cc), "rmsea_ci_upper_robust":
-        upper_r * np.sqrt(cc),
-    })
+        "rmsea_ci_lower_robust": lower_r, "rmsea_ci_upper_robust": upper_r,
+    }
+    # validated, not model_copy: undefined values (NaN) become None, as everywhere in results
+    return FitIndices.model_validate({**indices.model_dump(), **update})
 
 
 def _rmsea(chisq: float, df: float, n: int, c: float) -> float:
