@@ -21,7 +21,7 @@ from semwb.sem.spec import spec_from_syntax
 REFERENCE = Path(__file__).parent / "reference"
 CASES = ["hs_mlr", "hs_mlr_means", "hs_mlm", "mediation_mlr", "mediation_mlm", "hs_equality_mlr",
          "path_fixed_x_false_mlr", "growth_covariates_mlr",
-         "regression_mlr", "path_saturated_mlr", "mediation_fiml_mlr"]
+         "regression_mlr", "path_saturated_mlr", "mediation_fiml_mlr", "fiml_covariate_mlr"]
 #: The measures of a robust fit; compared with rel 1e-5 (abs 1e-6 near zero).
 SCALED_KEYS = ["chisq_scaled", "pvalue_scaled", "chisq_scaling_factor", "baseline_chisq_scaled",
                "baseline_chisq_scaling_factor", "cfi_scaled", "tli_scaled", "rmsea_scaled",
