@@ -3,7 +3,9 @@
 The chain: spec -> parameter table with lavaan's defaults (:mod:`semwb.sem.partable`) -> model
 matrices (:mod:`semwb.sem.model.structure`) -> estimate (:mod:`semwb.sem.estimators.ml`, or
 semopy for ``engine: semopy``) -> parameter table, standardized solutions, R² and fit indices,
-each as lavaan 0.6 computes them for ``estimator = "ML"``, ``likelihood = "normal"``.
+each as lavaan 0.6 computes them for ``estimator = "ML"``, ``likelihood = "normal"``; with
+``estimator: MLR`` / ``MLM`` the robust SEs and scaled / robust fit measures of
+:mod:`semwb.sem.scaled_test` replace or join them.
 Every warning lavaan gives on such a fit (non-convergence, negative variances, non-positive
 definite matrices, random covariates) is given here too; a model is refused only where lavaan
 refuses it, or where semwb cannot give lavaan's answer (and says so).
