@@ -22,6 +22,7 @@ from semwb.measurement.cfa import measure_constructs
 from semwb.results import ParameterRow, Provenance, Results
 from semwb.sem.bootstrap import bootstrap_model
 from semwb.sem.estimate import COLUMNS, FitResult, fit_model
+from semwb.sem.scaled_test import check_estimator
 from semwb.sem.spec import BootstrapOptions, ModelSpec
 from semwb.survey.instrument import Instrument
 from semwb.survey.responses import read_responses, read_table_frame
@@ -207,6 +208,9 @@ def run_analysis(
     SpecError, FitError
         As :func:`semwb.sem.estimate.fit_model`.
     """
+    if bootstrap is not None and spec.estimator != "ML":
+        check_estimator(spec.estimator, missing=spec.missing, engine=spec.engine, bootstrap=True,
+                        source=spec.source)
     prepared = prepare_data(data, instrument=instrument)
     shown = data_name or (Path(data_path).name if data_path is not None else "data")
     fit = fit_model(spec, prepared, data_name=shown)

@@ -53,6 +53,26 @@ class FitIndices(_Frozen):
     baseline_chisq: float | None = None
     baseline_df: int | None = None
     npar: int | None = None
+    #: Robust estimators (MLR: Yuan-Bentler, MLM: Satorra-Bentler): lavaan's ``.scaled`` and
+    #: ``.robust`` measures; None under ML. The scaled chi-square is ``chisq /
+    #: chisq_scaling_factor`` on ``df``. The ``.robust`` CFI, TLI and RMSEA (Brosseau-Liard &
+    #: Savalei; Savalei's FIML correction under FIML) are the ones to report; the ``.scaled``
+    #: ones only rescale the statistic.
+    chisq_scaled: float | None = None
+    pvalue_scaled: float | None = None
+    chisq_scaling_factor: float | None = None
+    baseline_chisq_scaled: float | None = None
+    baseline_chisq_scaling_factor: float | None = None
+    cfi_scaled: float | None = None
+    tli_scaled: float | None = None
+    rmsea_scaled: float | None = None
+    rmsea_ci_lower_scaled: float | None = None
+    rmsea_ci_upper_scaled: float | None = None
+    cfi_robust: float | None = None
+    tli_robust: float | None = None
+    rmsea_robust: float | None = None
+    rmsea_ci_lower_robust: float | None = None
+    rmsea_ci_upper_robust: float | None = None
 
     _clean = field_validator("*", mode="before")(_nan_to_none)
 
@@ -267,10 +287,21 @@ def summary_text(results: Results) -> str:
              "", "Model Test User Model:",
              f"  Test statistic           {_num(f.chisq, 24)}",
              f"  Degrees of freedom       {f.df if f.df is not None else '':>24}",
-             f"  P-value (Chi-square)     {_num(f.pvalue, 24)}", "", "Fit indices:"]
+             f"  P-value (Chi-square)     {_num(f.pvalue, 24)}"]
+    if f.chisq_scaled is not None:  # lavaan's "Scaled" column, as rows
+        lines += [f"  Scaled test statistic    {_num(f.chisq_scaled, 24)}",
+                  f"  P-value (scaled)         {_num(f.pvalue_scaled, 24)}",
+                  f"  Scaling correction factor{_num(f.chisq_scaling_factor, 24)}"]
+    lines += ["", "Fit indices:"]
+    robust = f.cfi_robust is not None
     lines += [f"  {name:<25}{_num(getattr(f, key), 24)}" for key, name in (
         ("cfi", "CFI"), ("tli", "TLI"), ("rmsea", "RMSEA"), ("rmsea_ci_lower", "RMSEA 90% lower"),
         ("rmsea_ci_upper", "RMSEA 90% upper"), ("srmr", "SRMR"), ("aic", "AIC"), ("bic", "BIC"))]
+    if robust:
+        lines += [f"  {name:<25}{_num(getattr(f, key), 24)}" for key, name in (
+            ("cfi_robust", "Robust CFI"), ("tli_robust", "Robust TLI"),
+            ("rmsea_robust", "Robust RMSEA"), ("rmsea_ci_lower_robust", "Robust RMSEA 90% lower"),
+            ("rmsea_ci_upper_robust", "Robust RMSEA 90% upper"))]
     level = f"{boot.level:.0%}" if boot else "95%"
     header = (f"    {'':<28}{'Estimate':>9}{'Std.Err':>9}{'z-value':>9}{'P(>|z|)':>9}"
               f"{'ci.lower':>9}{'ci.upper':>9}{'Std.all':>9}")

@@ -99,6 +99,11 @@ def test_run_options_are_checked_by_the_spec(tmp_path: Path) -> None:
                                    seed=1, lang="en", missing="pairwise")
     assert analysis.check_run_options(syntax, name="m", draws=0, ci="percentile", level=0.95,
                                       seed=1, lang="en", missing="fiml")["missing"] == "fiml"
+    assert analysis.check_run_options(syntax, name="m", draws=0, ci="percentile", level=0.95,
+                                      seed=1, lang="en", estimator="MLR")["estimator"] == "MLR"
+    with pytest.raises(SpecError, match="'estimator: MLR' cannot be combined with a bootstrap"):
+        analysis.check_run_options(syntax, name="m", draws=500, ci="percentile", level=0.95,
+                                   seed=1, lang="en", estimator="MLR")
 
 
 @pytest.fixture

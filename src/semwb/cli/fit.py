@@ -99,6 +99,9 @@ def fit(
     missing: Annotated[str | None, typer.Option(
         help="listwise or fiml, any case (default: the spec's 'missing', else listwise).")
     ] = None,
+    estimator: Annotated[str | None, typer.Option(
+        help="ML, MLR (robust SEs, Yuan-Bentler scaled test) or MLM (Satorra-Bentler), any "
+             "case (default: the spec's 'estimator', else ML).")] = None,
     bootstrap: Annotated[int | None, typer.Option(
         "--bootstrap", metavar="N",
         help="Bootstrap draws (e.g. 5000): SEs and CIs of every parameter, := effect and std_all "
@@ -128,9 +131,10 @@ def fit(
         missing = missing.strip().lower()
         if missing not in ("listwise", "fiml"):
             raise OptionError(f"--missing must be listwise or fiml; got '{missing}'.")
-    options = {"missing": missing, "engine": engine}
     if engine is not None and engine.strip().lower() not in ("semwb", "semopy"):
         raise OptionError(f"--engine must be semwb or semopy; got '{engine}'.")
+    options = {"missing": missing, "engine": engine and engine.strip().lower(),
+               "estimator": estimator and estimator.strip().upper()}
     _fit_one(spec, data, out, lang=lang, draws=bootstrap, ci=ci, seed=seed,
              no_bootstrap=no_bootstrap, instrument_path=instrument, sheet=sheet,
-             **{k: v.strip().lower() for k, v in options.items() if v is not None})
+             **{k: v for k, v in options.items() if v is not None})

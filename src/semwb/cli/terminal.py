@@ -66,6 +66,15 @@ def print_summary(results: Results, path: Path) -> None:
         f"{fmt(f.rmsea_ci_upper)}], SRMR {fmt(f.srmr)}",
         highlight=False, markup=False, soft_wrap=True,  # one line, even in a pipe
     )
+    if f.chisq_scaled is not None:  # MLR / MLM: the scaled test and the robust indices to read
+        console.print(
+            f"{results.estimator}: scaled χ²({f.df}) = {fmt(f.chisq_scaled, 2)}, p "
+            f"{_p_in_text(f.pvalue_scaled)} (scaling factor {fmt(f.chisq_scaling_factor)}); "
+            f"robust CFI {fmt(f.cfi_robust)}, TLI {fmt(f.tli_robust)}, RMSEA "
+            f"{fmt(f.rmsea_robust)} [{fmt(f.rmsea_ci_lower_robust)}, "
+            f"{fmt(f.rmsea_ci_upper_robust)}]",
+            highlight=False, markup=False, soft_wrap=True,
+        )
     for title, op in (("Structural paths", "~"), ("Defined effects", ":=")):
         rows = [r for r in results.parameters if r.op == op]
         if not rows:

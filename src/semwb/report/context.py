@@ -34,6 +34,7 @@ from semwb.report.parts import (
     is_significant,
     split_parameters,
 )
+from semwb.report.robust_fit import is_robust, reported, scaled_block
 from semwb.results import ParameterRow, Results
 
 #: Hu & Bentler (1999) cut-offs: (index, direction, bound).
@@ -82,13 +83,13 @@ def _fit(results: Results, parts: ModelParts, labels: Labels, lang: Lang) -> dic
     rows: list[dict[str, Any]] = []
     failed = []
     for name, direction, bound in FIT_CUTOFFS:
-        value = getattr(fit, name)
+        value, ci, suffix = reported(fit, name, is_robust(results))  # robust values under MLR
         ok = None if value is None else (value >= bound if direction == ">=" else value <= bound)
+        shown = f"{name.upper()} {t['robust_suffix']}" if suffix else name.upper()
         if ok is False:
-            failed.append(f"{name.upper()} = {fmt_std(value, 3)}")
-        rows.append({"name": name.upper(), "cell": cell(value, ok),
-                     "cutoff": f"{'≥' if direction == '>=' else '≤'} {fmt_std(bound)}",
-                     "ci": (fit.rmsea_ci_lower, fit.rmsea_ci_upper) if name == "rmsea" else None})
+            failed.append(f"{shown} = {fmt_std(value, 3)}")
+        rows.append({"name": shown, "cell": cell(value, ok),
+                     "cutoff": f"{'≥' if direction == '>=' else '≤'} {fmt_std(bound)}", "ci": ci})
     ratio = fit.chisq / fit.df if fit.chisq is not None and fit.df else None
     available = any(row["cell"]["value"] is not None for row in rows)
     if not available:
@@ -102,6 +103,7 @@ def _fit(results: Results, parts: ModelParts, labels: Labels, lang: Lang) -> dic
         "ratio": cell(ratio, None if ratio is None else ratio <= CHISQ_DF_MAX),
         "ratio_cutoff": f"≤ {CHISQ_DF_MAX:g}",
         "rows": rows, "aic": fit.aic, "bic": fit.bic, "available": available,
+        "scaled": scaled_block(results, lang),
         "sentence": verdict,
         # outcomes of regressions only: an indicator's R² is its squared loading
         "r2": [{"name": labels.named(k), "value": v} for k, v in results.r2.items()
@@ -123,6 +125,9 @@ def _row(row: ParameterRow, labels: Labels) -> dict[str, Any]:
 def _ci_source(results: Results, lang: Lang) -> str:
     boot = results.bootstrap
     t = strings(lang)
+    if boot is None and results.estimator != "ML":
+        return sentence(lang, "ci_robust", level=fmt_level(DEFAULT_LEVEL),
+                        estimator=results.estimator)
     if boot is None:
         return sentence(lang, "ci_wald", level=fmt_level(DEFAULT_LEVEL))
     return sentence(lang, "ci_boot", level=fmt_level(boot.level), draws=f"{boot.succeeded:,}",
@@ -309,7 +314,7 @@ def build_report_context(
         "descriptives": descriptives_section(parts, quality, labels, lang),
         "cmb": common_method_section(quality, lang),
         "fit": fit,
-        "paths": {"rows": [_row(r, labels) for r in parts.paths],
+        "paths": {"rows": [_row(r, labels) for r in parts.paths], "estimator": results.estimator,
                   "level": results.bootstrap.level if results.bootstrap else DEFAULT_LEVEL,
                   "note": sentence(lang, "paths_note", ci_source=_ci_source(results, lang))},
         "covariances": [_row(r, labels) for r in parts.covariances],

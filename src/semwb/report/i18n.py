@@ -50,6 +50,8 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "est_ML": ("Maximum likelihood (ML)", "极大似然估计（ML）"),
     "engine_semopy": (", fitted by the semopy engine", "，由 semopy 引擎拟合"),
     "est_MLR": ("Robust maximum likelihood (MLR)", "稳健极大似然估计（MLR）"),
+    "est_MLM": ("Maximum likelihood, Satorra-Bentler (MLM)",
+                "极大似然估计，Satorra-Bentler 校正（MLM）"),
     "est_GLS": ("Generalized least squares (GLS)", "广义最小二乘（GLS）"),
     "est_ULS": ("Unweighted least squares (ULS)", "未加权最小二乘（ULS）"),
     "est_WLSMV": ("Diagonally weighted least squares (WLSMV)", "稳健加权最小二乘（WLSMV）"),
@@ -174,6 +176,17 @@ _STRINGS: dict[str, tuple[str, str]] = {
                  "CFI、TLI、RMSEA 与 SRMR 均达到 Hu & Bentler 的标准。"),
     "fit_some": ("Not meeting Hu & Bentler's cut-offs: {list}.",
                  "未达到 Hu & Bentler 标准的指标：{list}。"),
+    "chisq_scaled": ("χ² scaled ({test})", "校正 χ²（{test}）"),
+    "robust_suffix": ("(robust)", "（稳健）"),
+    "scaled_suffix": ("(scaled)", "（校正）"),
+    "robust_index": ("robust (MLR/MLM): CFI, TLI, RMSEA", "稳健（MLR/MLM）：CFI、TLI、RMSEA"),
+    "fit_robust_note": ("{estimator}: χ² scaled is the {test} statistic (scaling factor "
+                        "{factor}). Judge fit by the robust CFI, TLI and RMSEA (Brosseau-Liard & "
+                        "Savalei; under FIML with Savalei's correction); the scaled values only "
+                        "rescale χ² and are listed for comparison with older software.",
+                        "{estimator}：校正 χ² 为 {test} 统计量（校正因子 {factor}）。请以稳健 "
+                        "CFI、TLI 与 RMSEA（Brosseau-Liard & Savalei；FIML 下采用 Savalei 校正）"
+                        "判断拟合；校正（scaled）值仅对 χ² 作缩放，列出以便与旧软件比较。"),
     "fit_missing": ("Fit indices are not available for this run.", "本次分析无拟合指标。"),
     "r2": ("Explained variance (R²)", "解释方差（R²）"),
     "variable": ("Variable", "变量"),
@@ -190,6 +203,10 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "ci_wald": ("SE and {level} CI are Wald (normal-theory) values; for defined effects, by "
                 "the delta method.",
                 "SE 与 {level} 置信区间为 Wald（正态理论）估计；定义效应采用 Delta 法。"),
+    "ci_robust": ("SE and {level} CI are Wald values from robust (sandwich) standard errors "
+                  "({estimator}); for defined effects, by the delta method.",
+                  "SE 与 {level} 置信区间为基于稳健（三明治）标准误的 Wald 估计（{estimator}）；"
+                  "定义效应采用 Delta 法。"),
     "no_paths": ("The model has no structural paths.", "模型不含结构路径。"),
     # effects
     "effects": ("Indirect and defined effects", "中介效应与定义参数"),

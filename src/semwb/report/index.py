@@ -10,7 +10,9 @@ from scipy.stats import chi2
 
 from semwb.report.i18n import Lang, sentence, strings
 from semwb.report.parts import is_location, is_significant, split_parameters
+from semwb.report.robust_fit import is_robust, reported
 from semwb.results import Results
+from semwb.sem.difference_test import DifferenceTest, scaled_difference
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,7 @@ class Comparison:
     delta_aic: float | None
     delta_bic: float | None
     note: str
+    method: str = ""
 
 
 def _diff(a: float | None, b: float | None) -> float | None:
@@ -41,24 +44,40 @@ def compare_nested(restricted: Results, general: Results, *, lang: Lang) -> Comp
     Notes
     -----
     Delta chi-square = chi2(restricted) - chi2(general) on df(restricted) - df(general) degrees of
-    freedom (the likelihood-ratio test; lavaan's ``anova()`` for ML). For MLR and other robust
-    estimators the plain difference is not chi-square distributed (Satorra & Bentler, 2001), so
-    no p value is given.
+    freedom (the likelihood-ratio test; lavaan's ``anova()`` for ML). For MLR and MLM the plain
+    difference is not chi-square distributed: the Satorra-Bentler (2001) scaled difference
+    (lavaan's ``lavTestLRT()`` default) is given when both fits carry their scaling factors,
+    otherwise no p value.
     """
     d_chisq = _diff(restricted.fit.chisq, general.fit.chisq)
     d_df = (None if restricted.fit.df is None or general.fit.df is None
             else restricted.fit.df - general.fit.df)
-    note, pvalue = "", None
+    note, pvalue, method = "", None, ""
     estimator = restricted.estimator if restricted.estimator != "ML" else general.estimator
-    if estimator != "ML":
+    scaled = _scaled_difference(restricted, general) if estimator != "ML" else None
+    if scaled is not None:
+        d_chisq, pvalue, method = scaled.chisq_diff, scaled.pvalue, "Satorra-Bentler 2001"
+    elif estimator != "ML":
         note = sentence(lang, "scaled_needed", estimator=estimator)
     elif d_chisq is not None and d_df is not None and d_df > 0:
         pvalue = float(chi2.sf(max(d_chisq, 0.0), d_df))
     return Comparison(
         restricted=restricted.model, general=general.model, delta_chisq=d_chisq, delta_df=d_df,
         pvalue=pvalue, delta_aic=_diff(restricted.fit.aic, general.fit.aic),
-        delta_bic=_diff(restricted.fit.bic, general.fit.bic), note=note,
+        delta_bic=_diff(restricted.fit.bic, general.fit.bic), note=note, method=method,
     )
+
+
+def _scaled_difference(restricted: Results, general: Results) -> DifferenceTest | None:
+    """The Satorra-Bentler (2001) scaled difference of two fits of one robust estimator."""
+    r, g = restricted.fit, general.fit
+    c1 = 1.0 if g.df == 0 else g.chisq_scaling_factor  # a saturated general model: c = 1
+    if (restricted.estimator != general.estimator or r.chisq is None or r.df is None
+            or r.chisq_scaling_factor is None or g.chisq is None or g.df is None or c1 is None
+            or r.df <= g.df):
+        return None
+    test = scaled_difference((r.chisq, r.df, r.chisq_scaling_factor), (g.chisq, g.df, c1))
+    return test if test.pvalue is not None else None
 
 
 def _safe_href(href: str | None) -> str | None:
@@ -77,6 +96,10 @@ def _model_row(results: Results, href: str | None, lang: Lang) -> dict[str, Any]
         "converged": results.converged,
         "n": results.n_obs,
         "fit": results.fit,
+        # MLR / MLM: the robust CFI, TLI and RMSEA, as the model's report judges them
+        "robust": is_robust(results),
+        "indices": {name: reported(results.fit, name, is_robust(results))[0]
+                    for name in ("cfi", "tli", "rmsea")},
         "effects": [{"name": row.label or row.lhs, "est": row.est,
                      "ci": (row.ci_lower, row.ci_upper), "pvalue": row.pvalue,
                      "sig": not is_location(row) and is_significant(row, by_ci=True)}

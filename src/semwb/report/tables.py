@@ -140,10 +140,15 @@ def report_tables(ctx: Mapping[str, Any]) -> list[ReportTable]:
             [t["chisq_df"], fit["ratio"]["value"], fit["ratio_cutoff"], fit["ratio"]["ok"]]]
         fit_rows += [[r["name"], r["cell"]["value"], r["cutoff"], r["cell"]["ok"]]
                      for r in fit["rows"]]
+        scaled = fit["scaled"]
+        if scaled:  # MLR / MLM: the scaled test and the .scaled indices, without a verdict
+            fit_rows[1:1] = [[scaled["label"], scaled["chisq"], "", None],
+                             ["p", scaled["pvalue"], "", None]]
+            fit_rows += [[r["name"], r["value"], "", None] for r in scaled["rows"]]
         fit_rows += [["AIC", fit["aic"], "", None], ["BIC", fit["bic"], "", None]]
         found.append(("fit", t["fit"], [Column(t["index"]), Column(t["value"], "est"),
                                         Column(t["cutoff"]), Column(t["verdict"], "verdict")],
-                      fit_rows, t["fit_note"]))
+                      fit_rows, t["fit_note"] + (" " + scaled["note"] if scaled else "")))
     if fit["r2"]:
         found.append(("r2", t["r2"], [Column(t["variable"]), Column("R²", "std")],
                       [[r["name"], r["value"]] for r in fit["r2"]], ""))
@@ -151,7 +156,9 @@ def report_tables(ctx: Mapping[str, Any]) -> list[ReportTable]:
                     Column(t["se"], "est"), Column(t["beta"], "std"), Column(t["p"], "p"),
                     Column(t["ci"], "ci")]
     if ctx["paths"]["rows"]:
-        found.append(("paths", t["paths"], path_columns, _path_rows(ctx["paths"]["rows"], "→"),
+        estimator = ctx["paths"].get("estimator", "ML")
+        title = t["paths"] if estimator == "ML" else f"{t['paths']} ({estimator})"
+        found.append(("paths", title, path_columns, _path_rows(ctx["paths"]["rows"], "→"),
                       f"{ctx['paths']['note']} {stars_note}"))
     if ctx["covariances"]:
         found.append(("covariances", t["covariances"], path_columns,

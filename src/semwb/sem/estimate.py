@@ -3,7 +3,9 @@
 The chain: spec -> parameter table with lavaan's defaults (:mod:`semwb.sem.partable`) -> model
 matrices (:mod:`semwb.sem.model.structure`) -> estimate (:mod:`semwb.sem.estimators.ml`, or
 semopy for ``engine: semopy``) -> parameter table, standardized solutions, R² and fit indices,
-each as lavaan 0.6 computes them for ``estimator = "ML"``, ``likelihood = "normal"``.
+each as lavaan 0.6 computes them for ``estimator = "ML"``, ``likelihood = "normal"``; with
+``estimator: MLR`` / ``MLM`` the robust SEs and scaled / robust fit measures of
+:mod:`semwb.sem.scaled_test` replace or join them.
 Every warning lavaan gives on such a fit (non-convergence, negative variances, non-positive
 definite matrices, random covariates) is given here too; a model is refused only where lavaan
 refuses it, or where semwb cannot give lavaan's answer (and says so).
@@ -29,6 +31,7 @@ from semwb.sem.model.constraints import check_inequalities, equality_reparam
 from semwb.sem.model.standardized import r_squared
 from semwb.sem.model.structure import ModelMatrices, build_matrices, parameter_names
 from semwb.sem.partable import ParRow, classify, covariate_terms
+from semwb.sem.scaled_test import robust_fit, scaled_indices
 from semwb.sem.solution import COLUMNS, parameter_table
 from semwb.sem.spec import ModelSpec, check_data
 
@@ -227,17 +230,23 @@ def _fit(spec: ModelSpec, frame: pd.DataFrame, excluded: tuple[int, ...],
                        f"{', '.join(names[i] for i in core.singular)}); fix or drop parameters.")
     check_inequalities(parsed.constraints, parsed.definitions, names=names,
                        theta=core.mm.estimate, source=spec.source)
-    labels = [r.label for r in rows]
-    table = parameter_table(core.mm, core.vcov, labels, spec.effects,
-                            covariates=covariates if options.fixed_x else ())
     mask = np.array([v in covariates for v in observed])
     mentioned = {v for t in covariate_terms(parsed) for v in (t.lhs, t.rhs)}
     ov_x = np.array([v in covariates and v not in mentioned for v in observed])
     moments, notes = _moments(core, mask, ov_x, options.fixed_x)
+    robust = None
+    if spec.estimator != "ML":  # MLR / MLM: robust SEs and the scaled test
+        vcov, robust = robust_fit(spec.estimator, core, moments, X)
+        core = replace(core, vcov=vcov)
+    labels = [r.label for r in rows]
+    table = parameter_table(core.mm, core.vcov, labels, spec.effects,
+                            covariates=covariates if options.fixed_x else ())
     imp = implied(core.mm, core.mm.estimate[None])
     mu = imp.mu[0] if options.meanstructure else moments.h1_mu
     npar = core.mm.n_params - (reparam.count if reparam is not None else 0)
     indices = fit_indices(moments, imp.sigma[0], mu, npar=npar)
+    if robust is not None:
+        indices = scaled_indices(indices, robust, core.n_obs)
     found = _diagnose(table, core, parsed.latents)
     messages = [m for m in (note, *notes) if m]
     for message in messages:

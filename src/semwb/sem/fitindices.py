@@ -128,6 +128,11 @@ def _independence(m: Moments) -> tuple[np.ndarray, np.ndarray]:
     return sigma, mu
 
 
+def baseline_moments(m: Moments) -> tuple[np.ndarray, np.ndarray]:
+    """The baseline (independence) model's ML covariance and means (see :func:`_independence`)."""
+    return _independence(m)
+
+
 def _covariate_loglik(m: Moments) -> float:
     """Saturated marginal log-likelihood of the fixed.x covariates (subtracted, as lavaan)."""
     x = np.flatnonzero(m.covariates)
@@ -137,7 +142,7 @@ def _covariate_loglik(m: Moments) -> float:
     return loglik(sub, m.h1_sigma[np.ix_(x, x)], m.h1_mu[x], m.n)
 
 
-def rmsea_interval(chisq: float, df: int, n: int, *, level: float = 0.90) -> tuple[float, float]:
+def rmsea_interval(chisq: float, df: float, n: int, *, level: float = 0.90) -> tuple[float, float]:
     """RMSEA confidence interval by inverting the noncentral chi-square in its noncentrality.
 
     Notes

@@ -68,7 +68,7 @@ class ModelSpec(BaseModel):
     instrument: str | None = None
     data: Path | None = None
     syntax: str = Field(min_length=1)
-    estimator: Literal["ML"] = "ML"
+    estimator: Literal["ML", "MLR", "MLM"] = "ML"
     missing: Literal["listwise", "fiml"] = "listwise"
     engine: Literal["semwb", "semopy"] = "semwb"
     defaults: Literal["sem", "cfa", "growth"] = "sem"
@@ -145,6 +145,11 @@ def _build(raw: dict[str, Any], source: str) -> ModelSpec:
     if spec.group is not None:
         raise SpecError(f"{source}: 'group: {spec.group}' asks for a multiple-group model, which "
                         "semwb does not fit yet; remove the key to fit one group.")
+    if spec.estimator != "ML":
+        from semwb.sem.scaled_test import check_estimator
+
+        check_estimator(spec.estimator, missing=spec.missing, engine=spec.engine,
+                        bootstrap=spec.bootstrap is not None, source=source)
     parsed = spec.parsed
     _ = spec.effects  # parse the syntax and check the definitions now
     problems = constraint_problems(parsed.constraints, labels=parsed.labels,

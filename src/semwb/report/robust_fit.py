@@ -1,0 +1,53 @@
+"""What a report shows of a robust (MLR, MLM) fit: the scaled test and which fit values to read.
+
+Under a robust estimator the report judges CFI, TLI and RMSEA by their ``.robust`` values
+(Brosseau-Liard & Savalei, 2014; Savalei's FIML correction under FIML), the ones a reviewer
+should read; the ``.scaled`` values (the statistic rescaled, as older software reports them)
+are listed beside them without a verdict.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from semwb.report.filters import fmt_est
+from semwb.report.i18n import Lang, sentence, strings
+from semwb.results import FitIndices, Results
+
+#: The indices that have a robust version, and the test each estimator scales by.
+ROBUST_INDICES = ("cfi", "tli", "rmsea")
+TESTS = {"MLR": "Yuan-Bentler", "MLM": "Satorra-Bentler"}
+
+
+def is_robust(results: Results) -> bool:
+    """Whether the fit carries scaled and robust measures."""
+    return results.estimator != "ML" and results.fit.chisq_scaled is not None
+
+
+def reported(fit: FitIndices, name: str, robust: bool
+             ) -> tuple[float | None, tuple[float | None, float | None] | None, str]:
+    """The value of index ``name`` to judge, its interval (RMSEA) and the suffix of its name."""
+    suffix = "_robust" if robust and name in ROBUST_INDICES else ""
+    value = getattr(fit, name + suffix)
+    ci = ((getattr(fit, "rmsea_ci_lower" + suffix), getattr(fit, "rmsea_ci_upper" + suffix))
+          if name == "rmsea" else None)
+    return value, ci, suffix
+
+
+def scaled_block(results: Results, lang: Lang) -> dict[str, Any] | None:
+    """The scaled test, the ``.scaled`` indices and the note on which values to read."""
+    if not is_robust(results):
+        return None
+    fit, t = results.fit, strings(lang)
+    test = TESTS.get(results.estimator, results.estimator)
+    return {
+        "label": t["chisq_scaled"].format(test=test),
+        "chisq": fit.chisq_scaled, "df": fit.df, "pvalue": fit.pvalue_scaled,
+        "factor": fit.chisq_scaling_factor,
+        "rows": [{"name": f"{name.upper()} {t['scaled_suffix']}",
+                  "value": getattr(fit, name + "_scaled"),
+                  "ci": (fit.rmsea_ci_lower_scaled, fit.rmsea_ci_upper_scaled)
+                  if name == "rmsea" else None} for name in ROBUST_INDICES],
+        "note": sentence(lang, "fit_robust_note", estimator=results.estimator, test=test,
+                         factor=fmt_est(fit.chisq_scaling_factor, 3)),
+    }

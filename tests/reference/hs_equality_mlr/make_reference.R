@@ -1,0 +1,4 @@
+# Reference fit as described by case.json (see ../README.md).
+# Run: cd tests/reference/hs_equality_mlr && Rscript make_reference.R
+source("../_lib/case_json.R")
+run_case()
