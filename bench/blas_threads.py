@@ -1,9 +1,10 @@
-"""Measure how BLAS threads change the time of one semopy fit (why semwb pins BLAS to 1 thread).
+"""Measure how BLAS threads change the time of one model-core fit (why semwb pins BLAS to 1).
 
 Run: .venv/bin/python bench/blas_threads.py [repeats]
 Fits the parallel-mediation reference model (20 items, 54 parameters) and the Holzinger-Swineford
 CFA with the BLAS thread pool limited to 1 thread and to every core, and prints the median time
-of a fit in each setting.
+of a fit in each setting. It times the estimator itself (start values, scoring, information),
+below ``fit_model``, which pins BLAS to one thread.
 """
 
 from __future__ import annotations
@@ -15,27 +16,26 @@ import time
 from pathlib import Path
 
 import pandas as pd
-import semopy
 from threadpoolctl import threadpool_info, threadpool_limits
 
-from semwb.sem.engine import describe, loading_starts
-from semwb.sem.spec import load_spec
+from semwb.sem.estimators.ml import fit_ml
+from semwb.sem.estimators.start import start_values
+from semwb.sem.model.structure import build_matrices
+from semwb.sem.spec import check_data, load_spec
 
 REFERENCE = Path(__file__).resolve().parent.parent / "tests" / "reference"
 
 
 def one_fit(case: str) -> float:
     spec = load_spec(REFERENCE / case / "model.lav")
-    data = pd.read_csv(REFERENCE / case / "data.csv")[list(spec.parsed.observed)]
+    frame, _ = check_data(spec, pd.read_csv(REFERENCE / case / "data.csv"))
     rows = spec.partable()
-    description, names = describe(rows)
+    options, _ = spec.lavaan_options()
     start = time.perf_counter()
-    model = semopy.Model(description)
-    for i, value in loading_starts(rows, data).items():
-        if names[i] is not None:
-            model.parameters[names[i]].start = value
-    model.fit(data)
-    model.calc_fim()
+    mm = build_matrices(rows, latents=spec.parsed.latents, observed=tuple(frame.columns),
+                        meanstructure=options.meanstructure)
+    X = frame.to_numpy(dtype=float)
+    fit_ml(mm, X, start_values(mm, rows, X), fiml=False)
     return time.perf_counter() - start
 
 

@@ -22,9 +22,9 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from semwb.sem import matrices as mx
 from semwb.sem.bootstrap import bootstrap_draws, complete_cases, refine_estimate, summarize_draws
 from semwb.sem.estimate import fit_model
+from semwb.sem.model.algebra import implied
 from semwb.sem.spec import spec_from_syntax
 
 CASE = Path(__file__).resolve().parent.parent / "tests" / "reference" / "mediation_single"
@@ -39,9 +39,8 @@ def main() -> None:
     args = parser.parse_args()
     data = pd.read_csv(CASE / "data.csv")
     fit = fit_model(spec_from_syntax((CASE / "model.lav").read_text(), name="coverage"), data)
-    population = refine_estimate(mx.model_matrices(fit.engine),
-                                 complete_cases(mx.model_matrices(fit.engine), data))
-    sigma = mx.implied(population, population.estimate[None]).sigma[0]
+    population = refine_estimate(fit.model, complete_cases(fit.model, data))
+    sigma = implied(population, population.estimate[None]).sigma[0]
     labels = {n: population.estimate[i] for i, n in enumerate(population.names)}
     truth = float(next(e for e in fit.effects if e.name == "ind").evaluate(labels))
     effects = fit.effects
