@@ -2,8 +2,8 @@
 from a parameter table, fitted by semopy, its estimates and information read back.
 
 Only this module imports semopy, and only when the semopy engine is asked for. It serves as an
-independent check of semwb's own model core (tests/test_engines_agree.py): the estimates come
-from semopy's optimiser and the standard errors from semopy's information matrix.
+independent check of semwb's own model core (tests/test_engines_agree.py): semopy's optimiser
+gives the estimates and semopy's information matrix the standard errors.
 
 semwb writes every parameter explicitly (a generated label ``_p<i>`` or the user's label for a
 free row, a number for a fixed row), so that semopy adds no default of its own and each row of
