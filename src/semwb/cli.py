@@ -23,7 +23,7 @@ from rich.text import Text
 from semwb import __version__
 from semwb.errors import OptionError, SemwbError, SpecError
 from semwb.files import atomic_write_text
-from semwb.pipeline import read_data, run_analysis, write_results
+from semwb.pipeline import read_data, recorded_instrument, run_analysis, write_results
 from semwb.report.i18n import check_lang
 from semwb.results import Results
 from semwb.sem.bootstrap import check_bootstrap_missing, check_options
@@ -116,7 +116,7 @@ def report(
 
         loaded = load_instrument(instrument)
     written = write_reports(results_dir, lang=lang, out=out, templates=templates,
-                            instrument=loaded)
+                            instrument=loaded, instrument_for=recorded_instrument)
     for path in [*written.reports, *([written.index] if written.index else [])]:
         console.print(Text(f"wrote {path}"), highlight=False)
 

@@ -1,25 +1,28 @@
 """Find results on disk, render their reports and write them (what ``semwb report`` does).
 
 A folder holding ``results.json`` gets one report beside it; a folder of such folders (the output
-of ``semwb batch``) gets a report in each and an ``index.html`` across them.
+of ``semwb batch``) gets a report in each and an ``index.html`` across them. Which instrument names
+the constructs is the caller's choice (``instrument``, or ``instrument_for`` such as
+:func:`semwb.pipeline.recorded_instrument`): the report side reads no specs.
 """
 
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from semwb.errors import ResultsError, SemwbError
+from semwb.errors import ResultsError
 from semwb.files import atomic_write_text
 from semwb.report.i18n import check_lang
 from semwb.report.labels import InstrumentLike
 from semwb.report.render import render_index, render_report
 from semwb.results import Results, read_results
-from semwb.sem.spec import load_spec
-from semwb.survey.instrument import spec_instrument
+
+InstrumentFor = Callable[[Results], InstrumentLike | None]
 
 
 def report_filename(lang: str) -> str:
@@ -52,25 +55,10 @@ def _read_measurement(folder: Path) -> dict[str, Any] | None:
     return data
 
 
-def instrument_of(results: Results) -> InstrumentLike | None:
-    """The instrument of the spec that produced ``results``, if that spec is still where it was.
-
-    ``provenance.spec_path`` is relative to the folder the fit ran in; re-rendering from there
-    (``semwb report``) keeps construct names, item wording and sources. Anything missing gives
-    None: the report then names constructs by their ids.
-    """
-    spec_path = results.provenance.spec_path
-    if not spec_path or not Path(spec_path).is_file():
-        return None
-    try:
-        return spec_instrument(load_spec(spec_path))
-    except SemwbError:
-        return None
-
-
 def write_report(
     folder: str | Path, *, lang: str = "en", out: str | Path | None = None,
     templates: str | Path | None = None, instrument: InstrumentLike | None = None,
+    instrument_for: InstrumentFor | None = None,
 ) -> Path:
     """Render the report of one results folder and write it (atomically).
 
@@ -80,6 +68,9 @@ def write_report(
         A folder with ``results.json`` (and, optionally, ``measurement.json``).
     lang, templates, instrument
         As :func:`semwb.report.render_report`.
+    instrument_for
+        Without ``instrument``: called with the folder's results, returns the instrument to use
+        (or None).
     out
         Where to write; ``<folder>/report.html`` (``report.zh.html`` for Chinese) by default.
 
@@ -90,8 +81,8 @@ def write_report(
     """
     path = Path(folder)
     results = read_results(path)
-    if instrument is None:
-        instrument = instrument_of(results)
+    if instrument is None and instrument_for is not None:
+        instrument = instrument_for(results)
     # A fit computes measurement quality on the data it fitted; a measurement.json lying beside
     # it (from 'semwb score' or an older run) only fills in tables the results do not carry.
     carried = {"constructs": results.measurement, "htmt": results.htmt, **results.quality}
@@ -105,8 +96,11 @@ def write_report(
 def write_reports(
     folder: str | Path, *, lang: str = "en", out: str | Path | None = None,
     templates: str | Path | None = None, instrument: InstrumentLike | None = None,
+    instrument_for: InstrumentFor | None = None,
 ) -> Written:
     """Write the report of a results folder, or of every results folder inside it plus an index.
+
+    Parameters are those of :func:`write_report`; ``instrument_for`` is asked once per folder.
 
     Raises
     ------
@@ -116,14 +110,15 @@ def write_reports(
     root = Path(folder)
     if (root / "results.json").is_file():
         return Written([write_report(root, lang=lang, out=out, templates=templates,
-                                     instrument=instrument)], None)
+                                     instrument=instrument, instrument_for=instrument_for)], None)
     children = sorted(p.parent for p in root.glob("*/results.json")) if root.is_dir() else []
     if not children:
         raise ResultsError(
             f"{root}: no results.json here nor in its subfolders. "
             f"Run 'semwb fit SPEC --out {root}' or 'semwb batch models/ --out {root}' first."
         )
-    reports = [write_report(child, lang=lang, templates=templates, instrument=instrument)
+    reports = [write_report(child, lang=lang, templates=templates, instrument=instrument,
+                            instrument_for=instrument_for)
                for child in children]
     return Written(reports, write_index(root, children, reports, lang=lang, out=out,
                                         templates=templates))
