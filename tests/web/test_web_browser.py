@@ -15,6 +15,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -27,9 +28,6 @@ ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts" / "web"
 INSTRUMENT = ROOT / "surveys" / "alliance_portfolio_innovation.yaml"
 DATA = ROOT / "surveys" / "examples" / "alliance.csv"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--no-first-run"]
 MEDIATION = (ROOT / "tests" / "reference" / "mediation_single" / "model.lav").read_text(
     encoding="utf-8")
 
@@ -88,7 +86,8 @@ def shot(page: Page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
-def test_researcher_uploads_runs_and_shares_a_report(server: str, tmp_path: Path) -> None:
+def test_researcher_uploads_runs_and_shares_a_report(chromium: dict[str, Any], server: str,
+                                                     tmp_path: Path) -> None:
     lines = DATA.read_text(encoding="utf-8").splitlines()
     header = lines[0].split(",")
     cells = lines[41].split(",")  # file row 42
@@ -100,7 +99,7 @@ def test_researcher_uploads_runs_and_shares_a_report(server: str, tmp_path: Path
     fixed.write_bytes(DATA.read_bytes())
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        browser = playwright.chromium.launch(**chromium)
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             page.goto(server + "/")
