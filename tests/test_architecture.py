@@ -131,10 +131,12 @@ def test_the_list_of_modules_being_split_is_current(prefix: str) -> None:
         f"{prefix} is under {MAX_LINES} lines now: remove it from SPLITTING")
 
 
-def test_docs_and_docstrings_point_inside_the_repository() -> None:
-    outside = re.compile(r"\.\./shared/|\bARCHITECTURE\.md|/work/")
+def test_docs_and_code_point_inside_the_repository() -> None:
+    outside = re.compile(r"\.\./shared/|\b(ARCHITECTURE|DOMAIN|STYLE)\.md|/" + "work/")
     files = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md")),
-             *sorted(PACKAGE.rglob("*.py"))]
+             *sorted(PACKAGE.rglob("*.py")), *sorted((ROOT / "scripts").iterdir()),
+             *(p for p in sorted((ROOT / "tests").rglob("*"))
+               if p.suffix in (".py", ".md", ".R") and "artifacts" not in p.parts)]
     found = [f"{p.relative_to(ROOT)}:{n}" for p in files
              for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
              if outside.search(line)]

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from boot_reference import BOOT_CASES, REFERENCE, load_case, reference_row
+from boot_reference import BOOT_CASES, REFERENCE, Case, load_case, reference_row
 from boot_reference import lavaan_draws_as_theta as lavaan_theta
 from semwb.sem import matrices as mx
 from semwb.sem.bootstrap import complete_cases, refine_estimate
@@ -16,29 +16,31 @@ from semwb.sem.estimate import fit_model
 from semwb.sem.intervals import _percentile_ci
 from semwb.sem.spec import spec_from_syntax
 
+CaseMM = tuple[Case, mx.ModelMatrices]
+
 
 @pytest.fixture(scope="module", params=BOOT_CASES)
-def case_mm(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
+def case_mm(request: pytest.FixtureRequest) -> CaseMM:
     case = load_case(request.param)
     mm = mx.model_matrices(case.model)
     return case, refine_estimate(mm, complete_cases(mm, case.data))
 
 
-def _sample_cov(case, mm):  # type: ignore[no-untyped-def]
+def _sample_cov(case: Case, mm: mx.ModelMatrices) -> tuple[np.ndarray, np.ndarray]:
     X = complete_cases(mm, case.data)
     Xc = X - X.mean(axis=0)
     S = (Xc.T @ Xc / X.shape[0])[None]
     return S, np.linalg.slogdet(S)[1]
 
 
-def test_implied_covariance_matches_semopy(case_mm) -> None:  # type: ignore[no-untyped-def]
+def test_implied_covariance_matches_semopy(case_mm: CaseMM) -> None:
     case, _mm = case_mm
     raw = mx.model_matrices(case.model)
     sigma, _ = case.model.calc_sigma()
     np.testing.assert_allclose(mx.implied(raw, raw.estimate[None]).sigma[0], sigma, atol=1e-12)
 
 
-def test_jacobian_matches_finite_differences(case_mm) -> None:  # type: ignore[no-untyped-def]
+def test_jacobian_matches_finite_differences(case_mm: CaseMM) -> None:
     _, mm = case_mm
     theta = mm.estimate[None] * 1.05  # away from the optimum on purpose
     jac = mx.sigma_jacobian(mm, theta)[0]
@@ -51,7 +53,7 @@ def test_jacobian_matches_finite_differences(case_mm) -> None:  # type: ignore[n
         np.testing.assert_allclose(jac[k], fd, atol=1e-7, err_msg=mm.names[k])
 
 
-def test_gradient_matches_finite_differences(case_mm) -> None:  # type: ignore[no-untyped-def]
+def test_gradient_matches_finite_differences(case_mm: CaseMM) -> None:
     case, mm = case_mm
     S, logdet = _sample_cov(case, mm)
     theta = mm.estimate[None] * 1.05
@@ -67,7 +69,7 @@ def test_gradient_matches_finite_differences(case_mm) -> None:  # type: ignore[n
         assert grad[k] == pytest.approx(fd, abs=1e-7), mm.names[k]
 
 
-def test_information_equals_trace_formula_on_jacobian(case_mm) -> None:  # type: ignore[no-untyped-def]
+def test_information_equals_trace_formula_on_jacobian(case_mm: CaseMM) -> None:
     _, mm = case_mm
     theta = mm.estimate[None] * 0.97
     jac = mx.sigma_jacobian(mm, theta)[0]
@@ -78,7 +80,7 @@ def test_information_equals_trace_formula_on_jacobian(case_mm) -> None:  # type:
                                atol=1e-12)
 
 
-def test_ml_estimate_and_std_all_match_lavaan(case_mm) -> None:  # type: ignore[no-untyped-def]
+def test_ml_estimate_and_std_all_match_lavaan(case_mm: CaseMM) -> None:
     case, mm = case_mm
     values = mx.row_values(mm, mm.estimate[None])[0]
     std = mx.standardized_rows(mm, mm.estimate[None])[0]
@@ -93,7 +95,7 @@ def test_ml_estimate_and_std_all_match_lavaan(case_mm) -> None:  # type: ignore[
     assert model_rows == found
 
 
-def test_std_all_of_lavaan_draws_reproduces_lavaan(case_mm) -> None:  # type: ignore[no-untyped-def]
+def test_std_all_of_lavaan_draws_reproduces_lavaan(case_mm: CaseMM) -> None:
     """lavaan's own draws through our std_all and percentile rule give lavaan's numbers."""
     case, mm = case_mm
     theta = lavaan_theta(case, mm)
@@ -111,7 +113,7 @@ def test_std_all_of_lavaan_draws_reproduces_lavaan(case_mm) -> None:  # type: ig
     assert checked == sum(r.op == "~" for r in mm.rows)
 
 
-def test_batched_fit_reaches_lavaan_on_full_sample(case_mm) -> None:  # type: ignore[no-untyped-def]
+def test_batched_fit_reaches_lavaan_on_full_sample(case_mm: CaseMM) -> None:
     case, mm = case_mm
     S, _ = _sample_cov(case, mm)
     start = mx.model_matrices(case.model).estimate  # semopy's, slightly off the optimum
@@ -123,7 +125,7 @@ def test_batched_fit_reaches_lavaan_on_full_sample(case_mm) -> None:  # type: ig
                                           abs=2e-5)
 
 
-def test_a_draw_fits_the_same_alone_or_in_a_stack(case_mm) -> None:  # type: ignore[no-untyped-def]
+def test_a_draw_fits_the_same_alone_or_in_a_stack(case_mm: CaseMM) -> None:
     case, mm = case_mm
     X = complete_cases(mm, case.data)
     rng = np.random.default_rng(5)

@@ -35,7 +35,9 @@ QUANTITIES = ["est", "se", "z", "pvalue", "ci_lower", "ci_upper", "std_all"]
 
 @functools.cache
 def reference(case: str) -> dict[str, Any]:
-    return json.loads((REFERENCE / case / "lavaan.json").read_text(encoding="utf-8"))
+    loaded: dict[str, Any] = json.loads((REFERENCE / case / "lavaan.json").read_text(
+        encoding="utf-8"))
+    return loaded
 
 
 @functools.cache
@@ -66,15 +68,15 @@ def _check(quantity: str, mine: Any, ref: Any, se: float) -> bool:
     if quantity == "est":
         return _estimate_ok(mine, ref)
     if quantity == "se":
-        return abs(mine - ref) <= SE_REL_TOL * abs(ref) + 1e-12
+        return bool(abs(mine - ref) <= SE_REL_TOL * abs(ref) + 1e-12)
     if quantity == "std_all":
-        return abs(mine - ref) <= STD_TOL
+        return bool(abs(mine - ref) <= STD_TOL)
     if quantity == "z":
-        return abs(mine - ref) <= SE_REL_TOL * max(1.0, abs(ref))
+        return bool(abs(mine - ref) <= SE_REL_TOL * max(1.0, abs(ref)))
     if quantity == "pvalue":
-        return abs(mine - ref) <= STD_TOL
+        return bool(abs(mine - ref) <= STD_TOL)
     # Wald bounds: the estimate's tolerance plus 1.96 times the standard error's.
-    return abs(mine - ref) <= EST_TOL * max(1.0, abs(ref)) + 1.96 * SE_REL_TOL * se
+    return bool(abs(mine - ref) <= EST_TOL * max(1.0, abs(ref)) + 1.96 * SE_REL_TOL * se)
 
 
 def _rows(case: str) -> dict[tuple[str, str, str], dict[str, Any]]:

@@ -17,7 +17,7 @@ def test_histogram_marks_estimate_interval_and_zero() -> None:
     texts = [t.text for t in root.iter(f"{NS}text")]
     assert texts[:1] == ["0.130"]  # the estimate, above its line
     assert {"0.000", "0.080", "0.210", "0.250", "ind"} <= set(texts)  # zero is near: shown
-    assert root.find(f"{NS}title").text == "ind"  # type: ignore[union-attr]
+    assert root.findtext(f"{NS}title") == "ind"
 
 
 def test_histogram_far_from_zero_keeps_its_own_range() -> None:
@@ -36,4 +36,4 @@ def test_loadings_chart_shades_loadings_below_the_guideline() -> None:
     root = ET.fromstring(str(svg))
     fills = [r.get("fill") for r in root.iter(f"{NS}rect")]
     assert fills == ["#7d9cc7", "#d7dee8"]  # ar3 has no loading: no bar
-    assert root.find(f"{NS}title").text == "标准化因子载荷"  # type: ignore[union-attr]
+    assert root.findtext(f"{NS}title") == "标准化因子载荷"

@@ -22,7 +22,10 @@ import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 from web_support import PASSWORD
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+from browser_support import chromium_launch
+
+# a server, its worker processes and a browser: start-up time varies with the machine's load
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(600)]
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts" / "web"
@@ -84,6 +87,12 @@ def server(tmp_path: Path) -> Iterator[str]:
 def shot(page: Page, name: str) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+@pytest.fixture
+def chromium() -> dict[str, Any]:
+    """Launch arguments; skips, or fails under CI, without Chromium (before the server starts)."""
+    return chromium_launch()
 
 
 def test_researcher_uploads_runs_and_shares_a_report(chromium: dict[str, Any], server: str,
