@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 from fastapi.testclient import TestClient
@@ -54,7 +56,9 @@ def test_share_link_opens_only_its_report_signed_out_until_revoked(
     _, other_run = finished_run(ann)
     ann.post(f"/projects/{project}/runs/{run}/shares")
     page = ann.client.get(f"/projects/{project}/runs/{run}").text
-    token = re.search(r'href="/s/([A-Za-z0-9_-]+)"', page).group(1)
+    link = re.search(r'href="/s/([A-Za-z0-9_-]+)"', page)
+    assert link is not None
+    token = link.group(1)
     assert len(token) >= 40
     reviewer = TestClient(app_client.app, base_url="http://127.0.0.1")
     shared = reviewer.get(f"/s/{token}")
@@ -138,7 +142,7 @@ def test_oversized_upload_gets_a_clear_413(ann: Web) -> None:
 def test_oversized_body_without_length_is_cut_off_with_413(ann: Web) -> None:
     ann.new_project()
 
-    def chunks():
+    def chunks() -> Iterator[bytes]:
         yield f"csrf_token={ann.csrf}&name=".encode()
         for _ in range(100):
             yield b"x" * 1000
@@ -165,7 +169,8 @@ def test_item_text_and_file_name_are_shown_escaped(ann: Web) -> None:
     assert re.search(r"<script(?![^>]*\bsrc=)[^>]*>", page) is None  # no inline script at all
 
 
-def test_path_traversal_file_name_is_stored_under_a_generated_id(ann: Web, data_dir) -> None:
+def test_path_traversal_file_name_is_stored_under_a_generated_id(ann: Web,
+                                                                  data_dir: Path) -> None:
     project = ann.new_project()
     ann.upload(project, "instrument", "demo.yaml", INSTRUMENT)
     response = ann.upload(project, "responses", "../../../../tmp/evil.csv", GOOD_CSV)
@@ -198,8 +203,9 @@ def test_security_headers_and_session_cookie(app_client: TestClient) -> None:
     assert static.headers["x-content-type-options"] == "nosniff"
 
 
-def test_unexpected_error_gives_a_generic_500_page(ann: Web, monkeypatch) -> None:
-    def broken(*args, **kwargs):
+def test_unexpected_error_gives_a_generic_500_page(ann: Web,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*args: object, **kwargs: object) -> NoReturn:
         raise RuntimeError("secret internal detail")
 
     monkeypatch.setattr(ann.client.app.state.store, "projects_for", broken)

@@ -55,7 +55,7 @@ class Hypothesis(BaseModel):
 
 
 class ModelSpec(BaseModel):
-    """One model: lavaan syntax plus options (ARCHITECTURE.md "Model spec").
+    """One model: lavaan syntax plus options (docs/architecture.md, "Model spec").
 
     ``data`` is resolved against the spec's folder. ``source`` is where the spec was read from,
     used in every error message.

@@ -2,9 +2,9 @@
 
 An instrument is parsed once from YAML into frozen objects. Unknown keys are rejected (a misspelt
 ``revers: true`` fails), and every problem in the file is reported at once with its line number,
-taken from PyYAML's node marks. The format is ARCHITECTURE.md's, extended with two optional lists:
-``checks`` (attention-check items with the answer an attentive respondent gives) and ``controls``
-(firm-level numeric or categorical items such as age, size and ownership).
+taken from PyYAML's node marks. The format is in docs/architecture.md ("Instrument"), with two
+optional lists: ``checks`` (attention-check items with the answer an attentive respondent gives)
+and ``controls`` (firm-level numeric or categorical items such as age, size and ownership).
 """
 
 from __future__ import annotations
