@@ -24,9 +24,9 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
 from semwb.errors import OptionError, SemwbError
-from semwb.web import auth, pages, reports
+from semwb.web import auth, pages, run_pages
 from semwb.web.render import make_environment, render
-from semwb.web.runs import RunManager
+from semwb.web.run_queue import RunManager
 from semwb.web.security import SecurityHeaders, UploadLimit
 from semwb.web.store import Store
 
@@ -104,7 +104,7 @@ def create_app(settings: Settings, *, executor: Executor | None = None) -> FastA
     app.mount("/static", StaticFiles(directory=static), name="static")
     app.include_router(auth.router)
     app.include_router(pages.router)
-    app.include_router(reports.router)
+    app.include_router(run_pages.router)
     _add_error_handlers(app)
     app.add_middleware(UploadLimit, limit=settings.max_upload_bytes)
     app.add_middleware(SecurityHeaders)
@@ -157,7 +157,7 @@ def is_loopback(host: str) -> bool:
 
 def check_listen_address(host: str, store: Store) -> None:
     """Refuse a non-loopback address while the store has no account (OptionError)."""
-    if not is_loopback(host) and store.count_users() == 0:
+    if not is_loopback(host) and store.accounts.count_users() == 0:
         raise OptionError(
             f"Refusing to listen on {host} while no account exists: anyone on the network could "
             "reach an unprotected server. Create one first with 'semwb user add NAME', "

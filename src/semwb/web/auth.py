@@ -65,14 +65,14 @@ def add_user(store: Store, name: str, password: str) -> User:
     """Create an account (used by ``semwb user add``); OptionError when the name is taken."""
     name = check_user_name(name)
     try:
-        return store.add_user(name, hash_password(check_new_password(password)))
+        return store.accounts.add_user(name, hash_password(check_new_password(password)))
     except sqlite3.IntegrityError as exc:
         raise OptionError(f"A user called {name!r} already exists; choose another name.") from exc
 
 
 def authenticate(store: Store, name: str, password: str) -> User | None:
     """Return the user when ``password`` is right, else None (same answer for unknown names)."""
-    found = store.user_by_name(name.strip())
+    found = store.accounts.user_by_name(name.strip())
     if found is None:
         _hasher.hash(password)  # spend the same time as a real check
         return None
@@ -82,7 +82,7 @@ def authenticate(store: Store, name: str, password: str) -> User | None:
     except (VerificationError, InvalidHashError):
         return None
     if _hasher.check_needs_rehash(stored_hash):
-        store.set_password_hash(user.id, hash_password(password))
+        store.accounts.set_password_hash(user.id, hash_password(password))
     return user
 
 
@@ -91,7 +91,7 @@ def load_session(request: Request) -> Session | None:
     """Return the request's session (from its cookie), caching it on ``request.state``."""
     if not hasattr(request.state, "session"):
         token = request.cookies.get(COOKIE)
-        request.state.session = store_of(request).get_session(token) if token else None
+        request.state.session = store_of(request).accounts.get_session(token) if token else None
     session: Session | None = request.state.session
     return session
 
@@ -150,7 +150,7 @@ def login_page(request: Request, next: str = "/") -> Response:
     session = load_session(request)
     fresh = session is None
     if session is None:
-        session = store_of(request).create_session(None)
+        session = store_of(request).accounts.create_session(None)
         request.state.session = session
     response = render(request, "login.html", next=_safe_next(next), error="")
     if fresh:
@@ -170,8 +170,8 @@ async def login(request: Request,
     if user is None:
         return render(request, "login.html", status_code=401, next=next_path,
                       error="Wrong user name or password.")
-    store.delete_session(session.token)
-    new = store.create_session(user)
+    store.accounts.delete_session(session.token)
+    new = store.accounts.create_session(user)
     response = RedirectResponse(next_path, status_code=303)
     set_session_cookie(request, response, new)
     return response
@@ -181,7 +181,7 @@ async def login(request: Request,
 async def logout(request: Request,
                  session: Annotated[Session, Depends(require_csrf)]) -> Response:
     """End the session and go back to the sign-in page."""
-    store_of(request).delete_session(session.token)
+    store_of(request).accounts.delete_session(session.token)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(COOKIE, path="/")
     return response

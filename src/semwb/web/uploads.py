@@ -82,5 +82,5 @@ async def store_upload(
         message=message, summary=summary,
         instrument_id=instrument.id if instrument else None, created=time.time(),
     )
-    store.add_file(record)
+    store.projects.add_file(record)
     return record

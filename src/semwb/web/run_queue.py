@@ -46,29 +46,29 @@ def execute(task: Task) -> str:
     """
     store = Store(task.data_dir)
     run_id = task.job.run_id
-    store.update_run(run_id, status="running", progress=0.0, message="started")
+    store.runs.update(run_id, status="running", progress=0.0, message="started")
     last = 0.0
 
     def progress(fraction: float, message: str) -> None:
         nonlocal last
         now = time.monotonic()
         if now - last >= PROGRESS_INTERVAL:
-            store.update_run(run_id, progress=min(max(fraction, 0.0), 1.0), message=message)
+            store.runs.update(run_id, progress=min(max(fraction, 0.0), 1.0), message=message)
             last = now
 
     try:
         importlib.import_module(task.analysis).run_job(task.job, progress)
     except SemwbError as exc:
-        store.update_run(run_id, status="failed", message=str(exc))
+        store.runs.update(run_id, status="failed", message=str(exc))
         return "failed"
     except Exception:
         task.job.out_dir.mkdir(parents=True, exist_ok=True)
         (task.job.out_dir / "error.log").write_text(traceback.format_exc(), encoding="utf-8")
-        store.update_run(run_id, status="failed",
+        store.runs.update(run_id, status="failed",
                          message="The analysis stopped on an internal error; the server's "
                                  "administrator finds the details in the run's error.log.")
         raise
-    store.update_run(run_id, status="done", progress=1.0, message="finished")
+    store.runs.update(run_id, status="done", progress=1.0, message="finished")
     return "done"
 
 
@@ -102,7 +102,7 @@ class RunManager:
 
     def start(self) -> int:
         """Mark runs left over from a previous server as interrupted; return how many."""
-        return self.store.mark_interrupted()
+        return self.store.runs.mark_interrupted()
 
     def _submit(self, task: Task) -> Any:
         if self.scheduler is not None:
@@ -127,8 +127,8 @@ class RunManager:
 
     def job_for(self, run: Run) -> RunJob:
         """Build the worker's job from a run and its stored files."""
-        responses = self.store.get_file(run.project_id, run.responses_id)
-        instrument = self.store.get_file(run.project_id, run.instrument_id)
+        responses = self.store.projects.get_file(run.project_id, run.responses_id)
+        instrument = self.store.projects.get_file(run.project_id, run.instrument_id)
         if responses is None or instrument is None:
             raise RuntimeError(f"run {run.id} refers to a file that is not in its project")
         return RunJob(
@@ -143,13 +143,14 @@ class RunManager:
 
     def submit(self, run: Run) -> None:
         """Queue ``run`` (new, or restarted after a failure or an interruption)."""
-        self.store.update_run(run.id, status="queued", progress=0.0, message="waiting for a worker")
+        self.store.runs.update(run.id, status="queued", progress=0.0,
+                               message="waiting for a worker")
         task = Task(str(self.store.data_dir), self.job_for(run), self.analysis)
         try:
             future = self._submit(task)
         except Exception as exc:  # the queue's boundary: a run must never stay queued forever
             log.exception("run %s could not be submitted", run.id)
-            self.store.update_run(run.id, status="failed", message=(
+            self.store.runs.update(run.id, status="failed", message=(
                 f"The run could not be handed to a worker ({type(exc).__name__}: {exc}); "
                 "restart it when the workers or the cluster are reachable."))
             return
@@ -162,16 +163,16 @@ class RunManager:
         exc = future.exception()
         if exc is None:
             return
-        run = self.store.get_run(run_id)
+        run = self.store.runs.get(run_id)
         if run is not None and run.status in ("queued", "running"):
             log.error("run %s: worker failed: %r", run_id, exc)
-            self.store.update_run(run_id, status="failed",
+            self.store.runs.update(run_id, status="failed",
                                   message="The worker running this analysis stopped "
                                           "unexpectedly; restart the run.")
 
     def shutdown(self) -> None:
         """Stop the workers and mark unfinished runs interrupted (they can be restarted)."""
-        self.store.mark_interrupted()
+        self.store.runs.mark_interrupted()
         if self._client is not None:
             self._client.close()
             self._client = None
