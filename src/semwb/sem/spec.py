@@ -21,6 +21,7 @@ from semwb.errors import SpecError, join_problems
 from semwb.sem.effects import DefinedEffect, compile_definitions
 from semwb.sem.partable import ParRow, build_partable
 from semwb.sem.syntax import ParsedSyntax, parse_syntax
+from semwb.yamlfile import safe_load as load_yaml
 
 CiType = Literal["percentile", "bc", "bca", "montecarlo"]
 CI_TYPES: tuple[str, ...] = get_args(CiType)
@@ -167,7 +168,7 @@ def load_spec(path: str | Path, **options: Any) -> ModelSpec:
     if p.suffix not in (".yaml", ".yml"):
         raise SpecError(f"{source}: a spec must end in .yaml, .yml or .lav; got '{p.suffix}'.")
     try:
-        raw = yaml.safe_load(text)
+        raw = load_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f", line {mark.line + 1}" if mark is not None else ""
