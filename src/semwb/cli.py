@@ -142,6 +142,11 @@ def serve(
         help="Folder of model specs offered as starting points.")] = Path("models"),
     max_upload_mb: Annotated[float, typer.Option(
         min=0.001, help="Largest upload accepted, in MB.")] = 50.0,
+    quota_mb: Annotated[float, typer.Option(
+        min=0.001, help="Uploads each user may keep, in MB.")] = 1000.0,
+    base_url: Annotated[str | None, typer.Option(
+        help="Address people reach the server at, for share links (default: http://HOST:PORT)."
+    )] = None,
 ) -> None:
     """Start the web workbench (researchers upload, validate, run and share reports)."""
     from semwb.web.app import Settings, default_data_dir
@@ -150,6 +155,7 @@ def serve(
     settings = Settings(
         data_dir=data_dir or default_data_dir(), max_upload_bytes=int(max_upload_mb * 1_000_000),
         models_dir=models, scheduler=scheduler, workers=workers,
+        quota_bytes=int(quota_mb * 1_000_000), base_url=base_url or f"http://{host}:{port}",
     )
     console.print(f"semwb: data in {settings.data_dir}; open http://{host}:{port}/")
     serve_app(settings, host=host, port=port)
@@ -165,12 +171,14 @@ def user_add(
     """Create a web workbench account (the password is asked for, or read from stdin)."""
     from semwb.web.app import default_data_dir
     from semwb.web.auth import add_user
+    from semwb.web.names import PASSWORD_RULE
     from semwb.web.store import Store
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
-        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+        password = typer.prompt(f"Password ({PASSWORD_RULE})", hide_input=True,
+                                confirmation_prompt=True)
     store = Store(data_dir or default_data_dir())
     user = add_user(store, name, password)
     console.print(f"semwb: account {user.name!r} created in {store.data_dir}")

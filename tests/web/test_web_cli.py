@@ -34,11 +34,13 @@ def test_user_add_reads_the_password_from_stdin(tmp_path: Path) -> None:
     assert "already exists" in again.stderr
 
 
-def test_user_add_refuses_a_short_password(tmp_path: Path) -> None:
+@pytest.mark.parametrize("password", ["short", "nine char", "aaaaaaaaaaaa", " " * 12])
+def test_user_add_refuses_a_weak_password(tmp_path: Path, password: str) -> None:
     done = semwb("user", "add", "ann", "--password-stdin", "--data-dir", str(tmp_path),
-                 stdin="short\n")
+                 stdin=password + "\n")
     assert done.returncode == 1
-    assert "at least 8 characters" in done.stderr
+    assert "A password must have at least 10 characters, not all the same character and not " \
+        "only spaces" in done.stderr
     assert Store(tmp_path).accounts.count_users() == 0
 
 

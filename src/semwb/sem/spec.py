@@ -32,7 +32,8 @@ class BootstrapOptions(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    draws: int = Field(5000, ge=100, description="number of bootstrap draws (at least 100)")
+    draws: int = Field(5000, ge=100, le=100_000,
+                       description="number of bootstrap draws (100 to 100,000)")
     ci: CiType = "percentile"
     level: float = Field(0.95, ge=0.5, lt=1)
     seed: int | None = None

@@ -6,13 +6,15 @@ exist and one that belongs to someone else both answer 404, so ids reveal nothin
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, HTTPException, Request, UploadFile
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from semwb.errors import OptionError, SemwbError
+from semwb.errors import InstrumentError, OptionError, ResponseDataError, SemwbError
 from semwb.web.auth import CurrentUser, FormUser
 from semwb.web.render import render
 from semwb.web.state import analysis_of, runs_of, store_of
@@ -72,6 +74,7 @@ def project_page(request: Request, project_id: str, user: CurrentUser) -> Respon
         ci_methods=analysis_of(request).CI_METHODS,
         instrument_suffixes=analysis_of(request).INSTRUMENT_SUFFIXES,
         response_suffixes=analysis_of(request).RESPONSE_SUFFIXES,
+        max_draws=request.app.state.settings.max_draws,
     )
 
 
@@ -80,9 +83,10 @@ async def upload_instrument(request: Request, project_id: str, user: FormUser,
                             file: UploadFile) -> Response:
     """Store an instrument (YAML or spreadsheet) and show its validation on the project page."""
     project = project_or_404(request, project_id, user)
-    analysis = analysis_of(request)
-    await store_upload(store_of(request), project.id, file, kind="instrument",
-                       allowed=analysis.INSTRUMENT_SUFFIXES, check=analysis.check_instrument)
+    await store_upload(store_of(request), project.id, file, kind="instrument", user=user,
+                       quota=request.app.state.settings.quota_bytes,
+                       allowed=analysis_of(request).INSTRUMENT_SUFFIXES,
+                       check=_checker(request, "check_instrument", InstrumentError))
     return _redirect(f"/projects/{project.id}#instrument")
 
 
@@ -96,14 +100,22 @@ async def upload_responses(request: Request, project_id: str, user: FormUser, fi
     if instrument is None:
         raise OptionError("Upload a valid instrument first: response files are checked "
                           "against its items and scale.")
-    analysis = analysis_of(request)
     await store_upload(
-        store, project.id, file, kind="responses", allowed=analysis.RESPONSE_SUFFIXES,
-        check=analysis.check_responses, instrument=instrument,
+        store, project.id, file, kind="responses", user=user,
+        quota=request.app.state.settings.quota_bytes,
+        allowed=analysis_of(request).RESPONSE_SUFFIXES,
+        check=_checker(request, "check_responses", ResponseDataError), instrument=instrument,
         instrument_path=store.file_path(instrument), instrument_name=instrument.original_name,
         sheet=sheet.strip() or None,
     )
     return _redirect(f"/projects/{project.id}#responses")
+
+
+def _checker(request: Request, function: str,
+             error: type[SemwbError]) -> Callable[..., dict[str, Any]]:
+    """The adapter's ``function``, run in a capped child process (:mod:`semwb.web.sandbox`)."""
+    settings = request.app.state.settings
+    return partial(request.app.state.sandbox.call, settings.analysis, function, error=error)
 
 
 @router.get("/projects/{project_id}/files/{file_id}")
@@ -249,6 +261,10 @@ def start_run(
     if not responses.ok:
         raise OptionError(f"{responses.original_name} did not pass validation; upload a "
                           "corrected file and run on that one.")
+    max_draws = request.app.state.settings.max_draws
+    if draws > max_draws:
+        raise OptionError(f"This server runs at most {max_draws:,} bootstrap draws; got "
+                          f"{draws:,}. 5000 draws are what reviewers usually expect.")
     options: dict[str, Any] = analysis_of(request).check_run_options(
         model.syntax, name=model.name, draws=draws, ci=ci, level=level, seed=_seed(seed),
         lang=lang, missing=missing)

@@ -56,7 +56,7 @@ def run_page(request: Request, project_id: str, run_id: str, user: CurrentUser) 
                if (store.run_dir(run.id) / name).is_file()] if run.status == "done" else []
     return render(request, "run.html", project=project, run=run, responses=responses,
                   outputs=outputs, shares=store.sharing.shares(run.id),
-                  base_url=str(request.base_url).rstrip("/"))
+                  base_url=request.app.state.settings.base_url.rstrip("/"))
 
 
 @router.get("/projects/{project_id}/runs/{run_id}/status")
@@ -71,9 +71,8 @@ def run_status(request: Request, project_id: str, run_id: str, user: CurrentUser
 def restart_run(request: Request, project_id: str, run_id: str, user: FormUser) -> Response:
     """Queue an interrupted or failed run again with the same inputs and options."""
     run = _run_or_404(request, project_id, run_id, user)
-    if run.status not in ("interrupted", "failed"):
+    if not runs_of(request).restart(run.id):
         raise HTTPException(409, "Only an interrupted or failed run can be restarted.")
-    runs_of(request).submit(run)
     return RedirectResponse(f"/projects/{project_id}/runs/{run.id}", status_code=303)
 
 

@@ -34,7 +34,8 @@ class Store:
     Parameters
     ----------
     data_dir
-        Folder holding ``semwb.sqlite3``, ``files/`` and ``runs/``; created when missing.
+        Folder holding ``semwb.sqlite3``, ``files/`` and ``runs/``; created when missing, and
+        made readable by its owner only (0700; the database file is 0600).
 
     Attributes
     ----------
@@ -47,7 +48,8 @@ class Store:
         self.files_dir = self.data_dir / "files"
         self.runs_dir = self.data_dir / "runs"
         for folder in (self.data_dir, self.files_dir, self.runs_dir):
-            folder.mkdir(parents=True, exist_ok=True)
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            folder.chmod(0o700)  # uploads and results are the researchers' data: owner only
         self.db = Database(self.data_dir / DB_NAME)
         self.accounts = Accounts(self.db)
         self.projects = Projects(self.db)

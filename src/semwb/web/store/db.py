@@ -83,6 +83,20 @@ _MIGRATIONS: tuple[str, ...] = (
         revoked REAL
     );
     """,
+    # 2: session tokens kept as SHA-256 hashes, only for signed-in users (old sessions end);
+    # user names compared by a look-alike key; uploads counted per user; runs owned by attempt.
+    """
+    DROP TABLE sessions;
+    CREATE TABLE sessions (
+        token_hash TEXT PRIMARY KEY,
+        user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        csrf TEXT NOT NULL,
+        expires REAL NOT NULL
+    );
+    ALTER TABLE users ADD COLUMN name_key TEXT;
+    ALTER TABLE files ADD COLUMN uploaded_by INTEGER REFERENCES users(id);
+    ALTER TABLE runs ADD COLUMN attempt TEXT NOT NULL DEFAULT '';
+    """,
 )
 
 

@@ -42,6 +42,7 @@ class StoredFile:
     summary: dict[str, Any]
     instrument_id: str | None
     created: float
+    uploaded_by: int | None = None
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,7 @@ def _file(row: sqlite3.Row) -> StoredFile:
         original_name=row["original_name"], stored_name=row["stored_name"], size=row["size"],
         sha256=row["sha256"], ok=bool(row["ok"]), message=row["message"],
         summary=json.loads(row["summary"]), instrument_id=row["instrument_id"],
-        created=row["created"],
+        created=row["created"], uploaded_by=row["uploaded_by"],
     )
 
 
@@ -143,12 +144,20 @@ class Projects:
         with self.db.connect() as conn:
             conn.execute(
                 "INSERT INTO files (id, project_id, kind, original_name, stored_name, size, sha256,"
-                " ok, message, summary, instrument_id, created)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " ok, message, summary, instrument_id, created, uploaded_by)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (stored.id, stored.project_id, stored.kind, stored.original_name,
                  stored.stored_name, stored.size, stored.sha256, int(stored.ok), stored.message,
-                 json.dumps(stored.summary), stored.instrument_id, stored.created),
+                 json.dumps(stored.summary), stored.instrument_id, stored.created,
+                 stored.uploaded_by),
             )
+
+    def bytes_uploaded_by(self, user_id: int) -> int:
+        """Return the bytes of every upload ``user_id`` made (what counts against a quota)."""
+        with self.db.connect() as conn:
+            row = conn.execute("SELECT COALESCE(SUM(size), 0) FROM files WHERE uploaded_by = ?",
+                               (user_id,)).fetchone()
+        return int(row[0])
 
     def files(self, project_id: str, kind: str) -> list[StoredFile]:
         """Return a project's uploads of one kind, newest first."""
