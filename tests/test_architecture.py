@@ -18,7 +18,6 @@ MAX_LINES = 400
 SPLITTING = {
     "sem/bootstrap.py": "resampling, its workers and the draw summaries by job (issue 17)",
     "survey/instrument.py": "find_instrument and spec_instrument to their own module (issue 17)",
-    "web/store.py": "web/store.py -> accounts, projects, runs, sharing (issue 16)",
 }
 
 

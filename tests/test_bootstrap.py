@@ -173,7 +173,9 @@ def test_indices_depend_on_the_seed_only() -> None:
 
 
 @pytest.mark.parametrize(("options", "match"), [
-    ({"draws": 0}, r"The 'draws' option of bootstrap must be an integer of at least 100; got 0\."),
+    ({"draws": 0}, r"The 'draws' option of bootstrap must be an integer from 100 to 100,000; "
+                   r"got 0\."),
+    ({"draws": 3_000_000}, r"from 100 to 100,000; got 3000000\."),
     ({"draws": 99.5}, r"'draws' option .* got 99\.5\."),
     ({"draws": True}, r"'draws' option"),
     ({"ci": "bca.simple"}, r"The 'ci' option of bootstrap must be one of percentile, bc, bca, "
@@ -536,8 +538,8 @@ def test_cli_fit_with_bootstrap_writes_the_block_and_std_intervals(
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (["--bootstrap", "0"], "The 'draws' option of bootstrap must be an integer of at least 100; "
-                           "got 0."),
+    (["--bootstrap", "0"], "The 'draws' option of bootstrap must be an integer from 100 to "
+                           "100,000; got 0."),
     (["--bootstrap", "200", "--ci", "bca.simple"], "The 'ci' option of bootstrap must be one of"),
     (["--ci", "bca"], "--ci and --seed need --bootstrap N"),
 ])

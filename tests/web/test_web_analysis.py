@@ -130,7 +130,7 @@ def test_pages_show_the_survey_sides_messages_escaped(real: Web, tmp_path: Path)
     assert "wave1.csv, row 6, column ar2: &#39;9&#39; is outside the instrument&#39;s scale" in page
     real.upload(project, "responses", "wave1-fixed.csv", DATA.read_bytes())
     page = real.client.get(f"/projects/{project}").text
-    stored = real.client.app.state.store.files(project, "responses")[0]
+    stored = real.client.app.state.store.projects.files(project, "responses")[0]
     assert stored.summary["warnings"]
     assert "wave1-fixed.csv: " in page
     assert stored.stored_name not in page

@@ -29,7 +29,7 @@ def hash_parameters(encoded: str) -> str:
 
 
 def stored_hash(store: Store, name: str) -> str:
-    found = store.user_by_name(name)
+    found = store.accounts.user_by_name(name)
     assert found is not None
     return found[1]
 

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.slow
 def start_run(web: Web, syntax: str, draws: int) -> tuple[str, str]:
     project, responses, _ = web.ready_project()
     web.post(f"/projects/{project}/models", {"name": "slow", "syntax": syntax, "action": "save"})
-    model = next(m for m in web.client.app.state.store.models(project) if m.name == "slow")
+    model = next(m for m in web.client.app.state.store.projects.models(project) if m.name == "slow")
     response = web.post(f"/projects/{project}/runs", {
         "model_id": model.id, "responses_id": responses, "draws": str(draws)})
     return project, response.headers["location"].rsplit("/", 1)[-1]
@@ -50,7 +50,7 @@ def test_process_pool_run_reports_progress_and_is_interrupted_by_a_restart(
         assert 'id="progress-box"' in page
         assert "/static/progress.js" in page
     # server stopped: the worker is gone and the run is marked, not lost
-    interrupted = store.get_run(run)
+    interrupted = store.runs.get(run)
     assert interrupted is not None
     assert interrupted.status == "interrupted"
     # second server over the same data: restart the run (now fast) and see it finish
@@ -60,7 +60,7 @@ def test_process_pool_run_reports_progress_and_is_interrupted_by_a_restart(
         page = client.get(f"/projects/{project}/runs/{run}").text
         assert "The server stopped before this run finished" in page
         assert "Restart this run" in page
-        with store._db() as conn:  # make the restarted run quick
+        with store.db.connect() as conn:  # make the restarted run quick
             conn.execute("UPDATE runs SET options = '{\"draws\": 100}' WHERE id = ?", (run,))
         assert web.post(f"/projects/{project}/runs/{run}/restart").status_code == 303
         assert web.wait_for_run(project, run, timeout=60)["status"] == "done"
@@ -76,8 +76,8 @@ def test_a_dead_worker_fails_its_run_and_the_next_run_gets_a_new_pool(data_dir: 
         state = web.wait_for_run(project, run, timeout=60)
         assert state["status"] == "failed"
         assert "stopped unexpectedly; restart the run" in str(state["message"])
-        model = next(m for m in client.app.state.store.models(project) if m.name == "med")
-        responses = client.app.state.store.files(project, "responses")[0]
+        model = next(m for m in client.app.state.store.projects.models(project) if m.name == "med")
+        responses = client.app.state.store.projects.files(project, "responses")[0]
         response = web.post(f"/projects/{project}/runs", {
             "model_id": model.id, "responses_id": responses.id, "draws": "0"})
         assert response.status_code == 303

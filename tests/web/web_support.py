@@ -65,8 +65,8 @@ class Web:
         self.post(f"/projects/{project}/models",
                   {"name": "med", "syntax": SYNTAX, "action": "save"})
         store: Store = self.client.app.state.store
-        responses = store.files(project, "responses")[0].id
-        model = store.models(project)[0].id
+        responses = store.projects.files(project, "responses")[0].id
+        model = store.projects.models(project)[0].id
         return project, responses, model
 
     def wait_for_run(self, project: str, run: str, timeout: float = 20) -> dict[str, object]:
