@@ -9,6 +9,7 @@ structure at its estimate, which the bootstrap reads.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -46,9 +47,9 @@ class Case:
         return row["lhs"], row["op"], row["rhs"].replace(" ", "")
 
 
-def define_for(fit: FitResult):  # type: ignore[no-untyped-def]
+def define_for(fit: FitResult) -> Callable[[Mapping[str, np.ndarray]], dict[str, np.ndarray]]:
     """The ``define`` callable of the bootstrap from the core's compiled ``:=`` effects."""
-    def define(values: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    def define(values: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
         return {e.name: e.evaluate(values) for e in fit.effects}
 
     return define

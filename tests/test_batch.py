@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -14,11 +15,13 @@ from semwb.batch import find_specs, run_batch
 from semwb.batch import plan as plan_module
 from semwb.batch.cache import STAMP, fingerprint, is_up_to_date
 from semwb.batch.lock import output_lock
+from semwb.batch.runner import BatchSummary
 from semwb.errors import OptionError
+from semwb.files import sha256_file
 from semwb.results import read_results
 
 
-def statuses(summary) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def statuses(summary: BatchSummary) -> dict[str, str]:
     return {m.name: m.status for m in summary.models}
 
 
@@ -57,14 +60,14 @@ def test_find_specs_errors_name_folder_and_fix(tmp_path: Path, setup: str, match
 
 
 def test_fingerprint_follows_every_input() -> None:
-    base = {"spec_sha256": "s", "data_sha256": "d", "versions": {"semwb": "1"}}
-    reference = fingerprint(**base)  # type: ignore[arg-type]
-    assert fingerprint(**base) == reference  # type: ignore[arg-type]
-    changed = [
+    base: dict[str, Any] = {"spec_sha256": "s", "data_sha256": "d", "versions": {"semwb": "1"}}
+    reference = fingerprint(**base)
+    assert fingerprint(**base) == reference
+    changed: list[dict[str, Any]] = [
         {**base, "spec_sha256": "s2"}, {**base, "data_sha256": "d2"},
         {**base, "versions": {"semwb": "2"}}, {**base, "extra": {"instrument": "i"}},
     ]
-    assert len({fingerprint(**c) for c in changed} | {reference}) == 5  # type: ignore[arg-type]
+    assert len({fingerprint(**c) for c in changed} | {reference}) == 5
 
 
 # --- isolation ---------------------------------------------------------------------------------
@@ -154,9 +157,12 @@ def test_rerun_skips_unchanged_and_refits_what_changed(
     before = {p: p.read_bytes() for p in out.glob("*/*")}
 
     hashed: list[str] = []
-    real_hash = plan_module.sha256_file
-    monkeypatch.setattr(plan_module, "sha256_file",
-                        lambda path: hashed.append(Path(path).name) or real_hash(path))
+
+    def counting_hash(path: str | Path) -> str:
+        hashed.append(Path(path).name)
+        return sha256_file(path)
+
+    monkeypatch.setattr(plan_module, "sha256_file", counting_hash)
     again = run_batch(folder, out=out, jobs=2, backend=BACKEND)
     assert set(statuses(again).values()) == {"up to date"}
     assert {p: p.read_bytes() for p in out.glob("*/*")} == before

@@ -34,6 +34,9 @@ except KeyboardInterrupt:
     sys.exit(130)
 """
 
+# real worker processes and Dask clusters: start-up time varies with the machine's load
+pytestmark = pytest.mark.timeout(600)
+
 
 @pytest.fixture(scope="module")
 def dask_address(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
@@ -44,7 +47,7 @@ def dask_address(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 def comparable(results_json: Path) -> dict[str, Any]:
     """results.json without what legitimately differs between runs: times, pids, provenance."""
-    data = json.loads(results_json.read_text(encoding="utf-8"))
+    data: dict[str, Any] = json.loads(results_json.read_text(encoding="utf-8"))
     data.pop("provenance")
     data["warnings"] = [w for w in data["warnings"] if not w.startswith("fitted by pid")]
     return data
@@ -131,7 +134,7 @@ def test_dask_cluster_gives_the_local_results(tmp_path: Path, dask_address: str)
 
 def without_run_details(path: Path) -> dict[str, Any]:
     """results.json minus what differs between two runs of the same inputs: the clock."""
-    data = json.loads(path.read_text(encoding="utf-8"))
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     data["provenance"].pop("created")
     return data
 

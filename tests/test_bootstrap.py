@@ -7,6 +7,7 @@ import multiprocessing
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -14,7 +15,7 @@ import pytest
 from scipy import stats
 from scipy.special import ndtr, ndtri
 
-from boot_reference import BOOT_CASES, REFERENCE, define_for, load_case, reference_row
+from boot_reference import BOOT_CASES, REFERENCE, Case, define_for, load_case, reference_row
 from boot_reference import lavaan_draws_as_theta as lavaan_theta
 from semwb.cli import main
 from semwb.errors import OptionError
@@ -33,15 +34,17 @@ from semwb.sem.bootstrap import (
     resampled_covariances,
     summarize_draws,
 )
+from semwb.sem.bootstrap_table import BootstrapResult
 from semwb.sem.estimate import fit_model
 from semwb.sem.intervals import _acceleration, _bc_ci, _bca_ci, _percentile_ci
 from semwb.sem.model.standardized import standardized_rows
+from semwb.sem.model.structure import ModelMatrices
 from semwb.sem.spec import load_spec, spec_from_syntax
 
 
 def _linear(sorted_draws: np.ndarray, probs: np.ndarray) -> np.ndarray:
     """numpy's default quantile rule (scipy.stats.bootstrap uses it)."""
-    return np.percentile(sorted_draws, 100 * np.asarray(probs))
+    return np.asarray(np.percentile(sorted_draws, 100 * np.asarray(probs)))
 
 
 # --------------------------------------------------------------------------- interval formulas
@@ -170,7 +173,9 @@ def test_indices_depend_on_the_seed_only() -> None:
 
 
 @pytest.mark.parametrize(("options", "match"), [
-    ({"draws": 0}, r"The 'draws' option of bootstrap must be an integer of at least 100; got 0\."),
+    ({"draws": 0}, r"The 'draws' option of bootstrap must be an integer from 100 to 100,000; "
+                   r"got 0\."),
+    ({"draws": 3_000_000}, r"from 100 to 100,000; got 3000000\."),
     ({"draws": 99.5}, r"'draws' option .* got 99\.5\."),
     ({"draws": True}, r"'draws' option"),
     ({"ci": "bca.simple"}, r"The 'ci' option of bootstrap must be one of percentile, bc, bca, "
@@ -196,7 +201,7 @@ def test_data_without_the_model_variables_is_refused() -> None:
 # --------------------------------------------------------------------------- orchestration
 
 
-def _run(**kwargs):  # type: ignore[no-untyped-def]
+def _run(**kwargs: Any) -> BootstrapResult:
     return bootstrap_model(load_case("mediation_single").fit, **kwargs)
 
 
@@ -259,7 +264,7 @@ def test_ctrl_c_stops_the_workers_and_propagates() -> None:
     assert multiprocessing.active_children() == []
 
 
-def _tiny_model_and_data():  # type: ignore[no-untyped-def]
+def _tiny_model_and_data() -> tuple[Any, pd.DataFrame]:
     """A one-factor model on 8 cases that are 4 distinct rows twice: resamples that miss two of
     the rows have a singular covariance and cannot be fitted."""
     rng = np.random.default_rng(10)
@@ -375,17 +380,18 @@ def test_bootstrap_matches_lavaan_within_monte_carlo_error(case_name: str) -> No
     theirs_std = standardized_rows(mm, theirs_theta)
     define = define_for(case.fit)
     theirs_def = define({n: theirs_theta[:, k] for k, n in enumerate(mm.names)})
-    std_label = {}
+    std_label: dict[str, np.ndarray] = {}
     for j, r in enumerate(mm.rows):
         std_label.setdefault(r.name, theirs_std[:, j])
     theirs_std_def = define(std_label)
     n_theirs = theirs_theta.shape[0]
     assert res.info.succeeded == draws
-    worst = {"z": 0.0}
+    worst: dict[str, Any] = {"z": 0.0}
     compared = 0
     diffs: dict[str, float] = {}
     seen = 0
     table = res.table
+    assert res.draws is not None
     mine_all = res.draws.to_numpy()
     for j, row in table.iterrows():
         ref = reference_row(case, row["lhs"], row["op"], row["rhs"])
@@ -440,15 +446,16 @@ def test_bootstrap_matches_lavaan_within_monte_carlo_error(case_name: str) -> No
     assert worst["z"] < bound, worst
 
 
-def _std_draws(res, mm, case, j):  # type: ignore[no-untyped-def]
+def _std_draws(res: BootstrapResult, mm: ModelMatrices, case: Case, j: int) -> np.ndarray:
     """Our std_all draws of output row ``j`` (model rows from θ; := rows by the definitions)."""
+    assert res.draws is not None
     theta = res.draws[list(res.draws.columns)[: len(mm.rows)]].to_numpy()
     free_cols = {r.param: i for i, r in enumerate(mm.rows) if r.param >= 0}
     th = theta[:, [free_cols[k] for k in range(mm.n_params)]]
     std = standardized_rows(mm, th)
     if j < len(mm.rows):
         return std[:, j]
-    by_label = {}
+    by_label: dict[str, np.ndarray] = {}
     for i, r in enumerate(mm.rows):
         by_label.setdefault(r.name, std[:, i])
     name = res.table.iloc[j]["lhs"]
@@ -526,12 +533,13 @@ def test_cli_fit_with_bootstrap_writes_the_block_and_std_intervals(
     assert ind.std_all_ci_lower is not None
     assert ind.std_all_ci_upper is not None
     assert ind.ci_lower is not None
+    assert ind.est is not None
     assert ind.ci_lower < ind.est
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (["--bootstrap", "0"], "The 'draws' option of bootstrap must be an integer of at least 100; "
-                           "got 0."),
+    (["--bootstrap", "0"], "The 'draws' option of bootstrap must be an integer from 100 to "
+                           "100,000; got 0."),
     (["--bootstrap", "200", "--ci", "bca.simple"], "The 'ci' option of bootstrap must be one of"),
     (["--ci", "bca"], "--ci and --seed need --bootstrap N"),
 ])

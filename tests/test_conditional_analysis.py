@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -11,7 +13,7 @@ from semwb.conditional.analysis import conditional_block, regression_coefficient
 from semwb.conditional.products import add_product_terms
 
 
-def _fit_like(*blocks: tuple[str, dict]) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _fit_like(*blocks: tuple[str, dict[str, Any]]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """A FitResult-shaped parameter table and vcov from R lm blocks (intercepts left out)."""
     rows, keys, mats = [], [], []
     for outcome, block in blocks:

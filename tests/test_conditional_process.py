@@ -37,7 +37,7 @@ def test_stacked_draws_are_evaluated_row_by_row() -> None:
     coefs = stacked(ref["m_equation"], ref["y_equation"])
     rng = np.random.default_rng(5)
     draws = rng.multivariate_normal(coefs.est, coefs.vcov, size=200)
-    w = np.array(ref["w"])
+    w: list[float] = [float(v) for v in ref["w"]]
     at_once = FIRST_STAGE.evaluate(coefs.names, draws, w)
     assert at_once.shape == (200, 3)
     one = FIRST_STAGE.evaluate(coefs.names, draws[17], w)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import numpy as np
 import pytest
@@ -18,7 +19,7 @@ MODERATED = Curve("u", "I(u^2)", intercept="(Intercept)", moderator="w", linear_
                   quadratic_by="I(u^2):w")
 
 
-def _centered_probe() -> dict:
+def _centered_probe() -> dict[str, Any]:
     """Probe the mean-centered fit, reporting on the data's scale."""
     ref = reference()["two_way_centered"]
     w = data()["w"].to_numpy()
@@ -68,7 +69,7 @@ def test_curve_block_at_three_moderator_values() -> None:
     json.dumps(block)
 
 
-def _section(lang: str) -> dict:
+def _section(lang: str) -> dict[str, Any]:
     quad = reference()["quadratic"]
     curve = probe_curve(coefficients(quad), Curve("u", "I(u^2)", intercept="(Intercept)"),
                         x=data()["u"], outcome="<b>yq</b>", predictor="u")

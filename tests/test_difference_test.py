@@ -9,8 +9,9 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from semwb.chisq_difference import scaled_difference
 from semwb.errors import OptionError
-from semwb.sem.difference_test import scaled_difference, scaled_difference_test
+from semwb.sem.difference_test import scaled_difference_test
 from semwb.sem.estimate import FitResult, fit_model
 from semwb.sem.spec import spec_from_syntax
 

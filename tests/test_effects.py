@@ -9,11 +9,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from semwb.errors import SpecError
-from semwb.sem.effects import compile_definitions, delta_method
+from semwb.sem.effects import DefinedEffect, compile_definitions, delta_method
 from semwb.sem.syntax import Definition
 
 
-def compile_one(expression: str, labels: tuple[str, ...] = ("a", "b", "cp")):
+def compile_one(expression: str,
+                labels: tuple[str, ...] = ("a", "b", "cp")) -> DefinedEffect:
     return compile_definitions([Definition("d", expression, 7)], labels=labels, source="m.lav")[0]
 
 

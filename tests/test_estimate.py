@@ -5,14 +5,15 @@ from __future__ import annotations
 import json
 import warnings
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
 import pytest
+import semopy
 
 from semwb.errors import ConvergenceWarning, FitError, HeywoodCaseWarning
-from semwb.sem import semopy_engine
-from semwb.sem.estimate import fit_model
+from semwb.sem.estimate import FitResult, fit_model
 from semwb.sem.estimators import ml as ml_module
 from semwb.sem.spec import spec_from_syntax
 
@@ -30,7 +31,16 @@ def mediation() -> pd.DataFrame:
     return pd.read_csv(REFERENCE / "mediation_single" / "data.csv")
 
 
-def fit(syntax: str, data: pd.DataFrame, **options: str):
+T = TypeVar("T")
+
+
+def known(value: T | None) -> T:
+    """``value``, which the test expects to be computed (fit indices are None when undefined)."""
+    assert value is not None
+    return value
+
+
+def fit(syntax: str, data: pd.DataFrame, **options: str) -> FitResult:
     return fit_model(spec_from_syntax(syntax, name="t", **options), data)
 
 
@@ -63,7 +73,9 @@ def test_identification_by_fixed_variance_gives_the_same_solution(hs: pd.DataFra
                  "speed ~~ 1*speed\n", hs)
     assert std_lv.fit.chisq == pytest.approx(marker.fit.chisq, rel=1e-6)
     assert std_lv.fit.df == marker.fit.df
-    loadings = lambda r: r.parameters[r.parameters["op"] == "=~"]["std_all"].to_numpy()  # noqa: E731
+    def loadings(r: FitResult) -> np.ndarray:
+        return np.asarray(r.parameters[r.parameters["op"] == "=~"]["std_all"].to_numpy())
+
     np.testing.assert_allclose(loadings(std_lv), loadings(marker), atol=1e-5)
     x1 = std_lv.parameters.query("lhs == 'visual' and rhs == 'x1'").iloc[0]
     assert x1["free"]
@@ -75,8 +87,8 @@ def test_shared_labels_are_equality_constraints(hs: pd.DataFrame) -> None:
     equal = fit(HS.replace("x2 + x3", "l*x2 + l*x3"), hs)
     rows = equal.parameters.query("lhs == 'visual' and op == '=~' and rhs != 'x1'")
     assert rows["est"].nunique() == 1
-    assert (equal.fit.npar, equal.fit.df) == (free.fit.npar - 1, free.fit.df + 1)
-    assert equal.fit.chisq > free.fit.chisq
+    assert (equal.fit.npar, equal.fit.df) == (known(free.fit.npar) - 1, known(free.fit.df) + 1)
+    assert known(equal.fit.chisq) > known(free.fit.chisq)
 
 
 def test_definitions_may_use_a_labelled_fixed_parameter(hs: pd.DataFrame) -> None:
@@ -92,7 +104,7 @@ def test_fixed_values_and_start_values(hs: pd.DataFrame) -> None:
     orthogonal = fit(HS + "visual ~~ 0*speed\n", hs)
     row = orthogonal.parameters.query("lhs == 'visual' and rhs == 'speed'").iloc[0]
     assert (row["est"], row["se"], bool(row["free"])) == (0.0, 0.0, False)
-    assert orthogonal.fit.df == base.fit.df + 1
+    assert orthogonal.fit.df == known(base.fit.df) + 1
     started = fit(HS.replace("x2 + x3", "start(2)*x2 + x3"), hs)
     assert started.fit.chisq == pytest.approx(base.fit.chisq, rel=1e-8)
 
@@ -105,7 +117,9 @@ def test_intercepts_on_complete_data_are_the_sample_means(hs: pd.DataFrame) -> N
     assert intercepts.loc["x1", "se"] == pytest.approx(
         np.sqrt(np.var(hs["x1"]) / len(hs)), rel=1e-4)  # saturated means: sd / sqrt(N)
     assert result.fit.chisq == pytest.approx(base.fit.chisq, rel=1e-6)
-    se = lambda r: r.parameters.query("op == '=~' and rhs == 'x2'")["se"].iloc[0]  # noqa: E731
+    def se(r: FitResult) -> float:
+        return float(r.parameters.query("op == '=~' and rhs == 'x2'")["se"].iloc[0])
+
     assert se(result) == pytest.approx(se(base), rel=1e-4)  # expected information, as lavaan
 
 
@@ -154,7 +168,7 @@ def test_a_semopy_failure_is_a_fit_error(hs: pd.DataFrame, monkeypatch: pytest.M
     def broken(*args: object, **kwargs: object) -> None:
         raise Exception("Sample covariance matrix is broken")  # semopy raises bare Exceptions
 
-    monkeypatch.setattr(semopy_engine.semopy.Model, "fit", broken)
+    monkeypatch.setattr(semopy.Model, "fit", broken)
     with pytest.raises(FitError, match=r"<string>: semopy could not fit the model \(Exception: "
                                        r"Sample covariance matrix is broken\)"):
         fit(HS, hs, engine="semopy")

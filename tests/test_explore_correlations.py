@@ -28,7 +28,7 @@ def firms() -> pd.DataFrame:
 
 def _residual(values: np.ndarray, design: np.ndarray) -> np.ndarray:
     beta = np.linalg.lstsq(design, values, rcond=None)[0]
-    return values - design @ beta
+    return np.asarray(values - design @ beta)
 
 
 def test_partial_correlation_equals_correlation_of_residuals(firms: pd.DataFrame) -> None:

@@ -13,7 +13,7 @@ from semwb.errors import OptionError
 from semwb.explore.efa import fit_factors, run_efa
 from semwb.explore.nfactors import parallel_analysis, velicer_map
 from semwb.explore.rotation import oblimin, promax, varimax
-from semwb.measurement.stats import pairwise_corr
+from semwb.measurement.correlations import pairwise_corr
 
 CASE = Path(__file__).parent / "reference" / "efa_alliance"
 REF = json.loads((CASE / "psych.json").read_text(encoding="utf-8"))

@@ -24,6 +24,9 @@ SYNTAX = (Path(__file__).parent / "reference" / "mediation_single" / "model.lav"
     encoding="utf-8")
 DRAWS, SEED = 200, 11
 
+# the CLI, a batch and the web runner start worker processes: time varies with the load
+pytestmark = pytest.mark.timeout(600)
+
 
 def _rows(results_dir: Path) -> list[tuple[object, ...]]:
     results = read_results(results_dir)

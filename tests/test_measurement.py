@@ -23,8 +23,8 @@ from semwb.measurement import (
     harman_share,
     htmt,
     kmo,
+    latent_correlations,
 )
-from semwb.measurement.stats import latent_correlations
 from semwb.survey.scoring import reverse_code
 from survey_helpers import REPO, small_instrument, small_responses
 

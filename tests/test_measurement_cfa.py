@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from semwb.measurement.cfa import cfa_syntax, measure_constructs
@@ -16,6 +18,8 @@ PAIRS = [("cr", "CR_fornell_larcker"), ("ave", "AVE_fornell_larcker"),
          ("sqrt_ave", "sqrt_AVE_fornell_larcker"), ("omega", "compRelSEM_kfactor_implied"),
          ("omega_observed", "compRelSEM_kfactor_obsvar"), ("ave_observed", "AVE_semTools")]
 
+Compared = tuple[dict[str, Any], dict[str, Any]]  # (R's reference, semwb's to_dict())
+
 
 def case_instrument(groups: dict[str, list[str]]) -> Instrument:
     lines = ["instrument: reference", "title: {en: R reference}", "scale: {min: 1, max: 7}",
@@ -27,12 +31,12 @@ def case_instrument(groups: dict[str, list[str]]) -> Instrument:
 
 
 @pytest.fixture(scope="module", params=CASES)
-def case(request: pytest.FixtureRequest) -> tuple[dict, dict]:
+def case(request: pytest.FixtureRequest) -> Compared:
     ref, data, groups = load_case(request.param)
     return ref, measure_constructs(data, case_instrument(groups)).to_dict()
 
 
-def test_cr_ave_omega_and_loadings_match_semtools(case: tuple[dict, dict]) -> None:
+def test_cr_ave_omega_and_loadings_match_semtools(case: Compared) -> None:
     ref, ours = case
     assert set(ours["constructs"]) == set(ref["constructs"])
     for construct, expected in ref["constructs"].items():
@@ -44,7 +48,7 @@ def test_cr_ave_omega_and_loadings_match_semtools(case: tuple[dict, dict]) -> No
             assert got["loadings"][item] == pytest.approx(value, abs=OPTIMIZER)
 
 
-def test_fornell_larcker_table_matches_lavaan(case: tuple[dict, dict]) -> None:
+def test_fornell_larcker_table_matches_lavaan(case: Compared) -> None:
     ref, ours = case
     table = ours["fornell_larcker"]
     assert ref["latent_correlations"]
@@ -56,7 +60,7 @@ def test_fornell_larcker_table_matches_lavaan(case: tuple[dict, dict]) -> None:
             expected["sqrt_AVE_fornell_larcker"], abs=OPTIMIZER)
 
 
-def test_single_factor_cfa_matches_lavaan(case: tuple[dict, dict]) -> None:
+def test_single_factor_cfa_matches_lavaan(case: Compared) -> None:
     ref, ours = case
     comparison = ours["harman"]["single_factor_cfa"]
     expected = ref["single_factor_cfa"]
@@ -78,7 +82,7 @@ def test_cfa_syntax_and_subset_of_constructs() -> None:
     assert 0 < quality["constructs"]["TR"]["ave"] < 1
 
 
-def test_kfactor_cfa_fit_and_eigenvalues_match_lavaan_and_r(case: tuple[dict, dict]) -> None:
+def test_kfactor_cfa_fit_and_eigenvalues_match_lavaan_and_r(case: Compared) -> None:
     ref, ours = case
     expected = ref["kfactor_cfa_fit"]
     for key in ("chisq", "df", "pvalue", "cfi", "tli", "rmsea", "srmr", "aic", "bic"):

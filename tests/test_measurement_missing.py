@@ -17,9 +17,11 @@ from survey_helpers import REPO, SEED_INSTRUMENT
 CASE = REPO / "tests" / "reference" / "measurement_alliance_missing"
 CLOSED_FORM, OPTIMIZER = 1e-8, 1e-5
 
+Compared = tuple[dict[str, Any], dict[str, Any]]  # (R's reference, semwb's to_dict())
+
 
 @pytest.fixture(scope="module")
-def compared() -> tuple[dict[str, Any], dict[str, Any]]:
+def compared() -> Compared:
     ref = json.loads((CASE / "measurement.json").read_text(encoding="utf-8"))
     instrument = load_instrument(SEED_INSTRUMENT)
     assert ref["reverse_coded"] == instrument.reverse_items
@@ -29,7 +31,7 @@ def compared() -> tuple[dict[str, Any], dict[str, Any]]:
     return ref, quality.to_dict()
 
 
-def test_alpha_uses_pairwise_covariances_like_psych(compared: tuple[dict, dict]) -> None:
+def test_alpha_uses_pairwise_covariances_like_psych(compared: Compared) -> None:
     ref, ours = compared
     for construct, expected in ref["constructs"].items():
         got = ours["constructs"][construct]
@@ -41,7 +43,7 @@ def test_alpha_uses_pairwise_covariances_like_psych(compared: tuple[dict, dict])
                                                    abs=CLOSED_FORM)
 
 
-def test_listwise_cfa_matches_lavaan(compared: tuple[dict, dict]) -> None:
+def test_listwise_cfa_matches_lavaan(compared: Compared) -> None:
     ref, ours = compared
     assert ours["n_obs"] == ref["n_complete"]
     for construct, expected in ref["constructs"].items():
@@ -56,7 +58,7 @@ def test_listwise_cfa_matches_lavaan(compared: tuple[dict, dict]) -> None:
 
 
 @pytest.mark.parametrize("key", ["htmt", "htmt2"])
-def test_htmt_is_listwise_like_semtools(compared: tuple[dict, dict], key: str) -> None:
+def test_htmt_is_listwise_like_semtools(compared: Compared, key: str) -> None:
     ref, ours = compared
     assert ref[key]
     for pair in ref[key]:
@@ -66,7 +68,7 @@ def test_htmt_is_listwise_like_semtools(compared: tuple[dict, dict], key: str) -
         assert value == pytest.approx(pair["value"], abs=CLOSED_FORM)
 
 
-def test_kmo_bartlett_harman_use_pairwise_correlations(compared: tuple[dict, dict]) -> None:
+def test_kmo_bartlett_harman_use_pairwise_correlations(compared: Compared) -> None:
     ref, ours = compared
     assert ours["kmo"] == pytest.approx(ref["kmo_overall_msa"], abs=CLOSED_FORM)
     for key in ("chisq", "df", "pvalue"):

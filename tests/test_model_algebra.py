@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from boot_reference import BOOT_CASES, REFERENCE, load_case, reference_row
+from boot_reference import BOOT_CASES, REFERENCE, Case, load_case, reference_row
 from boot_reference import lavaan_draws_as_theta as lavaan_theta
 from semwb.sem.bootstrap import complete_cases, refine_estimate
 from semwb.sem.estimate import fit_model
@@ -25,23 +26,27 @@ from semwb.sem.model.algebra import (
 )
 from semwb.sem.model.fitting import fit_batch
 from semwb.sem.model.standardized import row_values, standardized_rows
+from semwb.sem.model.structure import ModelMatrices
 from semwb.sem.spec import load_spec, spec_from_syntax
+
+CaseMM = tuple[Case, ModelMatrices]
+FimlMM = tuple[ModelMatrices, list[Pattern]]
 
 
 @pytest.fixture(scope="module", params=BOOT_CASES)
-def case_mm(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
+def case_mm(request: pytest.FixtureRequest) -> CaseMM:
     case = load_case(request.param)
     mm = case.model
     return case, refine_estimate(mm, complete_cases(mm, case.data))
 
 
-def _complete(case, mm):  # type: ignore[no-untyped-def]
+def _complete(case: Case, mm: ModelMatrices) -> list[Pattern]:
     X = complete_cases(mm, case.data)
     return data_patterns(X)
 
 
 @pytest.fixture(scope="module")
-def fiml_mm():  # type: ignore[no-untyped-def]
+def fiml_mm() -> FimlMM:
     """A model with a mean structure, fitted by FIML to data with missing values."""
     folder = REFERENCE / "mediation_missing_fiml"
     spec = load_spec(folder / "model.lav", missing="fiml")
@@ -49,14 +54,15 @@ def fiml_mm():  # type: ignore[no-untyped-def]
     return fit.model, data_patterns(fit.data.to_numpy(dtype=float))
 
 
-def _finite_difference(f, theta: np.ndarray, k: int, eps: float = 1e-6):  # type: ignore[no-untyped-def]
+def _finite_difference(f: Callable[[np.ndarray], np.ndarray], theta: np.ndarray, k: int,
+                       eps: float = 1e-6) -> np.ndarray:
     up, down = theta.copy(), theta.copy()
     up[0, k] += eps
     down[0, k] -= eps
-    return (f(up) - f(down)) / (2 * eps)
+    return np.asarray((f(up) - f(down)) / (2 * eps))
 
 
-def test_jacobians_match_finite_differences(fiml_mm) -> None:  # type: ignore[no-untyped-def]
+def test_jacobians_match_finite_differences(fiml_mm: FimlMM) -> None:
     mm, _ = fiml_mm
     theta = mm.estimate[None] * 1.05  # away from the optimum on purpose
     imp = implied(mm, theta)
@@ -70,7 +76,7 @@ def test_jacobians_match_finite_differences(fiml_mm) -> None:  # type: ignore[no
 
 
 @pytest.mark.parametrize("which", ["complete", "fiml"])
-def test_gradient_matches_finite_differences(which, case_mm, fiml_mm) -> None:  # type: ignore[no-untyped-def]
+def test_gradient_matches_finite_differences(which: str, case_mm: CaseMM, fiml_mm: FimlMM) -> None:
     if which == "complete":
         case, mm = case_mm
         patterns = _complete(case, mm)
@@ -85,7 +91,7 @@ def test_gradient_matches_finite_differences(which, case_mm, fiml_mm) -> None:  
         assert grad[k] == pytest.approx(fd, abs=1e-6), mm.names[k]
 
 
-def test_information_equals_trace_formula_on_jacobians(fiml_mm) -> None:  # type: ignore[no-untyped-def]
+def test_information_equals_trace_formula_on_jacobians(fiml_mm: FimlMM) -> None:
     mm, _ = fiml_mm
     theta = mm.estimate[None] * 0.97
     imp = implied(mm, theta)
@@ -97,7 +103,7 @@ def test_information_equals_trace_formula_on_jacobians(fiml_mm) -> None:  # type
                                atol=1e-12)
 
 
-def test_ml_estimate_and_std_all_match_lavaan(case_mm) -> None:  # type: ignore[no-untyped-def]
+def test_ml_estimate_and_std_all_match_lavaan(case_mm: CaseMM) -> None:
     case, mm = case_mm
     values = row_values(mm, mm.estimate[None])[0]
     std = standardized_rows(mm, mm.estimate[None])[0]
@@ -112,7 +118,7 @@ def test_ml_estimate_and_std_all_match_lavaan(case_mm) -> None:  # type: ignore[
     assert model_rows == found
 
 
-def test_std_all_of_lavaan_draws_reproduces_lavaan(case_mm) -> None:  # type: ignore[no-untyped-def]
+def test_std_all_of_lavaan_draws_reproduces_lavaan(case_mm: CaseMM) -> None:
     """lavaan's own draws through our std_all and percentile rule give lavaan's numbers."""
     case, mm = case_mm
     theta = lavaan_theta(case, mm)
@@ -130,7 +136,7 @@ def test_std_all_of_lavaan_draws_reproduces_lavaan(case_mm) -> None:  # type: ig
     assert checked == sum(r.op == "~" for r in mm.rows)
 
 
-def test_batched_fit_reaches_lavaan_from_a_far_start(case_mm) -> None:  # type: ignore[no-untyped-def]
+def test_batched_fit_reaches_lavaan_from_a_far_start(case_mm: CaseMM) -> None:
     case, mm = case_mm
     patterns = _complete(case, mm)
     fit = fit_batch(mm, patterns, start=mm.estimate * 0.8, refresh_every=1, tol=1e-9)
@@ -141,7 +147,7 @@ def test_batched_fit_reaches_lavaan_from_a_far_start(case_mm) -> None:  # type: 
                                           abs=2e-5)
 
 
-def test_a_draw_fits_the_same_alone_or_in_a_stack(case_mm) -> None:  # type: ignore[no-untyped-def]
+def test_a_draw_fits_the_same_alone_or_in_a_stack(case_mm: CaseMM) -> None:
     case, mm = case_mm
     X = complete_cases(mm, case.data)
     rng = np.random.default_rng(5)

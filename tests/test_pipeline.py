@@ -8,10 +8,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from semwb.errors import InstrumentError
 from semwb.files import sha256_bytes, sha256_file
-from semwb.pipeline import read_data, run_analysis, write_results
-from semwb.results import read_results
+from semwb.pipeline import read_data, recorded_instrument, run_analysis, write_results
+from semwb.results import Results, read_results
 from semwb.sem.spec import load_spec, spec_from_syntax
+from survey_helpers import SMALL_YAML
 
 CASE = Path(__file__).parent / "reference" / "regression_observed"
 
@@ -80,3 +82,38 @@ def test_with_an_instrument_every_face_reads_through_its_rules(tmp_path: Path) -
     (tmp_path / "bad.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
     with pytest.raises(ResponseDataError, match=r"bad.csv, row 5, column ar2: '8' is outside"):
         read_data(tmp_path / "bad.csv", instrument=instrument)
+
+
+def _results_of_spec(spec_path: str | None) -> Results:
+    results = run_analysis(load_spec(CASE / "model.lav"), read_data(CASE / "data.csv"))
+    return results.model_copy(update={"provenance": results.provenance.model_copy(
+        update={"spec_path": spec_path})})
+
+
+def _spec_naming(folder: Path, instrument_text: str) -> Path:
+    (folder / "surveys").mkdir()
+    (folder / "surveys" / "demo.yaml").write_text(instrument_text, encoding="utf-8")
+    (folder / "models").mkdir()
+    spec = folder / "models" / "m.yaml"
+    spec.write_text("model: m\ninstrument: demo\nsyntax: |\n  y ~ x\n", encoding="utf-8")
+    return spec
+
+
+def test_recorded_instrument_is_read_again_from_the_recorded_spec(tmp_path: Path) -> None:
+    spec = _spec_naming(tmp_path, SMALL_YAML.replace("instrument: small", "instrument: demo"))
+    found = recorded_instrument(_results_of_spec(str(spec)))
+    assert found is not None
+    assert list(found.constructs) == ["TR", "KS"]
+
+
+@pytest.mark.parametrize("spec_path", [None, "gone/model.yaml"])
+def test_recorded_instrument_is_none_without_the_spec(spec_path: str | None) -> None:
+    assert recorded_instrument(_results_of_spec(spec_path)) is None
+
+
+def test_recorded_instrument_reports_a_broken_instrument(tmp_path: Path) -> None:
+    broken = SMALL_YAML.replace("instrument: small", "instrument: demo").replace(
+        "reverse: true", "revers: true")
+    spec = _spec_naming(tmp_path, broken)
+    with pytest.raises(InstrumentError, match="revers"):
+        recorded_instrument(_results_of_spec(str(spec)))

@@ -14,15 +14,13 @@ from typing import Any
 
 import pytest
 
+from browser_support import chromium_launch
 from report_support import instrument, mediation_measurement, mediation_results
 from semwb.report import render_index, render_report
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).parent / "artifacts"
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--no-first-run"]
 
 # Draw two CJK characters and an unassigned code point on a canvas with the page's font: real
 # glyphs differ from each other and from the missing-glyph box; tofu would be three equal boxes.
@@ -42,16 +40,16 @@ GLYPH_PROBE = """() => {
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is missing: run 'make system-deps' (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 
+    chromium = chromium_launch()  # skips, or fails under CI, without Chromium
+
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        launched = playwright.chromium.launch(**chromium)
         try:
-            yield chromium
+            yield launched
         finally:
-            chromium.close()
+            launched.close()
 
 
 def open_offline(browser: Any, path: Path) -> tuple[Any, dict[str, list[str]]]:

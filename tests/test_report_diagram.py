@@ -10,12 +10,13 @@ from report_support import instrument, mediation_results
 from semwb.report.diagram import path_diagram_svg
 from semwb.report.labels import labels_from_instrument
 from semwb.report.parts import split_parameters
-from semwb.results import ParameterRow
+from semwb.results import ParameterRow, Results
+from semwb.survey.instrument import Lang
 
 NS = "{http://www.w3.org/2000/svg}"
 
 
-def draw(lang: str = "en", results=None) -> ET.Element:  # type: ignore[no-untyped-def]
+def draw(lang: Lang = "en", results: Results | None = None) -> ET.Element:
     results = results or mediation_results()
     svg = path_diagram_svg(split_parameters(results), r2=results.r2, title="t",
                            labels=labels_from_instrument(instrument(), lang))

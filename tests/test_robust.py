@@ -79,7 +79,7 @@ def test_a_bootstrap_asked_for_on_the_command_line_is_refused_too() -> None:
     spec = spec_from_syntax(HS, name="hs", source="models/hs.yaml", estimator="MLR")
     data = pd.read_csv(REFERENCE / "holzinger_swineford" / "data.csv")
     with pytest.raises(SpecError, match=r"models/hs.yaml: 'estimator: MLR' cannot be combined"):
-        run_analysis(spec, data, bootstrap=BootstrapOptions(draws=200))
+        run_analysis(spec, data, bootstrap=BootstrapOptions(draws=200, level=0.95))
 
 
 def test_run_analysis_carries_the_estimator_and_the_robust_measures() -> None:

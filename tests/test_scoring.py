@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -25,9 +27,9 @@ answers = arrays(np.float64, st.tuples(st.integers(1, 30), st.just(len(ITEMS))),
                  elements=st.one_of(st.integers(1, 5).map(float), st.just(np.nan)))
 
 
-def _responses(frame: pd.DataFrame, **kwargs: object) -> Responses:
+def _responses(frame: pd.DataFrame, **kwargs: Any) -> Responses:
     return Responses(data=frame, source="test.csv", id_column="rid",
-                     duration_column="duration", **kwargs)  # type: ignore[arg-type]
+                     duration_column="duration", **kwargs)
 
 
 def test_reverse_code_recodes_only_reverse_items_and_copies() -> None:

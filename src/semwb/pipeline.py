@@ -2,7 +2,8 @@
 
 Every face (CLI, batch, web) runs the same small steps: :func:`read_data` (through the spec's
 instrument) -> :func:`prepare_data` (reverse coding) -> :func:`run_analysis` (fit, measurement
-quality, bootstrap) -> :func:`write_results`.
+quality, bootstrap) -> :func:`write_results`. :func:`recorded_instrument` finds a saved result's
+instrument again for ``semwb report``.
 """
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ from semwb.results import ParameterRow, Provenance, Results
 from semwb.sem.bootstrap import bootstrap_model
 from semwb.sem.estimate import COLUMNS, FitResult, fit_model
 from semwb.sem.scaled_test import check_estimator
-from semwb.sem.spec import BootstrapOptions, ModelSpec
-from semwb.survey.instrument import Instrument
+from semwb.sem.spec import BootstrapOptions, ModelSpec, load_spec
+from semwb.survey.instrument import Instrument, spec_instrument
 from semwb.survey.responses import read_responses, read_table_frame
 from semwb.survey.scoring import compute_composites, reverse_code
 
@@ -240,3 +241,23 @@ def run_analysis(
 def write_results(results: Results, out_dir: str | Path) -> Path:
     """Write ``out_dir/results.json`` atomically and return its path."""
     return atomic_write_text(Path(out_dir) / "results.json", results.to_json())
+
+
+def recorded_instrument(results: Results) -> Instrument | None:
+    """The instrument of the spec that produced ``results``, read again from disk.
+
+    ``provenance.spec_path`` is relative to the folder the fit ran in; re-rendering from there
+    (``semwb report``) keeps construct names, item wording and sources. When no spec is recorded
+    or the spec file is no longer there (results copied elsewhere), the answer is None and the
+    report names constructs by their ids.
+
+    Raises
+    ------
+    SpecError, InstrumentError
+        When the recorded spec, or the instrument it names, exists but cannot be read: a broken
+        instrument is the user's to fix, not a reason to drop the names silently.
+    """
+    spec_path = results.provenance.spec_path
+    if not spec_path or not Path(spec_path).is_file():
+        return None
+    return spec_instrument(load_spec(spec_path))

@@ -7,7 +7,8 @@ are slow, fail with a user error, or crash. The tests of the real adapter are in
 Instrument: YAML with ``constructs: {ID: [item, ...]}`` and optional ``texts: {item: text}``.
 Responses: CSV whose cells must be whole numbers 1-7. Syntax: every line needs an operator.
 A model whose syntax contains ``SLEEP`` sleeps 0.2 s per 100 draws; ``CRASH`` raises a bug;
-``EXIT`` ends the worker process.
+``EXIT`` ends the worker process. An instrument whose text contains ``HOG`` asks for 8 GB of
+memory, ``SPIN`` loops forever and ``DEEP`` raises RecursionError (a bug of the check).
 """
 
 from __future__ import annotations
@@ -31,7 +32,14 @@ CI_METHODS = ("percentile", "bc")
 
 
 def check_instrument(path: Path, *, display_name: str) -> dict[str, Any]:
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    text = path.read_text(encoding="utf-8")
+    if "HOG" in text:
+        bytearray(8_000_000_000)
+    while "SPIN" in text:
+        pass
+    if "DEEP" in text:
+        raise RecursionError("maximum recursion depth exceeded")
+    raw = yaml.safe_load(text)
     if not isinstance(raw, dict) or "constructs" not in raw:
         raise InstrumentError(f"{display_name}, line 1: 'constructs' is missing.")
     texts = raw.get("texts", {})

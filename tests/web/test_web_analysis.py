@@ -52,10 +52,11 @@ def test_errors_name_the_uploaded_file_not_the_stored_one(tmp_path: Path) -> Non
         analysis.check_instrument(bad, display_name="my study.yaml")
     assert "9a9a9a" not in str(err.value)
     data = with_bad_cell(tmp_path / "7b7b7b.csv", line=6, column="ar2", value="9")
-    with pytest.raises(ResponseDataError, match=r"wave 1\.csv, row 6, column ar2: '9'") as err:
+    with pytest.raises(ResponseDataError,
+                       match=r"wave 1\.csv, row 6, column ar2: '9'") as bad_cell:
         analysis.check_responses(data, display_name="wave 1.csv", instrument_path=INSTRUMENT,
                                  instrument_name="study.yaml")
-    assert "7b7b7b" not in str(err.value)
+    assert "7b7b7b" not in str(bad_cell.value)
 
 
 def test_response_summary_counts_respondents() -> None:
@@ -134,7 +135,7 @@ def test_pages_show_the_survey_sides_messages_escaped(real: Web, tmp_path: Path)
     assert "wave1.csv, row 6, column ar2: &#39;9&#39; is outside the instrument&#39;s scale" in page
     real.upload(project, "responses", "wave1-fixed.csv", DATA.read_bytes())
     page = real.client.get(f"/projects/{project}").text
-    stored = real.client.app.state.store.files(project, "responses")[0]
+    stored = real.client.app.state.store.projects.files(project, "responses")[0]
     assert stored.summary["warnings"]
     assert "wave1-fixed.csv: " in page
     assert stored.stored_name not in page

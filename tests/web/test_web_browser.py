@@ -15,21 +15,22 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 from web_support import PASSWORD
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+from browser_support import chromium_launch
+
+# a server, its worker processes and a browser: start-up time varies with the machine's load
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(600)]
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts" / "web"
 INSTRUMENT = ROOT / "surveys" / "alliance_portfolio_innovation.yaml"
 DATA = ROOT / "surveys" / "examples" / "alliance.csv"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--no-first-run"]
 MEDIATION = (ROOT / "tests" / "reference" / "mediation_single" / "model.lav").read_text(
     encoding="utf-8")
 
@@ -88,7 +89,14 @@ def shot(page: Page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
-def test_researcher_uploads_runs_and_shares_a_report(server: str, tmp_path: Path) -> None:
+@pytest.fixture
+def chromium() -> dict[str, Any]:
+    """Launch arguments; skips, or fails under CI, without Chromium (before the server starts)."""
+    return chromium_launch()
+
+
+def test_researcher_uploads_runs_and_shares_a_report(chromium: dict[str, Any], server: str,
+                                                     tmp_path: Path) -> None:
     lines = DATA.read_text(encoding="utf-8").splitlines()
     header = lines[0].split(",")
     cells = lines[41].split(",")  # file row 42
@@ -100,7 +108,7 @@ def test_researcher_uploads_runs_and_shares_a_report(server: str, tmp_path: Path
     fixed.write_bytes(DATA.read_bytes())
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        browser = playwright.chromium.launch(**chromium)
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             page.goto(server + "/")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import NoReturn
 
 import distributed
 import pytest
@@ -21,7 +22,7 @@ pytestmark = pytest.mark.slow
 def start_run(web: Web, syntax: str, draws: int) -> tuple[str, str]:
     project, responses, _ = web.ready_project()
     web.post(f"/projects/{project}/models", {"name": "slow", "syntax": syntax, "action": "save"})
-    model = next(m for m in web.client.app.state.store.models(project) if m.name == "slow")
+    model = next(m for m in web.client.app.state.store.projects.models(project) if m.name == "slow")
     response = web.post(f"/projects/{project}/runs", {
         "model_id": model.id, "responses_id": responses, "draws": str(draws)})
     return project, response.headers["location"].rsplit("/", 1)[-1]
@@ -49,7 +50,7 @@ def test_process_pool_run_reports_progress_and_is_interrupted_by_a_restart(
         assert 'id="progress-box"' in page
         assert "/static/progress.js" in page
     # server stopped: the worker is gone and the run is marked, not lost
-    interrupted = store.get_run(run)
+    interrupted = store.runs.get(run)
     assert interrupted is not None
     assert interrupted.status == "interrupted"
     # second server over the same data: restart the run (now fast) and see it finish
@@ -59,7 +60,7 @@ def test_process_pool_run_reports_progress_and_is_interrupted_by_a_restart(
         page = client.get(f"/projects/{project}/runs/{run}").text
         assert "The server stopped before this run finished" in page
         assert "Restart this run" in page
-        with store._db() as conn:  # make the restarted run quick
+        with store.db.connect() as conn:  # make the restarted run quick
             conn.execute("UPDATE runs SET options = '{\"draws\": 100}' WHERE id = ?", (run,))
         assert web.post(f"/projects/{project}/runs/{run}/restart").status_code == 303
         assert web.wait_for_run(project, run, timeout=60)["status"] == "done"
@@ -74,9 +75,9 @@ def test_a_dead_worker_fails_its_run_and_the_next_run_gets_a_new_pool(data_dir: 
         project, run = start_run(web, "Y ~ X # EXIT", draws=0)
         state = web.wait_for_run(project, run, timeout=60)
         assert state["status"] == "failed"
-        assert "stopped unexpectedly; restart the run" in state["message"]
-        model = next(m for m in client.app.state.store.models(project) if m.name == "med")
-        responses = client.app.state.store.files(project, "responses")[0]
+        assert "stopped unexpectedly; restart the run" in str(state["message"])
+        model = next(m for m in client.app.state.store.projects.models(project) if m.name == "med")
+        responses = client.app.state.store.projects.files(project, "responses")[0]
         response = web.post(f"/projects/{project}/runs", {
             "model_id": model.id, "responses_id": responses.id, "draws": "0"})
         assert response.status_code == 303
@@ -85,7 +86,7 @@ def test_a_dead_worker_fails_its_run_and_the_next_run_gets_a_new_pool(data_dir: 
 
 
 class RefusingExecutor(ThreadPoolExecutor):
-    def submit(self, *args: object, **kwargs: object):  # type: ignore[override]
+    def submit(self, *args: object, **kwargs: object) -> NoReturn:
         raise ConnectionError("scheduler unreachable")
 
 
@@ -98,7 +99,7 @@ def test_a_run_that_cannot_be_submitted_is_failed_not_left_queued(data_dir: Path
         project, run = start_run(web, "Y ~ X", draws=0)
         state = client.get(f"/projects/{project}/runs/{run}/status").json()
         assert state["status"] == "failed"
-        assert "ConnectionError: scheduler unreachable" in state["message"]
+        assert "ConnectionError: scheduler unreachable" in str(state["message"])
         assert "Restart this run" in client.get(f"/projects/{project}/runs/{run}").text
 
 
@@ -106,7 +107,7 @@ def test_worker_bug_marks_the_run_failed_with_a_log(data_dir: Path, ann: Web) ->
     project, run = start_run(ann, "Y ~ X # CRASH", draws=0)
     state = ann.wait_for_run(project, run)
     assert state["status"] == "failed"
-    assert "internal error" in state["message"]
+    assert "internal error" in str(state["message"])
     assert "ZeroDivisionError" in (data_dir / "runs" / run / "error.log").read_text()
 
 

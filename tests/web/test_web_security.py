@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 from fastapi.testclient import TestClient
@@ -24,8 +26,8 @@ def finished_run(web: Web) -> tuple[str, str]:
 def test_another_users_project_is_not_found_anywhere(ann: Web, bob: Web) -> None:
     project, run = finished_run(ann)
     store = ann.client.app.state.store
-    file_id = store.files(project, "responses")[0].id
-    model_id = store.models(project)[0].id
+    file_id = store.projects.files(project, "responses")[0].id
+    model_id = store.projects.models(project)[0].id
     for path in (f"/projects/{project}", f"/projects/{project}/models/new",
                  f"/projects/{project}/models/{model_id}", f"/projects/{project}/files/{file_id}",
                  f"/projects/{project}/runs/{run}", f"/projects/{project}/runs/{run}/status",
@@ -41,8 +43,8 @@ def test_another_users_project_is_not_found_anywhere(ann: Web, bob: Web) -> None
                        (f"/projects/{project}/runs/{run}/restart", {})):
         files = {"file": ("x.yaml", INSTRUMENT)} if data is None else None
         assert bob.post(path, data or {}, files=files).status_code == 404, path
-    assert store.runs(project)[0].id == run
-    assert len(store.runs(project)) == 1
+    assert store.runs.for_project(project)[0].id == run
+    assert len(store.runs.for_project(project)) == 1
     # bob's own project cannot reach ann's run through its id either
     own = bob.new_project()
     assert bob.client.get(f"/projects/{own}/runs/{run}").status_code == 404
@@ -54,7 +56,9 @@ def test_share_link_opens_only_its_report_signed_out_until_revoked(
     _, other_run = finished_run(ann)
     ann.post(f"/projects/{project}/runs/{run}/shares")
     page = ann.client.get(f"/projects/{project}/runs/{run}").text
-    token = re.search(r'href="/s/([A-Za-z0-9_-]+)"', page).group(1)
+    link = re.search(r'href="/s/([A-Za-z0-9_-]+)"', page)
+    assert link is not None
+    token = link.group(1)
     assert len(token) >= 40
     reviewer = TestClient(app_client.app, base_url="http://127.0.0.1")
     shared = reviewer.get(f"/s/{token}")
@@ -79,7 +83,7 @@ def test_unfinished_run_cannot_be_shared(ann: Web) -> None:
     project, responses, _ = ann.ready_project()
     ann.post(f"/projects/{project}/models", {"name": "bad", "syntax": "Y ~ X # FAIL",
                                              "action": "save"})
-    model = next(m for m in ann.client.app.state.store.models(project) if m.name == "bad")
+    model = next(m for m in ann.client.app.state.store.projects.models(project) if m.name == "bad")
     response = ann.post(f"/projects/{project}/runs",
                         {"model_id": model.id, "responses_id": responses, "draws": "0"})
     run = response.headers["location"].rsplit("/", 1)[-1]
@@ -100,8 +104,8 @@ def post_routes(project: str, run: str, model: str, responses: str) -> list[str]
 def test_every_form_without_the_csrf_token_is_forbidden(ann: Web, token: str | None) -> None:
     project, run = finished_run(ann)
     store = ann.client.app.state.store
-    model = store.models(project)[0].id
-    responses = store.files(project, "responses")[0].id
+    model = store.projects.models(project)[0].id
+    responses = store.projects.files(project, "responses")[0].id
     fields = {"name": "x", "syntax": "Y ~ X", "model_id": model, "responses_id": responses,
               "token": "t", "action": "save"}
     if token is not None:
@@ -110,8 +114,8 @@ def test_every_form_without_the_csrf_token_is_forbidden(ann: Web, token: str | N
         response = ann.client.post(path, data=fields, follow_redirects=False)
         assert response.status_code == 403, path
         assert "did not come from this site" in response.text
-    assert len(store.models(project)) == 1
-    assert len(store.runs(project)) == 1
+    assert len(store.projects.models(project)) == 1
+    assert len(store.runs.for_project(project)) == 1
     assert ann.client.get("/").status_code == 200  # still signed in
 
 
@@ -132,13 +136,13 @@ def test_oversized_upload_gets_a_clear_413(ann: Web) -> None:
     response = ann.upload(project, "instrument", "big.yaml", big)
     assert response.status_code == 413
     assert "larger than this server&#x27;s limit of 0.02 MB" in response.text
-    assert ann.client.app.state.store.files(project, "instrument") == []
+    assert ann.client.app.state.store.projects.files(project, "instrument") == []
 
 
 def test_oversized_body_without_length_is_cut_off_with_413(ann: Web) -> None:
     ann.new_project()
 
-    def chunks():
+    def chunks() -> Iterator[bytes]:
         yield f"csrf_token={ann.csrf}&name=".encode()
         for _ in range(100):
             yield b"x" * 1000
@@ -146,8 +150,8 @@ def test_oversized_body_without_length_is_cut_off_with_413(ann: Web) -> None:
     response = ann.client.post("/projects", content=chunks(), headers={
         "content-type": "application/x-www-form-urlencoded"})
     assert response.status_code == 413
-    assert len(ann.client.app.state.store.projects_for(
-        ann.client.app.state.store.user_by_name("ann")[0])) == 1
+    assert len(ann.client.app.state.store.projects.projects_for(
+        ann.client.app.state.store.accounts.user_by_name("ann")[0])) == 1
 
 
 def test_item_text_and_file_name_are_shown_escaped(ann: Web) -> None:
@@ -165,12 +169,13 @@ def test_item_text_and_file_name_are_shown_escaped(ann: Web) -> None:
     assert re.search(r"<script(?![^>]*\bsrc=)[^>]*>", page) is None  # no inline script at all
 
 
-def test_path_traversal_file_name_is_stored_under_a_generated_id(ann: Web, data_dir) -> None:
+def test_path_traversal_file_name_is_stored_under_a_generated_id(ann: Web,
+                                                                  data_dir: Path) -> None:
     project = ann.new_project()
     ann.upload(project, "instrument", "demo.yaml", INSTRUMENT)
     response = ann.upload(project, "responses", "../../../../tmp/evil.csv", GOOD_CSV)
     assert response.status_code == 303
-    stored = ann.client.app.state.store.files(project, "responses")[0]
+    stored = ann.client.app.state.store.projects.files(project, "responses")[0]
     assert stored.original_name == "evil.csv"
     assert stored.ok
     assert re.fullmatch(r"[0-9a-f]{32}\.csv", stored.stored_name)
@@ -179,7 +184,8 @@ def test_path_traversal_file_name_is_stored_under_a_generated_id(ann: Web, data_
     assert not [p for p in every_file if p.name == "evil.csv"]
     windows = ann.upload(project, "responses", "..\\..\\win.csv", GOOD_CSV)
     assert windows.status_code == 303
-    assert ann.client.app.state.store.files(project, "responses")[0].original_name == "win.csv"
+    stored = ann.client.app.state.store.projects.files(project, "responses")
+    assert stored[0].original_name == "win.csv"
 
 
 def test_security_headers_and_session_cookie(app_client: TestClient) -> None:
@@ -198,11 +204,12 @@ def test_security_headers_and_session_cookie(app_client: TestClient) -> None:
     assert static.headers["x-content-type-options"] == "nosniff"
 
 
-def test_unexpected_error_gives_a_generic_500_page(ann: Web, monkeypatch) -> None:
-    def broken(*args, **kwargs):
+def test_unexpected_error_gives_a_generic_500_page(ann: Web,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*args: object, **kwargs: object) -> NoReturn:
         raise RuntimeError("secret internal detail")
 
-    monkeypatch.setattr(ann.client.app.state.store, "projects_for", broken)
+    monkeypatch.setattr(ann.client.app.state.store.projects, "projects_for", broken)
     client = TestClient(ann.client.app, base_url="http://127.0.0.1",
                         raise_server_exceptions=False, cookies=ann.client.cookies)
     response = client.get("/")

@@ -16,90 +16,88 @@ def stored_file(store: Store, project: str, *, ok: bool = True) -> StoredFile:
                         original_name="data.csv", stored_name="f" * 32 + ".csv", size=3,
                         sha256="0" * 64, ok=ok, message="", summary={"rows": 1},
                         instrument_id=None, created=time.time())
-    store.add_file(record)
+    store.projects.add_file(record)
     return record
 
 
 def test_schema_is_created_once_and_data_survive_a_restart(tmp_path: Path) -> None:
     store = Store(tmp_path)
-    assert store.schema_version() == 1
-    ann = store.add_user("ann", "hash")
-    project = store.create_project("Study", ann)
+    assert store.db.schema_version() == 2
+    ann = store.accounts.add_user("ann", "hash")
+    project = store.projects.create_project("Study", ann)
     again = Store(tmp_path)
-    assert again.schema_version() == 1
-    assert [p.name for p in again.projects_for(ann)] == ["Study"]
-    assert again.project_for(project.id, ann) == project
+    assert again.db.schema_version() == 2
+    assert [p.name for p in again.projects.projects_for(ann)] == ["Study"]
+    assert again.projects.project_for(project.id, ann) == project
     with pytest.raises(sqlite3.IntegrityError):
-        again.add_user("ann", "other")
+        again.accounts.add_user("ann", "other")
 
 
 def test_run_states_and_interruption(tmp_path: Path) -> None:
     store = Store(tmp_path)
-    ann = store.add_user("ann", "hash")
-    project = store.create_project("Study", ann)
+    ann = store.accounts.add_user("ann", "hash")
+    project = store.projects.create_project("Study", ann)
     instrument = stored_file(store, project.id)
     responses = StoredFile(**{**instrument.__dict__, "id": "e" * 32,
                               "instrument_id": instrument.id})
-    store.add_file(responses)
-    model = store.save_model(project.id, "med", "Y ~ X")
-    run = store.create_run(project.id, model, responses, {"draws": 0})
+    store.projects.add_file(responses)
+    model = store.projects.save_model(project.id, "med", "Y ~ X")
+    run = store.runs.create(project.id, model, responses, {"draws": 0})
     assert (run.status, run.instrument_id) == ("queued", instrument.id)
-    store.update_run(run.id, status="running", progress=0.5, message="half")
-    running = store.get_run(run.id)
+    store.runs.update(run.id, status="running", progress=0.5, message="half")
+    running = store.runs.get(run.id)
     assert running is not None
     assert running.started is not None
     assert running.progress == 0.5
-    assert Store(tmp_path).mark_interrupted() == 1
-    interrupted = store.get_run(run.id)
+    assert Store(tmp_path).runs.mark_interrupted() == 1
+    interrupted = store.runs.get(run.id)
     assert interrupted is not None
     assert interrupted.status == "interrupted"
     assert "restart it" in interrupted.message
     assert interrupted.finished is not None
-    store.update_run(run.id, status="queued", progress=0.0)
-    requeued = store.get_run(run.id)
+    store.runs.update(run.id, status="queued", progress=0.0)
+    requeued = store.runs.get(run.id)
     assert requeued is not None
     assert requeued.finished is None
     assert requeued.started is None
     with pytest.raises(ValueError, match="unknown run state"):
-        store.update_run(run.id, status="paused")
-    assert store.get_run(run.id, project_id="other") is None
+        store.runs.update(run.id, status="paused")
+    assert store.runs.get(run.id, project_id="other") is None
 
 
 def test_visibility_is_owner_plus_members(tmp_path: Path) -> None:
     store = Store(tmp_path)
-    ann, bob, cy = (store.add_user(n, "h") for n in ("ann", "bob", "cy"))
-    project = store.create_project("Study", ann)
-    assert store.project_for(project.id, bob) is None
-    store.add_member(project.id, bob)
-    store.add_member(project.id, bob)
-    assert store.project_for(project.id, bob) is not None
-    assert store.project_for(project.id, cy) is None
-    assert [u.name for u in store.members(project.id)] == ["bob"]
-    store.remove_member(project.id, bob.id)
-    assert store.projects_for(bob) == []
+    ann, bob, cy = (store.accounts.add_user(n, "h") for n in ("ann", "bob", "cy"))
+    project = store.projects.create_project("Study", ann)
+    assert store.projects.project_for(project.id, bob) is None
+    store.projects.add_member(project.id, bob)
+    store.projects.add_member(project.id, bob)
+    assert store.projects.project_for(project.id, bob) is not None
+    assert store.projects.project_for(project.id, cy) is None
+    assert [u.name for u in store.projects.members(project.id)] == ["bob"]
+    store.projects.remove_member(project.id, bob.id)
+    assert store.projects.projects_for(bob) == []
 
 
-def test_sessions_expire_and_share_tokens_are_long_and_revocable(tmp_path: Path,
-                                                                  monkeypatch) -> None:
+def test_sessions_expire_and_share_tokens_are_long_and_revocable(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     store = Store(tmp_path)
-    ann = store.add_user("ann", "h")
-    session = store.create_session(ann)
-    assert store.get_session(session.token) == session
-    anonymous = store.create_session(None)
-    assert store.get_session(anonymous.token).user is None  # type: ignore[union-attr]
+    ann = store.accounts.add_user("ann", "h")
+    session = store.accounts.create_session(ann)
+    assert store.accounts.get_session(session.token) == session
     monkeypatch.setattr(time, "time", lambda: 4_000_000_000.0)
-    assert store.get_session(session.token) is None
+    assert store.accounts.get_session(session.token) is None
     monkeypatch.undo()
-    project = store.create_project("S", ann)
-    model = store.save_model(project.id, "m", "Y ~ X")
+    project = store.projects.create_project("S", ann)
+    model = store.projects.save_model(project.id, "m", "Y ~ X")
     instrument = stored_file(store, project.id)
     responses = StoredFile(**{**instrument.__dict__, "id": "e" * 32,
                               "instrument_id": instrument.id})
-    store.add_file(responses)
-    run = store.create_run(project.id, model, responses, {})
-    share = store.create_share(run.id, ann)
+    store.projects.add_file(responses)
+    run = store.runs.create(project.id, model, responses, {})
+    share = store.sharing.create_share(run.id, ann)
     assert len(share.token) >= 40
     assert store.shared_run(share.token) == run
-    store.revoke_share(run.id, share.token)
+    store.sharing.revoke_share(run.id, share.token)
     assert store.shared_run(share.token) is None
-    assert store.shares(run.id)[0].revoked is not None
+    assert store.sharing.shares(run.id)[0].revoked is not None

@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 import time
 from pathlib import Path
+from typing import Any
 
+import httpx
 from fastapi.testclient import TestClient
 
 from semwb.web.app import Settings
@@ -22,7 +24,7 @@ def csrf_of(html: str) -> str:
     """Return the CSRF token of the first form on a page."""
     found = re.search(r'name="csrf_token" value="([^"]+)"', html)
     assert found, "the page has no form with a CSRF token"
-    return found.group(1)
+    return str(found.group(1))
 
 
 class Web:
@@ -40,16 +42,19 @@ class Web:
         assert response.status_code == 303, response.text
         self.csrf = csrf_of(self.client.get("/").text)
 
-    def post(self, path: str, data: dict[str, str] | None = None, **kwargs: object):
+    def post(self, path: str, data: dict[str, str] | None = None,
+             **kwargs: Any) -> httpx.Response:
         kwargs.setdefault("follow_redirects", False)
-        return self.client.post(path, data={"csrf_token": self.csrf, **(data or {})}, **kwargs)
+        response: httpx.Response = self.client.post(
+            path, data={"csrf_token": self.csrf, **(data or {})}, **kwargs)
+        return response
 
     def new_project(self, name: str = "Study 1") -> str:
         response = self.post("/projects", {"name": name})
         assert response.status_code == 303
         return response.headers["location"].rsplit("/", 1)[-1]
 
-    def upload(self, project: str, kind: str, name: str, content: bytes):
+    def upload(self, project: str, kind: str, name: str, content: bytes) -> httpx.Response:
         return self.post(f"/projects/{project}/{kind}", files={"file": (name, content)})
 
     def ready_project(self) -> tuple[str, str, str]:
@@ -60,14 +65,15 @@ class Web:
         self.post(f"/projects/{project}/models",
                   {"name": "med", "syntax": SYNTAX, "action": "save"})
         store: Store = self.client.app.state.store
-        responses = store.files(project, "responses")[0].id
-        model = store.models(project)[0].id
+        responses = store.projects.files(project, "responses")[0].id
+        model = store.projects.models(project)[0].id
         return project, responses, model
 
     def wait_for_run(self, project: str, run: str, timeout: float = 20) -> dict[str, object]:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            state = self.client.get(f"/projects/{project}/runs/{run}/status").json()
+            state: dict[str, object] = self.client.get(
+                f"/projects/{project}/runs/{run}/status").json()
             if state["status"] not in ("queued", "running"):
                 return state
             time.sleep(0.05)
@@ -78,7 +84,7 @@ def make_settings(data_dir: Path, **overrides: object) -> Settings:
     models = data_dir.parent / "models"
     models.mkdir(exist_ok=True)
     (models / "starter.lav").write_text(SYNTAX, encoding="utf-8")
-    options: dict[str, object] = {"analysis": "fake_analysis", "models_dir": models,
+    options: dict[str, Any] = {"analysis": "fake_analysis", "models_dir": models,
                                   "max_upload_bytes": 20_000}
     options.update(overrides)
-    return Settings(data_dir=data_dir, **options)  # type: ignore[arg-type]
+    return Settings(data_dir=data_dir, **options)

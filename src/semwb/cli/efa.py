@@ -41,7 +41,7 @@ def survey_items(instrument: Path, responses: Path, constructs: str, exclude: st
         The instrument, the responses as read, the kept respondents' reverse-coded items, and
         ``{construct: item ids}``.
     """
-    from semwb.measurement.stats import construct_groups
+    from semwb.measurement.assessment import construct_groups
     from semwb.survey.instrument import load_instrument
     from semwb.survey.responses import read_responses
     from semwb.survey.scoring import score_constructs

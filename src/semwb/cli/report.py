@@ -29,6 +29,7 @@ def report(
                          "numbered, for Word and Excel), beside each results.json.")] = "html",
 ) -> None:
     """Write the HTML report of fitted results (one file, opens offline), or its tables."""
+    from semwb.pipeline import recorded_instrument
     from semwb.report.writer import results_folders, write_reports, write_tables
 
     chosen = [f.strip().lower() for f in formats.split(",") if f.strip()]
@@ -44,11 +45,12 @@ def report(
     paths: list[Path] = []
     if "html" in chosen:
         written = write_reports(results_dir, lang=lang, out=out, templates=templates,
-                                instrument=loaded)
+                                instrument=loaded, instrument_for=recorded_instrument)
         paths += [*written.reports, *([written.index] if written.index else [])]
     tables = [f for f in chosen if f != "html"]
     if tables:
         for folder in results_folders(results_dir):
-            paths += write_tables(folder, formats=tables, lang=lang, instrument=loaded)
+            paths += write_tables(folder, formats=tables, lang=lang, instrument=loaded,
+                                  instrument_for=recorded_instrument)
     for path in paths:
         console.print(Text(f"wrote {path}"), highlight=False)

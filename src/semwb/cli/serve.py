@@ -24,6 +24,11 @@ def serve(
         help="Folder of model specs offered as starting points.")] = Path("models"),
     max_upload_mb: Annotated[float, typer.Option(
         min=0.001, help="Largest upload accepted, in MB.")] = 50.0,
+    quota_mb: Annotated[float, typer.Option(
+        min=0.001, help="Uploads each user may keep, in MB.")] = 1000.0,
+    base_url: Annotated[str | None, typer.Option(
+        help="Address people reach the server at, for share links (default: http://HOST:PORT)."
+    )] = None,
 ) -> None:
     """Start the web workbench (researchers upload, validate, run and share reports)."""
     from semwb.web.app import Settings, default_data_dir
@@ -32,6 +37,7 @@ def serve(
     settings = Settings(
         data_dir=data_dir or default_data_dir(), max_upload_bytes=int(max_upload_mb * 1_000_000),
         models_dir=models, scheduler=scheduler, workers=workers,
+        quota_bytes=int(quota_mb * 1_000_000), base_url=base_url or f"http://{host}:{port}",
     )
     console.print(f"semwb: data in {settings.data_dir}; open http://{host}:{port}/")
     serve_app(settings, host=host, port=port)

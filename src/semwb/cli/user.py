@@ -23,12 +23,14 @@ def user_add(
     """Create a web workbench account (the password is asked for, or read from stdin)."""
     from semwb.web.app import default_data_dir
     from semwb.web.auth import add_user
+    from semwb.web.names import PASSWORD_RULE
     from semwb.web.store import Store
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
-        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+        password = typer.prompt(f"Password ({PASSWORD_RULE})", hide_input=True,
+                                confirmation_prompt=True)
     store = Store(data_dir or default_data_dir())
     user = add_user(store, name, password)
     console.print(f"semwb: account {user.name!r} created in {store.data_dir}")

@@ -20,7 +20,9 @@ from semwb.errors import ConvergenceWarning, OptionError
 from semwb.explore.extraction import EXTRACTIONS, chi_square, extract
 from semwb.explore.nfactors import ParallelAnalysis, parallel_analysis, velicer_map
 from semwb.explore.rotation import ROTATIONS, rotate
-from semwb.measurement.stats import bartlett_sphericity, json_ready, kmo, pairwise_corr
+from semwb.measurement.assessment import json_ready
+from semwb.measurement.correlations import pairwise_corr
+from semwb.measurement.factorability import bartlett_sphericity, kmo
 
 EFA_THRESHOLDS = {"cross_loading": 0.32, "primary_loading": 0.40, "communality": 0.20}
 """Tabachnick and Fidell (2013): loadings of .32 and above count (so two of them make a
@@ -176,7 +178,7 @@ class EFAResult:
     solution
         The factor solution with the chosen (or suggested) number of factors.
     kmo, kmo_items, bartlett
-        Sampling adequacy and sphericity (:mod:`semwb.measurement.stats`).
+        Sampling adequacy and sphericity (:mod:`semwb.measurement.factorability`).
     """
 
     n_obs: int

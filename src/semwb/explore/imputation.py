@@ -105,7 +105,7 @@ class PooledFit:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
-        from semwb.measurement.stats import json_ready
+        from semwb.measurement.assessment import json_ready
 
         out: dict[str, Any] = json_ready({
             "m": self.m, "n_obs": self.n_obs, "chisq": self.chisq,

@@ -98,7 +98,7 @@ class Prediction:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
-        from semwb.measurement.stats import json_ready
+        from semwb.measurement.assessment import json_ready
 
         out: dict[str, Any] = json_ready({
             "folds": self.folds, "repeats": self.repeats, "seed": self.seed,

@@ -1,7 +1,7 @@
 """Fit the measurement models (k-factor and single-factor CFA) and assess measurement quality.
 
-Kept apart from :mod:`semwb.measurement.stats` because it fits models through ``semwb.sem``
-(and so imports semopy), while the statistics themselves are plain array functions.
+Kept apart from the statistics (:mod:`semwb.measurement.assessment`) because it fits models
+through ``semwb.sem``, while the statistics themselves are plain array functions.
 """
 
 from __future__ import annotations
@@ -11,12 +11,12 @@ from dataclasses import replace
 
 import pandas as pd
 
-from semwb.measurement.stats import (
+from semwb.measurement.assessment import (
     MeasurementQuality,
     assess_measurement,
     construct_groups,
-    single_factor_comparison,
 )
+from semwb.measurement.factorability import single_factor_comparison
 from semwb.sem.estimate import fit_model
 from semwb.sem.spec import spec_from_syntax
 from semwb.survey.instrument import Instrument

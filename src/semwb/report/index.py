@@ -8,11 +8,11 @@ from urllib.parse import quote
 
 from scipy.stats import chi2
 
+from semwb.chisq_difference import DifferenceTest, scaled_difference
 from semwb.report.i18n import Lang, sentence, strings
 from semwb.report.parts import is_location, is_significant, split_parameters
 from semwb.report.robust_fit import is_robust, reported
 from semwb.results import Results
-from semwb.sem.difference_test import DifferenceTest, scaled_difference
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from semwb.report.labels import Labels
 from semwb.report.parts import ModelParts
 from semwb.results import Results
 
-#: Thresholds reviewers of the field apply (DOMAIN.md; Hair et al., 2019; Henseler et al., 2015).
+#: Thresholds reviewers of the field apply (Hair et al., 2019; Henseler et al., 2015).
 RELIABILITY_MIN = {"alpha": 0.70, "omega": 0.70, "cr": 0.70, "ave": 0.50}
 LOADING_MIN = 0.60
 HTMT_MAX = 0.85

@@ -1,26 +1,28 @@
 """Find results on disk, render their reports and write them (what ``semwb report`` does).
 
 A folder holding ``results.json`` gets one report beside it; a folder of such folders (the output
-of ``semwb batch``) gets a report in each and an ``index.html`` across them.
+of ``semwb batch``) gets a report in each and an ``index.html`` across them. Which instrument names
+the constructs is the caller's choice (``instrument``, or ``instrument_for`` such as
+:func:`semwb.pipeline.recorded_instrument`): the report side reads no specs.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from semwb.errors import ResultsError, SemwbError
+from semwb.errors import ResultsError
 from semwb.files import atomic_write_bytes, atomic_write_text
 from semwb.report.i18n import LANGS, check_lang
 from semwb.report.labels import InstrumentLike
 from semwb.report.render import render_index, render_report, table_files
 from semwb.results import Results, read_results
-from semwb.sem.spec import load_spec
-from semwb.survey.instrument import spec_instrument
+
+InstrumentFor = Callable[[Results], InstrumentLike | None]
 
 
 def report_filename(lang: str) -> str:
@@ -64,25 +66,10 @@ def _measurement_beside(folder: Path, results: Results) -> dict[str, Any] | None
     return {k: v for k, v in stored.items() if not carried.get(k)} or None
 
 
-def instrument_of(results: Results) -> InstrumentLike | None:
-    """The instrument of the spec that produced ``results``, if that spec is still where it was.
-
-    ``provenance.spec_path`` is relative to the folder the fit ran in; re-rendering from there
-    (``semwb report``) keeps construct names, item wording and sources. Anything missing gives
-    None: the report then names constructs by their ids.
-    """
-    spec_path = results.provenance.spec_path
-    if not spec_path or not Path(spec_path).is_file():
-        return None
-    try:
-        return spec_instrument(load_spec(spec_path))
-    except SemwbError:
-        return None
-
-
 def write_report(
     folder: str | Path, *, lang: str = "en", out: str | Path | None = None,
     templates: str | Path | None = None, instrument: InstrumentLike | None = None,
+    instrument_for: InstrumentFor | None = None,
 ) -> Path:
     """Render the report of one results folder and write it (atomically).
 
@@ -92,6 +79,9 @@ def write_report(
         A folder with ``results.json`` (and, optionally, ``measurement.json``).
     lang, templates, instrument
         As :func:`semwb.report.render_report`.
+    instrument_for
+        Without ``instrument``: called with the folder's results, returns the instrument to use
+        (or None).
     out
         Where to write; ``<folder>/report.html`` (``report.zh.html`` for Chinese) by default.
 
@@ -102,8 +92,8 @@ def write_report(
     """
     path = Path(folder)
     results = read_results(path)
-    if instrument is None:
-        instrument = instrument_of(results)
+    if instrument is None and instrument_for is not None:
+        instrument = instrument_for(results)
     measurement = _measurement_beside(path, results)
     html = render_report(results, lang=lang, instrument=instrument, measurement=measurement,
                          templates=templates, results_dir=str(folder))
@@ -117,7 +107,7 @@ def tables_filename(lang: str, fmt: str) -> str:
 
 def write_tables(
     folder: str | Path, *, formats: Sequence[str], lang: str = "en",
-    instrument: InstrumentLike | None = None,
+    instrument: InstrumentLike | None = None, instrument_for: InstrumentFor | None = None,
 ) -> list[Path]:
     """Write every table of a results folder's report as Word and/or Excel, beside it.
 
@@ -127,21 +117,25 @@ def write_tables(
         A folder with ``results.json``.
     formats
         Some of ``docx``, ``xlsx``.
-    lang, instrument
+    lang, instrument, instrument_for
         As :func:`write_report`.
     """
-    files = tables_of(folder, lang=lang, instrument=instrument)
+    files = tables_of(folder, lang=lang, instrument=instrument, instrument_for=instrument_for)
     return [atomic_write_bytes(Path(folder) / tables_filename(lang, fmt), files[fmt])
             for fmt in formats]
 
 
-def tables_of(folder: str | Path, *, lang: str = "en",
-              instrument: InstrumentLike | None = None) -> dict[str, bytes]:
-    """Every table of a results folder's report: ``{"docx": bytes, "xlsx": bytes}``."""
+def tables_of(folder: str | Path, *, lang: str = "en", instrument: InstrumentLike | None = None,
+              instrument_for: InstrumentFor | None = None) -> dict[str, bytes]:
+    """Every table of a results folder's report: ``{"docx": bytes, "xlsx": bytes}``.
+
+    ``instrument`` and ``instrument_for`` as :func:`write_report`.
+    """
     path = Path(folder)
     results = read_results(path)
-    return table_files(results, lang=lang,
-                       instrument=instrument if instrument is not None else instrument_of(results),
+    if instrument is None and instrument_for is not None:
+        instrument = instrument_for(results)
+    return table_files(results, lang=lang, instrument=instrument,
                        measurement=_measurement_beside(path, results))
 
 
@@ -181,8 +175,11 @@ def results_folders(folder: str | Path) -> list[Path]:
 def write_reports(
     folder: str | Path, *, lang: str = "en", out: str | Path | None = None,
     templates: str | Path | None = None, instrument: InstrumentLike | None = None,
+    instrument_for: InstrumentFor | None = None,
 ) -> Written:
     """Write the report of a results folder, or of every results folder inside it plus an index.
+
+    Parameters are those of :func:`write_report`; ``instrument_for`` is asked once per folder.
 
     Raises
     ------
@@ -193,8 +190,9 @@ def write_reports(
     children = results_folders(root)
     if children == [root]:
         return Written([write_report(root, lang=lang, out=out, templates=templates,
-                                     instrument=instrument)], None)
-    reports = [write_report(child, lang=lang, templates=templates, instrument=instrument)
+                                     instrument=instrument, instrument_for=instrument_for)], None)
+    reports = [write_report(child, lang=lang, templates=templates, instrument=instrument,
+                            instrument_for=instrument_for)
                for child in children]
     return Written(reports, write_index(root, children, reports, lang=lang, out=out,
                                         templates=templates))

@@ -67,6 +67,33 @@ def _check(node: ast.AST) -> None:
         raise _RejectedError(f"'{ast.unparse(node)}' is not allowed in a definition")
 
 
+#: Limits on one definition, checked before any recursive walk: characters as written, and
+#: nodes and nesting depth once earlier definitions are inlined (``d2 := d1*d1`` doubles).
+MAX_EXPRESSION_CHARS = 2_000
+MAX_INLINED_NODES = 10_000
+MAX_INLINED_DEPTH = 100
+
+
+def _inlined_size(tree: ast.expr, earlier: Mapping[str, tuple[int, int]]) -> tuple[int, int]:
+    """Nodes and depth of ``tree`` with earlier definitions (name -> nodes, depth) inlined.
+
+    Iterative, and linear in the tree as written, however large the inlined tree would be.
+    """
+    nodes, deepest = 0, 0
+    stack: list[tuple[ast.AST, int]] = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        inlined = earlier.get(node.id) if isinstance(node, ast.Name) else None
+        size, below = inlined if inlined is not None else (1, 0)
+        nodes += size
+        deepest = max(deepest, depth + below)
+        if nodes > MAX_INLINED_NODES or deepest > MAX_INLINED_DEPTH:
+            break
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node)
+                     if not isinstance(child, ast.expr_context | ast.operator | ast.unaryop))
+    return nodes, deepest
+
+
 class _Inline(ast.NodeTransformer):
     """Replace names of earlier definitions by their expression trees."""
 
@@ -153,13 +180,26 @@ def compile_definitions(
     known = set(labels)
     problems: list[str] = []
     earlier: dict[str, ast.expr] = {}
+    measured: dict[str, tuple[int, int]] = {}
     compiled: list[DefinedEffect] = []
     for d in definitions:
         where = f"{source}, syntax line {d.line}"
+        if len(d.expression) > MAX_EXPRESSION_CHARS:
+            problems.append(f"{where}: the definition of '{d.name}' has {len(d.expression):,} "
+                            f"characters, more than the limit of {MAX_EXPRESSION_CHARS:,}; "
+                            "split it into shorter definitions.")
+            continue
         try:
             tree = ast.parse(d.expression.replace("^", "**"), mode="eval")
+            size = _inlined_size(tree.body, measured)
+            if size[0] > MAX_INLINED_NODES or size[1] > MAX_INLINED_DEPTH:
+                problems.append(
+                    f"{where}: '{d.name}', with the definitions it uses written out, has more "
+                    f"than {MAX_INLINED_NODES:,} terms or is nested more than "
+                    f"{MAX_INLINED_DEPTH} levels deep; define it from labels more directly.")
+                continue
             _check(tree)
-        except SyntaxError:
+        except (SyntaxError, RecursionError, MemoryError):
             problems.append(f"{where}: '{d.expression}' is not an expression; expected labels "
                             "and numbers joined by + - * / ^, as in 'ind := a*b'.")
             continue
@@ -180,6 +220,7 @@ def compile_definitions(
             continue
         body = _Inline(earlier).visit(tree.body)
         earlier[d.name] = body
+        measured[d.name] = size
         used = tuple(sorted({n for n in _names(body) if n in known}))
         compiled.append(DefinedEffect(d.name, d.expression, d.line, used, body))
     if problems:

@@ -22,6 +22,7 @@ from semwb.sem.effects import DefinedEffect, compile_definitions
 from semwb.sem.model.constraints import constraint_problems
 from semwb.sem.partable import LavaanOptions, ParRow, build_partable, classify, lavaan_options
 from semwb.sem.syntax import ParsedSyntax, parse_syntax
+from semwb.yamlfile import safe_load as load_yaml
 
 CiType = Literal["percentile", "bc", "bca", "montecarlo"]
 CI_TYPES: tuple[str, ...] = get_args(CiType)
@@ -32,7 +33,8 @@ class BootstrapOptions(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    draws: int = Field(5000, ge=100, description="number of bootstrap draws (at least 100)")
+    draws: int = Field(5000, ge=100, le=100_000,
+                       description="number of bootstrap draws (100 to 100,000)")
     ci: CiType = "percentile"
     level: float = Field(0.95, ge=0.5, lt=1)
     seed: int | None = None
@@ -55,7 +57,7 @@ class Hypothesis(BaseModel):
 
 
 class ModelSpec(BaseModel):
-    """One model: lavaan syntax plus options (ARCHITECTURE.md "Model spec").
+    """One model: lavaan syntax plus options (docs/architecture.md, "Model spec").
 
     ``data`` is resolved against the spec's folder. ``source`` is where the spec was read from,
     used in every error message.
@@ -197,7 +199,7 @@ def load_spec(path: str | Path, **options: Any) -> ModelSpec:
     if p.suffix not in (".yaml", ".yml"):
         raise SpecError(f"{source}: a spec must end in .yaml, .yml or .lav; got '{p.suffix}'.")
     try:
-        raw = yaml.safe_load(text)
+        raw = load_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f", line {mark.line + 1}" if mark is not None else ""

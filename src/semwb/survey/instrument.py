@@ -2,9 +2,9 @@
 
 An instrument is parsed once from YAML into frozen objects. Unknown keys are rejected (a misspelt
 ``revers: true`` fails), and every problem in the file is reported at once with its line number,
-taken from PyYAML's node marks. The format is ARCHITECTURE.md's, extended with two optional lists:
-``checks`` (attention-check items with the answer an attentive respondent gives) and ``controls``
-(firm-level numeric or categorical items such as age, size and ownership).
+taken from PyYAML's node marks. The format is in docs/architecture.md ("Instrument"), with two
+optional lists: ``checks`` (attention-check items with the answer an attentive respondent gives)
+and ``controls`` (firm-level numeric or categorical items such as age, size and ownership).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from semwb.errors import InstrumentError, join_problems
+from semwb.yamlfile import BoundedLoader, compose
 
 ITEM_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 CONSTRUCT_ID = re.compile(r"^[A-Z][A-Z0-9_]*$")
@@ -157,24 +158,30 @@ class _Marks:
         return self.lines.get(path, 1)
 
 
-def _construct(node: yaml.Node, path: tuple[Any, ...], marks: _Marks) -> Any:
+def _construct(node: yaml.Node, path: tuple[Any, ...], marks: _Marks,
+               loader: BoundedLoader) -> Any:
     marks.lines[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
-            key = yaml.safe_load(yaml.serialize(key_node))
+            key = _scalar(key_node, loader)
             if key in out:
                 marks.problems.append((key_node.start_mark.line + 1, f"key '{key}' is given twice"))
-            out[key] = _construct(value_node, (*path, key), marks)
+            out[key] = _construct(value_node, (*path, key), marks, loader)
         return out
     if isinstance(node, yaml.SequenceNode):
-        return [_construct(v, (*path, i), marks) for i, v in enumerate(node.value)]
-    return yaml.safe_load(yaml.serialize(node))
+        return [_construct(v, (*path, i), marks, loader) for i, v in enumerate(node.value)]
+    return _scalar(node, loader)
+
+
+def _scalar(node: yaml.Node, loader: BoundedLoader) -> Any:
+    """The value of a leaf (``None`` for an empty value such as ``source:``)."""
+    return loader.construct_object(node, deep=True)
 
 
 def _compose(text: str, source: str) -> tuple[Any, _Marks]:
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root, loader = compose(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f", line {mark.line + 1}" if mark is not None else ""
@@ -186,7 +193,7 @@ def _compose(text: str, source: str) -> tuple[Any, _Marks]:
     if root is None:
         raise InstrumentError(f"{source}: the file is empty. Start from the example in "
                               "surveys/README.md.")
-    return _construct(root, (), marks), marks
+    return _construct(root, (), marks, loader), marks
 
 
 def _schema_problems(exc: ValidationError, marks: _Marks) -> list[tuple[int, str]]:

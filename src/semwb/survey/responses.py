@@ -24,6 +24,7 @@ from semwb.errors import ResponseDataError, join_problems
 from semwb.survey.instrument import Check, Instrument
 from semwb.survey.platforms import PlatformTable, detect_platform, normalize_text, platform_frame
 from semwb.survey.tables import RawTable, read_table
+from semwb.yamlfile import safe_load
 
 MISSING_TOKENS = frozenset({"", "na", "n/a", "nan", ".", "null", "(跳过)", "(空)", "跳过"})
 MAX_LISTED = 10
@@ -74,7 +75,13 @@ def load_mapping(path: str | Path) -> dict[str, str]:
             raise ResponseDataError(f"{p.name}: a mapping CSV needs two columns, column,item; "
                                     f"got {frame.shape[1]}.")
         return dict(zip(frame.iloc[:, 0], frame.iloc[:, 1], strict=True))
-    content = yaml.safe_load(p.read_text(encoding="utf-8-sig"))
+    try:
+        content = safe_load(p.read_text(encoding="utf-8-sig"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f", line {mark.line + 1}" if mark is not None else ""
+        raise ResponseDataError(f"{p.name}{where}: not valid YAML "
+                                f"({getattr(exc, 'problem', None) or exc}).") from exc
     if not isinstance(content, dict):
         raise ResponseDataError(f"{p.name}: a mapping file is 'column: item_id' lines.")
     return {str(k): str(v) for k, v in content.items()}

@@ -18,6 +18,7 @@ import pandas as pd
 from charset_normalizer import from_bytes
 
 from semwb.errors import ResponseDataError
+from semwb.survey.limits import check_shape, check_xlsx, stat_row_limit
 
 DELIMITERS = ",;\t|"
 EXCEL_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -76,23 +77,25 @@ def decode_bytes(data: bytes, source: str) -> tuple[str, str]:
 
 
 def _sniff(text: str) -> str:
-    sample = "\n".join(text.splitlines()[:50])
+    sample = "\n".join(text[:200_000].splitlines()[:50])
     try:
         return csv.Sniffer().sniff(sample, delimiters=DELIMITERS).delimiter
     except csv.Error:
-        first = text.splitlines()[0] if text else ""
+        first = text[:200_000].splitlines()[0] if text else ""
         counts = {d: first.count(d) for d in DELIMITERS}
         return max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
 
 
 def _text_table(text: str, source: str, encoding: str) -> RawTable:
     delimiter = _sniff(text)
-    records = list(csv.reader(io.StringIO(text), delimiter=delimiter))
-    line_numbers, kept = [], []
-    for number, record in enumerate(records, start=1):
+    line_numbers: list[int] = []
+    kept: list[list[str]] = []
+    for number, record in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), start=1):
         if any(cell.strip() for cell in record):
             line_numbers.append(number)
             kept.append(record)
+            # limits checked as the rows come in, before the table is built
+            check_shape(source, rows=len(kept) - 1, columns=len(kept[0]))
     if not kept:
         raise ResponseDataError(f"{source}: the file is empty. Export the responses with a "
                                 "header row and one row per respondent.")
@@ -117,6 +120,7 @@ def _comma_number(cell: object) -> bool:
 
 def _frame_table(frame: pd.DataFrame, source: str, header_row: int = 1,
                  value_labels: dict[str, dict[Any, str]] | None = None) -> RawTable:
+    check_shape(source, rows=len(frame) - 1, columns=frame.shape[1])
     frame = frame.dropna(how="all")
     if frame.empty:
         raise ResponseDataError(f"{source}: the sheet is empty. Export the responses with a "
@@ -138,6 +142,7 @@ def _cell_text(value: object) -> str:
 
 
 def _read_excel(path: Path, source: str, sheet: str | int | None) -> RawTable:
+    check_xlsx(path, source)
     try:
         with pd.ExcelFile(path, engine="openpyxl") as book:
             names = [str(n) for n in book.sheet_names]
@@ -157,9 +162,10 @@ def _read_excel(path: Path, source: str, sheet: str | int | None) -> RawTable:
 def _read_stat(path: Path, source: str, kind: str) -> RawTable:
     import pyreadstat  # imported here: only .sav/.dta files need it
 
+    row_limit = stat_row_limit(path, source)
     reader = pyreadstat.read_sav if kind == "sav" else pyreadstat.read_dta
     try:
-        frame, meta = reader(str(path))
+        frame, meta = reader(str(path), row_limit=row_limit)
     except Exception as exc:  # pyreadstat raises its own ReadstatError / PyreadstatError
         raise ResponseDataError(f"{source}: cannot read this .{kind} file ({exc}).") from exc
     header = [str(c) for c in frame.columns]

@@ -5,8 +5,8 @@ The web app has no validation or rendering of its own: it calls the same functio
 ``SemwbError`` messages. Uploads are stored under generated names, so messages that quote the
 stored path are rewritten to quote the file name the user uploaded instead.
 
-The run worker (:mod:`semwb.web.runs`) imports this module by name in another process, so
-everything here is a plain top-level function over picklable values.
+The run worker (:mod:`semwb.web.run_queue`) imports this module by name in another process,
+so everything here is a plain top-level function over picklable values.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ import os
 from collections.abc import AsyncIterator
 from concurrent.futures import Executor
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -24,15 +24,18 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
 from semwb.errors import OptionError, SemwbError
-from semwb.web import auth, pages, reports, tables
+from semwb.web import auth, pages, run_pages, tables
 from semwb.web.render import make_environment, render
-from semwb.web.runs import RunManager
+from semwb.web.run_queue import RunManager
+from semwb.web.sandbox import Limits, Sandbox
 from semwb.web.security import SecurityHeaders, UploadLimit
 from semwb.web.store import Store
 
 log = logging.getLogger("semwb.web")
 
 LOOPBACK_NAMES = ("localhost",)
+#: Modules the upload checker's fork server imports once (the real adapter imports them lazily).
+CHECK_PRELOAD = ["semwb.survey.instrument", "semwb.survey.responses"]
 
 
 def default_data_dir() -> Path:
@@ -59,6 +62,15 @@ class Settings:
         Local worker processes.
     analysis
         Adapter module the pages and workers call (``semwb.web.analysis``).
+    base_url
+        The address people reach the server at (``https://sem.example.org``): share links are
+        made from it, never from a request's ``Host`` header.
+    quota_bytes
+        Bytes of uploads each user may keep; 1 GB by default.
+    max_draws
+        Most bootstrap draws a run may ask for.
+    check_limits
+        Memory and CPU-time caps of the child process that checks each upload.
     """
 
     data_dir: Path
@@ -67,6 +79,10 @@ class Settings:
     scheduler: str | None = None
     workers: int = 1
     analysis: str = "semwb.web.analysis"
+    base_url: str = "http://127.0.0.1:8000"
+    quota_bytes: int = 1_000_000_000
+    max_draws: int = 20_000
+    check_limits: Limits = field(default_factory=Limits)
 
 
 def create_app(settings: Settings, *, executor: Executor | None = None) -> FastAPI:
@@ -99,12 +115,14 @@ def create_app(settings: Settings, *, executor: Executor | None = None) -> FastA
     app.state.store = store
     app.state.runs = runs
     app.state.templates = make_environment()
+    app.state.throttles = auth.sign_in_throttles()
+    app.state.sandbox = Sandbox([settings.analysis, *CHECK_PRELOAD], settings.check_limits)
     app.state.analysis = importlib.import_module(settings.analysis)
     static = Path(__file__).parent / "static"
     app.mount("/static", StaticFiles(directory=static), name="static")
     app.include_router(auth.router)
     app.include_router(pages.router)
-    app.include_router(reports.router)
+    app.include_router(run_pages.router)
     app.include_router(tables.router)
     _add_error_handlers(app)
     app.add_middleware(UploadLimit, limit=settings.max_upload_bytes)
@@ -158,7 +176,7 @@ def is_loopback(host: str) -> bool:
 
 def check_listen_address(host: str, store: Store) -> None:
     """Refuse a non-loopback address while the store has no account (OptionError)."""
-    if not is_loopback(host) and store.count_users() == 0:
+    if not is_loopback(host) and store.accounts.count_users() == 0:
         raise OptionError(
             f"Refusing to listen on {host} while no account exists: anyone on the network could "
             "reach an unprotected server. Create one first with 'semwb user add NAME', "
@@ -166,11 +184,27 @@ def check_listen_address(host: str, store: Store) -> None:
         )
 
 
+def plain_http_warning(host: str, settings: Settings) -> str | None:
+    """Return a warning when accounts would sign in over plain HTTP beyond this machine."""
+    if is_loopback(host) or settings.base_url.startswith("https://"):
+        return None
+    return (f"semwb is serving plain HTTP on {host}: passwords and session cookies cross the "
+            "network unencrypted. Put it behind an HTTPS reverse proxy and start it with "
+            "--base-url https://<your address>, or listen on 127.0.0.1.")
+
+
 def serve(settings: Settings, *, host: str = "127.0.0.1", port: int = 8000) -> None:
-    """Start uvicorn with the app (blocking), after the listen-address check."""
+    """Start uvicorn with the app (blocking), after the listen-address check.
+
+    The server and its workers create files readable by their owner only (umask 077).
+    """
     import uvicorn
 
     check_listen_address(host, Store(settings.data_dir))
+    warning = plain_http_warning(host, settings)
+    if warning:
+        log.warning(warning)  # on stderr: uvicorn has not configured logging yet
+    os.umask(0o077)
     # uvicorn trusts X-Forwarded-Proto only from 127.0.0.1: behind a local HTTPS proxy the
     # session cookie gets its Secure flag.
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info",

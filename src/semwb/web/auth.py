@@ -3,13 +3,17 @@
 Passwords are hashed with argon2id (argon2-cffi). A session is a random token in an HttpOnly,
 SameSite=Lax cookie that points to a row in the store; the row also holds the session's CSRF token,
 which every form carries in a hidden ``csrf_token`` field. A POST without the right token gets 403.
-The sign-in form is protected too: its first GET starts an anonymous session, and signing in
-replaces that session with a new one (no session fixation).
+The sign-in form is protected too, without storing anything for anonymous visitors: its GET
+sets a random token in a cookie of its own (``semwb_login``) and in the form, and the POST must
+bring both, equal (double submit). Signing in creates the session (no session fixation: nothing
+existed before). Failed sign-ins are throttled per account name and per client address
+(:mod:`semwb.web.throttle`).
 """
 
 from __future__ import annotations
 
 import hmac
+import secrets
 import sqlite3
 from typing import Annotated
 from urllib.parse import quote
@@ -21,12 +25,21 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from semwb.errors import OptionError
+from semwb.web.names import check_new_password, check_user_name, name_key
 from semwb.web.render import render
 from semwb.web.state import store_of
 from semwb.web.store import SESSION_SECONDS, Session, Store, User
+from semwb.web.throttle import Throttle
 
 COOKIE = "semwb_session"
+LOGIN_COOKIE = "semwb_login"
 _hasher = PasswordHasher()
+
+
+def sign_in_throttles() -> tuple[Throttle, Throttle]:
+    """Return new throttles of failed sign-ins: 5 per account name and 20 per client address
+    within 15 minutes (one pair per app, kept on ``app.state.throttles``)."""
+    return Throttle(limit=5, window=900), Throttle(limit=20, window=900)
 
 router = APIRouter()
 
@@ -44,35 +57,18 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
-def check_new_password(password: str) -> str:
-    """Return ``password`` when it is acceptable for a new account, else raise OptionError."""
-    if len(password) < 8:
-        raise OptionError("A password must have at least 8 characters; choose a longer one.")
-    return password
-
-
-def check_user_name(name: str) -> str:
-    """Return the stripped user name when it is acceptable, else raise OptionError."""
-    name = name.strip()
-    if not name or len(name) > 64 or any(c.isspace() for c in name):
-        raise OptionError(
-            f"A user name must be 1-64 characters without spaces; got {name!r}."
-        )
-    return name
-
-
 def add_user(store: Store, name: str, password: str) -> User:
     """Create an account (used by ``semwb user add``); OptionError when the name is taken."""
     name = check_user_name(name)
     try:
-        return store.add_user(name, hash_password(check_new_password(password)))
+        return store.accounts.add_user(name, hash_password(check_new_password(password)))
     except sqlite3.IntegrityError as exc:
         raise OptionError(f"A user called {name!r} already exists; choose another name.") from exc
 
 
 def authenticate(store: Store, name: str, password: str) -> User | None:
     """Return the user when ``password`` is right, else None (same answer for unknown names)."""
-    found = store.user_by_name(name.strip())
+    found = store.accounts.user_by_name(name.strip())
     if found is None:
         _hasher.hash(password)  # spend the same time as a real check
         return None
@@ -82,18 +78,26 @@ def authenticate(store: Store, name: str, password: str) -> User | None:
     except (VerificationError, InvalidHashError):
         return None
     if _hasher.check_needs_rehash(stored_hash):
-        store.set_password_hash(user.id, hash_password(password))
+        store.accounts.set_password_hash(user.id, hash_password(password))
     return user
 
 
 
 def load_session(request: Request) -> Session | None:
-    """Return the request's session (from its cookie), caching it on ``request.state``."""
+    """Return the request's session, caching it on ``request.state``.
+
+    A signed-in session comes from the store; an anonymous visitor of the sign-in page gets an
+    unsaved session whose CSRF token is the ``semwb_login`` cookie.
+    """
     if not hasattr(request.state, "session"):
         token = request.cookies.get(COOKIE)
-        request.state.session = store_of(request).get_session(token) if token else None
-    session: Session | None = request.state.session
-    return session
+        session = store_of(request).accounts.get_session(token) if token else None
+        login_token = request.cookies.get(LOGIN_COOKIE)
+        if session is None and login_token:
+            session = Session(token="", user=None, csrf=login_token)
+        request.state.session = session
+    found: Session | None = request.state.session
+    return found
 
 
 def set_session_cookie(request: Request, response: Response, session: Session) -> None:
@@ -146,34 +150,51 @@ def _safe_next(next_path: str) -> str:
 
 @router.get("/login")
 def login_page(request: Request, next: str = "/") -> Response:
-    """Show the sign-in form, starting an anonymous session for its CSRF token."""
+    """Show the sign-in form; a new visitor gets its CSRF token in the ``semwb_login`` cookie."""
     session = load_session(request)
     fresh = session is None
     if session is None:
-        session = store_of(request).create_session(None)
+        session = Session(token="", user=None, csrf=secrets.token_urlsafe(32))
         request.state.session = session
     response = render(request, "login.html", next=_safe_next(next), error="")
     if fresh:
-        set_session_cookie(request, response, session)
+        response.set_cookie(LOGIN_COOKIE, session.csrf, max_age=3600, httponly=True,
+                            samesite="lax", secure=request.url.scheme == "https", path="/")
     return response
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
 
 
 @router.post("/login")
 async def login(request: Request,
                 session: Annotated[Session, Depends(require_csrf)]) -> Response:
-    """Check the password; on success replace the session with a signed-in one."""
+    """Check the password (unless throttled); on success start a signed-in session."""
     form = await request.form()
     name, password = str(form.get("name", "")), str(form.get("password", ""))
     next_path = _safe_next(str(form.get("next", "/")))
     store = store_of(request)
+    by_name, by_client = request.app.state.throttles
+    keys = (by_name, name_key(name.strip())), (by_client, _client(request))
+    wait = max(throttle.wait(key) for throttle, key in keys)
+    if wait > 0:
+        return render(request, "login.html", status_code=429, next=next_path,
+                      error=f"Too many failed sign-ins. Try again in {wait / 60:.0f} "
+                            "minute(s), or ask the administrator to reset the password.")
     user = await run_in_threadpool(authenticate, store, name, password)
     if user is None:
+        for throttle, key in keys:
+            throttle.failed(key)
         return render(request, "login.html", status_code=401, next=next_path,
                       error="Wrong user name or password.")
-    store.delete_session(session.token)
-    new = store.create_session(user)
+    by_name.clear(keys[0][1])
+    if session.user is not None:
+        store.accounts.delete_session(session.token)
+    new = store.accounts.create_session(user)
     response = RedirectResponse(next_path, status_code=303)
     set_session_cookie(request, response, new)
+    response.delete_cookie(LOGIN_COOKIE, path="/")
     return response
 
 
@@ -181,7 +202,7 @@ async def login(request: Request,
 async def logout(request: Request,
                  session: Annotated[Session, Depends(require_csrf)]) -> Response:
     """End the session and go back to the sign-in page."""
-    store_of(request).delete_session(session.token)
+    store_of(request).accounts.delete_session(session.token)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(COOKIE, path="/")
     return response

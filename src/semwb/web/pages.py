@@ -6,13 +6,15 @@ exist and one that belongs to someone else both answer 404, so ids reveal nothin
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, HTTPException, Request, UploadFile
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from semwb.errors import OptionError, SemwbError
+from semwb.errors import InstrumentError, OptionError, ResponseDataError, SemwbError
 from semwb.web.auth import CurrentUser, FormUser
 from semwb.web.render import render
 from semwb.web.state import analysis_of, runs_of, store_of
@@ -26,7 +28,7 @@ router = APIRouter()
 
 def project_or_404(request: Request, project_id: str, user: User) -> Project:
     """Return the project when ``user`` is its owner or a member; else 404."""
-    project = store_of(request).project_for(project_id, user)
+    project = store_of(request).projects.project_for(project_id, user)
     if project is None:
         raise HTTPException(404)
     return project
@@ -34,7 +36,7 @@ def project_or_404(request: Request, project_id: str, user: User) -> Project:
 
 def current_instrument(store: Store, project_id: str) -> StoredFile | None:
     """Return the newest instrument upload of a project that passed validation."""
-    return next((f for f in store.files(project_id, "instrument") if f.ok), None)
+    return next((f for f in store.projects.files(project_id, "instrument") if f.ok), None)
 
 
 def _redirect(path: str) -> RedirectResponse:
@@ -44,7 +46,7 @@ def _redirect(path: str) -> RedirectResponse:
 @router.get("/")
 def projects_page(request: Request, user: CurrentUser) -> Response:
     """List the user's projects with a form to create one."""
-    return render(request, "projects.html", projects=store_of(request).projects_for(user))
+    return render(request, "projects.html", projects=store_of(request).projects.projects_for(user))
 
 
 @router.post("/projects")
@@ -53,7 +55,7 @@ def create_project(request: Request, user: FormUser,
     """Create a project owned by the user."""
     if not name.strip():
         raise OptionError("Give the project a name.")
-    project = store_of(request).create_project(name.strip(), user)
+    project = store_of(request).projects.create_project(name.strip(), user)
     return _redirect(f"/projects/{project.id}")
 
 
@@ -65,13 +67,14 @@ def project_page(request: Request, project_id: str, user: CurrentUser) -> Respon
     return render(
         request, "project.html", project=project,
         instrument=current_instrument(store, project_id),
-        instruments=store.files(project_id, "instrument"),
-        responses=store.files(project_id, "responses"),
-        models=store.models(project_id), runs=store.runs(project_id),
-        members=store.members(project_id), is_owner=project.owner.id == user.id,
+        instruments=store.projects.files(project_id, "instrument"),
+        responses=store.projects.files(project_id, "responses"),
+        models=store.projects.models(project_id), runs=store.runs.for_project(project_id),
+        members=store.projects.members(project_id), is_owner=project.owner.id == user.id,
         ci_methods=analysis_of(request).CI_METHODS,
         instrument_suffixes=analysis_of(request).INSTRUMENT_SUFFIXES,
         response_suffixes=analysis_of(request).RESPONSE_SUFFIXES,
+        max_draws=request.app.state.settings.max_draws,
     )
 
 
@@ -80,9 +83,10 @@ async def upload_instrument(request: Request, project_id: str, user: FormUser,
                             file: UploadFile) -> Response:
     """Store an instrument (YAML or spreadsheet) and show its validation on the project page."""
     project = project_or_404(request, project_id, user)
-    analysis = analysis_of(request)
-    await store_upload(store_of(request), project.id, file, kind="instrument",
-                       allowed=analysis.INSTRUMENT_SUFFIXES, check=analysis.check_instrument)
+    await store_upload(store_of(request), project.id, file, kind="instrument", user=user,
+                       quota=request.app.state.settings.quota_bytes,
+                       allowed=analysis_of(request).INSTRUMENT_SUFFIXES,
+                       check=_checker(request, "check_instrument", InstrumentError))
     return _redirect(f"/projects/{project.id}#instrument")
 
 
@@ -96,14 +100,22 @@ async def upload_responses(request: Request, project_id: str, user: FormUser, fi
     if instrument is None:
         raise OptionError("Upload a valid instrument first: response files are checked "
                           "against its items and scale.")
-    analysis = analysis_of(request)
     await store_upload(
-        store, project.id, file, kind="responses", allowed=analysis.RESPONSE_SUFFIXES,
-        check=analysis.check_responses, instrument=instrument,
+        store, project.id, file, kind="responses", user=user,
+        quota=request.app.state.settings.quota_bytes,
+        allowed=analysis_of(request).RESPONSE_SUFFIXES,
+        check=_checker(request, "check_responses", ResponseDataError), instrument=instrument,
         instrument_path=store.file_path(instrument), instrument_name=instrument.original_name,
         sheet=sheet.strip() or None,
     )
     return _redirect(f"/projects/{project.id}#responses")
+
+
+def _checker(request: Request, function: str,
+             error: type[SemwbError]) -> Callable[..., dict[str, Any]]:
+    """The adapter's ``function``, run in a capped child process (:mod:`semwb.web.sandbox`)."""
+    settings = request.app.state.settings
+    return partial(request.app.state.sandbox.call, settings.analysis, function, error=error)
 
 
 @router.get("/projects/{project_id}/files/{file_id}")
@@ -111,7 +123,7 @@ def download_upload(request: Request, project_id: str, file_id: str,
                     user: CurrentUser) -> Response:
     """Download an uploaded file under its original name (as an attachment)."""
     project = project_or_404(request, project_id, user)
-    stored = store_of(request).get_file(project.id, file_id)
+    stored = store_of(request).projects.get_file(project.id, file_id)
     if stored is None:
         raise HTTPException(404)
     return FileResponse(store_of(request).file_path(stored), filename=stored.original_name,
@@ -120,8 +132,8 @@ def download_upload(request: Request, project_id: str, file_id: str,
 
 def _check_data(store: Store, project_id: str) -> tuple[StoredFile | None, dict[str, Any]]:
     """Return the newest valid response file and the adapter keywords to check against it."""
-    responses = next((f for f in store.files(project_id, "responses") if f.ok), None)
-    instrument = store.get_file(project_id, responses.instrument_id) if (
+    responses = next((f for f in store.projects.files(project_id, "responses") if f.ok), None)
+    instrument = store.projects.get_file(project_id, responses.instrument_id) if (
         responses and responses.instrument_id) else None
     if responses is None or instrument is None:
         return None, {}
@@ -162,7 +174,7 @@ def model_page(request: Request, project_id: str, model_id: str, user: CurrentUs
 
 
 def _model_or_404(request: Request, project: Project, model_id: str) -> Model:
-    model = store_of(request).get_model(project.id, model_id)
+    model = store_of(request).projects.get_model(project.id, model_id)
     if model is None:
         raise HTTPException(404)
     return model
@@ -197,7 +209,7 @@ async def save_model(
                        problems=str(exc), status_code=200 if action == "validate" else 400)
     if action != "save":
         return _editor(request, project, model_id=model_id, name=name, syntax=syntax, valid=True)
-    store_of(request).save_model(project.id, name, syntax, model_id or None)
+    store_of(request).projects.save_model(project.id, name, syntax, model_id or None)
     return _redirect(f"/projects/{project.id}#models")
 
 
@@ -207,12 +219,12 @@ def add_member(request: Request, project_id: str, user: FormUser,
     """Give another account access to the project (owner only)."""
     store = store_of(request)
     project = _owned_or_403(request, project_id, user)
-    found = store.user_by_name(name.strip())
+    found = store.accounts.user_by_name(name.strip())
     if found is None:
         raise OptionError(f"There is no account called {name.strip()!r}; the administrator "
                           "creates accounts with 'semwb user add NAME'.")
     if found[0].id != project.owner.id:
-        store.add_member(project.id, found[0])
+        store.projects.add_member(project.id, found[0])
     return _redirect(f"/projects/{project.id}#members")
 
 
@@ -220,7 +232,7 @@ def add_member(request: Request, project_id: str, user: FormUser,
 def remove_member(request: Request, project_id: str, user_id: int, user: FormUser) -> Response:
     """Take a member out of the project (owner only)."""
     project = _owned_or_403(request, project_id, user)
-    store_of(request).remove_member(project.id, user_id)
+    store_of(request).projects.remove_member(project.id, user_id)
     return _redirect(f"/projects/{project.id}#members")
 
 
@@ -244,16 +256,20 @@ def start_run(
     store = store_of(request)
     project = project_or_404(request, project_id, user)
     model = _model_or_404(request, project, model_id)
-    responses = store.get_file(project.id, responses_id)
+    responses = store.projects.get_file(project.id, responses_id)
     if responses is None or responses.kind != "responses":
         raise HTTPException(404)
     if not responses.ok:
         raise OptionError(f"{responses.original_name} did not pass validation; upload a "
                           "corrected file and run on that one.")
+    max_draws = request.app.state.settings.max_draws
+    if draws > max_draws:
+        raise OptionError(f"This server runs at most {max_draws:,} bootstrap draws; got "
+                          f"{draws:,}. 5000 draws are what reviewers usually expect.")
     options: dict[str, Any] = analysis_of(request).check_run_options(
         model.syntax, name=model.name, draws=draws, ci=ci, level=level, seed=_seed(seed),
         lang=lang, missing=missing, estimator=estimator)
-    run = store.create_run(project.id, model, responses, options)
+    run = store.runs.create(project.id, model, responses, options)
     runs_of(request).submit(run)
     return _redirect(f"/projects/{project.id}/runs/{run.id}")
 

@@ -6,7 +6,7 @@ from types import ModuleType
 
 from fastapi import Request
 
-from semwb.web.runs import RunManager
+from semwb.web.run_queue import RunManager
 from semwb.web.store import Store
 
 

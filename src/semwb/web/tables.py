@@ -27,7 +27,7 @@ def run_tables(request: Request, project_id: str, run_id: str, fmt: str, user: C
     from semwb.report.writer import tables_of
 
     project = project_or_404(request, project_id, user)
-    run = store_of(request).get_run(run_id, project.id)
+    run = store_of(request).runs.get(run_id, project.id)
     folder = None if run is None else store_of(request).run_dir(run.id)
     if (run is None or folder is None or run.status != "done" or fmt not in MEDIA_TYPES
             or not (folder / "results.json").is_file()):

@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 
 from semwb.errors import OptionError, SemwbError
 from semwb.files import atomic_write_bytes, sha256_bytes
-from semwb.web.store import Store, StoredFile, new_id
+from semwb.web.store import Store, StoredFile, User, new_id
 
 MAX_NAME = 200
 
@@ -45,20 +45,24 @@ def allowed_suffix(name: str, allowed: tuple[str, ...]) -> str:
 
 
 async def store_upload(
-    store: Store, project_id: str, upload: UploadFile, *, kind: str,
+    store: Store, project_id: str, upload: UploadFile, *, kind: str, user: User, quota: int,
     allowed: tuple[str, ...], check: Callable[..., dict[str, Any]],
     instrument: StoredFile | None = None, **check_options: Any,
 ) -> StoredFile:
     """Save an upload, validate it with ``check`` and record both; return the record.
 
     A file that fails validation is kept too (nothing uploaded is lost) with ``ok`` False and the
-    library's message, which the project page shows next to it.
+    library's message, which the project page shows next to it. A file that cannot be recorded
+    (the check had a bug, the store failed) is removed again: no bytes without a row.
 
     Parameters
     ----------
+    user, quota
+        Who uploads, and the bytes of uploads each user may keep (OptionError past it).
     check
-        The adapter's check (``check_instrument`` / ``check_responses``); called in a thread
-        with the stored path, ``display_name=`` and ``check_options``.
+        The adapter's check (``check_instrument`` / ``check_responses``, usually through
+        :class:`semwb.web.sandbox.Sandbox`); called in a thread with the stored path,
+        ``display_name=`` and ``check_options``.
     instrument
         For responses: the instrument file they are checked against.
     """
@@ -67,20 +71,31 @@ async def store_upload(
     data = await upload.read()
     if not data:
         raise OptionError(f"{name} is empty; choose the file again.")
+    used = store.projects.bytes_uploaded_by(user.id)
+    if used + len(data) > quota:
+        raise OptionError(
+            f"{name}: your uploads take {used / 1e6:.1f} MB and this file would take them past "
+            f"this server's quota of {quota / 1e6:g} MB per user. Ask the administrator for a "
+            "larger --quota-mb.")
     file_id = new_id()
     stored_name = file_id + suffix
     path = store.files_dir / stored_name
-    atomic_write_bytes(path, data)
-    ok, message, summary = True, "", {}
+    atomic_write_bytes(path, data, mode=0o600)
     try:
-        summary = await run_in_threadpool(check, path, display_name=name, **check_options)
-    except SemwbError as exc:
-        ok, message = False, str(exc)
-    record = StoredFile(
-        id=file_id, project_id=project_id, kind=kind, original_name=name,
-        stored_name=stored_name, size=len(data), sha256=sha256_bytes(data), ok=ok,
-        message=message, summary=summary,
-        instrument_id=instrument.id if instrument else None, created=time.time(),
-    )
-    store.add_file(record)
+        ok, message, summary = True, "", {}
+        try:
+            summary = await run_in_threadpool(check, path, display_name=name, **check_options)
+        except SemwbError as exc:
+            ok, message = False, str(exc)
+        record = StoredFile(
+            id=file_id, project_id=project_id, kind=kind, original_name=name,
+            stored_name=stored_name, size=len(data), sha256=sha256_bytes(data), ok=ok,
+            message=message, summary=summary,
+            instrument_id=instrument.id if instrument else None, created=time.time(),
+            uploaded_by=user.id,
+        )
+        store.projects.add_file(record)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
     return record

@@ -1,4 +1,4 @@
-"""Write the report test fixture: a realistic mediation result (hypothesis 1 of DOMAIN.md).
+"""Write the report test fixture: a realistic mediation result (hypothesis 1, surveys/README.md).
 
 The numbers are plausible, not a fit: the report tests must not depend on the estimator. Run from
 the repository root: ``python tests/data/report/make_fixture.py``.

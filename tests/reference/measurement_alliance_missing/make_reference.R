@@ -1,11 +1,11 @@
-# Measurement references WITH MISSING ANSWERS, on semwb's example data
+# Measurement references WITH MISSING ANSWERS, on a copy of semwb's example data in data.csv
 # (surveys/examples/alliance.csv, N = 320, raw: ar4 reverse-worded, ~0.4 % missing, careless
 # respondents kept). Checks how semwb treats missing answers against psych / semTools defaults.
 # Run: cd tests/reference/measurement_alliance_missing && Rscript make_reference.R
 source("../_lib/lavaan_json.R")
 suppressPackageStartupMessages({ library(semTools); library(psych) })
 
-raw <- read.csv("../../../surveys/examples/alliance.csv", stringsAsFactors = FALSE)
+raw <- read.csv("data.csv", stringsAsFactors = FALSE)
 raw$ar4 <- 8 - raw$ar4                      # reverse-code ar4 (1-7 scale)
 constructs <- list(AR = paste0("ar", 1:4), IOL = paste0("iol", 1:4), AI = paste0("ai", 1:6),
                    KS = paste0("ks", 1:4), TR = paste0("tr", 1:3))
@@ -52,7 +52,7 @@ out <- list(
                   lavaan = as.character(packageVersion("lavaan")),
                   semTools = as.character(packageVersion("semTools")),
                   psych = as.character(packageVersion("psych"))),
-  data = "../../../surveys/examples/alliance.csv",
+  data = "data.csv",
   reverse_coded = list("ar4"),
   n_rows = nrow(X), n_complete = sum(complete.cases(X)), cfa_model = model,
   definitions = list(

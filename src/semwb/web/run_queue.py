@@ -4,6 +4,10 @@ A run's state lives in the store, not in memory: the worker writes ``running``, 
 then ``done`` or ``failed`` straight into SQLite, so a page reload (or another server thread)
 sees the same state, and a run that was queued or running when the server stopped is marked
 ``interrupted`` on the next start and can be restarted from its page.
+
+The server owns every run's state: a worker writes only under the attempt id it was given
+(:mod:`semwb.web.store.runs`), and a local worker process ends itself within half a second of
+the server's death (it watches its parent), so no orphan finishes a run nobody waits for.
 """
 
 from __future__ import annotations
@@ -11,6 +15,8 @@ from __future__ import annotations
 import importlib
 import logging
 import multiprocessing
+import os
+import threading
 import time
 import traceback
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
@@ -26,6 +32,8 @@ log = logging.getLogger("semwb.web")
 
 #: Seconds between two progress writes of one run (the page polls about once a second).
 PROGRESS_INTERVAL = 0.5
+#: Seconds between two checks of a local worker that its server is still alive.
+PARENT_CHECK_INTERVAL = 0.5
 
 
 @dataclass(frozen=True)
@@ -35,41 +43,59 @@ class Task:
     data_dir: str
     job: RunJob
     analysis: str
+    attempt: str
 
 
 def execute(task: Task) -> str:
     """Run one task in a worker and record its outcome in the store; return the final state.
 
-    A :class:`~semwb.errors.SemwbError` is the user's to fix: its message becomes the run's
-    message. Any other exception is a bug: the run is marked failed with a generic message, the
-    traceback goes to ``error.log`` in the run's folder, and the exception is raised again.
+    Every write is made under ``task.attempt``: when the run was requeued or marked interrupted
+    meanwhile, the task does nothing (``"stale"``). A :class:`~semwb.errors.SemwbError` is the
+    user's to fix: its message becomes the run's message. Any other exception is a bug: the run
+    is marked failed with a generic message, the traceback goes to ``error.log`` in the run's
+    folder, and the exception is raised again.
     """
-    store = Store(task.data_dir)
-    run_id = task.job.run_id
-    store.update_run(run_id, status="running", progress=0.0, message="started")
+    runs = Store(task.data_dir).runs
+    run_id, attempt = task.job.run_id, task.attempt
+    if not runs.update(run_id, status="running", progress=0.0, message="started",
+                       attempt=attempt):
+        return "stale"
     last = 0.0
 
     def progress(fraction: float, message: str) -> None:
         nonlocal last
         now = time.monotonic()
         if now - last >= PROGRESS_INTERVAL:
-            store.update_run(run_id, progress=min(max(fraction, 0.0), 1.0), message=message)
+            runs.update(run_id, progress=min(max(fraction, 0.0), 1.0), message=message,
+                        attempt=attempt)
             last = now
 
     try:
         importlib.import_module(task.analysis).run_job(task.job, progress)
     except SemwbError as exc:
-        store.update_run(run_id, status="failed", message=str(exc))
+        runs.update(run_id, status="failed", message=str(exc), attempt=attempt)
         return "failed"
     except Exception:
         task.job.out_dir.mkdir(parents=True, exist_ok=True)
         (task.job.out_dir / "error.log").write_text(traceback.format_exc(), encoding="utf-8")
-        store.update_run(run_id, status="failed",
-                         message="The analysis stopped on an internal error; the server's "
-                                 "administrator finds the details in the run's error.log.")
+        runs.update(run_id, status="failed", attempt=attempt,
+                    message="The analysis stopped on an internal error; the server's "
+                            "administrator finds the details in the run's error.log.")
         raise
-    store.update_run(run_id, status="done", progress=1.0, message="finished")
+    runs.update(run_id, status="done", progress=1.0, message="finished", attempt=attempt)
     return "done"
+
+
+def _watch_parent(parent: int) -> None:
+    """Initializer of a local worker: private files, and exit as soon as the server is gone."""
+    os.umask(0o077)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_INTERVAL)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="semwb-parent-watch", daemon=True).start()
 
 
 class RunManager:
@@ -101,8 +127,11 @@ class RunManager:
         self._client: Any = None
 
     def start(self) -> int:
-        """Mark runs left over from a previous server as interrupted; return how many."""
-        return self.store.mark_interrupted()
+        """Mark runs left over from a previous server as interrupted; return how many.
+
+        Their attempts end with it: a worker still alive from that server writes nothing more.
+        """
+        return self.store.runs.mark_interrupted()
 
     def _submit(self, task: Task) -> Any:
         if self.scheduler is not None:
@@ -123,12 +152,13 @@ class RunManager:
 
     def _new_pool(self) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(max_workers=self.workers,
-                                   mp_context=multiprocessing.get_context("spawn"))
+                                   mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=_watch_parent, initargs=(os.getpid(),))
 
     def job_for(self, run: Run) -> RunJob:
         """Build the worker's job from a run and its stored files."""
-        responses = self.store.get_file(run.project_id, run.responses_id)
-        instrument = self.store.get_file(run.project_id, run.instrument_id)
+        responses = self.store.projects.get_file(run.project_id, run.responses_id)
+        instrument = self.store.projects.get_file(run.project_id, run.instrument_id)
         if responses is None or instrument is None:
             raise RuntimeError(f"run {run.id} refers to a file that is not in its project")
         return RunJob(
@@ -142,36 +172,44 @@ class RunManager:
         )
 
     def submit(self, run: Run) -> None:
-        """Queue ``run`` (new, or restarted after a failure or an interruption)."""
-        self.store.update_run(run.id, status="queued", progress=0.0, message="waiting for a worker")
-        task = Task(str(self.store.data_dir), self.job_for(run), self.analysis)
+        """Hand a queued run (new, or from :meth:`restart`) to a worker under its attempt."""
+        task = Task(str(self.store.data_dir), self.job_for(run), self.analysis, run.attempt)
         try:
             future = self._submit(task)
         except Exception as exc:  # the queue's boundary: a run must never stay queued forever
             log.exception("run %s could not be submitted", run.id)
-            self.store.update_run(run.id, status="failed", message=(
+            self.store.runs.update(run.id, status="failed", attempt=run.attempt, message=(
                 f"The run could not be handed to a worker ({type(exc).__name__}: {exc}); "
                 "restart it when the workers or the cluster are reachable."))
             return
-        future.add_done_callback(lambda done: self._settle(run.id, done))
+        future.add_done_callback(lambda done: self._settle(run, done))
 
-    def _settle(self, run_id: str, future: Future[str] | Any) -> None:
+    def restart(self, run_id: str) -> bool:
+        """Queue an interrupted or failed run again; False when it is neither (e.g. a second
+        click already restarted it), so that one run never runs twice."""
+        run = self.store.runs.requeue(run_id)
+        if run is None:
+            return False
+        self.submit(run)
+        return True
+
+    def _settle(self, run: Run, future: Future[str] | Any) -> None:
         """After a worker returns: a run still queued or running means the worker died."""
         if future.cancelled():
             return
         exc = future.exception()
         if exc is None:
             return
-        run = self.store.get_run(run_id)
-        if run is not None and run.status in ("queued", "running"):
-            log.error("run %s: worker failed: %r", run_id, exc)
-            self.store.update_run(run_id, status="failed",
-                                  message="The worker running this analysis stopped "
-                                          "unexpectedly; restart the run.")
+        current = self.store.runs.get(run.id)
+        if current is not None and current.status in ("queued", "running"):
+            log.error("run %s: worker failed: %r", run.id, exc)
+            self.store.runs.update(run.id, status="failed", attempt=run.attempt,
+                                   message="The worker running this analysis stopped "
+                                           "unexpectedly; restart the run.")
 
     def shutdown(self) -> None:
         """Stop the workers and mark unfinished runs interrupted (they can be restarted)."""
-        self.store.mark_interrupted()
+        self.store.runs.mark_interrupted()
         if self._client is not None:
             self._client.close()
             self._client = None

@@ -29,7 +29,7 @@ _MEDIA_TYPES = {"results.json": "application/json", "scores.csv": "text/csv",
 
 def _run_or_404(request: Request, project_id: str, run_id: str, user: User) -> Run:
     project = project_or_404(request, project_id, user)
-    run = store_of(request).get_run(run_id, project.id)
+    run = store_of(request).runs.get(run_id, project.id)
     if run is None:
         raise HTTPException(404)
     return run
@@ -51,12 +51,12 @@ def run_page(request: Request, project_id: str, run_id: str, user: CurrentUser) 
     run = _run_or_404(request, project_id, run_id, user)
     store = store_of(request)
     project = project_or_404(request, project_id, user)
-    responses = store.get_file(project.id, run.responses_id)
+    responses = store.projects.get_file(project.id, run.responses_id)
     outputs = [name for name in analysis_of(request).OUTPUTS
                if (store.run_dir(run.id) / name).is_file()] if run.status == "done" else []
     return render(request, "run.html", project=project, run=run, responses=responses,
-                  outputs=outputs, shares=store.shares(run.id),
-                  base_url=str(request.base_url).rstrip("/"))
+                  outputs=outputs, shares=store.sharing.shares(run.id),
+                  base_url=request.app.state.settings.base_url.rstrip("/"))
 
 
 @router.get("/projects/{project_id}/runs/{run_id}/status")
@@ -71,9 +71,8 @@ def run_status(request: Request, project_id: str, run_id: str, user: CurrentUser
 def restart_run(request: Request, project_id: str, run_id: str, user: FormUser) -> Response:
     """Queue an interrupted or failed run again with the same inputs and options."""
     run = _run_or_404(request, project_id, run_id, user)
-    if run.status not in ("interrupted", "failed"):
+    if not runs_of(request).restart(run.id):
         raise HTTPException(409, "Only an interrupted or failed run can be restarted.")
-    runs_of(request).submit(run)
     return RedirectResponse(f"/projects/{project_id}/runs/{run.id}", status_code=303)
 
 
@@ -102,7 +101,7 @@ def create_share(request: Request, project_id: str, run_id: str, user: FormUser)
     run = _run_or_404(request, project_id, run_id, user)
     if run.status != "done":
         raise HTTPException(409, "A report can be shared once its run has finished.")
-    store_of(request).create_share(run.id, user)
+    store_of(request).sharing.create_share(run.id, user)
     return RedirectResponse(f"/projects/{project_id}/runs/{run.id}#share", status_code=303)
 
 
@@ -111,7 +110,7 @@ def revoke_share(request: Request, project_id: str, run_id: str, user: FormUser,
                  token: Annotated[str, Form()]) -> Response:
     """Revoke one of this run's share links; it answers 404 from then on."""
     run = _run_or_404(request, project_id, run_id, user)
-    store_of(request).revoke_share(run.id, token)
+    store_of(request).sharing.revoke_share(run.id, token)
     return RedirectResponse(f"/projects/{project_id}/runs/{run.id}#share", status_code=303)
 
 

@@ -1,0 +1,69 @@
+"""Reading YAML that may come from anyone: no aliases, bounded nesting and size.
+
+Instruments are uploaded to the web app and specs are shared between researchers, so their YAML
+is read with :class:`BoundedLoader`, PyYAML's safe loader with three limits checked before any
+work grows with them:
+
+- **no aliases** (``*name``): a file of a few hundred bytes whose aliases nest ("billion laughs")
+  would otherwise expand to gigabytes; no instrument or spec needs them;
+- **nesting depth** of at most :data:`MAX_DEPTH` levels (the composer is recursive: a file of
+  nested brackets would raise ``RecursionError``);
+- **size** of at most :data:`MAX_BYTES` (an instrument of 200 bilingual items is about 50 kB).
+
+A refusal is a ``yaml.YAMLError`` carrying the line (``problem_mark``) and the rule
+(``problem``), so every caller's existing "not valid YAML" message names both and never quotes a
+value.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+from yaml.composer import ComposerError
+
+MAX_DEPTH = 50
+MAX_BYTES = 5_000_000
+
+
+class BoundedLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` that refuses aliases and nesting deeper than :data:`MAX_DEPTH`."""
+
+    def __init__(self, stream: str) -> None:
+        if len(stream) > MAX_BYTES:
+            raise ComposerError(None, None, f"the file is larger than {MAX_BYTES // 1_000_000} "
+                                "MB; an instrument or spec is a few kB", None)
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        """Compose one node after checking the alias and depth rules."""
+        event: Any = self.peek_event()  # type: ignore[no-untyped-call]
+        mark: Any = event.start_mark
+        if isinstance(event, yaml.AliasEvent):
+            raise ComposerError(None, None, f"the alias '*{event.anchor}' is not allowed; write "
+                                "the value out in full instead of referring to an anchor",
+                                mark)
+        if self._depth >= MAX_DEPTH:
+            raise ComposerError(None, None, f"values are nested more than {MAX_DEPTH} levels "
+                                "deep", mark)
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+def safe_load(text: str) -> Any:
+    """Parse ``text`` like ``yaml.safe_load`` under the limits of :class:`BoundedLoader`."""
+    return yaml.load(text, Loader=BoundedLoader)
+
+
+def compose(text: str) -> tuple[yaml.Node | None, BoundedLoader]:
+    """Compose ``text`` into a node tree; also return the loader, whose
+    ``construct_object(node, deep=True)`` turns a node into its Python value."""
+    loader = BoundedLoader(text)
+    try:
+        return loader.get_single_node(), loader
+    finally:
+        loader.dispose()

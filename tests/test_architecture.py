@@ -1,0 +1,142 @@
+"""docs/architecture.md is the map: its layer table is the import graph, and modules stay small."""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = ROOT / "src" / "semwb"
+MAP = ROOT / "docs" / "architecture.md"
+MAX_LINES = 400
+# Being split right now (docs/architecture.md, "Module map"); the lead removes each entry as
+# the split lands. An entry whose files are all under the limit fails, so the list stays current.
+SPLITTING = {
+    "sem/bootstrap.py": "resampling, its workers and the draw summaries by job (issue 17)",
+    "survey/instrument.py": "find_instrument and spec_instrument to their own module (issue 17)",
+}
+
+
+def layer_of(module: str) -> str:
+    """``semwb.sem.spec`` -> ``sem``; ``semwb`` (the package root) -> ``semwb``."""
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else parts[0]
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imported_modules(path: Path) -> list[tuple[str, int]]:
+    """Every semwb module ``path`` imports (top level, in functions, under TYPE_CHECKING)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names = [node.module]
+        elif isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        else:
+            continue
+        found += [(name, node.lineno) for name in names
+                  if name == "semwb" or name.startswith("semwb.")]
+    return found
+
+
+def actual_graph() -> dict[str, dict[str, list[str]]]:
+    """``{layer: {imported layer: ["file:line", ...]}}`` across layers."""
+    graph: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for path in sorted(PACKAGE.rglob("*.py")):
+        source = layer_of(module_name(path))
+        if source == "semwb":
+            continue  # the root only maps public names to modules, as strings
+        for name, line in imported_modules(path):
+            target = layer_of(name)
+            if target != source:
+                graph[source][target].append(f"{path.relative_to(ROOT)}:{line}")
+    return graph
+
+
+def documented_layers() -> dict[str, set[str]]:
+    """The table between ``<!-- layers`` and ``<!-- /layers -->`` in docs/architecture.md."""
+    text = MAP.read_text(encoding="utf-8")
+    found = re.search(r"<!-- layers.*?-->(.*?)<!-- /layers -->", text, re.S)
+    assert found, f"{MAP}: no layer table between '<!-- layers' and '<!-- /layers -->'"
+    table: dict[str, set[str]] = {}
+    for line in found.group(1).strip().splitlines()[2:]:
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        names = re.findall(r"`([a-z_]+)`", cells[0])
+        assert (len(cells), len(names)) == (2, 1), f"{MAP}: cannot read the row {line!r}"
+        table[names[0]] = set(re.findall(r"`([a-z_]+)`", cells[1]))
+    return table
+
+
+def test_every_package_has_a_row_in_the_map() -> None:
+    packages = {layer_of(module_name(p)) for p in PACKAGE.rglob("*.py")} - {"semwb"}
+    assert packages == set(documented_layers())
+
+
+def test_imports_follow_the_map() -> None:
+    table, graph = documented_layers(), actual_graph()
+    forbidden = [f"{source} -> {target} ({', '.join(where)})"
+                 for source, targets in graph.items() for target, where in targets.items()
+                 if target not in table.get(source, set())]
+    assert not forbidden, ("imports docs/architecture.md does not allow (change the code, or "
+                           "the map if the layering really changed):\n" + "\n".join(forbidden))
+
+
+def test_the_map_allows_only_what_is_used() -> None:
+    table, graph = documented_layers(), actual_graph()
+    unused = [f"{source} -> {target}" for source, targets in table.items()
+              for target in targets if target not in graph.get(source, {})]
+    assert not unused, "allowed by docs/architecture.md but never imported (drop them):\n" + (
+        "\n".join(unused))
+
+
+def test_the_import_parser_sees_imports_inside_functions(tmp_path: Path) -> None:
+    path = tmp_path / "probe.py"
+    path.write_text("import os\nfrom semwb import errors\n\ndef f():\n"
+                    "    from semwb.sem.spec import load_spec\n    import semwb.report\n")
+    assert imported_modules(path) == [("semwb", 2), ("semwb.sem.spec", 5), ("semwb.report", 6)]
+
+
+def _splitting(relative: str) -> bool:
+    return any(relative.startswith(prefix) for prefix in SPLITTING)
+
+
+def _lines(path: Path) -> int:
+    return len(path.read_text(encoding="utf-8").splitlines())
+
+
+def test_no_module_over_the_limit() -> None:
+    too_long = [f"{p.relative_to(PACKAGE)}: {_lines(p)} lines"
+                for p in sorted(PACKAGE.rglob("*.py"))
+                if not _splitting(p.relative_to(PACKAGE).as_posix()) and _lines(p) > MAX_LINES]
+    assert not too_long, f"modules over {MAX_LINES} lines (split by job):\n" + "\n".join(too_long)
+
+
+@pytest.mark.parametrize("prefix", sorted(SPLITTING))
+def test_the_list_of_modules_being_split_is_current(prefix: str) -> None:
+    files = [p for p in PACKAGE.rglob("*.py")
+             if p.relative_to(PACKAGE).as_posix().startswith(prefix)]
+    assert files, f"{prefix} no longer exists: remove it from SPLITTING"
+    assert max(map(_lines, files)) > MAX_LINES, (
+        f"{prefix} is under {MAX_LINES} lines now: remove it from SPLITTING")
+
+
+def test_docs_and_code_point_inside_the_repository() -> None:
+    outside = re.compile(r"\.\./shared/|\b(ARCHITECTURE|DOMAIN|STYLE)\.md|/" + "work/")
+    files = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md")),
+             *sorted(PACKAGE.rglob("*.py")), *sorted((ROOT / "scripts").iterdir()),
+             *(p for p in sorted((ROOT / "tests").rglob("*"))
+               if p.suffix in (".py", ".md", ".R") and "artifacts" not in p.parts)]
+    found = [f"{p.relative_to(ROOT)}:{n}" for p in files
+             for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+             if outside.search(line)]
+    assert not found, "references to files outside the repository (use docs/architecture.md):\n" + (
+        "\n".join(found))
