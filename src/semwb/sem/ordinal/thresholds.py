@@ -1,0 +1,136 @@
+"""Ordinal items as categories, their sample thresholds and casewise threshold scores.
+
+As lavaan's step 1 (``lav_samplestats_step1``) for an ordinal variable without covariates: the
+thresholds are the normal quantiles of the cumulative category proportions, and the casewise
+scores are the derivatives of each row's log-probability ``log(Φ(τ_c) - Φ(τ_{c-1}))`` with
+respect to the thresholds. Items are checked first: an ordered item must hold integers, use at
+most :data:`MAX_CATEGORIES` categories, leave no category empty between its lowest and highest
+used value, and use every category at least twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy import stats
+
+from semwb.errors import SpecError, join_problems
+
+Array = NDArray[np.float64]
+
+#: The most categories semwb accepts for an ordered item (lavaan's own cap is far higher; an item
+#: with more categories is better treated as continuous).
+MAX_CATEGORIES = 10
+#: Stand-in for ±∞ as the outer thresholds (Φ and φ are exactly 1/0 there in double precision).
+INF = 50.0
+
+
+@dataclass(frozen=True)
+class OrdinalData:
+    """Items coded as categories 0..K-1 and their sample thresholds.
+
+    Attributes
+    ----------
+    names
+        The items, in model order.
+    codes
+        ``(N, p)`` integer categories 0..K_j-1.
+    levels
+        The original values of each item's categories.
+    thresholds
+        One array per item of its ``K_j - 1`` sample thresholds.
+    """
+
+    names: tuple[str, ...]
+    codes: NDArray[np.intp]
+    levels: tuple[tuple[float, ...], ...]
+    thresholds: tuple[Array, ...]
+
+    @property
+    def n_obs(self) -> int:
+        """Rows."""
+        return int(self.codes.shape[0])
+
+    def padded(self, j: int) -> Array:
+        """Item ``j``'s thresholds with ``-INF`` and ``+INF`` at the ends (``K_j + 1`` values)."""
+        return np.concatenate([[-INF], self.thresholds[j], [INF]])
+
+    @property
+    def threshold_names(self) -> list[tuple[str, str]]:
+        """``(item, "t1")``, ``(item, "t2")``, ... in the order of the statistics vector."""
+        return [(v, f"t{k + 1}") for v, th in zip(self.names, self.thresholds, strict=True)
+                for k in range(len(th))]
+
+
+def item_problems(name: str, values: Array, data_name: str) -> list[str]:
+    """Why column ``name`` cannot be an ordered item (empty when it can)."""
+    if np.any(values != np.round(values)):
+        bad = values[values != np.round(values)][0]
+        return [f"{data_name}, column {name}: ordered items must hold whole numbers (category "
+                f"codes); got {bad:g}. Remove the item from 'ordered:' to treat it as "
+                "continuous."]
+    levels, counts = np.unique(values, return_counts=True)
+    problems = []
+    if len(levels) > MAX_CATEGORIES:
+        problems.append(f"{data_name}, column {name}: {len(levels)} distinct values; ordered "
+                        f"items may have at most {MAX_CATEGORIES} categories. Treat the item as "
+                        "continuous (remove it from 'ordered:').")
+    if len(levels) < 2:
+        problems.append(f"{data_name}, column {name}: only one category is used; an ordered item "
+                        "needs at least two. Drop it from the model.")
+    elif len(levels) <= MAX_CATEGORIES:
+        gaps = [g for g in range(int(levels[0]) + 1, int(levels[-1])) if g not in set(levels)]
+        if gaps:
+            problems.append(f"{data_name}, column {name}: category {gaps[0]:g} is empty between "
+                            f"used categories {levels[0]:g} and {levels[-1]:g}; merge it with a "
+                            "neighbour (recode the item) so every category between the lowest "
+                            "and the highest is used.")
+        single = levels[counts == 1]
+        if single.size:
+            problems.append(f"{data_name}, column {name}: category {single[0]:g} is used by one "
+                            "respondent only; its threshold cannot be estimated reliably. Merge "
+                            "it with a neighbouring category.")
+    return problems
+
+
+def ordinal_data(X: Array, names: Sequence[str], *, data_name: str = "data") -> OrdinalData:
+    """Code the columns of ``X (N, p)`` (complete rows) as categories and estimate thresholds.
+
+    Raises
+    ------
+    SpecError
+        Naming every item that cannot be treated as ordinal, and why.
+    """
+    problems = [m for j, v in enumerate(names) for m in item_problems(v, X[:, j], data_name)]
+    if problems:
+        raise SpecError(join_problems(f"{data_name}: {len(problems)} problems with ordered items",
+                                      problems))
+    codes = np.empty(X.shape, dtype=np.intp)
+    levels, thresholds = [], []
+    for j in range(X.shape[1]):
+        lv, inverse, counts = np.unique(X[:, j], return_inverse=True, return_counts=True)
+        codes[:, j] = inverse.ravel()
+        levels.append(tuple(float(v) for v in lv))
+        thresholds.append(stats.norm.ppf(np.cumsum(counts)[:-1] / X.shape[0]))
+    return OrdinalData(tuple(names), codes, tuple(levels), tuple(thresholds))
+
+
+def threshold_scores(data: OrdinalData) -> Array:
+    """Casewise scores ``∂ log P(y_ij) / ∂τ`` of every threshold, ``(N, thresholds)``."""
+    blocks = []
+    for j in range(len(data.names)):
+        tau = data.padded(j)
+        c = data.codes[:, j]
+        upper, lower = tau[c + 1], tau[c]
+        prob = stats.norm.cdf(upper) - stats.norm.cdf(lower)
+        block = np.zeros((data.n_obs, len(data.thresholds[j])))
+        rows = np.arange(data.n_obs)
+        up = c < block.shape[1]
+        block[rows[up], c[up]] += stats.norm.pdf(upper[up]) / prob[up]
+        low = c > 0
+        block[rows[low], c[low] - 1] -= stats.norm.pdf(lower[low]) / prob[low]
+        blocks.append(block)
+    return np.concatenate(blocks, axis=1)
