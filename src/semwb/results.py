@@ -53,6 +53,19 @@ class FitIndices(_Frozen):
     baseline_chisq: float | None = None
     baseline_df: int | None = None
     npar: int | None = None
+    # robust estimators (WLSMV: lavaan's scaled-shifted test), lavaan's names
+    chisq_scaled: float | None = None
+    df_scaled: int | None = None
+    pvalue_scaled: float | None = None
+    chisq_scaling_factor: float | None = None
+    chisq_shift: float | None = None
+    baseline_chisq_scaled: float | None = None
+    baseline_chisq_scaling_factor: float | None = None
+    cfi_scaled: float | None = None
+    tli_scaled: float | None = None
+    rmsea_scaled: float | None = None
+    rmsea_ci_lower_scaled: float | None = None
+    rmsea_ci_upper_scaled: float | None = None
 
     _clean = field_validator("*", mode="before")(_nan_to_none)
 

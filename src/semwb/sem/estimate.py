@@ -203,6 +203,10 @@ def fit_model(spec: ModelSpec, data: pd.DataFrame, *, data_name: str = "data") -
 def _fit(spec: ModelSpec, frame: pd.DataFrame, excluded: tuple[int, ...],
          data_name: str) -> FitResult:
     """:func:`fit_model` after the data checks."""
+    if spec.estimator == "WLSMV":
+        from semwb.sem.ordinal.fit import fit_ordinal
+
+        return fit_ordinal(spec, frame, excluded, data_name)
     parsed = spec.parsed
     options, note = spec.lavaan_options()
     rows = spec.partable()

@@ -1,0 +1,142 @@
+"""One WLSMV fit of a spec with ordinal items: lavaan's answer for ``estimator = "WLSMV"``.
+
+The chain: items coded as categories and their thresholds (:mod:`.thresholds`), polychoric
+correlations and ``Γ`` (:mod:`.weights`), the delta parameterization's table (:mod:`.partable`),
+the DWLS estimate with robust SEs and the scaled-shifted test
+(:mod:`semwb.sem.estimators.dwls`), then the parameter table (thresholds, ``~*~`` scales,
+intercepts, ``:=`` rows with delta-method SEs), std_all, R² and the fit measures
+(:mod:`.fitmeasures`).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from semwb.errors import SpecError
+from semwb.sem.estimate import FitResult, _diagnose
+from semwb.sem.estimators.dwls import (
+    DwlsFit,
+    DwlsModel,
+    delta_residual_variances,
+    dwls_model,
+    fit_dwls,
+)
+from semwb.sem.estimators.ml import CoreFit
+from semwb.sem.estimators.start import start_values
+from semwb.sem.model.standardized import r_squared
+from semwb.sem.model.structure import ModelMatrices
+from semwb.sem.ordinal.fitmeasures import wlsmv_indices
+from semwb.sem.ordinal.partable import with_thresholds
+from semwb.sem.ordinal.thresholds import ordinal_data
+from semwb.sem.ordinal.weights import OrdinalStats, ordinal_stats
+from semwb.sem.partable import ParRow
+from semwb.sem.solution import defined_rows, parameter_table, wald
+from semwb.sem.spec import ModelSpec
+
+
+def _start(model: DwlsModel, rows: tuple[ParRow, ...], sample: OrdinalStats) -> np.ndarray:
+    """Start values: the continuous rule on data with the polychoric correlation matrix as
+    their covariance, and the sample thresholds (or the user's ``start()``)."""
+    R = sample.correlation
+    p = R.shape[0]
+    basis = np.linalg.qr(np.random.default_rng(0).standard_normal((4 * p, p)))[0]
+    pseudo = np.sqrt(4 * p) * basis @ np.linalg.cholesky(R).T  # covariance exactly R
+    matrix_rows = [r for r in rows if r.op in ("=~", "~", "~~")]
+    theta = np.zeros(model.n_params)
+    theta[: model.mm.n_params] = start_values(model.mm, matrix_rows, pseudo)
+    by_key = {(r.lhs, r.rhs): r for r in rows if r.op == "|"}
+    taus = np.concatenate(sample.data.thresholds)
+    for key, k, tau in zip(sample.data.threshold_names, model.th_param, taus, strict=True):
+        if k >= 0:
+            start = by_key[key].start
+            theta[k] = start if start is not None else tau
+    return theta
+
+
+def _table(spec: ModelSpec, rows: tuple[ParRow, ...], model: DwlsModel, mm: ModelMatrices,
+           fit: DwlsFit, sample: OrdinalStats) -> pd.DataFrame:
+    """lavaan's ``parameterEstimates(standardized = TRUE)`` rows, in the table's order."""
+    matrix_rows = [r for r in rows if r.op in ("=~", "~", "~~")]
+    q1 = model.mm.n_params
+    parts = [parameter_table(mm, fit.vcov[:q1, :q1], [r.label for r in matrix_rows], ())]
+    others = [r for r in rows if r.op not in ("=~", "~", "~~")]
+    th_index = {key: k for k, key in enumerate(sample.data.threshold_names)}
+    est, param = [], []
+    for r in others:
+        if r.op == "|":
+            k = model.th_param[th_index[(r.lhs, r.rhs)]]
+            est.append(fit.theta[k] if k >= 0 else float(r.value or 0.0))
+            param.append(int(k))
+        else:
+            est.append(float(r.value or 0.0))
+            param.append(-1)
+    values, index = np.array(est), np.array(param, dtype=int)
+    se = np.where(index >= 0, np.sqrt(np.diag(fit.vcov))[np.maximum(index, 0)], 0.0)
+    extra = pd.DataFrame({"lhs": [r.lhs for r in others], "op": [r.op for r in others],
+                          "rhs": [r.rhs for r in others], "label": [r.label for r in others],
+                          "group": None, "free": index >= 0, "est": values, "se": se,
+                          **wald(values, se)})
+    extra.loc[~extra["free"], ["z", "pvalue"]] = np.nan
+    for kind in ("std_lv", "std_all", "std_nox"):  # Var(x*) = 1: thresholds are standardized
+        extra[kind] = values
+    extra["param"] = index
+    table = pd.concat([parts[0], extra], ignore_index=True)
+    position = {r.key: k for k, r in enumerate(rows)}
+    table["_order"] = [position[(a, o, b) if o != "~~" else (min(a, b), o, max(a, b))]
+                       for a, o, b in zip(table["lhs"], table["op"], table["rhs"], strict=True)]
+    table = table.sort_values("_order", kind="stable").drop(columns="_order")
+    table = table.reset_index(drop=True)
+    if spec.effects:
+        table = pd.concat([table, defined_rows(table, spec.effects, fit.vcov)],
+                          ignore_index=True)
+    return table
+
+
+def fit_ordinal(spec: ModelSpec, frame: pd.DataFrame, excluded: tuple[int, ...],
+                data_name: str) -> FitResult:
+    """Fit ``spec`` by WLSMV to the checked complete rows ``frame`` (see the module notes).
+
+    Raises
+    ------
+    SpecError
+        When an item cannot be treated as ordinal (names the item), a threshold line names a
+        threshold the data do not have, or the model has more parameters than statistics.
+    """
+    parsed = spec.parsed
+    observed = tuple(frame.columns)
+    data = ordinal_data(frame.to_numpy(dtype=float), observed, data_name=data_name)
+    sample = ordinal_stats(data)
+    counts = {v: len(t) + 1 for v, t in zip(observed, data.thresholds, strict=True)}
+    rows = with_thresholds(spec.partable(), counts, spec.source)
+    model = dwls_model(rows, latents=parsed.latents, observed=observed,
+                       thresholds=data.threshold_names, source=spec.source)
+    s = sample.vector
+    if model.n_params > s.size:
+        raise SpecError(f"{spec.source}: the model has {model.n_params} free parameters but the "
+                        f"data give only {s.size} thresholds and polychoric correlations; fix "
+                        "or drop parameters.")
+    fit = fit_dwls(model, s, sample.gamma, data.n_obs, _start(model, rows, sample))
+    mm = delta_residual_variances(model.mm, model.split(fit.theta))
+    table = _table(spec, rows, model, mm, fit, sample)
+    core = CoreFit(mm=mm, vcov=fit.vcov, singular=(), patterns=[], n_obs=data.n_obs,
+                   converged=fit.converged, iterations=fit.iterations,
+                   max_gradient=0.0 if fit.converged else float("inf"),
+                   observed_information=False)
+    found = _diagnose(table, core, parsed.latents)
+    for category, message in found:
+        warnings.warn(f"{spec.name}: {message}", category, stacklevel=3)
+    endogenous = {r.rhs for r in rows if r.op == "=~"} | {r.lhs for r in rows if r.op == "~"}
+    order = list(dict.fromkeys(v for r in rows for v in (r.lhs, r.rhs) if v in endogenous))
+    names = list(model.names)
+    return FitResult(
+        spec=spec, parameters=table, fit=wlsmv_indices(fit, sample, npar=model.n_params),
+        r2=r_squared(mm, mm.estimate[None], order), n_obs=data.n_obs, n_excluded=len(excluded),
+        excluded_rows=excluded, converged=fit.converged,
+        warnings=tuple(m for _, m in found), observed=observed, data=frame,
+        vcov=pd.DataFrame(fit.vcov, index=names, columns=names), effects=spec.effects,
+        model=mm,
+    )
+
