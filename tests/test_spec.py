@@ -212,7 +212,7 @@ def test_lav_file_takes_options_as_keywords(tmp_path: Path) -> None:
     ),
     (
         "model: m\nsyntax: 'F =~ x1 + x2 + x3'\nestimator: WLSMV\n",
-        r"'estimator' input should be 'ML'; got 'WLSMV'",
+        r"'estimator: WLSMV' is for ordinal items; list them under 'ordered:'",
     ),
     (
         "model: m\nsyntax: 'F =~ x1 + x2 + x3'\ngroup: country\n",

@@ -164,7 +164,7 @@ def _build(raw: dict[str, Any], source: str) -> ModelSpec:
                         "semwb does not fit yet; remove the key to fit one group.")
     parsed = spec.parsed
     _ = spec.effects  # parse the syntax and check the definitions now
-    if spec.ordered or parsed.threshold_items:
+    if spec.ordered or parsed.threshold_items or spec.estimator == "WLSMV":
         from semwb.sem.ordinal.spec import ordinal_spec
 
         spec = ordinal_spec(spec, estimator_given="estimator" in raw)
