@@ -1,9 +1,10 @@
 """The standard bivariate normal distribution, vectorised: ``Φ₂(h, k; ρ)`` and its derivatives.
 
 ``Φ₂(h, k; ρ) = Φ(h)Φ(k) + (1/2π) ∫₀^{asin ρ} exp(-(h² + k² - 2hk sin t) / (2 cos² t)) dt``
-(Sheppard's formula), integrated by 64-point Gauss-Legendre quadrature: below 1e-13 from the
-exact value for ``|ρ| ≤ 0.99`` (checked against scipy's ``multivariate_normal.cdf`` in the
-tests). Infinite limits are represented by ``±INF`` (50), where ``Φ`` is exactly 0 or 1.
+(Sheppard's formula), integrated by Gauss-Legendre quadrature as Genz (2004) does: 20 nodes
+give double precision for ``|ρ| < 0.925``; beyond, 64 nodes (below 1e-7 from scipy's
+``multivariate_normal.cdf`` up to ``|ρ| = 0.99``, checked in the tests).
+Infinite limits are represented by ``±INF`` (50), where ``Φ`` is exactly 0 or 1.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from scipy import special
 
 Array = NDArray[np.float64]
 
-_NODES, _WEIGHTS = np.polynomial.legendre.leggauss(64)
+_RULES = {n: np.polynomial.legendre.leggauss(n) for n in (20, 64)}
 
 
 def norm_cdf(x: Array) -> Array:
@@ -29,15 +30,14 @@ def norm_pdf(x: Array) -> Array:
 
 def cdf(h: Array, k: Array, rho: Array) -> Array:
     """``Φ₂(h, k; ρ)`` elementwise over broadcast arrays."""
-    h, k, rho = np.broadcast_arrays(np.asarray(h, float), np.asarray(k, float),
-                                    np.asarray(rho, float))
+    h, k, rho = (np.asarray(v, dtype=float) for v in (h, k, rho))
+    nodes, weights = _RULES[20 if np.all(np.abs(rho) < 0.925) else 64]
     top = np.arcsin(rho)[..., None]
-    t = 0.5 * top * (_NODES + 1.0)
-    s, c2 = np.sin(t), np.cos(t) ** 2
+    s = np.sin(0.5 * top * (nodes + 1.0))  # on rho's own shape: broadcast below
     hh, kk = h[..., None], k[..., None]
-    integrand = np.exp(-(hh * hh + kk * kk - 2.0 * hh * kk * s) / (2.0 * c2))
-    integral = 0.5 * top[..., 0] * (integrand @ _WEIGHTS)
-    return norm_cdf(h) * norm_cdf(k) + integral / (2.0 * np.pi)
+    integrand = np.exp((hh * kk * s - 0.5 * (hh * hh + kk * kk)) / (1.0 - s * s))
+    integral = 0.5 * top[..., 0] * (integrand @ weights)
+    return np.asarray(norm_cdf(h) * norm_cdf(k) + integral / (2.0 * np.pi))
 
 
 def pdf(h: Array, k: Array, rho: Array) -> Array:

@@ -3,8 +3,8 @@
 With the thresholds of step 1 held fixed, each pair's correlation maximises the bivariate
 ordinal log-likelihood ``Σ_ab n_ab log P_ab(ρ)`` of its contingency table, where ``P_ab`` is the
 bivariate normal probability of the rectangle of categories ``(a, b)``. All pairs are fitted at
-once by Fisher scoring on ``ρ``. :func:`pair_scores` gives the casewise scores lavaan's
-``lav_bvord_cor_scores`` gives: ``∂ log P / ∂ρ`` and ``∂ log P / ∂τ`` of both items.
+once by Fisher scoring on ``ρ``. :func:`cell_scores` gives what lavaan's ``lav_bvord_cor_scores``
+feeds into ``Γ``: ``∂ log P / ∂ρ`` and its cross-products with ``∂ log P / ∂τ`` of both items.
 """
 
 from __future__ import annotations
@@ -107,37 +107,40 @@ def fit_polychoric(cells: PairCells, *, tol: float = 1e-10, max_iter: int = 100)
 
 
 @dataclass(frozen=True)
-class PairScores:
-    """Casewise scores of one pair: ``∂log P/∂ρ (N,)`` and ``∂log P/∂τ`` of each item."""
+class CellScores:
+    """Scores of every pair at its correlation, per cell of its table.
+
+    ``rho (pairs, K, L)`` is ``∂ log P_ab / ∂ρ``; ``a21_i (pairs, K - 1)`` and
+    ``a21_j (pairs, L - 1)`` are ``Σ_cases (∂ log P/∂ρ)(∂ log P/∂τ)`` for the thresholds of the
+    pair's first and second item (lavaan's ``A21`` entries; padding thresholds give 0).
+    """
 
     rho: Array
-    tau_i: Array
-    tau_j: Array
+    a21_i: Array
+    a21_j: Array
 
 
-def pair_scores(data: OrdinalData, i: int, j: int, rho: float) -> PairScores:
-    """Casewise scores of the pair ``(i, j)`` at correlation ``rho``."""
-    ti, tj = data.padded(i), data.padded(j)
-    a, b = data.codes[:, i], data.codes[:, j]
-    r = np.full(a.shape, rho)
-    corner = [[bivariate.cdf(ti[a + da], tj[b + db], r) for db in (0, 1)] for da in (0, 1)]
-    dens = [[bivariate.pdf(ti[a + da], tj[b + db], r) for db in (0, 1)] for da in (0, 1)]
-    prob = corner[1][1] - corner[0][1] - corner[1][0] + corner[0][0]
-    d_rho = (dens[1][1] - dens[0][1] - dens[1][0] + dens[0][0]) / prob
-    return PairScores(d_rho, _tau_scores(ti, tj, a, b, r, prob, len(data.thresholds[i])),
-                      _tau_scores(tj, ti, b, a, r, prob, len(data.thresholds[j])))
+def cell_scores(cells: PairCells, rho: Array) -> CellScores:
+    """The casewise scores of :func:`fit_polychoric`'s model, computed once per cell.
 
-
-def _tau_scores(t_own: Array, t_other: Array, own: NDArray[np.intp], other: NDArray[np.intp],
-                rho: Array, prob: Array, n_th: int) -> Array:
-    """``∂ log P/∂τ_k`` of one item of a pair: its upper limit adds, its lower limit subtracts."""
-    out = np.zeros((own.size, n_th))
-    rows = np.arange(own.size)
-    for shift, sign in ((1, 1.0), (0, -1.0)):
-        edge = t_own[own + shift]
-        value = (bivariate.cdf_dh(edge, t_other[other + 1], rho)
-                 - bivariate.cdf_dh(edge, t_other[other], rho)) / prob
-        k = own + shift - 1
-        ok = (k >= 0) & (k < n_th)
-        out[rows[ok], k[ok]] += sign * value[ok]
-    return out
+    Notes
+    -----
+    ``∂P_ab/∂τ_i`` at the upper limit of category ``a`` is ``D[a+1, b]`` and at its lower limit
+    ``-D[a, b]``, with ``D[a', b] = ∂Φ₂/∂h(τ_a', τ_b+1) - ∂Φ₂/∂h(τ_a', τ_b)``; so with
+    ``Q = n · (∂P/∂ρ) / P²`` the cross-product for threshold ``t`` is
+    ``Σ_b D[t+1, b] (Q[t, b] - Q[t+1, b])`` (and likewise for the second item).
+    """
+    prob, dprob = cell_probabilities(cells, rho)
+    used = (cells.counts > 0) & (prob > 0)
+    safe = np.where(used, prob, 1.0)
+    score = np.where(used, dprob / safe, 0.0)
+    Q = np.where(used, cells.counts * score / safe, 0.0)
+    r = rho[:, None, None]
+    ti, tj = cells.tau_i[:, :, None], cells.tau_j[:, None, :]
+    G = bivariate.cdf_dh(ti, tj, r)  # ∂Φ₂/∂h on the grid (pairs, K + 1, L + 1)
+    D = G[:, :, 1:] - G[:, :, :-1]
+    a21_i = np.einsum("ptb,ptb->pt", D[:, 1:-1], Q[:, :-1] - Q[:, 1:])
+    G2 = bivariate.cdf_dh(tj, ti, r)  # ∂Φ₂/∂k, by symmetry of Φ₂ in (h, k)
+    D2 = G2[:, 1:, :] - G2[:, :-1, :]
+    a21_j = np.einsum("pat,pat->pt", D2[:, :, 1:-1], Q[:, :, :-1] - Q[:, :, 1:])
+    return CellScores(score, a21_i, a21_j)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from semwb.sem.ordinal.polychoric import fit_polychoric, pair_cells, pair_scores, pairs
+from semwb.sem.ordinal.polychoric import cell_scores, fit_polychoric, pair_cells, pairs
 from semwb.sem.ordinal.thresholds import OrdinalData, threshold_scores
 
 Array = NDArray[np.float64]
@@ -62,19 +62,20 @@ def ordinal_stats(data: OrdinalData) -> OrdinalStats:
     """Polychoric correlations and ``Γ`` of the coded items ``data``."""
     p = len(data.names)
     index = pairs(p)
-    rho = fit_polychoric(pair_cells(data))
+    cells = pair_cells(data)
+    rho = fit_polychoric(cells)
     R = np.eye(p)
     for k, (i, j) in enumerate(index):
         R[i, j] = R[j, i] = rho[k]
     starts = np.cumsum([0] + [len(t) for t in data.thresholds])
     sc_th = threshold_scores(data)
+    per_cell = cell_scores(cells, rho)
     sc_cor = np.empty((data.n_obs, len(index)))
     a21 = np.zeros((len(index), starts[-1]))
     for k, (i, j) in enumerate(index):
-        scores = pair_scores(data, i, j, float(rho[k]))
-        sc_cor[:, k] = scores.rho
-        a21[k, starts[i]:starts[i + 1]] = scores.rho @ scores.tau_i
-        a21[k, starts[j]:starts[j + 1]] = scores.rho @ scores.tau_j
+        sc_cor[:, k] = per_cell.rho[k, data.codes[:, i], data.codes[:, j]]
+        a21[k, starts[i]:starts[i + 1]] = per_cell.a21_i[k, :starts[i + 1] - starts[i]]
+        a21[k, starts[j]:starts[j + 1]] = per_cell.a21_j[k, :starts[j + 1] - starts[j]]
     scores_all = np.concatenate([sc_th, sc_cor], axis=1)
     inner = scores_all.T @ scores_all
     a11 = np.zeros((starts[-1], starts[-1]))
