@@ -66,6 +66,14 @@ def print_summary(results: Results, path: Path) -> None:
         f"{fmt(f.rmsea_ci_upper)}], SRMR {fmt(f.srmr)}",
         highlight=False, markup=False, soft_wrap=True,  # one line, even in a pipe
     )
+    if f.chisq_scaled is not None:  # robust estimators: the scaled test is the one to report
+        console.print(
+            f"scaled ({results.estimator}, report these): χ²({f.df_scaled}) = "
+            f"{fmt(f.chisq_scaled, 2)}, p {_p_in_text(f.pvalue_scaled)}; CFI {fmt(f.cfi_scaled)}, "
+            f"TLI {fmt(f.tli_scaled)}, RMSEA {fmt(f.rmsea_scaled)} "
+            f"[{fmt(f.rmsea_ci_lower_scaled)}, {fmt(f.rmsea_ci_upper_scaled)}]",
+            highlight=False, markup=False, soft_wrap=True,
+        )
     for title, op in (("Structural paths", "~"), ("Defined effects", ":=")):
         rows = [r for r in results.parameters if r.op == op]
         if not rows:
