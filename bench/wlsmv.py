@@ -40,14 +40,14 @@ fun <- get(a[3])
 fit1 <- function() fun(model, data = dat, ordered = names(dat), estimator = "WLSMV")
 invisible(fit1())
 best <- Inf; post <- Inf
-for (i in 1:%d) {
+for (i in seq_len(as.integer(a[4]))) {
   t <- system.time(fit <- fit1())[["elapsed"]]
   u <- system.time({pe <- parameterEstimates(fit, standardized = TRUE);
                     fm <- fitMeasures(fit)})[["elapsed"]]
   best <- min(best, t); post <- min(post, u)
 }
 cat(best, post, "\\n")
-""" % REPEATS
+"""
 
 
 def time_semwb(case: str, function: str) -> float:
@@ -70,7 +70,7 @@ def time_lavaan(case: str, function: str) -> tuple[float, float]:
     env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
     done = subprocess.run(["Rscript", script.name, str(REFERENCE / "ordinal_mediation" /
                                                          "data.csv"),
-                           str(REFERENCE / case / "model.lav"), function],
+                           str(REFERENCE / case / "model.lav"), function, str(REPEATS)],
                           capture_output=True, text=True, check=True, env=env)
     Path(script.name).unlink()
     fit, post = (float(v) for v in done.stdout.split())
