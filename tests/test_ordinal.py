@@ -86,6 +86,8 @@ def test_a_threshold_line_makes_the_item_ordered_and_the_estimator_wlsmv() -> No
     ("F =~ x1 + x2 + x3\ny ~ F", {"ordered": "all"}, r"line 2: ordinal item in a regression"),
     ("F =~ x1 + x2 + x3\nx1 ~~ x1", {"ordered": "all"}, r"line 2: the residual variance of "
      r"ordinal item x1 follows from the delta parameterization"),
+    ("F =~ x1 + x2 + x3", {"parameterization": "theta"},
+     r"'parameterization: theta' is for ordinal items"),
     ("F =~ x1 + x2 + x3", {"ordered": "all", "missing": "fiml"}, r"'missing: fiml' is not "),
     ("F =~ x1 + x2 + x3", {"ordered": "all", "bootstrap": {"draws": 200}},
      r"the bootstrap is not available with WLSMV"),

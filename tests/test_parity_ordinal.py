@@ -1,4 +1,5 @@
-"""semwb's WLSMV against lavaan 0.6.14 on the ordinal reference cases (5-category items).
+"""semwb's WLSMV against lavaan 0.6.14 on the ordinal reference cases (5-category items; delta
+and theta parameterizations).
 
 Every parameter row lavaan lists (thresholds, ``~*~`` scales, fixed intercepts, the residual
 variances the delta parameterization implies, ``:=`` rows) must be found and match; so must
@@ -19,7 +20,7 @@ from semwb.sem.estimate import FitResult, fit_model
 from semwb.sem.spec import spec_from_syntax
 
 REFERENCE = Path(__file__).parent / "reference"
-CASES = ["ordinal_mediation", "ordinal_cfa"]
+CASES = ["ordinal_mediation", "ordinal_cfa", "ordinal_theta"]
 RELATIVE = ["chisq", "chisq_scaled", "baseline_chisq", "baseline_chisq_scaled",
             "chisq_scaling_factor", "baseline_chisq_scaling_factor"]
 ABSOLUTE = ["pvalue", "pvalue_scaled", "cfi", "tli", "cfi_scaled", "tli_scaled", "rmsea",
@@ -32,7 +33,8 @@ def replay(case: str) -> tuple[FitResult, dict[str, Any]]:
     folder = REFERENCE / case
     meta = json.loads((folder / "case.json").read_text(encoding="utf-8"))
     spec = spec_from_syntax((folder / "model.lav").read_text(encoding="utf-8"), name=case,
-                            defaults=meta["function"], ordered=meta["args"]["ordered"])
+                            defaults=meta["function"], ordered=meta["args"]["ordered"],
+                            parameterization=meta["args"].get("parameterization", "delta"))
     data = pd.read_csv(folder / meta["data"])
     return fit_model(spec, data), json.loads((folder / "lavaan.json").read_text())
 

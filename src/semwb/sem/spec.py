@@ -70,6 +70,7 @@ class ModelSpec(BaseModel):
     syntax: str = Field(min_length=1)
     estimator: Literal["ML", "WLSMV"] = "ML"
     ordered: list[str] | Literal["all"] | None = None
+    parameterization: Literal["delta", "theta"] = "delta"
     missing: Literal["listwise", "fiml"] = "listwise"
     engine: Literal["semwb", "semopy"] = "semwb"
     defaults: Literal["sem", "cfa", "growth"] = "sem"
@@ -121,7 +122,8 @@ class ModelSpec(BaseModel):
         if self.ordered_items:
             from semwb.sem.ordinal.partable import ordinal_rows
 
-            rows = ordinal_rows(rows, self.ordered_items, self.parsed.latents)
+            rows = ordinal_rows(rows, self.ordered_items, self.parsed.latents,
+                                theta=self.parameterization == "theta")
         return rows
 
     @property
@@ -141,9 +143,10 @@ def _validation_problems(exc: ValidationError, source: str) -> list[str]:
         where = ".".join(str(p) for p in error["loc"]) or "(top level)"
         if error["type"] == "extra_forbidden":
             problems.append(f"{source}: unknown key '{where}'; the keys are model, title, "
-                            "instrument, data, syntax, estimator, ordered, missing, "
-                            "engine, defaults, std_lv, fixed_x, meanstructure, orthogonal, "
-                            "bootstrap, group, hypotheses (bootstrap: draws, ci, level, seed).")
+                            "instrument, data, syntax, estimator, ordered, "
+                            "parameterization, missing, engine, defaults, std_lv, fixed_x, "
+                            "meanstructure, orthogonal, bootstrap, group, hypotheses "
+                            "(bootstrap: draws, ci, level, seed).")
         elif error["type"] == "missing":
             problems.append(f"{source}: the key '{where}' is required.")
         else:
@@ -164,7 +167,8 @@ def _build(raw: dict[str, Any], source: str) -> ModelSpec:
                         "semwb does not fit yet; remove the key to fit one group.")
     parsed = spec.parsed
     _ = spec.effects  # parse the syntax and check the definitions now
-    if spec.ordered or parsed.threshold_items or spec.estimator == "WLSMV":
+    if (spec.ordered or parsed.threshold_items or spec.estimator == "WLSMV"
+            or spec.parameterization != "delta"):
         from semwb.sem.ordinal.spec import ordinal_spec
 
         spec = ordinal_spec(spec, estimator_given="estimator" in raw)

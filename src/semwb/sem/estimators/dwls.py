@@ -37,15 +37,20 @@ class DwlsModel:
     """The structure of an ordinal model: the matrices, then the thresholds.
 
     The free-parameter vector is ``θ = (θ_matrices, θ_thresholds)``; ``th_param`` gives, for
-    each sample threshold, its index in ``θ`` (-1 when fixed at ``th_value``).
+    each sample threshold, its index in ``θ`` (-1 when fixed at ``th_value``) and ``th_item``
+    its item. With ``theta_scaled`` (lavaan's theta parameterization) the items' residual
+    variances are parameters (fixed at 1 by default) and the statistics are scaled by
+    ``Δ = diag(Σ*)^(-1/2)``: correlations ``Δ Σ* Δ`` and thresholds ``Δ τ``.
     """
 
     mm: ModelMatrices
     names: tuple[str, ...]
     th_param: Index
     th_value: Array
+    th_item: Index
     pair_i: Index
     pair_j: Index
+    theta_scaled: bool = False
 
     @property
     def n_params(self) -> int:
@@ -56,29 +61,55 @@ class DwlsModel:
         """The matrices' part of ``θ``."""
         return theta[: self.mm.n_params]
 
-    def statistics(self, theta: Array) -> Array:
-        """``σ(θ)``: thresholds, then correlations."""
+    def _parts(self, theta: Array) -> tuple[Array, Array, Array]:
+        """Thresholds, ``Σ*`` and the scales ``Δ`` (ones in the delta parameterization)."""
         tau = np.where(self.th_param >= 0, theta[np.maximum(self.th_param, 0)], self.th_value)
         sigma = implied(self.mm, self.split(theta)[None]).sigma[0]
-        return np.concatenate([tau, sigma[self.pair_i, self.pair_j]])
+        scale = 1.0 / np.sqrt(np.diag(sigma)) if self.theta_scaled else np.ones(len(sigma))
+        return tau, sigma, scale
+
+    def scales(self, theta: Array) -> Array:
+        """``Δ``: the items' scale factors (lavaan's ``~*~`` rows)."""
+        return self._parts(theta)[2]
+
+    def statistics(self, theta: Array) -> Array:
+        """``σ(θ)``: thresholds, then correlations."""
+        tau, sigma, d = self._parts(theta)
+        i, j = self.pair_i, self.pair_j
+        return np.concatenate([tau * d[self.th_item], sigma[i, j] * d[i] * d[j]])
 
     def jacobian(self, theta: Array) -> Array:
-        """``Δ = ∂σ/∂θ``, ``(statistics, q)``."""
-        n_th = self.th_param.size
-        out = np.zeros((n_th + self.pair_i.size, self.n_params))
-        fixed = self.th_param >= 0
-        out[np.flatnonzero(fixed), self.th_param[fixed]] = 1.0
-        imp = implied(self.mm, self.split(theta)[None])
-        jac = sigma_jacobian(self.mm, imp)[0]
-        out[n_th:, : self.mm.n_params] = jac[:, self.pair_i, self.pair_j].T
+        """``Δ = ∂σ/∂θ``, ``(statistics, q)``.
+
+        Notes
+        -----
+        Theta parameterization, with ``J = ∂Σ*/∂θ`` and ``d = diag(Σ*)^(-1/2)``:
+        ``∂(d_i d_j Σ_ij) = d_i d_j (J_ij - Σ_ij (J_ii/Σ_ii + J_jj/Σ_jj) / 2)`` and
+        ``∂(d_j τ) = d_j ∂τ - τ d_j J_jj / (2 Σ_jj)``.
+        """
+        tau, sigma, d = self._parts(theta)
+        n_th, q1 = self.th_param.size, self.mm.n_params
+        i, j, item = self.pair_i, self.pair_j, self.th_item
+        out = np.zeros((n_th + i.size, self.n_params))
+        free = self.th_param >= 0
+        out[np.flatnonzero(free), self.th_param[free]] = d[item][free]
+        jac = sigma_jacobian(self.mm, implied(self.mm, self.split(theta)[None]))[0]
+        corr = jac[:, i, j]
+        if self.theta_scaled:
+            rel = np.diagonal(jac, axis1=1, axis2=2) / np.diag(sigma)  # J_jj / Σ_jj, (q1, p)
+            corr = corr - 0.5 * sigma[i, j] * (rel[:, i] + rel[:, j])
+            out[:n_th, :q1] = (-0.5 * tau * d[item] * rel[:, item]).T
+        out[n_th:, :q1] = (corr * (d[i] * d[j])).T
         return out
 
 
 def dwls_model(rows: Sequence[ParRow], *, latents: Sequence[str], observed: Sequence[str],
-               thresholds: Sequence[tuple[str, str]], source: str) -> DwlsModel:
+               thresholds: Sequence[tuple[str, str]], source: str,
+               theta_scaled: bool = False) -> DwlsModel:
     """The model of the full ordinal parameter table ``rows``.
 
-    ``thresholds`` lists the sample thresholds ``(item, "tk")`` in the statistics' order.
+    ``thresholds`` lists the sample thresholds ``(item, "tk")`` in the statistics' order;
+    ``theta_scaled`` selects lavaan's theta parameterization.
     """
     matrix_rows = [r for r in rows if r.op in ("=~", "~", "~~")]
     th_rows = {(r.lhs, r.rhs): r for r in rows if r.op == "|"}
@@ -93,9 +124,10 @@ def dwls_model(rows: Sequence[ParRow], *, latents: Sequence[str], observed: Sequ
     th_param = np.array([mm.n_params + k if k >= 0 else -1 for k in index], dtype=np.intp)
     th_value = np.array([r.value if r.value is not None else 0.0 for r in ordered])
     pair_list = pairs(len(observed))
-    return DwlsModel(mm, mm.names + tuple(names), th_param, th_value,
+    th_item = np.array([list(observed).index(item) for item, _ in thresholds], dtype=np.intp)
+    return DwlsModel(mm, mm.names + tuple(names), th_param, th_value, th_item,
                      np.array([i for i, _ in pair_list], dtype=np.intp),
-                     np.array([j for _, j in pair_list], dtype=np.intp))
+                     np.array([j for _, j in pair_list], dtype=np.intp), theta_scaled)
 
 
 @dataclass(frozen=True)

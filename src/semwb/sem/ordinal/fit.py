@@ -2,7 +2,7 @@
 
 The chain: items coded as categories and their thresholds (:mod:`.thresholds`), polychoric
 correlations and ``Γ`` (:mod:`.weights`), the delta parameterization's table (:mod:`.partable`),
-the DWLS estimate with robust SEs and the scaled-shifted test
+the DWLS estimate (delta or theta parameterization) with robust SEs and the scaled-shifted test
 (:mod:`semwb.sem.estimators.dwls`), then the parameter table (thresholds, ``~*~`` scales,
 intercepts, ``:=`` rows with delta-method SEs), std_all, R² and the fit measures
 (:mod:`.fitmeasures`).
@@ -11,6 +11,7 @@ intercepts, ``:=`` rows with delta-method SEs), std_all, R² and the fit measure
 from __future__ import annotations
 
 import warnings
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -64,15 +65,19 @@ def _table(spec: ModelSpec, rows: tuple[ParRow, ...], model: DwlsModel, mm: Mode
     parts = [parameter_table(mm, fit.vcov[:q1, :q1], [r.label for r in matrix_rows], ())]
     others = [r for r in rows if r.op not in ("=~", "~", "~~")]
     th_index = {key: k for k, key in enumerate(sample.data.threshold_names)}
-    est, param = [], []
+    scale = dict(zip(mm.observed, model.scales(fit.theta), strict=True))
+    est, std, param = [], [], []
     for r in others:
-        if r.op == "|":
-            k = model.th_param[th_index[(r.lhs, r.rhs)]]
-            est.append(fit.theta[k] if k >= 0 else float(r.value or 0.0))
-            param.append(int(k))
+        k = model.th_param[th_index[(r.lhs, r.rhs)]] if r.op == "|" else -1
+        if k >= 0:
+            value = float(fit.theta[k])
+        elif r.op == "~*~" and r.value is None:  # theta parameterization: Δ is computed
+            value = float(scale[r.lhs])
         else:
-            est.append(float(r.value or 0.0))
-            param.append(-1)
+            value = float(r.value or 0.0)
+        est.append(value)
+        std.append(value * scale[r.lhs] if r.op == "|" else 1.0 if r.op == "~*~" else value)
+        param.append(int(k))
     values, index = np.array(est), np.array(param, dtype=int)
     se = np.where(index >= 0, np.sqrt(np.diag(fit.vcov))[np.maximum(index, 0)], 0.0)
     extra = pd.DataFrame({"lhs": [r.lhs for r in others], "op": [r.op for r in others],
@@ -80,8 +85,8 @@ def _table(spec: ModelSpec, rows: tuple[ParRow, ...], model: DwlsModel, mm: Mode
                           "group": None, "free": index >= 0, "est": values, "se": se,
                           **wald(values, se)})
     extra.loc[~extra["free"], ["z", "pvalue"]] = np.nan
-    for kind in ("std_lv", "std_all", "std_nox"):  # Var(x*) = 1: thresholds are standardized
-        extra[kind] = values
+    extra["std_lv"] = values
+    extra["std_all"] = extra["std_nox"] = std  # thresholds on the scale of Var(x*) = 1
     extra["param"] = index
     table = pd.concat([parts[0], extra], ignore_index=True)
     position = {r.key: k for k, r in enumerate(rows)}
@@ -111,15 +116,18 @@ def fit_ordinal(spec: ModelSpec, frame: pd.DataFrame, excluded: tuple[int, ...],
     sample = ordinal_stats(data)
     counts = {v: len(t) + 1 for v, t in zip(observed, data.thresholds, strict=True)}
     rows = with_thresholds(spec.partable(), counts, spec.source)
+    theta_scaled = spec.parameterization == "theta"
     model = dwls_model(rows, latents=parsed.latents, observed=observed,
-                       thresholds=data.threshold_names, source=spec.source)
+                       thresholds=data.threshold_names, source=spec.source,
+                       theta_scaled=theta_scaled)
     s = sample.vector
     if model.n_params > s.size:
         raise SpecError(f"{spec.source}: the model has {model.n_params} free parameters but the "
                         f"data give only {s.size} thresholds and polychoric correlations; fix "
                         "or drop parameters.")
     fit = fit_dwls(model, s, sample.gamma, data.n_obs, _start(model, rows, sample))
-    mm = delta_residual_variances(model.mm, model.split(fit.theta))
+    mm = (replace(model.mm, estimate=model.split(fit.theta)) if theta_scaled
+          else delta_residual_variances(model.mm, model.split(fit.theta)))
     table = _table(spec, rows, model, mm, fit, sample)
     core = CoreFit(mm=mm, vcov=fit.vcov, singular=(), patterns=[], n_obs=data.n_obs,
                    converged=fit.converged, iterations=fit.iterations,

@@ -1,10 +1,11 @@
-"""The parameter table of ordinal items in lavaan's delta parameterization.
+"""The parameter table of ordinal items in lavaan's delta (default) or theta parameterization.
 
 For each ordinal item lavaan lists its thresholds ``x | t1``, ``x | t2``, ... (free), its scale
-``x ~*~ x`` (fixed at 1), its intercept ``x ~ 1`` (fixed at 0) and its residual variance
-``x ~~ x`` as a fixed row whose value is ``1 - `` the variance the model explains (so that the
-latent response ``x*`` has unit variance); latents get means fixed at 0. User threshold lines
-keep their labels, fixed values and starts.
+``x ~*~ x``, its intercept ``x ~ 1`` (fixed at 0) and its residual variance ``x ~~ x``. Delta:
+the scale is fixed at 1 and the residual variance is a fixed row whose value is ``1 - `` the
+variance the model explains (the latent response ``x*`` has unit variance). Theta: the residual
+variance is fixed at 1 and the scale is ``1/sd(x*)``. Latents get means fixed at 0. User
+threshold lines keep their labels, fixed values and starts.
 """
 
 from __future__ import annotations
@@ -16,18 +17,19 @@ from semwb.errors import SpecError
 from semwb.sem.partable import ParRow
 
 
-def ordinal_rows(rows: Sequence[ParRow], items: Sequence[str],
-                 latents: Sequence[str]) -> tuple[ParRow, ...]:
-    """``rows`` with the data-independent rows of the delta parameterization.
+def ordinal_rows(rows: Sequence[ParRow], items: Sequence[str], latents: Sequence[str], *,
+                 theta: bool = False) -> tuple[ParRow, ...]:
+    """``rows`` with the data-independent rows of the delta (or ``theta``) parameterization.
 
-    The residual variances of ``items`` become fixed (their value is filled after the fit); the
-    scale, intercept and latent-mean rows are added. Thresholds the user did not write are added
-    by :func:`with_thresholds` once the data tell the number of categories.
+    Delta: the residual variances of ``items`` become fixed (their value is filled after the
+    fit) and the scales are 1. Theta: the residual variances are fixed at 1 and the scales are
+    filled after the fit. The intercept and latent-mean rows are added. Thresholds the user did
+    not write are added by :func:`with_thresholds` once the data tell the number of categories.
     """
     ordinal = set(items)
-    out = [replace(r, free=False, value=None) if r.op == "~~" and r.lhs == r.rhs
-           and r.lhs in ordinal else r for r in rows]
-    out += [ParRow(v, "~*~", v, free=False, value=1.0) for v in items]
+    out = [replace(r, free=False, value=1.0 if theta else None) if r.op == "~~"
+           and r.lhs == r.rhs and r.lhs in ordinal else r for r in rows]
+    out += [ParRow(v, "~*~", v, free=False, value=None if theta else 1.0) for v in items]
     out += [ParRow(v, "~1", "", free=False, value=0.0) for v in (*items, *latents)]
     return tuple(out)
 

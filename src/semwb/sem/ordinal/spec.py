@@ -3,8 +3,8 @@
 A spec with ``ordered:`` (or a threshold line ``x1 | t1 + t2``) is fitted by WLSMV, lavaan's
 default for ordinal data, unless it names another estimator (then it is refused: semwb has no ML
 for ordinal items). semwb's WLSMV covers CFA and SEM whose observed variables are all ordinal
-items measuring latents, in the delta parameterization, on complete data; everything else is
-refused here with the reason, before any data are read.
+items measuring latents, in the delta or theta parameterization, on complete data; everything
+else is refused here with the reason, before any data are read.
 """
 
 from __future__ import annotations
@@ -39,7 +39,9 @@ def ordinal_spec(spec: ModelSpec, *, estimator_given: bool) -> ModelSpec:
                         f"{spec.estimator}' is not available for them (remove the key or write "
                         "'estimator: WLSMV').")
     elif not items:
-        problems.append(f"{source}: 'estimator: WLSMV' is for ordinal items; list them under "
+        key = ("estimator: WLSMV" if spec.estimator == "WLSMV"
+               else f"parameterization: {spec.parameterization}")
+        problems.append(f"{source}: '{key}' is for ordinal items; list them under "
                         "'ordered:' (or 'ordered: all').")
     problems += _scope_problems(spec, items)
     if problems:
