@@ -43,9 +43,11 @@ def test_bivariate_cdf_matches_scipy(rho: float) -> None:
         stats.norm.cdf(0.3), abs=1e-14)
 
 
-@pytest.mark.parametrize("case", ["ordinal_mediation", "ordinal_cfa"])
-def test_sample_statistics_match_lavaan(case: str, data: pd.DataFrame) -> None:
+@pytest.mark.parametrize("case", ["ordinal_mediation", "ordinal_cfa", "ordinal_mixed"])
+def test_sample_statistics_match_lavaan(case: str) -> None:
     ref = json.loads((REFERENCE / case / "ordinal.json").read_text())
+    meta = json.loads((REFERENCE / case / "case.json").read_text())
+    data = pd.read_csv(REFERENCE / case / meta["data"])
     items = ref["polychoric"]["rows"]
     sample = ordinal_stats(ordinal_data(data[items].to_numpy(float), items))
     names = [f"{v}|{t}" for v, t in sample.data.threshold_names]
