@@ -43,22 +43,24 @@ def test_bivariate_cdf_matches_scipy(rho: float) -> None:
         stats.norm.cdf(0.3), abs=1e-14)
 
 
-@pytest.mark.parametrize("case", ["ordinal_mediation", "ordinal_cfa", "ordinal_mixed"])
+@pytest.mark.parametrize("case", ["ordinal_mediation", "ordinal_cfa", "ordinal_mixed",
+                                  "ordinal_polyserial"])
 def test_sample_statistics_match_lavaan(case: str) -> None:
     ref = json.loads((REFERENCE / case / "ordinal.json").read_text())
     meta = json.loads((REFERENCE / case / "case.json").read_text())
     data = pd.read_csv(REFERENCE / case / meta["data"])
-    items = ref["polychoric"]["rows"]
-    sample = ordinal_stats(ordinal_data(data[items].to_numpy(float), items))
-    names = [f"{v}|{t}" for v, t in sample.data.threshold_names]
-    assert names == ref["gamma_names"][:len(names)]
-    assert np.concatenate(sample.data.thresholds) == pytest.approx(
-        list(ref["thresholds"].values()), abs=1e-12)
-    assert sample.correlation == pytest.approx(np.array(ref["polychoric"]["values"]), abs=1e-6)
+    ordered = meta["args"]["ordered"]
+    names = ref["polychoric"]["rows"]
+    sample = ordinal_stats(ordinal_data(data[names].to_numpy(float), names, ordered=ordered))
+    slots = [f"{v}{t}" if t == "~1" else f"{v}|{t}" for v, t in sample.data.slot_names]
+    assert slots == ref["gamma_names"][:len(slots)]
+    assert sample.vector[:len(ref["thresholds"])] == pytest.approx(
+        list(ref["thresholds"].values()), abs=1e-12)  # ordinal items come first in these cases
+    assert sample.covariance == pytest.approx(np.array(ref["polychoric"]["values"]), abs=1e-6)
     assert np.diag(sample.gamma) == pytest.approx(ref["gamma_diag"], rel=1e-5)
     small = ref["small_items"]
-    full = ordinal_stats(ordinal_data(data[small].to_numpy(float), small)).gamma
-    assert full == pytest.approx(np.array(ref["small_gamma"]), abs=1e-6)
+    full = ordinal_stats(ordinal_data(data[small].to_numpy(float), small, ordered=ordered)).gamma
+    assert full == pytest.approx(np.array(ref["small_gamma"]), abs=1e-5)
 
 
 def test_threshold_syntax_is_parsed() -> None:

@@ -5,11 +5,12 @@
 # lavInspect(fit, "sampstat") thresholds and polychoric correlations, the
 # diagonal of NACOV (lavInspect(fit, "gamma"), N times the asymptotic
 # covariance of (thresholds, lower-triangle correlations)) and, for the first
-# `full_items` items, lavCor's full NACOV on those items alone.
-ordinal_block <- function(fit, data, full_items) {
+# `full_items` items, lavCor's full NACOV on those items alone (the ones in
+# `ordered` as ordinal, the others as continuous).
+ordinal_block <- function(fit, data, full_items, ordered) {
   ss <- lavInspect(fit, "sampstat")
   gamma <- lavInspect(fit, "gamma")
-  small <- lavCor(data[, full_items], ordered = full_items, output = "fit",
+  small <- lavCor(data[, full_items], ordered = intersect(full_items, ordered), output = "fit",
                   estimator = "WLSMV")
   g_small <- lavInspect(small, "gamma")
   list(thresholds = ss$th,
@@ -27,6 +28,6 @@ run_ordinal_case <- function(full_items) {
   run <- run_case()
   case <- jsonlite::fromJSON("case.json", simplifyVector = TRUE)
   dat <- read_case_data(case$data)
-  write_json_full(ordinal_block(run$fit, dat, full_items), "ordinal.json")
+  write_json_full(ordinal_block(run$fit, dat, full_items, case$args$ordered), "ordinal.json")
   invisible(run)
 }

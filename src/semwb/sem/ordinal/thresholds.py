@@ -10,7 +10,7 @@ used value, and use every category at least twice.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,24 +30,48 @@ INF = 50.0
 
 @dataclass(frozen=True)
 class OrdinalData:
-    """Items coded as categories 0..K-1 and their sample thresholds.
+    """Items coded as categories 0..K-1 and their sample thresholds (and continuous columns).
 
     Attributes
     ----------
     names
-        The items, in model order.
+        The variables, in model order.
     codes
-        ``(N, p)`` integer categories 0..K_j-1.
+        ``(N, p)`` integer categories 0..K_j-1 (0 for a continuous column).
     levels
-        The original values of each item's categories.
+        The original values of each item's categories (empty for a continuous column).
     thresholds
-        One array per item of its ``K_j - 1`` sample thresholds.
+        One array per item of its ``K_j - 1`` sample thresholds (empty for a continuous one).
+    values
+        ``(N, p)`` the data as given.
+    numeric
+        Which columns are continuous.
     """
 
     names: tuple[str, ...]
     codes: NDArray[np.intp]
     levels: tuple[tuple[float, ...], ...]
     thresholds: tuple[Array, ...]
+    values: Array
+    numeric: NDArray[np.bool_]
+
+    @property
+    def means(self) -> Array:
+        """Column means."""
+        return np.asarray(self.values.mean(axis=0))
+
+    @property
+    def variances(self) -> Array:
+        """Column variances (divisor N)."""
+        return np.asarray(self.values.var(axis=0))
+
+    def subset(self, columns: Sequence[int]) -> OrdinalData:
+        """The data of some columns."""
+        cols = list(columns)
+        return OrdinalData(tuple(self.names[c] for c in cols), self.codes[:, cols],
+                           tuple(self.levels[c] for c in cols),
+                           tuple(self.thresholds[c] for c in cols), self.values[:, cols],
+                           self.numeric[cols])
 
     @property
     def n_obs(self) -> int:
@@ -60,9 +84,16 @@ class OrdinalData:
 
     @property
     def threshold_names(self) -> list[tuple[str, str]]:
-        """``(item, "t1")``, ``(item, "t2")``, ... in the order of the statistics vector."""
-        return [(v, f"t{k + 1}") for v, th in zip(self.names, self.thresholds, strict=True)
-                for k in range(len(th))]
+        """``(item, "t1")``, ``(item, "t2")``, ... of the ordinal items."""
+        return [key for key in self.slot_names if key[1] != "~1"]
+
+    @property
+    def slot_names(self) -> list[tuple[str, str]]:
+        """The first block of the statistics: each variable's thresholds, or ``(name, "~1")``
+        (its mean) for a continuous one."""
+        return [(v, f"t{k + 1}") if not num else (v, "~1")
+                for v, th, num in zip(self.names, self.thresholds, self.numeric, strict=True)
+                for k in range(1 if num else len(th))]
 
 
 def item_problems(name: str, values: Array, data_name: str) -> list[str]:
@@ -96,32 +127,50 @@ def item_problems(name: str, values: Array, data_name: str) -> list[str]:
     return problems
 
 
-def ordinal_data(X: Array, names: Sequence[str], *, data_name: str = "data") -> OrdinalData:
+def ordinal_data(X: Array, names: Sequence[str], *, ordered: Collection[str] | None = None,
+                 data_name: str = "data") -> OrdinalData:
     """Code the columns of ``X (N, p)`` (complete rows) as categories and estimate thresholds.
+
+    ``ordered`` names the ordinal columns (all when None); the others are continuous.
 
     Raises
     ------
     SpecError
         Naming every item that cannot be treated as ordinal, and why.
     """
-    problems = [m for j, v in enumerate(names) for m in item_problems(v, X[:, j], data_name)]
+    numeric = np.array([ordered is not None and v not in ordered for v in names], dtype=bool)
+    problems = [m for j, v in enumerate(names) if not numeric[j]
+                for m in item_problems(v, X[:, j], data_name)]
     if problems:
         raise SpecError(join_problems(f"{data_name}: {len(problems)} problems with ordered items",
                                       problems))
-    codes = np.empty(X.shape, dtype=np.intp)
-    levels, thresholds = [], []
+    codes = np.zeros(X.shape, dtype=np.intp)
+    levels: list[tuple[float, ...]] = []
+    thresholds = []
     for j in range(X.shape[1]):
+        if numeric[j]:
+            levels.append(())
+            thresholds.append(np.zeros(0))
+            continue
         lv, inverse, counts = np.unique(X[:, j], return_inverse=True, return_counts=True)
         codes[:, j] = inverse.ravel()
         levels.append(tuple(float(v) for v in lv))
         thresholds.append(stats.norm.ppf(np.cumsum(counts)[:-1] / X.shape[0]))
-    return OrdinalData(tuple(names), codes, tuple(levels), tuple(thresholds))
+    return OrdinalData(tuple(names), codes, tuple(levels), tuple(thresholds),
+                       np.asarray(X, dtype=float), numeric)
 
 
-def threshold_scores(data: OrdinalData) -> Array:
-    """Casewise scores ``∂ log P(y_ij) / ∂τ`` of every threshold, ``(N, thresholds)``."""
+def threshold_scores(data: OrdinalData) -> tuple[Array, Array]:
+    """Casewise scores of the univariate statistics: ``∂ log P(y_ij) / ∂τ`` of every threshold
+    (or ``∂ log φ / ∂μ`` for a continuous column), ``(N, slots)``, and ``∂ log φ / ∂σ²`` of the
+    continuous columns, ``(N, continuous)``."""
     blocks = []
+    z = data.values - data.means
+    var = data.variances
     for j in range(len(data.names)):
+        if data.numeric[j]:
+            blocks.append((z[:, j] / var[j])[:, None])
+            continue
         tau = data.padded(j)
         c = data.codes[:, j]
         upper, lower = tau[c + 1], tau[c]
@@ -133,4 +182,5 @@ def threshold_scores(data: OrdinalData) -> Array:
         low = c > 0
         block[rows[low], c[low] - 1] -= stats.norm.pdf(lower[low]) / prob[low]
         blocks.append(block)
-    return np.concatenate(blocks, axis=1)
+    num = data.numeric
+    return np.concatenate(blocks, axis=1), (z[:, num] ** 2 - var[num]) / (2 * var[num] ** 2)
