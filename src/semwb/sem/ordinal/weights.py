@@ -83,7 +83,7 @@ def ordinal_stats(data: OrdinalData) -> OrdinalStats:
     slots = [1 if num else len(th) for th, num in zip(data.thresholds, data.numeric, strict=True)]
     starts = np.cumsum([0, *slots])
     n_first = int(starts[-1])
-    var_at = {j: n_first + k for k, j in enumerate(np.flatnonzero(data.numeric))}
+    var_at = {int(j): n_first + k for k, j in enumerate(np.flatnonzero(data.numeric))}
     n_uni = n_first + len(var_at)
 
     def univariate(j: int) -> list[int]:
@@ -92,7 +92,7 @@ def ordinal_stats(data: OrdinalData) -> OrdinalStats:
     R = np.eye(p)
     sc_cor = np.empty((data.n_obs, len(index)))
     a21 = np.zeros((len(index), n_uni))
-    ordinal = np.flatnonzero(~data.numeric)
+    ordinal = [int(j) for j in np.flatnonzero(~data.numeric)]
     sub = {(ordinal[a], ordinal[b]): k for k, (a, b) in enumerate(pairs(len(ordinal)))}
     if len(ordinal) > 1:
         items = data.subset(ordinal)
