@@ -122,8 +122,9 @@ class ModelSpec(BaseModel):
         if self.ordered_items:
             from semwb.sem.ordinal.partable import ordinal_rows
 
+            continuous = [v for v in self.parsed.observed if v not in self.ordered_items]
             rows = ordinal_rows(rows, self.ordered_items, self.parsed.latents,
-                                theta=self.parameterization == "theta")
+                                continuous=continuous, theta=self.parameterization == "theta")
         return rows
 
     @property

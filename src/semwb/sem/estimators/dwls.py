@@ -22,7 +22,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from semwb.errors import SpecError
-from semwb.sem.model.algebra import implied, sigma_jacobian
+from semwb.sem.model.algebra import implied, mean_jacobian, sigma_jacobian
 from semwb.sem.model.structure import THETA, Array, ModelMatrices, build_matrices, parameter_names
 from semwb.sem.ordinal.polychoric import pairs
 from semwb.sem.partable import ParRow
@@ -32,22 +32,31 @@ Index = NDArray[np.intp]
 STEP_TOLERANCE = 1e-9
 
 
+#: The operators of the rows that live in the model matrices.
+MATRIX_OPS = ("=~", "~", "~~", "~1")
+
+
 @dataclass(frozen=True)
 class DwlsModel:
     """The structure of an ordinal model: the matrices, then the thresholds.
 
-    The free-parameter vector is ``θ = (θ_matrices, θ_thresholds)``; ``th_param`` gives, for
-    each sample threshold, its index in ``θ`` (-1 when fixed at ``th_value``) and ``th_item``
-    its item. With ``theta_scaled`` (lavaan's theta parameterization) the items' residual
-    variances are parameters (fixed at 1 by default) and the statistics are scaled by
-    ``Δ = diag(Σ*)^(-1/2)``: correlations ``Δ Σ* Δ`` and thresholds ``Δ τ``.
+    The free-parameter vector is ``θ = (θ_matrices, θ_thresholds)``. The statistics start with
+    one slot per threshold (``th_pos``; ``th_param`` its index in ``θ`` or -1 when fixed at
+    ``th_value``; ``th_item`` its item) or per continuous column (``mean_pos``, holding minus
+    its mean, of column ``mean_item``), then the variances of the continuous columns
+    (``var_item``), then the covariances. With ``theta_scaled`` (lavaan's theta
+    parameterization) the items' residual variances are parameters (fixed at 1 by default) and
+    the items' statistics are scaled by ``Δ = diag(Σ*)^(-1/2)``.
     """
 
     mm: ModelMatrices
     names: tuple[str, ...]
+    th_pos: Index
     th_param: Index
     th_value: Array
     th_item: Index
+    mean_pos: Index
+    mean_item: Index
     pair_i: Index
     pair_j: Index
     theta_scaled: bool = False
@@ -57,26 +66,42 @@ class DwlsModel:
         """Free parameters ``q``."""
         return len(self.names)
 
+    @property
+    def var_item(self) -> Index:
+        """The continuous columns (their variances are statistics)."""
+        return self.mean_item
+
     def split(self, theta: Array) -> Array:
         """The matrices' part of ``θ``."""
         return theta[: self.mm.n_params]
 
-    def _parts(self, theta: Array) -> tuple[Array, Array, Array]:
-        """Thresholds, ``Σ*`` and the scales ``Δ`` (ones in the delta parameterization)."""
+    def _scaled(self) -> NDArray[np.bool_]:
+        """Columns whose statistics are scaled by ``Δ`` (the items, under theta)."""
+        out = np.full(len(self.mm.observed), self.theta_scaled)
+        out[self.mean_item] = False
+        return out
+
+    def _parts(self, theta: Array) -> tuple[Array, Array, Array, Array]:
+        """Thresholds, ``Σ*``, ``μ`` and the scales ``Δ`` (ones where not scaled)."""
         tau = np.where(self.th_param >= 0, theta[np.maximum(self.th_param, 0)], self.th_value)
-        sigma = implied(self.mm, self.split(theta)[None]).sigma[0]
-        scale = 1.0 / np.sqrt(np.diag(sigma)) if self.theta_scaled else np.ones(len(sigma))
-        return tau, sigma, scale
+        imp = implied(self.mm, self.split(theta)[None])
+        sigma = imp.sigma[0]
+        scale = np.where(self._scaled(), 1.0 / np.sqrt(np.abs(np.diag(sigma))), 1.0)
+        return tau, sigma, imp.mu[0], scale
 
     def scales(self, theta: Array) -> Array:
-        """``Δ``: the items' scale factors (lavaan's ``~*~`` rows)."""
-        return self._parts(theta)[2]
+        """``Δ``: the columns' scale factors (lavaan's ``~*~`` rows)."""
+        return self._parts(theta)[3]
 
     def statistics(self, theta: Array) -> Array:
-        """``σ(θ)``: thresholds, then correlations."""
-        tau, sigma, d = self._parts(theta)
+        """``σ(θ)``: thresholds and minus means, variances, covariances."""
+        tau, sigma, mu, d = self._parts(theta)
         i, j = self.pair_i, self.pair_j
-        return np.concatenate([tau * d[self.th_item], sigma[i, j] * d[i] * d[j]])
+        first = np.zeros(self.th_pos.size + self.mean_pos.size)
+        first[self.th_pos] = tau * d[self.th_item]
+        first[self.mean_pos] = -mu[self.mean_item]
+        v = self.var_item
+        return np.concatenate([first, sigma[v, v], sigma[i, j] * d[i] * d[j]])
 
     def jacobian(self, theta: Array) -> Array:
         """``Δ = ∂σ/∂θ``, ``(statistics, q)``.
@@ -85,49 +110,65 @@ class DwlsModel:
         -----
         Theta parameterization, with ``J = ∂Σ*/∂θ`` and ``d = diag(Σ*)^(-1/2)``:
         ``∂(d_i d_j Σ_ij) = d_i d_j (J_ij - Σ_ij (J_ii/Σ_ii + J_jj/Σ_jj) / 2)`` and
-        ``∂(d_j τ) = d_j ∂τ - τ d_j J_jj / (2 Σ_jj)``.
+        ``∂(d_j τ) = d_j ∂τ - τ d_j J_jj / (2 Σ_jj)`` (the terms of unscaled columns are 0).
         """
-        tau, sigma, d = self._parts(theta)
-        n_th, q1 = self.th_param.size, self.mm.n_params
-        i, j, item = self.pair_i, self.pair_j, self.th_item
-        out = np.zeros((n_th + i.size, self.n_params))
+        tau, sigma, _, d = self._parts(theta)
+        q1 = self.mm.n_params
+        n_first = self.th_pos.size + self.mean_pos.size
+        i, j, item, v = self.pair_i, self.pair_j, self.th_item, self.var_item
+        out = np.zeros((n_first + v.size + i.size, self.n_params))
         free = self.th_param >= 0
-        out[np.flatnonzero(free), self.th_param[free]] = d[item][free]
-        jac = sigma_jacobian(self.mm, implied(self.mm, self.split(theta)[None]))[0]
+        out[self.th_pos[free], self.th_param[free]] = d[item][free]
+        imp = implied(self.mm, self.split(theta)[None])
+        jac = sigma_jacobian(self.mm, imp)[0]
+        out[self.mean_pos, :q1] = -mean_jacobian(self.mm, imp)[0][:, self.mean_item].T
+        out[n_first:n_first + v.size, :q1] = jac[:, v, v].T
         corr = jac[:, i, j]
         if self.theta_scaled:
-            rel = np.diagonal(jac, axis1=1, axis2=2) / np.diag(sigma)  # J_jj / Σ_jj, (q1, p)
+            rel = np.where(self._scaled(), np.diagonal(jac, axis1=1, axis2=2)
+                           / np.diag(sigma), 0.0)  # J_jj / Σ_jj, (q1, p)
             corr = corr - 0.5 * sigma[i, j] * (rel[:, i] + rel[:, j])
-            out[:n_th, :q1] = (-0.5 * tau * d[item] * rel[:, item]).T
-        out[n_th:, :q1] = (corr * (d[i] * d[j])).T
+            out[self.th_pos, :q1] = (-0.5 * tau * d[item] * rel[:, item]).T
+        out[n_first + v.size:, :q1] = (corr * (d[i] * d[j])).T
         return out
 
 
 def dwls_model(rows: Sequence[ParRow], *, latents: Sequence[str], observed: Sequence[str],
-               thresholds: Sequence[tuple[str, str]], source: str,
+               slots: Sequence[tuple[str, str]], source: str,
                theta_scaled: bool = False) -> DwlsModel:
     """The model of the full ordinal parameter table ``rows``.
 
-    ``thresholds`` lists the sample thresholds ``(item, "tk")`` in the statistics' order;
-    ``theta_scaled`` selects lavaan's theta parameterization.
+    ``slots`` lists the first block of the statistics: ``(item, "tk")`` for a threshold,
+    ``(column, "~1")`` for a continuous column; ``theta_scaled`` selects lavaan's theta
+    parameterization.
     """
-    matrix_rows = [r for r in rows if r.op in ("=~", "~", "~~")]
+    matrix_rows = [r for r in rows if r.op in MATRIX_OPS]
     th_rows = {(r.lhs, r.rhs): r for r in rows if r.op == "|"}
     shared = ({r.label for r in matrix_rows if r.label}
               & {r.label for r in th_rows.values() if r.label})
     if shared:
         raise SpecError(f"{source}: label '{sorted(shared)[0]}' is shared by a threshold and "
                         "another parameter; thresholds can only be equal to thresholds.")
-    mm = build_matrices(matrix_rows, latents=latents, observed=observed, meanstructure=False)
-    ordered = [th_rows[key] for key in thresholds]
+    mm = build_matrices(matrix_rows, latents=latents, observed=observed, meanstructure=True)
+    at = {v: k for k, v in enumerate(observed)}
+    th_slots = [(k, key) for k, key in enumerate(slots) if key[1] != "~1"]
+    mean_slots = [(k, key) for k, key in enumerate(slots) if key[1] == "~1"]
+    ordered = [th_rows[key] for _, key in th_slots]
     index, names = parameter_names(ordered)
-    th_param = np.array([mm.n_params + k if k >= 0 else -1 for k in index], dtype=np.intp)
-    th_value = np.array([r.value if r.value is not None else 0.0 for r in ordered])
     pair_list = pairs(len(observed))
-    th_item = np.array([list(observed).index(item) for item, _ in thresholds], dtype=np.intp)
-    return DwlsModel(mm, mm.names + tuple(names), th_param, th_value, th_item,
-                     np.array([i for i, _ in pair_list], dtype=np.intp),
-                     np.array([j for _, j in pair_list], dtype=np.intp), theta_scaled)
+
+    def ints(values: Sequence[int]) -> Index:
+        return np.array(values, dtype=np.intp)
+
+    return DwlsModel(
+        mm, mm.names + tuple(names), th_pos=ints([k for k, _ in th_slots]),
+        th_param=ints([mm.n_params + k if k >= 0 else -1 for k in index]),
+        th_value=np.array([r.value if r.value is not None else 0.0 for r in ordered]),
+        th_item=ints([at[item] for _, (item, _) in th_slots]),
+        mean_pos=ints([k for k, _ in mean_slots]), mean_item=ints([at[v] for _, (v, _) in
+                                                                   mean_slots]),
+        pair_i=ints([i for i, _ in pair_list]), pair_j=ints([j for _, j in pair_list]),
+        theta_scaled=theta_scaled)
 
 
 @dataclass(frozen=True)

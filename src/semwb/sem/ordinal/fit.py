@@ -19,6 +19,7 @@ import pandas as pd
 from semwb.errors import SpecError
 from semwb.sem.estimate import FitResult, _diagnose
 from semwb.sem.estimators.dwls import (
+    MATRIX_OPS,
     DwlsFit,
     DwlsModel,
     delta_residual_variances,
@@ -41,11 +42,14 @@ from semwb.sem.spec import ModelSpec
 def _start(model: DwlsModel, rows: tuple[ParRow, ...], sample: OrdinalStats) -> np.ndarray:
     """Start values: the continuous rule on data with the polychoric correlation matrix as
     their covariance, and the sample thresholds (or the user's ``start()``)."""
-    R = sample.correlation
-    p = R.shape[0]
+    S = sample.covariance
+    p = S.shape[0]
     basis = np.linalg.qr(np.random.default_rng(0).standard_normal((4 * p, p)))[0]
-    pseudo = np.sqrt(4 * p) * basis @ np.linalg.cholesky(R).T  # covariance exactly R
-    matrix_rows = [r for r in rows if r.op in ("=~", "~", "~~")]
+    basis -= basis.mean(axis=0)
+    basis = np.linalg.qr(basis)[0]
+    mean = np.where(sample.data.numeric, sample.data.means, 0.0)
+    pseudo = np.sqrt(4 * p) * basis @ np.linalg.cholesky(S).T + mean  # moments exactly S, mean
+    matrix_rows = [r for r in rows if r.op in MATRIX_OPS]
     theta = np.zeros(model.n_params)
     theta[: model.mm.n_params] = start_values(model.mm, matrix_rows, pseudo)
     by_key = {(r.lhs, r.rhs): r for r in rows if r.op == "|"}
@@ -60,10 +64,10 @@ def _start(model: DwlsModel, rows: tuple[ParRow, ...], sample: OrdinalStats) -> 
 def _table(spec: ModelSpec, rows: tuple[ParRow, ...], model: DwlsModel, mm: ModelMatrices,
            fit: DwlsFit, sample: OrdinalStats) -> pd.DataFrame:
     """lavaan's ``parameterEstimates(standardized = TRUE)`` rows, in the table's order."""
-    matrix_rows = [r for r in rows if r.op in ("=~", "~", "~~")]
+    matrix_rows = [r for r in rows if r.op in MATRIX_OPS]
     q1 = model.mm.n_params
     parts = [parameter_table(mm, fit.vcov[:q1, :q1], [r.label for r in matrix_rows], ())]
-    others = [r for r in rows if r.op not in ("=~", "~", "~~")]
+    others = [r for r in rows if r.op not in MATRIX_OPS]
     th_index = {key: k for k, key in enumerate(sample.data.threshold_names)}
     scale = dict(zip(mm.observed, model.scales(fit.theta), strict=True))
     est, std, param = [], [], []
@@ -112,19 +116,21 @@ def fit_ordinal(spec: ModelSpec, frame: pd.DataFrame, excluded: tuple[int, ...],
     """
     parsed = spec.parsed
     observed = tuple(frame.columns)
-    data = ordinal_data(frame.to_numpy(dtype=float), observed, data_name=data_name)
+    data = ordinal_data(frame.to_numpy(dtype=float), observed, ordered=spec.ordered_items,
+                        data_name=data_name)
     sample = ordinal_stats(data)
-    counts = {v: len(t) + 1 for v, t in zip(observed, data.thresholds, strict=True)}
+    counts = {v: len(t) + 1 for v, t, num in zip(observed, data.thresholds, data.numeric,
+                                                 strict=True) if not num}
     rows = with_thresholds(spec.partable(), counts, spec.source)
     theta_scaled = spec.parameterization == "theta"
     model = dwls_model(rows, latents=parsed.latents, observed=observed,
-                       thresholds=data.threshold_names, source=spec.source,
+                       slots=data.slot_names, source=spec.source,
                        theta_scaled=theta_scaled)
     s = sample.vector
     if model.n_params > s.size:
         raise SpecError(f"{spec.source}: the model has {model.n_params} free parameters but the "
-                        f"data give only {s.size} thresholds and polychoric correlations; fix "
-                        "or drop parameters.")
+                        f"data give only {s.size} thresholds, means, variances and "
+                        "correlations; fix or drop parameters.")
     fit = fit_dwls(model, s, sample.gamma, data.n_obs, _start(model, rows, sample))
     mm = (replace(model.mm, estimate=model.split(fit.theta)) if theta_scaled
           else delta_residual_variances(model.mm, model.split(fit.theta)))

@@ -5,18 +5,37 @@ The baseline model has free thresholds and zero correlations: its DWLS statistic
 own scaled-shifted version. CFI and TLI use the standard statistics (``cfi``, ``tli``) or the
 scaled ones of both models (``cfi_scaled``, ``tli_scaled``); RMSEA uses ``N - 1`` as lavaan does
 for estimators other than ML. SRMR is the root mean square of the correlation residuals (lavaan's
-``srmr`` for ordinal data: no threshold residuals, the zero diagonal counted).
+``srmr`` for ordinal data: no threshold or mean residuals, the zero diagonal counted). With
+continuous columns the baseline also keeps their means and variances free.
 """
 
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import NDArray
 from scipy import stats
 
 from semwb.results import FitIndices
 from semwb.sem.estimators.dwls import DwlsFit, scaled_shifted
 from semwb.sem.fitindices import incremental, rmsea_interval
+from semwb.sem.ordinal.polychoric import pairs
 from semwb.sem.ordinal.weights import OrdinalStats
+
+Array = NDArray[np.float64]
+
+
+def _correlation_residuals(fit: DwlsFit, sample: OrdinalStats) -> Array:
+    """Sample minus implied correlations below the diagonal (from the residual statistics)."""
+    data = sample.data
+    var = np.ones(len(data.names))
+    var[data.numeric] = data.variances[data.numeric]
+    implied_var = var.copy()
+    implied_var[data.numeric] -= fit.residuals[sample.n_thresholds:sample.n_univariate]
+    s = sample.vector[sample.n_univariate:]
+    sigma = s - fit.residuals[sample.n_univariate:]
+    i, j = np.array(pairs(len(data.names))).T
+    return np.asarray(s / np.sqrt(var[i] * var[j]) - sigma / np.sqrt(implied_var[i]
+                                                                       * implied_var[j]))
 
 
 def _rmsea(chisq: float, df: int, n: int) -> float:
@@ -26,7 +45,7 @@ def _rmsea(chisq: float, df: int, n: int) -> float:
 def wlsmv_indices(fit: DwlsFit, sample: OrdinalStats, *, npar: int) -> FitIndices:
     """``fitMeasures()`` of a WLSMV fit: standard and scaled chi-square, CFI, TLI, RMSEA, SRMR."""
     n = sample.data.n_obs
-    n_th = sample.n_thresholds
+    n_th = sample.n_univariate
     r = sample.vector[n_th:]
     w = sample.weight[n_th:]
     df0 = r.size
@@ -37,7 +56,7 @@ def wlsmv_indices(fit: DwlsFit, sample: OrdinalStats, *, npar: int) -> FitIndice
     lo, hi = rmsea_interval(fit.chisq, fit.df, n - 1)
     lo_s, hi_s = rmsea_interval(fit.chisq_scaled, fit.df, n - 1)
     p = len(sample.data.names)
-    resid = fit.residuals[n_th:]
+    resid = _correlation_residuals(fit, sample)
     return FitIndices(
         chisq=fit.chisq, df=fit.df, pvalue=float(stats.chi2.sf(fit.chisq, fit.df)),
         cfi=cfi, tli=tli, rmsea=_rmsea(fit.chisq, fit.df, n - 1), rmsea_ci_lower=lo,

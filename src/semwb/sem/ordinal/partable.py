@@ -18,19 +18,21 @@ from semwb.sem.partable import ParRow
 
 
 def ordinal_rows(rows: Sequence[ParRow], items: Sequence[str], latents: Sequence[str], *,
-                 theta: bool = False) -> tuple[ParRow, ...]:
+                 continuous: Sequence[str] = (), theta: bool = False) -> tuple[ParRow, ...]:
     """``rows`` with the data-independent rows of the delta (or ``theta``) parameterization.
 
     Delta: the residual variances of ``items`` become fixed (their value is filled after the
     fit) and the scales are 1. Theta: the residual variances are fixed at 1 and the scales are
-    filled after the fit. The intercept and latent-mean rows are added. Thresholds the user did
+    filled after the fit. The intercept and latent-mean rows are added (free intercepts for the
+    ``continuous`` observed variables). Thresholds the user did
     not write are added by :func:`with_thresholds` once the data tell the number of categories.
     """
     ordinal = set(items)
     out = [replace(r, free=False, value=1.0 if theta else None) if r.op == "~~"
            and r.lhs == r.rhs and r.lhs in ordinal else r for r in rows]
     out += [ParRow(v, "~*~", v, free=False, value=None if theta else 1.0) for v in items]
-    out += [ParRow(v, "~1", "", free=False, value=0.0) for v in (*items, *latents)]
+    out += [ParRow(v, "~1", "", free=v in continuous, value=None if v in continuous else 0.0)
+            for v in (*items, *continuous, *latents)]
     return tuple(out)
 
 

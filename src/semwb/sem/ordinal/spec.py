@@ -2,9 +2,10 @@
 
 A spec with ``ordered:`` (or a threshold line ``x1 | t1 + t2``) is fitted by WLSMV, lavaan's
 default for ordinal data, unless it names another estimator (then it is refused: semwb has no ML
-for ordinal items). semwb's WLSMV covers CFA and SEM whose observed variables are all ordinal
-items measuring latents, in the delta or theta parameterization, on complete data; everything
-else is refused here with the reason, before any data are read.
+for ordinal items). semwb's WLSMV covers CFA and SEM whose observed variables are indicators of
+latents (ordinal items, and continuous indicators beside them), in the delta or theta
+parameterization, on complete data; everything else is refused here with the reason, before any
+data are read.
 """
 
 from __future__ import annotations
@@ -54,20 +55,17 @@ def _scope_problems(spec: ModelSpec, items: tuple[str, ...]) -> list[str]:
     source, parsed = spec.source, spec.parsed
     ordinal = set(items)
     problems = []
-    continuous = [v for v in parsed.observed if v not in ordinal]
-    if continuous and items:
-        problems.append(f"{source}: {', '.join(continuous)} not ordered; semwb's WLSMV needs every "
-                        "observed variable ordinal (polyserial correlations with continuous "
-                        "variables are not available yet); add them to 'ordered:' or drop them.")
     for t in parsed.terms:
         where = f"{source}, syntax line {t.line}"
-        if t.op == "~" and (t.lhs in ordinal or t.rhs in ordinal):
-            problems.append(f"{where}: ordinal item in a regression ('{t.lhs} ~ {t.rhs}'); "
-                            "semwb's WLSMV takes ordinal items as indicators of latents only.")
+        observed = [v for v in (t.lhs, t.rhs) if v in set(parsed.observed)]
+        if t.op == "~" and observed:
+            problems.append(f"{where}: observed variable {observed[0]} in a regression "
+                            f"('{t.lhs} ~ {t.rhs}'); semwb's WLSMV takes observed variables as "
+                            "indicators of latents only (covariates are not available yet).")
         elif t.op == "~~" and t.lhs == t.rhs and t.lhs in ordinal:
             problems.append(f"{where}: the residual variance of ordinal item {t.lhs} follows from "
-                            "the delta parameterization (1 - explained variance); remove the "
-                            "line.")
+                            "the parameterization (delta: 1 - explained variance; theta: 1); "
+                            "remove the line.")
         elif t.op == "~1":
             problems.append(f"{where}: intercepts and means ('~ 1') are not available with "
                             "WLSMV in semwb; remove the line.")
