@@ -5,7 +5,8 @@ latent responses ``Σ* = ΛCΨCᵀΛᵀ + Θ`` below the diagonal (delta paramet
 variances of the items make ``diag Σ* = 1`` and do not enter ``ρ``). As lavaan 0.6 with
 ``estimator = "WLSMV"``:
 
-- the estimate minimises ``F = (s - σ)ᵀ W (s - σ)`` with ``W = diag(Γ)⁻¹`` (Gauss-Newton);
+- the estimate minimises ``F = (s - σ)ᵀ W (s - σ)`` with ``W = diag(Γ)⁻¹`` (Gauss-Newton,
+  damped as Levenberg-Marquardt where a full step would increase ``F``);
 - standard errors are the sandwich ``(ΔᵀWΔ)⁻¹ ΔᵀWΓWΔ (ΔᵀWΔ)⁻¹`` with the full ``Γ``
   (``se = "robust.sem"``), ``Δ = ∂σ/∂θ``, over ``N - 1`` as lavaan 0.6.14;
 - the test is ``T = (N - 1) F`` (lavaan: ``fmin = (N-1)/N · F/2``, ``T = 2N fmin``) and its
@@ -28,7 +29,7 @@ from semwb.sem.ordinal.polychoric import pairs
 from semwb.sem.partable import ParRow
 
 Index = NDArray[np.intp]
-#: Largest Gauss-Newton step accepted as converged.
+#: Largest (undamped) Gauss-Newton step accepted as converged.
 STEP_TOLERANCE = 1e-9
 
 
@@ -207,22 +208,23 @@ def fit_dwls(model: DwlsModel, s: Array, gamma: Array, n_obs: int, start: Array,
     theta = np.asarray(start, dtype=float).copy()
     resid = s - model.statistics(theta)
     value = float(resid @ (w * resid))
-    converged, it = False, 0
+    converged, it, damping = False, 0, 1e-3
     for it in range(1, max_iter + 1):  # noqa: B007 - the count is reported
         D = model.jacobian(theta)
-        step = np.linalg.lstsq(D.T @ (w[:, None] * D), D.T @ (w * resid), rcond=None)[0]
-        scale = 1.0
-        while True:
-            trial = theta + scale * step
+        A, g = D.T @ (w[:, None] * D), D.T @ (w * resid)
+        if np.max(np.abs(np.linalg.lstsq(A, g, rcond=None)[0])) < STEP_TOLERANCE:
+            converged = True  # the Gauss-Newton step vanishes: F is at its minimum
+            break
+        while True:  # Levenberg-Marquardt: damp until F does not increase
+            step = np.linalg.solve(A + damping * np.diag(np.diag(A)), g)
+            trial = theta + step
             t_resid = s - model.statistics(trial)
             t_value = float(t_resid @ (w * t_resid))
-            if t_value <= value * (1 + 1e-12) or scale < 1e-8:
+            if t_value <= value * (1 + 1e-12) or damping > 1e12:
                 break
-            scale /= 2
+            damping *= 10
         theta, resid, value = trial, t_resid, t_value
-        if np.max(np.abs(scale * step)) < STEP_TOLERANCE:
-            converged = True
-            break
+        damping = max(damping / 10, 1e-12)
     D = model.jacobian(theta)
     WD = w[:, None] * D
     bread = np.linalg.inv(D.T @ WD)
