@@ -52,7 +52,7 @@ def test_the_bootstrap_is_refused_for_wlsmv(tmp_path: Path) -> None:
         run_analysis(spec, read_data(CASE / "data.csv"), bootstrap=BootstrapOptions(draws=200))
 
 
-def test_semwb_fit_prints_the_scaled_test_and_writes_the_report(tmp_path: Path) -> None:
+def test_semwb_fit_reports_the_scaled_test(tmp_path: Path) -> None:
     spec = _spec(tmp_path)
     spec.write_text(spec.read_text(encoding="utf-8").replace(
         "ordered: all\n", f"ordered: all\ndata: {CASE / 'data.csv'}\n"), encoding="utf-8")
@@ -62,4 +62,6 @@ def test_semwb_fit_prints_the_scaled_test_and_writes_the_report(tmp_path: Path) 
         env={"OMP_NUM_THREADS": "1", "PATH": "/usr/bin:/bin", "COLUMNS": "160"})
     assert done.returncode == 0, done.stderr
     assert "scaled (WLSMV, report these): χ²(74) = 85.19, p = 0.176; CFI 0.995" in done.stdout
-    assert (tmp_path / "out" / "report.html").is_file()
+    html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert "values of the WLSMV estimator, the ones to report" in html
+    assert 'RMSEA</td><td class="num">.022 [.000, .040]' in html  # scaled, not 0 [0, 0]

@@ -80,15 +80,19 @@ def _fit(results: Results, parts: ModelParts, labels: Labels, lang: Lang) -> dic
     t = strings(lang)
     rows: list[dict[str, Any]] = []
     failed = []
+    # robust estimators (WLSMV): judge and show the scaled test and indices, lavaan's ".scaled"
+    scaled = "_scaled" if fit.chisq_scaled is not None else ""
     for name, direction, bound in FIT_CUTOFFS:
-        value = getattr(fit, name)
+        value = getattr(fit, name + (scaled if name != "srmr" else ""))
         ok = None if value is None else (value >= bound if direction == ">=" else value <= bound)
         if ok is False:
             failed.append(f"{name.upper()} = {fmt_std(value, 3)}")
         rows.append({"name": name.upper(), "cell": cell(value, ok),
                      "cutoff": f"{'≥' if direction == '>=' else '≤'} {fmt_std(bound)}",
-                     "ci": (fit.rmsea_ci_lower, fit.rmsea_ci_upper) if name == "rmsea" else None})
-    ratio = fit.chisq / fit.df if fit.chisq is not None and fit.df else None
+                     "ci": (getattr(fit, f"rmsea_ci_lower{scaled}"),
+                            getattr(fit, f"rmsea_ci_upper{scaled}")) if name == "rmsea" else None})
+    chisq = fit.chisq_scaled if scaled else fit.chisq
+    ratio = chisq / fit.df if chisq is not None and fit.df else None
     available = any(row["cell"]["value"] is not None for row in rows)
     if not available:
         verdict = sentence(lang, "fit_missing")
@@ -97,7 +101,8 @@ def _fit(results: Results, parts: ModelParts, labels: Labels, lang: Lang) -> dic
     else:
         verdict = sentence(lang, "fit_good")
     return {
-        "chisq": fit.chisq, "df": fit.df, "pvalue": fit.pvalue,
+        "chisq": chisq, "df": fit.df, "pvalue": fit.pvalue_scaled if scaled else fit.pvalue,
+        "scaled_note": t["fit_note_scaled"].format(estimator=results.estimator) if scaled else "",
         "ratio": cell(ratio, None if ratio is None else ratio <= CHISQ_DF_MAX),
         "ratio_cutoff": f"≤ {CHISQ_DF_MAX:g}",
         "rows": rows, "aic": fit.aic, "bic": fit.bic, "available": available,

@@ -143,7 +143,7 @@ def report_tables(ctx: Mapping[str, Any]) -> list[ReportTable]:
         fit_rows += [["AIC", fit["aic"], "", None], ["BIC", fit["bic"], "", None]]
         found.append(("fit", t["fit"], [Column(t["index"]), Column(t["value"], "est"),
                                         Column(t["cutoff"]), Column(t["verdict"], "verdict")],
-                      fit_rows, t["fit_note"]))
+                      fit_rows, f"{t['fit_note']} {fit['scaled_note']}".strip()))
     if fit["r2"]:
         found.append(("r2", t["r2"], [Column(t["variable"]), Column("R²", "std")],
                       [[r["name"], r["value"]] for r in fit["r2"]], ""))
