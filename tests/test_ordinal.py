@@ -114,9 +114,9 @@ def _fit(frame: pd.DataFrame, syntax: str = CFA) -> None:
     (lambda d: d.assign(ar3=d["ar3"].where(d.index != 0, 9)),  # one respondent says 9
      r"resp.csv, column ar3: category 6 is empty"),
     (lambda d: d.assign(iol1=d["iol1"].where(d.index != 5, 6)),
-     r"resp.csv, column iol1: category 6 is used by one respondent only"),
+     r"resp.csv, column iol1: category 6 is used by one respondent only \(row 6\)"),
     (lambda d: d.assign(ar1=d["ar1"] + 0.5 * (d.index == 3)),
-     r"resp.csv, column ar1: ordered items must hold whole numbers .* got 5.5"),
+     r"resp.csv, row 4, column ar1: ordered items must hold whole numbers .* got 5.5"),
     (lambda d: d.assign(ar4=d.index % 12),
      r"resp.csv, column ar4: 12 distinct values; ordered items may have at most 10"),
 ])
@@ -124,6 +124,15 @@ def test_bad_items_are_named(data: pd.DataFrame, change: Callable[[pd.DataFrame]
                              message: str) -> None:
     with pytest.raises(SpecError, match=message):
         _fit(change(data[ITEMS].copy()))
+
+
+def test_rows_are_named_as_the_file_shows_them(data: pd.DataFrame) -> None:
+    frame = data[ITEMS].astype(float)
+    frame.index = frame.index + 2  # rows of a file read by semwb.pipeline.read_data
+    frame.loc[2, "ar2"] = None  # dropped (listwise) before the items are checked
+    frame.loc[9, "ar1"] = 2.5
+    with pytest.raises(SpecError, match=r"resp.csv, row 9, column ar1: .* got 2.5"):
+        _fit(frame)
 
 
 def test_a_threshold_the_data_do_not_have_is_refused(data: pd.DataFrame) -> None:

@@ -36,7 +36,7 @@ from semwb.sem.ordinal.thresholds import ordinal_data
 from semwb.sem.ordinal.weights import OrdinalStats, ordinal_stats
 from semwb.sem.partable import ParRow
 from semwb.sem.solution import defined_rows, parameter_table, wald
-from semwb.sem.spec import ModelSpec
+from semwb.sem.spec import ModelSpec, row_label
 
 
 def _start(model: DwlsModel, rows: tuple[ParRow, ...], sample: OrdinalStats) -> np.ndarray:
@@ -104,9 +104,10 @@ def _table(spec: ModelSpec, rows: tuple[ParRow, ...], model: DwlsModel, mm: Mode
     return table
 
 
-def fit_ordinal(spec: ModelSpec, frame: pd.DataFrame, excluded: tuple[int, ...],
-                data_name: str) -> FitResult:
-    """Fit ``spec`` by WLSMV to the checked complete rows ``frame`` (see the module notes).
+def fit_ordinal(spec: ModelSpec, data: pd.DataFrame, frame: pd.DataFrame,
+                excluded: tuple[int, ...], data_name: str) -> FitResult:
+    """Fit ``spec`` by WLSMV to the checked complete rows ``frame`` of ``data`` (see the module
+    notes); ``excluded`` are the rows :func:`semwb.sem.spec.check_data` dropped.
 
     Raises
     ------
@@ -116,26 +117,28 @@ def fit_ordinal(spec: ModelSpec, frame: pd.DataFrame, excluded: tuple[int, ...],
     """
     parsed = spec.parsed
     observed = tuple(frame.columns)
-    data = ordinal_data(frame.to_numpy(dtype=float), observed, ordered=spec.ordered_items,
-                        data_name=data_name)
-    sample = ordinal_stats(data)
-    counts = {v: len(t) + 1 for v, t, num in zip(observed, data.thresholds, data.numeric,
+    dropped = set(excluded)
+    shown = [r for r in (row_label(data, k) for k in range(len(data))) if r not in dropped]
+    items = ordinal_data(frame.to_numpy(dtype=float), observed, ordered=spec.ordered_items,
+                         data_name=data_name, rows=shown)
+    sample = ordinal_stats(items)
+    counts = {v: len(t) + 1 for v, t, num in zip(observed, items.thresholds, items.numeric,
                                                  strict=True) if not num}
     rows = with_thresholds(spec.partable(), counts, spec.source)
     theta_scaled = spec.parameterization == "theta"
     model = dwls_model(rows, latents=parsed.latents, observed=observed,
-                       slots=data.slot_names, source=spec.source,
+                       slots=items.slot_names, source=spec.source,
                        theta_scaled=theta_scaled)
     s = sample.vector
     if model.n_params > s.size:
         raise SpecError(f"{spec.source}: the model has {model.n_params} free parameters but the "
                         f"data give only {s.size} thresholds, means, variances and "
                         "correlations; fix or drop parameters.")
-    fit = fit_dwls(model, s, sample.gamma, data.n_obs, _start(model, rows, sample))
+    fit = fit_dwls(model, s, sample.gamma, items.n_obs, _start(model, rows, sample))
     mm = (replace(model.mm, estimate=model.split(fit.theta)) if theta_scaled
           else delta_residual_variances(model.mm, model.split(fit.theta)))
     table = _table(spec, rows, model, mm, fit, sample)
-    core = CoreFit(mm=mm, vcov=fit.vcov, singular=(), patterns=[], n_obs=data.n_obs,
+    core = CoreFit(mm=mm, vcov=fit.vcov, singular=(), patterns=[], n_obs=items.n_obs,
                    converged=fit.converged, iterations=fit.iterations,
                    max_gradient=0.0 if fit.converged else float("inf"),
                    observed_information=False)
@@ -147,7 +150,7 @@ def fit_ordinal(spec: ModelSpec, frame: pd.DataFrame, excluded: tuple[int, ...],
     names = list(model.names)
     return FitResult(
         spec=spec, parameters=table, fit=wlsmv_indices(fit, sample, npar=model.n_params),
-        r2=r_squared(mm, mm.estimate[None], order), n_obs=data.n_obs, n_excluded=len(excluded),
+        r2=r_squared(mm, mm.estimate[None], order), n_obs=items.n_obs, n_excluded=len(excluded),
         excluded_rows=excluded, converged=fit.converged,
         warnings=tuple(m for _, m in found), observed=observed, data=frame,
         vcov=pd.DataFrame(fit.vcov, index=names, columns=names), effects=spec.effects,

@@ -96,13 +96,18 @@ class OrdinalData:
                 for k in range(1 if num else len(th))]
 
 
-def item_problems(name: str, values: Array, data_name: str) -> list[str]:
-    """Why column ``name`` cannot be an ordered item (empty when it can)."""
-    if np.any(values != np.round(values)):
-        bad = values[values != np.round(values)][0]
-        return [f"{data_name}, column {name}: ordered items must hold whole numbers (category "
-                f"codes); got {bad:g}. Remove the item from 'ordered:' to treat it as "
-                "continuous."]
+def item_problems(name: str, values: Array, data_name: str,
+                  rows: Sequence[int] | None = None) -> list[str]:
+    """Why column ``name`` cannot be an ordered item (empty when it can).
+
+    ``rows`` are the data rows of ``values`` as a user sees them (1-based positions when None).
+    """
+    shown = list(rows) if rows is not None else list(range(1, len(values) + 1))
+    bad = np.flatnonzero(values != np.round(values))
+    if bad.size:
+        return [f"{data_name}, row {shown[bad[0]]}, column {name}: ordered items must hold whole "
+                f"numbers (category codes); got {values[bad[0]]:g}. Remove the item from "
+                "'ordered:' to treat it as continuous."]
     levels, counts = np.unique(values, return_counts=True)
     problems = []
     if len(levels) > MAX_CATEGORIES:
@@ -121,17 +126,19 @@ def item_problems(name: str, values: Array, data_name: str) -> list[str]:
                             "and the highest is used.")
         single = levels[counts == 1]
         if single.size:
+            row = shown[int(np.flatnonzero(values == single[0])[0])]
             problems.append(f"{data_name}, column {name}: category {single[0]:g} is used by one "
-                            "respondent only; its threshold cannot be estimated reliably. Merge "
-                            "it with a neighbouring category.")
+                            f"respondent only (row {row}); its threshold cannot be estimated "
+                            "reliably. Merge it with a neighbouring category.")
     return problems
 
 
 def ordinal_data(X: Array, names: Sequence[str], *, ordered: Collection[str] | None = None,
-                 data_name: str = "data") -> OrdinalData:
+                 data_name: str = "data", rows: Sequence[int] | None = None) -> OrdinalData:
     """Code the columns of ``X (N, p)`` (complete rows) as categories and estimate thresholds.
 
-    ``ordered`` names the ordinal columns (all when None); the others are continuous.
+    ``ordered`` names the ordinal columns (all when None); the others are continuous. ``rows``
+    are the data rows of ``X`` as a user sees them, for messages.
 
     Raises
     ------
@@ -140,7 +147,7 @@ def ordinal_data(X: Array, names: Sequence[str], *, ordered: Collection[str] | N
     """
     numeric = np.array([ordered is not None and v not in ordered for v in names], dtype=bool)
     problems = [m for j, v in enumerate(names) if not numeric[j]
-                for m in item_problems(v, X[:, j], data_name)]
+                for m in item_problems(v, X[:, j], data_name, rows)]
     if problems:
         raise SpecError(join_problems(f"{data_name}: {len(problems)} problems with ordered items",
                                       problems))
