@@ -24,7 +24,14 @@ from numpy.typing import NDArray
 
 from semwb.errors import SpecError
 from semwb.sem.model.algebra import implied, mean_jacobian, sigma_jacobian
-from semwb.sem.model.structure import THETA, Array, ModelMatrices, build_matrices, parameter_names
+from semwb.sem.model.structure import (
+    PSI,
+    THETA,
+    Array,
+    ModelMatrices,
+    build_matrices,
+    parameter_names,
+)
 from semwb.sem.ordinal.polychoric import pairs
 from semwb.sem.partable import ParRow
 
@@ -87,7 +94,9 @@ class DwlsModel:
         tau = np.where(self.th_param >= 0, theta[np.maximum(self.th_param, 0)], self.th_value)
         imp = implied(self.mm, self.split(theta)[None])
         sigma = imp.sigma[0]
-        scale = np.where(self._scaled(), 1.0 / np.sqrt(np.abs(np.diag(sigma))), 1.0)
+        scale = np.ones(len(sigma))
+        scaled = self._scaled()
+        scale[scaled] = 1.0 / np.sqrt(np.abs(np.diag(sigma)[scaled]))
         return tau, sigma, imp.mu[0], scale
 
     def scales(self, theta: Array) -> Array:
@@ -236,17 +245,17 @@ def fit_dwls(model: DwlsModel, s: Array, gamma: Array, n_obs: int, start: Array,
     return DwlsFit(theta, vcov, converged, it, chisq, df, scaled, factor, shift, resid)
 
 
-def delta_residual_variances(mm: ModelMatrices, theta: Array) -> ModelMatrices:
-    """``mm`` at ``theta`` with each fixed item residual variance set to ``1 -`` its explained
-    variance (the delta parameterization's ``diag Σ* = 1``)."""
+def delta_residual_variances(mm: ModelMatrices, theta: Array,
+                             items: Sequence[str]) -> ModelMatrices:
+    """``mm`` at ``theta`` with the residual variance of each ordinal item in ``items`` set to
+    ``1 -`` its explained variance (the delta parameterization's ``diag Σ* = 1``): a ``Θ`` cell
+    for an indicator, a ``Ψ`` cell for an item regressed on latents (a pure outcome, so the cell
+    changes no other moment)."""
     mm = replace(mm, estimate=np.asarray(theta, dtype=float))
-    explained = np.diagonal(implied(mm, mm.estimate[None]).sigma[0]).copy()
-    theta_fixed = mm.fixed[THETA].copy()
-    free_diag = {int(r) for r, c in zip(mm.free[THETA].rows, mm.free[THETA].cols, strict=True)
-                 if r == c}
-    for j in range(len(mm.observed)):
-        if j not in free_diag:
-            theta_fixed[j, j] = 1.0 - (explained[j] - theta_fixed[j, j])
-    fixed = list(mm.fixed)
-    fixed[THETA] = theta_fixed
+    explained = np.diagonal(implied(mm, mm.estimate[None]).sigma[0])
+    fixed = [f.copy() for f in mm.fixed]
+    for item in items:
+        j = mm.observed.index(item)
+        kind, k = (PSI, mm.inner.index(item)) if item in mm.inner else (THETA, j)
+        fixed[kind][k, k] = 1.0 - (explained[j] - fixed[kind][k, k])
     return replace(mm, fixed=(fixed[0], fixed[1], fixed[2], fixed[3], fixed[4], fixed[5]))

@@ -136,7 +136,7 @@ def fit_ordinal(spec: ModelSpec, data: pd.DataFrame, frame: pd.DataFrame,
                         "correlations; fix or drop parameters.")
     fit = fit_dwls(model, s, sample.gamma, items.n_obs, _start(model, rows, sample))
     mm = (replace(model.mm, estimate=model.split(fit.theta)) if theta_scaled
-          else delta_residual_variances(model.mm, model.split(fit.theta)))
+          else delta_residual_variances(model.mm, model.split(fit.theta), spec.ordered_items))
     table = _table(spec, rows, model, mm, fit, sample)
     core = CoreFit(mm=mm, vcov=fit.vcov, singular=(), patterns=[], n_obs=items.n_obs,
                    converged=fit.converged, iterations=fit.iterations,

@@ -3,9 +3,9 @@
 A spec with ``ordered:`` (or a threshold line ``x1 | t1 + t2``) is fitted by WLSMV, lavaan's
 default for ordinal data, unless it names another estimator (then it is refused: semwb has no ML
 for ordinal items). semwb's WLSMV covers CFA and SEM whose observed variables are indicators of
-latents (ordinal items, and continuous indicators beside them), in the delta or theta
-parameterization, on complete data; everything else is refused here with the reason, before any
-data are read.
+latents or outcomes of regressions (ordinal items, and continuous variables beside them), in the
+delta or theta parameterization, on complete data; everything else is refused here with the
+reason, before any data are read.
 """
 
 from __future__ import annotations
@@ -55,13 +55,17 @@ def _scope_problems(spec: ModelSpec, items: tuple[str, ...]) -> list[str]:
     source, parsed = spec.source, spec.parsed
     ordinal = set(items)
     problems = []
+    observed = set(parsed.observed)
+    indicators = {t.rhs for t in parsed.terms if t.op == "=~"}
     for t in parsed.terms:
         where = f"{source}, syntax line {t.line}"
-        observed = [v for v in (t.lhs, t.rhs) if v in set(parsed.observed)]
-        if t.op == "~" and observed:
-            problems.append(f"{where}: observed variable {observed[0]} in a regression "
-                            f"('{t.lhs} ~ {t.rhs}'); semwb's WLSMV takes observed variables as "
-                            "indicators of latents only (covariates are not available yet).")
+        if t.op == "~" and t.rhs in observed:
+            problems.append(f"{where}: observed variable {t.rhs} as a predictor ('{t.lhs} ~ "
+                            f"{t.rhs}'); semwb's WLSMV takes observed variables as indicators "
+                            "of latents or as outcomes (covariates are not available yet).")
+        elif t.op == "~" and t.lhs in indicators:
+            problems.append(f"{where}: {t.lhs} is both an indicator and an outcome; semwb's "
+                            "WLSMV takes an observed variable as one or the other.")
         elif t.op == "~~" and t.lhs == t.rhs and t.lhs in ordinal:
             problems.append(f"{where}: the residual variance of ordinal item {t.lhs} follows from "
                             "the parameterization (delta: 1 - explained variance; theta: 1); "
