@@ -3,13 +3,15 @@ and theta parameterizations).
 
 Every parameter row lavaan lists (thresholds, ``~*~`` scales, fixed intercepts, the residual
 variances the delta parameterization implies, ``:=`` rows) must be found and match; so must
-every fit measure semwb reports and every R². Tolerances: est and std_all 1e-5 absolute, SEs
-1e-5 relative, chi-squares 1e-6 relative, CFI/TLI/RMSEA(+CI)/SRMR 1e-6 absolute, R² 1e-5.
+every fit measure semwb reports and every R², and semwb warns as often as lavaan did.
+Tolerances: est and std_all 1e-5 absolute, SEs 1e-5 relative, chi-squares 1e-6 relative,
+CFI/TLI/RMSEA(+CI)/SRMR 1e-6 absolute, R² 1e-5.
 """
 
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +23,8 @@ from semwb.sem.spec import spec_from_syntax
 
 REFERENCE = Path(__file__).parent / "reference"
 CASES = ["ordinal_mediation", "ordinal_cfa", "ordinal_theta", "ordinal_mixed",
-         "ordinal_polyserial", "ordinal_second_order", "ordinal_outcome"]
+         "ordinal_polyserial", "ordinal_second_order", "ordinal_outcome",
+         "ordinal_binary_zero_cell"]
 RELATIVE = ["chisq", "chisq_scaled", "baseline_chisq", "baseline_chisq_scaled",
             "chisq_scaling_factor", "baseline_chisq_scaling_factor"]
 ABSOLUTE = ["pvalue", "pvalue_scaled", "cfi", "tli", "cfi_scaled", "tli_scaled", "rmsea",
@@ -33,11 +36,16 @@ EXACT = ["df", "df_scaled", "baseline_df", "npar"]
 def replay(case: str) -> tuple[FitResult, dict[str, Any]]:
     folder = REFERENCE / case
     meta = json.loads((folder / "case.json").read_text(encoding="utf-8"))
+    ref = json.loads((folder / "lavaan.json").read_text())
     spec = spec_from_syntax((folder / "model.lav").read_text(encoding="utf-8"), name=case,
                             defaults=meta["function"], ordered=meta["args"]["ordered"],
                             parameterization=meta["args"].get("parameterization", "delta"))
     data = pd.read_csv(folder / meta["data"])
-    return fit_model(spec, data), json.loads((folder / "lavaan.json").read_text())
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fit = fit_model(spec, data)
+    assert len(caught) == len(ref["warnings"]), [str(w.message) for w in caught]
+    return fit, ref
 
 
 @pytest.fixture(scope="module", params=CASES)

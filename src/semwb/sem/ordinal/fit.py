@@ -16,7 +16,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from semwb.errors import SpecError
+from semwb.errors import DataQualityWarning, SemwbWarning, SpecError
 from semwb.sem.estimate import FitResult, _diagnose
 from semwb.sem.estimators.dwls import (
     MATRIX_OPS,
@@ -32,6 +32,7 @@ from semwb.sem.model.standardized import r_squared
 from semwb.sem.model.structure import ModelMatrices
 from semwb.sem.ordinal.fitmeasures import wlsmv_indices
 from semwb.sem.ordinal.partable import with_thresholds
+from semwb.sem.ordinal.polychoric import RHO_MAX, pairs
 from semwb.sem.ordinal.thresholds import ordinal_data
 from semwb.sem.ordinal.weights import OrdinalStats, ordinal_stats
 from semwb.sem.partable import ParRow
@@ -48,7 +49,9 @@ def _start(model: DwlsModel, rows: tuple[ParRow, ...], sample: OrdinalStats) -> 
     basis -= basis.mean(axis=0)
     basis = np.linalg.qr(basis)[0]
     mean = np.where(sample.data.numeric, sample.data.means, 0.0)
-    pseudo = np.sqrt(4 * p) * basis @ np.linalg.cholesky(S).T + mean  # moments exactly S, mean
+    eig, vec = np.linalg.eigh(S)  # a polychoric matrix need not be positive definite
+    root = vec * np.sqrt(np.clip(eig, 1e-3 * eig[-1], None))
+    pseudo = np.sqrt(4 * p) * basis @ root.T + mean  # moments S (smoothed if need be) and mean
     matrix_rows = [r for r in rows if r.op in MATRIX_OPS]
     theta = np.zeros(model.n_params)
     theta[: model.mm.n_params] = start_values(model.mm, matrix_rows, pseudo)
@@ -104,6 +107,16 @@ def _table(spec: ModelSpec, rows: tuple[ParRow, ...], model: DwlsModel, mm: Mode
     return table
 
 
+def _boundary_correlations(sample: OrdinalStats) -> list[tuple[type[SemwbWarning], str]]:
+    """lavaan's warning for a correlation at its bound (an empty cell, or a copied item)."""
+    R, names = sample.correlation, sample.data.names
+    return [(DataQualityWarning,
+             f"the correlation of {names[i]} and {names[j]} is {R[i, j]:.3f}, at its bound "
+             "(an empty cell in their table, or one item a copy of the other); the two items "
+             "are (nearly) redundant: consider dropping one.")
+            for i, j in pairs(len(names)) if abs(R[i, j]) >= RHO_MAX - 1e-9]
+
+
 def fit_ordinal(spec: ModelSpec, data: pd.DataFrame, frame: pd.DataFrame,
                 excluded: tuple[int, ...], data_name: str) -> FitResult:
     """Fit ``spec`` by WLSMV to the checked complete rows ``frame`` of ``data`` (see the module
@@ -142,7 +155,7 @@ def fit_ordinal(spec: ModelSpec, data: pd.DataFrame, frame: pd.DataFrame,
                    converged=fit.converged, iterations=fit.iterations,
                    max_gradient=0.0 if fit.converged else float("inf"),
                    observed_information=False)
-    found = _diagnose(table, core, parsed.latents)
+    found = [*_boundary_correlations(sample), *_diagnose(table, core, parsed.latents)]
     for category, message in found:
         warnings.warn(f"{spec.name}: {message}", category, stacklevel=3)
     endogenous = {r.rhs for r in rows if r.op == "=~"} | {r.lhs for r in rows if r.op == "~"}

@@ -19,8 +19,8 @@ from semwb.sem.ordinal.thresholds import INF, OrdinalData
 
 Array = NDArray[np.float64]
 
-#: Correlations are kept inside ``±RHO_MAX`` while fitting.
-RHO_MAX = 0.995
+#: Correlations are kept inside ``±RHO_MAX`` while fitting (lavaan 0.6.14 stops at 0.999 too).
+RHO_MAX = 0.999
 
 
 def pairs(p: int) -> list[tuple[int, int]]:
