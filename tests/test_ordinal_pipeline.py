@@ -53,12 +53,10 @@ def test_the_bootstrap_is_refused_for_wlsmv(tmp_path: Path) -> None:
 
 
 def test_semwb_fit_reports_the_scaled_test(tmp_path: Path) -> None:
-    spec = _spec(tmp_path)
-    spec.write_text(spec.read_text(encoding="utf-8").replace(
-        "ordered: all\n", f"ordered: all\ndata: {CASE / 'data.csv'}\n"), encoding="utf-8")
     done = subprocess.run(
-        [sys.executable, "-c", "from semwb.cli import main; main()", "fit", str(spec), "--out",
-         str(tmp_path / "out")], capture_output=True, text=True, check=False,
+        [sys.executable, "-c", "from semwb.cli import main; main()", "fit",
+         str(CASE / "model.lav"), "--data", str(CASE / "data.csv"), "--ordered", "all",
+         "--out", str(tmp_path / "out")], capture_output=True, text=True, check=False,
         env={"OMP_NUM_THREADS": "1", "PATH": "/usr/bin:/bin", "COLUMNS": "160"})
     assert done.returncode == 0, done.stderr
     assert "scaled (WLSMV, report these): χ²(74) = 85.19, p = 0.176; CFI 0.995" in done.stdout

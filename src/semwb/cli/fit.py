@@ -49,7 +49,7 @@ def _bootstrap_options(spec: ModelSpec, draws: int | None, ci: str | None,
 def _fit_one(spec_path: Path, data: Path | None, out: Path | None, *, lang: str = "en",
              draws: int | None = None, ci: str | None = None, seed: int | None = None,
              no_bootstrap: bool = False, instrument_path: Path | None = None,
-             sheet: str | None = None, **options: str) -> Path:
+             sheet: str | None = None, **options: str | list[str]) -> Path:
     """Fit one spec, write ``results.json`` and its report; return the folder."""
     from semwb.pipeline import read_data, run_analysis, write_results
     from semwb.report.writer import refresh_other_languages, write_report
@@ -99,6 +99,9 @@ def fit(
     missing: Annotated[str | None, typer.Option(
         help="listwise or fiml, any case (default: the spec's 'missing', else listwise).")
     ] = None,
+    ordered: Annotated[str | None, typer.Option(
+        metavar="ITEMS", help="Ordinal items, fitted by WLSMV: 'all' or names separated by "
+                              "commas (default: the spec's 'ordered').")] = None,
     bootstrap: Annotated[int | None, typer.Option(
         "--bootstrap", metavar="N",
         help="Bootstrap draws (e.g. 5000): SEs and CIs of every parameter, := effect and std_all "
@@ -125,6 +128,9 @@ def fit(
         missing = missing.strip().lower()
         if missing not in ("listwise", "fiml"):
             raise OptionError(f"--missing must be listwise or fiml; got '{missing}'.")
+    options: dict[str, str | list[str]] = {} if missing is None else {"missing": missing}
+    if ordered is not None:
+        items = [v.strip() for v in ordered.split(",") if v.strip()]
+        options["ordered"] = "all" if items == ["all"] else items
     _fit_one(spec, data, out, lang=lang, draws=bootstrap, ci=ci, seed=seed,
-             no_bootstrap=no_bootstrap, instrument_path=instrument, sheet=sheet,
-             **({"missing": missing} if missing is not None else {}))
+             no_bootstrap=no_bootstrap, instrument_path=instrument, sheet=sheet, **options)
