@@ -5,7 +5,7 @@ Every parameter row lavaan lists (thresholds, ``~*~`` scales, fixed intercepts, 
 variances the delta parameterization implies, ``:=`` rows) must be found and match; so must
 every fit measure semwb reports and every R², and semwb warns as often as lavaan did.
 Tolerances: est and std_all 1e-5 absolute, SEs 1e-5 relative, chi-squares 1e-6 relative,
-CFI/TLI/RMSEA(+CI)/SRMR 1e-6 absolute, R² 1e-5.
+CFI/TLI/RMSEA(+CI)/SRMR/WRMR 1e-6 absolute, R² 1e-5.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ RELATIVE = ["chisq", "chisq_scaled", "baseline_chisq", "baseline_chisq_scaled",
             "chisq_scaling_factor", "baseline_chisq_scaling_factor"]
 ABSOLUTE = ["pvalue", "pvalue_scaled", "cfi", "tli", "cfi_scaled", "tli_scaled", "rmsea",
             "rmsea_ci_lower", "rmsea_ci_upper", "rmsea_scaled", "rmsea_ci_lower_scaled",
-            "rmsea_ci_upper_scaled", "srmr"]
+            "rmsea_ci_upper_scaled", "srmr", "wrmr"]
 EXACT = ["df", "df_scaled", "baseline_df", "npar"]
 
 

@@ -66,6 +66,7 @@ class FitIndices(_Frozen):
     rmsea_scaled: float | None = None
     rmsea_ci_lower_scaled: float | None = None
     rmsea_ci_upper_scaled: float | None = None
+    wrmr: float | None = None
 
     _clean = field_validator("*", mode="before")(_nan_to_none)
 

@@ -6,7 +6,8 @@ own scaled-shifted version. CFI and TLI use the standard statistics (``cfi``, ``
 scaled ones of both models (``cfi_scaled``, ``tli_scaled``); RMSEA uses ``N - 1`` as lavaan does
 for estimators other than ML. SRMR is the root mean square of the correlation residuals (lavaan's
 ``srmr`` for ordinal data: no threshold or mean residuals, the zero diagonal counted). With
-continuous columns the baseline also keeps their means and variances free.
+continuous columns the baseline also keeps their means and variances free. WRMR is
+``√(T / number of statistics)``, as lavaan.
 """
 
 from __future__ import annotations
@@ -68,4 +69,5 @@ def wlsmv_indices(fit: DwlsFit, sample: OrdinalStats, *, npar: int) -> FitIndice
         baseline_chisq_scaled=scaled0, baseline_chisq_scaling_factor=factor0,
         cfi_scaled=cfi_s, tli_scaled=tli_s, rmsea_scaled=_rmsea(fit.chisq_scaled, fit.df, n - 1),
         rmsea_ci_lower_scaled=lo_s, rmsea_ci_upper_scaled=hi_s,
+        wrmr=float(np.sqrt(fit.chisq / fit.residuals.size)),
     )
