@@ -18,6 +18,7 @@ MAX_LINES = 400
 SPLITTING = {
     "sem/bootstrap.py": "resampling, its workers and the draw summaries by job (issue 17)",
     "survey/instrument.py": "find_instrument and spec_instrument to their own module (issue 17)",
+    "sem/spec.py": "the checks against the data (check_data and its helpers) to their own module",
 }
 
 

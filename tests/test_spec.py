@@ -215,6 +215,10 @@ def test_lav_file_takes_options_as_keywords(tmp_path: Path) -> None:
         r"'estimator' input should be 'ML', .*; got 'GLS'",
     ),
     (
+        "model: m\nsyntax: 'F =~ x1 + x2 + x3'\nestimator: WLSMV\n",
+        r"'estimator: WLSMV' is for ordinal items; list them under 'ordered:'",
+    ),
+    (
         "model: m\nsyntax: 'F =~ x1 + x2 + x3'\ngroup: country\n",
         r"'group: country' asks for a multiple-group model",
     ),

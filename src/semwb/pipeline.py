@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from semwb.errors import SemwbError
+from semwb.errors import OptionError, SemwbError
 from semwb.files import atomic_write_text, sha256_bytes, sha256_file
 from semwb.measurement.cfa import measure_constructs
 from semwb.results import ParameterRow, Provenance, Results
@@ -209,15 +209,18 @@ def run_analysis(
     SpecError, FitError
         As :func:`semwb.sem.estimate.fit_model`.
     """
-    if bootstrap is not None and spec.estimator != "ML":
+    if bootstrap is not None and spec.estimator in ("MLR", "MLM"):
         check_estimator(spec.estimator, missing=spec.missing, engine=spec.engine, bootstrap=True,
                         source=spec.source)
+    options = bootstrap if bootstrap is not None else spec.bootstrap
+    if options is not None and spec.estimator == "WLSMV":
+        raise OptionError(f"{spec.source}: the bootstrap is not available with WLSMV yet; run "
+                          "without it (WLSMV's robust standard errors are reported).")
     prepared = prepare_data(data, instrument=instrument)
     shown = data_name or (Path(data_path).name if data_path is not None else "data")
     fit = fit_model(spec, prepared, data_name=shown)
     measurement, measurement_warnings = (
         assess_spec_measurement(spec, prepared, instrument) if instrument is not None else ({}, []))
-    options = bootstrap if bootstrap is not None else spec.bootstrap
     boot = None if options is None else bootstrap_model(
         fit, draws=options.draws, ci=options.ci, level=options.level, rng=options.seed,
         progress=progress)

@@ -53,14 +53,16 @@ class FitIndices(_Frozen):
     baseline_chisq: float | None = None
     baseline_df: int | None = None
     npar: int | None = None
-    #: Robust estimators (MLR: Yuan-Bentler, MLM: Satorra-Bentler): lavaan's ``.scaled`` and
-    #: ``.robust`` measures; None under ML. The scaled chi-square is ``chisq /
-    #: chisq_scaling_factor`` on ``df``. The ``.robust`` CFI, TLI and RMSEA (Brosseau-Liard &
-    #: Savalei; Savalei's FIML correction under FIML) are the ones to report; the ``.scaled``
-    #: ones only rescale the statistic.
+    #: Robust estimators, lavaan's names; None under ML. MLR (Yuan-Bentler) and MLM
+    #: (Satorra-Bentler): the scaled chi-square is ``chisq / chisq_scaling_factor`` on ``df``;
+    #: the ``.robust`` CFI, TLI and RMSEA (Brosseau-Liard & Savalei; Savalei's FIML correction
+    #: under FIML) are the ones to report, the ``.scaled`` ones only rescale the statistic.
+    #: WLSMV: lavaan's scaled-shifted test (``df_scaled``, ``chisq_shift``).
     chisq_scaled: float | None = None
+    df_scaled: int | None = None
     pvalue_scaled: float | None = None
     chisq_scaling_factor: float | None = None
+    chisq_shift: float | None = None
     baseline_chisq_scaled: float | None = None
     baseline_chisq_scaling_factor: float | None = None
     cfi_scaled: float | None = None
@@ -73,6 +75,7 @@ class FitIndices(_Frozen):
     rmsea_robust: float | None = None
     rmsea_ci_lower_robust: float | None = None
     rmsea_ci_upper_robust: float | None = None
+    wrmr: float | None = None
 
     _clean = field_validator("*", mode="before")(_nan_to_none)
 

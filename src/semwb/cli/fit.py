@@ -49,7 +49,7 @@ def _bootstrap_options(spec: ModelSpec, draws: int | None, ci: str | None,
 def _fit_one(spec_path: Path, data: Path | None, out: Path | None, *, lang: str = "en",
              draws: int | None = None, ci: str | None = None, seed: int | None = None,
              no_bootstrap: bool = False, instrument_path: Path | None = None,
-             sheet: str | None = None, **options: str) -> Path:
+             sheet: str | None = None, **options: str | list[str]) -> Path:
     """Fit one spec, write ``results.json`` and its report; return the folder."""
     from semwb.pipeline import read_data, run_analysis, write_results
     from semwb.report.writer import refresh_other_languages, write_report
@@ -102,6 +102,9 @@ def fit(
     estimator: Annotated[str | None, typer.Option(
         help="ML, MLR (robust SEs, Yuan-Bentler scaled test) or MLM (Satorra-Bentler), any "
              "case (default: the spec's 'estimator', else ML).")] = None,
+    ordered: Annotated[str | None, typer.Option(
+        metavar="ITEMS", help="Ordinal items, fitted by WLSMV: 'all' or names separated by "
+                              "commas (default: the spec's 'ordered').")] = None,
     bootstrap: Annotated[int | None, typer.Option(
         "--bootstrap", metavar="N",
         help="Bootstrap draws (e.g. 5000): SEs and CIs of every parameter, := effect and std_all "
@@ -133,8 +136,12 @@ def fit(
             raise OptionError(f"--missing must be listwise or fiml; got '{missing}'.")
     if engine is not None and engine.strip().lower() not in ("semwb", "semopy"):
         raise OptionError(f"--engine must be semwb or semopy; got '{engine}'.")
-    options = {"missing": missing, "engine": engine and engine.strip().lower(),
-               "estimator": estimator and estimator.strip().upper()}
+    options: dict[str, str | list[str] | None] = {
+        "missing": missing, "engine": engine and engine.strip().lower(),
+        "estimator": estimator and estimator.strip().upper()}
+    if ordered is not None:
+        items = [v.strip() for v in ordered.split(",") if v.strip()]
+        options["ordered"] = "all" if items == ["all"] else items
     _fit_one(spec, data, out, lang=lang, draws=bootstrap, ci=ci, seed=seed,
              no_bootstrap=no_bootstrap, instrument_path=instrument, sheet=sheet,
              **{k: v for k, v in options.items() if v is not None})

@@ -66,13 +66,21 @@ def print_summary(results: Results, path: Path) -> None:
         f"{fmt(f.rmsea_ci_upper)}], SRMR {fmt(f.srmr)}",
         highlight=False, markup=False, soft_wrap=True,  # one line, even in a pipe
     )
-    if f.chisq_scaled is not None:  # MLR / MLM: the scaled test and the robust indices to read
+    if f.cfi_robust is not None:  # MLR / MLM: the scaled test and the robust indices to read
         console.print(
             f"{results.estimator}: scaled χ²({f.df}) = {fmt(f.chisq_scaled, 2)}, p "
             f"{_p_in_text(f.pvalue_scaled)} (scaling factor {fmt(f.chisq_scaling_factor)}); "
             f"robust CFI {fmt(f.cfi_robust)}, TLI {fmt(f.tli_robust)}, RMSEA "
             f"{fmt(f.rmsea_robust)} [{fmt(f.rmsea_ci_lower_robust)}, "
             f"{fmt(f.rmsea_ci_upper_robust)}]",
+            highlight=False, markup=False, soft_wrap=True,
+        )
+    elif f.chisq_scaled is not None:  # WLSMV: the scaled-shifted test is the one to report
+        console.print(
+            f"scaled ({results.estimator}, report these): χ²({f.df_scaled}) = "
+            f"{fmt(f.chisq_scaled, 2)}, p {_p_in_text(f.pvalue_scaled)}; CFI {fmt(f.cfi_scaled)}, "
+            f"TLI {fmt(f.tli_scaled)}, RMSEA {fmt(f.rmsea_scaled)} "
+            f"[{fmt(f.rmsea_ci_lower_scaled)}, {fmt(f.rmsea_ci_upper_scaled)}]",
             highlight=False, markup=False, soft_wrap=True,
         )
     for title, op in (("Structural paths", "~"), ("Defined effects", ":=")):

@@ -82,15 +82,25 @@ def _fit(results: Results, parts: ModelParts, labels: Labels, lang: Lang) -> dic
     t = strings(lang)
     rows: list[dict[str, Any]] = []
     failed = []
+    # WLSMV: judge and show the scaled-shifted test and lavaan's ".scaled" indices; MLR / MLM:
+    # the ".robust" indices, the scaled test in its own block (report/robust_fit.py)
+    wlsmv = results.estimator == "WLSMV" and fit.chisq_scaled is not None
+    scaled = "_scaled" if wlsmv else ""
     for name, direction, bound in FIT_CUTOFFS:
-        value, ci, suffix = reported(fit, name, is_robust(results))  # robust values under MLR
+        if wlsmv:
+            value, ci, suffix = getattr(fit, name + ("" if name == "srmr" else scaled)), (
+                (fit.rmsea_ci_lower_scaled, fit.rmsea_ci_upper_scaled) if name == "rmsea"
+                else None), ""
+        else:
+            value, ci, suffix = reported(fit, name, is_robust(results))  # robust under MLR
         ok = None if value is None else (value >= bound if direction == ">=" else value <= bound)
         shown = f"{name.upper()} {t['robust_suffix']}" if suffix else name.upper()
         if ok is False:
             failed.append(f"{shown} = {fmt_std(value, 3)}")
         rows.append({"name": shown, "cell": cell(value, ok),
                      "cutoff": f"{'≥' if direction == '>=' else '≤'} {fmt_std(bound)}", "ci": ci})
-    ratio = fit.chisq / fit.df if fit.chisq is not None and fit.df else None
+    chisq = fit.chisq_scaled if wlsmv else fit.chisq
+    ratio = chisq / fit.df if chisq is not None and fit.df else None
     available = any(row["cell"]["value"] is not None for row in rows)
     if not available:
         verdict = sentence(lang, "fit_missing")
@@ -99,7 +109,8 @@ def _fit(results: Results, parts: ModelParts, labels: Labels, lang: Lang) -> dic
     else:
         verdict = sentence(lang, "fit_good")
     return {
-        "chisq": fit.chisq, "df": fit.df, "pvalue": fit.pvalue,
+        "chisq": chisq, "df": fit.df, "pvalue": fit.pvalue_scaled if wlsmv else fit.pvalue,
+        "scaled_note": t["fit_note_scaled"].format(estimator=results.estimator) if wlsmv else "",
         "ratio": cell(ratio, None if ratio is None else ratio <= CHISQ_DF_MAX),
         "ratio_cutoff": f"≤ {CHISQ_DF_MAX:g}",
         "rows": rows, "aic": fit.aic, "bic": fit.bic, "available": available,

@@ -172,6 +172,11 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "fit_note": ("Cut-offs of Hu & Bentler (1999); RMSEA with its 90% CI. χ² is sensitive to "
                  "sample size.",
                  "判断标准参照 Hu & Bentler (1999)；RMSEA 后为 90% 置信区间。χ² 对样本量敏感。"),
+    "fit_note_scaled": ("χ², CFI, TLI and RMSEA are the scaled (mean- and variance-adjusted) "
+                        "values of the {estimator} estimator, the ones to report; the standard "
+                        "values are in results.json.",
+                        "χ²、CFI、TLI 与 RMSEA 为 {estimator} 估计的校正（均值与方差调整）值，"
+                        "报告时应使用这些值；未校正的值见 results.json。"),
     "fit_good": ("All of CFI, TLI, RMSEA and SRMR meet Hu & Bentler's cut-offs.",
                  "CFI、TLI、RMSEA 与 SRMR 均达到 Hu & Bentler 的标准。"),
     "fit_some": ("Not meeting Hu & Bentler's cut-offs: {list}.",

@@ -20,8 +20,8 @@ TESTS = {"MLR": "Yuan-Bentler", "MLM": "Satorra-Bentler"}
 
 
 def is_robust(results: Results) -> bool:
-    """Whether the fit carries scaled and robust measures."""
-    return results.estimator != "ML" and results.fit.chisq_scaled is not None
+    """Whether the fit carries scaled and robust measures (MLR, MLM; not WLSMV's scaled test)."""
+    return results.estimator in TESTS and results.fit.chisq_scaled is not None
 
 
 def reported(fit: FitIndices, name: str, robust: bool

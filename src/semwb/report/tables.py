@@ -148,7 +148,8 @@ def report_tables(ctx: Mapping[str, Any]) -> list[ReportTable]:
         fit_rows += [["AIC", fit["aic"], "", None], ["BIC", fit["bic"], "", None]]
         found.append(("fit", t["fit"], [Column(t["index"]), Column(t["value"], "est"),
                                         Column(t["cutoff"]), Column(t["verdict"], "verdict")],
-                      fit_rows, t["fit_note"] + (" " + scaled["note"] if scaled else "")))
+                      fit_rows, " ".join(x for x in (t["fit_note"], fit["scaled_note"],
+                                                     scaled["note"] if scaled else "") if x)))
     if fit["r2"]:
         found.append(("r2", t["r2"], [Column(t["variable"]), Column("R²", "std")],
                       [[r["name"], r["value"]] for r in fit["r2"]], ""))

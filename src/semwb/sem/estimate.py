@@ -200,6 +200,10 @@ def fit_model(spec: ModelSpec, data: pd.DataFrame, *, data_name: str = "data") -
     """
     frame, excluded = check_data(spec, data, data_name=data_name)
     with threadpool_limits(limits=1):  # small matrices: threads only add overhead and noise
+        if spec.estimator == "WLSMV":
+            from semwb.sem.ordinal.fit import fit_ordinal
+
+            return fit_ordinal(spec, data, frame, excluded, data_name)
         return _fit(spec, frame, excluded, data_name)
 
 

@@ -70,7 +70,9 @@ class ModelSpec(BaseModel):
     instrument: str | None = None
     data: Path | None = None
     syntax: str = Field(min_length=1)
-    estimator: Literal["ML", "MLR", "MLM"] = "ML"
+    estimator: Literal["ML", "MLR", "MLM", "WLSMV"] = "ML"
+    ordered: list[str] | Literal["all"] | None = None
+    parameterization: Literal["delta", "theta"] = "delta"
     missing: Literal["listwise", "fiml"] = "listwise"
     engine: Literal["semwb", "semopy"] = "semwb"
     defaults: Literal["sem", "cfa", "growth"] = "sem"
@@ -116,8 +118,26 @@ class ModelSpec(BaseModel):
         return self.lavaan_options()[0].meanstructure
 
     def partable(self) -> tuple[ParRow, ...]:
-        """The full parameter table (user rows plus lavaan's defaults)."""
-        return build_partable(self.parsed, self.lavaan_options()[0])
+        """The full parameter table (user rows plus lavaan's defaults; for ordered items, the
+        rows of the delta parameterization except the thresholds the data decide)."""
+        rows = build_partable(self.parsed, self.lavaan_options()[0])
+        if self.ordered_items:
+            from semwb.sem.ordinal.partable import ordinal_rows
+
+            continuous = [v for v in self.parsed.observed if v not in self.ordered_items]
+            rows = ordinal_rows(rows, self.ordered_items, self.parsed.latents,
+                                continuous=continuous, theta=self.parameterization == "theta")
+        return rows
+
+    @property
+    def ordered_items(self) -> tuple[str, ...]:
+        """The ordinal items: those under ``ordered:`` (every observed variable for ``all``)
+        and those with a threshold line in the syntax."""
+        parsed = self.parsed
+        if self.ordered == "all":
+            return parsed.observed
+        named = set(self.ordered or ()) | set(parsed.threshold_items)
+        return tuple(v for v in parsed.observed if v in named)
 
 
 def _validation_problems(exc: ValidationError, source: str) -> list[str]:
@@ -126,9 +146,10 @@ def _validation_problems(exc: ValidationError, source: str) -> list[str]:
         where = ".".join(str(p) for p in error["loc"]) or "(top level)"
         if error["type"] == "extra_forbidden":
             problems.append(f"{source}: unknown key '{where}'; the keys are model, title, "
-                            "instrument, data, syntax, estimator, missing, engine, defaults, "
-                            "std_lv, fixed_x, meanstructure, orthogonal, bootstrap, group, "
-                            "hypotheses (bootstrap: draws, ci, level, seed).")
+                            "instrument, data, syntax, estimator, ordered, "
+                            "parameterization, missing, engine, defaults, std_lv, fixed_x, "
+                            "meanstructure, orthogonal, bootstrap, group, hypotheses "
+                            "(bootstrap: draws, ci, level, seed).")
         elif error["type"] == "missing":
             problems.append(f"{source}: the key '{where}' is required.")
         else:
@@ -147,13 +168,18 @@ def _build(raw: dict[str, Any], source: str) -> ModelSpec:
     if spec.group is not None:
         raise SpecError(f"{source}: 'group: {spec.group}' asks for a multiple-group model, which "
                         "semwb does not fit yet; remove the key to fit one group.")
-    if spec.estimator != "ML":
+    if spec.estimator in ("MLR", "MLM"):
         from semwb.sem.scaled_test import check_estimator
 
         check_estimator(spec.estimator, missing=spec.missing, engine=spec.engine,
                         bootstrap=spec.bootstrap is not None, source=source)
     parsed = spec.parsed
     _ = spec.effects  # parse the syntax and check the definitions now
+    if (spec.ordered or parsed.threshold_items or spec.estimator == "WLSMV"
+            or spec.parameterization != "delta"):
+        from semwb.sem.ordinal.spec import ordinal_spec
+
+        spec = ordinal_spec(spec, estimator_given="estimator" in raw)
     problems = constraint_problems(parsed.constraints, labels=parsed.labels,
                                    definitions=parsed.definitions, source=source)
     if problems:
@@ -326,7 +352,7 @@ def identification_problems(spec: ModelSpec) -> list[str]:
     if spec.has_means:
         moments += p - nx
     means = " and means" if spec.has_means else ""
-    if len(free) > moments:
+    if len(free) > moments and not spec.ordered_items:  # ordinal: checked with the data
         problems.append(f"{spec.source}: the model has {len(free)} free parameters but the data "
                         f"give only {moments} variances, covariances{means} of its {p} observed "
                         f"variables (degrees of freedom {moments - len(free)}); fix or drop "

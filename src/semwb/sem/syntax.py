@@ -4,12 +4,14 @@ Supported: ``=~`` (measurement), ``~`` (regression), ``~~`` (variance / covarian
 (intercept or mean), ``:=`` (defined parameter), ``==`` / ``<`` / ``>`` (constraints on labels),
 modifiers ``a*x`` (label), ``1*x`` / ``0*x`` (fixed value), ``NA*x`` (free), ``start(0.5)*x``
 (starting value), ``label("a")*x``, chains of them (``a*start(0.5)*x``), several left-hand sides
-(``y1 + y2 ~ x``), interaction and power terms right of ``~`` (``x:w``, ``I(x^2)``: names of data
-columns the caller computes), names in any script (``组织间学习 ~ 联盟惯例``), comments (``#`` and
-``!``), statements split by ``;``, and formulas continued on the next line when a line ends with
-``+`` or an operator (or the next line starts with ``+``).
+(``y1 + y2 ~ x``), thresholds of ordinal items (``x1 | t1 + t2``, with modifiers as
+``x1 | a*t1``; the item becomes ordered), interaction and power terms right of ``~``
+(``x:w``, ``I(x^2)``: names of data columns the caller computes), names in any script
+(``组织间学习 ~ 联盟惯例``), comments (``#`` and ``!``), statements split by ``;``, and
+formulas continued on the next line when a line ends with ``+`` or an operator (or the next
+line starts with ``+``).
 
-Not supported (a clear error names the line): thresholds ``|``, formative ``<~``, multiple-group
+Not supported (a clear error names the line): formative ``<~``, multiple-group
 modifier vectors ``c(...)``.
 """
 
@@ -26,8 +28,9 @@ _CONSTRAINT_OPS = ("==", "<", ">")
 _UNSUPPORTED = {
     "<~": "formative indicators ('<~') are not supported; model the construct reflectively "
           "with '=~'",
-    "|": "thresholds ('|') of ordinal items are not supported; semwb treats items as continuous",
 }
+#: A threshold name right of ``|``: t1, t2, ...
+_THRESHOLD = re.compile(r"t[1-9]\d*\Z")
 #: What users type for a lavaan operator, and the operator they meant.
 _TYPOS = {"=>": "=~", "~=": "=~", "->": "~", "<-": "~", "=": "=~", "~~~": "~~", ":": ":=",
           "=~~": "=~", "=<": "<", ">=": ">", "<=": "<", "!=": "=="}
@@ -44,7 +47,8 @@ _CALL = re.compile(r"(start|label|equal)\((.*)\)\Z")
 class Term:
     """One parameter the user wrote: ``lhs op rhs`` with its modifiers.
 
-    ``op`` is one of ``=~``, ``~``, ``~~`` or ``~1`` (then ``rhs`` is ``""``). ``fixed`` is the
+    ``op`` is one of ``=~``, ``~``, ``~~``, ``|`` (a threshold: ``rhs`` is ``t1``, ``t2``, ...)
+    or ``~1`` (then ``rhs`` is ``""``). ``fixed`` is the
     value a numeric modifier fixes it to, ``free`` is True when ``NA*`` freed it explicitly,
     ``line`` is the 1-based line of the syntax where the term is written.
     """
@@ -97,7 +101,7 @@ class ParsedSyntax:
         names: dict[str, None] = {}
         for t in self.terms:
             names[t.lhs] = None
-            if t.rhs:
+            if t.rhs and t.op != "|":
                 names[t.rhs] = None
         return tuple(names)
 
@@ -106,6 +110,11 @@ class ParsedSyntax:
         """Variables that must be data columns (every variable that is not a latent)."""
         latents = set(self.latents)
         return tuple(v for v in self.variables if v not in latents)
+
+    @property
+    def threshold_items(self) -> tuple[str, ...]:
+        """Items with a threshold line (``x1 | t1 + t2``), which makes them ordered."""
+        return tuple(dict.fromkeys(t.lhs for t in self.terms if t.op == "|"))
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -220,6 +229,10 @@ def _parse_rhs_term(
         options.update(_parse_modifier(modifier, where, problems))
     if variable == "1" and op == "~":
         return Term(lhs=lhs, op="~1", rhs="", line=line, **options)  # type: ignore[arg-type]
+    if op == "|" and not _THRESHOLD.match(variable):
+        problems.append(f"{where}: '{variable}' is not a threshold name; right of '|' write "
+                        "t1 + t2 + ... (one per category boundary).")
+        return None
     if op == "~" and _REGRESSOR.match(variable):
         variable = re.sub(r"\s+", "", variable)
     elif not _NAME.match(variable):
@@ -316,5 +329,5 @@ def _typo(statement: str) -> str:
             continue
         hint = f"; did you mean '{_TYPOS[token]}'?" if token in _TYPOS else ""
         return (f"'{token}' is not a lavaan operator{hint} (in '{' '.join(statement.split())}'; "
-                "the operators are =~ ~ ~~ ~1 := == < >).")
+                "the operators are =~ ~ ~~ ~1 | := == < >).")
     return ""

@@ -1,0 +1,1 @@
+"""Ordinal items: thresholds, polychoric correlations, their asymptotic covariance, WLSMV."""

@@ -1,0 +1,172 @@
+"""One WLSMV fit of a spec with ordinal items: lavaan's answer for ``estimator = "WLSMV"``.
+
+The chain: items coded as categories and their thresholds (:mod:`.thresholds`), polychoric
+correlations and ``Γ`` (:mod:`.weights`), the delta parameterization's table (:mod:`.partable`),
+the DWLS estimate (delta or theta parameterization) with robust SEs and the scaled-shifted test
+(:mod:`semwb.sem.estimators.dwls`), then the parameter table (thresholds, ``~*~`` scales,
+intercepts, ``:=`` rows with delta-method SEs), std_all, R² and the fit measures
+(:mod:`.fitmeasures`).
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+
+from semwb.errors import DataQualityWarning, SemwbWarning, SpecError
+from semwb.sem.estimate import FitResult, _diagnose
+from semwb.sem.estimators.dwls import (
+    MATRIX_OPS,
+    DwlsFit,
+    DwlsModel,
+    delta_residual_variances,
+    dwls_model,
+    fit_dwls,
+)
+from semwb.sem.estimators.ml import CoreFit
+from semwb.sem.estimators.start import start_values
+from semwb.sem.model.standardized import r_squared
+from semwb.sem.model.structure import ModelMatrices
+from semwb.sem.ordinal.fitmeasures import wlsmv_indices
+from semwb.sem.ordinal.partable import with_thresholds
+from semwb.sem.ordinal.polychoric import RHO_MAX, pairs
+from semwb.sem.ordinal.thresholds import ordinal_data
+from semwb.sem.ordinal.weights import OrdinalStats, ordinal_stats
+from semwb.sem.partable import ParRow
+from semwb.sem.solution import defined_rows, parameter_table, wald
+from semwb.sem.spec import ModelSpec, row_label
+
+
+def _start(model: DwlsModel, rows: tuple[ParRow, ...], sample: OrdinalStats) -> np.ndarray:
+    """Start values: the continuous rule on data with the polychoric correlation matrix as
+    their covariance, and the sample thresholds (or the user's ``start()``)."""
+    S = sample.covariance
+    p = S.shape[0]
+    basis = np.linalg.qr(np.random.default_rng(0).standard_normal((4 * p, p)))[0]
+    basis -= basis.mean(axis=0)
+    basis = np.linalg.qr(basis)[0]
+    mean = np.where(sample.data.numeric, sample.data.means, 0.0)
+    eig, vec = np.linalg.eigh(S)  # a polychoric matrix need not be positive definite
+    root = vec * np.sqrt(np.clip(eig, 1e-3 * eig[-1], None))
+    pseudo = np.sqrt(4 * p) * basis @ root.T + mean  # moments S (smoothed if need be) and mean
+    matrix_rows = [r for r in rows if r.op in MATRIX_OPS]
+    theta = np.zeros(model.n_params)
+    theta[: model.mm.n_params] = start_values(model.mm, matrix_rows, pseudo)
+    by_key = {(r.lhs, r.rhs): r for r in rows if r.op == "|"}
+    taus = np.concatenate(sample.data.thresholds)
+    for key, k, tau in zip(sample.data.threshold_names, model.th_param, taus, strict=True):
+        if k >= 0:
+            start = by_key[key].start
+            theta[k] = start if start is not None else tau
+    return theta
+
+
+def _table(spec: ModelSpec, rows: tuple[ParRow, ...], model: DwlsModel, mm: ModelMatrices,
+           fit: DwlsFit, sample: OrdinalStats) -> pd.DataFrame:
+    """lavaan's ``parameterEstimates(standardized = TRUE)`` rows, in the table's order."""
+    matrix_rows = [r for r in rows if r.op in MATRIX_OPS]
+    q1 = model.mm.n_params
+    parts = [parameter_table(mm, fit.vcov[:q1, :q1], [r.label for r in matrix_rows], ())]
+    others = [r for r in rows if r.op not in MATRIX_OPS]
+    th_index = {key: k for k, key in enumerate(sample.data.threshold_names)}
+    scale = dict(zip(mm.observed, model.scales(fit.theta), strict=True))
+    est, std, param = [], [], []
+    for r in others:
+        k = model.th_param[th_index[(r.lhs, r.rhs)]] if r.op == "|" else -1
+        if k >= 0:
+            value = float(fit.theta[k])
+        elif r.op == "~*~" and r.value is None:  # theta parameterization: Δ is computed
+            value = float(scale[r.lhs])
+        else:
+            value = float(r.value or 0.0)
+        est.append(value)
+        std.append(value * scale[r.lhs] if r.op == "|" else 1.0 if r.op == "~*~" else value)
+        param.append(int(k))
+    values, index = np.array(est), np.array(param, dtype=int)
+    se = np.where(index >= 0, np.sqrt(np.diag(fit.vcov))[np.maximum(index, 0)], 0.0)
+    extra = pd.DataFrame({"lhs": [r.lhs for r in others], "op": [r.op for r in others],
+                          "rhs": [r.rhs for r in others], "label": [r.label for r in others],
+                          "group": None, "free": index >= 0, "est": values, "se": se,
+                          **wald(values, se)})
+    extra.loc[~extra["free"], ["z", "pvalue"]] = np.nan
+    extra["std_lv"] = values
+    extra["std_all"] = extra["std_nox"] = std  # thresholds on the scale of Var(x*) = 1
+    extra["param"] = index
+    table = pd.concat([parts[0], extra], ignore_index=True)
+    position = {r.key: k for k, r in enumerate(rows)}
+    table["_order"] = [position[(a, o, b) if o != "~~" else (min(a, b), o, max(a, b))]
+                       for a, o, b in zip(table["lhs"], table["op"], table["rhs"], strict=True)]
+    table = table.sort_values("_order", kind="stable").drop(columns="_order")
+    table = table.reset_index(drop=True)
+    if spec.effects:
+        table = pd.concat([table, defined_rows(table, spec.effects, fit.vcov)],
+                          ignore_index=True)
+    return table
+
+
+def _boundary_correlations(sample: OrdinalStats) -> list[tuple[type[SemwbWarning], str]]:
+    """lavaan's warning for a correlation at its bound (an empty cell, or a copied item)."""
+    R, names = sample.correlation, sample.data.names
+    return [(DataQualityWarning,
+             f"the correlation of {names[i]} and {names[j]} is {R[i, j]:.3f}, at its bound "
+             "(an empty cell in their table, or one item a copy of the other); the two items "
+             "are (nearly) redundant: consider dropping one.")
+            for i, j in pairs(len(names)) if abs(R[i, j]) >= RHO_MAX - 1e-9]
+
+
+def fit_ordinal(spec: ModelSpec, data: pd.DataFrame, frame: pd.DataFrame,
+                excluded: tuple[int, ...], data_name: str) -> FitResult:
+    """Fit ``spec`` by WLSMV to the checked complete rows ``frame`` of ``data`` (see the module
+    notes); ``excluded`` are the rows :func:`semwb.sem.spec.check_data` dropped.
+
+    Raises
+    ------
+    SpecError
+        When an item cannot be treated as ordinal (names the item), a threshold line names a
+        threshold the data do not have, or the model has more parameters than statistics.
+    """
+    parsed = spec.parsed
+    observed = tuple(frame.columns)
+    dropped = set(excluded)
+    shown = [r for r in (row_label(data, k) for k in range(len(data))) if r not in dropped]
+    items = ordinal_data(frame.to_numpy(dtype=float), observed, ordered=spec.ordered_items,
+                         data_name=data_name, rows=shown)
+    sample = ordinal_stats(items)
+    counts = {v: len(t) + 1 for v, t, num in zip(observed, items.thresholds, items.numeric,
+                                                 strict=True) if not num}
+    rows = with_thresholds(spec.partable(), counts, spec.source)
+    theta_scaled = spec.parameterization == "theta"
+    model = dwls_model(rows, latents=parsed.latents, observed=observed,
+                       slots=items.slot_names, source=spec.source,
+                       theta_scaled=theta_scaled)
+    s = sample.vector
+    if model.n_params > s.size:
+        raise SpecError(f"{spec.source}: the model has {model.n_params} free parameters but the "
+                        f"data give only {s.size} thresholds, means, variances and "
+                        "correlations; fix or drop parameters.")
+    fit = fit_dwls(model, s, sample.gamma, items.n_obs, _start(model, rows, sample))
+    mm = (replace(model.mm, estimate=model.split(fit.theta)) if theta_scaled
+          else delta_residual_variances(model.mm, model.split(fit.theta), spec.ordered_items))
+    table = _table(spec, rows, model, mm, fit, sample)
+    core = CoreFit(mm=mm, vcov=fit.vcov, singular=(), patterns=[], n_obs=items.n_obs,
+                   converged=fit.converged, iterations=fit.iterations,
+                   max_gradient=0.0 if fit.converged else float("inf"),
+                   observed_information=False)
+    found = [*_boundary_correlations(sample), *_diagnose(table, core, parsed.latents)]
+    for category, message in found:
+        warnings.warn(f"{spec.name}: {message}", category, stacklevel=3)
+    endogenous = {r.rhs for r in rows if r.op == "=~"} | {r.lhs for r in rows if r.op == "~"}
+    order = list(dict.fromkeys(v for r in rows for v in (r.lhs, r.rhs) if v in endogenous))
+    names = list(model.names)
+    return FitResult(
+        spec=spec, parameters=table, fit=wlsmv_indices(fit, sample, npar=model.n_params),
+        r2=r_squared(mm, mm.estimate[None], order), n_obs=items.n_obs, n_excluded=len(excluded),
+        excluded_rows=excluded, converged=fit.converged,
+        warnings=tuple(m for _, m in found), observed=observed, data=frame,
+        vcov=pd.DataFrame(fit.vcov, index=names, columns=names), effects=spec.effects,
+        model=mm,
+    )
+

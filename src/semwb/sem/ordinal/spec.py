@@ -1,0 +1,88 @@
+"""What a spec with ordered items may ask for, checked when the spec is loaded.
+
+A spec with ``ordered:`` (or a threshold line ``x1 | t1 + t2``) is fitted by WLSMV, lavaan's
+default for ordinal data, unless it names another estimator (then it is refused: semwb has no ML
+for ordinal items). semwb's WLSMV covers CFA and SEM whose observed variables are indicators of
+latents or outcomes of regressions (ordinal items, and continuous variables beside them), in the
+delta or theta parameterization, on complete data; everything else is refused here with the
+reason, before any data are read.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from semwb.errors import SpecError, join_problems
+
+if TYPE_CHECKING:
+    from semwb.sem.spec import ModelSpec
+
+
+def ordinal_spec(spec: ModelSpec, *, estimator_given: bool) -> ModelSpec:
+    """``spec`` with WLSMV as its estimator when it has ordered items and named none.
+
+    Raises
+    ------
+    SpecError
+        Listing every reason semwb cannot fit the spec by WLSMV.
+    """
+    source, parsed = spec.source, spec.parsed
+    observed = set(parsed.observed)
+    problems = []
+    if isinstance(spec.ordered, list):
+        for name in spec.ordered:
+            if name not in observed:
+                problems.append(f"{source}: ordered item '{name}' is not an observed variable of "
+                                "the syntax; list the items the model uses (or 'ordered: all').")
+    items = spec.ordered_items
+    if items and estimator_given and spec.estimator != "WLSMV":
+        problems.append(f"{source}: ordered items are fitted by WLSMV; 'estimator: "
+                        f"{spec.estimator}' is not available for them (remove the key or write "
+                        "'estimator: WLSMV').")
+    elif not items:
+        key = ("estimator: WLSMV" if spec.estimator == "WLSMV"
+               else f"parameterization: {spec.parameterization}")
+        problems.append(f"{source}: '{key}' is for ordinal items; list them under "
+                        "'ordered:' (or 'ordered: all').")
+    problems += _scope_problems(spec, items)
+    if problems:
+        raise SpecError(join_problems(f"{source} has {len(problems)} problems", problems))
+    return spec.model_copy(update={"estimator": "WLSMV"})
+
+
+def _scope_problems(spec: ModelSpec, items: tuple[str, ...]) -> list[str]:
+    """What semwb's WLSMV does not cover yet, each with the syntax line."""
+    source, parsed = spec.source, spec.parsed
+    ordinal = set(items)
+    problems = []
+    observed = set(parsed.observed)
+    indicators = {t.rhs for t in parsed.terms if t.op == "=~"}
+    for t in parsed.terms:
+        where = f"{source}, syntax line {t.line}"
+        if t.op == "~" and t.rhs in observed:
+            problems.append(f"{where}: observed variable {t.rhs} as a predictor ('{t.lhs} ~ "
+                            f"{t.rhs}'); semwb's WLSMV takes observed variables as indicators "
+                            "of latents or as outcomes (covariates are not available yet).")
+        elif t.op == "~" and t.lhs in indicators:
+            problems.append(f"{where}: {t.lhs} is both an indicator and an outcome; semwb's "
+                            "WLSMV takes an observed variable as one or the other.")
+        elif t.op == "~~" and t.lhs == t.rhs and t.lhs in ordinal:
+            problems.append(f"{where}: the residual variance of ordinal item {t.lhs} follows from "
+                            "the parameterization (delta: 1 - explained variance; theta: 1); "
+                            "remove the line.")
+        elif t.op == "~1":
+            problems.append(f"{where}: intercepts and means ('~ 1') are not available with "
+                            "WLSMV in semwb; remove the line.")
+    if parsed.constraints:
+        problems.append(f"{source}, syntax line {parsed.constraints[0].line}: '==', '<' and '>' "
+                        "constraints are not available with WLSMV in semwb; use a shared label.")
+    if spec.missing != "listwise":
+        problems.append(f"{source}: 'missing: {spec.missing}' is not available with WLSMV; semwb "
+                        "uses complete rows (listwise) for ordinal items.")
+    if spec.bootstrap is not None:
+        problems.append(f"{source}: the bootstrap is not available with WLSMV yet; remove the "
+                        "'bootstrap:' block (WLSMV's robust standard errors are reported).")
+    if spec.engine != "semwb":
+        problems.append(f"{source}: 'engine: {spec.engine}' cannot fit ordinal items; remove "
+                        "the key.")
+    return problems

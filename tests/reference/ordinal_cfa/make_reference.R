@@ -1,0 +1,5 @@
+# Reference WLSMV fit as described by case.json (see ../README.md), plus ordinal.json.
+# Run: cd tests/reference/ordinal_cfa && Rscript make_reference.R
+source("../_lib/case_json.R")
+source("../_lib/ordinal_json.R")
+run_ordinal_case(c("iol1", "iol2", "ai1"))

@@ -1,0 +1,4 @@
+# Reference WLSMV fit (theta parameterization) as described by case.json (see ../README.md).
+# Run: cd tests/reference/ordinal_theta && Rscript make_reference.R
+source("../_lib/case_json.R")
+run_case()

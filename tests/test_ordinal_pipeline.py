@@ -1,0 +1,66 @@
+"""WLSMV through the library boundary: a YAML spec with ``ordered:`` run by ``run_analysis``,
+written to results.json and read back."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from semwb.errors import OptionError
+from semwb.pipeline import read_data, run_analysis, write_results
+from semwb.results import read_results
+from semwb.sem.spec import BootstrapOptions, load_spec
+
+CASE = Path(__file__).parent / "reference" / "ordinal_mediation"
+
+
+def _spec(tmp_path: Path, ordered: str = "all") -> Path:
+    syntax = (CASE / "model.lav").read_text(encoding="utf-8")
+    path = tmp_path / "ordinal.yaml"
+    indented = "".join(f"  {line}\n" for line in syntax.splitlines())
+    path.write_text(f"model: ordinal\nordered: {ordered}\nsyntax: |\n{indented}",
+                    encoding="utf-8")
+    return path
+
+
+def test_run_analysis_fits_ordered_items_by_wlsmv(tmp_path: Path) -> None:
+    ref = json.loads((CASE / "lavaan.json").read_text())
+    spec = load_spec(_spec(tmp_path))
+    results = run_analysis(spec, read_data(CASE / "data.csv"), data_path=CASE / "data.csv")
+    assert results.estimator == "WLSMV"
+    assert results.fit.chisq_scaled == pytest.approx(ref["fit"]["chisq_scaled"], rel=1e-6)
+    assert results.fit.cfi_scaled == pytest.approx(ref["fit"]["cfi_scaled"], abs=1e-6)
+    assert results.fit.rmsea_scaled == pytest.approx(ref["fit"]["rmsea_scaled"], abs=1e-6)
+    thresholds = [r for r in results.parameters if r.op == "|"]
+    assert len(thresholds) == 14 * 4
+    ind = next(r for r in results.parameters if r.op == ":=" and r.lhs == "ind")
+    want = next(r for r in ref["parameters"] if r["lhs"] == "ind")
+    assert ind.est == pytest.approx(want["est"], abs=1e-5)
+    assert ind.se == pytest.approx(want["se"], rel=1e-5)
+    path = write_results(results, tmp_path / "out")
+    assert read_results(path) == results
+    assert json.loads(path.read_text(encoding="utf-8"))["fit"]["df_scaled"] == 74
+
+
+def test_the_bootstrap_is_refused_for_wlsmv(tmp_path: Path) -> None:
+    spec = load_spec(_spec(tmp_path))
+    with pytest.raises(OptionError, match="the bootstrap is not available with WLSMV"):
+        run_analysis(spec, read_data(CASE / "data.csv"),
+                     bootstrap=BootstrapOptions(draws=200, level=0.95))
+
+
+def test_semwb_fit_reports_the_scaled_test(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", "from semwb.cli import main; main()", "fit",
+         str(CASE / "model.lav"), "--data", str(CASE / "data.csv"), "--ordered", "all",
+         "--out", str(tmp_path / "out")], capture_output=True, text=True, check=False,
+        env={"OMP_NUM_THREADS": "1", "PATH": "/usr/bin:/bin", "COLUMNS": "160"})
+    assert done.returncode == 0, done.stderr
+    assert "scaled (WLSMV, report these): χ²(74) = 85.19, p = 0.176; CFI 0.995" in done.stdout
+    html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert "values of the WLSMV estimator, the ones to report" in html
+    assert 'RMSEA</td><td class="num">.022 [.000, .040]' in html  # scaled, not 0 [0, 0]
