@@ -1,8 +1,8 @@
 """One analysis: spec + data -> :class:`~semwb.results.Results` (and its ``results.json``).
 
 Every face (CLI, batch, web) runs the same small steps: :func:`read_data` (through the spec's
-instrument) -> :func:`prepare_data` (reverse coding) -> :func:`run_analysis` (fit, measurement
-quality, bootstrap) -> :func:`write_results`.
+instrument) -> :func:`prepare_data` (reverse coding) -> :func:`run_analysis` (the spec's data keys
+of :mod:`semwb.model_data`, fit, measurement quality, bootstrap, probing) -> :func:`write_results`.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import pandas as pd
 from semwb.errors import SemwbError
 from semwb.files import atomic_write_text, sha256_bytes, sha256_file
 from semwb.measurement.cfa import measure_constructs
+from semwb.model_data import conditional_results, model_data
 from semwb.results import ParameterRow, Provenance, Results
 from semwb.sem.bootstrap import bootstrap_model
 from semwb.sem.estimate import COLUMNS, FitResult, fit_model
@@ -207,11 +208,13 @@ def run_analysis(
     SpecError, FitError
         As :func:`semwb.sem.estimate.fit_model`.
     """
-    prepared = prepare_data(data, instrument=instrument)
     shown = data_name or (Path(data_path).name if data_path is not None else "data")
-    fit = fit_model(spec, prepared, data_name=shown)
+    built = model_data(spec, prepare_data(data, instrument=instrument), instrument=instrument,
+                       data_name=shown)
+    fit = fit_model(built.spec, built.data, data_name=shown)
     measurement, measurement_warnings = (
-        assess_spec_measurement(spec, prepared, instrument) if instrument is not None else ({}, []))
+        assess_spec_measurement(spec, built.data, instrument) if instrument is not None
+        else ({}, []))
     options = bootstrap if bootstrap is not None else spec.bootstrap
     boot = None if options is None else bootstrap_model(
         fit, draws=options.draws, ci=options.ci, level=options.level, rng=options.seed,
@@ -225,8 +228,10 @@ def run_analysis(
         bootstrap=None if boot is None else boot.info, r2=fit.r2,
         hypotheses=[h.model_dump(exclude_none=True) for h in spec.hypotheses],
         measurement=measurement.pop("constructs", {}), htmt=measurement.pop("htmt", {}),
-        quality=measurement, syntax=spec.syntax,
-        warnings=[*fit.warnings, *measurement_warnings],
+        quality=measurement, syntax=built.spec.syntax,
+        conditional=conditional_results(built, fit, level=options.level if options else 0.95),
+        aggregation=built.aggregation, portfolio=built.portfolio,
+        warnings=[*fit.warnings, *built.warnings, *measurement_warnings],
         provenance=provenance(spec, data, data_path=data_path, data_name=data_name,
                               command=command),
     )

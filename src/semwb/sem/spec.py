@@ -21,6 +21,15 @@ from semwb.errors import SpecError, join_problems
 from semwb.sem.effects import DefinedEffect, compile_definitions
 from semwb.sem.model.constraints import constraint_problems
 from semwb.sem.partable import LavaanOptions, ParRow, build_partable, classify, lavaan_options
+from semwb.sem.spec_options import (
+    DATA_KEYS,
+    Center,
+    PortfolioOptions,
+    ProbeOptions,
+    ProcessOptions,
+    data_key_problems,
+    with_process_syntax,
+)
 from semwb.sem.syntax import ParsedSyntax, parse_syntax
 
 CiType = Literal["percentile", "bc", "bca", "montecarlo"]
@@ -78,6 +87,14 @@ class ModelSpec(BaseModel):
     orthogonal: bool = False
     bootstrap: BootstrapOptions | None = None
     group: str | None = None
+    centering: Center | dict[str, Center] = "mean"
+    probe: ProbeOptions = Field(default_factory=ProbeOptions)
+    process: ProcessOptions | None = None
+    composites: list[str] = Field(default_factory=list)
+    portfolio: PortfolioOptions | None = None
+    unit: str | None = None
+    firm_level: list[str] = Field(default_factory=list)
+    rwg_null: Literal["uniform", "slight_skew"] | float = "uniform"
     hypotheses: list[Hypothesis] = Field(default_factory=list)
     source: str = Field("<string>", exclude=True)
 
@@ -126,7 +143,10 @@ def _validation_problems(exc: ValidationError, source: str) -> list[str]:
             problems.append(f"{source}: unknown key '{where}'; the keys are model, title, "
                             "instrument, data, syntax, estimator, missing, engine, defaults, "
                             "std_lv, fixed_x, meanstructure, orthogonal, bootstrap, group, "
-                            "hypotheses (bootstrap: draws, ci, level, seed).")
+                            f"{', '.join(DATA_KEYS)}, hypotheses (bootstrap: draws, ci, level, "
+                            "seed; probe: rule, values; process: model, x, y, m, w, z, "
+                            "covariates; portfolio: partners, firm_id, by, window, ties, "
+                            "sheet).")
         elif error["type"] == "missing":
             problems.append(f"{source}: the key '{where}' is required.")
         else:
@@ -137,6 +157,7 @@ def _validation_problems(exc: ValidationError, source: str) -> list[str]:
 
 
 def _build(raw: dict[str, Any], source: str) -> ModelSpec:
+    raw = with_process_syntax(raw, source)
     try:
         spec = ModelSpec.model_validate({**raw, "source": source})
     except ValidationError as exc:
@@ -145,6 +166,10 @@ def _build(raw: dict[str, Any], source: str) -> ModelSpec:
     if spec.group is not None:
         raise SpecError(f"{source}: 'group: {spec.group}' asks for a multiple-group model, which "
                         "semwb does not fit yet; remove the key to fit one group.")
+    data_problems = data_key_problems(spec)
+    if data_problems:
+        raise SpecError(join_problems(f"{source} has {len(data_problems)} problems",
+                                      data_problems))
     parsed = spec.parsed
     _ = spec.effects  # parse the syntax and check the definitions now
     problems = constraint_problems(parsed.constraints, labels=parsed.labels,
@@ -204,6 +229,11 @@ def load_spec(path: str | Path, **options: Any) -> ModelSpec:
     raw = {**raw, **options}
     if raw.get("data") is not None:
         raw["data"] = (p.parent / str(raw["data"])).resolve()
+    block = raw.get("portfolio")
+    if isinstance(block, dict):
+        raw["portfolio"] = {**block, **{key: (p.parent / str(block[key])).resolve()
+                                        for key in ("partners", "ties")
+                                        if isinstance(block.get(key), str)}}
     return _build(raw, source)
 
 
