@@ -210,7 +210,8 @@ def add_products(spec: ModelSpec, data: pd.DataFrame) -> tuple[ModelSpec, Produc
               moderator_values(made.data[process.w].to_numpy(dtype=float),
                                rule="sd" if spec.probe.rule == "values" else spec.probe.rule))
     syntax = process_syntax_for(process, source=spec.source,
-                                w_values=tuple((_label(label), value) for label, value in values))
+                                w_values=tuple((_label(label), round(value, 10))
+                                               for label, value in values))
     return spec.model_copy(update={"syntax": syntax}), made
 
 
