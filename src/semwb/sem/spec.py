@@ -23,7 +23,7 @@ from semwb.sem.model.constraints import constraint_problems
 from semwb.sem.partable import LavaanOptions, ParRow, build_partable, classify, lavaan_options
 from semwb.sem.spec_options import (
     DATA_KEYS,
-    Center,
+    Centering,
     PortfolioOptions,
     ProbeOptions,
     ProcessOptions,
@@ -87,7 +87,7 @@ class ModelSpec(BaseModel):
     orthogonal: bool = False
     bootstrap: BootstrapOptions | None = None
     group: str | None = None
-    centering: Center | dict[str, Center] = "mean"
+    centering: Centering = "mean"
     probe: ProbeOptions = Field(default_factory=ProbeOptions)
     process: ProcessOptions | None = None
     composites: list[str] = Field(default_factory=list)
@@ -150,7 +150,8 @@ def _validation_problems(exc: ValidationError, source: str) -> list[str]:
         elif error["type"] == "missing":
             problems.append(f"{source}: the key '{where}' is required.")
         else:
-            message = error["msg"][:1].lower() + error["msg"][1:]
+            text = error["msg"].removeprefix("Value error, ")
+            message = text[:1].lower() + text[1:]
             problems.append(f"{source}: '{where}' {message}; got "
                             f"{error.get('input')!r}.")
     return problems

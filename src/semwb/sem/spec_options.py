@@ -10,14 +10,34 @@ are plain schemas; :mod:`semwb.model_data` carries them out.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
 if TYPE_CHECKING:
     from semwb.sem.spec import ModelSpec
 
 Center = Literal["mean", "none"] | float
+
+
+def _is_center(value: object) -> bool:
+    return value in ("mean", "none") or (isinstance(value, int | float)
+                                         and not isinstance(value, bool))
+
+
+def _check_centering(value: object) -> object:
+    """One message for a bad ``centering:`` instead of one per branch of the union."""
+    if _is_center(value) or (isinstance(value, dict)
+                             and all(isinstance(k, str) and _is_center(v)
+                                     for k, v in value.items())):
+        return value
+    raise ValueError("must be mean, none, a number, or per variable such as {pdiv: mean, "
+                     "TURB: 3} (docs/moderation.md)")
+
+
+#: The ``centering:`` key: one choice for every variable of a product term, or per variable
+#: (the others at their mean).
+Centering = Annotated[Center | dict[str, Center], BeforeValidator(_check_centering)]
 
 
 class ProbeOptions(BaseModel):

@@ -1,0 +1,213 @@
+"""The spec's data keys at the boundary: run_analysis, `semwb fit`, the report.
+
+Product terms are checked against R's lm on tests/reference/moderation_observed (an observed-
+variable regression fitted by ML has lm's estimates); aggregation against multilevel on
+tests/reference/aggregation_firms; the portfolio join on the example partner list.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from semwb.cli import app
+from semwb.errors import SemwbError, SpecError
+from semwb.pipeline import run_analysis
+from semwb.sem.spec import load_spec, spec_from_syntax
+from semwb.survey.instrument import load_instrument, parse_instrument
+from survey_helpers import EXAMPLE_DATA, REPO, SEED_INSTRUMENT
+
+MODERATION = REPO / "tests" / "reference" / "moderation_observed"
+FIRMS = REPO / "tests" / "reference" / "aggregation_firms"
+
+
+@pytest.fixture(scope="module")
+def observed() -> pd.DataFrame:
+    return pd.read_csv(MODERATION / "data.csv")
+
+
+@pytest.fixture(scope="module")
+def reference() -> dict[str, dict[str, list[float]]]:
+    return dict(json.loads((MODERATION / "reference.json").read_text(encoding="utf-8")))
+
+
+def _est(results_rows: list[object], lhs: str, rhs: str) -> float:
+    row = next(r for r in results_rows if (r.lhs, r.op, r.rhs) == (lhs, "~", rhs))  # type: ignore[attr-defined]
+    return float(row.est)  # type: ignore[attr-defined]
+
+
+def test_mean_centering_gives_lms_centered_coefficients(observed: pd.DataFrame,
+                                                          reference: dict) -> None:
+    spec = spec_from_syntax("y ~ x + w + x:w", name="two-way")
+    results = run_analysis(spec, observed)
+    lm = reference["two_way_centered"]
+    assert _est(results.parameters, "y", "x") == pytest.approx(lm["est"][1], abs=1e-6)
+    assert _est(results.parameters, "y", "w") == pytest.approx(lm["est"][2], abs=1e-6)
+    assert _est(results.parameters, "y", "x:w") == pytest.approx(lm["est"][3], abs=1e-6)
+    block = results.conditional
+    assert block is not None
+    assert block["centering"]["w"] == {"method": "mean", "center": pytest.approx(lm["w_mean"])}
+    (moderation,) = block["moderations"]
+    at_mean = next(s for s in moderation["slopes"] if s["label"] == "mean")
+    assert at_mean["value"] == pytest.approx(lm["w_mean"])
+    assert at_mean["est"] == pytest.approx(lm["est"][1], abs=1e-6)
+
+
+def test_no_centering_gives_lms_raw_coefficients_and_the_same_slopes(
+        observed: pd.DataFrame, reference: dict) -> None:
+    raw = run_analysis(spec_from_syntax("y ~ x + w + x:w", name="raw", centering="none"),
+                       observed)
+    centered = run_analysis(spec_from_syntax("y ~ x + w + x:w", name="c"), observed)
+    assert _est(raw.parameters, "y", "x") == pytest.approx(reference["two_way"]["est"][1],
+                                                           abs=1e-6)
+    assert raw.conditional is not None and centered.conditional is not None
+    assert raw.conditional["centering"]["x"] == {"method": "none", "center": 0.0}
+    slopes = [[s["est"] for s in r.conditional["moderations"][0]["slopes"]]  # type: ignore[index]
+              for r in (raw, centered)]
+    assert slopes[0] == pytest.approx(slopes[1], abs=1e-6)
+
+
+def test_given_centering_values_and_probe_values(observed: pd.DataFrame) -> None:
+    spec = spec_from_syntax("y ~ x + w + x:w", name="given", centering={"w": 4, "x": "none"},
+                            probe={"rule": "values", "values": {"w": [2, 5]}})
+    results = run_analysis(spec, observed)
+    assert results.conditional is not None
+    assert results.conditional["centering"]["w"] == {"method": "value", "center": 4.0}
+    slopes = results.conditional["moderations"][0]["slopes"]
+    assert [s["value"] for s in slopes] == [2.0, 5.0]
+    # b_x is the slope of x where the model's w is 0, i.e. w = 4 on the data's scale.
+    b = {r.rhs: r.est for r in results.parameters if r.op == "~"}
+    assert slopes[0]["est"] == pytest.approx(b["x"] + b["x:w"] * (2 - 4))
+
+
+def test_quadratic_term_turning_point_equals_lms(observed: pd.DataFrame, reference: dict) -> None:
+    results = run_analysis(spec_from_syntax("yq ~ u + I(u^2)", name="curve"), observed)
+    assert results.conditional is not None
+    (curve,) = results.conditional["curves"]
+    (block,) = curve["at"]
+    assert block["turning_point"]["est"] == pytest.approx(
+        reference["quadratic"]["turning_point"], abs=1e-6)
+    assert block["u_test"]["low"] == pytest.approx(observed["u"].min())
+    assert block["u_test"]["high"] == pytest.approx(observed["u"].max())
+
+
+def test_process_model_7_writes_syntax_and_index_equals_lms(observed: pd.DataFrame,
+                                                            reference: dict) -> None:
+    spec = spec_from_syntax("", name="p7", process={"model": 7, "x": "x", "m": "m", "y": "ym",
+                                                    "w": "w"})
+    assert "m ~ a1*x + a2*w + a3*x:w" in spec.syntax
+    results = run_analysis(spec, observed)
+    defined = {r.lhs: r.est for r in results.parameters if r.op == ":="}
+    assert defined["imm"] == pytest.approx(reference["model7"]["index"], abs=1e-6)
+    assert {"ind_m1sd", "ind_mean", "ind_p1sd"} <= set(defined)
+    assert "ind_mean:=(a1+a3*0)*b1" in results.syntax.replace(" ", "")
+    assert results.conditional is not None and results.conditional["process"]["model"] == 7
+
+
+BAD_SPECS = [
+    ({"syntax": "y ~ x + w + x:w", "centering": "median"}, "'centering"),
+    ({"syntax": "y ~ x + w + x:w", "centering": {"z": "mean"}}, "Centering is given for 'z'"),
+    ({"syntax": "y ~ x", "process": {"model": 7, "x": "x", "y": "y", "m": "m", "w": "w"}},
+     "either 'process' or 'syntax'"),
+    ({"process": {"model": 3, "x": "x", "y": "ym", "w": "w"}}, "key 'process'"),
+    ({"process": {"model": 7, "x": "x", "y": "ym", "w": "w", "q": 1}}, "process.q"),
+    ({"syntax": "y ~ x", "firm_level": ["age"]}, "'firm_level' only applies with 'unit"),
+    ({"syntax": "y ~ x", "portfolio": {"partners": "p.csv", "firm_id": "rid",
+                                       "window": "2018-2016"}}, "'portfolio.window'"),
+    ({"syntax": "y ~ x", "probe": {"rule": "values"}}, "needs the values"),
+    ({"syntax": "y ~ x", "composites": ["AR"]}, "'composites' needs the instrument"),
+    ({"syntax": "y ~ x + I(q^2)"}, "variable 'q' is not a column"),
+    ({"syntax": "L =~ x + w + u\ny ~ L + z + L:z"}, "multiplies latent variable 'L'"),
+    ({"syntax": "y ~ x", "unit": "firm"}, "'unit'/'firm_level' name column(s) firm"),
+]
+
+
+@pytest.mark.parametrize(("keys", "message"), BAD_SPECS)
+def test_bad_data_keys_name_the_file_and_key(keys: dict, message: str,
+                                             observed: pd.DataFrame) -> None:
+    with pytest.raises(SemwbError) as caught:
+        spec = spec_from_syntax(keys.pop("syntax", ""), name="bad", source="bad.yaml", **keys)
+        run_analysis(spec, observed)
+    assert message in str(caught.value)
+    assert "bad.yaml" in str(caught.value)
+
+
+def test_unit_aggregates_firms_with_multilevels_agreement() -> None:
+    instrument = parse_instrument("""\
+instrument: firms
+title: {en: Firms}
+scale: {min: 1, max: 5}
+constructs:
+  A: {name: {en: A}, source: test, items: [{id: a1, text: {en: a}}, {id: a2, text: {en: b}},
+      {id: a3, text: {en: c}}]}
+  B: {name: {en: B}, source: test, items: [{id: b1, text: {en: a}}, {id: b2, text: {en: b}},
+      {id: b3, text: {en: c}}, {id: b4, text: {en: d}}]}
+""", source="firms.yaml")
+    data = pd.read_csv(FIRMS / "data.csv")
+    spec = spec_from_syntax("A =~ a1 + a2 + a3\nB ~ A + age", name="firms", unit="firm_id",
+                            firm_level=["age"], composites=["B"])
+    results = run_analysis(spec, data, instrument=instrument)
+    reference = json.loads((FIRMS / "multilevel.json").read_text(encoding="utf-8"))["constructs"]
+    block = results.aggregation
+    assert block is not None
+    assert (block["respondents"], block["firms"]) == (len(data), data["firm_id"].nunique())
+    assert results.n_obs is not None and results.n_obs <= block["firms"]
+    rows = {r["construct"]: r for r in block["agreement"]}
+    for construct in ("A", "B"):
+        assert rows[construct]["icc1"] == pytest.approx(reference[construct]["icc1"], abs=1e-10)
+        assert rows[construct]["icc2"] == pytest.approx(reference[construct]["icc2"], abs=1e-10)
+
+
+def test_unit_disagreeing_firm_level_column_is_a_spec_error() -> None:
+    data = pd.read_csv(FIRMS / "data.csv")
+    data.loc[1, "age"] = 99
+    spec = spec_from_syntax("A =~ a1 + a2 + a3", name="firms", source="firms.yaml",
+                            unit="firm_id", firm_level=["age"])
+    with pytest.raises(SpecError, match=r"firms.yaml, key 'unit': .*firm F001, column age"):
+        run_analysis(spec, data)
+
+
+def test_portfolio_key_joins_measures_and_names_unmatched_firms() -> None:
+    spec = load_spec(REPO / "models" / "partner_portfolio_inverted_u.yaml")
+    results = run_analysis(spec, pd.read_csv(EXAMPLE_DATA),
+                           instrument=load_instrument(SEED_INSTRUMENT))
+    block = results.portfolio
+    assert block is not None
+    assert block["window"] == "2018-2020"
+    assert sorted(block["missing_measures"]) == ["R0005", "R0023", "R0195", "R0202"]
+    assert block["missing_responses"] == ["X001", "X002", "X003"]
+    assert "partner_type_blau" in {m["measure"] for m in block["measures"]}
+    assert any("R0005" in w for w in results.warnings)
+    assert any(r.rhs == "I(partner_type_blau^2)" for r in results.parameters)
+
+
+def test_fit_command_writes_the_conditional_section(tmp_path: Path) -> None:
+    spec = tmp_path / "curve.yaml"
+    spec.write_text(f"model: curve\ndata: {MODERATION / 'data.csv'}\n"
+                    "syntax: |\n  yq ~ u + I(u^2) + w + u:w\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["fit", str(spec), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.stdout
+    html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert '<section id="conditional">' in html
+    assert "Johnson-Neyman" in html
+    assert "Lind-Mehlum" in html
+    saved = json.loads((tmp_path / "out" / "results.json").read_text(encoding="utf-8"))
+    assert saved["conditional"]["terms"] == {"I(u^2)": ["u", "u"], "u:w": ["u", "w"]}
+
+
+def test_fit_command_reports_a_bad_key_without_traceback(tmp_path: Path) -> None:
+    spec = tmp_path / "bad.yaml"
+    spec.write_text("model: bad\nsyntax: y ~ x\ncentering: median\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, "-c", "from semwb.cli import main; main()", "fit",
+                           str(spec), "--out", str(tmp_path / "out")],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 1
+    assert "bad.yaml" in done.stderr
+    assert "'centering' must be mean, none, a number, or per variable" in done.stderr
+    assert "Traceback" not in done.stderr
