@@ -66,7 +66,8 @@ def test_no_centering_gives_lms_raw_coefficients_and_the_same_slopes(
     centered = run_analysis(spec_from_syntax("y ~ x + w + x:w", name="c"), observed)
     assert _est(raw.parameters, "y", "x") == pytest.approx(reference["two_way"]["est"][1],
                                                            abs=1e-6)
-    assert raw.conditional is not None and centered.conditional is not None
+    assert raw.conditional is not None
+    assert centered.conditional is not None
     assert raw.conditional["centering"]["x"] == {"method": "none", "center": 0.0}
     slopes = [[s["est"] for s in r.conditional["moderations"][0]["slopes"]]  # type: ignore[index]
               for r in (raw, centered)]
@@ -107,7 +108,8 @@ def test_process_model_7_writes_syntax_and_index_equals_lms(observed: pd.DataFra
     assert defined["imm"] == pytest.approx(reference["model7"]["index"], abs=1e-6)
     assert {"ind_m1sd", "ind_mean", "ind_p1sd"} <= set(defined)
     assert "ind_mean:=(a1+a3*0)*b1" in results.syntax.replace(" ", "")
-    assert results.conditional is not None and results.conditional["process"]["model"] == 7
+    assert results.conditional is not None
+    assert results.conditional["process"]["model"] == 7
 
 
 BAD_SPECS = [
@@ -131,9 +133,14 @@ BAD_SPECS = [
 @pytest.mark.parametrize(("keys", "message"), BAD_SPECS)
 def test_bad_data_keys_name_the_file_and_key(keys: dict, message: str,
                                              observed: pd.DataFrame) -> None:
-    with pytest.raises(SemwbError) as caught:
-        spec = spec_from_syntax(keys.pop("syntax", ""), name="bad", source="bad.yaml", **keys)
+    def run() -> None:
+        options = dict(keys)
+        spec = spec_from_syntax(options.pop("syntax", ""), name="bad", source="bad.yaml",
+                                **options)
         run_analysis(spec, observed)
+
+    with pytest.raises(SemwbError) as caught:
+        run()
     assert message in str(caught.value)
     assert "bad.yaml" in str(caught.value)
 
@@ -157,7 +164,8 @@ constructs:
     block = results.aggregation
     assert block is not None
     assert (block["respondents"], block["firms"]) == (len(data), data["firm_id"].nunique())
-    assert results.n_obs is not None and results.n_obs <= block["firms"]
+    assert results.n_obs is not None
+    assert results.n_obs <= block["firms"]
     rows = {r["construct"]: r for r in block["agreement"]}
     for construct in ("A", "B"):
         assert rows[construct]["icc1"] == pytest.approx(reference[construct]["icc1"], abs=1e-10)
