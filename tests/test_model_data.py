@@ -219,3 +219,23 @@ def test_fit_command_reports_a_bad_key_without_traceback(tmp_path: Path) -> None
     assert "bad.yaml" in done.stderr
     assert "'centering' must be mean, none, a number, or per variable" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_batch_fingerprint_follows_the_partner_list(tmp_path: Path) -> None:
+    from semwb.batch.backend import default_backend
+    from semwb.batch.plan import plan_batch
+
+    partners = tmp_path / "partners.csv"
+    partners.write_text("firm_id,partner_id,partner_type\n1,p1,university\n", encoding="utf-8")
+    spec = tmp_path / "m.yaml"
+    spec.write_text(f"model: m\ndata: {EXAMPLE_DATA}\nsyntax: bri1 ~ partner_type_blau\n"
+                    "portfolio: {partners: partners.csv, firm_id: rid}\n", encoding="utf-8")
+
+    def planned() -> str:
+        (model,) = plan_batch([spec], data=None, lang="en", backend=default_backend())
+        assert model.task is not None, model.error
+        return model.task.fingerprint
+
+    before = planned()
+    partners.write_text("firm_id,partner_id,partner_type\n1,p1,supplier\n", encoding="utf-8")
+    assert planned() != before
