@@ -19,7 +19,9 @@ from typer.testing import CliRunner
 from semwb.cli import app
 from semwb.errors import SemwbError, SpecError
 from semwb.pipeline import run_analysis
+from semwb.report.render import render_report
 from semwb.sem.spec import load_spec, spec_from_syntax
+from semwb.sem.syntax import parse_syntax
 from semwb.survey.instrument import load_instrument, parse_instrument
 from survey_helpers import EXAMPLE_DATA, REPO, SEED_INSTRUMENT
 
@@ -170,6 +172,10 @@ constructs:
     for construct in ("A", "B"):
         assert rows[construct]["icc1"] == pytest.approx(reference[construct]["icc1"], abs=1e-10)
         assert rows[construct]["icc2"] == pytest.approx(reference[construct]["icc2"], abs=1e-10)
+    for lang, heading in (("en", "Agreement within firms"), ("zh", "企业内一致性")):
+        html = render_report(results, lang=lang, downloads=False)
+        assert '<section id="explore">' in html
+        assert heading in html
 
 
 def test_unit_disagreeing_firm_level_column_is_a_spec_error() -> None:
@@ -239,3 +245,10 @@ def test_batch_fingerprint_follows_the_partner_list(tmp_path: Path) -> None:
     before = planned()
     partners.write_text("firm_id,partner_id,partner_type\n1,p1,supplier\n", encoding="utf-8")
     assert planned() != before
+
+
+def test_syntax_reads_a_moderated_quadratic_term_and_still_flags_a_lone_colon() -> None:
+    parsed = parse_syntax("y ~ x + I(x^2) + w + x:w + I(x^2):w")
+    assert [t.rhs for t in parsed.terms] == ["x", "I(x^2)", "w", "x:w", "I(x^2):w"]
+    with pytest.raises(SpecError, match="':' is not a lavaan operator"):
+        parse_syntax("y ~ x : w")
