@@ -199,6 +199,11 @@ def test_portfolio_key_joins_measures_and_names_unmatched_firms() -> None:
     assert "partner_type_blau" in {m["measure"] for m in block["measures"]}
     assert any("R0005" in w for w in results.warnings)
     assert any(r.rhs == "I(partner_type_blau^2)" for r in results.parameters)
+    html = render_report(results, lang="en", downloads=False)
+    assert '<section id="portfolio">' in html
+    assert "1 − Σ p_k²" in html
+    assert "R0005, R0023, R0195, R0202" in html
+    assert "X001, X002, X003" in render_report(results, lang="zh", downloads=False)
 
 
 def test_fit_command_writes_the_conditional_section(tmp_path: Path) -> None:

@@ -36,6 +36,7 @@ from semwb.report.parts import (
     is_significant,
     split_parameters,
 )
+from semwb.report.portfolio_context import portfolio_section
 from semwb.results import ParameterRow, Results
 
 #: Hu & Bentler (1999) cut-offs: (index, direction, bound).
@@ -279,7 +280,8 @@ def build_report_context(
     dict
         Keys ``lang, t, key_results, title, model, error, summary, diagram, measurement,
         validity, descriptives, cmb, fit, paths, covariances, effects, conditional (probed
-        product and power terms), explore (agreement of a ``unit:`` spec), hypotheses, warnings,
+        product and power terms), portfolio (measures of a ``portfolio:`` spec), explore (agreement
+        of a ``unit:`` spec), hypotheses, warnings,
         provenance``; a section that has nothing to show is ``None``.
     """
     labels = labels or Labels()
@@ -317,6 +319,7 @@ def build_report_context(
         "covariances": [_row(r, labels) for r in parts.covariances],
         "effects": effects,
         "conditional": conditional_section(results.conditional, lang),
+        "portfolio": portfolio_section(results.portfolio, lang),
         "explore": (explore_context(agreement=results.aggregation["agreement"], lang=lang)
                     if results.aggregation and results.aggregation["agreement"] else None),
         "hypotheses": hypotheses,
