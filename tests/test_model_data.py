@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 
 from semwb.cli import app
 from semwb.errors import SemwbError, SpecError
+from semwb.model_data import model_data
 from semwb.pipeline import run_analysis
 from semwb.report.render import render_report
 from semwb.sem.spec import load_spec, spec_from_syntax
@@ -127,7 +128,7 @@ BAD_SPECS = [
     ({"syntax": "y ~ x", "probe": {"rule": "values"}}, "needs the values"),
     ({"syntax": "y ~ x", "composites": ["AR"]}, "'composites' needs the instrument"),
     ({"syntax": "y ~ x + I(q^2)"}, "variable 'q' is not a column"),
-    ({"syntax": "L =~ x + w + u\ny ~ L + z + L:z"}, "multiplies latent variable 'L'"),
+    ({"syntax": "L =~ x + w + u\ny ~ L + z + L:z"}, "multiplies a latent and an observed variable"),
     ({"syntax": "y ~ x", "unit": "firm"}, "'unit'/'firm_level' name column(s) firm"),
 ]
 
@@ -257,3 +258,29 @@ def test_syntax_reads_a_moderated_quadratic_term_and_still_flags_a_lone_colon() 
     assert [t.rhs for t in parsed.terms] == ["x", "I(x^2)", "w", "x:w", "I(x^2):w"]
     with pytest.raises(SpecError, match="':' is not a lavaan operator"):
         parse_syntax("y ~ x : w")
+
+
+def test_latent_interaction_equals_indprod_and_lavaan() -> None:
+    folder = REPO / "tests" / "reference" / "latent_interaction_dmc"
+    data = pd.read_csv(folder / "data.csv")
+    spec = spec_from_syntax("XPR =~ xpr1 + xpr2 + xpr3\nRC =~ rc1 + rc2 + rc3\n"
+                            "CI =~ ci1 + ci2 + ci3\nCI ~ XPR + RC + XPR:RC\n", name="dmc")
+    built = model_data(spec, data)
+    assert built.spec.syntax == (folder / "model.lav").read_text(encoding="utf-8")
+    products = pd.read_csv(folder / "products.csv")
+    for column in products:
+        assert built.data[column].to_numpy() == pytest.approx(products[column].to_numpy(),
+                                                               abs=1e-12)
+    results = run_analysis(spec, data)
+    reference = json.loads((folder / "lavaan.json").read_text(encoding="utf-8"))
+    assert results.fit.chisq == pytest.approx(reference["fit"]["chisq"], rel=1e-6)
+    assert results.fit.df == reference["fit"]["df"]
+    ours = {(r.lhs, r.op, r.rhs): r for r in results.parameters}
+    for row in reference["parameters"]:
+        mine = ours[(row["lhs"], row["op"], row["rhs"])]
+        assert mine.est == pytest.approx(row["est"], abs=1e-4), row
+        assert mine.se == pytest.approx(row["se"], rel=1e-3, abs=1e-8), row
+    assert results.conditional is not None
+    (latent,) = results.conditional["latent_products"]
+    assert latent["indicators"] == ["xpr1.rc1", "xpr2.rc2", "xpr3.rc3"]
+    assert latent["paths"][0]["est"] == pytest.approx(ours[("CI", "~", "XPR.RC")].est)

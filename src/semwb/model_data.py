@@ -25,6 +25,7 @@ from semwb.errors import SemwbError, SpecError
 if TYPE_CHECKING:
     import pandas as pd
 
+    from semwb.conditional.latent_products import LatentProduct
     from semwb.conditional.products import Center, ProductData
     from semwb.sem.estimate import FitResult
     from semwb.sem.spec import ModelSpec
@@ -42,7 +43,9 @@ class ModelData:
     data
         The columns to fit on (all columns kept; the fit picks the model's).
     products
-        The product terms and their centering, or None when the syntax has none.
+        The product terms of observed variables and their centering, or None.
+    latent_products
+        The latent interactions built from product indicators.
     aggregation
         ``results.json -> aggregation`` (``unit``, ``respondents``, ``firms``, ``null``,
         ``agreement`` records), or None.
@@ -56,6 +59,7 @@ class ModelData:
     spec: ModelSpec
     data: pd.DataFrame
     products: ProductData | None = None
+    latent_products: tuple[LatentProduct, ...] = ()
     aggregation: dict[str, Any] | None = None
     portfolio: dict[str, Any] | None = None
     warnings: list[str] = field(default_factory=list)
@@ -174,6 +178,24 @@ def _label(text: str) -> str:
     return re.sub(r"\W", "", text.replace("-", "m").replace("+", "p").replace(".", "_")).lower()
 
 
+def add_latent_interactions(spec: ModelSpec, data: pd.DataFrame,
+                            ) -> tuple[ModelSpec, pd.DataFrame, tuple[LatentProduct, ...]]:
+    """Latent ``F:G`` terms as product latents with double-mean-centred matched-pair indicators
+    (:mod:`semwb.conditional.latent_products`); the spec's syntax is rewritten to use them."""
+    from semwb.conditional.latent_products import add_latent_products
+    from semwb.conditional.products import parse_term
+
+    parsed = spec.parsed
+    latents = set(parsed.latents)
+    terms = [p for p in (parse_term(t.rhs) for t in parsed.terms if t.op == "~")
+             if p is not None and latents & set(p.factors)]
+    if not terms:
+        return spec, data, ()
+    syntax, out, made = add_latent_products(spec.syntax, parsed, data, list(dict.fromkeys(terms)),
+                                            source=spec.source)
+    return spec.model_copy(update={"syntax": syntax}), out, made
+
+
 def add_products(spec: ModelSpec, data: pd.DataFrame) -> tuple[ModelSpec, ProductData | None]:
     """Product and power terms of the syntax, centered as the spec says.
 
@@ -189,12 +211,6 @@ def add_products(spec: ModelSpec, data: pd.DataFrame) -> tuple[ModelSpec, Produc
     products = [p for p in (parse_term(t) for t in terms) if p is not None]
     if not products:
         return spec, None
-    latents = set(parsed.latents)
-    problems = [f"term '{p.name}' multiplies latent variable '{f}'; semwb forms products of "
-                f"observed columns: use its score ('composites: [{f}]') under another name than "
-                "the latent" for p in products for f in dict.fromkeys(p.factors) if f in latents]
-    if problems:
-        raise SpecError(f"{spec.source}: {'; '.join(problems)}.")
     centering = spec.centering if isinstance(spec.centering, dict) else {}
     default: Center = "mean" if isinstance(spec.centering, dict) else spec.centering
     try:
@@ -236,10 +252,11 @@ def model_data(spec: ModelSpec, prepared: pd.DataFrame, *, instrument: Instrumen
         warnings += notes
     if spec.composites:
         data = add_composites(spec, data, instrument=instrument)
-    fitted, products = add_products(spec, data)
+    fitted, data, latent = add_latent_interactions(spec, data)
+    fitted, products = add_products(fitted, data)
     return ModelData(spec=fitted, data=data if products is None else products.data,
-                     products=products, aggregation=aggregation, portfolio=portfolio,
-                     warnings=warnings)
+                     products=products, latent_products=latent, aggregation=aggregation,
+                     portfolio=portfolio, warnings=warnings)
 
 
 def conditional_results(prepared: ModelData, fit: FitResult, *,
@@ -251,14 +268,28 @@ def conditional_results(prepared: ModelData, fit: FitResult, *,
     """
     from semwb.conditional.analysis import conditional_block
 
-    if prepared.products is None:
-        return None
     spec = prepared.spec
-    names = list(fit.vcov.index)  # ``param`` is a free row's position in the covariance
-    parameters = fit.parameters.assign(
-        vcov_name=[names[i] if i >= 0 else None for i in fit.parameters["param"]])
-    block = conditional_block(parameters, fit.vcov, prepared.products, key="vcov_name",
-                              level=level, rule=spec.probe.rule, given=spec.probe.values)
+    if prepared.products is None:
+        block: dict[str, Any] | None = (
+            {"terms": {}, "centering": {}, "moderations": [], "curves": []}
+            if prepared.latent_products else None)
+    else:
+        names = list(fit.vcov.index)  # ``param`` is a free row's position in the covariance
+        parameters = fit.parameters.assign(
+            vcov_name=[names[i] if i >= 0 else None for i in fit.parameters["param"]])
+        block = conditional_block(parameters, fit.vcov, prepared.products, key="vcov_name",
+                                  level=level, rule=spec.probe.rule, given=spec.probe.values)
     if block is not None and spec.process is not None:
         block["process"] = spec.process.model_dump()
+    if block is not None and prepared.latent_products:
+        block["latent_products"] = [_latent_block(p, fit) for p in prepared.latent_products]
     return block
+
+
+def _latent_block(product: LatentProduct, fit: FitResult) -> dict[str, Any]:
+    """A latent interaction's record with its regression rows (outcome, est, se, z, p, CI)."""
+    rows = fit.parameters[(fit.parameters["op"] == "~") & (fit.parameters["rhs"] == product.latent)]
+    keys = ("est", "se", "z", "pvalue", "ci_lower", "ci_upper")
+    return {**product.to_dict(),
+            "paths": [{"outcome": str(r["lhs"]), **{k: float(r[k]) for k in keys}}
+                      for _, r in rows.iterrows()]}
