@@ -284,3 +284,7 @@ def test_latent_interaction_equals_indprod_and_lavaan() -> None:
     (latent,) = results.conditional["latent_products"]
     assert latent["indicators"] == ["xpr1.rc1", "xpr2.rc2", "xpr3.rc3"]
     assert latent["paths"][0]["est"] == pytest.approx(ours[("CI", "~", "XPR.RC")].est)
+    html = render_report(results, lang="en", downloads=False)
+    assert "Latent interaction XPR × RC → CI: B = " in html
+    assert "xpr1.rc1, xpr2.rc2, xpr3.rc3" in html
+    assert "潜变量交互 XPR × RC → CI" in render_report(results, lang="zh", downloads=False)

@@ -86,6 +86,13 @@ STRINGS: dict[str, tuple[str, str]] = {
                 "{moderator} × {predictor}² 项为 {est}（p {p}）：{moderator} 越高，曲线越{verb}。"),
     "flattens": ("flattens", "平缓"),
     "steepens": ("steepens", "陡峭"),
+    "latent": ("Latent interaction {term} → {outcome}: B = {est}, p {p}, {level} CI {ci}. "
+               "The product latent {latent} is measured by {n} double-mean-centred matched-pair "
+               "product indicators ({indicators}; Marsh, Wen & Hau, 2004; Lin et al., 2010); the "
+               "interaction is not probed further.",
+               "潜变量交互 {term} → {outcome}：B = {est}，p {p}，{level} 置信区间 {ci}。乘积潜变量 "
+               "{latent} 由 {n} 个双重均值中心化、配对的乘积指标测量（{indicators}；Marsh, Wen & "
+               "Hau, 2004；Lin 等, 2010）；未作进一步的简单斜率分析。"),
 }
 
 
@@ -196,11 +203,23 @@ def conditional_section(block: Mapping[str, Any] | None, lang: Lang) -> dict[str
     -------
     dict or None
         ``tc`` (the strings), ``moderations`` and ``curves`` (headings, table rows, sentences,
-        inline SVG charts and their captions).
+        inline SVG charts and their captions), ``latent`` (a sentence per latent interaction).
     """
-    if not block or not (block.get("moderations") or block.get("curves")):
+    if not block or not (block.get("moderations") or block.get("curves")
+                         or block.get("latent_products")):
         return None
     tc = conditional_strings(lang)
     return {"tc": tc,
             "moderations": [_moderation(p, tc) for p in block.get("moderations", [])],
-            "curves": [_curve(c, tc) for c in block.get("curves", []) if c["at"]]}
+            "curves": [_curve(c, tc) for c in block.get("curves", []) if c["at"]],
+            "latent": [_latent(p, path, tc) for p in block.get("latent_products", [])
+                       for path in p["paths"]]}
+
+
+def _latent(product: Mapping[str, Any], path: Mapping[str, Any], tc: Mapping[str, str]) -> str:
+    """The sentence of one latent interaction's path (Wald test of the fit)."""
+    return tc["latent"].format(
+        term=product["term"].replace(":", " × "), outcome=path["outcome"],
+        est=fmt_est(path["est"]), p=fmt_p_eq(path["pvalue"]), level=fmt_level(0.95),
+        ci=fmt_ci((path["ci_lower"], path["ci_upper"])), latent=product["latent"],
+        n=len(product["indicators"]), indicators=", ".join(product["indicators"]))
