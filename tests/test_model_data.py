@@ -288,3 +288,18 @@ def test_latent_interaction_equals_indprod_and_lavaan() -> None:
     assert "Latent interaction XPR × RC → CI: B = " in html
     assert "xpr1.rc1, xpr2.rc2, xpr3.rc3" in html
     assert "潜变量交互 XPR × RC → CI" in render_report(results, lang="zh", downloads=False)
+
+
+def test_predict_carries_out_the_data_keys_and_impute_refuses_products(tmp_path: Path) -> None:
+    spec = tmp_path / "curve.yaml"
+    spec.write_text(f"model: curve\ndata: {MODERATION / 'data.csv'}\n"
+                    "syntax: |\n  yq ~ u + I(u^2)\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["predict", str(spec), "--folds", "3", "--repeats", "1",
+                                      "--out", str(tmp_path / "p")])
+    assert result.exit_code == 0, result.exception
+    got = json.loads((tmp_path / "p" / "prediction.json").read_text(encoding="utf-8"))
+    assert got["exogenous"] == ["u", "I(u^2)"]
+    result = CliRunner().invoke(app, ["impute", str(spec), "--m", "2", "--out",
+                                      str(tmp_path / "mi")])
+    assert isinstance(result.exception, SemwbError)
+    assert "does not impute models with product terms yet (I(u^2))" in str(result.exception)

@@ -178,6 +178,14 @@ def _label(text: str) -> str:
     return re.sub(r"\W", "", text.replace("-", "m").replace("+", "p").replace(".", "_")).lower()
 
 
+def product_terms(spec: ModelSpec) -> list[str]:
+    """The product and power terms the spec's syntax names right of ``~`` (``x:w``, ``I(x^2)``)."""
+    from semwb.conditional.products import parse_term
+
+    return list(dict.fromkeys(t.rhs for t in spec.parsed.terms
+                              if t.op == "~" and parse_term(t.rhs) is not None))
+
+
 def add_latent_interactions(spec: ModelSpec, data: pd.DataFrame,
                             ) -> tuple[ModelSpec, pd.DataFrame, tuple[LatentProduct, ...]]:
     """Latent ``F:G`` terms as product latents with double-mean-centred matched-pair indicators
