@@ -18,18 +18,10 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from semwb.errors import SpecError, join_problems
+from semwb.sem import spec_options as data_keys
 from semwb.sem.effects import DefinedEffect, compile_definitions
 from semwb.sem.model.constraints import constraint_problems
 from semwb.sem.partable import LavaanOptions, ParRow, build_partable, classify, lavaan_options
-from semwb.sem.spec_options import (
-    DATA_KEYS,
-    Centering,
-    PortfolioOptions,
-    ProbeOptions,
-    ProcessOptions,
-    data_key_problems,
-    with_process_syntax,
-)
 from semwb.sem.syntax import ParsedSyntax, parse_syntax
 
 CiType = Literal["percentile", "bc", "bca", "montecarlo"]
@@ -87,11 +79,11 @@ class ModelSpec(BaseModel):
     orthogonal: bool = False
     bootstrap: BootstrapOptions | None = None
     group: str | None = None
-    centering: Centering = "mean"
-    probe: ProbeOptions = Field(default_factory=ProbeOptions)
-    process: ProcessOptions | None = None
+    centering: data_keys.Centering = "mean"
+    probe: data_keys.ProbeOptions = Field(default_factory=data_keys.ProbeOptions)
+    process: data_keys.ProcessOptions | None = None
     composites: list[str] = Field(default_factory=list)
-    portfolio: PortfolioOptions | None = None
+    portfolio: data_keys.PortfolioOptions | None = None
     unit: str | None = None
     firm_level: list[str] = Field(default_factory=list)
     rwg_null: Literal["uniform", "slight_skew"] | float = "uniform"
@@ -143,10 +135,8 @@ def _validation_problems(exc: ValidationError, source: str) -> list[str]:
             problems.append(f"{source}: unknown key '{where}'; the keys are model, title, "
                             "instrument, data, syntax, estimator, missing, engine, defaults, "
                             "std_lv, fixed_x, meanstructure, orthogonal, bootstrap, group, "
-                            f"{', '.join(DATA_KEYS)}, hypotheses (bootstrap: draws, ci, level, "
-                            "seed; probe: rule, values; process: model, x, y, m, w, z, "
-                            "covariates; portfolio: partners, firm_id, by, window, ties, "
-                            "sheet).")
+                            f"{data_keys.HELP}, hypotheses (bootstrap: draws, ci, level, "
+                            f"seed; {data_keys.BLOCK_HELP}).")
         elif error["type"] == "missing":
             problems.append(f"{source}: the key '{where}' is required.")
         else:
@@ -158,7 +148,7 @@ def _validation_problems(exc: ValidationError, source: str) -> list[str]:
 
 
 def _build(raw: dict[str, Any], source: str) -> ModelSpec:
-    raw = with_process_syntax(raw, source)
+    raw = data_keys.with_process_syntax(raw, source)
     try:
         spec = ModelSpec.model_validate({**raw, "source": source})
     except ValidationError as exc:
@@ -167,10 +157,7 @@ def _build(raw: dict[str, Any], source: str) -> ModelSpec:
     if spec.group is not None:
         raise SpecError(f"{source}: 'group: {spec.group}' asks for a multiple-group model, which "
                         "semwb does not fit yet; remove the key to fit one group.")
-    data_problems = data_key_problems(spec)
-    if data_problems:
-        raise SpecError(join_problems(f"{source} has {len(data_problems)} problems",
-                                      data_problems))
+    data_keys.check_data_keys(spec)
     parsed = spec.parsed
     _ = spec.effects  # parse the syntax and check the definitions now
     problems = constraint_problems(parsed.constraints, labels=parsed.labels,
@@ -230,11 +217,7 @@ def load_spec(path: str | Path, **options: Any) -> ModelSpec:
     raw = {**raw, **options}
     if raw.get("data") is not None:
         raw["data"] = (p.parent / str(raw["data"])).resolve()
-    block = raw.get("portfolio")
-    if isinstance(block, dict):
-        raw["portfolio"] = {**block, **{key: (p.parent / str(block[key])).resolve()
-                                        for key in ("partners", "ties")
-                                        if isinstance(block.get(key), str)}}
+    raw = data_keys.resolve_paths(raw, p.parent)
     return _build(raw, source)
 
 

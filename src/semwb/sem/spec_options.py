@@ -99,9 +99,21 @@ class PortfolioOptions(BaseModel):
         return [value] if isinstance(value, str) else value
 
 
-#: The YAML keys of this module, for the "unknown key" message of :mod:`semwb.sem.spec`.
-DATA_KEYS = ("centering", "probe", "process", "composites", "portfolio", "unit", "firm_level",
-             "rwg_null")
+#: The YAML keys of this module and of their blocks, for the "unknown key" message of
+#: :mod:`semwb.sem.spec`.
+HELP = "centering, probe, process, composites, portfolio, unit, firm_level, rwg_null"
+BLOCK_HELP = ("probe: rule, values; process: model, x, y, m, w, z, covariates; portfolio: "
+              "partners, firm_id, by, window, ties, sheet")
+
+
+def resolve_paths(raw: dict[str, Any], folder: Path) -> dict[str, Any]:
+    """A spec's raw keys with the ``portfolio:`` files resolved against the spec's folder."""
+    block = raw.get("portfolio")
+    if not isinstance(block, dict):
+        return raw
+    paths = {key: (folder / str(block[key])).resolve() for key in ("partners", "ties")
+             if isinstance(block.get(key), str)}
+    return {**raw, "portfolio": {**block, **paths}}
 
 
 def process_syntax_for(options: ProcessOptions, *, source: str,
@@ -148,6 +160,15 @@ def with_process_syntax(raw: dict[str, Any], source: str) -> dict[str, Any]:
         raise SpecError(f"{source}, key 'process.{where}': {first['msg'].lower()}; the keys are "
                         "model, x, y, m, w, z, covariates (docs/moderation.md).") from exc
     return {**raw, "syntax": process_syntax_for(options, source=source)}
+
+
+def check_data_keys(spec: ModelSpec) -> None:
+    """Raise :class:`SpecError` listing every problem of the data keys the schema cannot see."""
+    from semwb.errors import SpecError, join_problems
+
+    problems = data_key_problems(spec)
+    if problems:
+        raise SpecError(join_problems(f"{spec.source} has {len(problems)} problems", problems))
 
 
 def data_key_problems(spec: ModelSpec) -> list[str]:
