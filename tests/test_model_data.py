@@ -303,3 +303,26 @@ def test_predict_carries_out_the_data_keys_and_impute_refuses_products(tmp_path:
                                       str(tmp_path / "mi")])
     assert isinstance(result.exception, SemwbError)
     assert "does not impute models with product terms yet (I(u^2))" in str(result.exception)
+
+
+def test_a_measure_without_values_is_null_in_results_json(tmp_path: Path) -> None:
+    rows = range(1, 41)
+    (tmp_path / "partners.csv").write_text(
+        "firm_id,partner_id,partner_type\n"
+        + "".join(f"{i},p{i},{'university' if i % 2 else 'supplier'}\n" for i in rows),
+        encoding="utf-8")
+    (tmp_path / "ties.csv").write_text("partner_a,partner_b\np1,p2\n", encoding="utf-8")
+    data = pd.DataFrame({"rid": list(rows), "y": [float(i % 7) for i in rows],
+                         "x": [float(i % 5) for i in rows]})
+    spec = spec_from_syntax("y ~ x + n_partners", name="one", portfolio={
+        "partners": tmp_path / "partners.csv", "ties": tmp_path / "ties.csv", "firm_id": "rid"})
+    with pytest.raises(SemwbError, match="zero variance"):  # every firm has one partner
+        run_analysis(spec, data)
+    spec = spec_from_syntax("y ~ x", name="one", portfolio={
+        "partners": tmp_path / "partners.csv", "ties": tmp_path / "ties.csv", "firm_id": "rid"})
+    results = run_analysis(spec, data)
+    assert results.portfolio is not None
+    density = next(m for m in results.portfolio["measures"] if m["measure"] == "density")
+    assert density["mean"] is None
+    assert json.loads(results.to_json())["portfolio"]["measures"]
+    assert '<section id="portfolio">' in render_report(results, downloads=False)

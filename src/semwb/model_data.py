@@ -16,6 +16,7 @@ In this order, each step only when the spec asks for it (docs/models.md "Data ke
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -65,6 +66,12 @@ class ModelData:
     warnings: list[str] = field(default_factory=list)
 
 
+def _number(value: Any) -> float | None:
+    """A number for ``results.json``: NaN (e.g. the SD of one value) becomes None (JSON null)."""
+    number = float(value)
+    return None if math.isnan(number) else number
+
+
 def _constructs(spec: ModelSpec, data: pd.DataFrame,
                 instrument: Instrument) -> dict[str, list[str]]:
     """The instrument constructs the spec uses (latents and composites) with items in ``data``."""
@@ -111,7 +118,7 @@ def aggregate_units(spec: ModelSpec, data: pd.DataFrame, *, instrument: Instrume
     elif constructs:
         points = int(instrument.scale.max - instrument.scale.min + 1)
         table = agreement(data, unit, constructs, points=points, null=spec.rwg_null)
-        records = [{"construct": c, **{k: float(v) for k, v in row.items()}}
+        records = [{"construct": c, **{k: _number(v) for k, v in row.items()}}
                    for c, row in table.iterrows()]
     block = {"unit": unit, "respondents": len(data), "firms": len(firms),
              "null": spec.rwg_null, "firm_level": list(spec.firm_level), "agreement": records}
@@ -141,7 +148,10 @@ def join_portfolio(spec: ModelSpec, data: pd.DataFrame,
         "partners": display_path(options.partners), "firm_id": options.firm_id,
         "window": options.window or "all", "by": list(options.by),
         "ties": None if options.ties is None else display_path(options.ties),
-        "measures": describe_measures(measures).drop(columns="window").to_dict(orient="records"),
+        "measures": [{"measure": str(row.pop("measure")),
+                      **{k: _number(v) for k, v in row.items()}}
+                     for row in describe_measures(measures).drop(columns="window")
+                     .to_dict(orient="records")],
         "missing_measures": joined.missing_measures,
         "missing_responses": joined.missing_responses,
     }
@@ -299,5 +309,5 @@ def _latent_block(product: LatentProduct, fit: FitResult) -> dict[str, Any]:
     rows = fit.parameters[(fit.parameters["op"] == "~") & (fit.parameters["rhs"] == product.latent)]
     keys = ("est", "se", "z", "pvalue", "ci_lower", "ci_upper")
     return {**product.to_dict(),
-            "paths": [{"outcome": str(r["lhs"]), **{k: float(r[k]) for k in keys}}
+            "paths": [{"outcome": str(r["lhs"]), **{k: _number(r[k]) for k in keys}}
                       for _, r in rows.iterrows()]}
