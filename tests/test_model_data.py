@@ -284,9 +284,16 @@ def test_latent_interaction_equals_indprod_and_lavaan() -> None:
     (latent,) = results.conditional["latent_products"]
     assert latent["indicators"] == ["xpr1.rc1", "xpr2.rc2", "xpr3.rc3"]
     assert latent["paths"][0]["est"] == pytest.approx(ours[("CI", "~", "XPR.RC")].est)
+    probe = json.loads((folder / "probe.json").read_text(encoding="utf-8"))
+    slopes = latent["paths"][0]["slopes"]
+    assert [s["value"] for s in slopes] == pytest.approx(probe["value"], rel=1e-4)
+    assert [s["est"] for s in slopes] == pytest.approx(probe["est"], abs=1e-4)
+    assert [s["se"] for s in slopes] == pytest.approx(probe["se"], rel=1e-3)
     html = render_report(results, lang="en", downloads=False)
     assert "Latent interaction XPR × RC → CI: B = " in html
     assert "xpr1.rc1, xpr2.rc2, xpr3.rc3" in html
+    assert "Simple slopes of XPR at the latent RC" in html
+    assert f"+1 SD ({probe['value'][2]:.2f})" in html
     assert "潜变量交互 XPR × RC → CI" in render_report(results, lang="zh", downloads=False)
 
 

@@ -287,27 +287,44 @@ def conditional_results(prepared: ModelData, fit: FitResult, *,
     from semwb.conditional.analysis import conditional_block
 
     spec = prepared.spec
+    names = list(fit.vcov.index)  # ``param`` is a free row's position in the covariance
+    parameters = fit.parameters.assign(
+        vcov_name=[names[i] if i >= 0 else None for i in fit.parameters["param"]])
     if prepared.products is None:
         block: dict[str, Any] | None = (
             {"terms": {}, "centering": {}, "moderations": [], "curves": []}
             if prepared.latent_products else None)
     else:
-        names = list(fit.vcov.index)  # ``param`` is a free row's position in the covariance
-        parameters = fit.parameters.assign(
-            vcov_name=[names[i] if i >= 0 else None for i in fit.parameters["param"]])
         block = conditional_block(parameters, fit.vcov, prepared.products, key="vcov_name",
                                   level=level, rule=spec.probe.rule, given=spec.probe.values)
     if block is not None and spec.process is not None:
         block["process"] = spec.process.model_dump()
     if block is not None and prepared.latent_products:
-        block["latent_products"] = [_latent_block(p, fit) for p in prepared.latent_products]
+        block["latent_products"] = [_latent_block(p, parameters, fit.vcov, level)
+                                    for p in prepared.latent_products]
     return block
 
 
-def _latent_block(product: LatentProduct, fit: FitResult) -> dict[str, Any]:
-    """A latent interaction's record with its regression rows (outcome, est, se, z, p, CI)."""
-    rows = fit.parameters[(fit.parameters["op"] == "~") & (fit.parameters["rhs"] == product.latent)]
+def _latent_block(product: LatentProduct, parameters: pd.DataFrame, vcov: pd.DataFrame,
+                  level: float) -> dict[str, Any]:
+    """A latent interaction's record: per outcome its path (est, se, z, p, CI) and, when the
+    moderator is exogenous, the simple slopes at its mean and +-1 SD."""
+    from semwb.conditional.analysis import regression_coefficients
+    from semwb.conditional.latent_products import latent_slopes
+
+    moderator = product.term.split(":")[1]
+    variance = parameters[(parameters["op"] == "~~") & (parameters["lhs"] == moderator)
+                          & (parameters["rhs"] == moderator)]["est"]
+    exogenous = not ((parameters["op"] == "~") & (parameters["lhs"] == moderator)).any()
+    rows = parameters[(parameters["op"] == "~") & (parameters["rhs"] == product.latent)]
     keys = ("est", "se", "z", "pvalue", "ci_lower", "ci_upper")
-    return {**product.to_dict(),
-            "paths": [{"outcome": str(r["lhs"]), **{k: _number(r[k]) for k in keys}}
-                      for _, r in rows.iterrows()]}
+    paths = []
+    for _, row in rows.iterrows():
+        slopes = None
+        if exogenous and len(variance) == 1 and float(variance.iloc[0]) > 0:
+            coefs = regression_coefficients(parameters, vcov, str(row["lhs"]), key="vcov_name")
+            slopes = latent_slopes(coefs, product, sd=math.sqrt(float(variance.iloc[0])),
+                                   level=level)
+        paths.append({"outcome": str(row["lhs"]), "slopes": slopes,
+                      **{k: _number(row[k]) for k in keys}})
+    return {**product.to_dict(), "moderator": moderator, "paths": paths}

@@ -23,6 +23,7 @@ from semwb.errors import SpecError
 if TYPE_CHECKING:
     import pandas as pd
 
+    from semwb.conditional.coefficients import Coefficients
     from semwb.conditional.products import ProductTerm
     from semwb.sem.syntax import ParsedSyntax
 
@@ -31,7 +32,8 @@ METHOD = "double_mean_centering_matched_pairs"
 
 @dataclass(frozen=True)
 class LatentProduct:
-    """One latent interaction built from product indicators.
+    """One latent interaction built from product indicators (the first factor is the focal
+    predictor when probed, the second the moderator).
 
     Attributes
     ----------
@@ -120,3 +122,35 @@ def add_latent_products(syntax: str, parsed: ParsedSyntax, data: pd.DataFrame,
         lines[0] = re.sub(pattern, product.latent, lines[0])
         lines.append(f"{product.latent} =~ {' + '.join(product.indicators)}")
     return "\n".join(lines) + "\n", out, tuple(made)
+
+
+def latent_slopes(coefs: Coefficients, product: LatentProduct, *, sd: float,
+                  level: float = 0.95) -> list[dict[str, float | str]]:
+    """Simple slopes of the first latent at the second's mean and +-1 SD (semTools' probe2WayMC).
+
+    Parameters
+    ----------
+    coefs
+        The outcome's regression coefficients (named by predictor: ``F``, ``G``, ``F.G``).
+    product
+        The latent interaction.
+    sd
+        The moderator's standard deviation (the square root of its fitted variance); latent
+        means are 0, so the values are -sd, 0 and sd.
+    level
+        Confidence level.
+
+    Returns
+    -------
+    list of dict
+        ``label, value, est, se, stat, pvalue, ci_lower, ci_upper`` per moderator value.
+    """
+    from semwb.conditional.probing import Moderation, simple_slopes
+
+    focal, moderator = product.term.split(":")
+    values = [("-1 SD", -sd), ("mean", 0.0), ("+1 SD", sd)]
+    table = simple_slopes(coefs, Moderation.two_way(focal, moderator, product.latent),
+                          {moderator: [v for _, v in values]}, level=level)
+    keys = ("est", "se", "stat", "pvalue", "ci_lower", "ci_upper")
+    return [{"label": label, "value": value, **{k: float(table[k].iloc[i]) for k in keys}}
+            for i, (label, value) in enumerate(values)]

@@ -88,11 +88,13 @@ STRINGS: dict[str, tuple[str, str]] = {
     "steepens": ("steepens", "陡峭"),
     "latent": ("Latent interaction {term} → {outcome}: B = {est}, p {p}, {level} CI {ci}. "
                "The product latent {latent} is measured by {n} double-mean-centred matched-pair "
-               "product indicators ({indicators}; Marsh, Wen & Hau, 2004; Lin et al., 2010); the "
-               "interaction is not probed further.",
+               "product indicators ({indicators}; Marsh, Wen & Hau, 2004; Lin et al., 2010).",
                "潜变量交互 {term} → {outcome}：B = {est}，p {p}，{level} 置信区间 {ci}。乘积潜变量 "
                "{latent} 由 {n} 个双重均值中心化、配对的乘积指标测量（{indicators}；Marsh, Wen & "
-               "Hau, 2004；Lin 等, 2010）；未作进一步的简单斜率分析。"),
+               "Hau, 2004；Lin 等, 2010）。"),
+    "latent_slopes": ("Simple slopes of {focal} at the latent {moderator}'s mean (0) and ±1 SD "
+                      "(as semTools' probe2WayMC)", "{focal} 在潜变量 {moderator} 均值（0）及 ±1 "
+                      "个标准差处的简单斜率（同 semTools 的 probe2WayMC）"),
 }
 
 
@@ -203,7 +205,8 @@ def conditional_section(block: Mapping[str, Any] | None, lang: Lang) -> dict[str
     -------
     dict or None
         ``tc`` (the strings), ``moderations`` and ``curves`` (headings, table rows, sentences,
-        inline SVG charts and their captions), ``latent`` (a sentence per latent interaction).
+        inline SVG charts and their captions), ``latent`` (per latent interaction and outcome:
+        ``sentence``, ``slopes``, ``level``, ``caption``).
     """
     if not block or not (block.get("moderations") or block.get("curves")
                          or block.get("latent_products")):
@@ -216,10 +219,14 @@ def conditional_section(block: Mapping[str, Any] | None, lang: Lang) -> dict[str
                        for path in p["paths"]]}
 
 
-def _latent(product: Mapping[str, Any], path: Mapping[str, Any], tc: Mapping[str, str]) -> str:
-    """The sentence of one latent interaction's path (Wald test of the fit)."""
-    return tc["latent"].format(
-        term=product["term"].replace(":", " × "), outcome=path["outcome"],
+def _latent(product: Mapping[str, Any], path: Mapping[str, Any],
+            tc: Mapping[str, str]) -> dict[str, Any]:
+    """One latent interaction's path (Wald test of the fit): its sentence and simple slopes."""
+    focal, moderator = product["term"].split(":")
+    sentence = tc["latent"].format(
+        term=f"{focal} × {moderator}", outcome=path["outcome"],
         est=fmt_est(path["est"]), p=fmt_p_eq(path["pvalue"]), level=fmt_level(0.95),
         ci=fmt_ci((path["ci_lower"], path["ci_upper"])), latent=product["latent"],
         n=len(product["indicators"]), indicators=", ".join(product["indicators"]))
+    return {"sentence": sentence, "slopes": path.get("slopes"), "level": 0.95,
+            "caption": tc["latent_slopes"].format(focal=focal, moderator=moderator)}
