@@ -101,6 +101,17 @@ def test_quadratic_term_turning_point_equals_lms(observed: pd.DataFrame, referen
     assert block["u_test"]["high"] == pytest.approx(observed["u"].max())
 
 
+def test_u_test_range_is_that_of_the_rows_fitted(observed: pd.DataFrame) -> None:
+    data = observed.copy()
+    data.loc[data["u"].idxmax(), "yq"] = float("nan")  # the largest u leaves the model
+    results = run_analysis(spec_from_syntax("yq ~ u + I(u^2)", name="curve"), data)
+    assert results.conditional is not None
+    (block,) = results.conditional["curves"][0]["at"]
+    kept = data.dropna(subset=["yq"])["u"]
+    assert block["u_test"]["high"] == pytest.approx(kept.max())
+    assert block["u_test"]["high"] < data["u"].max()
+
+
 def test_process_model_7_writes_syntax_and_index_equals_lms(observed: pd.DataFrame,
                                                             reference: dict) -> None:
     spec = spec_from_syntax("", name="p7", process={"model": 7, "x": "x", "m": "m", "y": "ym",

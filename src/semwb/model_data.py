@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from semwb.errors import SemwbError, SpecError
@@ -281,7 +281,9 @@ def conditional_results(prepared: ModelData, fit: FitResult, *,
                         level: float) -> dict[str, Any] | None:
     """``results.json -> conditional``: every two-way product and quadratic term probed.
 
-    None without product terms. Simple slopes use the spec's ``probe:`` rule; a ``process:`` spec
+    Moderator values, observed ranges and the U-test's minimum and maximum are those of the rows
+    the model was fitted on (listwise deletion can drop the extreme ones). None without product
+    terms. Simple slopes use the spec's ``probe:`` rule; a ``process:`` spec
     records its model number.
     """
     from semwb.conditional.analysis import conditional_block
@@ -295,7 +297,9 @@ def conditional_results(prepared: ModelData, fit: FitResult, *,
             {"terms": {}, "centering": {}, "moderations": [], "curves": []}
             if prepared.latent_products else None)
     else:
-        block = conditional_block(parameters, fit.vcov, prepared.products, key="vcov_name",
+        # Probing values and the U-test's range come from the rows the model was fitted on.
+        used = replace(prepared.products, data=fit.data)
+        block = conditional_block(parameters, fit.vcov, used, key="vcov_name",
                                   level=level, rule=spec.probe.rule, given=spec.probe.values)
     if block is not None and spec.process is not None:
         block["process"] = spec.process.model_dump()
