@@ -122,7 +122,7 @@ def aggregate_units(spec: ModelSpec, data: pd.DataFrame, *, instrument: Instrume
                    for c, row in table.iterrows()]
     block = {"unit": unit, "respondents": len(data), "firms": len(firms),
              "null": spec.rwg_null, "firm_level": list(spec.firm_level), "agreement": records}
-    return firms.set_index(pd.RangeIndex(2, len(firms) + 2)), block, warnings
+    return firms, block, warnings  # rows numbered by firm (1, 2, ...) in order of appearance
 
 
 def join_portfolio(spec: ModelSpec, data: pd.DataFrame,
