@@ -215,6 +215,8 @@ def test_portfolio_key_joins_measures_and_names_unmatched_firms() -> None:
     assert '<section id="portfolio">' in html
     assert "1 − Σ p_k²" in html
     assert "R0005, R0023, R0195, R0202" in html
+    # The example data carry no moderation of the curvature: the report does not claim one.
+    assert "TURB does not change the curvature significantly" in html
     assert "X001, X002, X003" in render_report(results, lang="zh", downloads=False)
 
 

@@ -84,6 +84,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "flatten": ("The {moderator} × {predictor}² term is {est} (p {p}): higher {moderator} "
                 "{verb} the curve.",
                 "{moderator} × {predictor}² 项为 {est}（p {p}）：{moderator} 越高，曲线越{verb}。"),
+    "flatten_ns": ("The {moderator} × {predictor}² term is {est} (p {p}): its interval includes "
+                   "zero, so {moderator} does not change the curvature significantly.",
+                   "{moderator} × {predictor}² 项为 {est}（p {p}）：其置信区间包含 0，"
+                   "{moderator} 对曲率的影响不显著。"),
     "flattens": ("flattens", "平缓"),
     "steepens": ("steepens", "陡峭"),
     "latent": ("Latent interaction {term} → {outcome}: B = {est}, p {p}, {level} CI {ci}. "
@@ -168,7 +172,8 @@ def _curve(curve: Mapping[str, Any], tc: Mapping[str, str]) -> dict[str, Any]:
                 ci=fmt_ci((shift["ci_lower"], shift["ci_upper"])), label=block["label"]))
     by = curve.get("curvature_by")
     if by is not None:
-        sentences.append(tc["flatten"].format(
+        significant = not by["ci_lower"] <= 0 <= by["ci_upper"]
+        sentences.append(tc["flatten" if significant else "flatten_ns"].format(
             moderator=curve["moderator"], predictor=curve["predictor"], est=fmt_est(by["est"]),
             p=fmt_p_eq(by["pvalue"]), verb=tc["flattens" if by["flattens"] else "steepens"]))
     legend = [f"{curve['moderator']} {b['label']}" for b in blocks] if curve["moderator"] else []
