@@ -7,6 +7,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from semwb.model_data import model_data
+from semwb.pipeline import run_analysis
 from semwb.sem.estimate import FitResult, fit_model
 from semwb.sem.spec import load_spec, spec_from_syntax
 from semwb.survey.instrument import load_instrument
@@ -19,6 +21,8 @@ SPECS = {
     "partner_selection_learning_innovation": ["ind_market", "ind_relational"],
     "routines_parallel_learning_ambidexterity": ["ind_exploratory", "ind_exploitative"],
     "partner_diversity_inverted_u": [],
+    "partner_portfolio_inverted_u": [],
+    "turbulence_moderated_mediation": ["ind_mean", "ind_m1sd", "ind_p1sd"],
     "apmc_learning_climate_breakthrough": ["ind"],
     "policy_trust_knowledge_sharing": ["ind_policy", "ind_trust"],
     "commitment_learning_collaborative_innovation": [],
@@ -45,7 +49,8 @@ def test_spec_fits_the_example_data(name: str, data: pd.DataFrame) -> None:
     spec = load_spec(REPO / "models" / f"{name}.yaml")
     assert spec.instrument == "alliance-portfolio-innovation"
     assert Path(spec.data or "").resolve() == EXAMPLE_DATA.resolve()
-    fit = fit_model(spec, data)
+    built = model_data(spec, data, instrument=load_instrument(SEED_INSTRUMENT))
+    fit = fit_model(built.spec, built.data)
     assert fit.converged
     assert not fit.warnings
     assert fit.n_obs > 280
@@ -61,16 +66,25 @@ def test_spec_fits_the_example_data(name: str, data: pd.DataFrame) -> None:
         assert defined.loc[effect, "pvalue"] < 0.05, effect
 
 
-def test_inverted_u_turning_point_lies_inside_the_data(data: pd.DataFrame) -> None:
-    fit = fit_model(load_spec(REPO / "models" / "partner_diversity_inverted_u.yaml"), data)
-    defined = _rows(fit, ":=")
-    low, high = data["pdiv"].min(), data["pdiv"].max()
-    assert (low, high) == (0.08, 0.95)  # the constants the spec's slopes use
-    assert low < defined.loc["turning_point", "est"] < high
-    assert defined.loc["slope_low", "est"] > 0
-    assert defined.loc["slope_low", "pvalue"] < 0.05
-    assert defined.loc["slope_high", "est"] < 0
-    assert defined.loc["slope_high", "pvalue"] < 0.05
+@pytest.mark.parametrize(("name", "x"), [("partner_diversity_inverted_u", "pdiv"),
+                                         ("partner_portfolio_inverted_u", "partner_type_blau")])
+def test_inverted_u_is_supported_over_the_datas_own_range(name: str, x: str) -> None:
+    spec = load_spec(REPO / "models" / f"{name}.yaml")
+    raw = pd.read_csv(EXAMPLE_DATA)
+    results = run_analysis(spec, raw, instrument=load_instrument(SEED_INSTRUMENT),
+                           bootstrap=None if spec.bootstrap is None else
+                           spec.bootstrap.model_copy(update={"draws": 100}))
+    assert results.conditional is not None
+    (curve,) = results.conditional["curves"]
+    assert curve["predictor"] == x
+    for block in curve["at"]:
+        test = block["u_test"]
+        assert block["verdict"]["supported"], block["label"]
+        assert test["slope_low"] > 0 > test["slope_high"]
+        assert test["low"] < block["turning_point"]["est"] < test["high"]
+    if x == "pdiv":
+        assert (curve["at"][0]["u_test"]["low"], curve["at"][0]["u_test"]["high"]) == \
+            pytest.approx((raw["pdiv"].min(), raw["pdiv"].max()))
 
 
 def test_hypothesis_one_mediation_is_clearly_present(data: pd.DataFrame) -> None:

@@ -55,3 +55,15 @@ def atomic_write_bytes(path: str | Path, data: bytes, *, mode: int | None = None
 def atomic_write_text(path: str | Path, text: str) -> Path:
     """Write UTF-8 ``text`` atomically (see :func:`atomic_write_bytes`)."""
     return atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def display_path(path: str | Path) -> str:
+    """A path as a report shows it: relative to the working folder when inside it.
+
+    Reports travel to co-authors and reviewers; the analyst's home folder should not.
+    """
+    p = Path(path)
+    try:
+        return p.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return p.name if p.is_absolute() else p.as_posix()

@@ -1,9 +1,9 @@
 """One analysis: spec + data -> :class:`~semwb.results.Results` (and its ``results.json``).
 
 Every face (CLI, batch, web) runs the same small steps: :func:`read_data` (through the spec's
-instrument) -> :func:`prepare_data` (reverse coding) -> :func:`run_analysis` (fit, measurement
-quality, bootstrap) -> :func:`write_results`. :func:`recorded_instrument` finds a saved result's
-instrument again for ``semwb report``.
+instrument) -> :func:`prepare_data` (reverse coding) -> :func:`run_analysis` (the spec's data keys
+of :mod:`semwb.model_data`, fit, measurement quality, bootstrap, probing) -> :func:`write_results`.
+:func:`recorded_instrument` finds a saved result's instrument again for ``semwb report``.
 """
 
 from __future__ import annotations
@@ -18,8 +18,9 @@ from typing import Any
 import pandas as pd
 
 from semwb.errors import OptionError, SemwbError
-from semwb.files import atomic_write_text, sha256_bytes, sha256_file
+from semwb.files import atomic_write_text, display_path, sha256_bytes, sha256_file
 from semwb.measurement.cfa import measure_constructs
+from semwb.model_data import conditional_results, model_data
 from semwb.results import ParameterRow, Provenance, Results
 from semwb.sem.bootstrap import bootstrap_model
 from semwb.sem.estimate import COLUMNS, FitResult, fit_model
@@ -118,18 +119,6 @@ def _versions() -> dict[str, str]:
             "pandas": v("pandas"), "python": platform.python_version()}
 
 
-def display_path(path: str | Path) -> str:
-    """A path as a report shows it: relative to the working folder when inside it.
-
-    Reports travel to co-authors and reviewers; the analyst's home folder should not.
-    """
-    p = Path(path)
-    try:
-        return p.resolve().relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
-        return p.name if p.is_absolute() else p.as_posix()
-
-
 def provenance(spec: ModelSpec, data: pd.DataFrame, *, data_path: str | Path | None = None,
                data_name: str | None = None,
                command: str | None = None) -> Provenance:
@@ -138,7 +127,7 @@ def provenance(spec: ModelSpec, data: pd.DataFrame, *, data_path: str | Path | N
     The spec hash is of the spec file when ``spec.source`` is one, else of its syntax; the data
     hash is of the data file when given, else of the data's CSV form. The data are named
     ``data_name`` when given (e.g. the name a file was uploaded under), else by
-    :func:`display_path`.
+    :func:`semwb.files.display_path`.
     """
     source = Path(spec.source)
     spec_hash = (sha256_file(source) if source.is_file()
@@ -216,11 +205,13 @@ def run_analysis(
     if options is not None and spec.estimator == "WLSMV":
         raise OptionError(f"{spec.source}: the bootstrap is not available with WLSMV yet; run "
                           "without it (WLSMV's robust standard errors are reported).")
-    prepared = prepare_data(data, instrument=instrument)
     shown = data_name or (Path(data_path).name if data_path is not None else "data")
-    fit = fit_model(spec, prepared, data_name=shown)
+    built = model_data(spec, prepare_data(data, instrument=instrument), instrument=instrument,
+                       data_name=shown)
+    fit = fit_model(built.spec, built.data, data_name=shown)
     measurement, measurement_warnings = (
-        assess_spec_measurement(spec, prepared, instrument) if instrument is not None else ({}, []))
+        assess_spec_measurement(spec, built.data, instrument) if instrument is not None
+        else ({}, []))
     boot = None if options is None else bootstrap_model(
         fit, draws=options.draws, ci=options.ci, level=options.level, rng=options.seed,
         progress=progress)
@@ -234,8 +225,10 @@ def run_analysis(
         bootstrap=None if boot is None else boot.info, r2=fit.r2,
         hypotheses=[h.model_dump(exclude_none=True) for h in spec.hypotheses],
         measurement=measurement.pop("constructs", {}), htmt=measurement.pop("htmt", {}),
-        quality=measurement, syntax=spec.syntax,
-        warnings=[*fit.warnings, *measurement_warnings],
+        quality=measurement, syntax=built.spec.syntax,
+        conditional=conditional_results(built, fit, level=options.level if options else 0.95),
+        aggregation=built.aggregation, portfolio=built.portfolio,
+        warnings=[*fit.warnings, *built.warnings, *measurement_warnings],
         provenance=provenance(spec, data, data_path=data_path, data_name=data_name,
                               command=command),
     )

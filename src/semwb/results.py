@@ -175,6 +175,12 @@ class Results(_Frozen):
     hypotheses: list[dict[str, Any]] = Field(default_factory=list)
     nested_in: list[str] = Field(default_factory=list)
     syntax: str = ""
+    #: Probed product and power terms (docs/moderation.md): centering, moderations, curves.
+    conditional: dict[str, Any] | None = None
+    #: ``unit:`` aggregation: respondents, firms and agreement per construct (docs/explore.md).
+    aggregation: dict[str, Any] | None = None
+    #: ``portfolio:`` measures joined from a partner list (docs/portfolio.md).
+    portfolio: dict[str, Any] | None = None
     warnings: list[str] = Field(default_factory=list)
     error: str | None = None
     provenance: Provenance = Field(default_factory=Provenance)

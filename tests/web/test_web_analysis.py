@@ -77,6 +77,10 @@ def test_syntax_is_checked_alone_and_against_the_data(tmp_path: Path) -> None:
     analysis.check_syntax("AR =~ ar1 + ar2 + ar3", name="m", responses_path=stored,
                           responses_name="wave 1.csv", instrument_path=INSTRUMENT,
                           instrument_name="i.yaml")
+    # Product terms are made from the data before the check, as the run makes them.
+    analysis.check_syntax("ar1 ~ ar2 + ar3 + ar2:ar3 + I(ar2^2)", name="m",
+                          responses_path=stored, responses_name="wave 1.csv",
+                          instrument_path=INSTRUMENT, instrument_name="i.yaml")
 
 
 def test_run_options_are_checked_by_the_spec(tmp_path: Path) -> None:

@@ -99,6 +99,11 @@ class _Planner:
         data_sha = self._hash(data_path)
         instrument, instrument_sha = (None, None) if named is None else named
         extra = {"lang": self.lang, "instrument": instrument_sha}
+        portfolio = getattr(spec, "portfolio", None)  # a changed partner list: new measures
+        if portfolio is not None:
+            extra |= {key: self._hash(path) if path.is_file() else None
+                      for key, path in (("partners", portfolio.partners),
+                                        ("ties", portfolio.ties)) if path is not None}
         fp = fingerprint(spec_sha256=spec_sha, data_sha256=data_sha, versions=self.versions,
                          extra=extra)
         # The same file read through another instrument (or none) is another dataset.

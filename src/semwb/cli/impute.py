@@ -12,7 +12,7 @@ from rich.text import Text
 
 from semwb.cli.app import app, console
 from semwb.cli.terminal import fmt, fmt_p, say
-from semwb.errors import SpecError
+from semwb.errors import OptionError, SpecError
 from semwb.files import atomic_write_text
 
 if TYPE_CHECKING:
@@ -22,24 +22,35 @@ if TYPE_CHECKING:
     from semwb.survey.instrument import Instrument
 
 
-def model_data(spec: Path, data: Path | None
+def model_data(spec: Path, data: Path | None, *, products: bool = True,
                ) -> tuple[ModelSpec, pd.DataFrame, Instrument | None, Path]:
     """The spec, its data read and reverse-coded through its instrument, the instrument, the path.
 
-    The reading path of ``semwb fit`` (``read_data`` then ``prepare_data``), for the commands
-    that fit a spec more than once.
+    The reading path of ``semwb fit`` (``read_data``, ``prepare_data``, then the spec's data keys
+    of :mod:`semwb.model_data`: aggregation, portfolio measures, composites, product terms), for
+    the commands that fit a spec more than once. Product columns are then variables of their own
+    when imputed ("just another variable", von Hippel, 2009) and are centered once on the whole
+    data for prediction. ``products=False`` refuses a spec with product terms.
     """
+    from semwb.model_data import model_data as spec_data
+    from semwb.model_data import product_terms
     from semwb.pipeline import prepare_data, read_data
     from semwb.sem.spec import load_spec
     from semwb.survey.instrument import spec_instrument
 
     model = load_spec(spec)
+    terms = product_terms(model)
+    if terms and not products:
+        raise OptionError(f"{spec}: semwb impute does not impute models with product terms yet "
+                          f"({', '.join(terms)}): the products would have to be formed after "
+                          "each imputation. Fit the model with 'missing: fiml' instead.")
     data_path = data if data is not None else model.data
     if data_path is None:
         raise SpecError(f"{spec}: no data; add 'data: FILE' to the spec or pass --data FILE.")
     instrument = spec_instrument(model)
     frame = prepare_data(read_data(data_path, instrument=instrument), instrument=instrument)
-    return model, frame, instrument, data_path
+    built = spec_data(model, frame, instrument=instrument, data_name=Path(data_path).name)
+    return built.spec, built.data, instrument, data_path
 
 
 @app.command("impute")
@@ -61,7 +72,7 @@ def impute(
     from semwb.explore.imputation import compare_with_fiml, fit_imputed
     from semwb.sem.estimate import fit_model
 
-    model, frame, instrument, data_path = model_data(spec, data)
+    model, frame, instrument, data_path = model_data(spec, data, products=False)
     bounds = ((instrument.scale.min, instrument.scale.max) if instrument is not None else None)
     extra = [c.strip() for c in auxiliary.split(",") if c.strip()]
     pooled = fit_imputed(model, frame, m=m, auxiliary=extra, bounds=bounds,

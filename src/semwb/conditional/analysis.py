@@ -13,7 +13,8 @@ Inputs are the contract shapes of ``semwb.sem.estimate.FitResult``: ``parameters
 from __future__ import annotations
 
 from collections import Counter
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal
 
 from semwb.conditional.coefficients import Coefficients
 from semwb.conditional.curvilinear import Curve
@@ -80,8 +81,10 @@ def _curves(outcome: str, predictors: set[str], terms: list[ProductTerm], coefs:
 
 
 def conditional_block(parameters: pd.DataFrame, vcov: pd.DataFrame, products: ProductData, *,
-                      key: str = "semopy", level: float = 0.95,
-                      df: float | None = None) -> dict[str, Any] | None:
+                      key: str = "semopy", level: float = 0.95, df: float | None = None,
+                      rule: Literal["sd", "percentile", "values"] = "sd",
+                      given: Mapping[str, Sequence[float]] | None = None,
+                      ) -> dict[str, Any] | None:
     """Probe every two-way interaction and every quadratic term of a fitted model.
 
     Parameters
@@ -93,6 +96,10 @@ def conditional_block(parameters: pd.DataFrame, vcov: pd.DataFrame, products: Pr
         variables (observed ranges, probing values) and the centering record.
     level
         Confidence level of the intervals.
+    rule, given
+        How simple slopes pick moderator values (:func:`probe_moderation`); ``given`` holds the
+        values of ``rule="values"`` per moderator, on the data's scale. A moderator without
+        given values is probed at the mean and +-1 SD.
 
     Returns
     -------
@@ -119,8 +126,10 @@ def conditional_block(parameters: pd.DataFrame, vcov: pd.DataFrame, products: Pr
                 continue
             w = rest[0]
             if {x, w} <= predictors:
+                values = list((given or {}).get(w, ()))
                 moderations.append(probe_moderation(
                     coefs, focal=x, moderator=w, interaction=term.name,
                     observed=products.data[w], center=products.center_of(w).center,
+                    rule=rule if values or rule != "values" else "sd", given=values,
                     level=level, outcome=outcome))
     return {**products.to_dict(), "moderations": moderations, "curves": curves}

@@ -1,6 +1,6 @@
 """Joining portfolio measures to survey responses by firm id, naming every unmatched firm.
 
-Proposed spec key (for ``sem/spec.py``; not wired yet)::
+A model spec's ``portfolio:`` key (:mod:`semwb.model_data`)::
 
     portfolio:
       partners: ../surveys/examples/partners.csv   # relative to the spec's folder
@@ -9,8 +9,8 @@ Proposed spec key (for ``sem/spec.py``; not wired yet)::
       ties: ../surveys/examples/partner_ties.csv   # optional: adds the network measures
       firm_id: rid                                 # the survey's firm-id column
 
-The pipeline would then call ``read_partners`` -> ``portfolio_measures`` -> :func:`join_measures`
-on the data before the spec's data checks, so that the syntax can use ``partner_type_blau``.
+The pipeline calls ``read_partners`` -> ``portfolio_measures`` -> :func:`join_measures` on the data
+before the spec's data checks, so that the syntax can use ``partner_type_blau``.
 """
 
 from __future__ import annotations

@@ -84,8 +84,21 @@ STRINGS: dict[str, tuple[str, str]] = {
     "flatten": ("The {moderator} × {predictor}² term is {est} (p {p}): higher {moderator} "
                 "{verb} the curve.",
                 "{moderator} × {predictor}² 项为 {est}（p {p}）：{moderator} 越高，曲线越{verb}。"),
+    "flatten_ns": ("The {moderator} × {predictor}² term is {est} (p {p}): its interval includes "
+                   "zero, so {moderator} does not change the curvature significantly.",
+                   "{moderator} × {predictor}² 项为 {est}（p {p}）：其置信区间包含 0，"
+                   "{moderator} 对曲率的影响不显著。"),
     "flattens": ("flattens", "平缓"),
     "steepens": ("steepens", "陡峭"),
+    "latent": ("Latent interaction {term} → {outcome}: B = {est}, p {p}, {level} CI {ci}. "
+               "The product latent {latent} is measured by {n} double-mean-centred matched-pair "
+               "product indicators ({indicators}; Marsh, Wen & Hau, 2004; Lin et al., 2010).",
+               "潜变量交互 {term} → {outcome}：B = {est}，p {p}，{level} 置信区间 {ci}。乘积潜变量 "
+               "{latent} 由 {n} 个双重均值中心化、配对的乘积指标测量（{indicators}；Marsh, Wen & "
+               "Hau, 2004；Lin 等, 2010）。"),
+    "latent_slopes": ("Simple slopes of {focal} at the latent {moderator}'s mean (0) and ±1 SD "
+                      "(as semTools' probe2WayMC)", "{focal} 在潜变量 {moderator} 均值（0）及 ±1 "
+                      "个标准差处的简单斜率（同 semTools 的 probe2WayMC）"),
 }
 
 
@@ -159,7 +172,8 @@ def _curve(curve: Mapping[str, Any], tc: Mapping[str, str]) -> dict[str, Any]:
                 ci=fmt_ci((shift["ci_lower"], shift["ci_upper"])), label=block["label"]))
     by = curve.get("curvature_by")
     if by is not None:
-        sentences.append(tc["flatten"].format(
+        significant = not by["ci_lower"] <= 0 <= by["ci_upper"]
+        sentences.append(tc["flatten" if significant else "flatten_ns"].format(
             moderator=curve["moderator"], predictor=curve["predictor"], est=fmt_est(by["est"]),
             p=fmt_p_eq(by["pvalue"]), verb=tc["flattens" if by["flattens"] else "steepens"]))
     legend = [f"{curve['moderator']} {b['label']}" for b in blocks] if curve["moderator"] else []
@@ -196,11 +210,28 @@ def conditional_section(block: Mapping[str, Any] | None, lang: Lang) -> dict[str
     -------
     dict or None
         ``tc`` (the strings), ``moderations`` and ``curves`` (headings, table rows, sentences,
-        inline SVG charts and their captions).
+        inline SVG charts and their captions), ``latent`` (per latent interaction and outcome:
+        ``sentence``, ``slopes``, ``level``, ``caption``).
     """
-    if not block or not (block.get("moderations") or block.get("curves")):
+    if not block or not (block.get("moderations") or block.get("curves")
+                         or block.get("latent_products")):
         return None
     tc = conditional_strings(lang)
     return {"tc": tc,
             "moderations": [_moderation(p, tc) for p in block.get("moderations", [])],
-            "curves": [_curve(c, tc) for c in block.get("curves", []) if c["at"]]}
+            "curves": [_curve(c, tc) for c in block.get("curves", []) if c["at"]],
+            "latent": [_latent(p, path, tc) for p in block.get("latent_products", [])
+                       for path in p["paths"]]}
+
+
+def _latent(product: Mapping[str, Any], path: Mapping[str, Any],
+            tc: Mapping[str, str]) -> dict[str, Any]:
+    """One latent interaction's path (Wald test of the fit): its sentence and simple slopes."""
+    focal, moderator = product["term"].split(":")
+    sentence = tc["latent"].format(
+        term=f"{focal} × {moderator}", outcome=path["outcome"],
+        est=fmt_est(path["est"]), p=fmt_p_eq(path["pvalue"]), level=fmt_level(0.95),
+        ci=fmt_ci((path["ci_lower"], path["ci_upper"])), latent=product["latent"],
+        n=len(product["indicators"]), indicators=", ".join(product["indicators"]))
+    return {"sentence": sentence, "slopes": path.get("slopes"), "level": 0.95,
+            "caption": tc["latent_slopes"].format(focal=focal, moderator=moderator)}

@@ -13,8 +13,10 @@ from typing import Any
 from markupsafe import Markup
 
 from semwb.report.charts import bootstrap_histogram_svg
+from semwb.report.conditional_context import conditional_section
 from semwb.report.diagram import path_diagram_svg
 from semwb.report.effects import describe_effect
+from semwb.report.explore_context import explore_context
 from semwb.report.filters import fmt_ci, fmt_est, fmt_level, fmt_std
 from semwb.report.hypotheses import check_hypotheses
 from semwb.report.i18n import Lang, sentence, strings
@@ -34,6 +36,7 @@ from semwb.report.parts import (
     is_significant,
     split_parameters,
 )
+from semwb.report.portfolio_context import portfolio_section
 from semwb.report.robust_fit import is_robust, reported, scaled_block
 from semwb.results import ParameterRow, Results
 
@@ -293,7 +296,9 @@ def build_report_context(
     -------
     dict
         Keys ``lang, t, key_results, title, model, error, summary, diagram, measurement,
-        validity, descriptives, cmb, fit, paths, covariances, effects, hypotheses, warnings,
+        validity, descriptives, cmb, fit, paths, covariances, effects, conditional (probed
+        product and power terms), portfolio (measures of a ``portfolio:`` spec), explore (agreement
+        of a ``unit:`` spec), hypotheses, warnings,
         provenance``; a section that has nothing to show is ``None``.
     """
     labels = labels or Labels()
@@ -330,6 +335,10 @@ def build_report_context(
                   "note": sentence(lang, "paths_note", ci_source=_ci_source(results, lang))},
         "covariances": [_row(r, labels) for r in parts.covariances],
         "effects": effects,
+        "conditional": conditional_section(results.conditional, lang),
+        "portfolio": portfolio_section(results.portfolio, lang),
+        "explore": (explore_context(agreement=results.aggregation["agreement"], lang=lang)
+                    if results.aggregation and results.aggregation["agreement"] else None),
         "hypotheses": hypotheses,
         "warnings": _warnings(results, parts, labels, lang),
         "provenance": _provenance(results, lang, results_dir),

@@ -18,6 +18,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from semwb.errors import SpecError, join_problems
+from semwb.sem import spec_options as data_keys
 from semwb.sem.effects import DefinedEffect, compile_definitions
 from semwb.sem.model.constraints import constraint_problems
 from semwb.sem.partable import LavaanOptions, ParRow, build_partable, classify, lavaan_options
@@ -82,6 +83,14 @@ class ModelSpec(BaseModel):
     orthogonal: bool = False
     bootstrap: BootstrapOptions | None = None
     group: str | None = None
+    centering: data_keys.Centering = "mean"
+    probe: data_keys.ProbeOptions = Field(default_factory=data_keys.ProbeOptions)
+    process: data_keys.ProcessOptions | None = None
+    composites: list[str] = Field(default_factory=list)
+    portfolio: data_keys.PortfolioOptions | None = None
+    unit: str | None = None
+    firm_level: list[str] = Field(default_factory=list)
+    rwg_null: Literal["uniform", "slight_skew"] | float = "uniform"
     hypotheses: list[Hypothesis] = Field(default_factory=list)
     source: str = Field("<string>", exclude=True)
 
@@ -148,18 +157,21 @@ def _validation_problems(exc: ValidationError, source: str) -> list[str]:
             problems.append(f"{source}: unknown key '{where}'; the keys are model, title, "
                             "instrument, data, syntax, estimator, ordered, "
                             "parameterization, missing, engine, defaults, std_lv, fixed_x, "
-                            "meanstructure, orthogonal, bootstrap, group, hypotheses "
-                            "(bootstrap: draws, ci, level, seed).")
+                            "meanstructure, orthogonal, bootstrap, group, "
+                            f"{data_keys.HELP}, hypotheses (bootstrap: draws, ci, level, "
+                            f"seed; {data_keys.BLOCK_HELP}).")
         elif error["type"] == "missing":
             problems.append(f"{source}: the key '{where}' is required.")
         else:
-            message = error["msg"][:1].lower() + error["msg"][1:]
+            text = error["msg"].removeprefix("Value error, ")
+            message = text[:1].lower() + text[1:]
             problems.append(f"{source}: '{where}' {message}; got "
                             f"{error.get('input')!r}.")
     return problems
 
 
 def _build(raw: dict[str, Any], source: str) -> ModelSpec:
+    raw = data_keys.with_process_syntax(raw, source)
     try:
         spec = ModelSpec.model_validate({**raw, "source": source})
     except ValidationError as exc:
@@ -168,6 +180,7 @@ def _build(raw: dict[str, Any], source: str) -> ModelSpec:
     if spec.group is not None:
         raise SpecError(f"{source}: 'group: {spec.group}' asks for a multiple-group model, which "
                         "semwb does not fit yet; remove the key to fit one group.")
+    data_keys.check_data_keys(spec)
     if spec.estimator in ("MLR", "MLM"):
         from semwb.sem.scaled_test import check_estimator
 
@@ -237,6 +250,7 @@ def load_spec(path: str | Path, **options: Any) -> ModelSpec:
     raw = {**raw, **options}
     if raw.get("data") is not None:
         raw["data"] = (p.parent / str(raw["data"])).resolve()
+    raw = data_keys.resolve_paths(raw, p.parent)
     return _build(raw, source)
 
 

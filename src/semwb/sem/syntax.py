@@ -37,8 +37,10 @@ _TYPOS = {"=>": "=~", "~=": "=~", "->": "~", "<-": "~", "=": "=~", "~~~": "~~", 
 #: A name: letters of any script, digits, '_' and '.', not starting with a digit.
 _WORD = r"[^\W\d][\w.]*|\.[\w.]*"
 _NAME = re.compile(rf"(?:{_WORD})\Z")
-#: A regressor may also be an interaction (``x:w``) or a power term (``I(x^2)``).
-_REGRESSOR = re.compile(rf"(?:(?:{_WORD})(?::(?:{_WORD}))+|I\(\s*(?:{_WORD})\s*\^\s*\d+\s*\))\Z")
+#: A regressor may also be an interaction (``x:w``), a power term (``I(x^2)``) or both
+#: (``I(x^2):w``, a moderated quadratic term).
+_FACTOR = rf"(?:{_WORD}|I\(\s*(?:{_WORD})\s*\^\s*\d+\s*\))"
+_REGRESSOR = re.compile(rf"(?:{_FACTOR}(?::{_FACTOR})+|I\(\s*(?:{_WORD})\s*\^\s*\d+\s*\))\Z")
 _NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\Z")
 _CALL = re.compile(r"(start|label|equal)\((.*)\)\Z")
 
@@ -323,7 +325,7 @@ def parse_syntax(text: str, *, source: str = "<string>") -> ParsedSyntax:
 
 def _typo(statement: str) -> str:
     """A message when the statement holds something that is not a lavaan operator, else ``""``."""
-    plain = re.sub(r"(?<=\w):(?=\w)", "", statement)  # interaction terms x:w
+    plain = re.sub(r"(?<=[\w)]):(?=\w)", "", statement)  # interaction terms x:w, I(x^2):w
     for token in re.findall(r"<-|->|[=~<>:|]+", plain):
         if token in _OPERATORS:
             continue

@@ -147,13 +147,17 @@ def check_syntax(syntax: str, *, name: str, responses_path: Path | None = None,
     SpecError
         Every problem, with its line of syntax and the closest column for an unknown variable.
     """
+    from semwb.model_data import model_data
+    from semwb.pipeline import prepare_data
     from semwb.sem.spec import check_data, spec_from_syntax
 
     spec = spec_from_syntax(syntax, name=name, source=f"model {name}")
     if responses_path is not None and instrument_path is not None:
         inst = _instrument(instrument_path, instrument_name)
         responses = _responses(responses_path, responses_name, inst, sheet)
-        check_data(spec, responses.data, data_name=responses_name)
+        built = model_data(spec, prepare_data(responses.data, instrument=inst), instrument=inst,
+                           data_name=responses_name)  # product terms, as the run makes them
+        check_data(built.spec, built.data, data_name=responses_name)
 
 
 def check_run_options(syntax: str, *, name: str, draws: int, ci: str, level: float,

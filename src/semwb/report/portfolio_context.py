@@ -1,0 +1,89 @@
+"""``results.json -> portfolio`` -> the context of ``_portfolio.html``, in English or Chinese.
+
+The measures a ``portfolio:`` spec computed from its partner list (docs/portfolio.md): which list,
+window and attributes, each measure's descriptives beside its formula and source, and the firms
+that could not be matched. Numbers stay numbers for the template's filters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from semwb.report.i18n import LANGS, Lang
+
+STRINGS: dict[str, tuple[str, str]] = {
+    "portfolio": ("Alliance-portfolio measures", "联盟组合测量"),
+    "design": ("Computed from {partners} for window {window} and joined to the survey by {firm_id}"
+               "{ties}; diversity by {by}.",
+               "由 {partners} 计算（时间窗 {window}），按 {firm_id} 与问卷数据合并{ties}；"
+               "多样性按 {by} 计算。"),
+    "with_ties": (", ego networks from {ties}", "，自我中心网络来自 {ties}"),
+    "measure": ("Measure", "指标"),
+    "formula": ("Formula", "公式"),
+    "min": ("Min", "最小值"),
+    "max": ("Max", "最大值"),
+    "source": ("Source", "来源"),
+    "missing_measures": ("{n} survey firm(s) have no partner data (kept, measures missing): "
+                         "{firms}.", "{n} 家问卷企业没有伙伴数据（保留，指标缺失）：{firms}。"),
+    "missing_responses": ("{n} firm(s) of the partner list did not answer the survey: {firms}.",
+                          "伙伴名单中有 {n} 家企业未参与问卷：{firms}。"),
+    "note": ("p_k: share of the partners in category k; K: categories in the whole list; f, g: "
+             "IPC class vectors of the firm and its partners; n: partners; t: ties among them; "
+             "p_ij: proportional tie strength.",
+             "p_k：类别 k 的伙伴占比；K：整个名单中的类别数；f、g：企业及其伙伴的 IPC 分类向量；"
+             "n：伙伴数；t：伙伴间联系数；p_ij：联系强度占比。"),
+}
+
+#: Measure (or suffix of one) -> (formula, source), as docs/portfolio.md gives them.
+FORMULAS: tuple[tuple[str, str, str], ...] = (
+    ("n_partners", "n (distinct active partners)", ""),
+    ("n_alliances", "active alliances", ""),
+    ("repeat_share", "share of partners with ≥ 2 alliances", "Goerzen (2007)"),
+    ("_blau", "1 − Σ p_k²", "Blau (1977)"),
+    ("_entropy_norm", "−Σ p_k ln p_k / ln K", "Pielou (1966)"),
+    ("_entropy", "−Σ p_k ln p_k", "Shannon (1948)"),
+    ("jaffe_distance", "1 − f·g / (‖f‖ ‖g‖)", "Jaffe (1986)"),
+    ("knowledge_heterogeneity", "mean over partner pairs of 1 − cos(g_i, g_j)",
+     "Rodan & Galunic (2004)"),
+    ("density", "t / (n(n − 1)/2)", "Burt (1992)"),
+    ("effective_size", "n − 2t/n", "Burt (1992); Borgatti (1997)"),
+    ("efficiency", "effective size / n", "Burt (1992)"),
+    ("constraint", "Σ_j (p_ij + Σ_q p_iq p_qj)²", "Burt (1992)"),
+)
+LISTED = 20
+
+
+def _formula(measure: str) -> tuple[str, str]:
+    for key, formula, source in FORMULAS:
+        if measure == key or (key.startswith("_") and measure.endswith(key)):
+            return formula, source
+    return "", ""
+
+
+def _firms(ids: list[str]) -> str:
+    more = f" (+{len(ids) - LISTED})" if len(ids) > LISTED else ""
+    return ", ".join(ids[:LISTED]) + more
+
+
+def portfolio_section(block: Mapping[str, Any] | None, lang: Lang) -> dict[str, Any] | None:
+    """The context of ``_portfolio.html``, or None when the spec had no ``portfolio:`` key.
+
+    Returns
+    -------
+    dict or None
+        ``tp`` (the strings), ``design`` (a sentence), ``rows`` (``measure, n, mean, sd, min,
+        max, formula, source``) and ``unmatched`` (sentences naming the firms).
+    """
+    if not block:
+        return None
+    column = LANGS.index(lang)
+    tp = {key: pair[column] for key, pair in STRINGS.items()}
+    ties = tp["with_ties"].format(ties=block["ties"]) if block.get("ties") else ""
+    design = tp["design"].format(partners=block["partners"], window=block["window"],
+                                 firm_id=block["firm_id"], ties=ties, by=", ".join(block["by"]))
+    rows = [{**row, **dict(zip(("formula", "source"), _formula(str(row["measure"])),
+                               strict=True))} for row in block["measures"]]
+    unmatched = [tp[key].format(n=len(block[key]), firms=_firms(block[key]))
+                 for key in ("missing_measures", "missing_responses") if block[key]]
+    return {"tp": tp, "design": design, "rows": rows, "unmatched": unmatched}
