@@ -1,0 +1,97 @@
+"""Modification indices against lavaan 0.6.14's ``modindices()`` and ``semwb modindices``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+from typer.testing import CliRunner
+
+from semwb.cli import app
+from semwb.errors import FitError
+from semwb.sem.estimate import FitResult, fit_model
+from semwb.sem.modindices import modification_indices
+from semwb.sem.spec import load_spec, spec_from_syntax
+from survey_helpers import REPO
+
+REFERENCE = REPO / "tests" / "reference"
+RQ = json.loads((REFERENCE / "reviewer_questions" / "reference.json").read_text("utf-8"))
+CASES = {"holzinger_swineford": {"defaults": "cfa"}, "political_democracy": {}}
+
+
+def _fit(case: str) -> FitResult:
+    spec = load_spec(REFERENCE / case / "model.lav", **CASES[case])
+    return fit_model(spec, pd.read_csv(REFERENCE / case / "data.csv"))
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_every_lavaan_index_and_no_other(case: str) -> None:
+    """Same candidate set (lavaan drops the unidentified ones) and the same numbers."""
+    table = modification_indices(_fit(case))
+    got = {(r.lhs, r.op, r.rhs): r for r in table.itertuples()}
+    ref = RQ["modindices"][case]
+    assert set(got) == {(r["lhs"], r["op"], r["rhs"]) for r in ref}
+    for r in ref:
+        row = got[(r["lhs"], r["op"], r["rhs"])]
+        assert row.mi == pytest.approx(r["mi"], rel=1e-4, abs=2e-4), r
+        for column in ("epc", "sepc_lv", "sepc_all", "sepc_nox"):
+            assert getattr(row, column) == pytest.approx(r[column], rel=1e-4, abs=1e-4), (
+                column, r)
+
+
+def test_sorting_and_minimum() -> None:
+    fit = _fit("holzinger_swineford")
+    table = modification_indices(fit, sort=True, minimum=10)
+    assert list(table["mi"]) == sorted(table["mi"], reverse=True)
+    assert (table["mi"] > 10).all()
+    assert (table.iloc[0]["lhs"], table.iloc[0]["op"], table.iloc[0]["rhs"]) == (
+        "visual", "=~", "x9")
+    np.testing.assert_allclose(table["pvalue"], stats.chi2.sf(table["mi"], 1))
+
+
+def test_index_predicts_the_drop_of_freeing_the_cell() -> None:
+    """Freeing the top candidate: chi-square falls by about the index, the estimate moves by
+    about the EPC (the score test is a local approximation of the likelihood-ratio test)."""
+    fit = _fit("holzinger_swineford")
+    top = modification_indices(fit, sort=True).iloc[0]
+    data = pd.read_csv(REFERENCE / "holzinger_swineford" / "data.csv")
+    syntax = (REFERENCE / "holzinger_swineford" / "model.lav").read_text("utf-8")
+    freed = fit_model(spec_from_syntax(f"{syntax}\n{top.lhs} =~ {top.rhs}", name="freed",
+                                       defaults="cfa"), data)
+    drop = fit.fit.chisq - freed.fit.chisq
+    assert drop == pytest.approx(top.mi, rel=0.25)
+    est = freed.parameters.query("lhs == @top.lhs and op == '=~' and rhs == @top.rhs")["est"]
+    assert float(est.iloc[0]) == pytest.approx(top.epc, rel=0.25)
+
+
+def test_fiml_fits_are_refused() -> None:
+    spec = load_spec(REFERENCE / "holzinger_swineford" / "model.lav", defaults="cfa",
+                     missing="fiml")
+    fit = fit_model(spec, pd.read_csv(REFERENCE / "holzinger_swineford" / "data.csv"))
+    with pytest.raises(FitError, match="missing: listwise"):
+        modification_indices(fit)
+
+
+def test_cli_prints_sorted_filtered_indices_and_writes_all(tmp_path: Path) -> None:
+    case = REFERENCE / "holzinger_swineford"
+    out = tmp_path / "mi.csv"
+    result = CliRunner().invoke(app, ["modindices", str(case / "model.lav"), "--data",
+                                      str(case / "data.csv"), "--top", "3", "--op", "=~",
+                                      "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.stdout.splitlines() if "=~" in line]
+    assert [line.split()[5] for line in lines] == ["x9", "x7", "x3"]
+    written = pd.read_csv(out)
+    assert len(written) == len(RQ["modindices"]["holzinger_swineford"])
+
+
+def test_cli_rejects_an_unknown_operator() -> None:
+    case = REFERENCE / "holzinger_swineford"
+    result = CliRunner().invoke(app, ["modindices", str(case / "model.lav"), "--data",
+                                      str(case / "data.csv"), "--op", "=>"])
+    assert result.exit_code != 0
+    assert "unknown operator" in str(result.exception)
