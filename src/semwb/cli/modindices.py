@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from semwb.cli.app import app, console
+from semwb.cli.app import LangOption, app, console
 from semwb.cli.terminal import fmt, fmt_p, say
 from semwb.errors import OptionError, SpecError
 from semwb.files import atomic_write_text
@@ -51,11 +51,16 @@ def modindices(
     op: Annotated[str, typer.Option(
         help="Comma-separated operators to keep, e.g. '=~,~~' (default: all).")] = "",
     out: Annotated[Path | None, typer.Option(
-        help="Write every index (unfiltered, sorted) to this CSV file.")] = None,
+        help="Folder for modindices.csv (every index, sorted) and modindices.html (the rows "
+             "shown).")] = None,
+    lang: LangOption = "en",
 ) -> None:
     """Modification indices and expected parameter changes (lavaan's modindices()), sorted."""
+    from semwb.report.i18n import check_lang
+    from semwb.report.reviewer import render_modindices
     from semwb.sem.modindices import modification_indices
 
+    check_lang(lang)
     ops = [o.strip() for o in op.split(",") if o.strip()]
     unknown = [o for o in ops if o not in OPS]
     if unknown:
@@ -63,9 +68,8 @@ def modindices(
                           f"{', '.join(OPS)}.")
     if top < 0 or minimum < 0:
         raise OptionError("--top and --min must not be negative.")
-    table = modification_indices(fit_spec_file(spec, data, sheet), sort=True)
-    if out is not None:
-        atomic_write_text(out, table.to_csv(index=False))
+    fitted = fit_spec_file(spec, data, sheet)
+    table = modification_indices(fitted, sort=True)
     shown = table[table["mi"] > minimum]
     if ops:
         shown = shown[shown["op"].isin(ops)]
@@ -82,4 +86,7 @@ def modindices(
     say("Free a parameter only when theory supports it; each index assumes all others stay "
         "fixed.")
     if out is not None:
-        say(f"wrote {out}")
+        atomic_write_text(out / "modindices.csv", table.to_csv(index=False))
+        atomic_write_text(out / "modindices.html", render_modindices(
+            shown, model=fitted.spec.name, minimum=minimum, lang=lang))
+        say(f"wrote {out / 'modindices.csv'}, {out / 'modindices.html'}")
