@@ -78,15 +78,18 @@ def test_fiml_fits_are_refused() -> None:
 
 def test_cli_prints_sorted_filtered_indices_and_writes_all(tmp_path: Path) -> None:
     case = REFERENCE / "holzinger_swineford"
-    out = tmp_path / "mi.csv"
+    out = tmp_path / "mi"
     result = CliRunner().invoke(app, ["modindices", str(case / "model.lav"), "--data",
                                       str(case / "data.csv"), "--top", "3", "--op", "=~",
                                       "--out", str(out)])
     assert result.exit_code == 0, result.output
     lines = [line for line in result.stdout.splitlines() if "=~" in line]
     assert [line.split()[5] for line in lines] == ["x9", "x7", "x3"]
-    written = pd.read_csv(out)
+    written = pd.read_csv(out / "modindices.csv")
     assert len(written) == len(RQ["modindices"]["holzinger_swineford"])
+    page = (out / "modindices.html").read_text("utf-8")
+    assert page.count("<tr>") == 1 + 3  # header and the three rows shown
+    assert "36.41" in page
 
 
 def test_cli_rejects_an_unknown_operator() -> None:
