@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 from itertools import combinations
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from typer.testing import CliRunner
 
 from semwb.errors import OptionError
 from semwb.measurement.htmt_ci import discriminant_validity, fornell_larcker_draws, htmt_draws
@@ -15,7 +17,7 @@ from semwb.measurement.stats import htmt
 from semwb.sem.bootstrap import resample_indices
 from semwb.sem.estimate import FitResult, fit_model
 from semwb.sem.spec import load_spec
-from survey_helpers import REPO
+from survey_helpers import EXAMPLE_DATA, REPO, SEED_INSTRUMENT
 
 REFERENCE = REPO / "tests" / "reference"
 HS = pd.read_csv(REFERENCE / "holzinger_swineford" / "data.csv")
@@ -136,3 +138,19 @@ def test_intervals_are_percentiles_of_the_resamples() -> None:
     np.testing.assert_allclose(table["htmt_lower"], np.quantile(draws, 0.05, axis=0))
     np.testing.assert_allclose(table["htmt_upper"], np.quantile(draws, 0.95, axis=0))
     np.testing.assert_allclose(table["htmt_upper_one_sided"], np.quantile(draws, 0.90, axis=0))
+
+
+def test_cli_on_the_example_survey(tmp_path: Path) -> None:
+    from semwb.cli import app
+
+    result = CliRunner().invoke(app, ["discriminant", str(SEED_INSTRUMENT), str(EXAMPLE_DATA),
+                                      "--constructs", "AR,IOL,AI", "--draws", "100", "--out",
+                                      str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(tmp_path / "discriminant.csv")
+    assert list(zip(table["a"], table["b"], strict=True)) == [("AR", "IOL"), ("AR", "AI"),
+                                                              ("IOL", "AI")]
+    assert (table["htmt_lower"] <= table["htmt"]).all()
+    assert (table["htmt"] <= table["htmt_upper"]).all()
+    assert (table["fl_lower"] <= table["fl"]).all()
+    assert "Fornell-Larcker criterion" in result.stdout
