@@ -1,0 +1,95 @@
+"""Common-method variance: marker correction, CFA marker technique and ULMC against lavaan."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from semwb.errors import OptionError
+from semwb.measurement.cmv import CfaMarker, cfa_marker, marker_correction, ulmc
+from survey_helpers import REPO
+
+CASE = REPO / "tests" / "reference" / "cmv_marker"
+DATA = pd.read_csv(CASE / "data.csv")
+REF = json.loads((CASE / "reference.json").read_text("utf-8"))
+CONSTRUCTS = {"A": ["a1", "a2", "a3"], "B": ["b1", "b2", "b3"]}
+
+
+@pytest.fixture(scope="module")
+def marker() -> CfaMarker:
+    return cfa_marker(DATA, CONSTRUCTS, ["m1", "m2", "m3"])
+
+
+def test_every_model_is_lavaans_fit_of_the_same_syntax(marker: CfaMarker) -> None:
+    """The fixture fits semwb's generated syntax (written by write_models.py) with lavaan."""
+    for name, fit in marker.models.items():
+        written = (CASE / f"{name}.lav").read_text("utf-8").strip()
+        assert fit.spec.syntax.strip().split("\n")[0] == written.split("\n")[0]
+        assert fit.fit.chisq == pytest.approx(REF[name]["chisq"], rel=1e-5), name
+        assert fit.fit.df == REF[name]["df"], name
+    share = marker.share.set_index("item")["loading"]
+    assert list(share.index) == [i for c in CONSTRUCTS.values() for i in c]
+    for item in share.index:
+        assert share[item] == pytest.approx(REF[marker.chosen]["method_loadings"][item],
+                                            abs=1e-4), item
+
+
+def test_the_williams_comparisons(marker: CfaMarker) -> None:
+    m = marker.models
+    tests = marker.tests.set_index("comparison")
+    base_c = tests.loc["baseline vs method-C"]
+    assert base_c["chisq_diff"] == pytest.approx(m["baseline"].fit.chisq - m["method_c"].fit.chisq)
+    assert base_c["df_diff"] == 1
+    assert base_c["pvalue"] < 0.001  # the simulated method factor is found
+    c_u = tests.loc["method-C vs method-U"]
+    assert c_u["df_diff"] == len([i for c in CONSTRUCTS.values() for i in c]) - 1
+    assert marker.chosen == ("method_u" if c_u["pvalue"] < 0.05 else "method_c")
+    r = tests.loc["method-C vs method-R"]
+    assert r["df_diff"] == 1  # one substantive correlation fixed
+    assert r["pvalue"] > 0.05  # method variance does not bias the A-B correlation here
+    np.testing.assert_allclose(marker.share["share"], marker.share["loading"] ** 2)
+    marker_rows = m["baseline"].parameters.query("lhs == 'METHOD' and op == '=~'")
+    assert not marker_rows["free"].any()  # marker loadings fixed at the CFA's values
+
+
+def test_ulmc_is_lavaans_fit_and_takes_variance() -> None:
+    fits, test, share = ulmc(DATA, CONSTRUCTS)
+    assert fits["ulmc"].fit.chisq == pytest.approx(REF["ulmc"]["chisq"], rel=1e-5)
+    assert fits["ulmc"].fit.df == REF["ulmc"]["df"] == fits["cfa"].fit.df - 1
+    assert test["chisq_diff"].iloc[0] == pytest.approx(
+        fits["cfa"].fit.chisq - fits["ulmc"].fit.chisq)
+    for item, value in REF["ulmc"]["method_loadings"].items():
+        assert float(share.set_index("item").loc[item, "loading"]) == pytest.approx(value,
+                                                                                    abs=1e-4)
+
+
+def test_marker_correction_formula() -> None:
+    scores = pd.DataFrame({c: DATA[[f"{c.lower()}{i}" for i in (1, 2, 3)]].mean(axis=1)
+                           for c in "ABM"})
+    row = marker_correction(scores, "M").iloc[0]
+    corr = np.corrcoef(scores.to_numpy(), rowvar=False)
+    r_m = min(corr[2, 0], corr[2, 1])
+    adjusted = (corr[0, 1] - r_m) / (1 - r_m)
+    t = adjusted / np.sqrt((1 - adjusted ** 2) / (len(scores) - 3))
+    assert (row["a"], row["b"]) == ("A", "B")
+    assert row["r_m"] == pytest.approx(r_m)
+    assert row["r_adjusted"] == pytest.approx(adjusted)
+    assert row["pvalue"] == pytest.approx(2 * stats.t.sf(abs(t), len(scores) - 3))
+    given = marker_correction(scores, "M", r_m=0.2).iloc[0]
+    assert given["r_adjusted"] == pytest.approx((corr[0, 1] - 0.2) / 0.8)
+
+
+def test_bad_requests() -> None:
+    with pytest.raises(OptionError, match="no marker column 'Z'"):
+        marker_correction(pd.DataFrame({"A": [1.0, 2.0]}), "Z")
+    with pytest.raises(OptionError, match="at least 2 items"):
+        cfa_marker(DATA, CONSTRUCTS, ["m1"])
+
+
+def test_a_construct_named_like_the_method_factor_is_refused() -> None:
+    with pytest.raises(OptionError, match="named METHOD"):
+        ulmc(DATA, {"METHOD": ["a1", "a2", "a3"], "B": ["b1", "b2", "b3"]})
