@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
+from typer.testing import CliRunner
 
+from semwb.cli import app
 from semwb.errors import OptionError
-from semwb.measurement.cmv import CfaMarker, cfa_marker, marker_correction, ulmc
-from survey_helpers import REPO
+from semwb.measurement.cmv import CfaMarker, cfa_marker, cmv_summary, marker_correction, ulmc
+from survey_helpers import EXAMPLE_DATA, REPO, SEED_INSTRUMENT
 
 CASE = REPO / "tests" / "reference" / "cmv_marker"
 DATA = pd.read_csv(CASE / "data.csv")
@@ -93,3 +96,39 @@ def test_bad_requests() -> None:
 def test_a_construct_named_like_the_method_factor_is_refused() -> None:
     with pytest.raises(OptionError, match="named METHOD"):
         ulmc(DATA, {"METHOD": ["a1", "a2", "a3"], "B": ["b1", "b2", "b3"]})
+
+
+def test_summary_in_both_languages(marker: CfaMarker) -> None:
+    scores = pd.DataFrame({c: DATA[[f"{c.lower()}{i}" for i in (1, 2, 3)]].mean(axis=1)
+                           for c in "ABM"})
+    corrected = marker_correction(scores, "M")
+    _, test, share = ulmc(DATA, CONSTRUCTS)
+    english = cmv_summary(marker_name="M", corrected=corrected, marker=marker,
+                          latent=(test, share))
+    first = marker.tests.iloc[0]
+    assert f"Δχ²(1) = {first['chisq_diff']:.2f}, p < .001" in english
+    assert "method-C fitted significantly better than the baseline" in english
+    assert f"{marker.share['share'].mean():.1%}" in english
+    assert "1 of 1 substantive correlations remain significant" in english
+    chinese = cmv_summary(lang="zh", marker_name="M", marker=marker)
+    assert "显著优于基线模型" in chinese
+    assert "标记变量法（Lindell" not in chinese  # only what was run
+
+
+def test_cli_on_the_example_survey(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["cmv", str(SEED_INSTRUMENT), str(EXAMPLE_DATA),
+                                      "--constructs", "AR,IOL,AI", "--marker", "TURB",
+                                      "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    saved = json.loads((tmp_path / "cmv.json").read_text("utf-8"))
+    assert saved["marker"] == "TURB"
+    assert len(saved["marker_correction"]) == 3
+    assert saved["cfa_marker"]["tests"][0]["comparison"] == "baseline vs method-C"
+    assert "ulmc" in saved
+    assert (tmp_path / "cmv.txt").read_text("utf-8").startswith("Marker variable")
+
+
+def test_cli_unknown_marker() -> None:
+    result = CliRunner().invoke(app, ["cmv", str(SEED_INSTRUMENT), str(EXAMPLE_DATA),
+                                      "--constructs", "AR,IOL", "--marker", "NOPE"])
+    assert result.exit_code != 0

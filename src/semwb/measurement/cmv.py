@@ -36,7 +36,7 @@ from semwb.sem.spec import spec_from_syntax
 if TYPE_CHECKING:
     from semwb.sem.estimate import FitResult
 
-__all__ = ["CfaMarker", "cfa_marker", "marker_correction", "method_share", "ulmc"]
+__all__ = ["CfaMarker", "cfa_marker", "cmv_summary", "marker_correction", "method_share", "ulmc"]
 
 METHOD = "METHOD"
 
@@ -198,3 +198,75 @@ def ulmc(data: pd.DataFrame, constructs: Mapping[str, Sequence[str]]
     rows: list[dict[str, object]] = []
     _test(rows, "CFA vs ULMC", method, cfa)
     return {"cfa": cfa, "ulmc": method}, pd.DataFrame(rows), method_share(method, METHOD, items)
+
+
+_SUMMARY = {
+    "en": {
+        "marker": "Marker variable (Lindell & Whitney 2001): with {marker} as marker, r_M = "
+                  "{r_m:.3f}; {kept} of {pairs} substantive correlations remain significant "
+                  "after the correction (p < .05).",
+        "cfa": "CFA marker technique (Williams, Hartman & Cavazotte 2010): method-C {improved} "
+               "the baseline model, Δχ²({df}) = {chisq:.2f}, p {p}; {which} was retained; fixing "
+               "the substantive correlations at their baseline values (method-R) "
+               "{bias}, Δχ²({rdf}) = {rchisq:.2f}, p {rp}. The marker factor accounts for "
+               "{share:.1%} of the substantive items' variance on average.",
+        "improved_yes": "fitted significantly better than",
+        "improved_no": "did not fit significantly better than",
+        "bias_yes": "worsened the fit: method variance biases them",
+        "bias_no": "did not worsen the fit: no evidence that method variance biases them",
+        "ulmc": "Unmeasured latent method construct: Δχ²({df}) = {chisq:.2f}, p {p}; the "
+                "method factor accounts for {share:.1%} of the items' variance on average.",
+    },
+    "zh": {
+        "marker": "标记变量法（Lindell & Whitney 2001）：以 {marker} 为标记变量，r_M = {r_m:.3f}；"
+                  "校正后 {pairs} 个实质相关中有 {kept} 个仍显著（p < .05）。",
+        "cfa": "CFA 标记变量法（Williams, Hartman & Cavazotte 2010）："
+               "method-C 模型{improved}基线模型，Δχ²({df}) = {chisq:.2f}，p {p}；保留 {which}；"
+               "将实质构念间相关固定为基线值"
+               "（method-R）{bias}，Δχ²({rdf}) = {rchisq:.2f}，p {rp}。标记因子平均解释实质题项"
+               "方差的 {share:.1%}。",
+        "improved_yes": "显著优于",
+        "improved_no": "未显著优于",
+        "bias_yes": "使拟合变差：共同方法变异使这些相关产生偏差",
+        "bias_no": "未使拟合变差：没有证据表明共同方法变异使这些相关产生偏差",
+        "ulmc": "未测量潜在方法因子：Δχ²({df}) = {chisq:.2f}，p {p}；方法因子平均解释题项方差的"
+                "{share:.1%}。",
+    },
+}
+
+
+def _p(value: float) -> str:
+    return "< .001" if value < 0.001 else f"= {value:.3f}".replace("0.", ".", 1)
+
+
+def cmv_summary(*, lang: str = "en", marker_name: str | None = None,
+                corrected: pd.DataFrame | None = None, marker: CfaMarker | None = None,
+                latent: tuple[pd.DataFrame, pd.DataFrame] | None = None) -> str:
+    """A paragraph a reviewer can be given, in English or Chinese, of whatever was run.
+
+    ``corrected`` is :func:`marker_correction`'s table, ``marker`` :func:`cfa_marker`'s result,
+    ``latent`` the test and shares of :func:`ulmc`.
+    """
+    words = _SUMMARY["zh" if lang == "zh" else "en"]
+    parts = []
+    if corrected is not None and len(corrected):
+        parts.append(words["marker"].format(
+            marker=marker_name, r_m=float(corrected["r_m"].iloc[0]), pairs=len(corrected),
+            kept=int((corrected["pvalue"] < 0.05).sum())))
+    if marker is not None:
+        t = marker.tests.set_index("comparison")
+        first, last = t.iloc[0], t.iloc[-1]
+        parts.append(words["cfa"].format(
+            df=int(first["df_diff"]), chisq=first["chisq_diff"], p=_p(first["pvalue"]),
+            improved=words["improved_yes" if first["pvalue"] < 0.05 else "improved_no"],
+            which=f"method-{marker.chosen[-1].upper()}", rdf=int(last["df_diff"]),
+            rchisq=last["chisq_diff"], rp=_p(last["pvalue"]),
+            bias=words["bias_yes" if last["pvalue"] < 0.05 else "bias_no"],
+            share=float(marker.share["share"].mean())))
+    if latent is not None:
+        test, share = latent
+        parts.append(words["ulmc"].format(df=int(test["df_diff"].iloc[0]),
+                                          chisq=test["chisq_diff"].iloc[0],
+                                          p=_p(test["pvalue"].iloc[0]),
+                                          share=float(share["share"].mean())))
+    return ("" if lang == "zh" else " ").join(parts)
