@@ -20,12 +20,29 @@ from survey_helpers import REPO
 
 REFERENCE = REPO / "tests" / "reference"
 RQ = json.loads((REFERENCE / "reviewer_questions" / "reference.json").read_text("utf-8"))
-CASES = {"holzinger_swineford": {"defaults": "cfa"}, "political_democracy": {}}
+CASES = {"holzinger_swineford": ({"defaults": "cfa"}, "holzinger_swineford"),
+         "political_democracy": ({}, "political_democracy"),
+         "path_meanstructure_covariates": ({"meanstructure": True},
+                                           "latent_and_observed_outcome")}
 
 
 def _fit(case: str) -> FitResult:
-    spec = load_spec(REFERENCE / case / "model.lav", **CASES[case])
-    return fit_model(spec, pd.read_csv(REFERENCE / case / "data.csv"))
+    options, data = CASES[case]
+    spec = load_spec(REFERENCE / case / "model.lav", **options)
+    return fit_model(spec, pd.read_csv(REFERENCE / data / "data.csv"))
+
+
+def _departures(case: str) -> tuple[set[tuple[str, str, str]], set[tuple[str, str, str]]]:
+    """Rows lavaan 0.6.14 lists and semwb does not, and the reverse (see the module notes):
+    covariates' fixed.x (co)variances and regressions of a covariate; indicator ~~ observed
+    outcome covariances (dropped by lavaan 0.6.14, listed since 0.6-16)."""
+    if case != "path_meanstructure_covariates":
+        return set(), set()
+    covariates = {"ageyr", "sex"}
+    only_lavaan = {(r["lhs"], r["op"], r["rhs"]) for r in RQ["modindices"][case]
+                   if r["lhs"] in covariates and r["op"] in ("~", "~~")}
+    only_semwb = {(f"x{i}", "~~", "x9") for i in range(1, 7)}
+    return only_lavaan, only_semwb
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
@@ -33,13 +50,20 @@ def test_every_lavaan_index_and_no_other(case: str) -> None:
     """Same candidate set (lavaan drops the unidentified ones) and the same numbers."""
     table = modification_indices(_fit(case))
     got = {(r.lhs, r.op, r.rhs): r for r in table.itertuples()}
-    ref = RQ["modindices"][case]
-    assert set(got) == {(r["lhs"], r["op"], r["rhs"]) for r in ref}
+    only_lavaan, only_semwb = _departures(case)
+    ref = [r for r in RQ["modindices"][case] if (r["lhs"], r["op"], r["rhs"]) not in only_lavaan]
+    assert set(got) - only_semwb == {(r["lhs"], r["op"], r["rhs"]) for r in ref}
+    assert only_semwb <= set(got)
+    # with fixed.x covariates and a mean structure semwb is 1.2e-3 (relative) from lavaan at
+    # worst (visual ~ x9); elsewhere 4e-5 (docs/reviewers.md)
+    rel = 2e-3 if case == "path_meanstructure_covariates" else 1e-4
     for r in ref:
         row = got[(r["lhs"], r["op"], r["rhs"])]
-        assert row.mi == pytest.approx(r["mi"], rel=1e-4, abs=2e-4), r
+        assert row.mi == pytest.approx(r["mi"], rel=rel, abs=2e-4), r
         for column in ("epc", "sepc_lv", "sepc_all", "sepc_nox"):
-            assert getattr(row, column) == pytest.approx(r[column], rel=1e-4, abs=1e-4), (
+            if r[column] is None:
+                continue
+            assert getattr(row, column) == pytest.approx(r[column], rel=rel, abs=1e-4), (
                 column, r)
 
 

@@ -19,8 +19,11 @@ the two (residual) variances) and keep the sign of the EPC.
 Candidates (lavaan's ``lav_partable_full``): every latent to every observed variable that is not
 an exogenous covariate nor an outcome of a regression (``=~``), every pair of such observed
 variables (``~~``), every pair of latents, regressions among the variables of ``~`` lines (not
-an indicator on a latent), and intercepts with a mean structure. Fixed.x (co)variances of
-covariates are not candidates (their score is zero).
+an indicator on a latent), and intercepts with a mean structure. Two departures from lavaan
+0.6.14, whose list also has them: under fixed.x, the covariates' fixed (co)variances (their
+index is 0) and regressions of a covariate on another variable (they contradict fixed.x) are not
+candidates; and covariances between an indicator and an observed outcome of a regression are
+(lavaan 0.6.14 drops them by a slip fixed in 0.6-16).
 """
 
 from __future__ import annotations
@@ -56,7 +59,7 @@ _TINY = np.finfo(float).eps ** (1 / 3)
 
 
 def candidate_rows(parsed: ParsedSyntax, observed: tuple[str, ...], *,
-                   meanstructure: bool) -> list[tuple[str, str, str]]:
+                   meanstructure: bool, fixed_x: bool = True) -> list[tuple[str, str, str]]:
     """lavaan's list of parameters that could be free (``lav_partable_full``), as keys.
 
     Parameters
@@ -67,6 +70,8 @@ def candidate_rows(parsed: ParsedSyntax, observed: tuple[str, ...], *,
         The model's observed variables, in model order.
     meanstructure
         Whether intercepts are candidates.
+    fixed_x
+        Whether the covariates' moments are fixed (then no candidate regresses a covariate).
     """
     latents = list(parsed.latents)
     covariates = set(classify(parsed).covariates)
@@ -80,8 +85,10 @@ def candidate_rows(parsed: ParsedSyntax, observed: tuple[str, ...], *,
         out += [(a, "~~", b) for b in nox[j:] if not ({a, b} & other)]
     for j, a in enumerate(latents):
         out += [(a, "~~", b) for b in latents[j:]]
+    fixed = covariates if fixed_x else set()
     out += [(y, "~", x) for y in eqs for x in eqs
-            if x != y and not (y in indicators and y not in latents and x in latents)]
+            if x != y and y not in fixed
+            and not (y in indicators and y not in latents and x in latents)]
     if meanstructure:
         out += [(v, "~1", "") for v in [*observed, *latents]]
     return out
@@ -189,8 +196,10 @@ def modification_indices(fit: FitResult, *, sort: bool = False,
                        "ML fits; refit with 'missing: listwise' to get them.")
     parsed = fit.spec.parsed
     rows = fit.spec.partable()
+    options, _ = fit.spec.lavaan_options()
     extra = _extended_rows(rows, candidate_rows(parsed, fit.observed,
-                                                meanstructure=fit.model.meanstructure))
+                                                meanstructure=fit.model.meanstructure,
+                                                fixed_x=options.fixed_x))
     extra = extra[len(rows):]
     mi, epc = _score_test(fit, extra)
     sd, resid = _standardizers(fit)

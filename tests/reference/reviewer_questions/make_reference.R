@@ -1,5 +1,5 @@
 # Reference values for what reviewers ask after the main model (issue 14):
-# modification indices (lavaan::modindices), nested model comparison (lavaan::lavTestLRT),
+# modification indices (lavaan::modindices; HS CFA, PoliticalDemocracy, a model with covariates), nested model comparison (lavaan::lavTestLRT),
 # HTMT / HTMT2 (semTools::htmt) and reliability of a second-order factor
 # (semTools::compRelSEM(higher =), semTools::AVE).
 # Run: cd tests/reference/reviewer_questions && Rscript make_reference.R
@@ -22,6 +22,10 @@ mi_rows <- function(fit) {
 
 fit_hs <- cfa(hs_model, data = hs)
 fit_pd <- sem(pd_model, data = pd)
+# covariates under fixed.x with a mean structure (their (co)variances are candidates, MI 0)
+lo <- read.csv("../latent_and_observed_outcome/data.csv")
+fit_cov <- sem(read_model("../path_meanstructure_covariates/model.lav"), data = lo,
+               meanstructure = TRUE)
 
 # Nested comparison: HS 3-factor CFA, orthogonal factors, orthogonal with equal loadings.
 equal_loadings <- paste("visual =~ x1 + a*x2 + a*x3", "textual =~ x4 + b*x5 + b*x6",
@@ -48,7 +52,8 @@ out <- list(
   lavaan = as.character(packageVersion("lavaan")),
   semTools = as.character(packageVersion("semTools")),
   modindices = list(holzinger_swineford = mi_rows(fit_hs),
-                    political_democracy = mi_rows(fit_pd)),
+                    political_democracy = mi_rows(fit_pd),
+                    path_meanstructure_covariates = mi_rows(fit_cov)),
   lrt = list(
     models = c("three_factor", "orthogonal", "equal_loadings"),
     equal_loadings_syntax = equal_loadings,
