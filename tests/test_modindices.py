@@ -23,7 +23,8 @@ RQ = json.loads((REFERENCE / "reviewer_questions" / "reference.json").read_text(
 CASES = {"holzinger_swineford": ({"defaults": "cfa"}, "holzinger_swineford"),
          "political_democracy": ({}, "political_democracy"),
          "path_meanstructure_covariates": ({"meanstructure": True},
-                                           "latent_and_observed_outcome")}
+                                           "latent_and_observed_outcome"),
+         "hs_equality_constraints": ({"defaults": "cfa"}, "holzinger_swineford")}
 
 
 def _fit(case: str) -> FitResult:
