@@ -27,7 +27,7 @@ lo <- read.csv("../latent_and_observed_outcome/data.csv")
 fit_cov <- sem(read_model("../path_meanstructure_covariates/model.lav"), data = lo,
                meanstructure = TRUE)
 # == constraints between labels (the constrained inverse of the information)
-fit_eq <- cfa(read_model("../hs_equality_constraints/model.lav"), data = hs)
+fit_constrained <- cfa(read_model("../hs_equality_constraints/model.lav"), data = hs)
 
 # Nested comparison: HS 3-factor CFA, orthogonal factors, orthogonal with equal loadings.
 equal_loadings <- paste("visual =~ x1 + a*x2 + a*x3", "textual =~ x4 + b*x5 + b*x6",
@@ -56,7 +56,7 @@ out <- list(
   modindices = list(holzinger_swineford = mi_rows(fit_hs),
                     political_democracy = mi_rows(fit_pd),
                     path_meanstructure_covariates = mi_rows(fit_cov),
-                    hs_equality_constraints = mi_rows(fit_eq)),
+                    hs_equality_constraints = mi_rows(fit_constrained)),
   lrt = list(
     models = c("three_factor", "orthogonal", "equal_loadings"),
     equal_loadings_syntax = equal_loadings,
