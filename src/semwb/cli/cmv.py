@@ -74,6 +74,7 @@ def cmv(
     atomic_write_text(out / "cmv.txt", summary + "\n")
     say(summary)
     if "error" in ulmc_part:
-        say("ULMC not estimated: with equal method loadings it is not identified on these data "
-            "(see cmv.json).")
+        say("ULMC not estimated: its equal method loading is not identified on these data (an "
+            "estimate at zero, i.e. no method factor found, or one the factor correlations "
+            "absorb); see cmv.json.")
     say(f"wrote {out / 'cmv.json'}, {out / 'cmv.txt'}")
