@@ -41,6 +41,9 @@ def power(
     reps: Annotated[int, typer.Option(help="Replications per sample size.")] = 500,
     alpha: Annotated[float, typer.Option(help="Test level.")] = 0.05,
     seed: Annotated[int, typer.Option(help="Seed of the simulated samples.")] = 1,
+    scheduler: Annotated[str | None, typer.Option(
+        help="Dask scheduler address (e.g. tcp://10.0.0.5:8786): one task per N on its "
+             "workers; the numbers are the same as on this machine.")] = None,
     out: Annotated[Path, typer.Option(help="Folder for power.csv, rates.csv and power.svg.")
     ] = Path("reports/power"),
 ) -> None:
@@ -65,6 +68,7 @@ def power(
                   transient=True) as bar:
         task = bar.add_task("power", total=len(sizes))
         result = simulate_power(analysis, sigma, sizes, reps=reps, alpha=alpha, seed=seed,
+                                scheduler=scheduler,
                                 progress=lambda done, _: bar.update(task, completed=done))
     table = result.table
     atomic_write_text(out / "power.csv", table.to_csv(index=False))
