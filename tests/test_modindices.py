@@ -124,3 +124,15 @@ def test_cli_rejects_an_unknown_operator() -> None:
                                       str(case / "data.csv"), "--op", "=>"])
     assert result.exit_code != 0
     assert "unknown operator" in str(result.exception)
+
+
+def test_fit_writes_the_indices_beside_the_report(tmp_path: Path) -> None:
+    case = REFERENCE / "holzinger_swineford"
+    result = CliRunner().invoke(app, ["fit", str(case / "model.lav"), "--data",
+                                      str(case / "data.csv"), "--out", str(tmp_path),
+                                      "--modindices"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "report.html").is_file()
+    written = pd.read_csv(tmp_path / "modindices.csv")
+    assert (written.iloc[0]["lhs"], written.iloc[0]["rhs"]) == ("visual", "x9")
+    assert "Modification indices above 3.84" in result.stdout

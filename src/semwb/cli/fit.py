@@ -115,6 +115,9 @@ def fit(
     instrument: Annotated[Path | None, typer.Option(
         help="Instrument YAML (replaces the spec's 'instrument'): reverse-codes its items, "
              "names constructs, adds reliability and validity.")] = None,
+    modindices: Annotated[bool, typer.Option(
+        "--modindices", help="Also print the modification indices above 3.84 and write "
+        "OUT/modindices.csv and OUT/modindices.html (complete-data ML).")] = False,
     lang: LangOption = "en",
 ) -> None:
     """Fit one model spec and write OUT/results.json and OUT/report.html."""
@@ -125,6 +128,12 @@ def fit(
         missing = missing.strip().lower()
         if missing not in ("listwise", "fiml"):
             raise OptionError(f"--missing must be listwise or fiml; got '{missing}'.")
-    _fit_one(spec, data, out, lang=lang, draws=bootstrap, ci=ci, seed=seed,
-             no_bootstrap=no_bootstrap, instrument_path=instrument, sheet=sheet,
-             **({"missing": missing} if missing is not None else {}))
+    options = {"missing": missing} if missing is not None else {}
+    folder = _fit_one(spec, data, out, lang=lang, draws=bootstrap, ci=ci, seed=seed,
+                      no_bootstrap=no_bootstrap, instrument_path=instrument, sheet=sheet,
+                      **options)
+    if modindices:
+        from semwb.cli.modindices import fit_spec_file, write_modindices
+
+        write_modindices(fit_spec_file(spec, data, sheet, instrument_path=instrument, **options),
+                         folder, lang=lang)

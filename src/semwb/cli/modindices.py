@@ -23,18 +23,24 @@ SheetOption = Annotated[str | None, typer.Option(
 OPS = ("=~", "~~", "~", "~1")
 
 
-def fit_spec_file(spec_path: Path, data: Path | None, sheet: str | None) -> FitResult:
-    """Fit a spec file to its data (or ``data``), reverse-coding through its instrument."""
+def fit_spec_file(spec_path: Path, data: Path | None, sheet: str | None, *,
+                  instrument_path: Path | None = None, **options: str) -> FitResult:
+    """Fit a spec file to its data (or ``data``), reverse-coding through its instrument.
+
+    ``instrument_path`` replaces the spec's instrument and ``options`` override the spec's keys,
+    as ``semwb fit --instrument`` and ``--missing`` do.
+    """
     from semwb.pipeline import prepare_data, read_data
     from semwb.sem.estimate import fit_model
     from semwb.sem.spec import load_spec
-    from semwb.survey.instrument import spec_instrument
+    from semwb.survey.instrument import load_instrument, spec_instrument
 
-    spec = load_spec(spec_path)
+    spec = load_spec(spec_path, **options)
     data_path = data if data is not None else spec.data
     if data_path is None:
         raise SpecError(f"{spec_path}: no data; add 'data: FILE' to the spec or pass --data FILE.")
-    instrument = spec_instrument(spec)
+    instrument = (load_instrument(instrument_path) if instrument_path is not None
+                  else spec_instrument(spec))
     frame = prepare_data(read_data(data_path, instrument=instrument, sheet=sheet),
                          instrument=instrument)
     return fit_model(spec, frame, data_name=Path(data_path).name)
@@ -57,8 +63,6 @@ def modindices(
 ) -> None:
     """Modification indices and expected parameter changes (lavaan's modindices()), sorted."""
     from semwb.report.i18n import check_lang
-    from semwb.report.reviewer import render_modindices
-    from semwb.sem.modindices import modification_indices
 
     check_lang(lang)
     ops = [o.strip() for o in op.split(",") if o.strip()]
@@ -68,7 +72,17 @@ def modindices(
                           f"{', '.join(OPS)}.")
     if top < 0 or minimum < 0:
         raise OptionError("--top and --min must not be negative.")
-    fitted = fit_spec_file(spec, data, sheet)
+    write_modindices(fit_spec_file(spec, data, sheet), out, minimum=minimum, top=top, ops=ops,
+                     lang=lang)
+
+
+def write_modindices(fitted: FitResult, out: Path | None, *, minimum: float = 3.84,
+                     top: int = 20, ops: list[str] | None = None, lang: str = "en") -> None:
+    """Print the sorted indices above ``minimum`` (at most ``top``, only ``ops``) and, with
+    ``out``, write ``modindices.csv`` (all) and ``modindices.html`` (those shown)."""
+    from semwb.report.reviewer import render_modindices
+    from semwb.sem.modindices import modification_indices
+
     table = modification_indices(fitted, sort=True)
     shown = table[table["mi"] > minimum]
     if ops:
