@@ -10,9 +10,10 @@ extended model (per unit of ``F``, :func:`semwb.sem.model.algebra.information`):
 ``V = I₁₁ - I₁₂ I₂₂⁻¹ I₂₁``,   ``MI = N g₁² / (2 V)``,   ``EPC = -g₁ / V``,
 
 where ``1`` indexes the candidates one at a time, ``2`` the model's free parameters, and
-``I₂₂⁻¹ = (N/2) vcov`` (the constrained inverse under ``==`` constraints). A candidate whose
-``V / 2`` is below ``ε^(1/3)`` would not be identified if freed; its index is missing and the row
-dropped (lavaan's ``na.remove``). Standardized EPCs scale ``|EPC|`` as lavaan's
+``I₂₂⁻¹`` is the inverse of the model's own expected information (the constrained inverse under
+``==`` constraints; for ML, ``(N/2) vcov``), whatever the estimator's standard errors. A
+candidate whose ``V / 2`` is below ``ε^(1/3)`` would not be identified if freed; its index is
+missing and the row dropped (lavaan's ``na.remove``). Standardized EPCs scale ``|EPC|`` as lavaan's
 ``standardizedSolution()`` scales an estimate (``cov.std``: covariances over the square root of
 the two (residual) variances) and keep the sign of the EPC.
 
@@ -35,7 +36,7 @@ import pandas as pd
 from scipy import stats
 
 from semwb.errors import FitError
-from semwb.sem.estimators.ml import data_patterns, sample_moments
+from semwb.sem.estimators.ml import data_patterns, invert, sample_moments
 from semwb.sem.model.algebra import (
     fill_matrices,
     gradient,
@@ -124,7 +125,7 @@ def _score_test(fit: FitResult, extra: list[ParRow]) -> tuple[np.ndarray, np.nda
     ev = objective(ext, theta, patterns)
     g = gradient(ext, ev, patterns)[0][q:]
     info = information(ext, ev.imp, ev.sigma_inv)[0]
-    i22_inv = 0.5 * fit.n_obs * fit.vcov.to_numpy()
+    i22_inv, _ = invert(mm, info[:q, :q])  # the constrained inverse under == constraints
     i12 = info[q:, :q]
     v = np.diag(info[q:, q:]) - np.einsum("ij,jk,ik->i", i12, i22_inv, i12)
     v = np.where(v / 2 < _TINY, np.nan, v)
