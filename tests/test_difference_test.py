@@ -11,6 +11,7 @@ import pytest
 
 from semwb.chisq_difference import scaled_difference
 from semwb.errors import OptionError
+from semwb.sem.compare import compare_models
 from semwb.sem.difference_test import scaled_difference_test
 from semwb.sem.estimate import FitResult, fit_model
 from semwb.sem.spec import spec_from_syntax
@@ -74,3 +75,17 @@ def test_fits_that_cannot_be_compared_are_refused() -> None:
         scaled_difference_test(restricted, general)
     with pytest.raises(OptionError, match=r"'satorra\.bentler\.2001' or 'satorra\.bentler\.2010'"):
         scaled_difference_test(general, restricted, method="satorra.2000")  # type: ignore[arg-type]
+
+
+def test_model_comparison_of_robust_fits_uses_the_scaled_difference(
+        comparison: tuple[dict[str, Any], FitResult, FitResult]) -> None:
+    ref, general, restricted = comparison
+    table = compare_models([general, restricted])
+    expected = ref["satorra_bentler_2001"]
+    assert table.method == "scaled chi-square difference (satorra.bentler.2001)"
+    assert table.table["chisq_diff"].iloc[1] == pytest.approx(expected["chisq_diff"], rel=1e-5)
+    assert table.table["pvalue_diff"].iloc[1] == pytest.approx(expected["pvalue"], rel=1e-4)
+    unscaled = ref["restricted"]["chisq"] - ref["general"]["chisq"]
+    n, df = restricted.n_obs, expected["df_diff"]
+    rmsea = max(unscaled / n / df - expected["scaling_factor"] / n, 0.0) ** 0.5
+    assert table.table["rmsea_diff"].iloc[1] == pytest.approx(rmsea, rel=1e-5)

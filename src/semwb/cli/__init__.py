@@ -1,11 +1,12 @@
 """The ``semwb`` command: a thin face over the library.
 
 One module per command (``score``, ``fit``, ``report``, ``batch``, ``demo``, ``simulate``,
-``serve``, ``user``, ``efa``, ``aggregate``, ``correlate``, ``impute``, ``predict``), the shared
-application in :mod:`semwb.cli.app` and the terminal formatting in :mod:`semwb.cli.terminal`. Each
-command parses its options, calls library functions, writes files and prints. :func:`main` catches
-:class:`~semwb.errors.SemwbError` only (one line, exit code 1); anything else is a bug and keeps
-its traceback.
+``serve``, ``user``, ``efa``, ``aggregate``, ``correlate``, ``impute``, ``predict``,
+``portfolio``, ``modindices``, ``compare``, ``discriminant``, ``reliability``, ``cmv``,
+``power``), the shared application in :mod:`semwb.cli.app` and the terminal formatting in
+:mod:`semwb.cli.terminal`. Each command parses its options, calls library functions, writes
+files and prints. :func:`main` catches :class:`~semwb.errors.SemwbError` only (one line, exit
+code 1); anything else is a bug and keeps its traceback.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ __all__ = ["COMMANDS", "app", "main"]
 
 #: The command modules, in the order ``semwb --help`` lists them; each registers itself on ``app``.
 COMMANDS = ("score", "fit", "report", "batch", "demo", "simulate", "serve", "user", "efa",
-            "aggregate", "correlate", "impute", "predict", "portfolio")
+            "aggregate", "correlate", "impute", "predict", "portfolio", "modindices", "compare",
+            "discriminant", "reliability", "cmv", "power")
 for _name in COMMANDS:
     import_module(f"semwb.cli.{_name}")
 

@@ -124,6 +124,9 @@ def fit(
     engine: Annotated[str | None, typer.Option(
         help="semwb (default: semwb's own model core) or semopy (the second, independent "
              "engine, to cross-check: complete data, no mean structure).")] = None,
+    modindices: Annotated[bool, typer.Option(
+        "--modindices", help="Also print the modification indices above 3.84 and write "
+        "OUT/modindices.csv and OUT/modindices.html (complete-data ML).")] = False,
     lang: LangOption = "en",
 ) -> None:
     """Fit one model spec and write OUT/results.json and OUT/report.html."""
@@ -142,6 +145,12 @@ def fit(
     if ordered is not None:
         items = [v.strip() for v in ordered.split(",") if v.strip()]
         options["ordered"] = "all" if items == ["all"] else items
-    _fit_one(spec, data, out, lang=lang, draws=bootstrap, ci=ci, seed=seed,
-             no_bootstrap=no_bootstrap, instrument_path=instrument, sheet=sheet,
-             **{k: v for k, v in options.items() if v is not None})
+    given = {k: v for k, v in options.items() if v is not None}
+    folder = _fit_one(spec, data, out, lang=lang, draws=bootstrap, ci=ci, seed=seed,
+                      no_bootstrap=no_bootstrap, instrument_path=instrument, sheet=sheet,
+                      **given)
+    if modindices:
+        from semwb.cli.modindices import fit_spec_file, write_modindices
+
+        write_modindices(fit_spec_file(spec, data, sheet, instrument_path=instrument, **given),
+                         folder, lang=lang)

@@ -1,0 +1,74 @@
+# Reference values for what reviewers ask after the main model (issue 14):
+# modification indices (lavaan::modindices; HS CFA, PoliticalDemocracy, a model with covariates), nested model comparison (lavaan::lavTestLRT),
+# HTMT / HTMT2 (semTools::htmt) and reliability of a second-order factor
+# (semTools::compRelSEM(higher =), semTools::AVE).
+# Run: cd tests/reference/reviewer_questions && Rscript make_reference.R
+source("../_lib/lavaan_json.R")
+suppressPackageStartupMessages(library(semTools))
+
+hs <- read.csv("../holzinger_swineford/data.csv")
+pd <- read.csv("../political_democracy/data.csv")
+hs_model <- read_model("../holzinger_swineford/model.lav")
+pd_model <- read_model("../political_democracy/model.lav")
+
+mi_rows <- function(fit) {
+  mi <- modindices(fit)
+  mi <- as.data.frame(mi)
+  lapply(seq_len(nrow(mi)), function(i) list(
+    lhs = mi$lhs[i], op = mi$op[i], rhs = mi$rhs[i], mi = num_or_null(mi$mi[i]),
+    epc = num_or_null(mi$epc[i]), sepc_lv = num_or_null(mi$sepc.lv[i]),
+    sepc_all = num_or_null(mi$sepc.all[i]), sepc_nox = num_or_null(mi$sepc.nox[i])))
+}
+
+fit_hs <- cfa(hs_model, data = hs)
+fit_pd <- sem(pd_model, data = pd)
+# covariates under fixed.x with a mean structure (their (co)variances are candidates, MI 0)
+lo <- read.csv("../latent_and_observed_outcome/data.csv")
+fit_cov <- sem(read_model("../path_meanstructure_covariates/model.lav"), data = lo,
+               meanstructure = TRUE)
+# == constraints between labels (the constrained inverse of the information)
+fit_constrained <- cfa(read_model("../hs_equality_constraints/model.lav"), data = hs)
+
+# Nested comparison: HS 3-factor CFA, orthogonal factors, orthogonal with equal loadings.
+equal_loadings <- paste("visual =~ x1 + a*x2 + a*x3", "textual =~ x4 + b*x5 + b*x6",
+                        "speed =~ x7 + c*x8 + c*x9", sep = "\n")
+fit_orth <- cfa(hs_model, data = hs, orthogonal = TRUE)
+fit_eq <- cfa(equal_loadings, data = hs, orthogonal = TRUE)
+lrt <- as.data.frame(lavTestLRT(fit_hs, fit_orth, fit_eq))
+ic <- function(fit) {
+  fm <- fitMeasures(fit, c("aic", "bic", "bic2", "chisq", "df", "npar", "logl"))
+  as.list(setNames(as.numeric(fm), names(fm)))
+}
+
+# HTMT (semTools::htmt, absolute = TRUE) on the HS items.
+htmt1 <- htmt(hs_model, data = hs, htmt2 = FALSE)
+htmt2 <- htmt(hs_model, data = hs, htmt2 = TRUE)
+
+# Second-order factor: CR of g (higher = "g") and AVE of the first-order factors.
+so_model <- read_model("../hs_second_order/model.lav")
+fit_so <- cfa(so_model, data = hs)
+cr <- compRelSEM(fit_so, higher = "g")
+ave <- AVE(fit_so)
+
+out <- list(
+  lavaan = as.character(packageVersion("lavaan")),
+  semTools = as.character(packageVersion("semTools")),
+  modindices = list(holzinger_swineford = mi_rows(fit_hs),
+                    political_democracy = mi_rows(fit_pd),
+                    path_meanstructure_covariates = mi_rows(fit_cov),
+                    hs_equality_constraints = mi_rows(fit_constrained)),
+  lrt = list(
+    models = c("three_factor", "orthogonal", "equal_loadings"),
+    equal_loadings_syntax = equal_loadings,
+    df = as.numeric(lrt$Df), aic = as.numeric(lrt$AIC), bic = as.numeric(lrt$BIC),
+    chisq = as.numeric(lrt$Chisq),
+    chisq_diff = lapply(lrt[["Chisq diff"]], num_or_null),
+    df_diff = lapply(lrt[["Df diff"]], num_or_null),
+    pvalue = lapply(lrt[["Pr(>Chisq)"]], num_or_null),
+    rmsea = lapply(lrt[["RMSEA"]], num_or_null),
+    criteria = list(three_factor = ic(fit_hs), orthogonal = ic(fit_orth),
+                    equal_loadings = ic(fit_eq))),
+  htmt = list(names = rownames(htmt1), htmt = unclass(htmt1), htmt2 = unclass(htmt2)),
+  second_order = list(compRelSEM = as.list(cr), AVE = as.list(ave))
+)
+write_json_full(out, "reference.json")

@@ -1,0 +1,135 @@
+"""Common-method variance: marker correction, CFA marker technique and ULMC against lavaan."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+from typer.testing import CliRunner
+
+from semwb.cli import app
+from semwb.errors import OptionError
+from semwb.measurement.cmv import CfaMarker, cfa_marker, cmv_summary, marker_correction, ulmc
+from survey_helpers import EXAMPLE_DATA, REPO, SEED_INSTRUMENT
+
+CASE = REPO / "tests" / "reference" / "cmv_marker"
+DATA = pd.read_csv(CASE / "data.csv")
+REF = json.loads((CASE / "reference.json").read_text("utf-8"))
+CONSTRUCTS = {"A": ["a1", "a2", "a3"], "B": ["b1", "b2", "b3"]}
+
+
+@pytest.fixture(scope="module")
+def marker() -> CfaMarker:
+    return cfa_marker(DATA, CONSTRUCTS, ["m1", "m2", "m3"])
+
+
+def test_every_model_is_lavaans_fit_of_the_same_syntax(marker: CfaMarker) -> None:
+    """The fixture fits semwb's generated syntax (written by write_models.py) with lavaan."""
+    for name, fit in marker.models.items():
+        written = (CASE / f"{name}.lav").read_text("utf-8").strip()
+        assert fit.spec.syntax.strip().split("\n")[0] == written.split("\n")[0]
+        assert fit.fit.chisq == pytest.approx(REF[name]["chisq"], rel=1e-5), name
+        assert fit.fit.df == REF[name]["df"], name
+    share = marker.share.set_index("item")["loading"]
+    assert list(share.index) == [i for c in CONSTRUCTS.values() for i in c]
+    for item in share.index:
+        assert share[item] == pytest.approx(REF[marker.chosen]["method_loadings"][item],
+                                            abs=1e-4), item
+
+
+def test_the_williams_comparisons(marker: CfaMarker) -> None:
+    m = marker.models
+    tests = marker.tests.set_index("comparison")
+    base_c = tests.loc["baseline vs method-C"]
+    chisq = {name: fit.fit.chisq or 0.0 for name, fit in m.items()}
+    assert base_c["chisq_diff"] == pytest.approx(chisq["baseline"] - chisq["method_c"])
+    assert base_c["df_diff"] == 1
+    assert base_c["pvalue"] < 0.001  # the simulated method factor is found
+    c_u = tests.loc["method-C vs method-U"]
+    assert c_u["df_diff"] == len([i for c in CONSTRUCTS.values() for i in c]) - 1
+    assert marker.chosen == ("method_u" if c_u["pvalue"] < 0.05 else "method_c")
+    r = tests.loc["method-C vs method-R"]
+    assert r["df_diff"] == 1  # one substantive correlation fixed
+    assert r["pvalue"] > 0.05  # method variance does not bias the A-B correlation here
+    np.testing.assert_allclose(marker.share["share"], marker.share["loading"] ** 2)
+    marker_rows = m["baseline"].parameters.query("lhs == 'METHOD' and op == '=~'")
+    assert not marker_rows["free"].any()  # marker loadings fixed at the CFA's values
+
+
+def test_ulmc_is_lavaans_fit_and_takes_variance() -> None:
+    fits, test, share = ulmc(DATA, CONSTRUCTS)
+    assert fits["ulmc"].fit.chisq == pytest.approx(REF["ulmc"]["chisq"], rel=1e-5)
+    assert fits["ulmc"].fit.df == REF["ulmc"]["df"] == (fits["cfa"].fit.df or 0) - 1
+    assert test["chisq_diff"].iloc[0] == pytest.approx(
+        (fits["cfa"].fit.chisq or 0.0) - (fits["ulmc"].fit.chisq or 0.0))
+    for item, value in REF["ulmc"]["method_loadings"].items():
+        assert float(share.set_index("item").loc[item, "loading"]) == pytest.approx(value,
+                                                                                    abs=1e-4)
+
+
+def test_marker_correction_formula() -> None:
+    scores = pd.DataFrame({c: DATA[[f"{c.lower()}{i}" for i in (1, 2, 3)]].mean(axis=1)
+                           for c in "ABM"})
+    row = marker_correction(scores, "M").iloc[0]
+    corr = np.corrcoef(scores.to_numpy(), rowvar=False)
+    r_m = min(corr[2, 0], corr[2, 1])
+    adjusted = (corr[0, 1] - r_m) / (1 - r_m)
+    t = adjusted / np.sqrt((1 - adjusted ** 2) / (len(scores) - 3))
+    assert (row["a"], row["b"]) == ("A", "B")
+    assert row["r_m"] == pytest.approx(r_m)
+    assert row["r_adjusted"] == pytest.approx(adjusted)
+    assert row["pvalue"] == pytest.approx(2 * stats.t.sf(abs(t), len(scores) - 3))
+    given = marker_correction(scores, "M", r_m=0.2).iloc[0]
+    assert given["r_adjusted"] == pytest.approx((corr[0, 1] - 0.2) / 0.8)
+
+
+def test_bad_requests() -> None:
+    with pytest.raises(OptionError, match="no marker column 'Z'"):
+        marker_correction(pd.DataFrame({"A": [1.0, 2.0]}), "Z")
+    with pytest.raises(OptionError, match="at least 2 items"):
+        cfa_marker(DATA, CONSTRUCTS, ["m1"])
+
+
+def test_a_construct_named_like_the_method_factor_is_refused() -> None:
+    with pytest.raises(OptionError, match="named METHOD"):
+        ulmc(DATA, {"METHOD": ["a1", "a2", "a3"], "B": ["b1", "b2", "b3"]})
+
+
+def test_summary_in_both_languages(marker: CfaMarker) -> None:
+    scores = pd.DataFrame({c: DATA[[f"{c.lower()}{i}" for i in (1, 2, 3)]].mean(axis=1)
+                           for c in "ABM"})
+    corrected = marker_correction(scores, "M")
+    _, test, share = ulmc(DATA, CONSTRUCTS)
+    english = cmv_summary(marker_name="M", corrected=corrected, marker=marker,
+                          latent=(test, share))
+    first = marker.tests.iloc[0]
+    assert f"Δχ²(1) = {first['chisq_diff']:.2f}, p < .001" in english
+    assert "method-C fitted significantly better than the baseline" in english
+    assert f"{marker.share['share'].mean():.1%}" in english
+    assert "1 of 1 substantive correlations remain significant" in english
+    chinese = cmv_summary(lang="zh", marker_name="M", marker=marker)
+    assert "显著优于基线模型" in chinese
+    assert "标记变量法（Lindell" not in chinese  # only what was run
+
+
+def test_cli_on_the_example_survey(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["cmv", str(SEED_INSTRUMENT), str(EXAMPLE_DATA),
+                                      "--constructs", "AR,IOL,AI", "--marker", "TURB",
+                                      "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    saved = json.loads((tmp_path / "cmv.json").read_text("utf-8"))
+    assert saved["marker"] == "TURB"
+    assert len(saved["marker_correction"]) == 3
+    assert saved["cfa_marker"]["tests"][0]["comparison"] == "baseline vs method-C"
+    assert "ulmc" in saved
+    assert (tmp_path / "cmv.txt").read_text("utf-8").startswith("Marker variable")
+
+
+def test_cli_unknown_marker() -> None:
+    result = CliRunner().invoke(app, ["cmv", str(SEED_INSTRUMENT), str(EXAMPLE_DATA),
+                                      "--constructs", "AR,IOL", "--marker", "NOPE"])
+    assert result.exit_code != 0
