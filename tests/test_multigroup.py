@@ -1,0 +1,151 @@
+"""Multiple-group models against lavaan 0.6.14 (tests/reference/hs_multigroup) and their errors."""
+
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from semwb.errors import SpecError
+from semwb.sem.estimate import FitResult, fit_model
+from semwb.sem.spec import ModelSpec, spec_from_syntax
+
+CASE = Path(__file__).parent / "reference" / "hs_multigroup"
+REFERENCE: dict[str, Any] = json.loads((CASE / "lavaan.json").read_text(encoding="utf-8"))
+HS = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9"
+
+
+def _list(value: Any) -> list[str]:
+    return [value] if isinstance(value, str) else list(value)
+
+
+def case_spec(name: str) -> ModelSpec:
+    """The spec of a reference case, from its lavaan arguments."""
+    case = REFERENCE["cases"][name]
+    args = case["args"] or {}
+    options: dict[str, Any] = {}
+    if "group.equal" in args:
+        options["group_equal"] = _list(args["group.equal"])
+    if "group.partial" in args:
+        options["group_partial"] = _list(args["group.partial"])
+    if "std.lv" in args:
+        options["std_lv"] = bool(args["std.lv"])
+    return spec_from_syntax(case["model"], name=name, group="school", defaults="cfa", **options)
+
+
+@pytest.fixture(scope="module")
+def data() -> pd.DataFrame:
+    return pd.read_csv(CASE / "data.csv")
+
+
+def _fit(spec: ModelSpec, data: pd.DataFrame) -> FitResult:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return fit_model(spec, data)
+
+
+@pytest.mark.parametrize("name", sorted(REFERENCE["cases"]))
+def test_every_row_and_index_matches_lavaan(name: str, data: pd.DataFrame) -> None:
+    case = REFERENCE["cases"][name]
+    fit = _fit(case_spec(name), data)
+    assert fit.groups == tuple(case["group_labels"])
+    assert fit.n_obs == sum(case["n_obs"])
+    table = fit.parameters
+    assert len(table) == len(case["parameters"])
+    for ref in case["parameters"]:
+        if ref["op"] == ":=":
+            match = table[(table["lhs"] == ref["lhs"]) & (table["op"] == ":=")]
+        else:
+            group = case["group_labels"][ref["group"] - 1]
+            match = table[(table["lhs"] == ref["lhs"]) & (table["op"] == ref["op"])
+                          & (table["rhs"] == ref["rhs"]) & (table["group"] == group)]
+        assert len(match) == 1, ref
+        row = match.iloc[0]
+        where = f"{name}: {ref['lhs']} {ref['op']} {ref['rhs']} group {ref.get('group')}"
+        assert row["est"] == pytest.approx(ref["est"], abs=1e-4), where
+        assert row["se"] == pytest.approx(ref["se"], rel=1e-3, abs=1e-6), where
+        if ref["std_all"] is not None:
+            assert row["std_all"] == pytest.approx(ref["std_all"], abs=1e-4), where
+        assert bool(row["free"]) == ref["free"] or ref["op"] == ":=", where
+    for key, value in case["fit"].items():
+        got = getattr(fit.fit, key)
+        if key in ("df", "baseline_df", "npar"):
+            assert got == value, key
+        elif key in ("chisq", "baseline_chisq", "aic", "bic", "loglik"):
+            assert got == pytest.approx(value, rel=1e-7), key
+        elif value is not None:
+            assert got == pytest.approx(value, abs=1e-6), key
+
+
+def test_group_equal_ties_parameters_across_groups(data: pd.DataFrame) -> None:
+    fit = _fit(case_spec("metric"), data)
+    table = fit.parameters
+    loadings = table[table["op"] == "=~"].pivot(index="rhs", columns="group", values="est")
+    assert np.allclose(loadings["Pasteur"], loadings["Grant-White"])
+    residuals = table[(table["op"] == "~~") & (table["lhs"] == "x1") & (table["rhs"] == "x1")]
+    assert residuals["est"].iloc[0] != pytest.approx(residuals["est"].iloc[1], abs=1e-3)
+
+
+def test_defined_difference_of_group_labels(data: pd.DataFrame) -> None:
+    fit = _fit(case_spec("labels"), data)
+    table = fit.parameters.set_index(["lhs", "op", "rhs", "group"], drop=False)
+    a = table.loc[("visual", "=~", "x2", "Pasteur"), "est"]
+    b = table.loc[("visual", "=~", "x2", "Grant-White"), "est"]
+    dv = fit.parameters[fit.parameters["lhs"] == "dv"].iloc[0]
+    assert dv["est"] == pytest.approx(a - b)
+    assert fit.estimates_by_label()["v2a"] == pytest.approx(a)
+
+
+def test_r2_is_given_per_group(data: pd.DataFrame) -> None:
+    fit = _fit(case_spec("configural"), data)
+    assert set(fit.r2) == {f"x{i} [{g}]" for i in range(1, 10) for g in fit.groups}
+
+
+def _spec(**options: Any) -> ModelSpec:
+    return spec_from_syntax(HS, name="hs", defaults="cfa", **options)
+
+
+def test_missing_group_column_names_the_closest(data: pd.DataFrame) -> None:
+    with pytest.raises(SpecError, match=r"the group column 'schol' is not a column of "
+                                        r"data \(did you mean 'school'\?\)"):
+        fit_model(_spec(group="schol"), data)
+
+
+def test_one_group_only_is_refused(data: pd.DataFrame) -> None:
+    one = data[data["school"] == "Pasteur"]
+    with pytest.raises(SpecError, match=r"column school: every row is in group 'Pasteur'; a "
+                                        r"multiple-group model needs at least two groups"):
+        fit_model(_spec(group="school"), one)
+
+
+def test_missing_group_value_names_the_row(data: pd.DataFrame) -> None:
+    broken = data.copy()
+    broken.loc[4, "school"] = None
+    with pytest.raises(SpecError, match=r"data, row 5, column school: the group is missing"):
+        fit_model(_spec(group="school"), broken)
+
+
+def test_small_group_is_named(data: pd.DataFrame) -> None:
+    small = pd.concat([data, data.iloc[:5].assign(school="Tiny")], ignore_index=True)
+    with pytest.raises(SpecError, match=r"data \(group school = Tiny\): 5 complete rows for 9 "
+                                        r"observed variables"):
+        fit_model(_spec(group="school"), small)
+
+
+def test_modifier_vector_of_wrong_length(data: pd.DataFrame) -> None:
+    spec = spec_from_syntax("visual =~ x1 + c(a, b, c)*x2 + x3", name="m", group="school")
+    with pytest.raises(SpecError, match=r"syntax line 1: the modifier vector c\(a, b, c\) has 3 "
+                                        r"elements but the data have 2 groups"):
+        fit_model(spec, data)
+
+
+def test_unknown_group_partial_row(data: pd.DataFrame) -> None:
+    spec = _spec(group="school", group_equal=["loadings"], group_partial=["visual=~x9"])
+    with pytest.raises(SpecError, match=r"group_partial names visual=~x9, which the model "
+                                        r"does not have"):
+        fit_model(spec, data)
