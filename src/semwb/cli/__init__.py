@@ -1,7 +1,8 @@
 """The ``semwb`` command: a thin face over the library.
 
 One module per command (``score``, ``fit``, ``report``, ``batch``, ``demo``, ``simulate``,
-``serve``, ``user``, ``efa``, ``aggregate``, ``correlate``, ``impute``, ``predict``), the shared
+``serve``, ``user``, ``efa``, ``aggregate``, ``correlate``, ``impute``, ``predict``,
+``portfolio``, ``invariance``), the shared
 application in :mod:`semwb.cli.app` and the terminal formatting in :mod:`semwb.cli.terminal`. Each
 command parses its options, calls library functions, writes files and prints. :func:`main` catches
 :class:`~semwb.errors.SemwbError` only (one line, exit code 1); anything else is a bug and keeps
@@ -22,7 +23,7 @@ __all__ = ["COMMANDS", "app", "main"]
 
 #: The command modules, in the order ``semwb --help`` lists them; each registers itself on ``app``.
 COMMANDS = ("score", "fit", "report", "batch", "demo", "simulate", "serve", "user", "efa",
-            "aggregate", "correlate", "impute", "predict", "portfolio")
+            "aggregate", "correlate", "impute", "predict", "portfolio", "invariance")
 for _name in COMMANDS:
     import_module(f"semwb.cli.{_name}")
 
