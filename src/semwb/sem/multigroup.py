@@ -54,6 +54,9 @@ def split_groups(spec: ModelSpec, data: pd.DataFrame, *, data_name: str = "data"
     if isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1:
         data = data.set_axis(pd.RangeIndex(1, len(data) + 1))  # rows as messages number them
     labels = data[column]
+    numbers = pd.to_numeric(labels, errors="coerce")
+    if numbers.notna().all() and (numbers % 1 == 0).all():
+        labels = numbers.astype("int64")  # codes read as floats are shown as 1, 2, not 1.0
     if labels.isna().any():
         position = int(np.flatnonzero(labels.isna().to_numpy())[0])
         raise SpecError(f"{data_name}, row {row_label(data, position)}, column {column}: the "
