@@ -165,3 +165,23 @@ def test_unknown_group_partial_row(data: pd.DataFrame) -> None:
     with pytest.raises(SpecError, match=r"group_partial names visual=~x9, which the model "
                                         r"does not have"):
         fit_model(spec, data)
+
+
+def test_fit_command_writes_groups_to_results(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from semwb.cli import app
+    from survey_helpers import REPO
+
+    spec = REPO / "models" / "routines_learning_ownership_groups.yaml"
+    result = CliRunner().invoke(app, ["fit", str(spec), "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.exception
+    # lavaan's chi-square of mediation_groups' "mediation" case (its structural part is
+    # saturated, so it equals this CFA's)
+    assert "χ²(222) = 258.40" in result.stdout
+    written = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
+    loadings = [r for r in written["parameters"] if r["op"] == "=~" and r["rhs"] == "ar2"]
+    assert [r["group"] for r in loadings] == ["3", "2", "1"]
+    assert len({r["est"] for r in loadings}) == 3
+    report = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "show group 3 only (3 groups were fitted)" in report
