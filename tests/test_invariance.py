@@ -13,11 +13,13 @@ from typer.testing import CliRunner
 from semwb.cli import app
 from semwb.errors import SpecError
 from semwb.results import FitIndices
+from semwb.sem.estimate import fit_model
+from semwb.sem.groupcompare import path_differences
 from semwb.sem.invariance import Ladder, compare, run_ladder
 from semwb.sem.scoretest import score_tests
 from semwb.sem.spec import spec_from_syntax
 from survey_helpers import REPO
-from test_multigroup import CASE, HS, REFERENCE, case_spec
+from test_multigroup import CASE, HS, MEDIATION, MEDIATION_REFERENCE, REFERENCE, case_spec
 
 
 @pytest.fixture(scope="module")
@@ -155,3 +157,21 @@ def test_shipped_group_spec_runs_the_ladder(tmp_path: Path) -> None:
     # per group: 14 items give 105 + 14 moments; 11 loadings, 14 residuals, 3 + 3 latent
     # (co)variances and 14 intercepts are free: df 74 per group
     assert written["steps"][0]["fit"]["df"] == 3 * 74
+
+
+def test_paths_are_compared_in_the_most_constrained_model_that_holds(ladder: Ladder) -> None:
+    assert ladder.paths == ()  # the HS CFA has no regressions
+    assert ladder.paths_step == "scalar (partial)"
+    data = pd.read_csv(MEDIATION / "data.csv")
+    syntax = MEDIATION_REFERENCE["cases"]["fiml"]["model"]  # AR -> IOL -> AI, unlabelled
+    spec = spec_from_syntax(syntax, name="med", group="own")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        mediation = run_ladder(spec, data)
+        strict = fit_model(spec.model_copy(update={
+            "group_equal": ["loadings", "intercepts", "residuals"]}), data)
+    assert mediation.failed is None
+    assert mediation.paths_step == "strict"
+    assert mediation.paths == tuple(path_differences(strict))
+    assert [(p.lhs, p.rhs, p.df) for p in mediation.paths] == [
+        ("IOL", "AR", 2), ("AI", "IOL", 2), ("AI", "AR", 2)]

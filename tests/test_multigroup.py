@@ -185,3 +185,21 @@ def test_fit_command_writes_groups_to_results(tmp_path: Path) -> None:
     assert len({r["est"] for r in loadings}) == 3
     report = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert "show group 3 only (3 groups were fitted)" in report
+
+
+def test_path_differences_match_lavtestwald() -> None:
+    from semwb.sem.groupcompare import path_differences
+
+    case = MEDIATION_REFERENCE["cases"]["mediation"]
+    fit = _fit(case_spec("mediation", MEDIATION_REFERENCE, group="own", defaults="sem"),
+               pd.read_csv(MEDIATION / "data.csv"))
+    tests = {(t.lhs, t.rhs): t for t in path_differences(fit)}
+    assert set(tests) == {("IOL", "AR"), ("AI", "IOL"), ("AI", "AR")}
+    for key, wald in zip([("IOL", "AR"), ("AI", "IOL")], case["wald"], strict=True):
+        assert tests[key].chisq == pytest.approx(wald["stat"], rel=1e-4)
+        assert tests[key].df == wald["df"]
+        assert tests[key].pvalue == pytest.approx(wald["pvalue"], abs=1e-5)
+    assert set(tests[("IOL", "AR")].estimates) == {"3", "2", "1"}
+    equal = _fit(case_spec("covariate", MEDIATION_REFERENCE, group="own", defaults="sem"),
+                 pd.read_csv(MEDIATION / "data.csv"))
+    assert path_differences(equal) == []  # group_equal: regressions leaves nothing to test

@@ -34,6 +34,10 @@ def _print(ladder: Ladder) -> None:
                 f"delta CFI {c.delta_cfi:+.3f}, delta RMSEA {c.delta_rmsea:+.3f}, "
                 f"delta SRMR {c.delta_srmr:+.3f}: {'holds' if c.holds else 'fails'}"),
                 soft_wrap=True)
+    for path in ladder.paths:
+        console.print(Text(f"{path.rhs} -> {path.lhs} equal across groups ({ladder.paths_step} "
+                           f"model): Wald chisq {path.chisq:.2f} (df {path.df}), "
+                           f"p {path.pvalue:.3g}"), soft_wrap=True)
     if ladder.scores:
         console.print(Text(f"score tests of the {ladder.failed} step's constraints (largest "
                            "first): " + ", ".join(f"{t.partial} {t.chisq:.2f}"

@@ -61,6 +61,9 @@ def ladder_dict(ladder: Ladder) -> dict[str, Any]:
         "score_total": None if ladder.score_total is None else _score(ladder.score_total),
         "scores": [_score(t) for t in ladder.scores],
         "partial": None if ladder.partial is None else _step(ladder.partial),
+        "paths": [{"lhs": p.lhs, "rhs": p.rhs, "estimates": p.estimates, "chisq": p.chisq,
+                   "df": p.df, "pvalue": p.pvalue} for p in ladder.paths],
+        "paths_step": ladder.paths_step,
         "latent_means": [{k: _number(v) for k, v in row.items()}
                          for row in means.to_dict(orient="records")],
         "cutoffs": {"cfi_drop": CFI_DROP, "rmsea_rise": RMSEA_RISE,

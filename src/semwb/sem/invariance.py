@@ -18,7 +18,9 @@ tests of its new constraints (:mod:`semwb.sem.scoretest`) and a partial model: t
 the largest score test is released (``group_partial``) and the step refitted, one constraint at a
 time, until it holds or :data:`MAX_RELEASES` are released. Latent mean differences are reported
 from the scalar model (or its partial version) when it holds: the means of groups 2..G with the
-first group's at 0.
+first group's at 0. Structural paths are compared across groups
+(:func:`semwb.sem.groupcompare.path_differences`, Wald tests) in the most constrained model that
+holds, once metric invariance holds (without equal loadings the paths are on different scales).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from scipy import stats
 from semwb.errors import SpecError
 from semwb.results import FitIndices
 from semwb.sem.estimate import FitResult, fit_model
+from semwb.sem.groupcompare import PathDifference, path_differences
 from semwb.sem.scoretest import ScoreTest, score_tests
 from semwb.sem.spec import ModelSpec
 
@@ -99,6 +102,8 @@ class Ladder:
     scores: tuple[ScoreTest, ...]
     partial: Step | None
     latent_means: pd.DataFrame
+    paths: tuple[PathDifference, ...] = ()
+    paths_step: str | None = None
 
 
 def compare(fit: FitIndices, below: FitIndices, *, loadings: bool) -> Comparison:
@@ -165,6 +170,8 @@ def run_ladder(spec: ModelSpec, data: pd.DataFrame, *, data_name: str = "data") 
     partial: Step | None = None
     scalar_fit = fits[2] if len(fits) > 2 and steps[2].comparison and steps[2].comparison.holds \
         else None
+    holding = [(s.name, f) for s, f in zip(steps[1:], fits[1:], strict=True)
+               if s.comparison is not None and s.comparison.holds]
     if failed is not None:
         index = [s.name for s in steps].index(failed)
         failing = spec.model_copy(update={"group_equal": list(steps[index].group_equal)})
@@ -172,14 +179,18 @@ def run_ladder(spec: ModelSpec, data: pd.DataFrame, *, data_name: str = "data") 
         new_kinds = dict(STEPS)[failed]
         scores = tuple(t for t in ranked if _kind_of(t, spec) in new_kinds)
         partial, partial_fit = _release(spec, data, data_name, steps[index], fits[index - 1])
-        if failed == "scalar" and partial is not None and partial.comparison is not None \
-                and partial.comparison.holds:
-            scalar_fit = partial_fit
+        if partial is not None and partial.comparison is not None and partial.comparison.holds \
+                and partial_fit is not None:
+            holding.append((partial.name, partial_fit))
+            if failed == "scalar":
+                scalar_fit = partial_fit
     return Ladder(
         model=spec.name, group=spec.group, groups=fits[0].groups, n_obs=fits[0].n_obs,
         steps=tuple(steps), failed=failed, score_total=total, scores=scores, partial=partial,
         latent_means=_latent_means(scalar_fit) if scalar_fit is not None
         else pd.DataFrame(),
+        paths=tuple(path_differences(holding[-1][1])) if holding else (),
+        paths_step=holding[-1][0] if holding else None,
     )
 
 

@@ -2,6 +2,7 @@
 # AR -> IOL -> AI compared across ownership types (own: 1 state, 2 private, 3 foreign), with
 # group-specific labels and := differences of indirect effects; equal loadings and regressions
 # with an observed covariate (size, fixed.x); and FIML (missing = "ml") with equal loadings.
+# lavTestWald of the paths' equality across the three groups.
 # ar4 is reverse-worded: reverse-coded here (8 - x) as semwb's instrument does.
 # Run: cd tests/reference/mediation_groups && Rscript make_reference.R
 source("../_lib/lavaan_json.R")
@@ -27,11 +28,17 @@ rows_of <- function(fit) {
   })
 }
 
-fit_case <- function(model, args) {
+wald_of <- function(fit, constraints) {
+  w <- lavTestWald(fit, constraints = constraints)
+  list(constraints = constraints, stat = w$stat, df = as.integer(w$df), pvalue = w$p.value)
+}
+
+fit_case <- function(model, args, wald = list()) {
   fit <- do.call("sem", c(list(model = model, data = dat, group = "own"), args))
   list(model = model, args = args, n_obs = as.integer(lavInspect(fit, "nobs")),
        group_labels = lavInspect(fit, "group.label"),
-       fit = fit_block(fit), parameters = rows_of(fit))
+       fit = fit_block(fit), parameters = rows_of(fit),
+       wald = lapply(wald, function(con) wald_of(fit, con)))
 }
 
 mediation <- paste(measurement,
@@ -47,7 +54,8 @@ fiml <- paste(measurement, "IOL ~ AR", "AI ~ IOL + AR", sep = "\n")
 out <- list(
   lavaan_version = as.character(packageVersion("lavaan")),
   cases = list(
-    mediation = fit_case(mediation, list()),
+    mediation = fit_case(mediation, list(),
+                         wald = list("a1 == a2\na1 == a3", "b1 == b2\nb1 == b3")),
     covariate = fit_case(covariate, list(group.equal = c("loadings", "regressions"))),
     fiml = fit_case(fiml, list(group.equal = "loadings", missing = "ml"))))
 write_json_full(out, "lavaan.json")
