@@ -185,6 +185,11 @@ def test_fit_command_writes_groups_to_results(tmp_path: Path) -> None:
     assert len({r["est"] for r in loadings}) == 3
     report = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert "show group 3 only (3 groups were fitted)" in report
+    # invariance: true puts the ladder into results.json and the report
+    steps = written["invariance"]["steps"]
+    assert [s["name"] for s in steps] == ["configural", "metric", "scalar", "strict"]
+    assert steps[0]["fit"]["chisq"] == pytest.approx(written["fit"]["chisq"])
+    assert "Measurement invariance across own" in report
 
 
 def test_path_differences_match_lavtestwald() -> None:

@@ -58,8 +58,9 @@ def invariance(
     """Fit configural, metric, scalar and strict models; write OUT/invariance.json and
     OUT/invariance.html."""
     from semwb.pipeline import prepare_data, read_data
-    from semwb.report.invariance import ladder_dict, render_invariance
+    from semwb.report.invariance import render_invariance
     from semwb.sem.invariance import run_ladder
+    from semwb.sem.invariance_json import ladder_json
     from semwb.sem.spec import load_spec
     from semwb.survey.instrument import spec_instrument
 
@@ -72,9 +73,10 @@ def invariance(
     ladder = run_ladder(loaded, frame, data_name=Path(data_path).name)
     folder = out if out is not None else Path("reports") / spec.stem
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "invariance.json").write_text(json.dumps(ladder_dict(ladder), indent=2),
+    written = ladder_json(ladder)
+    (folder / "invariance.json").write_text(json.dumps(written, indent=2, ensure_ascii=False),
                                             encoding="utf-8")
-    (folder / "invariance.html").write_text(render_invariance(ladder), encoding="utf-8")
+    (folder / "invariance.html").write_text(render_invariance(written), encoding="utf-8")
     _print(ladder)
     for name in ("invariance.json", "invariance.html"):
         console.print(Text(f"wrote {folder / name}", style="dim"))

@@ -277,7 +277,8 @@ def build_report_context(
     dict
         Keys ``lang, t, key_results, title, model, error, summary, diagram, measurement,
         validity, descriptives, cmb, fit, paths, covariances, effects, hypotheses, warnings,
-        provenance``; a section that has nothing to show is ``None``.
+        provenance, inv`` (the invariance ladder, ``results.invariance``); a section that has
+        nothing to show is ``None``.
     """
     labels = labels or Labels()
     t = strings(lang)
@@ -316,4 +317,5 @@ def build_report_context(
         "hypotheses": hypotheses,
         "warnings": _warnings(results, parts, labels, lang),
         "provenance": _provenance(results, lang, results_dir),
+        "inv": results.invariance,
     }

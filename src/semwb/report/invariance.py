@@ -1,78 +1,17 @@
-"""The invariance ladder as plain data (``invariance.json``) and as an HTML page.
+"""The invariance ladder as a self-contained HTML page.
 
-:func:`ladder_dict` is the one shape both the JSON file and the template read; the page is
-``templates/invariance.html`` around the ``_invariance.html`` section (autoescaped, no network).
+``templates/invariance.html`` around the ``_invariance.html`` section (autoescaped, no network),
+which the model report also shows when its results carry a ladder (``invariance: true``).
 """
 
 from __future__ import annotations
 
-import math
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from semwb.report.environment import get_environment
 
-if TYPE_CHECKING:
-    from semwb.sem.invariance import Ladder, Step
-    from semwb.sem.scoretest import ScoreTest
 
-
-def _number(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
-def _step(step: Step) -> dict[str, Any]:
-    c = step.comparison
-    return {
-        "name": step.name, "group_equal": list(step.group_equal),
-        "group_partial": list(step.partial),
-        "fit": {k: _number(v) for k, v in step.fit.model_dump().items()},
-        "comparison": None if c is None else {
-            "chisq_diff": c.chisq_diff, "df_diff": c.df_diff, "pvalue": c.pvalue,
-            "delta_cfi": c.delta_cfi, "delta_rmsea": c.delta_rmsea, "delta_srmr": c.delta_srmr,
-            "cheung_rensvold": c.cheung_rensvold, "chen": c.chen, "holds": c.holds,
-        },
-    }
-
-
-def _score(test: ScoreTest) -> dict[str, Any]:
-    return {"lhs": test.lhs, "op": test.op, "rhs": test.rhs, "group": test.group,
-            "chisq": test.chisq, "df": test.df, "pvalue": test.pvalue,
-            "group_partial": test.partial}
-
-
-def ladder_dict(ladder: Ladder) -> dict[str, Any]:
-    """The ladder as JSON-ready data: steps, comparisons, score tests, latent means."""
-    from semwb.sem.invariance import (
-        CFI_DROP,
-        CITATIONS,
-        RMSEA_RISE,
-        SRMR_RISE_LOADINGS,
-        SRMR_RISE_OTHER,
-    )
-
-    means = ladder.latent_means
-    return {
-        "model": ladder.model, "group": ladder.group, "groups": list(ladder.groups),
-        "n_obs": ladder.n_obs,
-        "steps": [_step(s) for s in ladder.steps],
-        "failed": ladder.failed,
-        "score_total": None if ladder.score_total is None else _score(ladder.score_total),
-        "scores": [_score(t) for t in ladder.scores],
-        "partial": None if ladder.partial is None else _step(ladder.partial),
-        "paths": [{"lhs": p.lhs, "rhs": p.rhs, "estimates": p.estimates, "chisq": p.chisq,
-                   "df": p.df, "pvalue": p.pvalue} for p in ladder.paths],
-        "paths_step": ladder.paths_step,
-        "latent_means": [{k: _number(v) for k, v in row.items()}
-                         for row in means.to_dict(orient="records")],
-        "cutoffs": {"cfi_drop": CFI_DROP, "rmsea_rise": RMSEA_RISE,
-                    "srmr_rise_loadings": SRMR_RISE_LOADINGS, "srmr_rise_other": SRMR_RISE_OTHER},
-        "citations": list(CITATIONS),
-    }
-
-
-def render_invariance(ladder: Ladder) -> str:
-    """The self-contained HTML page of the ladder."""
+def render_invariance(ladder: dict[str, Any]) -> str:
+    """The self-contained HTML page of a ladder (:func:`semwb.sem.invariance_json.ladder_json`)."""
     template = get_environment().get_template("invariance.html")
-    return template.render(inv=ladder_dict(ladder), lang="en")
+    return template.render(inv=ladder, lang="en")
