@@ -157,11 +157,13 @@ def check_syntax(syntax: str, *, name: str, responses_path: Path | None = None,
 
 
 def check_run_options(syntax: str, *, name: str, draws: int, ci: str, level: float,
-                      seed: int | None, lang: str, missing: str = "listwise") -> dict[str, Any]:
+                      seed: int | None, lang: str, missing: str = "listwise",
+                      group: str = "") -> dict[str, Any]:
     """Check a run's options with the spec's own rules; return them as a plain dict.
 
     ``draws`` 0 means no bootstrap (Wald intervals only); ``missing`` is ``listwise`` or
-    ``fiml`` (the latter without a bootstrap, as on the command line).
+    ``fiml`` (the latter without a bootstrap, as on the command line); ``group`` names the
+    column of a multiple-group model (``""``: one group).
 
     Raises
     ------
@@ -174,7 +176,7 @@ def check_run_options(syntax: str, *, name: str, draws: int, ci: str, level: flo
         raise OptionError(
             f"The report language must be one of {', '.join(LANGUAGES)}; got {lang!r}.")
     options = {"draws": draws, "ci": ci, "level": level, "seed": seed, "lang": lang,
-               "missing": missing}
+               "missing": missing, "group": group}
     spec = _spec(syntax, name, options)
     if draws:
         check_bootstrap_missing(spec)
@@ -187,7 +189,8 @@ def _spec(syntax: str, name: str, options: dict[str, Any]) -> Any:
     bootstrap = ({key: options[key] for key in ("draws", "ci", "level", "seed")}
                  if options.get("draws") else None)
     return spec_from_syntax(syntax, name=name, source=f"model {name}", bootstrap=bootstrap,
-                            missing=options.get("missing", "listwise"))
+                            missing=options.get("missing", "listwise"),
+                            group=options.get("group") or None)
 
 
 def starter_specs(models_dir: Path | None) -> list[dict[str, str]]:

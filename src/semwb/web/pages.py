@@ -238,6 +238,7 @@ def start_run(
     draws: Annotated[int, Form(ge=0)] = 0, ci: Annotated[str, Form()] = "percentile",
     level: Annotated[float, Form()] = 0.95, seed: Annotated[str, Form()] = "",
     lang: Annotated[str, Form()] = "en", missing: Annotated[str, Form()] = "listwise",
+    group: Annotated[str, Form()] = "",
 ) -> Response:
     """Queue a run of a saved model on a valid response file; go to its page."""
     store = store_of(request)
@@ -251,7 +252,7 @@ def start_run(
                           "corrected file and run on that one.")
     options: dict[str, Any] = analysis_of(request).check_run_options(
         model.syntax, name=model.name, draws=draws, ci=ci, level=level, seed=_seed(seed),
-        lang=lang, missing=missing)
+        lang=lang, missing=missing, group=group.strip())
     run = store.create_run(project.id, model, responses, options)
     runs_of(request).submit(run)
     return _redirect(f"/projects/{project.id}/runs/{run.id}")
