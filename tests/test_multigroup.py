@@ -208,3 +208,27 @@ def test_path_differences_match_lavtestwald() -> None:
     equal = _fit(case_spec("covariate", MEDIATION_REFERENCE, group="own", defaults="sem"),
                  pd.read_csv(MEDIATION / "data.csv"))
     assert path_differences(equal) == []  # group_equal: regressions leaves nothing to test
+
+
+def test_equality_across_groups_by_constraint_equals_a_shared_label(data: pd.DataFrame) -> None:
+    shared = _fit(spec_from_syntax(HS.replace("x1 + x2", "x1 + a*x2"), name="s",
+                                   group="school", defaults="cfa"), data)
+    constrained = _fit(spec_from_syntax(HS.replace("x1 + x2", "x1 + c(a1, a2)*x2") +
+                                        "\na1 == a2", name="c", group="school",
+                                        defaults="cfa"), data)
+    assert constrained.fit.df == shared.fit.df == REFERENCE["cases"]["configural"]["fit"]["df"] + 1
+    assert constrained.fit.chisq == pytest.approx(shared.fit.chisq, rel=1e-8)
+    labels = constrained.estimates_by_label()
+    assert labels["a1"] == pytest.approx(labels["a2"])
+    assert labels["a1"] == pytest.approx(shared.estimates_by_label()["a"], abs=1e-6)
+
+
+def test_vector_numbers_fix_and_na_frees_per_group(data: pd.DataFrame) -> None:
+    fit = _fit(spec_from_syntax(HS.replace("x1 + x2", "x1 + c(0.5, NA)*x2"), name="v",
+                                group="school", defaults="cfa"), data)
+    rows = fit.parameters[(fit.parameters["op"] == "=~") & (fit.parameters["rhs"] == "x2")]
+    first, second = rows.iloc[0], rows.iloc[1]
+    assert (first["group"], bool(first["free"]), first["est"]) == ("Pasteur", False, 0.5)
+    assert second["group"] == "Grant-White"
+    assert bool(second["free"])
+    assert fit.fit.df == REFERENCE["cases"]["configural"]["fit"]["df"] + 1
