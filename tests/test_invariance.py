@@ -175,3 +175,14 @@ def test_paths_are_compared_in_the_most_constrained_model_that_holds(ladder: Lad
     assert mediation.paths == tuple(path_differences(strict))
     assert [(p.lhs, p.rhs, p.df) for p in mediation.paths] == [
         ("IOL", "AR", 2), ("AI", "IOL", 2), ("AI", "AR", 2)]
+
+
+def test_section_speaks_chinese(ladder: Ladder) -> None:
+    from semwb.report.invariance import render_invariance
+    from semwb.sem.invariance_json import ladder_json
+
+    page = render_invariance(ladder_json(ladder), lang="zh")
+    assert "不变性在此步骤不成立： <b>强不变（截距）</b>" in page
+    assert "强不变（截距） (部分; 放开: x3~1, x7~1)" in page
+    assert "Measurement invariance" not in page
+    assert "<title>测量不变性: hs</title>" in page

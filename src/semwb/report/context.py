@@ -18,6 +18,7 @@ from semwb.report.effects import describe_effect
 from semwb.report.filters import fmt_ci, fmt_est, fmt_level, fmt_std
 from semwb.report.hypotheses import check_hypotheses
 from semwb.report.i18n import Lang, sentence, strings
+from semwb.report.invariance import invariance_text
 from semwb.report.labels import Labels
 from semwb.report.measurement_context import (
     cell,
@@ -277,8 +278,8 @@ def build_report_context(
     dict
         Keys ``lang, t, key_results, title, model, error, summary, diagram, measurement,
         validity, descriptives, cmb, fit, paths, covariances, effects, hypotheses, warnings,
-        provenance, inv`` (the invariance ladder, ``results.invariance``); a section that has
-        nothing to show is ``None``.
+        provenance, inv, it`` (the invariance ladder, ``results.invariance``, and its words); a
+        section that has nothing to show is ``None``.
     """
     labels = labels or Labels()
     t = strings(lang)
@@ -318,4 +319,5 @@ def build_report_context(
         "warnings": _warnings(results, parts, labels, lang),
         "provenance": _provenance(results, lang, results_dir),
         "inv": results.invariance,
+        "it": invariance_text(lang),
     }
