@@ -186,3 +186,16 @@ def test_section_speaks_chinese(ladder: Ladder) -> None:
     assert "强不变（截距） (部分; 放开: x3~1, x7~1)" in page
     assert "Measurement invariance" not in page
     assert "<title>测量不变性: hs</title>" in page
+
+
+def test_every_word_the_section_reads_exists_in_both_languages() -> None:
+    import re
+
+    from semwb.report.invariance import invariance_text
+
+    templates = Path(__file__).parents[1] / "src" / "semwb" / "report" / "templates"
+    text = "".join((templates / name).read_text(encoding="utf-8")
+                   for name in ("_invariance.html", "invariance.html"))
+    used = set(re.findall(r"\bit\.(\w+)", text))
+    assert used <= invariance_text("en").keys()
+    assert invariance_text("en").keys() == invariance_text("zh").keys()
