@@ -232,3 +232,17 @@ def test_vector_numbers_fix_and_na_frees_per_group(data: pd.DataFrame) -> None:
     assert second["group"] == "Grant-White"
     assert bool(second["free"])
     assert fit.fit.df == REFERENCE["cases"]["configural"]["fit"]["df"] + 1
+
+
+def test_fit_command_takes_the_group_of_a_lav_file(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from semwb.cli import app
+
+    syntax = tmp_path / "hs.lav"
+    syntax.write_text(HS + "\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["fit", str(syntax), "--data", str(CASE / "data.csv"),
+                                      "--group", "school", "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.exception
+    configural = REFERENCE["cases"]["configural"]["fit"]
+    assert f"χ²({configural['df']}) = {configural['chisq']:.2f}" in result.stdout

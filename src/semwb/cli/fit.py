@@ -115,6 +115,9 @@ def fit(
     instrument: Annotated[Path | None, typer.Option(
         help="Instrument YAML (replaces the spec's 'instrument'): reverse-codes its items, "
              "names constructs, adds reliability and validity.")] = None,
+    group: Annotated[str | None, typer.Option(
+        help="Column holding each respondent's group: a multiple-group model (replaces the "
+             "spec's 'group:').")] = None,
     lang: LangOption = "en",
 ) -> None:
     """Fit one model spec and write OUT/results.json and OUT/report.html."""
@@ -127,4 +130,5 @@ def fit(
             raise OptionError(f"--missing must be listwise or fiml; got '{missing}'.")
     _fit_one(spec, data, out, lang=lang, draws=bootstrap, ci=ci, seed=seed,
              no_bootstrap=no_bootstrap, instrument_path=instrument, sheet=sheet,
-             **({"missing": missing} if missing is not None else {}))
+             **({"missing": missing} if missing is not None else {}),
+             **({"group": group} if group is not None else {}))

@@ -1,5 +1,6 @@
 """Score (Lagrange multiplier) tests of the ``group_equal`` constraints, as lavaan's
-``lavTestScore()`` (expected information).
+``lavTestScore()`` (expected information; under FIML semwb uses the observed information, not
+checked against lavaan).
 
 The constrained model is fitted once. The same model without the ``group_equal`` ties
 (:func:`semwb.sem.groups.group_partable` with ``equal_labels=False``) is evaluated at the
