@@ -246,3 +246,18 @@ def test_fit_command_takes_the_group_of_a_lav_file(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.exception
     configural = REFERENCE["cases"]["configural"]["fit"]
     assert f"χ²({configural['df']}) = {configural['chisq']:.2f}" in result.stdout
+
+
+def test_group_levels_choose_and_order_the_groups(data: pd.DataFrame) -> None:
+    fit = _fit(_spec(group="school", group_levels=["Grant-White", "Pasteur"]), data)
+    assert fit.groups == ("Grant-White", "Pasteur")
+    assert fit.fit.chisq == pytest.approx(REFERENCE["cases"]["configural"]["fit"]["chisq"])
+    three = pd.concat([data, data.iloc[:40].assign(school="Third")], ignore_index=True)
+    two = _fit(_spec(group="school", group_levels=["Pasteur", "Grant-White"]), three)
+    assert two.n_obs == len(data)
+
+
+def test_group_level_without_rows_is_named(data: pd.DataFrame) -> None:
+    with pytest.raises(SpecError, match=r"group_levels names Lincoln, which no row of data has "
+                                        r"in column school \(its groups: Pasteur, Grant-White\)"):
+        fit_model(_spec(group="school", group_levels=["Pasteur", "Lincoln"]), data)

@@ -183,7 +183,8 @@ def group_partable(parsed: ParsedSyntax, options: LavaanOptions, *, n_groups: in
 
 def spec_problems(parsed: ParsedSyntax, *, group: str | None, group_equal: Sequence[str],
                   group_partial: Sequence[str], engine: str, bootstrap: bool,
-                  invariance: bool = False, source: str) -> list[str]:
+                  invariance: bool = False, group_levels: Sequence[object] = (),
+                  source: str) -> list[str]:
     """What a spec asks of groups that cannot be done (checked when the spec is loaded)."""
     problems = []
     if group is None:
@@ -191,9 +192,9 @@ def spec_problems(parsed: ParsedSyntax, *, group: str | None, group_equal: Seque
                      f"c({', '.join(t.by_group)}) gives one value per group, but the spec has "
                      "no 'group:' key; name the grouping column or write one modifier."
                      for t in parsed.terms if t.by_group]
-        if group_equal or group_partial or invariance:
-            problems.append(f"{source}: group_equal, group_partial and invariance need "
-                            "'group:' (the column that holds each respondent's group).")
+        if group_equal or group_partial or group_levels or invariance:
+            problems.append(f"{source}: group_equal, group_partial, group_levels and invariance "
+                            "need 'group:' (the column that holds each respondent's group).")
         return problems
     if engine == "semopy":
         problems.append(f"{source}: engine: semopy fits one group; remove 'engine: semopy' to "

@@ -63,6 +63,14 @@ def split_groups(spec: ModelSpec, data: pd.DataFrame, *, data_name: str = "data"
                         "group is missing; every respondent needs a group (fill it in or drop "
                         "the row).")
     levels = list(dict.fromkeys(str(v) for v in labels))
+    if spec.group_levels:
+        chosen = [str(v) for v in spec.group_levels]
+        absent = [v for v in chosen if v not in levels]
+        if absent:
+            raise SpecError(f"{spec.source}: group_levels names {', '.join(absent)}, which no "
+                            f"row of {data_name} has in column {column} (its groups: "
+                            f"{', '.join(levels)}).")
+        levels = chosen
     if len(levels) < 2:
         raise SpecError(f"{data_name}, column {column}: every row is in group "
                         f"'{levels[0] if levels else ''}'; a multiple-group model needs at least "

@@ -83,6 +83,7 @@ class ModelSpec(BaseModel):
     group: str | None = None
     group_equal: list[GroupEqual] = Field(default_factory=list)
     group_partial: list[str] = Field(default_factory=list)
+    group_levels: list[str | int] = Field(default_factory=list)
     invariance: bool = False
     hypotheses: list[Hypothesis] = Field(default_factory=list)
     source: str = Field("<string>", exclude=True)
@@ -132,8 +133,8 @@ def _validation_problems(exc: ValidationError, source: str) -> list[str]:
             problems.append(f"{source}: unknown key '{where}'; the keys are model, title, "
                             "instrument, data, syntax, estimator, missing, engine, defaults, "
                             "std_lv, fixed_x, meanstructure, orthogonal, bootstrap, group, "
-                            "group_equal, group_partial, invariance, hypotheses (bootstrap: "
-                            "draws, ci, level, seed).")
+                            "group_equal, group_partial, group_levels, invariance, hypotheses "
+                            "(bootstrap: draws, ci, level, seed).")
         elif error["type"] == "missing":
             problems.append(f"{source}: the key '{where}' is required.")
         else:
@@ -152,7 +153,7 @@ def _build(raw: dict[str, Any], source: str) -> ModelSpec:
     parsed = spec.parsed
     problems = spec_problems(parsed, group=spec.group, group_equal=spec.group_equal,
                              group_partial=spec.group_partial, engine=spec.engine,
-                             invariance=spec.invariance,
+                             invariance=spec.invariance, group_levels=spec.group_levels,
                              bootstrap=spec.bootstrap is not None, source=source)
     if problems:
         raise SpecError(join_problems(f"{source} has {len(problems)} group problems", problems))
