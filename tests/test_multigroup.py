@@ -261,3 +261,11 @@ def test_group_level_without_rows_is_named(data: pd.DataFrame) -> None:
     with pytest.raises(SpecError, match=r"group_levels names Lincoln, which no row of data has "
                                         r"in column school \(its groups: Pasteur, Grant-White\)"):
         fit_model(_spec(group="school", group_levels=["Pasteur", "Lincoln"]), data)
+
+
+def test_constant_item_in_one_group_is_named_with_its_group(data: pd.DataFrame) -> None:
+    broken = data.copy()
+    broken.loc[broken["school"] == "Grant-White", "x5"] = 3.0
+    with pytest.raises(SpecError, match=r"data \(group school = Grant-White\), column x5: every "
+                                        r"value is 3"):
+        fit_model(_spec(group="school"), broken)
