@@ -219,8 +219,13 @@ def test_lav_file_takes_options_as_keywords(tmp_path: Path) -> None:
         r"'estimator: WLSMV' is for ordinal items; list them under 'ordered:'",
     ),
     (
-        "model: m\nsyntax: 'F =~ x1 + x2 + x3'\ngroup: country\n",
-        r"'group: country' asks for a multiple-group model",
+        "model: m\nsyntax: 'F =~ x1 + c(a, b)*x2 + x3'\n",
+        r"spec.yaml, syntax line 1: the modifier vector c\(a, b\) gives one value per group, "
+        r"but the spec has no 'group:' key",
+    ),
+    (
+        "model: m\nsyntax: 'F =~ x1 + x2 + x3'\ngroup: country\ngroup_equal: [loading]\n",
+        r"'group_equal.0' input should be 'loadings', 'intercepts'",
     ),
     ("model: [m\n", r"spec.yaml, line 2: not valid YAML"),
     ("- just\n- a list\n", r"expected a mapping of keys"),

@@ -24,6 +24,8 @@ from semwb.model_data import conditional_results, model_data
 from semwb.results import ParameterRow, Provenance, Results
 from semwb.sem.bootstrap import bootstrap_model
 from semwb.sem.estimate import COLUMNS, FitResult, fit_model
+from semwb.sem.invariance import run_ladder
+from semwb.sem.invariance_json import ladder_json
 from semwb.sem.scaled_test import check_estimator
 from semwb.sem.spec import BootstrapOptions, ModelSpec, load_spec
 from semwb.survey.instrument import Instrument, spec_instrument
@@ -231,7 +233,15 @@ def run_analysis(
         warnings=[*fit.warnings, *built.warnings, *measurement_warnings],
         provenance=provenance(spec, data, data_path=data_path, data_name=data_name,
                               command=command),
+        invariance=_invariance(built.spec, built.data, shown),
     )
+
+
+def _invariance(spec: ModelSpec, data: pd.DataFrame, data_name: str) -> dict[str, Any] | None:
+    """The invariance ladder of a spec with ``invariance: true`` (JSON form), else None."""
+    if not spec.invariance:
+        return None
+    return ladder_json(run_ladder(spec, data, data_name=data_name))
 
 
 def write_results(results: Results, out_dir: str | Path) -> Path:

@@ -174,6 +174,7 @@ class Results(_Frozen):
     quality: dict[str, Any] = Field(default_factory=dict)
     hypotheses: list[dict[str, Any]] = Field(default_factory=list)
     nested_in: list[str] = Field(default_factory=list)
+    invariance: dict[str, Any] | None = None
     syntax: str = ""
     #: Probed product and power terms (docs/moderation.md): centering, moderations, curves.
     conditional: dict[str, Any] | None = None

@@ -109,6 +109,12 @@ def test_run_options_are_checked_by_the_spec(tmp_path: Path) -> None:
     with pytest.raises(SpecError, match="'estimator: MLR' cannot be combined with a bootstrap"):
         analysis.check_run_options(syntax, name="m", draws=500, ci="percentile", level=0.95,
                                    seed=1, lang="en", estimator="MLR")
+    with pytest.raises(SpecError, match=r"the bootstrap of a multiple-group model is not "
+                                        r"supported yet"):
+        analysis.check_run_options(syntax, name="m", draws=500, ci="percentile", level=0.95,
+                                   seed=1, lang="en", group="own")
+    assert analysis.check_run_options(syntax, name="m", draws=0, ci="percentile", level=0.95,
+                                      seed=1, lang="en", group="own")["group"] == "own"
 
 
 @pytest.fixture
@@ -208,6 +214,21 @@ def test_excel_sheet_is_kept_for_later_checks(tmp_path: Path) -> None:
     analysis.check_syntax("AR =~ ar1 + ar2 + ar3", name="m", responses_path=workbook,
                           responses_name="wave1.xlsx", instrument_path=INSTRUMENT,
                           instrument_name="i.yaml", sheet="wave1")
+
+
+@pytest.mark.slow
+def test_a_web_run_can_compare_groups(tmp_path: Path) -> None:
+    job = analysis.RunJob(
+        run_id="g", model_name="cfa", syntax="AR =~ ar1 + ar2 + ar3 + ar4\n",
+        instrument_path=INSTRUMENT, instrument_name="study.yaml", responses_path=DATA,
+        responses_name="wave 1.csv", out_dir=tmp_path / "out",
+        options={"draws": 0, "ci": "percentile", "level": 0.95, "seed": None, "lang": "en",
+                 "missing": "listwise", "group": "own"})
+    analysis.run_job(job, lambda fraction, message: None)
+    results = read_results(job.out_dir)
+    groups = {row.group for row in results.parameters if row.op == "=~"}
+    assert groups == {"1", "2", "3"}
+    assert results.fit.df == 3 * 2  # 4 items: 14 moments, 12 parameters per group
 
 
 @pytest.mark.slow

@@ -3,10 +3,10 @@
 One module per command (``score``, ``fit``, ``report``, ``batch``, ``demo``, ``simulate``,
 ``serve``, ``user``, ``efa``, ``aggregate``, ``correlate``, ``impute``, ``predict``,
 ``portfolio``, ``modindices``, ``compare``, ``discriminant``, ``reliability``, ``cmv``,
-``power``), the shared application in :mod:`semwb.cli.app` and the terminal formatting in
-:mod:`semwb.cli.terminal`. Each command parses its options, calls library functions, writes
-files and prints. :func:`main` catches :class:`~semwb.errors.SemwbError` only (one line, exit
-code 1); anything else is a bug and keeps its traceback.
+``power``, ``invariance``), the shared application in :mod:`semwb.cli.app` and the terminal
+formatting in :mod:`semwb.cli.terminal`. Each command parses its options, calls library
+functions, writes files and prints. :func:`main` catches :class:`~semwb.errors.SemwbError` only
+(one line, exit code 1); anything else is a bug and keeps its traceback.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ __all__ = ["COMMANDS", "app", "main"]
 #: The command modules, in the order ``semwb --help`` lists them; each registers itself on ``app``.
 COMMANDS = ("score", "fit", "report", "batch", "demo", "simulate", "serve", "user", "efa",
             "aggregate", "correlate", "impute", "predict", "portfolio", "modindices", "compare",
-            "discriminant", "reliability", "cmv", "power")
+            "discriminant", "reliability", "cmv", "power", "invariance")
 for _name in COMMANDS:
     import_module(f"semwb.cli.{_name}")
 

@@ -127,6 +127,9 @@ def fit(
     modindices: Annotated[bool, typer.Option(
         "--modindices", help="Also print the modification indices above 3.84 and write "
         "OUT/modindices.csv and OUT/modindices.html (complete-data ML).")] = False,
+    group: Annotated[str | None, typer.Option(
+        help="Column holding each respondent's group: a multiple-group model (replaces the "
+             "spec's 'group:').")] = None,
     lang: LangOption = "en",
 ) -> None:
     """Fit one model spec and write OUT/results.json and OUT/report.html."""
@@ -141,7 +144,7 @@ def fit(
         raise OptionError(f"--engine must be semwb or semopy; got '{engine}'.")
     options: dict[str, str | list[str] | None] = {
         "missing": missing, "engine": engine and engine.strip().lower(),
-        "estimator": estimator and estimator.strip().upper()}
+        "estimator": estimator and estimator.strip().upper(), "group": group}
     if ordered is not None:
         items = [v.strip() for v in ordered.split(",") if v.strip()]
         options["ordered"] = "all" if items == ["all"] else items

@@ -20,6 +20,7 @@ from semwb.report.explore_context import explore_context
 from semwb.report.filters import fmt_ci, fmt_est, fmt_level, fmt_std
 from semwb.report.hypotheses import check_hypotheses
 from semwb.report.i18n import Lang, sentence, strings
+from semwb.report.invariance import invariance_text
 from semwb.report.labels import Labels
 from semwb.report.measurement_context import (
     cell,
@@ -298,8 +299,8 @@ def build_report_context(
         Keys ``lang, t, key_results, title, model, error, summary, diagram, measurement,
         validity, descriptives, cmb, fit, paths, covariances, effects, conditional (probed
         product and power terms), portfolio (measures of a ``portfolio:`` spec), explore (agreement
-        of a ``unit:`` spec), hypotheses, warnings,
-        provenance``; a section that has nothing to show is ``None``.
+        of a ``unit:`` spec), hypotheses, warnings, provenance, inv, it`` (the invariance ladder,
+        ``results.invariance``, and its words); a section that has nothing to show is ``None``.
     """
     labels = labels or Labels()
     t = strings(lang)
@@ -342,4 +343,6 @@ def build_report_context(
         "hypotheses": hypotheses,
         "warnings": _warnings(results, parts, labels, lang),
         "provenance": _provenance(results, lang, results_dir),
+        "inv": results.invariance,
+        "it": invariance_text(lang),
     }

@@ -81,7 +81,7 @@ def split_parameters(results: Results) -> ModelParts:
     """Split the parameter table of ``results`` by role (first group only for multi-group fits)."""
     groups = [row.group for row in results.parameters]
     first = groups[0] if groups else None
-    rows = [row for row in results.parameters if row.group == first]
+    rows = [row for row in results.parameters if row.group == first or row.op == ":="]
     latents: dict[str, list[str]] = {}
     for row in rows:
         if row.op == "=~":

@@ -72,6 +72,9 @@ class FitResult:
         The compiled ``:=`` definitions.
     model
         The model structure at its estimate (for the bootstrap; not part of equality or repr).
+    groups
+        The groups of a multiple-group model (``spec.group``'s values, the ``group`` column of
+        ``parameters``); empty for one group.
     """
 
     spec: ModelSpec
@@ -88,6 +91,7 @@ class FitResult:
     vcov: pd.DataFrame = field(repr=False)
     effects: tuple[DefinedEffect, ...] = field(repr=False)
     model: ModelMatrices = field(repr=False)
+    groups: tuple[str, ...] = ()
 
     def estimates_by_label(self) -> dict[str, float]:
         """Label -> estimate of every labelled parameter."""
@@ -198,6 +202,11 @@ def fit_model(spec: ModelSpec, data: pd.DataFrame, *, data_name: str = "data") -
     Matches lavaan 0.6 ``sem()`` / ``cfa()`` / ``growth()`` on the cases in ``tests/reference``
     within the tolerances of ``tests/test_parity_lavaan.py`` (see docs/models.md).
     """
+    if spec.group is not None:
+        from semwb.sem.multigroup import fit_groups
+
+        with threadpool_limits(limits=1):
+            return fit_groups(spec, data, data_name=data_name)
     frame, excluded = check_data(spec, data, data_name=data_name)
     with threadpool_limits(limits=1):  # small matrices: threads only add overhead and noise
         if spec.estimator == "WLSMV":

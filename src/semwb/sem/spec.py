@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from semwb.errors import SpecError, join_problems
 from semwb.sem import spec_options as data_keys
 from semwb.sem.effects import DefinedEffect, compile_definitions
+from semwb.sem.groups import spec_problems
 from semwb.sem.model.constraints import constraint_problems
 from semwb.sem.partable import LavaanOptions, ParRow, build_partable, classify, lavaan_options
 from semwb.sem.syntax import ParsedSyntax, parse_syntax
@@ -27,6 +28,8 @@ from semwb.yamlfile import safe_load as load_yaml
 
 CiType = Literal["percentile", "bc", "bca", "montecarlo"]
 CI_TYPES: tuple[str, ...] = get_args(CiType)
+GroupEqual = Literal["loadings", "intercepts", "residuals", "residual.covariances",
+                     "lv.variances", "lv.covariances", "means", "regressions"]
 
 
 class BootstrapOptions(BaseModel):
@@ -91,6 +94,10 @@ class ModelSpec(BaseModel):
     unit: str | None = None
     firm_level: list[str] = Field(default_factory=list)
     rwg_null: Literal["uniform", "slight_skew"] | float = "uniform"
+    group_equal: list[GroupEqual] = Field(default_factory=list)
+    group_partial: list[str] = Field(default_factory=list)
+    group_levels: list[str | int] = Field(default_factory=list)
+    invariance: bool = False
     hypotheses: list[Hypothesis] = Field(default_factory=list)
     source: str = Field("<string>", exclude=True)
 
@@ -109,13 +116,13 @@ class ModelSpec(BaseModel):
         """The lavaan options in force and lavaan's note when the syntax changed one.
 
         As lavaan: ``growth`` models means (observed intercepts fixed at 0, latent means free);
-        FIML and ``~ 1`` terms turn the mean structure on; a user-written parameter of an
-        exogenous covariate turns ``fixed.x`` off.
+        FIML, ``~ 1`` terms and ``group:`` turn the mean structure on; a user-written parameter
+        of an exogenous covariate turns ``fixed.x`` off.
         """
         growth = self.defaults == "growth"
         means = self.meanstructure
         if means is None:
-            means = growth or self.missing == "fiml"
+            means = growth or self.missing == "fiml" or self.group is not None
         options = LavaanOptions(meanstructure=means, fixed_x=self.fixed_x, std_lv=self.std_lv,
                                 orthogonal=self.orthogonal, int_ov_free=not growth,
                                 int_lv_free=growth)
@@ -157,7 +164,8 @@ def _validation_problems(exc: ValidationError, source: str) -> list[str]:
             problems.append(f"{source}: unknown key '{where}'; the keys are model, title, "
                             "instrument, data, syntax, estimator, ordered, "
                             "parameterization, missing, engine, defaults, std_lv, fixed_x, "
-                            "meanstructure, orthogonal, bootstrap, group, "
+                            "meanstructure, orthogonal, bootstrap, group, group_equal, "
+                            "group_partial, group_levels, invariance, "
                             f"{data_keys.HELP}, hypotheses (bootstrap: draws, ci, level, "
                             f"seed; {data_keys.BLOCK_HELP}).")
         elif error["type"] == "missing":
@@ -177,9 +185,6 @@ def _build(raw: dict[str, Any], source: str) -> ModelSpec:
     except ValidationError as exc:
         problems = _validation_problems(exc, source)
         raise SpecError(join_problems(f"{source} has {len(problems)} problems", problems)) from exc
-    if spec.group is not None:
-        raise SpecError(f"{source}: 'group: {spec.group}' asks for a multiple-group model, which "
-                        "semwb does not fit yet; remove the key to fit one group.")
     data_keys.check_data_keys(spec)
     if spec.estimator in ("MLR", "MLM"):
         from semwb.sem.scaled_test import check_estimator
@@ -187,6 +192,14 @@ def _build(raw: dict[str, Any], source: str) -> ModelSpec:
         check_estimator(spec.estimator, missing=spec.missing, engine=spec.engine,
                         bootstrap=spec.bootstrap is not None, source=source)
     parsed = spec.parsed
+    problems = spec_problems(parsed, group=spec.group, group_equal=spec.group_equal,
+                             group_partial=spec.group_partial, engine=spec.engine,
+                             invariance=spec.invariance, group_levels=spec.group_levels,
+                             estimator="WLSMV" if spec.ordered or parsed.threshold_items
+                             else spec.estimator, bootstrap=spec.bootstrap is not None,
+                             source=source)
+    if problems:
+        raise SpecError(join_problems(f"{source} has {len(problems)} group problems", problems))
     _ = spec.effects  # parse the syntax and check the definitions now
     if (spec.ordered or parsed.threshold_items or spec.estimator == "WLSMV"
             or spec.parameterization != "delta"):

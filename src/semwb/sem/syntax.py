@@ -4,15 +4,15 @@ Supported: ``=~`` (measurement), ``~`` (regression), ``~~`` (variance / covarian
 (intercept or mean), ``:=`` (defined parameter), ``==`` / ``<`` / ``>`` (constraints on labels),
 modifiers ``a*x`` (label), ``1*x`` / ``0*x`` (fixed value), ``NA*x`` (free), ``start(0.5)*x``
 (starting value), ``label("a")*x``, chains of them (``a*start(0.5)*x``), several left-hand sides
-(``y1 + y2 ~ x``), thresholds of ordinal items (``x1 | t1 + t2``, with modifiers as
-``x1 | a*t1``; the item becomes ordered), interaction and power terms right of ``~``
-(``x:w``, ``I(x^2)``: names of data columns the caller computes), names in any script
-(``组织间学习 ~ 联盟惯例``), comments (``#`` and ``!``), statements split by ``;``, and
-formulas continued on the next line when a line ends with ``+`` or an operator (or the next
-line starts with ``+``).
+(``y1 + y2 ~ x``), per-group modifier vectors for multiple groups (``c(a1, a2)*x``, each
+element a label, a number or ``NA``), thresholds of ordinal items (``x1 | t1 + t2``, with
+modifiers as ``x1 | a*t1``; the item becomes ordered), interaction and power terms right of
+``~`` (``x:w``, ``I(x^2)``: names of data columns the caller computes), names in any script
+(``组织间学习 ~ 联盟惯例``), comments (``#`` and ``!``), statements split by ``;``, and formulas
+continued on the next line when a line ends with ``+`` or an operator (or the next line starts
+with ``+``).
 
-Not supported (a clear error names the line): formative ``<~``, multiple-group
-modifier vectors ``c(...)``.
+Not supported (a clear error names the line): formative ``<~``.
 """
 
 from __future__ import annotations
@@ -63,6 +63,7 @@ class Term:
     fixed: float | None = None
     start: float | None = None
     free: bool = False
+    by_group: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -120,8 +121,10 @@ class ParsedSyntax:
 
     @property
     def labels(self) -> tuple[str, ...]:
-        """Parameter labels, in order of first appearance."""
-        return tuple(dict.fromkeys(t.label for t in self.terms if t.label))
+        """Parameter labels (those of ``c(...)`` vectors too), in order of first appearance."""
+        found = [name for t in self.terms
+                 for name in (t.label, *t.by_group) if _NAME.match(name) and name != "NA"]
+        return tuple(dict.fromkeys(found))
 
 
 def _statements(text: str) -> list[tuple[list[int], str]]:
@@ -208,10 +211,15 @@ def _parse_modifier(text: str, where: str, problems: list[str]) -> dict[str, obj
         return {}
     if _NAME.match(text):
         return {"label": text}
-    if text.startswith("c("):
-        problems.append(f"{where}: modifier vectors c(...) are for multiple groups, "
-                        f"which semwb does not fit yet; got '{text}'.")
-        return {}
+    vector = re.fullmatch(r"c\((.*)\)", text)
+    if vector:
+        items = tuple(item.strip().strip("\"'") for item in vector.group(1).split(","))
+        if len(items) < 2 or not all(i == "NA" or _NAME.match(i) or _NUMBER.match(i)
+                                     for i in items):
+            problems.append(f"{where}: a modifier vector needs one label, number or NA per "
+                            f"group, as in c(a1, a2)*x; got '{text}'.")
+            return {}
+        return {"by_group": items}
     problems.append(f"{where}: '{text}' is not a modifier; expected a label (a*x), a number "
                     "(1*x), NA*x or start(0.5)*x.")
     return {}

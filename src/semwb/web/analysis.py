@@ -162,12 +162,13 @@ def check_syntax(syntax: str, *, name: str, responses_path: Path | None = None,
 
 def check_run_options(syntax: str, *, name: str, draws: int, ci: str, level: float,
                       seed: int | None, lang: str, missing: str = "listwise",
-                      estimator: str = "ML") -> dict[str, Any]:
+                      estimator: str = "ML", group: str = "") -> dict[str, Any]:
     """Check a run's options with the spec's own rules; return them as a plain dict.
 
     ``draws`` 0 means no bootstrap (Wald intervals only); ``missing`` is ``listwise`` or
     ``fiml`` (the latter without a bootstrap, as on the command line); ``estimator`` is ``ML``,
-    ``MLR`` or ``MLM`` (robust estimators without a bootstrap).
+    ``MLR`` or ``MLM`` (robust estimators without a bootstrap); ``group`` names the column of a
+    multiple-group model (``""``: one group).
 
     Raises
     ------
@@ -180,7 +181,7 @@ def check_run_options(syntax: str, *, name: str, draws: int, ci: str, level: flo
         raise OptionError(
             f"The report language must be one of {', '.join(LANGUAGES)}; got {lang!r}.")
     options = {"draws": draws, "ci": ci, "level": level, "seed": seed, "lang": lang,
-               "missing": missing, "estimator": estimator}
+               "missing": missing, "estimator": estimator, "group": group}
     spec = _spec(syntax, name, options)
     if draws:
         check_bootstrap_missing(spec)
@@ -194,7 +195,8 @@ def _spec(syntax: str, name: str, options: dict[str, Any]) -> Any:
                  if options.get("draws") else None)
     return spec_from_syntax(syntax, name=name, source=f"model {name}", bootstrap=bootstrap,
                             missing=options.get("missing", "listwise"),
-                            estimator=options.get("estimator", "ML"))
+                            estimator=options.get("estimator", "ML"),
+                            group=options.get("group") or None)
 
 
 def starter_specs(models_dir: Path | None) -> list[dict[str, str]]:

@@ -266,6 +266,21 @@ def gradient(mm: ModelMatrices, ev: Evaluation, patterns: list[Pattern]) -> Arra
 def information(mm: ModelMatrices, imp: Implied, sigma_inv: Array) -> Array:
     """Expected information per unit of ``F`` (complete data), ``(n, q, q)``.
 
+    For multiple groups (``mm.blocks``) the groups' informations weighted by ``n_g / N``.
+    """
+    if mm.blocks is None:
+        return _information(mm, imp, sigma_inv)
+    total = np.zeros((sigma_inv.shape[0], mm.n_params, mm.n_params))
+    for cols, weight in mm.blocks:
+        block_inv = np.zeros_like(sigma_inv)  # Σ is block-diagonal: its inverse block by block
+        block_inv[:, cols[:, None], cols[None, :]] = sigma_inv[:, cols[:, None], cols[None, :]]
+        total += weight * _information(mm, imp, block_inv)
+    return total
+
+
+def _information(mm: ModelMatrices, imp: Implied, sigma_inv: Array) -> Array:
+    """Expected information of one group per unit of ``F``, ``(n, q, q)``.
+
     ``I_kl = tr(Σ⁻¹ Δ_k Σ⁻¹ Δ_l) + 2 μ_kᵀ Σ⁻¹ μ_l``; the asymptotic covariance of the ML estimate
     from ``N`` cases is ``(N/2 · I)⁻¹``.
 

@@ -148,6 +148,10 @@ class ModelMatrices:
         Linear equality constraints, or None.
     meanstructure
         Whether ``μ`` is modelled.
+    blocks
+        Multiple groups as one block-diagonal model: each group's observed columns and its
+        share of the rows ``n_g / N`` (None for one group); the expected information is then
+        ``Σ_g (n_g / N) I_g`` (:mod:`semwb.sem.model.groups`).
     """
 
     observed: tuple[str, ...]
@@ -161,6 +165,7 @@ class ModelMatrices:
     xcells: XCells
     reparam: Reparam | None
     meanstructure: bool
+    blocks: tuple[tuple[Index, float], ...] | None = None
 
     @property
     def n_params(self) -> int:

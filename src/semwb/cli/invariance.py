@@ -1,0 +1,82 @@
+"""``semwb invariance``: the measurement-invariance ladder of a multiple-group spec."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.text import Text
+
+from semwb.cli.app import app, console
+from semwb.errors import SpecError
+
+if TYPE_CHECKING:
+    from semwb.sem.invariance import Ladder
+
+
+def _print(ladder: Ladder) -> None:
+    """One line per step (fit) and one per comparison (changes and verdict)."""
+    console.print(Text(f"Measurement invariance of {ladder.model} across {ladder.group} "
+                       f"({', '.join(ladder.groups)}; N = {ladder.n_obs})", style="bold"))
+    for s in [*ladder.steps, *([ladder.partial] if ladder.partial else [])]:
+        f, c = s.fit, s.comparison
+        free = f" (free: {', '.join(s.partial)})" if s.partial else ""
+        console.print(Text(
+            f"{s.name}{free}: chisq {f.chisq:.2f} (df {f.df}), CFI {f.cfi:.3f}, TLI {f.tli:.3f}, "
+            f"RMSEA {f.rmsea:.3f} [{f.rmsea_ci_lower:.3f}, {f.rmsea_ci_upper:.3f}], "
+            f"SRMR {f.srmr:.3f}"), soft_wrap=True)
+        if c is not None:
+            p = "" if c.pvalue is None else f", p {c.pvalue:.3g}"
+            console.print(Text(
+                f"  vs the step below: delta chisq {c.chisq_diff:.2f} (df {c.df_diff}){p}, "
+                f"delta CFI {c.delta_cfi:+.3f}, delta RMSEA {c.delta_rmsea:+.3f}, "
+                f"delta SRMR {c.delta_srmr:+.3f}: {'holds' if c.holds else 'fails'}"),
+                soft_wrap=True)
+    for path in ladder.paths:
+        console.print(Text(f"{path.rhs} -> {path.lhs} equal across groups ({ladder.paths_step} "
+                           f"model): Wald chisq {path.chisq:.2f} (df {path.df}), "
+                           f"p {path.pvalue:.3g}"), soft_wrap=True)
+    if ladder.scores:
+        console.print(Text(f"score tests of the {ladder.failed} step's constraints (largest "
+                           "first): " + ", ".join(f"{t.partial} {t.chisq:.2f}"
+                                                  for t in ladder.scores[:5])), soft_wrap=True)
+
+
+@app.command()
+def invariance(
+    spec: Annotated[Path, typer.Argument(help="A .yaml model spec with 'group:' (or a .lav file "
+                                               "with --group).")],
+    data: Annotated[Path | None, typer.Option(help="Data file (overrides the spec's).")] = None,
+    group: Annotated[str | None, typer.Option(
+        help="The column that holds each respondent's group (overrides the spec's 'group:').")
+    ] = None,
+    out: Annotated[Path | None, typer.Option(
+        help="Output folder (default: reports/<spec file name>).")] = None,
+) -> None:
+    """Fit configural, metric, scalar and strict models; write OUT/invariance.json and
+    OUT/invariance.html."""
+    from semwb.pipeline import prepare_data, read_data
+    from semwb.report.invariance import render_invariance
+    from semwb.sem.invariance import run_ladder
+    from semwb.sem.invariance_json import ladder_json
+    from semwb.sem.spec import load_spec
+    from semwb.survey.instrument import spec_instrument
+
+    loaded = load_spec(spec, **({"group": group} if group is not None else {}))
+    data_path = data if data is not None else loaded.data
+    if data_path is None:
+        raise SpecError(f"{spec}: no data; add 'data: FILE' to the spec or pass --data FILE.")
+    instrument = spec_instrument(loaded)
+    frame = prepare_data(read_data(data_path, instrument=instrument), instrument=instrument)
+    ladder = run_ladder(loaded, frame, data_name=Path(data_path).name)
+    folder = out if out is not None else Path("reports") / spec.stem
+    folder.mkdir(parents=True, exist_ok=True)
+    written = ladder_json(ladder)
+    (folder / "invariance.json").write_text(json.dumps(written, indent=2, ensure_ascii=False),
+                                            encoding="utf-8")
+    (folder / "invariance.html").write_text(render_invariance(written), encoding="utf-8")
+    _print(ladder)
+    for name in ("invariance.json", "invariance.html"):
+        console.print(Text(f"wrote {folder / name}", style="dim"))

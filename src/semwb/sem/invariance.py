@@ -1,0 +1,231 @@
+"""The measurement-invariance ladder: configural, metric, scalar, strict.
+
+Each step adds lavaan ``group.equal`` kinds to the previous one (metric: ``loadings``; scalar:
+``+ intercepts``; strict: ``+ residuals``) and is compared with the step below it:
+
+- the chi-square difference test (lavaan's ``lavTestLRT`` for ML: the difference of the two
+  chi-squares on the difference of their df);
+- the changes in CFI, RMSEA and SRMR against published cut-offs. Cheung & Rensvold (2002,
+  *Structural Equation Modeling* 9(2), 233-255): a drop of CFI of more than 0.01 signals
+  non-invariance. Chen (2007, *Structural Equation Modeling* 14(3), 464-504): non-invariance is
+  a CFI drop of at least 0.010 together with an RMSEA rise of at least 0.015 or an SRMR rise of
+  at least 0.030 (loadings) or 0.010 (intercepts, residuals).
+
+A step *holds* when neither rule signals non-invariance (the CFI rule is then binding, Chen's adds
+RMSEA and SRMR); the chi-square difference is reported, not used for the verdict (with hundreds of
+respondents it rejects trivial differences; Chen 2007). The first step that fails gets the score
+tests of its new constraints (:mod:`semwb.sem.scoretest`) and a partial model: the constraint with
+the largest score test is released (``group_partial``) and the step refitted, one constraint at a
+time, until it holds or :data:`MAX_RELEASES` are released. Latent mean differences are reported
+from the scalar model (or its partial version) when it holds: the means of groups 2..G with the
+first group's at 0. Structural paths are compared across groups
+(:func:`semwb.sem.groupcompare.path_differences`, Wald tests) in the most constrained model that
+holds, once metric invariance holds (without equal loadings the paths are on different scales).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+from scipy import stats
+
+from semwb.errors import SpecError
+from semwb.results import FitIndices
+from semwb.sem.estimate import FitResult, fit_model
+from semwb.sem.groupcompare import PathDifference, path_differences
+from semwb.sem.scoretest import ScoreTest, score_tests
+from semwb.sem.spec import ModelSpec
+
+#: The ladder: step name and the ``group_equal`` kinds it adds.
+STEPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("configural", ()),
+    ("metric", ("loadings",)),
+    ("scalar", ("intercepts",)),
+    ("strict", ("residuals",)),
+)
+#: Cut-offs: Cheung & Rensvold (2002) for CFI; Chen (2007) for CFI with RMSEA or SRMR.
+CFI_DROP = 0.010
+RMSEA_RISE = 0.015
+SRMR_RISE_LOADINGS = 0.030
+SRMR_RISE_OTHER = 0.010
+MAX_RELEASES = 5
+CITATIONS = (
+    "Cheung, G. W., & Rensvold, R. B. (2002). Evaluating goodness-of-fit indexes for testing "
+    "measurement invariance. Structural Equation Modeling, 9(2), 233-255.",
+    "Chen, F. F. (2007). Sensitivity of goodness of fit indexes to lack of measurement "
+    "invariance. Structural Equation Modeling, 14(3), 464-504.",
+)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One step against the step below it."""
+
+    chisq_diff: float
+    df_diff: int
+    pvalue: float | None
+    delta_cfi: float
+    delta_rmsea: float
+    delta_srmr: float
+    cheung_rensvold: bool
+    chen: bool
+
+    @property
+    def holds(self) -> bool:
+        """Whether the step holds by both rules (Cheung & Rensvold's and Chen's)."""
+        return self.cheung_rensvold and self.chen
+
+
+@dataclass(frozen=True)
+class Step:
+    """One fitted step of the ladder (``partial`` lists released constraints, if any)."""
+
+    name: str
+    group_equal: tuple[str, ...]
+    fit: FitIndices
+    comparison: Comparison | None
+    partial: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Ladder:
+    """The ladder of one spec: the steps fitted, the score tests and the latent means."""
+
+    model: str
+    group: str
+    groups: tuple[str, ...]
+    n_obs: int
+    steps: tuple[Step, ...]
+    failed: str | None
+    score_total: ScoreTest | None
+    scores: tuple[ScoreTest, ...]
+    partial: Step | None
+    latent_means: pd.DataFrame
+    paths: tuple[PathDifference, ...] = ()
+    paths_step: str | None = None
+
+
+def compare(fit: FitIndices, below: FitIndices, *, loadings: bool) -> Comparison:
+    """``fit`` (more constrained) against ``below``: chi-square difference and index changes."""
+    chisq = (fit.chisq or 0.0) - (below.chisq or 0.0)
+    df = (fit.df or 0) - (below.df or 0)
+    d_cfi = (fit.cfi or 0.0) - (below.cfi or 0.0)
+    d_rmsea = (fit.rmsea or 0.0) - (below.rmsea or 0.0)
+    d_srmr = (fit.srmr or 0.0) - (below.srmr or 0.0)
+    srmr_cut = SRMR_RISE_LOADINGS if loadings else SRMR_RISE_OTHER
+    cfi_drop = d_cfi <= -CFI_DROP
+    chen_fails = cfi_drop and (d_rmsea >= RMSEA_RISE or d_srmr >= srmr_cut)
+    return Comparison(
+        chisq_diff=chisq, df_diff=df,
+        pvalue=float(stats.chi2.sf(max(chisq, 0.0), df)) if df > 0 else None,
+        delta_cfi=d_cfi, delta_rmsea=d_rmsea, delta_srmr=d_srmr,
+        cheung_rensvold=not (d_cfi < -CFI_DROP), chen=not chen_fails,
+    )
+
+
+def _fit(spec: ModelSpec, data: pd.DataFrame, data_name: str, equal: tuple[str, ...],
+         partial: tuple[str, ...] = ()) -> FitResult:
+    step = spec.model_copy(update={"group_equal": list(equal), "group_partial": list(partial)})
+    return fit_model(step, data, data_name=data_name)
+
+
+def _latent_means(fit: FitResult) -> pd.DataFrame:
+    """The latent means of groups 2..G (the first group's fixed at 0) with Wald tests."""
+    table = fit.parameters
+    latents = set(fit.spec.parsed.latents)
+    rows = table[(table["op"] == "~1") & table["lhs"].isin(latents) & table["free"]]
+    return rows[["lhs", "group", "est", "se", "z", "pvalue", "ci_lower", "ci_upper",
+                 "std_all"]].reset_index(drop=True)
+
+
+def run_ladder(spec: ModelSpec, data: pd.DataFrame, *, data_name: str = "data") -> Ladder:
+    """Fit the invariance ladder of a multiple-group ``spec`` (its ``group_equal`` is ignored).
+
+    Raises
+    ------
+    SpecError
+        When the spec has no ``group:`` or the data do not fit it (see
+        :func:`semwb.sem.multigroup.split_groups`).
+    """
+    if spec.group is None:
+        raise SpecError(f"{spec.source}: the invariance ladder compares groups; add "
+                        "'group: COLUMN' (the column that holds each respondent's group).")
+    steps: list[Step] = []
+    fits: list[FitResult] = []
+    equal: tuple[str, ...] = ()
+    failed = None
+    for name, added in STEPS:
+        equal = equal + added
+        fit = _fit(spec, data, data_name, equal)
+        comparison = (compare(fit.fit, fits[-1].fit, loadings="loadings" in added)
+                      if fits else None)
+        fits.append(fit)
+        steps.append(Step(name, equal, fit.fit, comparison))
+        if comparison is not None and not comparison.holds:
+            failed = name
+            break
+    total: ScoreTest | None = None
+    scores: tuple[ScoreTest, ...] = ()
+    partial: Step | None = None
+    scalar_fit = fits[2] if len(fits) > 2 and steps[2].comparison and steps[2].comparison.holds \
+        else None
+    holding = [(s.name, f) for s, f in zip(steps[1:], fits[1:], strict=True)
+               if s.comparison is not None and s.comparison.holds]
+    if failed is not None:
+        index = [s.name for s in steps].index(failed)
+        failing = spec.model_copy(update={"group_equal": list(steps[index].group_equal)})
+        total, ranked = score_tests(failing, data, data_name=data_name)
+        new_kinds = dict(STEPS)[failed]
+        scores = tuple(t for t in ranked if _kind_of(t, spec) in new_kinds)
+        partial, partial_fit = _release(spec, data, data_name, steps[index], fits[index - 1])
+        if partial is not None and partial.comparison is not None and partial.comparison.holds \
+                and partial_fit is not None:
+            holding.append((partial.name, partial_fit))
+            if failed == "scalar":
+                scalar_fit = partial_fit
+    return Ladder(
+        model=spec.name, group=spec.group, groups=fits[0].groups, n_obs=fits[0].n_obs,
+        steps=tuple(steps), failed=failed, score_total=total, scores=scores, partial=partial,
+        latent_means=_latent_means(scalar_fit) if scalar_fit is not None
+        else pd.DataFrame(),
+        paths=tuple(path_differences(holding[-1][1])) if holding else (),
+        paths_step=holding[-1][0] if holding else None,
+    )
+
+
+def _kind_of(test: ScoreTest, spec: ModelSpec) -> str:
+    """The ``group_equal`` kind of a tested constraint."""
+    latents = set(spec.parsed.latents)
+    if test.op == "=~":
+        return "loadings"
+    if test.op == "~1":
+        return "means" if test.lhs in latents else "intercepts"
+    if test.op == "~":
+        return "regressions"
+    if test.lhs in latents:
+        return "lv.variances" if test.lhs == test.rhs else "lv.covariances"
+    return "residuals" if test.lhs == test.rhs else "residual.covariances"
+
+
+def _release(spec: ModelSpec, data: pd.DataFrame, data_name: str, step: Step,
+             below: FitResult) -> tuple[Step | None, FitResult | None]:
+    """Release the failing step's constraints one at a time, by score test, until it holds."""
+    new_kinds = dict(STEPS)[step.name]
+    released: tuple[str, ...] = ()
+    result: tuple[Step | None, FitResult | None] = (None, None)
+    for _ in range(MAX_RELEASES):
+        current = spec.model_copy(update={"group_equal": list(step.group_equal),
+                                          "group_partial": list(released)})
+        _, ranked = score_tests(current, data, data_name=data_name)
+        candidates = [t for t in ranked if _kind_of(t, spec) in new_kinds]
+        if not candidates:
+            break
+        released = (*released, candidates[0].partial)
+        fit = _fit(spec, data, data_name, step.group_equal, released)
+        comparison = compare(fit.fit, below.fit, loadings="loadings" in new_kinds)
+        result = (Step(f"{step.name} (partial)", step.group_equal, fit.fit, comparison,
+                       partial=released), fit)
+        if comparison.holds:
+            break
+    return result
