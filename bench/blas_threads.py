@@ -18,10 +18,11 @@ from pathlib import Path
 import pandas as pd
 from threadpoolctl import threadpool_info, threadpool_limits
 
+from semwb.sem.data_checks import check_data
 from semwb.sem.estimators.ml import fit_ml
 from semwb.sem.estimators.start import start_values
 from semwb.sem.model.structure import build_matrices
-from semwb.sem.spec import check_data, load_spec
+from semwb.sem.spec import load_spec
 
 REFERENCE = Path(__file__).resolve().parent.parent / "tests" / "reference"
 

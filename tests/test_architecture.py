@@ -17,8 +17,6 @@ MAX_LINES = 400
 # the split lands. An entry whose files are all under the limit fails, so the list stays current.
 SPLITTING = {
     "sem/bootstrap.py": "resampling, its workers and the draw summaries by job (issue 17)",
-    "survey/instrument.py": "find_instrument and spec_instrument to their own module (issue 17)",
-    "sem/spec.py": "the checks against the data (check_data and its helpers) to their own module",
 }
 
 

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from semwb.errors import InstrumentError
-from semwb.survey.instrument import find_instrument, load_instrument, parse_instrument
+from semwb.survey.instrument import load_instrument, parse_instrument
+from semwb.survey.instrument_lookup import find_instrument
 from survey_helpers import SEED_INSTRUMENT, SMALL_YAML, small_instrument
 
 

@@ -15,8 +15,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from semwb.errors import ResponseDataError, SpecError
+from semwb.sem.data_checks import check_data
 from semwb.sem.partable import build_partable
-from semwb.sem.spec import check_data, load_spec, spec_from_syntax
+from semwb.sem.spec import load_spec, spec_from_syntax
 from semwb.sem.syntax import parse_syntax
 
 REFERENCE = Path(__file__).parent / "reference"

@@ -28,7 +28,8 @@ from semwb.sem.invariance import run_ladder
 from semwb.sem.invariance_json import ladder_json
 from semwb.sem.scaled_test import check_estimator
 from semwb.sem.spec import BootstrapOptions, ModelSpec, load_spec
-from semwb.survey.instrument import Instrument, spec_instrument
+from semwb.survey.instrument import Instrument
+from semwb.survey.instrument_lookup import spec_instrument
 from semwb.survey.responses import read_responses, read_table_frame
 from semwb.survey.scoring import compute_composites, reverse_code
 

@@ -28,7 +28,7 @@ def _read_data(path: Path, instrument: Any) -> Any:
 
 
 def _spec_instrument(spec: Any) -> tuple[Any, str] | None:
-    from semwb.survey.instrument import spec_instrument
+    from semwb.survey.instrument_lookup import spec_instrument
 
     instrument = spec_instrument(spec)
     if instrument is None:

@@ -54,7 +54,8 @@ def _fit_one(spec_path: Path, data: Path | None, out: Path | None, *, lang: str 
     from semwb.pipeline import read_data, run_analysis, write_results
     from semwb.report.writer import refresh_other_languages, write_report
     from semwb.sem.spec import load_spec
-    from semwb.survey.instrument import load_instrument, spec_instrument
+    from semwb.survey.instrument import load_instrument
+    from semwb.survey.instrument_lookup import spec_instrument
 
     spec = load_spec(spec_path, **options)
     if no_bootstrap:

@@ -36,7 +36,7 @@ def model_data(spec: Path, data: Path | None, *, products: bool = True,
     from semwb.model_data import product_terms
     from semwb.pipeline import prepare_data, read_data
     from semwb.sem.spec import load_spec
-    from semwb.survey.instrument import spec_instrument
+    from semwb.survey.instrument_lookup import spec_instrument
 
     model = load_spec(spec)
     terms = product_terms(model)

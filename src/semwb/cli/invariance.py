@@ -62,7 +62,7 @@ def invariance(
     from semwb.sem.invariance import run_ladder
     from semwb.sem.invariance_json import ladder_json
     from semwb.sem.spec import load_spec
-    from semwb.survey.instrument import spec_instrument
+    from semwb.survey.instrument_lookup import spec_instrument
 
     loaded = load_spec(spec, **({"group": group} if group is not None else {}))
     data_path = data if data is not None else loaded.data

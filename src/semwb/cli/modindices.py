@@ -34,7 +34,8 @@ def fit_spec_file(spec_path: Path, data: Path | None, sheet: str | None, *,
     from semwb.pipeline import prepare_data, read_data
     from semwb.sem.estimate import fit_model
     from semwb.sem.spec import load_spec
-    from semwb.survey.instrument import load_instrument, spec_instrument
+    from semwb.survey.instrument import load_instrument
+    from semwb.survey.instrument_lookup import spec_instrument
 
     spec = load_spec(spec_path, **options)
     data_path = data if data is not None else spec.data

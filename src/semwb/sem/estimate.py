@@ -22,6 +22,7 @@ from threadpoolctl import threadpool_limits
 
 from semwb.errors import ConvergenceWarning, FitError, HeywoodCaseWarning, SemwbWarning
 from semwb.results import FitIndices
+from semwb.sem.data_checks import check_data
 from semwb.sem.effects import DefinedEffect
 from semwb.sem.estimators.ml import CoreFit, data_patterns, fit_ml
 from semwb.sem.estimators.start import covariate_starts, start_values
@@ -33,7 +34,7 @@ from semwb.sem.model.structure import ModelMatrices, build_matrices, parameter_n
 from semwb.sem.partable import ParRow, classify, covariate_terms
 from semwb.sem.scaled_test import robust_fit, scaled_indices
 from semwb.sem.solution import COLUMNS, parameter_table
-from semwb.sem.spec import ModelSpec, check_data
+from semwb.sem.spec import ModelSpec
 
 __all__ = ["COLUMNS", "FitResult", "fit_model"]
 

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from semwb.errors import FitError, SemwbWarning, SpecError, join_problems
+from semwb.sem.data_checks import check_data, row_label
 from semwb.sem.estimate import FitResult, _diagnose
 from semwb.sem.estimators.ml import CoreFit, fit_ml
 from semwb.sem.estimators.start import covariate_starts, start_values
@@ -29,7 +30,7 @@ from semwb.sem.model.standardized import r_squared
 from semwb.sem.model.structure import build_matrices, parameter_names
 from semwb.sem.partable import classify, covariate_terms
 from semwb.sem.solution import parameter_table
-from semwb.sem.spec import ModelSpec, check_data, row_label
+from semwb.sem.spec import ModelSpec
 
 
 def split_groups(spec: ModelSpec, data: pd.DataFrame, *, data_name: str = "data"

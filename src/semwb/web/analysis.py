@@ -149,7 +149,8 @@ def check_syntax(syntax: str, *, name: str, responses_path: Path | None = None,
     """
     from semwb.model_data import model_data
     from semwb.pipeline import prepare_data
-    from semwb.sem.spec import check_data, spec_from_syntax
+    from semwb.sem.data_checks import check_data
+    from semwb.sem.spec import spec_from_syntax
 
     spec = spec_from_syntax(syntax, name=name, source=f"model {name}")
     if responses_path is not None and instrument_path is not None:

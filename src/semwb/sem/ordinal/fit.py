@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from semwb.errors import DataQualityWarning, SemwbWarning, SpecError
+from semwb.sem.data_checks import row_label
 from semwb.sem.estimate import FitResult, _diagnose
 from semwb.sem.estimators.dwls import (
     MATRIX_OPS,
@@ -37,7 +38,7 @@ from semwb.sem.ordinal.thresholds import ordinal_data
 from semwb.sem.ordinal.weights import OrdinalStats, ordinal_stats
 from semwb.sem.partable import ParRow
 from semwb.sem.solution import defined_rows, parameter_table, wald
-from semwb.sem.spec import ModelSpec, row_label
+from semwb.sem.spec import ModelSpec
 
 
 def _start(model: DwlsModel, rows: tuple[ParRow, ...], sample: OrdinalStats) -> np.ndarray:
@@ -120,7 +121,7 @@ def _boundary_correlations(sample: OrdinalStats) -> list[tuple[type[SemwbWarning
 def fit_ordinal(spec: ModelSpec, data: pd.DataFrame, frame: pd.DataFrame,
                 excluded: tuple[int, ...], data_name: str) -> FitResult:
     """Fit ``spec`` by WLSMV to the checked complete rows ``frame`` of ``data`` (see the module
-    notes); ``excluded`` are the rows :func:`semwb.sem.spec.check_data` dropped.
+    notes); ``excluded`` are the rows :func:`semwb.sem.data_checks.check_data` dropped.
 
     Raises
     ------
