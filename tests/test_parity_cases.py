@@ -20,13 +20,12 @@ from semwb.sem.estimate import FitResult, fit_model
 from semwb.sem.spec import spec_from_syntax
 
 REFERENCE = Path(__file__).parent / "reference"
-#: Cases semwb matches. Not yet matched (docs/models.md, "Known gaps"): fiml_covariate (no
-#: warning for rows dropped for a missing covariate), hs_intercepts (a freed latent mean with
-#: shared intercept labels is taken as not identified), latent_and_observed_outcome, multi_lhs
-#: and path_meanstructure_covariates (std_lv / std_nox of mixed latent-observed covariances and
+#: Cases semwb matches. Not yet matched (docs/models.md, "Known gaps"): hs_intercepts (a freed
+#: latent mean with shared intercept labels is taken as not identified),
+#: latent_and_observed_outcome, multi_lhs and path_meanstructure_covariates (std_lv / std_nox of mixed latent-observed covariances and
 #: of paths from covariates), path_exogenous_cov and path_fixed_x_false (the baseline model with
 #: random covariates: TLI differs in the 4th decimal).
-CASES = ["chinese_names", "growth_covariates", "growth_linear", "heywood",
+CASES = ["chinese_names", "fiml_covariate", "growth_covariates", "growth_linear", "heywood",
          "hs_equality_constraints", "hs_orthogonal", "hs_second_order", "hs_std_lv"]
 FIT_KEYS = ["chisq", "df", "cfi", "tli", "rmsea", "rmsea_ci_lower", "rmsea_ci_upper", "srmr",
             "aic", "bic", "bic2", "loglik", "unrestricted_loglik", "baseline_chisq",

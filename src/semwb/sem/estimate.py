@@ -196,12 +196,24 @@ def fit_model(spec: ModelSpec, data: pd.DataFrame, *, data_name: str = "data") -
     within the tolerances of ``tests/test_parity_lavaan.py`` (see docs/models.md).
     """
     frame, excluded = check_data(spec, data, data_name=data_name)
+    notes = (_exogenous_deletions(spec, data),)
     with threadpool_limits(limits=1):  # small matrices: threads only add overhead and noise
-        return _fit(spec, frame, excluded, data_name)
+        return _fit(spec, frame, excluded, data_name, notes)
+
+
+def _exogenous_deletions(spec: ModelSpec, data: pd.DataFrame) -> str:
+    """lavaan's warning when FIML drops rows missing a fixed.x covariate ('' if none)."""
+    covariates = list(classify(spec.parsed).covariates)
+    if spec.missing != "fiml" or not covariates or not spec.lavaan_options()[0].fixed_x:
+        return ""
+    dropped = int(data[covariates].apply(pd.to_numeric).isna().any(axis=1).sum())
+    return (f"{dropped} cases were deleted due to missing values in exogenous variable(s) "
+            f"({', '.join(covariates)}), while fixed.x = TRUE (as lavaan); set fixed_x: false "
+            "to model the covariates and keep these rows.") if dropped else ""
 
 
 def _fit(spec: ModelSpec, frame: pd.DataFrame, excluded: tuple[int, ...],
-         data_name: str) -> FitResult:
+         data_name: str, notes: tuple[str, ...] = ()) -> FitResult:
     """:func:`fit_model` after the data checks."""
     parsed = spec.parsed
     options, note = spec.lavaan_options()
@@ -231,13 +243,13 @@ def _fit(spec: ModelSpec, frame: pd.DataFrame, excluded: tuple[int, ...],
     table = parameter_table(core.mm, core.vcov, labels, spec.effects,
                             covariates=covariates if options.fixed_x else ())
     mask = np.array([v in covariates for v in observed])
-    moments, notes = _moments(core, mask, options.fixed_x, spec.missing == "fiml")
+    moments, em_notes = _moments(core, mask, options.fixed_x, spec.missing == "fiml")
     imp = implied(core.mm, core.mm.estimate[None])
     mu = imp.mu[0] if options.meanstructure else moments.h1_mu
     npar = core.mm.n_params - (reparam.count if reparam is not None else 0)
     indices = fit_indices(moments, imp.sigma[0], mu, npar=npar)
     found = _diagnose(table, core, parsed.latents)
-    messages = [m for m in (note, *notes) if m]
+    messages = [m for m in (note, *notes, *em_notes) if m]
     for message in messages:
         warnings.warn(f"{spec.name}: {message}", SemwbWarning, stacklevel=2)
     for category, message in found:

@@ -12,6 +12,7 @@ discrepancy plus ``log|S| + p``.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
@@ -25,6 +26,9 @@ from semwb.sem.model.structure import (
     Array,
     ModelMatrices,
 )
+
+if TYPE_CHECKING:
+    from semwb.sem.model.missing import MissingRows
 
 
 def fill_matrices(mm: ModelMatrices, theta: Array, S: Array | None = None,
@@ -186,12 +190,17 @@ class Pattern:
 
 @dataclass(frozen=True)
 class Evaluation:
-    """``F``, its gradient pieces and what the information needs, for a stack."""
+    """``F``, its gradient pieces and what the information needs, for a stack.
+
+    ``moment_gradient`` is ``(∂F/∂Σ (n, p, p), ∂F/∂μ (n, p))`` when the objective computed it on
+    the way (the FIML kernel, :mod:`semwb.sem.model.missing`), else None.
+    """
 
     value: Array
     ok: NDArray[np.bool_]
     imp: Implied
     sigma_inv: Array
+    moment_gradient: tuple[Array, Array] | None = None
 
 
 def objective(mm: ModelMatrices, theta: Array, patterns: list[Pattern],
@@ -219,15 +228,19 @@ def objective(mm: ModelMatrices, theta: Array, patterns: list[Pattern],
     return Evaluation(np.where(ok, value, np.inf), ok, imp, full_inv)
 
 
-def gradient(mm: ModelMatrices, ev: Evaluation, patterns: list[Pattern]) -> Array:
+def gradient(mm: ModelMatrices, ev: Evaluation, patterns: list[Pattern] | MissingRows) -> Array:
     """Analytic gradient ``∂F/∂θ`` ``(n, q)``.
 
     Notes
     -----
-    Per pattern, ``∂F/∂Σ_oo = w (Σ⁻¹ - Σ⁻¹(S + d dᵀ)Σ⁻¹)`` and ``∂F/∂μ_o = -2 w Σ⁻¹ d``; they
+    When ``ev`` carries its moment gradient (FIML rows), only the pull-back remains. Otherwise,
+    per pattern, ``∂F/∂Σ_oo = w (Σ⁻¹ - Σ⁻¹(S + d dᵀ)Σ⁻¹)`` and ``∂F/∂μ_o = -2 w Σ⁻¹ d``; they
     are embedded in ``p × p`` / ``p`` arrays ``R`` and ``g`` and pulled back through the pieces
     (``tr(R x yᵀ) = yᵀ R x``) and the mean Jacobian.
     """
+    if ev.moment_gradient is not None:
+        return pull_back(mm, ev.imp, *ev.moment_gradient)
+    assert isinstance(patterns, list), "FIML rows give their moment gradient with F"
     imp = ev.imp
     n, p = imp.mu.shape
     R = np.zeros((n, p, p))
@@ -241,8 +254,18 @@ def gradient(mm: ModelMatrices, ev: Evaluation, patterns: list[Pattern]) -> Arra
         R[:, cols[:, None], cols[None, :]] += pat.weight * (inv - inv @ outer @ inv)
         if mm.meanstructure:
             g_mu[:, cols] += -2.0 * pat.weight * (inv @ d[:, :, None])[:, :, 0]
+    return pull_back(mm, imp, R, g_mu)
+
+
+def pull_back(mm: ModelMatrices, imp: Implied, R: Array, g_mu: Array) -> Array:
+    """``∂F/∂θ`` ``(n, q)`` from ``∂F/∂Σ = R (n, p, p)`` (symmetric) and ``∂F/∂μ = g_mu (n, p)``.
+
+    Notes
+    -----
+    ``tr(R x yᵀ) = yᵀ R x`` per piece, summed into its parameter; plus ``J_μᵀ g_mu``.
+    """
     X, Y = piece_vectors(mm, imp)
-    grad = _sum_pieces(mm, np.einsum("nip,npq,niq->ni", Y, R, X))
+    grad = _sum_pieces(mm, ((Y @ R) * X).sum(axis=2))
     if mm.meanstructure:
         grad += np.einsum("nkp,np->nk", mean_jacobian(mm, imp), g_mu)
     return grad
