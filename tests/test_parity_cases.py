@@ -22,7 +22,8 @@ from semwb.sem.spec import spec_from_syntax
 REFERENCE = Path(__file__).parent / "reference"
 #: Cases semwb matches. Not yet matched (docs/models.md, "Known gaps"): hs_intercepts (a freed
 #: latent mean with shared intercept labels is taken as not identified),
-#: latent_and_observed_outcome, multi_lhs and path_meanstructure_covariates (std_lv / std_nox of mixed latent-observed covariances and
+#: latent_and_observed_outcome, multi_lhs and path_meanstructure_covariates (std_lv / std_nox
+#: of mixed latent-observed covariances and
 #: of paths from covariates), path_exogenous_cov and path_fixed_x_false (the baseline model with
 #: random covariates: TLI differs in the 4th decimal).
 CASES = ["chinese_names", "fiml_covariate", "growth_covariates", "growth_linear", "heywood",

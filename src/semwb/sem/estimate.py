@@ -127,7 +127,8 @@ def _moments(core: CoreFit, covariates: np.ndarray, fixed_x: bool,
     if len(patterns) == 1 and len(patterns[0].columns) == p:
         sigma1, mu1 = patterns[0].S[0], patterns[0].mean[0]
     else:
-        mu1, sigma1, done = em_saturated(patterns, p)
+        assert core.rows is not None, "incomplete data are fitted as FIML rows"
+        mu1, sigma1, done = em_saturated(core.rows)
         if not done:
             notes.append("the EM algorithm for the unrestricted (H1) model did not converge; "
                          "chi-square and the fit indices under FIML may be inaccurate.")

@@ -51,6 +51,8 @@ class CoreFit:
         Whether the gradient vanished, scoring iterations, the largest gradient element.
     observed_information
         Whether SEs come from the observed (FIML) or the expected information.
+    rows
+        The data as FIML rows when some values are missing, else None.
     """
 
     mm: ModelMatrices
@@ -62,6 +64,7 @@ class CoreFit:
     iterations: int
     max_gradient: float
     observed_information: bool
+    rows: MissingRows | None = None
 
 
 def data_patterns(X: Array) -> list[Pattern]:
@@ -179,7 +182,7 @@ def fit_ml(mm: ModelMatrices, X: Array, start: Array, *, fiml: bool) -> CoreFit:
     S, mean = sample_moments(X)
     mm = with_sample_moments(mm, S, mean)
     patterns = data_patterns(X)
-    data: Data = missing_rows(X) if len(patterns) > 1 else patterns
+    data: Data = patterns if np.isfinite(X).all() else missing_rows(X)
     fit = fit_batch(mm, data, start=start, tol=1e-10, max_iter=300, refresh_every=1)
     theta = fit.theta[0]
     if not fit.converged[0]:
@@ -201,4 +204,5 @@ def fit_ml(mm: ModelMatrices, X: Array, start: Array, *, fiml: bool) -> CoreFit:
         mm=replace(mm, estimate=theta), vcov=vcov, singular=singular, patterns=patterns,
         n_obs=n, converged=bool(np.isfinite(max_gradient) and max_gradient < GRADIENT_TOLERANCE),
         iterations=int(fit.iterations[0]), max_gradient=max_gradient, observed_information=fiml,
+        rows=data if isinstance(data, MissingRows) else None,
     )

@@ -142,19 +142,39 @@ def mean_jacobian(mm: ModelMatrices, imp: Implied) -> Array:
     return jac
 
 
-def piece_vectors(mm: ModelMatrices, imp: Implied) -> tuple[Array, Array]:
-    """The ``x`` and ``y`` vectors of every Jacobian piece, each ``(n, pieces, p)``."""
+def _z(imp: Implied) -> Array:
+    """``Z = [I_p; H; Aᵀ]`` ``(n, p + 2m, p)``, whose rows are the pieces' vectors."""
     n, p = imp.sigma.shape[:2]
     At = imp.a.transpose(0, 2, 1)
     H = imp.c @ imp.psi @ At
-    Z = np.concatenate([np.broadcast_to(np.eye(p), (n, p, p)), H, At], axis=1)
+    return np.concatenate([np.broadcast_to(np.eye(p), (n, p, p)), H, At], axis=1)
+
+
+def piece_vectors(mm: ModelMatrices, imp: Implied) -> tuple[Array, Array]:
+    """The ``x`` and ``y`` vectors of every Jacobian piece, each ``(n, pieces, p)``."""
+    Z = _z(imp)
     return Z[:, mm.pieces.x], Z[:, mm.pieces.y]
 
 
-def _sum_pieces(mm: ModelMatrices, values: Array) -> Array:
-    """Sum per-piece values ``(n, pieces)`` into per-parameter values ``(n, q)``."""
-    out = np.zeros((values.shape[0], mm.n_params))
-    np.add.at(out.T, mm.pieces.param, values.T)
+def _piece_forms(mm: ModelMatrices, imp: Implied, R: Array) -> Array:
+    """``Z R Zᵀ`` ``(n, p + 2m, p + 2m)``: entry ``[y_i, x_j]`` is ``y_iᵀ R x_j``."""
+    Z = _z(imp)
+    return np.asarray((Z @ R) @ Z.transpose(0, 2, 1))
+
+
+def _sum_pieces(mm: ModelMatrices, values: Array, axis: int = 1) -> Array:
+    """Sum per-piece values along ``axis`` into per-parameter values (``pieces -> q``)."""
+    param = mm.pieces.param
+    order = np.argsort(param, kind="stable")
+    present, starts = np.unique(param[order], return_index=True)
+    shape = list(values.shape)
+    shape[axis] = mm.n_params
+    out = np.zeros(shape)
+    if present.size:
+        sums = np.add.reduceat(np.take(values, order, axis=axis), starts, axis=axis)
+        index: list[slice | NDArray[np.intp]] = [slice(None)] * values.ndim
+        index[axis] = present
+        out[tuple(index)] = sums
     return out
 
 
@@ -264,8 +284,8 @@ def pull_back(mm: ModelMatrices, imp: Implied, R: Array, g_mu: Array) -> Array:
     -----
     ``tr(R x yᵀ) = yᵀ R x`` per piece, summed into its parameter; plus ``J_μᵀ g_mu``.
     """
-    X, Y = piece_vectors(mm, imp)
-    grad = _sum_pieces(mm, ((Y @ R) * X).sum(axis=2))
+    forms = _piece_forms(mm, imp, R)
+    grad = _sum_pieces(mm, forms[:, mm.pieces.y, mm.pieces.x])
     if mm.meanstructure:
         grad += np.einsum("nkp,np->nk", mean_jacobian(mm, imp), g_mu)
     return grad
@@ -280,19 +300,14 @@ def information(mm: ModelMatrices, imp: Implied, sigma_inv: Array) -> Array:
     Notes
     -----
     With ``Δ_k = Σ_i x_i y_iᵀ`` (pieces),
-    ``tr(Σ⁻¹ x_i y_iᵀ Σ⁻¹ x_j y_jᵀ) = (y_iᵀ Σ⁻¹ x_j)(y_jᵀ Σ⁻¹ x_i)``: one small product per stack
-    member instead of ``q`` full ``p × p`` Jacobian slices.
+    ``tr(Σ⁻¹ x_i y_iᵀ Σ⁻¹ x_j y_jᵀ) = (y_iᵀ Σ⁻¹ x_j)(y_jᵀ Σ⁻¹ x_i)``, entries of ``Z Σ⁻¹ Zᵀ``:
+    one small product per stack member instead of ``q`` full ``p × p`` Jacobian slices; pieces
+    are summed into parameters along both axes.
     """
-    X, Y = piece_vectors(mm, imp)
-    M = Y @ sigma_inv @ X.transpose(0, 2, 1)
-    W = M * M.transpose(0, 2, 1)
-    n = W.shape[0]
-    q = mm.n_params
-    k = mm.pieces.param
-    rows = np.zeros((n, q, W.shape[2]))
-    np.add.at(rows.transpose(1, 0, 2), k, W.transpose(1, 0, 2))
-    info = np.zeros((n, q, q))
-    np.add.at(info.transpose(2, 0, 1), k, rows.transpose(2, 0, 1))
+    forms = _piece_forms(mm, imp, sigma_inv)
+    x, y = mm.pieces.x, mm.pieces.y
+    M = forms[:, y[:, None], x[None, :]]
+    info = _sum_pieces(mm, _sum_pieces(mm, M * M.transpose(0, 2, 1), axis=1), axis=2)
     if mm.meanstructure:
         J = mean_jacobian(mm, imp)
         info += 2.0 * J @ sigma_inv @ J.transpose(0, 2, 1)

@@ -94,16 +94,15 @@ def missing_rows(X: Array, weights: Array | None = None) -> MissingRows:
 
 @dataclass(frozen=True)
 class EStep:
-    """One E-step for a stack: log-determinants and residuals of every row, ``M`` and ``C``.
+    """One E-step for a stack: what the rows give, and the E-step residuals' moments.
 
     ``logdet (n, N)`` is ``log|P_mm|`` of each row's pattern (0 for complete rows),
-    ``quad (n, N)`` the rows' ``e_oᵀ Σ_oo⁻¹ e_o``, ``f (n, N, p)`` the E-step residuals,
-    ``second (n, p, p)`` is ``M + C`` and ``first (n, p)`` is ``Σ_r w_r f_r``.
+    ``quad (n, N)`` the rows' ``e_oᵀ Σ_oo⁻¹ e_o``, ``second (n, p, p)`` is ``M + C`` and
+    ``first (n, p)`` is ``Σ_r w_r f_r`` (``f`` the E-step residuals).
     """
 
     logdet: Array
     quad: Array
-    f: Array
     second: Array
     first: Array
 
@@ -111,10 +110,11 @@ class EStep:
 def e_step(data: MissingRows, P: Array, mu: Array) -> EStep:
     """The E-step at ``Σ = P⁻¹`` (``P (n, p, p)``) and ``μ (n, p)`` for every stack member."""
     n, p = mu.shape
-    e = data.values[None] - mu[:, None, :] * data.observed[None]
+    e = data.values[None] - mu[:, None, :]
+    e *= data.observed[None]
     Pe = e @ P
     quad = np.einsum("nrp,nrp->nr", e, Pe)
-    f = e.copy()
+    f = e  # the E-step fills in the missing entries (zero in e) in place
     logdet = np.zeros(e.shape[:2])
     M = np.zeros(n * p * p)
     w = data.weights
@@ -135,9 +135,11 @@ def e_step(data: MissingRows, P: Array, mu: Array) -> EStep:
         index = (np.arange(n)[:, None] * (p * p) + flat[None]).ravel()
         M += np.bincount(index, weights=(K * per_pattern[:, :, None, None]).ravel(),
                          minlength=n * p * p)
-    wf = f * w[:, :, None]
-    second = M.reshape(n, p, p) + wf.transpose(0, 2, 1) @ f
-    return EStep(logdet, quad, f, second, wf.sum(axis=1))
+    root = np.sqrt(w)
+    f *= root[:, :, None]  # f √w: C = (f√w)ᵀ(f√w), Σ w f = √wᵀ (f√w)
+    second = M.reshape(n, p, p) + f.transpose(0, 2, 1) @ f
+    first = (root[:, None, :] @ f)[:, 0, :]
+    return EStep(logdet, quad, second, first)
 
 
 def objective(mm: ModelMatrices, theta: Array, data: MissingRows, S_full: Array | None = None,
