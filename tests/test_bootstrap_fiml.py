@@ -48,7 +48,8 @@ def test_covariate_moments_are_each_resamples_own() -> None:
     size = list(fit.model.observed).index("size")
     indices = resample_indices(len(X), 2, rng=5)
     S, mean = covariate_moments(fit.model, X, case_weights(len(X), indices))
-    assert S is not None and mean is not None
+    assert S is not None
+    assert mean is not None
     for b in range(2):
         column = X[indices[b], size]
         assert S[b, size, size] == pytest.approx(np.var(column), rel=1e-12)
