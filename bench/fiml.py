@@ -12,10 +12,12 @@ probability .08, completely at random, on top of any missing value the data alre
 
 semwb is timed in this process (``fit_model`` with ``missing: fiml``, best of ``--repeat`` for
 (a), once for (b)); lavaan by ``Rscript`` (the ``system.time`` of its ``sem()``/``cfa()`` call,
-which includes its standard errors and the EM H1 model). lavaan's figures are cached in
+which includes its standard errors and the EM H1 model). Wall seconds and CPU seconds (semwb's
+``process_time``, R's user + system time) are both shown: on a shared machine the CPU ratio is
+the steadier one. lavaan's figures are cached in
 ``bench/out/fiml_lavaan.json`` keyed by the data's hash, because (b) takes lavaan more than ten
-minutes; ``--rerun-lavaan`` measures them again. Without ``Rscript`` the lavaan columns say so.
-chi-square and df of both are printed: the same answer is part of the comparison.
+minutes; ``--rerun-lavaan a c`` measures those rows again. Without ``Rscript`` the lavaan columns
+say so. chi-square and df of both are printed: the same answer is part of the comparison.
 
 Run from the repository root, one BLAS thread:
 ``OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 nice .venv/bin/python bench/fiml.py``.
@@ -54,7 +56,7 @@ extra <- if (boot > 0) list(se = "bootstrap", bootstrap = boot) else list()
 set.seed(1)
 t <- system.time(fit <- do.call(a[3], c(list(model, data = dat, missing = "ml"), extra)))
 fm <- fitMeasures(fit, c("chisq", "df"))
-cat(fm[["chisq"]], fm[["df"]], t[["elapsed"]], "\\n")
+cat(fm[["chisq"]], fm[["df"]], t[["elapsed"]], t[["user.self"]] + t[["sys.self"]], "\\n")
 """
 
 CASES = {
@@ -99,8 +101,8 @@ def lavaan(case: str, model: Path, data: Path, draws: int, rerun: bool) -> dict[
         os.unlink(handle.name)
     if done.returncode != 0:
         return {"note": f"lavaan failed: {done.stderr.strip().splitlines()[-1][:200]}"}
-    chisq, df, seconds = (float(v) for v in done.stdout.split()[-3:])
-    result = {"seconds": seconds, "chisq": chisq, "df": int(df)}
+    chisq, df, seconds, cpu = (float(v) for v in done.stdout.split()[-4:])
+    result = {"seconds": seconds, "cpu": cpu, "chisq": chisq, "df": int(df)}
     cache = json.loads(CACHE.read_text(encoding="utf-8")) if CACHE.exists() else {}
     cache[key] = result
     CACHE.parent.mkdir(parents=True, exist_ok=True)
@@ -115,29 +117,32 @@ def semwb_fit(syntax: str, data: Path, repeat: int) -> tuple[dict[str, object], 
 
     frame = pd.read_csv(data)
     spec = spec_from_syntax(syntax, name=data.stem, missing="fiml")
-    times, fit = [], None
+    times, cpu, fit = [], [], None
     for _ in range(repeat):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         fit = fit_model(spec, frame)
         times.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - start_cpu)
     assert fit is not None
-    return {"seconds": min(times), "chisq": fit.fit.chisq, "df": fit.fit.df}, fit
+    return {"seconds": min(times), "cpu": min(cpu), "chisq": fit.fit.chisq, "df": fit.fit.df}, fit
 
 
 def semwb_bootstrap(fit: object, draws: int) -> dict[str, object]:
     """Seconds of ``draws`` FIML bootstrap draws of a fitted model (summaries included)."""
     from semwb.sem.bootstrap import bootstrap_model
 
-    start = time.perf_counter()
+    start, start_cpu = time.perf_counter(), time.process_time()
     result = bootstrap_model(fit, draws=draws, rng=1)  # type: ignore[arg-type]
-    return {"seconds": time.perf_counter() - start, "failed": len(result.failed)}
+    return {"seconds": time.perf_counter() - start, "cpu": time.process_time() - start_cpu,
+            "failed": len(result.info.failed)}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--lavaan-draws", type=int, default=200)
-    parser.add_argument("--rerun-lavaan", action="store_true")
+    parser.add_argument("--rerun-lavaan", nargs="*", default=[], choices=["a", "b", "c"],
+                        help="measure lavaan again for these rows instead of using the cache")
     parser.add_argument("--lavaan-only", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--skip", nargs="*", default=[], choices=["a", "b", "c"])
     args = parser.parse_args()
@@ -150,7 +155,7 @@ def main() -> None:
             if tag in args.skip:
                 continue
             syntax, model, data = make_data(case, tmp)
-            theirs = lavaan(case, model, data, 0, args.rerun_lavaan)
+            theirs = lavaan(case, model, data, 0, tag in args.rerun_lavaan)
             ours: dict[str, object] = {}
             if not args.lavaan_only:
                 ours, fit = semwb_fit(syntax, data, args.repeat if tag == "a" else 1)
@@ -158,25 +163,30 @@ def main() -> None:
             rows.append((f"({tag}) {CASES[case][0]}, 8 % missing cells, FIML fit", ours, theirs))
         if "c" not in args.skip:
             _, model, data = make_data("mediation", tmp)
-            theirs = lavaan("mediation", model, data, args.lavaan_draws, args.rerun_lavaan)
+            theirs = lavaan("mediation", model, data, args.lavaan_draws, "c" in args.rerun_lavaan)
             if "seconds" in theirs:
-                theirs = {**theirs, "seconds": float(theirs["seconds"]) * DRAWS / args.lavaan_draws,
-                          "note": f"{args.lavaan_draws} draws x {DRAWS // args.lavaan_draws}"}
+                scale = DRAWS / args.lavaan_draws
+                theirs = {**theirs, "seconds": float(theirs["seconds"]) * scale,
+                          "cpu": float(theirs["cpu"]) * scale if "cpu" in theirs else None,
+                          "note": f"lavaan: {args.lavaan_draws} draws x {scale:g}"}
             ours = {} if args.lavaan_only or fitted is None else semwb_bootstrap(fitted, DRAWS)
             rows.append((f"(c) 14-item mediation, {DRAWS} FIML bootstrap draws", ours, theirs))
     print(f"## FIML benchmark (load average {load:.1f} -> {os.getloadavg()[0]:.1f}, "
           f"{os.cpu_count()} cores, 1 BLAS thread)\n")
-    print("| what | semwb s | lavaan s | lavaan / semwb | semwb chisq (df) | lavaan chisq (df) "
-          "| note |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: | --- |")
+    print("| what | semwb s | lavaan s | lavaan / semwb | semwb CPU s | lavaan CPU s | CPU ratio "
+          "| semwb chisq (df) | lavaan chisq (df) | note |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
     for name, ours, theirs in rows:
-        a, b = ours.get("seconds"), theirs.get("seconds")
-        ratio = f"{b / a:.1f}x" if isinstance(a, float) and isinstance(b, float) else "n/a"
+        cells = []
+        for key in ("seconds", "cpu"):
+            a, b = ours.get(key), theirs.get(key)
+            ok = isinstance(a, float) and isinstance(b, float)
+            cells += [f"{a:.2f}" if isinstance(a, float) else "", f"{b:.1f}" if
+                      isinstance(b, float) else "", f"{b / a:.0f}x" if ok else "n/a"]
         chi = [f"{r['chisq']:.3f} ({r['df']})" if "chisq" in r else "" for r in (ours, theirs)]
         note = "; ".join(str(n) for n in (theirs.get("note"), "lavaan cached" if
                                           theirs.get("cached") else None) if n)
-        print(f"| {name} | {a if a is None else f'{a:.2f}'} | "
-              f"{b if b is None else f'{b:.1f}'} | {ratio} | {chi[0]} | {chi[1]} | {note} |")
+        print(f"| {name} | {' | '.join(cells)} | {chi[0]} | {chi[1]} | {note} |")
 
 
 if __name__ == "__main__":
