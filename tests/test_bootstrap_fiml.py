@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import warnings
 from functools import cache
 from pathlib import Path
@@ -83,3 +84,42 @@ def test_monte_carlo_uses_the_observed_information() -> None:
     for key in [("IOL", "~", "AR"), ("AI", "~", "IOL"), ("AI", "~", "AR")]:
         # 4000 normal draws: the SE of an SE estimate is about 1.1 %; 4 % is over 3.5 of them
         assert table.loc[key, "se"] == pytest.approx(wald[key], rel=0.04)
+
+
+@pytest.mark.slow
+def test_fiml_bootstrap_matches_lavaans_within_monte_carlo_error() -> None:
+    """2000 semwb draws against lavaan's 2000 (``make_bootstrap.R``): different random draws of
+    the same bootstrap distribution, so each figure is compared with its Monte Carlo error.
+
+    - SE: two independent SD estimates from ``R₁``, ``R₂`` draws; each has variance about
+      ``σ² (κ - 1) / (4R)`` (``κ`` the kurtosis of the draws, 3 for normal ones), so the
+      difference has SD ``σ sqrt((κ - 1)/4 · (1/R₁ + 1/R₂))``;
+    - percentile endpoints: the share of semwb's draws below lavaan's ``α`` endpoint is ``α``
+      up to ``sqrt(α(1-α)(1/R₁ + 1/R₂))`` (both endpoints estimate the same quantile);
+    - every |z| must stay below 4 (about 6e-5 each for normal errors; 20 comparisons).
+    """
+    fit = _fit("mediation_missing_fiml")
+    ref = json.loads((REFERENCE / "mediation_missing_fiml" / "lavaan_bootstrap.json")
+                     .read_text(encoding="utf-8"))
+    assert ref["call"]["missing"] == "ml"
+    res = bootstrap_model(fit, draws=2000, rng=2026)
+    assert res.draws is not None
+    r1, r2 = ref["draws_succeeded"], res.info.succeeded
+    assert r2 == 2000
+    table = res.table.set_index(["lhs", "op", "rhs"])
+    spelled = {(k[0], k[1], k[2].replace(" ", "")): k for k in table.index}
+    columns = {c.replace(" ", ""): c for c in res.draws.columns}
+    rows = [r for r in ref["parameters"] if r["op"] in ("~", ":=")]
+    assert len(rows) == 5  # the three paths, ind and total
+    worst = 0.0
+    for row in rows:
+        key = spelled[(row["lhs"], row["op"], row["rhs"].replace(" ", ""))]
+        draws = res.draws[columns["".join(key).replace(" ", "")]].to_numpy()
+        assert table.loc[key, "est"] == pytest.approx(row["est"], abs=1e-5)
+        kurtosis = np.mean((draws - draws.mean()) ** 4) / np.var(draws) ** 2
+        se_sd = row["se"] * np.sqrt((kurtosis - 1) / 4 * (1 / r1 + 1 / r2))
+        worst = max(worst, abs(table.loc[key, "se"] - row["se"]) / se_sd)
+        for alpha, end in ((0.025, row["perc_lower"]), (0.975, row["perc_upper"])):
+            share = np.mean(draws < end)
+            worst = max(worst, abs(share - alpha) / np.sqrt(alpha * (1 - alpha) * (1/r1 + 1/r2)))
+    assert worst < 4.0, worst
