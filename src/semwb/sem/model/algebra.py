@@ -24,6 +24,7 @@ from semwb.sem.model.structure import (
     NU,
     PSI,
     Array,
+    Index,
     ModelMatrices,
 )
 
@@ -163,18 +164,23 @@ def _piece_forms(mm: ModelMatrices, imp: Implied, R: Array) -> Array:
 
 
 def _sum_pieces(mm: ModelMatrices, values: Array, axis: int = 1) -> Array:
-    """Sum per-piece values along ``axis`` into per-parameter values (``pieces -> q``)."""
-    param = mm.pieces.param
-    order = np.argsort(param, kind="stable")
-    present, starts = np.unique(param[order], return_index=True)
+    """Sum per-piece values along ``axis`` into per-parameter values (``q`` long there).
+
+    Sorted segments and ``np.add.reduceat``: ``np.add.at`` (unbuffered scatter) took a third of
+    a 92-item CFA's fit.
+    """
+    k = mm.pieces.param
     shape = list(values.shape)
     shape[axis] = mm.n_params
     out = np.zeros(shape)
-    if present.size:
-        sums = np.add.reduceat(np.take(values, order, axis=axis), starts, axis=axis)
-        index: list[slice | NDArray[np.intp]] = [slice(None)] * values.ndim
-        index[axis] = present
-        out[tuple(index)] = sums
+    if not k.size:
+        return out
+    order = np.argsort(k, kind="stable")
+    ks = k[order]
+    starts = np.flatnonzero(np.r_[True, ks[1:] != ks[:-1]])
+    index: list[slice | Index] = [slice(None)] * values.ndim
+    index[axis] = ks[starts]
+    out[tuple(index)] = np.add.reduceat(np.take(values, order, axis=axis), starts, axis=axis)
     return out
 
 
@@ -300,14 +306,13 @@ def information(mm: ModelMatrices, imp: Implied, sigma_inv: Array) -> Array:
     Notes
     -----
     With ``Δ_k = Σ_i x_i y_iᵀ`` (pieces),
-    ``tr(Σ⁻¹ x_i y_iᵀ Σ⁻¹ x_j y_jᵀ) = (y_iᵀ Σ⁻¹ x_j)(y_jᵀ Σ⁻¹ x_i)``, entries of ``Z Σ⁻¹ Zᵀ``:
-    one small product per stack member instead of ``q`` full ``p × p`` Jacobian slices; pieces
-    are summed into parameters along both axes.
+    ``tr(Σ⁻¹ x_i y_iᵀ Σ⁻¹ x_j y_jᵀ) = (y_iᵀ Σ⁻¹ x_j)(y_jᵀ Σ⁻¹ x_i)``: one small product per stack
+    member instead of ``q`` full ``p × p`` Jacobian slices.
     """
-    forms = _piece_forms(mm, imp, sigma_inv)
-    x, y = mm.pieces.x, mm.pieces.y
-    M = forms[:, y[:, None], x[None, :]]
-    info = _sum_pieces(mm, _sum_pieces(mm, M * M.transpose(0, 2, 1), axis=1), axis=2)
+    X, Y = piece_vectors(mm, imp)
+    M = Y @ sigma_inv @ X.transpose(0, 2, 1)
+    W = M * M.transpose(0, 2, 1)
+    info = _sum_pieces(mm, _sum_pieces(mm, W, axis=1), axis=2)
     if mm.meanstructure:
         J = mean_jacobian(mm, imp)
         info += 2.0 * J @ sigma_inv @ J.transpose(0, 2, 1)
