@@ -65,7 +65,7 @@ def test_case_weights_are_the_resampled_data(fitted) -> None:  # type: ignore[no
 def test_em_reaches_the_saturated_maximum(fitted) -> None:  # type: ignore[no-untyped-def]
     _, X = fitted
     rows = missing_rows(X)
-    mu, sigma, done = em_saturated(rows)
+    mu, sigma, done = em_saturated(data_patterns(X), X.shape[1])
     assert done
     P = np.linalg.inv(sigma)[None]
     step = e_step(rows, P, mu[None])

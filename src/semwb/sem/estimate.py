@@ -127,8 +127,7 @@ def _moments(core: CoreFit, covariates: np.ndarray, fixed_x: bool,
     if len(patterns) == 1 and len(patterns[0].columns) == p:
         sigma1, mu1 = patterns[0].S[0], patterns[0].mean[0]
     else:
-        assert core.rows is not None, "incomplete data are fitted as FIML rows"
-        mu1, sigma1, done = em_saturated(core.rows)
+        mu1, sigma1, done = em_saturated(patterns, p)
         if not done:
             notes.append("the EM algorithm for the unrestricted (H1) model did not converge; "
                          "chi-square and the fit indices under FIML may be inaccurate.")
@@ -197,9 +196,9 @@ def fit_model(spec: ModelSpec, data: pd.DataFrame, *, data_name: str = "data") -
     within the tolerances of ``tests/test_parity_lavaan.py`` (see docs/models.md).
     """
     frame, excluded = check_data(spec, data, data_name=data_name)
-    notes = (_exogenous_deletions(spec, data),)
+    deleted = _exogenous_deletions(spec, data)
     with threadpool_limits(limits=1):  # small matrices: threads only add overhead and noise
-        return _fit(spec, frame, excluded, data_name, notes)
+        return _fit(spec, frame, excluded, data_name, deleted)
 
 
 def _exogenous_deletions(spec: ModelSpec, data: pd.DataFrame) -> str:
@@ -214,7 +213,7 @@ def _exogenous_deletions(spec: ModelSpec, data: pd.DataFrame) -> str:
 
 
 def _fit(spec: ModelSpec, frame: pd.DataFrame, excluded: tuple[int, ...],
-         data_name: str, notes: tuple[str, ...] = ()) -> FitResult:
+         data_name: str, deleted: str = "") -> FitResult:
     """:func:`fit_model` after the data checks."""
     parsed = spec.parsed
     options, note = spec.lavaan_options()
@@ -244,13 +243,13 @@ def _fit(spec: ModelSpec, frame: pd.DataFrame, excluded: tuple[int, ...],
     table = parameter_table(core.mm, core.vcov, labels, spec.effects,
                             covariates=covariates if options.fixed_x else ())
     mask = np.array([v in covariates for v in observed])
-    moments, em_notes = _moments(core, mask, options.fixed_x, spec.missing == "fiml")
+    moments, notes = _moments(core, mask, options.fixed_x, spec.missing == "fiml")
     imp = implied(core.mm, core.mm.estimate[None])
     mu = imp.mu[0] if options.meanstructure else moments.h1_mu
     npar = core.mm.n_params - (reparam.count if reparam is not None else 0)
     indices = fit_indices(moments, imp.sigma[0], mu, npar=npar)
     found = _diagnose(table, core, parsed.latents)
-    messages = [m for m in (note, *notes, *em_notes) if m]
+    messages = [m for m in (note, deleted, *notes) if m]
     for message in messages:
         warnings.warn(f"{spec.name}: {message}", SemwbWarning, stacklevel=2)
     for category, message in found:

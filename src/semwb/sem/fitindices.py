@@ -24,7 +24,7 @@ from scipy import optimize, stats
 
 from semwb.results import FitIndices
 from semwb.sem.model.algebra import Pattern
-from semwb.sem.model.missing import MissingRows, em_moments
+from semwb.sem.model.missing import em_moments, pattern_rows
 
 
 def loglik(patterns: list[Pattern], sigma: np.ndarray, mu: np.ndarray, n: int) -> float:
@@ -43,18 +43,19 @@ def loglik(patterns: list[Pattern], sigma: np.ndarray, mu: np.ndarray, n: int) -
     return float(total)
 
 
-def em_saturated(rows: MissingRows, *, tol: float = 1e-10, max_iter: int = 10000
-                 ) -> tuple[np.ndarray, np.ndarray, bool]:
+def em_saturated(patterns: list[Pattern], p: int, *, tol: float = 1e-10,
+                 max_iter: int = 10000) -> tuple[np.ndarray, np.ndarray, bool]:
     """ML means and covariance of multivariate-normal data with missing values, by EM.
 
-    ``rows``: the data as FIML rows (one stack member). Starts from the available-case means and
-    the pairwise covariances (their diagonal when those are not positive definite); each step is
-    :func:`semwb.sem.model.missing.em_moments`'s vectorised E-step. Returns the means, the
-    covariance and whether EM converged (change below ``tol``), lavaan's H1 under FIML.
+    Starts from the available-case means and the pairwise covariances (their diagonal when
+    those are not positive definite); each step is the vectorised E-step of
+    :func:`semwb.sem.model.missing.em_moments` over the patterns' moments
+    (:func:`~semwb.sem.model.missing.pattern_rows`). Returns the means, the covariance and
+    whether EM converged (change below ``tol``): lavaan's H1 under FIML.
     """
+    rows = pattern_rows(patterns, p)
     w = rows.weights[0][:, None] * rows.observed
-    share = w.sum(axis=0)
-    mu = (w * rows.values).sum(axis=0) / share
+    mu = (w * rows.values).sum(axis=0) / w.sum(axis=0)
     centred = np.where(rows.observed, rows.values - mu, 0.0)
     sigma = (centred * w).T @ centred / np.maximum(w.T @ rows.observed, 1e-300)
     if np.linalg.eigvalsh(sigma)[0] <= 1e-8 * np.abs(sigma).max():

@@ -51,8 +51,6 @@ class CoreFit:
         Whether the gradient vanished, scoring iterations, the largest gradient element.
     observed_information
         Whether SEs come from the observed (FIML) or the expected information.
-    rows
-        The data as FIML rows when some values are missing, else None.
     """
 
     mm: ModelMatrices
@@ -64,7 +62,6 @@ class CoreFit:
     iterations: int
     max_gradient: float
     observed_information: bool
-    rows: MissingRows | None = None
 
 
 def data_patterns(X: Array) -> list[Pattern]:
@@ -204,5 +201,4 @@ def fit_ml(mm: ModelMatrices, X: Array, start: Array, *, fiml: bool) -> CoreFit:
         mm=replace(mm, estimate=theta), vcov=vcov, singular=singular, patterns=patterns,
         n_obs=n, converged=bool(np.isfinite(max_gradient) and max_gradient < GRADIENT_TOLERANCE),
         iterations=int(fit.iterations[0]), max_gradient=max_gradient, observed_information=fiml,
-        rows=data if isinstance(data, MissingRows) else None,
     )

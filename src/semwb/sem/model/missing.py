@@ -21,12 +21,13 @@ inverting every pattern's ``Σ_oo``. Checked against the per-pattern formulas of
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
-from semwb.sem.model.algebra import Evaluation, cholesky_logdet, implied
+from semwb.sem.model.algebra import Evaluation, Pattern, cholesky_logdet, implied
 from semwb.sem.model.structure import Array, Index, ModelMatrices
 
 
@@ -90,6 +91,29 @@ def missing_rows(X: Array, weights: Array | None = None) -> MissingRows:
     w = np.full((1, n_rows), 1.0 / n_rows) if weights is None else np.atleast_2d(weights)
     return MissingRows(np.where(observed, X, 0.0), observed, np.asarray(w, dtype=float),
                        tuple(sets))
+
+
+def pattern_rows(patterns: Sequence[Pattern], p: int) -> MissingRows:
+    """Pseudo-rows with the first and second moments of each pattern (one stack member).
+
+    A pattern of weight ``w`` with mean ``ȳ`` and covariance ``S = Σ_j λ_j v_j v_jᵀ`` (rank
+    ``r``) becomes the ``2r`` rows ``ȳ ± sqrt(r λ_j) v_j`` of weight ``w / 2r`` (one row ``ȳ``
+    when ``r = 0``): their weighted mean and covariance are ``ȳ`` and ``S`` exactly, which is all
+    the E-step's ``M``, ``C`` and ``Σ w f`` depend on (not the log-likelihood's per-row terms).
+    """
+    values, weights = [], []
+    for pat in patterns:
+        lam, vec = np.linalg.eigh(pat.S[0])
+        keep = lam > 1e-12 * max(lam[-1], 1e-300)
+        r = int(keep.sum())
+        spread = (np.sqrt(r * lam[keep]) * vec[:, keep]).T
+        block = np.concatenate([pat.mean[0] + spread, pat.mean[0] - spread]) if r else \
+            pat.mean[0][None]
+        row = np.full((len(block), p), np.nan)
+        row[:, pat.columns] = block
+        values.append(row)
+        weights.append(np.full(len(block), pat.weight / len(block)))
+    return missing_rows(np.concatenate(values), np.concatenate(weights)[None])
 
 
 @dataclass(frozen=True)
