@@ -188,7 +188,8 @@ def objective(mm: ModelMatrices, theta: Array, data: MissingRows, S_full: Array 
 
 def em_moments(data: MissingRows, mu: Array, sigma: Array, *, tol: float, max_iter: int
                ) -> tuple[Array, Array, bool]:
-    """Saturated ML means and covariance by EM from ``(mu, sigma)`` (one stack member).
+    """Saturated ML means and covariance by EM from ``(mu, sigma)`` (one stack member whose
+    row weights sum to 1).
 
     Notes
     -----
