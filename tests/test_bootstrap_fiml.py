@@ -123,3 +123,18 @@ def test_fiml_bootstrap_matches_lavaans_within_monte_carlo_error() -> None:
             share = np.mean(draws < end)
             worst = max(worst, abs(share - alpha) / np.sqrt(alpha * (1 - alpha) * (1/r1 + 1/r2)))
     assert worst < 4.0, worst
+
+
+def test_on_complete_data_the_fiml_draws_are_the_ml_draws() -> None:
+    folder = REFERENCE / "mediation_single"
+    data = pd.read_csv(folder / "data.csv")
+    ml = fit_model(load_spec(folder / "model.lav"), data)
+    fiml = fit_model(load_spec(folder / "model.lav", missing="fiml"), data)
+    a = bootstrap_model(ml, draws=100, rng=12)
+    b = bootstrap_model(fiml, draws=100, rng=12)
+    assert a.draws is not None
+    assert b.draws is not None
+    shared = [c for c in a.draws.columns if " ~ " in c or " =~ " in c or " := " in c]
+    assert len(shared) > 10
+    # the same resamples, fitted once as moments (no means) and once as weighted rows (FIML)
+    np.testing.assert_allclose(b.draws[shared], a.draws[shared], atol=2e-6)
