@@ -479,15 +479,6 @@ def test_fixed_x_rows_keep_zero_se_and_regressions_get_bootstrap_values() -> Non
         assert row["se"] == pytest.approx(wald[(row["lhs"], row["op"], row["rhs"])], rel=0.3)
 
 
-def test_fiml_fits_are_refused_with_the_reason() -> None:
-    folder = REFERENCE / "mediation_single"
-    spec = spec_from_syntax((folder / "model.lav").read_text(), name="m", missing="fiml")
-    fit = load_case("mediation_single").fit
-    fiml = type(fit)(**{**fit.__dict__, "spec": spec})
-    with pytest.raises(OptionError, match="'missing: listwise' only"):
-        bootstrap_model(fiml, draws=100)
-
-
 def test_bootstrap_block_round_trips_through_results_json() -> None:
     res = _run(draws=100, rng=3)
     results = Results(model="m", bootstrap=res.info)

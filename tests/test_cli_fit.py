@@ -105,6 +105,18 @@ def test_fit_takes_options_for_a_lav_file(tmp_path: Path) -> None:
     assert results.fit.chisq == pytest.approx(lavaan["fit"]["chisq"], rel=1e-4)
 
 
+def test_fit_bootstraps_a_fiml_model(tmp_path: Path) -> None:
+    case = REFERENCE / "mediation_missing_fiml"
+    done = run_semwb("fit", str(case / "model.lav"), "--data", str(case / "data.csv"),
+                     "--missing", "fiml", "--bootstrap", "100", "--seed", "4",
+                     "--out", str(tmp_path / "f"))
+    assert done.returncode == 0, done.stderr
+    results = read_results(tmp_path / "f")
+    assert results.missing == "fiml"
+    assert results.bootstrap is not None
+    assert (results.bootstrap.draws, results.bootstrap.succeeded) == (100, 100)
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (["fit", "nowhere.yaml"], "nowhere.yaml: no such spec file"),
     (["fit", "{models}/med.yaml", "--data", "{models}/none.csv"], "none.csv: no such data file"),
@@ -112,10 +124,6 @@ def test_fit_takes_options_for_a_lav_file(tmp_path: Path) -> None:
     (["fit", "{lav}", "--missing", "pairwise"],
      "--missing must be listwise or fiml; got 'pairwise'."),
     (["fit", "{bad}", "--data", "{data}"], "bad.lav, syntax line 2: 'iol_3' is neither a column"),
-    (["fit", "{lav}", "--data", "{data}", "--missing", "fiml", "--bootstrap", "500"],
-     "the bootstrap supports 'missing: listwise' only for now; got 'missing: fiml'"),
-    (["fit", "{lav}", "--data", "{data}", "--missing", "fiml", "--bootstrap", "500"],
-     "On the command line: --no-bootstrap, or --missing listwise."),
     (["fit", "{lav}", "--data", "{data}", "--bootstrap", "500", "--ci", "bca.simple"],
      "The 'ci' option of bootstrap must be one of percentile, bc, bca, montecarlo"),
     (["fit", "{lav}", "--data", "{data}", "--engine", "lisrel"],

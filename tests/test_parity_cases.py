@@ -9,20 +9,20 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pytest
 
-from semwb.errors import FitError
+from semwb.errors import FitError, SemwbWarning
 from semwb.sem.estimate import FitResult, fit_model
 from semwb.sem.spec import spec_from_syntax
 
 REFERENCE = Path(__file__).parent / "reference"
-#: Cases semwb matches. Not yet matched (docs/models.md, "Known gaps"): fiml_covariate (no
-#: warning for rows dropped for a missing covariate).
-CASES = ["chinese_names", "growth_covariates", "growth_linear", "heywood",
+#: Cases semwb matches (every replayable case but hs_inequality, refused below).
+CASES = ["chinese_names", "fiml_covariate", "growth_covariates", "growth_linear", "heywood",
          "hs_equality_constraints", "hs_intercepts", "hs_orthogonal", "hs_second_order",
          "hs_std_lv", "latent_and_observed_outcome", "multi_lhs", "path_exogenous_cov",
          "path_fixed_x_false", "path_meanstructure_covariates", "seed_cfa_92"]
@@ -102,3 +102,18 @@ def test_case_matches_lavaan(case: str) -> None:
 def test_an_active_inequality_is_refused_not_answered_wrongly() -> None:
     with pytest.raises(FitError, match=r"is active at the estimate.*cannot give lavaan's answer"):
         replay("hs_inequality")
+
+
+def test_fiml_drops_rows_missing_a_covariate_with_lavaans_warning() -> None:
+    folder = REFERENCE / "fiml_covariate"
+    spec = spec_from_syntax((folder / "model.lav").read_text(encoding="utf-8"),
+                            name="fiml_covariate", missing="fiml")
+    data = pd.read_csv(folder / "data.csv")
+    with pytest.warns(SemwbWarning, match=r"4 cases were deleted due to missing values in "
+                      r"exogenous variable\(s\) \(size\), while fixed.x = TRUE"):
+        fit = fit_model(spec, data)
+    assert fit.n_obs == 296
+    assert any("4 cases were deleted" in w for w in fit.warnings)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # all covariates present: no such warning
+        fit_model(spec, data[data["size"].notna()])

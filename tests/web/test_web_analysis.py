@@ -96,9 +96,8 @@ def test_run_options_are_checked_by_the_spec(tmp_path: Path) -> None:
                                    seed=None, lang="fr")
     assert analysis.check_run_options(syntax, name="m", draws=0, ci="bc", level=0.9, seed=None,
                                       lang="zh")["lang"] == "zh"
-    with pytest.raises(OptionError, match="the bootstrap supports 'missing: listwise' only"):
-        analysis.check_run_options(syntax, name="m", draws=500, ci="percentile", level=0.95,
-                                   seed=1, lang="en", missing="fiml")
+    assert analysis.check_run_options(syntax, name="m", draws=500, ci="percentile", level=0.95,
+                                      seed=1, lang="en", missing="fiml")["missing"] == "fiml"
     with pytest.raises(SpecError, match=r"'missing' input should be 'listwise' or 'fiml'"):
         analysis.check_run_options(syntax, name="m", draws=0, ci="percentile", level=0.95,
                                    seed=1, lang="en", missing="pairwise")

@@ -23,9 +23,9 @@ def _bootstrap_options(spec: ModelSpec, draws: int | None, ci: str | None,
     """The spec's ``bootstrap:`` block with ``--bootstrap/--ci/--seed`` laid over it.
 
     Checked before the fit, not after it: values by the bootstrap's own rules
-    (``OptionError`` naming the option), and the bootstrap's need for listwise data.
+    (``OptionError`` naming the option).
     """
-    from semwb.sem.bootstrap import check_bootstrap_missing, check_options
+    from semwb.sem.bootstrap import check_options
     from semwb.sem.spec import BootstrapOptions
 
     if draws is None and spec.bootstrap is None:
@@ -38,11 +38,6 @@ def _bootstrap_options(spec: ModelSpec, draws: int | None, ci: str | None,
                    if v is not None})
     check_options(values.get("draws", 5000), values.get("ci", "percentile"),
                   values.get("level", 0.95))  # the bootstrap's own messages, naming the option
-    try:  # before the fit, not after it
-        check_bootstrap_missing(spec)
-    except OptionError as exc:
-        raise OptionError(f"{exc} On the command line: --no-bootstrap, or --missing listwise."
-                          ) from exc
     return BootstrapOptions.model_validate(values)
 
 

@@ -35,6 +35,14 @@ from threadpoolctl import threadpool_limits
 
 from semwb.errors import OptionError
 from semwb.rng import as_generator
+from semwb.sem.bootstrap_rows import (
+    case_weights,
+    fiml_covariance,
+    fiml_rows,
+    fit_weighted,
+    jackknife_weights,
+    refine_fiml,
+)
 from semwb.sem.bootstrap_table import (
     RULE,
     BootstrapResult,
@@ -47,7 +55,7 @@ from semwb.sem.estimators.ml import fit_ml
 from semwb.sem.model.algebra import Pattern, information, objective
 from semwb.sem.model.fitting import BatchFit, fit_batch
 from semwb.sem.model.structure import ModelMatrices
-from semwb.sem.spec import CI_TYPES, ModelSpec
+from semwb.sem.spec import CI_TYPES
 
 if TYPE_CHECKING:
     from semwb.sem.estimate import FitResult
@@ -62,21 +70,6 @@ MIN_DRAWS = 100
 MAX_DRAWS = 100_000  # about 2 kB of memory per draw of a 14-item mediation model
 
 # --------------------------------------------------------------------------- options and rng
-
-
-def check_bootstrap_missing(spec: ModelSpec) -> None:
-    """Refuse, before any fitting, a bootstrap of a spec that does not use listwise deletion.
-
-    Raises
-    ------
-    OptionError
-        For ``missing: fiml``: FIML draws have no fast path yet.
-    """
-    if spec.missing != "listwise":
-        raise OptionError(
-            f"{spec.source}: the bootstrap supports 'missing: listwise' only for now; got "
-            f"'missing: {spec.missing}'. Fit without a bootstrap (Wald intervals), or use "
-            "listwise deletion.")
 
 
 def check_options(draws: Any, ci: Any, level: Any) -> tuple[int, str, float]:
@@ -179,10 +172,17 @@ def resampled_means(X: Array, indices: NDArray[np.intp], centre: Array) -> Array
     return np.asarray(X[indices].mean(axis=1) + centre)
 
 
-def _fit_covariances(mm: ModelMatrices, X: Array, centre: Array, indices: NDArray[np.intp], *,
-                     chunk_size: int, workers: int, progress: Progress | None
-                     ) -> tuple[Array, NDArray[np.bool_]]:
-    """Fit every resample in chunks (serially or in worker processes); return θ and converged."""
+#: What fits one chunk of resamples: a picklable function and its arguments.
+Job = tuple[Callable[..., BatchFit], tuple[Any, ...]]
+
+
+def _fit_resamples(mm: ModelMatrices, indices: NDArray[np.intp],
+                   job: Callable[[NDArray[np.intp]], Job], *, chunk_size: int, workers: int,
+                   progress: Progress | None) -> tuple[Array, NDArray[np.bool_]]:
+    """Fit every resample in chunks (serially or in worker processes); return θ and converged.
+
+    ``job(indices of a chunk)`` gives the function that fits the chunk and its arguments.
+    """
     total = indices.shape[0]
     theta = np.full((total, mm.n_params), np.nan)
     converged = np.zeros(total, dtype=bool)
@@ -198,8 +198,8 @@ def _fit_covariances(mm: ModelMatrices, X: Array, centre: Array, indices: NDArra
         for start in starts:
             sl = indices[start:start + chunk_size]
             with threadpool_limits(limits=1):
-                fit = _fit_chunk(mm, resampled_covariances(X, sl),
-                                 resampled_means(X, sl, centre))
+                function, args = job(sl)
+                fit = function(*args)
             store(start, fit)
             done += sl.shape[0]
             if progress is not None:
@@ -207,11 +207,10 @@ def _fit_covariances(mm: ModelMatrices, X: Array, centre: Array, indices: NDArra
         return theta, converged
     pool = ProcessPoolExecutor(max_workers=workers)
     try:
-        futures = {
-            pool.submit(_fit_chunk, mm, resampled_covariances(X, indices[s:s + chunk_size]),
-                        resampled_means(X, indices[s:s + chunk_size], centre)): s
-            for s in starts
-        }
+        futures = {}
+        for s in starts:
+            function, args = job(indices[s:s + chunk_size])
+            futures[pool.submit(function, *args)] = s
         for fut in as_completed(futures):
             fit = fut.result()
             store(futures[fut], fit)
@@ -232,24 +231,25 @@ def _fit_covariances(mm: ModelMatrices, X: Array, centre: Array, indices: NDArra
     return theta, converged
 
 
-def _refit(mm: ModelMatrices, X: Array, start: Array) -> Array | None:
+def _refit(mm: ModelMatrices, X: Array, start: Array, fiml: bool = False) -> Array | None:
     """Fit one draw afresh (scoring, then quasi-Newton); ``None`` when it does not converge."""
-    fit = fit_ml(mm, X, start, fiml=False)
+    fit = fit_ml(mm, X, start, fiml=fiml)
     return fit.mm.estimate if fit.converged else None
 
 
 def bootstrap_draws(mm: ModelMatrices, X: Array, *, draws: int,
                     rng: int | np.random.Generator | None, start: Array | None = None,
                     jackknife: bool = False, workers: int = 1, chunk_size: int = 500,
-                    progress: Progress | None = None) -> Draws:
-    """Fit the model to ``draws`` case resamples of ``X`` (complete cases, columns ``mm.observed``).
+                    progress: Progress | None = None, fiml: bool = False) -> Draws:
+    """Fit the model to ``draws`` case resamples of ``X`` (columns ``mm.observed``).
 
     Parameters
     ----------
     mm
         Model structure with the full-sample estimate (``FitResult.model``).
     X
-        ``(N, p)`` data matrix.
+        ``(N, p)`` data matrix: complete cases, or under ``fiml`` the rows FIML fits (NaN for
+        missing values).
     draws
         Number of resamples.
     rng
@@ -263,22 +263,37 @@ def bootstrap_draws(mm: ModelMatrices, X: Array, *, draws: int,
         Worker processes and draws per batch; they change speed, never results.
     progress
         Called as ``progress(done, total)`` after each chunk.
+    fiml
+        Refit each resample by FIML (:mod:`semwb.sem.bootstrap_rows`), as lavaan's bootstrap
+        does under ``missing = "ml"``.
 
     Returns
     -------
     Draws
     """
+    if fiml:
+        X, rows = fiml_rows(mm, X)
+    n = X.shape[0]
+    indices = resample_indices(n, draws, rng=rng)
     centre = X.mean(axis=0)
     Xc = X - centre
-    indices = resample_indices(X.shape[0], draws, rng=rng)
-    mm = refine_estimate(mm, X)
-    theta, converged = _fit_covariances(mm, Xc, centre, indices, chunk_size=chunk_size,
-                                        workers=workers, progress=progress)
+    if fiml:
+        mm = refine_fiml(mm, X)
+
+        def job(sl: NDArray[np.intp]) -> Job:
+            return fit_weighted, (mm, rows, X, case_weights(n, sl))
+    else:
+        mm = refine_estimate(mm, X)
+
+        def job(sl: NDArray[np.intp]) -> Job:
+            return _fit_chunk, (mm, resampled_covariances(Xc, sl), resampled_means(Xc, sl, centre))
+    theta, converged = _fit_resamples(mm, indices, job, chunk_size=chunk_size, workers=workers,
+                                      progress=progress)
     failed: list[dict[str, Any]] = []
     refits = 0
     for b in np.flatnonzero(~converged):
         refits += 1
-        fresh = _refit(mm, X[indices[b]], start) if start is not None else None
+        fresh = _refit(mm, X[indices[b]], start, fiml) if start is not None else None
         if fresh is None:
             theta[b] = np.nan
             failed.append({"draw": int(b) + 1, "reason": "did not converge (batched Fisher "
@@ -287,9 +302,8 @@ def bootstrap_draws(mm: ModelMatrices, X: Array, *, draws: int,
             theta[b] = fresh
     jack = None
     if jackknife:
-        n = X.shape[0]
-        jfit = _fit_chunk(mm, jackknife_covariances(Xc),
-                          (n * centre[None] - X) / (n - 1))
+        jfit = (fit_weighted(mm, rows, X, jackknife_weights(n)) if fiml else
+                _fit_chunk(mm, jackknife_covariances(Xc), (n * centre[None] - X) / (n - 1)))
         jack = np.where(jfit.converged[:, None], jfit.theta, np.nan)
     return Draws(theta, mm.estimate, failed, jack, refits)
 
@@ -334,8 +348,11 @@ def _seed_of(rng: int | np.random.Generator | None) -> tuple[int | np.random.Gen
     return int(rng), int(rng)
 
 
-def complete_cases(mm: ModelMatrices, data: pd.DataFrame) -> Array:
-    """The observed columns of ``data`` as a float matrix, listwise complete rows only."""
+def complete_cases(mm: ModelMatrices, data: pd.DataFrame, *, listwise: bool = True) -> Array:
+    """The observed columns of ``data`` as a float matrix, listwise complete rows only.
+
+    ``listwise=False``: every row (NaN for missing values), for a FIML bootstrap.
+    """
     missing = [c for c in mm.observed if c not in data.columns]
     if missing:
         raise OptionError(
@@ -343,7 +360,7 @@ def complete_cases(mm: ModelMatrices, data: pd.DataFrame) -> Array:
             "pass the same data the model was fitted to."
         )
     X = data[list(mm.observed)].to_numpy(dtype=float)
-    return np.asarray(X[np.all(np.isfinite(X), axis=1)])
+    return np.asarray(X[np.all(np.isfinite(X), axis=1)]) if listwise else X
 
 
 def bootstrap_matrices(mm: ModelMatrices, data: pd.DataFrame, *, draws: int = 5000,
@@ -351,8 +368,8 @@ def bootstrap_matrices(mm: ModelMatrices, data: pd.DataFrame, *, draws: int = 50
                      rng: int | np.random.Generator | None = None,
                      define: Define | None = None, defined: Sequence[tuple[str, str]] = (),
                      workers: int = 1, chunk_size: int = 500,
-                     progress: Progress | None = None) -> BootstrapResult:
-    """Bootstrap (or Monte Carlo) intervals for a model fitted by ML to complete data.
+                     progress: Progress | None = None, fiml: bool = False) -> BootstrapResult:
+    """Bootstrap (or Monte Carlo) intervals for a model fitted by ML (complete data) or FIML.
 
     Parameters
     ----------
@@ -360,7 +377,7 @@ def bootstrap_matrices(mm: ModelMatrices, data: pd.DataFrame, *, draws: int = 50
         The model structure at its estimate (``FitResult.model``).
     data
         The data it was fitted to; rows with a missing value in a model variable are dropped
-        (listwise, as the fit).
+        (listwise, as the fit), unless ``fiml``.
     draws
         Resamples (or Monte Carlo draws); 100 to 100,000.
     ci
@@ -380,6 +397,9 @@ def bootstrap_matrices(mm: ModelMatrices, data: pd.DataFrame, *, draws: int = 50
         Worker processes and draws per batch; results do not depend on them.
     progress
         Called as ``progress(done, total)`` while draws are fitted.
+    fiml
+        The model was fitted by FIML: every draw is refitted by FIML (lavaan's bootstrap
+        under ``missing = "ml"``); ``montecarlo`` draws use the observed information.
 
     Returns
     -------
@@ -400,11 +420,12 @@ def bootstrap_matrices(mm: ModelMatrices, data: pd.DataFrame, *, draws: int = 50
         raise OptionError(f"The 'chunk_size' option of bootstrap must be an integer of at "
                           f"least 1; got {chunk_size!r}.")
     rng, seed = _seed_of(rng)
-    X = complete_cases(mm, data)
+    X = complete_cases(mm, data, listwise=not fiml)
     start = mm.estimate
     if ci == "montecarlo":
-        mm = refine_estimate(mm, X)
-        theta = monte_carlo_draws(mm.estimate, asymptotic_covariance(mm, X), draws, rng=rng)
+        mm = refine_fiml(mm, X) if fiml else refine_estimate(mm, X)
+        covariance = fiml_covariance(mm, X) if fiml else asymptotic_covariance(mm, X)
+        theta = monte_carlo_draws(mm.estimate, covariance, draws, rng=rng)
         if progress is not None:
             progress(draws, draws)
         return summarize_draws(mm, theta, ci=ci, level=level, seed=seed, failed=[],
@@ -412,7 +433,7 @@ def bootstrap_matrices(mm: ModelMatrices, data: pd.DataFrame, *, draws: int = 50
     with threadpool_limits(limits=1):
         fitted = bootstrap_draws(mm, X, draws=draws, rng=rng, start=start,
                                  jackknife=ci == "bca", workers=workers,
-                                 chunk_size=chunk_size, progress=progress)
+                                 chunk_size=chunk_size, progress=progress, fiml=fiml)
     return summarize_draws(dataclasses.replace(mm, estimate=fitted.estimate), fitted.theta,
                            ci=ci, level=level, seed=seed, failed=fitted.failed, define=define,
                            defined=defined, jackknife=fitted.jackknife)
@@ -428,9 +449,9 @@ def bootstrap_model(fit: FitResult, data: pd.DataFrame | None = None, *, draws: 
     Parameters
     ----------
     fit
-        From :func:`semwb.sem.estimate.fit_model` (ML, complete data).
+        From :func:`semwb.sem.estimate.fit_model` (ML, or FIML with ``missing: fiml``).
     data
-        The data to resample; by default ``fit.data``, the complete cases the fit used.
+        The data to resample; by default ``fit.data``, the rows the fit used.
     draws, ci, level, rng, workers, chunk_size, progress
         As :func:`bootstrap_matrices`.
 
@@ -443,9 +464,8 @@ def bootstrap_model(fit: FitResult, data: pd.DataFrame | None = None, *, draws: 
     Raises
     ------
     OptionError
-        For a bad option, or a FIML fit (not supported by the bootstrap yet).
+        For a bad option.
     """
-    check_bootstrap_missing(fit.spec)
     effects = fit.effects
 
     def define(values: Mapping[str, Array]) -> dict[str, Array]:
@@ -454,6 +474,6 @@ def bootstrap_model(fit: FitResult, data: pd.DataFrame | None = None, *, draws: 
     result = bootstrap_matrices(
         fit.model, fit.data if data is None else data, draws=draws, ci=ci, level=level, rng=rng,
         define=define, defined=[(e.name, e.expression) for e in effects], workers=workers,
-        chunk_size=chunk_size, progress=progress,
+        chunk_size=chunk_size, progress=progress, fiml=fit.spec.missing == "fiml",
     )
     return dataclasses.replace(result, table=merge_into_parameters(fit.parameters, result.table))

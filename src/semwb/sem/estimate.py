@@ -209,16 +209,28 @@ def fit_model(spec: ModelSpec, data: pd.DataFrame, *, data_name: str = "data") -
         with threadpool_limits(limits=1):
             return fit_groups(spec, data, data_name=data_name)
     frame, excluded = check_data(spec, data, data_name=data_name)
+    deleted = _exogenous_deletions(spec, data)
     with threadpool_limits(limits=1):  # small matrices: threads only add overhead and noise
         if spec.estimator == "WLSMV":
             from semwb.sem.ordinal.fit import fit_ordinal
 
             return fit_ordinal(spec, data, frame, excluded, data_name)
-        return _fit(spec, frame, excluded, data_name)
+        return _fit(spec, frame, excluded, data_name, deleted)
+
+
+def _exogenous_deletions(spec: ModelSpec, data: pd.DataFrame) -> str:
+    """lavaan's warning when FIML drops rows missing a fixed.x covariate ('' if none)."""
+    covariates = list(classify(spec.parsed).covariates)
+    if spec.missing != "fiml" or not covariates or not spec.lavaan_options()[0].fixed_x:
+        return ""
+    dropped = int(data[covariates].apply(pd.to_numeric).isna().any(axis=1).sum())
+    return (f"{dropped} cases were deleted due to missing values in exogenous variable(s) "
+            f"({', '.join(covariates)}), while fixed.x = TRUE (as lavaan); set fixed_x: false "
+            "to model the covariates and keep these rows.") if dropped else ""
 
 
 def _fit(spec: ModelSpec, frame: pd.DataFrame, excluded: tuple[int, ...],
-         data_name: str) -> FitResult:
+         data_name: str, deleted: str = "") -> FitResult:
     """:func:`fit_model` after the data checks."""
     parsed = spec.parsed
     options, note = spec.lavaan_options()
@@ -262,7 +274,7 @@ def _fit(spec: ModelSpec, frame: pd.DataFrame, excluded: tuple[int, ...],
     if robust is not None:
         indices = scaled_indices(indices, robust, core.n_obs)
     found = _diagnose(table, core, parsed.latents)
-    messages = [m for m in (note, *notes) if m]
+    messages = [m for m in (note, deleted, *notes) if m]
     for message in messages:
         warnings.warn(f"{spec.name}: {message}", SemwbWarning, stacklevel=2)
     for category, message in found:

@@ -26,6 +26,7 @@ from scipy import optimize, stats
 
 from semwb.results import FitIndices
 from semwb.sem.model.algebra import Pattern
+from semwb.sem.model.missing import em_moments, pattern_rows
 
 
 def loglik(patterns: list[Pattern], sigma: np.ndarray, mu: np.ndarray, n: int) -> float:
@@ -48,44 +49,20 @@ def em_saturated(patterns: list[Pattern], p: int, *, tol: float = 1e-10,
                  max_iter: int = 10000) -> tuple[np.ndarray, np.ndarray, bool]:
     """ML means and covariance of multivariate-normal data with missing values, by EM.
 
-    Returns the means, the covariance and whether EM converged (hand-written: no maintained
-    library offers multivariate-normal EM over arbitrary missing patterns).
+    Starts from the available-case means and the pairwise covariances (their diagonal when
+    those are not positive definite); each step is the vectorised E-step of
+    :func:`semwb.sem.model.missing.em_moments` over the patterns' moments
+    (:func:`~semwb.sem.model.missing.pattern_rows`). Returns the means, the covariance and
+    whether EM converged (change below ``tol``): lavaan's H1 under FIML.
     """
-    mu = np.zeros(p)
-    weight = np.zeros(p)
-    for pat in patterns:
-        mu[pat.columns] += pat.weight * pat.mean[0]
-        weight[pat.columns] += pat.weight
-    mu /= np.maximum(weight, 1e-300)
-    sigma = np.eye(p)
-    for pat in patterns:
-        if len(pat.columns) == p:
-            sigma = pat.S[0].copy()
-    for _ in range(max_iter):
-        sum_x = np.zeros(p)
-        sum_xx = np.zeros((p, p))
-        for pat in patterns:
-            o = pat.columns
-            m = np.setdiff1d(np.arange(p), o)
-            mean = np.empty(p)
-            mean[o] = pat.mean[0]
-            second = np.zeros((p, p))
-            second[np.ix_(o, o)] = pat.S[0]
-            if m.size:
-                beta = sigma[np.ix_(m, o)] @ np.linalg.inv(sigma[np.ix_(o, o)])
-                mean[m] = mu[m] + beta @ (pat.mean[0] - mu[o])
-                second[np.ix_(m, o)] = beta @ pat.S[0]
-                second[np.ix_(o, m)] = second[np.ix_(m, o)].T
-                second[np.ix_(m, m)] = (sigma[np.ix_(m, m)] - beta @ sigma[np.ix_(o, m)]
-                                        + beta @ pat.S[0] @ beta.T)
-            sum_x += pat.weight * mean
-            sum_xx += pat.weight * (second + np.outer(mean, mean))
-        new_sigma = sum_xx - np.outer(sum_x, sum_x)
-        change = max(np.max(np.abs(sum_x - mu)), np.max(np.abs(new_sigma - sigma)))
-        mu, sigma = sum_x, new_sigma
-        if change < tol:
-            return mu, sigma, True
-    return mu, sigma, False
+    rows = pattern_rows(patterns, p)
+    w = rows.weights[0][:, None] * rows.observed
+    mu = (w * rows.values).sum(axis=0) / w.sum(axis=0)
+    centred = np.where(rows.observed, rows.values - mu, 0.0)
+    sigma = (centred * w).T @ centred / np.maximum(w.T @ rows.observed, 1e-300)
+    if np.linalg.eigvalsh(sigma)[0] <= 1e-8 * np.abs(sigma).max():
+        sigma = np.diag(np.diag(sigma))
+    return em_moments(rows, mu, sigma, tol=tol, max_iter=max_iter)
 
 
 @dataclass(frozen=True)

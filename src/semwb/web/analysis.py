@@ -167,25 +167,20 @@ def check_run_options(syntax: str, *, name: str, draws: int, ci: str, level: flo
     """Check a run's options with the spec's own rules; return them as a plain dict.
 
     ``draws`` 0 means no bootstrap (Wald intervals only); ``missing`` is ``listwise`` or
-    ``fiml`` (the latter without a bootstrap, as on the command line); ``estimator`` is ``ML``,
-    ``MLR`` or ``MLM`` (robust estimators without a bootstrap); ``group`` names the column of a
-    multiple-group model (``""``: one group).
+    ``fiml``; ``estimator`` is ``ML``, ``MLR`` or ``MLM`` (robust estimators without a
+    bootstrap); ``group`` names the column of a multiple-group model (``""``: one group).
 
     Raises
     ------
     SpecError, OptionError
         Naming the option, the rule and the value received.
     """
-    from semwb.sem.bootstrap import check_bootstrap_missing
-
     if lang not in LANGUAGES:
         raise OptionError(
             f"The report language must be one of {', '.join(LANGUAGES)}; got {lang!r}.")
     options = {"draws": draws, "ci": ci, "level": level, "seed": seed, "lang": lang,
                "missing": missing, "estimator": estimator, "group": group}
-    spec = _spec(syntax, name, options)
-    if draws:
-        check_bootstrap_missing(spec)
+    _spec(syntax, name, options)  # the spec's own checks
     return options
 
 

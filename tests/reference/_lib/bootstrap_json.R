@@ -33,10 +33,12 @@ bootstrap_reference <- function(model, data, draws, seed = 2026L,
                                 json_path = "lavaan_bootstrap.json",
                                 draws_path = "boot_draws.csv.gz",
                                 max_draws_bytes = 2 * 1024^2,
-                                std_rows = function(pe) pe$op == "~" | pe$op == ":=") {
+                                std_rows = function(pe) pe$op == "~" | pe$op == ":=",
+                                ...) {
+  # ...: further sem() arguments (e.g. missing = "ml" for a FIML bootstrap)
   set.seed(seed)
   timing <- system.time(
-    fit <- sem(model, data = data, se = "bootstrap", bootstrap = draws)
+    fit <- sem(model, data = data, se = "bootstrap", bootstrap = draws, ...)
   )
   BOOT <- lavInspect(fit, "boot")
   err_idx <- attr(BOOT, "error.idx")

@@ -18,10 +18,10 @@ from semwb.sem.model.algebra import (
     Pattern,
     gradient,
     information,
-    objective,
     with_sample_moments,
 )
-from semwb.sem.model.fitting import fit_batch, project
+from semwb.sem.model.fitting import Data, evaluate, fit_batch, project
+from semwb.sem.model.missing import MissingRows, missing_rows
 from semwb.sem.model.structure import Array, ModelMatrices
 
 #: Largest element of the (projected) gradient of ``F`` accepted as converged.
@@ -119,8 +119,12 @@ def invert(mm: ModelMatrices, info: Array) -> tuple[Array, tuple[int, ...]]:
     return _expand(mm, np.asarray(np.linalg.inv(reduced), dtype=float)), ()
 
 
-def observed_information(mm: ModelMatrices, patterns: list[Pattern], theta: Array) -> Array:
-    """Hessian of ``F`` at ``theta`` by central differences of the analytic gradient."""
+def observed_information(mm: ModelMatrices, data: Data, theta: Array) -> Array:
+    """Hessian of ``F`` at ``theta`` by central differences of the analytic gradient.
+
+    ``data``: complete-data patterns or FIML rows (one stack member). lavaan's
+    ``lav_model_hessian`` differentiates its analytic gradient numerically too.
+    """
     q = mm.n_params
     h = 1e-5 * np.maximum(1.0, np.abs(theta))
     steps = np.concatenate([np.diag(h), -np.diag(h)])
@@ -128,21 +132,22 @@ def observed_information(mm: ModelMatrices, patterns: list[Pattern], theta: Arra
     grads = np.empty((2 * q, q))
     for lo in range(0, 2 * q, _CHUNK):
         chunk = points[lo:lo + _CHUNK]
-        stacked = [Pattern(p.columns, p.weight, np.repeat(p.S, len(chunk), axis=0),
-                           np.repeat(p.mean, len(chunk), axis=0)) for p in patterns]
-        grads[lo:lo + _CHUNK] = gradient(mm, objective(mm, chunk, stacked), stacked)
+        stacked = (data.repeat(len(chunk)) if isinstance(data, MissingRows) else
+                   [Pattern(p.columns, p.weight, np.repeat(p.S, len(chunk), axis=0),
+                            np.repeat(p.mean, len(chunk), axis=0)) for p in data])
+        grads[lo:lo + _CHUNK] = gradient(mm, evaluate(mm, chunk, stacked), stacked)
     hess = (grads[:q] - grads[q:]) / (2 * h[:, None])
     return np.asarray((hess + hess.T) / 2)
 
 
-def _lbfgs(mm: ModelMatrices, patterns: list[Pattern], start: Array) -> Array:
+def _lbfgs(mm: ModelMatrices, patterns: Data, start: Array) -> Array:
     """A quasi-Newton fallback when scoring stalls (far starts, Heywood cases)."""
     K = np.eye(mm.n_params) if mm.reparam is None else mm.reparam.K
     base = project(mm, start[None])[0]
 
     def f(x: Array) -> tuple[float, Array]:
         theta = (base + K @ x)[None]
-        ev = objective(mm, theta, patterns)
+        ev = evaluate(mm, theta, patterns)
         if not ev.ok[0]:
             return 1e10, np.zeros_like(x)
         return float(ev.value[0]), gradient(mm, ev, patterns)[0] @ K
@@ -174,20 +179,21 @@ def fit_ml(mm: ModelMatrices, X: Array, start: Array, *, fiml: bool) -> CoreFit:
     S, mean = sample_moments(X)
     mm = with_sample_moments(mm, S, mean)
     patterns = data_patterns(X)
-    fit = fit_batch(mm, patterns, start=start, tol=1e-10, max_iter=300)
+    data: Data = patterns if np.isfinite(X).all() else missing_rows(X)
+    fit = fit_batch(mm, data, start=start, tol=1e-10, max_iter=300)
     theta = fit.theta[0]
     if not fit.converged[0]:
-        polished = fit_batch(mm, patterns, start=_lbfgs(mm, patterns, start), tol=1e-10,
+        polished = fit_batch(mm, data, start=_lbfgs(mm, data, start), tol=1e-10,
                              max_iter=300, refresh_every=1)
         if polished.objective[0] <= fit.objective[0] or not np.isfinite(fit.objective[0]):
             fit, theta = polished, polished.theta[0]
-    ev = objective(mm, theta[None], patterns)
-    grad = gradient(mm, ev, patterns)[0] if ev.ok[0] else np.full(mm.n_params, np.inf)
+    ev = evaluate(mm, theta[None], data)
+    grad = gradient(mm, ev, data)[0] if ev.ok[0] else np.full(mm.n_params, np.inf)
     if mm.reparam is not None:
         grad = mm.reparam.K.T @ grad
     max_gradient = float(np.max(np.abs(grad), initial=0.0))
     if fiml:
-        info = 0.5 * n * observed_information(mm, patterns, theta)
+        info = 0.5 * n * observed_information(mm, data, theta)
     else:
         info = 0.5 * n * information(mm, ev.imp, ev.sigma_inv)[0]
     vcov, singular = invert(mm, info)

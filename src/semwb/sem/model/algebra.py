@@ -12,6 +12,7 @@ discrepancy plus ``log|S| + p``.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
@@ -26,6 +27,9 @@ from semwb.sem.model.structure import (
     Index,
     ModelMatrices,
 )
+
+if TYPE_CHECKING:
+    from semwb.sem.model.missing import MissingRows
 
 
 def fill_matrices(mm: ModelMatrices, theta: Array, S: Array | None = None,
@@ -139,13 +143,24 @@ def mean_jacobian(mm: ModelMatrices, imp: Implied) -> Array:
     return jac
 
 
-def piece_vectors(mm: ModelMatrices, imp: Implied) -> tuple[Array, Array]:
-    """The ``x`` and ``y`` vectors of every Jacobian piece, each ``(n, pieces, p)``."""
+def _z(imp: Implied) -> Array:
+    """``Z = [I_p; H; Aᵀ]`` ``(n, p + 2m, p)``, whose rows are the pieces' vectors."""
     n, p = imp.sigma.shape[:2]
     At = imp.a.transpose(0, 2, 1)
     H = imp.c @ imp.psi @ At
-    Z = np.concatenate([np.broadcast_to(np.eye(p), (n, p, p)), H, At], axis=1)
+    return np.concatenate([np.broadcast_to(np.eye(p), (n, p, p)), H, At], axis=1)
+
+
+def piece_vectors(mm: ModelMatrices, imp: Implied) -> tuple[Array, Array]:
+    """The ``x`` and ``y`` vectors of every Jacobian piece, each ``(n, pieces, p)``."""
+    Z = _z(imp)
     return Z[:, mm.pieces.x], Z[:, mm.pieces.y]
+
+
+def _piece_forms(mm: ModelMatrices, imp: Implied, R: Array) -> Array:
+    """``Z R Zᵀ`` ``(n, p + 2m, p + 2m)``: entry ``[y_i, x_j]`` is ``y_iᵀ R x_j``."""
+    Z = _z(imp)
+    return np.asarray((Z @ R) @ Z.transpose(0, 2, 1))
 
 
 def _sum_pieces(mm: ModelMatrices, values: Array, axis: int = 1) -> Array:
@@ -201,12 +216,17 @@ class Pattern:
 
 @dataclass(frozen=True)
 class Evaluation:
-    """``F``, its gradient pieces and what the information needs, for a stack."""
+    """``F``, its gradient pieces and what the information needs, for a stack.
+
+    ``moment_gradient`` is ``(∂F/∂Σ (n, p, p), ∂F/∂μ (n, p))`` when the objective computed it on
+    the way (the FIML kernel, :mod:`semwb.sem.model.missing`), else None.
+    """
 
     value: Array
     ok: NDArray[np.bool_]
     imp: Implied
     sigma_inv: Array
+    moment_gradient: tuple[Array, Array] | None = None
 
 
 def objective(mm: ModelMatrices, theta: Array, patterns: list[Pattern],
@@ -234,15 +254,19 @@ def objective(mm: ModelMatrices, theta: Array, patterns: list[Pattern],
     return Evaluation(np.where(ok, value, np.inf), ok, imp, full_inv)
 
 
-def gradient(mm: ModelMatrices, ev: Evaluation, patterns: list[Pattern]) -> Array:
+def gradient(mm: ModelMatrices, ev: Evaluation, patterns: list[Pattern] | MissingRows) -> Array:
     """Analytic gradient ``∂F/∂θ`` ``(n, q)``.
 
     Notes
     -----
-    Per pattern, ``∂F/∂Σ_oo = w (Σ⁻¹ - Σ⁻¹(S + d dᵀ)Σ⁻¹)`` and ``∂F/∂μ_o = -2 w Σ⁻¹ d``; they
+    When ``ev`` carries its moment gradient (FIML rows), only the pull-back remains. Otherwise,
+    per pattern, ``∂F/∂Σ_oo = w (Σ⁻¹ - Σ⁻¹(S + d dᵀ)Σ⁻¹)`` and ``∂F/∂μ_o = -2 w Σ⁻¹ d``; they
     are embedded in ``p × p`` / ``p`` arrays ``R`` and ``g`` and pulled back through the pieces
     (``tr(R x yᵀ) = yᵀ R x``) and the mean Jacobian.
     """
+    if ev.moment_gradient is not None:
+        return pull_back(mm, ev.imp, *ev.moment_gradient)
+    assert isinstance(patterns, list), "FIML rows give their moment gradient with F"
     imp = ev.imp
     n, p = imp.mu.shape
     R = np.zeros((n, p, p))
@@ -256,8 +280,18 @@ def gradient(mm: ModelMatrices, ev: Evaluation, patterns: list[Pattern]) -> Arra
         R[:, cols[:, None], cols[None, :]] += pat.weight * (inv - inv @ outer @ inv)
         if mm.meanstructure:
             g_mu[:, cols] += -2.0 * pat.weight * (inv @ d[:, :, None])[:, :, 0]
-    X, Y = piece_vectors(mm, imp)
-    grad = _sum_pieces(mm, np.einsum("nip,npq,niq->ni", Y, R, X))
+    return pull_back(mm, imp, R, g_mu)
+
+
+def pull_back(mm: ModelMatrices, imp: Implied, R: Array, g_mu: Array) -> Array:
+    """``∂F/∂θ`` ``(n, q)`` from ``∂F/∂Σ = R (n, p, p)`` (symmetric) and ``∂F/∂μ = g_mu (n, p)``.
+
+    Notes
+    -----
+    ``tr(R x yᵀ) = yᵀ R x`` per piece, summed into its parameter; plus ``J_μᵀ g_mu``.
+    """
+    forms = _piece_forms(mm, imp, R)
+    grad = _sum_pieces(mm, forms[:, mm.pieces.y, mm.pieces.x])
     if mm.meanstructure:
         grad += np.einsum("nkp,np->nk", mean_jacobian(mm, imp), g_mu)
     return grad

@@ -24,7 +24,12 @@ from semwb.sem.model.algebra import (
     information,
     objective,
 )
+from semwb.sem.model.missing import MissingRows
+from semwb.sem.model.missing import objective as fiml_objective
 from semwb.sem.model.structure import Array, ModelMatrices
+
+#: The data of a stack: complete-data (or per-pattern) moments, or weighted incomplete rows.
+Data = list[Pattern] | MissingRows
 
 
 @dataclass(frozen=True)
@@ -59,7 +64,17 @@ def _inverse(info: Array) -> Array:
         return np.asarray(np.linalg.pinv(info))
 
 
-def _subset(patterns: list[Pattern], idx: NDArray[np.intp]) -> list[Pattern]:
+def evaluate(mm: ModelMatrices, theta: Array, data: Data, S_full: Array | None = None,
+             mean_full: Array | None = None) -> Evaluation:
+    """``F`` at each row of ``theta`` over patterns (:func:`objective`) or FIML rows."""
+    if isinstance(data, MissingRows):
+        return fiml_objective(mm, theta, data, S_full, mean_full)
+    return objective(mm, theta, data, S_full, mean_full)
+
+
+def _subset(patterns: Data, idx: NDArray[np.intp]) -> Data:
+    if isinstance(patterns, MissingRows):
+        return patterns.take(idx)
     return [Pattern(p.columns, p.weight, p.S[idx], p.mean[idx]) for p in patterns]
 
 
@@ -67,7 +82,9 @@ def _take(ev: Evaluation, idx: NDArray[np.intp] | NDArray[np.bool_]) -> Evaluati
     imp = ev.imp
     return Evaluation(ev.value[idx], ev.ok[idx],
                       Implied(imp.sigma[idx], imp.mu[idx], imp.a[idx], imp.c[idx], imp.psi[idx],
-                              imp.eta_mean[idx]), ev.sigma_inv[idx])
+                              imp.eta_mean[idx]), ev.sigma_inv[idx],
+                      None if ev.moment_gradient is None
+                      else (ev.moment_gradient[0][idx], ev.moment_gradient[1][idx]))
 
 
 def _put(base: Evaluation, where: NDArray[np.intp], new: Evaluation) -> None:
@@ -77,9 +94,12 @@ def _put(base: Evaluation, where: NDArray[np.intp], new: Evaluation) -> None:
                  (base.imp.a, new.imp.a), (base.imp.c, new.imp.c), (base.imp.psi, new.imp.psi),
                  (base.imp.eta_mean, new.imp.eta_mean)):
         a[where] = b
+    if base.moment_gradient is not None and new.moment_gradient is not None:
+        for a, b in zip(base.moment_gradient, new.moment_gradient, strict=True):
+            a[where] = b
 
 
-def fit_batch(mm: ModelMatrices, patterns: list[Pattern], *, start: Array,
+def fit_batch(mm: ModelMatrices, patterns: Data, *, start: Array,
               S_full: Array | None = None, mean_full: Array | None = None, tol: float = 1e-7,
               max_iter: int = 200, refresh_every: int | None = None) -> BatchFit:
     """Minimise ``F`` for a stack of data sets.
@@ -89,7 +109,8 @@ def fit_batch(mm: ModelMatrices, patterns: list[Pattern], *, start: Array,
     mm
         The model structure.
     patterns
-        The data, as missing-data patterns whose moments are stacks ``(n, ., .)``.
+        The data, as missing-data patterns whose moments are stacks ``(n, ., .)``, or as
+        weighted incomplete rows (FIML, :mod:`semwb.sem.model.missing`).
     start
         ``(q,)`` warm start (or ``(n, q)``).
     S_full, mean_full
@@ -106,22 +127,21 @@ def fit_batch(mm: ModelMatrices, patterns: list[Pattern], *, start: Array,
     -------
     BatchFit
     """
-    n = patterns[0].S.shape[0]
+    n = patterns.weights.shape[0] if isinstance(patterns, MissingRows) else len(patterns[0].S)
     theta = project(mm, np.array(np.broadcast_to(start, (n, mm.n_params)), dtype=float))
     converged = np.zeros(n, dtype=bool)
     iterations = np.zeros(n, dtype=np.intp)
     todo = np.arange(n)
 
-    def evaluate(th: Array, idx: NDArray[np.intp]) -> Evaluation:
-        return objective(mm, th, _subset(patterns, idx),
-                         None if S_full is None else S_full[idx],
-                         None if mean_full is None else mean_full[idx])
+    def evaluate_at(th: Array, idx: NDArray[np.intp]) -> Evaluation:
+        return evaluate(mm, th, _subset(patterns, idx), None if S_full is None else S_full[idx],
+                        None if mean_full is None else mean_full[idx])
 
-    ev = evaluate(theta, todo)
+    ev = evaluate_at(theta, todo)
     objective_value = ev.value.copy()
     usable = ev.ok.copy()
-    for pat in patterns:  # a singular sample has no ML estimate: such members are not fitted
-        usable &= cholesky_logdet(pat.S)[1]
+    for pat in patterns if isinstance(patterns, list) else ():
+        usable &= cholesky_logdet(pat.S)[1]  # a singular sample has no ML estimate: not fitted
     todo = todo[usable]
     ev = _take(ev, usable)
     first = metric(mm, information(mm, _take(ev, np.arange(1)).imp,
@@ -142,7 +162,7 @@ def fit_batch(mm: ModelMatrices, patterns: list[Pattern], *, start: Array,
         if not todo.size:
             break
         trial = theta[todo] - step
-        tev = evaluate(trial, todo)
+        tev = evaluate_at(trial, todo)
         slack = 1e-12 * np.abs(objective_value[todo])
         bad = ~(tev.value <= objective_value[todo] + slack)
         scale = 1.0
@@ -150,7 +170,7 @@ def fit_batch(mm: ModelMatrices, patterns: list[Pattern], *, start: Array,
             scale *= 0.5
             idx = np.flatnonzero(bad)
             retry = theta[todo[idx]] - scale * step[idx]
-            rev = evaluate(retry, todo[idx])
+            rev = evaluate_at(retry, todo[idx])
             fine = rev.value <= objective_value[todo[idx]] + slack[idx]
             trial[idx[fine]] = retry[fine]
             _put(tev, idx[fine], _take(rev, fine))
