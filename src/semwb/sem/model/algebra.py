@@ -236,22 +236,29 @@ def objective(mm: ModelMatrices, theta: Array, patterns: list[Pattern],
     ``S_full`` / ``mean_full`` are the moments fixed.x cells take (see :func:`fill_matrices`).
     """
     imp = implied(mm, theta, S_full, mean_full)
-    n = imp.sigma.shape[0]
+    n, p = imp.sigma.shape[:2]
     value = np.zeros(n)
     ok = np.ones(n, dtype=bool)
+    full_inv: Array | None = None
     for pat in patterns:
         cols = pat.columns
         sig = imp.sigma[:, cols[:, None], cols[None, :]]
         logdet, good = cholesky_logdet(sig)
         ok &= good
-        safe = np.where(good[:, None, None], sig, np.eye(len(cols))[None])
-        inv = np.linalg.inv(safe)
+        inv = np.linalg.inv(np.where(good[:, None, None], sig, np.eye(len(cols))[None]))
+        if _complete(cols, p):  # the same matrix as Σ⁻¹ below: computed once
+            full_inv = inv
         d = pat.mean - imp.mu[:, cols] if mm.meanstructure else np.zeros_like(pat.mean)
         tr = np.einsum("nij,nji->n", pat.S, inv) + np.einsum("ni,nij,nj->n", d, inv, d)
         value += pat.weight * (logdet + tr)
-    full_inv = np.linalg.inv(np.where(ok[:, None, None], imp.sigma,
-                                      np.eye(imp.sigma.shape[1])[None]))
+    if full_inv is None or len(patterns) > 1:
+        full_inv = np.linalg.inv(np.where(ok[:, None, None], imp.sigma, np.eye(p)[None]))
     return Evaluation(np.where(ok, value, np.inf), ok, imp, full_inv)
+
+
+def _complete(cols: NDArray[np.intp], p: int) -> bool:
+    """Whether a pattern's columns are all ``p`` variables in order (complete data)."""
+    return len(cols) == p and bool(np.all(cols == np.arange(p)))
 
 
 def gradient(mm: ModelMatrices, ev: Evaluation, patterns: list[Pattern] | MissingRows) -> Array:
@@ -273,8 +280,11 @@ def gradient(mm: ModelMatrices, ev: Evaluation, patterns: list[Pattern] | Missin
     g_mu = np.zeros((n, p))
     for pat in patterns:
         cols = pat.columns
-        sig = imp.sigma[:, cols[:, None], cols[None, :]]
-        inv = np.linalg.inv(np.where(ev.ok[:, None, None], sig, np.eye(len(cols))[None]))
+        if len(patterns) == 1 and _complete(cols, p):  # Σ⁻¹ of the objective, as computed there
+            inv = ev.sigma_inv
+        else:
+            sig = imp.sigma[:, cols[:, None], cols[None, :]]
+            inv = np.linalg.inv(np.where(ev.ok[:, None, None], sig, np.eye(len(cols))[None]))
         d = pat.mean - imp.mu[:, cols] if mm.meanstructure else np.zeros_like(pat.mean)
         outer = pat.S + d[:, :, None] * d[:, None, :]
         R[:, cols[:, None], cols[None, :]] += pat.weight * (inv - inv @ outer @ inv)
