@@ -27,9 +27,10 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from semwb.sem.bootstrap import bootstrap_model, resample_indices
+from semwb.sem.bootstrap import bootstrap_model
 from semwb.sem.estimate import FitResult, fit_model
 from semwb.sem.model.algebra import implied
+from semwb.sem.resampling import resample_indices
 from semwb.sem.spec import spec_from_syntax
 
 CASE = Path(__file__).resolve().parent.parent / "tests" / "reference" / "mediation_single"

@@ -22,7 +22,8 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from semwb.sem.bootstrap import bootstrap_draws, complete_cases, refine_estimate, summarize_draws
+from semwb.sem.bootstrap import complete_cases, summarize_draws
+from semwb.sem.bootstrap_draws import bootstrap_draws, refine_estimate
 from semwb.sem.estimate import fit_model
 from semwb.sem.model.algebra import implied
 from semwb.sem.spec import spec_from_syntax

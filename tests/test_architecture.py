@@ -7,17 +7,10 @@ import re
 from collections import defaultdict
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "src" / "semwb"
 MAP = ROOT / "docs" / "architecture.md"
 MAX_LINES = 400
-# Being split right now (docs/architecture.md, "Module map"); the lead removes each entry as
-# the split lands. An entry whose files are all under the limit fails, so the list stays current.
-SPLITTING = {
-    "sem/bootstrap.py": "resampling, its workers and the draw summaries by job (issue 17)",
-}
 
 
 def layer_of(module: str) -> str:
@@ -104,10 +97,6 @@ def test_the_import_parser_sees_imports_inside_functions(tmp_path: Path) -> None
     assert imported_modules(path) == [("semwb", 2), ("semwb.sem.spec", 5), ("semwb.report", 6)]
 
 
-def _splitting(relative: str) -> bool:
-    return any(relative.startswith(prefix) for prefix in SPLITTING)
-
-
 def _lines(path: Path) -> int:
     return len(path.read_text(encoding="utf-8").splitlines())
 
@@ -115,17 +104,9 @@ def _lines(path: Path) -> int:
 def test_no_module_over_the_limit() -> None:
     too_long = [f"{p.relative_to(PACKAGE)}: {_lines(p)} lines"
                 for p in sorted(PACKAGE.rglob("*.py"))
-                if not _splitting(p.relative_to(PACKAGE).as_posix()) and _lines(p) > MAX_LINES]
+                if _lines(p) > MAX_LINES]
     assert not too_long, f"modules over {MAX_LINES} lines (split by job):\n" + "\n".join(too_long)
 
-
-@pytest.mark.parametrize("prefix", sorted(SPLITTING))
-def test_the_list_of_modules_being_split_is_current(prefix: str) -> None:
-    files = [p for p in PACKAGE.rglob("*.py")
-             if p.relative_to(PACKAGE).as_posix().startswith(prefix)]
-    assert files, f"{prefix} no longer exists: remove it from SPLITTING"
-    assert max(map(_lines, files)) > MAX_LINES, (
-        f"{prefix} is under {MAX_LINES} lines now: remove it from SPLITTING")
 
 
 def test_docs_and_code_point_inside_the_repository() -> None:

@@ -22,23 +22,23 @@ from semwb.errors import OptionError
 from semwb.results import Results, results_from_json
 from semwb.sem.bootstrap import (
     RULE,
-    _refit,
-    asymptotic_covariance,
-    bootstrap_draws,
     bootstrap_matrices,
     bootstrap_model,
     complete_cases,
-    jackknife_covariances,
-    refine_estimate,
-    resample_indices,
-    resampled_covariances,
     summarize_draws,
+)
+from semwb.sem.bootstrap_draws import (
+    _refit,
+    asymptotic_covariance,
+    bootstrap_draws,
+    refine_estimate,
 )
 from semwb.sem.bootstrap_table import BootstrapResult
 from semwb.sem.estimate import fit_model
 from semwb.sem.intervals import _acceleration, _bc_ci, _bca_ci, _percentile_ci
 from semwb.sem.model.standardized import standardized_rows
 from semwb.sem.model.structure import ModelMatrices
+from semwb.sem.resampling import jackknife_covariances, resample_indices, resampled_covariances
 from semwb.sem.spec import load_spec, spec_from_syntax
 
 

@@ -11,10 +11,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from semwb.sem.bootstrap import bootstrap_draws, bootstrap_model, resample_indices
+from semwb.sem.bootstrap import bootstrap_model
+from semwb.sem.bootstrap_draws import bootstrap_draws
 from semwb.sem.bootstrap_rows import case_weights, covariate_moments, fiml_rows, refine_fiml
 from semwb.sem.estimate import FitResult, fit_model
 from semwb.sem.estimators.ml import fit_ml
+from semwb.sem.resampling import resample_indices
 from semwb.sem.spec import load_spec
 
 REFERENCE = Path(__file__).parent / "reference"

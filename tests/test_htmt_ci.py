@@ -14,8 +14,8 @@ from typer.testing import CliRunner
 from semwb.errors import OptionError
 from semwb.measurement.htmt_ci import discriminant_validity, fornell_larcker_draws, htmt_draws
 from semwb.measurement.validity import htmt
-from semwb.sem.bootstrap import resample_indices
 from semwb.sem.estimate import FitResult, fit_model
+from semwb.sem.resampling import resample_indices
 from semwb.sem.spec import load_spec
 from survey_helpers import EXAMPLE_DATA, REPO, SEED_INSTRUMENT
 
@@ -55,7 +55,7 @@ def test_each_resample_is_the_htmt_of_its_rows(geometric: bool) -> None:
 
 def test_fornell_larcker_draws_are_refits_of_the_resamples(cfa: FitResult) -> None:
     """The batched bootstrap fit of a resample gives what fit_model gives on those rows."""
-    from semwb.sem.bootstrap import bootstrap_draws
+    from semwb.sem.bootstrap_draws import bootstrap_draws
 
     X = cfa.data[list(cfa.observed)].to_numpy(float)
     boot = bootstrap_draws(cfa.model, X, draws=2, rng=11, start=cfa.model.estimate)

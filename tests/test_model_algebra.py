@@ -11,7 +11,8 @@ import pytest
 
 from boot_reference import BOOT_CASES, REFERENCE, Case, load_case, reference_row
 from boot_reference import lavaan_draws_as_theta as lavaan_theta
-from semwb.sem.bootstrap import complete_cases, refine_estimate
+from semwb.sem.bootstrap import complete_cases
+from semwb.sem.bootstrap_draws import refine_estimate
 from semwb.sem.estimate import fit_model
 from semwb.sem.estimators.ml import data_patterns
 from semwb.sem.intervals import _percentile_ci

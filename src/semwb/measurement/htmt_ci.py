@@ -11,7 +11,7 @@ gets a bootstrap interval from the CFA refitted to each resample (the model core
 the criterion holds when the one-sided lower bound is above 0.
 
 Every statistic uses the same resamples of the complete rows (drawn up front from ``seed``, as
-:func:`semwb.sem.bootstrap.resample_indices`), so the intervals of one call are from one
+:func:`semwb.sem.resampling.resample_indices`), so the intervals of one call are from one
 bootstrap; the intervals are percentile intervals.
 """
 
@@ -25,7 +25,8 @@ import numpy as np
 import pandas as pd
 
 from semwb.errors import OptionError
-from semwb.sem.bootstrap import bootstrap_draws, resample_indices, resampled_covariances
+from semwb.sem.bootstrap_draws import bootstrap_draws
+from semwb.sem.resampling import resample_indices, resampled_covariances
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray

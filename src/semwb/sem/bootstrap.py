@@ -2,17 +2,18 @@
 
 The bootstrap is built from small parts, each tested alone:
 
-1. :func:`resample_indices` draws every resample's case indices up front from one generator, so
-   the same seed gives the same draws whatever the number of workers or chunks;
-2. :func:`resampled_covariances` turns indices into covariance matrices (divisor ``N``, as
-   lavaan) for a whole chunk at once;
+1. :func:`semwb.sem.resampling.resample_indices` draws every resample's case indices up front
+   from one generator, so the same seed gives the same draws whatever the number of workers or
+   chunks;
+2. :func:`semwb.sem.resampling.resampled_covariances` turns indices into covariance matrices
+   (divisor ``N``, as lavaan) for a whole chunk at once;
 3. :func:`semwb.sem.model.fitting.fit_batch` fits all draws of a chunk together, warm-started
    at the full-sample estimate; a draw that does not converge gets a fresh fit from the start
-   values (:func:`_refit`), and is dropped and listed if that fails too;
+   values (:mod:`semwb.sem.bootstrap_draws`), and is dropped and listed if that fails too;
 4. :mod:`semwb.sem.intervals` turns draws into percentile, BC and BCa intervals;
-   :func:`monte_carlo_draws` gives the Selig & Preacher alternative.
+   :func:`semwb.sem.resampling.monte_carlo_draws` gives the Selig & Preacher alternative.
 
-:func:`bootstrap_draws` runs 1-3 for a model structure and a data matrix;
+:func:`semwb.sem.bootstrap_draws.bootstrap_draws` runs 1-3 for a model structure and a data matrix;
 :func:`semwb.sem.bootstrap_table.summarize_draws` runs 4 and builds the
 :class:`~semwb.sem.bootstrap_table.BootstrapResult`;
 :func:`bootstrap_model` wires both to a fitted model. Draws are fitted by the same model
@@ -23,9 +24,7 @@ draw conditions on its own covariates' moments, as a lavaan refit does.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -35,12 +34,15 @@ from threadpoolctl import threadpool_limits
 
 from semwb.errors import OptionError
 from semwb.rng import as_generator
+from semwb.sem.bootstrap_draws import (
+    Draws,
+    Progress,
+    asymptotic_covariance,
+    bootstrap_draws,
+    refine_estimate,
+)
 from semwb.sem.bootstrap_rows import (
-    case_weights,
     fiml_covariance,
-    fiml_rows,
-    fit_weighted,
-    jackknife_weights,
     refine_fiml,
 )
 from semwb.sem.bootstrap_table import (
@@ -51,17 +53,16 @@ from semwb.sem.bootstrap_table import (
     merge_into_parameters,
     summarize_draws,
 )
-from semwb.sem.estimators.ml import fit_ml
-from semwb.sem.model.algebra import Pattern, information, objective
-from semwb.sem.model.fitting import BatchFit, fit_batch
 from semwb.sem.model.structure import ModelMatrices
+from semwb.sem.resampling import (
+    monte_carlo_draws,
+)
 from semwb.sem.spec import CI_TYPES
 
 if TYPE_CHECKING:
     from semwb.sem.estimate import FitResult
 
 Array = NDArray[np.float64]
-Progress = Callable[[int, int], None]
 
 __all__ = ["CI_TYPES", "RULE", "BootstrapResult", "Draws", "Histogram", "bootstrap_draws",
            "bootstrap_matrices", "bootstrap_model", "merge_into_parameters", "summarize_draws"]
@@ -90,247 +91,6 @@ def check_options(draws: Any, ci: Any, level: Any) -> tuple[int, str, float]:
             f"(e.g. 0.95); got {level!r}."
         )
     return int(draws), str(ci), float(level)
-
-
-# --------------------------------------------------------------------------- resampling
-
-
-def resample_indices(n_obs: int, draws: int, *, rng: int | np.random.Generator | None
-                     ) -> NDArray[np.intp]:
-    """Case indices of every resample, ``(draws, n_obs)``, drawn with replacement up front."""
-    return as_generator(rng).integers(0, n_obs, size=(draws, n_obs))
-
-
-def resampled_covariances(X: Array, indices: NDArray[np.intp]) -> Array:
-    """Covariance matrices (divisor ``N``) of the resamples ``X[indices[b]]``, ``(draws, p, p)``.
-
-    Notes
-    -----
-    ``S_b = X_bᵀ X_b / N - m_b m_bᵀ`` with ``X_b = X[indices[b]]`` and ``m_b`` its column means,
-    as one stacked product: each draw's matrix is computed by the same call whatever the number
-    of draws in the chunk, so chunking never changes a bit. ``X`` should be centred for accuracy.
-    """
-    Xb = X[indices]
-    n = indices.shape[1]
-    mean = Xb.mean(axis=1)
-    return np.asarray(Xb.transpose(0, 2, 1) @ Xb / n - mean[:, :, None] * mean[:, None, :])
-
-
-def weighted_covariances(X: Array, weights: Array) -> Array:
-    """Covariances ``Σ_i w_i x_i x_iᵀ / Σw - m mᵀ`` for each row of ``weights (draws, N)``."""
-    n, p = X.shape
-    total = weights.sum(axis=1)
-    outer = (X[:, :, None] * X[:, None, :]).reshape(n, p * p)
-    second = (weights @ outer).reshape(-1, p, p) / total[:, None, None]
-    mean = weights @ X / total[:, None]
-    return np.asarray(second - mean[:, :, None] * mean[:, None, :])
-
-
-def jackknife_covariances(X: Array) -> Array:
-    """Leave-one-out covariance matrices (divisor ``N - 1``), ``(N, p, p)``."""
-    weights = 1.0 - np.eye(X.shape[0])
-    return weighted_covariances(X, weights)
-
-
-def monte_carlo_draws(estimate: Array, covariance: Array, draws: int, *,
-                      rng: int | np.random.Generator | None) -> Array:
-    """Parameter vectors from ``N(θ̂, acov)`` for the Monte Carlo CI (Selig & Preacher 2008).
-
-    Notes
-    -----
-    ``θ_b = θ̂ + L z_b`` with ``L Lᵀ = acov`` and ``z_b`` standard normal; a defined effect's
-    interval is the percentile interval of its values over the ``θ_b``.
-    """
-    L = np.linalg.cholesky(covariance)
-    z = as_generator(rng).standard_normal((draws, estimate.size))
-    return np.asarray(estimate[None] + z @ L.T)
-
-
-# --------------------------------------------------------------------------- fitting the draws
-
-
-@dataclass(frozen=True)
-class Draws:
-    """Fitted bootstrap draws of one model: ``theta (draws, q)`` with NaN rows for failed draws."""
-
-    theta: Array
-    estimate: Array
-    failed: list[dict[str, Any]]
-    jackknife: Array | None = None
-    refits: int = 0
-
-
-def _fit_chunk(mm: ModelMatrices, S: Array, mean: Array) -> BatchFit:
-    """Fit a stack of complete-data moments (covariances ``(n, p, p)``, means ``(n, p)``)."""
-    with threadpool_limits(limits=1):
-        pattern = Pattern(np.arange(S.shape[1]), 1.0, S, mean)
-        return fit_batch(mm, [pattern], start=mm.estimate, S_full=S, mean_full=mean)
-
-
-def resampled_means(X: Array, indices: NDArray[np.intp], centre: Array) -> Array:
-    """Means of the resamples ``X[indices[b]] + centre``, ``(draws, p)``."""
-    return np.asarray(X[indices].mean(axis=1) + centre)
-
-
-#: What fits one chunk of resamples: a picklable function and its arguments.
-Job = tuple[Callable[..., BatchFit], tuple[Any, ...]]
-
-
-def _fit_resamples(mm: ModelMatrices, indices: NDArray[np.intp],
-                   job: Callable[[NDArray[np.intp]], Job], *, chunk_size: int, workers: int,
-                   progress: Progress | None) -> tuple[Array, NDArray[np.bool_]]:
-    """Fit every resample in chunks (serially or in worker processes); return θ and converged.
-
-    ``job(indices of a chunk)`` gives the function that fits the chunk and its arguments.
-    """
-    total = indices.shape[0]
-    theta = np.full((total, mm.n_params), np.nan)
-    converged = np.zeros(total, dtype=bool)
-    starts = list(range(0, total, chunk_size))
-
-    def store(start: int, fit: BatchFit) -> None:
-        stop = start + fit.theta.shape[0]
-        theta[start:stop] = fit.theta
-        converged[start:stop] = fit.converged
-
-    done = 0
-    if workers <= 1:
-        for start in starts:
-            sl = indices[start:start + chunk_size]
-            with threadpool_limits(limits=1):
-                function, args = job(sl)
-                fit = function(*args)
-            store(start, fit)
-            done += sl.shape[0]
-            if progress is not None:
-                progress(done, total)
-        return theta, converged
-    pool = ProcessPoolExecutor(max_workers=workers)
-    try:
-        futures = {}
-        for s in starts:
-            function, args = job(indices[s:s + chunk_size])
-            futures[pool.submit(function, *args)] = s
-        for fut in as_completed(futures):
-            fit = fut.result()
-            store(futures[fut], fit)
-            done += fit.theta.shape[0]
-            if progress is not None:
-                progress(done, total)
-    except BaseException:
-        # Ctrl-C or a worker error: stop the workers before the exception propagates.
-        # (ProcessPoolExecutor has no public terminate before Python 3.14.)
-        processes = list((getattr(pool, "_processes", None) or {}).values())
-        pool.shutdown(wait=False, cancel_futures=True)
-        for proc in processes:
-            proc.terminate()
-        for proc in processes:
-            proc.join()
-        raise
-    pool.shutdown(wait=True)
-    return theta, converged
-
-
-def _refit(mm: ModelMatrices, X: Array, start: Array, fiml: bool = False) -> Array | None:
-    """Fit one draw afresh (scoring, then quasi-Newton); ``None`` when it does not converge."""
-    fit = fit_ml(mm, X, start, fiml=fiml)
-    return fit.mm.estimate if fit.converged else None
-
-
-def bootstrap_draws(mm: ModelMatrices, X: Array, *, draws: int,
-                    rng: int | np.random.Generator | None, start: Array | None = None,
-                    jackknife: bool = False, workers: int = 1, chunk_size: int = 500,
-                    progress: Progress | None = None, fiml: bool = False) -> Draws:
-    """Fit the model to ``draws`` case resamples of ``X`` (columns ``mm.observed``).
-
-    Parameters
-    ----------
-    mm
-        Model structure with the full-sample estimate (``FitResult.model``).
-    X
-        ``(N, p)`` data matrix: complete cases, or under ``fiml`` the rows FIML fits (NaN for
-        missing values).
-    draws
-        Number of resamples.
-    rng
-        Seed or generator; all indices are drawn before any fitting.
-    start
-        Start values for a fresh fit of a draw the batched fit cannot converge; without them
-        such draws are failed at once.
-    jackknife
-        Also fit the ``N`` leave-one-out samples (for BCa).
-    workers, chunk_size
-        Worker processes and draws per batch; they change speed, never results.
-    progress
-        Called as ``progress(done, total)`` after each chunk.
-    fiml
-        Refit each resample by FIML (:mod:`semwb.sem.bootstrap_rows`), as lavaan's bootstrap
-        does under ``missing = "ml"``.
-
-    Returns
-    -------
-    Draws
-    """
-    if fiml:
-        X, rows = fiml_rows(mm, X)
-    n = X.shape[0]
-    indices = resample_indices(n, draws, rng=rng)
-    centre = X.mean(axis=0)
-    Xc = X - centre
-    if fiml:
-        mm = refine_fiml(mm, X)
-
-        def job(sl: NDArray[np.intp]) -> Job:
-            return fit_weighted, (mm, rows, X, case_weights(n, sl))
-    else:
-        mm = refine_estimate(mm, X)
-
-        def job(sl: NDArray[np.intp]) -> Job:
-            return _fit_chunk, (mm, resampled_covariances(Xc, sl), resampled_means(Xc, sl, centre))
-    theta, converged = _fit_resamples(mm, indices, job, chunk_size=chunk_size, workers=workers,
-                                      progress=progress)
-    failed: list[dict[str, Any]] = []
-    refits = 0
-    for b in np.flatnonzero(~converged):
-        refits += 1
-        fresh = _refit(mm, X[indices[b]], start, fiml) if start is not None else None
-        if fresh is None:
-            theta[b] = np.nan
-            failed.append({"draw": int(b) + 1, "reason": "did not converge (batched Fisher "
-                           "scoring and a fresh fit from the start values)"})
-        else:
-            theta[b] = fresh
-    jack = None
-    if jackknife:
-        jfit = (fit_weighted(mm, rows, X, jackknife_weights(n)) if fiml else
-                _fit_chunk(mm, jackknife_covariances(Xc), (n * centre[None] - X) / (n - 1)))
-        jack = np.where(jfit.converged[:, None], jfit.theta, np.nan)
-    return Draws(theta, mm.estimate, failed, jack, refits)
-
-
-def refine_estimate(mm: ModelMatrices, X: Array) -> ModelMatrices:
-    """``mm`` with its estimate polished by Fisher scoring on the full sample of ``X``.
-
-    The bootstrap centre for ``bc``/``bca`` and the warm start must be the ML estimate of
-    exactly these rows (the caller may pass other data than the fit used).
-    """
-    centre = X.mean(axis=0)
-    Xc = X - centre
-    fit = _fit_chunk(mm, (Xc.T @ Xc / X.shape[0])[None], centre[None])
-    if not fit.converged[0]:
-        return mm
-    return dataclasses.replace(mm, estimate=fit.theta[0])
-
-
-def asymptotic_covariance(mm: ModelMatrices, X: Array) -> Array:
-    """ML asymptotic covariance from the expected information: ``(N/2 · I(θ̂))⁻¹``."""
-    centre = X.mean(axis=0)
-    Xc = X - centre
-    S = (Xc.T @ Xc / X.shape[0])[None]
-    pattern = Pattern(np.arange(S.shape[1]), 1.0, S, centre[None])
-    ev = objective(mm, mm.estimate[None], [pattern], S, centre[None])
-    info = information(mm, ev.imp, ev.sigma_inv)[0]
-    return np.asarray(np.linalg.inv(0.5 * X.shape[0] * info))
 
 
 # --------------------------------------------------------------------------- entry points

@@ -1,0 +1,71 @@
+"""Resampling the data: case indices, resampled moments, jackknife and Monte Carlo draws.
+
+Plain array functions shared by the bootstrap (:mod:`semwb.sem.bootstrap`) and the HTMT
+intervals (:mod:`semwb.measurement.htmt_ci`): every resample's indices are drawn up front from
+one generator, so the same seed gives the same draws whatever the chunking.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+from semwb.rng import as_generator
+
+Array = NDArray[np.float64]
+
+
+def resample_indices(n_obs: int, draws: int, *, rng: int | np.random.Generator | None
+                     ) -> NDArray[np.intp]:
+    """Case indices of every resample, ``(draws, n_obs)``, drawn with replacement up front."""
+    return as_generator(rng).integers(0, n_obs, size=(draws, n_obs))
+
+
+def resampled_covariances(X: Array, indices: NDArray[np.intp]) -> Array:
+    """Covariance matrices (divisor ``N``) of the resamples ``X[indices[b]]``, ``(draws, p, p)``.
+
+    Notes
+    -----
+    ``S_b = X_bᵀ X_b / N - m_b m_bᵀ`` with ``X_b = X[indices[b]]`` and ``m_b`` its column means,
+    as one stacked product: each draw's matrix is computed by the same call whatever the number
+    of draws in the chunk, so chunking never changes a bit. ``X`` should be centred for accuracy.
+    """
+    Xb = X[indices]
+    n = indices.shape[1]
+    mean = Xb.mean(axis=1)
+    return np.asarray(Xb.transpose(0, 2, 1) @ Xb / n - mean[:, :, None] * mean[:, None, :])
+
+
+def weighted_covariances(X: Array, weights: Array) -> Array:
+    """Covariances ``Σ_i w_i x_i x_iᵀ / Σw - m mᵀ`` for each row of ``weights (draws, N)``."""
+    n, p = X.shape
+    total = weights.sum(axis=1)
+    outer = (X[:, :, None] * X[:, None, :]).reshape(n, p * p)
+    second = (weights @ outer).reshape(-1, p, p) / total[:, None, None]
+    mean = weights @ X / total[:, None]
+    return np.asarray(second - mean[:, :, None] * mean[:, None, :])
+
+
+def jackknife_covariances(X: Array) -> Array:
+    """Leave-one-out covariance matrices (divisor ``N - 1``), ``(N, p, p)``."""
+    weights = 1.0 - np.eye(X.shape[0])
+    return weighted_covariances(X, weights)
+
+
+def monte_carlo_draws(estimate: Array, covariance: Array, draws: int, *,
+                      rng: int | np.random.Generator | None) -> Array:
+    """Parameter vectors from ``N(θ̂, acov)`` for the Monte Carlo CI (Selig & Preacher 2008).
+
+    Notes
+    -----
+    ``θ_b = θ̂ + L z_b`` with ``L Lᵀ = acov`` and ``z_b`` standard normal; a defined effect's
+    interval is the percentile interval of its values over the ``θ_b``.
+    """
+    L = np.linalg.cholesky(covariance)
+    z = as_generator(rng).standard_normal((draws, estimate.size))
+    return np.asarray(estimate[None] + z @ L.T)
+
+
+def resampled_means(X: Array, indices: NDArray[np.intp], centre: Array) -> Array:
+    """Means of the resamples ``X[indices[b]] + centre``, ``(draws, p)``."""
+    return np.asarray(X[indices].mean(axis=1) + centre)
