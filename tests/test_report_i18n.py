@@ -11,6 +11,7 @@ from report_support import instrument, mediation_measurement, mediation_results
 from semwb.errors import OptionError
 from semwb.report import render_report
 from semwb.report.i18n import check_lang, sentence, strings
+from semwb.report.reviewer import page_strings as reviewer_strings
 
 TEMPLATES = Path(__file__).parents[1] / "src" / "semwb" / "report" / "templates"
 
@@ -30,6 +31,15 @@ def test_every_string_a_template_reads_exists() -> None:
         used |= set(re.findall(r"\bt\.(\w+)", template.read_text(encoding="utf-8")))
     assert used
     assert used <= strings("en").keys()
+
+
+def test_every_string_a_reviewer_page_reads_exists() -> None:
+    """The comparison and modification-index pages read their own table (``tr``)."""
+    used = set()
+    for name in ("comparison.html", "modindices.html"):
+        used |= set(re.findall(r"\btr\.(\w+)", (TEMPLATES / name).read_text(encoding="utf-8")))
+    assert used
+    assert used <= reviewer_strings("en").keys()
 
 
 def test_sentence_fills_placeholders() -> None:

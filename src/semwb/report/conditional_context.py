@@ -13,7 +13,7 @@ from typing import Any
 
 from semwb.report.conditional_charts import curves_svg, johnson_neyman_svg
 from semwb.report.filters import fmt_ci, fmt_est, fmt_level, fmt_p_eq
-from semwb.report.i18n import LANGS, Lang
+from semwb.report.i18n import Lang, in_language
 
 STRINGS: dict[str, tuple[str, str]] = {
     "conditional": ("Moderation and curvilinear effects", "调节效应与曲线效应"),
@@ -104,8 +104,7 @@ STRINGS: dict[str, tuple[str, str]] = {
 
 def conditional_strings(lang: Lang) -> dict[str, str]:
     """Every fixed string of the conditional section in ``lang`` (the template's ``tc``)."""
-    column = LANGS.index(lang)
-    return {key: pair[column] for key, pair in STRINGS.items()}
+    return in_language(STRINGS, lang)
 
 
 def _moderation(probe: Mapping[str, Any], tc: Mapping[str, str]) -> dict[str, Any]:

@@ -8,6 +8,7 @@ never part of these strings, so nothing here is markup.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Literal
 
 from semwb.errors import OptionError
@@ -329,10 +330,21 @@ def check_lang(lang: str) -> Lang:
     raise OptionError(f"The report language must be one of en, zh; got '{lang}'.")
 
 
+def in_language(table: Mapping[str, tuple[str, str]], lang: str) -> dict[str, str]:
+    """One language's column of a bilingual table ``key -> (English, Chinese)``.
+
+    Raises
+    ------
+    OptionError
+        For a language reports are not written in.
+    """
+    column = LANGS.index(check_lang(lang))
+    return {key: pair[column] for key, pair in table.items()}
+
+
 def strings(lang: Lang) -> dict[str, str]:
     """Return every fixed string of a report in ``lang``, keyed as templates read them."""
-    column = LANGS.index(lang)
-    return {key: pair[column] for key, pair in _STRINGS.items()}
+    return in_language(_STRINGS, lang)
 
 
 def sentence(lang: Lang, key: str, **values: str) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from semwb.report.environment import get_environment
+from semwb.report.i18n import in_language
 
 #: The section's words: key -> (English, Chinese).
 _TEXT: dict[str, tuple[str, str]] = {
@@ -61,8 +62,7 @@ _TEXT: dict[str, tuple[str, str]] = {
 
 def invariance_text(lang: str) -> dict[str, str]:
     """The section's words in ``lang`` (``en`` or ``zh``)."""
-    index = 1 if lang == "zh" else 0
-    return {key: pair[index] for key, pair in _TEXT.items()}
+    return in_language(_TEXT, lang)
 
 
 def render_invariance(ladder: dict[str, Any], *, lang: str = "en") -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from semwb.report.i18n import LANGS, Lang
+from semwb.report.i18n import Lang, in_language
 
 STRINGS: dict[str, tuple[str, str]] = {
     "portfolio": ("Alliance-portfolio measures", "联盟组合测量"),
@@ -77,8 +77,7 @@ def portfolio_section(block: Mapping[str, Any] | None, lang: Lang) -> dict[str, 
     """
     if not block:
         return None
-    column = LANGS.index(lang)
-    tp = {key: pair[column] for key, pair in STRINGS.items()}
+    tp = in_language(STRINGS, lang)
     ties = tp["with_ties"].format(ties=block["ties"]) if block.get("ties") else ""
     design = tp["design"].format(partners=block["partners"], window=block["window"],
                                  firm_id=block["firm_id"], ties=ties, by=", ".join(block["by"]))

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from semwb.report.environment import get_environment
-from semwb.report.i18n import check_lang
+from semwb.report.i18n import in_language
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -45,9 +45,9 @@ _STRINGS: dict[str, tuple[str, str]] = {
 }
 
 
-def _strings(lang: str) -> dict[str, str]:
-    column = 0 if check_lang(lang) == "en" else 1
-    return {key: pair[column] for key, pair in _STRINGS.items()}
+def page_strings(lang: str) -> dict[str, str]:
+    """The reviewer pages' words in ``lang`` (their templates read them as ``tr``)."""
+    return in_language(_STRINGS, lang)
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -56,16 +56,16 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 def render_comparison(table: pd.DataFrame, method: str, *, lang: str = "en") -> str:
     """The model-comparison page."""
-    t = _strings(lang)
+    t = page_strings(lang)
     note = t["comparison_note"].format(method=method or "—")
     return get_environment().get_template("comparison.html").render(
-        lang=lang, t=t, note=note, rows=_records(table))
+        lang=lang, tr=t, note=note, rows=_records(table))
 
 
 def render_modindices(table: pd.DataFrame, *, model: str, minimum: float,
                       lang: str = "en") -> str:
     """The modification-index page of one model (rows already filtered and sorted)."""
-    t = _strings(lang)
+    t = page_strings(lang)
     return get_environment().get_template("modindices.html").render(
-        lang=lang, t=t, model=model, note=t["mi_note"].format(minimum=f"{minimum:g}"),
+        lang=lang, tr=t, model=model, note=t["mi_note"].format(minimum=f"{minimum:g}"),
         rows=_records(table))
