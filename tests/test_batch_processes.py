@@ -22,8 +22,12 @@ from semwb.results import read_results
 
 # The batch as the command runs it (SIGTERM handled like Ctrl-C), with the fake backend.
 BATCH_SCRIPT = """
+import signal
 import sys
 import time
+# a foreground command, whatever started the tests: a shell starts background jobs (and so
+# their children) with SIGINT ignored, and Python then installs no Ctrl-C handler
+signal.signal(signal.SIGINT, signal.default_int_handler)
 from batch_fakes import BACKEND
 from semwb.batch import run_batch
 from semwb.batch.console import sigterm_as_interrupt
