@@ -15,7 +15,7 @@ from markupsafe import Markup
 from semwb.report.charts import bootstrap_histogram_svg
 from semwb.report.conditional_context import conditional_section
 from semwb.report.diagram import path_diagram_svg
-from semwb.report.effects import describe_effect
+from semwb.report.effect_paths import describe_effect
 from semwb.report.explore_context import explore_context
 from semwb.report.filters import fmt_ci, fmt_est, fmt_level, fmt_std
 from semwb.report.hypotheses import check_hypotheses

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from report_support import instrument, mediation_results
-from semwb.report.effects import describe_effect
+from semwb.report.effect_paths import describe_effect
 from semwb.report.labels import Labels, labels_from_instrument
 from semwb.report.parts import split_parameters
 from semwb.results import ParameterRow
