@@ -229,6 +229,12 @@ def add_products(spec: ModelSpec, data: pd.DataFrame) -> tuple[ModelSpec, Produc
     products = [p for p in (parse_term(t) for t in terms) if p is not None]
     if not products:
         return spec, None
+    factors = {f for p in products for f in p.factors}
+    stray = sorted(set(spec.probe.values) - factors)
+    if stray:
+        raise SpecError(f"{spec.source}: 'probe.values' names {', '.join(stray)}, which no "
+                        f"product term of the syntax has (its variables: "
+                        f"{', '.join(sorted(factors))}); fix the name.")
     centering = spec.centering if isinstance(spec.centering, dict) else {}
     default: Center = "mean" if isinstance(spec.centering, dict) else spec.centering
     try:

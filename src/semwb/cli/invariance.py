@@ -57,6 +57,7 @@ def invariance(
 ) -> None:
     """Fit configural, metric, scalar and strict models; write OUT/invariance.json and
     OUT/invariance.html."""
+    from semwb.model_data import model_data
     from semwb.pipeline import prepare_data, read_data
     from semwb.report.invariance import render_invariance
     from semwb.sem.invariance import run_ladder
@@ -70,7 +71,8 @@ def invariance(
         raise SpecError(f"{spec}: no data; add 'data: FILE' to the spec or pass --data FILE.")
     instrument = spec_instrument(loaded)
     frame = prepare_data(read_data(data_path, instrument=instrument), instrument=instrument)
-    ladder = run_ladder(loaded, frame, data_name=Path(data_path).name)
+    built = model_data(loaded, frame, instrument=instrument, data_name=Path(data_path).name)
+    ladder = run_ladder(built.spec, built.data, data_name=Path(data_path).name)
     folder = out if out is not None else Path("reports") / spec.stem
     folder.mkdir(parents=True, exist_ok=True)
     written = ladder_json(ladder)

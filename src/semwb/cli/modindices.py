@@ -26,11 +26,14 @@ OPS = ("=~", "~~", "~", "~1")
 def fit_spec_file(spec_path: Path, data: Path | None, sheet: str | None, *,
                   instrument_path: Path | None = None,
                   **options: str | list[str]) -> FitResult:
-    """Fit a spec file to its data (or ``data``), reverse-coding through its instrument.
+    """Fit a spec file to its data (or ``data``) as ``semwb fit`` does: reverse-coded through its
+    instrument, then the spec's data keys (aggregation, portfolio measures, composites, product
+    terms) of :func:`semwb.model_data.model_data`.
 
     ``instrument_path`` replaces the spec's instrument and ``options`` override the spec's keys,
     as ``semwb fit --instrument`` and ``--missing`` do.
     """
+    from semwb.model_data import model_data
     from semwb.pipeline import prepare_data, read_data
     from semwb.sem.estimate import fit_model
     from semwb.sem.spec import load_spec
@@ -45,7 +48,8 @@ def fit_spec_file(spec_path: Path, data: Path | None, sheet: str | None, *,
                   else spec_instrument(spec))
     frame = prepare_data(read_data(data_path, instrument=instrument, sheet=sheet),
                          instrument=instrument)
-    return fit_model(spec, frame, data_name=Path(data_path).name)
+    built = model_data(spec, frame, instrument=instrument, data_name=Path(data_path).name)
+    return fit_model(built.spec, built.data, data_name=Path(data_path).name)
 
 
 @app.command("modindices")

@@ -142,6 +142,9 @@ def fit_imputed(spec: ModelSpec, data: pd.DataFrame, *, m: int = 20,
     """
     from semwb.sem.estimate import fit_model
 
+    if spec.group is not None or spec.estimator == "WLSMV":
+        raise OptionError(f"{spec.source}: multiple imputation pools one-group ML fits; remove "
+                          "'group:' / 'ordered:' (or compare with FIML in the model's own fit).")
     observed = list(spec.parsed.observed)
     imputed = impute(data, [*observed, *auxiliary], m=m, bounds=bounds,
                      round_values=round_values, rng=rng)

@@ -176,6 +176,9 @@ def predict_cv(spec: ModelSpec, data: pd.DataFrame, *, folds: int = 10, repeats:
     -------
     Prediction
     """
+    if spec.group is not None:
+        raise OptionError(f"{spec.source}: out-of-sample prediction fits one group; remove "
+                          "'group:' (or predict each group's data alone).")
     exogenous, endogenous = _roles(spec)
     frame = _complete(data, [*exogenous, *endogenous])
     predicted = _cross_predict(spec, frame, folds=folds, repeats=repeats, rng=rng)

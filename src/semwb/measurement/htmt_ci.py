@@ -165,8 +165,13 @@ def discriminant_validity(items: pd.DataFrame, constructs: Mapping[str, Sequence
                 bounds["upper_one_sided"] < threshold)
     out["draws"] = draws
     if fit is not None:
+        if fit.spec.estimator == "WLSMV" or fit.groups:
+            raise OptionError(f"{fit.spec.source}: the Fornell-Larcker interval refits the CFA by "
+                              "ML (or FIML) on each resample; fit it without 'ordered:' and "
+                              "without 'group:'.")
         data = fit.data[list(fit.observed)].to_numpy(dtype=float)
-        boot = bootstrap_draws(fit.model, data, draws=draws, rng=seed, start=fit.model.estimate)
+        boot = bootstrap_draws(fit.model, data, draws=draws, rng=seed, start=fit.model.estimate,
+                               fiml=fit.spec.missing == "fiml")
         ok = np.isfinite(boot.theta).all(axis=1)
         out["fl"] = fornell_larcker_draws(fit, names, fit.model.estimate[None])[0]
         bounds = _bounds(fornell_larcker_draws(fit, names, boot.theta[ok]), level)

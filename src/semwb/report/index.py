@@ -54,7 +54,10 @@ def compare_nested(restricted: Results, general: Results, *, lang: Lang) -> Comp
             else restricted.fit.df - general.fit.df)
     note, pvalue, method = "", None, ""
     estimator = restricted.estimator if restricted.estimator != "ML" else general.estimator
-    scaled = _scaled_difference(restricted, general) if estimator != "ML" else None
+    # the Satorra-Bentler difference is MLR's and MLM's; WLSMV's scaled-shifted statistic needs
+    # lavaan's satorra.2000 test, which semwb does not compute: no p value, a note
+    scaled = (_scaled_difference(restricted, general)
+              if {restricted.estimator, general.estimator} <= {"MLR", "MLM"} else None)
     if scaled is not None:
         d_chisq, pvalue, method = scaled.chisq_diff, scaled.pvalue, "Satorra-Bentler 2001"
     elif estimator != "ML":

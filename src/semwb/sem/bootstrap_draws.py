@@ -14,7 +14,7 @@ import dataclasses
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -37,9 +37,6 @@ from semwb.sem.resampling import (
     resampled_covariances,
     resampled_means,
 )
-
-if TYPE_CHECKING:
-    pass
 
 Array = NDArray[np.float64]
 Progress = Callable[[int, int], None]

@@ -175,6 +175,10 @@ def compare_models(fits: Sequence[FitResult], names: Sequence[str] | None = None
         raise OptionError("compare needs two or more models.")
     if len(set(names)) < len(names):
         raise OptionError(f"model names must differ to be compared; got {', '.join(names)}.")
+    grouped = [name for name, f in zip(names, fits, strict=True) if f.groups]
+    if grouped:
+        raise OptionError(f"compare takes one-group models; {', '.join(grouped)} has groups "
+                          "(compare groups with 'semwb invariance' or group_equal).")
     _check_same_data(fits, names)
     estimator = fits[0].spec.estimator
     test = DIFFERENCE_TESTS.get(estimator)

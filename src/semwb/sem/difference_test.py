@@ -58,7 +58,8 @@ def scaled_difference_test(general: FitResult, restricted: FitResult, *,
         raise OptionError("a scaled difference test compares two fits of the same robust "
                           f"estimator (MLR or MLM); got {sorted(estimators)} (use the plain "
                           "chi-square difference for ML).")
-    if general.n_obs != restricted.n_obs or general.observed != restricted.observed:
+    if (general.n_obs != restricted.n_obs
+            or sorted(general.observed) != sorted(restricted.observed)):
         raise OptionError("the two fits must use the same rows and variables; got "
                           f"{general.n_obs} and {restricted.n_obs} rows.")
     f0, f1 = restricted.fit, general.fit

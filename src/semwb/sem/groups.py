@@ -184,7 +184,8 @@ def group_partable(parsed: ParsedSyntax, options: LavaanOptions, *, n_groups: in
 def spec_problems(parsed: ParsedSyntax, *, group: str | None, group_equal: Sequence[str],
                   group_partial: Sequence[str], engine: str, bootstrap: bool,
                   invariance: bool = False, group_levels: Sequence[object] = (),
-                  estimator: str = "ML", source: str) -> list[str]:
+                  estimator: str = "ML", unit: str | None = None, process: bool = False,
+                  source: str) -> list[str]:
     """What a spec asks of groups that cannot be done (checked when the spec is loaded)."""
     problems = []
     if group is None:
@@ -202,6 +203,15 @@ def spec_problems(parsed: ParsedSyntax, *, group: str | None, group_equal: Seque
     if estimator != "ML":
         problems.append(f"{source}: 'estimator: {estimator}' is not available for multiple "
                         "groups yet; use 'estimator: ML' with 'group:', or fit one group.")
+    products = [t.rhs for t in parsed.terms if t.op == "~" and (":" in t.rhs or "(" in t.rhs)]
+    if products or process:
+        problems.append(f"{source}: product and power terms ({', '.join(products) or 'process:'})"
+                        " are probed for one group only; fit each group's model alone, or "
+                        "compare the groups' paths with 'group:' and no product terms.")
+    if unit is not None:
+        problems.append(f"{source}: 'unit:' aggregates respondents before 'group:' could split "
+                        "them, which would average the group column; aggregate first (semwb "
+                        "aggregate) and fit the firm-level file with 'group:'.")
     if bootstrap:
         problems.append(f"{source}: the bootstrap of a multiple-group model is not supported "
                         "yet; remove the 'bootstrap:' block (the standard errors are lavaan's "

@@ -190,11 +190,13 @@ def modification_indices(fit: FitResult, *, sort: bool = False,
     Raises
     ------
     FitError
-        For FIML fits (lavaan's indices use the expected information of complete data).
+        For FIML, WLSMV and multiple-group fits (semwb's indices are lavaan's for one group of
+        complete data by ML, from the expected information).
     """
-    if fit.spec.missing == "fiml":
+    if fit.spec.missing == "fiml" or fit.spec.estimator == "WLSMV" or fit.groups:
         raise FitError(f"{fit.spec.source}: modification indices are computed for complete-data "
-                       "ML fits; refit with 'missing: listwise' to get them.")
+                       "ML (or MLR/MLM) fits of one group; refit with 'missing: listwise', "
+                       "without 'ordered:' and without 'group:' to get them.")
     parsed = fit.spec.parsed
     rows = fit.spec.partable()
     options, _ = fit.spec.lavaan_options()

@@ -125,6 +125,17 @@ def _setup(analysis: ModelSpec, sigma: pd.DataFrame, ns: Sequence[int], reps: in
            alpha: float) -> _Setup:
     """Check the request, build the analysis model and fit it to the population."""
     parsed = analysis.parsed
+    unsupported = [what for what, asked in (
+        ("'==', '<' or '>' constraints", bool(parsed.constraints)),
+        ("'group:'", analysis.group is not None),
+        ("ordinal items", bool(analysis.ordered or parsed.threshold_items)),
+        (f"'estimator: {analysis.estimator}'", analysis.estimator != "ML"),
+        ("'missing: fiml'", analysis.missing == "fiml"),
+        ("a mean structure", analysis.has_means)) if asked]
+    if unsupported:
+        raise OptionError(f"{analysis.source}: the power simulation fits complete-data ML of one "
+                          f"group without constraints or means; remove {', '.join(unsupported)} "
+                          "from the analysis model.")
     observed = [v for v in sigma.columns if v in set(parsed.observed)]
     missing = sorted(set(parsed.observed) - set(observed))
     if missing:

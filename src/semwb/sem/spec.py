@@ -192,7 +192,9 @@ def _build(raw: dict[str, Any], source: str) -> ModelSpec:
                              group_partial=spec.group_partial, engine=spec.engine,
                              invariance=spec.invariance, group_levels=spec.group_levels,
                              estimator="WLSMV" if spec.ordered or parsed.threshold_items
-                             else spec.estimator, bootstrap=spec.bootstrap is not None,
+                             else spec.estimator, unit=spec.unit,
+                             process=spec.process is not None,
+                             bootstrap=spec.bootstrap is not None,
                              source=source)
     if problems:
         raise SpecError(join_problems(f"{source} has {len(problems)} group problems", problems))

@@ -76,6 +76,10 @@ def _scope_problems(spec: ModelSpec, items: tuple[str, ...]) -> list[str]:
     if parsed.constraints:
         problems.append(f"{source}, syntax line {parsed.constraints[0].line}: '==', '<' and '>' "
                         "constraints are not available with WLSMV in semwb; use a shared label.")
+    if spec.meanstructure or spec.defaults == "growth":
+        asked = "'defaults: growth'" if spec.defaults == "growth" else "'meanstructure: true'"
+        problems.append(f"{source}: {asked} is not available with WLSMV in semwb (thresholds "
+                        "take the place of intercepts); remove it.")
     if spec.missing != "listwise":
         problems.append(f"{source}: 'missing: {spec.missing}' is not available with WLSMV; semwb "
                         "uses complete rows (listwise) for ordinal items.")
