@@ -7,6 +7,7 @@ is read. :func:`semwb.sem.data_checks.check_data` then checks the spec against a
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any, Literal, get_args
 
@@ -100,7 +101,7 @@ class ModelSpec(BaseModel):
     @property
     def parsed(self) -> ParsedSyntax:
         """The parsed syntax (raises SpecError on a syntax error)."""
-        return parse_syntax(self.syntax, source=self.source)
+        return _parse(self.syntax, self.source)
 
     @property
     def effects(self) -> tuple[DefinedEffect, ...]:
@@ -150,6 +151,13 @@ class ModelSpec(BaseModel):
             return parsed.observed
         named = set(self.ordered or ()) | set(parsed.threshold_items)
         return tuple(v for v in parsed.observed if v in named)
+
+
+@functools.lru_cache(maxsize=256)
+def _parse(syntax: str, source: str) -> ParsedSyntax:
+    """:func:`parse_syntax`, once per syntax: a fit reads ``spec.parsed`` about twenty times, and
+    the result is immutable (errors are not cached: they raise every time)."""
+    return parse_syntax(syntax, source=source)
 
 
 def _validation_problems(exc: ValidationError, source: str) -> list[str]:
