@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -112,3 +115,52 @@ def test_good_values_load(tmp_path: Path, value: str) -> None:
     if value == "{top: 3}":
         assert options is not None
         assert (options.top, options.minimum) == (3, 3.84)
+
+
+def test_user_names_come_out_escaped(data: pd.DataFrame) -> None:
+    results = _results(data, modindices=True)
+    assert results.modindices is not None
+    hostile = {**results.modindices, "rows": [{**results.modindices["rows"][0],
+                                               "lhs": "<script>alert(1)</script>"}]}
+    html = render_report(results.model_copy(update={"modindices": hostile}))
+    assert "<script" not in html.lower()
+    assert "<code>&lt;script&gt;alert(1)&lt;/script&gt;</code>" in html
+
+
+def _semwb(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-c", "from semwb.cli import main; main()", *args],
+                          capture_output=True, text=True, check=False, cwd=cwd,
+                          env={"OMP_NUM_THREADS": "1", "PATH": "/usr/bin:/bin"})
+
+
+def test_semwb_fit_and_report_show_indices_and_the_nested_comparison(tmp_path: Path) -> None:
+    """The user's path: two specs fitted by ``semwb fit``, the index by ``semwb report``."""
+    shutil.copy(HS / "data.csv", tmp_path / "hs.csv")
+    body = "".join(f"  {line}\n" for line in SYNTAX.strip().splitlines())
+    (tmp_path / "three.yaml").write_text(
+        f"model: three\ndata: hs.csv\ndefaults: cfa\nmodindices: {{top: 2}}\nsyntax: |\n{body}",
+        encoding="utf-8")
+    (tmp_path / "orthogonal.yaml").write_text(
+        f"model: orthogonal\ndata: hs.csv\ndefaults: cfa\northogonal: true\n"
+        f"nested_in: [three]\nsyntax: |\n{body}", encoding="utf-8")
+    for name in ("three", "orthogonal"):
+        done = _semwb("fit", f"{name}.yaml", "--out", f"reports/{name}", cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+    saved = read_results(tmp_path / "reports" / "three")
+    assert saved.modindices is not None
+    assert [r["rhs"] for r in saved.modindices["rows"]] == ["x9", "x8"]
+    assert '<section id="modindices">' in (tmp_path / "reports" / "three" / "report.html"
+                                           ).read_text("utf-8")
+    done = _semwb("report", "reports", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    index = (tmp_path / "reports" / "index.html").read_text("utf-8")
+    assert "<td><code>orthogonal</code></td><td><code>three</code></td>" in index
+
+
+def test_semwb_fit_with_a_bad_value_says_one_line(tmp_path: Path) -> None:
+    (tmp_path / "bad.yaml").write_text("model: bad\nsyntax: 'f =~ x1 + x2 + x3'\n"
+                                       "modindices: {top: many}\n", encoding="utf-8")
+    done = _semwb("fit", "bad.yaml", cwd=tmp_path)
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert "bad.yaml: 'modindices.top'" in done.stderr
