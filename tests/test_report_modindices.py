@@ -76,11 +76,15 @@ def test_without_the_key_no_section(data: pd.DataFrame) -> None:
     assert 'id="modindices"' not in render_report(results)
 
 
-def test_a_fiml_fit_gets_a_warning_not_a_failure(data: pd.DataFrame) -> None:
-    results = _results(data, modindices=True, missing="fiml")
+@pytest.mark.parametrize(("options", "named"), [
+    ({"missing": "fiml"}, "missing fiml"), ({"estimator": "MLR"}, "estimator MLR"),
+    ({"group": "school"}, "groups")])
+def test_other_fits_get_a_warning_not_a_failure(data: pd.DataFrame, options: dict[str, Any],
+                                                named: str) -> None:
+    results = _results(data.assign(school=data["id"] % 2), modindices=True, **options)
     assert results.modindices is None
     assert results.converged
-    assert any(w.startswith("modification indices were not computed") and "fiml" in w
+    assert any(w.startswith("modification indices were not computed") and named in w
                for w in results.warnings)
 
 
