@@ -26,6 +26,7 @@ from semwb.sem.bootstrap import bootstrap_model
 from semwb.sem.estimate import COLUMNS, FitResult, fit_model
 from semwb.sem.invariance import run_ladder
 from semwb.sem.invariance_json import ladder_json
+from semwb.sem.modindices_spec import modindices_results
 from semwb.sem.scaled_test import check_estimator
 from semwb.sem.spec import BootstrapOptions, ModelSpec, load_spec
 from semwb.survey.instrument import Instrument
@@ -226,6 +227,8 @@ def run_analysis(
     measurement, measurement_warnings = (
         assess_spec_measurement(spec, built.data, instrument) if instrument is not None
         else ({}, []))
+    modindices, modindices_warnings = (
+        modindices_results(fit, spec.modindices) if spec.modindices is not None else (None, []))
     boot = None if options is None else bootstrap_model(
         fit, draws=options.draws, ci=options.ci, level=options.level, rng=options.seed,
         progress=progress)
@@ -242,7 +245,8 @@ def run_analysis(
         quality=measurement, syntax=built.spec.syntax,
         conditional=conditional_results(built, fit, level=options.level if options else 0.95),
         aggregation=built.aggregation, portfolio=built.portfolio,
-        warnings=[*fit.warnings, *built.warnings, *measurement_warnings],
+        modindices=modindices, nested_in=spec.nested_in,
+        warnings=[*fit.warnings, *built.warnings, *measurement_warnings, *modindices_warnings],
         provenance=provenance(spec, data, data_path=data_path, data_name=data_name,
                               command=command),
         invariance=_invariance(built.spec, built.data, shown),

@@ -182,6 +182,10 @@ class Results(_Frozen):
     aggregation: dict[str, Any] | None = None
     #: ``portfolio:`` measures joined from a partner list (docs/portfolio.md).
     portfolio: dict[str, Any] | None = None
+    #: ``modindices:`` the largest modification indices (docs/reviewers.md): ``minimum, top,
+    #: op, above, candidates, rows[{lhs, op, rhs, mi, pvalue, epc, sepc_lv, sepc_all,
+    #: sepc_nox}]``, largest first.
+    modindices: dict[str, Any] | None = None
     warnings: list[str] = Field(default_factory=list)
     error: str | None = None
     provenance: Provenance = Field(default_factory=Provenance)

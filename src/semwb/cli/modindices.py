@@ -87,14 +87,10 @@ def write_modindices(fitted: FitResult, out: Path | None, *, minimum: float = 3.
     """Print the sorted indices above ``minimum`` (at most ``top``, only ``ops``) and, with
     ``out``, write ``modindices.csv`` (all) and ``modindices.html`` (those shown)."""
     from semwb.report.reviewer import render_modindices
-    from semwb.sem.modindices import modification_indices
+    from semwb.sem.modindices import modification_indices, top_indices
 
     table = modification_indices(fitted, sort=True)
-    shown = table[table["mi"] > minimum]
-    if ops:
-        shown = shown[shown["op"].isin(ops)]
-    if top:
-        shown = shown.head(top)
+    shown = top_indices(table, minimum=minimum, top=top, ops=ops or ())
     view = Table(title=f"Modification indices above {minimum:g} ({len(shown)} of {len(table)})",
                  title_justify="left")
     for column in ("lhs", "op", "rhs", "mi", "p", "epc", "sepc.lv", "sepc.all"):

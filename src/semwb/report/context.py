@@ -38,6 +38,7 @@ from semwb.report.parts import (
     split_parameters,
 )
 from semwb.report.portfolio_context import portfolio_section
+from semwb.report.reviewer import modindices_section
 from semwb.report.robust_fit import is_robust, reported, scaled_block
 from semwb.results import ParameterRow, Results
 
@@ -300,7 +301,8 @@ def build_report_context(
         validity, descriptives, cmb, fit, paths, covariances, effects, conditional (probed
         product and power terms), portfolio (measures of a ``portfolio:`` spec), explore (agreement
         of a ``unit:`` spec), hypotheses, warnings, provenance, inv, it`` (the invariance ladder,
-        ``results.invariance``, and its words); a section that has nothing to show is ``None``.
+        ``results.invariance``, and its words), modindices (``results.modindices``); a section
+        that has nothing to show is ``None``.
     """
     labels = labels or Labels()
     t = strings(lang)
@@ -344,5 +346,6 @@ def build_report_context(
         "warnings": _warnings(results, parts, labels, lang),
         "provenance": _provenance(results, lang, results_dir),
         "inv": results.invariance,
+        "modindices": modindices_section(results.modindices, lang),
         "it": invariance_text(lang),
     }

@@ -3,11 +3,13 @@
 Each page is self-contained HTML (the report's stylesheet, no network) rendered from a
 comparison table (the ``table`` and ``method`` of :class:`semwb.sem.compare.Comparison`) or a
 modification-index table (:func:`semwb.sem.modindices.modification_indices`), in English or
-Chinese.
+Chinese. :func:`modindices_section` gives the same table to the model's report
+(``_modindices.html``) from ``Results.modindices``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from semwb.report.environment import get_environment
@@ -42,6 +44,10 @@ _STRINGS: dict[str, tuple[str, str]] = {
         "EPC 为参数的预期变化，sEPC 为其标准化值。仅显示大于 {minimum} 的指数，按大小排序。"
         "只有在理论支持时才释放参数；每个指数都假定其他参数保持不变。"),
     "none": ("No index above the threshold.", "没有超过阈值的指数。"),
+    "mi_count": ("{shown} of the {above} indices above {minimum}{ops} ({candidates} candidates).",
+                 "共 {candidates} 个候选参数，{above} 个指数大于 {minimum}{ops}，"
+                 "显示 {shown} 个。"),
+    "mi_ops": (", operators {ops}", "（运算符 {ops}）"),
 }
 
 
@@ -69,3 +75,17 @@ def render_modindices(table: pd.DataFrame, *, model: str, minimum: float,
     return get_environment().get_template("modindices.html").render(
         lang=lang, tr=t, model=model, note=t["mi_note"].format(minimum=f"{minimum:g}"),
         rows=_records(table))
+
+
+def modindices_section(modindices: Mapping[str, Any] | None,
+                       lang: str) -> dict[str, Any] | None:
+    """The report's modification-index section (``Results.modindices``), or None without it."""
+    if modindices is None:
+        return None
+    t = page_strings(lang)
+    minimum = f"{modindices['minimum']:g}"
+    ops = t["mi_ops"].format(ops=" ".join(modindices["op"])) if modindices["op"] else ""
+    count = t["mi_count"].format(shown=len(modindices["rows"]), above=modindices["above"],
+                                 minimum=minimum, ops=ops, candidates=modindices["candidates"])
+    return {"tr": t, "rows": modindices["rows"],
+            "note": f"{count} {t['mi_note'].format(minimum=minimum)}"}

@@ -52,7 +52,7 @@ if TYPE_CHECKING:
     from semwb.sem.estimate import FitResult
     from semwb.sem.syntax import ParsedSyntax
 
-__all__ = ["MI_COLUMNS", "candidate_rows", "modification_indices"]
+__all__ = ["MI_COLUMNS", "candidate_rows", "modification_indices", "top_indices"]
 
 #: Columns of :func:`modification_indices`, lavaan's names with ``.`` as ``_``.
 MI_COLUMNS = ["lhs", "op", "rhs", "mi", "pvalue", "epc", "sepc_lv", "sepc_all", "sepc_nox"]
@@ -223,3 +223,16 @@ def modification_indices(fit: FitResult, *, sort: bool = False,
     if minimum > 0:
         frame = frame[frame["mi"] > minimum]
     return frame.reset_index(drop=True)[MI_COLUMNS]
+
+
+def top_indices(table: pd.DataFrame, *, minimum: float = 3.84, top: int = 0,
+                ops: list[str] | tuple[str, ...] = ()) -> pd.DataFrame:
+    """The rows of a sorted :func:`modification_indices` table a user reads first.
+
+    Rows whose index exceeds ``minimum``, only the operators ``ops`` (all when empty), at most
+    ``top`` of them (all when 0), in the table's order.
+    """
+    shown = table[table["mi"] > minimum]
+    if ops:
+        shown = shown[shown["op"].isin(ops)]
+    return shown.head(top) if top else shown

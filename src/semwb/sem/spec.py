@@ -19,6 +19,7 @@ from semwb.sem import spec_options as data_keys
 from semwb.sem.effects import DefinedEffect, compile_definitions
 from semwb.sem.groups import spec_problems
 from semwb.sem.model.constraints import constraint_problems
+from semwb.sem.modindices_spec import ModIndicesKey
 from semwb.sem.partable import LavaanOptions, ParRow, build_partable, lavaan_options
 from semwb.sem.syntax import ParsedSyntax, parse_syntax
 from semwb.yamlfile import safe_load as load_yaml
@@ -95,6 +96,8 @@ class ModelSpec(BaseModel):
     group_partial: list[str] = Field(default_factory=list)
     group_levels: list[str | int] = Field(default_factory=list)
     invariance: bool = False
+    modindices: ModIndicesKey = None
+    nested_in: list[str] = Field(default_factory=list)
     hypotheses: list[Hypothesis] = Field(default_factory=list)
     source: str = Field("<string>", exclude=True)
 
@@ -169,9 +172,9 @@ def _validation_problems(exc: ValidationError, source: str) -> list[str]:
                             "instrument, data, syntax, estimator, ordered, "
                             "parameterization, missing, engine, defaults, std_lv, fixed_x, "
                             "meanstructure, orthogonal, bootstrap, group, group_equal, "
-                            "group_partial, group_levels, invariance, "
+                            "group_partial, group_levels, invariance, modindices, nested_in, "
                             f"{data_keys.HELP}, hypotheses (bootstrap: draws, ci, level, "
-                            f"seed; {data_keys.BLOCK_HELP}).")
+                            f"seed; modindices: minimum, top, op; {data_keys.BLOCK_HELP}).")
         elif error["type"] == "missing":
             problems.append(f"{source}: the key '{where}' is required.")
         else:
