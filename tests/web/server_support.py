@@ -7,6 +7,7 @@ find them by group and stop them by group.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -59,14 +60,15 @@ class Server:
             time.sleep(0.2)
 
     def stop(self) -> None:
-        """SIGTERM to the server's group (server and workers), SIGKILL if it hangs."""
+        """SIGTERM to the server's group, then SIGKILL to whatever of the group is left (a
+        server that hangs, or workers a failing test left behind)."""
         if self.process.poll() is None:
             os.killpg(self.group, signal.SIGTERM)
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.group, signal.SIGKILL)
-                self.process.wait(timeout=10)
+        if group_processes(self.group):
+            os.killpg(self.group, signal.SIGKILL)
+        self.process.wait(timeout=10)
         self._log.close()
 
 
