@@ -33,7 +33,7 @@ MEDIATION = (ROOT / "tests" / "reference" / "mediation_single" / "model.lav").re
 
 
 @pytest.fixture
-def servers(tmp_path: Path) -> Iterator[list[Server]]:
+def servers() -> Iterator[list[Server]]:
     """The servers a test starts; each is stopped (with its group) at the end."""
     started: list[Server] = []
     yield started
