@@ -7,19 +7,14 @@ by the fixture's finalizer (with its worker processes). Screenshots go to
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
+from server_support import ENV, ROOT, Server, semwb_command
 from web_support import PASSWORD
 
 from browser_support import chromium_launch
@@ -27,7 +22,6 @@ from browser_support import chromium_launch
 # a server, its worker processes and a browser: start-up time varies with the machine's load
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(600)]
 
-ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts" / "web"
 INSTRUMENT = ROOT / "surveys" / "alliance_portfolio_innovation.yaml"
 DATA = ROOT / "surveys" / "examples" / "alliance.csv"
@@ -35,53 +29,19 @@ MEDIATION = (ROOT / "tests" / "reference" / "mediation_single" / "model.lav").re
     encoding="utf-8")
 
 
-def semwb_command(*args: str) -> list[str]:
-    return [sys.executable, "-c", "from semwb.cli import main; main()", *args]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[str]:
     """``semwb serve`` on a free loopback port, with the account ``ann``."""
     data = tmp_path / "data"
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
     subprocess.run(semwb_command("user", "add", "ann", "--password-stdin", "--data-dir",
                                  str(data)), input=PASSWORD + "\n", text=True, check=True,
-                   env=env, capture_output=True, timeout=60)
-    port = free_port()
-    log = (tmp_path / "server.log").open("w")
-    process = subprocess.Popen(
-        semwb_command("serve", "--host", "127.0.0.1", "--port", str(port), "--data-dir",
-                      str(data), "--models", str(ROOT / "models")),
-        stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
+                   env=ENV, capture_output=True, timeout=60)
+    process = Server(data, tmp_path / "server.log")
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(base + "/login", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("semwb serve did not start:\n"
-                                   + (tmp_path / "server.log").read_text())
-            time.sleep(0.2)
-        yield base
+        process.wait_ready()
+        yield process.base
     finally:
-        # the server's own session: uvicorn and the analysis workers it spawned
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
-        log.close()
+        process.stop()
 
 
 def shot(page: Page, name: str) -> None:

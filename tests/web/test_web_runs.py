@@ -123,3 +123,24 @@ def test_runs_on_a_dask_cluster(data_dir: Path) -> None:
             project, run = start_run(web, "Y ~ X # SLEEP", draws=300)
             assert web.wait_for_run(project, run, timeout=60)["status"] == "done"
             assert client.app.state.runs._client is not None  # went through the cluster
+
+
+def test_runs_submitted_at_once_share_one_pool(monkeypatch: pytest.MonkeyPatch,
+                                               ann: Web) -> None:
+    """Pages submit from several request threads: a slow pool start must not make two pools."""
+    manager = ann.client.app.state.runs
+    run = ann.store.runs.get(start_run(ann, "Y ~ X", draws=0)[1])
+    pools: list[ThreadPoolExecutor] = []
+
+    def slow_pool() -> ThreadPoolExecutor:
+        time.sleep(0.2)
+        pools.append(ThreadPoolExecutor(max_workers=1))
+        return pools[-1]
+
+    monkeypatch.setattr(manager, "_new_pool", slow_pool)
+    manager._executor = None  # as a server before its first run
+    with ThreadPoolExecutor(max_workers=4) as requests:
+        list(requests.map(lambda _: manager.submit(run), range(4)))
+    assert len(pools) == 1
+    for pool in pools:
+        pool.shutdown(wait=True)

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from fastapi.testclient import TestClient
 
 from semwb.web.app import Settings
 from semwb.web.store import Store
@@ -28,10 +27,15 @@ def csrf_of(html: str) -> str:
 
 
 class Web:
-    """A signed-in test client with helpers for the common actions."""
+    """A signed-in test client with helpers for the common actions.
 
-    def __init__(self, client: TestClient) -> None:
+    ``client`` is a TestClient over an app, or an ``httpx.Client`` of a ``semwb serve`` process
+    together with a ``store`` over that server's data dir.
+    """
+
+    def __init__(self, client: httpx.Client, store: Store | None = None) -> None:
         self.client = client
+        self.store: Store = store if store is not None else client.app.state.store
         self.csrf = ""
 
     def sign_in(self, name: str, password: str = PASSWORD) -> None:
@@ -64,7 +68,7 @@ class Web:
         self.upload(project, "responses", "data.csv", GOOD_CSV)
         self.post(f"/projects/{project}/models",
                   {"name": "med", "syntax": SYNTAX, "action": "save"})
-        store: Store = self.client.app.state.store
+        store = self.store
         responses = store.projects.files(project, "responses")[0].id
         model = store.projects.models(project)[0].id
         return project, responses, model

@@ -125,6 +125,8 @@ class RunManager:
         self._executor = executor
         self._owns_executor = executor is None
         self._client: Any = None
+        # pages submit from several request threads at once: one pool (or client), not one each
+        self._lock = threading.Lock()
 
     def start(self) -> int:
         """Mark runs left over from a previous server as interrupted; return how many.
@@ -134,6 +136,10 @@ class RunManager:
         return self.store.runs.mark_interrupted()
 
     def _submit(self, task: Task) -> Any:
+        with self._lock:
+            return self._submit_locked(task)
+
+    def _submit_locked(self, task: Task) -> Any:
         if self.scheduler is not None:
             if self._client is None:
                 from distributed import Client
