@@ -13,6 +13,17 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def sha256_tree(folder: str | Path, patterns: tuple[str, ...]) -> str:
+    """Return one hex SHA-256 of the files below ``folder`` matching ``patterns``: their
+    relative paths and bytes, in sorted order (any edit, addition or removal changes it)."""
+    root = Path(folder)
+    digest = hashlib.sha256()
+    for path in sorted({p for pattern in patterns for p in root.rglob(pattern) if p.is_file()}):
+        digest.update(path.relative_to(root).as_posix().encode("utf-8") + b"\0")
+        digest.update(sha256_file(path).encode("ascii"))
+    return digest.hexdigest()
+
+
 def sha256_file(path: str | Path) -> str:
     """Return the hex SHA-256 of a file's bytes, read in chunks."""
     digest = hashlib.sha256()

@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+import semwb
 from semwb import __version__
 from semwb.batch.cache import fingerprint
 from semwb.batch.work import Backend, ModelTask, describe_bug
 from semwb.errors import ResponseDataError, SemwbError
-from semwb.files import sha256_file
+from semwb.files import sha256_file, sha256_tree
 
 
 @dataclass(frozen=True)
@@ -37,12 +38,15 @@ class PlannedModel:
 
 
 def code_versions() -> dict[str, str]:
-    """Versions of the code whose output the fingerprint must follow: semwb and semopy."""
+    """Versions of the code whose output the fingerprint must follow: semwb (its version and its
+    source and templates, since an editable install keeps one version through every change) and
+    semopy."""
     try:
         semopy = version("semopy")
     except PackageNotFoundError:
         semopy = "absent"
-    return {"semwb": __version__, "semopy": semopy}
+    code = sha256_tree(Path(semwb.__file__).parent, ("*.py", "*.html", "*.css", "*.js"))
+    return {"semwb": __version__, "semwb_code": code, "semopy": semopy}
 
 
 def plan_batch(
