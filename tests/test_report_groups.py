@@ -107,3 +107,33 @@ def test_markup_in_titles_and_group_values_is_escaped(results: Results) -> None:
     assert "Ownership &lt;b&gt;types&lt;/b&gt;" in html
     assert "state <&> owned" not in html
     assert "state &lt;&amp;&gt; owned" in html
+
+
+def _loading_cells(measurement: str, index: int, item: str) -> str:
+    """The item cell of ``item`` in the loadings table of group ``index``."""
+    block = _after(measurement, f'<h3 id="group-{index}-loadings">')
+    match = re.search(rf'<td class="item">{item}(.*?)</td>', block)
+    assert match, (index, item)
+    return match.group(0)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_group_equal_loadings_are_marked_except_the_partial_ones(lang: Lang) -> None:
+    data = pd.read_csv(DATA)
+    spec = spec_from_syntax("AR =~ ar1 + ar2 + ar3 + ar4\nIOL =~ iol1 + iol2 + i*iol3 + iol4",
+                            name="equal", group="own", defaults="cfa",
+                            group_equal=["loadings"], group_partial=["AR =~ ar3"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        results = run_analysis(spec, data, data_name="data.csv")
+    measurement = _section(render_report(results, lang=lang, downloads=False), "measurement")
+    for index in (1, 2, 3):
+        assert 'class="tag shared">=</span>' in _loading_cells(measurement, index, "ar2")
+        assert 'class="tag shared">= i</span>' in _loading_cells(measurement, index, "iol3")
+        for item in ("ar1", "ar3"):  # the fixed marker and the group_partial exemption
+            assert "shared" not in _loading_cells(measurement, index, item)
+    estimates = {(r.rhs, r.group): r.est for r in results.parameters if r.op == "=~"}
+    groups = {g for _, g in estimates}
+    assert len({round(estimates["ar2", g], 9) for g in groups}) == 1
+    assert len({estimates["ar3", g] for g in groups}) == 3
+    assert strings(lang)["groups_measurement_note"] in measurement

@@ -8,7 +8,7 @@ were held equal across groups: a label that more than one group carries (a share
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -49,14 +49,37 @@ def shared_labels(results: Results) -> set[str]:
     return {label for label, groups in seen.items() if len(groups) > 1}
 
 
-def _loadings(parts: ModelParts, shared: set[str], labels: Labels,
+def _equal_kind(row: ParameterRow, latents: Collection[str]) -> str:
+    """The ``group_equal`` kind of a loading, path or covariance row (lavaan's ``group.equal``)."""
+    if row.op in ("=~", "~"):
+        return "loadings" if row.op == "=~" else "regressions"
+    if row.op != "~~":
+        return ""
+    same = row.lhs == row.rhs
+    if row.lhs in latents:
+        return "lv.variances" if same else "lv.covariances"
+    return "residuals" if same else "residual.covariances"
+
+
+def held_equal(row: ParameterRow, results: Results, shared: set[str],
+               latents: Collection[str]) -> bool:
+    """Whether ``row`` is held equal across groups: by a shared label, or by ``group_equal``
+    (a free row without a label of a listed kind that ``group_partial`` does not exempt)."""
+    if row.label:
+        return row.label in shared
+    partial = {"".join(p.split()) for p in results.group_partial}
+    return (row.free and _equal_kind(row, latents) in results.group_equal
+            and f"{row.lhs}{row.op}{row.rhs}" not in partial)
+
+
+def _loadings(parts: ModelParts, equal: Callable[[ParameterRow], bool], labels: Labels,
               lang: Lang) -> list[dict[str, Any]]:
-    """The loadings of one group by construct, each row marked when its label is shared."""
+    """The loadings of one group by construct, each row marked when it is held equal."""
     constructs: list[dict[str, Any]] = measurement_section(parts, {}, labels, lang)["groups"]
     for construct in constructs:
         rows = [r for r in parts.loadings if r.lhs == construct["construct"]]
         for shown, row in zip(construct["rows"], rows, strict=True):
-            shown["shared"] = bool(row.label) and row.label in shared
+            shown["shared"] = equal(row)
             shown["label"] = row.label
     return constructs
 
@@ -77,6 +100,9 @@ def group_sections(results: Results, labels: Labels, lang: Lang,
     out = []
     for index, group in enumerate(groups, start=1):
         parts = split_parameters(results, group)
+
+        def equal(row: ParameterRow, latents: Collection[str] = tuple(parts.latents)) -> bool:
+            return held_equal(row, results, shared, latents)
         suffix = f" [{group}]"  # R² keys of a multi-group fit: "x1 [group]"
         own_r2 = {k[: -len(suffix)]: v for k, v in results.r2.items() if k.endswith(suffix)}
         outcomes = {r.lhs for r in parts.paths}
@@ -86,10 +112,9 @@ def group_sections(results: Results, labels: Labels, lang: Lang,
                                        title=f"{t['diagram_aria']}: {title} ({group})")
         out.append({
             "name": group, "anchor": f"group-{index}",
-            "loadings": _loadings(parts, shared, labels, lang),
-            "paths": [{**parameter_row(r, labels), "shared": r.label in shared}
-                      for r in parts.paths],
-            "covariances": [{**parameter_row(r, labels), "shared": r.label in shared}
+            "loadings": _loadings(parts, equal, labels, lang),
+            "paths": [{**parameter_row(r, labels), "shared": equal(r)} for r in parts.paths],
+            "covariances": [{**parameter_row(r, labels), "shared": equal(r)}
                             for r in parts.covariances],
             "r2": [{"name": labels.named(k), "value": v} for k, v in own_r2.items()
                    if k in outcomes],

@@ -83,15 +83,16 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "reverse_mark": ("(R)", "（反向）"),
     "group": ("Group", "组"),
     "groups_measurement_note": ("Loadings are estimated in each group; reliability is computed "
-                                "on all respondents. A mark = label: the loading carries a label "
-                                "shared by several groups and is held equal across them.",
-                                "载荷在各组分别估计；信度基于全部样本计算。标记“= 标签”表示该载荷"
-                                "与其他组共用同一标签，各组取值相等。"),
-    "groups_shared_note": ("Each group is estimated in the one multiple-group model. = after a "
-                           "label: parameters of several groups carry that label and are held "
-                           "equal across those groups.",
-                           "各组参数在同一多组模型中估计。标签后的“=”表示多个组的参数共用该标签，"
-                           "各组取值相等。"),
+                                "on all respondents. = (with its label): the loading is held "
+                                "equal across the groups, by a label several groups share or by "
+                                "group_equal.",
+                                "载荷在各组分别估计；信度基于全部样本计算。“=”（及其标签）表示该载荷"
+                                "在各组间取值相等：各组共用同一标签，或由 group_equal 约束。"),
+    "groups_shared_note": ("All groups are estimated in one multiple-group model. = after a "
+                           "label: the parameter is held equal across the groups, by a label "
+                           "several groups share or by group_equal.",
+                           "各组参数在同一多组模型中估计。标签后的“=”表示该参数在各组间取值相等："
+                           "各组共用同一标签，或由 group_equal 约束。"),
     "reverse_note": ("(R) reverse-worded item, reverse-coded before analysis.",
                      "（反向）为反向题项，分析前已反向计分。"),
     "loading_std": ("λ (std.)", "标准化载荷 λ"),
