@@ -132,7 +132,7 @@ def test_group_equal_loadings_are_marked_except_the_partial_ones(lang: Lang) -> 
         assert 'class="tag shared">= i</span>' in _loading_cells(measurement, index, "iol3")
         for item in ("ar1", "ar3"):  # the fixed marker and the group_partial exemption
             assert "shared" not in _loading_cells(measurement, index, item)
-    estimates = {(r.rhs, r.group): r.est for r in results.parameters if r.op == "=~"}
+    estimates = {(r.rhs, r.group): float(r.est or 0) for r in results.parameters if r.op == "=~"}
     groups = {g for _, g in estimates}
     assert len({round(estimates["ar2", g], 9) for g in groups}) == 1
     assert len({estimates["ar3", g] for g in groups}) == 3
