@@ -16,8 +16,10 @@ import pytest
 
 from semwb.pipeline import run_analysis
 from semwb.report import render_report
+from semwb.report.context import build_report_context
 from semwb.report.filters import fmt_std
 from semwb.report.i18n import Lang, strings
+from semwb.report.tables import report_tables
 from semwb.results import Results
 from semwb.sem.spec import spec_from_syntax
 
@@ -137,3 +139,17 @@ def test_group_equal_loadings_are_marked_except_the_partial_ones(lang: Lang) -> 
     assert len({round(estimates["ar2", g], 9) for g in groups}) == 1
     assert len({estimates["ar3", g] for g in groups}) == 3
     assert strings(lang)["groups_measurement_note"] in measurement
+
+
+def test_downloaded_tables_hold_every_group_in_a_group_column(results: Results) -> None:
+    tables = {table.key: table for table in report_tables(build_report_context(results))}
+    groups = ["foreign", "private", "state <&> owned"]
+    for key, per_group in (("loadings", 14), ("paths", 3), ("r2", 2)):
+        table = tables[key]
+        assert table.columns[0].title == "Group"
+        assert [row[0] for row in table.rows] == [g for g in groups for _ in range(per_group)]
+    direct = [row for row in tables["paths"].rows if row[1] == "AR → IOL"]
+    assert len({row[3] for row in direct}) == 3  # each group's own estimate
+    html = render_report(results, lang="en")
+    number = tables["paths"].number
+    assert html.count(f'<span class="table-number">Table {number}</span>') == 3
