@@ -128,7 +128,12 @@ def test_group_equal_loadings_are_marked_except_the_partial_ones(lang: Lang) -> 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         results = run_analysis(spec, data, data_name="data.csv")
-    measurement = _section(render_report(results, lang=lang, downloads=False), "measurement")
+    html = render_report(results, lang=lang, downloads=False)
+    measurement = _section(html, "measurement")
+    # a CFA: no group has paths, said once; each group has its factor covariance
+    paths = _section(html, "paths")
+    assert paths.count(strings(lang)["no_paths"]) == 1
+    assert paths.count(f"<h4>{strings(lang)['covariances']}</h4>") == 3
     for index in (1, 2, 3):
         assert 'class="tag shared">=</span>' in _loading_cells(measurement, index, "ar2")
         assert 'class="tag shared">= i</span>' in _loading_cells(measurement, index, "iol3")

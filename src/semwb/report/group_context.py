@@ -90,7 +90,8 @@ def group_sections(results: Results, labels: Labels, lang: Lang,
 
     Each has keys ``name`` (the group as in the ``group`` column), ``anchor``, ``loadings``
     (constructs with rows as :func:`semwb.report.measurement_context.measurement_section`),
-    ``paths``, ``covariances`` (rows with ``shared``), ``r2`` and ``diagram`` (an SVG or None).
+    ``paths``, ``covariances`` (rows with ``shared``), ``disagree`` (a row whose p value and
+    interval disagree), ``r2`` and ``diagram`` (an SVG or None).
     """
     groups = [g for g in group_values(results) if g is not None]
     if len(groups) < 2:
@@ -110,12 +111,14 @@ def group_sections(results: Results, labels: Labels, lang: Lang,
         if parts.structural:
             diagram = path_diagram_svg(parts, labels=labels, r2=own_r2,
                                        title=f"{t['diagram_aria']}: {title} ({group})")
+        paths = [{**parameter_row(r, labels), "shared": equal(r)} for r in parts.paths]
+        covariances = [{**parameter_row(r, labels), "shared": equal(r)}
+                       for r in parts.covariances]
         out.append({
             "name": group, "anchor": f"group-{index}",
             "loadings": _loadings(parts, equal, labels, lang),
-            "paths": [{**parameter_row(r, labels), "shared": equal(r)} for r in parts.paths],
-            "covariances": [{**parameter_row(r, labels), "shared": equal(r)}
-                            for r in parts.covariances],
+            "paths": paths, "covariances": covariances,
+            "disagree": any(r["disagree"] for r in [*paths, *covariances]),
             "r2": [{"name": labels.named(k), "value": v} for k, v in own_r2.items()
                    if k in outcomes],
             "diagram": diagram,
