@@ -158,3 +158,6 @@ def test_downloaded_tables_hold_every_group_in_a_group_column(results: Results) 
     html = render_report(results, lang="en")
     number = tables["paths"].number
     assert html.count(f'<span class="table-number">Table {number}</span>') == 3
+    shown = [int(n) for n in re.findall(r'<span class="table-number">Table (\d+)</span>', html)]
+    first = list(dict.fromkeys(shown))  # a table split by group repeats its number
+    assert first == sorted(first)  # numbered in the order the report shows them

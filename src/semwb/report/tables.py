@@ -170,9 +170,9 @@ def report_tables(ctx: Mapping[str, Any]) -> list[ReportTable]:
                                                      scaled["note"] if scaled else "") if x)))
     r2 = _per_group(ctx, [[r["name"], r["value"]] for r in fit["r2"]],
                     lambda g: [[r["name"], r["value"]] for r in g["r2"]])
-    if r2:
-        found.append(("r2", t["r2"], [*group_column, Column(t["variable"]), Column("R²", "std")],
-                      r2, ""))
+    r2_table = ("r2", t["r2"], [*group_column, Column(t["variable"]), Column("R²", "std")], r2, "")
+    if r2 and not group_column:
+        found.append(r2_table)
     path_columns = [Column(t["path"]), Column(t["label"]), Column(t["est_unstd"], "est"),
                     Column(t["se"], "est"), Column(t["beta"], "std"), Column(t["p"], "p"),
                     Column(t["ci"], "ci")]
@@ -188,6 +188,8 @@ def report_tables(ctx: Mapping[str, Any]) -> list[ReportTable]:
     if covariances:
         found.append(("covariances", t["covariances"], [*group_column, *path_columns],
                       covariances, ""))
+    if r2 and group_column:  # a multi-group report shows each group's R² after its paths
+        found.append(r2_table)
     e = ctx["effects"]
     if e["rows"]:
         found.append(("effects", t["effects"],
