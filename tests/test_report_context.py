@@ -192,15 +192,22 @@ def test_fixed_parameters_show_no_standard_error_or_p() -> None:
     assert (ar1["item"], ar1["est"], ar1["se"], ar1["pvalue"]) == ("ar1", 1.0, None, None)
 
 
-def test_multi_group_results_say_which_group_is_shown() -> None:
+def test_multi_group_results_are_shown_per_group() -> None:
     results = mediation_results()
-    rows = [*(r.model_copy(update={"group": "state"}) for r in results.parameters),
+    rows = [*(r.model_copy(update={"group": "state"}) for r in results.parameters
+              if r.op != ":="),
             *(r.model_copy(update={"group": "private", "std_all": 0.1})
               for r in results.parameters)]
     ctx = context(results.model_copy(update={"parameters": rows}))
-    assert ("Multi-group results: the tables and the diagram show group state only "
-            "(2 groups were fitted).") in ctx["warnings"]
-    assert ctx["paths"]["rows"][0]["std"] == pytest.approx(0.468)
+    assert not any("Multi-group" in note for note in ctx["warnings"])
+    assert [g["name"] for g in ctx["groups"]] == ["state", "private"]
+    state, private = ctx["groups"]
+    assert state["paths"][0]["std"] == pytest.approx(0.468)
+    assert {row["std"] for row in private["paths"]} == {0.1}
+    assert [r["std"]["value"] for c in private["loadings"] for r in c["rows"]] == [0.1] * 14
+    assert ctx["diagram"] is None  # one diagram per group instead
+    assert state["diagram"] is not None
+    assert private["diagram"] is not None
 
 
 def test_r2_lists_outcomes_of_regressions_not_indicators() -> None:

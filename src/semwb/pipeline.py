@@ -250,6 +250,7 @@ def run_analysis(
         provenance=provenance(spec, data, data_path=data_path, data_name=data_name,
                               command=command),
         invariance=_invariance(built.spec, built.data, shown),
+        group_equal=list(built.spec.group_equal), group_partial=list(built.spec.group_partial),
     )
 
 

@@ -175,6 +175,10 @@ class Results(_Frozen):
     hypotheses: list[dict[str, Any]] = Field(default_factory=list)
     nested_in: list[str] = Field(default_factory=list)
     invariance: dict[str, Any] | None = None
+    #: A ``group:`` fit's ``group_equal`` kinds and ``group_partial`` rows (docs/models.md); the
+    #: report marks the parameters they hold equal across the groups.
+    group_equal: list[str] = Field(default_factory=list)
+    group_partial: list[str] = Field(default_factory=list)
     syntax: str = ""
     #: Probed product and power terms (docs/moderation.md): centering, moderations, curves.
     conditional: dict[str, Any] | None = None

@@ -18,6 +18,12 @@ from semwb.report.diagram import path_diagram_svg
 from semwb.report.effect_paths import describe_effect
 from semwb.report.explore_context import explore_context
 from semwb.report.filters import fmt_ci, fmt_est, fmt_level, fmt_std
+from semwb.report.group_context import (
+    every_path,
+    group_measurement,
+    group_sections,
+    parameter_row,
+)
 from semwb.report.hypotheses import check_hypotheses
 from semwb.report.i18n import Lang, sentence, strings
 from semwb.report.invariance import invariance_text
@@ -33,6 +39,7 @@ from semwb.report.measurement_context import (
 from semwb.report.parts import (
     ModelParts,
     disagrees,
+    group_values,
     is_location,
     is_significant,
     split_parameters,
@@ -127,17 +134,6 @@ def _fit(results: Results, parts: ModelParts, labels: Labels, lang: Lang) -> dic
     }
 
 
-def _row(row: ParameterRow, labels: Labels) -> dict[str, Any]:
-    return {
-        "from": labels.named(row.rhs), "to": labels.named(row.lhs), "label": row.label,
-        "est": row.est, "se": row.se if row.free else None, "std": row.std_all,
-        "pvalue": row.pvalue if row.free else None,
-        "ci": (row.ci_lower, row.ci_upper) if row.free else (None, None),
-        "sig": row.free and is_significant(row),
-        "disagree": row.free and disagrees(row),
-    }
-
-
 def _ci_source(results: Results, lang: Lang) -> str:
     boot = results.bootstrap
     t = strings(lang)
@@ -216,12 +212,8 @@ def _hypotheses(
             "note": sentence(lang, "hypotheses_note")}
 
 
-def _warnings(results: Results, parts: ModelParts, labels: Labels, lang: Lang) -> list[str]:
+def _warnings(results: Results, labels: Labels, lang: Lang) -> list[str]:
     notes = [] if results.converged else [sentence(lang, "not_converged")]
-    groups = list(dict.fromkeys(row.group for row in results.parameters))
-    if len(groups) > 1:
-        notes.append(sentence(lang, "first_group_only", group=str(groups[0]),
-                              count=str(len(groups))))
     notes += results.warnings
     boot = results.bootstrap
     if boot is not None and boot.succeeded < boot.draws:
@@ -230,12 +222,17 @@ def _warnings(results: Results, parts: ModelParts, labels: Labels, lang: Lang) -
     if boot is not None and boot.inadmissible:
         notes.append(sentence(lang, "inadmissible_draws", count=f"{len(boot.inadmissible):,}",
                               draws=f"{boot.succeeded:,}"))
-    notes += [sentence(lang, "reverse_worded", item=row.rhs, construct=labels.name(row.lhs),
+    # every group's loadings; a multi-group fit names the group: "ar2 (group 2)"
+    t = strings(lang)
+    several = len(group_values(results)) > 1
+    loadings = [(row, f" ({t['group']} {row.group})" if several else "")
+                for row in results.parameters if row.op == "=~"]
+    notes += [sentence(lang, "reverse_worded", item=row.rhs + where,
+                       construct=labels.name(row.lhs), value=fmt_std(row.std_all))
+              for row, where in loadings if row.std_all is not None and row.std_all < 0]
+    notes += [sentence(lang, "heywood", item=f"{labels.name(row.lhs)} → {row.rhs}{where}",
                        value=fmt_std(row.std_all))
-              for row in parts.loadings if row.std_all is not None and row.std_all < 0]
-    notes += [sentence(lang, "heywood", item=f"{labels.name(row.lhs)} → {row.rhs}",
-                       value=fmt_std(row.std_all))
-              for row in parts.loadings if row.std_all is not None and abs(row.std_all) > 1]
+              for row, where in loadings if row.std_all is not None and abs(row.std_all) > 1]
     return notes
 
 
@@ -297,7 +294,8 @@ def build_report_context(
     Returns
     -------
     dict
-        Keys ``lang, t, key_results, title, model, error, summary, diagram, measurement,
+        Keys ``lang, t, key_results, title, model, error, summary, diagram, groups (the
+        per-group sections of a multi-group fit, :mod:`semwb.report.group_context`), measurement,
         validity, descriptives, cmb, fit, paths, covariances, effects, conditional (probed
         product and power terms), portfolio (measures of a ``portfolio:`` spec), explore (agreement
         of a ``unit:`` spec), hypotheses, warnings, provenance, inv, it`` (the invariance ladder,
@@ -307,17 +305,23 @@ def build_report_context(
     labels = labels or Labels()
     t = strings(lang)
     parts = split_parameters(results)
-    quality = merge_quality(results, measurement, parts)
     other = "en" if lang == "zh" else "zh"
     title = results.title.get(lang) or results.title.get(other) or results.model
+    groups = group_sections(results, labels, lang, title)
+    # multi-group: loadings, paths, R² and diagrams per group; reliability is never derived
+    # from one group's loadings
+    quality = merge_quality(results, measurement, None if groups else parts)
     diagram: Markup | None = None
-    if parts.structural:
+    if parts.structural and not groups:
         diagram = path_diagram_svg(parts, labels=labels, r2=results.r2,
                                    title=t["diagram_aria"] + ": " + title)
-    measurement_ctx = (measurement_section(parts, quality, labels, lang)
-                       if parts.latents else None)
+    measurement_ctx = (measurement_section(parts, quality, labels, lang) if parts.latents
+                       and not groups else None)
+    if parts.latents and groups:
+        measurement_ctx = group_measurement(parts, groups, quality, labels, lang)
     fit = _fit(results, parts, labels, lang)
-    effects = _effects(results, parts, labels, lang)
+    # a defined effect may chain labels of any group
+    effects = _effects(results, every_path(results, parts) if groups else parts, labels, lang)
     hypotheses = _hypotheses(results, parts, labels, lang)
     return {
         "lang": lang,
@@ -328,22 +332,24 @@ def build_report_context(
         "error": results.error,
         "summary": _summary(results, t),
         "diagram": diagram,
+        "groups": groups,
         "measurement": measurement_ctx,
         "validity": validity_section(parts, quality, labels, lang),
         "descriptives": descriptives_section(parts, quality, labels, lang),
         "cmb": common_method_section(quality, lang),
         "fit": fit,
-        "paths": {"rows": [_row(r, labels) for r in parts.paths], "estimator": results.estimator,
+        "paths": {"rows": [parameter_row(r, labels) for r in parts.paths],
+                  "estimator": results.estimator,
                   "level": results.bootstrap.level if results.bootstrap else DEFAULT_LEVEL,
                   "note": sentence(lang, "paths_note", ci_source=_ci_source(results, lang))},
-        "covariances": [_row(r, labels) for r in parts.covariances],
+        "covariances": [parameter_row(r, labels) for r in parts.covariances],
         "effects": effects,
         "conditional": conditional_section(results.conditional, lang),
         "portfolio": portfolio_section(results.portfolio, lang),
         "explore": (explore_context(agreement=results.aggregation["agreement"], lang=lang)
                     if results.aggregation and results.aggregation["agreement"] else None),
         "hypotheses": hypotheses,
-        "warnings": _warnings(results, parts, labels, lang),
+        "warnings": _warnings(results, labels, lang),
         "provenance": _provenance(results, lang, results_dir),
         "inv": results.invariance,
         "modindices": modindices_section(results.modindices, lang),

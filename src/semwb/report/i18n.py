@@ -81,6 +81,18 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "item": ("Item", "题项"),
     "item_text": ("Item text", "题项内容"),
     "reverse_mark": ("(R)", "（反向）"),
+    "group": ("Group", "组"),
+    "groups_measurement_note": ("Loadings are estimated in each group; reliability is computed "
+                                "on all respondents. = (with its label): the loading is held "
+                                "equal across the groups, by a label several groups share or by "
+                                "group_equal.",
+                                "载荷在各组分别估计；信度基于全部样本计算。“=”（及其标签）表示该载荷"
+                                "在各组间取值相等：各组共用同一标签，或由 group_equal 约束。"),
+    "groups_shared_note": ("All groups are estimated in one multiple-group model. = after a "
+                           "label: the parameter is held equal across the groups, by a label "
+                           "several groups share or by group_equal.",
+                           "各组参数在同一多组模型中估计。标签后的“=”表示该参数在各组间取值相等："
+                           "各组共用同一标签，或由 group_equal 约束。"),
     "reverse_note": ("(R) reverse-worded item, reverse-coded before analysis.",
                      "（反向）为反向题项，分析前已反向计分。"),
     "loading_std": ("λ (std.)", "标准化载荷 λ"),
@@ -264,9 +276,6 @@ _STRINGS: dict[str, tuple[str, str]] = {
                            "solution (a negative variance or a correlation beyond 1).",
                            "保留的 {draws} 次 Bootstrap 抽样中有 {count} 次出现不可接受解"
                            "（负方差或相关系数绝对值大于 1）。"),
-    "first_group_only": ("Multi-group results: the tables and the diagram show group {group} "
-                         "only ({count} groups were fitted).",
-                         "多组结果：表格与路径图仅显示组 {group}（共拟合 {count} 组）。"),
     "reverse_worded": ("{item} has a negative standardized loading ({value}) on {construct}: it "
                        "looks reverse-worded. Mark it 'reverse: true' in the instrument and fit "
                        "with --instrument, or check how it was coded.",

@@ -6,7 +6,7 @@ Pure functions from results and ``measurement.json`` to template context, like
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from semwb.report.charts import loadings_chart_svg
@@ -69,11 +69,22 @@ def reliability_from_loadings(parts: ModelParts) -> dict[str, dict[str, float]]:
     return out
 
 
+def low_loadings(constructs: Sequence[Mapping[str, Any]], labels: Labels,
+                 prefix: str = "") -> list[str]:
+    """``AR ar4 λ = .53`` for each standardized loading below .60 of ``constructs`` (the
+    ``groups`` of :func:`measurement_section`), each after ``prefix``."""
+    return [f"{prefix}{labels.name(g['construct'])} {r['item']} λ = {fmt_std(r['std']['value'])}"
+            for g in constructs for r in g["rows"] if r["std"]["ok"] is False]
+
+
 def measurement_section(
-    parts: ModelParts, quality: Mapping[str, Any], labels: Labels, lang: Lang
+    parts: ModelParts, quality: Mapping[str, Any], labels: Labels, lang: Lang,
+    *, also_below: Sequence[str] = (),
 ) -> dict[str, Any]:
     """Loadings per construct (flagged below .60), the loadings chart, reliability per construct.
 
+    ``also_below`` names further values below their thresholds for the verdict sentence (the
+    loadings of a multi-group fit, which are shown per group).
     Returns keys ``groups, reliability, has_reverse, has_text, sentence, chart``.
     """
     constructs: Mapping[str, Any] = quality.get("constructs") or {}
@@ -102,8 +113,7 @@ def measurement_section(
         below += [f"{labels.name(cid)} {t[key]} = {fmt_std(cell['value'])}"
                   for key, cell in cells.items() if cell["ok"] is False]
         reliability.append({"construct": cid, "name": labels.named(cid), **cells})
-    below += [f"{labels.name(g['construct'])} {r['item']} λ = {fmt_std(r['std']['value'])}"
-              for g in groups for r in g["rows"] if r["std"]["ok"] is False]
+    below += [*low_loadings(groups, labels), *also_below]
     verdict = (sentence(lang, "reliability_bad", list=t["list_sep"].join(below)) if below
                else sentence(lang, "reliability_ok"))
     return {

@@ -77,10 +77,20 @@ def is_location(row: ParameterRow) -> bool:
     return row.op == ":=" and "/" in row.rhs
 
 
-def split_parameters(results: Results) -> ModelParts:
-    """Split the parameter table of ``results`` by role (first group only for multi-group fits)."""
-    groups = [row.group for row in results.parameters]
-    first = groups[0] if groups else None
+def group_values(results: Results) -> list[str | None]:
+    """The groups of the parameter table in its order (``[None]`` for a single-group fit).
+
+    ``:=`` rows belong to no group (they may combine labels of several) and are left out.
+    """
+    return list(dict.fromkeys(row.group for row in results.parameters if row.op != ":="))
+
+
+def split_parameters(results: Results, group: str | None = None) -> ModelParts:
+    """Split the parameter table of ``results`` by role.
+
+    Multi-group fits: the rows of ``group`` (the first group when omitted) and every ``:=`` row.
+    """
+    first = group if group is not None else next(iter(group_values(results)), None)
     rows = [row for row in results.parameters if row.group == first or row.op == ":="]
     latents: dict[str, list[str]] = {}
     for row in rows:

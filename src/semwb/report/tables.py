@@ -74,6 +74,22 @@ def _path_rows(rows: Sequence[Mapping[str, Any]], arrow: str) -> list[list[Any]]
              r["pvalue"], r["ci"]] for r in rows]
 
 
+def _loading_rows(constructs: Sequence[Mapping[str, Any]],
+                  t: Mapping[str, str]) -> list[list[Any]]:
+    return [[g["name"], r["item"] + (" " + t["reverse_mark"] if r["reverse"] else ""),
+             r["est"], r["se"], r["std"]["value"], r["pvalue"]]
+            for g in constructs for r in g["rows"]]
+
+
+def _per_group(ctx: Mapping[str, Any], single: list[list[Any]],
+               rows: Callable[[Mapping[str, Any]], list[list[Any]]]) -> list[list[Any]]:
+    """``single`` for a single-group report; else every group's ``rows`` after its name."""
+    groups = ctx.get("groups")
+    if not groups:
+        return single
+    return [[g["name"], *row] for g in groups for row in rows(g)]
+
+
 def report_tables(ctx: Mapping[str, Any]) -> list[ReportTable]:
     """Every table of one report, numbered in the order the report shows them.
 
@@ -91,15 +107,17 @@ def report_tables(ctx: Mapping[str, Any]) -> list[ReportTable]:
     found: list[tuple[str, str, list[Column], list[list[Any]], str]] = []
     m = ctx.get("measurement")
     stars_note = "* p < .05, ** p < .01, *** p < .001."
-    if m and m["groups"]:
+    # a multi-group report: one table per kind with the group in the first column
+    group_column = [Column(t["group"])] if ctx.get("groups") else []
+    loadings = _per_group(ctx, _loading_rows(m["groups"], t) if m else [],
+                          lambda g: _loading_rows(g["loadings"], t))
+    if m and loadings:
         note = (t["reverse_note"] + " " if m["has_reverse"] else "") + t["reliability_note"]
         found.append(("loadings", f"{t['measurement']}{t['colon']}{t['loading_std']}",
-                      [Column(t["construct"]), Column(t["item"]), Column(t["est_unstd"], "est"),
-                       Column(t["se"], "est"), Column(t["loading_std"], "std"),
-                       Column(t["p"], "p")],
-                      [[g["name"], r["item"] + (" " + t["reverse_mark"] if r["reverse"] else ""),
-                        r["est"], r["se"], r["std"]["value"], r["pvalue"]]
-                       for g in m["groups"] for r in g["rows"]], note))
+                      [*group_column, Column(t["construct"]), Column(t["item"]),
+                       Column(t["est_unstd"], "est"), Column(t["se"], "est"),
+                       Column(t["loading_std"], "std"), Column(t["p"], "p")],
+                      loadings, note))
     if m and m["reliability"]:
         keys = ("alpha", "omega", "cr", "ave")
         note = t["reliability_note"] + (" " + t["derived_note"] if m["derived"] else "")
@@ -150,20 +168,28 @@ def report_tables(ctx: Mapping[str, Any]) -> list[ReportTable]:
                                         Column(t["cutoff"]), Column(t["verdict"], "verdict")],
                       fit_rows, " ".join(x for x in (t["fit_note"], fit["scaled_note"],
                                                      scaled["note"] if scaled else "") if x)))
-    if fit["r2"]:
-        found.append(("r2", t["r2"], [Column(t["variable"]), Column("R²", "std")],
-                      [[r["name"], r["value"]] for r in fit["r2"]], ""))
+    r2 = _per_group(ctx, [[r["name"], r["value"]] for r in fit["r2"]],
+                    lambda g: [[r["name"], r["value"]] for r in g["r2"]])
+    r2_table = ("r2", t["r2"], [*group_column, Column(t["variable"]), Column("R²", "std")], r2, "")
+    if r2 and not group_column:
+        found.append(r2_table)
     path_columns = [Column(t["path"]), Column(t["label"]), Column(t["est_unstd"], "est"),
                     Column(t["se"], "est"), Column(t["beta"], "std"), Column(t["p"], "p"),
                     Column(t["ci"], "ci")]
-    if ctx["paths"]["rows"]:
+    paths = _per_group(ctx, _path_rows(ctx["paths"]["rows"], "→"),
+                       lambda g: _path_rows(g["paths"], "→"))
+    if paths:
         estimator = ctx["paths"].get("estimator", "ML")
         title = t["paths"] if estimator == "ML" else f"{t['paths']} ({estimator})"
-        found.append(("paths", title, path_columns, _path_rows(ctx["paths"]["rows"], "→"),
+        found.append(("paths", title, [*group_column, *path_columns], paths,
                       f"{ctx['paths']['note']} {stars_note}"))
-    if ctx["covariances"]:
-        found.append(("covariances", t["covariances"], path_columns,
-                      _path_rows(ctx["covariances"], "↔"), ""))
+    covariances = _per_group(ctx, _path_rows(ctx["covariances"], "↔"),
+                             lambda g: _path_rows(g["covariances"], "↔"))
+    if covariances:
+        found.append(("covariances", t["covariances"], [*group_column, *path_columns],
+                      covariances, ""))
+    if r2 and group_column:  # a multi-group report shows each group's R² after its paths
+        found.append(r2_table)
     e = ctx["effects"]
     if e["rows"]:
         found.append(("effects", t["effects"],
