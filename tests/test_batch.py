@@ -211,7 +211,8 @@ def test_failed_models_are_retried_on_every_run(folder: Path, tmp_path: Path) ->
     assert read_results(out / "bad").error is None
 
 
-@pytest.mark.parametrize("damage", ["results", "report", "stamp", "stamp_fingerprint"])
+@pytest.mark.parametrize("damage", ["results", "report", "stamp", "stamp_fingerprint",
+                                    "truncated_with_matching_stamp"])
 def test_a_half_written_model_folder_is_refitted(
     folder: Path, tmp_path: Path, damage: str,
 ) -> None:
@@ -227,6 +228,11 @@ def test_a_half_written_model_folder_is_refitted(
         (model / "report.html").unlink()
     elif damage == "stamp":
         (model / STAMP).unlink()
+    elif damage == "truncated_with_matching_stamp":  # the stamp edited to match: still refitted
+        results = model / "results.json"
+        results.write_bytes(results.read_bytes()[:200])
+        files = {**stamp["files"], "results.json": sha256_file(results)}
+        (model / STAMP).write_text(json.dumps({**stamp, "files": files}), encoding="utf-8")
     else:
         (model / STAMP).write_text(json.dumps({**stamp, "fingerprint": "0" * 64}),
                                    encoding="utf-8")

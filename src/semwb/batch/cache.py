@@ -19,6 +19,7 @@ import json
 from collections.abc import Mapping
 from pathlib import Path
 
+from semwb.errors import SemwbError
 from semwb.files import atomic_write_text, sha256_bytes, sha256_file
 
 STAMP = ".batch-stamp.json"
@@ -55,16 +56,25 @@ def fingerprint(
 
 
 def is_up_to_date(folder: Path, expected: str) -> bool:
-    """Tell whether ``folder`` holds finished results for the inputs hashed as ``expected``."""
+    """Tell whether ``folder`` holds finished results for the inputs hashed as ``expected``.
+
+    The stamp must match and so must every file it lists; ``results.json`` must also read as
+    results (a stamp edited to match a truncated file would otherwise stop the batch at the
+    index): anything else means "refit".
+    """
+    from semwb.results import read_results
+
     try:
         stamp = json.loads((folder / STAMP).read_text(encoding="utf-8"))
         if stamp["fingerprint"] != expected:
             return False
         files: dict[str, str] = stamp["files"]
-        return RESULTS in files and all(
-            sha256_file(folder / name) == digest for name, digest in files.items()
-        )
-    except (OSError, ValueError, KeyError, TypeError):
+        if RESULTS not in files or not all(
+                sha256_file(folder / name) == digest for name, digest in files.items()):
+            return False
+        read_results(folder)
+        return True
+    except (OSError, ValueError, KeyError, TypeError, SemwbError):
         return False
 
 
