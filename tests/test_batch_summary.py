@@ -45,7 +45,10 @@ def test_table_shows_standard_robust_and_scaled_values(tmp_path: Path) -> None:
     text = console.export_text()
     rows = {line.split()[1]: line for line in text.splitlines()
             if line.split()[1:2] in (["ml"], ["mlr"], ["wlsmv"])}
-    assert "0.911" in rows["ml"] and "0.081" in rows["ml"]
-    assert "0.922" in rows["mlr"] and "0.072" in rows["mlr"]
-    assert "0.933" in rows["wlsmv"] and "0.063" in rows["wlsmv"]
+    assert "0.911" in rows["ml"]
+    assert "0.081" in rows["ml"]
+    assert "0.922" in rows["mlr"]
+    assert "0.072" in rows["mlr"]
+    assert "0.933" in rows["wlsmv"]
+    assert "0.063" in rows["wlsmv"]
     assert "scaled under WLSMV" in " ".join(text.split())
