@@ -201,7 +201,9 @@ def test_run_form_passes_the_estimator_and_ordered_items(ann: Web) -> None:
         "estimator": "WLSMV", "ordered": "ar1, ar2"})
     assert response.status_code == 303
     [run] = ann.client.app.state.store.runs.for_project(project)
-    assert (run.options["estimator"], run.options["ordered"]) == ("WLSMV", "ar1, ar2")
+    assert (run.options["estimator"], run.options["ordered"]) == ("WLSMV", ["ar1", "ar2"])
+    page = ann.client.get(f"/projects/{project}/runs/{run.id}").text
+    assert "estimator WLSMV (ordered items: ar1, ar2)" in page
 
 
 def test_failed_run_shows_the_message_and_can_be_restarted(ann: Web) -> None:
