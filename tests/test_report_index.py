@@ -51,3 +51,23 @@ def test_index_rows_show_fit_effects_links_and_errors() -> None:
     assert ".978" in html
     assert "[0.105, 0.238]" in html  # the indirect effect with its CI
     assert "<h2>模型比较</h2>" not in html  # nothing is nested here
+
+
+def test_index_shows_the_values_each_estimator_is_judged_by() -> None:
+    base = mediation_results()
+    fit = base.fit.model_copy(update={
+        "chisq": 111.11, "cfi": 0.911, "tli": 0.901, "rmsea": 0.081,
+        "chisq_scaled": 122.22, "cfi_scaled": 0.933, "tli_scaled": 0.923, "rmsea_scaled": 0.063,
+        "chisq_scaling_factor": 1.2, "cfi_robust": 0.944, "tli_robust": 0.934,
+        "rmsea_robust": 0.054})
+    rows = build_index_context(
+        [base.model_copy(update={"model": m, "estimator": e, "fit": fit})
+         for m, e in (("ml", "ML"), ("mlr", "MLR"), ("wlsmv", "WLSMV"))],
+        [None, None, None], lang="en")["rows"]
+    assert [(r["chisq"], *r["indices"].values()) for r in rows] == [
+        (111.11, 0.911, 0.901, 0.081), (111.11, 0.944, 0.934, 0.054),
+        (122.22, 0.933, 0.923, 0.063)]
+    html = render_index([base.model_copy(update={"estimator": "WLSMV", "fit": fit})], lang="en")
+    assert "122.22" in html
+    assert "111.11" not in html
+    assert "scaled (WLSMV): χ², CFI, TLI, RMSEA" in html

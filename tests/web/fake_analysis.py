@@ -24,6 +24,7 @@ from typing import Any
 import yaml
 
 from semwb.errors import InstrumentError, OptionError, ResponseDataError, SpecError
+from semwb.web.analysis import ordered_items
 
 INSTRUMENT_SUFFIXES = (".yaml", ".yml")
 RESPONSE_SUFFIXES = (".csv",)
@@ -81,11 +82,13 @@ def check_syntax(syntax: str, *, name: str, responses_path: Path | None = None,
 
 def check_run_options(syntax: str, *, name: str, draws: int, ci: str, level: float,
                       seed: int | None, lang: str, missing: str = "listwise",
-                      estimator: str = "ML", group: str = "") -> dict[str, Any]:
+                      estimator: str = "ML", group: str = "", ordered: str = ""
+                      ) -> dict[str, Any]:
     if draws and draws < 100:
         raise OptionError(f"The 'draws' option of bootstrap must be at least 100; got {draws}.")
     return {"draws": draws, "ci": ci, "level": level, "seed": seed, "lang": lang,
-            "missing": missing, "estimator": estimator, "group": group}
+            "missing": missing, "estimator": estimator, "group": group,
+            "ordered": ordered_items(ordered)}
 
 
 def starter_specs(models_dir: Path | None) -> list[dict[str, str]]:

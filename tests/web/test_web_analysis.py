@@ -7,6 +7,7 @@ import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -114,6 +115,24 @@ def test_run_options_are_checked_by_the_spec(tmp_path: Path) -> None:
                                    seed=1, lang="en", group="own")
     assert analysis.check_run_options(syntax, name="m", draws=0, ci="percentile", level=0.95,
                                       seed=1, lang="en", group="own")["group"] == "own"
+
+
+def test_run_options_fit_ordered_items_by_wlsmv() -> None:
+    syntax = "AR =~ ar1 + ar2 + ar3"
+
+    def check(**options: Any) -> dict[str, Any]:
+        return analysis.check_run_options(syntax, name="m", ci="percentile", level=0.95,
+                                          seed=1, lang="en", **{"draws": 0, **options})
+
+    assert check(estimator="WLSMV", ordered=" all ")["ordered"] == "all"
+    assert check(estimator="WLSMV", ordered="ar1, ar2,")["ordered"] == ["ar1", "ar2"]
+    assert check(ordered=" ")["ordered"] is None
+    with pytest.raises(OptionError, match="Ordered items are fitted by WLSMV: choose the "):
+        check(ordered="all")
+    with pytest.raises(SpecError, match="ordered item 'ar9' is not an observed variable"):
+        check(estimator="WLSMV", ordered="ar1, ar9")
+    with pytest.raises(SpecError, match="the bootstrap is not available with WLSMV"):
+        check(estimator="WLSMV", ordered="all", draws=500)
 
 
 @pytest.fixture
@@ -242,3 +261,20 @@ def test_a_web_run_can_use_fiml(tmp_path: Path) -> None:
     results = read_results(job.out_dir)
     assert results.missing == "fiml"
     assert results.n_obs == len(DATA.read_text(encoding="utf-8").splitlines()) - 1
+
+
+@pytest.mark.slow
+def test_a_web_run_can_fit_ordinal_items_by_wlsmv(tmp_path: Path) -> None:
+    options = analysis.check_run_options(
+        "AR =~ ar1 + ar2 + ar3 + ar4\n", name="cfa", draws=0, ci="percentile", level=0.95,
+        seed=None, lang="en", estimator="WLSMV", ordered="all")
+    job = analysis.RunJob(
+        run_id="w", model_name="cfa", syntax="AR =~ ar1 + ar2 + ar3 + ar4\n",
+        instrument_path=INSTRUMENT, instrument_name="study.yaml", responses_path=DATA,
+        responses_name="wave 1.csv", out_dir=tmp_path / "out", options=options)
+    analysis.run_job(job, lambda fraction, message: None)
+    results = read_results(job.out_dir)
+    assert results.estimator == "WLSMV"
+    assert sum(row.op == "|" for row in results.parameters) >= 4  # thresholds of each item
+    assert results.fit.chisq_scaled is not None
+    assert "WLSMV" in (job.out_dir / "report.html").read_text(encoding="utf-8")

@@ -191,6 +191,21 @@ def test_run_options_are_checked_before_queueing(ann: Web) -> None:
     assert ann.client.app.state.store.runs.for_project(project) == []
 
 
+def test_run_form_passes_the_estimator_and_ordered_items(ann: Web) -> None:
+    project, responses, model = ann.ready_project()
+    form = ann.client.get(f"/projects/{project}").text
+    assert '<option value="WLSMV">' in form
+    assert 'name="ordered"' in form
+    response = ann.post(f"/projects/{project}/runs", {
+        "model_id": model, "responses_id": responses, "draws": "0", "seed": "1",
+        "estimator": "WLSMV", "ordered": "ar1, ar2"})
+    assert response.status_code == 303
+    [run] = ann.client.app.state.store.runs.for_project(project)
+    assert (run.options["estimator"], run.options["ordered"]) == ("WLSMV", ["ar1", "ar2"])
+    page = ann.client.get(f"/projects/{project}/runs/{run.id}").text
+    assert "estimator WLSMV (ordered items: ar1, ar2)" in page
+
+
 def test_failed_run_shows_the_message_and_can_be_restarted(ann: Web) -> None:
     project, responses, _ = ann.ready_project()
     ann.post(f"/projects/{project}/models", {"name": "bad", "syntax": "Y ~ X # FAIL",

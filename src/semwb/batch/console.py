@@ -71,23 +71,33 @@ class RichEvents:
 
 
 def summary_table(summary: BatchSummary) -> Table:
-    """One row per model: status, time, n, CFI, RMSEA, and the first line of any error."""
+    """One row per model: status, time, n, CFI, RMSEA, and the first line of any error.
+
+    CFI and RMSEA are the values each model's report judges (robust under MLR / MLM, scaled
+    under WLSMV).
+    """
+    from semwb.report.robust_fit import judged  # the report package loads jinja2
+
     table = Table(title=f"semwb batch -> {summary.out}")
     for column in ("model", "status", "seconds", "n", "CFI", "RMSEA", "note"):
         table.add_column(column, justify="right" if column in {"seconds", "n", "CFI", "RMSEA"}
                          else "left", overflow="fold")
     for row in summary.models:
-        fit = row.results.fit
         table.add_row(
             row.name, f"[{_STYLE.get(row.status, '')}]{row.status}",
             f"{row.seconds:.1f}" if row.status == FITTED else "",
-            _num(row.results.n_obs, "{}"), _num(fit.cfi, "{:.3f}"), _num(fit.rmsea, "{:.3f}"),
+            _num(row.results.n_obs, "{}"), _num(judged(row.results, "cfi"), "{:.3f}"),
+            _num(judged(row.results, "rmsea"), "{:.3f}"),
             (row.error or "").splitlines()[0] if row.error else "",
         )
     failed = len(summary.failed)
     table.caption = (f"{len(summary.models)} models, {failed} failed"
-                     + (" (details in each model's results.json)" if failed else ""))
+                     + (" (details in each model's results.json)" if failed else "")
+                     + f"; {JUDGED_NOTE}")
     return table
+
+
+JUDGED_NOTE = "CFI and RMSEA as each report judges them: robust under MLR/MLM, scaled under WLSMV"
 
 
 def _num(value: float | int | None, fmt: str) -> str:

@@ -43,22 +43,29 @@ def run_with_progress(models: Path, *, out: Path, data: Path | None, jobs: int,
 
 
 def summary_lines(summary: BatchSummary) -> list[str]:
-    """The summary as plain lines: ``model  status  seconds  n=  CFI=  RMSEA=  error``."""
+    """The summary as plain lines: ``model  status  seconds  n=  CFI=  RMSEA=  error``.
+
+    CFI and RMSEA are the values each model's report judges (robust under MLR / MLM, scaled
+    under WLSMV).
+    """
+    from semwb.batch.console import JUDGED_NOTE
+    from semwb.report.robust_fit import judged  # the report package loads jinja2
+
     width = max((len(m.name) for m in summary.models), default=0)
     lines = []
     for m in summary.models:
-        fit = m.results.fit
         parts = [m.name.ljust(width), m.status.ljust(10)]
         if m.status == "fitted":
             parts.append(f"{m.seconds:.1f} s")
         if m.results.n_obs is not None:
             parts.append(f"n={m.results.n_obs}")
-        parts += [f"{k}={v:.3f}" for k, v in (("CFI", fit.cfi), ("RMSEA", fit.rmsea))
-                  if v is not None]
+        parts += [f"{name.upper()}={value:.3f}" for name in ("cfi", "rmsea")
+                  if (value := judged(m.results, name)) is not None]
         if m.error:
             parts.append(m.error.splitlines()[0])
         lines.append("  ".join(parts).rstrip())
     failed = len(summary.failed)
     lines.append(f"{len(summary.models)} models, {failed} failed -> {summary.out}"
                  + (" (details in each model's results.json)" if failed else ""))
+    lines.append(JUDGED_NOTE)
     return lines

@@ -198,6 +198,7 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "robust_suffix": ("(robust)", "（稳健）"),
     "scaled_suffix": ("(scaled)", "（校正）"),
     "robust_index": ("robust (MLR/MLM): CFI, TLI, RMSEA", "稳健（MLR/MLM）：CFI、TLI、RMSEA"),
+    "scaled_index": ("scaled (WLSMV): χ², CFI, TLI, RMSEA", "校正（WLSMV）：χ²、CFI、TLI、RMSEA"),
     "fit_robust_note": ("{estimator}: χ² scaled is the {test} statistic (scaling factor "
                         "{factor}). Judge fit by the robust CFI, TLI and RMSEA (Brosseau-Liard & "
                         "Savalei; under FIML with Savalei's correction); the scaled values only "

@@ -11,7 +11,7 @@ from scipy.stats import chi2
 from semwb.chisq_difference import DifferenceTest, scaled_difference
 from semwb.report.i18n import Lang, sentence, strings
 from semwb.report.parts import is_location, is_significant, split_parameters
-from semwb.report.robust_fit import is_robust, reported
+from semwb.report.robust_fit import is_robust, is_scaled, judged
 from semwb.results import Results
 
 
@@ -99,10 +99,12 @@ def _model_row(results: Results, href: str | None, lang: Lang) -> dict[str, Any]
         "converged": results.converged,
         "n": results.n_obs,
         "fit": results.fit,
-        # MLR / MLM: the robust CFI, TLI and RMSEA, as the model's report judges them
+        # the values the model's report judges: MLR / MLM's robust CFI, TLI and RMSEA, WLSMV's
+        # scaled chi-square and indices
         "robust": is_robust(results),
-        "indices": {name: reported(results.fit, name, is_robust(results))[0]
-                    for name in ("cfi", "tli", "rmsea")},
+        "scaled": is_scaled(results),
+        "chisq": judged(results, "chisq"),
+        "indices": {name: judged(results, name) for name in ("cfi", "tli", "rmsea")},
         "effects": [{"name": row.label or row.lhs, "est": row.est,
                      "ci": (row.ci_lower, row.ci_upper), "pvalue": row.pvalue,
                      "sig": not is_location(row) and is_significant(row, by_ci=True)}

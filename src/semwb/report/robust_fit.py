@@ -24,6 +24,24 @@ def is_robust(results: Results) -> bool:
     return results.estimator in TESTS and results.fit.chisq_scaled is not None
 
 
+def is_scaled(results: Results) -> bool:
+    """Whether the fit is judged by its scaled test and ``.scaled`` indices (WLSMV)."""
+    return results.estimator == "WLSMV" and results.fit.chisq_scaled is not None
+
+
+def judged(results: Results, name: str) -> float | None:
+    """The value of ``chisq``, ``cfi``, ``tli`` or ``rmsea`` the model's report judges.
+
+    WLSMV: the scaled-shifted ``chisq_scaled`` and the ``.scaled`` indices; MLR / MLM: the
+    ``.robust`` indices (and the unscaled chi-square, whose scaled test has its own block); ML:
+    the standard values.
+    """
+    if is_scaled(results) and name in ("chisq", *ROBUST_INDICES):
+        value: float | None = getattr(results.fit, name + "_scaled")
+        return value
+    return reported(results.fit, name, is_robust(results))[0]
+
+
 def reported(fit: FitIndices, name: str, robust: bool
              ) -> tuple[float | None, tuple[float | None, float | None] | None, str]:
     """The value of index ``name`` to judge, its interval (RMSEA) and the suffix of its name."""

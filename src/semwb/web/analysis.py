@@ -163,12 +163,15 @@ def check_syntax(syntax: str, *, name: str, responses_path: Path | None = None,
 
 def check_run_options(syntax: str, *, name: str, draws: int, ci: str, level: float,
                       seed: int | None, lang: str, missing: str = "listwise",
-                      estimator: str = "ML", group: str = "") -> dict[str, Any]:
+                      estimator: str = "ML", group: str = "", ordered: str = ""
+                      ) -> dict[str, Any]:
     """Check a run's options with the spec's own rules; return them as a plain dict.
 
     ``draws`` 0 means no bootstrap (Wald intervals only); ``missing`` is ``listwise`` or
-    ``fiml``; ``estimator`` is ``ML``, ``MLR`` or ``MLM`` (robust estimators without a
-    bootstrap); ``group`` names the column of a multiple-group model (``""``: one group).
+    ``fiml``; ``estimator`` is ``ML``, ``MLR``, ``MLM`` (robust estimators without a
+    bootstrap) or ``WLSMV``; ``group`` names the column of a multiple-group model (``""``: one
+    group); ``ordered`` lists the ordinal items, ``all`` or names separated by commas (``""``:
+    none; the spec's ``ordered``, fitted by WLSMV).
 
     Raises
     ------
@@ -178,10 +181,22 @@ def check_run_options(syntax: str, *, name: str, draws: int, ci: str, level: flo
     if lang not in LANGUAGES:
         raise OptionError(
             f"The report language must be one of {', '.join(LANGUAGES)}; got {lang!r}.")
+    if ordered_items(ordered) and estimator == "ML":
+        raise OptionError("Ordered items are fitted by WLSMV: choose the estimator WLSMV, or "
+                          "leave 'Ordered items' empty to fit the items as continuous.")
     options = {"draws": draws, "ci": ci, "level": level, "seed": seed, "lang": lang,
-               "missing": missing, "estimator": estimator, "group": group}
+               "missing": missing, "estimator": estimator, "group": group,
+               "ordered": ordered_items(ordered)}
     _spec(syntax, name, options)  # the spec's own checks
     return options
+
+
+def ordered_items(text: str) -> list[str] | str | None:
+    """The run form's ordered items as the spec's ``ordered``: ``"all"``, a list, or None."""
+    items = [item.strip() for item in text.split(",") if item.strip()]
+    if not items:
+        return None
+    return "all" if items == ["all"] else items
 
 
 def _spec(syntax: str, name: str, options: dict[str, Any]) -> Any:
@@ -189,10 +204,11 @@ def _spec(syntax: str, name: str, options: dict[str, Any]) -> Any:
 
     bootstrap = ({key: options[key] for key in ("draws", "ci", "level", "seed")}
                  if options.get("draws") else None)
+    ordinal = {"ordered": options["ordered"]} if options.get("ordered") else {}
     return spec_from_syntax(syntax, name=name, source=f"model {name}", bootstrap=bootstrap,
                             missing=options.get("missing", "listwise"),
                             estimator=options.get("estimator", "ML"),
-                            group=options.get("group") or None)
+                            group=options.get("group") or None, **ordinal)
 
 
 def starter_specs(models_dir: Path | None) -> list[dict[str, str]]:

@@ -251,7 +251,7 @@ def start_run(
     level: Annotated[float, Form()] = 0.95, seed: Annotated[str, Form()] = "",
     lang: Annotated[str, Form()] = "en", missing: Annotated[str, Form()] = "listwise",
     estimator: Annotated[str, Form()] = "ML",
-    group: Annotated[str, Form()] = "",
+    group: Annotated[str, Form()] = "", ordered: Annotated[str, Form()] = "",
 ) -> Response:
     """Queue a run of a saved model on a valid response file; go to its page."""
     store = store_of(request)
@@ -269,7 +269,8 @@ def start_run(
                           f"{draws:,}. 5000 draws are what reviewers usually expect.")
     options: dict[str, Any] = analysis_of(request).check_run_options(
         model.syntax, name=model.name, draws=draws, ci=ci, level=level, seed=_seed(seed),
-        lang=lang, missing=missing, estimator=estimator, group=group.strip())
+        lang=lang, missing=missing, estimator=estimator, group=group.strip(),
+        ordered=ordered)
     run = store.runs.create(project.id, model, responses, options)
     runs_of(request).submit(run)
     return _redirect(f"/projects/{project.id}/runs/{run.id}")
