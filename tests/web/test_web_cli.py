@@ -1,4 +1,5 @@
-"""``semwb user add`` and ``semwb serve``'s refusal to listen beyond loopback without accounts."""
+"""``semwb user add/passwd/list`` and ``semwb serve``'s refusal to listen beyond loopback
+without accounts."""
 
 from __future__ import annotations
 
@@ -32,6 +33,40 @@ def test_user_add_reads_the_password_from_stdin(tmp_path: Path) -> None:
                   stdin="another secret\n")
     assert again.returncode == 1
     assert "already exists" in again.stderr
+
+
+def test_user_passwd_sets_a_new_password_and_ends_the_sessions(tmp_path: Path) -> None:
+    for name in ("ben", "ann"):
+        assert semwb("user", "add", name, "--password-stdin", "--data-dir", str(tmp_path),
+                     stdin="a long secret\n").returncode == 0
+    store = Store(tmp_path)
+    ann = authenticate(store, "ann", "a long secret")
+    assert ann is not None
+    session = store.accounts.create_session(ann)
+    done = semwb("user", "passwd", "ann", "--password-stdin", "--data-dir", str(tmp_path),
+                 stdin="another long secret\n")
+    assert done.returncode == 0, done.stderr
+    assert authenticate(store, "ann", "a long secret") is None
+    assert authenticate(store, "ann", "another long secret") is not None
+    assert store.accounts.get_session(session.token) is None
+    assert authenticate(store, "ben", "a long secret") is not None  # others untouched
+    listed = semwb("user", "list", "--data-dir", str(tmp_path))
+    assert [line.split()[0] for line in listed.stdout.splitlines()] == ["ann", "ben"]
+    for args, stdin, message in (
+            (("passwd", "Ann"), "another long secret\n", "No account is called 'Ann'"),
+            (("passwd", "ann"), "short\n", "A password must have at least 10 characters")):
+        refused = semwb("user", *args, "--password-stdin", "--data-dir", str(tmp_path),
+                        stdin=stdin)
+        assert refused.returncode == 1
+        assert message in refused.stderr
+        assert "Traceback" not in refused.stderr
+    assert authenticate(store, "ann", "another long secret") is not None
+
+
+def test_user_list_says_when_there_are_no_accounts(tmp_path: Path) -> None:
+    done = semwb("user", "list", "--data-dir", str(tmp_path))
+    assert done.returncode == 0
+    assert "no accounts" in done.stdout
 
 
 @pytest.mark.parametrize("password", ["short", "nine char", "aaaaaaaaaaaa", " " * 12])

@@ -23,14 +23,52 @@ def user_add(
     """Create a web workbench account (the password is asked for, or read from stdin)."""
     from semwb.web.app import default_data_dir
     from semwb.web.auth import add_user
-    from semwb.web.names import PASSWORD_RULE
     from semwb.web.store import Store
 
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = typer.prompt(f"Password ({PASSWORD_RULE})", hide_input=True,
-                                confirmation_prompt=True)
     store = Store(data_dir or default_data_dir())
-    user = add_user(store, name, password)
+    user = add_user(store, name, _password(password_stdin))
     console.print(f"semwb: account {user.name!r} created in {store.data_dir}")
+
+
+@user_app.command("passwd")
+def user_passwd(
+    name: Annotated[str, typer.Argument(help="The account's user name.")],
+    password_stdin: Annotated[bool, typer.Option(
+        "--password-stdin", help="Read the new password from the first line of stdin.")] = False,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Set a new password for an account and sign it out everywhere."""
+    from semwb.web.app import default_data_dir
+    from semwb.web.auth import set_password
+    from semwb.web.store import Store
+
+    store = Store(data_dir or default_data_dir())
+    user = set_password(store, name, _password(password_stdin))
+    console.print(f"semwb: new password for {user.name!r}; its sessions are ended")
+
+
+@user_app.command("list")
+def user_list(data_dir: DataDirOption = None) -> None:
+    """List the web workbench's accounts with the date each was created."""
+    import time
+
+    from semwb.web.app import default_data_dir
+    from semwb.web.store import Store
+
+    store = Store(data_dir or default_data_dir())
+    users = store.accounts.list_users()
+    for user, created in users:
+        console.print(f"{user.name}  created {time.strftime('%Y-%m-%d', time.gmtime(created))}",
+                      highlight=False, markup=False)
+    if not users:
+        console.print(f"semwb: no accounts in {store.data_dir}; 'semwb user add NAME' makes one")
+
+
+def _password(from_stdin: bool) -> str:
+    """The password from stdin's first line, or asked for twice without echo."""
+    from semwb.web.names import PASSWORD_RULE
+
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return str(typer.prompt(f"Password ({PASSWORD_RULE})", hide_input=True,
+                            confirmation_prompt=True))

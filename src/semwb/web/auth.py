@@ -66,6 +66,23 @@ def add_user(store: Store, name: str, password: str) -> User:
         raise OptionError(f"A user called {name!r} already exists; choose another name.") from exc
 
 
+def set_password(store: Store, name: str, password: str) -> User:
+    """Give the account ``name`` a new password and end its sessions (``semwb user passwd``).
+
+    Raises
+    ------
+    OptionError
+        When no account has exactly that name, or the password breaks the rule.
+    """
+    found = store.accounts.user_by_name(name)
+    if found is None or found[0].name != name:
+        raise OptionError(f"No account is called {name!r}; 'semwb user list' shows them.")
+    user = found[0]
+    store.accounts.set_password_hash(user.id, hash_password(check_new_password(password)))
+    store.accounts.end_sessions(user.id)
+    return user
+
+
 def authenticate(store: Store, name: str, password: str) -> User | None:
     """Return the user when ``password`` is right, else None (same answer for unknown names)."""
     found = store.accounts.user_by_name(name.strip())

@@ -80,6 +80,17 @@ class Accounts:
             ).fetchone()
         return None if row is None else (User(row["id"], row["name"]), row["password_hash"])
 
+    def list_users(self) -> list[tuple[User, float]]:
+        """Every account with the time it was created (seconds since the epoch), by name."""
+        with self.db.connect() as conn:
+            rows = conn.execute("SELECT id, name, created FROM users ORDER BY name").fetchall()
+        return [(User(row["id"], row["name"]), float(row["created"])) for row in rows]
+
+    def end_sessions(self, user_id: int) -> None:
+        """Sign a user out everywhere (after a password change)."""
+        with self.db.connect() as conn:
+            conn.execute("DELETE FROM sessions WHERE user_id = ?", (user_id,))
+
     def set_password_hash(self, user_id: int, password_hash: str) -> None:
         """Replace a user's password hash (used when argon2 asks for a rehash)."""
         with self.db.connect() as conn:
