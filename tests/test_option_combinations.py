@@ -106,3 +106,15 @@ def test_the_index_gives_no_satorra_bentler_p_for_wlsmv() -> None:
     assert comparison.pvalue is None
     assert comparison.method == ""
     assert "WLSMV" in comparison.note
+
+
+def test_fiml_groups_warn_as_lavaan_when_a_covariate_is_missing(firms: Path) -> None:
+    data = pd.read_csv(firms / "data.csv")
+    data["size"] = np.random.default_rng(1).normal(size=len(data))
+    data.loc[[3, 10, 200], "size"] = np.nan
+    spec = spec_from_syntax(MEDIATION.replace("IOL ~ a*AR", "IOL ~ a*AR + size"), name="g",
+                            group="own", missing="fiml")
+    with pytest.warns(UserWarning, match=r"3 cases were deleted due to missing values in "
+                                         r"exogenous variable\(s\) \(size\)"):
+        fit = fit_model(spec, data)
+    assert fit.n_obs == len(data) - 3

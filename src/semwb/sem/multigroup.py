@@ -19,7 +19,7 @@ import pandas as pd
 
 from semwb.errors import FitError, SemwbWarning, SpecError, join_problems
 from semwb.sem.data_checks import check_data, row_label
-from semwb.sem.estimate import FitResult, _diagnose
+from semwb.sem.estimate import FitResult, _diagnose, _exogenous_deletions
 from semwb.sem.estimators.ml import CoreFit, fit_ml
 from semwb.sem.estimators.start import covariate_starts, start_values
 from semwb.sem.groupfit import group_fit_indices, group_moments
@@ -170,7 +170,8 @@ def fit_groups(spec: ModelSpec, data: pd.DataFrame, *, data_name: str = "data") 
                                    options.fixed_x)
     indices, _ = group_fit_indices(core.mm, moments, npar=npar)
     found = _diagnose(internal, core, table.latents)
-    messages = [_plain(m, levels) for m in (spec.lavaan_options()[1], *notes) if m]
+    deleted = _exogenous_deletions(spec, data)
+    messages = [_plain(m, levels) for m in (spec.lavaan_options()[1], deleted, *notes) if m]
     diagnosed = [(category, _plain(m, levels)) for category, m in found]
     for message in messages:
         warnings.warn(f"{spec.name}: {message}", SemwbWarning, stacklevel=2)
