@@ -6,7 +6,11 @@ set -euo pipefail
 missing() {
   need=()
   command -v "${SEMWB_CHROMIUM:-chromium}" >/dev/null 2>&1 || need+=(chromium)
-  fc-list 2>/dev/null | grep -qi "noto sans cjk" || need+=(fonts-noto-cjk)
+  # Read the whole font list first: `fc-list | grep -q` under pipefail fails with SIGPIPE (141)
+  # whenever grep stops reading before fc-list has written everything.
+  local fonts
+  fonts="$(fc-list : family 2>/dev/null || true)"
+  grep -qi "noto sans cjk" <<<"$fonts" || need+=(fonts-noto-cjk)
 }
 give_up() {
   echo "semwb: $1" >&2

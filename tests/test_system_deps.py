@@ -11,12 +11,13 @@ import pytest
 SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "system-deps.sh"
 
 
-def run_unprivileged(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    """Run the script as if by a normal user on a machine without Chromium or CJK fonts."""
+def run_unprivileged(tmp_path: Path, fonts: str = "echo DejaVu Sans",
+                     **env: str) -> subprocess.CompletedProcess[str]:
+    """Run the script as if by a normal user; ``fonts`` is the shell body of a fake ``fc-list``."""
     fake = tmp_path / "bin"
     fake.mkdir()
     (fake / "id").write_text("#!/bin/sh\necho 1000\n")
-    (fake / "fc-list").write_text("#!/bin/sh\necho DejaVu Sans\n")
+    (fake / "fc-list").write_text(f"#!/bin/sh\n{fonts}\n")
     for tool in fake.iterdir():
         tool.chmod(0o755)
     base = {k: v for k, v in os.environ.items() if k != "CI"}
@@ -37,3 +38,16 @@ def test_under_ci_a_missing_browser_fails(tmp_path: Path, ci: str) -> None:
     done = run_unprivileged(tmp_path, CI=ci)
     assert done.returncode == 1
     assert "CI is set" in done.stderr
+
+
+def test_a_long_font_list_with_the_cjk_font_first_is_found(tmp_path: Path) -> None:
+    """fc-list writing far more than a pipe holds after the match (a real machine with
+    fonts-noto-cjk installed) must not read as a missing font (SIGPIPE under pipefail)."""
+    chromium = tmp_path / "chromium"
+    chromium.write_text("#!/bin/sh\n")
+    chromium.chmod(0o755)
+    long_list = 'echo "Noto Sans CJK SC"; i=0; while [ $i -lt 20000 ]; do ' \
+                'echo "DejaVu Sans Mono Bold Oblique $i"; i=$((i+1)); done'
+    done = run_unprivileged(tmp_path, fonts=long_list, CI="1", SEMWB_CHROMIUM=str(chromium))
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
