@@ -96,8 +96,10 @@ def _population(phi: float, n: int, rng: np.random.Generator) -> pd.DataFrame:
 
 def test_interval_coverage_in_a_simulation() -> None:
     """Monte Carlo: 120 samples of N = 250 from a population with HTMT = 0.6. The 95 %
-    percentile interval covers 0.6 in about 95 % of samples (3 binomial SDs: 0.89-1), and the
-    one-sided 95 % upper bound falls below 0.6 in about 5 % (at most 0.11)."""
+    percentile interval covers 0.6 in about 95 % of samples (at least 0.89: 3 binomial SDs), and
+    the one-sided 95 % upper bound falls below 0.6 in about 5 % (at most 0.11). Too wide an
+    interval would pass here at 120 samples; test_intervals_are_percentiles_of_the_resamples
+    holds the interval's level."""
     rng = np.random.default_rng(2026)
     constructs = {"A": ["a1", "a2", "a3"], "B": ["b1", "b2", "b3"]}
     covered = {"htmt": 0, "htmt2": 0}
@@ -110,7 +112,7 @@ def test_interval_coverage_in_a_simulation() -> None:
             covered[key] += int(row[f"{key}_lower"] <= 0.6 <= row[f"{key}_upper"])
         below += int(row["htmt_upper_one_sided"] < 0.6)
     for key, count in covered.items():
-        assert 0.89 <= count / reps <= 1.0, (key, count)
+        assert count / reps >= 0.89, (key, count)
     assert below / reps <= 0.11
 
 
