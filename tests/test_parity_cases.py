@@ -16,16 +16,18 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from semwb.errors import FitError, SemwbWarning
+from semwb.errors import OptionError, SemwbWarning
+from semwb.sem.bootstrap import bootstrap_model
 from semwb.sem.estimate import FitResult, fit_model
 from semwb.sem.spec import spec_from_syntax
 
 REFERENCE = Path(__file__).parent / "reference"
-#: Cases semwb matches (every replayable case but hs_inequality, refused below).
+#: Cases semwb matches (every replayable case).
 CASES = ["chinese_names", "fiml_covariate", "growth_covariates", "growth_linear", "heywood",
-         "hs_equality_constraints", "hs_intercepts", "hs_orthogonal", "hs_second_order",
-         "hs_std_lv", "latent_and_observed_outcome", "multi_lhs", "path_exogenous_cov",
-         "path_fixed_x_false", "path_meanstructure_covariates", "seed_cfa_92"]
+         "hs_equality_constraints", "hs_inequality", "hs_intercepts", "hs_orthogonal",
+         "hs_second_order", "hs_std_lv", "latent_and_observed_outcome", "multi_lhs",
+         "path_exogenous_cov", "path_fixed_x_false", "path_meanstructure_covariates",
+         "seed_cfa_92"]
 FIT_KEYS = ["chisq", "df", "cfi", "tli", "rmsea", "rmsea_ci_lower", "rmsea_ci_upper", "srmr",
             "aic", "bic", "bic2", "loglik", "unrestricted_loglik", "baseline_chisq",
             "baseline_df", "npar"]
@@ -99,9 +101,49 @@ def test_case_matches_lavaan(case: str) -> None:
         assert value == pytest.approx(expected, rel=1e-6, abs=1e-6), key
 
 
-def test_an_active_inequality_is_refused_not_answered_wrongly() -> None:
-    with pytest.raises(FitError, match=r"is active at the estimate.*cannot give lavaan's answer"):
-        replay("hs_inequality")
+def _hs_with(*constraints: str) -> FitResult:
+    folder = REFERENCE / "hs_inequality"
+    lines = [line for line in (folder / "model.lav").read_text(encoding="utf-8").splitlines()
+             if line and not line.startswith("#") and not line.startswith(("e ", "f "))]
+    spec = spec_from_syntax("\n".join([*lines, *constraints]), name="hs", defaults="cfa")
+    return fit_model(spec, pd.read_csv(REFERENCE / "holzinger_swineford" / "data.csv"))
+
+
+def test_an_active_inequality_is_fitted_on_its_boundary_as_lavaan() -> None:
+    """f > 1.4 holds f at 1.4 (lavaan: 1.39999999625, no SE); it costs no degree of freedom,
+    and the note says the constraint is active (the inactive e > 0.5 is not named)."""
+    with pytest.warns(SemwbWarning, match=r"'f > 1.4' \(syntax line 6\) is active"):
+        fit, ref = replay("hs_inequality")
+    row = fit.parameters.query("lhs == 'speed' and rhs == 'x9'").iloc[0]
+    assert row["est"] == pytest.approx(1.4, abs=1e-12)
+    assert math.isnan(row["se"])
+    assert math.isnan(row["pvalue"])
+    assert fit.fit.df == ref["fit"]["df"] == 24
+    assert not any("e > 0.5" in w for w in fit.warnings)
+
+
+def test_an_inactive_inequality_changes_nothing() -> None:
+    free, held = _hs_with(), _hs_with("e > 0.5", "f < 3")
+    pd.testing.assert_frame_equal(free.parameters, held.parameters)
+    assert free.fit == held.fit
+    assert held.warnings == free.warnings
+
+
+def test_a_boundary_that_does_not_hold_the_estimate_back_is_released() -> None:
+    """Both e > 1.25 and f > 1.4 fail at the unconstrained estimate (e 1.18, f 1.08); with
+    f on its boundary e is 1.266 by itself, so e's multiplier has the wrong sign and it is
+    released: the answer is lavaan's f > 1.4 fit (lavaan gives the same for both)."""
+    with pytest.warns(SemwbWarning):
+        both, only_f = _hs_with("e > 1.25", "f > 1.4"), _hs_with("f > 1.4")
+    pd.testing.assert_frame_equal(both.parameters, only_f.parameters, atol=1e-7)
+    assert not any("e > 1.25" in w for w in both.warnings)
+
+
+def test_an_active_inequality_refuses_the_bootstrap() -> None:
+    with pytest.warns(SemwbWarning):
+        fit = _hs_with("f > 1.4")
+    with pytest.raises(OptionError, match=r"bootstrap of a model with '<' or '>' constraints"):
+        bootstrap_model(fit, draws=10)
 
 
 def test_fiml_drops_rows_missing_a_covariate_with_lavaans_warning() -> None:

@@ -224,8 +224,13 @@ def bootstrap_model(fit: FitResult, data: pd.DataFrame | None = None, *, draws: 
     Raises
     ------
     OptionError
-        For a bad option.
+        For a bad option, or a model with ``<`` / ``>`` constraints.
     """
+    if any(c.op in ("<", ">") for c in fit.spec.parsed.constraints):
+        raise OptionError(f"{fit.spec.source}: the bootstrap of a model with '<' or '>' "
+                          "constraints is not supported yet (lavaan refits every draw under the "
+                          "inequalities; semwb's batched draws cannot); run without the "
+                          "bootstrap, whose ML standard errors are lavaan's.")
     effects = fit.effects
 
     def define(values: Mapping[str, Array]) -> dict[str, Array]:

@@ -24,17 +24,20 @@ from semwb.errors import ConvergenceWarning, FitError, HeywoodCaseWarning, Semwb
 from semwb.results import FitIndices
 from semwb.sem.data_checks import check_data
 from semwb.sem.effects import DefinedEffect
+from semwb.sem.estimators.active_set import active_notes, blank_bound_errors, fit_active_set
 from semwb.sem.estimators.ml import CoreFit, data_patterns, fit_ml
 from semwb.sem.estimators.start import covariate_starts, start_values
 from semwb.sem.fitindices import Moments, em_saturated, fit_indices
 from semwb.sem.model.algebra import implied, with_sample_moments
-from semwb.sem.model.constraints import check_inequalities, equality_reparam
+from semwb.sem.model.constraints import equality_reparam
+from semwb.sem.model.missing import missing_rows
 from semwb.sem.model.standardized import r_squared
 from semwb.sem.model.structure import ModelMatrices, build_matrices, parameter_names
 from semwb.sem.partable import ParRow, classify, covariate_terms
 from semwb.sem.scaled_test import robust_fit, scaled_indices
 from semwb.sem.solution import COLUMNS, parameter_table
 from semwb.sem.spec import ModelSpec
+from semwb.sem.syntax import Constraint
 
 __all__ = ["COLUMNS", "FitResult", "fit_model"]
 
@@ -238,24 +241,33 @@ def _fit(spec: ModelSpec, frame: pd.DataFrame, excluded: tuple[int, ...],
     observed = tuple(frame.columns)
     covariates = classify(parsed).covariates
     _, names = parameter_names(rows)
-    reparam = equality_reparam(parsed.constraints, parsed.definitions, names=names,
-                               source=spec.source)
-    mm = build_matrices(rows, latents=parsed.latents, observed=observed,
-                        meanstructure=options.meanstructure, reparam=reparam)
     X = frame.to_numpy(dtype=float)
-    start = start_values(mm, rows, X)
-    if not options.fixed_x:
-        start = covariate_starts(mm, rows, X, start, covariates)
-    if spec.engine == "semopy":
-        core = _fit_semopy(spec, rows, mm, frame)
-    else:
-        core = fit_ml(mm, X, start, fiml=spec.missing == "fiml")
-    if core.singular:
-        raise FitError(f"{spec.source}: the model is not identified on {data_name}: the "
-                       "information matrix is singular (parameters involved: "
-                       f"{', '.join(names[i] for i in core.singular)}); fix or drop parameters.")
-    check_inequalities(parsed.constraints, parsed.definitions, names=names,
-                       theta=core.mm.estimate, source=spec.source)
+
+    def fit_with(active: tuple[Constraint, ...]) -> CoreFit:
+        reparam = equality_reparam([*parsed.constraints, *active], parsed.definitions,
+                                   names=names, source=spec.source)
+        mm = build_matrices(rows, latents=parsed.latents, observed=observed,
+                            meanstructure=options.meanstructure, reparam=reparam)
+        start = start_values(mm, rows, X)
+        if not options.fixed_x:
+            start = covariate_starts(mm, rows, X, start, covariates)
+        if spec.engine == "semopy":
+            core = _fit_semopy(spec, rows, mm, frame)
+        else:
+            core = fit_ml(mm, X, start, fiml=spec.missing == "fiml")
+        if core.singular:
+            raise FitError(f"{spec.source}: the model is not identified on {data_name}: the "
+                           "information matrix is singular (parameters involved: "
+                           f"{', '.join(names[i] for i in core.singular)}); fix or drop "
+                           "parameters.")
+        return core
+
+    solved = fit_active_set(fit_with, parsed.constraints, parsed.definitions, names=names,
+                            data=lambda c: c.patterns if np.isfinite(X).all() else missing_rows(X),
+                            source=spec.source)
+    core = solved.core
+    reparam = equality_reparam(parsed.constraints, parsed.definitions, names=names,
+                               source=spec.source)  # lavaan's npar: '==' only, not '<' / '>'
     mask = np.array([v in covariates for v in observed])
     mentioned = {v for t in covariate_terms(parsed) for v in (t.lhs, t.rhs)}
     ov_x = np.array([v in covariates and v not in mentioned for v in observed])
@@ -265,8 +277,9 @@ def _fit(spec: ModelSpec, frame: pd.DataFrame, excluded: tuple[int, ...],
         vcov, robust = robust_fit(spec.estimator, core, moments, X)
         core = replace(core, vcov=vcov)
     labels = [r.label for r in rows]
-    table = parameter_table(core.mm, core.vcov, labels, spec.effects,
-                            covariates=covariates if options.fixed_x else ())
+    table = blank_bound_errors(parameter_table(core.mm, core.vcov, labels, spec.effects,
+                                               covariates=covariates if options.fixed_x else ()),
+                               solved.bound)
     imp = implied(core.mm, core.mm.estimate[None])
     mu = imp.mu[0] if options.meanstructure else moments.h1_mu
     npar = core.mm.n_params - (reparam.count if reparam is not None else 0)
@@ -274,7 +287,7 @@ def _fit(spec: ModelSpec, frame: pd.DataFrame, excluded: tuple[int, ...],
     if robust is not None:
         indices = scaled_indices(indices, robust, core.n_obs)
     found = _diagnose(table, core, parsed.latents)
-    messages = [m for m in (note, deleted, *notes) if m]
+    messages = [m for m in (note, deleted, *notes, *active_notes(solved.active)) if m]
     for message in messages:
         warnings.warn(f"{spec.name}: {message}", SemwbWarning, stacklevel=2)
     for category, message in found:

@@ -4,9 +4,8 @@ A linear equality (``a == b``, ``c == 2*d``, ``a + b == 1``) becomes a row of ``
 all of them one reparameterisation ``θ = θ₀ + K x`` (``K`` an orthonormal basis of the null space
 of ``A``): the estimate is the constrained ML estimate and its covariance
 ``K (Kᵀ I K)⁻¹ Kᵀ``, as lavaan's. A nonlinear equality is refused with a message saying so.
-An inequality is checked after the fit: when the unconstrained estimate satisfies it, it is the
-constrained estimate too (lavaan's answer); when it does not, semwb says it cannot give lavaan's
-answer instead of printing another one.
+An inequality is checked after the fit; one the estimate breaks is fitted on its boundary as an
+equality (``sem/estimators/active_set.py``).
 """
 
 from __future__ import annotations
@@ -53,6 +52,39 @@ def _value(effect: DefinedEffect, names: Sequence[str], theta: Array) -> float:
     return float(effect.evaluate(values))
 
 
+def linear_rows(constraints: Sequence[Constraint], definitions: Sequence[Definition], *,
+                names: Sequence[str], source: str) -> tuple[Array, Array]:
+    """``A`` and ``b`` with ``A θ - b`` the value of each ``lhs - rhs`` over the free
+    parameters ``names``.
+
+    Raises
+    ------
+    SpecError
+        For a constraint that is not linear in the labels (every one, with its syntax line).
+    """
+    q = len(names)
+    rows: list[Array] = []
+    rhs: list[float] = []
+    problems: list[str] = []
+    rng = np.random.default_rng(0)
+    for c, effect in _compile(constraints, definitions, names, source):
+        zero = _value(effect, names, np.zeros(q))
+        coef = np.array([_value(effect, names, np.eye(q)[i]) - zero for i in range(q)])
+        probe = rng.normal(size=q)
+        if abs(_value(effect, names, probe) - (zero + coef @ probe)) > 1e-9 * (1 + abs(zero)):
+            problems.append(f"{source}, syntax line {c.line}: '{c.lhs} {c.op} {c.rhs}' is not "
+                            "linear in the labels; semwb fits linear constraints only (as "
+                            "'a == b', 'a == 2*b' or 'a > 0.5', and an inequality only when "
+                            "it holds or is linear), so it cannot give lavaan's answer here.")
+            continue
+        rows.append(coef)
+        rhs.append(-zero)
+    if problems:
+        raise SpecError(join_problems(f"{source} has {len(problems)} constraint problems",
+                                      problems))
+    return np.array(rows).reshape(len(rows), q), np.array(rhs)
+
+
 def equality_reparam(constraints: Sequence[Constraint], definitions: Sequence[Definition], *,
                      names: Sequence[str], source: str) -> Reparam | None:
     """The reparameterisation of the ``==`` constraints over the free parameters ``names``.
@@ -66,28 +98,7 @@ def equality_reparam(constraints: Sequence[Constraint], definitions: Sequence[De
     equalities = [c for c in constraints if c.op == "=="]
     if not equalities:
         return None
-    q = len(names)
-    rows: list[Array] = []
-    rhs: list[float] = []
-    problems: list[str] = []
-    rng = np.random.default_rng(0)
-    for c, effect in _compile(equalities, definitions, names, source):
-        where = f"{source}, syntax line {c.line}"
-        zero = _value(effect, names, np.zeros(q))
-        coef = np.array([_value(effect, names, np.eye(q)[i]) - zero for i in range(q)])
-        probe = rng.normal(size=q)
-        if abs(_value(effect, names, probe) - (zero + coef @ probe)) > 1e-9 * (1 + abs(zero)):
-            problems.append(f"{where}: '{c.lhs} == {c.rhs}' is not linear in the labels; semwb "
-                            "fits linear equality constraints only (as 'a == b' or "
-                            "'a == 2*b'), so it cannot give lavaan's answer here.")
-            continue
-        rows.append(coef)
-        rhs.append(-zero)
-    if problems:
-        raise SpecError(join_problems(f"{source} has {len(problems)} constraint problems",
-                                      problems))
-    A = np.array(rows)
-    b = np.array(rhs)
+    A, b = linear_rows(equalities, definitions, names=names, source=source)
     rank = np.linalg.matrix_rank(A)
     theta0, *_ = np.linalg.lstsq(A, b, rcond=None)
     if not np.allclose(A @ theta0, b, atol=1e-9):
@@ -96,21 +107,26 @@ def equality_reparam(constraints: Sequence[Constraint], definitions: Sequence[De
     return Reparam(theta0=np.asarray(theta0), K=np.asarray(linalg.null_space(A)), count=rank)
 
 
-def check_inequalities(constraints: Sequence[Constraint], definitions: Sequence[Definition], *,
-                       names: Sequence[str], theta: Array, source: str) -> None:
-    """Raise FitError when the estimate violates a ``<`` / ``>`` constraint.
-
-    The unconstrained estimate is lavaan's only when no inequality is active at the optimum;
-    an active one needs a constrained optimiser semwb does not have yet.
-    """
-    inequalities = [c for c in constraints if c.op in ("<", ">")]
+def violated(inequalities: Sequence[Constraint], definitions: Sequence[Definition], *,
+             names: Sequence[str], theta: Array, source: str) -> list[Constraint]:
+    """The ``<`` / ``>`` constraints that the free-parameter vector ``theta`` breaks."""
     if not inequalities:
-        return
+        return []
+    broken = []
     for c, effect in _compile(inequalities, definitions, names, source):
         difference = _value(effect, names, theta)
         if (c.op == ">" and difference < 0) or (c.op == "<" and difference > 0):
-            raise FitError(f"{source}, syntax line {c.line}: the constraint '{c.lhs} {c.op} "
-                           f"{c.rhs}' is active at the estimate (the unconstrained value "
-                           f"differs by {difference:.4g}); semwb fits inequality constraints "
-                           "only when they hold at the optimum, so it cannot give lavaan's "
-                           "answer here. Fix the parameter, or drop the constraint.")
+            broken.append(c)
+    return broken
+
+
+def check_inequalities(constraints: Sequence[Constraint], definitions: Sequence[Definition], *,
+                       names: Sequence[str], theta: Array, source: str) -> None:
+    """Raise FitError when the estimate breaks a ``<`` / ``>`` constraint (multi-group fits,
+    which have no active-set fit yet)."""
+    inequalities = [c for c in constraints if c.op in ("<", ">")]
+    for c in violated(inequalities, definitions, names=names, theta=theta, source=source)[:1]:
+        raise FitError(f"{source}, syntax line {c.line}: the constraint '{c.lhs} {c.op} "
+                       f"{c.rhs}' is active at the estimate; semwb fits active inequality "
+                       "constraints in single-group models only, so it cannot give lavaan's "
+                       "answer here. Fix the parameter, or drop the constraint.")
