@@ -14,8 +14,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
-from scipy import stats
 
+from semwb.distributions import norm_sf
 from semwb.results import BootstrapInfo
 from semwb.sem.intervals import intervals
 from semwb.sem.model.standardized import row_values, standardized_rows
@@ -254,5 +254,5 @@ def merge_into_parameters(parameters: pd.DataFrame, table: pd.DataFrame) -> pd.D
     with np.errstate(invalid="ignore", divide="ignore"):
         z = np.where(se > 0, out["est"].to_numpy(dtype=float) / se, np.nan)
     out["z"] = z
-    out["pvalue"] = np.where(np.isfinite(z), 2 * stats.norm.sf(np.abs(z)), np.nan)
+    out["pvalue"] = np.where(np.isfinite(z), 2 * norm_sf(np.abs(z)), np.nan)
     return out

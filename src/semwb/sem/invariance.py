@@ -28,8 +28,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pandas as pd
-from scipy import stats
 
+from semwb.distributions import chi2_sf
 from semwb.errors import SpecError
 from semwb.results import FitIndices
 from semwb.sem.estimate import FitResult, fit_model
@@ -118,7 +118,7 @@ def compare(fit: FitIndices, below: FitIndices, *, loadings: bool) -> Comparison
     chen_fails = cfi_drop and (d_rmsea >= RMSEA_RISE or d_srmr >= srmr_cut)
     return Comparison(
         chisq_diff=chisq, df_diff=df,
-        pvalue=float(stats.chi2.sf(max(chisq, 0.0), df)) if df > 0 else None,
+        pvalue=float(chi2_sf(max(chisq, 0.0), df)) if df > 0 else None,
         delta_cfi=d_cfi, delta_rmsea=d_rmsea, delta_srmr=d_srmr,
         cheung_rensvold=not (d_cfi < -CFI_DROP), chen=not chen_fails,
     )

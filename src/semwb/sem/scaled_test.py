@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy import stats
 
+from semwb.distributions import chi2_sf
 from semwb.errors import SpecError
 from semwb.results import FitIndices
 from semwb.sem.estimators.ml import CoreFit, data_patterns
@@ -218,7 +218,7 @@ def scaled_indices(indices: FitIndices, test: RobustTest, n: int) -> FitIndices:
         lower_r = upper_r = 0.0
     update = {
         "chisq_scaled": scaled, "chisq_scaling_factor": c,
-        "pvalue_scaled": float(stats.chi2.sf(scaled, df)) if df > 0 else None,
+        "pvalue_scaled": float(chi2_sf(scaled, df)) if df > 0 else None,
         "baseline_chisq_scaled": scaled0, "baseline_chisq_scaling_factor": c0,
         "cfi_scaled": cfi_s, "tli_scaled": tli_s, "rmsea_scaled": rmsea_s,
         "rmsea_ci_lower_scaled": lower_s, "rmsea_ci_upper_scaled": upper_s,

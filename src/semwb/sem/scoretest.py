@@ -20,8 +20,9 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
-from scipy import linalg, stats
+from scipy import linalg
 
+from semwb.distributions import chi2_sf
 from semwb.sem.estimators.ml import data_patterns, observed_information, sample_moments
 from semwb.sem.groups import row_key, split_name
 from semwb.sem.model.algebra import gradient, information, objective, with_sample_moments
@@ -109,7 +110,7 @@ def score_tests(spec: ModelSpec, data: pd.DataFrame, *, data_name: str = "data"
     n = core.n_obs
     total_chisq = _statistic(grad, info, base, n)
     total = ScoreTest("(all)", "", "", "", total_chisq, len(ties),
-                      float(stats.chi2.sf(total_chisq, len(ties))))
+                      float(chi2_sf(total_chisq, len(ties))))
     tests = []
     for j, (i, _, _) in enumerate(ties):
         keep = np.delete(R, j, axis=0)
@@ -119,5 +120,5 @@ def score_tests(spec: ModelSpec, data: pd.DataFrame, *, data_name: str = "data"
         lhs, g = split_name(row.lhs)
         rhs = split_name(row.rhs)[0] if row.rhs else ""
         tests.append(ScoreTest(lhs, row.op, rhs, levels[g], chisq, 1,
-                               float(stats.chi2.sf(chisq, 1))))
+                               float(chi2_sf(chisq, 1))))
     return total, sorted(tests, key=lambda t: -t.chisq)

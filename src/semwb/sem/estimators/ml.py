@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 import numpy as np
-from scipy import optimize
 
 from semwb.sem.model.algebra import (
     Pattern,
@@ -142,6 +141,8 @@ def observed_information(mm: ModelMatrices, data: Data, theta: Array) -> Array:
 
 def _lbfgs(mm: ModelMatrices, patterns: Data, start: Array) -> Array:
     """A quasi-Newton fallback when scoring stalls (far starts, Heywood cases)."""
+    from scipy import optimize  # a fifth of a second to import; most fits never get here
+
     K = np.eye(mm.n_params) if mm.reparam is None else mm.reparam.K
     base = project(mm, start[None])[0]
 
