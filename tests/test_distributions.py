@@ -59,3 +59,28 @@ def test_broadcasts_over_arrays_of_parameters() -> None:
     np.testing.assert_array_equal(dist.chi2_sf(3.0, df), stats.chi2.sf(3.0, df))
     np.testing.assert_array_equal(dist.ncx2_cdf(3.0, 2, np.array([0.0, 1.0, 4.0])),
                                   stats.ncx2.cdf(3.0, 2, np.array([0.0, 1.0, 4.0])))
+
+
+@pytest.mark.parametrize(("chisq", "df", "n"), [(78.39, 74, 320), (150.2, 74, 320),
+                                                (4869.165, 3716, 223), (12.0, 3, 100),
+                                                (60.0, 41.7, 320), (0.4, 2, 50)])
+def test_rmsea_interval_equals_a_root_search_on_the_noncentral_cdf(
+        chisq: float, df: float, n: int) -> None:
+    from scipy import optimize
+
+    from semwb.sem.fitindices import rmsea_interval
+
+    def searched(prob: float) -> float:  # the root search the interval used before
+        def f(lam: float) -> float:
+            cdf = stats.ncx2.cdf(chisq, df, lam) if lam > 0 else stats.chi2.cdf(chisq, df)
+            return float(cdf) - prob
+        if f(0.0) < 0:
+            return 0.0
+        hi = max(chisq, 1.0)
+        while f(hi) > 0:
+            hi *= 2
+        return float(np.sqrt(optimize.brentq(f, 0.0, hi, xtol=1e-12) / (n * df)))
+
+    lower, upper = rmsea_interval(chisq, df, n)
+    assert lower == pytest.approx(searched(0.95), rel=1e-12, abs=1e-15)
+    assert upper == pytest.approx(searched(0.05), rel=1e-12, abs=1e-15)
