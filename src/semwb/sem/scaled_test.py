@@ -91,10 +91,11 @@ class RobustTest:
 
 
 def sandwich(estimator: str, mm: ModelMatrices, theta: Array, patterns: list[Pattern],
-             h1: Unrestricted) -> Sandwich:
-    """The robust covariance and trace of ``estimator`` (``MLR`` or ``MLM``) at ``theta``."""
+             h1: Unrestricted, *, hessian: Array | None = None) -> Sandwich:
+    """The robust covariance and trace of ``estimator`` (``MLR`` or ``MLM``) at ``theta``
+    (``hessian``: MLR's bread when the fit has it, see :func:`huber_white`)."""
     if estimator == "MLR":
-        return huber_white(mm, theta, patterns, h1)
+        return huber_white(mm, theta, patterns, h1, hessian=hessian)
     return robust_sem(mm, theta, h1)
 
 
@@ -134,7 +135,7 @@ def robust_fit(estimator: str, core: CoreFit, moments: Moments, X: Array
     fixed_x, random = _covariates(moments)
     h1 = h1_pieces(core.mm, X, core.patterns, moments.h1_sigma, moments.h1_mu, fixed_x)
     theta = core.mm.estimate
-    model = sandwich(estimator, core.mm, theta, core.patterns, h1)
+    model = sandwich(estimator, core.mm, theta, core.patterns, h1, hessian=core.hessian)
     base = moment_model(core.mm.observed, fixed_x=fixed_x, random=random,
                         meanstructure=core.mm.meanstructure, diagonal=True)
     sigma0, mu0 = baseline_moments(moments)
