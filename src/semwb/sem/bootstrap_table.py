@@ -89,18 +89,19 @@ def _evaluate(mm: ModelMatrices, theta: Array, define: Define | None,
 def _inadmissible(mm: ModelMatrices, cols: _Columns, draw_numbers: NDArray[np.intp]
                   ) -> list[dict[str, Any]]:
     """Kept draws with a negative variance or a standardized value beyond 1 in absolute value."""
+    rows = mm.rows
+    variances = [j for j, r in enumerate(rows) if r.op == "~~" and r.lhs == r.rhs]
+    bounded = [j for j, r in enumerate(rows) if r.op in ("=~", "~~") and r.lhs != r.rhs]
+    negative = cols.raw[:, variances] < 0
+    beyond = np.abs(cols.std[:, bounded]) > 1
+    flagged = np.flatnonzero(negative.any(axis=1) | beyond.any(axis=1))  # found at once
     out = []
-    n_rows = len(mm.rows)
-    for b, number in enumerate(draw_numbers):
-        reasons = [f"{r.lhs} {r.op} {r.rhs} = {cols.raw[b, j]:.4g}"
-                   for j, r in enumerate(mm.rows)
-                   if r.op == "~~" and r.lhs == r.rhs and cols.raw[b, j] < 0]
-        std = cols.std[b, :n_rows]
-        reasons += [f"std_all of {r.lhs} {r.op} {r.rhs} = {std[j]:.4g}"
-                    for j, r in enumerate(mm.rows)
-                    if r.op in ("=~", "~~") and r.lhs != r.rhs and abs(std[j]) > 1]
-        if reasons:
-            out.append({"draw": int(number), "reason": "; ".join(reasons)})
+    for b in flagged:  # the few flagged draws, described one by one
+        reasons = [f"{rows[j].lhs} {rows[j].op} {rows[j].rhs} = {cols.raw[b, j]:.4g}"
+                   for k, j in enumerate(variances) if negative[b, k]]
+        reasons += [f"std_all of {rows[j].lhs} {rows[j].op} {rows[j].rhs} = {cols.std[b, j]:.4g}"
+                    for k, j in enumerate(bounded) if beyond[b, k]]
+        out.append({"draw": int(draw_numbers[b]), "reason": "; ".join(reasons)})
     return out
 
 
