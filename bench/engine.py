@@ -20,8 +20,10 @@ cap, so a model that a version cannot fit in time shows as a timeout rather than
 
 Run from the repository root after ``make install``, with one BLAS thread:
 ``OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 nice .venv/bin/python bench/engine.py``
-(``--quick`` skips (d) and the 200-item size). Prints a Markdown table and writes
-``bench/out/engine.json``.
+(``--quick`` skips (d) and the 200-item size; ``--only bd`` times only the parts named;
+``--before OTHER/.venv/bin/semwb`` times another checkout's command beside this one in (a), (b)
+and (d)). Prints a Markdown table, with the CPU seconds of every timed process beside the wall
+seconds, and writes ``bench/out/engine.json``.
 """
 
 from __future__ import annotations
