@@ -20,8 +20,10 @@ cap, so a model that a version cannot fit in time shows as a timeout rather than
 
 Run from the repository root after ``make install``, with one BLAS thread:
 ``OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 nice .venv/bin/python bench/engine.py``
-(``--quick`` skips (d) and the 200-item size). Prints a Markdown table and writes
-``bench/out/engine.json``.
+(``--quick`` skips (d) and the 200-item size; ``--only bd`` times only the parts named;
+``--before OTHER/.venv/bin/semwb`` times another checkout's command beside this one in (a), (b)
+and (d)). Prints a Markdown table, with the CPU seconds of every timed process beside the wall
+seconds, and writes ``bench/out/engine.json``.
 """
 
 from __future__ import annotations
@@ -78,31 +80,39 @@ def _cap_memory() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_CAP, MEMORY_CAP))
 
 
-def run(cmd: list[str], timeout: float) -> tuple[float | None, str]:
-    """Run ``cmd`` (capped memory); return (wall seconds or None on failure, stdout or reason)."""
-    start = time.perf_counter()
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run(cmd: list[str], timeout: float) -> tuple[float | None, str, float]:
+    """Run ``cmd`` (capped memory); return (wall seconds or None on failure, stdout or reason,
+    CPU seconds of the process and its children)."""
+    start, cpu = time.perf_counter(), _children_cpu()
     try:
         done = subprocess.run(cmd, capture_output=True, text=True, env=ENV, timeout=timeout,
                               preexec_fn=_cap_memory, cwd=ROOT, check=False)
     except subprocess.TimeoutExpired:
-        return None, f"timeout after {timeout:.0f} s"
-    wall = time.perf_counter() - start
+        return None, f"timeout after {timeout:.0f} s", 0.0
+    wall, cpu = time.perf_counter() - start, _children_cpu() - cpu
     if done.returncode != 0:
         lines = done.stderr.strip().splitlines() or ["no message"]
         errors = [line for line in lines if "rror" in line or "cannot allocate" in line]
-        return None, f"failed: {(errors or lines)[-1].strip()[:200]}"
-    return wall, done.stdout
+        return None, f"failed: {(errors or lines)[-1].strip()[:200]}", cpu
+    return wall, done.stdout, cpu
 
 
 def best(cmd: list[str], repeat: int, timeout: float) -> dict[str, object]:
-    """``{"seconds": fastest of repeat runs}`` of a command, or ``{"note": why not}``."""
-    times = []
+    """``{"seconds": fastest of repeat runs, "cpu": least CPU}`` of a command, or
+    ``{"note": why not}``."""
+    times, cpus = [], []
     for _ in range(repeat):
-        wall, out = run(cmd, timeout)
+        wall, out, cpu = run(cmd, timeout)
         if wall is None:
             return {"note": out}
         times.append(wall)
-    return {"seconds": min(times)}
+        cpus.append(cpu)
+    return {"seconds": min(times), "cpu": min(cpus)}
 
 
 def rscript(script: str, args: list[str], timeout: float) -> dict[str, object]:
@@ -112,12 +122,12 @@ def rscript(script: str, args: list[str], timeout: float) -> dict[str, object]:
     with tempfile.NamedTemporaryFile("w", suffix=".R", delete=False) as handle:
         handle.write(script)
     try:
-        wall, out = run(["Rscript", handle.name, *args], timeout)
+        wall, out, cpu = run(["Rscript", handle.name, *args], timeout)
     finally:
         os.unlink(handle.name)
     if wall is None:
         return {"note": out}
-    return {"whole": wall, "fit": float(out.split()[-1])}
+    return {"whole": wall, "fit": float(out.split()[-1]), "cpu": cpu}
 
 
 def fit_one(model: Path, data: Path, engine: str | None) -> None:
@@ -139,7 +149,7 @@ def fit_one(model: Path, data: Path, engine: str | None) -> None:
 def library_fit(model: Path, data: Path, engine: str | None, timeout: float) -> dict[str, object]:
     """Seconds of ``fit_model`` in a child process (or why not), with its chisq and df."""
     cmd = [sys.executable, __file__, "--fit-one", str(model), str(data)]
-    wall, out = run([*cmd, "--engine", engine] if engine else cmd, timeout)
+    wall, out, _ = run([*cmd, "--engine", engine] if engine else cmd, timeout)
     return json.loads(out.splitlines()[-1]) if wall is not None else {"note": out}
 
 
@@ -194,7 +204,8 @@ def row(ours: dict[str, object], lavaan: dict[str, object], scope: str,
     return {"semwb": ours.get("seconds", ours.get("note")),
             "lavaan": lavaan.get(scope, lavaan.get("note")),
             "lavaan_fit": lavaan.get("fit"), "lavaan_whole": lavaan.get("whole"),
-            "semopy": naive.get("seconds", naive.get("note")), "semwb_chisq": ours.get("chisq")}
+            "semopy": naive.get("seconds", naive.get("note")), "semwb_chisq": ours.get("chisq"),
+            "semwb_cpu": ours.get("cpu"), "lavaan_cpu": lavaan.get("cpu")}
 
 
 def measure(args: argparse.Namespace, tmp: Path) -> dict[str, dict[str, object]]:
@@ -204,26 +215,36 @@ def measure(args: argparse.Namespace, tmp: Path) -> dict[str, dict[str, object]]
     engine = "semopy" if in_spec else None
     no_engine = {"note": "no engine option"}
     rows: dict[str, dict[str, object]] = {}
-    r_start = best(["Rscript", "-e", "suppressPackageStartupMessages(library(lavaan))"], 5, 60)
-    rows["(a) semwb --help vs R + library(lavaan)"] = row(
-        best([semwb, "--help"], 5, 60), {"whole": r_start.get("seconds"), **r_start}, "whole",
-        no_engine)
-    fit_cmd = [semwb, "fit", str(SPEC), "--out", str(tmp / "fit")]
+    before = [(str(args.before), " (before)")] if args.before else []
+    if "a" in args.only:
+        r_start = best(["Rscript", "-e", "suppressPackageStartupMessages(library(lavaan))"], 5,
+                       60)
+        for program, label in [(semwb, ""), *before]:
+            rows[f"(a) semwb --help vs R + library(lavaan){label}"] = row(
+                best([program, "--help"], 5, 60), {"whole": r_start.get("seconds"), **r_start},
+                "whole", no_engine)
     mediation = [str(ROOT / "surveys" / "examples" / "alliance.csv"), str(tmp / "mediation.lav")]
-    rows["(b) 14-item mediation, whole command, no bootstrap"] = row(
-        best([*fit_cmd, "--no-bootstrap"], 3, 300), rscript(MEDIATION_R, [*mediation, "0"], 300),
-        "whole", best([*fit_cmd, "--no-bootstrap", "--engine", "semopy"], 3, 300)
-        if in_cli else {"note": "no --engine option"})
+    if "b" in args.only:
+        lavaan = rscript(MEDIATION_R, [*mediation, "0"], 300)
+        for program, label in [(semwb, ""), *before]:
+            fit_cmd = [program, "fit", str(SPEC), "--out", str(tmp / "fit")]
+            rows[f"(b) 14-item mediation, whole command, no bootstrap{label}"] = row(
+                best([*fit_cmd, "--no-bootstrap"], 3, 300), lavaan, "whole",
+                best([*fit_cmd, "--no-bootstrap", "--engine", "semopy"], 3, 300)
+                if in_cli and not label else {"note": "no --engine option" if not label else ""})
     seed = (SEED_CFA / "model.lav", SEED_CFA / "data.csv")
-    rows["(c) seed CFA, 28 factors, 92 items, N = 223 (listwise), fit"] = row(
-        library_fit(*seed, None, args.timeout),
-        rscript(CFA_R, [str(seed[1]), str(seed[0])], 900), "fit",
-        library_fit(*seed, engine, args.timeout) if engine else no_engine)
-    if not args.quick:
-        rows["(d) 14-item mediation, 5000 bootstrap draws, whole command"] = row(
-            best(fit_cmd, 1, 1800), rscript(MEDIATION_R, [*mediation, "5000"], 1800), "whole",
-            no_engine)
-    for items in SIZES if not args.quick else SIZES[:-1]:
+    if "c" in args.only:
+        rows["(c) seed CFA, 28 factors, 92 items, N = 223 (listwise), fit"] = row(
+            library_fit(*seed, None, args.timeout),
+            rscript(CFA_R, [str(seed[1]), str(seed[0])], 900), "fit",
+            library_fit(*seed, engine, args.timeout) if engine else no_engine)
+    if "d" in args.only and not args.quick:
+        lavaan = rscript(MEDIATION_R, [*mediation, "5000"], 1800)
+        for program, label in [(semwb, ""), *before]:
+            fit_cmd = [program, "fit", str(SPEC), "--out", str(tmp / "fit")]
+            rows[f"(d) 14-item mediation, 5000 bootstrap draws, whole command{label}"] = row(
+                best(fit_cmd, args.repeat_d, 1800), lavaan, "whole", {"note": ""})
+    for items in (SIZES if not args.quick else SIZES[:-1]) if "e" in args.only else ():
         model, data = simulate_cfa(items, tmp)
         rows[f"(e) simulated CFA, {items} items, {round(items / 3.3)} factors, N = 320, fit"] = row(
             library_fit(model, data, None, args.timeout),
@@ -238,6 +259,13 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=300,
                         help="seconds allowed for one library fit or one lavaan fit in (e)")
     parser.add_argument("--json", type=Path, default=ROOT / "bench" / "out" / "engine.json")
+    parser.add_argument("--only", default="abcde",
+                        help="the parts to time, e.g. 'bd' (default: all of abcde)")
+    parser.add_argument("--before", type=Path, metavar="SEMWB",
+                        help="another checkout's semwb executable, timed beside this one in "
+                             "(a), (b) and (d) (rows marked 'before')")
+    parser.add_argument("--repeat-d", type=int, default=1,
+                        help="runs of the (d) command, fastest reported (default 1)")
     parser.add_argument("--fit-one", nargs=2, type=Path, metavar=("MODEL", "DATA"),
                         help=argparse.SUPPRESS)
     parser.add_argument("--engine", help=argparse.SUPPRESS)
@@ -256,13 +284,15 @@ def main() -> None:
     print(f"## Model core benchmark (load average {load[0]:.1f} -> {out['load_average_end']:.1f}, "
           f"{os.cpu_count()} cores, 1 BLAS thread)\n")
     print("| what | semwb s | lavaan s | lavaan / semwb | lavaan: fit call s "
-          "| lavaan: whole Rscript s | semopy engine s |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+          "| lavaan: whole Rscript s | semopy engine s | semwb CPU s | lavaan CPU s "
+          "| CPU ratio |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for name, r in rows.items():
         cells = [seconds(r.get(k)) if r.get(k) is not None else ""
-                 for k in ("lavaan_fit", "lavaan_whole", "semopy")]
+                 for k in ("lavaan_fit", "lavaan_whole", "semopy", "semwb_cpu", "lavaan_cpu")]
+        cpu_ratio = ratio(r["lavaan_cpu"], r["semwb_cpu"]) if r.get("lavaan_cpu") else ""
         print(f"| {name} | {seconds(r['semwb'])} | {seconds(r['lavaan'])} | "
-              f"{ratio(r['lavaan'], r['semwb'])} | {' | '.join(cells)} |")
+              f"{ratio(r['lavaan'], r['semwb'])} | {' | '.join(cells)} | {cpu_ratio} |")
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
     print(f"\nwrote {args.json}")

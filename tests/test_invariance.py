@@ -199,3 +199,36 @@ def test_every_word_the_section_reads_exists_in_both_languages() -> None:
     used = set(re.findall(r"\bit\.(\w+)", text))
     assert used <= invariance_text("en").keys()
     assert invariance_text("en").keys() == invariance_text("zh").keys()
+
+
+def test_every_model_of_the_ladder_is_fitted_once(data: pd.DataFrame, ladder: Ladder,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """The score tests are taken at the fits the ladder made: configural, metric, scalar and
+    each partial model are fitted once (before: the scalar model three times, each partial
+    model twice), and the answers are the same."""
+    from semwb.sem.estimators.ml import fit_ml as real
+
+    calls = []
+
+    def counted(*args: object, **kwargs: object) -> object:
+        calls.append(1)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr("semwb.sem.multigroup.fit_ml", counted)
+    spec = spec_from_syntax(HS, name="hs", group="school", defaults="cfa")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        again = run_ladder(spec, data)
+    assert again.partial is not None
+    assert len(calls) == len(again.steps) + len(again.partial.partial) == 5
+    assert again.scores == ladder.scores
+    assert again.score_total == ladder.score_total
+    assert again.partial == ladder.partial
+
+
+def test_score_tests_at_a_given_fit_equal_those_that_fit_the_model(data: pd.DataFrame) -> None:
+    spec = case_spec("scalar")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fitted = fit_model(spec, data)
+    assert score_tests(spec, data, fitted=fitted) == score_tests(spec, data)

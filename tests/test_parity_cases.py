@@ -28,8 +28,8 @@ CASES = ["chinese_names", "fiml_covariate", "growth_covariates", "growth_linear"
          "hs_second_order", "hs_std_lv", "latent_and_observed_outcome", "multi_lhs",
          "path_exogenous_cov", "path_fixed_x_false", "path_meanstructure_covariates",
          "seed_cfa_92"]
-FIT_KEYS = ["chisq", "df", "cfi", "tli", "rmsea", "rmsea_ci_lower", "rmsea_ci_upper", "srmr",
-            "aic", "bic", "bic2", "loglik", "unrestricted_loglik", "baseline_chisq",
+FIT_KEYS = ["chisq", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea_ci_lower", "rmsea_ci_upper",
+            "srmr", "aic", "bic", "bic2", "loglik", "unrestricted_loglik", "baseline_chisq",
             "baseline_df", "npar"]
 _ARGS = {"std.lv": "std_lv", "meanstructure": "meanstructure", "fixed.x": "fixed_x",
          "orthogonal": "orthogonal"}

@@ -113,3 +113,45 @@ def test_a_saturated_robust_fit_writes_null_not_nan() -> None:
     assert (fit["df"], fit["chisq_scaling_factor"], fit["cfi_robust"], fit["rmsea_robust"]) == (
         0, None, None, 0.0)
     assert "CFI (robust)" in render_report(results)
+
+
+def test_fiml_mlr_differentiates_the_gradient_once_for_both_ses_and_the_sandwich(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The FIML fit's observed information (its SEs) is the MLR bread: the model's Hessian is
+    computed once (the baseline model has its own), and the robust SEs equal those of a bread
+    recomputed over the missing-data patterns, as before, to numerical-differencing noise."""
+    import semwb.sem.estimators.ml as ml
+    import semwb.sem.estimators.robust as robust
+
+    sizes: list[int] = []
+
+    def counted(mm, data, theta):  # type: ignore[no-untyped-def]
+        sizes.append(mm.n_params)
+        return observed_information(mm, data, theta)
+
+    monkeypatch.setattr(ml, "observed_information", counted)
+    monkeypatch.setattr(robust, "observed_information", counted)
+    fit = _fit("mediation_missing_fiml", "mediation_single/model.lav", missing="fiml",
+               estimator="MLR")
+    q = fit.model.n_params
+    assert sizes.count(q) == 1
+    assert len(sizes) == 2  # and the baseline model's
+    monkeypatch.undo()
+    import semwb.sem.scaled_test as scaled_test
+
+    def patterns_bread(*args, hessian=None):  # type: ignore[no-untyped-def]
+        return robust.huber_white(*args)  # the bread recomputed over the patterns
+
+    monkeypatch.setattr(scaled_test, "huber_white", patterns_bread)
+    before = _fit("mediation_missing_fiml", "mediation_single/model.lav", missing="fiml",
+                  estimator="MLR")
+    np.testing.assert_allclose(fit.vcov.to_numpy(), before.vcov.to_numpy(), rtol=1e-8,
+                               atol=1e-10)  # covariances of about 1e-2
+    np.testing.assert_allclose(fit.parameters["se"], before.parameters["se"], rtol=1e-9)
+    measures, earlier = fit.fit.model_dump(), before.fit.model_dump()
+    assert measures.keys() == earlier.keys()
+    for key, value in measures.items():  # the scaled test's trace reads the bread too
+        if value is None or earlier[key] is None:
+            assert value is earlier[key], key
+        else:
+            assert value == pytest.approx(earlier[key], rel=1e-9, abs=1e-12), key

@@ -37,7 +37,7 @@ def scaled_difference(restricted: tuple[float, int, float], general: tuple[float
     at the restricted estimates (see :func:`scaled_difference_test`). A general model with
     ``df = 0`` counts with ``c₁ = 1`` under 2001, as lavaan.
     """
-    from scipy.stats import chi2
+    from semwb.distributions import chi2_sf
 
     t0, r0, c0 = restricted
     t1, r1, c1 = general
@@ -51,4 +51,4 @@ def scaled_difference(restricted: tuple[float, int, float], general: tuple[float
     if not (math.isfinite(cd) and cd > 0):
         return DifferenceTest(method, None, m, None, None, t0 - t1)
     stat = (t0 - t1) / cd
-    return DifferenceTest(method, stat, m, float(chi2.sf(max(stat, 0.0), m)), cd, t0 - t1)
+    return DifferenceTest(method, stat, m, float(chi2_sf(max(stat, 0.0), m)), cd, t0 - t1)

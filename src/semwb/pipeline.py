@@ -24,8 +24,6 @@ from semwb.model_data import conditional_results, model_data
 from semwb.results import ParameterRow, Provenance, Results
 from semwb.sem.bootstrap import bootstrap_model
 from semwb.sem.estimate import COLUMNS, FitResult, fit_model
-from semwb.sem.invariance import run_ladder
-from semwb.sem.invariance_json import ladder_json
 from semwb.sem.modindices_spec import modindices_results
 from semwb.sem.scaled_test import check_estimator
 from semwb.sem.spec import BootstrapOptions, ModelSpec, load_spec
@@ -258,6 +256,9 @@ def _invariance(spec: ModelSpec, data: pd.DataFrame, data_name: str) -> dict[str
     """The invariance ladder of a spec with ``invariance: true`` (JSON form), else None."""
     if not spec.invariance:
         return None
+    from semwb.sem.invariance import run_ladder  # the multi-group machinery, only when asked
+    from semwb.sem.invariance_json import ladder_json
+
     return ladder_json(run_ladder(spec, data, data_name=data_name))
 
 

@@ -104,18 +104,18 @@ class Coefficients:
 
     def critical(self, level: float) -> float:
         """Return the two-sided critical value at ``level`` (z, or t with ``df``)."""
-        from scipy import stats
+        from semwb.distributions import norm_ppf, t_ppf
 
         upper = 0.5 + check_level(level) / 2
-        return float(stats.norm.ppf(upper) if self.df is None else stats.t.ppf(upper, self.df))
+        return float(norm_ppf(upper) if self.df is None else t_ppf(upper, self.df))
 
     def sf(self, statistic: Array) -> Array:
         """Return the upper-tail probability of ``statistic`` (z, or t with ``df``)."""
-        from scipy import stats
+        from semwb.distributions import norm_sf, t_sf
 
         if self.df is None:
-            return stats.norm.sf(statistic)  # type: ignore[no-any-return]
-        return stats.t.sf(statistic, self.df)  # type: ignore[no-any-return]
+            return norm_sf(statistic)  # type: ignore[no-any-return]
+        return t_sf(statistic, self.df)  # type: ignore[no-any-return]
 
     def delta(self, func: Callable[[Array], Any], level: float) -> dict[str, float]:
         """Delta-method ``est, se, stat, pvalue, ci_lower, ci_upper`` of a scalar ``func(b)``.

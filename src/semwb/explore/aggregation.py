@@ -12,8 +12,8 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from semwb.distributions import f_sf
 from semwb.errors import OptionError
 
 AGGREGATION_THRESHOLDS = {"rwg": 0.70, "icc1": 0.05, "icc2": 0.70}
@@ -114,7 +114,7 @@ def icc_oneway(scores: pd.Series, groups: pd.Series) -> dict[str, float]:
     f = msb / msw
     return {"icc1": (msb - msw) / (msb + (mean_size - 1) * msw), "icc2": (msb - msw) / msb,
             "f": f, "df1": float(k - 1), "df2": float(n - k),
-            "pvalue": float(stats.f.sf(f, k - 1, n - k)), "mean_size": mean_size}
+            "pvalue": float(f_sf(f, k - 1, n - k)), "mean_size": mean_size}
 
 
 def agreement(data: pd.DataFrame, group: str, constructs: Mapping[str, Sequence[str]], *,

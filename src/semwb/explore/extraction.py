@@ -10,7 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import optimize, stats
+from scipy import optimize
+
+from semwb.distributions import chi2_sf
 
 EXTRACTIONS = ("minres", "ml")
 LOWER, UPPER = 0.005, 1.0  # bounds on the uniquenesses, as psych::fa
@@ -137,7 +139,7 @@ def chi_square(objective: float, *, n_obs: int, n_items: int, n_factors: int) ->
     """
     chisq = (n_obs - 1 - (2 * n_items + 5) / 6 - 2 * n_factors / 3) * objective
     df = ((n_items - n_factors) ** 2 - n_items - n_factors) / 2
-    pvalue = float(stats.chi2.sf(chisq, df)) if df > 0 else float("nan")
+    pvalue = float(chi2_sf(chisq, df)) if df > 0 else float("nan")
     rmsea = (float(np.sqrt(max(chisq / (df * n_obs) - 1 / (n_obs - 1), 0.0))) if df > 0
              else float("nan"))
     return {"chisq": float(chisq), "df": float(df), "pvalue": pvalue, "rmsea": rmsea}

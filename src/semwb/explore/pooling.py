@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from semwb.distributions import chi2_sf, f_sf, t_ppf, t_sf
 from semwb.errors import OptionError
 
 
@@ -54,9 +54,9 @@ def pool_scalars(estimates: np.ndarray, variances: np.ndarray, *, level: float =
     se = np.sqrt(total)
     with np.errstate(divide="ignore", invalid="ignore"):
         t = qbar / se
-    crit = stats.t.ppf(0.5 + level / 2, df)
+    crit = t_ppf(0.5 + level / 2, df)
     return pd.DataFrame({
-        "est": qbar, "se": se, "t": t, "df": df, "pvalue": 2 * stats.t.sf(np.abs(t), df),
+        "est": qbar, "se": se, "t": t, "df": df, "pvalue": 2 * t_sf(np.abs(t), df),
         "ci_lower": qbar - crit * se, "ci_upper": qbar + crit * se, "ubar": ubar, "b": b,
         "riv": riv, "fmi": (riv + 2 / (df + 3)) / (riv + 1)})
 
@@ -85,6 +85,6 @@ def pool_chisq_d2(chisq: np.ndarray, df: int) -> dict[str, float]:
     stat = max(float((w.mean() / df - (m + 1) * ariv / (m - 1)) / (1 + ariv)), 0.0)
     df2 = df ** (-3 / m) * (m - 1) * (1 + 1 / ariv) ** 2 if ariv > 0 else np.inf
     return {"F": stat, "df1": float(df), "df2": float(df2),
-            "pvalue": float(stats.f.sf(stat, df, df2)), "chisq": stat * df,
-            "chisq_pvalue": float(stats.chi2.sf(stat * df, df)), "ariv": ariv,
+            "pvalue": float(f_sf(stat, df, df2)), "chisq": stat * df,
+            "chisq_pvalue": float(chi2_sf(stat * df, df)), "ariv": ariv,
             "fmi": ariv / (1 + ariv)}

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from semwb.distributions import t_sf
 from semwb.errors import OptionError
 from semwb.sem.spec import ModelSpec
 
@@ -212,8 +213,6 @@ def compare_predictions(first: ModelSpec, second: ModelSpec, data: pd.DataFrame,
         ``indicators``, ``n_obs``, ``loss_first``, ``loss_second``, ``difference``, ``t``,
         ``df``, ``pvalue`` (two-sided), ``folds``, ``repeats``, ``seed``.
     """
-    from scipy import stats
-
     _, end_first = _roles(first)
     _, end_second = _roles(second)
     shared = [item for item in end_first if item in end_second]
@@ -234,5 +233,5 @@ def compare_predictions(first: ModelSpec, second: ModelSpec, data: pd.DataFrame,
     t = float(difference.mean() / (spread / np.sqrt(n))) if spread > 0 else 0.0
     return {"indicators": shared, "n_obs": n, "loss_first": float(losses[0].mean()),
             "loss_second": float(losses[1].mean()), "difference": float(difference.mean()),
-            "t": t, "df": n - 1, "pvalue": float(2 * stats.t.sf(abs(t), n - 1)),
+            "t": t, "df": n - 1, "pvalue": float(2 * t_sf(abs(t), n - 1)),
             "folds": folds, "repeats": repeats, "seed": rng}

@@ -26,8 +26,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from semwb.distributions import t_sf
 from semwb.errors import OptionError
 from semwb.sem.compare import chisq_difference
 from semwb.sem.estimate import fit_model
@@ -77,7 +77,7 @@ def marker_correction(scores: pd.DataFrame, marker: str, *,
         adjusted = (r - r_m) / (1 - r_m)
         t = adjusted / np.sqrt((1 - adjusted ** 2) / (n - 3))
         rows.append({"a": a, "b": b, "r": r, "r_adjusted": adjusted, "t": t,
-                     "pvalue": float(2 * stats.t.sf(abs(t), n - 3))})
+                     "pvalue": float(2 * t_sf(abs(t), n - 3))})
     out = pd.DataFrame(rows)
     out["r_m"] = r_m
     out["n"] = n

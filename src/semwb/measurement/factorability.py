@@ -10,8 +10,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from semwb.distributions import chi2_sf
 from semwb.measurement.correlations import item_correlations
 
 
@@ -49,7 +49,7 @@ def bartlett_sphericity(items: pd.DataFrame) -> dict[str, float]:
     _, logdet = np.linalg.slogdet(corr)
     chisq = -(n - 1 - (2 * p + 5) / 6) * logdet
     df = p * (p - 1) / 2
-    return {"chisq": float(chisq), "df": float(df), "pvalue": float(stats.chi2.sf(chisq, df))}
+    return {"chisq": float(chisq), "df": float(df), "pvalue": float(chi2_sf(chisq, df))}
 
 
 def eigenvalues(items: pd.DataFrame) -> list[float]:
@@ -89,4 +89,4 @@ def single_factor_comparison(kfactor: Mapping[str, Any],
     keys = ("chisq", "df", "cfi", "tli", "rmsea", "srmr")
     return {"single_factor": {k: single.get(k) for k in keys},
             "chisq_diff": diff, "df_diff": ddf,
-            "pvalue": float(stats.chi2.sf(diff, ddf)) if ddf > 0 else None}
+            "pvalue": float(chi2_sf(diff, ddf)) if ddf > 0 else None}

@@ -10,8 +10,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from semwb.distributions import f_isf, norm_ppf
 from semwb.errors import OptionError
 from semwb.measurement.correlations import pairwise_cov
 
@@ -52,8 +52,8 @@ def cronbach_alpha(block: np.ndarray, *, level: float = 0.95) -> tuple[float, tu
     alpha = alpha_from_cov(pairwise_cov(block)[0])
     tail = (1 - level) / 2
     df1, df2 = n - 1, (n - 1) * (k - 1)
-    lower = 1 - (1 - alpha) * stats.f.isf(tail, df1, df2)
-    upper = 1 - (1 - alpha) * stats.f.isf(1 - tail, df1, df2)
+    lower = 1 - (1 - alpha) * f_isf(tail, df1, df2)
+    upper = 1 - (1 - alpha) * f_isf(1 - tail, df1, df2)
     return float(alpha), (float(lower), float(upper))
 
 
@@ -80,7 +80,7 @@ def alpha_variants(block: np.ndarray, *, level: float = 0.95) -> dict[str, Any]:
         total * (np.trace(square) + trace**2) - 2 * trace * square.sum())
     ase = float(np.sqrt(q / n))
     alpha = alpha_from_cov(cov)
-    z = float(stats.norm.ppf(0.5 + level / 2))
+    z = float(norm_ppf(0.5 + level / 2))
     return {"alpha_std": alpha_from_cov(cov / np.outer(sd, sd)), "alpha_ase": ase,
             "alpha_ci_duhachek": [alpha - z * ase, alpha + z * ase]}
 

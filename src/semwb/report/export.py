@@ -1,4 +1,4 @@
-"""The report's tables as a Word document (python-docx) and an Excel workbook (openpyxl).
+"""The report's tables as a Word document and an Excel workbook (:mod:`semwb.report.ooxml`).
 
 Both are bytes, the same for the same tables (fixed document dates and zip entry times), so the
 report that embeds them stays reproducible. Word gets APA tables: "Table N" in bold, the title
@@ -8,13 +8,10 @@ numbers (confidence intervals as two columns), the title above and the note belo
 
 from __future__ import annotations
 
-import io
-import re
-import zipfile
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
+from semwb.report.ooxml import Sheet, WordDocument, workbook
 from semwb.report.tables import ReportTable, format_cell
 
 FORMATS = ("docx", "xlsx")
@@ -22,30 +19,8 @@ MEDIA_TYPES = {
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
-_EPOCH = datetime(2000, 1, 1)  # Office documents store naive times
 _NUMBER_FORMATS = {"est": "0.000", "est2": "0.00", "std": "0.00", "std3": "0.000",
                    "p": "0.000", "ci": "0.000", "int": "#,##0"}
-
-
-_MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
-
-
-def _stable_zip(data: bytes) -> bytes:
-    """Rewrite a zip with every entry dated 1980-01-01, so equal content gives equal bytes.
-
-    openpyxl stamps the save time into ``docProps/core.xml``; it is set to the fixed date too.
-    """
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as source, \
-            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            entry = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            content = source.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                content = _MODIFIED.sub(rb"\g<1>2000-01-01T00:00:00Z\g<2>", content)
-            target.writestr(entry, content)
-    return out.getvalue()
 
 
 def tables_docx(tables: Sequence[ReportTable], *, title: str, note_label: str,
@@ -61,37 +36,18 @@ def tables_docx(tables: Sequence[ReportTable], *, title: str, note_label: str,
     note_label, table_label
         "Note." and "Table" in the report's language.
     """
-    from docx import Document
-    from docx.shared import Pt
-
-    document = Document()
-    document.core_properties.created = _EPOCH
-    document.core_properties.modified = _EPOCH
-    document.core_properties.title = title
-    document.add_heading(title, level=1)
+    document = WordDocument()
+    document.heading(title)
     for table in tables:
-        number = document.add_paragraph()
-        number.add_run(f"{table_label} {table.number}").bold = True
-        document.add_paragraph().add_run(table.title).italic = True
-        grid = document.add_table(rows=1, cols=len(table.columns))
-        for cell, column in zip(grid.rows[0].cells, table.columns, strict=True):
-            cell.text = column.title
-        for row in table.rows:
-            cells = grid.add_row().cells
-            for cell, value, column in zip(cells, row, table.columns, strict=True):
-                cell.text = format_cell(value, column.kind)
-        for row in grid.rows:
-            for cell in row.cells:
-                for paragraph in cell.paragraphs:
-                    for run in paragraph.runs:
-                        run.font.size = Pt(10)
+        document.paragraph((f"{table_label} {table.number}", "bold"))
+        document.paragraph((table.title, "italic"))
+        document.table([[column.title for column in table.columns],
+                        *([format_cell(value, column.kind)
+                           for value, column in zip(row, table.columns, strict=True)]
+                          for row in table.rows)], half_points=20)
         if table.note:
-            note = document.add_paragraph()
-            note.add_run(note_label).italic = True
-            note.add_run(" " + table.note)
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return _stable_zip(buffer.getvalue())
+            document.paragraph((note_label, "italic"), (" " + table.note, ""))
+    return document.save(title=title)
 
 
 def _xlsx_values(value: Any, kind: str) -> list[Any]:
@@ -111,39 +67,23 @@ def _xlsx_values(value: Any, kind: str) -> list[Any]:
 def tables_xlsx(tables: Sequence[ReportTable], *, note_label: str, table_label: str,
                 lower: str = "lower", upper: str = "upper") -> bytes:
     """An Excel workbook, one sheet per table ("Table 1", ...), numbers as numbers."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    book = Workbook()
-    if tables:  # a workbook needs a sheet: the empty default stays when there is no table
-        book.remove(book.active)
-    book.properties.created = _EPOCH
-    book.properties.modified = _EPOCH
+    sheets = []
     for table in tables:
-        sheet = book.create_sheet(f"{table_label} {table.number}"[:31])
-        sheet.append([f"{table_label} {table.number}. {table.title}"])
-        sheet["A1"].font = Font(bold=True)
+        sheet = Sheet(f"{table_label} {table.number}"[:31])
+        sheets.append(sheet)
+        sheet.rows.append([(f"{table_label} {table.number}. {table.title}", True, None)])
         header: list[str] = []
         for column in table.columns:
             header += ([f"{column.title} {lower}", f"{column.title} {upper}"]
                        if column.kind == "ci" else [column.title])
-        sheet.append(header)
-        for cell in sheet[2]:
-            cell.font = Font(bold=True)
+        sheet.rows.append([(name, True, None) for name in header])
         for row in table.rows:
-            values: list[Any] = []
-            formats: list[str | None] = []
+            cells: list[tuple[Any, bool, str | None]] = []
             for value, column in zip(row, table.columns, strict=True):
-                parts = _xlsx_values(value, column.kind)
-                values += parts
-                formats += [_NUMBER_FORMATS.get(column.kind)] * len(parts)
-            sheet.append(values)
-            for cell, number_format in zip(sheet[sheet.max_row], formats, strict=False):
-                if number_format and isinstance(cell.value, int | float):
-                    cell.number_format = number_format
+                cells += [(part, False, _NUMBER_FORMATS.get(column.kind)
+                           if isinstance(part, int | float) else None)
+                          for part in _xlsx_values(value, column.kind)]
+            sheet.rows.append(cells)
         if table.note:
-            sheet.append([])
-            sheet.append([f"{note_label} {table.note}"])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return _stable_zip(buffer.getvalue())
+            sheet.rows += [None, [(f"{note_label} {table.note}", False, None)]]
+    return workbook(sheets or [Sheet("Sheet")])  # a workbook needs a sheet

@@ -6,9 +6,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from scipy.stats import chi2
-
 from semwb.chisq_difference import DifferenceTest, scaled_difference
+from semwb.distributions import chi2_sf
 from semwb.report.i18n import Lang, sentence, strings
 from semwb.report.parts import is_location, is_significant, split_parameters
 from semwb.report.robust_fit import is_robust, is_scaled, judged
@@ -63,7 +62,7 @@ def compare_nested(restricted: Results, general: Results, *, lang: Lang) -> Comp
     elif estimator != "ML":
         note = sentence(lang, "scaled_needed", estimator=estimator)
     elif d_chisq is not None and d_df is not None and d_df > 0:
-        pvalue = float(chi2.sf(max(d_chisq, 0.0), d_df))
+        pvalue = float(chi2_sf(max(d_chisq, 0.0), d_df))
     return Comparison(
         restricted=restricted.model, general=general.model, delta_chisq=d_chisq, delta_df=d_df,
         pvalue=pvalue, delta_aic=_diff(restricted.fit.aic, general.fit.aic),

@@ -14,8 +14,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
-from scipy import stats
 
+from semwb.distributions import norm_sf
 from semwb.results import BootstrapInfo
 from semwb.sem.intervals import intervals
 from semwb.sem.model.standardized import row_values, standardized_rows
@@ -89,18 +89,19 @@ def _evaluate(mm: ModelMatrices, theta: Array, define: Define | None,
 def _inadmissible(mm: ModelMatrices, cols: _Columns, draw_numbers: NDArray[np.intp]
                   ) -> list[dict[str, Any]]:
     """Kept draws with a negative variance or a standardized value beyond 1 in absolute value."""
+    rows = mm.rows
+    variances = [j for j, r in enumerate(rows) if r.op == "~~" and r.lhs == r.rhs]
+    bounded = [j for j, r in enumerate(rows) if r.op in ("=~", "~~") and r.lhs != r.rhs]
+    negative = cols.raw[:, variances] < 0
+    beyond = np.abs(cols.std[:, bounded]) > 1
+    flagged = np.flatnonzero(negative.any(axis=1) | beyond.any(axis=1))  # found at once
     out = []
-    n_rows = len(mm.rows)
-    for b, number in enumerate(draw_numbers):
-        reasons = [f"{r.lhs} {r.op} {r.rhs} = {cols.raw[b, j]:.4g}"
-                   for j, r in enumerate(mm.rows)
-                   if r.op == "~~" and r.lhs == r.rhs and cols.raw[b, j] < 0]
-        std = cols.std[b, :n_rows]
-        reasons += [f"std_all of {r.lhs} {r.op} {r.rhs} = {std[j]:.4g}"
-                    for j, r in enumerate(mm.rows)
-                    if r.op in ("=~", "~~") and r.lhs != r.rhs and abs(std[j]) > 1]
-        if reasons:
-            out.append({"draw": int(number), "reason": "; ".join(reasons)})
+    for b in flagged:  # the few flagged draws, described one by one
+        reasons = [f"{rows[j].lhs} {rows[j].op} {rows[j].rhs} = {cols.raw[b, j]:.4g}"
+                   for k, j in enumerate(variances) if negative[b, k]]
+        reasons += [f"std_all of {rows[j].lhs} {rows[j].op} {rows[j].rhs} = {cols.std[b, j]:.4g}"
+                    for k, j in enumerate(bounded) if beyond[b, k]]
+        out.append({"draw": int(draw_numbers[b]), "reason": "; ".join(reasons)})
     return out
 
 
@@ -254,5 +255,5 @@ def merge_into_parameters(parameters: pd.DataFrame, table: pd.DataFrame) -> pd.D
     with np.errstate(invalid="ignore", divide="ignore"):
         z = np.where(se > 0, out["est"].to_numpy(dtype=float) / se, np.nan)
     out["z"] = z
-    out["pvalue"] = np.where(np.isfinite(z), 2 * stats.norm.sf(np.abs(z)), np.nan)
+    out["pvalue"] = np.where(np.isfinite(z), 2 * norm_sf(np.abs(z)), np.nan)
     return out

@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from semwb.distributions import chi2_sf
 from semwb.errors import OptionError
 from semwb.sem.model.algebra import Pattern, implied, with_sample_moments
 from semwb.sem.model.fitting import fit_batch
@@ -65,7 +65,7 @@ def chisq_difference(free: FitResult, restricted: FitResult) -> Difference:
     df = int(restricted.fit.df or 0) - int(free.fit.df or 0)
     n = restricted.n_obs
     rmsea = float(np.sqrt(max(chisq / n / df - 1 / n, 0.0))) if df > 0 else float("nan")
-    pvalue = float(stats.chi2.sf(chisq, df)) if df > 0 else float("nan")
+    pvalue = float(chi2_sf(chisq, df)) if df > 0 else float("nan")
     return Difference(chisq, df, pvalue, rmsea, "chi-square difference (likelihood ratio)")
 
 

@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from semwb.distributions import norm_ppf, norm_sf
 from semwb.errors import SpecError, join_problems
 from semwb.sem.syntax import Definition
 
@@ -259,7 +259,7 @@ def delta_method(
     ``se = sqrt(g' V g)`` with ``g`` the gradient at the estimates, as lavaan's
     ``parameterEstimates()`` for ``:=`` rows.
     """
-    quantile = stats.norm.ppf(0.5 + level / 2)
+    quantile = norm_ppf(0.5 + level / 2)
     rows = {}
     for effect in effects:
         est = float(effect.evaluate(estimates))
@@ -270,7 +270,7 @@ def delta_method(
         z = est / se if se > 0 else np.nan
         rows[effect.name] = {
             "est": est, "se": se, "z": z,
-            "pvalue": 2 * stats.norm.sf(abs(z)) if se > 0 else np.nan,
+            "pvalue": 2 * norm_sf(abs(z)) if se > 0 else np.nan,
             "ci_lower": est - quantile * se, "ci_upper": est + quantile * se,
         }
     return pd.DataFrame.from_dict(

@@ -22,8 +22,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import optimize, stats
 
+from semwb.distributions import chi2_cdf, chi2_sf, ncx2_noncentrality
 from semwb.results import FitIndices
 from semwb.sem.model.algebra import Pattern
 from semwb.sem.model.missing import em_moments, pattern_rows
@@ -132,15 +132,9 @@ def rmsea_interval(chisq: float, df: float, n: int, *, level: float = 0.90) -> t
         return 0.0, 0.0
 
     def bound(prob: float) -> float:
-        def f(lam: float) -> float:
-            cdf = stats.ncx2.cdf(chisq, df, lam) if lam > 0 else stats.chi2.cdf(chisq, df)
-            return float(cdf) - prob
-        if f(0.0) < 0:
+        if chi2_cdf(chisq, df) < prob:
             return 0.0
-        hi = max(chisq, 1.0)
-        while f(hi) > 0:
-            hi *= 2
-        lam = optimize.brentq(f, 0.0, hi, xtol=1e-12)
+        lam = ncx2_noncentrality(chisq, df, prob)
         return float(np.sqrt(lam / (n * df)))
 
     return bound((1 + level) / 2), bound((1 - level) / 2)
@@ -209,7 +203,7 @@ def fit_indices(m: Moments, sigma: np.ndarray, mu: np.ndarray, *, npar: int) -> 
     ll_cond = ll - _covariate_loglik(m)
     ll1_cond = ll1 - _covariate_loglik(m)
     return FitIndices(
-        chisq=chisq, df=df, pvalue=float(stats.chi2.sf(chisq, df)) if df > 0 else None,
+        chisq=chisq, df=df, pvalue=float(chi2_sf(chisq, df)) if df > 0 else None,
         cfi=cfi, tli=tli, rmsea=float(np.sqrt(max(chisq - df, 0.0) / (df * m.n))) if df > 0
         else 0.0, rmsea_ci_lower=lower, rmsea_ci_upper=upper, srmr=srmr(m, sigma, mu),
         aic=-2 * ll_cond + 2 * npar, bic=-2 * ll_cond + npar * np.log(m.n),

@@ -15,8 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
+from semwb.distributions import chi2_sf
 from semwb.sem.estimate import FitResult
 
 
@@ -66,5 +66,5 @@ def path_differences(fit: FitResult) -> list[PathDifference]:
         chisq, df = wald(theta, vcov, C)
         out.append(PathDifference(str(lhs), str(rhs),
                                   dict(zip(rows["group"], rows["est"], strict=True)),
-                                  chisq, df, float(stats.chi2.sf(chisq, df))))
+                                  chisq, df, float(chi2_sf(chisq, df))))
     return out

@@ -15,8 +15,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from scipy import stats
 
+from semwb.distributions import chi2_sf
 from semwb.results import FitIndices
 from semwb.sem.fitindices import Moments, em_saturated, fit_indices, incremental, rmsea_interval
 from semwb.sem.model.algebra import Pattern, implied
@@ -76,7 +76,7 @@ def group_fit_indices(mm: ModelMatrices, moments: Sequence[Moments], *,
     scale = np.sqrt(n_groups)
     ll = sum(f.loglik or 0.0 for f in per)
     return FitIndices(
-        chisq=chisq, df=df, pvalue=float(stats.chi2.sf(chisq, df)) if df > 0 else None,
+        chisq=chisq, df=df, pvalue=float(chi2_sf(chisq, df)) if df > 0 else None,
         cfi=cfi, tli=tli,
         rmsea=float(np.sqrt(max(chisq - df, 0.0) / (df * n)) * scale) if df > 0 else 0.0,
         rmsea_ci_lower=lower * scale, rmsea_ci_upper=upper * scale,

@@ -28,8 +28,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pandas as pd
-from scipy import stats
 
+from semwb.distributions import chi2_sf
 from semwb.errors import SpecError
 from semwb.results import FitIndices
 from semwb.sem.estimate import FitResult, fit_model
@@ -118,7 +118,7 @@ def compare(fit: FitIndices, below: FitIndices, *, loadings: bool) -> Comparison
     chen_fails = cfi_drop and (d_rmsea >= RMSEA_RISE or d_srmr >= srmr_cut)
     return Comparison(
         chisq_diff=chisq, df_diff=df,
-        pvalue=float(stats.chi2.sf(max(chisq, 0.0), df)) if df > 0 else None,
+        pvalue=float(chi2_sf(max(chisq, 0.0), df)) if df > 0 else None,
         delta_cfi=d_cfi, delta_rmsea=d_rmsea, delta_srmr=d_srmr,
         cheung_rensvold=not (d_cfi < -CFI_DROP), chen=not chen_fails,
     )
@@ -175,10 +175,11 @@ def run_ladder(spec: ModelSpec, data: pd.DataFrame, *, data_name: str = "data") 
     if failed is not None:
         index = [s.name for s in steps].index(failed)
         failing = spec.model_copy(update={"group_equal": list(steps[index].group_equal)})
-        total, ranked = score_tests(failing, data, data_name=data_name)
+        total, ranked = score_tests(failing, data, data_name=data_name, fitted=fits[index])
         new_kinds = dict(STEPS)[failed]
         scores = tuple(t for t in ranked if _kind_of(t, spec) in new_kinds)
-        partial, partial_fit = _release(spec, data, data_name, steps[index], fits[index - 1])
+        partial, partial_fit = _release(spec, data, data_name, steps[index], fits[index - 1],
+                                        ranked)
         if partial is not None and partial.comparison is not None and partial.comparison.holds \
                 and partial_fit is not None:
             holding.append((partial.name, partial_fit))
@@ -209,15 +210,20 @@ def _kind_of(test: ScoreTest, spec: ModelSpec) -> str:
 
 
 def _release(spec: ModelSpec, data: pd.DataFrame, data_name: str, step: Step,
-             below: FitResult) -> tuple[Step | None, FitResult | None]:
-    """Release the failing step's constraints one at a time, by score test, until it holds."""
+             below: FitResult, ranked: list[ScoreTest]) -> tuple[Step | None, FitResult | None]:
+    """Release the failing step's constraints one at a time, by score test, until it holds.
+
+    ``ranked``: the failing step's score tests; each later ranking is scored at the partial fit
+    just made, so every model is fitted once.
+    """
     new_kinds = dict(STEPS)[step.name]
     released: tuple[str, ...] = ()
     result: tuple[Step | None, FitResult | None] = (None, None)
     for _ in range(MAX_RELEASES):
-        current = spec.model_copy(update={"group_equal": list(step.group_equal),
-                                          "group_partial": list(released)})
-        _, ranked = score_tests(current, data, data_name=data_name)
+        if result[1] is not None:
+            current = spec.model_copy(update={"group_equal": list(step.group_equal),
+                                              "group_partial": list(released)})
+            _, ranked = score_tests(current, data, data_name=data_name, fitted=result[1])
         candidates = [t for t in ranked if _kind_of(t, spec) in new_kinds]
         if not candidates:
             break

@@ -33,8 +33,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from semwb.distributions import chi2_sf
 from semwb.errors import FitError
 from semwb.sem.estimators.ml import data_patterns, invert, sample_moments
 from semwb.sem.model.algebra import (
@@ -210,7 +210,7 @@ def modification_indices(fit: FitResult, *, sort: bool = False,
     covariates = set(classify(parsed).covariates)
     frame = pd.DataFrame({"lhs": [r.lhs for r in extra], "op": [r.op for r in extra],
                           "rhs": [r.rhs for r in extra], "mi": mi,
-                          "pvalue": stats.chi2.sf(mi, 1), "epc": epc})
+                          "pvalue": chi2_sf(mi, 1), "epc": epc})
     variance = np.array([r.op == "~~" and r.lhs == r.rhs for r in extra])
     size = np.where(variance, [abs(r.start or 0.0) for r in extra], np.abs(epc))
     for column, unit in (("sepc_lv", observed), ("sepc_all", set()), ("sepc_nox", covariates)):

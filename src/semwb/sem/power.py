@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from semwb.distributions import norm_ppf
 from semwb.errors import OptionError
 from semwb.sem.estimators.start import start_values
 from semwb.sem.model.algebra import Pattern, implied, information, objective
@@ -167,7 +167,7 @@ def power_at(setup: _Setup, n: int, seed: np.random.SeedSequence
                  and r.row == r.col]
     population_values = row_values(mm, setup.center[None])[0]
     labels = _labels(analysis, mm, setup.center[None])
-    crit = stats.norm.ppf(1 - alpha / 2)
+    crit = norm_ppf(1 - alpha / 2)
     X = rng.multivariate_normal(np.zeros(p), setup.pop, size=(reps, n))
     mean = X.mean(axis=1)
     Xc = X - mean[:, None, :]

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy import stats
 
+from semwb.distributions import chi2_sf
 from semwb.errors import SpecError
 from semwb.results import FitIndices
 from semwb.sem.estimators.ml import CoreFit, data_patterns
@@ -91,10 +91,11 @@ class RobustTest:
 
 
 def sandwich(estimator: str, mm: ModelMatrices, theta: Array, patterns: list[Pattern],
-             h1: Unrestricted) -> Sandwich:
-    """The robust covariance and trace of ``estimator`` (``MLR`` or ``MLM``) at ``theta``."""
+             h1: Unrestricted, *, hessian: Array | None = None) -> Sandwich:
+    """The robust covariance and trace of ``estimator`` (``MLR`` or ``MLM``) at ``theta``
+    (``hessian``: MLR's bread when the fit has it, see :func:`huber_white`)."""
     if estimator == "MLR":
-        return huber_white(mm, theta, patterns, h1)
+        return huber_white(mm, theta, patterns, h1, hessian=hessian)
     return robust_sem(mm, theta, h1)
 
 
@@ -134,7 +135,7 @@ def robust_fit(estimator: str, core: CoreFit, moments: Moments, X: Array
     fixed_x, random = _covariates(moments)
     h1 = h1_pieces(core.mm, X, core.patterns, moments.h1_sigma, moments.h1_mu, fixed_x)
     theta = core.mm.estimate
-    model = sandwich(estimator, core.mm, theta, core.patterns, h1)
+    model = sandwich(estimator, core.mm, theta, core.patterns, h1, hessian=core.hessian)
     base = moment_model(core.mm.observed, fixed_x=fixed_x, random=random,
                         meanstructure=core.mm.meanstructure, diagonal=True)
     sigma0, mu0 = baseline_moments(moments)
@@ -218,7 +219,7 @@ def scaled_indices(indices: FitIndices, test: RobustTest, n: int) -> FitIndices:
         lower_r = upper_r = 0.0
     update = {
         "chisq_scaled": scaled, "chisq_scaling_factor": c,
-        "pvalue_scaled": float(stats.chi2.sf(scaled, df)) if df > 0 else None,
+        "pvalue_scaled": float(chi2_sf(scaled, df)) if df > 0 else None,
         "baseline_chisq_scaled": scaled0, "baseline_chisq_scaling_factor": c0,
         "cfi_scaled": cfi_s, "tli_scaled": tli_s, "rmsea_scaled": rmsea_s,
         "rmsea_ci_lower_scaled": lower_s, "rmsea_ci_upper_scaled": upper_s,

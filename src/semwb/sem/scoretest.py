@@ -17,11 +17,13 @@ univariate test of releasing that one (df = 1), the ranking partial invariance s
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from scipy import linalg, stats
+from scipy import linalg
 
+from semwb.distributions import chi2_sf
 from semwb.sem.estimators.ml import data_patterns, observed_information, sample_moments
 from semwb.sem.groups import row_key, split_name
 from semwb.sem.model.algebra import gradient, information, objective, with_sample_moments
@@ -30,6 +32,9 @@ from semwb.sem.model.groups import block_data
 from semwb.sem.model.structure import Array, build_matrices, parameter_names
 from semwb.sem.multigroup import build_group_table, fit_core, split_groups
 from semwb.sem.spec import ModelSpec
+
+if TYPE_CHECKING:
+    from semwb.sem.estimate import FitResult
 
 
 @dataclass(frozen=True)
@@ -57,9 +62,17 @@ def _statistic(grad: Array, info: Array, K: Array, n: int) -> float:
     return float(0.5 * n * g @ np.linalg.solve(reduced, g))
 
 
-def score_tests(spec: ModelSpec, data: pd.DataFrame, *, data_name: str = "data"
-                ) -> tuple[ScoreTest, list[ScoreTest]]:
+def score_tests(spec: ModelSpec, data: pd.DataFrame, *, data_name: str = "data",
+                fitted: FitResult | None = None) -> tuple[ScoreTest, list[ScoreTest]]:
     """The total and the univariate score tests of ``spec``'s ``group_equal`` constraints.
+
+    Parameters
+    ----------
+    spec, data, data_name
+        The constrained model and its data.
+    fitted
+        ``fit_model(spec, data)`` when the caller has it (the invariance ladder does): the
+        constrained model is then not fitted again.
 
     Returns
     -------
@@ -68,14 +81,18 @@ def score_tests(spec: ModelSpec, data: pd.DataFrame, *, data_name: str = "data"
     """
     levels, frames, _ = split_groups(spec, data, data_name=data_name)
     constrained = build_group_table(spec, len(levels))
-    core = fit_core(spec, constrained, frames)
+    if fitted is None:
+        core = fit_core(spec, constrained, frames)
+        estimate, n = core.mm.estimate, core.n_obs
+    else:
+        estimate, n = fitted.model.estimate, fitted.n_obs
     free = build_group_table(spec, len(levels), equal_labels=False)
     index_c, _ = parameter_names(constrained.rows)
     index_u, names_u = parameter_names(free.rows)
     theta = np.zeros(len(names_u))
     for kc, ku in zip(index_c, index_u, strict=True):
         if ku >= 0:
-            theta[ku] = core.mm.estimate[kc]
+            theta[ku] = estimate[kc]
     parsed = spec.parsed
     reparam = equality_reparam(parsed.constraints, parsed.definitions, names=names_u,
                                source=spec.source)
@@ -106,10 +123,9 @@ def score_tests(spec: ModelSpec, data: pd.DataFrame, *, data_name: str = "data"
     R = np.zeros((len(ties), q))
     for j, (_, a, b) in enumerate(ties):
         R[j, a], R[j, b] = 1.0, -1.0
-    n = core.n_obs
     total_chisq = _statistic(grad, info, base, n)
     total = ScoreTest("(all)", "", "", "", total_chisq, len(ties),
-                      float(stats.chi2.sf(total_chisq, len(ties))))
+                      float(chi2_sf(total_chisq, len(ties))))
     tests = []
     for j, (i, _, _) in enumerate(ties):
         keep = np.delete(R, j, axis=0)
@@ -119,5 +135,5 @@ def score_tests(spec: ModelSpec, data: pd.DataFrame, *, data_name: str = "data"
         lhs, g = split_name(row.lhs)
         rhs = split_name(row.rhs)[0] if row.rhs else ""
         tests.append(ScoreTest(lhs, row.op, rhs, levels[g], chisq, 1,
-                               float(stats.chi2.sf(chisq, 1))))
+                               float(chi2_sf(chisq, 1))))
     return total, sorted(tests, key=lambda t: -t.chisq)

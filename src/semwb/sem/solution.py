@@ -13,8 +13,8 @@ from collections.abc import Collection, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from semwb.distributions import norm_ppf, norm_sf
 from semwb.sem.effects import DefinedEffect, delta_method
 from semwb.sem.model.standardized import row_values, standardized_rows
 from semwb.sem.model.structure import Array, ModelMatrices
@@ -28,10 +28,10 @@ STANDARDIZED = ("std_lv", "std_all", "std_nox")
 
 def wald(est: Array, se: Array, level: float = 0.95) -> dict[str, Array]:
     """Wald z, two-sided p and the normal-theory interval (NaN where ``se`` is 0)."""
-    q = stats.norm.ppf(0.5 + level / 2)
+    q = norm_ppf(0.5 + level / 2)
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.where(se > 0, est / se, np.nan)
-    return {"z": z, "pvalue": np.where(se > 0, 2 * stats.norm.sf(np.abs(z)), np.nan),
+    return {"z": z, "pvalue": np.where(se > 0, 2 * norm_sf(np.abs(z)), np.nan),
             "ci_lower": est - q * se, "ci_upper": est + q * se}
 
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from semwb.distributions import chi2_ppf
 from semwb.errors import OptionError
 from semwb.survey.instrument import Instrument
 from semwb.survey.responses import Responses
@@ -201,14 +201,14 @@ def flag_careless(responses: Responses, instrument: Instrument, *,
         out["duration"] = np.nan
         out["too_fast"] = False
     out["mahalanobis_d2"] = _mahalanobis(block) if len(items) > 1 else np.nan
-    cutoff = stats.chi2.ppf(1 - mahalanobis_alpha, df=len(items))
+    cutoff = chi2_ppf(1 - mahalanobis_alpha, df=len(items))
     out["mahalanobis"] = out["mahalanobis_d2"] > cutoff
     if robust:
         from semwb.explore.outliers import robust_mahalanobis
 
         chosen = items if robust is True else [i for i in robust if i in data.columns]
         out["mahalanobis_mcd_d2"] = robust_mahalanobis(data[chosen].to_numpy(dtype=float))
-        robust_cutoff = stats.chi2.ppf(1 - mahalanobis_alpha, df=len(chosen))
+        robust_cutoff = chi2_ppf(1 - mahalanobis_alpha, df=len(chosen))
         out["mahalanobis_mcd"] = out["mahalanobis_mcd_d2"] > robust_cutoff
     failed = np.zeros(len(data), dtype=np.int64)
     for check in instrument.checks:

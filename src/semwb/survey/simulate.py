@@ -26,8 +26,8 @@ from graphlib import CycleError, TopologicalSorter
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from semwb.distributions import norm_ppf
 from semwb.errors import OptionError, SpecError, join_problems
 from semwb.rng import as_generator
 from semwb.survey.instrument import Check, Instrument, Item
@@ -139,9 +139,11 @@ def likert_cuts(low: int, high: int) -> np.ndarray:
 
     Category probabilities: 90 % binomial(k-1, 0.6) plus 10 % uniform, k = number of points.
     """
+    from scipy import stats
+
     k = high - low + 1
     probs = 0.9 * stats.binom.pmf(np.arange(k), k - 1, 0.6) + 0.1 / k
-    return np.asarray(stats.norm.ppf(np.cumsum(probs)[:-1]))
+    return np.asarray(norm_ppf(np.cumsum(probs)[:-1]))
 
 
 def _to_answers(score: np.ndarray, item: Item, instrument: Instrument) -> np.ndarray:
@@ -154,7 +156,7 @@ def _to_answers(score: np.ndarray, item: Item, instrument: Instrument) -> np.nda
         value = np.clip(mid + half * score / 3, item.min, item.max)
         return np.round(value, 2 if item.max - item.min <= 1 else 0)
     codes = sorted((item.levels or {}).keys())
-    cuts = stats.norm.ppf(np.arange(1, len(codes)) / len(codes))
+    cuts = norm_ppf(np.arange(1, len(codes)) / len(codes))
     return np.asarray(codes, dtype=float)[np.searchsorted(cuts, score)]
 
 

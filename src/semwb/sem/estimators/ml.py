@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 import numpy as np
-from scipy import optimize
 
 from semwb.sem.model.algebra import (
     Pattern,
@@ -51,6 +50,9 @@ class CoreFit:
         Whether the gradient vanished, scoring iterations, the largest gradient element.
     observed_information
         Whether SEs come from the observed (FIML) or the expected information.
+    hessian
+        Under FIML, the observed information of ``F`` at the estimate (``(q, q)``, the Hessian
+        the SEs came from), kept for the robust sandwich's bread; None for complete data.
     """
 
     mm: ModelMatrices
@@ -62,6 +64,7 @@ class CoreFit:
     iterations: int
     max_gradient: float
     observed_information: bool
+    hessian: Array | None = None
 
 
 def data_patterns(X: Array) -> list[Pattern]:
@@ -142,6 +145,8 @@ def observed_information(mm: ModelMatrices, data: Data, theta: Array) -> Array:
 
 def _lbfgs(mm: ModelMatrices, patterns: Data, start: Array) -> Array:
     """A quasi-Newton fallback when scoring stalls (far starts, Heywood cases)."""
+    from scipy import optimize  # a fifth of a second to import; most fits never get here
+
     K = np.eye(mm.n_params) if mm.reparam is None else mm.reparam.K
     base = project(mm, start[None])[0]
 
@@ -192,8 +197,9 @@ def fit_ml(mm: ModelMatrices, X: Array, start: Array, *, fiml: bool) -> CoreFit:
     if mm.reparam is not None:
         grad = mm.reparam.K.T @ grad
     max_gradient = float(np.max(np.abs(grad), initial=0.0))
-    if fiml:
-        info = 0.5 * n * observed_information(mm, data, theta)
+    hessian = observed_information(mm, data, theta) if fiml else None
+    if hessian is not None:
+        info = 0.5 * n * hessian
     else:
         info = 0.5 * n * information(mm, ev.imp, ev.sigma_inv)[0]
     vcov, singular = invert(mm, info)
@@ -201,4 +207,5 @@ def fit_ml(mm: ModelMatrices, X: Array, start: Array, *, fiml: bool) -> CoreFit:
         mm=replace(mm, estimate=theta), vcov=vcov, singular=singular, patterns=patterns,
         n_obs=n, converged=bool(np.isfinite(max_gradient) and max_gradient < GRADIENT_TOLERANCE),
         iterations=int(fit.iterations[0]), max_gradient=max_gradient, observed_information=fiml,
+        hessian=hessian,
     )

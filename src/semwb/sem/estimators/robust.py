@@ -250,14 +250,16 @@ class Sandwich:
 
 
 def huber_white(mm: ModelMatrices, theta: Array, patterns: list[Pattern],
-                h1: Unrestricted) -> Sandwich:
+                h1: Unrestricted, *, hessian: Array | None = None) -> Sandwich:
     """lavaan's ``robust.huber.white`` at ``theta`` (MLR), with the Yuan-Bentler (Mplus) trace.
 
     The bread is the observed information (Hessian of ``-log L / N``, central differences of
     the analytic gradient), the meat the casewise scores at the model-implied moments.
+    ``hessian``: the observed information of ``F`` at ``theta`` when the fit computed it
+    already (FIML: :attr:`semwb.sem.estimators.ml.CoreFit.hessian`).
     """
     n = h1.X.shape[0]
-    a = 0.5 * observed_information(mm, patterns, theta)
+    a = 0.5 * (observed_information(mm, patterns, theta) if hessian is None else hessian)
     e_inv, _ = invert(mm, a)
     delta = moment_jacobian(mm, theta, h1.moments)
     imp = implied(mm, theta[None])

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import stats
 
+from semwb.distributions import chi2_sf
 from semwb.results import FitIndices
 from semwb.sem.estimators.dwls import DwlsFit, scaled_shifted
 from semwb.sem.fitindices import incremental, rmsea_interval
@@ -59,12 +59,12 @@ def wlsmv_indices(fit: DwlsFit, sample: OrdinalStats, *, npar: int) -> FitIndice
     p = len(sample.data.names)
     resid = _correlation_residuals(fit, sample)
     return FitIndices(
-        chisq=fit.chisq, df=fit.df, pvalue=float(stats.chi2.sf(fit.chisq, fit.df)),
+        chisq=fit.chisq, df=fit.df, pvalue=float(chi2_sf(fit.chisq, fit.df)),
         cfi=cfi, tli=tli, rmsea=_rmsea(fit.chisq, fit.df, n - 1), rmsea_ci_lower=lo,
         rmsea_ci_upper=hi, srmr=float(np.sqrt(np.sum(resid ** 2) / (p * (p + 1) / 2))),
         baseline_chisq=chisq0, baseline_df=df0, npar=npar,
         chisq_scaled=fit.chisq_scaled, df_scaled=fit.df,
-        pvalue_scaled=float(stats.chi2.sf(fit.chisq_scaled, fit.df)),
+        pvalue_scaled=float(chi2_sf(fit.chisq_scaled, fit.df)),
         chisq_scaling_factor=fit.scaling_factor, chisq_shift=fit.shift,
         baseline_chisq_scaled=scaled0, baseline_chisq_scaling_factor=factor0,
         cfi_scaled=cfi_s, tli_scaled=tli_s, rmsea_scaled=_rmsea(fit.chisq_scaled, fit.df, n - 1),

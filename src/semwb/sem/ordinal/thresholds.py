@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import stats
 
+from semwb.distributions import norm_cdf, norm_pdf, norm_ppf
 from semwb.errors import SpecError, join_problems
 
 Array = NDArray[np.float64]
@@ -162,7 +162,7 @@ def ordinal_data(X: Array, names: Sequence[str], *, ordered: Collection[str] | N
         lv, inverse, counts = np.unique(X[:, j], return_inverse=True, return_counts=True)
         codes[:, j] = inverse.ravel()
         levels.append(tuple(float(v) for v in lv))
-        thresholds.append(stats.norm.ppf(np.cumsum(counts)[:-1] / X.shape[0]))
+        thresholds.append(norm_ppf(np.cumsum(counts)[:-1] / X.shape[0]))
     return OrdinalData(tuple(names), codes, tuple(levels), tuple(thresholds),
                        np.asarray(X, dtype=float), numeric)
 
@@ -181,13 +181,13 @@ def threshold_scores(data: OrdinalData) -> tuple[Array, Array]:
         tau = data.padded(j)
         c = data.codes[:, j]
         upper, lower = tau[c + 1], tau[c]
-        prob = stats.norm.cdf(upper) - stats.norm.cdf(lower)
+        prob = norm_cdf(upper) - norm_cdf(lower)
         block = np.zeros((data.n_obs, len(data.thresholds[j])))
         rows = np.arange(data.n_obs)
         up = c < block.shape[1]
-        block[rows[up], c[up]] += stats.norm.pdf(upper[up]) / prob[up]
+        block[rows[up], c[up]] += norm_pdf(upper[up]) / prob[up]
         low = c > 0
-        block[rows[low], c[low] - 1] -= stats.norm.pdf(lower[low]) / prob[low]
+        block[rows[low], c[low] - 1] -= norm_pdf(lower[low]) / prob[low]
         blocks.append(block)
     num = data.numeric
     return np.concatenate(blocks, axis=1), (z[:, num] ** 2 - var[num]) / (2 * var[num] ** 2)
