@@ -163,15 +163,17 @@ def check_syntax(syntax: str, *, name: str, responses_path: Path | None = None,
 
 def check_run_options(syntax: str, *, name: str, draws: int, ci: str, level: float,
                       seed: int | None, lang: str, missing: str = "listwise",
-                      estimator: str = "ML", group: str = "", ordered: str = ""
-                      ) -> dict[str, Any]:
+                      estimator: str = "ML", group: str = "", ordered: str = "",
+                      spec: dict[str, Any] | None = None) -> dict[str, Any]:
     """Check a run's options with the spec's own rules; return them as a plain dict.
 
     ``draws`` 0 means no bootstrap (Wald intervals only); ``missing`` is ``listwise`` or
     ``fiml``; ``estimator`` is ``ML``, ``MLR``, ``MLM`` (robust estimators without a
     bootstrap) or ``WLSMV``; ``group`` names the column of a multiple-group model (``""``: one
     group); ``ordered`` lists the ordinal items, ``all`` or names separated by commas (``""``:
-    none; the spec's ``ordered``, fitted by WLSMV).
+    none; the spec's ``ordered``, fitted by WLSMV). ``spec`` holds the keys a model started
+    from a stored spec keeps (:func:`spec_keys`); its ``title`` and ``hypotheses`` go into the
+    options, so that the run's results and report carry them.
 
     Raises
     ------
@@ -187,6 +189,8 @@ def check_run_options(syntax: str, *, name: str, draws: int, ci: str, level: flo
     options = {"draws": draws, "ci": ci, "level": level, "seed": seed, "lang": lang,
                "missing": missing, "estimator": estimator, "group": group,
                "ordered": ordered_items(ordered)}
+    options.update({key: value for key, value in (spec or {}).items()
+                    if key in ("title", "hypotheses") and value})
     _spec(syntax, name, options)  # the spec's own checks
     return options
 
@@ -205,16 +209,19 @@ def _spec(syntax: str, name: str, options: dict[str, Any]) -> Any:
     bootstrap = ({key: options[key] for key in ("draws", "ci", "level", "seed")}
                  if options.get("draws") else None)
     ordinal = {"ordered": options["ordered"]} if options.get("ordered") else {}
+    stored = {key: options[key] for key in ("title", "hypotheses") if options.get(key)}
     return spec_from_syntax(syntax, name=name, source=f"model {name}", bootstrap=bootstrap,
                             missing=options.get("missing", "listwise"),
                             estimator=options.get("estimator", "ML"),
-                            group=options.get("group") or None, **ordinal)
+                            group=options.get("group") or None, **ordinal, **stored)
 
 
-def starter_specs(models_dir: Path | None) -> list[dict[str, str]]:
-    """Return the specs of ``models_dir`` (``name``, ``title``, ``syntax``) to start a model from.
+def starter_specs(models_dir: Path | None) -> list[dict[str, Any]]:
+    """Return the specs of ``models_dir`` to start a model from.
 
-    Specs that do not load are left out: the model editor offers only working starting points.
+    Each is ``name``, ``title`` (English), ``syntax`` and ``spec``: the keys a model saved from
+    it keeps (:func:`spec_keys`). Specs that do not load are left out: the model editor offers
+    only working starting points.
     """
     if models_dir is None or not models_dir.is_dir():
         return []
@@ -227,8 +234,21 @@ def starter_specs(models_dir: Path | None) -> list[dict[str, str]]:
         except SemwbError:
             continue
         title = spec.title.get("en", "") if isinstance(spec.title, dict) else str(spec.title or "")
-        specs.append({"name": spec.name, "title": title, "syntax": spec.syntax})
+        specs.append({"name": spec.name, "title": title, "syntax": spec.syntax,
+                      "spec": spec_keys(spec)})
     return specs
+
+
+def spec_keys(spec: Any) -> dict[str, Any]:
+    """The keys of a stored spec that a web model keeps beside its syntax, as plain JSON values.
+
+    ``title`` (per language), ``hypotheses`` (as in the spec) and ``missing``: a run of the model
+    reports the spec's title and tests its hypotheses, and the run form's missing-data choice
+    defaults to the spec's rule.
+    """
+    return {"title": dict(spec.title),
+            "hypotheses": [h.model_dump(exclude_none=True) for h in spec.hypotheses],
+            "missing": spec.missing}
 
 
 def run_job(job: RunJob, progress: Progress) -> None:
