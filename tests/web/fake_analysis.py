@@ -30,6 +30,7 @@ INSTRUMENT_SUFFIXES = (".yaml", ".yml")
 RESPONSE_SUFFIXES = (".csv",)
 OUTPUTS = ("results.json", "scores.csv", "report.html")
 CI_METHODS = ("percentile", "bc")
+EXCLUSION_RULES = ("attention", "too_fast")
 
 
 def check_instrument(path: Path, *, display_name: str) -> dict[str, Any]:
@@ -83,13 +84,17 @@ def check_syntax(syntax: str, *, name: str, responses_path: Path | None = None,
 def check_run_options(syntax: str, *, name: str, draws: int, ci: str, level: float,
                       seed: int | None, lang: str, missing: str = "listwise",
                       estimator: str = "ML", group: str = "", ordered: str = "",
-                      spec: dict[str, Any] | None = None) -> dict[str, Any]:
+                      spec: dict[str, Any] | None = None,
+                      exclude: list[str] | None = None) -> dict[str, Any]:
     if draws and draws < 100:
         raise OptionError(f"The 'draws' option of bootstrap must be at least 100; got {draws}.")
+    if set(exclude or ()) - set(EXCLUSION_RULES):
+        raise OptionError(f"Unknown exclusion rule(s) {exclude}.")
     return {"draws": draws, "ci": ci, "level": level, "seed": seed, "lang": lang,
             "missing": missing, "estimator": estimator, "group": group,
             "ordered": ordered_items(ordered),
-            **{k: v for k, v in (spec or {}).items() if k in ("title", "hypotheses") and v}}
+            **{k: v for k, v in (spec or {}).items() if k in ("title", "hypotheses") and v},
+            **({"exclude": exclude} if exclude else {})}
 
 
 def starter_specs(models_dir: Path | None) -> list[dict[str, Any]]:

@@ -33,6 +33,10 @@ OUTPUTS = ("results.json", "scores.csv", "report.html")
 CI_METHODS = CI_TYPES
 LANGUAGES = LANGS
 
+#: Careless-responding rules a run can exclude respondents by (``semwb.survey.scoring``'s flags;
+#: the robust MCD distance is left to ``semwb score``).
+EXCLUSION_RULES = ("attention", "long_string", "too_fast", "mahalanobis")
+
 Progress = Callable[[float, str], None]
 
 
@@ -164,7 +168,8 @@ def check_syntax(syntax: str, *, name: str, responses_path: Path | None = None,
 def check_run_options(syntax: str, *, name: str, draws: int, ci: str, level: float,
                       seed: int | None, lang: str, missing: str = "listwise",
                       estimator: str = "ML", group: str = "", ordered: str = "",
-                      spec: dict[str, Any] | None = None) -> dict[str, Any]:
+                      spec: dict[str, Any] | None = None,
+                      exclude: list[str] | None = None) -> dict[str, Any]:
     """Check a run's options with the spec's own rules; return them as a plain dict.
 
     ``draws`` 0 means no bootstrap (Wald intervals only); ``missing`` is ``listwise`` or
@@ -173,7 +178,9 @@ def check_run_options(syntax: str, *, name: str, draws: int, ci: str, level: flo
     group); ``ordered`` lists the ordinal items, ``all`` or names separated by commas (``""``:
     none; the spec's ``ordered``, fitted by WLSMV). ``spec`` holds the keys a model started
     from a stored spec keeps (:func:`spec_keys`); its ``title`` and ``hypotheses`` go into the
-    options, so that the run's results and report carry them.
+    options, so that the run's results and report carry them. ``exclude`` names the
+    careless-responding rules (:data:`EXCLUSION_RULES`) whose flagged respondents the run leaves
+    out, each recorded with its reasons in the results.
 
     Raises
     ------
@@ -191,6 +198,12 @@ def check_run_options(syntax: str, *, name: str, draws: int, ci: str, level: flo
                "ordered": ordered_items(ordered)}
     options.update({key: value for key, value in (spec or {}).items()
                     if key in ("title", "hypotheses") and value})
+    unknown = sorted(set(exclude or ()) - set(EXCLUSION_RULES))
+    if unknown:
+        raise OptionError(f"Unknown exclusion rule(s) {', '.join(unknown)}; choose from "
+                          f"{', '.join(EXCLUSION_RULES)}.")
+    if exclude:
+        options["exclude"] = [rule for rule in EXCLUSION_RULES if rule in exclude]
     _spec(syntax, name, options)  # the spec's own checks
     return options
 
@@ -274,17 +287,34 @@ def run_job(job: RunJob, progress: Progress) -> None:
     def on_progress(done: int, total: int) -> None:
         progress(0.1 + 0.85 * done / max(total, 1), f"bootstrap draw {done} of {total}")
 
+    scores = score_constructs(responses, inst, exclude=job.options.get("exclude", []))
     progress(0.05, "fitting the model")
     with _shown_as(job.responses_path, job.responses_name):
-        results = run_analysis(spec, responses.data, data_path=job.responses_path,
-                               data_name=job.responses_name, instrument=inst,
-                               progress=on_progress)
+        results = run_analysis(spec, responses.data.loc[scores.kept],
+                               data_path=job.responses_path, data_name=job.responses_name,
+                               instrument=inst, progress=on_progress)
+    results = with_careless_exclusions(results, scores.exclusions)
     progress(0.96, "writing the report")
     job.out_dir.mkdir(parents=True, exist_ok=True)
-    scores = score_constructs(responses, inst)
     atomic_write_text(job.out_dir / "scores.csv",
                       excel_safe(scores_table(scores, responses)).to_csv(index=False))
     atomic_write_text(job.out_dir / "report.html",
                       render_report(results, lang=job.options.get("lang", "en"), instrument=inst))
     write_results(results, job.out_dir)
     progress(1.0, "finished")
+
+
+def with_careless_exclusions(results: Any, exclusions: Any) -> Any:
+    """``results`` with the respondents a run's exclusion rules left out counted and listed first.
+
+    ``exclusions`` is :attr:`semwb.survey.scoring.Scores.exclusions` (``respondent``,
+    ``reasons``); each becomes ``{"respondent", "reason"}`` in ``Results.exclusions``.
+    """
+    if exclusions.empty:
+        return results
+    careless = [{"respondent": str(row.respondent),
+                 "reason": f"careless responding ({row.reasons})"}
+                for row in exclusions.itertuples()]
+    return results.model_copy(update={
+        "n_excluded": results.n_excluded + len(careless),
+        "exclusions": [*careless, *results.exclusions]})

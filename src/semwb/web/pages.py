@@ -59,13 +59,30 @@ def create_project(request: Request, user: FormUser,
     return _redirect(f"/projects/{project.id}")
 
 
+#: The run form's values before anything is chosen (a refused run shows the ones sent).
+RUN_FORM: dict[str, Any] = {
+    "model_id": "", "responses_id": "", "draws": 1000, "ci": "percentile", "level": 0.95,
+    "seed": "1", "estimator": "ML", "ordered": "", "missing": "", "group": "", "lang": "en",
+    "exclude": []}
+
+
 @router.get("/projects/{project_id}")
 def project_page(request: Request, project_id: str, user: CurrentUser) -> Response:
     """Show a project: instrument, response files, models, runs and members."""
+    return _project_view(request, project_or_404(request, project_id, user), user)
+
+
+def _project_view(request: Request, project: Project, user: User, *,
+                  run_form: dict[str, Any] | None = None, run_error: str = "",
+                  status_code: int = 200) -> Response:
+    """The project page; ``run_form`` and ``run_error`` put a refused run's values and the
+    reason back into the run form."""
     store = store_of(request)
-    project = project_or_404(request, project_id, user)
+    project_id = project.id
     return render(
-        request, "project.html", project=project,
+        request, "project.html", status_code=status_code, project=project,
+        run_form={**RUN_FORM, **(run_form or {})}, run_error=run_error,
+        exclusion_rules=analysis_of(request).EXCLUSION_RULES,
         instrument=current_instrument(store, project_id),
         instruments=store.projects.files(project_id, "instrument"),
         responses=store.projects.files(project_id, "responses"),
@@ -269,28 +286,49 @@ def start_run(
     lang: Annotated[str, Form()] = "en", missing: Annotated[str, Form()] = "",
     estimator: Annotated[str, Form()] = "ML",
     group: Annotated[str, Form()] = "", ordered: Annotated[str, Form()] = "",
+    exclude: Annotated[list[str] | None, Form()] = None,
 ) -> Response:
-    """Queue a run of a saved model on a valid response file; go to its page."""
+    """Queue a run of a saved model on a valid response file; go to its page.
+
+    A run the options refuse goes back to the project page with the values sent and the reason.
+    """
     store = store_of(request)
     project = project_or_404(request, project_id, user)
     model = _model_or_404(request, project, model_id)
     responses = store.projects.get_file(project.id, responses_id)
     if responses is None or responses.kind != "responses":
         raise HTTPException(404)
+    sent = {"model_id": model_id, "responses_id": responses_id, "draws": draws, "ci": ci,
+            "level": level, "seed": seed, "lang": lang, "missing": missing,
+            "estimator": estimator, "group": group, "ordered": ordered,
+            "exclude": exclude or []}
+    try:
+        options = _run_options(request, model, responses, sent)
+    except SemwbError as exc:
+        return _project_view(request, project, user, run_form=sent, run_error=str(exc),
+                             status_code=400)
+    run = store.runs.create(project.id, model, responses, options)
+    runs_of(request).submit(run)
+    return _redirect(f"/projects/{project.id}/runs/{run.id}")
+
+
+def _run_options(request: Request, model: Model, responses: StoredFile,
+                 sent: dict[str, Any]) -> dict[str, Any]:
+    """The run's options checked by the library (SemwbError naming the option when refused)."""
     if not responses.ok:
         raise OptionError(f"{responses.original_name} did not pass validation; upload a "
                           "corrected file and run on that one.")
     max_draws = request.app.state.settings.max_draws
-    if draws > max_draws:
+    if sent["draws"] > max_draws:
         raise OptionError(f"This server runs at most {max_draws:,} bootstrap draws; got "
-                          f"{draws:,}. 5000 draws are what reviewers usually expect.")
+                          f"{sent['draws']:,}. 5000 draws are what reviewers usually expect.")
     options: dict[str, Any] = analysis_of(request).check_run_options(
-        model.syntax, name=model.name, draws=draws, ci=ci, level=level, seed=_seed(seed),
-        lang=lang, missing=missing or model.spec.get("missing", "listwise"),
-        estimator=estimator, group=group.strip(), ordered=ordered, spec=model.spec)
-    run = store.runs.create(project.id, model, responses, options)
-    runs_of(request).submit(run)
-    return _redirect(f"/projects/{project.id}/runs/{run.id}")
+        model.syntax, name=model.name, draws=sent["draws"], ci=sent["ci"], level=sent["level"],
+        seed=_seed(sent["seed"]), lang=sent["lang"],
+        missing=sent["missing"] or model.spec.get("missing", "listwise"),
+        estimator=sent["estimator"], group=sent["group"].strip(), ordered=sent["ordered"],
+        spec=model.spec, exclude=sent["exclude"])
+    return options
 
 
 def _seed(text: str) -> int | None:
