@@ -31,6 +31,7 @@ RESPONSE_SUFFIXES = (".csv",)
 OUTPUTS = ("results.json", "scores.csv", "report.html")
 CI_METHODS = ("percentile", "bc")
 EXCLUSION_RULES = ("attention", "too_fast")
+LANGUAGES = ("en", "zh")
 
 
 def check_instrument(path: Path, *, display_name: str) -> dict[str, Any]:
@@ -132,3 +133,12 @@ def run_job(job: Any, progress: Any) -> None:
     (job.out_dir / "scores.csv").write_text("AR\n1.0\n")
     (job.out_dir / "report.html").write_text(
         f"<!doctype html><title>report</title><h1>Report of {job.model_name}</h1>")
+
+
+def report_in(out_dir: Path, lang: str, *, instrument_path: Path, instrument_name: str) -> Path:
+    path = out_dir / f"report.{lang}.html"
+    if not path.is_file():
+        model = json.loads((out_dir / "results.json").read_text(encoding="utf-8"))["model"]
+        path.write_text(f"<!doctype html><title>report</title><h1>Report of {model} in {lang}"
+                        f" ({instrument_name})</h1>")
+    return path

@@ -93,3 +93,47 @@ def test_a_web_run_leaves_out_careless_respondents_and_lists_them(tmp_path: Path
     assert "careless responding (attention)" in report
     scores = pd.read_csv(tmp_path / "careful" / "scores.csv")
     assert int(scores["excluded"].sum()) == failed.sum()
+
+
+def test_a_finished_runs_report_switches_language(ann: Web) -> None:
+    project, responses, model = ann.ready_project()
+    started = ann.post(f"/projects/{project}/runs", {
+        "model_id": model, "responses_id": responses, "draws": "0", "lang": "en"})
+    run = started.headers["location"].rsplit("/", 1)[-1]
+    assert ann.wait_for_run(project, run)["status"] == "done"
+    page = ann.client.get(f"/projects/{project}/runs/{run}").text
+    assert f'src="/projects/{project}/runs/{run}/report?lang=en"' in page
+    assert f'href="/projects/{project}/runs/{run}?lang=zh#report-lang" lang="zh">中文</a>' in page
+    switched = ann.client.get(f"/projects/{project}/runs/{run}?lang=zh").text
+    assert f'src="/projects/{project}/runs/{run}/report?lang=zh"' in switched
+    assert "tables.docx?lang=zh" in switched
+    own = ann.client.get(f"/projects/{project}/runs/{run}/report?lang=en").text
+    assert "Report of med</h1>" in own
+    other = ann.client.get(f"/projects/{project}/runs/{run}/report?lang=zh")
+    assert other.status_code == 200
+    assert "Report of med in zh (demo.yaml)" in other.text
+    assert "sandbox" in other.headers["content-security-policy"]
+    odd = ann.client.get(f"/projects/{project}/runs/{run}/report?lang=fr").text
+    assert "Report of med</h1>" in odd  # an unknown language shows the run's own
+
+
+@pytest.mark.slow
+def test_the_adapter_renders_a_runs_report_in_the_other_language(tmp_path: Path) -> None:
+    instrument = ROOT / "surveys" / "alliance_portfolio_innovation.yaml"
+    job = analysis.RunJob(
+        run_id="l", model_name="cfa", syntax="AR =~ ar1 + ar2 + ar3\n",
+        instrument_path=instrument, instrument_name="study.yaml",
+        responses_path=ROOT / "surveys" / "examples" / "alliance.csv",
+        responses_name="wave 1.csv", out_dir=tmp_path, options={"draws": 0, "lang": "en"})
+    analysis.run_job(job, lambda fraction, message: None)
+    zh = analysis.report_in(tmp_path, "zh", instrument_path=instrument,
+                            instrument_name="study.yaml")
+    assert zh.name == "report.zh.html"
+    text = zh.read_text(encoding="utf-8")
+    assert '<html lang="zh' in text
+    assert "联盟惯例" in text  # construct names from the instrument, in Chinese
+    analysis.run_job(job, lambda fraction, message: None)  # a restart redoes the run
+    assert not zh.exists()
+    with pytest.raises(OptionError, match="must be one of en, zh"):
+        analysis.report_in(tmp_path, "fr", instrument_path=instrument,
+                           instrument_name="study.yaml")

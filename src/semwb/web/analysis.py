@@ -300,8 +300,32 @@ def run_job(job: RunJob, progress: Progress) -> None:
                       excel_safe(scores_table(scores, responses)).to_csv(index=False))
     atomic_write_text(job.out_dir / "report.html",
                       render_report(results, lang=job.options.get("lang", "en"), instrument=inst))
+    for stale in job.out_dir.glob("report.*.html"):  # other languages of an earlier attempt
+        stale.unlink()
     write_results(results, job.out_dir)
     progress(1.0, "finished")
+
+
+def report_in(out_dir: Path, lang: str, *, instrument_path: Path,
+              instrument_name: str) -> Path:
+    """A finished run's report in another language: ``report.<lang>.html``, rendered once from
+    its ``results.json`` with its instrument (``run_job`` removes it when the run is redone).
+
+    Raises
+    ------
+    OptionError
+        For a language reports are not written in.
+    """
+    from semwb.report import render_report
+    from semwb.report.i18n import check_lang
+    from semwb.results import read_results
+
+    path = out_dir / f"report.{check_lang(lang)}.html"
+    if not path.is_file():
+        inst = _instrument(instrument_path, instrument_name)
+        atomic_write_text(path, render_report(read_results(out_dir), lang=check_lang(lang),
+                                              instrument=inst))
+    return path
 
 
 def with_careless_exclusions(results: Any, exclusions: Any) -> Any:
