@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from browser_support import chromium_launch
+from browser_support import chromium_browser
 from report_support import DATA
 from semwb.report import render_report
 from semwb.results import Results, results_from_json
@@ -51,15 +51,8 @@ def test_short_labels_stay_side_by_side() -> None:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    chromium = chromium_launch()  # skips, or fails under CI, without Chromium
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(**chromium)
-        try:
-            yield launched
-        finally:
-            launched.close()
+    with chromium_browser() as launched:
+        yield launched
 
 
 # Every item label's rendered font size, its box on screen and its rectangle's box.
