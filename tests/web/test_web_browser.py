@@ -154,9 +154,9 @@ def test_researcher_uploads_runs_and_shares_a_report(chromium: dict[str, Any], s
 
 def test_run_form_from_a_stored_spec_refusal_exclusion_and_language(
         chromium: dict[str, Any], server: str) -> None:
-    """Issue 15: a model from a stored spec carries its title and hypotheses into the report; a
-    refused run keeps the form's values; careless respondents are excluded; the report switches
-    language on the run page."""
+    """Issue 15: the interface switches to Chinese and back; a model from a stored spec carries
+    its title and hypotheses into the report; a refused run keeps the form's values; careless
+    respondents are excluded; the report switches language on the run page."""
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(**chromium)
         try:
@@ -165,6 +165,11 @@ def test_run_form_from_a_stored_spec_refusal_exclusion_and_language(
             page.get_by_label("User name").fill("ann")
             page.get_by_label("Password").fill(PASSWORD)
             page.get_by_role("button", name="Sign in").click()
+            page.locator("#ui-lang").get_by_role("link", name="中文").click()
+            expect(page.get_by_role("heading", name="项目")).to_be_visible()
+            expect(page.get_by_role("button", name="创建项目")).to_be_visible()
+            shot(page, "10-interface-zh")
+            page.locator("#ui-lang").get_by_role("link", name="English").click()
             page.get_by_label("New project").fill("Spec study")
             page.get_by_role("button", name="Create project").click()
             page.locator("#instrument input[type=file]").set_input_files(INSTRUMENT)
@@ -190,7 +195,7 @@ def test_run_form_from_a_stored_spec_refusal_exclusion_and_language(
             expect(runs.get_by_label("failed attention check")).to_be_checked()
             expect(runs.get_by_label("Report language")).to_have_value("zh")
             expect(runs.get_by_label("Bootstrap draws")).to_have_value("0")
-            shot(page, "10-run-refused")
+            shot(page, "11-run-refused")
 
             runs.locator("input[name=ordered]").fill("")
             runs.get_by_role("button", name="Run").click()
@@ -201,12 +206,12 @@ def test_run_form_from_a_stored_spec_refusal_exclusion_and_language(
             expect(report.locator("h1")).to_contain_text("联盟惯例、组织间学习与双元创新")
             expect(report.locator("body")).to_contain_text("联盟惯例促进组织间学习")
             expect(report.locator("body")).to_contain_text("careless responding (attention)")
-            shot(page, "11-report-zh")
+            shot(page, "12-report-zh")
             page.locator("#report-lang").get_by_role("link", name="English").click()
             report = page.frame_locator("iframe.report")
             expect(report.locator("h1")).to_contain_text("Alliance routines, inter-organizational")
             expect(report.locator("body")).to_contain_text(
                 "Alliance routines increase inter-organizational learning")
-            shot(page, "12-report-en")
+            shot(page, "13-report-en")
         finally:
             browser.close()

@@ -24,7 +24,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
 from semwb.errors import OptionError, SemwbError
-from semwb.web import auth, pages, run_pages, tables
+from semwb.web import auth, pages, run_pages, tables, ui_lang
 from semwb.web.render import make_environment, render
 from semwb.web.run_queue import RunManager
 from semwb.web.sandbox import Limits, Sandbox
@@ -124,6 +124,7 @@ def create_app(settings: Settings, *, executor: Executor | None = None) -> FastA
     app.include_router(pages.router)
     app.include_router(run_pages.router)
     app.include_router(tables.router)
+    app.include_router(ui_lang.router)
     _add_error_handlers(app)
     app.add_middleware(UploadLimit, limit=settings.max_upload_bytes)
     app.add_middleware(SecurityHeaders)
