@@ -132,6 +132,7 @@ def test_the_adapter_renders_a_runs_report_in_the_other_language(tmp_path: Path)
     text = zh.read_text(encoding="utf-8")
     assert '<html lang="zh' in text
     assert "联盟惯例" in text  # construct names from the instrument, in Chinese
+    assert str(tmp_path) not in text  # the server's folders stay out of a shared report
     analysis.run_job(job, lambda fraction, message: None)  # a restart redoes the run
     assert not zh.exists()
     with pytest.raises(OptionError, match="must be one of en, zh"):

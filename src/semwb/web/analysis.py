@@ -316,15 +316,13 @@ def report_in(out_dir: Path, lang: str, *, instrument_path: Path,
     OptionError
         For a language reports are not written in.
     """
-    from semwb.report import render_report
     from semwb.report.i18n import check_lang
-    from semwb.results import read_results
+    from semwb.report.writer import report_of
 
     path = out_dir / f"report.{check_lang(lang)}.html"
     if not path.is_file():
         inst = _instrument(instrument_path, instrument_name)
-        atomic_write_text(path, render_report(read_results(out_dir), lang=check_lang(lang),
-                                              instrument=inst))
+        atomic_write_text(path, report_of(out_dir, lang=check_lang(lang), instrument=inst))
     return path
 
 
