@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -26,3 +28,17 @@ def chromium_launch(path: Path = CHROMIUM) -> dict[str, Any]:
             pytest.fail(f"{message}; CI is set, so the browser tests fail", pytrace=False)
         pytest.skip(message)
     return {"executable_path": str(path), "args": FLAGS}
+
+
+@contextmanager
+def chromium_browser() -> Iterator[Any]:
+    """A launched headless Chromium (Playwright's ``Browser``), closed afterwards."""
+    from playwright.sync_api import sync_playwright
+
+    chromium = chromium_launch()  # skips, or fails under CI, without Chromium
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(**chromium)
+        try:
+            yield launched
+        finally:
+            launched.close()

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from browser_support import chromium_launch
+from browser_support import chromium_browser
 from report_support import instrument, mediation_measurement, mediation_results
 from semwb.report import render_index, render_report
 
@@ -40,16 +40,8 @@ GLYPH_PROBE = """() => {
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    chromium = chromium_launch()  # skips, or fails under CI, without Chromium
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(**chromium)
-        try:
-            yield launched
-        finally:
-            launched.close()
+    with chromium_browser() as launched:
+        yield launched
 
 
 def open_offline(browser: Any, path: Path) -> tuple[Any, dict[str, list[str]]]:

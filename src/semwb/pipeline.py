@@ -20,6 +20,7 @@ import pandas as pd
 from semwb.errors import OptionError, SemwbError
 from semwb.files import atomic_write_text, display_path, sha256_bytes, sha256_file
 from semwb.measurement.cfa import measure_constructs
+from semwb.measurement.correlations import composite_correlations
 from semwb.model_data import conditional_results, model_data
 from semwb.results import ParameterRow, Provenance, Results
 from semwb.sem.bootstrap import bootstrap_model
@@ -81,7 +82,9 @@ def assess_spec_measurement(spec: ModelSpec, data: pd.DataFrame,
         The model spec; its latents named like instrument constructs (with every item in the
         data) are assessed together: alpha, omega, CR, AVE, HTMT, Fornell-Larcker, KMO,
         Bartlett, Harman (:func:`semwb.measurement.cfa.measure_constructs`), and the mean and SD
-        of each construct's composite score (:func:`semwb.survey.scoring.compute_composites`).
+        of each construct's composite score (:func:`semwb.survey.scoring.compute_composites`)
+    with their Pearson correlations and p values
+    (:func:`semwb.measurement.correlations.composite_correlations`).
     data
         The prepared (reverse-coded) responses.
     instrument
@@ -106,7 +109,9 @@ def assess_spec_measurement(spec: ModelSpec, data: pd.DataFrame,
     composites = compute_composites(data, instrument)[latents]
     descriptives = {c: {"mean": float(composites[c].mean()), "sd": float(composites[c].std())}
                     for c in latents}
-    return ({**quality.to_dict(), "descriptives": descriptives},
+    correlations, pvalues = composite_correlations(composites)
+    return ({**quality.to_dict(), "descriptives": descriptives,
+             "composite_correlations": correlations, "composite_pvalues": pvalues},
             [f"measurement: {w}" for w in quality.warnings])
 
 

@@ -30,6 +30,8 @@ INSTRUMENT_SUFFIXES = (".yaml", ".yml")
 RESPONSE_SUFFIXES = (".csv",)
 OUTPUTS = ("results.json", "scores.csv", "report.html")
 CI_METHODS = ("percentile", "bc")
+EXCLUSION_RULES = ("attention", "too_fast")
+LANGUAGES = ("en", "zh")
 
 
 def check_instrument(path: Path, *, display_name: str) -> dict[str, Any]:
@@ -82,20 +84,35 @@ def check_syntax(syntax: str, *, name: str, responses_path: Path | None = None,
 
 def check_run_options(syntax: str, *, name: str, draws: int, ci: str, level: float,
                       seed: int | None, lang: str, missing: str = "listwise",
-                      estimator: str = "ML", group: str = "", ordered: str = ""
-                      ) -> dict[str, Any]:
+                      estimator: str = "ML", group: str = "", ordered: str = "",
+                      spec: dict[str, Any] | None = None,
+                      exclude: list[str] | None = None) -> dict[str, Any]:
     if draws and draws < 100:
         raise OptionError(f"The 'draws' option of bootstrap must be at least 100; got {draws}.")
+    if set(exclude or ()) - set(EXCLUSION_RULES):
+        raise OptionError(f"Unknown exclusion rule(s) {exclude}.")
     return {"draws": draws, "ci": ci, "level": level, "seed": seed, "lang": lang,
             "missing": missing, "estimator": estimator, "group": group,
-            "ordered": ordered_items(ordered)}
+            "ordered": ordered_items(ordered),
+            **{k: v for k, v in (spec or {}).items() if k in ("title", "hypotheses") and v},
+            **({"exclude": exclude} if exclude else {})}
 
 
-def starter_specs(models_dir: Path | None) -> list[dict[str, str]]:
+def starter_specs(models_dir: Path | None) -> list[dict[str, Any]]:
+    """``*.lav`` files (no spec keys) and ``*.yaml`` files with ``model``, ``syntax`` and the
+    keys a web model keeps."""
     if models_dir is None:
         return []
-    return [{"name": p.stem, "title": "starter", "syntax": p.read_text(encoding="utf-8")}
-            for p in sorted(models_dir.glob("*.lav"))]
+    starters: list[dict[str, Any]] = [
+        {"name": p.stem, "title": "starter", "syntax": p.read_text(encoding="utf-8"),
+         "spec": {}} for p in sorted(models_dir.glob("*.lav"))]
+    for path in sorted(models_dir.glob("*.yaml")):
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        starters.append({"name": raw["model"], "title": raw["title"]["en"],
+                         "syntax": raw["syntax"],
+                         "spec": {"title": raw["title"], "hypotheses": raw["hypotheses"],
+                                  "missing": raw.get("missing", "listwise")}})
+    return starters
 
 
 def run_job(job: Any, progress: Any) -> None:
@@ -110,7 +127,18 @@ def run_job(job: Any, progress: Any) -> None:
         time.sleep(0.2)
         progress((step + 1) / steps, f"bootstrap draw {(step + 1) * 100} of {steps * 100}")
     job.out_dir.mkdir(parents=True, exist_ok=True)
-    (job.out_dir / "results.json").write_text(json.dumps({"model": job.model_name}))
+    (job.out_dir / "results.json").write_text(json.dumps({
+        "model": job.model_name, "missing": job.options.get("missing"),
+        "title": job.options.get("title", {}), "hypotheses": job.options.get("hypotheses", [])}))
     (job.out_dir / "scores.csv").write_text("AR\n1.0\n")
     (job.out_dir / "report.html").write_text(
         f"<!doctype html><title>report</title><h1>Report of {job.model_name}</h1>")
+
+
+def report_in(out_dir: Path, lang: str, *, instrument_path: Path, instrument_name: str) -> Path:
+    path = out_dir / f"report.{lang}.html"
+    if not path.is_file():
+        model = json.loads((out_dir / "results.json").read_text(encoding="utf-8"))["model"]
+        path.write_text(f"<!doctype html><title>report</title><h1>Report of {model} in {lang}"
+                        f" ({instrument_name})</h1>")
+    return path

@@ -118,7 +118,7 @@ def test_a_store_from_before_is_migrated(tmp_path: Path) -> None:
     conn.commit()
     conn.close()
     store = Store(tmp_path)
-    assert store.db.schema_version() == 2
+    assert store.db.schema_version() == 3
     assert store.accounts.get_session("plain-token") is None  # old plain tokens are gone
     found = store.accounts.user_by_name("ann")
     assert found is not None

@@ -150,3 +150,68 @@ def test_researcher_uploads_runs_and_shares_a_report(chromium: dict[str, Any], s
             reviewer.close()
         finally:
             browser.close()
+
+
+def test_run_form_from_a_stored_spec_refusal_exclusion_and_language(
+        chromium: dict[str, Any], server: str) -> None:
+    """Issue 15: the interface switches to Chinese and back; a model from a stored spec carries
+    its title and hypotheses into the report; a refused run keeps the form's values; careless
+    respondents are excluded; the report switches language on the run page."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(**chromium)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.goto(server + "/")
+            page.get_by_label("User name").fill("ann")
+            page.get_by_label("Password").fill(PASSWORD)
+            page.get_by_role("button", name="Sign in").click()
+            page.locator("#ui-lang").get_by_role("link", name="中文").click()
+            expect(page.get_by_role("heading", name="项目")).to_be_visible()
+            expect(page.get_by_role("button", name="创建项目")).to_be_visible()
+            shot(page, "10-interface-zh")
+            page.locator("#ui-lang").get_by_role("link", name="English").click()
+            page.get_by_label("New project").fill("Spec study")
+            page.get_by_role("button", name="Create project").click()
+            page.locator("#instrument input[type=file]").set_input_files(INSTRUMENT)
+            page.get_by_role("button", name="Upload instrument").click()
+            page.locator("#responses input[type=file]").set_input_files(DATA)
+            page.get_by_role("button", name="Upload responses").click()
+            expect(page.locator("#responses")).to_contain_text("respondents")
+
+            page.get_by_role("link", name="New model").click()
+            page.get_by_role("link", name="routines-learning-ambidexterity", exact=True).click()
+            expect(page.locator("#spec-keys")).to_contain_text("3 hypotheses: H1a, H1b, H1c")
+            page.get_by_role("button", name="Save model").click()
+
+            runs = page.locator("#runs")
+            runs.get_by_label("Bootstrap draws").fill("0")
+            runs.locator("input[name=ordered]").fill("ar1")
+            runs.get_by_label("failed attention check").check()
+            runs.get_by_label("Report language").select_option("zh")
+            runs.get_by_role("button", name="Run").click()
+            expect(page.locator("#run-error")).to_contain_text("choose the estimator WLSMV")
+            runs = page.locator("#runs")
+            expect(runs.locator("input[name=ordered]")).to_have_value("ar1")
+            expect(runs.get_by_label("failed attention check")).to_be_checked()
+            expect(runs.get_by_label("Report language")).to_have_value("zh")
+            expect(runs.get_by_label("Bootstrap draws")).to_have_value("0")
+            shot(page, "11-run-refused")
+
+            runs.locator("input[name=ordered]").fill("")
+            runs.get_by_role("button", name="Run").click()
+            page.wait_for_selector("#downloads, pre.problems", timeout=240_000)
+            if page.locator("pre.problems").count():
+                pytest.fail("the run failed: " + page.locator("pre.problems").inner_text())
+            report = page.frame_locator("iframe.report")
+            expect(report.locator("h1")).to_contain_text("联盟惯例、组织间学习与双元创新")
+            expect(report.locator("body")).to_contain_text("联盟惯例促进组织间学习")
+            expect(report.locator("body")).to_contain_text("careless responding (attention)")
+            shot(page, "12-report-zh")
+            page.locator("#report-lang").get_by_role("link", name="English").click()
+            report = page.frame_locator("iframe.report")
+            expect(report.locator("h1")).to_contain_text("Alliance routines, inter-organizational")
+            expect(report.locator("body")).to_contain_text(
+                "Alliance routines increase inter-organizational learning")
+            shot(page, "13-report-en")
+        finally:
+            browser.close()

@@ -3,6 +3,7 @@ without accounts."""
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -98,3 +99,15 @@ def test_listen_check_allows_any_address_once_an_account_exists(tmp_path: Path) 
     check_listen_address("127.0.0.1", store)
     store.accounts.add_user("ann", "hash")
     check_listen_address("0.0.0.0", store)
+
+
+def test_serve_on_a_busy_port_says_so_before_any_address(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = semwb("serve", "--port", str(port), "--data-dir", str(tmp_path))
+    assert done.returncode == 1
+    assert f"Port {port} on 127.0.0.1 is already in use" in done.stderr
+    assert "--port" in done.stderr
+    assert "http://" not in done.stdout + done.stderr

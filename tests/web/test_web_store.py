@@ -22,11 +22,11 @@ def stored_file(store: Store, project: str, *, ok: bool = True) -> StoredFile:
 
 def test_schema_is_created_once_and_data_survive_a_restart(tmp_path: Path) -> None:
     store = Store(tmp_path)
-    assert store.db.schema_version() == 2
+    assert store.db.schema_version() == 3
     ann = store.accounts.add_user("ann", "hash")
     project = store.projects.create_project("Study", ann)
     again = Store(tmp_path)
-    assert again.db.schema_version() == 2
+    assert again.db.schema_version() == 3
     assert [p.name for p in again.projects.projects_for(ann)] == ["Study"]
     assert again.projects.project_for(project.id, ann) == project
     with pytest.raises(sqlite3.IntegrityError):

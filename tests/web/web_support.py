@@ -46,7 +46,7 @@ class Web:
         assert response.status_code == 303, response.text
         self.csrf = csrf_of(self.client.get("/").text)
 
-    def post(self, path: str, data: dict[str, str] | None = None,
+    def post(self, path: str, data: dict[str, Any] | None = None,
              **kwargs: Any) -> httpx.Response:
         kwargs.setdefault("follow_redirects", False)
         response: httpx.Response = self.client.post(

@@ -39,5 +39,5 @@ def serve(
         models_dir=models, scheduler=scheduler, workers=workers,
         quota_bytes=int(quota_mb * 1_000_000), base_url=base_url or f"http://{host}:{port}",
     )
-    console.print(f"semwb: data in {settings.data_dir}; open http://{host}:{port}/")
-    serve_app(settings, host=host, port=port)
+    serve_app(settings, host=host, port=port, announce=lambda: console.print(
+        f"semwb: data in {settings.data_dir}; open http://{host}:{port}/"))

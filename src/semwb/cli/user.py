@@ -64,6 +64,30 @@ def user_list(data_dir: DataDirOption = None) -> None:
         console.print(f"semwb: no accounts in {store.data_dir}; 'semwb user add NAME' makes one")
 
 
+@user_app.command("remove")
+def user_remove(
+    name: Annotated[str, typer.Argument(help="The account's user name.")],
+    delete_projects: Annotated[bool, typer.Option(
+        "--delete-projects", help="Also delete the projects the account owns, with their "
+        "uploads, models, runs and share links (without it, such an account is kept).")] = False,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Remove an account: its sessions and memberships end; its uploads and share links in
+    other people's projects stay with those projects. An account that owns projects is kept
+    unless --delete-projects is given."""
+    from semwb.web.app import default_data_dir
+    from semwb.web.auth import remove_account
+    from semwb.web.store import Store
+
+    store = Store(data_dir or default_data_dir())
+    removed = remove_account(store, name, with_projects=delete_projects)
+    console.print(f"semwb: account {name!r} removed; its sessions are ended", highlight=False,
+                  markup=False)
+    if removed.projects:
+        console.print(f"semwb: deleted its {len(removed.projects)} project(s): "
+                      + ", ".join(removed.projects), highlight=False, markup=False)
+
+
 def _password(from_stdin: bool) -> str:
     """The password from stdin's first line, or asked for twice without echo."""
     from semwb.web.names import PASSWORD_RULE

@@ -57,3 +57,34 @@ def item_correlations(items: pd.DataFrame, *, listwise: bool) -> pd.DataFrame:
     block = items.dropna().to_numpy(float) if listwise else items.to_numpy(float)
     corr = np.corrcoef(block, rowvar=False) if listwise else pairwise_corr(block)
     return pd.DataFrame(corr, index=items.columns, columns=items.columns)
+
+
+def composite_correlations(scores: pd.DataFrame) -> tuple[dict[str, dict[str, float]],
+                                                          dict[str, dict[str, float]]]:
+    """Pearson correlations of composite scores with their two-sided p values.
+
+    Over pairwise-complete rows, as R's ``cor.test`` of each pair: ``t = r sqrt((n - 2) /
+    (1 - r^2))`` on ``n - 2`` degrees of freedom.
+
+    Returns
+    -------
+    tuple
+        ``{a: {b: r}}`` and ``{a: {b: p}}`` over every pair (the diagonal left out).
+    """
+    from scipy import stats
+
+    block = scores.to_numpy(float)
+    corr = pairwise_corr(block)
+    present = (~np.isnan(block)).astype(float)
+    df = present.T @ present - 2
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t = corr * np.sqrt(df / (1 - corr**2))
+    pvalues = 2 * stats.t.sf(np.abs(t), df)
+    names = [str(c) for c in scores.columns]
+    pairs = [(i, a, j, b) for i, a in enumerate(names) for j, b in enumerate(names) if i != j]
+    r: dict[str, dict[str, float]] = {a: {} for a in names}
+    p: dict[str, dict[str, float]] = {a: {} for a in names}
+    for i, a, j, b in pairs:
+        r[a][b] = float(corr[i, j])
+        p[a][b] = float(pvalues[i, j])
+    return r, p

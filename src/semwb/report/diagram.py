@@ -29,6 +29,11 @@ BOX_H = 24.0
 BOX_GAP = 8.0
 IND_GAP = 48.0
 COL_GAP = 120.0
+#: Item labels wider than this stand upright in narrow boxes (a row of wide boxes would shrink
+#: the whole picture to fit the page); labels longer than ``LABEL_MAX`` characters are cut with
+#: an ellipsis, the full name in the box's tooltip.
+UPRIGHT_AT = 48.0
+LABEL_MAX = 28
 MARGIN = 24.0
 INK = "#1f2d3d"
 MUTED = "#7a8594"
@@ -55,12 +60,36 @@ class _Node:
     def ry(self) -> float:
         return RY if self.latent else RY * 0.75
 
+    @property
+    def upright(self) -> bool:
+        """Whether the item labels stand upright (one is wider than :data:`UPRIGHT_AT`)."""
+        return any(text_width(i, SMALL) > UPRIGHT_AT for i in self.indicators)
+
+    @property
+    def box_h(self) -> float:
+        """Height of the item boxes: a row height, or the longest upright label."""
+        if not self.upright:
+            return BOX_H
+        return max(text_width(_short(i), SMALL) for i in self.indicators) + 14
+
+    @property
+    def reach(self) -> float:
+        """How far the item boxes reach beyond the shape."""
+        return IND_GAP + self.box_h
+
+    @property
+    def gap(self) -> float:
+        """Space between item boxes; upright ones leave room for their loadings."""
+        return BOX_GAP * 1.5 if self.upright else BOX_GAP
+
     def box_widths(self) -> list[float]:
+        if self.upright:
+            return [SMALL + 9] * len(self.indicators)
         return [max(34.0, text_width(i, SMALL) + 14) for i in self.indicators]
 
     def width(self) -> float:
         boxes = self.box_widths()
-        row = sum(boxes) + BOX_GAP * max(len(boxes) - 1, 0)
+        row = sum(boxes) + self.gap * max(len(boxes) - 1, 0)
         return max(2 * self.rx, row)
 
     def edge_point(self, tx: float, ty: float) -> tuple[float, float]:
@@ -99,14 +128,18 @@ def _layers(names: list[str], paths: list[ParameterRow],
     return {name: value - low for name, value in layer.items()}
 
 
+def _short(item: str) -> str:
+    """An item label cut to :data:`LABEL_MAX` characters."""
+    return item if len(item) <= LABEL_MAX else item[:LABEL_MAX - 1] + "…"
+
+
 def _stack(column: list[_Node]) -> None:
     """Stack a column's nodes top to bottom, indicators outward, centred on y = 0."""
-    reach = IND_GAP + BOX_H
     y = 0.0
     for i, node in enumerate(column):
         node.above = i < (len(column) - 1) / 2
-        up = reach if node.above and node.indicators else 0.0
-        down = reach if not node.above and node.indicators else 0.0
+        up = node.reach if node.above and node.indicators else 0.0
+        down = node.reach if not node.above and node.indicators else 0.0
         node.y = y + up + node.ry
         y = node.y + node.ry + down + 48
     middle = (column[0].y + column[-1].y) / 2
@@ -129,11 +162,11 @@ def _crossed(node: _Node, y: float, nodes: Mapping[str, _Node],
 
 def _collides(node: _Node, y: float, nodes: Mapping[str, _Node]) -> bool:
     """Whether ``node`` placed at ``y`` would overlap another node of its column."""
-    reach = IND_GAP + BOX_H
     for other in nodes.values():
         if other is node or other.layer != node.layer:
             continue
-        gap = node.ry + other.ry + 32 + (reach if node.indicators or other.indicators else 0)
+        reach = max((n.reach for n in (node, other) if n.indicators), default=0.0)
+        gap = node.ry + other.ry + 32 + reach
         if abs(y - other.y) < gap:
             return True
     return False
@@ -194,23 +227,36 @@ def _coefficient(row: ParameterRow) -> str:
 def _indicators(node: _Node, loadings: Mapping[str, ParameterRow]) -> list[Markup]:
     out: list[Markup] = []
     widths = node.box_widths()
-    left = node.x - (sum(widths) + BOX_GAP * (len(widths) - 1)) / 2
+    left = node.x - (sum(widths) + node.gap * (len(widths) - 1)) / 2
     for item, width in zip(node.indicators, widths, strict=True):
         bx = left + width / 2
-        top = node.y - node.ry - IND_GAP - BOX_H if node.above else node.y + node.ry + IND_GAP
-        edge_y = top + BOX_H if node.above else top
+        height = node.box_h
+        top = node.y - node.ry - IND_GAP - height if node.above else node.y + node.ry + IND_GAP
+        edge_y = top + height if node.above else top
         sx, sy = node.edge_point(bx, edge_y)
         row = loadings.get(item)
         out.append(_line(sx, sy, bx, edge_y, dashed=False, width=1.0))
-        out.append(element("rect", {"x": left, "y": top, "width": width, "height": BOX_H,
-                                    "fill": "#fff", "stroke": INK, "stroke-width": 1.0}))
-        out.append(element("text", {"x": bx, "y": top + BOX_H / 2 + SMALL * 0.35,
-                                    "text-anchor": "middle", "font-size": SMALL}, item))
+        out.append(element("rect", {"x": left, "y": top, "width": width, "height": height,
+                                    "fill": "#fff", "stroke": INK, "stroke-width": 1.0},
+                           [element("title", None, item)] if _short(item) != item else None))
+        out.append(_item_text(item, bx, top + height / 2, upright=node.upright))
         if row is not None and row.std_all is not None:
             lx, ly = sx + (bx - sx) * 0.6, sy + (edge_y - sy) * 0.6
             out.append(_label(lx, ly, fmt_std(row.std_all), size=10.0))
-        left += width + BOX_GAP
+        left += width + node.gap
     return out
+
+
+def _item_text(item: str, x: float, y: float, *, upright: bool) -> Markup:
+    """An item's label centred on (x, y); upright: Chinese in vertical writing (characters
+    stay upright), other text turned to read from bottom to top."""
+    attrs: dict[str, str | float | None] = {
+        "x": x, "y": y + SMALL * 0.35, "text-anchor": "middle", "font-size": SMALL}
+    if upright and any(ord(ch) >= 0x2E80 for ch in item):
+        attrs.update({"y": y, "writing-mode": "vertical-rl"})
+    elif upright:
+        attrs["transform"] = f"rotate(-90 {x:.1f} {y:.1f})"
+    return element("text", attrs, _short(item))
 
 
 def _control(a: _Node, b: _Node) -> tuple[float, float]:
@@ -319,10 +365,9 @@ def path_diagram_svg(
 def _frame(body: list[Markup], nodes: Mapping[str, _Node], parts: ModelParts,
            title: str) -> Markup:
     """Wrap the drawing in an <svg> whose view box holds every shape and covariance arc."""
-    reach = IND_GAP + BOX_H
     xs = [v for n in nodes.values() for v in (n.x - n.width() / 2, n.x + n.width() / 2)]
-    ys = [n.y - n.ry - (reach if n.above and n.indicators else 0) for n in nodes.values()]
-    ys += [n.y + n.ry + (reach if not n.above and n.indicators else 0) for n in nodes.values()]
+    ys = [n.y - n.ry - (n.reach if n.above and n.indicators else 0) for n in nodes.values()]
+    ys += [n.y + n.ry + (n.reach if not n.above and n.indicators else 0) for n in nodes.values()]
     for row in parts.covariances:  # an arc stays inside the hull of its ends and control point
         cx, cy = _control(nodes[row.lhs], nodes[row.rhs])
         xs.append(cx)

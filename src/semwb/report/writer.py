@@ -139,6 +139,16 @@ def tables_of(folder: str | Path, *, lang: str = "en", instrument: InstrumentLik
                        measurement=_measurement_beside(path, results))
 
 
+def report_of(folder: str | Path, *, lang: str = "en",
+              instrument: InstrumentLike | None = None) -> str:
+    """The report of a results folder as a string, naming no folder in its provenance (for a
+    server that keeps results under paths of its own)."""
+    path = Path(folder)
+    results = read_results(path)
+    return render_report(results, lang=lang, instrument=instrument,
+                         measurement=_measurement_beside(path, results))
+
+
 def refresh_other_languages(
     folder: str | Path, *, lang: str, instrument: InstrumentLike | None = None,
 ) -> list[Path]:

@@ -33,6 +33,10 @@ OUTPUTS = ("results.json", "scores.csv", "report.html")
 CI_METHODS = CI_TYPES
 LANGUAGES = LANGS
 
+#: Careless-responding rules a run can exclude respondents by (``semwb.survey.scoring``'s flags;
+#: the robust MCD distance is left to ``semwb score``).
+EXCLUSION_RULES = ("attention", "long_string", "too_fast", "mahalanobis")
+
 Progress = Callable[[float, str], None]
 
 
@@ -163,15 +167,20 @@ def check_syntax(syntax: str, *, name: str, responses_path: Path | None = None,
 
 def check_run_options(syntax: str, *, name: str, draws: int, ci: str, level: float,
                       seed: int | None, lang: str, missing: str = "listwise",
-                      estimator: str = "ML", group: str = "", ordered: str = ""
-                      ) -> dict[str, Any]:
+                      estimator: str = "ML", group: str = "", ordered: str = "",
+                      spec: dict[str, Any] | None = None,
+                      exclude: list[str] | None = None) -> dict[str, Any]:
     """Check a run's options with the spec's own rules; return them as a plain dict.
 
     ``draws`` 0 means no bootstrap (Wald intervals only); ``missing`` is ``listwise`` or
     ``fiml``; ``estimator`` is ``ML``, ``MLR``, ``MLM`` (robust estimators without a
     bootstrap) or ``WLSMV``; ``group`` names the column of a multiple-group model (``""``: one
     group); ``ordered`` lists the ordinal items, ``all`` or names separated by commas (``""``:
-    none; the spec's ``ordered``, fitted by WLSMV).
+    none; the spec's ``ordered``, fitted by WLSMV). ``spec`` holds the keys a model started
+    from a stored spec keeps (:func:`spec_keys`); its ``title`` and ``hypotheses`` go into the
+    options, so that the run's results and report carry them. ``exclude`` names the
+    careless-responding rules (:data:`EXCLUSION_RULES`) whose flagged respondents the run leaves
+    out, each recorded with its reasons in the results.
 
     Raises
     ------
@@ -187,6 +196,14 @@ def check_run_options(syntax: str, *, name: str, draws: int, ci: str, level: flo
     options = {"draws": draws, "ci": ci, "level": level, "seed": seed, "lang": lang,
                "missing": missing, "estimator": estimator, "group": group,
                "ordered": ordered_items(ordered)}
+    options.update({key: value for key, value in (spec or {}).items()
+                    if key in ("title", "hypotheses") and value})
+    unknown = sorted(set(exclude or ()) - set(EXCLUSION_RULES))
+    if unknown:
+        raise OptionError(f"Unknown exclusion rule(s) {', '.join(unknown)}; choose from "
+                          f"{', '.join(EXCLUSION_RULES)}.")
+    if exclude:
+        options["exclude"] = [rule for rule in EXCLUSION_RULES if rule in exclude]
     _spec(syntax, name, options)  # the spec's own checks
     return options
 
@@ -205,16 +222,19 @@ def _spec(syntax: str, name: str, options: dict[str, Any]) -> Any:
     bootstrap = ({key: options[key] for key in ("draws", "ci", "level", "seed")}
                  if options.get("draws") else None)
     ordinal = {"ordered": options["ordered"]} if options.get("ordered") else {}
+    stored = {key: options[key] for key in ("title", "hypotheses") if options.get(key)}
     return spec_from_syntax(syntax, name=name, source=f"model {name}", bootstrap=bootstrap,
                             missing=options.get("missing", "listwise"),
                             estimator=options.get("estimator", "ML"),
-                            group=options.get("group") or None, **ordinal)
+                            group=options.get("group") or None, **ordinal, **stored)
 
 
-def starter_specs(models_dir: Path | None) -> list[dict[str, str]]:
-    """Return the specs of ``models_dir`` (``name``, ``title``, ``syntax``) to start a model from.
+def starter_specs(models_dir: Path | None) -> list[dict[str, Any]]:
+    """Return the specs of ``models_dir`` to start a model from.
 
-    Specs that do not load are left out: the model editor offers only working starting points.
+    Each is ``name``, ``title`` (English), ``syntax`` and ``spec``: the keys a model saved from
+    it keeps (:func:`spec_keys`). Specs that do not load are left out: the model editor offers
+    only working starting points.
     """
     if models_dir is None or not models_dir.is_dir():
         return []
@@ -227,8 +247,21 @@ def starter_specs(models_dir: Path | None) -> list[dict[str, str]]:
         except SemwbError:
             continue
         title = spec.title.get("en", "") if isinstance(spec.title, dict) else str(spec.title or "")
-        specs.append({"name": spec.name, "title": title, "syntax": spec.syntax})
+        specs.append({"name": spec.name, "title": title, "syntax": spec.syntax,
+                      "spec": spec_keys(spec)})
     return specs
+
+
+def spec_keys(spec: Any) -> dict[str, Any]:
+    """The keys of a stored spec that a web model keeps beside its syntax, as plain JSON values.
+
+    ``title`` (per language), ``hypotheses`` (as in the spec) and ``missing``: a run of the model
+    reports the spec's title and tests its hypotheses, and the run form's missing-data choice
+    defaults to the spec's rule.
+    """
+    return {"title": dict(spec.title),
+            "hypotheses": [h.model_dump(exclude_none=True) for h in spec.hypotheses],
+            "missing": spec.missing}
 
 
 def run_job(job: RunJob, progress: Progress) -> None:
@@ -254,17 +287,56 @@ def run_job(job: RunJob, progress: Progress) -> None:
     def on_progress(done: int, total: int) -> None:
         progress(0.1 + 0.85 * done / max(total, 1), f"bootstrap draw {done} of {total}")
 
+    scores = score_constructs(responses, inst, exclude=job.options.get("exclude", []))
     progress(0.05, "fitting the model")
     with _shown_as(job.responses_path, job.responses_name):
-        results = run_analysis(spec, responses.data, data_path=job.responses_path,
-                               data_name=job.responses_name, instrument=inst,
-                               progress=on_progress)
+        results = run_analysis(spec, responses.data.loc[scores.kept],
+                               data_path=job.responses_path, data_name=job.responses_name,
+                               instrument=inst, progress=on_progress)
+    results = with_careless_exclusions(results, scores.exclusions)
     progress(0.96, "writing the report")
     job.out_dir.mkdir(parents=True, exist_ok=True)
-    scores = score_constructs(responses, inst)
     atomic_write_text(job.out_dir / "scores.csv",
                       excel_safe(scores_table(scores, responses)).to_csv(index=False))
     atomic_write_text(job.out_dir / "report.html",
                       render_report(results, lang=job.options.get("lang", "en"), instrument=inst))
+    for stale in job.out_dir.glob("report.*.html"):  # other languages of an earlier attempt
+        stale.unlink()
     write_results(results, job.out_dir)
     progress(1.0, "finished")
+
+
+def report_in(out_dir: Path, lang: str, *, instrument_path: Path,
+              instrument_name: str) -> Path:
+    """A finished run's report in another language: ``report.<lang>.html``, rendered once from
+    its ``results.json`` with its instrument (``run_job`` removes it when the run is redone).
+
+    Raises
+    ------
+    OptionError
+        For a language reports are not written in.
+    """
+    from semwb.report.i18n import check_lang
+    from semwb.report.writer import report_of
+
+    path = out_dir / f"report.{check_lang(lang)}.html"
+    if not path.is_file():
+        inst = _instrument(instrument_path, instrument_name)
+        atomic_write_text(path, report_of(out_dir, lang=check_lang(lang), instrument=inst))
+    return path
+
+
+def with_careless_exclusions(results: Any, exclusions: Any) -> Any:
+    """``results`` with the respondents a run's exclusion rules left out counted and listed first.
+
+    ``exclusions`` is :attr:`semwb.survey.scoring.Scores.exclusions` (``respondent``,
+    ``reasons``); each becomes ``{"respondent", "reason"}`` in ``Results.exclusions``.
+    """
+    if exclusions.empty:
+        return results
+    careless = [{"respondent": str(row.respondent),
+                 "reason": f"careless responding ({row.reasons})"}
+                for row in exclusions.itertuples()]
+    return results.model_copy(update={
+        "n_excluded": results.n_excluded + len(careless),
+        "exclusions": [*careless, *results.exclusions]})

@@ -11,7 +11,7 @@ import importlib
 import ipaddress
 import logging
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import Executor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -24,7 +24,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
 from semwb.errors import OptionError, SemwbError
-from semwb.web import auth, pages, run_pages, tables
+from semwb.web import auth, pages, run_pages, tables, ui_lang
 from semwb.web.render import make_environment, render
 from semwb.web.run_queue import RunManager
 from semwb.web.sandbox import Limits, Sandbox
@@ -124,6 +124,7 @@ def create_app(settings: Settings, *, executor: Executor | None = None) -> FastA
     app.include_router(pages.router)
     app.include_router(run_pages.router)
     app.include_router(tables.router)
+    app.include_router(ui_lang.router)
     _add_error_handlers(app)
     app.add_middleware(UploadLimit, limit=settings.max_upload_bytes)
     app.add_middleware(SecurityHeaders)
@@ -193,14 +194,42 @@ def plain_http_warning(host: str, settings: Settings) -> str | None:
             "--base-url https://<your address>, or listen on 127.0.0.1.")
 
 
-def serve(settings: Settings, *, host: str = "127.0.0.1", port: int = 8000) -> None:
-    """Start uvicorn with the app (blocking), after the listen-address check.
+def check_port_free(host: str, port: int) -> None:
+    """Refuse a port another program listens on, or one this user may not open (OptionError).
 
-    The server and its workers create files readable by their owner only (umask 077).
+    Bound as uvicorn binds (``SO_REUSEADDR``), so a port only in TIME_WAIT counts as free.
+    """
+    import errno
+    import socket
+
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM)[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(address)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise OptionError(
+                f"Port {port} on {host} is already in use (another 'semwb serve' or another "
+                "program): stop it, or choose another port with --port.") from exc
+        raise OptionError(f"Cannot listen on {host} port {port}: {exc.strerror or exc}; "
+                          "choose another --host or --port.") from exc
+
+
+def serve(settings: Settings, *, host: str = "127.0.0.1", port: int = 8000,
+          announce: Callable[[], None] | None = None) -> None:
+    """Start uvicorn with the app (blocking), after the listen-address and port checks.
+
+    ``announce`` (printing the address to open) is called once both checks have passed. The
+    server and its workers create files readable by their owner only (umask 077).
     """
     import uvicorn
 
     check_listen_address(host, Store(settings.data_dir))
+    check_port_free(host, port)
+    if announce is not None:
+        announce()
     warning = plain_http_warning(host, settings)
     if warning:
         log.warning(warning)  # on stderr: uvicorn has not configured logging yet

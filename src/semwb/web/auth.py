@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
+import shutil
 import sqlite3
 from typing import Annotated
 from urllib.parse import quote
@@ -28,7 +29,8 @@ from semwb.errors import OptionError
 from semwb.web.names import check_new_password, check_user_name, name_key
 from semwb.web.render import render
 from semwb.web.state import store_of
-from semwb.web.store import SESSION_SECONDS, Session, Store, User
+from semwb.web.store import SESSION_SECONDS, Session, Store, User, removal
+from semwb.web.store.removal import Removed
 from semwb.web.throttle import Throttle
 
 COOKIE = "semwb_session"
@@ -74,13 +76,49 @@ def set_password(store: Store, name: str, password: str) -> User:
     OptionError
         When no account has exactly that name, or the password breaks the rule.
     """
-    found = store.accounts.user_by_name(name)
-    if found is None or found[0].name != name:
-        raise OptionError(f"No account is called {name!r}; 'semwb user list' shows them.")
-    user = found[0]
+    user = _account(store, name)
     store.accounts.set_password_hash(user.id, hash_password(check_new_password(password)))
     store.accounts.end_sessions(user.id)
     return user
+
+
+def _account(store: Store, name: str) -> User:
+    """The account called exactly ``name`` (not a look-alike); OptionError when there is none."""
+    found = store.accounts.user_by_name(name)
+    if found is None or found[0].name != name:
+        raise OptionError(f"No account is called {name!r}; 'semwb user list' shows them.")
+    return found[0]
+
+
+def remove_account(store: Store, name: str, *, with_projects: bool = False) -> Removed:
+    """Remove the account ``name`` (``semwb user remove``): :mod:`.store.removal` says what
+    goes and what stays; with ``with_projects`` its own projects go too, bytes on disk included.
+
+    Raises
+    ------
+    OptionError
+        When there is no such account; when it owns projects and ``with_projects`` is False
+        (nothing is removed; the message names them); when a run of those projects is queued or
+        running.
+    """
+    user = _account(store, name)
+    owned = removal.owned_projects(store.db, user)
+    names = ", ".join(repr(project_name) for _, project_name in owned)
+    if owned and not with_projects:
+        raise OptionError(
+            f"{name!r} owns {len(owned)} project(s): {names}. Nothing was removed. Their "
+            "members would lose them too; to delete them with the account, add "
+            "--delete-projects.")
+    if owned and removal.active_runs(store.db, [project_id for project_id, _ in owned]):
+        raise OptionError(
+            f"A run of {name!r}'s projects is queued or running; nothing was removed. Wait "
+            "until it ends (or restart 'semwb serve', which marks it interrupted) and try again.")
+    removed = removal.remove_user(store.db, user, with_projects=with_projects)
+    for stored_name in removed.stored_names:
+        (store.files_dir / stored_name).unlink(missing_ok=True)
+    for run_id in removed.run_ids:
+        shutil.rmtree(store.run_dir(run_id), ignore_errors=True)
+    return removed
 
 
 def authenticate(store: Store, name: str, password: str) -> User | None:

@@ -59,13 +59,30 @@ def create_project(request: Request, user: FormUser,
     return _redirect(f"/projects/{project.id}")
 
 
+#: The run form's values before anything is chosen (a refused run shows the ones sent).
+RUN_FORM: dict[str, Any] = {
+    "model_id": "", "responses_id": "", "draws": 1000, "ci": "percentile", "level": 0.95,
+    "seed": "1", "estimator": "ML", "ordered": "", "missing": "", "group": "", "lang": "en",
+    "exclude": []}
+
+
 @router.get("/projects/{project_id}")
 def project_page(request: Request, project_id: str, user: CurrentUser) -> Response:
     """Show a project: instrument, response files, models, runs and members."""
+    return _project_view(request, project_or_404(request, project_id, user), user)
+
+
+def _project_view(request: Request, project: Project, user: User, *,
+                  run_form: dict[str, Any] | None = None, run_error: str = "",
+                  status_code: int = 200) -> Response:
+    """The project page; ``run_form`` and ``run_error`` put a refused run's values and the
+    reason back into the run form."""
     store = store_of(request)
-    project = project_or_404(request, project_id, user)
+    project_id = project.id
     return render(
-        request, "project.html", project=project,
+        request, "project.html", status_code=status_code, project=project,
+        run_form={**RUN_FORM, **(run_form or {})}, run_error=run_error,
+        exclusion_rules=analysis_of(request).EXCLUSION_RULES,
         instrument=current_instrument(store, project_id),
         instruments=store.projects.files(project_id, "instrument"),
         responses=store.projects.files(project_id, "responses"),
@@ -145,12 +162,23 @@ def _check_data(store: Store, project_id: str) -> tuple[StoredFile | None, dict[
 
 
 def _editor(request: Request, project: Project, *, model_id: str, name: str, syntax: str,
-            problems: str = "", valid: bool = False, status_code: int = 200) -> Response:
-    settings = request.app.state.settings
+            problems: str = "", valid: bool = False, status_code: int = 200,
+            start: str = "", spec: dict[str, Any] | None = None) -> Response:
     data, _ = _check_data(store_of(request), project.id)
     return render(request, "model.html", status_code=status_code, project=project,
                   model_id=model_id, name=name, syntax=syntax, problems=problems, valid=valid,
-                  data=data, starters=analysis_of(request).starter_specs(settings.models_dir))
+                  data=data, starters=_starters(request), start=start, spec=spec or {})
+
+
+def _starters(request: Request) -> list[dict[str, Any]]:
+    """The stored specs of ``--models`` a model can start from."""
+    starters: list[dict[str, Any]] = analysis_of(request).starter_specs(
+        request.app.state.settings.models_dir)
+    return starters
+
+
+def _starter(request: Request, name: str) -> dict[str, Any] | None:
+    return next((s for s in _starters(request) if s["name"] == name), None) if name else None
 
 
 @router.get("/projects/{project_id}/models/new")
@@ -158,11 +186,11 @@ def new_model_page(request: Request, project_id: str, user: CurrentUser,
                    start: str = "") -> Response:
     """The model editor, empty or filled from one of the starter specs."""
     project = project_or_404(request, project_id, user)
-    settings = request.app.state.settings
-    starter = next((s for s in analysis_of(request).starter_specs(settings.models_dir)
-                    if s["name"] == start), None)
-    return _editor(request, project, model_id="", name=starter["name"] if starter else "",
-                   syntax=starter["syntax"] if starter else "")
+    starter = _starter(request, start)
+    if starter is None:
+        return _editor(request, project, model_id="", name="", syntax="")
+    return _editor(request, project, model_id="", name=starter["name"],
+                   syntax=starter["syntax"], start=starter["name"], spec=starter["spec"])
 
 
 @router.get("/projects/{project_id}/models/{model_id}")
@@ -170,7 +198,8 @@ def model_page(request: Request, project_id: str, model_id: str, user: CurrentUs
     """The model editor on a saved model."""
     project = project_or_404(request, project_id, user)
     model = _model_or_404(request, project, model_id)
-    return _editor(request, project, model_id=model.id, name=model.name, syntax=model.syntax)
+    return _editor(request, project, model_id=model.id, name=model.name, syntax=model.syntax,
+                   spec=model.spec)
 
 
 def _model_or_404(request: Request, project: Project, model_id: str) -> Model:
@@ -187,29 +216,34 @@ async def save_model(
     syntax: Annotated[str, Form(max_length=100_000)],
     action: Annotated[str, Form()] = "validate",
     model_id: Annotated[str, Form()] = "",
+    start: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     """Validate the syntax (``action=validate``) or validate and save it (``action=save``).
 
     The syntax is checked alone and against the project's newest valid response file; the
     problems shown are the library's :class:`~semwb.errors.SpecError` message, the same text
-    ``semwb fit`` prints.
+    ``semwb fit`` prints. A model started from a stored spec (``start``) keeps that spec's
+    title, hypotheses and missing rule; a saved model keeps its own.
     """
     project = project_or_404(request, project_id, user)
-    if model_id:
-        _model_or_404(request, project, model_id)
+    model = _model_or_404(request, project, model_id) if model_id else None
+    starter = _starter(request, start)
+    spec = starter["spec"] if starter else (model.spec if model else None)
+    editor = partial(_editor, request, project, model_id=model_id, syntax=syntax,
+                     start=starter["name"] if starter else "", spec=spec)
     name = name.strip()
     if not name:
-        return _editor(request, project, model_id=model_id, name=name, syntax=syntax,
-                       problems="Give the model a name.", status_code=400)
+        return editor(name=name, problems="Give the model a name.", status_code=400)
     _, data = _check_data(store_of(request), project.id)
     try:
         await run_in_threadpool(analysis_of(request).check_syntax, syntax, name=name, **data)
     except SemwbError as exc:
-        return _editor(request, project, model_id=model_id, name=name, syntax=syntax,
-                       problems=str(exc), status_code=200 if action == "validate" else 400)
+        return editor(name=name, problems=str(exc),
+                      status_code=200 if action == "validate" else 400)
     if action != "save":
-        return _editor(request, project, model_id=model_id, name=name, syntax=syntax, valid=True)
-    store_of(request).projects.save_model(project.id, name, syntax, model_id or None)
+        return editor(name=name, valid=True)
+    store_of(request).projects.save_model(project.id, name, syntax, model_id or None,
+                                          spec=starter["spec"] if starter else None)
     return _redirect(f"/projects/{project.id}#models")
 
 
@@ -249,31 +283,52 @@ def start_run(
     model_id: Annotated[str, Form()], responses_id: Annotated[str, Form()],
     draws: Annotated[int, Form(ge=0)] = 0, ci: Annotated[str, Form()] = "percentile",
     level: Annotated[float, Form()] = 0.95, seed: Annotated[str, Form()] = "",
-    lang: Annotated[str, Form()] = "en", missing: Annotated[str, Form()] = "listwise",
+    lang: Annotated[str, Form()] = "en", missing: Annotated[str, Form()] = "",
     estimator: Annotated[str, Form()] = "ML",
     group: Annotated[str, Form()] = "", ordered: Annotated[str, Form()] = "",
+    exclude: Annotated[list[str] | None, Form()] = None,
 ) -> Response:
-    """Queue a run of a saved model on a valid response file; go to its page."""
+    """Queue a run of a saved model on a valid response file; go to its page.
+
+    A run the options refuse goes back to the project page with the values sent and the reason.
+    """
     store = store_of(request)
     project = project_or_404(request, project_id, user)
     model = _model_or_404(request, project, model_id)
     responses = store.projects.get_file(project.id, responses_id)
     if responses is None or responses.kind != "responses":
         raise HTTPException(404)
+    sent = {"model_id": model_id, "responses_id": responses_id, "draws": draws, "ci": ci,
+            "level": level, "seed": seed, "lang": lang, "missing": missing,
+            "estimator": estimator, "group": group, "ordered": ordered,
+            "exclude": exclude or []}
+    try:
+        options = _run_options(request, model, responses, sent)
+    except SemwbError as exc:
+        return _project_view(request, project, user, run_form=sent, run_error=str(exc),
+                             status_code=400)
+    run = store.runs.create(project.id, model, responses, options)
+    runs_of(request).submit(run)
+    return _redirect(f"/projects/{project.id}/runs/{run.id}")
+
+
+def _run_options(request: Request, model: Model, responses: StoredFile,
+                 sent: dict[str, Any]) -> dict[str, Any]:
+    """The run's options checked by the library (SemwbError naming the option when refused)."""
     if not responses.ok:
         raise OptionError(f"{responses.original_name} did not pass validation; upload a "
                           "corrected file and run on that one.")
     max_draws = request.app.state.settings.max_draws
-    if draws > max_draws:
+    if sent["draws"] > max_draws:
         raise OptionError(f"This server runs at most {max_draws:,} bootstrap draws; got "
-                          f"{draws:,}. 5000 draws are what reviewers usually expect.")
+                          f"{sent['draws']:,}. 5000 draws are what reviewers usually expect.")
     options: dict[str, Any] = analysis_of(request).check_run_options(
-        model.syntax, name=model.name, draws=draws, ci=ci, level=level, seed=_seed(seed),
-        lang=lang, missing=missing, estimator=estimator, group=group.strip(),
-        ordered=ordered)
-    run = store.runs.create(project.id, model, responses, options)
-    runs_of(request).submit(run)
-    return _redirect(f"/projects/{project.id}/runs/{run.id}")
+        model.syntax, name=model.name, draws=sent["draws"], ci=sent["ci"], level=sent["level"],
+        seed=_seed(sent["seed"]), lang=sent["lang"],
+        missing=sent["missing"] or model.spec.get("missing", "listwise"),
+        estimator=sent["estimator"], group=sent["group"].strip(), ordered=sent["ordered"],
+        spec=model.spec, exclude=sent["exclude"])
+    return options
 
 
 def _seed(text: str) -> int | None:

@@ -14,6 +14,8 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from semwb.web.ui_lang import translator, ui_lang
+
 
 def fmt_time(timestamp: float | None) -> str:
     """Format a Unix time as ``YYYY-MM-DD HH:MM`` UTC; empty for None."""
@@ -53,7 +55,9 @@ def render(request: Request, template: str, *, status_code: int = 200,
     ----------
     request
         The request; its ``state.session`` (set by :mod:`semwb.web.auth`) gives ``user`` and
-        ``csrf_token`` to every page, so every form can carry the token.
+        ``csrf_token`` to every page, so every form can carry the token; its cookie the
+        interface language (``ui_lang``, and ``_`` to translate fixed text,
+        :mod:`semwb.web.ui_lang`).
     template
         File name under ``templates/``.
     status_code
@@ -61,9 +65,12 @@ def render(request: Request, template: str, *, status_code: int = 200,
     """
     env: Environment = request.app.state.templates
     session = getattr(request.state, "session", None)
+    lang = ui_lang(request)
     page = env.get_template(template).render(
         user=session.user if session else None,
         csrf_token=session.csrf if session else "",
+        ui_lang=lang, _=translator(lang),
+        here=request.url.path + (f"?{request.url.query}" if request.url.query else ""),
         **context,
     )
     return HTMLResponse(page, status_code=status_code)

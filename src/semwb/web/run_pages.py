@@ -35,10 +35,16 @@ def _run_or_404(request: Request, project_id: str, run_id: str, user: User) -> R
     return run
 
 
-def _report_response(request: Request, run: Run, *, framed: bool) -> Response:
-    path = store_of(request).run_dir(run.id) / "report.html"
+def _report_response(request: Request, run: Run, *, framed: bool, lang: str = "") -> Response:
+    store = store_of(request)
+    path = store.run_dir(run.id) / "report.html"
     if run.status != "done" or not path.is_file():
         raise HTTPException(404)
+    instrument = store.projects.get_file(run.project_id, run.instrument_id)
+    if lang not in ("", run.options.get("lang", "en")) and instrument is not None:
+        path = analysis_of(request).report_in(
+            path.parent, lang, instrument_path=store.file_path(instrument),
+            instrument_name=instrument.original_name)
     return FileResponse(path, media_type="text/html; charset=utf-8", headers={
         "Content-Security-Policy": report_csp(framed=framed),
         "X-Frame-Options": "SAMEORIGIN" if framed else "DENY",
@@ -46,8 +52,10 @@ def _report_response(request: Request, run: Run, *, framed: bool) -> Response:
 
 
 @router.get("/projects/{project_id}/runs/{run_id}")
-def run_page(request: Request, project_id: str, run_id: str, user: CurrentUser) -> Response:
-    """A run: its options and progress, then the report, downloads and share links."""
+def run_page(request: Request, project_id: str, run_id: str, user: CurrentUser,
+             lang: str = "") -> Response:
+    """A run: its options and progress, then the report (in ``lang``, default the run's own
+    language), downloads and share links."""
     run = _run_or_404(request, project_id, run_id, user)
     store = store_of(request)
     project = project_or_404(request, project_id, user)
@@ -56,7 +64,15 @@ def run_page(request: Request, project_id: str, run_id: str, user: CurrentUser) 
                if (store.run_dir(run.id) / name).is_file()] if run.status == "done" else []
     return render(request, "run.html", project=project, run=run, responses=responses,
                   outputs=outputs, shares=store.sharing.shares(run.id),
-                  base_url=request.app.state.settings.base_url.rstrip("/"))
+                  base_url=request.app.state.settings.base_url.rstrip("/"),
+                  report_lang=_report_lang(request, run, lang),
+                  languages=analysis_of(request).LANGUAGES)
+
+
+def _report_lang(request: Request, run: Run, lang: str) -> str:
+    """The language to show a run's report in: ``lang`` when reports are written in it."""
+    chosen: str = lang if lang in analysis_of(request).LANGUAGES else run.options.get("lang", "en")
+    return chosen
 
 
 @router.get("/projects/{project_id}/runs/{run_id}/status")
@@ -77,9 +93,11 @@ def restart_run(request: Request, project_id: str, run_id: str, user: FormUser) 
 
 
 @router.get("/projects/{project_id}/runs/{run_id}/report")
-def run_report(request: Request, project_id: str, run_id: str, user: CurrentUser) -> Response:
-    """The report document itself (framed by the run page)."""
-    return _report_response(request, _run_or_404(request, project_id, run_id, user), framed=True)
+def run_report(request: Request, project_id: str, run_id: str, user: CurrentUser,
+               lang: str = "") -> Response:
+    """The report document itself (framed by the run page), in ``lang`` when given."""
+    run = _run_or_404(request, project_id, run_id, user)
+    return _report_response(request, run, framed=True, lang=_report_lang(request, run, lang))
 
 
 @router.get("/projects/{project_id}/runs/{run_id}/download/{name}")

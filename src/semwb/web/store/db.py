@@ -97,6 +97,10 @@ _MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE files ADD COLUMN uploaded_by INTEGER REFERENCES users(id);
     ALTER TABLE runs ADD COLUMN attempt TEXT NOT NULL DEFAULT '';
     """,
+    # 3: a model started from a stored spec keeps its title, hypotheses and missing rule (JSON).
+    """
+    ALTER TABLE models ADD COLUMN spec TEXT NOT NULL DEFAULT '{}';
+    """,
 )
 
 

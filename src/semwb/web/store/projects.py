@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from semwb.web.store.accounts import User
@@ -47,13 +47,15 @@ class StoredFile:
 
 @dataclass(frozen=True)
 class Model:
-    """A model saved in a project: a name and its lavaan syntax."""
+    """A model saved in a project: a name, its lavaan syntax and, for a model started from a
+    stored spec, that spec's ``title``, ``hypotheses`` and ``missing`` rule (``spec``)."""
 
     id: str
     project_id: str
     name: str
     syntax: str
     updated: float
+    spec: dict[str, Any] = field(default_factory=dict)
 
 
 _PROJECT_SELECT = (
@@ -178,15 +180,20 @@ class Projects:
 
     # -- models ---------------------------------------------------------------------------------
     def save_model(self, project_id: str, name: str, syntax: str,
-                   model_id: str | None = None) -> Model:
-        """Create a model, or replace the name and syntax of ``model_id``."""
-        model = Model(model_id or new_id(), project_id, name, syntax, time.time())
+                   model_id: str | None = None, spec: dict[str, Any] | None = None) -> Model:
+        """Create a model, or replace the name and syntax of ``model_id``.
+
+        ``spec`` (the stored spec's keys the model keeps) replaces the model's; None keeps them.
+        """
+        model = Model(model_id or new_id(), project_id, name, syntax, time.time(), spec or {})
         with self.db.connect() as conn:
             conn.execute(
-                "INSERT INTO models (id, project_id, name, syntax, updated) VALUES (?, ?, ?, ?, ?)"
+                "INSERT INTO models (id, project_id, name, syntax, updated, spec)"
+                " VALUES (?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT(id) DO UPDATE SET name = excluded.name, syntax = excluded.syntax,"
-                " updated = excluded.updated",
-                (model.id, project_id, name, syntax, model.updated),
+                " updated = excluded.updated"
+                + (", spec = excluded.spec" if spec is not None else ""),
+                (model.id, project_id, name, syntax, model.updated, json.dumps(spec or {})),
             )
         return model
 
@@ -196,7 +203,8 @@ class Projects:
             rows = conn.execute(
                 "SELECT * FROM models WHERE project_id = ? ORDER BY name", (project_id,)
             ).fetchall()
-        return [Model(r["id"], r["project_id"], r["name"], r["syntax"], r["updated"]) for r in rows]
+        return [Model(r["id"], r["project_id"], r["name"], r["syntax"], r["updated"],
+                      json.loads(r["spec"])) for r in rows]
 
     def get_model(self, project_id: str, model_id: str) -> Model | None:
         """Return one model of a project, or None."""
