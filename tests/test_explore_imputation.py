@@ -10,13 +10,15 @@ import pandas as pd
 import pytest
 
 from semwb.errors import OptionError
-from semwb.explore.imputation import fit_imputed, impute
+from semwb.explore.imputation import fit_imputed, impute, item_bounds
 from semwb.explore.pooling import pool_chisq_d2, pool_scalars
 from semwb.sem.spec import spec_from_syntax
+from semwb.survey.instrument import load_instrument
 
 REFERENCE = Path(__file__).parent / "reference"
 POOLING = json.loads((REFERENCE / "mi_pooling" / "pooling.json").read_text(encoding="utf-8"))
 FIML = REFERENCE / "mediation_missing_fiml"
+ALLIANCE = Path(__file__).parents[1] / "surveys" / "alliance_portfolio_innovation.yaml"
 
 
 def test_rubins_rules_match_mice_pool_scalar() -> None:
@@ -51,7 +53,8 @@ def test_imputation_fills_only_missing_values_within_the_scale() -> None:
     data["id"] = range(80)
     holes = rng.random((80, 4)) < 0.1
     data[list("abcd")] = data[list("abcd")].mask(holes)
-    sets = impute(data, list("abcd"), m=3, bounds=(1, 7), rng=5)
+    scale = dict.fromkeys("abcd", (1.0, 7.0))
+    sets = impute(data, list("abcd"), m=3, bounds=scale, rng=5)
     assert len(sets) == 3
     for filled in sets:
         values = filled[list("abcd")].to_numpy()
@@ -61,10 +64,37 @@ def test_imputation_fills_only_missing_values_within_the_scale() -> None:
         np.testing.assert_array_equal(values[~holes], data[list("abcd")].to_numpy()[~holes])
         assert filled["id"].tolist() == list(range(80))
     assert not np.array_equal(sets[0].to_numpy(), sets[1].to_numpy())  # draws, not predictions
-    rounded = impute(data, list("abcd"), m=2, bounds=(1, 7), round_values=True, rng=5)[0]
+    rounded = impute(data, list("abcd"), m=2, bounds=scale, round_values=True, rng=5)[0]
     assert (rounded[list("abcd")] % 1 == 0).all().all()
-    again = impute(data, list("abcd"), m=3, bounds=(1, 7), rng=5)
+    again = impute(data, list("abcd"), m=3, bounds=scale, rng=5)
     pd.testing.assert_frame_equal(sets[2], again[2])
+
+
+def test_only_instrument_items_are_truncated_and_rounded() -> None:
+    """Firm size and age are imputed on their own scale: neither truncated to 1-7 nor rounded."""
+    instrument = load_instrument(ALLIANCE)
+    rng = np.random.default_rng(3)
+    n = 150
+    size = rng.normal(5.5, 1.2, n)  # log employees: about 2 to 9
+    age = rng.uniform(3, 40, n)
+    items = np.clip(np.round(4 + 0.6 * (size - 5.5)[:, None] + rng.normal(size=(n, 3))), 1, 7)
+    data = pd.DataFrame(items, columns=["ar1", "ar2", "ar3"]).assign(size=size, age=age)
+    holes = rng.random((n, 5)) < 0.15
+    data = data.mask(holes)
+    columns = ["ar1", "ar2", "ar3", "size", "age"]
+    bounds = item_bounds(instrument, columns)
+    assert bounds == dict.fromkeys(["ar1", "ar2", "ar3"], (1.0, 7.0))
+    filled = impute(data, columns, m=2, bounds=bounds, round_values=True, rng=4)[1]
+    new_age = filled["age"][holes[:, 4]]
+    new_size = filled["size"][holes[:, 3]]
+    assert new_age.max() > 10  # not truncated to the items' scale
+    assert (new_age % 1 != 0).all()  # nor rounded
+    assert new_size.max() > 7
+    assert (new_size % 1 != 0).all()
+    answers = filled[["ar1", "ar2", "ar3"]].to_numpy()[holes[:, :3]]
+    assert answers.min() >= 1
+    assert answers.max() <= 7
+    assert (answers % 1 == 0).all()
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [
@@ -81,7 +111,8 @@ def test_mi_agrees_with_lavaan_fiml_on_mcar_data() -> None:
     """mediation_missing_fiml (5 % MCAR): pooled MI estimates within 0.5 SE of lavaan's FIML."""
     ref = json.loads((FIML / "lavaan.json").read_text(encoding="utf-8"))
     spec = spec_from_syntax((FIML / "model.lav").read_text(encoding="utf-8"), name="mi")
-    pooled = fit_imputed(spec, pd.read_csv(FIML / "data.csv"), m=5, bounds=(1, 7), rng=1)
+    data = pd.read_csv(FIML / "data.csv")
+    pooled = fit_imputed(spec, data, m=5, bounds=dict.fromkeys(data.columns, (1.0, 7.0)), rng=1)
     table = pooled.parameters.set_index(["lhs", "op", "rhs"])
     compared = 0
     for row in ref["parameters"]:

@@ -69,12 +69,12 @@ def impute(
     out: Annotated[Path | None, typer.Option(help="Output folder [reports/<model>-mi].")] = None,
 ) -> None:
     """Multiple imputation (m data sets, Rubin's rules, D2 chi-square) beside FIML."""
-    from semwb.explore.imputation import compare_with_fiml, fit_imputed
+    from semwb.explore.imputation import compare_with_fiml, fit_imputed, item_bounds
     from semwb.sem.estimate import fit_model
 
     model, frame, instrument, data_path = model_data(spec, data, products=False)
-    bounds = ((instrument.scale.min, instrument.scale.max) if instrument is not None else None)
     extra = [c.strip() for c in auxiliary.split(",") if c.strip()]
+    bounds = item_bounds(instrument, [*model.parsed.observed, *extra])
     pooled = fit_imputed(model, frame, m=m, auxiliary=extra, bounds=bounds,
                          round_values=round_values, rng=seed)
     result = {"model": model.name, "seed": seed, "round": round_values,

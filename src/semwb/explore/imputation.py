@@ -3,15 +3,17 @@
 Imputation is scikit-learn's ``IterativeImputer`` (chained equations with Bayesian ridge
 regressions) with ``sample_posterior=True``, so each imputed value is a draw, not a prediction;
 each of the m data sets runs its own chain from its own seed, as ``mice`` does. Draws are kept
-within the Likert scale (truncated normal draws). Rounding them to whole scale points is offered
-but off by default, because rounding biases means and variances (Horton, Lipsitz & Parzen, 2003).
+within their instrument's Likert scale (truncated normal draws); other columns (firm age, size,
+portfolio diversity, auxiliary variables) are left on their own scale. Rounding items to whole
+scale points is offered but off by default, because rounding biases means and variances (Horton,
+Lipsitz & Parzen, 2003).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -21,9 +23,29 @@ from semwb.explore.pooling import pool_chisq_d2, pool_scalars
 from semwb.rng import as_generator
 from semwb.sem.spec import ModelSpec
 
+if TYPE_CHECKING:
+    from semwb.survey.instrument import Instrument
+
+#: Smallest and largest value per column: the instrument's scale for its items.
+Bounds = Mapping[str, tuple[float, float]]
+
+
+def item_bounds(instrument: Instrument | None, columns: Sequence[str],
+                ) -> dict[str, tuple[float, float]]:
+    """The scale bounds of those ``columns`` that are the instrument's Likert items.
+
+    Columns that are not items (firm age, size, product terms, auxiliary variables) get none, so
+    :func:`impute` neither truncates nor rounds them.
+    """
+    if instrument is None:
+        return {}
+    items = set(instrument.likert_items)
+    scale = (float(instrument.scale.min), float(instrument.scale.max))
+    return {column: scale for column in columns if column in items}
+
 
 def impute(data: pd.DataFrame, columns: Sequence[str], *, m: int = 20,
-           bounds: tuple[float, float] | None = None, round_values: bool = False,
+           bounds: Bounds | None = None, round_values: bool = False,
            max_iter: int = 10, rng: int | np.random.Generator | None = None
            ) -> list[pd.DataFrame]:
     """Draw ``m`` imputed copies of ``data``.
@@ -37,9 +59,11 @@ def impute(data: pd.DataFrame, columns: Sequence[str], *, m: int = 20,
     m
         Number of imputations (20 or more is the usual advice for SEM; Graham et al., 2007).
     bounds
-        Smallest and largest allowed value (the Likert scale); draws are truncated to them.
+        Smallest and largest allowed value per column (:func:`item_bounds`: the Likert scale of
+        the instrument's items); draws are truncated to them. Other columns are unbounded.
     round_values
-        Round imputed values to whole numbers (off by default, see the module notes).
+        Round the imputed values of the bounded columns (the items) to whole scale points (off
+        by default, see the module notes); other columns are never rounded.
     max_iter
         Chained-equation rounds per imputation.
     rng
@@ -62,16 +86,17 @@ def impute(data: pd.DataFrame, columns: Sequence[str], *, m: int = 20,
     empty = [c for c, n in zip(columns, np.isnan(block).all(axis=0), strict=True) if n]
     if empty:
         raise OptionError(f"Column(s) {', '.join(empty)} have no values to impute from.")
-    missing = np.isnan(block)
-    low, high = bounds if bounds is not None else (-np.inf, np.inf)
+    limits = bounds or {}
+    low = np.array([limits.get(c, (-np.inf, np.inf))[0] for c in columns], dtype=float)
+    high = np.array([limits.get(c, (-np.inf, np.inf))[1] for c in columns], dtype=float)
+    rounded = np.isnan(block) & np.array([c in limits for c in columns]) & round_values
     seeds = as_generator(rng).integers(2**31 - 1, size=m)
     out = []
     for seed in seeds:
         imputer = IterativeImputer(sample_posterior=True, max_iter=max_iter,
                                    random_state=int(seed), min_value=low, max_value=high)
         filled = imputer.fit_transform(block)
-        if round_values:
-            filled = np.where(missing, np.round(filled), filled)
+        filled = np.where(rounded, np.round(filled), filled)
         copy = data.copy()
         copy[list(columns)] = filled
         out.append(copy)
@@ -118,7 +143,7 @@ KEYS = ["lhs", "op", "rhs"]
 
 
 def fit_imputed(spec: ModelSpec, data: pd.DataFrame, *, m: int = 20,
-                auxiliary: Sequence[str] = (), bounds: tuple[float, float] | None = None,
+                auxiliary: Sequence[str] = (), bounds: Bounds | None = None,
                 round_values: bool = False, level: float = 0.95,
                 rng: int | np.random.Generator | None = None) -> PooledFit:
     """Impute ``m`` times, fit ``spec`` to each with ``fit_model`` and pool the results.
