@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -136,7 +137,7 @@ def test_mi_agrees_with_lavaan_fiml_on_mcar_data() -> None:
     json.dumps(pooled.to_dict(), allow_nan=False)
 
 
-def _lavaan_mi() -> tuple[dict[str, object], list[pd.DataFrame]]:
+def _lavaan_mi() -> tuple[dict[str, Any], list[pd.DataFrame]]:
     ref = json.loads((MI_LAVAAN / "lavaan_mi.json").read_text(encoding="utf-8"))
     long = pd.read_csv(MI_LAVAAN / "imputed.csv")
     return ref, [frame.drop(columns="imputation") for _, frame in long.groupby("imputation")]
@@ -146,7 +147,7 @@ def test_pooling_lavaan_fits_matches_mice_exactly() -> None:
     """Rubin's rules on lavaan's own estimates and SEs of the five imputations: mice to 1e-12."""
     ref, _ = _lavaan_mi()
     got = pool_scalars(np.array(ref["Q"]).T, np.array(ref["U"]).T)
-    for i, row in enumerate(ref["pooled"]):  # type: ignore[arg-type]
+    for i, row in enumerate(ref["pooled"]):
         for key in ("est", "se", "df", "riv", "fmi", "ubar", "b"):
             assert got.loc[i, key] == pytest.approx(row[key], rel=1e-10), (i, key)
 
@@ -165,13 +166,13 @@ def test_pooled_fits_match_lavaan_mice_and_semtools() -> None:
     pooled = pool_fits(spec, sets)
     table = pooled.parameters.set_index(KEYS)
     assert pooled.m == ref["m"] == 5
-    assert len(table) == len(ref["pooled"])  # type: ignore[arg-type]
-    for row in ref["pooled"]:  # type: ignore[attr-defined]
+    assert len(table) == len(ref["pooled"])
+    for row in ref["pooled"]:
         got = table.loc[(row["lhs"], row["op"], row["rhs"])]
         for key, rel in (("est", 1e-5), ("se", 1e-5), ("df", 5e-4), ("riv", 5e-4),
                          ("fmi", 5e-4)):
             assert got[key] == pytest.approx(row[key], rel=rel), (row["lhs"], row["rhs"], key)
-    for row in ref["semtools"]:  # type: ignore[attr-defined]
+    for row in ref["semtools"]:
         got = table.loc[(row["lhs"], row["op"], row["rhs"])]
         for key, rel in (("est", 1e-5), ("se", 1e-5), ("t", 1e-5)):
             assert got[key] == pytest.approx(row[key], rel=rel), (row["lhs"], row["rhs"], key)
@@ -181,4 +182,4 @@ def test_pooled_fits_match_lavaan_mice_and_semtools() -> None:
             assert got["df"] == pytest.approx(row["df"], rel=5e-4), (row["lhs"], row["rhs"])
     d2 = ref["d2"]
     for key, rel in (("F", 1e-4), ("df2", 1e-3), ("pvalue", 1e-3), ("ariv", 1e-3)):
-        assert pooled.chisq[key] == pytest.approx(d2[key], rel=rel), key  # type: ignore[index]
+        assert pooled.chisq[key] == pytest.approx(d2[key], rel=rel), key
