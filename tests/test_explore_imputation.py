@@ -85,7 +85,8 @@ def test_only_instrument_items_are_truncated_and_rounded() -> None:
     holes = rng.random((n, 5)) < 0.15
     data = data.mask(holes)
     columns = ["ar1", "ar2", "ar3", "size", "age"]
-    bounds = item_bounds(instrument, columns)
+    bounds = item_bounds(columns, items=instrument.likert_items,
+                         scale=(instrument.scale.min, instrument.scale.max))
     assert bounds == dict.fromkeys(["ar1", "ar2", "ar3"], (1.0, 7.0))
     filled = impute(data, columns, m=2, bounds=bounds, round_values=True, rng=4)[1]
     new_age = filled["age"][holes[:, 4]]
@@ -144,12 +145,17 @@ def _lavaan_mi() -> tuple[dict[str, Any], list[pd.DataFrame]]:
 
 
 def test_pooling_lavaan_fits_matches_mice_exactly() -> None:
-    """Rubin's rules on lavaan's own estimates and SEs of the five imputations: mice to 1e-12."""
+    """Rubin's rules on lavaan's own estimates and SEs of the five imputations: mice to 1e-10,
+    with Barnard-Rubin df (complete-data df N - npar) and with large-sample df."""
     ref, _ = _lavaan_mi()
-    got = pool_scalars(np.array(ref["Q"]).T, np.array(ref["U"]).T)
+    q, u = np.array(ref["Q"]).T, np.array(ref["U"]).T
+    got = pool_scalars(q, u, dfcom=ref["n"] - ref["npar"])
+    large = pool_scalars(q, u)
     for i, row in enumerate(ref["pooled"]):
         for key in ("est", "se", "df", "riv", "fmi", "ubar", "b"):
             assert got.loc[i, key] == pytest.approx(row[key], rel=1e-10), (i, key)
+        assert large.loc[i, "df"] == pytest.approx(row["df_large"], rel=1e-10)
+        assert large.loc[i, "fmi"] == pytest.approx(row["fmi_large"], rel=1e-10)
 
 
 def test_pooled_fits_match_lavaan_mice_and_semtools() -> None:
@@ -158,28 +164,26 @@ def test_pooled_fits_match_lavaan_mice_and_semtools() -> None:
     Each of semwb's fits agrees with lavaan's to about 2e-6 (relative), so the pooled estimates
     and SEs agree to 1e-5. The between-imputation variance B is a variance of differences of
     estimates (about a tenth of the within variance here), so those 2e-6 become up to 1e-4 in
-    df (which goes as 1/B²) and 5e-5 in riv and FMI: 5e-4 leaves room without hiding a wrong
-    formula (dropping the (1 + 1/m) factor moves riv by 17 %).
+    the large-sample df (which goes as 1/B²; less in the Barnard-Rubin df, bounded by N - npar)
+    and 5e-5 in riv and FMI: 5e-4 leaves room without hiding a wrong formula (dropping the
+    (1 + 1/m) factor moves riv by 17 %).
     """
     ref, sets = _lavaan_mi()
     spec = spec_from_syntax((MI_LAVAAN / "model.lav").read_text(encoding="utf-8"), name="mi")
     pooled = pool_fits(spec, sets)
     table = pooled.parameters.set_index(KEYS)
     assert pooled.m == ref["m"] == 5
+    assert pooled.dfcom == ref["n"] - ref["npar"] == 289
     assert len(table) == len(ref["pooled"])
     for row in ref["pooled"]:
         got = table.loc[(row["lhs"], row["op"], row["rhs"])]
         for key, rel in (("est", 1e-5), ("se", 1e-5), ("df", 5e-4), ("riv", 5e-4),
                          ("fmi", 5e-4)):
             assert got[key] == pytest.approx(row[key], rel=rel), (row["lhs"], row["rhs"], key)
-    for row in ref["semtools"]:
+    for row in ref["semtools"]:  # semTools' df are the large-sample ones: not compared
         got = table.loc[(row["lhs"], row["op"], row["rhs"])]
-        for key, rel in (("est", 1e-5), ("se", 1e-5), ("t", 1e-5)):
-            assert got[key] == pytest.approx(row[key], rel=rel), (row["lhs"], row["rhs"], key)
-        if row["df"] == "Inf":  # semTools prints df above 10,000 as Inf
-            assert got["df"] > 10_000
-        else:
-            assert got["df"] == pytest.approx(row["df"], rel=5e-4), (row["lhs"], row["rhs"])
+        for key in ("est", "se", "t"):
+            assert got[key] == pytest.approx(row[key], rel=1e-5), (row["lhs"], row["rhs"], key)
     d2 = ref["d2"]
     for key, rel in (("F", 1e-4), ("df2", 1e-3), ("pvalue", 1e-3), ("ariv", 1e-3)):
         assert pooled.chisq[key] == pytest.approx(d2[key], rel=rel), key

@@ -11,9 +11,9 @@ Lipsitz & Parzen, 2003).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -23,25 +23,22 @@ from semwb.explore.pooling import pool_chisq_d2, pool_scalars
 from semwb.rng import as_generator
 from semwb.sem.spec import ModelSpec
 
-if TYPE_CHECKING:
-    from semwb.survey.instrument import Instrument
-
 #: Smallest and largest value per column: the instrument's scale for its items.
 Bounds = Mapping[str, tuple[float, float]]
 
 
-def item_bounds(instrument: Instrument | None, columns: Sequence[str],
-                ) -> dict[str, tuple[float, float]]:
-    """The scale bounds of those ``columns`` that are the instrument's Likert items.
+def item_bounds(columns: Sequence[str], *, items: Collection[str],
+                scale: tuple[float, float] | None) -> dict[str, tuple[float, float]]:
+    """The scale bounds of those ``columns`` that are Likert ``items`` (an instrument's
+    ``likert_items`` and ``scale``; no bounds without a scale).
 
     Columns that are not items (firm age, size, product terms, auxiliary variables) get none, so
     :func:`impute` neither truncates nor rounds them.
     """
-    if instrument is None:
+    if scale is None:
         return {}
-    items = set(instrument.likert_items)
-    scale = (float(instrument.scale.min), float(instrument.scale.max))
-    return {column: scale for column in columns if column in items}
+    low, high = float(scale[0]), float(scale[1])
+    return {column: (low, high) for column in columns if column in set(items)}
 
 
 def impute(data: pd.DataFrame, columns: Sequence[str], *, m: int = 20,
@@ -116,6 +113,8 @@ class PooledFit:
         The D2 pooled test of model fit (:func:`~semwb.explore.pooling.pool_chisq_d2`).
     m
         Imputations fitted.
+    dfcom
+        Complete-data degrees of freedom of the Barnard-Rubin df (N minus free parameters).
     n_obs
         Rows of each imputed data set.
     warnings
@@ -125,6 +124,7 @@ class PooledFit:
     parameters: pd.DataFrame
     chisq: dict[str, float]
     m: int
+    dfcom: int
     n_obs: int
     warnings: tuple[str, ...]
 
@@ -133,7 +133,7 @@ class PooledFit:
         from semwb.measurement.assessment import json_ready
 
         out: dict[str, Any] = json_ready({
-            "m": self.m, "n_obs": self.n_obs, "chisq": self.chisq,
+            "m": self.m, "dfcom": self.dfcom, "n_obs": self.n_obs, "chisq": self.chisq,
             "warnings": list(self.warnings),
             "parameters": self.parameters.to_dict(orient="records")})
         return out
@@ -193,6 +193,9 @@ def pool_fits(spec: ModelSpec, imputed: Sequence[pd.DataFrame], *,
 
     Notes
     -----
+    The df are Barnard and Rubin's (1999) small-sample df with the complete-data df taken as
+    N minus the number of free parameters (``mice::pool.scalar(n = N, k = npar)``): management
+    surveys of 150-300 firms are where the large-sample ``(m - 1) / lambda^2`` overstates them.
     The pooled estimates, standard errors, t, df and FMI of every free parameter and ``:=``
     effect match lavaan 0.6.14 fits pooled by ``mice::pool.scalar`` and semTools' ``runMI`` on
     the same five imputed data sets (``tests/reference/mi_lavaan``).
@@ -216,14 +219,15 @@ def pool_fits(spec: ModelSpec, imputed: Sequence[pd.DataFrame], *,
     first = tables[0]
     estimates = np.array([t["est"].to_numpy(dtype=float) for t in tables])
     variances = np.array([t["se"].to_numpy(dtype=float) ** 2 for t in tables])
-    pooled = pool_scalars(estimates, variances, level=level)
+    dfcom = len(imputed[0]) - (fit.fit.npar or 0)
+    pooled = pool_scalars(estimates, variances, level=level, dfcom=dfcom)
     std = np.mean([t["std_all"].to_numpy(dtype=float) for t in tables], axis=0)
     parameters = pd.concat([first[[*KEYS, "label"]], pooled[
         ["est", "se", "t", "df", "pvalue", "ci_lower", "ci_upper", "fmi", "riv"]]], axis=1)
     parameters["std_all"] = std
     df = fit.fit.df
     test = pool_chisq_d2(np.array(chisq, dtype=float), df) if df else {}
-    return PooledFit(parameters=parameters, chisq=test, m=m, n_obs=len(imputed[0]),
+    return PooledFit(parameters=parameters, chisq=test, m=m, dfcom=dfcom, n_obs=len(imputed[0]),
                      warnings=tuple(f"{w} ({n} of {m} imputations)" for w, n in notes.items()))
 
 

@@ -346,8 +346,9 @@ def build_report_context(
         "effects": effects,
         "conditional": conditional_section(results.conditional, lang),
         "portfolio": portfolio_section(results.portfolio, lang),
-        "explore": (explore_context(agreement=results.aggregation["agreement"], lang=lang)
-                    if results.aggregation and results.aggregation["agreement"] else None),
+        "explore": explore_context(
+            agreement=(results.aggregation or {}).get("agreement"), mi=results.imputation,
+            prediction=results.prediction, lang=lang),
         "hypotheses": hypotheses,
         "warnings": _warnings(results, labels, lang),
         "provenance": _provenance(results, lang, results_dir),

@@ -1,6 +1,7 @@
 # lavaan 0.6.14 fitted to each of semwb's five imputations (imputed.csv, made by
-# make_imputations.py), pooled by Rubin's rules with mice::pool.scalar (n = Inf: large-sample
-# df, as semwb), beside semTools 0.5.6's runMI (sem.mi) pooled estimates, SEs, t and df
+# make_imputations.py), pooled by Rubin's rules with mice::pool.scalar: df and fmi with
+# Barnard & Rubin's small-sample df (n = N, k = npar: complete-data df N - npar, as semwb),
+# df_large and fmi_large with n = Inf (large-sample df), beside semTools 0.5.6's runMI (sem.mi) pooled estimates, SEs, t and df
 # (scale.W = FALSE: Rubin's total variance per parameter; semTools' default scales the
 # within-imputation covariance matrix by (1 + ARIV) instead) and its D2 test of the model
 # chi-square (lavTestLRT.mi). semTools gives a := effect the delta-method SE of the pooled
@@ -23,10 +24,14 @@ tables <- lapply(fits, function(f) {
 keys <- tables[[1]][, c("lhs", "op", "rhs")]
 Q <- sapply(tables, function(t) t$est)
 U <- sapply(tables, function(t) t$se^2)
+N <- nrow(sets[[1]])
+npar <- unname(fitMeasures(fits[[1]], "npar"))
 pooled <- lapply(seq_len(nrow(keys)), function(i) {
-  p <- pool.scalar(Q[i, ], U[i, ], n = Inf)
+  p <- pool.scalar(Q[i, ], U[i, ], n = N, k = npar)
+  large <- pool.scalar(Q[i, ], U[i, ], n = Inf)
   list(lhs = keys$lhs[i], op = keys$op[i], rhs = keys$rhs[i], est = p$qbar, ubar = p$ubar,
-       b = p$b, se = sqrt(p$t), df = p$df, riv = p$r, fmi = p$fmi)
+       b = p$b, se = sqrt(p$t), df = p$df, riv = p$r, fmi = p$fmi, df_large = large$df,
+       fmi_large = large$fmi)
 })
 mi <- sem.mi(model, data = sets)
 st <- summary(mi, output = "data.frame", scale.W = FALSE)
@@ -36,7 +41,7 @@ out <- list(
   versions = list(lavaan = as.character(packageVersion("lavaan")),
                   semTools = as.character(packageVersion("semTools")),
                   mice = as.character(packageVersion("mice"))),
-  m = length(fits), n = nrow(sets[[1]]), Q = unname(Q), U = unname(U),
+  m = length(fits), n = N, npar = npar, Q = unname(Q), U = unname(U),
   chisq = unname(sapply(fits, fitMeasures, "chisq")), df = unname(fitMeasures(fits[[1]], "df")),
   pooled = pooled,
   semtools = lapply(seq_len(nrow(st)), function(i) as.list(st[i, ])),
