@@ -7,7 +7,6 @@ so the report's "Exploratory analyses" section reads one shape from either.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Collection
 from typing import TYPE_CHECKING, Any
 
@@ -55,6 +54,7 @@ def imputation_results(spec: ModelSpec, data: pd.DataFrame, options: ImputationO
         (``chisq``, ``df``), ``comparison`` (per parameter ``est_mi se_mi fmi est_fiml se_fiml
         diff_se``) and ``largest_difference`` (the parameter furthest from FIML, in FIML SEs).
     """
+    from semwb.measurement.assessment import json_ready
     from semwb.sem.estimate import fit_model
 
     columns = [*spec.parsed.observed, *options.auxiliary]
@@ -70,7 +70,7 @@ def imputation_results(spec: ModelSpec, data: pd.DataFrame, options: ImputationO
                          data_name=data_name)
     table = compare_with_fiml(pooled, fiml.parameters)
     out["fiml"] = {"chisq": fiml.fit.chisq, "df": fiml.fit.df}
-    out["comparison"] = json.loads(table.to_json(orient="records"))
+    out["comparison"] = json_ready(table.to_dict(orient="records"))
     gap = table["diff_se"].abs()
     if gap.notna().any():
         worst = table.loc[gap.idxmax()]
@@ -94,9 +94,16 @@ def prediction_results(spec: ModelSpec, data: pd.DataFrame,
     result = predict_cv(spec, data, folds=options.folds, repeats=options.repeats,
                         rng=options.seed)
     better = int(result.table["model_better"].sum())
-    total = len(result.table)
+    return {**result.to_dict(), "better": better,
+            "power": predictive_power(better, len(result.table))}
+
+
+def predictive_power(better: int, total: int) -> str:
+    """Shmueli et al.'s (2019) verdict from how many of ``total`` indicators the model predicts
+    with a lower RMSE than the linear benchmark: all ``high``, a majority or half ``medium``, a
+    minority ``low``, none ``none``."""
     level = 3 if better == total else 2 if 2 * better >= total else 1 if better else 0
-    return {**result.to_dict(), "better": better, "power": POWER_LEVELS[level]}
+    return POWER_LEVELS[level]
 
 
 def beside_results(spec: ModelSpec, data: pd.DataFrame, *, fit: FitResult,
