@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -19,7 +20,8 @@ from semwb.sem.spec import spec_from_syntax
 
 CASE = Path(__file__).parent / "reference" / "mediation_missing_fiml"
 SYNTAX = (CASE / "model.lav").read_text(encoding="utf-8")
-BLOCKS = {"imputation": {"m": 3, "seed": 2}, "prediction": {"folds": 3, "repeats": 1}}
+BLOCKS: dict[str, Any] = {"imputation": {"m": 3, "seed": 2},
+                          "prediction": {"folds": 3, "repeats": 1}}
 
 
 @pytest.fixture(scope="module")
@@ -102,7 +104,7 @@ def test_combinations_refused_when_the_spec_is_read(syntax: str, options: dict[s
     ({"imputation": {"n": 5}}, "unknown key 'imputation.n'"),
     ({"prediction": {"folds": 1}}, "prediction.folds' .*greater than or equal to 2"),
 ])
-def test_bad_blocks_are_named(block: dict[str, object], message: str) -> None:
+def test_bad_blocks_are_named(block: dict[str, Any], message: str) -> None:
     with pytest.raises(SpecError, match=message):
         spec_from_syntax(SYNTAX, name="x", **block)
 
