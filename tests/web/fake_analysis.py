@@ -24,7 +24,7 @@ from typing import Any
 import yaml
 
 from semwb.errors import InstrumentError, OptionError, ResponseDataError, SpecError
-from semwb.web.analysis import ordered_items
+from semwb.web.analysis import beside_run_options, ordered_items
 
 INSTRUMENT_SUFFIXES = (".yaml", ".yml")
 RESPONSE_SUFFIXES = (".csv",)
@@ -82,13 +82,15 @@ def check_syntax(syntax: str, *, name: str, responses_path: Path | None = None,
 
 def check_run_options(syntax: str, *, name: str, draws: int, ci: str, level: float,
                       seed: int | None, lang: str, missing: str = "listwise",
-                      estimator: str = "ML", group: str = "", ordered: str = ""
+                      estimator: str = "ML", group: str = "", ordered: str = "",
+                      imputations: int = 0, predict: bool = False, folds: int = 10,
                       ) -> dict[str, Any]:
     if draws and draws < 100:
         raise OptionError(f"The 'draws' option of bootstrap must be at least 100; got {draws}.")
     return {"draws": draws, "ci": ci, "level": level, "seed": seed, "lang": lang,
             "missing": missing, "estimator": estimator, "group": group,
-            "ordered": ordered_items(ordered)}
+            "ordered": ordered_items(ordered),
+            **beside_run_options(imputations, predict, folds)}
 
 
 def starter_specs(models_dir: Path | None) -> list[dict[str, str]]:

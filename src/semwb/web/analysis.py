@@ -163,7 +163,8 @@ def check_syntax(syntax: str, *, name: str, responses_path: Path | None = None,
 
 def check_run_options(syntax: str, *, name: str, draws: int, ci: str, level: float,
                       seed: int | None, lang: str, missing: str = "listwise",
-                      estimator: str = "ML", group: str = "", ordered: str = ""
+                      estimator: str = "ML", group: str = "", ordered: str = "",
+                      imputations: int = 0, predict: bool = False, folds: int = 10,
                       ) -> dict[str, Any]:
     """Check a run's options with the spec's own rules; return them as a plain dict.
 
@@ -171,7 +172,9 @@ def check_run_options(syntax: str, *, name: str, draws: int, ci: str, level: flo
     ``fiml``; ``estimator`` is ``ML``, ``MLR``, ``MLM`` (robust estimators without a
     bootstrap) or ``WLSMV``; ``group`` names the column of a multiple-group model (``""``: one
     group); ``ordered`` lists the ordinal items, ``all`` or names separated by commas (``""``:
-    none; the spec's ``ordered``, fitted by WLSMV).
+    none; the spec's ``ordered``, fitted by WLSMV). ``imputations`` (0: none) and ``predict``
+    with ``folds`` are the spec's ``imputation:`` and ``prediction:`` blocks, run beside the fit
+    (docs/explore.md), refused with the same messages as ``semwb fit``.
 
     Raises
     ------
@@ -186,7 +189,7 @@ def check_run_options(syntax: str, *, name: str, draws: int, ci: str, level: flo
                           "leave 'Ordered items' empty to fit the items as continuous.")
     options = {"draws": draws, "ci": ci, "level": level, "seed": seed, "lang": lang,
                "missing": missing, "estimator": estimator, "group": group,
-               "ordered": ordered_items(ordered)}
+               "ordered": ordered_items(ordered), **beside_run_options(imputations, predict, folds)}
     _spec(syntax, name, options)  # the spec's own checks
     return options
 
@@ -199,16 +202,24 @@ def ordered_items(text: str) -> list[str] | str | None:
     return "all" if items == ["all"] else items
 
 
+def beside_run_options(imputations: int, predict: bool, folds: int) -> dict[str, Any]:
+    """The run form's multiple imputation and prediction fields as the spec's blocks (only the
+    ones asked for, so older runs' options read the same)."""
+    return {**({"imputation": {"m": imputations}} if imputations else {}),
+            **({"prediction": {"folds": folds}} if predict else {})}
+
+
 def _spec(syntax: str, name: str, options: dict[str, Any]) -> Any:
     from semwb.sem.spec import spec_from_syntax
 
     bootstrap = ({key: options[key] for key in ("draws", "ci", "level", "seed")}
                  if options.get("draws") else None)
     ordinal = {"ordered": options["ordered"]} if options.get("ordered") else {}
+    beside = {key: options[key] for key in ("imputation", "prediction") if key in options}
     return spec_from_syntax(syntax, name=name, source=f"model {name}", bootstrap=bootstrap,
                             missing=options.get("missing", "listwise"),
                             estimator=options.get("estimator", "ML"),
-                            group=options.get("group") or None, **ordinal)
+                            group=options.get("group") or None, **ordinal, **beside)
 
 
 def starter_specs(models_dir: Path | None) -> list[dict[str, str]]:

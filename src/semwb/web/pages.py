@@ -252,6 +252,8 @@ def start_run(
     lang: Annotated[str, Form()] = "en", missing: Annotated[str, Form()] = "listwise",
     estimator: Annotated[str, Form()] = "ML",
     group: Annotated[str, Form()] = "", ordered: Annotated[str, Form()] = "",
+    imputations: Annotated[int, Form(ge=0)] = 0, predict: Annotated[bool, Form()] = False,
+    folds: Annotated[int, Form()] = 10,
 ) -> Response:
     """Queue a run of a saved model on a valid response file; go to its page."""
     store = store_of(request)
@@ -270,7 +272,7 @@ def start_run(
     options: dict[str, Any] = analysis_of(request).check_run_options(
         model.syntax, name=model.name, draws=draws, ci=ci, level=level, seed=_seed(seed),
         lang=lang, missing=missing, estimator=estimator, group=group.strip(),
-        ordered=ordered)
+        ordered=ordered, imputations=imputations, predict=predict, folds=folds)
     run = store.runs.create(project.id, model, responses, options)
     runs_of(request).submit(run)
     return _redirect(f"/projects/{project.id}/runs/{run.id}")
