@@ -3,7 +3,6 @@ asked for on the form, refused like ``semwb fit``, shown in the report (issue 18
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,11 +10,12 @@ from typing import Any
 import httpx
 import pytest
 from playwright.sync_api import expect, sync_playwright
-from server_support import ENV, Server, semwb_command
+from server_support import Server
 from test_web_serve_process import ready_project
 from web_support import PASSWORD, Web
 
 from browser_support import chromium_launch
+from semwb.web.auth import add_user
 from semwb.web.store import Store
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
@@ -24,14 +24,12 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[Server, Store]]:
     """``semwb serve`` (the real analysis) with the account ``ann``, and its store."""
-    data = tmp_path / "data"
-    subprocess.run(semwb_command("user", "add", "ann", "--password-stdin", "--data-dir",
-                                 str(data)), input=PASSWORD + "\n", text=True, check=True,
-                   env=ENV, capture_output=True, timeout=60)
-    process = Server(data, tmp_path / "server.log")
+    store = Store(tmp_path / "data")
+    add_user(store, "ann", PASSWORD)
+    process = Server(tmp_path / "data", tmp_path / "server.log")
     try:
         process.wait_ready()
-        yield process, Store(data)
+        yield process, store
     finally:
         process.stop()
 
