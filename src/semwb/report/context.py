@@ -308,7 +308,8 @@ def build_report_context(
         per-group sections of a multi-group fit, :mod:`semwb.report.group_context`), measurement,
         validity, descriptives, cmb, fit, paths, covariances, effects, conditional (probed
         product and power terms), portfolio (measures of a ``portfolio:`` spec), explore (agreement
-        of a ``unit:`` spec), hypotheses, warnings, provenance, inv, it`` (the invariance ladder,
+        of a ``unit:`` spec, multiple imputation beside FIML, prediction), hypotheses, warnings,
+        provenance, inv, it`` (the invariance ladder,
         ``results.invariance``, and its words), modindices (``results.modindices``); a section
         that has nothing to show is ``None``.
     """
