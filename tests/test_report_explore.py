@@ -13,7 +13,7 @@ from semwb.report.environment import get_environment
 from semwb.report.explore_context import explore_context
 
 REFERENCE = Path(__file__).parent / "reference"
-MI = {"m": 20, "chisq": {"F": 0.81, "df1": 74.0, "df2": 474.5, "pvalue": 0.87},
+MI = {"m": 20, "seed": 1, "chisq": {"F": 0.81, "df1": 74.0, "df2": 474.5, "pvalue": 0.87},
       "parameters": [],
       "comparison": [{"lhs": "IOL", "op": "~", "rhs": "AR", "est_mi": 0.5418, "se_mi": 0.0759,
                       "fmi": 0.036, "est_fiml": 0.5446, "se_fiml": 0.0781}]}

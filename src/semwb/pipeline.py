@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 
 from semwb.errors import OptionError, SemwbError
+from semwb.explore.beside import beside_results
 from semwb.files import atomic_write_text, display_path, sha256_bytes, sha256_file
 from semwb.measurement.cfa import measure_constructs
 from semwb.measurement.correlations import composite_correlations
@@ -232,6 +233,10 @@ def run_analysis(
         else ({}, []))
     modindices, modindices_warnings = (
         modindices_results(fit, spec.modindices) if spec.modindices is not None else (None, []))
+    imputation, prediction = beside_results(
+        built.spec, built.data, fit=fit, data_name=shown,
+        items=instrument.likert_items if instrument is not None else (),
+        scale=(instrument.scale.min, instrument.scale.max) if instrument is not None else None)
     boot = None if options is None else bootstrap_model(
         fit, draws=options.draws, ci=options.ci, level=options.level, rng=options.seed,
         progress=progress)
@@ -249,6 +254,7 @@ def run_analysis(
         conditional=conditional_results(built, fit, level=options.level if options else 0.95),
         aggregation=built.aggregation, portfolio=built.portfolio,
         modindices=modindices, nested_in=spec.nested_in,
+        imputation=imputation, prediction=prediction,
         warnings=[*fit.warnings, *built.warnings, *measurement_warnings, *modindices_warnings],
         provenance=provenance(spec, data, data_path=data_path, data_name=data_name,
                               command=command),

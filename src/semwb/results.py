@@ -190,6 +190,11 @@ class Results(_Frozen):
     #: op, above, candidates, rows[{lhs, op, rhs, mi, pvalue, epc, sepc_lv, sepc_all,
     #: sepc_nox}]``, largest first.
     modindices: dict[str, Any] | None = None
+    #: ``imputation:`` m imputations pooled by Rubin's rules beside FIML, as ``semwb impute``'s
+    #: ``mi.json`` (docs/explore.md).
+    imputation: dict[str, Any] | None = None
+    #: ``prediction:`` PLSpredict-style cross-validation, as ``prediction.json`` (docs/explore.md).
+    prediction: dict[str, Any] | None = None
     warnings: list[str] = Field(default_factory=list)
     error: str | None = None
     provenance: Provenance = Field(default_factory=Provenance)

@@ -24,7 +24,7 @@ from typing import Any
 import yaml
 
 from semwb.errors import InstrumentError, OptionError, ResponseDataError, SpecError
-from semwb.web.analysis import ordered_items
+from semwb.web.analysis import beside_run_options, ordered_items
 
 INSTRUMENT_SUFFIXES = (".yaml", ".yml")
 RESPONSE_SUFFIXES = (".csv",)
@@ -86,7 +86,8 @@ def check_run_options(syntax: str, *, name: str, draws: int, ci: str, level: flo
                       seed: int | None, lang: str, missing: str = "listwise",
                       estimator: str = "ML", group: str = "", ordered: str = "",
                       spec: dict[str, Any] | None = None,
-                      exclude: list[str] | None = None) -> dict[str, Any]:
+                      exclude: list[str] | None = None, imputations: int = 0,
+                      predict: bool = False, folds: int = 10) -> dict[str, Any]:
     if draws and draws < 100:
         raise OptionError(f"The 'draws' option of bootstrap must be at least 100; got {draws}.")
     if set(exclude or ()) - set(EXCLUSION_RULES):
@@ -95,7 +96,8 @@ def check_run_options(syntax: str, *, name: str, draws: int, ci: str, level: flo
             "missing": missing, "estimator": estimator, "group": group,
             "ordered": ordered_items(ordered),
             **{k: v for k, v in (spec or {}).items() if k in ("title", "hypotheses") and v},
-            **({"exclude": exclude} if exclude else {})}
+            **({"exclude": exclude} if exclude else {}),
+            **beside_run_options(imputations, predict, folds)}
 
 
 def starter_specs(models_dir: Path | None) -> list[dict[str, Any]]:

@@ -117,6 +117,31 @@ def test_run_options_are_checked_by_the_spec(tmp_path: Path) -> None:
                                       seed=1, lang="en", group="own")["group"] == "own"
 
 
+def test_run_options_refuse_imputation_and_prediction_as_fit_does() -> None:
+    syntax = "AR =~ ar1 + ar2 + ar3\nIOL =~ iol1 + iol2 + iol3\nIOL ~ AR\n"
+
+    def check(**options: Any) -> dict[str, Any]:
+        return analysis.check_run_options(syntax, name="m", ci="percentile", level=0.95,
+                                          seed=1, lang="en", draws=0, **options)
+
+    got = check(imputations=20, predict=True, folds=5)
+    assert (got["imputation"], got["prediction"]) == ({"m": 20}, {"folds": 5})
+    assert "imputation" not in check(predict=False, folds=5)
+    with pytest.raises(OptionError, match=r"^model m: multiple imputation \(imputation:\) "
+                                          r"pools one-group fits; remove 'group:'\.$"):
+        check(imputations=3, group="own")
+    with pytest.raises(OptionError, match=r"model m: multiple imputation \(imputation:\) pools "
+                                          r"ML fits of continuous items"):
+        check(imputations=3, estimator="WLSMV", ordered="all")
+    with pytest.raises(SpecError, match=r"'imputation.m' .*greater than or equal to 2"):
+        check(imputations=1)
+    with pytest.raises(SpecError, match=r"'prediction.folds' .*greater than or equal to 2"):
+        check(predict=True, folds=1)
+    with pytest.raises(OptionError, match=r"prediction needs a regression \(~\)"):
+        analysis.check_run_options("AR =~ ar1 + ar2 + ar3", name="m", ci="percentile",
+                                   level=0.95, seed=1, lang="en", draws=0, predict=True)
+
+
 def test_run_options_fit_ordered_items_by_wlsmv() -> None:
     syntax = "AR =~ ar1 + ar2 + ar3"
 

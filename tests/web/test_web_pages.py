@@ -206,6 +206,28 @@ def test_run_form_passes_the_estimator_and_ordered_items(ann: Web) -> None:
     assert "estimator WLSMV (ordered items: ar1, ar2)" in page
 
 
+def test_run_form_passes_imputation_and_prediction(ann: Web) -> None:
+    project, responses, model = ann.ready_project()
+    form = ann.client.get(f"/projects/{project}").text
+    for name in ("imputations", "predict", "folds"):
+        assert f'name="{name}"' in form
+    response = ann.post(f"/projects/{project}/runs", {
+        "model_id": model, "responses_id": responses, "draws": "0", "seed": "1",
+        "imputations": "5", "predict": "true", "folds": "4"})
+    assert response.status_code == 303
+    [run] = ann.client.app.state.store.runs.for_project(project)
+    assert (run.options["imputation"], run.options["prediction"]) == ({"m": 5}, {"folds": 4})
+    page = ann.client.get(f"/projects/{project}/runs/{run.id}").text
+    assert "5 imputations beside FIML" in page
+    assert "4-fold prediction" in page
+    plain = ann.post(f"/projects/{project}/runs", {
+        "model_id": model, "responses_id": responses, "draws": "0", "seed": "1"})
+    assert plain.status_code == 303
+    latest = max(ann.client.app.state.store.runs.for_project(project), key=lambda r: r.created)
+    assert "imputation" not in latest.options
+    assert "prediction" not in latest.options
+
+
 def test_failed_run_shows_the_message_and_can_be_restarted(ann: Web) -> None:
     project, responses, _ = ann.ready_project()
     ann.post(f"/projects/{project}/models", {"name": "bad", "syntax": "Y ~ X # FAIL",

@@ -54,8 +54,9 @@ def signed_in(server: Server, store: Store, name: str) -> Web:
     return web
 
 
-def start_run(web: Web, data_name: str, draws: int) -> tuple[str, str]:
-    """Upload the alliance instrument and data, save the mediation model, run it: (project, run)."""
+def ready_project(web: Web, data_name: str) -> tuple[str, str, str]:
+    """Upload the alliance instrument and data, save the mediation model:
+    (project, responses, model)."""
     project = web.new_project()
     assert web.upload(project, "instrument", "alliance.yaml", INSTRUMENT).status_code == 303
     assert web.upload(project, "responses", data_name, DATA).status_code == 303
@@ -64,9 +65,14 @@ def start_run(web: Web, data_name: str, draws: int) -> tuple[str, str]:
                     ).status_code == 303
     responses = web.store.projects.files(project, "responses")[0]
     assert responses.ok, responses.summary
-    model = web.store.projects.models(project)[0].id
+    return project, responses.id, web.store.projects.models(project)[0].id
+
+
+def start_run(web: Web, data_name: str, draws: int) -> tuple[str, str]:
+    """:func:`ready_project`, then run it: (project, run)."""
+    project, responses, model = ready_project(web, data_name)
     response = web.post(f"/projects/{project}/runs", {
-        "model_id": model, "responses_id": responses.id, "draws": str(draws), "seed": "1"})
+        "model_id": model, "responses_id": responses, "draws": str(draws), "seed": "1"})
     assert response.status_code == 303, response.text
     return project, response.headers["location"].rsplit("/", 1)[-1]
 

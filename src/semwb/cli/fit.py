@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.text import Text
 
 from semwb.cli.app import LangOption, app, console, err_console
+from semwb.cli.beside import beside_options, print_beside
 from semwb.cli.terminal import print_summary
 from semwb.errors import OptionError, SpecError
 
@@ -44,7 +45,7 @@ def _bootstrap_options(spec: ModelSpec, draws: int | None, ci: str | None,
 def _fit_one(spec_path: Path, data: Path | None, out: Path | None, *, lang: str = "en",
              draws: int | None = None, ci: str | None = None, seed: int | None = None,
              no_bootstrap: bool = False, instrument_path: Path | None = None,
-             sheet: str | None = None, **options: str | list[str]) -> Path:
+             sheet: str | None = None, **options: Any) -> Path:
     """Fit one spec, write ``results.json`` and its report; return the folder."""
     from semwb.pipeline import read_data, run_analysis, write_results
     from semwb.report.writer import refresh_other_languages, write_report
@@ -78,6 +79,7 @@ def _fit_one(spec_path: Path, data: Path | None, out: Path | None, *, lang: str 
     report = write_report(folder, lang=lang, instrument=instrument)
     refreshed = refresh_other_languages(folder, lang=lang, instrument=instrument)
     print_summary(results, path)
+    print_beside(results)
     for written in [report, *refreshed]:
         console.print(Text(f"wrote {written}", style="dim"))
     return folder
@@ -126,6 +128,15 @@ def fit(
     group: Annotated[str | None, typer.Option(
         help="Column holding each respondent's group: a multiple-group model (replaces the "
              "spec's 'group:').")] = None,
+    imputations: Annotated[int | None, typer.Option(
+        metavar="M", min=2, max=1000,
+        help="Multiple imputation beside the fit: M imputed data sets, pooled by Rubin's rules "
+             "and set beside FIML in the report (default: the spec's 'imputation:').")] = None,
+    predict: Annotated[bool, typer.Option(
+        "--predict", help="Out-of-sample prediction: k-fold cross-validated Q²_predict, RMSE "
+        "and MAE against a linear benchmark (default: the spec's 'prediction:').")] = False,
+    folds: Annotated[int | None, typer.Option(
+        metavar="K", min=2, max=100, help="k of --predict's k-fold split (default 10).")] = None,
     lang: LangOption = "en",
 ) -> None:
     """Fit one model spec and write OUT/results.json and OUT/report.html."""
@@ -144,7 +155,9 @@ def fit(
     if ordered is not None:
         items = [v.strip() for v in ordered.split(",") if v.strip()]
         options["ordered"] = "all" if items == ["all"] else items
-    given = {k: v for k, v in options.items() if v is not None}
+    given: dict[str, Any] = {k: v for k, v in options.items() if v is not None}
+    given.update(beside_options(spec, imputations=imputations, predict=predict, folds=folds,
+                                **given))
     folder = _fit_one(spec, data, out, lang=lang, draws=bootstrap, ci=ci, seed=seed,
                       no_bootstrap=no_bootstrap, instrument_path=instrument, sheet=sheet,
                       **given)

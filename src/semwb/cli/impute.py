@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -69,42 +69,41 @@ def impute(
     out: Annotated[Path | None, typer.Option(help="Output folder [reports/<model>-mi].")] = None,
 ) -> None:
     """Multiple imputation (m data sets, Rubin's rules, D2 chi-square) beside FIML."""
-    from semwb.explore.imputation import compare_with_fiml, fit_imputed
-    from semwb.sem.estimate import fit_model
+    from semwb.explore.beside import imputation_results
+    from semwb.sem.spec_extras import ImputationOptions
 
     model, frame, instrument, data_path = model_data(spec, data, products=False)
-    bounds = ((instrument.scale.min, instrument.scale.max) if instrument is not None else None)
     extra = [c.strip() for c in auxiliary.split(",") if c.strip()]
-    pooled = fit_imputed(model, frame, m=m, auxiliary=extra, bounds=bounds,
-                         round_values=round_values, rng=seed)
-    result = {"model": model.name, "seed": seed, "round": round_values,
-              "auxiliary": extra, **pooled.to_dict()}
-    table = pooled.parameters.assign(est_fiml=float("nan"), se_fiml=float("nan"))
-    if fiml:
-        fitted = fit_model(model.model_copy(update={"missing": "fiml", "bootstrap": None}),
-                           frame, data_name=data_path.name)
-        table = compare_with_fiml(pooled, fitted.parameters).rename(
-            columns={"est_mi": "est", "se_mi": "se"})
-        result["fiml"] = {"chisq": fitted.fit.chisq, "df": fitted.fit.df}
-        result["comparison"] = json.loads(table.to_json(orient="records"))
+    result = {"model": model.name, **imputation_results(
+        model, frame, ImputationOptions(m=m, seed=seed, auxiliary=extra, round=round_values),
+        items=instrument.likert_items if instrument is not None else (),
+        scale=(instrument.scale.min, instrument.scale.max) if instrument is not None else None,
+        compare=fiml, data_name=data_path.name)}
     folder = out if out is not None else Path("reports") / f"{model.name}-mi"
     atomic_write_text(folder / "mi.json", json.dumps(result, ensure_ascii=False, indent=2,
                                                      allow_nan=False) + "\n")
-    c = pooled.chisq
-    say(f"{model.name}: {m} imputations of {pooled.n_obs} rows (seed {seed}); D2 F({c['df1']:.0f}, "
-        f"{c['df2']:.1f}) = {c['F']:.3f}, p {fmt_p(c['pvalue'])} (chi2 {c['chisq']:.2f})")
-    view = Table(title="Pooled estimates (Rubin's rules)" + (" beside FIML" if fiml else ""),
+    print_pooled(result, title=f"{model.name}: {m} imputations of {result['n_obs']} rows "
+                              f"(seed {seed})")
+    say(f"wrote {folder / 'mi.json'}")
+
+
+def print_pooled(result: dict[str, Any], *, title: str) -> None:
+    """Print the D2 test and the pooled table (beside FIML's when compared) of an MI result."""
+    c = result["chisq"]
+    say(title + (f"; D2 F({c['df1']:.0f}, {c['df2']:.1f}) = {c['F']:.3f}, p {fmt_p(c['pvalue'])} "
+                 f"(chi2 {c['chisq']:.2f})" if c else ""))
+    beside = "comparison" in result
+    view = Table(title="Pooled estimates (Rubin's rules)" + (" beside FIML" if beside else ""),
                  title_justify="left")
-    for column in ("parameter", "est", "se", "p", "FMI", *(("FIML est", "FIML se") if fiml
+    for column in ("parameter", "est", "se", "p", "FMI", *(("FIML est", "FIML se") if beside
                                                             else ())):
         view.add_column(column, justify="left" if column == "parameter" else "right")
-    for row in table.itertuples():
-        cells = [fmt(row.est), fmt(row.se), fmt_p(pooled.parameters.loc[row.Index, "pvalue"]),
-                 fmt(row.fmi)]
-        if fiml:
-            cells += [fmt(row.est_fiml), fmt(row.se_fiml)]
-        view.add_row(Text(f"{row.lhs} {row.op} {row.rhs}"), *cells)
+    for row, other in zip(result["parameters"], result.get("comparison") or result["parameters"],
+                          strict=True):
+        cells = [fmt(row["est"]), fmt(row["se"]), fmt_p(row["pvalue"]), fmt(row["fmi"])]
+        if beside:
+            cells += [fmt(other["est_fiml"]), fmt(other["se_fiml"])]
+        view.add_row(Text(f"{row['lhs']} {row['op']} {row['rhs']}"), *cells)
     console.print(view)
-    for warning in pooled.warnings:
+    for warning in result["warnings"]:
         console.print(Text(f"warning: {warning}", style="yellow"))
-    say(f"wrote {folder / 'mi.json'}")

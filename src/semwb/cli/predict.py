@@ -30,6 +30,7 @@ def predict(
         help="Output folder [reports/<model>-predict].")] = None,
 ) -> None:
     """PLSpredict-style Q²_predict, RMSE and MAE against a linear-regression benchmark."""
+    from semwb.explore.beside import predictive_power
     from semwb.explore.prediction import compare_predictions, predict_cv
     from semwb.sem.spec import load_spec
 
@@ -55,8 +56,9 @@ def predict(
     console.print(view)
     better = int(result.table["model_better"].sum())
     say(f"The model predicts {better} of {len(result.table)} indicators with a lower RMSE than "
-        "the linear benchmark (Shmueli et al., 2019: all = high, majority = medium, minority = "
-        "low, none = no predictive power beyond the benchmark).")
+        f"the linear benchmark: {predictive_power(better, len(result.table))} predictive power "
+        "(Shmueli et al., 2019: all = high, majority or half = medium, minority = low, none = "
+        "none beyond the benchmark).")
     if "cvpat" in written:
         c = written["cvpat"]
         say(f"CVPAT, {model.name} against {c['second']} on {', '.join(c['indicators'])}: average "

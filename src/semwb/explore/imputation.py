@@ -3,13 +3,15 @@
 Imputation is scikit-learn's ``IterativeImputer`` (chained equations with Bayesian ridge
 regressions) with ``sample_posterior=True``, so each imputed value is a draw, not a prediction;
 each of the m data sets runs its own chain from its own seed, as ``mice`` does. Draws are kept
-within the Likert scale (truncated normal draws). Rounding them to whole scale points is offered
-but off by default, because rounding biases means and variances (Horton, Lipsitz & Parzen, 2003).
+within their instrument's Likert scale (truncated normal draws); other columns (firm age, size,
+portfolio diversity, auxiliary variables) are left on their own scale. Rounding items to whole
+scale points is offered but off by default, because rounding biases means and variances (Horton,
+Lipsitz & Parzen, 2003).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,9 +23,26 @@ from semwb.explore.pooling import pool_chisq_d2, pool_scalars
 from semwb.rng import as_generator
 from semwb.sem.spec import ModelSpec
 
+#: Smallest and largest value per column: the instrument's scale for its items.
+Bounds = Mapping[str, tuple[float, float]]
+
+
+def item_bounds(columns: Sequence[str], *, items: Collection[str],
+                scale: tuple[float, float] | None) -> dict[str, tuple[float, float]]:
+    """The scale bounds of those ``columns`` that are Likert ``items`` (an instrument's
+    ``likert_items`` and ``scale``; no bounds without a scale).
+
+    Columns that are not items (firm age, size, product terms, auxiliary variables) get none, so
+    :func:`impute` neither truncates nor rounds them.
+    """
+    if scale is None:
+        return {}
+    low, high = float(scale[0]), float(scale[1])
+    return {column: (low, high) for column in columns if column in set(items)}
+
 
 def impute(data: pd.DataFrame, columns: Sequence[str], *, m: int = 20,
-           bounds: tuple[float, float] | None = None, round_values: bool = False,
+           bounds: Bounds | None = None, round_values: bool = False,
            max_iter: int = 10, rng: int | np.random.Generator | None = None
            ) -> list[pd.DataFrame]:
     """Draw ``m`` imputed copies of ``data``.
@@ -37,9 +56,11 @@ def impute(data: pd.DataFrame, columns: Sequence[str], *, m: int = 20,
     m
         Number of imputations (20 or more is the usual advice for SEM; Graham et al., 2007).
     bounds
-        Smallest and largest allowed value (the Likert scale); draws are truncated to them.
+        Smallest and largest allowed value per column (:func:`item_bounds`: the Likert scale of
+        the instrument's items); draws are truncated to them. Other columns are unbounded.
     round_values
-        Round imputed values to whole numbers (off by default, see the module notes).
+        Round the imputed values of the bounded columns (the items) to whole scale points (off
+        by default, see the module notes); other columns are never rounded.
     max_iter
         Chained-equation rounds per imputation.
     rng
@@ -62,16 +83,17 @@ def impute(data: pd.DataFrame, columns: Sequence[str], *, m: int = 20,
     empty = [c for c, n in zip(columns, np.isnan(block).all(axis=0), strict=True) if n]
     if empty:
         raise OptionError(f"Column(s) {', '.join(empty)} have no values to impute from.")
-    missing = np.isnan(block)
-    low, high = bounds if bounds is not None else (-np.inf, np.inf)
+    limits = bounds or {}
+    low = np.array([limits.get(c, (-np.inf, np.inf))[0] for c in columns], dtype=float)
+    high = np.array([limits.get(c, (-np.inf, np.inf))[1] for c in columns], dtype=float)
+    rounded = np.isnan(block) & np.array([c in limits for c in columns]) & round_values
     seeds = as_generator(rng).integers(2**31 - 1, size=m)
     out = []
     for seed in seeds:
         imputer = IterativeImputer(sample_posterior=True, max_iter=max_iter,
                                    random_state=int(seed), min_value=low, max_value=high)
         filled = imputer.fit_transform(block)
-        if round_values:
-            filled = np.where(missing, np.round(filled), filled)
+        filled = np.where(rounded, np.round(filled), filled)
         copy = data.copy()
         copy[list(columns)] = filled
         out.append(copy)
@@ -91,6 +113,8 @@ class PooledFit:
         The D2 pooled test of model fit (:func:`~semwb.explore.pooling.pool_chisq_d2`).
     m
         Imputations fitted.
+    dfcom
+        Complete-data degrees of freedom of the Barnard-Rubin df (N minus free parameters).
     n_obs
         Rows of each imputed data set.
     warnings
@@ -100,6 +124,7 @@ class PooledFit:
     parameters: pd.DataFrame
     chisq: dict[str, float]
     m: int
+    dfcom: int
     n_obs: int
     warnings: tuple[str, ...]
 
@@ -108,7 +133,7 @@ class PooledFit:
         from semwb.measurement.assessment import json_ready
 
         out: dict[str, Any] = json_ready({
-            "m": self.m, "n_obs": self.n_obs, "chisq": self.chisq,
+            "m": self.m, "dfcom": self.dfcom, "n_obs": self.n_obs, "chisq": self.chisq,
             "warnings": list(self.warnings),
             "parameters": self.parameters.to_dict(orient="records")})
         return out
@@ -118,7 +143,7 @@ KEYS = ["lhs", "op", "rhs"]
 
 
 def fit_imputed(spec: ModelSpec, data: pd.DataFrame, *, m: int = 20,
-                auxiliary: Sequence[str] = (), bounds: tuple[float, float] | None = None,
+                auxiliary: Sequence[str] = (), bounds: Bounds | None = None,
                 round_values: bool = False, level: float = 0.95,
                 rng: int | np.random.Generator | None = None) -> PooledFit:
     """Impute ``m`` times, fit ``spec`` to each with ``fit_model`` and pool the results.
@@ -140,14 +165,44 @@ def fit_imputed(spec: ModelSpec, data: pd.DataFrame, *, m: int = 20,
     -------
     PooledFit
     """
-    from semwb.sem.estimate import fit_model
-
     if spec.group is not None or spec.estimator == "WLSMV":
         raise OptionError(f"{spec.source}: multiple imputation pools one-group ML fits; remove "
                           "'group:' / 'ordered:' (or compare with FIML in the model's own fit).")
     observed = list(spec.parsed.observed)
     imputed = impute(data, [*observed, *auxiliary], m=m, bounds=bounds,
                      round_values=round_values, rng=rng)
+    return pool_fits(spec, imputed, level=level)
+
+
+def pool_fits(spec: ModelSpec, imputed: Sequence[pd.DataFrame], *,
+              level: float = 0.95) -> PooledFit:
+    """Fit ``spec`` to each completed data set with ``fit_model`` and pool by Rubin's rules.
+
+    Parameters
+    ----------
+    spec
+        The model; fitted to complete data (its ``missing`` and ``bootstrap`` do not apply).
+    imputed
+        The completed data sets (:func:`impute`, or imputations made elsewhere).
+    level
+        Confidence level of the pooled intervals.
+
+    Returns
+    -------
+    PooledFit
+
+    Notes
+    -----
+    The df are Barnard and Rubin's (1999) small-sample df with the complete-data df taken as
+    N minus the number of free parameters (``mice::pool.scalar(n = N, k = npar)``): management
+    surveys of 150-300 firms are where the large-sample ``(m - 1) / lambda^2`` overstates them.
+    The pooled estimates, standard errors, t, df and FMI of every free parameter and ``:=``
+    effect match lavaan 0.6.14 fits pooled by ``mice::pool.scalar`` and semTools' ``runMI`` on
+    the same five imputed data sets (``tests/reference/mi_lavaan``).
+    """
+    from semwb.sem.estimate import fit_model
+
+    m = len(imputed)
     complete = spec.model_copy(update={"missing": "listwise", "bootstrap": None})
     tables, chisq = [], []
     notes: dict[str, int] = {}
@@ -164,14 +219,15 @@ def fit_imputed(spec: ModelSpec, data: pd.DataFrame, *, m: int = 20,
     first = tables[0]
     estimates = np.array([t["est"].to_numpy(dtype=float) for t in tables])
     variances = np.array([t["se"].to_numpy(dtype=float) ** 2 for t in tables])
-    pooled = pool_scalars(estimates, variances, level=level)
+    dfcom = len(imputed[0]) - (fit.fit.npar or 0)
+    pooled = pool_scalars(estimates, variances, level=level, dfcom=dfcom)
     std = np.mean([t["std_all"].to_numpy(dtype=float) for t in tables], axis=0)
     parameters = pd.concat([first[[*KEYS, "label"]], pooled[
         ["est", "se", "t", "df", "pvalue", "ci_lower", "ci_upper", "fmi", "riv"]]], axis=1)
     parameters["std_all"] = std
     df = fit.fit.df
     test = pool_chisq_d2(np.array(chisq, dtype=float), df) if df else {}
-    return PooledFit(parameters=parameters, chisq=test, m=m, n_obs=len(data),
+    return PooledFit(parameters=parameters, chisq=test, m=m, dfcom=dfcom, n_obs=len(imputed[0]),
                      warnings=tuple(f"{w} ({n} of {m} imputations)" for w, n in notes.items()))
 
 

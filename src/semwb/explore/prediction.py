@@ -20,6 +20,10 @@ import pandas as pd
 from semwb.distributions import t_sf
 from semwb.errors import OptionError
 from semwb.sem.spec import ModelSpec
+from semwb.sem.spec_extras import indicator_roles, prediction_roles
+
+__all__ = ["Prediction", "compare_predictions", "implied_covariance", "indicator_roles",
+           "predict_cv"]
 
 
 def implied_covariance(parameters: pd.DataFrame, observed: list[str]) -> np.ndarray:
@@ -47,23 +51,6 @@ def implied_covariance(parameters: pd.DataFrame, observed: list[str]) -> np.ndar
     full = inverse @ s @ inverse.T
     pick = [where[name] for name in observed]
     return np.asarray(full[np.ix_(pick, pick)])
-
-
-def indicator_roles(spec: ModelSpec) -> tuple[list[str], list[str]]:
-    """Exogenous and endogenous observed variables of a model.
-
-    An observed variable is endogenous when it, or the latent it indicates, is the outcome of a
-    regression (``~``); the others are exogenous.
-    """
-    terms = [t for t in spec.parsed.terms if t.op in ("=~", "~")]
-    outcomes = {t.lhs for t in terms if t.op == "~"}
-    indicated = {t.rhs: t.lhs for t in terms if t.op == "=~"}
-    endogenous: list[str] = []
-    exogenous: list[str] = []
-    for name in spec.parsed.observed:
-        (endogenous if name in outcomes or indicated.get(name) in outcomes
-         else exogenous).append(name)
-    return exogenous, endogenous
 
 
 def _metrics(actual: np.ndarray, predicted: np.ndarray, train_mean: np.ndarray
@@ -109,14 +96,6 @@ class Prediction:
         return out
 
 
-def _roles(spec: ModelSpec) -> tuple[list[str], list[str]]:
-    exogenous, endogenous = indicator_roles(spec)
-    if not endogenous or not exogenous:
-        raise OptionError(f"{spec.source}: prediction needs a regression (~) with observed "
-                          "exogenous and endogenous indicators; this model has none.")
-    return exogenous, endogenous
-
-
 def _complete(data: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     """Rows complete on ``columns``, numbered from 0 (the cross-validation's cases)."""
     return data[columns].apply(pd.to_numeric, errors="coerce").dropna().reset_index(drop=True)
@@ -137,7 +116,7 @@ def _cross_predict(spec: ModelSpec, frame: pd.DataFrame, *, folds: int, repeats:
 
     if folds < 2:
         raise OptionError(f"folds must be at least 2; got {folds}.")
-    exogenous, endogenous = _roles(spec)
+    exogenous, endogenous = prediction_roles(spec)
     x, y = frame[exogenous].to_numpy(float), frame[endogenous].to_numpy(float)
     complete = spec.model_copy(update={"missing": "listwise", "bootstrap": None})
     out = {kind: np.empty((repeats, *y.shape)) for kind in ("model", "lm", "mean")}
@@ -180,7 +159,7 @@ def predict_cv(spec: ModelSpec, data: pd.DataFrame, *, folds: int = 10, repeats:
     if spec.group is not None:
         raise OptionError(f"{spec.source}: out-of-sample prediction fits one group; remove "
                           "'group:' (or predict each group's data alone).")
-    exogenous, endogenous = _roles(spec)
+    exogenous, endogenous = prediction_roles(spec)
     frame = _complete(data, [*exogenous, *endogenous])
     predicted = _cross_predict(spec, frame, folds=folds, repeats=repeats, rng=rng)
     y = frame[endogenous].to_numpy(float)
@@ -213,8 +192,8 @@ def compare_predictions(first: ModelSpec, second: ModelSpec, data: pd.DataFrame,
         ``indicators``, ``n_obs``, ``loss_first``, ``loss_second``, ``difference``, ``t``,
         ``df``, ``pvalue`` (two-sided), ``folds``, ``repeats``, ``seed``.
     """
-    _, end_first = _roles(first)
-    _, end_second = _roles(second)
+    _, end_first = prediction_roles(first)
+    _, end_second = prediction_roles(second)
     shared = [item for item in end_first if item in end_second]
     if not shared:
         raise OptionError("The two models share no endogenous indicator to compare "

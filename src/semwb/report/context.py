@@ -57,6 +57,16 @@ CHISQ_DF_MAX = 3.0
 DEFAULT_LEVEL = 0.95
 
 
+def _explore(results: Results, lang: str) -> dict[str, Any] | None:
+    """The "Exploratory analyses" section: agreement of a ``unit:`` spec, multiple imputation
+    beside FIML and out-of-sample prediction; None when the results have none of them."""
+    agreement = (results.aggregation or {}).get("agreement")
+    if not (agreement or results.imputation or results.prediction):
+        return None
+    return explore_context(agreement=agreement, mi=results.imputation,
+                           prediction=results.prediction, lang=lang)
+
+
 def _summary(results: Results, t: Mapping[str, str]) -> dict[str, Any]:
     reasons: dict[str, int] = {}
     for entry in results.exclusions:
@@ -298,7 +308,8 @@ def build_report_context(
         per-group sections of a multi-group fit, :mod:`semwb.report.group_context`), measurement,
         validity, descriptives, cmb, fit, paths, covariances, effects, conditional (probed
         product and power terms), portfolio (measures of a ``portfolio:`` spec), explore (agreement
-        of a ``unit:`` spec), hypotheses, warnings, provenance, inv, it`` (the invariance ladder,
+        of a ``unit:`` spec, multiple imputation beside FIML, prediction), hypotheses, warnings,
+        provenance, inv, it`` (the invariance ladder,
         ``results.invariance``, and its words), modindices (``results.modindices``); a section
         that has nothing to show is ``None``.
     """
@@ -346,8 +357,7 @@ def build_report_context(
         "effects": effects,
         "conditional": conditional_section(results.conditional, lang),
         "portfolio": portfolio_section(results.portfolio, lang),
-        "explore": (explore_context(agreement=results.aggregation["agreement"], lang=lang)
-                    if results.aggregation and results.aggregation["agreement"] else None),
+        "explore": _explore(results, lang),
         "hypotheses": hypotheses,
         "warnings": _warnings(results, labels, lang),
         "provenance": _provenance(results, lang, results_dir),

@@ -44,8 +44,19 @@ WORDS: dict[str, tuple[str, str]] = {
                        "判断标准：rwg(j) ≥ .70（James 等, 1984），ICC(1) ≥ .05 且 F 检验显著"
                        "（Bliese, 2000），ICC(2) ≥ .70（Glick, 1985）。"),
     "mi": ("Multiple imputation beside FIML", "多重插补与 FIML 对照"),
-    "mi_design": ("{m} imputations; D2 pooled test F({df1}, {df2}) = {f}, p {p}.",
-                  "插补 {m} 次；D2 合并检验 F({df1}, {df2}) = {f}，p {p}。"),
+    "mi_design": ("{m} imputations (seed {seed}); D2 pooled test F({df1}, {df2}) = {f}, p {p}.",
+                  "插补 {m} 次（随机种子 {seed}）；D2 合并检验 F({df1}, {df2}) = {f}，p {p}。"),
+    "mi_design_saturated": ("{m} imputations (seed {seed}); the model is saturated (df 0).",
+                            "插补 {m} 次（随机种子 {seed}）；模型为饱和模型（df 0）。"),
+    "mi_largest": ("Rubin's rules: estimate = mean over imputations, SE² = within + (1 + 1/m) "
+                   "between variance, df by Barnard & Rubin, FMI the fraction of missing "
+                   "information. The estimate furthest from FIML's is {parameter}, {diff} FIML "
+                   "standard errors away; MI and FIML estimate the same quantities under MAR "
+                   "and should agree within Monte Carlo error.",
+                   "Rubin 规则：估计值为各插补估计的均值，SE² = 插补内方差 + (1 + 1/m) × 插补间"
+                   "方差，自由度按 Barnard 与 Rubin 校正，FMI 为缺失信息比例。与 FIML 相差最大的"
+                   "是 {parameter}，相差 {diff} 个 FIML 标准误；在 MAR 假设下两种方法估计同一参数，"
+                   "应在蒙特卡洛误差范围内一致。"),
     "parameter": ("Parameter", "参数"),
     "fmi": ("FMI", "缺失信息比例"),
     "mi_est": ("MI estimate", "MI 估计"),
@@ -58,6 +69,15 @@ WORDS: dict[str, tuple[str, str]] = {
     "indicator": ("Indicator", "指标"),
     "lm_rmse": ("LM RMSE", "LM RMSE"),
     "model_better": ("Model better", "模型更优"),
+    "power": ("The model predicts {better} of {total} indicators with a lower RMSE than the "
+              "linear benchmark: {level} predictive power (Shmueli et al., 2019: all high, a "
+              "majority medium, a minority low, none no power beyond the benchmark).",
+              "模型对 {total} 个指标中的 {better} 个的预测 RMSE 低于线性基准：预测能力{level}"
+              "（Shmueli 等, 2019：全部为高，多数为中，少数为低，没有则不超过基准）。"),
+    "power_high": ("high", "高"),
+    "power_medium": ("medium", "中"),
+    "power_low": ("low", "低"),
+    "power_none": ("no", "无"),
     "yes": ("yes", "是"),
     "no": ("no", "否"),
 }
@@ -96,6 +116,21 @@ def _mi_row(row: Mapping[str, Any]) -> dict[str, Any]:
             "fmi": row["fmi"], "est_fiml": row.get("est_fiml"), "se_fiml": row.get("se_fiml")}
 
 
+def _mi(mi: Mapping[str, Any], t: Mapping[str, str]) -> dict[str, Any]:
+    """The MI part: design sentence (D2 test unless saturated), rows, the largest difference."""
+    c = mi["chisq"]
+    design = (t["mi_design"].format(
+        m=mi["m"], seed=mi["seed"], df1=round(c["df1"]), df2=f"{c['df2']:.1f}", f=f"{c['F']:.3f}",
+        p="< .001" if c["pvalue"] < 0.001 else f"= {c['pvalue']:.3f}") if c
+        else t["mi_design_saturated"].format(m=mi["m"], seed=mi["seed"]))
+    largest = mi.get("largest_difference")
+    return {"design": design,
+            "rows": [_mi_row(row) for row in mi.get("comparison") or mi["parameters"]],
+            "largest": t["mi_largest"].format(parameter=largest["parameter"],
+                                              diff=f"{abs(largest['diff_se']):.2f}")
+            if largest else None}
+
+
 def explore_context(*, efa: Mapping[str, Any] | None = None,
                     agreement: Sequence[Mapping[str, Any]] | None = None,
                     mi: Mapping[str, Any] | None = None,
@@ -121,16 +156,16 @@ def explore_context(*, efa: Mapping[str, Any] | None = None,
                            "agreement": list(agreement) if agreement else None,
                            "mi": None, "prediction": None}
     if mi:
-        c = mi["chisq"]
-        out["mi"] = {"design": t["mi_design"].format(
-            m=mi["m"], df1=round(c["df1"]), df2=f"{c['df2']:.1f}", f=f"{c['F']:.3f}",
-            p="< .001" if c["pvalue"] < 0.001 else f"= {c['pvalue']:.3f}"),
-            "rows": [_mi_row(row) for row in mi.get("comparison") or mi["parameters"]]}
+        out["mi"] = _mi(mi, t)
     if prediction:
         out["prediction"] = {
             "design": t["prediction_design"].format(
                 folds=prediction["folds"], repeats=prediction["repeats"],
                 seed=prediction["seed"], n=prediction["n_obs"],
                 predictors=", ".join(prediction["exogenous"])),
-            "rows": [{"indicator": k, **v} for k, v in prediction["indicators"].items()]}
+            "rows": [{"indicator": k, **v} for k, v in prediction["indicators"].items()],
+            "power": t["power"].format(better=prediction["better"],
+                                       total=len(prediction["indicators"]),
+                                       level=t["power_" + prediction["power"]])
+            if "power" in prediction else None}
     return out

@@ -14,7 +14,8 @@ from typing import Any, Literal, get_args
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from semwb.errors import SpecError, join_problems
+from semwb.errors import OptionError, SpecError, join_problems
+from semwb.sem import spec_extras as extras
 from semwb.sem import spec_options as data_keys
 from semwb.sem.effects import DefinedEffect, compile_definitions
 from semwb.sem.groups import spec_problems
@@ -97,6 +98,8 @@ class ModelSpec(BaseModel):
     group_levels: list[str | int] = Field(default_factory=list)
     invariance: bool = False
     modindices: ModIndicesKey = None
+    imputation: extras.ImputationOptions | None = None
+    prediction: extras.PredictionOptions | None = None
     nested_in: list[str] = Field(default_factory=list)
     hypotheses: list[Hypothesis] = Field(default_factory=list)
     source: str = Field("<string>", exclude=True)
@@ -172,9 +175,10 @@ def _validation_problems(exc: ValidationError, source: str) -> list[str]:
                             "instrument, data, syntax, estimator, ordered, "
                             "parameterization, missing, engine, defaults, std_lv, fixed_x, "
                             "meanstructure, orthogonal, bootstrap, group, group_equal, "
-                            "group_partial, group_levels, invariance, modindices, nested_in, "
-                            f"{data_keys.HELP}, hypotheses (bootstrap: draws, ci, level, "
-                            f"seed; modindices: minimum, top, op; {data_keys.BLOCK_HELP}).")
+                            "group_partial, group_levels, invariance, modindices, imputation, "
+                            f"prediction, nested_in, {data_keys.HELP}, hypotheses (bootstrap: "
+                            "draws, ci, level, seed; modindices: minimum, top, op; "
+                            f"{data_keys.BLOCK_HELP}; {extras.BLOCK_HELP}).")
         elif error["type"] == "missing":
             problems.append(f"{source}: the key '{where}' is required.")
         else:
@@ -193,6 +197,9 @@ def _build(raw: dict[str, Any], source: str) -> ModelSpec:
         problems = _validation_problems(exc, source)
         raise SpecError(join_problems(f"{source} has {len(problems)} problems", problems)) from exc
     data_keys.check_data_keys(spec)
+    problems = extras.extras_problems(spec)
+    if problems:
+        raise OptionError(join_problems(f"{source} has {len(problems)} problems", problems))
     if spec.estimator in ("MLR", "MLM"):
         from semwb.sem.scaled_test import check_estimator
 

@@ -169,7 +169,8 @@ def check_run_options(syntax: str, *, name: str, draws: int, ci: str, level: flo
                       seed: int | None, lang: str, missing: str = "listwise",
                       estimator: str = "ML", group: str = "", ordered: str = "",
                       spec: dict[str, Any] | None = None,
-                      exclude: list[str] | None = None) -> dict[str, Any]:
+                      exclude: list[str] | None = None, imputations: int = 0,
+                      predict: bool = False, folds: int = 10) -> dict[str, Any]:
     """Check a run's options with the spec's own rules; return them as a plain dict.
 
     ``draws`` 0 means no bootstrap (Wald intervals only); ``missing`` is ``listwise`` or
@@ -180,7 +181,9 @@ def check_run_options(syntax: str, *, name: str, draws: int, ci: str, level: flo
     from a stored spec keeps (:func:`spec_keys`); its ``title`` and ``hypotheses`` go into the
     options, so that the run's results and report carry them. ``exclude`` names the
     careless-responding rules (:data:`EXCLUSION_RULES`) whose flagged respondents the run leaves
-    out, each recorded with its reasons in the results.
+    out, each recorded with its reasons in the results. ``imputations`` (0: none) and
+    ``predict`` with ``folds`` are the spec's ``imputation:`` and ``prediction:`` blocks, run
+    beside the fit (docs/explore.md), refused with the same messages as ``semwb fit``.
 
     Raises
     ------
@@ -195,7 +198,7 @@ def check_run_options(syntax: str, *, name: str, draws: int, ci: str, level: flo
                           "leave 'Ordered items' empty to fit the items as continuous.")
     options = {"draws": draws, "ci": ci, "level": level, "seed": seed, "lang": lang,
                "missing": missing, "estimator": estimator, "group": group,
-               "ordered": ordered_items(ordered)}
+               "ordered": ordered_items(ordered), **beside_run_options(imputations, predict, folds)}
     options.update({key: value for key, value in (spec or {}).items()
                     if key in ("title", "hypotheses") and value})
     unknown = sorted(set(exclude or ()) - set(EXCLUSION_RULES))
@@ -216,13 +219,21 @@ def ordered_items(text: str) -> list[str] | str | None:
     return "all" if items == ["all"] else items
 
 
+def beside_run_options(imputations: int, predict: bool, folds: int) -> dict[str, Any]:
+    """The run form's multiple imputation and prediction fields as the spec's blocks (only the
+    ones asked for, so older runs' options read the same)."""
+    return {**({"imputation": {"m": imputations}} if imputations else {}),
+            **({"prediction": {"folds": folds}} if predict else {})}
+
+
 def _spec(syntax: str, name: str, options: dict[str, Any]) -> Any:
     from semwb.sem.spec import spec_from_syntax
 
     bootstrap = ({key: options[key] for key in ("draws", "ci", "level", "seed")}
                  if options.get("draws") else None)
     ordinal = {"ordered": options["ordered"]} if options.get("ordered") else {}
-    stored = {key: options[key] for key in ("title", "hypotheses") if options.get(key)}
+    stored = {key: options[key] for key in ("title", "hypotheses", "imputation", "prediction")
+              if options.get(key)}
     return spec_from_syntax(syntax, name=name, source=f"model {name}", bootstrap=bootstrap,
                             missing=options.get("missing", "listwise"),
                             estimator=options.get("estimator", "ML"),

@@ -63,7 +63,7 @@ def create_project(request: Request, user: FormUser,
 RUN_FORM: dict[str, Any] = {
     "model_id": "", "responses_id": "", "draws": 1000, "ci": "percentile", "level": 0.95,
     "seed": "1", "estimator": "ML", "ordered": "", "missing": "", "group": "", "lang": "en",
-    "exclude": []}
+    "exclude": [], "imputations": 0, "predict": False, "folds": 10}
 
 
 @router.get("/projects/{project_id}")
@@ -287,6 +287,8 @@ def start_run(
     estimator: Annotated[str, Form()] = "ML",
     group: Annotated[str, Form()] = "", ordered: Annotated[str, Form()] = "",
     exclude: Annotated[list[str] | None, Form()] = None,
+    imputations: Annotated[int, Form(ge=0)] = 0, predict: Annotated[bool, Form()] = False,
+    folds: Annotated[int, Form()] = 10,
 ) -> Response:
     """Queue a run of a saved model on a valid response file; go to its page.
 
@@ -301,7 +303,8 @@ def start_run(
     sent = {"model_id": model_id, "responses_id": responses_id, "draws": draws, "ci": ci,
             "level": level, "seed": seed, "lang": lang, "missing": missing,
             "estimator": estimator, "group": group, "ordered": ordered,
-            "exclude": exclude or []}
+            "exclude": exclude or [], "imputations": imputations, "predict": predict,
+            "folds": folds}
     try:
         options = _run_options(request, model, responses, sent)
     except SemwbError as exc:
@@ -327,7 +330,8 @@ def _run_options(request: Request, model: Model, responses: StoredFile,
         seed=_seed(sent["seed"]), lang=sent["lang"],
         missing=sent["missing"] or model.spec.get("missing", "listwise"),
         estimator=sent["estimator"], group=sent["group"].strip(), ordered=sent["ordered"],
-        spec=model.spec, exclude=sent["exclude"])
+        spec=model.spec, exclude=sent["exclude"], imputations=sent["imputations"],
+        predict=sent["predict"], folds=sent["folds"])
     return options
 
 

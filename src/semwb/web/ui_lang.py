@@ -68,6 +68,13 @@ ZH: dict[str, str] = {
     "multivariate outlier (Mahalanobis)": "多元异常值（马氏距离）", "Run": "运行",
     "0 draws gives Wald (delta-method) intervals only; reviewers in this field usually expect "
     "5000 draws.": "抽样 0 次只给出 Wald（delta 法）区间；本领域审稿人通常期望 5000 次抽样。",
+    "Beside the fit": "拟合之外",
+    "Beside the fit: multiple imputations (0: none)": "拟合之外：多重插补次数（0：不做）",
+    "Out-of-sample prediction": "样本外预测", "Prediction folds": "预测折数",
+    "Beside the fit: m imputations pooled by Rubin's rules and set beside FIML (20 or more for "
+    "a paper); PLSpredict's Q² predict, RMSE and MAE against a linear benchmark.":
+        "拟合之外：m 次插补按 Rubin 规则合并并与 FIML 对照（论文建议 20 次以上）；PLSpredict "
+        "的 Q² predict、RMSE 和 MAE 与线性基准比较。",
     "To run, save a model and upload a valid response file.":
         "要运行，请保存一个模型并上传有效的数据文件。",
     "Draws": "抽样", "State": "状态", "Started": "开始时间", "Owner:": "所有者：",
@@ -85,6 +92,7 @@ ZH: dict[str, str] = {
     "Data": "数据", "bootstrap draws": "次 bootstrap 抽样", "intervals": "区间",
     "no bootstrap": "无 bootstrap", "seed": "种子", "estimator": "估计方法",
     "ordered items": "有序题项",
+    "imputations beside FIML": "次插补（与 FIML 对照）", "-fold prediction": " 折预测",
     "report in": "报告语言", "queued": "排队于", "finished": "完成于",
     "You can leave this page; the run continues on the server.":
         "可以离开本页，运行会在服务器上继续。",
