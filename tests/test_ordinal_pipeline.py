@@ -60,7 +60,11 @@ def test_semwb_fit_reports_the_scaled_test(tmp_path: Path) -> None:
          "--out", str(tmp_path / "out")], capture_output=True, text=True, check=False,
         env={"OMP_NUM_THREADS": "1", "PATH": "/usr/bin:/bin", "COLUMNS": "160"})
     assert done.returncode == 0, done.stderr
-    assert "scaled (WLSMV, report these): χ²(74) = 85.19, p = 0.176; CFI 0.995" in done.stdout
+    assert ("WLSMV: scaled χ²(74) = 85.19, p = 0.176 (scaling factor 0.808); robust CFI 0.994, "
+            "TLI 0.993, RMSEA 0.022 [0.000, 0.046]") in done.stdout
     html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
-    assert "values of the WLSMV estimator, the ones to report" in html
-    assert 'RMSEA</td><td class="num">.022 [.000, .040]' in html  # scaled, not 0 [0, 0]
+    assert "statistic of the WLSMV estimator, the one to report" in html
+    assert "judge fit by the robust CFI, TLI and RMSEA (Savalei, 2021" in html
+    # judged: lavaan's rmsea.robust with its interval; the scaled one listed beside it
+    assert 'RMSEA (robust)</td><td class="num">.022 [.000, .046]' in html
+    assert 'RMSEA (scaled)</td><td class="num">.022 [.000, .040]' in html

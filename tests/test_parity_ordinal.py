@@ -5,7 +5,7 @@ Every parameter row lavaan lists (thresholds, ``~*~`` scales, fixed intercepts, 
 variances the delta parameterization implies, ``:=`` rows) must be found and match; so must
 every fit measure semwb reports and every R², and semwb warns as often as lavaan did.
 Tolerances: est and std_all 1e-5 absolute, SEs 1e-5 relative, chi-squares 1e-6 relative,
-CFI/TLI/RMSEA(+CI)/SRMR/WRMR 1e-6 absolute, R² 1e-5.
+CFI/TLI/RMSEA(+CI)/SRMR/WRMR and their ``.robust`` values 1e-6 absolute, R² 1e-5.
 """
 
 from __future__ import annotations
@@ -31,6 +31,8 @@ ABSOLUTE = ["pvalue", "pvalue_scaled", "cfi", "tli", "cfi_scaled", "tli_scaled",
             "rmsea_ci_lower", "rmsea_ci_upper", "rmsea_scaled", "rmsea_ci_lower_scaled",
             "rmsea_ci_upper_scaled", "srmr", "wrmr"]
 EXACT = ["df", "df_scaled", "baseline_df", "npar"]
+ROBUST = ["cfi_robust", "tli_robust", "rmsea_robust", "rmsea_ci_lower_robust",
+          "rmsea_ci_upper_robust"]
 
 
 def replay(case: str) -> tuple[FitResult, dict[str, Any]]:
@@ -84,6 +86,20 @@ def test_fit_measures_match(case: tuple[FitResult, dict[str, Any]]) -> None:
     for key in EXACT:
         assert got[key] == ref["fit"][key], key
     assert got["chisq_scaled"] != pytest.approx(got["chisq"], rel=0.05)  # the test is adjusted
+
+
+def test_robust_measures_match(case: tuple[FitResult, dict[str, Any]]) -> None:
+    """lavaan's catML-based ``.robust`` CFI/TLI/RMSEA; none where lavaan gives none (continuous
+    columns beside the items, a polychoric matrix that is not positive definite)."""
+    fit, ref = case
+    got = fit.fit.model_dump()
+    for key in ROBUST:
+        if key in ref["fit"]:
+            assert got[key] == pytest.approx(ref["fit"][key], abs=1e-6), key
+        else:
+            assert got[key] is None, key
+    if "cfi_robust" in ref["fit"]:  # the robust values are not the scaled ones relabelled
+        assert got["rmsea_robust"] != pytest.approx(got["rmsea_scaled"], abs=1e-4)
 
 
 def test_r2_matches(case: tuple[FitResult, dict[str, Any]]) -> None:

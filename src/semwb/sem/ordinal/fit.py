@@ -163,7 +163,7 @@ def fit_ordinal(spec: ModelSpec, data: pd.DataFrame, frame: pd.DataFrame,
     order = list(dict.fromkeys(v for r in rows for v in (r.lhs, r.rhs) if v in endogenous))
     names = list(model.names)
     return FitResult(
-        spec=spec, parameters=table, fit=wlsmv_indices(fit, sample, npar=model.n_params),
+        spec=spec, parameters=table, fit=wlsmv_indices(fit, sample, model),
         r2=r_squared(mm, mm.estimate[None], order), n_obs=items.n_obs, n_excluded=len(excluded),
         excluded_rows=excluded, converged=fit.converged,
         warnings=tuple(m for _, m in found), observed=observed, data=frame,
