@@ -34,6 +34,7 @@ from semwb.sem.model.structure import ModelMatrices
 from semwb.sem.ordinal.fitmeasures import wlsmv_indices
 from semwb.sem.ordinal.partable import with_thresholds
 from semwb.sem.ordinal.polychoric import RHO_MAX, pairs
+from semwb.sem.ordinal.spec import with_instrument_items
 from semwb.sem.ordinal.thresholds import ordinal_data
 from semwb.sem.ordinal.weights import OrdinalStats, ordinal_stats
 from semwb.sem.partable import ParRow
@@ -129,6 +130,7 @@ def fit_ordinal(spec: ModelSpec, data: pd.DataFrame, frame: pd.DataFrame,
         When an item cannot be treated as ordinal (names the item), a threshold line names a
         threshold the data do not have, or the model has more parameters than statistics.
     """
+    spec = with_instrument_items(spec, (), instrument=None)  # raises when no item is ordinal
     parsed = spec.parsed
     observed = tuple(frame.columns)
     dropped = set(excluded)

@@ -2,14 +2,17 @@
 
 A spec with ``ordered:`` (or a threshold line ``x1 | t1 + t2``) is fitted by WLSMV, lavaan's
 default for ordinal data, unless it names another estimator (then it is refused: semwb has no ML
-for ordinal items). semwb's WLSMV covers CFA and SEM whose observed variables are indicators of
-latents or outcomes of regressions (ordinal items, and continuous variables beside them), in the
-delta or theta parameterization, on complete data; everything else is refused here with the
-reason, before any data are read.
+for ordinal items). A spec with ``estimator: WLSMV`` and no ``ordered:`` takes the items its
+instrument marks ordinal (:func:`with_instrument_items`, once the instrument is read). semwb's
+WLSMV covers CFA and SEM whose observed variables are indicators of latents or outcomes of
+regressions (ordinal items, and continuous variables beside them), in the delta or theta
+parameterization, on complete data; everything else is refused here with the reason, before any
+data are read.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import TYPE_CHECKING
 
 from semwb.errors import SpecError, join_problems
@@ -39,15 +42,38 @@ def ordinal_spec(spec: ModelSpec, *, estimator_given: bool) -> ModelSpec:
         problems.append(f"{source}: ordered items are fitted by WLSMV; 'estimator: "
                         f"{spec.estimator}' is not available for them (remove the key or write "
                         "'estimator: WLSMV').")
-    elif not items:
-        key = ("estimator: WLSMV" if spec.estimator == "WLSMV"
-               else f"parameterization: {spec.parameterization}")
-        problems.append(f"{source}: '{key}' is for ordinal items; list them under "
-                        "'ordered:' (or 'ordered: all').")
+    elif not items and spec.estimator != "WLSMV":  # WLSMV: the instrument may mark them
+        problems.append(f"{source}: 'parameterization: {spec.parameterization}' is for ordinal "
+                        "items; list them under 'ordered:' (or 'ordered: all').")
     problems += _scope_problems(spec, items)
     if problems:
         raise SpecError(join_problems(f"{source} has {len(problems)} problems", problems))
     return spec.model_copy(update={"estimator": "WLSMV"})
+
+
+def with_instrument_items(spec: ModelSpec, marked: Collection[str], *,
+                          instrument: str | None) -> ModelSpec:
+    """``spec`` with ``ordered:`` set to the model's items among ``marked`` (those the instrument
+    named ``instrument`` marks ordinal) when it asks for WLSMV and lists none itself; ``spec``
+    unchanged otherwise.
+
+    Raises
+    ------
+    SpecError
+        When the spec asks for WLSMV and neither it nor the instrument names an ordinal item of
+        the model, or (as at loading) when the items make a model semwb's WLSMV cannot fit.
+    """
+    if spec.estimator != "WLSMV" or spec.ordered_items:
+        return spec
+    items = [v for v in spec.parsed.observed if v in set(marked)]
+    if not items:
+        where = (f"instrument {instrument} marks none of the model's items ordinal"
+                 if instrument is not None else "no instrument read for this command marks them")
+        raise SpecError(f"{spec.source}: 'estimator: WLSMV' is for ordinal items, but the spec "
+                        f"lists none under 'ordered:' and {where}; write 'ordered: all' (or the "
+                        "items), or mark them 'ordinal: true' in the instrument (on the scale, "
+                        "a construct or an item).")
+    return ordinal_spec(spec.model_copy(update={"ordered": items}), estimator_given=True)
 
 
 def _scope_problems(spec: ModelSpec, items: tuple[str, ...]) -> list[str]:
