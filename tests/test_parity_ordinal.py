@@ -24,7 +24,7 @@ from semwb.sem.spec import spec_from_syntax
 REFERENCE = Path(__file__).parent / "reference"
 CASES = ["ordinal_mediation", "ordinal_cfa", "ordinal_theta", "ordinal_mixed",
          "ordinal_polyserial", "ordinal_second_order", "ordinal_outcome",
-         "ordinal_binary_zero_cell"]
+         "ordinal_binary_zero_cell", "ordinal_covariates"]
 RELATIVE = ["chisq", "chisq_scaled", "baseline_chisq", "baseline_chisq_scaled",
             "chisq_scaling_factor", "baseline_chisq_scaling_factor"]
 ABSOLUTE = ["pvalue", "pvalue_scaled", "cfi", "tli", "cfi_scaled", "tli_scaled", "rmsea",

@@ -13,8 +13,8 @@ continuous and evaluates the normal-theory ML discrepancy at the DWLS estimate (
 Then ``cfi.robust`` and ``tli.robust`` are lavaan's CFI/TLI with ``ĉ`` and ``ĉ₀`` (on the DWLS
 degrees of freedom), ``rmsea.robust = √max(XX3/(N' df3) - ĉ/N', 0)`` and its interval the
 noncentral interval of ``XX3/ĉ`` scaled by ``√ĉ`` (``N' = N - 1`` as for every WLSMV RMSEA).
-lavaan gives none of them (NA) with continuous columns beside the items, or when ``R`` is not
-positive definite; nor does semwb.
+lavaan gives none of them (NA) with continuous columns beside the items, with covariates
+(``conditional.x``), or when ``R`` is not positive definite; nor does semwb.
 """
 
 from __future__ import annotations
@@ -43,7 +43,8 @@ def robust_measures(model: DwlsModel, fit: DwlsFit, sample: OrdinalStats) -> dic
     """``cfi_robust``, ``tli_robust``, ``rmsea_robust`` and its 90 % interval (empty when lavaan
     gives none: continuous columns, a polychoric matrix that is not positive definite)."""
     R = sample.correlation
-    if sample.data.numeric.any() or np.linalg.eigvalsh(R)[0] < PD_TOLERANCE:
+    if (sample.data.numeric.any() or sample.slopes is not None
+            or np.linalg.eigvalsh(R)[0] < PD_TOLERANCE):
         return {}
     n, p = sample.data.n_obs, len(R)
     P = _implied_correlation(model, fit)

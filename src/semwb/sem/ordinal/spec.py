@@ -16,9 +16,35 @@ from collections.abc import Collection
 from typing import TYPE_CHECKING
 
 from semwb.errors import SpecError, join_problems
+from semwb.sem.partable import classify, covariate_terms
 
 if TYPE_CHECKING:
     from semwb.sem.spec import ModelSpec
+
+
+def _covariate_problems(spec: ModelSpec, items: tuple[str, ...],
+                        covariates: set[str]) -> list[str]:
+    """Observed covariates are conditioned on (lavaan's ``conditional.x``): fixed, continuous
+    columns beside ordinal items only."""
+    if not covariates:
+        return []
+    source, problems = spec.source, []
+    named = sorted(covariates & set(spec.ordered if isinstance(spec.ordered, list) else ()))
+    if named:
+        problems.append(f"{source}: covariate {named[0]} is listed under 'ordered:'; covariates "
+                        "are conditioned on as they are (lavaan's conditional.x), so remove it.")
+    others = [v for v in spec.parsed.observed if v not in covariates and v not in set(items)]
+    if items and others:
+        problems.append(f"{source}: continuous variable {others[0]} beside ordinal items and "
+                        f"covariates ({', '.join(sorted(covariates))}) is not available with "
+                        "WLSMV in semwb yet; list it under 'ordered:' or drop the covariates.")
+    if not spec.fixed_x:
+        problems.append(f"{source}: 'fixed_x: false' is not available with WLSMV: covariates are "
+                        "conditioned on (lavaan's conditional.x); remove the key.")
+    problems += [f"{source}, syntax line {t.line}: '{t.lhs} {t.op} {t.rhs}'".rstrip()
+                 + " gives a covariate a parameter; with WLSMV covariates are conditioned on "
+                 "(lavaan's conditional.x): remove the line." for t in covariate_terms(spec.parsed)]
+    return problems
 
 
 def ordinal_spec(spec: ModelSpec, *, estimator_given: bool) -> ModelSpec:
@@ -78,17 +104,19 @@ def with_instrument_items(spec: ModelSpec, marked: Collection[str], *,
 
 def _scope_problems(spec: ModelSpec, items: tuple[str, ...]) -> list[str]:
     """What semwb's WLSMV does not cover yet, each with the syntax line."""
+
     source, parsed = spec.source, spec.parsed
     ordinal = set(items)
     problems = []
     observed = set(parsed.observed)
+    covariates = set(classify(parsed).covariates)
     indicators = {t.rhs for t in parsed.terms if t.op == "=~"}
     for t in parsed.terms:
         where = f"{source}, syntax line {t.line}"
-        if t.op == "~" and t.rhs in observed:
+        if t.op == "~" and t.rhs in observed and t.rhs not in covariates:
             problems.append(f"{where}: observed variable {t.rhs} as a predictor ('{t.lhs} ~ "
-                            f"{t.rhs}'); semwb's WLSMV takes observed variables as indicators "
-                            "of latents or as outcomes (covariates are not available yet).")
+                            f"{t.rhs}') that is itself modelled; semwb's WLSMV takes observed "
+                            "predictors only as covariates (predictors and nothing else).")
         elif t.op == "~" and t.lhs in indicators:
             problems.append(f"{where}: {t.lhs} is both an indicator and an outcome; semwb's "
                             "WLSMV takes an observed variable as one or the other.")
@@ -99,6 +127,7 @@ def _scope_problems(spec: ModelSpec, items: tuple[str, ...]) -> list[str]:
         elif t.op == "~1":
             problems.append(f"{where}: intercepts and means ('~ 1') are not available with "
                             "WLSMV in semwb; remove the line.")
+    problems += _covariate_problems(spec, items, covariates)
     if parsed.constraints:
         problems.append(f"{source}, syntax line {parsed.constraints[0].line}: '==', '<' and '>' "
                         "constraints are not available with WLSMV in semwb; use a shared label.")

@@ -38,11 +38,16 @@ class OrdinalStats:
         ``(p, p)`` polychoric / polyserial / Pearson correlation matrix.
     gamma
         ``N`` times the asymptotic covariance of :attr:`vector`.
+    slopes
+        With observed covariates (:mod:`.conditional`): the items' probit slopes ``(p, q)``,
+        statistics after the thresholds (covariate by covariate); the thresholds and
+        correlations are then conditional on the covariates.
     """
 
     data: OrdinalData
     correlation: Array
     gamma: Array
+    slopes: Array | None = None
 
     @property
     def n_thresholds(self) -> int:
@@ -50,9 +55,14 @@ class OrdinalStats:
         return len(self.data.slot_names)
 
     @property
+    def n_slopes(self) -> int:
+        """Slopes among the statistics (0 without covariates)."""
+        return 0 if self.slopes is None else int(self.slopes.size)
+
+    @property
     def n_univariate(self) -> int:
-        """Entries before the correlations (thresholds, means, variances)."""
-        return self.n_thresholds + int(self.data.numeric.sum())
+        """Entries before the correlations (thresholds, means, slopes, variances)."""
+        return self.n_thresholds + self.n_slopes + int(self.data.numeric.sum())
 
     @property
     def covariance(self) -> Array:
@@ -68,7 +78,8 @@ class OrdinalStats:
                  zip(data.thresholds, data.numeric, data.means, strict=True)]
         cov = self.covariance
         lower = [cov[i, j] for i, j in pairs(len(data.names))]
-        return np.concatenate([*first, data.variances[data.numeric], np.asarray(lower)])
+        slopes = np.zeros(0) if self.slopes is None else self.slopes.T.ravel()
+        return np.concatenate([*first, slopes, data.variances[data.numeric], np.asarray(lower)])
 
     @property
     def weight(self) -> Array:
