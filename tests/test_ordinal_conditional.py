@@ -22,12 +22,14 @@ CASE = Path(__file__).parent / "reference" / "ordinal_covariates"
 COVARIATES = ["size", "age"]
 
 
-@pytest.fixture(scope="module")
-def stats() -> tuple[OrdinalStats, dict[str, Any]]:
+@pytest.fixture(scope="module", params=["ordinal_covariates", "ordinal_covariates_theta"])
+def stats(request: pytest.FixtureRequest) -> tuple[OrdinalStats, dict[str, Any]]:
+    """The items of the case's model (all of the data's for ordinal_covariates)."""
+    folder = CASE.parent / request.param
     data = pd.read_csv(CASE / "data.csv")
-    items = [v for v in data.columns if v not in COVARIATES]
+    ref = json.loads((folder / "conditional.json").read_text(encoding="utf-8"))
+    items = ref["res_cov"]["rows"]
     coded = ordinal_data(data[items].to_numpy(dtype=float), items)
-    ref = json.loads((CASE / "conditional.json").read_text(encoding="utf-8"))
     return conditional_stats(coded, data[COVARIATES].to_numpy(dtype=float)), ref
 
 
@@ -52,7 +54,9 @@ def test_gamma_matches_lavaans_nacov(stats: tuple[OrdinalStats, dict[str, Any]])
     sample, ref = stats
     names = ref["gamma_names"]
     assert len(names) == sample.vector.size == sample.gamma.shape[0]
-    assert names[56:58] == ["ar1~size", "ar2~size"]  # slopes follow the thresholds, by covariate
+    first = sum(len(t) for t in sample.data.thresholds)  # slopes follow, covariate by covariate
+    items = sample.data.names
+    assert names[first:first + 2 * len(items)] == [f"{v}~{x}" for x in COVARIATES for v in items]
     np.testing.assert_allclose(np.diag(sample.gamma), ref["gamma_diag"], rtol=1e-6)
     at = [names.index(v) for v in ref["sub_gamma_names"]]
     block = sample.gamma[np.ix_(at, at)]

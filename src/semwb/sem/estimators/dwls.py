@@ -173,8 +173,9 @@ class DwlsModel:
         corr = jac[:, i, j]
         pi = d_slopes[:, y, :] * d[None, y, None]  # (q1, y, x)
         if self.theta_scaled:
-            rel = np.where(self._scaled(), np.diagonal(jac, axis1=1, axis2=2)
-                           / np.diag(sigma), 0.0)  # J_jj / Σ_jj, (q1, p)
+            scaled = self._scaled()  # J_jj / Σ_jj, (q1, p); 0 for unscaled columns
+            rel = np.where(scaled, np.diagonal(jac, axis1=1, axis2=2)
+                           / np.where(scaled, np.diag(sigma), 1.0), 0.0)
             corr = corr - 0.5 * sigma[i, j] * (rel[:, i] + rel[:, j])
             out[self.th_pos, :q1] = (-0.5 * tau * d[item] * rel[:, item]).T
             pi = pi - 0.5 * (slopes[y] * d[y, None])[None] * rel[:, y, None]
