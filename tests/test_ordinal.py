@@ -104,8 +104,8 @@ def test_a_threshold_line_makes_the_item_ordered_and_the_estimator_wlsmv() -> No
     ("F =~ x1 + x2 + x3", {"parameterization": "theta"},
      r"'parameterization: theta' is for ordinal items"),
     ("F =~ x1 + x2 + x3", {"ordered": "all", "missing": "fiml"}, r"'missing: fiml' is not "),
-    ("F =~ x1 + x2 + x3", {"ordered": "all", "bootstrap": {"draws": 200}},
-     r"the bootstrap is not available with WLSMV"),
+    ("F =~ x1 + x2 + x3", {"ordered": "all", "bootstrap": {"draws": 200, "ci": "bca"}},
+     r"'ci: bca' is not available for a WLSMV bootstrap"),
 ])
 def test_specs_semwb_cannot_fit_by_wlsmv_are_refused(syntax: str, options: dict[str, Any],
                                                      message: str) -> None:

@@ -10,10 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from semwb.errors import OptionError
 from semwb.pipeline import read_data, run_analysis, write_results
 from semwb.results import read_results
-from semwb.sem.spec import BootstrapOptions, load_spec
+from semwb.sem.spec import load_spec
 
 CASE = Path(__file__).parent / "reference" / "ordinal_mediation"
 
@@ -44,13 +43,6 @@ def test_run_analysis_fits_ordered_items_by_wlsmv(tmp_path: Path) -> None:
     path = write_results(results, tmp_path / "out")
     assert read_results(path) == results
     assert json.loads(path.read_text(encoding="utf-8"))["fit"]["df_scaled"] == 74
-
-
-def test_the_bootstrap_is_refused_for_wlsmv(tmp_path: Path) -> None:
-    spec = load_spec(_spec(tmp_path))
-    with pytest.raises(OptionError, match="the bootstrap is not available with WLSMV"):
-        run_analysis(spec, read_data(CASE / "data.csv"),
-                     bootstrap=BootstrapOptions(draws=200, level=0.95))
 
 
 def test_semwb_fit_reports_the_scaled_test(tmp_path: Path) -> None:

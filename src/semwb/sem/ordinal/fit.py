@@ -11,7 +11,7 @@ intercepts, ``:=`` rows with delta-method SEs), std_all, R² and the fit measure
 from __future__ import annotations
 
 import warnings
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -37,7 +37,7 @@ from semwb.sem.ordinal.fitmeasures import wlsmv_indices
 from semwb.sem.ordinal.partable import with_thresholds
 from semwb.sem.ordinal.polychoric import RHO_MAX, pairs
 from semwb.sem.ordinal.spec import with_instrument_items
-from semwb.sem.ordinal.thresholds import ordinal_data
+from semwb.sem.ordinal.thresholds import OrdinalData, ordinal_data
 from semwb.sem.ordinal.weights import OrdinalStats, ordinal_stats
 from semwb.sem.partable import ParRow, classify
 from semwb.sem.solution import defined_rows, parameter_table, wald
@@ -69,29 +69,76 @@ def _start(model: DwlsModel, rows: tuple[ParRow, ...], sample: OrdinalStats,
     return theta
 
 
-def _sample(spec: ModelSpec, frame: pd.DataFrame, data_name: str, rows: list[int],
-            covariates: tuple[str, ...]) -> tuple[OrdinalStats, tuple[np.ndarray, np.ndarray]]:
+def sample_statistics(items: OrdinalData, values: np.ndarray, covariates: np.ndarray
+                      ) -> tuple[OrdinalStats, tuple[np.ndarray, np.ndarray]]:
     """The statistics, ``Γ`` and the moments of all observed variables (for the start values
-    and the covariates' fixed.x cells): marginal, or conditional on the ``covariates``."""
-    names = [v for v in frame.columns if v not in covariates]
-    items = ordinal_data(frame[names].to_numpy(dtype=float), names,
-                         ordered=spec.ordered_items, data_name=data_name, rows=rows)
-    if not covariates:
+    and the covariates' fixed.x cells) of ``values (N, observed)``: marginal, or conditional on
+    the columns ``covariates`` (``items`` codes the other columns)."""
+    if not covariates.size:
         sample = ordinal_stats(items)
         return sample, (sample.covariance, np.where(items.numeric, items.means, 0.0))
-    X = frame[list(covariates)].to_numpy(dtype=float)
-    sample = conditional_stats(items, X)
+    sample = conditional_stats(items, values[:, covariates])
     assert sample.slopes is not None
-    S = np.cov(frame.to_numpy(dtype=float), rowvar=False)  # lavaan's cov.x: divisor N - 1
-    at = [list(frame.columns).index(v) for v in names]
-    x_at = [list(frame.columns).index(v) for v in covariates]
-    cross = sample.slopes @ S[np.ix_(x_at, x_at)]
+    S = np.cov(values, rowvar=False)  # lavaan's cov.x: divisor N - 1
+    at = np.setdiff1d(np.arange(values.shape[1]), covariates)
+    cross = sample.slopes @ S[np.ix_(covariates, covariates)]
     S[np.ix_(at, at)] = sample.correlation + cross @ sample.slopes.T
-    S[np.ix_(at, x_at)] = cross
-    S[np.ix_(x_at, at)] = cross.T
-    mean = frame.to_numpy(dtype=float).mean(axis=0)
+    S[np.ix_(at, covariates)] = cross
+    S[np.ix_(covariates, at)] = cross.T
+    mean = values.mean(axis=0)
     mean[at] = 0.0
     return sample, (S, mean)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """What a WLSMV fit of a spec to its rows is made of (reused by the bootstrap's draws)."""
+
+    spec: ModelSpec
+    rows: tuple[ParRow, ...]
+    model: DwlsModel
+    sample: OrdinalStats
+    moments: tuple[np.ndarray, np.ndarray]
+    values: np.ndarray
+
+    def matrices(self, model: DwlsModel, theta: np.ndarray) -> ModelMatrices:
+        """``model``'s matrices at ``θ`` with the parameterization's residual variances."""
+        if self.spec.parameterization == "theta":
+            return replace(model.mm, estimate=model.split(theta))
+        return delta_residual_variances(model.mm, model.split(theta), self.spec.ordered_items,
+                                        model.covariates)
+
+
+def prepare(spec: ModelSpec, frame: pd.DataFrame, data_name: str = "data",
+            rows: list[int] | None = None) -> Prepared:
+    """Code the items of ``frame`` (complete rows; ``rows`` as a user sees them), compute their
+    statistics and build the model.
+
+    Raises
+    ------
+    SpecError
+        As :func:`fit_ordinal`.
+    """
+    parsed, observed = spec.parsed, tuple(frame.columns)
+    covariates = [v for v in classify(parsed).covariates if v in observed]
+    names = [v for v in observed if v not in covariates]
+    values = frame.to_numpy(dtype=float)
+    items = ordinal_data(frame[names].to_numpy(dtype=float), names,
+                         ordered=spec.ordered_items, data_name=data_name, rows=rows)
+    x_at = np.array([observed.index(v) for v in covariates], dtype=np.intp)
+    sample, moments = sample_statistics(items, values, x_at)
+    counts = {v: len(t) + 1 for v, t, num in zip(items.names, items.thresholds, items.numeric,
+                                                 strict=True) if not num}
+    table_rows = with_thresholds(spec.partable(), counts, spec.source)
+    model = dwls_model(table_rows, latents=parsed.latents, observed=observed,
+                       slots=items.slot_names, source=spec.source,
+                       theta_scaled=spec.parameterization == "theta", covariates=covariates)
+    model = replace(model, mm=with_sample_moments(model.mm, *moments))
+    if model.n_params > sample.vector.size:
+        raise SpecError(f"{spec.source}: the model has {model.n_params} free parameters but the "
+                        f"data give only {sample.vector.size} thresholds, means, variances and "
+                        "correlations; fix or drop parameters.")
+    return Prepared(spec, table_rows, model, sample, moments, values)
 
 
 def _table(spec: ModelSpec, rows: tuple[ParRow, ...], model: DwlsModel, mm: ModelMatrices,
@@ -165,26 +212,12 @@ def fit_ordinal(spec: ModelSpec, data: pd.DataFrame, frame: pd.DataFrame,
     observed = tuple(frame.columns)
     dropped = set(excluded)
     shown = [r for r in (row_label(data, k) for k in range(len(data))) if r not in dropped]
-    covariates = tuple(v for v in classify(parsed).covariates if v in observed)
-    sample, moments = _sample(spec, frame, data_name, shown, covariates)
+    prepared = prepare(spec, frame, data_name, shown)
+    rows, model, sample = prepared.rows, prepared.model, prepared.sample
     items = sample.data
-    counts = {v: len(t) + 1 for v, t, num in zip(items.names, items.thresholds, items.numeric,
-                                                 strict=True) if not num}
-    rows = with_thresholds(spec.partable(), counts, spec.source)
-    theta_scaled = spec.parameterization == "theta"
-    model = dwls_model(rows, latents=parsed.latents, observed=observed,
-                       slots=items.slot_names, source=spec.source,
-                       theta_scaled=theta_scaled, covariates=covariates)
-    model = replace(model, mm=with_sample_moments(model.mm, *moments))
-    s = sample.vector
-    if model.n_params > s.size:
-        raise SpecError(f"{spec.source}: the model has {model.n_params} free parameters but the "
-                        f"data give only {s.size} thresholds, means, variances and "
-                        "correlations; fix or drop parameters.")
-    fit = fit_dwls(model, s, sample.gamma, items.n_obs, _start(model, rows, sample, moments))
-    mm = (replace(model.mm, estimate=model.split(fit.theta)) if theta_scaled
-          else delta_residual_variances(model.mm, model.split(fit.theta), spec.ordered_items,
-                                        model.covariates))
+    fit = fit_dwls(model, sample.vector, sample.gamma, items.n_obs,
+                   _start(model, rows, sample, prepared.moments))
+    mm = prepared.matrices(model, fit.theta)
     table = _table(spec, rows, model, mm, fit, sample)
     core = CoreFit(mm=mm, vcov=fit.vcov, singular=(), patterns=[], n_obs=items.n_obs,
                    converged=fit.converged, iterations=fit.iterations,

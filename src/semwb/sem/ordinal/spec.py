@@ -138,9 +138,9 @@ def _scope_problems(spec: ModelSpec, items: tuple[str, ...]) -> list[str]:
     if spec.missing != "listwise":
         problems.append(f"{source}: 'missing: {spec.missing}' is not available with WLSMV; semwb "
                         "uses complete rows (listwise) for ordinal items.")
-    if spec.bootstrap is not None:
-        problems.append(f"{source}: the bootstrap is not available with WLSMV yet; remove the "
-                        "'bootstrap:' block (WLSMV's robust standard errors are reported).")
+    if spec.bootstrap is not None and spec.bootstrap.ci not in ("percentile", "bc"):
+        problems.append(f"{source}: 'ci: {spec.bootstrap.ci}' is not available for a WLSMV "
+                        "bootstrap yet; use 'percentile' or 'bc'.")
     if spec.engine != "semwb":
         problems.append(f"{source}: 'engine: {spec.engine}' cannot fit ordinal items; remove "
                         "the key.")
