@@ -5,8 +5,6 @@ thresholds and slopes, residual polychoric correlations and their ``Γ`` against
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from cli_support import run_semwb
 from semwb.sem.ordinal.conditional import conditional_stats
 from semwb.sem.ordinal.thresholds import ordinal_data
 from semwb.sem.ordinal.weights import OrdinalStats
@@ -67,11 +66,9 @@ def test_semwb_fit_conditions_on_the_covariates(tmp_path: Path) -> None:
     """``--ordered all`` takes the items (not the covariates); the scaled test is lavaan's and the
     report judges the scaled indices (lavaan has no robust ones with covariates)."""
     ref = json.loads((CASE / "lavaan.json").read_text(encoding="utf-8"))["fit"]
-    done = subprocess.run(
-        [sys.executable, "-c", "from semwb.cli import main; main()", "fit",
-         str(CASE / "model.lav"), "--data", str(CASE / "data.csv"), "--ordered", "all",
-         "--out", str(tmp_path / "out")], capture_output=True, text=True, check=False,
-        env={"OMP_NUM_THREADS": "1", "PATH": "/usr/bin:/bin", "COLUMNS": "160"})
+    done = run_semwb(
+        "fit", str(CASE / "model.lav"), "--data", str(CASE / "data.csv"), "--ordered", "all",
+        "--out", str(tmp_path / "out"))
     assert done.returncode == 0, done.stderr
     shown = f"χ²(100) = {ref['chisq_scaled']:.2f}, p < .001; CFI {ref['cfi_scaled']:.3f}"
     assert f"scaled (WLSMV, report these): {shown}" in done.stdout

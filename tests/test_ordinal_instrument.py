@@ -4,12 +4,11 @@ by a spec with ``estimator: WLSMV`` that lists no ``ordered:`` of its own."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from cli_support import run_semwb
 from semwb.errors import InstrumentError, SpecError
 from semwb.pipeline import read_data, run_analysis
 from semwb.results import Results
@@ -116,20 +115,14 @@ def test_wlsmv_without_ordinal_items_names_the_fix(tmp_path: Path) -> None:
 def test_semwb_fit_with_instrument_option_fits_wlsmv(tmp_path: Path) -> None:
     (tmp_path / "inst.yaml").write_text(instrument_text(scale=", ordinal: true"),
                                         encoding="utf-8")
-    done = subprocess.run(
-        [sys.executable, "-c", "from semwb.cli import main; main()", "fit",
-         str(CASE / "model.lav"), "--data", str(CASE / "data.csv"), "--estimator", "wlsmv",
-         "--instrument", str(tmp_path / "inst.yaml"), "--out", str(tmp_path / "out")],
-        capture_output=True, text=True, check=False,
-        env={"OMP_NUM_THREADS": "1", "PATH": "/usr/bin:/bin", "COLUMNS": "160"})
+    done = run_semwb(
+        "fit", str(CASE / "model.lav"), "--data", str(CASE / "data.csv"), "--estimator", "wlsmv",
+        "--instrument", str(tmp_path / "inst.yaml"), "--out", str(tmp_path / "out"))
     assert done.returncode == 0, done.stderr
     assert "WLSMV: scaled χ²(74) = 85.19" in done.stdout
-    bare = subprocess.run(
-        [sys.executable, "-c", "from semwb.cli import main; main()", "fit",
-         str(CASE / "model.lav"), "--data", str(CASE / "data.csv"), "--estimator", "wlsmv",
-         "--out", str(tmp_path / "out2")],
-        capture_output=True, text=True, check=False,
-        env={"OMP_NUM_THREADS": "1", "PATH": "/usr/bin:/bin", "COLUMNS": "160"})
+    bare = run_semwb(
+        "fit", str(CASE / "model.lav"), "--data", str(CASE / "data.csv"), "--estimator", "wlsmv",
+        "--out", str(tmp_path / "out2"))
     assert bare.returncode == 1
     assert "no instrument read for this command marks them" in bare.stderr + bare.stdout
 

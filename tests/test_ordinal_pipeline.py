@@ -4,12 +4,11 @@ written to results.json and read back."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from cli_support import run_semwb
 from semwb.pipeline import read_data, run_analysis, write_results
 from semwb.results import read_results
 from semwb.sem.spec import load_spec
@@ -46,11 +45,9 @@ def test_run_analysis_fits_ordered_items_by_wlsmv(tmp_path: Path) -> None:
 
 
 def test_semwb_fit_reports_the_scaled_test(tmp_path: Path) -> None:
-    done = subprocess.run(
-        [sys.executable, "-c", "from semwb.cli import main; main()", "fit",
-         str(CASE / "model.lav"), "--data", str(CASE / "data.csv"), "--ordered", "all",
-         "--out", str(tmp_path / "out")], capture_output=True, text=True, check=False,
-        env={"OMP_NUM_THREADS": "1", "PATH": "/usr/bin:/bin", "COLUMNS": "160"})
+    done = run_semwb(
+        "fit", str(CASE / "model.lav"), "--data", str(CASE / "data.csv"), "--ordered", "all",
+        "--out", str(tmp_path / "out"))
     assert done.returncode == 0, done.stderr
     assert ("WLSMV: scaled χ²(74) = 85.19, p = 0.176 (scaling factor 0.808); robust CFI 0.994, "
             "TLI 0.993, RMSEA 0.022 [0.000, 0.046]") in done.stdout

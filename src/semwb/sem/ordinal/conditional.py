@@ -30,7 +30,7 @@ from semwb.sem.ordinal import bivariate
 from semwb.sem.ordinal.polychoric import RHO_MAX, pairs
 from semwb.sem.ordinal.probit import ProbitFit, fit_probit
 from semwb.sem.ordinal.thresholds import INF, OrdinalData
-from semwb.sem.ordinal.weights import OrdinalStats
+from semwb.sem.ordinal.weights import OrdinalStats, muthen_sandwich
 
 Array = NDArray[np.float64]
 
@@ -125,19 +125,7 @@ def conditional_stats(data: OrdinalData, X: Array) -> OrdinalStats:
     uni_scores = np.zeros((n, n_uni))
     for j, fit in enumerate(fits):
         uni_scores[:, univariate(j)] = fit.scores
-    scores_all = np.concatenate([uni_scores, sc_rho], axis=1)
-    inner = scores_all.T @ scores_all
-    a11 = np.zeros((n_uni, n_uni))
-    for j in range(p):
-        block = np.ix_(univariate(j), univariate(j))
-        a11[block] = inner[block]
-    a11_inv = np.linalg.inv(a11)
-    a22_inv = 1.0 / np.einsum("nk,nk->k", sc_rho, sc_rho)
-    b_inv = np.zeros_like(inner)
-    b_inv[:n_uni, :n_uni] = a11_inv
-    b_inv[n_uni:, n_uni:] = np.diag(a22_inv)
-    b_inv[n_uni:, :n_uni] = -a22_inv[:, None] * (a21 @ a11_inv)
-    gamma = n * (b_inv @ inner @ b_inv.T)
+    gamma = n * muthen_sandwich(uni_scores, sc_rho, a21, [univariate(j) for j in range(p)])
     R = np.eye(p)
     R[first, second] = R[second, first] = rho
     conditional = replace(data, thresholds=tuple(f.thresholds for f in fits))

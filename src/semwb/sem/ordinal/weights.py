@@ -14,6 +14,7 @@ and the signs of the mean rows are flipped. The DWLS weight is ``diag(Γ)⁻¹``
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -135,23 +136,34 @@ def ordinal_stats(data: OrdinalData) -> OrdinalStats:
             if var is not None:
                 a21[k, var_at[v]] = sc.rho @ var
     sc_first, sc_var = threshold_scores(data)
-    scores_all = np.concatenate([sc_first, sc_var, sc_cor], axis=1)
+    middle = muthen_sandwich(np.concatenate([sc_first, sc_var], axis=1), sc_cor, a21,
+                             [univariate(j) for j in range(p)])
+    H = _delta_rule(data, R, index, n_uni, var_at)
+    gamma = data.n_obs * (H @ middle @ H.T)
+    flip = np.ones(len(gamma))
+    flip[starts[:-1][data.numeric]] = -1.0  # the statistics hold minus the means
+    return OrdinalStats(data, R, gamma * np.outer(flip, flip))
+
+
+def muthen_sandwich(uni_scores: Array, cor_scores: Array, a21: Array,
+                    blocks: Sequence[Sequence[int]]) -> Array:
+    """``B⁻¹ GᵀG B⁻ᵀ`` (Muthén 1984, lavaan's ``muthen1984``) from the casewise scores of the
+    univariate statistics ``(N, u)`` and of the correlations ``(N, r)``, the cross-products
+    ``a21 (r, u)`` and the univariate statistics of each variable (``blocks``, into ``A11``)."""
+    n_uni = uni_scores.shape[1]
+    scores_all = np.concatenate([uni_scores, cor_scores], axis=1)
     inner = scores_all.T @ scores_all
     a11 = np.zeros((n_uni, n_uni))
-    for j in range(p):
-        block = np.ix_(univariate(j), univariate(j))
+    for columns in blocks:
+        block = np.ix_(columns, columns)
         a11[block] = inner[block]
     a11_inv = np.linalg.inv(a11)
-    a22_inv = 1.0 / np.einsum("nk,nk->k", sc_cor, sc_cor)
+    a22_inv = 1.0 / np.einsum("nk,nk->k", cor_scores, cor_scores)
     b_inv = np.zeros_like(inner)
     b_inv[:n_uni, :n_uni] = a11_inv
     b_inv[n_uni:, n_uni:] = np.diag(a22_inv)
     b_inv[n_uni:, :n_uni] = -a22_inv[:, None] * (a21 @ a11_inv)
-    H = _delta_rule(data, R, index, n_uni, var_at)
-    gamma = data.n_obs * (H @ b_inv @ inner @ b_inv.T @ H.T)
-    flip = np.ones(len(gamma))
-    flip[starts[:-1][data.numeric]] = -1.0  # the statistics hold minus the means
-    return OrdinalStats(data, R, gamma * np.outer(flip, flip))
+    return np.asarray(b_inv @ inner @ b_inv.T)
 
 
 def _delta_rule(data: OrdinalData, R: Array, index: list[tuple[int, int]], n_uni: int,
