@@ -12,6 +12,7 @@ from cli_support import run_semwb
 from semwb.errors import InstrumentError, SpecError
 from semwb.pipeline import read_data, run_analysis
 from semwb.results import Results
+from semwb.sem.ordinal.spec import with_instrument_items
 from semwb.sem.spec import load_spec
 from semwb.survey.instrument import parse_instrument
 from semwb.survey.instrument_lookup import spec_instrument
@@ -94,6 +95,21 @@ def test_a_construct_marked_not_ordinal_stays_continuous(tmp_path: Path) -> None
     results = run(spec, data)
     assert results.fit.chisq_scaled == pytest.approx(ref["fit"]["chisq_scaled"], rel=1e-6)
     assert not any(r.op == "|" and r.lhs.startswith("ai") for r in results.parameters)
+
+
+def test_a_covariate_the_instrument_marks_stays_a_covariate(tmp_path: Path) -> None:
+    """A control marked ordinal and used as a covariate is conditioned on, as lavaan does."""
+    controls = ("controls:\n  - {id: size, text: {en: Size}, type: categorical, "
+                "levels: {1: {en: small}}, ordinal: true}\n")
+    text = instrument_text(scale=", ordinal: true", controls=controls)
+    (tmp_path / "inst.yaml").write_text(text, encoding="utf-8")
+    spec = tmp_path / "spec.yaml"
+    spec.write_text("model: m\ninstrument: inst.yaml\nestimator: WLSMV\nsyntax: |\n"
+                    "  IOL =~ iol1 + iol2 + iol3 + iol4\n  IOL ~ size\n", encoding="utf-8")
+    marked = parse_instrument(text).ordinal_items
+    assert "size" in marked
+    resolved = with_instrument_items(load_spec(spec), marked, instrument="ordinal-test")
+    assert resolved.ordered == ["iol1", "iol2", "iol3", "iol4"]
 
 
 def test_the_specs_own_ordered_wins(tmp_path: Path) -> None:

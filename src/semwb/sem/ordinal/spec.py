@@ -91,7 +91,8 @@ def with_instrument_items(spec: ModelSpec, marked: Collection[str], *,
     """
     if spec.estimator != "WLSMV" or spec.ordered_items:
         return spec
-    items = [v for v in spec.parsed.observed if v in set(marked)]
+    covariates = set(classify(spec.parsed).covariates)  # conditioned on, never ordinal
+    items = [v for v in spec.parsed.observed if v in set(marked) and v not in covariates]
     if not items:
         where = (f"instrument {instrument} marks none of the model's items ordinal"
                  if instrument is not None else "no instrument read for this command marks them")
