@@ -227,6 +227,11 @@ def bootstrap_model(fit: FitResult, data: pd.DataFrame | None = None, *, draws: 
     OptionError
         For a bad option.
     """
+    effects = fit.effects
+
+    def define(values: Mapping[str, Array]) -> dict[str, Array]:
+        return {e.name: e.evaluate(values) for e in effects}
+
     if fit.spec.estimator == "WLSMV":  # rows drawn, statistics recomputed, DWLS refitted
         from semwb.sem.ordinal.bootstrap import bootstrap_ordinal
 
@@ -234,11 +239,6 @@ def bootstrap_model(fit: FitResult, data: pd.DataFrame | None = None, *, draws: 
         generator, seed = _seed_of(rng)
         return bootstrap_ordinal(fit, draws=draws, ci=ci, level=level, rng=generator,
                                  seed=seed, progress=progress)
-    effects = fit.effects
-
-    def define(values: Mapping[str, Array]) -> dict[str, Array]:
-        return {e.name: e.evaluate(values) for e in effects}
-
     result = bootstrap_matrices(
         fit.model, fit.data if data is None else data, draws=draws, ci=ci, level=level, rng=rng,
         define=define, defined=[(e.name, e.expression) for e in effects], workers=workers,
