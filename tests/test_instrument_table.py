@@ -51,6 +51,18 @@ def test_every_problem_of_a_spreadsheet_is_listed_with_its_row(tmp_path: Path) -
     assert "construct 'TR' has 1 item" in message
 
 
+def test_a_spreadsheet_marks_items_ordinal(tmp_path: Path) -> None:
+    table = pd.DataFrame(ROWS)
+    table["ordinal"] = ["", "", "", "yes", "yes"]
+    path = tmp_path / "study.csv"
+    table.to_csv(path, index=False)
+    assert load_instrument(path).ordinal_items == ["ks1", "ks2"]
+    table.loc[0, "ordinal"] = "often"
+    table.to_csv(path, index=False)
+    with pytest.raises(InstrumentError, match=r"row 2, column ordinal: 'often' is not yes or no"):
+        load_instrument(path)
+
+
 def test_a_spreadsheet_without_the_needed_columns_says_which(tmp_path: Path) -> None:
     path = tmp_path / "q.csv"
     pd.DataFrame([{"id": "ar1", "text_en": "x"}]).to_csv(path, index=False)

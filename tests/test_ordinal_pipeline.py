@@ -4,16 +4,14 @@ written to results.json and read back."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from semwb.errors import OptionError
+from cli_support import run_semwb
 from semwb.pipeline import read_data, run_analysis, write_results
 from semwb.results import read_results
-from semwb.sem.spec import BootstrapOptions, load_spec
+from semwb.sem.spec import load_spec
 
 CASE = Path(__file__).parent / "reference" / "ordinal_mediation"
 
@@ -46,21 +44,16 @@ def test_run_analysis_fits_ordered_items_by_wlsmv(tmp_path: Path) -> None:
     assert json.loads(path.read_text(encoding="utf-8"))["fit"]["df_scaled"] == 74
 
 
-def test_the_bootstrap_is_refused_for_wlsmv(tmp_path: Path) -> None:
-    spec = load_spec(_spec(tmp_path))
-    with pytest.raises(OptionError, match="the bootstrap is not available with WLSMV"):
-        run_analysis(spec, read_data(CASE / "data.csv"),
-                     bootstrap=BootstrapOptions(draws=200, level=0.95))
-
-
 def test_semwb_fit_reports_the_scaled_test(tmp_path: Path) -> None:
-    done = subprocess.run(
-        [sys.executable, "-c", "from semwb.cli import main; main()", "fit",
-         str(CASE / "model.lav"), "--data", str(CASE / "data.csv"), "--ordered", "all",
-         "--out", str(tmp_path / "out")], capture_output=True, text=True, check=False,
-        env={"OMP_NUM_THREADS": "1", "PATH": "/usr/bin:/bin", "COLUMNS": "160"})
+    done = run_semwb(
+        "fit", str(CASE / "model.lav"), "--data", str(CASE / "data.csv"), "--ordered", "all",
+        "--out", str(tmp_path / "out"))
     assert done.returncode == 0, done.stderr
-    assert "scaled (WLSMV, report these): χ²(74) = 85.19, p = 0.176; CFI 0.995" in done.stdout
+    assert ("WLSMV: scaled χ²(74) = 85.19, p = 0.176 (scaling factor 0.808); robust CFI 0.994, "
+            "TLI 0.993, RMSEA 0.022 [0.000, 0.046]") in done.stdout
     html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
-    assert "values of the WLSMV estimator, the ones to report" in html
-    assert 'RMSEA</td><td class="num">.022 [.000, .040]' in html  # scaled, not 0 [0, 0]
+    assert "statistic of the WLSMV estimator, the one to report" in html
+    assert "judge fit by the robust CFI, TLI and RMSEA (Savalei, 2021" in html
+    # judged: lavaan's rmsea.robust with its interval; the scaled one listed beside it
+    assert 'RMSEA (robust)</td><td class="num">.022 [.000, .046]' in html
+    assert 'RMSEA (scaled)</td><td class="num">.022 [.000, .040]' in html

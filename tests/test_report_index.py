@@ -60,14 +60,20 @@ def test_index_shows_the_values_each_estimator_is_judged_by() -> None:
         "chisq_scaled": 122.22, "cfi_scaled": 0.933, "tli_scaled": 0.923, "rmsea_scaled": 0.063,
         "chisq_scaling_factor": 1.2, "cfi_robust": 0.944, "tli_robust": 0.934,
         "rmsea_robust": 0.054})
+    no_robust = fit.model_copy(update={"cfi_robust": None, "tli_robust": None,
+                                       "rmsea_robust": None})
     rows = build_index_context(
-        [base.model_copy(update={"model": m, "estimator": e, "fit": fit})
-         for m, e in (("ml", "ML"), ("mlr", "MLR"), ("wlsmv", "WLSMV"))],
-        [None, None, None], lang="en")["rows"]
+        [base.model_copy(update={"model": m, "estimator": e, "fit": f})
+         for m, e, f in (("ml", "ML", fit), ("mlr", "MLR", fit), ("wlsmv", "WLSMV", fit),
+                         ("wlsmvnum", "WLSMV", no_robust))],
+        [None, None, None, None], lang="en")["rows"]
     assert [(r["chisq"], *r["indices"].values()) for r in rows] == [
         (111.11, 0.911, 0.901, 0.081), (111.11, 0.944, 0.934, 0.054),
-        (122.22, 0.933, 0.923, 0.063)]
+        (122.22, 0.944, 0.934, 0.054), (122.22, 0.933, 0.923, 0.063)]
     html = render_index([base.model_copy(update={"estimator": "WLSMV", "fit": fit})], lang="en")
     assert "122.22" in html
     assert "111.11" not in html
+    assert "scaled χ², robust CFI, TLI, RMSEA (WLSMV)" in html
+    html = render_index([base.model_copy(update={"estimator": "WLSMV", "fit": no_robust})],
+                        lang="en")
     assert "scaled (WLSMV): χ², CFI, TLI, RMSEA" in html

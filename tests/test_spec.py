@@ -216,10 +216,6 @@ def test_lav_file_takes_options_as_keywords(tmp_path: Path) -> None:
         r"'estimator' input should be 'ML', .*; got 'GLS'",
     ),
     (
-        "model: m\nsyntax: 'F =~ x1 + x2 + x3'\nestimator: WLSMV\n",
-        r"'estimator: WLSMV' is for ordinal items; list them under 'ordered:'",
-    ),
-    (
         "model: m\nsyntax: 'F =~ x1 + c(a, b)*x2 + x3'\n",
         r"spec.yaml, syntax line 1: the modifier vector c\(a, b\) gives one value per group, "
         r"but the spec has no 'group:' key",

@@ -2,6 +2,7 @@
 
 In this order, each step only when the spec asks for it (docs/models.md "Data keys"):
 
+0. ``estimator: WLSMV`` without ``ordered:``: the items the instrument marks ordinal;
 1. ``unit:`` several respondents per firm: agreement (ICC(1), ICC(2), rwg(j)) of the spec's
    constructs, then one row per firm (:mod:`semwb.explore.aggregation`);
 2. ``portfolio:`` alliance-portfolio measures computed from a partner list and joined by firm id
@@ -266,6 +267,10 @@ def model_data(spec: ModelSpec, prepared: pd.DataFrame, *, instrument: Instrumen
     ResponseDataError
         For a partner list that breaks its rules (file, row, column).
     """
+    from semwb.sem.ordinal.spec import with_instrument_items
+
+    spec = with_instrument_items(spec, instrument.ordinal_items if instrument is not None else (),
+                                 instrument=instrument.instrument if instrument else None)
     data, aggregation, portfolio, warnings = prepared, None, None, []
     if spec.unit is not None:
         data, aggregation, notes = aggregate_units(spec, data, instrument=instrument,

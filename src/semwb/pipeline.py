@@ -217,9 +217,6 @@ def run_analysis(
         check_estimator(spec.estimator, missing=spec.missing, engine=spec.engine, bootstrap=True,
                         source=spec.source)
     options = bootstrap if bootstrap is not None else spec.bootstrap
-    if options is not None and spec.estimator == "WLSMV":
-        raise OptionError(f"{spec.source}: the bootstrap is not available with WLSMV yet; run "
-                          "without it (WLSMV's robust standard errors are reported).")
     if options is not None and spec.group is not None:
         raise OptionError(f"{spec.source}: the bootstrap of a multiple-group model is not "
                           "supported yet; run without it (the standard errors are lavaan's ML "

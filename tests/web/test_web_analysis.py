@@ -156,8 +156,10 @@ def test_run_options_fit_ordered_items_by_wlsmv() -> None:
         check(ordered="all")
     with pytest.raises(SpecError, match="ordered item 'ar9' is not an observed variable"):
         check(estimator="WLSMV", ordered="ar1, ar9")
-    with pytest.raises(SpecError, match="the bootstrap is not available with WLSMV"):
-        check(estimator="WLSMV", ordered="all", draws=500)
+    assert check(estimator="WLSMV", ordered="all", draws=500)["ordered"] == "all"
+    with pytest.raises(SpecError, match="'ci: bca' is not available for a WLSMV bootstrap"):
+        analysis.check_run_options(syntax, name="m", draws=500, ci="bca", level=0.95, seed=1,
+                                   lang="en", estimator="WLSMV", ordered="all")
 
 
 @pytest.fixture

@@ -73,8 +73,8 @@ class RichEvents:
 def summary_table(summary: BatchSummary) -> Table:
     """One row per model: status, time, n, CFI, RMSEA, and the first line of any error.
 
-    CFI and RMSEA are the values each model's report judges (robust under MLR / MLM, scaled
-    under WLSMV).
+    CFI and RMSEA are the values each model's report judges (robust under MLR / MLM and
+    WLSMV, scaled under WLSMV where lavaan has no robust values).
     """
     from semwb.report.robust_fit import judged  # the report package loads jinja2
 
@@ -97,7 +97,8 @@ def summary_table(summary: BatchSummary) -> Table:
     return table
 
 
-JUDGED_NOTE = "CFI and RMSEA as each report judges them: robust under MLR/MLM, scaled under WLSMV"
+JUDGED_NOTE = ("CFI and RMSEA as each report judges them: robust under MLR/MLM/WLSMV "
+               "(scaled under WLSMV with continuous columns)")
 
 
 def _num(value: float | int | None, fmt: str) -> str:

@@ -45,8 +45,8 @@ def run_with_progress(models: Path, *, out: Path, data: Path | None, jobs: int,
 def summary_lines(summary: BatchSummary) -> list[str]:
     """The summary as plain lines: ``model  status  seconds  n=  CFI=  RMSEA=  error``.
 
-    CFI and RMSEA are the values each model's report judges (robust under MLR / MLM, scaled
-    under WLSMV).
+    CFI and RMSEA are the values each model's report judges (robust under MLR / MLM and
+    WLSMV, scaled under WLSMV where lavaan has no robust values).
     """
     from semwb.batch.console import JUDGED_NOTE
     from semwb.report.robust_fit import judged  # the report package loads jinja2

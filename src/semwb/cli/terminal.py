@@ -66,7 +66,7 @@ def print_summary(results: Results, path: Path) -> None:
         f"{fmt(f.rmsea_ci_upper)}], SRMR {fmt(f.srmr)}",
         highlight=False, markup=False, soft_wrap=True,  # one line, even in a pipe
     )
-    if f.cfi_robust is not None:  # MLR / MLM: the scaled test and the robust indices to read
+    if f.cfi_robust is not None:  # MLR / MLM / WLSMV: the scaled test, the robust indices to read
         console.print(
             f"{results.estimator}: scaled χ²({f.df}) = {fmt(f.chisq_scaled, 2)}, p "
             f"{_p_in_text(f.pvalue_scaled)} (scaling factor {fmt(f.chisq_scaling_factor)}); "

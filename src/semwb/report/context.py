@@ -46,7 +46,7 @@ from semwb.report.parts import (
 )
 from semwb.report.portfolio_context import portfolio_section
 from semwb.report.reviewer import modindices_section
-from semwb.report.robust_fit import is_robust, reported, scaled_block
+from semwb.report.robust_fit import is_robust, reported, scaled_block, wlsmv_robust
 from semwb.results import ParameterRow, Results
 
 #: Hu & Bentler (1999) cut-offs: (index, direction, bound).
@@ -104,17 +104,18 @@ def _fit(results: Results, parts: ModelParts, labels: Labels, lang: Lang) -> dic
     t = strings(lang)
     rows: list[dict[str, Any]] = []
     failed = []
-    # WLSMV: judge and show the scaled-shifted test and lavaan's ".scaled" indices; MLR / MLM:
-    # the ".robust" indices, the scaled test in its own block (report/robust_fit.py)
+    # WLSMV: the scaled-shifted test and lavaan's ".robust" indices (".scaled" where lavaan has
+    # none); MLR / MLM: the ".robust" indices, the scaled test in its own block (robust_fit.py)
     wlsmv = results.estimator == "WLSMV" and fit.chisq_scaled is not None
+    robust = is_robust(results) or wlsmv_robust(results)
     scaled = "_scaled" if wlsmv else ""
     for name, direction, bound in FIT_CUTOFFS:
-        if wlsmv:
+        if wlsmv and not robust:
             value, ci, suffix = getattr(fit, name + ("" if name == "srmr" else scaled)), (
                 (fit.rmsea_ci_lower_scaled, fit.rmsea_ci_upper_scaled) if name == "rmsea"
                 else None), ""
         else:
-            value, ci, suffix = reported(fit, name, is_robust(results))  # robust under MLR
+            value, ci, suffix = reported(fit, name, robust)
         ok = None if value is None else (value >= bound if direction == ">=" else value <= bound)
         shown = f"{name.upper()} {t['robust_suffix']}" if suffix else name.upper()
         if ok is False:
@@ -132,7 +133,8 @@ def _fit(results: Results, parts: ModelParts, labels: Labels, lang: Lang) -> dic
         verdict = sentence(lang, "fit_good")
     return {
         "chisq": chisq, "df": fit.df, "pvalue": fit.pvalue_scaled if wlsmv else fit.pvalue,
-        "scaled_note": t["fit_note_scaled"].format(estimator=results.estimator) if wlsmv else "",
+        "scaled_note": t["fit_note_scaled" if not robust else "fit_note_shifted"].format(
+            estimator=results.estimator) if wlsmv else "",
         "ratio": cell(ratio, None if ratio is None else ratio <= CHISQ_DF_MAX),
         "ratio_cutoff": f"≤ {CHISQ_DF_MAX:g}",
         "rows": rows, "aic": fit.aic, "bic": fit.bic, "available": available,

@@ -190,6 +190,11 @@ _STRINGS: dict[str, tuple[str, str]] = {
                         "values are in results.json.",
                         "χ²、CFI、TLI 与 RMSEA 为 {estimator} 估计的校正（均值与方差调整）值，"
                         "报告时应使用这些值；未校正的值见 results.json。"),
+    "fit_note_shifted": ("χ² is the scaled-shifted (mean- and variance-adjusted) statistic of "
+                         "the {estimator} estimator, the one to report; the standard value is in "
+                         "results.json.",
+                         "χ² 为 {estimator} 估计的校正（均值与方差调整）统计量，报告时应使用该值；"
+                         "未校正的值见 results.json。"),
     "fit_good": ("All of CFI, TLI, RMSEA and SRMR meet Hu & Bentler's cut-offs.",
                  "CFI、TLI、RMSEA 与 SRMR 均达到 Hu & Bentler 的标准。"),
     "fit_some": ("Not meeting Hu & Bentler's cut-offs: {list}.",
@@ -206,6 +211,14 @@ _STRINGS: dict[str, tuple[str, str]] = {
                         "{estimator}：校正 χ² 为 {test} 统计量（校正因子 {factor}）。请以稳健 "
                         "CFI、TLI 与 RMSEA（Brosseau-Liard & Savalei；FIML 下采用 Savalei 校正）"
                         "判断拟合；校正（scaled）值仅对 χ² 作缩放，列出以便与旧软件比较。"),
+    "fit_wlsmv_robust_note": ("{estimator}: judge fit by the robust CFI, TLI and RMSEA (Savalei, "
+                              "2021: the polychoric correlations' normal-theory discrepancy at the "
+                              "estimate, scaled; lavaan's .robust values); the scaled values are "
+                              "listed for comparison with older software.",
+                              "{estimator}：请以稳健 CFI、TLI 与 RMSEA（Savalei, 2021；lavaan 的 "
+                              ".robust 值）判断拟合；校正（scaled）值列出以便与旧软件比较。"),
+    "wlsmv_robust_index": ("scaled χ², robust CFI, TLI, RMSEA (WLSMV)",
+                           "校正 χ²，稳健 CFI、TLI、RMSEA（WLSMV）"),
     "fit_missing": ("Fit indices are not available for this run.", "本次分析无拟合指标。"),
     "r2": ("Explained variance (R²)", "解释方差（R²）"),
     "variable": ("Variable", "变量"),

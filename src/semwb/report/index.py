@@ -10,7 +10,7 @@ from semwb.chisq_difference import DifferenceTest, scaled_difference
 from semwb.distributions import chi2_sf
 from semwb.report.i18n import Lang, sentence, strings
 from semwb.report.parts import is_location, is_significant, split_parameters
-from semwb.report.robust_fit import is_robust, is_scaled, judged
+from semwb.report.robust_fit import is_robust, is_scaled, judged, wlsmv_robust
 from semwb.results import Results
 
 
@@ -99,9 +99,10 @@ def _model_row(results: Results, href: str | None, lang: Lang) -> dict[str, Any]
         "n": results.n_obs,
         "fit": results.fit,
         # the values the model's report judges: MLR / MLM's robust CFI, TLI and RMSEA, WLSMV's
-        # scaled chi-square and indices
+        # scaled chi-square and robust (else scaled) indices
         "robust": is_robust(results),
         "scaled": is_scaled(results),
+        "wlsmv_robust": wlsmv_robust(results),
         "chisq": judged(results, "chisq"),
         "indices": {name: judged(results, name) for name in ("cfi", "tli", "rmsea")},
         "effects": [{"name": row.label or row.lhs, "est": row.est,

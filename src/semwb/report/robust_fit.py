@@ -1,9 +1,12 @@
-"""What a report shows of a robust (MLR, MLM) fit: the scaled test and which fit values to read.
+"""What a report shows of a robust (MLR, MLM, WLSMV) fit: the scaled test and which fit values
+to read.
 
 Under a robust estimator the report judges CFI, TLI and RMSEA by their ``.robust`` values
-(Brosseau-Liard & Savalei, 2014; Savalei's FIML correction under FIML), the ones a reviewer
-should read; the ``.scaled`` values (the statistic rescaled, as older software reports them)
-are listed beside them without a verdict.
+(Brosseau-Liard & Savalei, 2014; Savalei's FIML correction under FIML; for WLSMV Savalei, 2021,
+lavaan's catML values), the ones a reviewer should read; the ``.scaled`` values (the statistic
+rescaled, as older software reports them) are listed beside them without a verdict. WLSMV's
+chi-square is its scaled-shifted statistic; where lavaan gives no robust WLSMV values
+(continuous columns beside the items) the ``.scaled`` indices are judged.
 """
 
 from __future__ import annotations
@@ -29,13 +32,20 @@ def is_scaled(results: Results) -> bool:
     return results.estimator == "WLSMV" and results.fit.chisq_scaled is not None
 
 
+def wlsmv_robust(results: Results) -> bool:
+    """Whether a WLSMV fit carries lavaan's ``.robust`` indices (ordinal items only)."""
+    return is_scaled(results) and results.fit.cfi_robust is not None
+
+
 def judged(results: Results, name: str) -> float | None:
     """The value of ``chisq``, ``cfi``, ``tli`` or ``rmsea`` the model's report judges.
 
-    WLSMV: the scaled-shifted ``chisq_scaled`` and the ``.scaled`` indices; MLR / MLM: the
-    ``.robust`` indices (and the unscaled chi-square, whose scaled test has its own block); ML:
-    the standard values.
+    WLSMV: the scaled-shifted ``chisq_scaled`` and the ``.robust`` indices (the ``.scaled`` ones
+    where lavaan gives no robust values); MLR / MLM: the ``.robust`` indices (and the unscaled
+    chi-square, whose scaled test has its own block); ML: the standard values.
     """
+    if wlsmv_robust(results) and name in ROBUST_INDICES:
+        return reported(results.fit, name, True)[0]
     if is_scaled(results) and name in ("chisq", *ROBUST_INDICES):
         value: float | None = getattr(results.fit, name + "_scaled")
         return value
@@ -53,19 +63,23 @@ def reported(fit: FitIndices, name: str, robust: bool
 
 
 def scaled_block(results: Results, lang: Lang) -> dict[str, Any] | None:
-    """The scaled test, the ``.scaled`` indices and the note on which values to read."""
-    if not is_robust(results):
+    """The scaled test, the ``.scaled`` indices and the note on which values to read (WLSMV:
+    no test row, its scaled-shifted chi-square is the report's own)."""
+    if not (is_robust(results) or wlsmv_robust(results)):
         return None
     fit, t = results.fit, strings(lang)
+    rows = [{"name": f"{name.upper()} {t['scaled_suffix']}",
+             "value": getattr(fit, name + "_scaled"),
+             "ci": (fit.rmsea_ci_lower_scaled, fit.rmsea_ci_upper_scaled) if name == "rmsea"
+             else None} for name in ROBUST_INDICES]
+    if results.estimator == "WLSMV":
+        return {"label": "", "rows": rows,
+                "note": sentence(lang, "fit_wlsmv_robust_note", estimator=results.estimator)}
     test = TESTS.get(results.estimator, results.estimator)
     return {
         "label": t["chisq_scaled"].format(test=test),
         "chisq": fit.chisq_scaled, "df": fit.df, "pvalue": fit.pvalue_scaled,
-        "factor": fit.chisq_scaling_factor,
-        "rows": [{"name": f"{name.upper()} {t['scaled_suffix']}",
-                  "value": getattr(fit, name + "_scaled"),
-                  "ci": (fit.rmsea_ci_lower_scaled, fit.rmsea_ci_upper_scaled)
-                  if name == "rmsea" else None} for name in ROBUST_INDICES],
+        "factor": fit.chisq_scaling_factor, "rows": rows,
         "note": sentence(lang, "fit_robust_note", estimator=results.estimator, test=test,
                          factor=fmt_est(fit.chisq_scaling_factor, 3)),
     }

@@ -159,9 +159,10 @@ def report_tables(ctx: Mapping[str, Any]) -> list[ReportTable]:
         fit_rows += [[r["name"], r["cell"]["value"], r["cutoff"], r["cell"]["ok"]]
                      for r in fit["rows"]]
         scaled = fit["scaled"]
-        if scaled:  # MLR / MLM: the scaled test and the .scaled indices, without a verdict
+        if scaled and scaled["label"]:  # MLR / MLM: the scaled test, without a verdict
             fit_rows[1:1] = [[scaled["label"], scaled["chisq"], "", None],
                              ["p", scaled["pvalue"], "", None]]
+        if scaled:  # MLR / MLM / WLSMV: the .scaled indices, without a verdict
             fit_rows += [[r["name"], r["value"], "", None] for r in scaled["rows"]]
         fit_rows += [["AIC", fit["aic"], "", None], ["BIC", fit["bic"], "", None]]
         found.append(("fit", t["fit"], [Column(t["index"]), Column(t["value"], "est"),

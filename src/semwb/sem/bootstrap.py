@@ -209,7 +209,8 @@ def bootstrap_model(fit: FitResult, data: pd.DataFrame | None = None, *, draws: 
     Parameters
     ----------
     fit
-        From :func:`semwb.sem.estimate.fit_model` (ML, or FIML with ``missing: fiml``).
+        From :func:`semwb.sem.estimate.fit_model` (ML, FIML with ``missing: fiml``, or WLSMV:
+        :func:`semwb.sem.ordinal.bootstrap.bootstrap_ordinal`).
     data
         The data to resample; by default ``fit.data``, the rows the fit used.
     draws, ci, level, rng, workers, chunk_size, progress
@@ -236,6 +237,13 @@ def bootstrap_model(fit: FitResult, data: pd.DataFrame | None = None, *, draws: 
     def define(values: Mapping[str, Array]) -> dict[str, Array]:
         return {e.name: e.evaluate(values) for e in effects}
 
+    if fit.spec.estimator == "WLSMV":  # rows drawn, statistics recomputed, DWLS refitted
+        from semwb.sem.ordinal.bootstrap import bootstrap_ordinal
+
+        draws, ci, level = check_options(draws, ci, level)
+        generator, seed = _seed_of(rng)
+        return bootstrap_ordinal(fit, draws=draws, ci=ci, level=level, rng=generator,
+                                 seed=seed, progress=progress)
     result = bootstrap_matrices(
         fit.model, fit.data if data is None else data, draws=draws, ci=ci, level=level, rng=rng,
         define=define, defined=[(e.name, e.expression) for e in effects], workers=workers,

@@ -144,11 +144,39 @@ def summarize_draws(mm: ModelMatrices, theta: Array, *, ci: str, level: float,
     point = _evaluate(mm, mm.estimate[None], define, names)
     jack_cols = _evaluate(mm, jackknife[np.all(np.isfinite(jackknife), axis=1)], define, names) \
         if jackknife is not None else None
-    is_fixed = np.array([r.param < 0 for r in mm.rows] + [False] * len(names))
+    rows = [(r.lhs, r.op, r.rhs, r.name if not r.name.startswith("_") else "", r.param < 0)
+            for r in mm.rows]
+    return summarize_values(rows, cols.raw, cols.std, (point.raw[0], point.std[0]),
+                            ci=ci, level=level, seed=seed, failed=failed, draws=theta.shape[0],
+                            defined=defined, inadmissible=_inadmissible(
+                                mm, cols, np.flatnonzero(ok) + 1),
+                            jackknife=None if jack_cols is None
+                            else (jack_cols.raw, jack_cols.std))
+
+
+#: One output row: ``(lhs, op, rhs, label, fixed)``.
+Row = tuple[str, str, str, str, bool]
+
+
+def summarize_values(rows: Sequence[Row], raw: Array, std: Array, point: tuple[Array, Array], *,
+                     ci: str, level: float, seed: int | None, failed: Sequence[Mapping[str, Any]],
+                     draws: int, defined: Sequence[tuple[str, str]] = (),
+                     inadmissible: Sequence[Mapping[str, Any]] = (),
+                     jackknife: tuple[Array, Array] | None = None,
+                     rule: str = RULE) -> BootstrapResult:
+    """The :class:`BootstrapResult` of values already evaluated on each kept draw.
+
+    ``raw`` and ``std`` are ``(kept draws, rows + defined)``: the values of ``rows`` then of the
+    ``defined`` effects, raw and standardized; ``point`` their full-sample values; ``draws`` the
+    number of draws asked for; ``rule`` says which draws were dropped. Fixed rows get
+    ``se = 0`` and an interval equal to their value.
+    """
+    names = [n for n, _ in defined]
+    is_fixed = np.array([r[4] for r in rows] + [False] * len(names), dtype=bool)
     table_parts = {}
     for kind, values, est, jack in (
-        ("", cols.raw, point.raw[0], None if jack_cols is None else jack_cols.raw),
-        ("std_all_", cols.std, point.std[0], None if jack_cols is None else jack_cols.std),
+        ("", raw, point[0], None if jackknife is None else jackknife[0]),
+        ("std_all_", std, point[1], None if jackknife is None else jackknife[1]),
     ):
         se = np.nanstd(values, axis=0, ddof=1)
         bounds = intervals(ci, values, est, jack, level)
@@ -160,11 +188,11 @@ def summarize_draws(mm: ModelMatrices, theta: Array, *, ci: str, level: float,
         table_parts[f"{kind}ci_lower"] = bounds[:, 0]
         table_parts[f"{kind}ci_upper"] = bounds[:, 1]
     table = pd.DataFrame({
-        "lhs": [r.lhs for r in mm.rows] + names,
-        "op": [r.op for r in mm.rows] + [":="] * len(names),
-        "rhs": [r.rhs for r in mm.rows] + [e for _, e in defined],
-        "label": [r.name if not r.name.startswith("_") else "" for r in mm.rows] + names,
-        "free": [not f for f in is_fixed[: len(mm.rows)]] + [False] * len(names),
+        "lhs": [r[0] for r in rows] + names,
+        "op": [r[1] for r in rows] + [":="] * len(names),
+        "rhs": [r[2] for r in rows] + [e for _, e in defined],
+        "label": [r[3] for r in rows] + names,
+        "free": [not f for f in is_fixed[: len(rows)]] + [False] * len(names),
         "est": table_parts["est"],
         "se": table_parts["se"],
         "ci_lower": table_parts["ci_lower"],
@@ -176,19 +204,19 @@ def summarize_draws(mm: ModelMatrices, theta: Array, *, ci: str, level: float,
     })
     histograms = {}
     for j, name in enumerate(names):
-        v = cols.raw[:, len(mm.rows) + j]
+        v = raw[:, len(rows) + j]
         counts, edges = np.histogram(v[np.isfinite(v)], bins=HISTOGRAM_BINS)
         histograms[name] = Histogram([float(e) for e in edges], [int(c) for c in counts])
     info = BootstrapInfo(
-        draws=int(theta.shape[0]), succeeded=int(ok.sum()), ci=ci, level=level, seed=seed,
-        failed=[dict(f) for f in failed], rule=RULE,
-        inadmissible=_inadmissible(mm, cols, np.flatnonzero(ok) + 1),
+        draws=int(draws), succeeded=int(raw.shape[0]), ci=ci, level=level, seed=seed,
+        failed=[dict(f) for f in failed], rule=rule,
+        inadmissible=[dict(i) for i in inadmissible],
         histograms={k: {"edges": h.edges, "counts": [float(c) for c in h.counts]}
                     for k, h in histograms.items()},
     )
     labels = [f"{a} {b} {c}" for a, b, c in zip(table["lhs"], table["op"], table["rhs"],
                                                 strict=True)]
-    return BootstrapResult(table, info, histograms, pd.DataFrame(cols.raw, columns=labels))
+    return BootstrapResult(table, info, histograms, pd.DataFrame(raw, columns=labels))
 
 
 

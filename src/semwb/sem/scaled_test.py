@@ -208,12 +208,12 @@ def scaled_indices(indices: FitIndices, test: RobustTest, n: int) -> FitIndices:
     if test.corrected is not None:
         xx, k, xx0, k0 = test.corrected
         cc, cc0 = k / df if df > 0 else float("nan"), k0 / df0 if df0 > 0 else float("nan")
-    cfi_r, tli_r = _robust_incremental(xx, df, xx0, df0, cc, cc0)
+    cfi_r, tli_r = robust_incremental(xx, df, xx0, df0, cc, cc0)
     nan = float("nan")
     if df > 0:
-        rmsea_s = _rmsea(chisq, test.trace, n, 1.0)
-        lower_s, upper_s = _interval(chisq, test.trace, n)
-        lower_r, upper_r = (float(np.sqrt(cc) * b) for b in _interval(xx / cc, df, n))
+        rmsea_s = rmsea_value(chisq, test.trace, n, 1.0)
+        lower_s, upper_s = rmsea_interval_df(chisq, test.trace, n)
+        lower_r, upper_r = (float(np.sqrt(cc) * b) for b in rmsea_interval_df(xx / cc, df, n))
     else:  # as lavaan: a saturated model has no scaled RMSEA, and a robust interval of 0
         rmsea_s = lower_s = upper_s = nan
         lower_r = upper_r = 0.0
@@ -223,21 +223,21 @@ def scaled_indices(indices: FitIndices, test: RobustTest, n: int) -> FitIndices:
         "baseline_chisq_scaled": scaled0, "baseline_chisq_scaling_factor": c0,
         "cfi_scaled": cfi_s, "tli_scaled": tli_s, "rmsea_scaled": rmsea_s,
         "rmsea_ci_lower_scaled": lower_s, "rmsea_ci_upper_scaled": upper_s,
-        "cfi_robust": cfi_r, "tli_robust": tli_r, "rmsea_robust": _rmsea(xx, df, n, cc),
+        "cfi_robust": cfi_r, "tli_robust": tli_r, "rmsea_robust": rmsea_value(xx, df, n, cc),
         "rmsea_ci_lower_robust": lower_r, "rmsea_ci_upper_robust": upper_r,
     }
     # validated, not model_copy: undefined values (NaN) become None, as everywhere in results
     return FitIndices.model_validate({**indices.model_dump(), **update})
 
 
-def _rmsea(chisq: float, df: float, n: int, c: float) -> float:
+def rmsea_value(chisq: float, df: float, n: int, c: float) -> float:
     """lavaan's ``lav_fit_rmsea``: ``sqrt(max(T / (N df) - c / N, 0))``."""
     if not (df > 0 and np.isfinite(c)):
         return 0.0 if df <= 0 else float("nan")
     return float(np.sqrt(max(chisq / (n * df) - c / n, 0.0)))
 
 
-def _interval(chisq: float, df: float, n: int) -> tuple[float, float]:
+def rmsea_interval_df(chisq: float, df: float, n: int) -> tuple[float, float]:
     """The RMSEA interval on a possibly fractional ``df`` (0 below one degree, as lavaan)."""
     if not (np.isfinite(chisq) and np.isfinite(df)):
         return float("nan"), float("nan")
@@ -246,7 +246,7 @@ def _interval(chisq: float, df: float, n: int) -> tuple[float, float]:
     return rmsea_interval(chisq, df, n)
 
 
-def _robust_incremental(chisq: float, df: int, chisq0: float, df0: int, c: float,
+def robust_incremental(chisq: float, df: int, chisq0: float, df0: int, c: float,
                         c0: float) -> tuple[float, float]:
     """lavaan's robust CFI and TLI (``lav_fit_cfi`` / ``lav_fit_tli`` with ``c.hat``)."""
     if not (np.isfinite(c) and np.isfinite(c0)):

@@ -21,7 +21,7 @@ from semwb.sem.effects import DefinedEffect, compile_definitions
 from semwb.sem.groups import spec_problems
 from semwb.sem.model.constraints import constraint_problems
 from semwb.sem.modindices_spec import ModIndicesKey
-from semwb.sem.partable import LavaanOptions, ParRow, build_partable, lavaan_options
+from semwb.sem.partable import LavaanOptions, ParRow, build_partable, classify, lavaan_options
 from semwb.sem.syntax import ParsedSyntax, parse_syntax
 from semwb.yamlfile import safe_load as load_yaml
 
@@ -150,11 +150,13 @@ class ModelSpec(BaseModel):
 
     @property
     def ordered_items(self) -> tuple[str, ...]:
-        """The ordinal items: those under ``ordered:`` (every observed variable for ``all``)
-        and those with a threshold line in the syntax."""
+        """The ordinal items: those under ``ordered:`` (every observed variable but the
+        covariates, which a WLSMV fit conditions on, for ``all``) and those with a threshold
+        line in the syntax."""
         parsed = self.parsed
         if self.ordered == "all":
-            return parsed.observed
+            covariates = set(classify(parsed).covariates)
+            return tuple(v for v in parsed.observed if v not in covariates)
         named = set(self.ordered or ()) | set(parsed.threshold_items)
         return tuple(v for v in parsed.observed if v in named)
 

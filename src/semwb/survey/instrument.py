@@ -47,11 +47,13 @@ class Text(_Strict):
 
 
 class Scale(_Strict):
-    """The Likert scale every construct item uses."""
+    """The Likert scale every construct item uses; ``ordinal: true`` marks every construct item
+    ordinal (fitted by WLSMV when a spec asks for it)."""
 
     min: int
     max: int
     anchors: dict[int, Text] = Field(default_factory=dict)
+    ordinal: bool = False
 
     @model_validator(mode="after")
     def _ordered(self) -> Scale:
@@ -65,11 +67,13 @@ class Scale(_Strict):
 
 
 class Item(_Strict):
-    """One question. Construct items are Likert (``type: likert``); controls may be other types."""
+    """One question. Construct items are Likert (``type: likert``); controls may be other types.
+    ``ordinal`` marks it ordinal or not (None: as its construct, then the scale, says)."""
 
     id: str
     text: Text
     reverse: bool = False
+    ordinal: bool | None = None
     type: Literal["likert", "numeric", "categorical"] = "likert"
     min: float | None = None
     max: float | None = None
@@ -85,11 +89,13 @@ class Check(_Strict):
 
 
 class Construct(_Strict):
-    """A latent construct measured by two or more Likert items."""
+    """A latent construct measured by two or more Likert items (``ordinal``: its items' default,
+    None for the scale's)."""
 
     name: Text
     source: str
     items: list[Item]
+    ordinal: bool | None = None
 
     @property
     def item_ids(self) -> list[str]:
@@ -117,6 +123,16 @@ class Instrument(_Strict):
     def reverse_items(self) -> list[str]:
         """Ids of the reverse-worded items (raw answers are not yet reverse-coded)."""
         return [it.id for c in self.constructs.values() for it in c.items if it.reverse]
+
+    @property
+    def ordinal_items(self) -> list[str]:
+        """Ids of the items marked ordinal: ``ordinal:`` on the item, else on its construct, else
+        on the scale (construct items); controls only when marked themselves."""
+        default = self.scale.ordinal
+        marked = [it.id for c in self.constructs.values() for it in c.items
+                  if (it.ordinal if it.ordinal is not None
+                      else c.ordinal if c.ordinal is not None else default)]
+        return [*marked, *(it.id for it in self.controls if it.ordinal)]
 
     @property
     def all_items(self) -> list[Item | Check]:
@@ -272,6 +288,9 @@ def _semantic_problems(raw: dict[str, Any], marks: _Marks) -> list[tuple[int, st
         if item.get("reverse") and kind != "likert":
             problems.append((marks.line(path), f"item '{item.get('id')}' is {kind}, not Likert; "
                              "only Likert items can be reverse-coded (remove 'reverse')"))
+        if item.get("ordinal") and kind == "numeric":
+            problems.append((marks.line(path), f"item '{item.get('id')}' is numeric; only "
+                             "Likert and categorical items can be ordinal (remove 'ordinal')"))
         if kind == "categorical" and not item.get("levels"):
             problems.append((marks.line(path), f"categorical item '{item.get('id')}' needs "
                              "'levels' (code: label)"))
@@ -302,7 +321,8 @@ def parse_instrument(text: str, *, source: str = "<string>") -> Instrument:
     InstrumentError
         Listing every problem with its line: unknown or duplicate keys, missing fields, bad scale,
         duplicate item ids, items in two constructs, constructs with fewer than 2 items, a reverse
-        flag on a non-Likert item, attention checks expecting answers outside the scale.
+        flag on a non-Likert item, an ordinal flag on a numeric control, attention checks
+        expecting answers outside the scale.
     """
     raw, marks = _compose(text, source)
     problems = list(marks.problems)

@@ -1,10 +1,12 @@
-"""An instrument from a spreadsheet: one row per item (item id, construct, text, reverse).
+"""An instrument from a spreadsheet: one row per item (item id, construct, text, reverse, ordinal).
 
 Researchers often keep their questionnaire in Excel. The columns (any order, case-insensitive):
 
 - ``item`` and ``construct`` (required);
 - ``text_en`` and/or ``text_zh`` (or ``text``, taken as English);
 - ``reverse`` (optional: yes/no, true/false, 1/0, 是/否; empty means no);
+- ``ordinal`` (optional, the same values: the item is ordinal, for a WLSMV spec; empty means
+  no);
 - ``construct_name_en``, ``construct_name_zh``, ``source`` (optional, from the construct's first
   row that gives them);
 - ``scale_min``, ``scale_max`` (optional, first row that gives them; 1-7 by default).
@@ -35,8 +37,9 @@ def read_instrument_table(path: str | Path) -> Instrument:
     Raises
     ------
     InstrumentError
-        Missing columns, rows without an item id or construct, repeated item ids, reverse values
-        that are not yes/no, constructs with fewer than two items; all at once, with rows.
+        Missing columns, rows without an item id or construct, repeated item ids, reverse or
+        ordinal values that are not yes/no, constructs with fewer than two items; all at once,
+        with rows.
     """
     raw = read_table(path)
     source = raw.source
@@ -70,13 +73,16 @@ def read_instrument_table(path: str | Path) -> Instrument:
                             "item ids must be unique.")
             continue
         seen[item] = file_row
-        flag = cell(pos, "reverse").casefold()
-        if flag not in _TRUE | _FALSE:
-            problems.append(f"{where}, column reverse: '{cell(pos, 'reverse')}' is not yes or no.")
+        flags = {}
+        for name in ("reverse", "ordinal"):
+            flag = cell(pos, name).casefold()
+            if flag not in _TRUE | _FALSE:
+                problems.append(f"{where}, column {name}: '{cell(pos, name)}' is not yes or no.")
+            flags[name] = flag in _TRUE
         text = {"en": cell(pos, "text_en") or cell(pos, "text") or None,
                 "zh": cell(pos, "text_zh") or None}
         entry = constructs.setdefault(construct, {"name": {}, "source": "", "items": []})
-        entry["items"].append({"id": item, "text": text, "reverse": flag in _TRUE})
+        entry["items"].append({"id": item, "text": text, **flags})
         for lang in ("en", "zh"):
             entry["name"].setdefault(lang, cell(pos, f"construct_name_{lang}") or None)
         entry["source"] = entry["source"] or cell(pos, "source")

@@ -31,3 +31,33 @@ run_ordinal_case <- function(full_items) {
   write_json_full(ordinal_block(run$fit, dat, full_items, case$args$ordered), "ordinal.json")
   invisible(run)
 }
+
+# The conditional.x sample statistics (ordered items regressed on observed covariates): probit
+# thresholds (res.th) and slopes (res.slopes), residual polychoric correlations (res.cov), the
+# covariates' covariance (cov.x) and means (mean.x), the diagonal of NACOV and its full block on
+# the statistics that involve only the items in `sub_items` (thresholds, slopes, correlations).
+conditional_block <- function(fit, sub_items) {
+  ss <- lavInspect(fit, "sampstat")
+  gamma <- lavInspect(fit, "gamma")
+  mat <- function(m) list(rows = I(rownames(m)), cols = I(colnames(m)),
+                          values = lapply(seq_len(nrow(m)), function(i) I(unname(as.numeric(m[i, ])))))
+  nm <- rownames(gamma)
+  involved <- function(name) {
+    parts <- strsplit(name, "\\||~~|~")[[1]]
+    parts[1] %in% sub_items && (length(parts) < 2 || grepl("|", name, fixed = TRUE) ||
+                                 parts[2] %in% c(sub_items, colnames(ss$res.slopes)))
+  }
+  keep <- unname(which(vapply(nm, involved, logical(1))))
+  list(res_th = ss$res.th, res_slopes = mat(ss$res.slopes), res_cov = mat(ss$res.cov),
+       cov_x = mat(ss$cov.x), mean_x = ss$mean.x,
+       gamma_names = I(nm), gamma_diag = unname(diag(gamma)),
+       sub_gamma_names = I(nm[keep]),
+       sub_gamma = lapply(keep, function(i) I(unname(as.numeric(gamma[i, keep])))))
+}
+
+# run_case() plus conditional.json next to lavaan.json.
+run_conditional_case <- function(sub_items) {
+  run <- run_case()
+  write_json_full(conditional_block(run$fit, sub_items), "conditional.json")
+  invisible(run)
+}

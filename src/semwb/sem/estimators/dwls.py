@@ -17,7 +17,7 @@ variances of the items make ``diag Σ* = 1`` and do not enter ``ρ``). As lavaan
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -54,7 +54,10 @@ class DwlsModel:
     its mean, of column ``mean_item``), then the variances of the continuous columns
     (``var_item``), then the covariances. With ``theta_scaled`` (lavaan's theta
     parameterization) the items' residual variances are parameters (fixed at 1 by default) and
-    the items' statistics are scaled by ``Δ = diag(Σ*)^(-1/2)``.
+    the items' statistics are scaled by ``Δ = diag(Σ*)^(-1/2)``. With observed ``covariates``
+    (lavaan's ``conditional.x``) the statistics are conditional on them: ``Σ*`` is the residual
+    covariance ``Σ_yy - Σ_yx Σ_xx⁻¹ Σ_xy`` and the slopes ``Π = Σ_yx Σ_xx⁻¹`` (scaled by ``Δ``)
+    follow the thresholds; ``Σ_xx`` is fixed (the covariates' fixed.x cells).
     """
 
     mm: ModelMatrices
@@ -68,6 +71,7 @@ class DwlsModel:
     pair_i: Index
     pair_j: Index
     theta_scaled: bool = False
+    covariates: Index = field(default_factory=lambda: np.zeros(0, dtype=np.intp))
 
     @property
     def n_params(self) -> int:
@@ -87,31 +91,53 @@ class DwlsModel:
         """Columns whose statistics are scaled by ``Δ`` (the items, under theta)."""
         out = np.full(len(self.mm.observed), self.theta_scaled)
         out[self.mean_item] = False
+        out[self.covariates] = False
         return out
 
-    def _parts(self, theta: Array) -> tuple[Array, Array, Array, Array]:
-        """Thresholds, ``Σ*``, ``μ`` and the scales ``Δ`` (ones where not scaled)."""
+    def _parts(self, theta: Array) -> tuple[Array, Array, Array, Array, Array]:
+        """Thresholds, ``Σ*`` (conditional on the covariates), ``μ``, the scales ``Δ`` (ones where
+        not scaled) and the slopes ``Π`` (``(p, q)``, rows of the covariates unused)."""
         tau = np.where(self.th_param >= 0, theta[np.maximum(self.th_param, 0)], self.th_value)
         imp = implied(self.mm, self.split(theta)[None])
-        sigma = imp.sigma[0]
+        sigma, slopes = self._conditional(imp.sigma[0])
         scale = np.ones(len(sigma))
         scaled = self._scaled()
         scale[scaled] = 1.0 / np.sqrt(np.abs(np.diag(sigma)[scaled]))
-        return tau, sigma, imp.mu[0], scale
+        return tau, sigma, imp.mu[0], scale, slopes
+
+    def _conditional(self, sigma: Array) -> tuple[Array, Array]:
+        """``Σ`` with its ``yy`` block replaced by ``Σ_yy - Π Σ_xy``, and ``Π = Σ_·x Σ_xx⁻¹``."""
+        x = self.covariates
+        if not x.size:
+            return sigma, np.zeros((len(sigma), 0))
+        slopes = np.asarray(np.linalg.solve(sigma[np.ix_(x, x)], sigma[x, :]).T, dtype=float)
+        return sigma - slopes @ sigma[x, :], slopes
 
     def scales(self, theta: Array) -> Array:
         """``Δ``: the columns' scale factors (lavaan's ``~*~`` rows)."""
         return self._parts(theta)[3]
 
+    @property
+    def n_first(self) -> int:
+        """Statistics before the slopes: thresholds and minus means."""
+        return int(self.th_pos.size + self.mean_pos.size)
+
+    @property
+    def items(self) -> Index:
+        """The columns whose slopes are statistics (all but the covariates; in order)."""
+        return np.setdiff1d(np.arange(len(self.mm.observed)), self.covariates)
+
     def statistics(self, theta: Array) -> Array:
-        """``σ(θ)``: thresholds and minus means, variances, covariances."""
-        tau, sigma, mu, d = self._parts(theta)
+        """``σ(θ)``: thresholds and minus means, slopes, variances, covariances."""
+        tau, sigma, mu, d, slopes = self._parts(theta)
         i, j = self.pair_i, self.pair_j
-        first = np.zeros(self.th_pos.size + self.mean_pos.size)
+        first = np.zeros(self.n_first)
         first[self.th_pos] = tau * d[self.th_item]
         first[self.mean_pos] = -mu[self.mean_item]
         v = self.var_item
-        return np.concatenate([first, sigma[v, v], sigma[i, j] * d[i] * d[j]])
+        y = self.items if self.covariates.size else np.zeros(0, dtype=np.intp)
+        pi = (slopes[y] * d[y, None]).T.ravel()
+        return np.concatenate([first, pi, sigma[v, v], sigma[i, j] * d[i] * d[j]])
 
     def jacobian(self, theta: Array) -> Array:
         """``Δ = ∂σ/∂θ``, ``(statistics, q)``.
@@ -120,37 +146,53 @@ class DwlsModel:
         -----
         Theta parameterization, with ``J = ∂Σ*/∂θ`` and ``d = diag(Σ*)^(-1/2)``:
         ``∂(d_i d_j Σ_ij) = d_i d_j (J_ij - Σ_ij (J_ii/Σ_ii + J_jj/Σ_jj) / 2)`` and
-        ``∂(d_j τ) = d_j ∂τ - τ d_j J_jj / (2 Σ_jj)`` (the terms of unscaled columns are 0).
+        ``∂(d_j τ) = d_j ∂τ - τ d_j J_jj / (2 Σ_jj)`` (the terms of unscaled columns are 0); the
+        slopes as the thresholds. Covariates: ``∂Π = J_·x Σ_xx⁻¹`` and
+        ``∂Σ* = J - ∂Π Σ_x· - (∂Π Σ_x·)ᵀ`` (``Σ_xx`` fixed).
         """
-        tau, sigma, _, d = self._parts(theta)
+        tau, sigma, _, d, slopes = self._parts(theta)
         q1 = self.mm.n_params
-        n_first = self.th_pos.size + self.mean_pos.size
+        n_first, x = self.n_first, self.covariates
+        y = self.items if x.size else np.zeros(0, dtype=np.intp)
+        n_slopes = y.size * x.size
         i, j, item, v = self.pair_i, self.pair_j, self.th_item, self.var_item
-        out = np.zeros((n_first + v.size + i.size, self.n_params))
+        out = np.zeros((n_first + n_slopes + v.size + i.size, self.n_params))
         free = self.th_param >= 0
         out[self.th_pos[free], self.th_param[free]] = d[item][free]
         imp = implied(self.mm, self.split(theta)[None])
         jac = sigma_jacobian(self.mm, imp)[0]
         out[self.mean_pos, :q1] = -mean_jacobian(self.mm, imp)[0][:, self.mean_item].T
-        out[n_first:n_first + v.size, :q1] = jac[:, v, v].T
+        d_slopes = np.zeros((q1, len(sigma), 0))
+        if x.size:
+            joint = imp.sigma[0]
+            d_slopes = np.linalg.solve(joint[np.ix_(x, x)], jac[:, x, :]).transpose(0, 2, 1)
+            cross = d_slopes @ joint[x, :]
+            jac = jac - cross - cross.transpose(0, 2, 1)
+        rest = n_first + n_slopes
+        out[rest:rest + v.size, :q1] = jac[:, v, v].T
         corr = jac[:, i, j]
+        pi = d_slopes[:, y, :] * d[None, y, None]  # (q1, y, x)
         if self.theta_scaled:
-            rel = np.where(self._scaled(), np.diagonal(jac, axis1=1, axis2=2)
-                           / np.diag(sigma), 0.0)  # J_jj / Σ_jj, (q1, p)
+            scaled = self._scaled()  # J_jj / Σ_jj, (q1, p); 0 for unscaled columns
+            rel = np.where(scaled, np.diagonal(jac, axis1=1, axis2=2)
+                           / np.where(scaled, np.diag(sigma), 1.0), 0.0)
             corr = corr - 0.5 * sigma[i, j] * (rel[:, i] + rel[:, j])
             out[self.th_pos, :q1] = (-0.5 * tau * d[item] * rel[:, item]).T
-        out[n_first + v.size:, :q1] = (corr * (d[i] * d[j])).T
+            pi = pi - 0.5 * (slopes[y] * d[y, None])[None] * rel[:, y, None]
+        out[n_first:rest, :q1] = pi.transpose(0, 2, 1).reshape(q1, -1).T
+        out[rest + v.size:, :q1] = (corr * (d[i] * d[j])).T
         return out
 
 
 def dwls_model(rows: Sequence[ParRow], *, latents: Sequence[str], observed: Sequence[str],
                slots: Sequence[tuple[str, str]], source: str,
-               theta_scaled: bool = False) -> DwlsModel:
+               theta_scaled: bool = False, covariates: Sequence[str] = ()) -> DwlsModel:
     """The model of the full ordinal parameter table ``rows``.
 
     ``slots`` lists the first block of the statistics: ``(item, "tk")`` for a threshold,
     ``(column, "~1")`` for a continuous column; ``theta_scaled`` selects lavaan's theta
-    parameterization.
+    parameterization; ``covariates`` are the observed covariates the statistics are conditional
+    on (their fixed.x cells must hold the sample moments, :func:`with_sample_moments`).
     """
     matrix_rows = [r for r in rows if r.op in MATRIX_OPS]
     th_rows = {(r.lhs, r.rhs): r for r in rows if r.op == "|"}
@@ -165,7 +207,8 @@ def dwls_model(rows: Sequence[ParRow], *, latents: Sequence[str], observed: Sequ
     mean_slots = [(k, key) for k, key in enumerate(slots) if key[1] == "~1"]
     ordered = [th_rows[key] for _, key in th_slots]
     index, names = parameter_names(ordered)
-    pair_list = pairs(len(observed))
+    columns = [k for k, v in enumerate(observed) if v not in set(covariates)]
+    pair_list = [(columns[a], columns[b]) for a, b in pairs(len(columns))]
 
     def ints(values: Sequence[int]) -> Index:
         return np.array(values, dtype=np.intp)
@@ -178,7 +221,7 @@ def dwls_model(rows: Sequence[ParRow], *, latents: Sequence[str], observed: Sequ
         mean_pos=ints([k for k, _ in mean_slots]), mean_item=ints([at[v] for _, (v, _) in
                                                                    mean_slots]),
         pair_i=ints([i for i, _ in pair_list]), pair_j=ints([j for _, j in pair_list]),
-        theta_scaled=theta_scaled)
+        theta_scaled=theta_scaled, covariates=ints([at[v] for v in covariates]))
 
 
 @dataclass(frozen=True)
@@ -245,14 +288,19 @@ def fit_dwls(model: DwlsModel, s: Array, gamma: Array, n_obs: int, start: Array,
     return DwlsFit(theta, vcov, converged, it, chisq, df, scaled, factor, shift, resid)
 
 
-def delta_residual_variances(mm: ModelMatrices, theta: Array,
-                             items: Sequence[str]) -> ModelMatrices:
+def delta_residual_variances(mm: ModelMatrices, theta: Array, items: Sequence[str],
+                             covariates: Index | None = None) -> ModelMatrices:
     """``mm`` at ``theta`` with the residual variance of each ordinal item in ``items`` set to
     ``1 -`` its explained variance (the delta parameterization's ``diag Σ* = 1``): a ``Θ`` cell
     for an indicator, a ``Ψ`` cell for an item regressed on latents (a pure outcome, so the cell
-    changes no other moment)."""
+    changes no other moment). With ``covariates`` (their positions) the variance explained is
+    the one conditional on them (lavaan's ``conditional.x``: ``Var(x* | covariates) = 1``)."""
     mm = replace(mm, estimate=np.asarray(theta, dtype=float))
-    explained = np.diagonal(implied(mm, mm.estimate[None]).sigma[0])
+    sigma = implied(mm, mm.estimate[None]).sigma[0]
+    if covariates is not None and covariates.size:
+        x = covariates
+        sigma = sigma - sigma[:, x] @ np.linalg.solve(sigma[np.ix_(x, x)], sigma[x, :])
+    explained = np.diagonal(sigma)
     fixed = [f.copy() for f in mm.fixed]
     for item in items:
         j = mm.observed.index(item)

@@ -11,7 +11,7 @@ intercepts, ``:=`` rows with delta-method SEs), std_all, R² and the fit measure
 from __future__ import annotations
 
 import warnings
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -29,27 +29,31 @@ from semwb.sem.estimators.dwls import (
 )
 from semwb.sem.estimators.ml import CoreFit
 from semwb.sem.estimators.start import start_values
+from semwb.sem.model.algebra import implied, with_sample_moments
 from semwb.sem.model.standardized import r_squared
 from semwb.sem.model.structure import ModelMatrices
+from semwb.sem.ordinal.conditional import conditional_stats
 from semwb.sem.ordinal.fitmeasures import wlsmv_indices
 from semwb.sem.ordinal.partable import with_thresholds
 from semwb.sem.ordinal.polychoric import RHO_MAX, pairs
-from semwb.sem.ordinal.thresholds import ordinal_data
+from semwb.sem.ordinal.spec import with_instrument_items
+from semwb.sem.ordinal.thresholds import OrdinalData, ordinal_data
 from semwb.sem.ordinal.weights import OrdinalStats, ordinal_stats
-from semwb.sem.partable import ParRow
+from semwb.sem.partable import ParRow, classify
 from semwb.sem.solution import defined_rows, parameter_table, wald
 from semwb.sem.spec import ModelSpec
 
 
-def _start(model: DwlsModel, rows: tuple[ParRow, ...], sample: OrdinalStats) -> np.ndarray:
-    """Start values: the continuous rule on data with the polychoric correlation matrix as
-    their covariance, and the sample thresholds (or the user's ``start()``)."""
-    S = sample.covariance
+def _start(model: DwlsModel, rows: tuple[ParRow, ...], sample: OrdinalStats,
+           moments: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """Start values: the continuous rule on data with ``moments`` (covariance and means of all
+    observed variables: the polychoric correlations for the items), and the sample thresholds
+    (or the user's ``start()``)."""
+    S, mean = moments
     p = S.shape[0]
     basis = np.linalg.qr(np.random.default_rng(0).standard_normal((4 * p, p)))[0]
     basis -= basis.mean(axis=0)
     basis = np.linalg.qr(basis)[0]
-    mean = np.where(sample.data.numeric, sample.data.means, 0.0)
     eig, vec = np.linalg.eigh(S)  # a polychoric matrix need not be positive definite
     root = vec * np.sqrt(np.clip(eig, 1e-3 * eig[-1], None))
     pseudo = np.sqrt(4 * p) * basis @ root.T + mean  # moments S (smoothed if need be) and mean
@@ -65,6 +69,78 @@ def _start(model: DwlsModel, rows: tuple[ParRow, ...], sample: OrdinalStats) -> 
     return theta
 
 
+def sample_statistics(items: OrdinalData, values: np.ndarray, covariates: np.ndarray
+                      ) -> tuple[OrdinalStats, tuple[np.ndarray, np.ndarray]]:
+    """The statistics, ``Γ`` and the moments of all observed variables (for the start values
+    and the covariates' fixed.x cells) of ``values (N, observed)``: marginal, or conditional on
+    the columns ``covariates`` (``items`` codes the other columns)."""
+    if not covariates.size:
+        sample = ordinal_stats(items)
+        return sample, (sample.covariance, np.where(items.numeric, items.means, 0.0))
+    sample = conditional_stats(items, values[:, covariates])
+    assert sample.slopes is not None
+    S = np.cov(values, rowvar=False)  # lavaan's cov.x: divisor N - 1
+    at = np.setdiff1d(np.arange(values.shape[1]), covariates)
+    cross = sample.slopes @ S[np.ix_(covariates, covariates)]
+    S[np.ix_(at, at)] = sample.correlation + cross @ sample.slopes.T
+    S[np.ix_(at, covariates)] = cross
+    S[np.ix_(covariates, at)] = cross.T
+    mean = values.mean(axis=0)
+    mean[at] = 0.0
+    return sample, (S, mean)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """What a WLSMV fit of a spec to its rows is made of (reused by the bootstrap's draws)."""
+
+    spec: ModelSpec
+    rows: tuple[ParRow, ...]
+    model: DwlsModel
+    sample: OrdinalStats
+    moments: tuple[np.ndarray, np.ndarray]
+    values: np.ndarray
+
+    def matrices(self, model: DwlsModel, theta: np.ndarray) -> ModelMatrices:
+        """``model``'s matrices at ``θ`` with the parameterization's residual variances."""
+        if self.spec.parameterization == "theta":
+            return replace(model.mm, estimate=model.split(theta))
+        return delta_residual_variances(model.mm, model.split(theta), self.spec.ordered_items,
+                                        model.covariates)
+
+
+def prepare(spec: ModelSpec, frame: pd.DataFrame, data_name: str = "data",
+            rows: list[int] | None = None) -> Prepared:
+    """Code the items of ``frame`` (complete rows; ``rows`` as a user sees them), compute their
+    statistics and build the model.
+
+    Raises
+    ------
+    SpecError
+        As :func:`fit_ordinal`.
+    """
+    parsed, observed = spec.parsed, tuple(frame.columns)
+    covariates = [v for v in classify(parsed).covariates if v in observed]
+    names = [v for v in observed if v not in covariates]
+    values = frame.to_numpy(dtype=float)
+    items = ordinal_data(frame[names].to_numpy(dtype=float), names,
+                         ordered=spec.ordered_items, data_name=data_name, rows=rows)
+    x_at = np.array([observed.index(v) for v in covariates], dtype=np.intp)
+    sample, moments = sample_statistics(items, values, x_at)
+    counts = {v: len(t) + 1 for v, t, num in zip(items.names, items.thresholds, items.numeric,
+                                                 strict=True) if not num}
+    table_rows = with_thresholds(spec.partable(), counts, spec.source)
+    model = dwls_model(table_rows, latents=parsed.latents, observed=observed,
+                       slots=items.slot_names, source=spec.source,
+                       theta_scaled=spec.parameterization == "theta", covariates=covariates)
+    model = replace(model, mm=with_sample_moments(model.mm, *moments))
+    if model.n_params > sample.vector.size:
+        raise SpecError(f"{spec.source}: the model has {model.n_params} free parameters but the "
+                        f"data give only {sample.vector.size} thresholds, means, variances and "
+                        "correlations; fix or drop parameters.")
+    return Prepared(spec, table_rows, model, sample, moments, values)
+
+
 def _table(spec: ModelSpec, rows: tuple[ParRow, ...], model: DwlsModel, mm: ModelMatrices,
            fit: DwlsFit, sample: OrdinalStats) -> pd.DataFrame:
     """lavaan's ``parameterEstimates(standardized = TRUE)`` rows, in the table's order."""
@@ -74,6 +150,8 @@ def _table(spec: ModelSpec, rows: tuple[ParRow, ...], model: DwlsModel, mm: Mode
     others = [r for r in rows if r.op not in MATRIX_OPS]
     th_index = {key: k for k, key in enumerate(sample.data.threshold_names)}
     scale = dict(zip(mm.observed, model.scales(fit.theta), strict=True))
+    sd = dict(zip(mm.observed, np.sqrt(np.diag(implied(mm, mm.estimate[None]).sigma[0])),
+                  strict=True))  # of x*, given nothing (lavaan's std.all)
     est, std, param = [], [], []
     for r in others:
         k = model.th_param[th_index[(r.lhs, r.rhs)]] if r.op == "|" else -1
@@ -84,7 +162,7 @@ def _table(spec: ModelSpec, rows: tuple[ParRow, ...], model: DwlsModel, mm: Mode
         else:
             value = float(r.value or 0.0)
         est.append(value)
-        std.append(value * scale[r.lhs] if r.op == "|" else 1.0 if r.op == "~*~" else value)
+        std.append(value / sd[r.lhs] if r.op == "|" else 1.0 if r.op == "~*~" else value)
         param.append(int(k))
     values, index = np.array(est), np.array(param, dtype=int)
     se = np.where(index >= 0, np.sqrt(np.diag(fit.vcov))[np.maximum(index, 0)], 0.0)
@@ -129,28 +207,17 @@ def fit_ordinal(spec: ModelSpec, data: pd.DataFrame, frame: pd.DataFrame,
         When an item cannot be treated as ordinal (names the item), a threshold line names a
         threshold the data do not have, or the model has more parameters than statistics.
     """
+    spec = with_instrument_items(spec, (), instrument=None)  # raises when no item is ordinal
     parsed = spec.parsed
     observed = tuple(frame.columns)
     dropped = set(excluded)
     shown = [r for r in (row_label(data, k) for k in range(len(data))) if r not in dropped]
-    items = ordinal_data(frame.to_numpy(dtype=float), observed, ordered=spec.ordered_items,
-                         data_name=data_name, rows=shown)
-    sample = ordinal_stats(items)
-    counts = {v: len(t) + 1 for v, t, num in zip(observed, items.thresholds, items.numeric,
-                                                 strict=True) if not num}
-    rows = with_thresholds(spec.partable(), counts, spec.source)
-    theta_scaled = spec.parameterization == "theta"
-    model = dwls_model(rows, latents=parsed.latents, observed=observed,
-                       slots=items.slot_names, source=spec.source,
-                       theta_scaled=theta_scaled)
-    s = sample.vector
-    if model.n_params > s.size:
-        raise SpecError(f"{spec.source}: the model has {model.n_params} free parameters but the "
-                        f"data give only {s.size} thresholds, means, variances and "
-                        "correlations; fix or drop parameters.")
-    fit = fit_dwls(model, s, sample.gamma, items.n_obs, _start(model, rows, sample))
-    mm = (replace(model.mm, estimate=model.split(fit.theta)) if theta_scaled
-          else delta_residual_variances(model.mm, model.split(fit.theta), spec.ordered_items))
+    prepared = prepare(spec, frame, data_name, shown)
+    rows, model, sample = prepared.rows, prepared.model, prepared.sample
+    items = sample.data
+    fit = fit_dwls(model, sample.vector, sample.gamma, items.n_obs,
+                   _start(model, rows, sample, prepared.moments))
+    mm = prepared.matrices(model, fit.theta)
     table = _table(spec, rows, model, mm, fit, sample)
     core = CoreFit(mm=mm, vcov=fit.vcov, singular=(), patterns=[], n_obs=items.n_obs,
                    converged=fit.converged, iterations=fit.iterations,
@@ -163,7 +230,7 @@ def fit_ordinal(spec: ModelSpec, data: pd.DataFrame, frame: pd.DataFrame,
     order = list(dict.fromkeys(v for r in rows for v in (r.lhs, r.rhs) if v in endogenous))
     names = list(model.names)
     return FitResult(
-        spec=spec, parameters=table, fit=wlsmv_indices(fit, sample, npar=model.n_params),
+        spec=spec, parameters=table, fit=wlsmv_indices(fit, sample, model),
         r2=r_squared(mm, mm.estimate[None], order), n_obs=items.n_obs, n_excluded=len(excluded),
         excluded_rows=excluded, converged=fit.converged,
         warnings=tuple(m for _, m in found), observed=observed, data=frame,

@@ -24,15 +24,20 @@ def ordinal_rows(rows: Sequence[ParRow], items: Sequence[str], latents: Sequence
     Delta: the residual variances of ``items`` become fixed (their value is filled after the
     fit) and the scales are 1. Theta: the residual variances are fixed at 1 and the scales are
     filled after the fit. The intercept and latent-mean rows are added (free intercepts for the
-    ``continuous`` observed variables). Thresholds the user did
+    ``continuous`` observed variables; observed covariates' means are fixed.x cells, the sample
+    means). Thresholds the user did
     not write are added by :func:`with_thresholds` once the data tell the number of categories.
     """
     ordinal = set(items)
+    covariates = list(dict.fromkeys(r.lhs for r in rows if r.fixed_x))
+    continuous = [v for v in continuous if v not in covariates]
     out = [replace(r, free=False, value=1.0 if theta else None) if r.op == "~~"
            and r.lhs == r.rhs and r.lhs in ordinal else r for r in rows]
     out += [ParRow(v, "~*~", v, free=False, value=None if theta else 1.0) for v in items]
     out += [ParRow(v, "~1", "", free=v in continuous, value=None if v in continuous else 0.0)
-            for v in (*items, *continuous, *latents)]
+            for v in (*items, *continuous)]
+    out += [ParRow(v, "~1", "", free=False, fixed_x=True) for v in covariates]
+    out += [ParRow(v, "~1", "", free=False, value=0.0) for v in latents]
     return tuple(out)
 
 

@@ -14,6 +14,7 @@ and the signs of the mean rows are flipped. The DWLS weight is ``diag(Γ)⁻¹``
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,11 +39,16 @@ class OrdinalStats:
         ``(p, p)`` polychoric / polyserial / Pearson correlation matrix.
     gamma
         ``N`` times the asymptotic covariance of :attr:`vector`.
+    slopes
+        With observed covariates (:mod:`.conditional`): the items' probit slopes ``(p, q)``,
+        statistics after the thresholds (covariate by covariate); the thresholds and
+        correlations are then conditional on the covariates.
     """
 
     data: OrdinalData
     correlation: Array
     gamma: Array
+    slopes: Array | None = None
 
     @property
     def n_thresholds(self) -> int:
@@ -50,9 +56,14 @@ class OrdinalStats:
         return len(self.data.slot_names)
 
     @property
+    def n_slopes(self) -> int:
+        """Slopes among the statistics (0 without covariates)."""
+        return 0 if self.slopes is None else int(self.slopes.size)
+
+    @property
     def n_univariate(self) -> int:
-        """Entries before the correlations (thresholds, means, variances)."""
-        return self.n_thresholds + int(self.data.numeric.sum())
+        """Entries before the correlations (thresholds, means, slopes, variances)."""
+        return self.n_thresholds + self.n_slopes + int(self.data.numeric.sum())
 
     @property
     def covariance(self) -> Array:
@@ -68,7 +79,8 @@ class OrdinalStats:
                  zip(data.thresholds, data.numeric, data.means, strict=True)]
         cov = self.covariance
         lower = [cov[i, j] for i, j in pairs(len(data.names))]
-        return np.concatenate([*first, data.variances[data.numeric], np.asarray(lower)])
+        slopes = np.zeros(0) if self.slopes is None else self.slopes.T.ravel()
+        return np.concatenate([*first, slopes, data.variances[data.numeric], np.asarray(lower)])
 
     @property
     def weight(self) -> Array:
@@ -124,23 +136,34 @@ def ordinal_stats(data: OrdinalData) -> OrdinalStats:
             if var is not None:
                 a21[k, var_at[v]] = sc.rho @ var
     sc_first, sc_var = threshold_scores(data)
-    scores_all = np.concatenate([sc_first, sc_var, sc_cor], axis=1)
+    middle = muthen_sandwich(np.concatenate([sc_first, sc_var], axis=1), sc_cor, a21,
+                             [univariate(j) for j in range(p)])
+    H = _delta_rule(data, R, index, n_uni, var_at)
+    gamma = data.n_obs * (H @ middle @ H.T)
+    flip = np.ones(len(gamma))
+    flip[starts[:-1][data.numeric]] = -1.0  # the statistics hold minus the means
+    return OrdinalStats(data, R, gamma * np.outer(flip, flip))
+
+
+def muthen_sandwich(uni_scores: Array, cor_scores: Array, a21: Array,
+                    blocks: Sequence[Sequence[int]]) -> Array:
+    """``B⁻¹ GᵀG B⁻ᵀ`` (Muthén 1984, lavaan's ``muthen1984``) from the casewise scores of the
+    univariate statistics ``(N, u)`` and of the correlations ``(N, r)``, the cross-products
+    ``a21 (r, u)`` and the univariate statistics of each variable (``blocks``, into ``A11``)."""
+    n_uni = uni_scores.shape[1]
+    scores_all = np.concatenate([uni_scores, cor_scores], axis=1)
     inner = scores_all.T @ scores_all
     a11 = np.zeros((n_uni, n_uni))
-    for j in range(p):
-        block = np.ix_(univariate(j), univariate(j))
+    for columns in blocks:
+        block = np.ix_(columns, columns)
         a11[block] = inner[block]
     a11_inv = np.linalg.inv(a11)
-    a22_inv = 1.0 / np.einsum("nk,nk->k", sc_cor, sc_cor)
+    a22_inv = 1.0 / np.einsum("nk,nk->k", cor_scores, cor_scores)
     b_inv = np.zeros_like(inner)
     b_inv[:n_uni, :n_uni] = a11_inv
     b_inv[n_uni:, n_uni:] = np.diag(a22_inv)
     b_inv[n_uni:, :n_uni] = -a22_inv[:, None] * (a21 @ a11_inv)
-    H = _delta_rule(data, R, index, n_uni, var_at)
-    gamma = data.n_obs * (H @ b_inv @ inner @ b_inv.T @ H.T)
-    flip = np.ones(len(gamma))
-    flip[starts[:-1][data.numeric]] = -1.0  # the statistics hold minus the means
-    return OrdinalStats(data, R, gamma * np.outer(flip, flip))
+    return np.asarray(b_inv @ inner @ b_inv.T)
 
 
 def _delta_rule(data: OrdinalData, R: Array, index: list[tuple[int, int]], n_uni: int,
