@@ -60,6 +60,25 @@ def test_lms_with_the_interaction_fixed_at_zero_is_lavaans_linear_model() -> Non
         assert mine["se"] == pytest.approx(row["se"], rel=1e-3), row
 
 
+def test_latents_outside_the_quadrature_enter_the_covariance_exactly() -> None:
+    # Y ~ X + W + X:X integrates over X only; W's part is in the conditional covariance. With
+    # the quadratic fixed at 0 the fit is semwb's ML fit of the linear model (lavaan's, by the
+    # parity cases), to the quadrature's error.
+    data = _simulate(400, seed=5)
+    model = _model("Y ~ X + W + X:X\n")
+    assert model.nonlinear == 1
+    linear = fit_linear(model, data, source="t")
+    omega = model.rows().index(("Y", "~", "X:X"))
+    fit = fit_lms(model, data, lms_start(model, linear), nodes=64, fixed={omega: 0.0})
+    assert fit.loglik == pytest.approx(linear.fit.loglik, abs=1e-5)
+    theirs = linear.parameters[linear.parameters["free"]].set_index(["lhs", "op", "rhs"])
+    for (lhs, op, rhs), row in fit.parameters.set_index(["lhs", "op", "rhs"]).iterrows():
+        if rhs == "X:X":
+            continue
+        key = (lhs, op, rhs) if (lhs, op, rhs) in theirs.index else (rhs, op, lhs)
+        assert row["est"] == pytest.approx(theirs.loc[key, "est"], abs=1e-5), key
+
+
 @pytest.mark.slow
 def test_lms_recovers_population_values() -> None:
     # One sample of 4000: each estimate within 3.5 of its own standard errors of the population
