@@ -138,3 +138,88 @@ def test_quadratic_term_written_either_way_is_one_latent() -> None:
     assert model.products == ((0, 0),)
     assert model.nonlinear == 1
     assert _model("Y ~ X + W + X:X\n").latents == ("X", "W")
+
+
+DMC_SYNTAX = ("XPR =~ xpr1 + xpr2 + xpr3\nRC =~ rc1 + rc2 + rc3\nCI =~ ci1 + ci2 + ci3\n"
+              "CI ~ XPR + RC + XPR:RC\n")
+
+
+def test_latent_moderator_is_probed_with_johnson_neyman_in_an_analysis() -> None:
+    from scipy import stats
+
+    from semwb.pipeline import run_analysis
+    from semwb.report.render import render_report
+    from semwb.sem.spec import spec_from_syntax
+
+    folder = REFERENCE / "latent_interaction_dmc"
+    results = run_analysis(spec_from_syntax(DMC_SYNTAX, name="dmc"),
+                           pd.read_csv(folder / "data.csv"))
+    assert results.conditional is not None
+    assert "lms" not in results.conditional
+    (path,) = results.conditional["latent_products"][0]["paths"]
+    probe = path["probe"]
+    reference = json.loads((folder / "probe.json").read_text(encoding="utf-8"))
+    # The slopes are semTools' probe2WayMC ones; at each Johnson-Neyman bound the slope's z is
+    # the critical value (the bound solves slope / se = +-1.96).
+    assert [s["se"] for s in probe["slopes"]] == pytest.approx(reference["se"], rel=1e-3)
+    assert probe["range"] == "latent"
+    assert probe["jn"]["observed"] == pytest.approx([-2 * reference["sd_rc"],
+                                                     2 * reference["sd_rc"]], rel=1e-4)
+    slope = [path["slopes"][1]["est"], (path["slopes"][2]["est"] - path["slopes"][1]["est"])
+             / reference["sd_rc"]]
+    assert probe["jn"]["bounds"]
+    for bound in probe["jn"]["bounds"]:
+        est = slope[0] + slope[1] * bound
+        assert abs(est / _slope_se(path, reference["sd_rc"], bound)) == pytest.approx(
+            stats.norm.ppf(0.975), rel=1e-6)
+    assert len(probe["band"]["value"]) == len(probe["band"]["ci_lower"]) > 10
+    html = render_report(results, lang="en", downloads=False)
+    assert "-2 SD to +2 SD of the latent RC" in html
+    assert "Method: product indicators" in html
+    assert "潜变量 RC 的 -2 至 +2 个标准差" in render_report(results, lang="zh", downloads=False)
+
+
+def _slope_se(path: dict[str, object], sd: float, value: float) -> float:
+    """The slope's SE at ``value`` from the SEs at 0 and +-1 SD (a quadratic in the value)."""
+    slopes = path["slopes"]
+    assert isinstance(slopes, list)
+    low, mid, high = (s["se"] ** 2 for s in slopes)
+    curvature = (high + low - 2 * mid) / (2 * sd**2)
+    linear = (high - low) / (2 * sd)
+    return float(np.sqrt(mid + linear * value + curvature * value**2))
+
+
+def test_lms_in_an_analysis_says_which_method_and_why() -> None:
+    from semwb.pipeline import run_analysis
+    from semwb.report.render import render_report
+    from semwb.sem.spec import spec_from_syntax
+
+    data = pd.read_csv(REFERENCE / "latent_interaction_dmc" / "data.csv")
+    spec = spec_from_syntax(DMC_SYNTAX, name="lms", latent_interaction="lms")
+    results = run_analysis(spec, data)
+    assert results.conditional is not None
+    lms = results.conditional["lms"]
+    model = lms_model(parse_syntax(DMC_SYNTAX), source="t")
+    _, direct = fit_latent_interactions(model, data, source="t")
+    assert lms["terms"]["XPR:RC"]["est"] == pytest.approx(direct["terms"]["XPR:RC"]["est"],
+                                                          abs=1e-8)
+    assert lms["method"] == "lms"
+    assert lms["probes"][0]["jn"]["region"] in ("inside", "outside", "everywhere", "nowhere")
+    html = render_report(results, lang="en", downloads=False)
+    assert "Latent interaction XPR × RC → CI by LMS" in html
+    assert "Method: LMS, as the spec asks" in html
+    assert "Method: product indicators" not in html
+    assert "LMS 估计" in render_report(results, lang="zh", downloads=False)
+
+
+def test_lms_key_needs_a_latent_product() -> None:
+    from semwb.model_data import model_data
+    from semwb.sem.spec import spec_from_syntax
+
+    data = pd.read_csv(REFERENCE / "latent_interaction_dmc" / "data.csv")
+    spec = spec_from_syntax(DMC_SYNTAX.replace(" + XPR:RC", ""), name="x", source="m.yaml",
+                            latent_interaction="lms")
+    with pytest.raises(SpecError, match=r"m.yaml: 'latent_interaction: lms' needs a product"):
+        model_data(spec, data)
+    with pytest.raises(SpecError, match=r"'latent_interaction' input should be 'dmc' or 'lms'"):
+        spec_from_syntax(DMC_SYNTAX, name="x", latent_interaction="qml")

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from semwb.conditional.latent_products import LatentProduct
+    from semwb.conditional.lms_model import LmsModel
     from semwb.conditional.products import Center, ProductData
     from semwb.sem.estimate import FitResult
     from semwb.sem.spec import ModelSpec
@@ -47,6 +48,9 @@ class ModelData:
         The product terms of observed variables and their centering, or None.
     latent_products
         The latent interactions built from product indicators.
+    lms
+        The latent moderated structural equation to fit by LMS (``latent_interaction: lms``),
+        or None.
     aggregation
         ``results.json -> aggregation`` (``unit``, ``respondents``, ``firms``, ``null``,
         ``agreement`` records), or None.
@@ -61,6 +65,7 @@ class ModelData:
     data: pd.DataFrame
     products: ProductData | None = None
     latent_products: tuple[LatentProduct, ...] = ()
+    lms: LmsModel | None = None
     aggregation: dict[str, Any] | None = None
     portfolio: dict[str, Any] | None = None
     warnings: list[str] = field(default_factory=list)
@@ -279,7 +284,8 @@ def model_data(spec: ModelSpec, prepared: pd.DataFrame, *, instrument: Instrumen
     fitted, data, latent = add_latent_interactions(spec, data)
     fitted, products = add_products(fitted, data)
     return ModelData(spec=fitted, data=data if products is None else products.data,
-                     products=products, latent_products=latent, aggregation=aggregation,
+                     products=products, latent_products=latent, lms=_lms(spec, latent),
+                     aggregation=aggregation,
                      portfolio=portfolio, warnings=warnings)
 
 
@@ -312,14 +318,34 @@ def conditional_results(prepared: ModelData, fit: FitResult, *,
     if block is not None and prepared.latent_products:
         block["latent_products"] = [_latent_block(p, parameters, fit.vcov, level)
                                     for p in prepared.latent_products]
+    if block is not None and prepared.lms is not None:
+        from semwb.conditional.lms_fit import fit_latent_interactions
+
+        block["lms"] = fit_latent_interactions(prepared.lms, fit.data, source=spec.source,
+                                               level=level)[1]
     return block
+
+
+def _lms(spec: ModelSpec, latent: tuple[LatentProduct, ...]) -> LmsModel | None:
+    """The model LMS fits when the spec asks for it (``latent_interaction: lms``)."""
+    from semwb.conditional.lms_model import lms_model
+
+    if spec.latent_interaction != "lms":
+        return None
+    if not latent:
+        raise SpecError(f"{spec.source}: 'latent_interaction: lms' needs a product of latent "
+                        "variables in the syntax (such as 'Y ~ X + W + X:W'); remove the key "
+                        "or add the term.")
+    return lms_model(spec.parsed, source=spec.source)
 
 
 def _latent_block(product: LatentProduct, parameters: pd.DataFrame, vcov: pd.DataFrame,
                   level: float) -> dict[str, Any]:
     """A latent interaction's record: per outcome its path (est, se, z, p, CI) and, when the
-    moderator is exogenous, the simple slopes at its mean and +-1 SD."""
+    moderator is exogenous, the simple slopes at its mean and +-1 SD and the Johnson-Neyman
+    probe over +-2 SD (``probe``, :func:`semwb.conditional.latent_probe.probe_latent`)."""
     from semwb.conditional.analysis import regression_coefficients
+    from semwb.conditional.latent_probe import probe_latent
     from semwb.conditional.latent_products import latent_slopes
 
     moderator = product.term.split(":")[1]
@@ -330,11 +356,14 @@ def _latent_block(product: LatentProduct, parameters: pd.DataFrame, vcov: pd.Dat
     keys = ("est", "se", "z", "pvalue", "ci_lower", "ci_upper")
     paths = []
     for _, row in rows.iterrows():
-        slopes = None
+        slopes = probe = None
         if exogenous and len(variance) == 1 and float(variance.iloc[0]) > 0:
             coefs = regression_coefficients(parameters, vcov, str(row["lhs"]), key="vcov_name")
-            slopes = latent_slopes(coefs, product, sd=math.sqrt(float(variance.iloc[0])),
-                                   level=level)
-        paths.append({"outcome": str(row["lhs"]), "slopes": slopes,
+            sd = math.sqrt(float(variance.iloc[0]))
+            slopes = latent_slopes(coefs, product, sd=sd, level=level)
+            probe = probe_latent(coefs, focal=product.term.split(":")[0], moderator=moderator,
+                                 interaction=product.latent, sd=sd, level=level,
+                                 outcome=str(row["lhs"]))
+        paths.append({"outcome": str(row["lhs"]), "slopes": slopes, "probe": probe,
                       **{k: _number(row[k]) for k in keys}})
     return {**product.to_dict(), "moderator": moderator, "paths": paths}

@@ -99,5 +99,38 @@ def fit_latent_interactions(model: LmsModel, data: pd.DataFrame, *, source: str,
              "converged": fit.converged, "terms": rows(model.terms),
              "paths": rows(model.predictors),
              "lr_test": {"chisq": chisq, "df": df, "pvalue": float(stats.chi2.sf(chisq, df)),
-                         "linear_loglik": float(linear_loglik)}}
+                         "linear_loglik": float(linear_loglik)},
+             "probes": lms_probes(fit, level=level)}
     return fit, block
+
+
+def lms_probes(fit: LmsFit, *, level: float = 0.95) -> list[dict[str, Any]]:
+    """Per two-way term ``X:W``: the slope of ``X`` at ``W``'s mean and +-1 SD and the
+    Johnson-Neyman region over +-2 SD (:func:`semwb.conditional.latent_probe.probe_latent`),
+    from the LMS estimates and their covariance."""
+    import math
+
+    import pandas as pd
+
+    from semwb.conditional.coefficients import Coefficients
+    from semwb.conditional.latent_probe import probe_latent
+
+    table = fit.parameters
+    names = [f"{lhs}{op}{rhs}" for lhs, op, rhs in zip(table["lhs"], table["op"], table["rhs"],
+                                                          strict=True)]
+    vcov = pd.DataFrame(fit.vcov, index=names, columns=names)
+    model = fit.model
+    probes = []
+    for term, (a, b) in zip(model.terms, model.products, strict=True):
+        if a == b:
+            continue
+        focal, moderator = model.latents[a], model.latents[b]
+        keys = {focal: f"{model.outcome}~{focal}", term: f"{model.outcome}~{term}"}
+        est = dict(zip(names, table["est"], strict=True))
+        coefs = Coefficients.from_mapping({k: est[v] for k, v in keys.items()},
+                                          vcov.rename(index={v: k for k, v in keys.items()},
+                                                      columns={v: k for k, v in keys.items()}))
+        variance = est[f"{moderator}~~{moderator}"]
+        probes.append(probe_latent(coefs, focal=focal, moderator=moderator, interaction=term,
+                                   sd=math.sqrt(variance), level=level, outcome=model.outcome))
+    return probes
