@@ -223,3 +223,9 @@ def test_lms_key_needs_a_latent_product() -> None:
         model_data(spec, data)
     with pytest.raises(SpecError, match=r"'latent_interaction' input should be 'dmc' or 'lms'"):
         spec_from_syntax(DMC_SYNTAX, name="x", latent_interaction="qml")
+    fiml = spec_from_syntax(DMC_SYNTAX, name="x", source="m.yaml", latent_interaction="lms",
+                            missing="fiml", estimator="MLR")
+    with pytest.raises(SpecError, match=r"m.yaml: 'latent_interaction: lms' is fitted by ML on "
+                                        r"complete rows of one group; it does not combine with "
+                                        r"missing: fiml, estimator: MLR"):
+        model_data(fiml, data)

@@ -281,11 +281,13 @@ def model_data(spec: ModelSpec, prepared: pd.DataFrame, *, instrument: Instrumen
         warnings += notes
     if spec.composites:
         data = add_composites(spec, data, instrument=instrument)
+    from semwb.conditional.lms_fit import lms_for_spec
+
     fitted, data, latent = add_latent_interactions(spec, data)
     fitted, products = add_products(fitted, data)
     return ModelData(spec=fitted, data=data if products is None else products.data,
-                     products=products, latent_products=latent, lms=_lms(spec, latent),
-                     aggregation=aggregation,
+                     products=products, latent_products=latent,
+                     lms=lms_for_spec(spec, bool(latent)), aggregation=aggregation,
                      portfolio=portfolio, warnings=warnings)
 
 
@@ -324,19 +326,6 @@ def conditional_results(prepared: ModelData, fit: FitResult, *,
         block["lms"] = fit_latent_interactions(prepared.lms, fit.data, source=spec.source,
                                                level=level)[1]
     return block
-
-
-def _lms(spec: ModelSpec, latent: tuple[LatentProduct, ...]) -> LmsModel | None:
-    """The model LMS fits when the spec asks for it (``latent_interaction: lms``)."""
-    from semwb.conditional.lms_model import lms_model
-
-    if spec.latent_interaction != "lms":
-        return None
-    if not latent:
-        raise SpecError(f"{spec.source}: 'latent_interaction: lms' needs a product of latent "
-                        "variables in the syntax (such as 'Y ~ X + W + X:W'); remove the key "
-                        "or add the term.")
-    return lms_model(spec.parsed, source=spec.source)
 
 
 def _latent_block(product: LatentProduct, parameters: pd.DataFrame, vcov: pd.DataFrame,

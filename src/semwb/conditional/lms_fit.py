@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from semwb.errors import FitError
+from semwb.errors import FitError, SpecError
 
 if TYPE_CHECKING:
     import numpy as np
@@ -19,12 +19,42 @@ if TYPE_CHECKING:
     from semwb.conditional.lms import LmsFit
     from semwb.conditional.lms_model import LmsModel
     from semwb.sem.estimate import FitResult
+    from semwb.sem.spec import ModelSpec
 
 WHY = ("LMS (latent moderated structural equations, Klein & Moosbrugger, 2000) models the "
        "non-normal distribution the product of two latents has, by ML over a mixture of normals; "
        "it needs no product indicators and is the distribution-analytic method reviewers "
        "prefer. It has no chi-square test of fit: the fit indices shown are those of the "
        "product-indicator model, whose estimates are given beside it.")
+
+
+def lms_for_spec(spec: ModelSpec, has_latent_product: bool) -> LmsModel | None:
+    """The model LMS fits when the spec asks for it (``latent_interaction: lms``), else None.
+
+    Raises
+    ------
+    SpecError
+        When the spec asks for LMS without a product of latents, with options LMS does not
+        have here (FIML, groups, an estimator other than ML, ordinal items), or a model it does
+        not fit, naming the spec.
+    """
+    from semwb.conditional.lms_model import lms_model
+
+    if spec.latent_interaction != "lms":
+        return None
+    fix = "remove 'latent_interaction: lms' or"
+    if not has_latent_product:
+        raise SpecError(f"{spec.source}: 'latent_interaction: lms' needs a product of latent "
+                        f"variables in the syntax (such as 'Y ~ X + W + X:W'); {fix} add one.")
+    unsupported = [name for name, used in (
+        ("missing: fiml", spec.missing == "fiml"), ("group", spec.group is not None),
+        (f"estimator: {spec.estimator}", spec.estimator != "ML"),
+        ("ordered", bool(spec.ordered))) if used]
+    if unsupported:
+        raise SpecError(f"{spec.source}: 'latent_interaction: lms' is fitted by ML on complete "
+                        f"rows of one group; it does not combine with {', '.join(unsupported)} "
+                        f"({fix} drop those keys).")
+    return lms_model(spec.parsed, source=spec.source)
 
 
 def linear_syntax(model: LmsModel) -> str:
