@@ -337,7 +337,7 @@ def _latent_block(product: LatentProduct, parameters: pd.DataFrame, vcov: pd.Dat
     from semwb.conditional.latent_probe import probe_latent
     from semwb.conditional.latent_products import latent_slopes
 
-    moderator = product.term.split(":")[1]
+    focal, moderator = product.factors
     variance = parameters[(parameters["op"] == "~~") & (parameters["lhs"] == moderator)
                           & (parameters["rhs"] == moderator)]["est"]
     exogenous = not ((parameters["op"] == "~") & (parameters["lhs"] == moderator)).any()
@@ -346,11 +346,12 @@ def _latent_block(product: LatentProduct, parameters: pd.DataFrame, vcov: pd.Dat
     paths = []
     for _, row in rows.iterrows():
         slopes = probe = None
-        if exogenous and len(variance) == 1 and float(variance.iloc[0]) > 0:
+        if (focal != moderator and exogenous and len(variance) == 1
+                and float(variance.iloc[0]) > 0):  # a square's slope is no two-way probe
             coefs = regression_coefficients(parameters, vcov, str(row["lhs"]), key="vcov_name")
             sd = math.sqrt(float(variance.iloc[0]))
             slopes = latent_slopes(coefs, product, sd=sd, level=level)
-            probe = probe_latent(coefs, focal=product.term.split(":")[0], moderator=moderator,
+            probe = probe_latent(coefs, focal=focal, moderator=moderator,
                                  interaction=product.latent, sd=sd, level=level,
                                  outcome=str(row["lhs"]))
         paths.append({"outcome": str(row["lhs"]), "slopes": slopes, "probe": probe,

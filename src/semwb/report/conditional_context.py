@@ -277,9 +277,10 @@ def _latent(product: Mapping[str, Any], path: Mapping[str, Any],
     """One latent interaction's path (Wald test of the fit): its sentence, the method's reason
     (unless LMS was asked for, whose sentence gives it), simple slopes and Johnson-Neyman
     chart."""
-    focal, moderator = product["term"].split(":")
+    focal, moderator = product.get("factors") or product["term"].split(":")
     sentence = tc["latent"].format(
-        term=f"{focal} × {moderator}", outcome=path["outcome"],
+        term=f"{focal}²" if focal == moderator else f"{focal} × {moderator}",
+        outcome=path["outcome"],
         est=fmt_est(path["est"]), p=fmt_p_eq(path["pvalue"]), level=fmt_level(0.95),
         ci=fmt_ci((path["ci_lower"], path["ci_upper"])), latent=product["latent"],
         n=len(product["indicators"]), indicators=", ".join(product["indicators"]))
