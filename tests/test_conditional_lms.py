@@ -268,3 +268,4 @@ def test_latent_square_by_product_indicators_equals_indprod_and_lavaan() -> None
     html = render_report(results, lang="en", downloads=False)
     assert "Latent quadratic term I(X^2) → Y by LMS" in html
     assert "Latent interaction X² → Y: B = " in html
+

@@ -291,14 +291,16 @@ def model_data(spec: ModelSpec, prepared: pd.DataFrame, *, instrument: Instrumen
                      portfolio=portfolio, warnings=warnings)
 
 
-def conditional_results(prepared: ModelData, fit: FitResult, *,
-                        level: float) -> dict[str, Any] | None:
+def conditional_results(prepared: ModelData, fit: FitResult, *, level: float,
+                        draws: pd.DataFrame | None = None) -> dict[str, Any] | None:
     """``results.json -> conditional``: every two-way product and quadratic term probed.
 
     Moderator values, observed ranges and the U-test's minimum and maximum are those of the rows
     the model was fitted on (listwise deletion can drop the extreme ones). None without product
     terms. Simple slopes use the spec's ``probe:`` rule; a ``process:`` spec
-    records its model number.
+    records its model number. With the bootstrap's ``draws`` (``"lhs op rhs"`` columns) every
+    turning point also gets its bootstrap interval
+    (:func:`semwb.conditional.curve_bootstrap.bootstrap_turning_points`).
     """
     from semwb.conditional.analysis import conditional_block
 
@@ -320,6 +322,10 @@ def conditional_results(prepared: ModelData, fit: FitResult, *,
     if block is not None and prepared.latent_products:
         block["latent_products"] = [_latent_block(p, parameters, fit.vcov, level)
                                     for p in prepared.latent_products]
+    if block is not None and draws is not None and block["curves"]:
+        from semwb.conditional.curve_bootstrap import bootstrap_turning_points
+
+        block = bootstrap_turning_points(block, draws, level=level)
     if block is not None and prepared.lms is not None:
         from semwb.conditional.lms_fit import fit_latent_interactions
 

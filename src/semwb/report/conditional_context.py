@@ -90,6 +90,10 @@ STRINGS: dict[str, tuple[str, str]] = {
                    "zero, so {moderator} does not change the curvature significantly.",
                    "{moderator} × {predictor}² 项为 {est}（p {p}）：其置信区间包含 0，"
                    "{moderator} 对曲率的影响不显著。"),
+    "tp_boot": ("Bootstrap percentile {level} interval of the turning point{label}: {ci} "
+                "({draws} draws; {share} % of them curve the other way).",
+                "拐点{label}的 bootstrap 百分位 {level} 置信区间：{ci}（{draws} 次抽样；其中 "
+                "{share}% 的曲率方向相反）。"),
     "flattens": ("flattens", "平缓"),
     "steepens": ("steepens", "陡峭"),
     "latent": ("Latent interaction {term} → {outcome}: B = {est}, p {p}, {level} CI {ci}. "
@@ -191,6 +195,12 @@ def _curve(curve: Mapping[str, Any], tc: Mapping[str, str]) -> dict[str, Any]:
     shape = tc[blocks[0]["verdict"]["shape"]] if blocks else ""
     sentences = [_curve_sentence(curve, block, tc) for block in blocks]
     for block in blocks:
+        boot = block["turning_point"].get("bootstrap")
+        if boot is not None:
+            sentences.append(tc["tp_boot"].format(
+                level=level, label=f" ({block['label']})" if block["label"] else "",
+                ci=fmt_ci((boot["ci_lower"], boot["ci_upper"]), 2), draws=boot["draws"],
+                share=f"{100 * boot['opposite_curvature']:.1f}"))
         shift = block["shift"]
         if shift is not None:
             sentences.append(tc["shift"].format(
