@@ -174,9 +174,9 @@ def test_latent_moderator_is_probed_with_johnson_neyman_in_an_analysis() -> None
             stats.norm.ppf(0.975), rel=1e-6)
     assert len(probe["band"]["value"]) == len(probe["band"]["ci_lower"]) > 10
     html = render_report(results, lang="en", downloads=False)
-    assert "-2 SD to +2 SD of the latent RC" in html
+    assert "Within ±2 SD of the latent RC (" in html
     assert "Method: product indicators" in html
-    assert "潜变量 RC 的 -2 至 +2 个标准差" in render_report(results, lang="zh", downloads=False)
+    assert "在潜变量 RC 的 ±2 个标准差（" in render_report(results, lang="zh", downloads=False)
 
 
 def _slope_se(path: dict[str, object], sd: float, value: float) -> float:

@@ -27,8 +27,7 @@ STRINGS: dict[str, tuple[str, str]] = {
                 "{focal} 的斜率及其 {level} 置信带随 {moderator} 的变化；灰色：{range}；"
                 "红色虚线：Johnson-Neyman 临界值；红色条：斜率显著的区间。"),
     "observed_range": ("the observed range of {moderator}", "{moderator} 的观测范围"),
-    "latent_range": ("-2 SD to +2 SD of the latent {moderator} (mean 0)",
-                     "潜变量 {moderator} 的 -2 至 +2 个标准差（均值为 0）"),
+    "latent_range": ("±2 SD of the latent {moderator}", "潜变量 {moderator} 的 ±2 个标准差"),
     "slope_of": ("slope of {focal}", "{focal} 的斜率"),
     "interaction": ("{focal} × {moderator} → {outcome}", "{focal} × {moderator} → {outcome}"),
     "jn_parts": ("Within {range} ({low} to {high}), the slope of {focal} is significant for "
