@@ -209,6 +209,11 @@ def test_lms_in_an_analysis_says_which_method_and_why() -> None:
     assert "Latent interaction XPR × RC → CI by LMS" in html
     assert "Method: LMS, as the spec asks" in html
     assert "Method: product indicators" not in html
+    assert "stopped before meeting its convergence criterion" not in html
+    stalled = results.model_copy(update={"conditional": {
+        **results.conditional, "lms": {**lms, "converged": False}}})
+    assert "stopped before meeting its convergence criterion" in render_report(
+        stalled, lang="en", downloads=False)
     assert "LMS 估计" in render_report(results, lang="zh", downloads=False)
 
 

@@ -122,6 +122,9 @@ STRINGS: dict[str, tuple[str, str]] = {
                 "方法：LMS（spec 设 'latent_interaction: lms'）：以最大似然直接刻画潜变量乘积的"
                 "非正态分布，无需乘积指标，为审稿人偏好的方法。LMS 没有卡方拟合检验，故本报告的"
                 "拟合指数与参数表来自乘积指标模型。"),
+    "lms_unconverged": ("The LMS optimiser stopped before meeting its convergence criterion; "
+                        "treat these LMS numbers with caution.",
+                        "LMS 优化未达到收敛标准即停止；请谨慎对待这些 LMS 结果。"),
     "interaction_kind": ("interaction", "交互"),
     "quadratic_kind": ("quadratic term", "二次项"),
     "latent_slopes": ("Simple slopes of {focal} at the latent {moderator}'s mean (0) and ±1 SD "
@@ -275,6 +278,8 @@ def _lms(lms: Mapping[str, Any], term: str, tc: Mapping[str, str]) -> dict[str, 
         ci=fmt_ci((row["ci_lower"], row["ci_upper"])), df=test["df"],
         chisq=fmt_est(test["chisq"], 2), lrp=fmt_p_eq(test["pvalue"]))
     probe = next((p for p in lms.get("probes", []) if p["interaction"] == term), None)
+    if not lms["converged"]:
+        sentence = f"{sentence} {tc['lms_unconverged']}"
     return {"sentence": f"{sentence} {tc['lms_why']}",
             "slopes": probe["slopes"] if probe else None, "level": 0.95,
             "caption": tc["latent_slopes"].format(focal=focal, moderator=moderator),
