@@ -265,6 +265,18 @@ def test_latent_square_by_product_indicators_equals_indprod_and_lavaan() -> None
     (square,) = results.conditional["latent_products"]
     assert square["factors"] == ["X", "X"]
     assert square["paths"][0]["slopes"] is None  # no two-way probe of a square
+    # Its turning point -b1 / (2 b2) from lavaan's estimates; LMS's from its own.
+    lavaan = {(r["lhs"], r["rhs"]): r["est"] for r in reference["parameters"]}
+    point = square["paths"][0]["turning_point"]
+    assert point["est"] == pytest.approx(-lavaan[("Y", "X")] / (2 * lavaan[("Y", "X.X")]),
+                                         abs=1e-3)
+    assert point["shape"] == "inverted_u"
+    assert point["fieller"]["kind"] == "bounded"
+    assert point["fieller"]["lower"] < point["est"] < point["fieller"]["upper"]
+    block = results.conditional["lms"]
+    (lms_point,) = (p["turning_point"] for p in block["probes"])
+    assert lms_point["est"] == pytest.approx(
+        -block["paths"]["X"]["est"] / (2 * block["terms"]["I(X^2)"]["est"]), rel=1e-12)
     lms = results.conditional["lms"]["terms"]["I(X^2)"]
     # This sample gives -0.138 (SE 0.026) by LMS and -0.142 by DMC, for a population value of
     # -0.2: the two methods agree within half an SE, and both lie within 3 SEs of the truth.
@@ -273,4 +285,5 @@ def test_latent_square_by_product_indicators_equals_indprod_and_lavaan() -> None
     html = render_report(results, lang="en", downloads=False)
     assert "Latent quadratic term I(X^2) → Y by LMS" in html
     assert "Latent interaction X² → Y: B = " in html
+    assert html.count("Inverted U in the latent X: turning point at X = ") == 2
 

@@ -338,9 +338,11 @@ def _latent_block(product: LatentProduct, parameters: pd.DataFrame, vcov: pd.Dat
                   level: float) -> dict[str, Any]:
     """A latent interaction's record: per outcome its path (est, se, z, p, CI) and, when the
     moderator is exogenous, the simple slopes at its mean and +-1 SD and the Johnson-Neyman
-    probe over +-2 SD (``probe``, :func:`semwb.conditional.latent_probe.probe_latent`)."""
+    probe over +-2 SD (``probe``, :func:`semwb.conditional.latent_probe.probe_latent`), or for a
+    square the ``turning_point`` (:func:`~semwb.conditional.latent_probe.latent_turning_point`).
+    """
     from semwb.conditional.analysis import regression_coefficients
-    from semwb.conditional.latent_probe import probe_latent
+    from semwb.conditional.latent_probe import latent_turning_point, probe_latent
     from semwb.conditional.latent_products import latent_slopes
 
     focal, moderator = product.factors
@@ -351,15 +353,18 @@ def _latent_block(product: LatentProduct, parameters: pd.DataFrame, vcov: pd.Dat
     keys = ("est", "se", "z", "pvalue", "ci_lower", "ci_upper")
     paths = []
     for _, row in rows.iterrows():
-        slopes = probe = None
-        if (focal != moderator and exogenous and len(variance) == 1
-                and float(variance.iloc[0]) > 0):  # a square's slope is no two-way probe
-            coefs = regression_coefficients(parameters, vcov, str(row["lhs"]), key="vcov_name")
+        slopes = probe = point = None
+        coefs = regression_coefficients(parameters, vcov, str(row["lhs"]), key="vcov_name")
+        if exogenous and len(variance) == 1 and float(variance.iloc[0]) > 0:
             sd = math.sqrt(float(variance.iloc[0]))
-            slopes = latent_slopes(coefs, product, sd=sd, level=level)
-            probe = probe_latent(coefs, focal=focal, moderator=moderator,
-                                 interaction=product.latent, sd=sd, level=level,
-                                 outcome=str(row["lhs"]))
+            if focal == moderator and focal in coefs.names:  # a square: its turning point
+                point = latent_turning_point(coefs, predictor=focal, quadratic=product.latent,
+                                             sd=sd, level=level)
+            elif focal != moderator:
+                slopes = latent_slopes(coefs, product, sd=sd, level=level)
+                probe = probe_latent(coefs, focal=focal, moderator=moderator,
+                                     interaction=product.latent, sd=sd, level=level,
+                                     outcome=str(row["lhs"]))
         paths.append({"outcome": str(row["lhs"]), "slopes": slopes, "probe": probe,
-                      **{k: _number(row[k]) for k in keys}})
+                      "turning_point": point, **{k: _number(row[k]) for k in keys}})
     return {**product.to_dict(), "moderator": moderator, "paths": paths}

@@ -32,3 +32,29 @@ def probe_latent(coefs: Coefficients, *, focal: str, moderator: str, interaction
     for row, label in zip(block["slopes"], LABELS, strict=True):
         row["label"] = label
     return {**block, "range": "latent", "sd": sd}
+
+
+def latent_turning_point(coefs: Coefficients, *, predictor: str, quadratic: str, sd: float,
+                         level: float = 0.95) -> dict[str, Any]:
+    """The turning point ``x* = -b1 / (2 b2)`` of a latent curve, on the latent's scale.
+
+    Returns
+    -------
+    dict
+        ``predictor, sd, est, se, ci_lower, ci_upper`` (delta method), ``in_sd`` (``est / sd``:
+        how far from the latent mean, in SDs), ``fieller`` (``lower, upper, kind``) and
+        ``shape`` (``"inverted_u"`` or ``"u"``). A latent has no observed range, so there is no
+        Lind-Mehlum test here; a turning point more than about 2 SD from the mean lies outside
+        most of the latent's values.
+    """
+    from semwb.conditional.curvilinear import Curve, fieller_interval, turning_point
+
+    curve = Curve(predictor, quadratic)
+    point = turning_point(coefs, curve, level=level)
+    fieller = fieller_interval(coefs, curve, level=level)
+    b2 = float(coefs.est[coefs.position(quadratic)])
+    return {"predictor": predictor, "sd": sd,
+            **{k: point[k] for k in ("est", "se", "ci_lower", "ci_upper")},
+            "in_sd": point["est"] / sd,
+            "fieller": {"lower": fieller.lower, "upper": fieller.upper, "kind": fieller.kind},
+            "shape": "inverted_u" if b2 < 0 else "u"}

@@ -136,31 +136,36 @@ def fit_latent_interactions(model: LmsModel, data: pd.DataFrame, *, source: str,
 
 def lms_probes(fit: LmsFit, *, level: float = 0.95) -> list[dict[str, Any]]:
     """Per two-way term ``X:W``: the slope of ``X`` at ``W``'s mean and +-1 SD and the
-    Johnson-Neyman region over +-2 SD (:func:`semwb.conditional.latent_probe.probe_latent`),
-    from the LMS estimates and their covariance."""
+    Johnson-Neyman region over +-2 SD (:func:`semwb.conditional.latent_probe.probe_latent`);
+    per square ``X:X``: ``{"interaction": term, "turning_point": ...}``
+    (:func:`~semwb.conditional.latent_probe.latent_turning_point`); from the LMS estimates and
+    their covariance, for terms whose first latent also has a linear path."""
     import math
 
     import pandas as pd
 
     from semwb.conditional.coefficients import Coefficients
-    from semwb.conditional.latent_probe import probe_latent
+    from semwb.conditional.latent_probe import latent_turning_point, probe_latent
 
     table = fit.parameters
     names = [f"{lhs}{op}{rhs}" for lhs, op, rhs in zip(table["lhs"], table["op"], table["rhs"],
                                                           strict=True)]
     vcov = pd.DataFrame(fit.vcov, index=names, columns=names)
     model = fit.model
-    probes = []
+    est = dict(zip(names, table["est"], strict=True))
+    probes: list[dict[str, Any]] = []
     for term, (a, b) in zip(model.terms, model.products, strict=True):
-        if a == b:
-            continue
         focal, moderator = model.latents[a], model.latents[b]
+        if focal not in model.predictors:
+            continue  # without its linear path the slope and turning point are not probed
         keys = {focal: f"{model.outcome}~{focal}", term: f"{model.outcome}~{term}"}
-        est = dict(zip(names, table["est"], strict=True))
         coefs = Coefficients.from_mapping({k: est[v] for k, v in keys.items()},
                                           vcov.rename(index={v: k for k, v in keys.items()},
                                                       columns={v: k for k, v in keys.items()}))
-        variance = est[f"{moderator}~~{moderator}"]
-        probes.append(probe_latent(coefs, focal=focal, moderator=moderator, interaction=term,
-                                   sd=math.sqrt(variance), level=level, outcome=model.outcome))
+        sd = math.sqrt(est[f"{moderator}~~{moderator}"])
+        probes.append(
+            {"interaction": term, "turning_point": latent_turning_point(
+                coefs, predictor=focal, quadratic=term, sd=sd, level=level)} if a == b else
+            probe_latent(coefs, focal=focal, moderator=moderator, interaction=term, sd=sd,
+                         level=level, outcome=model.outcome))
     return probes

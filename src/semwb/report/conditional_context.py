@@ -125,6 +125,14 @@ STRINGS: dict[str, tuple[str, str]] = {
     "lms_unconverged": ("The LMS optimiser stopped before meeting its convergence criterion; "
                         "treat these LMS numbers with caution.",
                         "LMS 优化未达到收敛标准即停止；请谨慎对待这些 LMS 结果。"),
+    "latent_tp": ("{shape} in the latent {predictor}: turning point at {predictor} = {est} "
+                  "({in_sd} SD from its mean; delta {level} CI {ci}; Fieller {fieller}). A "
+                  "latent has no observed range, so no Lind-Mehlum test is given; a turning "
+                  "point beyond about ±2 SD lies outside most of the latent's values.",
+                  "潜变量 {predictor} 的{shape}关系：拐点位于 {predictor} = {est}（距均值 {in_sd} "
+                  "个标准差；Delta 法 {level} 置信区间 {ci}；Fieller {fieller}）。潜变量没有观测"
+                  "范围，故不做 Lind-Mehlum 检验；拐点若超出约 ±2 个标准差，则位于潜变量大部分"
+                  "取值之外。"),
     "interaction_kind": ("interaction", "交互"),
     "quadratic_kind": ("quadratic term", "二次项"),
     "latent_slopes": ("Simple slopes of {focal} at the latent {moderator}'s mean (0) and ±1 SD "
@@ -265,6 +273,19 @@ def conditional_section(block: Mapping[str, Any] | None, lang: Lang) -> dict[str
                          for p in block.get("latent_products", []) for path in p["paths"])]}
 
 
+def _turning_point(point: Mapping[str, Any] | None, tc: Mapping[str, str]) -> str:
+    """The sentence of a latent curve's turning point, or "" without one."""
+    if point is None:
+        return ""
+    fieller = point["fieller"]
+    return " " + tc["latent_tp"].format(
+        shape=tc[point["shape"]], predictor=point["predictor"], est=fmt_est(point["est"], 2),
+        in_sd=fmt_est(point["in_sd"], 2), level=fmt_level(0.95),
+        ci=fmt_ci((point["ci_lower"], point["ci_upper"]), 2),
+        fieller=(fmt_ci((fieller["lower"], fieller["upper"]), 2)
+                 if fieller["kind"] == "bounded" else tc["unbounded"]))
+
+
 def _lms(lms: Mapping[str, Any], term: str, tc: Mapping[str, str]) -> dict[str, Any]:
     """One nonlinear term fitted by LMS: its sentence, the method's reason, slopes and chart."""
     row, test = lms["terms"][term], lms["lr_test"]
@@ -278,6 +299,9 @@ def _lms(lms: Mapping[str, Any], term: str, tc: Mapping[str, str]) -> dict[str, 
         ci=fmt_ci((row["ci_lower"], row["ci_upper"])), df=test["df"],
         chisq=fmt_est(test["chisq"], 2), lrp=fmt_p_eq(test["pvalue"]))
     probe = next((p for p in lms.get("probes", []) if p["interaction"] == term), None)
+    sentence += _turning_point(probe.get("turning_point") if probe else None, tc)
+    if probe is not None and "turning_point" in probe:
+        probe = None
     if not lms["converged"]:
         sentence = f"{sentence} {tc['lms_unconverged']}"
     return {"sentence": f"{sentence} {tc['lms_why']}",
@@ -299,6 +323,7 @@ def _latent(product: Mapping[str, Any], path: Mapping[str, Any],
         ci=fmt_ci((path["ci_lower"], path["ci_upper"])), latent=product["latent"],
         n=len(product["indicators"]), indicators=", ".join(product["indicators"]))
     probe = path.get("probe")
+    sentence += _turning_point(path.get("turning_point"), tc)
     return {"sentence": sentence if lms else f"{sentence} {tc['dmc_why']}",
             "slopes": path.get("slopes"), "level": 0.95,
             "caption": tc["latent_slopes"].format(focal=focal, moderator=moderator),
