@@ -100,9 +100,10 @@ def fit_latent_interactions(model: LmsModel, data: pd.DataFrame, *, source: str,
     -------
     (LmsFit, dict)
         The fit, and the block for ``results.json -> conditional -> lms``: ``method``, ``why``,
-        ``nodes``, ``n_obs``, ``loglik``, ``aic``, ``bic``, ``terms`` (per nonlinear term
-        ``est, se, z, pvalue, ci_lower, ci_upper``), ``paths`` (the outcome's linear paths, same
-        keys) and ``lr_test`` (``chisq, df, pvalue`` against the linear model).
+        ``nodes``, ``level`` (of the Wald intervals), ``n_obs``, ``loglik``, ``aic``, ``bic``,
+        ``terms`` (per nonlinear term ``est, se, z, pvalue, ci_lower, ci_upper``), ``paths``
+        (the outcome's linear paths, same keys), ``lr_test`` (``chisq, df, pvalue`` against the
+        linear model), ``converged`` and ``probes`` (:func:`lms_probes`).
     """
     from scipy import stats
 
@@ -125,6 +126,7 @@ def fit_latent_interactions(model: LmsModel, data: pd.DataFrame, *, source: str,
     chisq = max(2 * (fit.loglik - linear_loglik), 0.0)
     df = len(model.terms)
     block = {"method": METHOD, "why": WHY, "outcome": model.outcome, "nodes": nodes,
+             "level": level,
              "n_obs": fit.n_obs, "loglik": fit.loglik, **fit.information_criteria(),
              "converged": fit.converged, "terms": rows(model.terms),
              "paths": rows(model.predictors),

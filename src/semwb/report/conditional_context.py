@@ -295,7 +295,7 @@ def _lms(lms: Mapping[str, Any], term: str, tc: Mapping[str, str]) -> dict[str, 
         kind=tc["quadratic_kind" if quadratic else "interaction_kind"],
         term=term.replace(":", " × "), outcome=lms["outcome"], nodes=lms["nodes"],
         n=lms["n_obs"], est=fmt_est(row["est"]), se=fmt_est(row["se"]),
-        p=fmt_p_eq(row["pvalue"]), level=fmt_level(0.95),
+        p=fmt_p_eq(row["pvalue"]), level=fmt_level(lms.get("level", 0.95)),
         ci=fmt_ci((row["ci_lower"], row["ci_upper"])), df=test["df"],
         chisq=fmt_est(test["chisq"], 2), lrp=fmt_p_eq(test["pvalue"]))
     probe = next((p for p in lms.get("probes", []) if p["interaction"] == term), None)
