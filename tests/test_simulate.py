@@ -97,17 +97,3 @@ def test_latent_product_terms_recover_the_population_interaction() -> None:
     assert coef[1:] == pytest.approx([0.3, 0.2, 0.15, -0.1], abs=0.01)
     assert y.var() == pytest.approx(1.0, abs=0.02)
 
-
-def test_item_level_data_carry_the_latent_interaction() -> None:
-    # Through the Likert items (no careless respondents): composite scores attenuate the
-    # interaction by the reliabilities, but it stays clearly positive.
-    inst = small_instrument()
-    population = POPULATION.replace("KS ~ 0.6*TR", "KS ~ 0.3*TR + 0.3*TR:TR")
-    data = simulate_responses(population, inst, n=20_000, rng=2, careless=0, missing=0)
-    coded = data[ITEMS].copy()
-    coded["tr3"] = 6 - coded["tr3"]
-    x = coded[["tr1", "tr2", "tr3"]].mean(axis=1)
-    y = coded[["ks1", "ks2", "ks3"]].mean(axis=1)
-    z = ((x - x.mean()) / x.std()).to_numpy()
-    quad = np.polyfit(z, ((y - y.mean()) / y.std()).to_numpy(), 2)
-    assert 0.1 < quad[0] < 0.3
