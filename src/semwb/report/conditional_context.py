@@ -117,11 +117,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "lms_why": ("Method: LMS, as the spec asks ('latent_interaction: lms'): it models the "
                 "non-normal distribution of a product of latents by maximum likelihood without "
                 "product indicators, the method reviewers prefer. LMS has no chi-square test of "
-                "fit, so the fit indices and the parameter table of this report are those of "
-                "the product-indicator model.",
+                "fit, so the fit indices, the parameter table and the hypothesis checks of this "
+                "report are those of the product-indicator model.",
                 "方法：LMS（spec 设 'latent_interaction: lms'）：以最大似然直接刻画潜变量乘积的"
                 "非正态分布，无需乘积指标，为审稿人偏好的方法。LMS 没有卡方拟合检验，故本报告的"
-                "拟合指数与参数表来自乘积指标模型。"),
+                "拟合指数、参数表与假设检验来自乘积指标模型。"),
     "lms_unconverged": ("The LMS optimiser stopped before meeting its convergence criterion; "
                         "treat these LMS numbers with caution.",
                         "LMS 优化未达到收敛标准即停止；请谨慎对待这些 LMS 结果。"),
