@@ -13,7 +13,7 @@ import pytest
 
 from semwb.conditional.lms import fit_lms
 from semwb.conditional.lms_fit import fit_latent_interactions, fit_linear, lms_start
-from semwb.conditional.lms_model import lms_model
+from semwb.conditional.lms_model import LmsModel, lms_model
 from semwb.errors import SpecError
 from semwb.sem.syntax import parse_syntax
 
@@ -37,7 +37,7 @@ def _simulate(n: int, seed: int, *, quadratic: float = TRUE["X:X"]) -> pd.DataFr
     return pd.DataFrame(cols)
 
 
-def _model(structure: str) -> object:
+def _model(structure: str) -> LmsModel:
     return lms_model(parse_syntax(MEASUREMENT + structure), source="test")
 
 
