@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from semwb.conditional.latent_products import LatentProduct
+    from semwb.conditional.lms_model import LmsModel
     from semwb.conditional.products import Center, ProductData
     from semwb.sem.estimate import FitResult
     from semwb.sem.spec import ModelSpec
@@ -48,6 +49,9 @@ class ModelData:
         The product terms of observed variables and their centering, or None.
     latent_products
         The latent interactions built from product indicators.
+    lms
+        The latent moderated structural equation to fit by LMS (``latent_interaction: lms``),
+        or None.
     aggregation
         ``results.json -> aggregation`` (``unit``, ``respondents``, ``firms``, ``null``,
         ``agreement`` records), or None.
@@ -62,6 +66,7 @@ class ModelData:
     data: pd.DataFrame
     products: ProductData | None = None
     latent_products: tuple[LatentProduct, ...] = ()
+    lms: LmsModel | None = None
     aggregation: dict[str, Any] | None = None
     portfolio: dict[str, Any] | None = None
     warnings: list[str] = field(default_factory=list)
@@ -281,21 +286,26 @@ def model_data(spec: ModelSpec, prepared: pd.DataFrame, *, instrument: Instrumen
         warnings += notes
     if spec.composites:
         data = add_composites(spec, data, instrument=instrument)
+    from semwb.conditional.lms_fit import lms_for_spec
+
     fitted, data, latent = add_latent_interactions(spec, data)
     fitted, products = add_products(fitted, data)
     return ModelData(spec=fitted, data=data if products is None else products.data,
-                     products=products, latent_products=latent, aggregation=aggregation,
+                     products=products, latent_products=latent,
+                     lms=lms_for_spec(spec, bool(latent)), aggregation=aggregation,
                      portfolio=portfolio, warnings=warnings)
 
 
-def conditional_results(prepared: ModelData, fit: FitResult, *,
-                        level: float) -> dict[str, Any] | None:
+def conditional_results(prepared: ModelData, fit: FitResult, *, level: float,
+                        draws: pd.DataFrame | None = None) -> dict[str, Any] | None:
     """``results.json -> conditional``: every two-way product and quadratic term probed.
 
     Moderator values, observed ranges and the U-test's minimum and maximum are those of the rows
     the model was fitted on (listwise deletion can drop the extreme ones). None without product
     terms. Simple slopes use the spec's ``probe:`` rule; a ``process:`` spec
-    records its model number.
+    records its model number. With the bootstrap's ``draws`` (``"lhs op rhs"`` columns) every
+    turning point also gets its bootstrap interval
+    (:func:`semwb.conditional.curve_bootstrap.bootstrap_turning_points`).
     """
     from semwb.conditional.analysis import conditional_block
 
@@ -317,17 +327,30 @@ def conditional_results(prepared: ModelData, fit: FitResult, *,
     if block is not None and prepared.latent_products:
         block["latent_products"] = [_latent_block(p, parameters, fit.vcov, level)
                                     for p in prepared.latent_products]
+    if block is not None and draws is not None and block["curves"]:
+        from semwb.conditional.curve_bootstrap import bootstrap_turning_points
+
+        block = bootstrap_turning_points(block, draws, level=level)
+    if block is not None and prepared.lms is not None:
+        from semwb.conditional.lms_fit import fit_latent_interactions
+
+        block["lms"] = fit_latent_interactions(prepared.lms, fit.data, source=spec.source,
+                                               level=level)[1]
     return block
 
 
 def _latent_block(product: LatentProduct, parameters: pd.DataFrame, vcov: pd.DataFrame,
                   level: float) -> dict[str, Any]:
     """A latent interaction's record: per outcome its path (est, se, z, p, CI) and, when the
-    moderator is exogenous, the simple slopes at its mean and +-1 SD."""
+    moderator is exogenous, the simple slopes at its mean and +-1 SD and the Johnson-Neyman
+    probe over +-2 SD (``probe``, :func:`semwb.conditional.latent_probe.probe_latent`), or for a
+    square the ``turning_point`` (:func:`~semwb.conditional.latent_probe.latent_turning_point`).
+    """
     from semwb.conditional.analysis import regression_coefficients
+    from semwb.conditional.latent_probe import latent_turning_point, probe_latent
     from semwb.conditional.latent_products import latent_slopes
 
-    moderator = product.term.split(":")[1]
+    focal, moderator = product.factors
     variance = parameters[(parameters["op"] == "~~") & (parameters["lhs"] == moderator)
                           & (parameters["rhs"] == moderator)]["est"]
     exogenous = not ((parameters["op"] == "~") & (parameters["lhs"] == moderator)).any()
@@ -335,11 +358,18 @@ def _latent_block(product: LatentProduct, parameters: pd.DataFrame, vcov: pd.Dat
     keys = ("est", "se", "z", "pvalue", "ci_lower", "ci_upper")
     paths = []
     for _, row in rows.iterrows():
-        slopes = None
+        slopes = probe = point = None
+        coefs = regression_coefficients(parameters, vcov, str(row["lhs"]), key="vcov_name")
         if exogenous and len(variance) == 1 and float(variance.iloc[0]) > 0:
-            coefs = regression_coefficients(parameters, vcov, str(row["lhs"]), key="vcov_name")
-            slopes = latent_slopes(coefs, product, sd=math.sqrt(float(variance.iloc[0])),
-                                   level=level)
-        paths.append({"outcome": str(row["lhs"]), "slopes": slopes,
-                      **{k: _number(row[k]) for k in keys}})
+            sd = math.sqrt(float(variance.iloc[0]))
+            if focal == moderator and focal in coefs.names:  # a square: its turning point
+                point = latent_turning_point(coefs, predictor=focal, quadratic=product.latent,
+                                             sd=sd, level=level)
+            elif focal != moderator:
+                slopes = latent_slopes(coefs, product, sd=sd, level=level)
+                probe = probe_latent(coefs, focal=focal, moderator=moderator,
+                                     interaction=product.latent, sd=sd, level=level,
+                                     outcome=str(row["lhs"]))
+        paths.append({"outcome": str(row["lhs"]), "slopes": slopes, "probe": probe,
+                      "turning_point": point, **{k: _number(row[k]) for k in keys}})
     return {**product.to_dict(), "moderator": moderator, "paths": paths}

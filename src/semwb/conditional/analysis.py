@@ -72,11 +72,13 @@ def _curves(outcome: str, predictors: set[str], terms: list[ProductTerm], coefs:
                           linear_by=_find(terms, Counter([x, w])),
                           quadratic_by=_find(terms, Counter([x, x, w])))
         used |= {n for n in (term.name, curve.linear_by, curve.quadratic_by) if n}
-        blocks.append(probe_curve(
+        blocks.append({**probe_curve(
             coefs, curve, x=products.data[x], center=products.center_of(x).center,
             w=None if w is None else products.data[w],
             w_center=0.0 if w is None else products.center_of(w).center,
-            level=level, outcome=outcome, predictor=x, moderator=w or ""))
+            level=level, outcome=outcome, predictor=x, moderator=w or ""),
+            "terms": {"linear": curve.linear, "quadratic": curve.quadratic,
+                      "linear_by": curve.linear_by, "quadratic_by": curve.quadratic_by}})
     return blocks, used
 
 

@@ -8,7 +8,9 @@ structure and the nonlinear constraints of the constrained approach. Indicators 
 order the ``=~`` lines list them, each used once (matched pairs, Marsh, Wen & Hau, 2004), so the
 product indicators share no item and need no residual covariances; with unequal numbers of
 indicators the extra ones of the longer list are left out of the products. The product latent is
-exogenous and, as lavaan's default, covaries with the other exogenous latents.
+exogenous and, as lavaan's default, covaries with the other exogenous latents. A latent square
+``F:F`` (or ``I(F^2)``) is measured the same way by the double-mean-centred squares of ``F``'s
+indicators (``f1.f1``, ...; Marsh, Wen & Hau, 2004, for quadratic effects; Lin et al., 2010).
 """
 
 from __future__ import annotations
@@ -43,11 +45,14 @@ class LatentProduct:
         The product latent that replaces it in the syntax (``"XPR.RC"``).
     pairs
         The indicator pairs multiplied; each product column is named ``"a.b"``.
+    factors
+        The two latents multiplied (the same one twice for a square).
     """
 
     term: str
     latent: str
     pairs: tuple[tuple[str, str], ...]
+    factors: tuple[str, str]
 
     @property
     def indicators(self) -> tuple[str, ...]:
@@ -57,7 +62,7 @@ class LatentProduct:
     def to_dict(self) -> dict[str, object]:
         """The JSON form for ``results.json -> conditional -> latent_products``."""
         return {"term": self.term, "latent": self.latent, "method": METHOD,
-                "indicators": list(self.indicators)}
+                "factors": list(self.factors), "indicators": list(self.indicators)}
 
 
 def _indicators(parsed: ParsedSyntax, latent: str) -> list[str]:
@@ -67,10 +72,10 @@ def _indicators(parsed: ParsedSyntax, latent: str) -> list[str]:
 def _problems(term: ProductTerm, parsed: ParsedSyntax, data: pd.DataFrame) -> list[str]:
     latents = set(parsed.latents)
     factors = term.factors
-    if len(factors) != 2 or factors[0] == factors[1]:
-        return [f"term '{term.name}': semwb builds latent interactions of two different latent "
-                "variables only (no latent powers or three-way products); use composite scores "
-                "('composites:') for these"]
+    if len(factors) != 2:
+        return [f"term '{term.name}': semwb builds latent interactions and squares of latent "
+                "variables only (no three-way products); use composite scores ('composites:') "
+                "for these"]
     if not set(factors) <= latents:
         return [f"term '{term.name}' multiplies a latent and an observed variable; use the "
                 "latent's composite score ('composites:') under another name than the latent"]
@@ -104,9 +109,11 @@ def add_latent_products(syntax: str, parsed: ParsedSyntax, data: pd.DataFrame,
     problems = [p for t in terms for p in _problems(t, parsed, data)]
     made: list[LatentProduct] = []
     for term in terms:
+        if len(term.factors) != 2:
+            continue
         first, second = term.factors
         pairs = tuple(zip(_indicators(parsed, first), _indicators(parsed, second), strict=False))
-        made.append(LatentProduct(term.name, f"{first}.{second}", pairs))
+        made.append(LatentProduct(term.name, f"{first}.{second}", pairs, (first, second)))
     clash = [c for p in made for c in (p.latent, *p.indicators) if c in data.columns]
     problems += [f"'{c}' is already a column of the data; rename it" for c in clash]
     if problems:
@@ -147,7 +154,7 @@ def latent_slopes(coefs: Coefficients, product: LatentProduct, *, sd: float,
     """
     from semwb.conditional.probing import Moderation, simple_slopes
 
-    focal, moderator = product.term.split(":")
+    focal, moderator = product.factors
     values = [("-1 SD", -sd), ("mean", 0.0), ("+1 SD", sd)]
     table = simple_slopes(coefs, Moderation.two_way(focal, moderator, product.latent),
                           {moderator: [v for _, v in values]}, level=level)

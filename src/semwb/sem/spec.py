@@ -87,6 +87,7 @@ class ModelSpec(BaseModel):
     group: str | None = None
     centering: data_keys.Centering = "mean"
     probe: data_keys.ProbeOptions = Field(default_factory=data_keys.ProbeOptions)
+    latent_interaction: Literal["dmc", "lms"] = "dmc"
     process: data_keys.ProcessOptions | None = None
     composites: list[str] = Field(default_factory=list)
     portfolio: data_keys.PortfolioOptions | None = None

@@ -101,7 +101,8 @@ class PortfolioOptions(BaseModel):
 
 #: The YAML keys of this module and of their blocks, for the "unknown key" message of
 #: :mod:`semwb.sem.spec`.
-HELP = "centering, probe, process, composites, portfolio, unit, firm_level, rwg_null"
+HELP = ("centering, probe, latent_interaction, process, composites, portfolio, unit, "
+        "firm_level, rwg_null")
 BLOCK_HELP = ("probe: rule, values; process: model, x, y, m, w, z, covariates; portfolio: "
               "partners, firm_id, by, window, ties, sheet")
 
