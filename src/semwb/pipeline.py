@@ -216,10 +216,6 @@ def run_analysis(
     if options is not None and spec.estimator == "WLSMV":
         raise OptionError(f"{spec.source}: the bootstrap is not available with WLSMV yet; run "
                           "without it (WLSMV's robust standard errors are reported).")
-    if options is not None and spec.group is not None:
-        raise OptionError(f"{spec.source}: the bootstrap of a multiple-group model is not "
-                          "supported yet; run without it (the standard errors are lavaan's ML "
-                          "ones).")
     shown = data_name or (Path(data_path).name if data_path is not None else "data")
     built = model_data(spec, prepare_data(data, instrument=instrument), instrument=instrument,
                        data_name=shown)
