@@ -3,9 +3,10 @@
 :func:`bootstrap_draws` fits all draws of a model structure on a data matrix, complete data by
 resampled moments (:mod:`semwb.sem.resampling`), FIML and multiple groups by case weights
 (:mod:`semwb.sem.bootstrap_rows`; a group's rows are redrawn within the group), chunked over
-worker processes; a draw that does not converge gets a fresh fit from the start values (:func:`_refit`), and is dropped and listed if that fails
-too. :func:`refine_estimate` and :func:`asymptotic_covariance` give the full-sample centre and
-its Wald covariance. :mod:`semwb.sem.bootstrap` wires this to a fitted model.
+worker processes; a draw that does not converge gets a fresh fit from the start values
+(:func:`_refit`), and is dropped and listed if that fails too. :func:`refine_estimate` and
+:func:`asymptotic_covariance` give the full-sample centre and its Wald covariance.
+:mod:`semwb.sem.bootstrap` wires this to a fitted model.
 """
 
 from __future__ import annotations

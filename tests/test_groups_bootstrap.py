@@ -1,0 +1,138 @@
+"""The bootstrap of multiple-group models: rows redrawn within each group (lavaan's stratified
+bootstrap), each draw the multi-group fit of its resample, and lavaan's bootstrap SEs and
+percentile intervals (tests/reference/groups_bootstrap) matched within Monte Carlo error."""
+
+from __future__ import annotations
+
+import json
+import warnings
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from semwb.errors import OptionError
+from semwb.pipeline import run_analysis
+from semwb.sem.bootstrap import bootstrap_model
+from semwb.sem.bootstrap_draws import bootstrap_draws
+from semwb.sem.bootstrap_groups import group_rows
+from semwb.sem.estimate import FitResult, fit_model
+from semwb.sem.resampling import stratified_indices
+from semwb.sem.spec import BootstrapOptions, spec_from_syntax
+
+REFERENCE = Path(__file__).parent / "reference"
+LAVAAN = json.loads((REFERENCE / "groups_bootstrap" / "lavaan_bootstrap.json")
+                    .read_text(encoding="utf-8"))
+HS = ("visual =~ x1 + c(l1, l2)*x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9\n"
+      "dl := l1 - l2\n")
+
+
+def _quiet_fit(syntax: str, data: pd.DataFrame, **options: object) -> FitResult:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return fit_model(spec_from_syntax(syntax, name="g", **options), data)
+
+
+@cache
+def _hs() -> tuple[pd.DataFrame, FitResult]:
+    data = pd.read_csv(REFERENCE / "hs_multigroup" / "data.csv")
+    return data, _quiet_fit(HS, data, group="school")
+
+
+def test_stratified_draws_keep_each_groups_rows_and_size() -> None:
+    strata = np.array([0, 1, 0, 2, 1, 1, 0, 2, 2, 2, 0, 1])
+    indices = stratified_indices(strata, 300, rng=3)
+    assert indices.shape == (300, strata.size)
+    for g in range(3):
+        rows = np.flatnonzero(strata == g)
+        # every draw keeps group g's n and redraws its rows from group g only
+        assert np.isin(indices[:, rows], rows).all()
+        assert set(np.unique(indices[:, rows])) == set(rows)  # all rows get drawn somewhere
+    assert (strata[indices] == strata[None]).all()
+    assert np.array_equal(indices, stratified_indices(strata, 300, rng=3))
+    assert not np.array_equal(indices[0], indices[1])
+
+
+def test_each_draw_is_the_multigroup_fit_of_its_stratified_resample() -> None:
+    _, fit = _hs()
+    X = group_rows(fit).to_numpy()
+    drawn = bootstrap_draws(fit.model, X, draws=6, rng=11)
+    sizes = [round(w * len(fit.data)) for _, w in fit.model.blocks or ()]
+    strata = np.repeat(np.arange(len(sizes)), sizes)
+    indices = stratified_indices(strata, 6, rng=11)
+    for b in (0, 3, 5):
+        resample = fit.data.iloc[indices[b]].assign(school=[fit.groups[g] for g in strata])
+        refit = _quiet_fit(HS, resample.reset_index(drop=True), group="school")
+        assert drawn.theta[b] == pytest.approx(refit.model.estimate, abs=2e-5)
+
+
+def test_group_rows_refuse_data_of_other_groups() -> None:
+    data, fit = _hs()
+    assert np.array_equal(group_rows(fit, data).to_numpy(), group_rows(fit).to_numpy(),
+                          equal_nan=True)
+    other = data.assign(school=data["school"].replace({"Pasteur": "Lincoln"}))
+    with pytest.raises(OptionError, match="the model was fitted to Pasteur, Grant-White"):
+        group_rows(fit, other)
+
+
+def test_bca_and_monte_carlo_run_on_groups() -> None:
+    _, fit = _hs()
+    free = fit.parameters["free"].astype(bool).to_numpy()
+    mc = bootstrap_model(fit, draws=4000, ci="montecarlo", rng=5).table
+    # Monte Carlo draws come from the fit's own (expected-information) covariance
+    ratio = mc["se"].to_numpy()[free] / fit.parameters["se"].to_numpy()[free]
+    assert ratio == pytest.approx(1.0, abs=0.08)
+    data, _ = _hs()
+    few = data.groupby("school").head(40)  # the jackknife refits every row: keep it small
+    bca = bootstrap_model(_quiet_fit(HS, few, group="school"), draws=200, ci="bca",
+                          rng=5).table
+    row = bca[bca["op"] == ":="].iloc[0]
+    assert row["ci_lower"] < row["est"] < row["ci_upper"]
+
+
+def test_run_analysis_bootstraps_group_specific_effects() -> None:
+    data, _ = _hs()
+    spec = spec_from_syntax(HS, name="g", group="school")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        results = run_analysis(spec, data, bootstrap=BootstrapOptions(draws=150, seed=2))
+    assert results.bootstrap is not None and results.bootstrap.draws == 150
+    defined = [p for p in results.parameters if p.op == ":="]
+    assert [p.lhs for p in defined] == ["dl"]
+    assert defined[0].ci_lower is not None and defined[0].ci_lower < defined[0].ci_upper
+    groups = {p.group for p in results.parameters if p.op == "=~"}
+    assert groups == {"Pasteur", "Grant-White"}
+
+
+@pytest.mark.slow
+def test_bootstrap_matches_lavaans_within_monte_carlo_error() -> None:
+    """Same draws are impossible; lavaan's and semwb's bootstrap SEs (R = 1000 each) differ by
+    about ``se / sqrt(R)`` (each SE's Monte Carlo error is ``se / sqrt(2R)``): allowed 4.5 of
+    those, and the percentile bounds of the ``:=`` effects half an SE."""
+    data = pd.read_csv(REFERENCE / "groups_robust" / "mediation.csv")
+    fit = _quiet_fit(LAVAAN["model"], data, group=LAVAAN["group"],
+                     group_equal=[LAVAAN["group_equal"]])
+    draws = LAVAAN["draws"]
+    table = bootstrap_model(fit, draws=draws, rng=2026).table
+    allowed = 4.5 / np.sqrt(draws)
+    checked = 0
+    for row in LAVAAN["parameters"]:
+        if row["op"] == ":=":
+            found = table[(table["op"] == ":=") & (table["lhs"] == row["lhs"])]
+        else:
+            found = table[(table["lhs"] == row["lhs"]) & (table["op"] == row["op"])
+                          & (table["rhs"] == row["rhs"])
+                          & (table["group"] == fit.groups[row["group"] - 1])]
+        assert len(found) == 1, row
+        got = found.iloc[0]
+        if not row["se"]:
+            assert got["se"] == 0.0
+            continue
+        checked += 1
+        assert abs(got["se"] - row["se"]) <= allowed * row["se"], row
+        if row["op"] == ":=":
+            for bound in ("ci_lower", "ci_upper"):
+                assert abs(got[bound] - row[bound]) <= 0.5 * row["se"], (row, bound)
+    assert checked > 60
