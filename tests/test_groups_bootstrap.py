@@ -8,6 +8,7 @@ import json
 import warnings
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -29,7 +30,7 @@ HS = ("visual =~ x1 + c(l1, l2)*x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + 
       "dl := l1 - l2\n")
 
 
-def _quiet_fit(syntax: str, data: pd.DataFrame, **options: object) -> FitResult:
+def _quiet_fit(syntax: str, data: pd.DataFrame, **options: Any) -> FitResult:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return fit_model(spec_from_syntax(syntax, name="g", **options), data)
@@ -84,26 +85,31 @@ def test_bca_and_monte_carlo_run_on_groups() -> None:
     # Monte Carlo draws come from the fit's own (expected-information) covariance
     ratio = mc["se"].to_numpy()[free] / fit.parameters["se"].to_numpy()[free]
     assert ratio == pytest.approx(1.0, abs=0.08)
-    data, _ = _hs()
-    few = data.groupby("school").head(40)  # the jackknife refits every row: keep it small
-    bca = bootstrap_model(_quiet_fit(HS, few, group="school"), draws=200, ci="bca",
-                          rng=5).table
+    mediation = _quiet_fit(LAVAAN["model"], pd.read_csv(REFERENCE / "groups_robust" /
+                                                        "mediation.csv"), group="own")
+    bca = bootstrap_model(mediation, draws=100, ci="bca", rng=5).table
     row = bca[bca["op"] == ":="].iloc[0]
     assert row["ci_lower"] < row["est"] < row["ci_upper"]
 
 
 def test_run_analysis_bootstraps_group_specific_effects() -> None:
-    data, _ = _hs()
-    spec = spec_from_syntax(HS, name="g", group="school")
+    data = pd.read_csv(REFERENCE / "groups_robust" / "mediation.csv")
+    spec = spec_from_syntax(LAVAAN["model"], name="g", group="own")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        results = run_analysis(spec, data, bootstrap=BootstrapOptions(draws=150, seed=2))
-    assert results.bootstrap is not None and results.bootstrap.draws == 150
-    defined = [p for p in results.parameters if p.op == ":="]
-    assert [p.lhs for p in defined] == ["dl"]
-    assert defined[0].ci_lower is not None and defined[0].ci_lower < defined[0].ci_upper
-    groups = {p.group for p in results.parameters if p.op == "=~"}
-    assert groups == {"Pasteur", "Grant-White"}
+        options = BootstrapOptions(draws=100, seed=2, level=0.95)
+        results = run_analysis(spec, data, bootstrap=options)
+    assert results.bootstrap is not None
+    assert results.bootstrap.draws == 100
+    defined = {p.lhs: p for p in results.parameters if p.op == ":="}
+    assert sorted(defined) == ["diff", "ind1", "ind2"]
+    for row in defined.values():  # bootstrap intervals of group-specific indirect effects
+        assert row.ci_lower is not None
+        assert row.ci_upper is not None
+        assert row.est is not None
+        assert row.ci_lower < row.est < row.ci_upper
+    assert {p.group for p in results.parameters if p.op == "=~"} == {"1", "2"}
+    assert results.group == "own"
 
 
 @pytest.mark.slow

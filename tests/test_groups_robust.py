@@ -85,6 +85,8 @@ def test_the_scaling_factor_is_the_stacked_groups_not_one_groups() -> None:
     reference = LAVAAN["cases"]["mediation_mlr"]["fit"]
     assert fit.chisq_scaling_factor == pytest.approx(reference["chisq_scaling_factor"],
                                                      rel=1e-6)
+    assert fit.chisq is not None
+    assert fit.chisq_scaling_factor is not None
     assert fit.chisq_scaled == pytest.approx(fit.chisq / fit.chisq_scaling_factor, rel=1e-12)
 
 
@@ -111,9 +113,9 @@ def test_ladder_steps_use_lavaans_scaled_difference_test() -> None:
         assert result.df_diff == test["df_diff"]
         assert result.chisq_diff == pytest.approx(test["chisq_diff"], rel=1e-5)
         assert result.pvalue == pytest.approx(test["pvalue"], rel=1e-4, abs=1e-12)
-        assert result.delta_cfi == pytest.approx(restricted.cfi_robust - general.cfi_robust)
-        assert result.delta_rmsea == pytest.approx(restricted.rmsea_robust
-                                                   - general.rmsea_robust)
+        robust = [(f.cfi_robust or 0.0, f.rmsea_robust or 0.0) for f in (restricted, general)]
+        assert result.delta_cfi == pytest.approx(robust[0][0] - robust[1][0])
+        assert result.delta_rmsea == pytest.approx(robust[0][1] - robust[1][1])
 
 
 def test_ml_ladder_keeps_the_plain_difference() -> None:
@@ -121,7 +123,8 @@ def test_ml_ladder_keeps_the_plain_difference() -> None:
     plain = {k: f.fit.model_copy(update={"chisq_scaling_factor": None}) for k, f in fits.items()}
     result = compare(plain["metric"], plain["configural"], loadings=True)
     assert result.method == ""
-    assert result.chisq_diff == pytest.approx(plain["metric"].chisq - plain["configural"].chisq)
+    chisq = [plain[k].chisq or 0.0 for k in ("metric", "configural")]
+    assert result.chisq_diff == pytest.approx(chisq[0] - chisq[1])
 
 
 def test_run_ladder_under_mlr_records_the_method() -> None:

@@ -45,12 +45,13 @@ def check_group_hypotheses(results: Results, *, lang: str) -> list[GroupCheck]:
             out.append(GroupCheck(per[0][1], None))
             continue
         first = found[0][1]
-        row = first.row
-        if row is not None and row.op == ":=":
+        rows = [(g, c.row) for g, c in found if c.row is not None]
+        row = rows[0][1]
+        if row.op == ":=":
             out.append(GroupCheck(first, _effect_group(row.rhs, results)))
-        elif len(found) == len(groups) and all(
-                c.row is not None and held_equal(c.row, results, shared, parts[g].latents)
-                and c.row.est == row.est for g, c in found):
+        elif len(rows) == len(groups) and all(
+                held_equal(r, results, shared, parts[g].latents) and r.est == row.est
+                for g, r in rows):
             out.append(GroupCheck(first, None, equal=True))
         else:
             out += [GroupCheck(c, g) for g, c in found]

@@ -26,6 +26,7 @@ from semwb.sem.bootstrap_rows import (
     fiml_rows,
     fit_weighted,
     jackknife_weights,
+    polish_weighted,
     refine_fiml,
 )
 from semwb.sem.estimators.ml import fit_ml
@@ -189,6 +190,11 @@ def bootstrap_draws(mm: ModelMatrices, X: Array, *, draws: int,
             return _fit_chunk, (mm, resampled_covariances(Xc, sl), resampled_means(Xc, sl, centre))
     theta, converged = _fit_resamples(mm, indices, job, chunk_size=chunk_size, workers=workers,
                                       progress=progress)
+    if by_rows and not converged.all():
+        todo = np.flatnonzero(~converged)
+        polished = polish_weighted(mm, rows, X, case_weights(n, indices[todo]), theta[todo])
+        theta[todo] = polished.theta
+        converged[todo] = polished.converged
     failed: list[dict[str, Any]] = []
     refits = 0
     for b in np.flatnonzero(~converged):

@@ -83,6 +83,18 @@ def fit_weighted(mm: ModelMatrices, rows: MissingRows, X: Array, weights: Array,
                          S_full=S, mean_full=mean, tol=tol)
 
 
+def polish_weighted(mm: ModelMatrices, rows: MissingRows, X: Array, weights: Array,
+                    start: Array) -> BatchFit:
+    """Fisher scoring with the information refreshed every step, from ``start (n, q)``: for
+    draws the chord steps of :func:`fit_weighted` leave unconverged (a slow, curved approach
+    to the estimate, common in small groups), before any draw is refitted alone."""
+    with threadpool_limits(limits=1):
+        S, mean = covariate_moments(mm, X, weights)
+        start = np.where(np.isfinite(start), start, mm.estimate[None])
+        return fit_batch(mm, dataclasses.replace(rows, weights=weights), start=start,
+                         S_full=S, mean_full=mean, refresh_every=1, max_iter=60)
+
+
 def fiml_rows(mm: ModelMatrices, X: Array) -> tuple[Array, MissingRows]:
     """The rows FIML fits (a value present, fixed.x covariates complete), as data and rows."""
     keep = np.isfinite(X).any(axis=1)

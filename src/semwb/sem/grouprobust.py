@@ -101,10 +101,11 @@ def group_robust(estimator: str, core: CoreFit, moments: Sequence[Moments],
         ws = [expected_h1(at_moments(h1.moments, s, mu, h1.fixed_x))
               for h1, s, mu in zip(h1s, sigmas, mus, strict=True)]
         wds = [w @ d for w, d in zip(ws, deltas, strict=True)]
-        e_inv, _ = invert(mm, sum(g * d.T @ wd for g, d, wd in
-                                  zip(weights, deltas, wds, strict=True)))
+        e_inv, _ = invert(mm, np.sum([g * d.T @ wd for g, d, wd in
+                                     zip(weights, deltas, wds, strict=True)], axis=0))
         gammas = [_gamma(h1) for h1 in h1s]
-        meat = sum(g * wd.T @ gam @ wd for g, wd, gam in zip(weights, wds, gammas, strict=True))
+        meat = np.sum([g * wd.T @ gam @ wd for g, wd, gam in
+                       zip(weights, wds, gammas, strict=True)], axis=0)
         vcov = e_inv @ meat @ e_inv / n
         trace = sum(float(np.sum(w * gam.T)) - g * float(np.sum((wd @ e_inv @ wd.T) * gam.T))
                     for g, w, wd, gam in zip(weights, ws, wds, gammas, strict=True))
