@@ -13,8 +13,11 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from markupsafe import escape
 
 from semwb.errors import SpecError
+from semwb.report.filters import fmt_est
+from semwb.report.invariance import invariance_text, render_invariance
 from semwb.sem.estimate import FitResult, fit_model
 from semwb.sem.invariance import compare, run_ladder
 from semwb.sem.invariance_json import ladder_json
@@ -139,6 +142,16 @@ def test_run_ladder_under_mlr_records_the_method() -> None:
     metric = next(t for t in LAVAAN["ladder"]["lrt"] if t["restricted"] == "metric")
     assert compared[0]["chisq_diff"] == pytest.approx(metric["chisq_diff"], rel=1e-5)
     assert all(math.isfinite(c["delta_cfi"]) for c in compared)
+    for lang in ("en", "zh"):  # the page shows what the verdicts judged: scaled and robust
+        page = render_invariance(ladder, lang=lang)
+        assert str(escape(invariance_text(lang)["robust_note"])) in page
+        for step in ladder["steps"]:
+            assert fmt_est(step["fit"]["chisq_scaled"], 2) in page
+            assert fmt_est(step["fit"]["cfi_robust"], 3) in page
+    plain = {**ladder, "steps": [{**s, "fit": {**s["fit"], "chisq_scaling_factor": None}}
+                                 for s in ladder["steps"]]}
+    assert str(escape(invariance_text("en")["robust_note"])) not in render_invariance(plain,
+                                                                                      lang="en")
 
 
 @pytest.mark.parametrize(("options", "message"), [
