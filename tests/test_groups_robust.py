@@ -41,7 +41,9 @@ def _equal(args: dict[str, Any]) -> list[str]:
 
 def _spec(case: dict[str, Any], name: str, **changes: Any) -> ModelSpec:
     options = {"group": case["group"], "estimator": case["args"]["estimator"],
-               "group_equal": _equal(case["args"]), **changes}
+               "group_equal": _equal(case["args"]),
+               "missing": "fiml" if case["args"].get("missing") == "ml" else "listwise",
+               **changes}
     return spec_from_syntax(case["model"], name=name, **options)
 
 
@@ -154,13 +156,17 @@ def test_run_ladder_under_mlr_records_the_method() -> None:
                                                                                       lang="en")
 
 
-@pytest.mark.parametrize(("options", "message"), [
-    ({"estimator": "WLSMV"}, "'estimator: WLSMV' is not available for multiple groups yet"),
-    ({"estimator": "MLR", "missing": "fiml"},
-     "'estimator: MLR' with 'missing: fiml' is not available for multiple groups yet"),
-])
-def test_what_groups_cannot_do_yet_is_refused_in_one_line(options: dict[str, Any],
-                                                          message: str) -> None:
-    with pytest.raises(SpecError, match=message):
+def test_wlsmv_with_groups_is_refused_in_one_line() -> None:
+    with pytest.raises(SpecError, match="'estimator: WLSMV' is not available for multiple "
+                                        "groups yet"):
         spec_from_syntax(LAVAAN["cases"]["hs_scalar_mlr"]["model"], name="hs", group="school",
-                         **options)
+                         estimator="WLSMV")
+
+
+def test_fiml_mlr_keeps_the_incomplete_rows_and_corrects_the_robust_measures() -> None:
+    """Savalei's FIML-corrected robust CFI and RMSEA differ from the uncorrected formula."""
+    fit = _fit("mediation_fiml_mlr")
+    reference = LAVAAN["cases"]["mediation_fiml_mlr"]
+    assert fit.n_obs == sum(reference["n_obs"])
+    assert fit.n_obs > len(pd.read_csv(DATA["own"]).dropna())
+    assert fit.fit.cfi_robust == pytest.approx(reference["fit"]["cfi_robust"], rel=1e-6)

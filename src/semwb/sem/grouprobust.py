@@ -17,8 +17,9 @@ the shared parameters:
   groups' single-group baseline traces.
 
 The scaled and robust RMSEA (and intervals) are multiplied by ``sqrt(G)`` as the ML one
-(lavaan's ``lav_fit_rmsea``). Complete data only: a multiple-group MLR fit with ``missing: fiml``
-is refused at spec load (Savalei's FIML-corrected measures are per group and not built yet).
+(lavaan's ``lav_fit_rmsea``). Under FIML (MLR) the robust CFI, TLI and RMSEA use Savalei's
+FIML-corrected statistics: the groups' complete-data chi-squares against their EM moments summed,
+and the corrected trace of the stacked groups (:func:`_corrected_trace`).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+from scipy.linalg import block_diag
 
 from semwb.results import FitIndices
 from semwb.sem.estimators.ml import CoreFit, invert, observed_information
@@ -34,16 +36,18 @@ from semwb.sem.estimators.robust import (
     at_moments,
     casewise_scores,
     expected_h1,
+    fiml_corrected_trace,
     moment_jacobian,
     moment_model,
     unrestricted,
 )
 from semwb.sem.fitindices import Moments
 from semwb.sem.model.algebra import implied
-from semwb.sem.model.structure import Array
+from semwb.sem.model.structure import Array, ModelMatrices
 from semwb.sem.scaled_test import (
     RobustTest,
     baseline_model,
+    complete_chisq,
     covariate_masks,
     sandwich,
     scaled_indices,
@@ -75,7 +79,8 @@ def group_robust(estimator: str, core: CoreFit, moments: Sequence[Moments],
     imp = implied(mm, theta[None])
     h1s: list[Unrestricted] = []
     deltas = []
-    baseline_trace = 0.0
+    bases = []
+    corrected = None
     for m, (cols, _), X in zip(moments, blocks, frames, strict=True):
         fixed_x, _ = covariate_masks(m)
         names = tuple(mm.observed[c] for c in cols)
@@ -84,8 +89,9 @@ def group_robust(estimator: str, core: CoreFit, moments: Sequence[Moments],
         h1 = unrestricted(model, X, m.patterns, m.h1_sigma, m.h1_mu, fixed_x)
         h1s.append(h1)
         deltas.append(moment_jacobian(mm, theta, h1.moments, cols))
-        base = baseline_model(names, m)
-        baseline_trace += sandwich(estimator, base, base.estimate, m.patterns, h1).trace
+        bases.append(baseline_model(names, m))
+    baseline_trace = sum(sandwich(estimator, b, b.estimate, m.patterns, h1).trace
+                         for b, m, h1 in zip(bases, moments, h1s, strict=True))
     sigmas = [imp.sigma[0][np.ix_(cols, cols)] for cols, _ in blocks]
     mus = [imp.mu[0][cols] for cols, _ in blocks]
     weights = [w for _, w in blocks]
@@ -97,6 +103,14 @@ def group_robust(estimator: str, core: CoreFit, moments: Sequence[Moments],
         b0 = scores.T @ scores / n
         vcov = e_inv @ b0 @ e_inv / n
         trace = sum(h1.trace_h1 for h1 in h1s) - float(np.sum(b0 * e_inv))
+        if not all(np.isfinite(X).all() for X in frames):  # FIML: Savalei's corrected pieces
+            corrected = (sum(complete_chisq(s, mu, m) for s, mu, m in
+                             zip(sigmas, mus, moments, strict=True)),
+                         _corrected_trace(mm, h1s, deltas, weights),
+                         sum(_baseline_chisq(b, m) for b, m in zip(bases, moments,
+                                                                    strict=True)),
+                         sum(fiml_corrected_trace(b, b.estimate, h1) for b, h1 in
+                             zip(bases, h1s, strict=True)))
     else:
         ws = [expected_h1(at_moments(h1.moments, s, mu, h1.fixed_x))
               for h1, s, mu in zip(h1s, sigmas, mus, strict=True)]
@@ -109,7 +123,29 @@ def group_robust(estimator: str, core: CoreFit, moments: Sequence[Moments],
         vcov = e_inv @ meat @ e_inv / n
         trace = sum(float(np.sum(w * gam.T)) - g * float(np.sum((wd @ e_inv @ wd.T) * gam.T))
                     for g, w, wd, gam in zip(weights, ws, wds, gammas, strict=True))
-    return np.asarray(vcov), RobustTest(float(trace), baseline_trace, None)
+    return np.asarray(vcov), RobustTest(float(trace), baseline_trace, corrected)
+
+
+def _baseline_chisq(base: ModelMatrices, moments: Moments) -> float:
+    imp = implied(base, base.estimate[None])
+    return complete_chisq(imp.sigma[0], imp.mu[0], moments)
+
+
+def _corrected_trace(mm: ModelMatrices, h1s: Sequence[Unrestricted], deltas: Sequence[Array],
+                     weights: Sequence[float]) -> float:
+    """Savalei's FIML-corrected trace of the stacked groups (as
+    :func:`semwb.sem.estimators.robust.fiml_corrected_trace` for one group), with
+    ``W_m = ⊕ w_g A₁,g``, ``B₁ = ⊕ w_g B₁,g``, ``W_c = ⊕ w_g W_c,g`` and ``Δ`` stacked."""
+    wm = block_diag(*(w * h1.a1 for w, h1 in zip(weights, h1s, strict=True)))
+    b1 = block_diag(*(w * h1.b1 for w, h1 in zip(weights, h1s, strict=True)))
+    wc = block_diag(*(w * expected_h1(h1.moments) for w, h1 in zip(weights, h1s, strict=True)))
+    delta = np.vstack(deltas)
+    wm_inv = np.linalg.inv(wm)
+    gamma = wm_inv @ b1 @ wm_inv
+    wd = wm @ delta
+    e_inv, _ = invert(mm, delta.T @ wd)
+    u = wm - wd @ e_inv @ wd.T
+    return float(np.trace(u @ wm_inv @ wc @ wm_inv @ u @ gamma))
 
 
 def _gamma(h1: Unrestricted) -> Array:

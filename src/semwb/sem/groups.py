@@ -185,7 +185,7 @@ def spec_problems(parsed: ParsedSyntax, *, group: str | None, group_equal: Seque
                   group_partial: Sequence[str], engine: str,
                   invariance: bool = False, group_levels: Sequence[object] = (),
                   estimator: str = "ML", unit: str | None = None, process: bool = False,
-                  missing: str = "listwise", source: str) -> list[str]:
+                  source: str) -> list[str]:
     """What a spec asks of groups that cannot be done (checked when the spec is loaded)."""
     problems = []
     if group is None:
@@ -204,10 +204,7 @@ def spec_problems(parsed: ParsedSyntax, *, group: str | None, group_equal: Seque
         problems.append(f"{source}: 'estimator: WLSMV' is not available for multiple groups "
                         "yet; use 'estimator: ML', 'MLR' or 'MLM' with 'group:', or fit one "
                         "group.")
-    if estimator == "MLR" and missing == "fiml":
-        problems.append(f"{source}: 'estimator: MLR' with 'missing: fiml' is not available for "
-                        "multiple groups yet; use 'missing: listwise' with MLR, or 'estimator: "
-                        "ML' with FIML.")
+
     products = [t.rhs for t in parsed.terms if t.op == "~" and (":" in t.rhs or "(" in t.rhs)]
     if products or process:
         problems.append(f"{source}: product and power terms ({', '.join(products) or 'process:'})"

@@ -192,6 +192,11 @@ def _complete_chisq(mm: ModelMatrices, theta: Array, moments: Moments) -> float:
     """``N F_ML`` of the model at ``theta`` against the H1 moments taken as complete data."""
     imp = implied(mm, theta[None])
     sigma, mu = imp.sigma[0], imp.mu[0] if mm.meanstructure else moments.h1_mu
+    return complete_chisq(sigma, mu, moments)
+
+
+def complete_chisq(sigma: Array, mu: Array, moments: Moments) -> float:
+    """``N F_ML`` of implied ``Σ``, ``μ`` against the H1 moments taken as complete data."""
     s, m = moments.h1_sigma, moments.h1_mu
     inv = np.linalg.inv(sigma)
     d = m - mu

@@ -2,6 +2,7 @@
 # (HolzingerSwineford1939 by school) and a 2-group mediation (the seed's AR -> IOL -> AI,
 # ownership types 1 and 2 of mediation_groups' data), each with group.equal; every
 # fitMeasures() value (scaled and robust ones included), parameterEstimates with the group;
+# MLR with FIML (missing = "ml": the rows with missing answers kept);
 # and the invariance ladder under MLR with lavTestLRT's scaled difference tests
 # (satorra.bentler.2001, lavaan's default for MLR/MLM).
 # Run: cd tests/reference/groups_robust && Rscript make_reference.R
@@ -52,7 +53,10 @@ cases <- list(
   mediation_mlr = fit_case(mediation, med, "own",
                            list(estimator = "MLR", group.equal = "loadings")),
   mediation_mlm = fit_case(mediation, med, "own",
-                           list(estimator = "MLM", group.equal = c("loadings", "intercepts"))))
+                           list(estimator = "MLM", group.equal = c("loadings", "intercepts"))),
+  mediation_fiml_mlr = fit_case(mediation, med, "own",
+                                list(estimator = "MLR", group.equal = "loadings",
+                                     missing = "ml")))
 
 ladder_steps <- list(configural = "", metric = "loadings",
                      scalar = c("loadings", "intercepts"),
