@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from group_reference import lavaan_row
 from semwb.errors import OptionError
 from semwb.pipeline import run_analysis
 from semwb.sem.bootstrap import bootstrap_model
@@ -125,14 +126,7 @@ def test_bootstrap_matches_lavaans_within_monte_carlo_error() -> None:
     allowed = 4.5 / np.sqrt(draws)
     checked = 0
     for row in LAVAAN["parameters"]:
-        if row["op"] == ":=":
-            found = table[(table["op"] == ":=") & (table["lhs"] == row["lhs"])]
-        else:
-            found = table[(table["lhs"] == row["lhs"]) & (table["op"] == row["op"])
-                          & (table["rhs"] == row["rhs"])
-                          & (table["group"] == fit.groups[row["group"] - 1])]
-        assert len(found) == 1, row
-        got = found.iloc[0]
+        got = lavaan_row(table, row, fit.groups)
         if not row["se"]:
             assert got["se"] == 0.0
             continue

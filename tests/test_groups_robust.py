@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 from markupsafe import escape
 
+from group_reference import lavaan_row
 from semwb.errors import SpecError
 from semwb.report.filters import fmt_est
 from semwb.report.invariance import invariance_text, render_invariance
@@ -62,14 +63,7 @@ def test_every_parameter_and_robust_se_equals_lavaans(name: str) -> None:
     table = fit.parameters
     assert list(fit.groups) == [str(g) for g in case["group_labels"]]
     for row in case["parameters"]:
-        if row["op"] == ":=":
-            found = table[(table["op"] == ":=") & (table["lhs"] == row["lhs"])]
-        else:
-            found = table[(table["lhs"] == row["lhs"]) & (table["op"] == row["op"])
-                          & (table["rhs"] == row["rhs"])
-                          & (table["group"] == fit.groups[row["group"] - 1])]
-        assert len(found) == 1, f"{name}: no row {row['lhs']} {row['op']} {row['rhs']}"
-        got = found.iloc[0]
+        got = lavaan_row(table, row, fit.groups)
         assert got["est"] == pytest.approx(row["est"], rel=5e-5, abs=5e-5), row
         assert got["se"] == pytest.approx(row["se"] or 0.0, abs=5e-5), row
 

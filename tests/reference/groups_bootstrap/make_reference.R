@@ -7,14 +7,7 @@
 source("../_lib/lavaan_json.R")
 
 med <- read.csv("../groups_robust/mediation.csv", stringsAsFactors = FALSE)
-model <- "AR =~ ar1 + ar2 + ar3 + ar4
-IOL =~ iol1 + iol2 + iol3 + iol4
-AI =~ ai1 + ai2 + ai3 + ai4 + ai5 + ai6
-IOL ~ c(a1, a2)*AR
-AI ~ c(b1, b2)*IOL + AR
-ind1 := a1*b1
-ind2 := a2*b2
-diff := a1*b1 - a2*b2"
+model <- read_model("../groups_robust/mediation.lav")
 draws <- 1000L
 set.seed(2026L)
 timing <- system.time(

@@ -17,14 +17,7 @@ med <- read.csv("mediation.csv", stringsAsFactors = FALSE)
 hs <- "visual =~ x1 + x2 + x3
 textual =~ x4 + x5 + x6
 speed =~ x7 + x8 + x9"
-mediation <- "AR =~ ar1 + ar2 + ar3 + ar4
-IOL =~ iol1 + iol2 + iol3 + iol4
-AI =~ ai1 + ai2 + ai3 + ai4 + ai5 + ai6
-IOL ~ c(a1, a2)*AR
-AI ~ c(b1, b2)*IOL + AR
-ind1 := a1*b1
-ind2 := a2*b2
-diff := a1*b1 - a2*b2"
+mediation <- read_model("mediation.lav")
 
 rows_of <- function(fit) {
   pe <- parameterEstimates(fit, standardized = TRUE)
