@@ -136,3 +136,32 @@ def test_bootstrap_matches_lavaans_within_monte_carlo_error() -> None:
             for bound in ("ci_lower", "ci_upper"):
                 assert abs(got[bound] - row[bound]) <= 0.5 * row["se"], (row, bound)
     assert checked > 60
+
+
+def test_fit_command_bootstraps_groups_and_reports_them_by_label(tmp_path: Path) -> None:
+    """``semwb fit --bootstrap`` on a group spec: stratified draws, bootstrap intervals of the
+    groups' indirect effects, hypotheses per group, groups named by the instrument's labels."""
+    from typer.testing import CliRunner
+
+    from semwb.cli import app
+
+    root = Path(__file__).parent.parent
+    body = "".join(f"  {line}\n" for line in LAVAAN["model"].splitlines())
+    (tmp_path / "spec.yaml").write_text(
+        f"model: groups-boot\ninstrument: {root / 'surveys' / 'alliance_portfolio_innovation.yaml'}"
+        f"\ndata: {root / 'surveys' / 'examples' / 'alliance.csv'}\ngroup: own\n"
+        "group_levels: [1, 2]\nhypotheses:\n  - {id: H1, path: AR -> IOL, expected: positive}\n"
+        f"syntax: |\n{body}", encoding="utf-8")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["fit", str(tmp_path / "spec.yaml"), "--bootstrap", "100",
+                                      "--seed", "3", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    written = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    assert written["bootstrap"]["draws"] == 100
+    assert written["group"] == "own"
+    diff = next(r for r in written["parameters"] if r["lhs"] == "diff")
+    assert diff["ci_lower"] < diff["est"] < diff["ci_upper"]
+    report = (out / "report.html").read_text(encoding="utf-8")
+    assert "Group: State-owned (own = 1)" in report
+    assert "Group: Private (own = 2)" in report
+    assert report.count("<strong>H1</strong>") == 2  # AR -> IOL is free in each group
