@@ -108,3 +108,14 @@ def test_index_row_says_the_fit_is_of_several_groups(results: Results, lang: Lan
     one = results.model_copy(update={"parameters": [r for r in results.parameters
                                                     if r.group in (None, "1")]})
     assert note not in render_index([one], lang=lang)
+
+
+def test_downloads_name_the_group_of_each_hypothesis(results: Results) -> None:
+    from semwb.report.context import build_report_context
+    from semwb.report.tables import report_tables
+
+    tables = report_tables(build_report_context(results))
+    hypotheses = next(t for t in tables if t.key == "hypotheses")
+    paths = [row[1] for row in hypotheses.rows if str(row[0]).startswith("H1")]
+    assert len(paths) == 3
+    assert all("(Group: own = " in str(p) for p in paths)
