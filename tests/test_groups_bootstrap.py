@@ -57,16 +57,25 @@ def test_stratified_draws_keep_each_groups_rows_and_size() -> None:
     assert not np.array_equal(indices[0], indices[1])
 
 
-def test_each_draw_is_the_multigroup_fit_of_its_stratified_resample() -> None:
-    _, fit = _hs()
+COVARIATE = ("AR =~ ar1 + ar2 + ar3 + ar4\nIOL =~ iol1 + iol2 + iol3 + iol4\n"
+             "IOL ~ AR + size\n")
+
+
+@pytest.mark.parametrize(("syntax", "data", "column"), [
+    (HS, "hs_multigroup/data.csv", "school"),
+    (COVARIATE, "groups_robust/mediation.csv", "own"),  # fixed.x: each group's own moments
+])
+def test_each_draw_is_the_multigroup_fit_of_its_stratified_resample(syntax: str, data: str,
+                                                                    column: str) -> None:
+    fit = _quiet_fit(syntax, pd.read_csv(REFERENCE / data), group=column)
     X = group_rows(fit).to_numpy()
     drawn = bootstrap_draws(fit.model, X, draws=6, rng=11)
     sizes = [round(w * len(fit.data)) for _, w in fit.model.blocks or ()]
     strata = np.repeat(np.arange(len(sizes)), sizes)
     indices = stratified_indices(strata, 6, rng=11)
     for b in (0, 3, 5):
-        resample = fit.data.iloc[indices[b]].assign(school=[fit.groups[g] for g in strata])
-        refit = _quiet_fit(HS, resample.reset_index(drop=True), group="school")
+        resample = fit.data.iloc[indices[b]].assign(**{column: [fit.groups[g] for g in strata]})
+        refit = _quiet_fit(syntax, resample.reset_index(drop=True), group=column)
         assert drawn.theta[b] == pytest.approx(refit.model.estimate, abs=2e-5)
 
 
