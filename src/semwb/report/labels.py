@@ -61,6 +61,8 @@ class Labels:
     sources: Mapping[str, str] = field(default_factory=dict)
     #: Value labels of the instrument's categorical controls: ``{"own": {"1": "State-owned"}}``.
     levels: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    #: How a labelled group reads (Chinese text takes full-width parentheses).
+    group_format: str = "{label} ({column} = {value})"
 
     def name(self, key: str) -> str:
         """Return the construct name of ``key`` (or the item text, or ``key`` itself)."""
@@ -78,7 +80,9 @@ class Labels:
         if not column:
             return value
         label = self.levels.get(column, {}).get(value)
-        return f"{label} ({column} = {value})" if label else f"{column} = {value}"
+        if not label:
+            return f"{column} = {value}"
+        return self.group_format.format(label=label, column=column, value=value)
 
     def item_text(self, key: str) -> str:
         """Return an item's wording, or an empty string when it is not known."""
@@ -106,4 +110,5 @@ def labels_from_instrument(instrument: InstrumentLike | None, lang: Lang) -> Lab
     levels = {str(c.id): {str(code): text.get(lang) for code, text in c.levels.items()}
               for c in getattr(instrument, "controls", ()) if getattr(c, "levels", None)}
     return Labels(constructs=constructs, items=items, reverse=reverse, sources=sources,
-                  levels=levels)
+                  levels=levels, group_format="{label}（{column} = {value}）" if lang == "zh"
+                  else Labels.group_format)
