@@ -184,8 +184,10 @@ def test_fit_command_writes_groups_to_results(tmp_path: Path) -> None:
     assert [r["group"] for r in loadings] == ["3", "2", "1"]
     assert len({r["est"] for r in loadings}) == 3
     report = (tmp_path / "report.html").read_text(encoding="utf-8")
+    names = {"3": "Foreign-invested", "2": "Private", "1": "State-owned"}  # the instrument's
     for index, group in enumerate(["3", "2", "1"], start=1):  # each group's loadings
-        assert f'<h3 id="group-{index}-loadings">Group {group}</h3>' in report
+        heading = f"Group: {names[group]} (own = {group})"
+        assert f'<h3 id="group-{index}-loadings">{heading}</h3>' in report
     # invariance: true puts the ladder into results.json and the report
     steps = written["invariance"]["steps"]
     assert [s["name"] for s in steps] == ["configural", "metric", "scalar", "strict"]

@@ -20,7 +20,7 @@ from semwb.sem.compare import compare_models
 from semwb.sem.estimate import fit_model
 from semwb.sem.modindices import modification_indices
 from semwb.sem.power import simulate_power
-from semwb.sem.spec import BootstrapOptions, load_spec, spec_from_syntax
+from semwb.sem.spec import load_spec, spec_from_syntax
 
 REFERENCE = Path(__file__).parent / "reference"
 MEDIATION = (REFERENCE / "mediation_single" / "model.lav").read_text(encoding="utf-8")
@@ -57,8 +57,6 @@ def test_groups_refuse_what_they_cannot_do_yet(firms: Path) -> None:
     with pytest.raises(SpecError, match=r"product and power terms \(ar1:iol1\) are probed"):
         spec_from_syntax("ai1 ~ ar1 + iol1 + ar1:iol1", **base)
     spec = spec_from_syntax(MEDIATION, **base)
-    with pytest.raises(OptionError, match="the bootstrap of a multiple-group model"):
-        run_analysis(spec, data, bootstrap=BootstrapOptions(draws=200, level=0.95))
     for call in (lambda: fit_imputed(spec, data, m=2),
                  lambda: predict_cv(spec, data, folds=2, repeats=1)):
         with pytest.raises(OptionError, match="'group:'"):

@@ -73,7 +73,7 @@ def test_every_group_has_its_loadings_paths_and_r2(results: Results, lang: Lang)
     estimates = set()
     for index, group in enumerate(groups, start=1):
         shown = group.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-        heading = f'<h3 id="group-{index}">{t["group"]} {shown}</h3>'
+        heading = f'<h3 id="group-{index}">{t["group"]}{t["colon"]}own = {shown}</h3>'
         block = _after(paths, heading)
         for row in results.parameters:
             if row.group == group and row.op == "~":

@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from semwb.errors import OptionError, SemwbError
+from semwb.errors import SemwbError
 from semwb.explore.beside import beside_results
 from semwb.files import atomic_write_text, display_path, sha256_bytes, sha256_file
 from semwb.measurement.cfa import measure_constructs
@@ -217,10 +217,6 @@ def run_analysis(
         check_estimator(spec.estimator, missing=spec.missing, engine=spec.engine, bootstrap=True,
                         source=spec.source)
     options = bootstrap if bootstrap is not None else spec.bootstrap
-    if options is not None and spec.group is not None:
-        raise OptionError(f"{spec.source}: the bootstrap of a multiple-group model is not "
-                          "supported yet; run without it (the standard errors are lavaan's ML "
-                          "ones).")
     shown = data_name or (Path(data_path).name if data_path is not None else "data")
     built = model_data(spec, prepare_data(data, instrument=instrument), instrument=instrument,
                        data_name=shown)
@@ -258,6 +254,7 @@ def run_analysis(
                               command=command),
         invariance=_invariance(built.spec, built.data, shown),
         group_equal=list(built.spec.group_equal), group_partial=list(built.spec.group_partial),
+        group=built.spec.group,
     )
 
 

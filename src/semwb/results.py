@@ -179,6 +179,8 @@ class Results(_Frozen):
     #: report marks the parameters they hold equal across the groups.
     group_equal: list[str] = Field(default_factory=list)
     group_partial: list[str] = Field(default_factory=list)
+    #: The grouping column of a ``group:`` fit (None for one group, and in older results).
+    group: str | None = None
     syntax: str = ""
     #: Probed product and power terms (docs/moderation.md): centering, moderations, curves.
     conditional: dict[str, Any] | None = None

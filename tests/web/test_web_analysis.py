@@ -109,10 +109,8 @@ def test_run_options_are_checked_by_the_spec(tmp_path: Path) -> None:
     with pytest.raises(SpecError, match="'estimator: MLR' cannot be combined with a bootstrap"):
         analysis.check_run_options(syntax, name="m", draws=500, ci="percentile", level=0.95,
                                    seed=1, lang="en", estimator="MLR")
-    with pytest.raises(SpecError, match=r"the bootstrap of a multiple-group model is not "
-                                        r"supported yet"):
-        analysis.check_run_options(syntax, name="m", draws=500, ci="percentile", level=0.95,
-                                   seed=1, lang="en", group="own")
+    assert analysis.check_run_options(syntax, name="m", draws=500, ci="percentile", level=0.95,
+                                      seed=1, lang="en", group="own")["group"] == "own"
     assert analysis.check_run_options(syntax, name="m", draws=0, ci="percentile", level=0.95,
                                       seed=1, lang="en", group="own")["group"] == "own"
 

@@ -24,6 +24,7 @@ from semwb.report.group_context import (
     group_sections,
     parameter_row,
 )
+from semwb.report.group_hypotheses import GroupCheck, check_group_hypotheses
 from semwb.report.hypotheses import check_hypotheses
 from semwb.report.i18n import Lang, sentence, strings
 from semwb.report.invariance import invariance_text
@@ -207,11 +208,18 @@ def _hypotheses(
     if not results.hypotheses:
         return None
     out = []
-    for check in check_hypotheses(results.hypotheses, parts, lang=lang):
-        row = check.row
+    t = strings(lang)
+    checks = (check_group_hypotheses(results, lang=lang) if len(group_values(results)) > 1
+              else [GroupCheck(c, None) for c in check_hypotheses(results.hypotheses, parts,
+                                                                  lang=lang)])
+    for item in checks:
+        check, row = item.check, item.check.row
         out.append({
             "id": check.id, "text": check.text,
             "path": _tested_path(check.path, row, parts, labels),
+            # multi-group: which group the estimate is, or that it is held equal in all
+            "group": t["all_groups_equal"] if item.equal else
+            labels.group_title(results.group, item.group) if item.group is not None else "",
             "expected": f"exp_{check.expected}", "verdict": check.verdict,
             "std": None if row is None else row.std_all,
             "est": None if row is None else row.est,
@@ -237,7 +245,8 @@ def _warnings(results: Results, labels: Labels, lang: Lang) -> list[str]:
     # every group's loadings; a multi-group fit names the group: "ar2 (group 2)"
     t = strings(lang)
     several = len(group_values(results)) > 1
-    loadings = [(row, f" ({t['group']} {row.group})" if several else "")
+    loadings = [(row, f" ({t['group']} {labels.group_title(results.group, str(row.group))})"
+                 if several else "")
                 for row in results.parameters if row.op == "=~"]
     notes += [sentence(lang, "reverse_worded", item=row.rhs + where,
                        construct=labels.name(row.lhs), value=fmt_std(row.std_all))
@@ -335,7 +344,8 @@ def build_report_context(
     fit = _fit(results, parts, labels, lang)
     # a defined effect may chain labels of any group
     effects = _effects(results, every_path(results, parts) if groups else parts, labels, lang)
-    hypotheses = _hypotheses(results, parts, labels, lang)
+    hypotheses = _hypotheses(results, every_path(results, parts) if groups else parts, labels,
+                             lang)
     return {
         "lang": lang,
         "t": t,

@@ -88,7 +88,8 @@ def group_sections(results: Results, labels: Labels, lang: Lang,
                    title: str) -> list[dict[str, Any]] | None:
     """One entry per group of a multi-group fit (``None`` for a single group).
 
-    Each has keys ``name`` (the group as in the ``group`` column), ``anchor``, ``loadings``
+    Each has keys ``name`` (the group as in the ``group`` column), ``title`` (readable:
+    :meth:`~semwb.report.labels.Labels.group_title`), ``anchor``, ``loadings``
     (constructs with rows as :func:`semwb.report.measurement_context.measurement_section`),
     ``paths``, ``covariances`` (rows with ``shared``), ``disagree`` (a row whose p value and
     interval disagree), ``r2`` and ``diagram`` (an SVG or None).
@@ -115,7 +116,8 @@ def group_sections(results: Results, labels: Labels, lang: Lang,
         covariances = [{**parameter_row(r, labels), "shared": equal(r)}
                        for r in parts.covariances]
         out.append({
-            "name": group, "anchor": f"group-{index}",
+            "name": group, "title": labels.group_title(results.group, group),
+            "anchor": f"group-{index}",
             "loadings": _loadings(parts, equal, labels, lang),
             "paths": paths, "covariances": covariances,
             "disagree": any(r["disagree"] for r in [*paths, *covariances]),
@@ -133,7 +135,7 @@ def group_measurement(parts: ModelParts, groups: list[dict[str, Any]],
     loading below .60 with its group."""
     t = strings(lang)
     below = [item for g in groups
-             for item in low_loadings(g["loadings"], labels, f"{t['group']} {g['name']}: ")]
+             for item in low_loadings(g["loadings"], labels, f"{t['group']} {g['title']}: ")]
     section = measurement_section(replace(parts, loadings=[]), quality, labels, lang,
                                   also_below=below)
     shown = [r for g in groups for c in g["loadings"] for r in c["rows"]]

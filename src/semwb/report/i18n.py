@@ -82,6 +82,8 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "item_text": ("Item text", "题项内容"),
     "reverse_mark": ("(R)", "（反向）"),
     "group": ("Group", "组"),
+    "all_groups_equal": ("all groups (held equal)", "各组（等同约束）"),
+    "n_groups": ("{n} groups by {column}", "按 {column} 分为 {n} 组"),
     "groups_measurement_note": ("Loadings are estimated in each group; reliability is computed "
                                 "on all respondents. = (with its label): the loading is held "
                                 "equal across the groups, by a label several groups share or by "

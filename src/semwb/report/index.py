@@ -9,7 +9,7 @@ from urllib.parse import quote
 from semwb.chisq_difference import DifferenceTest, scaled_difference
 from semwb.distributions import chi2_sf
 from semwb.report.i18n import Lang, sentence, strings
-from semwb.report.parts import is_location, is_significant, split_parameters
+from semwb.report.parts import group_values, is_location, is_significant, split_parameters
 from semwb.report.robust_fit import is_robust, is_scaled, judged, wlsmv_robust
 from semwb.results import Results
 
@@ -97,6 +97,8 @@ def _model_row(results: Results, href: str | None, lang: Lang) -> dict[str, Any]
         "error": results.error,
         "converged": results.converged,
         "n": results.n_obs,
+        # a multi-group fit: N, chi-square and the indices are of all groups together
+        "groups": _groups_note(results, lang),
         "fit": results.fit,
         # the values the model's report judges: MLR / MLM's robust CFI, TLI and RMSEA, WLSMV's
         # scaled chi-square and robust (else scaled) indices
@@ -110,6 +112,14 @@ def _model_row(results: Results, href: str | None, lang: Lang) -> dict[str, Any]
                      "sig": not is_location(row) and is_significant(row, by_ci=True)}
                     for row in parts.defined],
     }
+
+
+def _groups_note(results: Results, lang: Lang) -> str:
+    """``"3 groups by own"`` for a multi-group fit, ``""`` for one group."""
+    groups = [g for g in group_values(results) if g is not None]
+    if len(groups) < 2:
+        return ""
+    return sentence(lang, "n_groups", n=str(len(groups)), column=results.group or "group")
 
 
 def build_index_context(

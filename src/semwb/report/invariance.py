@@ -42,6 +42,11 @@ _TEXT: dict[str, tuple[str, str]] = {
              "不成立标准（CFI 下降至少 {cfi}，同时 RMSEA 上升至少 {rmsea}，或 SRMR 上升至少 "
              "{srmr_l}（载荷）/ {srmr_o}（截距与残差））时，该步骤成立。卡方差异检验仅作报告："
              "大样本下它会拒绝微小差异。"),
+    "robust_note": ("Robust estimator: χ² is the scaled statistic, CFI, TLI and RMSEA are the "
+                    "robust ones (their changes too), and Δχ² is the Satorra-Bentler (2001) "
+                    "scaled difference (lavaan's lavTestLRT).",
+                    "稳健估计：χ² 为校正后的统计量，CFI、TLI 与 RMSEA（及其变化）为稳健值，Δχ² 为 "
+                    "Satorra-Bentler (2001) 校正卡方差异（lavaan lavTestLRT）。"),
     "release": ("Constraints to release, by score test", "按得分检验排序的可放开约束"),
     "release_caption": ("Univariate score tests (lavaan's lavTestScore) of the failing step's "
                         "constraints", "不成立步骤中各约束的单变量得分检验（lavaan lavTestScore）"),

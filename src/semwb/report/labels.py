@@ -59,6 +59,10 @@ class Labels:
     items: Mapping[str, str] = field(default_factory=dict)
     reverse: frozenset[str] = frozenset()
     sources: Mapping[str, str] = field(default_factory=dict)
+    #: Value labels of the instrument's categorical controls: ``{"own": {"1": "State-owned"}}``.
+    levels: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    #: How a labelled group reads (Chinese text takes full-width parentheses).
+    group_format: str = "{label} ({column} = {value})"
 
     def name(self, key: str) -> str:
         """Return the construct name of ``key`` (or the item text, or ``key`` itself)."""
@@ -68,6 +72,17 @@ class Labels:
         """Return ``"name (ID)"`` when a construct has a name other than its id, else the id."""
         name = self.constructs.get(key)
         return f"{name} ({key})" if name and name != key else key
+
+    def group_title(self, column: str | None, value: str) -> str:
+        """A group of a multi-group fit as readers know it: ``"State-owned (own = 1)"`` with
+        the instrument's value label, ``"own = 1"`` without, ``value`` when the grouping column
+        was not recorded."""
+        if not column:
+            return value
+        label = self.levels.get(column, {}).get(value)
+        if not label:
+            return f"{column} = {value}"
+        return self.group_format.format(label=label, column=column, value=value)
 
     def item_text(self, key: str) -> str:
         """Return an item's wording, or an empty string when it is not known."""
@@ -92,4 +107,8 @@ def labels_from_instrument(instrument: InstrumentLike | None, lang: Lang) -> Lab
         it.id for c in instrument.constructs.values() for it in c.items if it.reverse
     )
     sources = {cid: c.source for cid, c in instrument.constructs.items() if c.source}
-    return Labels(constructs=constructs, items=items, reverse=reverse, sources=sources)
+    levels = {str(c.id): {str(code): text.get(lang) for code, text in c.levels.items()}
+              for c in getattr(instrument, "controls", ()) if getattr(c, "levels", None)}
+    return Labels(constructs=constructs, items=items, reverse=reverse, sources=sources,
+                  levels=levels, group_format="{label}（{column} = {value}）" if lang == "zh"
+                  else Labels.group_format)

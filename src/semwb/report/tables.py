@@ -206,7 +206,9 @@ def report_tables(ctx: Mapping[str, Any]) -> list[ReportTable]:
                       [Column(t["hypothesis"]), Column(t["path"]), Column(t["expected"]),
                        Column(t["est_unstd"], "est"), Column(t["beta"], "std"),
                        Column(t["p"], "p"), Column(t["ci"], "ci"), Column(t["result"])],
-                      [[r["id"] + (f": {r['text']}" if r["text"] else ""), r["path"],
+                      [[r["id"] + (f": {r['text']}" if r["text"] else ""),
+                        r["path"] + (f" ({t['group']}{t['colon']}{r['group']})"
+                                     if r["group"] else ""),
                         t[r["expected"]], r["est"], r["std"], r["pvalue"], r["ci"],
                         t[r["verdict"]]] for r in h["rows"]], h["note"]))
     return [ReportTable(key, number, title, columns, rows, note)

@@ -180,10 +180,11 @@ def bootstrap_matrices(mm: ModelMatrices, data: pd.DataFrame, *, draws: int = 50
         raise OptionError(f"The 'chunk_size' option of bootstrap must be an integer of at "
                           f"least 1; got {chunk_size!r}.")
     rng, seed = _seed_of(rng)
-    X = complete_cases(mm, data, listwise=not fiml)
+    by_rows = fiml or mm.blocks is not None  # groups: stacked rows (bootstrap_draws)
+    X = complete_cases(mm, data, listwise=not by_rows)
     start = mm.estimate
     if ci == "montecarlo":
-        mm = refine_fiml(mm, X) if fiml else refine_estimate(mm, X)
+        mm = refine_fiml(mm, X) if by_rows else refine_estimate(mm, X)
         covariance = fiml_covariance(mm, X) if fiml else asymptotic_covariance(mm, X)
         theta = monte_carlo_draws(mm.estimate, covariance, draws, rng=rng)
         if progress is not None:
@@ -210,9 +211,12 @@ def bootstrap_model(fit: FitResult, data: pd.DataFrame | None = None, *, draws: 
     ----------
     fit
         From :func:`semwb.sem.estimate.fit_model` (ML, FIML with ``missing: fiml``, or WLSMV:
-        :func:`semwb.sem.ordinal.bootstrap.bootstrap_ordinal`).
+        :func:`semwb.sem.ordinal.bootstrap.bootstrap_ordinal`; one group, or several: each
+        group's rows are redrawn within the group, as lavaan does,
+        :mod:`semwb.sem.bootstrap_groups`).
     data
-        The data to resample; by default ``fit.data``, the rows the fit used.
+        The data to resample; by default ``fit.data``, the rows the fit used (with groups,
+        data with the group column, split as the fit split it).
     draws, ci, level, rng, workers, chunk_size, progress
         As :func:`bootstrap_matrices`.
 
@@ -244,9 +248,16 @@ def bootstrap_model(fit: FitResult, data: pd.DataFrame | None = None, *, draws: 
         generator, seed = _seed_of(rng)
         return bootstrap_ordinal(fit, draws=draws, ci=ci, level=level, rng=generator,
                                  seed=seed, progress=progress)
+    frame = fit.data if data is None else data
+    if fit.groups:
+        from semwb.sem.bootstrap_groups import group_rows, plain_result
+
+        frame = group_rows(fit, data)
     result = bootstrap_matrices(
-        fit.model, fit.data if data is None else data, draws=draws, ci=ci, level=level, rng=rng,
+        fit.model, frame, draws=draws, ci=ci, level=level, rng=rng,
         define=define, defined=[(e.name, e.expression) for e in effects], workers=workers,
         chunk_size=chunk_size, progress=progress, fiml=fit.spec.missing == "fiml",
     )
+    if fit.groups:
+        return plain_result(fit, result)
     return dataclasses.replace(result, table=merge_into_parameters(fit.parameters, result.table))

@@ -1,11 +1,12 @@
 """Fitting bootstrap draws: every resample of a chunk fitted together on the model algebra.
 
 :func:`bootstrap_draws` fits all draws of a model structure on a data matrix, complete data by
-resampled moments (:mod:`semwb.sem.resampling`), FIML by case weights
-(:mod:`semwb.sem.bootstrap_rows`), chunked over worker processes; a draw that does not converge
-gets a fresh fit from the start values (:func:`_refit`), and is dropped and listed if that fails
-too. :func:`refine_estimate` and :func:`asymptotic_covariance` give the full-sample centre and
-its Wald covariance. :mod:`semwb.sem.bootstrap` wires this to a fitted model.
+resampled moments (:mod:`semwb.sem.resampling`), FIML and multiple groups by case weights
+(:mod:`semwb.sem.bootstrap_rows`; a group's rows are redrawn within the group), chunked over
+worker processes; a draw that does not converge gets a fresh fit from the start values
+(:func:`_refit`), and is dropped and listed if that fails too. :func:`refine_estimate` and
+:func:`asymptotic_covariance` give the full-sample centre and its Wald covariance.
+:mod:`semwb.sem.bootstrap` wires this to a fitted model.
 """
 
 from __future__ import annotations
@@ -25,17 +26,21 @@ from semwb.sem.bootstrap_rows import (
     fiml_rows,
     fit_weighted,
     jackknife_weights,
+    polish_weighted,
     refine_fiml,
 )
 from semwb.sem.estimators.ml import fit_ml
-from semwb.sem.model.algebra import Pattern, information, objective
-from semwb.sem.model.fitting import BatchFit, fit_batch
+from semwb.sem.model.algebra import Pattern, information
+from semwb.sem.model.fitting import BatchFit, evaluate, fit_batch
+from semwb.sem.model.groups import row_groups
+from semwb.sem.model.missing import missing_rows
 from semwb.sem.model.structure import ModelMatrices
 from semwb.sem.resampling import (
     jackknife_covariances,
     resample_indices,
     resampled_covariances,
     resampled_means,
+    stratified_indices,
 )
 
 Array = NDArray[np.float64]
@@ -158,14 +163,22 @@ def bootstrap_draws(mm: ModelMatrices, X: Array, *, draws: int,
     Returns
     -------
     Draws
+
+    Notes
+    -----
+    A multiple-group model (``mm.blocks``; ``X`` its stacked rows) is refitted by case weights
+    as under FIML, each group's rows redrawn within the group
+    (:func:`semwb.sem.resampling.stratified_indices`), as lavaan does.
     """
-    if fiml:
+    by_rows = fiml or mm.blocks is not None
+    if by_rows:
         X, rows = fiml_rows(mm, X)
     n = X.shape[0]
-    indices = resample_indices(n, draws, rng=rng)
+    indices = (resample_indices(n, draws, rng=rng) if mm.blocks is None else
+               stratified_indices(row_groups(X, mm.blocks), draws, rng=rng))
     centre = X.mean(axis=0)
     Xc = X - centre
-    if fiml:
+    if by_rows:
         mm = refine_fiml(mm, X)
 
         def job(sl: NDArray[np.intp]) -> Job:
@@ -177,6 +190,11 @@ def bootstrap_draws(mm: ModelMatrices, X: Array, *, draws: int,
             return _fit_chunk, (mm, resampled_covariances(Xc, sl), resampled_means(Xc, sl, centre))
     theta, converged = _fit_resamples(mm, indices, job, chunk_size=chunk_size, workers=workers,
                                       progress=progress)
+    if by_rows and not converged.all():
+        todo = np.flatnonzero(~converged)
+        polished = polish_weighted(mm, rows, X, case_weights(n, indices[todo]), theta[todo])
+        theta[todo] = polished.theta
+        converged[todo] = polished.converged
     failed: list[dict[str, Any]] = []
     refits = 0
     for b in np.flatnonzero(~converged):
@@ -190,7 +208,7 @@ def bootstrap_draws(mm: ModelMatrices, X: Array, *, draws: int,
             theta[b] = fresh
     jack = None
     if jackknife:
-        jfit = (fit_weighted(mm, rows, X, jackknife_weights(n)) if fiml else
+        jfit = (fit_weighted(mm, rows, X, jackknife_weights(n)) if by_rows else
                 _fit_chunk(mm, jackknife_covariances(Xc), (n * centre[None] - X) / (n - 1)))
         jack = np.where(jfit.converged[:, None], jfit.theta, np.nan)
     return Draws(theta, mm.estimate, failed, jack, refits)
@@ -211,11 +229,18 @@ def refine_estimate(mm: ModelMatrices, X: Array) -> ModelMatrices:
 
 
 def asymptotic_covariance(mm: ModelMatrices, X: Array) -> Array:
-    """ML asymptotic covariance from the expected information: ``(N/2 · I(θ̂))⁻¹``."""
-    centre = X.mean(axis=0)
-    Xc = X - centre
-    S = (Xc.T @ Xc / X.shape[0])[None]
-    pattern = Pattern(np.arange(S.shape[1]), 1.0, S, centre[None])
-    ev = objective(mm, mm.estimate[None], [pattern], S, centre[None])
+    """ML asymptotic covariance from the expected information: ``(N/2 · I(θ̂))⁻¹``.
+
+    ``X`` is complete, or a multiple-group model's stacked rows (``mm.blocks``; the expected
+    information is then the groups' weighted by ``n_g / N``, as the fit's).
+    """
+    if mm.blocks is not None:
+        ev = evaluate(mm, mm.estimate[None], missing_rows(X))
+    else:
+        centre = X.mean(axis=0)
+        Xc = X - centre
+        S = (Xc.T @ Xc / X.shape[0])[None]
+        pattern = Pattern(np.arange(S.shape[1]), 1.0, S, centre[None])
+        ev = evaluate(mm, mm.estimate[None], [pattern], S, centre[None])
     info = information(mm, ev.imp, ev.sigma_inv)[0]
     return np.asarray(np.linalg.inv(0.5 * X.shape[0] * info))

@@ -5,8 +5,10 @@ resample by FIML. A resample holds copies of the original rows, so it has no mis
 pattern the full sample lacks: a draw is the full sample's rows with case weights (how often
 each row was drawn, over ``N``), and a chunk of draws is one stack of weight vectors for the
 FIML kernel (:mod:`semwb.sem.model.missing`) fitted together by
-:func:`semwb.sem.model.fitting.fit_batch`. fixed.x cells take each draw's own covariate
-moments, as a lavaan refit does (covariates are complete: rows missing one are not fitted).
+:func:`semwb.sem.model.fitting.fit_batch`. A multiple-group model's rows are stacked in their
+groups' blocks of columns (:mod:`semwb.sem.model.groups`) and fitted the same way. fixed.x
+cells take each draw's own covariate moments, as a lavaan refit does (covariates are complete:
+rows missing one are not fitted).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from threadpoolctl import threadpool_limits
 
 from semwb.sem.estimators.ml import observed_information
 from semwb.sem.model.fitting import BatchFit, fit_batch
+from semwb.sem.model.groups import own_cells, row_groups
 from semwb.sem.model.missing import MissingRows, missing_rows
 from semwb.sem.model.structure import Array, ModelMatrices
 
@@ -41,21 +44,34 @@ def covariate_moments(mm: ModelMatrices, X: Array, weights: Array
     """Weighted covariances (divisor the total weight) and means for fixed.x cells, per member.
 
     Only the complete columns are filled (fixed.x covariates are complete); None without
-    fixed.x cells.
+    fixed.x cells. A multiple-group model's stacked rows (``mm.blocks``) give each group's
+    cells the moments of that group's rows, weighted within the group.
     """
     if not mm.xcells.kind.size:
         return None, None
     n, p = weights.shape[0], X.shape[1]
-    cols = np.flatnonzero(np.isfinite(X).all(axis=0))
-    Xc = X[:, cols]
-    total = weights.sum(axis=1)
-    mean = weights @ Xc / total[:, None]
-    second = np.einsum("nr,ri,rj->nij", weights, Xc, Xc) / total[:, None, None]
     S = np.zeros((n, p, p))
-    S[:, cols[:, None], cols[None, :]] = second - mean[:, :, None] * mean[:, None, :]
     means = np.zeros((n, p))
-    means[:, cols] = mean
+    for rows, cols in _groups(mm, X):
+        Xc = X[np.ix_(rows, cols)]
+        w = weights[:, rows]
+        total = w.sum(axis=1)
+        mean = w @ Xc / total[:, None]
+        second = np.einsum("nr,ri,rj->nij", w, Xc, Xc) / total[:, None, None]
+        S[:, cols[:, None], cols[None, :]] = second - mean[:, :, None] * mean[:, None, :]
+        means[:, cols] = mean
     return S, means
+
+
+def _groups(mm: ModelMatrices, X: Array) -> list[tuple[NDArray[np.intp], NDArray[np.intp]]]:
+    """Each group's rows and its columns complete in all of them (one group: all rows)."""
+    if mm.blocks is None:
+        sets = [(np.arange(X.shape[0]), np.arange(X.shape[1]))]
+    else:
+        groups = row_groups(X, mm.blocks)
+        sets = [(np.flatnonzero(groups == g), cols) for g, (cols, _) in enumerate(mm.blocks)]
+    return [(rows, cols[np.isfinite(X[np.ix_(rows, cols)]).all(axis=0)])
+            for rows, cols in sets]
 
 
 def fit_weighted(mm: ModelMatrices, rows: MissingRows, X: Array, weights: Array, *,
@@ -67,13 +83,26 @@ def fit_weighted(mm: ModelMatrices, rows: MissingRows, X: Array, weights: Array,
                          S_full=S, mean_full=mean, tol=tol)
 
 
+def polish_weighted(mm: ModelMatrices, rows: MissingRows, X: Array, weights: Array,
+                    start: Array) -> BatchFit:
+    """Fisher scoring with the information refreshed every step, from ``start (n, q)``: for
+    draws the chord steps of :func:`fit_weighted` leave unconverged (a slow, curved approach
+    to the estimate, common in small groups), before any draw is refitted alone."""
+    with threadpool_limits(limits=1):
+        S, mean = covariate_moments(mm, X, weights)
+        start = np.where(np.isfinite(start), start, mm.estimate[None])
+        return fit_batch(mm, dataclasses.replace(rows, weights=weights), start=start,
+                         S_full=S, mean_full=mean, refresh_every=1, max_iter=60)
+
+
 def fiml_rows(mm: ModelMatrices, X: Array) -> tuple[Array, MissingRows]:
     """The rows FIML fits (a value present, fixed.x covariates complete), as data and rows."""
     keep = np.isfinite(X).any(axis=1)
     covariates = np.unique(np.concatenate([mm.xcells.var_a, mm.xcells.var_b]))
     covariates = covariates[covariates >= 0]
-    if covariates.size:
-        keep &= np.isfinite(X[:, covariates]).all(axis=1)
+    if covariates.size:  # a covariate of the row's own group (stacked groups: mm.blocks)
+        lacking = own_cells(X, mm.blocks)[:, covariates] & ~np.isfinite(X[:, covariates])
+        keep &= ~lacking.any(axis=1)
     X = X[keep]
     return X, missing_rows(X)
 

@@ -182,7 +182,7 @@ def group_partable(parsed: ParsedSyntax, options: LavaanOptions, *, n_groups: in
 
 
 def spec_problems(parsed: ParsedSyntax, *, group: str | None, group_equal: Sequence[str],
-                  group_partial: Sequence[str], engine: str, bootstrap: bool,
+                  group_partial: Sequence[str], engine: str,
                   invariance: bool = False, group_levels: Sequence[object] = (),
                   estimator: str = "ML", unit: str | None = None, process: bool = False,
                   source: str) -> list[str]:
@@ -200,9 +200,11 @@ def spec_problems(parsed: ParsedSyntax, *, group: str | None, group_equal: Seque
     if engine == "semopy":
         problems.append(f"{source}: engine: semopy fits one group; remove 'engine: semopy' to "
                         "fit groups with semwb's own engine.")
-    if estimator != "ML":
-        problems.append(f"{source}: 'estimator: {estimator}' is not available for multiple "
-                        "groups yet; use 'estimator: ML' with 'group:', or fit one group.")
+    if estimator == "WLSMV":
+        problems.append(f"{source}: 'estimator: WLSMV' is not available for multiple groups "
+                        "yet; use 'estimator: ML', 'MLR' or 'MLM' with 'group:', or fit one "
+                        "group.")
+
     products = [t.rhs for t in parsed.terms if t.op == "~" and (":" in t.rhs or "(" in t.rhs)]
     if products or process:
         problems.append(f"{source}: product and power terms ({', '.join(products) or 'process:'})"
@@ -212,8 +214,4 @@ def spec_problems(parsed: ParsedSyntax, *, group: str | None, group_equal: Seque
         problems.append(f"{source}: 'unit:' aggregates respondents before 'group:' could split "
                         "them, which would average the group column; aggregate first (semwb "
                         "aggregate) and fit the firm-level file with 'group:'.")
-    if bootstrap:
-        problems.append(f"{source}: the bootstrap of a multiple-group model is not supported "
-                        "yet; remove the 'bootstrap:' block (the standard errors are lavaan's "
-                        "ML ones).")
     return problems

@@ -3,8 +3,9 @@
 Each step adds lavaan ``group.equal`` kinds to the previous one (metric: ``loadings``; scalar:
 ``+ intercepts``; strict: ``+ residuals``) and is compared with the step below it:
 
-- the chi-square difference test (lavaan's ``lavTestLRT`` for ML: the difference of the two
-  chi-squares on the difference of their df);
+- the chi-square difference test (lavaan's ``lavTestLRT``: for ML the difference of the two
+  chi-squares on the difference of their df; for MLR and MLM the Satorra-Bentler (2001) scaled
+  difference, with the robust CFI and RMSEA's changes);
 - the changes in CFI, RMSEA and SRMR against published cut-offs. Cheung & Rensvold (2002,
   *Structural Equation Modeling* 9(2), 233-255): a drop of CFI of more than 0.01 signals
   non-invariance. Chen (2007, *Structural Equation Modeling* 14(3), 464-504): non-invariance is
@@ -29,6 +30,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from semwb.chisq_difference import scaled_difference
 from semwb.distributions import chi2_sf
 from semwb.errors import SpecError
 from semwb.results import FitIndices
@@ -70,6 +72,8 @@ class Comparison:
     delta_srmr: float
     cheung_rensvold: bool
     chen: bool
+    #: ``""`` for the plain difference, ``"satorra.bentler.2001"`` for the scaled one.
+    method: str = ""
 
     @property
     def holds(self) -> bool:
@@ -107,20 +111,36 @@ class Ladder:
 
 
 def compare(fit: FitIndices, below: FitIndices, *, loadings: bool) -> Comparison:
-    """``fit`` (more constrained) against ``below``: chi-square difference and index changes."""
+    """``fit`` (more constrained) against ``below``: chi-square difference and index changes.
+
+    Fits by a robust estimator (MLR, MLM: a scaling factor) get lavaan's ``lavTestLRT`` default,
+    the Satorra-Bentler (2001) scaled difference, and their changes in CFI and RMSEA are those
+    of the robust CFI and RMSEA (the values the report judges such fits by).
+    """
     chisq = (fit.chisq or 0.0) - (below.chisq or 0.0)
     df = (fit.df or 0) - (below.df or 0)
-    d_cfi = (fit.cfi or 0.0) - (below.cfi or 0.0)
-    d_rmsea = (fit.rmsea or 0.0) - (below.rmsea or 0.0)
+    pvalue = float(chi2_sf(max(chisq, 0.0), df)) if df > 0 else None
+    cfi, rmsea = "cfi", "rmsea"
+    method = ""
+    if fit.chisq_scaling_factor is not None and below.chisq_scaling_factor is not None \
+            and df > 0:
+        method = "satorra.bentler.2001"
+        test = scaled_difference((fit.chisq or 0.0, fit.df or 0, fit.chisq_scaling_factor),
+                                 (below.chisq or 0.0, below.df or 0,
+                                  below.chisq_scaling_factor), method=method)
+        chisq, pvalue = (test.chisq_diff, test.pvalue) if test.chisq_diff is not None \
+            else (float("nan"), None)
+        cfi, rmsea = "cfi_robust", "rmsea_robust"
+    d_cfi = (getattr(fit, cfi) or 0.0) - (getattr(below, cfi) or 0.0)
+    d_rmsea = (getattr(fit, rmsea) or 0.0) - (getattr(below, rmsea) or 0.0)
     d_srmr = (fit.srmr or 0.0) - (below.srmr or 0.0)
     srmr_cut = SRMR_RISE_LOADINGS if loadings else SRMR_RISE_OTHER
     cfi_drop = d_cfi <= -CFI_DROP
     chen_fails = cfi_drop and (d_rmsea >= RMSEA_RISE or d_srmr >= srmr_cut)
     return Comparison(
-        chisq_diff=chisq, df_diff=df,
-        pvalue=float(chi2_sf(max(chisq, 0.0), df)) if df > 0 else None,
+        chisq_diff=chisq, df_diff=df, pvalue=pvalue,
         delta_cfi=d_cfi, delta_rmsea=d_rmsea, delta_srmr=d_srmr,
-        cheung_rensvold=not (d_cfi < -CFI_DROP), chen=not chen_fails,
+        cheung_rensvold=not (d_cfi < -CFI_DROP), chen=not chen_fails, method=method,
     )
 
 

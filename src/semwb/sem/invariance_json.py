@@ -34,9 +34,10 @@ def _step(step: Step) -> dict[str, Any]:
         "group_partial": list(step.partial),
         "fit": {k: _number(v) for k, v in step.fit.model_dump().items()},
         "comparison": None if c is None else {
-            "chisq_diff": c.chisq_diff, "df_diff": c.df_diff, "pvalue": c.pvalue,
+            "chisq_diff": _number(c.chisq_diff), "df_diff": c.df_diff, "pvalue": c.pvalue,
             "delta_cfi": c.delta_cfi, "delta_rmsea": c.delta_rmsea, "delta_srmr": c.delta_srmr,
             "cheung_rensvold": c.cheung_rensvold, "chen": c.chen, "holds": c.holds,
+            "method": c.method,
         },
     }
 

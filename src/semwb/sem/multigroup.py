@@ -1,4 +1,4 @@
-"""One ML (or FIML) fit of a multiple-group spec (``group:``), as lavaan 0.6.14's ``sem()``.
+"""One fit of a multiple-group spec (``group:``; ML, FIML, MLR, MLM), as lavaan 0.6.14's ``sem()``.
 
 The data are split by the ``group`` column (groups in order of first appearance, as lavaan's
 ``group.label``), each group checked as a data set of its own, the parameter table built for all
@@ -23,6 +23,7 @@ from semwb.sem.estimate import FitResult, _diagnose, _exogenous_deletions
 from semwb.sem.estimators.ml import CoreFit, fit_ml
 from semwb.sem.estimators.start import covariate_starts, start_values
 from semwb.sem.groupfit import group_fit_indices, group_moments
+from semwb.sem.grouprobust import group_robust, group_scaled_indices
 from semwb.sem.groups import GroupTable, block_name, group_partable, split_name
 from semwb.sem.model.constraints import check_inequalities, equality_reparam
 from semwb.sem.model.groups import block_data
@@ -132,7 +133,7 @@ def fit_core(spec: ModelSpec, table: GroupTable, frames: list[pd.DataFrame]) -> 
     return core
 
 
-def _plain(message: str, levels: list[str]) -> str:
+def plain_names(message: str, levels: list[str]) -> str:
     """A message with block-model names (``x1|2``) written as ``x1 [group level]``."""
     return re.sub(r"(\S+?)\|(\d+)", lambda m: f"{m.group(1)} [{levels[int(m.group(2)) - 1]}]",
                   message)
@@ -160,8 +161,6 @@ def fit_groups(spec: ModelSpec, data: pd.DataFrame, *, data_name: str = "data") 
     options = spec.lavaan_options()[0]
     covariates = classify(parsed).covariates
     block_covariates = [block_name(v, g) for g in range(len(levels)) for v in covariates]
-    internal = parameter_table(core.mm, core.vcov, table.user_labels, spec.effects,
-                               covariates=block_covariates if options.fixed_x else ())
     npar = core.mm.n_params - (core.mm.reparam.count if core.mm.reparam is not None else 0)
     mask = np.array([v in covariates for v in parsed.observed])
     mentioned = {v for t in covariate_terms(parsed) for v in (t.lhs, t.rhs)}
@@ -169,10 +168,17 @@ def fit_groups(spec: ModelSpec, data: pd.DataFrame, *, data_name: str = "data") 
     moments, notes = group_moments(core.patterns, core.mm.blocks or (), core.n_obs, mask, ov_x,
                                    options.fixed_x)
     indices, _ = group_fit_indices(core.mm, moments, npar=npar)
+    if spec.estimator != "ML":  # MLR / MLM: robust SEs and the scaled test over the groups
+        vcov, test = group_robust(spec.estimator, core, moments,
+                                  [f.to_numpy(dtype=float) for f in frames])
+        core = replace(core, vcov=vcov)
+        indices = group_scaled_indices(indices, test, core.n_obs, len(levels))
+    internal = parameter_table(core.mm, core.vcov, table.user_labels, spec.effects,
+                               covariates=block_covariates if options.fixed_x else ())
     found = _diagnose(internal, core, table.latents)
     deleted = _exogenous_deletions(spec, data)
-    messages = [_plain(m, levels) for m in (spec.lavaan_options()[1], deleted, *notes) if m]
-    diagnosed = [(category, _plain(m, levels)) for category, m in found]
+    messages = [plain_names(m, levels) for m in (spec.lavaan_options()[1], deleted, *notes) if m]
+    diagnosed = [(category, plain_names(m, levels)) for category, m in found]
     for message in messages:
         warnings.warn(f"{spec.name}: {message}", SemwbWarning, stacklevel=2)
     for category, message in diagnosed:
@@ -184,7 +190,7 @@ def fit_groups(spec: ModelSpec, data: pd.DataFrame, *, data_name: str = "data") 
     names = list(core.mm.names)
     return FitResult(
         spec=spec, parameters=_named(internal, levels), fit=indices,
-        r2={_plain(k, levels): v for k, v in r2.items()}, n_obs=core.n_obs,
+        r2={plain_names(k, levels): v for k, v in r2.items()}, n_obs=core.n_obs,
         n_excluded=len(excluded), excluded_rows=excluded, converged=core.converged,
         warnings=tuple(messages) + tuple(m for _, m in diagnosed),
         observed=parsed.observed, data=pd.concat(frames, ignore_index=True),

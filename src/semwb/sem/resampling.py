@@ -21,6 +21,23 @@ def resample_indices(n_obs: int, draws: int, *, rng: int | np.random.Generator |
     return as_generator(rng).integers(0, n_obs, size=(draws, n_obs))
 
 
+def stratified_indices(strata: NDArray[np.intp], draws: int, *,
+                       rng: int | np.random.Generator | None) -> NDArray[np.intp]:
+    """Case indices of every resample drawn within strata, ``(draws, N)``.
+
+    Each stratum (a group of a multiple-group model, ``strata[i]`` the group of row ``i``)
+    keeps its rows' positions and its size: the rows of stratum ``g`` are redrawn with
+    replacement from stratum ``g`` only, as lavaan's bootstrap of a multiple-group model
+    resamples each group's data on its own. Strata are drawn in order from one generator.
+    """
+    generator = as_generator(rng)
+    out = np.empty((draws, strata.size), dtype=np.intp)
+    for g in np.unique(strata):
+        rows = np.flatnonzero(strata == g)
+        out[:, rows] = rows[generator.integers(0, rows.size, size=(draws, rows.size))]
+    return out
+
+
 def resampled_covariances(X: Array, indices: NDArray[np.intp]) -> Array:
     """Covariance matrices (divisor ``N``) of the resamples ``X[indices[b]]``, ``(draws, p, p)``.
 

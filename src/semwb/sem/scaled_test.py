@@ -107,7 +107,16 @@ def h1_pieces(mm: ModelMatrices, X: Array, patterns: list[Pattern], sigma: Array
     return unrestricted(model, X, patterns, sigma, mu, fixed_x)
 
 
-def _covariates(moments: Moments) -> tuple[Mask, Mask]:
+def baseline_model(observed: tuple[str, ...], moments: Moments) -> ModelMatrices:
+    """lavaan's independence baseline as a moment model at its ML estimate for ``moments``."""
+    fixed_x, random = covariate_masks(moments)
+    base = moment_model(observed, fixed_x=fixed_x, random=random,
+                        meanstructure=moments.meanstructure, diagonal=True)
+    sigma0, mu0 = baseline_moments(moments)
+    return at_moments(base, sigma0, mu0, fixed_x)
+
+
+def covariate_masks(moments: Moments) -> tuple[Mask, Mask]:
     """The fixed.x covariates, and the random ones whose block the baseline saturates (lavaan's
     ``ov.x``: those the syntax gives no (co)variance or intercept of their own)."""
     cov = np.asarray(moments.covariates, dtype=bool)
@@ -132,14 +141,11 @@ def robust_fit(estimator: str, core: CoreFit, moments: Moments, X: Array
     X
         The data ``(N, p)`` in model order (NaN = missing under FIML).
     """
-    fixed_x, random = _covariates(moments)
+    fixed_x, _ = covariate_masks(moments)
     h1 = h1_pieces(core.mm, X, core.patterns, moments.h1_sigma, moments.h1_mu, fixed_x)
     theta = core.mm.estimate
     model = sandwich(estimator, core.mm, theta, core.patterns, h1, hessian=core.hessian)
-    base = moment_model(core.mm.observed, fixed_x=fixed_x, random=random,
-                        meanstructure=core.mm.meanstructure, diagonal=True)
-    sigma0, mu0 = baseline_moments(moments)
-    base = at_moments(base, sigma0, mu0, fixed_x)
+    base = baseline_model(core.mm.observed, moments)
     baseline = sandwich(estimator, base, base.estimate, core.patterns, h1)
     corrected = None
     if not np.isfinite(X).all():
@@ -187,6 +193,11 @@ def _complete_chisq(mm: ModelMatrices, theta: Array, moments: Moments) -> float:
     """``N F_ML`` of the model at ``theta`` against the H1 moments taken as complete data."""
     imp = implied(mm, theta[None])
     sigma, mu = imp.sigma[0], imp.mu[0] if mm.meanstructure else moments.h1_mu
+    return complete_chisq(sigma, mu, moments)
+
+
+def complete_chisq(sigma: Array, mu: Array, moments: Moments) -> float:
+    """``N F_ML`` of implied ``Σ``, ``μ`` against the H1 moments taken as complete data."""
     s, m = moments.h1_sigma, moments.h1_mu
     inv = np.linalg.inv(sigma)
     d = m - mu

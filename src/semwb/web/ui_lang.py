@@ -57,8 +57,9 @@ ZH: dict[str, str] = {
         "有序题项（WLSMV：填 all 或以逗号分隔的题项名；留空：无）",
     "Missing data": "缺失值处理",
     "as the model's spec (listwise if it has none)": "按模型设定（未设定则列删）",
-    "listwise deletion": "列删", "Group column (optional: one model per group; 0 draws)":
-        "分组列（可选：每组一个模型；抽样 0 次）",
+    "listwise deletion": "列删",
+    "Group column (optional: one multiple-group model, groups compared)":
+        "分组列（可选：多组模型，比较各组）",
     "Report language": "报告语言",
     "Exclude careless respondents (optional; each one is listed in the report with its reasons)":
         "排除不认真作答者（可选；每人及其原因列于报告中）",

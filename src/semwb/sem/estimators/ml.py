@@ -184,7 +184,9 @@ def fit_ml(mm: ModelMatrices, X: Array, start: Array, *, fiml: bool) -> CoreFit:
     S, mean = sample_moments(X)
     mm = with_sample_moments(mm, S, mean)
     patterns = data_patterns(X)
-    data: Data = patterns if np.isfinite(X).all() else missing_rows(X)
+    # one pattern per group of complete stacked groups (mm.blocks): cheaper than FIML's rows
+    stacked = mm.blocks is not None and len(patterns) == len(mm.blocks)
+    data: Data = patterns if np.isfinite(X).all() or stacked else missing_rows(X)
     fit = fit_batch(mm, data, start=start, tol=1e-10, max_iter=300)
     theta = fit.theta[0]
     if not fit.converged[0]:

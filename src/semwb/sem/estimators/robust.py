@@ -94,12 +94,19 @@ def at_moments(mm: ModelMatrices, sigma: Array, mu: Array, fixed_x: Mask) -> Mod
                                               fixed[5]))
 
 
-def moment_jacobian(mm: ModelMatrices, theta: Array, moments: ModelMatrices) -> Array:
-    """``Δ``: the Jacobian of the moment-model parameters in the model's ``θ``, ``(q₁, q)``."""
+def moment_jacobian(mm: ModelMatrices, theta: Array, moments: ModelMatrices,
+                    cols: Index | None = None) -> Array:
+    """``Δ``: the Jacobian of the moment-model parameters in the model's ``θ``, ``(q₁, q)``.
+
+    ``cols``: the model's variables the moment model's are (one group of a multiple-group
+    block model); by default the same variables.
+    """
     imp = implied(mm, theta[None])
     d_sigma = sigma_jacobian(mm, imp)[0]
     d_mu = mean_jacobian(mm, imp)[0]
     r, c, is_mean = _cells(moments)
+    if cols is not None:
+        r, c = cols[r], cols[c]
     return np.asarray(np.where(is_mean[:, None], d_mu[:, r].T, d_sigma[:, r, c].T))
 
 

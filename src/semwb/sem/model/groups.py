@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+from numpy.typing import NDArray
 
 from semwb.sem.model.algebra import Pattern
 from semwb.sem.model.structure import Array, Index
@@ -53,4 +54,24 @@ def group_patterns(patterns: Sequence[Pattern], cols: Index, weight: float) -> l
         if np.isin(pat.columns, cols).all():
             out.append(Pattern(np.searchsorted(cols, pat.columns), pat.weight / weight, pat.S,
                                pat.mean))
+    return out
+
+
+def row_groups(X: Array, blocks: Blocks) -> NDArray[np.intp]:
+    """The 0-based group of each row of stacked data ``X`` (the block its values are in)."""
+    out = np.full(X.shape[0], -1, dtype=np.intp)
+    for g, (cols, _) in enumerate(blocks):
+        out[np.isfinite(X[:, cols]).any(axis=1)] = g
+    return out
+
+
+def own_cells(X: Array, blocks: Blocks | None) -> NDArray[np.bool_]:
+    """The cells of ``X`` in each row's own group block (every cell for one group): a value
+    missing there is missing data, a NaN elsewhere only the stacking."""
+    if blocks is None:
+        return np.ones(X.shape, dtype=bool)
+    groups = row_groups(X, blocks)
+    out = np.zeros(X.shape, dtype=bool)
+    for g, (cols, _) in enumerate(blocks):
+        out[np.ix_(groups == g, cols)] = True
     return out
