@@ -1,10 +1,11 @@
-"""The analytic FIML Hessian (semwb.sem.model.hessian) against central differences of the gradient."""
+"""The analytic FIML Hessian (semwb.sem.model.hessian) against central differences."""
 
 from __future__ import annotations
 
 import json
 import warnings
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -47,9 +48,9 @@ def _incomplete(case: str) -> tuple[ModelMatrices, np.ndarray]:
     """The case's model fitted by FIML to its data with 8 % of the values removed."""
     folder = REFERENCE / case
     meta_file = folder / "case.json"
-    meta = json.loads(meta_file.read_text()) if meta_file.exists() else \
+    meta: dict[str, Any] = json.loads(meta_file.read_text()) if meta_file.exists() else \
         {"function": "sem", "args": {}, "data": "data.csv"}
-    options = {"defaults": meta["function"], "missing": "fiml"}
+    options: dict[str, Any] = {"defaults": meta["function"], "missing": "fiml"}
     options |= {_ARGS[k]: v for k, v in meta["args"].items() if k in _ARGS}
     spec = spec_from_syntax((folder / "model.lav").read_text(encoding="utf-8"), name=case,
                             **options)
