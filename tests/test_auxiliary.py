@@ -5,6 +5,8 @@ from __future__ import annotations
 import functools
 import json
 import math
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +15,7 @@ import pytest
 import yaml
 
 from semwb.errors import SpecError
+from semwb.results import read_results
 from semwb.sem.auxiliary import correlates_syntax
 from semwb.sem.estimate import FitResult, fit_model
 from semwb.sem.spec import load_spec, spec_from_syntax
@@ -113,3 +116,37 @@ def test_an_auxiliary_missing_from_the_data_is_named() -> None:
                             auxiliary=["tenure"])
     with pytest.raises(SpecError, match="tenure"):
         fit_model(spec, pd.read_csv(CASE / "data.csv"))
+
+
+def _run_semwb(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", "from semwb.cli import main; main()", *args],
+        capture_output=True, text=True, check=False,
+        env={"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "PATH": "/usr/bin:/bin",
+             "COLUMNS": "200"})
+
+
+def _spec_file(folder: Path, **options: Any) -> Path:
+    path = folder / "aux.yaml"
+    path.write_text(yaml.safe_dump({"model": "aux", "data": str(CASE / "data.csv"),
+                                    "syntax": (CASE / "model.lav").read_text(), **options}))
+    return path
+
+
+def test_fit_command_records_and_reports_the_auxiliaries(tmp_path: Path) -> None:
+    spec = _spec_file(tmp_path, missing="fiml", auxiliary=AUX)
+    done = _run_semwb("fit", str(spec), "--out", str(tmp_path / "o"))
+    assert done.returncode == 0, done.stderr
+    results = read_results(tmp_path / "o")
+    assert results.auxiliary == AUX
+    assert results.fit.cfi == pytest.approx(_reference()["fit"]["cfi"], rel=1e-6)
+    html = (tmp_path / "o" / "report.html").read_text(encoding="utf-8")
+    assert "auxiliary variables (saturated correlates, Graham 2003): age, rdint" in html
+
+
+def test_fit_command_refuses_auxiliaries_with_listwise_deletion(tmp_path: Path) -> None:
+    done = _run_semwb("fit", str(_spec_file(tmp_path, auxiliary=AUX)), "--out",
+                      str(tmp_path / "o"))
+    assert done.returncode == 1
+    assert "'auxiliary' (age, rdint) needs 'missing: fiml'" in done.stderr
+    assert "Traceback" not in done.stderr
