@@ -15,9 +15,11 @@ from semwb.sem.estimate import fit_model
 from semwb.sem.estimators.ml import data_patterns, observed_information
 from semwb.sem.model.algebra import gradient
 from semwb.sem.model.fitting import Data, evaluate
+from semwb.sem.model.groups import block_data
 from semwb.sem.model.hessian import fiml_hessian
 from semwb.sem.model.missing import MissingRows, missing_rows
 from semwb.sem.model.structure import ModelMatrices
+from semwb.sem.multigroup import split_groups
 from semwb.sem.spec import spec_from_syntax
 
 REFERENCE = Path(__file__).parent / "reference"
@@ -98,3 +100,22 @@ def test_complete_data_without_means_is_the_ml_hessian() -> None:
     theta = mm.estimate * 1.03  # off the estimate: the second-derivative terms count
     np.testing.assert_allclose(observed_information(mm, patterns, theta),
                                numeric_hessian(mm, patterns, theta), rtol=0, atol=1e-6)
+
+
+def test_multiple_groups_as_one_block_model() -> None:
+    """Groups are one block-diagonal model whose rows miss the other groups' columns."""
+    folder = REFERENCE / "mediation_groups"
+    case = json.loads((folder / "lavaan.json").read_text())["cases"]["fiml"]
+    spec = spec_from_syntax(case["model"], name="groups", group="own",
+                            group_equal=["loadings"], missing="fiml")
+    data = pd.read_csv(folder / "data.csv")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = fit_model(spec, data)
+    _, frames, _ = split_groups(spec, data)
+    X, _ = block_data([f.to_numpy(dtype=float) for f in frames])
+    rows = missing_rows(X)
+    theta = fit.model.estimate * 1.02
+    numeric = numeric_hessian(fit.model, rows, theta)
+    np.testing.assert_allclose(fiml_hessian(fit.model, rows, theta), numeric, rtol=0,
+                               atol=1e-6 * float(np.abs(numeric).max()))
