@@ -21,6 +21,10 @@ per-pattern and per-row vectors:
 - ``- Σ_g w_g ⟨UᵀΣ_a U, UᵀΣ_b U⟩`` over patterns and ``- 2 Σ_r w_r γ_r[a]ᵀ γ_r[b]`` over rows,
   ``γ_r[a] = Uᵀ (Σ_a v_r + μ_a)``.
 
+A multiple-group model (one block-diagonal model whose rows miss the other groups' columns) is
+summed group by group with its block of ``P`` (:func:`_blocks`), so only the values missing
+inside a group count as missing.
+
 Checked against central differences of the analytic gradient (``tests/test_model_hessian.py``)
 and lavaan's FIML standard errors.
 """
@@ -28,6 +32,7 @@ and lavaan's FIML standard errors.
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import NDArray
 
 from semwb.sem.model.algebra import (
     Implied,
@@ -35,7 +40,7 @@ from semwb.sem.model.algebra import (
     _z,
     mean_jacobian,
 )
-from semwb.sem.model.missing import MissingRows, PatternSet
+from semwb.sem.model.missing import MissingRows, PatternSet, missing_rows
 from semwb.sem.model.missing import objective as fiml_objective
 from semwb.sem.model.structure import ALPHA, BETA, LAMBDA, PSI, Array, ModelMatrices
 
@@ -66,16 +71,42 @@ def fiml_hessian(mm: ModelMatrices, data: MissingRows, theta: Array) -> Array:
     imp = ev.imp
     P = ev.sigma_inv[0]
     R, g = ev.moment_gradient[0][0], ev.moment_gradient[1][0]
-    total = float(data.weights[0].sum())
     Z = _z(imp)[0]
     J = mean_jacobian(mm, imp)[0]
     hess = curvature(mm, imp, R, g)
-    hess += _at_sigma_inverse(mm, Z, P, total * P - 2.0 * R, -0.5 * g, J, total)
-    e = (data.values - imp.mu[0][None]) * data.observed
-    ZP = Z @ P
-    for ps in data.sets:
-        hess -= _pattern_terms(mm, ps, data.weights[0], P, ZP, Z, J, e)
+    for inside, rows in _blocks(mm, data, imp.mu[0]):
+        mask = np.outer(inside, inside)
+        Pb = P * mask
+        total = float(rows.weights[0].sum())
+        hess += _at_sigma_inverse(mm, Z, Pb, total * Pb - 2.0 * R * mask, -0.5 * g * inside, J,
+                                  total)
+        e = (rows.values - imp.mu[0][None]) * rows.observed
+        ZP = Z @ Pb
+        for ps in rows.sets:
+            hess -= _pattern_terms(mm, ps, rows.weights[0], Pb, ZP, Z, J, e)
     return np.asarray((hess + hess.T) / 2)
+
+
+def _blocks(mm: ModelMatrices, data: MissingRows, mu: Array
+            ) -> list[tuple[NDArray[np.bool_], MissingRows]]:
+    """Each group's columns and its rows (one block for one group).
+
+    A multiple-group model is one block-diagonal model whose rows miss every other group's
+    columns; ``Σ⁻¹`` is block-diagonal, so a row's ``K`` is zero outside its group's block and
+    the terms are summed group by group, each with its own block of ``P`` and the values
+    missing inside it (the other groups' columns are set to their means, residual 0).
+    """
+    p = len(mu)
+    if mm.blocks is None:
+        return [(np.ones(p, dtype=bool), data)]
+    out = []
+    for cols, _ in mm.blocks:
+        inside = np.zeros(p, dtype=bool)
+        inside[cols] = True
+        mine = data.observed[:, inside].any(axis=1)
+        X = np.where(inside, np.where(data.observed, data.values, np.nan), mu)[mine]
+        out.append((inside, missing_rows(X, data.weights[:, mine])))
+    return out
 
 
 def _at_sigma_inverse(mm: ModelMatrices, Z: Array, P: Array, X: Array, pf: Array, J: Array,
