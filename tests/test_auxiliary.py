@@ -103,6 +103,7 @@ def test_correlates_are_the_semtools_lines() -> None:
     ({"missing": "fiml", "auxiliary": ["ar1"]}, r"'ar1' is in the model's syntax"),
     ({"missing": "fiml", "auxiliary": ["age", "age"]}, r"names age more than once"),
     ({"missing": "fiml", "group": "own"}, r"not available with 'group:'"),
+    ({"missing": "fiml", "auxiliary": ["age + x"]}, r"'age \+ x' is not a variable name"),
 ])
 def test_unusable_auxiliaries_are_refused(options: dict[str, Any], message: str) -> None:
     options = {"auxiliary": ["age"], **options}

@@ -21,6 +21,7 @@ and semwb's scaled (MLR) baseline does not handle them yet.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -60,6 +61,10 @@ def auxiliary_problems(auxiliary: Sequence[str], *, model_variables: Sequence[st
     if group is not None:
         problems.append(f"{source}: 'auxiliary' is not available with 'group:' yet; fit the "
                         "groups one at a time, or drop 'auxiliary'.")
+    for a in auxiliary:
+        if not re.fullmatch(r"[^\s~=+*:<>|()#,;\"']+", a):
+            problems.append(f"{source}: 'auxiliary' entry {a!r} is not a variable name (a data "
+                            "column without spaces or lavaan operators).")
     duplicates = sorted({a for a in auxiliary if list(auxiliary).count(a) > 1})
     if duplicates:
         problems.append(f"{source}: 'auxiliary' names {', '.join(duplicates)} more than once.")
