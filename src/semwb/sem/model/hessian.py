@@ -141,11 +141,12 @@ def _pattern_terms(mm: ModelMatrices, ps: PatternSet, w: Array, P: Array, ZP: Ar
     scale = np.where(iu[0] == iu[1], 1.0, np.sqrt(2.0))
     q = mm.n_params
     gram = np.zeros((q, q))
-    step = max(1, _CHUNK_ELEMENTS // max(1, len(x) * s * s))
+    step = max(1, _CHUNK_ELEMENTS // max(1, len(x) * len(scale)))
     for lo in range(0, len(miss), step):
         zu = ZU[lo:lo + step]
-        phi = _sum_pieces(mm, zu[:, x, :, None] * zu[:, y, None, :], axis=1)  # (G, q, s, s)
-        vech = phi[:, :, iu[0], iu[1]] * scale * np.sqrt(w_pat[lo:lo + step])[:, None, None]
+        # vech of UᵀΣ_aU (symmetric as a sum over a's pieces): (G, q, s(s+1)/2)
+        vech = _sum_pieces(mm, zu[:, x][:, :, iu[0]] * zu[:, y][:, :, iu[1]], axis=1)
+        vech *= scale * np.sqrt(w_pat[lo:lo + step])[:, None, None]
         flat = vech.transpose(1, 0, 2).reshape(q, -1)
         gram += flat @ flat.T
     # rows: v_r = P e_r - U Uᵀ e_r, γ_r[a] = Uᵀ(Σ_a v_r + μ_a)
