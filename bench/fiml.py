@@ -17,7 +17,9 @@ which includes its standard errors and the EM H1 model). Wall seconds and CPU se
 the steadier one. lavaan's figures are cached in
 ``bench/out/fiml_lavaan.json`` keyed by the data's hash, because (b) takes lavaan more than ten
 minutes; ``--rerun-lavaan a c`` measures those rows again. Without ``Rscript`` the lavaan columns
-say so. chi-square and df of both are printed: the same answer is part of the comparison.
+say so. ``--before PATH`` adds rows "before" for (a) and (b): the same fits with the semwb
+package of an earlier tree (``PATH`` its ``src`` folder), in a child process. chi-square and
+df of both are printed: the same answer is part of the comparison.
 
 Run from the repository root, one BLAS thread:
 ``OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 nice .venv/bin/python bench/fiml.py``.
@@ -32,6 +34,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -137,6 +140,19 @@ def semwb_bootstrap(fit: object, draws: int) -> dict[str, object]:
             "failed": len(result.info.failed)}
 
 
+def semwb_before(source: Path, model: Path, data: Path, repeat: int) -> dict[str, object]:
+    """:func:`semwb_fit` with the semwb package at ``source`` (an earlier tree's ``src``), in a
+    child process of this script."""
+    done = subprocess.run(
+        [sys.executable, __file__, "--fit-child", str(model), str(data), str(repeat)],
+        capture_output=True, text=True, check=False,
+        env={**ENV, "PYTHONPATH": str(source.resolve())})
+    if done.returncode != 0:
+        return {"note": f"before: {done.stderr.strip().splitlines()[-1][:200]}"}
+    result: dict[str, object] = json.loads(done.stdout.splitlines()[-1])
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=3)
@@ -145,7 +161,16 @@ def main() -> None:
                         help="measure lavaan again for these rows instead of using the cache")
     parser.add_argument("--lavaan-only", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--skip", nargs="*", default=[], choices=["a", "b", "c"])
+    parser.add_argument("--before", type=Path, default=None,
+                        help="also time fits (a) and (b) with the semwb source at this path "
+                        "(the src folder of a worktree of an earlier commit)")
+    parser.add_argument("--fit-child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.fit_child:
+        model, data, repeat = args.fit_child
+        ours, _ = semwb_fit(Path(model).read_text(encoding="utf-8"), Path(data), int(repeat))
+        print(json.dumps(ours))
+        return
     load = os.getloadavg()[0]
     rows = []
     with tempfile.TemporaryDirectory() as folder:
@@ -160,7 +185,11 @@ def main() -> None:
             if not args.lavaan_only:
                 ours, fit = semwb_fit(syntax, data, args.repeat if tag == "a" else 1)
                 fitted = fit if tag == "a" else fitted
-            rows.append((f"({tag}) {CASES[case][0]}, 8 % missing cells, FIML fit", ours, theirs))
+            what = f"({tag}) {CASES[case][0]}, 8 % missing cells, FIML fit"
+            if args.before is not None and not args.lavaan_only:
+                before = semwb_before(args.before, model, data, args.repeat if tag == "a" else 1)
+                rows.append((f"{what}, before", before, theirs))
+            rows.append((what, ours, theirs))
         if "c" not in args.skip:
             _, model, data = make_data("mediation", tmp)
             theirs = lavaan("mediation", model, data, args.lavaan_draws, "c" in args.rerun_lavaan)
@@ -184,7 +213,7 @@ def main() -> None:
             cells += [f"{a:.2f}" if isinstance(a, float) else "", f"{b:.1f}" if
                       isinstance(b, float) else "", f"{b / a:.0f}x" if ok else "n/a"]
         chi = [f"{r['chisq']:.3f} ({r['df']})" if "chisq" in r else "" for r in (ours, theirs)]
-        note = "; ".join(str(n) for n in (theirs.get("note"), "lavaan cached" if
+        note = "; ".join(str(n) for n in (ours.get("note"), theirs.get("note"), "lavaan cached" if
                                           theirs.get("cached") else None) if n)
         print(f"| {name} | {' | '.join(cells)} | {chi[0]} | {chi[1]} | {note} |")
 

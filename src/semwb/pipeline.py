@@ -238,6 +238,7 @@ def run_analysis(
         exclusions=[{"row": row, "reason": EXCLUSION_REASONS[spec.missing]}
                     for row in fit.excluded_rows],
         estimator=spec.estimator, engine=spec.engine, missing=spec.missing,
+        auxiliary=list(spec.auxiliary),
         converged=fit.converged, fit=fit.fit,
         parameters=parameter_rows(fit, None if boot is None else boot.table),
         bootstrap=None if boot is None else boot.info, r2=fit.r2,

@@ -164,6 +164,8 @@ class Results(_Frozen):
     #: Which engine fitted the model: semwb's own model core, or semopy (``engine: semopy``).
     engine: str = "semwb"
     missing: str = "listwise"
+    #: Auxiliary variables of a FIML fit (saturated correlates, ``auxiliary:`` in the spec).
+    auxiliary: list[str] = Field(default_factory=list)
     converged: bool = False
     fit: FitIndices = Field(default_factory=FitIndices)
     parameters: list[ParameterRow] = Field(default_factory=list)

@@ -82,7 +82,9 @@ def _summary(results: Results, t: Mapping[str, str]) -> dict[str, Any]:
         "reasons": list(reasons.items()),
         "estimator": t.get(f"est_{results.estimator}", results.estimator)
         + t.get(f"engine_{results.engine}", ""),
-        "missing": t.get(f"miss_{results.missing}", results.missing),
+        "missing": t.get(f"miss_{results.missing}", results.missing) + (
+            t["miss_auxiliary"].format(names=", ".join(results.auxiliary))
+            if results.auxiliary else ""),
         "converged": results.converged,
         "bootstrap": None if boot is None else {
             "draws": boot.draws, "succeeded": boot.succeeded, "seed": boot.seed,

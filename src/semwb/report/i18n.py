@@ -58,6 +58,8 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "est_WLSMV": ("Diagonally weighted least squares (WLSMV)", "稳健加权最小二乘（WLSMV）"),
     "miss_listwise": ("Listwise deletion", "成列删除"),
     "miss_fiml": ("Full-information maximum likelihood (FIML)", "全信息极大似然（FIML）"),
+    "miss_auxiliary": ("; auxiliary variables (saturated correlates, Graham 2003): {names}",
+                       "；辅助变量（饱和相关，Graham 2003）：{names}"),
     "ci_percentile": ("percentile", "百分位法"),
     "ci_bc": ("bias-corrected", "偏差校正法"),
     "ci_bca": ("bias-corrected and accelerated (BCa)", "偏差校正加速法（BCa）"),

@@ -31,6 +31,10 @@ def _column_problems(spec: ModelSpec, data: pd.DataFrame, data_name: str) -> lis
             continue
         close = difflib.get_close_matches(v, columns, n=1)
         hint = f" (did you mean '{close[0]}'?)" if close else ""
+        if v in spec.auxiliary:
+            problems.append(f"{spec.source}, 'auxiliary': '{v}' is not a column of {data_name}"
+                            f"{hint}.")
+            continue
         problems.append(f"{spec.source}, syntax line {_first_line(parsed, v)}: '{v}' is neither a "
                         f"column of {data_name} nor a latent defined with =~{hint}.")
     for v in parsed.observed:

@@ -22,6 +22,7 @@ from threadpoolctl import threadpool_limits
 
 from semwb.errors import ConvergenceWarning, FitError, HeywoodCaseWarning, SemwbWarning
 from semwb.results import FitIndices
+from semwb.sem.auxiliary_fit import with_auxiliary_baseline
 from semwb.sem.data_checks import check_data
 from semwb.sem.effects import DefinedEffect
 from semwb.sem.estimators.active_set import active_notes, blank_bound_errors, fit_active_set
@@ -284,6 +285,8 @@ def _fit(spec: ModelSpec, frame: pd.DataFrame, excluded: tuple[int, ...],
     mu = imp.mu[0] if options.meanstructure else moments.h1_mu
     npar = core.mm.n_params - (reparam.count if reparam is not None else 0)
     indices = fit_indices(moments, imp.sigma[0], mu, npar=npar)
+    if spec.auxiliary:  # semTools' baseline for CFI/TLI (sem/auxiliary_fit.py)
+        indices = with_auxiliary_baseline(indices, core, moments, spec.auxiliary)
     if robust is not None:
         indices = scaled_indices(indices, robust, core.n_obs)
     found = _diagnose(table, core, parsed.latents)

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from semwb.errors import OptionError, SpecError, join_problems
 from semwb.sem import spec_extras as extras
 from semwb.sem import spec_options as data_keys
+from semwb.sem.auxiliary import auxiliary_problems, correlates_syntax
 from semwb.sem.effects import DefinedEffect, compile_definitions
 from semwb.sem.groups import spec_problems
 from semwb.sem.model.constraints import constraint_problems
@@ -77,6 +78,8 @@ class ModelSpec(BaseModel):
     ordered: list[str] | Literal["all"] | None = None
     parameterization: Literal["delta", "theta"] = "delta"
     missing: Literal["listwise", "fiml"] = "listwise"
+    #: Auxiliary variables for FIML (saturated correlates, :mod:`semwb.sem.auxiliary`).
+    auxiliary: list[str] = Field(default_factory=list)
     engine: Literal["semwb", "semopy"] = "semwb"
     defaults: Literal["sem", "cfa", "growth"] = "sem"
     std_lv: bool = False
@@ -107,8 +110,13 @@ class ModelSpec(BaseModel):
 
     @property
     def parsed(self) -> ParsedSyntax:
-        """The parsed syntax (raises SpecError on a syntax error)."""
-        return _parse(self.syntax, self.source)
+        """The parsed syntax (raises SpecError on a syntax error), with the saturated-correlates
+        lines of the ``auxiliary`` variables appended."""
+        parsed = _parse(self.syntax, self.source)
+        if not self.auxiliary:
+            return parsed
+        return _parse(f"{self.syntax}\n{correlates_syntax(parsed.observed, self.auxiliary)}",
+                      self.source)
 
     @property
     def effects(self) -> tuple[DefinedEffect, ...]:
@@ -127,7 +135,8 @@ class ModelSpec(BaseModel):
         means = self.meanstructure
         if means is None:
             means = growth or self.missing == "fiml" or self.group is not None
-        options = LavaanOptions(meanstructure=means, fixed_x=self.fixed_x, std_lv=self.std_lv,
+        options = LavaanOptions(meanstructure=means, fixed_x=self.fixed_x and not self.auxiliary,
+                                std_lv=self.std_lv,
                                 orthogonal=self.orthogonal, int_ov_free=not growth,
                                 int_lv_free=growth)
         return lavaan_options(self.parsed, options)
@@ -176,7 +185,8 @@ def _validation_problems(exc: ValidationError, source: str) -> list[str]:
         if error["type"] == "extra_forbidden":
             problems.append(f"{source}: unknown key '{where}'; the keys are model, title, "
                             "instrument, data, syntax, estimator, ordered, "
-                            "parameterization, missing, engine, defaults, std_lv, fixed_x, "
+                            "parameterization, missing, auxiliary, engine, defaults, std_lv, "
+                            "fixed_x, "
                             "meanstructure, orthogonal, bootstrap, group, group_equal, "
                             "group_partial, group_levels, invariance, modindices, imputation, "
                             f"prediction, nested_in, {data_keys.HELP}, hypotheses (bootstrap: "
@@ -203,6 +213,8 @@ def _build(raw: dict[str, Any], source: str) -> ModelSpec:
     problems = extras.extras_problems(spec)
     if problems:
         raise OptionError(join_problems(f"{source} has {len(problems)} problems", problems))
+    if spec.auxiliary:
+        _check_auxiliary(spec)
     if spec.estimator in ("MLR", "MLM"):
         from semwb.sem.scaled_test import check_estimator
 
@@ -229,6 +241,18 @@ def _build(raw: dict[str, Any], source: str) -> ModelSpec:
         raise SpecError(join_problems(f"{source} has {len(problems)} constraint problems",
                                       problems))
     return spec
+
+
+def _check_auxiliary(spec: ModelSpec) -> None:
+    """Raise SpecError when the spec's ``auxiliary`` variables cannot be used."""
+    base = _parse(spec.syntax, spec.source)
+    problems = auxiliary_problems(
+        spec.auxiliary, model_variables=base.observed, latents=base.latents,
+        missing=spec.missing, estimator=spec.estimator, group=spec.group,
+        ordinal=bool(spec.ordered or base.threshold_items), source=spec.source)
+    if problems:
+        raise SpecError(join_problems(f"{spec.source} has {len(problems)} problems with "
+                                      "'auxiliary'", problems))
 
 
 def spec_from_syntax(

@@ -3,8 +3,8 @@
 As lavaan 0.6 with ``estimator = "ML"``, ``likelihood = "normal"``: the estimate minimises
 ``-2 log L / N`` over the missing-data patterns (one pattern for complete data); standard errors
 come from the expected information for complete data and from the observed information (the
-Hessian of ``-log L``, by central differences of the analytic gradient) under FIML, lavaan's
-defaults for ``missing = "listwise"`` and ``missing = "ml"``.
+analytic Hessian of ``-log L``, :mod:`semwb.sem.model.hessian`) under FIML, lavaan's defaults
+for ``missing = "listwise"`` and ``missing = "ml"``.
 """
 
 from __future__ import annotations
@@ -16,16 +16,17 @@ import numpy as np
 from semwb.sem.model.algebra import (
     Pattern,
     gradient,
+    implied,
     information,
     with_sample_moments,
 )
 from semwb.sem.model.fitting import Data, evaluate, fit_batch, project
-from semwb.sem.model.missing import MissingRows, missing_rows
+from semwb.sem.model.hessian import fiml_hessian
+from semwb.sem.model.missing import MissingRows, missing_rows, pattern_rows
 from semwb.sem.model.structure import Array, ModelMatrices
 
 #: Largest element of the (projected) gradient of ``F`` accepted as converged.
 GRADIENT_TOLERANCE = 1e-5
-_CHUNK = 48
 
 
 @dataclass(frozen=True)
@@ -123,24 +124,19 @@ def invert(mm: ModelMatrices, info: Array) -> tuple[Array, tuple[int, ...]]:
 
 
 def observed_information(mm: ModelMatrices, data: Data, theta: Array) -> Array:
-    """Hessian of ``F`` at ``theta`` by central differences of the analytic gradient.
+    """Hessian of ``F`` at ``theta``, analytic (:func:`semwb.sem.model.hessian.fiml_hessian`).
 
-    ``data``: complete-data patterns or FIML rows (one stack member). lavaan's
-    ``lav_model_hessian`` differentiates its analytic gradient numerically too.
+    ``data``: complete-data patterns or FIML rows (one stack member). Patterns become
+    pseudo-rows with their exact first and second moments (all the Hessian depends on); without
+    a mean structure each pattern is centred at ``μ(θ)``, as :func:`objective` treats it.
+    lavaan's ``lav_model_hessian`` differentiates its analytic gradient numerically instead.
     """
-    q = mm.n_params
-    h = 1e-5 * np.maximum(1.0, np.abs(theta))
-    steps = np.concatenate([np.diag(h), -np.diag(h)])
-    points = theta[None] + steps
-    grads = np.empty((2 * q, q))
-    for lo in range(0, 2 * q, _CHUNK):
-        chunk = points[lo:lo + _CHUNK]
-        stacked = (data.repeat(len(chunk)) if isinstance(data, MissingRows) else
-                   [Pattern(p.columns, p.weight, np.repeat(p.S, len(chunk), axis=0),
-                            np.repeat(p.mean, len(chunk), axis=0)) for p in data])
-        grads[lo:lo + _CHUNK] = gradient(mm, evaluate(mm, chunk, stacked), stacked)
-    hess = (grads[:q] - grads[q:]) / (2 * h[:, None])
-    return np.asarray((hess + hess.T) / 2)
+    if isinstance(data, MissingRows):
+        return fiml_hessian(mm, data, theta)
+    mu = implied(mm, theta[None]).mu[0]
+    centred = data if mm.meanstructure else [
+        Pattern(pat.columns, pat.weight, pat.S, mu[pat.columns][None]) for pat in data]
+    return fiml_hessian(mm, pattern_rows(centred, len(mm.observed)), theta)
 
 
 def _lbfgs(mm: ModelMatrices, patterns: Data, start: Array) -> Array:
