@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from product_helpers import built_as_reference
 from semwb.conditional.lms import fit_lms
 from semwb.conditional.lms_fit import fit_latent_interactions, fit_linear, lms_start
 from semwb.conditional.lms_model import LmsModel, lms_model
@@ -238,7 +239,6 @@ def test_lms_key_needs_a_latent_product() -> None:
 
 def test_latent_square_by_product_indicators_equals_indprod_and_lavaan() -> None:
     # tests/reference/latent_quadratic_dmc: semTools::indProd squares, lavaan 0.6.14's sem().
-    from semwb.model_data import model_data
     from semwb.pipeline import run_analysis
     from semwb.report.render import render_report
     from semwb.sem.spec import spec_from_syntax
@@ -247,12 +247,7 @@ def test_latent_square_by_product_indicators_equals_indprod_and_lavaan() -> None
     data = pd.read_csv(folder / "data.csv")
     spec = spec_from_syntax(MEASUREMENT + "Y ~ X + W + I(X^2)\n", name="square",
                             latent_interaction="lms")
-    built = model_data(spec, data)
-    assert built.spec.syntax == (folder / "model.lav").read_text(encoding="utf-8")
-    products = pd.read_csv(folder / "products.csv")
-    for column in products:
-        assert built.data[column].to_numpy() == pytest.approx(products[column].to_numpy(),
-                                                               abs=1e-12)
+    built_as_reference(spec, folder)
     results = run_analysis(spec, data)
     reference = json.loads((folder / "lavaan.json").read_text(encoding="utf-8"))
     assert results.fit.chisq == pytest.approx(reference["chisq"], rel=1e-6)

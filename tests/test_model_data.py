@@ -18,9 +18,9 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from product_helpers import built_as_reference
 from semwb.cli import app
 from semwb.errors import SemwbError, SpecError
-from semwb.model_data import model_data
 from semwb.pipeline import run_analysis
 from semwb.report.render import render_report
 from semwb.results import ParameterRow
@@ -285,12 +285,7 @@ def test_latent_interaction_equals_indprod_and_lavaan() -> None:
     data = pd.read_csv(folder / "data.csv")
     spec = spec_from_syntax("XPR =~ xpr1 + xpr2 + xpr3\nRC =~ rc1 + rc2 + rc3\n"
                             "CI =~ ci1 + ci2 + ci3\nCI ~ XPR + RC + XPR:RC\n", name="dmc")
-    built = model_data(spec, data)
-    assert built.spec.syntax == (folder / "model.lav").read_text(encoding="utf-8")
-    products = pd.read_csv(folder / "products.csv")
-    for column in products:
-        assert built.data[column].to_numpy() == pytest.approx(products[column].to_numpy(),
-                                                               abs=1e-12)
+    built_as_reference(spec, folder)
     results = run_analysis(spec, data)
     reference = json.loads((folder / "lavaan.json").read_text(encoding="utf-8"))
     assert results.fit.chisq == pytest.approx(reference["fit"]["chisq"], rel=1e-6)
