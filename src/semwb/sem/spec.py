@@ -226,7 +226,8 @@ def _build(raw: dict[str, Any], source: str) -> ModelSpec:
                              invariance=spec.invariance, group_levels=spec.group_levels,
                              estimator="WLSMV" if spec.ordered or parsed.threshold_items
                              else spec.estimator, unit=spec.unit,
-                             process=spec.process is not None, source=source)
+                             process=spec.process is not None,
+                             bootstrap=spec.bootstrap is not None, source=source)
     if problems:
         raise SpecError(join_problems(f"{source} has {len(problems)} group problems", problems))
     _ = spec.effects  # parse the syntax and check the definitions now
