@@ -3,17 +3,19 @@ estimator = "WLSMV")`` without equality constraints.
 
 With every parameter free in every group lavaan's DWLS objective is the sum over groups of
 ``n_g / N`` times each group's own, whose thresholds, polychoric correlations and ``Γ`` are
-computed within the group; the estimates and robust SEs are therefore each group's own WLSMV fit
-(:func:`semwb.sem.ordinal.fit.fit_ordinal` on the group's rows). The test statistic is the sum of
-the groups' ``(n_g - 1) F_g``, and each group's covariance of the estimates is its own
-times ``(n_g - 1) / n_g · N / (N - G)`` (lavaan's divisor for the groups together); the scaled-shifted test uses the traces of ``UΓ`` summed over the
-block-diagonal groups (each group's ``tr(UΓ)`` and ``tr((UΓ)²)`` recovered from its own scaling
-factor ``c`` and shift ``s`` on ``df``: ``tr = (df - s) c``, ``tr² = df c²``), the baseline's
-likewise. RMSEA multiplies by ``sqrt(G)`` (per-group noncentrality, ``N - G`` as lavaan for
-estimators other than ML), SRMR is the ``n_g / N`` weighted mean of the groups'.
+computed within the group; the estimates are therefore each group's own WLSMV fit
+(:func:`semwb.sem.ordinal.fit.fit_ordinal` on the group's rows), and each group's covariance of
+the estimates is its own times ``(n_g - 1) / n_g · N / (N - G)`` (lavaan's divisor for the
+groups together). The test statistic is the sum of the groups' ``(n_g - 1) F_g``. The
+scaled-shifted test uses the traces of ``UΓ`` summed over the block-diagonal groups (each
+group's ``tr(UΓ)`` and ``tr((UΓ)²)`` recovered from its own scaling factor ``c`` and shift ``s``
+on ``df``: ``tr = (df - s) c``, ``tr² = df c²``), the baseline's likewise. RMSEA multiplies by
+``sqrt(G)`` (per-group noncentrality, ``N - G`` as lavaan for estimators other than ML), SRMR
+is the ``n_g / N`` weighted mean of the groups'. The ``.robust`` CFI/TLI/RMSEA and WRMR of one
+group are not combined (left empty).
 
-Equality constraints across groups (``group_equal``, shared labels) are refused when the spec
-is loaded (:func:`ordinal_group_problems`).
+Equality constraints across groups (``group_equal``, shared labels, ``:=``), the invariance
+ladder and the bootstrap are refused when the spec is loaded (:func:`ordinal_group_problems`).
 """
 
 from __future__ import annotations
@@ -177,7 +179,8 @@ def fit_ordinal_groups(spec: ModelSpec, data: pd.DataFrame, *,
         n_obs=sum(sizes), n_excluded=len(excluded), excluded_rows=excluded,
         converged=all(f.converged for f in fits),
         warnings=tuple(m for _, m in caught), observed=fits[0].observed,
-        data=pd.concat(frames, ignore_index=True), vcov=_block_vcov(fits, factors), effects=spec.effects,
+        data=pd.concat(frames, ignore_index=True), vcov=_block_vcov(fits, factors),
+        effects=spec.effects,
         model=fits[0].model, groups=tuple(levels),
     )
 
