@@ -15,7 +15,9 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from typer.testing import CliRunner
 
+from semwb.cli import app
 from semwb.errors import SpecError
 from semwb.pipeline import run_analysis
 from semwb.sem.estimate import FitResult, fit_model
@@ -98,3 +100,16 @@ def test_constraints_across_groups_are_refused_in_one_line(
     with pytest.raises(SpecError, match=message) as caught:
         _spec(syntax, **options)
     assert "Traceback" not in str(caught.value)
+
+
+def test_cli_fit_writes_both_groups(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["fit", str(FOLDER / "model.lav"), "--data",
+                                      str(FOLDER / "data.csv"), "--ordered", "all",
+                                      "--group", "owner", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    saved = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    ref = json.loads((FOLDER / "lavaan.json").read_text())["configural"]
+    assert saved["fit"]["chisq_scaled"] == pytest.approx(ref["fit"]["chisq_scaled"], rel=1e-6)
+    assert {p["group"] for p in saved["parameters"]} == {"state", "nonstate"}
+    assert "nonstate" in (out / "report.html").read_text(encoding="utf-8")
