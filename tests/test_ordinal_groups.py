@@ -113,3 +113,12 @@ def test_cli_fit_writes_both_groups(tmp_path: Path) -> None:
     assert saved["fit"]["chisq_scaled"] == pytest.approx(ref["fit"]["chisq_scaled"], rel=1e-6)
     assert {p["group"] for p in saved["parameters"]} == {"state", "nonstate"}
     assert "nonstate" in (out / "report.html").read_text(encoding="utf-8")
+
+
+def test_a_category_empty_in_one_group_is_named() -> None:
+    """lavaan: "some categories of variable `ar1' are empty in group 2"."""
+    data = pd.read_csv(FOLDER / "data.csv")
+    data.loc[(data["owner"] == "state") & (data["ar1"] == 1), "ar1"] = 2
+    with pytest.raises(SpecError, match="column ar1: no respondent of group owner = state "
+                                        "answered 1, which the other groups use"):
+        fit_model(_spec(), data, data_name="data.csv")

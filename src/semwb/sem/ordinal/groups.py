@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from semwb.distributions import chi2_sf
+from semwb.errors import SpecError, join_problems
 from semwb.results import FitIndices
 from semwb.sem.estimate import FitResult
 from semwb.sem.fitindices import incremental, rmsea_interval
@@ -136,6 +137,25 @@ def _group_table(fit: FitResult, level: str, factor: float) -> pd.DataFrame:
     return table
 
 
+def _empty_categories(spec: ModelSpec, levels: Sequence[str], frames: Sequence[pd.DataFrame],
+                      data_name: str) -> list[str]:
+    """Each ordinal item's categories that some groups have and a group lacks (lavaan refuses:
+    the groups' thresholds would not correspond)."""
+    problems = []
+    for item in spec.ordered_items:
+        seen = [set(pd.unique(f[item].dropna())) for f in frames if item in f.columns]
+        every = set().union(*seen) if seen else set()
+        for level, values in zip(levels, seen, strict=False):
+            missing = ", ".join(f"{v:g}" for v in sorted(every - values))
+            if missing:
+                problems.append(f"{data_name}, column {item}: no respondent of group "
+                                f"{spec.group} = {level} answered {missing}, which the other "
+                                "groups use; WLSMV with groups needs every category in every "
+                                "group (as lavaan): merge the category with its neighbour or "
+                                "drop the item.")
+    return problems
+
+
 def fit_ordinal_groups(spec: ModelSpec, data: pd.DataFrame, *,
                        data_name: str = "data") -> FitResult:
     """Fit the configural model of a WLSMV spec with ``group:`` (see the module notes).
@@ -149,6 +169,9 @@ def fit_ordinal_groups(spec: ModelSpec, data: pd.DataFrame, *,
 
     Raises
     ------
+    SpecError
+        When a category of an ordinal item is empty in one group (names item, group and
+        category).
     SpecError, FitError
         As :func:`semwb.sem.multigroup.split_groups` and
         :func:`semwb.sem.ordinal.fit.fit_ordinal`, naming the group.
@@ -157,6 +180,10 @@ def fit_ordinal_groups(spec: ModelSpec, data: pd.DataFrame, *,
     from semwb.sem.ordinal.fit import fit_ordinal
 
     levels, frames, excluded = split_groups(spec, data, data_name=data_name)
+    problems = _empty_categories(spec, levels, frames, data_name)
+    if problems:
+        raise SpecError(join_problems(f"{spec.source} does not fit {data_name}: "
+                                      f"{len(problems)} problems", problems))
     single = spec.model_copy(update={"group": None, "group_levels": []})
     fits, caught = [], []
     for level, frame in zip(levels, frames, strict=True):
