@@ -1,5 +1,6 @@
-"""WLSMV with ``group:`` (the configural model) against lavaan 0.6.14 on tests/reference/
-ordinal_groups: the 14 alliance items in 5 categories by ownership (state, nonstate).
+"""WLSMV with ``group:`` (the configural model, and ``group_equal: [loadings, thresholds]``)
+against lavaan 0.6.14 on tests/reference/ordinal_groups: the 14 alliance items in 5 categories
+by ownership (state, nonstate).
 
 Every parameter row of both groups (thresholds, scales, fixed rows) must match: estimates and
 std_all 1e-5 absolute, SEs 1e-5 relative; chi-squares, scaling factor and baseline 1e-6
@@ -39,12 +40,14 @@ def _spec(syntax: str | None = None, **options: Any) -> ModelSpec:
                             group="owner", **options)
 
 
-@pytest.fixture(scope="module")
-def fitted() -> tuple[FitResult, dict[str, Any]]:
+@pytest.fixture(scope="module", params=["configural", "loadings_thresholds"])
+def fitted(request: pytest.FixtureRequest) -> tuple[FitResult, dict[str, Any]]:
+    ref = json.loads((FOLDER / "lavaan.json").read_text())[request.param]
+    equal = [] if ref["group_equal"] == ["none"] else ref["group_equal"]
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # lavaan warned of nothing
-        fit = fit_model(_spec(), pd.read_csv(FOLDER / "data.csv"))
-    return fit, json.loads((FOLDER / "lavaan.json").read_text())["configural"]
+        fit = fit_model(_spec(group_equal=equal), pd.read_csv(FOLDER / "data.csv"))
+    return fit, ref
 
 
 def test_every_parameter_of_every_group_matches_lavaan(
@@ -74,8 +77,8 @@ def test_fit_measures_over_the_groups_match_lavaan(
         assert getattr(fit.fit, key) == pytest.approx(ref["fit"][key], abs=1e-6), key
 
 
-def test_vcov_is_block_diagonal_over_the_groups(fitted: tuple[FitResult, dict[str, Any]]) -> None:
-    fit, _ = fitted
+def test_vcov_is_block_diagonal_over_the_groups() -> None:
+    fit = fit_model(_spec(), pd.read_csv(FOLDER / "data.csv"))
     first = [n for n in fit.vcov.index if n.endswith("|1")]
     second = [n for n in fit.vcov.index if n.endswith("|2")]
     assert len(first) == len(second) == (fit.fit.npar or 0) // 2 > 0
@@ -91,7 +94,9 @@ def test_run_analysis_reports_each_group() -> None:
 
 @pytest.mark.parametrize(("options", "syntax", "message"), [
     ({"group_equal": ["loadings"]}, None,
-     "'group_equal'/'group_partial' are not available with WLSMV yet"),
+     "with WLSMV semwb fits the configural model and 'group_equal: \\[loadings, thresholds\\]'"),
+    ({"group_equal": ["loadings", "thresholds"]}, "F =~ ar1 + ar2 + ar3\nF ~ iol1",
+     "'F ~ iol1' is beyond a CFA of ordinal items"),
     ({"invariance": True}, None, "the invariance ladder is not available with WLSMV yet"),
     ({}, "AR =~ ar1 + a*ar2 + ar3", "the label on 'AR =~ ar2' would make the parameter equal"),
 ])

@@ -200,6 +200,9 @@ def spec_problems(parsed: ParsedSyntax, *, group: str | None, group_equal: Seque
     if engine == "semopy":
         problems.append(f"{source}: engine: semopy fits one group; remove 'engine: semopy' to "
                         "fit groups with semwb's own engine.")
+    if "thresholds" in group_equal and estimator != "WLSMV":
+        problems.append(f"{source}: 'thresholds' in group_equal is for ordinal items (WLSMV); "
+                        "list them under 'ordered:' or remove 'thresholds'.")
     if estimator == "WLSMV":
         from semwb.sem.ordinal.groups import ordinal_group_problems
 

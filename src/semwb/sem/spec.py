@@ -29,7 +29,7 @@ from semwb.yamlfile import safe_load as load_yaml
 CiType = Literal["percentile", "bc", "bca", "montecarlo"]
 CI_TYPES: tuple[str, ...] = get_args(CiType)
 GroupEqual = Literal["loadings", "intercepts", "residuals", "residual.covariances",
-                     "lv.variances", "lv.covariances", "means", "regressions"]
+                     "lv.variances", "lv.covariances", "means", "regressions", "thresholds"]
 
 
 class BootstrapOptions(BaseModel):

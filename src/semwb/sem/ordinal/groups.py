@@ -45,9 +45,12 @@ def ordinal_group_problems(parsed: ParsedSyntax, *, group_equal: Sequence[str],
     configural = ("semwb's WLSMV with 'group:' fits the configural model (every parameter free "
                   "in every group)")
     problems = []
-    if group_equal or group_partial:
-        problems.append(f"{source}: 'group_equal'/'group_partial' are not available with WLSMV "
-                        f"yet; {configural}: remove the keys, or fit ML/MLR on the items.")
+    if group_partial or (group_equal and set(group_equal) != {"loadings", "thresholds"}):
+        problems.append(f"{source}: with WLSMV semwb fits the configural model and "
+                        "'group_equal: [loadings, thresholds]' (no 'group_partial' yet); "
+                        "change the keys, or fit ML/MLR on the items.")
+    elif group_equal:
+        problems += equal_scope_problems(parsed, source)
     if invariance:
         problems.append(f"{source}: the invariance ladder is not available with WLSMV yet; "
                         f"{configural}: remove 'invariance:'.")
@@ -61,6 +64,18 @@ def ordinal_group_problems(parsed: ParsedSyntax, *, group_equal: Sequence[str],
         problems.append(f"{source}, syntax line {parsed.definitions[0].line}: ':=' effects are "
                         f"not available with WLSMV and 'group:'; remove the line.")
     return problems
+
+
+def equal_scope_problems(parsed: ParsedSyntax, source: str) -> list[str]:
+    """``group_equal: [loadings, thresholds]`` is fitted for a CFA: factors of ordinal items,
+    their variances and covariances (:mod:`.groups_equal`)."""
+    latents = set(parsed.latents)
+    return [f"{source}, syntax line {t.line}: '{t.lhs} {t.op} {t.rhs}'".rstrip()
+            + " is beyond a CFA of ordinal items, which is what semwb fits with WLSMV and "
+            "'group_equal: [loadings, thresholds]'; remove the line or the key."
+            for t in parsed.terms
+            if t.op in ("~", "~1") or (t.op == "=~" and t.rhs in latents)
+            or (t.op == "~~" and not {t.lhs, t.rhs} <= latents)]
 
 
 def _traces(df: int, factor: float | None, shift: float) -> tuple[float, float]:
@@ -198,16 +213,20 @@ def fit_ordinal_groups(spec: ModelSpec, data: pd.DataFrame, *,
     n, g = sum(sizes), len(sizes)
     factors = [(k - 1) / k * n / (n - g) for k in sizes]  # lavaan's N - G for the groups
     tables = [_group_table(f, level, c) for level, f, c in zip(levels, fits, factors, strict=True)]
+    indices, vcov = combined_indices([f.fit for f in fits], sizes), _block_vcov(fits, factors)
+    r2 = [f.r2 for f in fits]
+    if spec.group_equal:
+        from semwb.sem.ordinal.groups_equal import equal_groups
+
+        tables, indices, vcov, r2 = equal_groups(spec, frames, tables, indices)
     return FitResult(
-        spec=spec, parameters=pd.concat(tables, ignore_index=True),
-        fit=combined_indices([f.fit for f in fits], sizes),
-        r2={f"{k} [{level}]": v for level, f in zip(levels, fits, strict=True)
-            for k, v in f.r2.items()},
+        spec=spec, parameters=pd.concat(tables, ignore_index=True), fit=indices,
+        r2={f"{k} [{level}]": v for level, each in zip(levels, r2, strict=True)
+            for k, v in each.items()},
         n_obs=sum(sizes), n_excluded=len(excluded), excluded_rows=excluded,
         converged=all(f.converged for f in fits),
         warnings=tuple(m for _, m in caught), observed=fits[0].observed,
-        data=pd.concat(frames, ignore_index=True), vcov=_block_vcov(fits, factors),
-        effects=spec.effects,
+        data=pd.concat(frames, ignore_index=True), vcov=vcov, effects=spec.effects,
         model=fits[0].model, groups=tuple(levels),
     )
 
