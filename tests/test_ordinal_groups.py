@@ -85,11 +85,15 @@ def test_vcov_is_block_diagonal_over_the_groups() -> None:
     assert (fit.vcov.loc[first, second].to_numpy() == 0).all()
 
 
-def test_run_analysis_reports_each_group() -> None:
-    results = run_analysis(_spec(), pd.read_csv(FOLDER / "data.csv"), data_name="data.csv")
+@pytest.mark.parametrize("equal", [[], ["loadings", "thresholds"]])
+def test_run_analysis_reports_each_group(equal: list[str]) -> None:
+    results = run_analysis(_spec(group_equal=equal), pd.read_csv(FOLDER / "data.csv"),
+                           data_name="data.csv")
     groups = {p.group for p in results.parameters}
     assert groups == {"state", "nonstate"}
-    assert results.fit.chisq_scaled is not None
+    assert results.fit.npar == (96 if equal else 146)
+    scales = [p for p in results.parameters if p.op == "~*~" and p.group == "state"]
+    assert all(p.free == bool(equal) for p in scales)  # free in the second group when equal
 
 
 @pytest.mark.parametrize(("options", "syntax", "message"), [
@@ -127,3 +131,16 @@ def test_a_category_empty_in_one_group_is_named() -> None:
     with pytest.raises(SpecError, match="column ar1: no respondent of group owner = state "
                                         "answered 1, which the other groups use"):
         fit_model(_spec(), data, data_name="data.csv")
+
+
+def test_thresholds_in_group_equal_need_ordinal_items() -> None:
+    with pytest.raises(SpecError, match="'thresholds' in group_equal is for ordinal items"):
+        spec_from_syntax((FOLDER / "model.lav").read_text(encoding="utf-8"), name="ml",
+                         group="owner", group_equal=["loadings", "thresholds"])
+
+
+def test_theta_parameterization_with_equal_thresholds_is_refused() -> None:
+    spec = _spec(group_equal=["loadings", "thresholds"], parameterization="theta")
+    with pytest.raises(SpecError, match="'parameterization: theta' is not available with WLSMV "
+                                        "and 'group_equal"):
+        fit_model(spec, pd.read_csv(FOLDER / "data.csv"))

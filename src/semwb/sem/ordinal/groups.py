@@ -131,13 +131,10 @@ def combined_indices(per: Sequence[FitIndices], sizes: Sequence[int]) -> FitIndi
 def _block_vcov(fits: Sequence[FitResult], factors: Sequence[float]) -> pd.DataFrame:
     """The groups' parameter covariances, each times its ``factor``, as one block-diagonal
     frame (names ``x|g``)."""
+    from scipy.linalg import block_diag
+
     names = [block_name(str(v), g) for g, f in enumerate(fits) for v in f.vcov.index]
-    out = np.zeros((len(names), len(names)))
-    at = 0
-    for f, factor in zip(fits, factors, strict=True):
-        k = len(f.vcov)
-        out[at:at + k, at:at + k] = f.vcov.to_numpy() * factor
-        at += k
+    out = block_diag(*[f.vcov.to_numpy() * c for f, c in zip(fits, factors, strict=True)])
     return pd.DataFrame(out, index=names, columns=names)
 
 

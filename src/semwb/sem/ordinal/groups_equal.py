@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
+from scipy.linalg import block_diag
 
 from semwb.errors import FitError, SpecError
 from semwb.results import FitIndices
@@ -187,21 +188,11 @@ def fit_equal(lay: Layout, samples: Sequence[OrdinalStats], start: Array) -> Equ
     df = sum(s.vector.size for s in samples) - phi.size
     stacked = np.vstack(jac)
     w_all = np.concatenate([w * s.weight for w, s in zip(weight, samples, strict=True)])
-    gamma = _block_diag([s.gamma / w for w, s in zip(weight, samples, strict=True)])
+    gamma = block_diag(*[s.gamma / w for w, s in zip(weight, samples, strict=True)])
     wd = stacked * w_all[:, None]
     u = np.diag(w_all) - wd @ a_inv @ wd.T
     scaled, factor, shift = scaled_shifted(chisq, df, u, gamma)
     return EqualFit(phi, vcov, chisq, df, scaled, factor, shift, residuals)
-
-
-def _block_diag(blocks: Sequence[Array]) -> Array:
-    size = sum(len(b) for b in blocks)
-    out = np.zeros((size, size))
-    at = 0
-    for b in blocks:
-        out[at:at + len(b), at:at + len(b)] = b
-        at += len(b)
-    return out
 
 
 def equal_tables(lay: Layout, fit: EqualFit, tables: Sequence[pd.DataFrame], *, group: int = 0
