@@ -170,14 +170,16 @@ def _empty_categories(spec: ModelSpec, levels: Sequence[str], frames: Sequence[p
 
 def fit_ordinal_groups(spec: ModelSpec, data: pd.DataFrame, *,
                        data_name: str = "data") -> FitResult:
-    """Fit the configural model of a WLSMV spec with ``group:`` (see the module notes).
+    """Fit a WLSMV spec with ``group:``: the configural model (see the module notes), then
+    the joint fit of :mod:`.groups_equal` when the spec has ``group_equal``.
 
     Returns
     -------
     FitResult
         As :func:`semwb.sem.multigroup.fit_groups`: one block of parameter rows per group,
-        ``groups`` the levels; ``model`` holds the first group's matrices (each group's own
-        model is fitted apart, so no block model exists).
+        ``groups`` the levels; ``model`` holds the first group's configural matrices (no block
+        model exists; modification indices, power and the bootstrap, which read it, are not
+        run for WLSMV groups).
 
     Raises
     ------
