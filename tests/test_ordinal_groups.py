@@ -22,6 +22,7 @@ from semwb.cli import app
 from semwb.errors import SpecError
 from semwb.pipeline import run_analysis
 from semwb.sem.estimate import FitResult, fit_model
+from semwb.sem.invariance import run_ladder
 from semwb.sem.spec import ModelSpec, spec_from_syntax
 
 FOLDER = Path(__file__).parent / "reference" / "ordinal_groups"
@@ -143,4 +144,16 @@ def test_theta_parameterization_with_equal_thresholds_is_refused() -> None:
     spec = _spec(group_equal=["loadings", "thresholds"], parameterization="theta")
     with pytest.raises(SpecError, match="'parameterization: theta' is not available with WLSMV "
                                         "and 'group_equal"):
+        fit_model(spec, pd.read_csv(FOLDER / "data.csv"))
+
+
+def test_the_invariance_ladder_refuses_wlsmv() -> None:
+    with pytest.raises(SpecError, match="the invariance ladder is not available with WLSMV yet"):
+        run_ladder(_spec(), pd.read_csv(FOLDER / "data.csv"))
+
+
+def test_an_unfitted_group_equal_is_refused_at_fit_time() -> None:
+    """A spec changed after loading (as the ladder's steps are) is checked again."""
+    spec = _spec().model_copy(update={"group_equal": ["loadings"]})
+    with pytest.raises(SpecError, match="'group_equal: \\[loadings, thresholds\\]'"):
         fit_model(spec, pd.read_csv(FOLDER / "data.csv"))

@@ -43,7 +43,7 @@ def ordinal_group_problems(parsed: ParsedSyntax, *, group_equal: Sequence[str],
     """What a WLSMV spec with ``group:`` asks that semwb cannot fit yet (the configural model,
     every parameter free in every group, is what it fits)."""
     configural = ("semwb's WLSMV with 'group:' fits the configural model (every parameter free "
-                  "in every group)")
+                  "in every group) and 'group_equal: [loadings, thresholds]'")
     problems = []
     if group_partial or (group_equal and set(group_equal) != {"loadings", "thresholds"}):
         problems.append(f"{source}: with WLSMV semwb fits the configural model and "

@@ -296,6 +296,10 @@ def equal_indices(lay: Layout, fit: EqualFit, configural: FitIndices,
 
 def _scope(spec: ModelSpec) -> None:
     """Refuse what the module does not fit (checked once the items are known)."""
+    if set(spec.group_equal) != {"loadings", "thresholds"} or spec.group_partial:
+        raise SpecError(f"{spec.source}: with WLSMV semwb fits the configural model and "
+                        "'group_equal: [loadings, thresholds]' (no 'group_partial' yet); "
+                        "change the keys, or fit ML/MLR on the items.")
     others = [v for v in spec.parsed.observed if v not in set(spec.ordered_items)]
     reason = ("continuous variable " + others[0] if others else
               "'parameterization: theta'" if spec.parameterization == "theta" else
