@@ -3,7 +3,7 @@ against lavaan 0.6.14 on tests/reference/ordinal_groups: the 14 alliance items i
 by ownership (state, nonstate).
 
 Every parameter row of both groups (thresholds, scales, fixed rows) must match: estimates and
-std_all 1e-5 absolute, SEs 1e-5 relative; chi-squares, scaling factor and baseline 1e-6
+std_all 1e-5 absolute, SEs 1e-5 relative, R² 1e-5; chi-squares, scaling factor and baseline 1e-6
 relative; CFI/TLI/RMSEA/SRMR 1e-6 absolute. What is not fitted yet is refused in one line.
 """
 
@@ -76,6 +76,15 @@ def test_fit_measures_over_the_groups_match_lavaan(
         assert getattr(fit.fit, key) == pytest.approx(ref["fit"][key], rel=1e-6), key
     for key in ABSOLUTE:
         assert getattr(fit.fit, key) == pytest.approx(ref["fit"][key], abs=1e-6), key
+
+
+def test_every_r2_of_every_group_matches_lavaan(fitted: tuple[FitResult, dict[str, Any]]) -> None:
+    fit, ref = fitted
+    expected = {f"{item} [{group}]": value for group, values in ref["r2"].items()
+                for item, value in values.items()}
+    assert set(fit.r2) == set(expected)
+    for key, value in expected.items():
+        assert fit.r2[key] == pytest.approx(value, abs=1e-5), key
 
 
 def test_vcov_is_block_diagonal_over_the_groups() -> None:

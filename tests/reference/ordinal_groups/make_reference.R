@@ -2,7 +2,7 @@
 # by ownership (group = "owner": state, nonstate), configural and with
 # group.equal = c("loadings", "thresholds") (lavaan's delta-parameterization identification:
 # scales ~*~ and latent means free in the second group). Writes lavaan.json with one entry per
-# fit: parameter rows (parameterEstimates, standardized) and fit measures.
+# fit: parameter rows (parameterEstimates, standardized), fit measures and each group's R².
 # Data: python3 recode.py. Run: cd tests/reference/ordinal_groups && Rscript make_reference.R
 source("../_lib/lavaan_json.R")
 dat <- read.csv("data.csv", stringsAsFactors = FALSE)
@@ -18,6 +18,7 @@ one_fit <- function(equal) {
   fm <- fitMeasures(fit, measures)
   list(group_equal = I(equal), groups = I(lavInspect(fit, "group.label")),
        n_obs = I(lavInspect(fit, "nobs")),
+       r2 = lapply(lavInspect(fit, "r2"), function(v) as.list(v)),
        fit = setNames(lapply(fm, num_or_null), gsub(".", "_", names(fm), fixed = TRUE)),
        parameters = lapply(seq_len(nrow(pe)), function(i) {
          list(lhs = pe$lhs[i], op = pe$op[i], rhs = pe$rhs[i], group = as.integer(pe$group[i]),
