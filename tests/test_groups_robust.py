@@ -16,7 +16,6 @@ import pytest
 from markupsafe import escape
 
 from group_reference import lavaan_row
-from semwb.errors import SpecError
 from semwb.report.filters import fmt_est
 from semwb.report.invariance import invariance_text, render_invariance
 from semwb.sem.estimate import FitResult, fit_model
@@ -148,13 +147,6 @@ def test_run_ladder_under_mlr_records_the_method() -> None:
                                  for s in ladder["steps"]]}
     assert str(escape(invariance_text("en")["robust_note"])) not in render_invariance(plain,
                                                                                       lang="en")
-
-
-def test_wlsmv_with_groups_is_refused_in_one_line() -> None:
-    with pytest.raises(SpecError, match="'estimator: WLSMV' is not available for multiple "
-                                        "groups yet"):
-        spec_from_syntax(LAVAAN["cases"]["hs_scalar_mlr"]["model"], name="hs", group="school",
-                         estimator="WLSMV")
 
 
 def test_fiml_mlr_keeps_the_incomplete_rows_and_corrects_the_robust_measures() -> None:

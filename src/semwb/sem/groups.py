@@ -185,7 +185,7 @@ def spec_problems(parsed: ParsedSyntax, *, group: str | None, group_equal: Seque
                   group_partial: Sequence[str], engine: str,
                   invariance: bool = False, group_levels: Sequence[object] = (),
                   estimator: str = "ML", unit: str | None = None, process: bool = False,
-                  source: str) -> list[str]:
+                  bootstrap: bool = False, source: str) -> list[str]:
     """What a spec asks of groups that cannot be done (checked when the spec is loaded)."""
     problems = []
     if group is None:
@@ -200,10 +200,15 @@ def spec_problems(parsed: ParsedSyntax, *, group: str | None, group_equal: Seque
     if engine == "semopy":
         problems.append(f"{source}: engine: semopy fits one group; remove 'engine: semopy' to "
                         "fit groups with semwb's own engine.")
+    if "thresholds" in group_equal and estimator != "WLSMV":
+        problems.append(f"{source}: 'thresholds' in group_equal is for ordinal items (WLSMV); "
+                        "list them under 'ordered:' or remove 'thresholds'.")
     if estimator == "WLSMV":
-        problems.append(f"{source}: 'estimator: WLSMV' is not available for multiple groups "
-                        "yet; use 'estimator: ML', 'MLR' or 'MLM' with 'group:', or fit one "
-                        "group.")
+        from semwb.sem.ordinal.groups import ordinal_group_problems
+
+        problems += ordinal_group_problems(parsed, group_equal=group_equal,
+                                           group_partial=group_partial, invariance=invariance,
+                                           bootstrap=bootstrap, source=source)
 
     products = [t.rhs for t in parsed.terms if t.op == "~" and (":" in t.rhs or "(" in t.rhs)]
     if products or process:

@@ -165,12 +165,16 @@ def run_ladder(spec: ModelSpec, data: pd.DataFrame, *, data_name: str = "data") 
     Raises
     ------
     SpecError
-        When the spec has no ``group:`` or the data do not fit it (see
+        When the spec has no ``group:``, asks for WLSMV, or the data do not fit it (see
         :func:`semwb.sem.multigroup.split_groups`).
     """
     if spec.group is None:
         raise SpecError(f"{spec.source}: the invariance ladder compares groups; add "
                         "'group: COLUMN' (the column that holds each respondent's group).")
+    if spec.estimator == "WLSMV":
+        raise SpecError(f"{spec.source}: the invariance ladder is not available with WLSMV yet "
+                        "(lavaan's order for ordinal items starts with equal thresholds); fit "
+                        "the configural model and 'group_equal: [loadings, thresholds]' instead.")
     steps: list[Step] = []
     fits: list[FitResult] = []
     equal: tuple[str, ...] = ()

@@ -154,6 +154,10 @@ def fit_groups(spec: ModelSpec, data: pd.DataFrame, *, data_name: str = "data") 
     SpecError, FitError
         As :func:`semwb.sem.estimate.fit_model`, plus the group checks of :func:`split_groups`.
     """
+    if spec.estimator == "WLSMV":
+        from semwb.sem.ordinal.groups import fit_ordinal_groups
+
+        return fit_ordinal_groups(spec, data, data_name=data_name)
     levels, frames, excluded = split_groups(spec, data, data_name=data_name)
     table = build_group_table(spec, len(levels))
     core = fit_core(spec, table, frames)

@@ -29,7 +29,7 @@ from semwb.yamlfile import safe_load as load_yaml
 CiType = Literal["percentile", "bc", "bca", "montecarlo"]
 CI_TYPES: tuple[str, ...] = get_args(CiType)
 GroupEqual = Literal["loadings", "intercepts", "residuals", "residual.covariances",
-                     "lv.variances", "lv.covariances", "means", "regressions"]
+                     "lv.variances", "lv.covariances", "means", "regressions", "thresholds"]
 
 
 class BootstrapOptions(BaseModel):
@@ -226,7 +226,8 @@ def _build(raw: dict[str, Any], source: str) -> ModelSpec:
                              invariance=spec.invariance, group_levels=spec.group_levels,
                              estimator="WLSMV" if spec.ordered or parsed.threshold_items
                              else spec.estimator, unit=spec.unit,
-                             process=spec.process is not None, source=source)
+                             process=spec.process is not None,
+                             bootstrap=spec.bootstrap is not None, source=source)
     if problems:
         raise SpecError(join_problems(f"{source} has {len(problems)} group problems", problems))
     _ = spec.effects  # parse the syntax and check the definitions now
