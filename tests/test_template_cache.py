@@ -11,8 +11,9 @@ from jinja2 import DictLoader, Environment
 from semwb.report.template_cache import bytecode_cache, cache_folder, is_private
 
 
-def _env(source: str, folder: Path, **options: bool) -> Environment:
-    env = Environment(loader=DictLoader({"t.html": source}), autoescape=True, **options)
+def _env(source: str, folder: Path, *, trim: bool = False) -> Environment:
+    env = Environment(loader=DictLoader({"t.html": source}), autoescape=True, trim_blocks=trim,
+                      lstrip_blocks=trim)
     env.bytecode_cache = bytecode_cache(env, folder)
     return env
 
@@ -34,7 +35,7 @@ def test_a_changed_template_or_other_options_are_compiled_again(tmp_path: Path) 
     assert _env("<i>{{ x }}</i>", tmp_path / "c").get_template("t.html").render(x=1) == "<i>1</i>"
     source = "{% if x %}\n  a\n{% endif %}\n"
     assert _env(source, tmp_path / "c").get_template("t.html").render(x=1) == "\n  a\n"
-    trimmed = _env(source, tmp_path / "c", trim_blocks=True, lstrip_blocks=True)
+    trimmed = _env(source, tmp_path / "c", trim=True)
     assert trimmed.get_template("t.html").render(x=1) == "  a\n"
 
 
