@@ -175,16 +175,12 @@ def _parse_numbers(cells: pd.Series, decimal: str, missing_codes: set[str]) -> t
 
 def _parse_block(cells: pd.DataFrame, decimal: str,
                  missing_codes: set[str]) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`_parse_numbers` of every column at once: numbers and unparsed flags, ``(rows, cols)``.
-
-    One pass of pandas' string methods over all cells instead of one per column (a hundred
-    columns: 0.07 s -> 0.01 s); every cell is parsed on its own, so the result is the same.
-    """
-    flat = pd.Series(cells.to_numpy(dtype=object).ravel(order="F"))
-    numbers, bad = _parse_numbers(flat, decimal, missing_codes)
-    shape = cells.shape
-    return (numbers.to_numpy(float).reshape(shape, order="F"),
-            bad.to_numpy(bool).reshape(shape, order="F"))
+    """:func:`_parse_numbers` of all columns in one pass, not one per column (cells are parsed
+    one by one, so the same): numbers and unparsed flags, ``(rows, columns)``."""
+    numbers, bad = _parse_numbers(pd.Series(cells.to_numpy(dtype=object).ravel(order="F")),
+                                  decimal, missing_codes)
+    return (numbers.to_numpy(float).reshape(cells.shape, order="F"),
+            bad.to_numpy(bool).reshape(cells.shape, order="F"))
 
 
 def _cell(source: str, row: object, column: str, value: object, rule: str) -> str:
