@@ -18,6 +18,8 @@ from semwb.sem.estimators.ml import data_patterns
 from semwb.sem.intervals import _percentile_ci
 from semwb.sem.model.algebra import (
     Pattern,
+    cholesky_factor,
+    cholesky_inverse,
     gradient,
     implied,
     information,
@@ -190,3 +192,17 @@ def test_rows_are_named_as_lavaan_for_observed_regressions_and_covariances(name:
         assert len(match) == 1, (row.lhs, row.op, row.rhs)
         assert values[j] == pytest.approx(match[0]["est"], abs=1e-4)
         assert std[j] == pytest.approx(match[0]["std_all"], abs=1e-4)
+
+
+def test_cholesky_inverse_equals_the_lu_inverse_and_flags_non_pd_members() -> None:
+    rng = np.random.default_rng(7)
+    A = rng.normal(size=(40, 14, 14))
+    S = A @ A.transpose(0, 2, 1) + 0.1 * np.eye(14)
+    S[3] = -S[3]  # not positive definite: the identity's factor, flagged
+    L, ok = cholesky_factor(S)
+    assert ok.tolist() == [i != 3 for i in range(40)]
+    inv = cholesky_inverse(L)
+    good = np.flatnonzero(ok)
+    np.testing.assert_allclose(inv[good], np.linalg.inv(S[good]), rtol=1e-9,
+                               atol=1e-12 * np.abs(np.linalg.inv(S[good])).max())
+    np.testing.assert_array_equal(inv[3], np.eye(14))

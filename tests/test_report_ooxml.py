@@ -7,9 +7,11 @@ import io
 import sys
 import zipfile
 
+import pytest
 from docx import Document
 from openpyxl import load_workbook
 
+from semwb.report import ooxml
 from semwb.report.export import tables_docx, tables_xlsx
 from semwb.report.ooxml import Sheet, WordDocument, workbook
 from semwb.report.tables import Column, ReportTable
@@ -91,3 +93,12 @@ def test_writing_tables_imports_neither_python_docx_nor_openpyxl() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True)
     assert done.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("value", ["a&b<c>d", 'x"y', "x'y", "x\"y'z", "a\nb\tc\rd",
+                                   "0.000;[Red]-0.000", "", "组织 & <学习>"])
+def test_escaping_equals_xml_sax_saxutils(value: str) -> None:
+    from xml.sax.saxutils import escape, quoteattr
+
+    assert ooxml.escape(value) == escape(value)
+    assert ooxml.quoteattr(value) == quoteattr(value)

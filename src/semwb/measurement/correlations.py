@@ -71,7 +71,7 @@ def composite_correlations(scores: pd.DataFrame) -> tuple[dict[str, dict[str, fl
     tuple
         ``{a: {b: r}}`` and ``{a: {b: p}}`` over every pair (the diagonal left out).
     """
-    from scipy import stats
+    from semwb.distributions import t_sf
 
     block = scores.to_numpy(float)
     corr = pairwise_corr(block)
@@ -79,7 +79,7 @@ def composite_correlations(scores: pd.DataFrame) -> tuple[dict[str, dict[str, fl
     df = present.T @ present - 2
     with np.errstate(invalid="ignore", divide="ignore"):
         t = corr * np.sqrt(df / (1 - corr**2))
-    pvalues = 2 * stats.t.sf(np.abs(t), df)
+    pvalues = 2 * t_sf(np.abs(t), df)
     names = [str(c) for c in scores.columns]
     pairs = [(i, a, j, b) for i, a in enumerate(names) for j, b in enumerate(names) if i != j]
     r: dict[str, dict[str, float]] = {a: {} for a in names}

@@ -2,6 +2,7 @@
 
 Templates ship inside the package (``semwb/report/templates``); a user folder given as
 ``templates`` is searched first, so any template (a section partial, the CSS) can be overridden.
+Compiled templates are kept in a private per-user cache (:mod:`semwb.report.template_cache`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from jinja2 import (
 
 from semwb.errors import OptionError
 from semwb.report.filters import FILTERS
+from semwb.report.template_cache import bytecode_cache
 
 
 @lru_cache(maxsize=8)
@@ -36,6 +38,7 @@ def _environment(templates: Path | None) -> Environment:
         keep_trailing_newline=True,
     )
     env.filters.update(FILTERS)
+    env.bytecode_cache = bytecode_cache(env)
     return env
 
 

@@ -28,7 +28,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import escape, quoteattr
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # not allowed in XML 1.0
 _DATE = "2000-01-01T00:00:00Z"
@@ -40,6 +39,22 @@ _CORE = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
          '</dc:creator><dcterms:created xsi:type="dcterms:W3CDTF">' + _DATE + '</dcterms:created>'
          '<dcterms:modified xsi:type="dcterms:W3CDTF">' + _DATE + '</dcterms:modified>'
          '</cp:coreProperties>')
+
+
+def escape(value: str) -> str:
+    """``&``, ``<`` and ``>`` as entities (``xml.sax.saxutils.escape``, whose import pulls in
+    ``urllib.request``, ``http.client`` and ``ssl``)."""
+    return value.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
+
+
+def quoteattr(value: str) -> str:
+    """``value`` escaped and quoted as an XML attribute value (``xml.sax.saxutils.quoteattr``)."""
+    data = escape(value).replace("\n", "&#10;").replace("\r", "&#13;").replace("\t", "&#9;")
+    if '"' not in data:
+        return f'"{data}"'
+    if "'" not in data:
+        return f"'{data}'"
+    return '"' + data.replace('"', "&quot;") + '"'
 
 
 def text(value: str) -> str:

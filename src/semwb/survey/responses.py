@@ -173,6 +173,16 @@ def _parse_numbers(cells: pd.Series, decimal: str, missing_codes: set[str]) -> t
     return numbers.astype(float), bad
 
 
+def _parse_block(cells: pd.DataFrame, decimal: str,
+                 missing_codes: set[str]) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_parse_numbers` of all columns in one pass, not one per column (cells are parsed
+    one by one, so the same): numbers and unparsed flags, ``(rows, columns)``."""
+    numbers, bad = _parse_numbers(pd.Series(cells.to_numpy(dtype=object).ravel(order="F")),
+                                  decimal, missing_codes)
+    return (numbers.to_numpy(float).reshape(cells.shape, order="F"),
+            bad.to_numpy(bool).reshape(cells.shape, order="F"))
+
+
 def _cell(source: str, row: object, column: str, value: object, rule: str) -> str:
     return f"{source}, row {row}, column {column}: '{value}' {rule}"
 
@@ -353,6 +363,7 @@ def _convert(cells: pd.DataFrame, table: PlatformTable, found: dict[int, str],
     columns: dict[str, pd.Series] = {}
     bad_columns: dict[str, pd.Series] = {}
     warnings: list[str] = []
+    parsed, unparsed = _parse_block(cells, raw.decimal, missing_codes)
     for pos, header in enumerate(raw.header):
         name = found.get(pos, header)
         text = cells[pos]
@@ -361,7 +372,8 @@ def _convert(cells: pd.DataFrame, table: PlatformTable, found: dict[int, str],
         if pos == table.id_column and pos not in found:
             columns[name] = text.astype(str).str.strip()
             continue
-        numbers, bad = _parse_numbers(text, raw.decimal, missing_codes)
+        numbers = pd.Series(parsed[:, pos], index=cells.index)
+        bad = pd.Series(unparsed[:, pos], index=cells.index)
         if pos in found:
             columns[name], bad_columns[name] = numbers, text.where(bad)
         elif pos == table.duration_column:

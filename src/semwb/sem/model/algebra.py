@@ -184,11 +184,13 @@ def _sum_pieces(mm: ModelMatrices, values: Array, axis: int = 1) -> Array:
     return out
 
 
-def cholesky_logdet(S: Array) -> tuple[Array, NDArray[np.bool_]]:
-    """log-determinant of each matrix of a stack and whether it is positive definite."""
+def cholesky_factor(S: Array) -> tuple[Array, NDArray[np.bool_]]:
+    """Lower Cholesky factor of each matrix of a stack (the identity where not positive
+    definite) and whether it is positive definite."""
     ok = np.ones(S.shape[0], dtype=bool)
+    L: Array
     try:
-        L = np.linalg.cholesky(S)
+        L = np.asarray(np.linalg.cholesky(S), dtype=np.float64)
     except np.linalg.LinAlgError:
         L = np.broadcast_to(np.eye(S.shape[1]), S.shape).copy()
         for b in range(S.shape[0]):
@@ -196,8 +198,35 @@ def cholesky_logdet(S: Array) -> tuple[Array, NDArray[np.bool_]]:
                 L[b] = np.linalg.cholesky(S[b])
             except np.linalg.LinAlgError:
                 ok[b] = False
+    return L, ok
+
+
+def cholesky_logdet(S: Array) -> tuple[Array, NDArray[np.bool_]]:
+    """log-determinant of each matrix of a stack and whether it is positive definite."""
+    L, ok = cholesky_factor(S)
+    return _logdet(L), ok
+
+
+def _logdet(L: Array) -> Array:
+    return np.asarray(2.0 * np.log(np.diagonal(L, axis1=1, axis2=2)).sum(axis=1))
+
+
+def cholesky_inverse(L: Array) -> Array:
+    """``(L Lᵀ)⁻¹`` for a stack of lower Cholesky factors ``L (n, p, p)``.
+
+    ``X = L⁻¹`` by forward substitution, row by row over the whole stack, then ``XᵀX``: for the
+    small matrices of a bootstrap chunk (hundreds of 14 x 14) this takes half the time of
+    ``np.linalg.inv`` (an LU factorisation per matrix), with the Cholesky factor already made
+    for the log-determinant.
+    """
+    p = L.shape[1]
+    X = np.zeros_like(L)
     diag = np.diagonal(L, axis1=1, axis2=2)
-    return 2.0 * np.log(diag).sum(axis=1), ok
+    for i in range(p):
+        row = -(L[:, i:i + 1, :i] @ X[:, :i, :])[:, 0, :]
+        row[:, i] += 1.0
+        X[:, i, :] = row / diag[:, i, None]
+    return np.asarray(X.transpose(0, 2, 1) @ X)
 
 
 @dataclass(frozen=True)
@@ -243,9 +272,9 @@ def objective(mm: ModelMatrices, theta: Array, patterns: list[Pattern],
     for pat in patterns:
         cols = pat.columns
         sig = imp.sigma[:, cols[:, None], cols[None, :]]
-        logdet, good = cholesky_logdet(sig)
+        chol, good = cholesky_factor(sig)  # the identity where Σ is not positive definite
         ok &= good
-        inv = np.linalg.inv(np.where(good[:, None, None], sig, np.eye(len(cols))[None]))
+        logdet, inv = _logdet(chol), cholesky_inverse(chol)
         if _complete(cols, p):  # the same matrix as Σ⁻¹ below: computed once
             full_inv = inv
         d = pat.mean - imp.mu[:, cols] if mm.meanstructure else np.zeros_like(pat.mean)
