@@ -93,6 +93,19 @@ def test_fit_takes_a_lav_file_and_data_option(tmp_path: Path) -> None:
     assert (tmp_path / "reports" / "model" / "results.json").is_file()
 
 
+def test_a_fit_note_is_printed_once_as_a_warning_line(tmp_path: Path) -> None:
+    """An active inequality's note: one 'warning:' line, not Python's display of the
+    SemwbWarning with a line of semwb's source."""
+    model = tmp_path / "held.lav"
+    model.write_text((REFERENCE / "hs_inequality" / "model.lav").read_text(encoding="utf-8"),
+                     encoding="utf-8")
+    done = run_semwb("fit", str(model), "--data",
+                     str(REFERENCE / "holzinger_swineford" / "data.csv"), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "SemwbWarning" not in done.stdout + done.stderr
+    assert (done.stdout + done.stderr).count("'f > 1.4' (syntax line 6) is active") == 1
+
+
 @pytest.mark.slow
 def test_fit_takes_options_for_a_lav_file(tmp_path: Path) -> None:
     case = REFERENCE / "mediation_missing_fiml"

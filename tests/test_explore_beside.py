@@ -109,6 +109,12 @@ def test_bad_blocks_are_named(block: dict[str, Any], message: str) -> None:
         spec_from_syntax(SYNTAX, name="x", **block)
 
 
+def test_an_auxiliary_not_in_the_data_names_the_spec_and_key() -> None:
+    spec = spec_from_syntax(SYNTAX, name="x", imputation={"m": 2, "auxiliary": ["nosuch"]})
+    with pytest.raises(OptionError, match=r"key 'imputation.auxiliary': no column\(s\) nosuch"):
+        run_analysis(spec, pd.read_csv(CASE / "data.csv"))
+
+
 def test_fit_options_keep_the_spec_blocks_other_keys(tmp_path: Path) -> None:
     body = "".join(f"  {line}\n" for line in SYNTAX.splitlines())
     spec = tmp_path / "m.yaml"

@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from semwb.errors import OptionError, SemwbWarning
+from semwb.errors import OptionError, SemwbWarning, SpecError
 from semwb.sem.bootstrap import bootstrap_model
 from semwb.sem.estimate import FitResult, fit_model
 from semwb.sem.spec import spec_from_syntax
@@ -137,6 +137,11 @@ def test_a_boundary_that_does_not_hold_the_estimate_back_is_released() -> None:
         both, only_f = _hs_with("e > 1.25", "f > 1.4"), _hs_with("f > 1.4")
     pd.testing.assert_frame_equal(both.parameters, only_f.parameters, atol=1e-7)
     assert not any("e > 1.25" in w for w in both.warnings)
+
+
+def test_contradictory_inequalities_name_their_lines() -> None:
+    with pytest.raises(SpecError, match=r"syntax lines 4, 5: the constraints contradict"):
+        _hs_with("f > 1.4", "f < 1.3")
 
 
 def test_an_active_inequality_refuses_the_bootstrap() -> None:

@@ -105,3 +105,25 @@ def test_the_real_adapter_runs_a_shipped_spec_with_its_title_and_hypotheses(
     report = (job.out_dir / "report.html").read_text(encoding="utf-8")
     assert "联盟惯例、组织间学习与双元创新" in report
     assert "联盟惯例促进组织间学习" in report  # H1a's Chinese text in the hypothesis table
+
+
+@pytest.mark.slow
+def test_a_spec_key_a_web_run_does_not_take_is_named_in_the_run_warnings(
+        tmp_path: Path) -> None:
+    """The groups spec's 'group' and 'invariance' are not applied by a web run: its results
+    say so, so a report titled 'across ownership types' never hides a one-group fit."""
+    starter = next(s for s in analysis.starter_specs(ROOT / "models")
+                   if s["name"] == "routines-learning-ownership-groups")
+    assert {"group", "invariance"} <= set(starter["spec"]["not_carried"])
+    options = analysis.check_run_options(
+        starter["syntax"], name=starter["name"], draws=0, ci="percentile", level=0.95,
+        seed=None, lang="en", missing=starter["spec"]["missing"], spec=starter["spec"])
+    job = analysis.RunJob(
+        run_id="g", model_name=starter["name"], syntax=starter["syntax"],
+        instrument_path=ROOT / "surveys" / "alliance_portfolio_innovation.yaml",
+        instrument_name="study.yaml", responses_path=ROOT / "surveys" / "examples" /
+        "alliance.csv", responses_name="wave 1.csv", out_dir=tmp_path / "out", options=options)
+    analysis.run_job(job, lambda fraction, message: None)
+    (warning,) = [w for w in read_results(job.out_dir).warnings if "a web run does not" in w]
+    assert "group" in warning
+    assert "invariance" in warning

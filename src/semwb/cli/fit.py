@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -13,7 +14,7 @@ from rich.text import Text
 from semwb.cli.app import LangOption, app, console, err_console
 from semwb.cli.beside import beside_options, print_beside
 from semwb.cli.terminal import print_summary
-from semwb.errors import OptionError, SpecError
+from semwb.errors import OptionError, SemwbWarning, SpecError
 
 if TYPE_CHECKING:
     from semwb.sem.spec import BootstrapOptions, ModelSpec
@@ -66,7 +67,10 @@ def _fit_one(spec_path: Path, data: Path | None, out: Path | None, *, lang: str 
                   else spec_instrument(spec))
     with Progress(TextColumn("bootstrap"), BarColumn(), MofNCompleteColumn(),
                   TimeRemainingColumn(), console=err_console, transient=True,
-                  disable=boot_options is None) as bar:
+                  disable=boot_options is None) as bar, warnings.catch_warnings():
+        # The fit's warnings are in results.warnings, printed once below as 'warning:' lines;
+        # Python's own display would add a second copy with a line of semwb's source.
+        warnings.simplefilter("ignore", SemwbWarning)
         task = bar.add_task("bootstrap",
                             total=boot_options.draws if boot_options is not None else 0)
         results = run_analysis(

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import TYPE_CHECKING, Any
 
+from semwb.errors import OptionError
 from semwb.explore.imputation import compare_with_fiml, fit_imputed, item_bounds
 from semwb.explore.prediction import predict_cv
 from semwb.sem.spec import ModelSpec
@@ -57,6 +58,10 @@ def imputation_results(spec: ModelSpec, data: pd.DataFrame, options: ImputationO
     from semwb.measurement.assessment import json_ready
     from semwb.sem.estimate import fit_model
 
+    absent = [name for name in options.auxiliary if name not in data.columns]
+    if absent:
+        raise OptionError(f"{spec.source}, key 'imputation.auxiliary': no column(s) "
+                          f"{', '.join(absent)} in the data; name columns of the data file.")
     columns = [*spec.parsed.observed, *options.auxiliary]
     pooled = fit_imputed(spec, data, m=options.m, auxiliary=options.auxiliary,
                          bounds=item_bounds(columns, items=items, scale=scale),

@@ -109,8 +109,8 @@ def _fit_semopy(spec: ModelSpec, rows: tuple[ParRow, ...], mm: ModelMatrices,
     """The semopy engine's estimate and SEs on the core's structure (complete data, no means)."""
     if spec.has_means or spec.missing == "fiml" or mm.reparam is not None:
         raise FitError(f"{spec.source}: engine: semopy fits complete-data models without a mean "
-                       "structure or '==' constraints; remove 'engine: semopy' to fit this "
-                       "model with semwb's own engine.")
+                       "structure or constraints ('==', or a '<' / '>' held on its boundary); "
+                       "remove 'engine: semopy' to fit this model with semwb's own engine.")
     from semwb.sem.semopy_engine import EngineError, fit_semopy
 
     try:

@@ -200,7 +200,7 @@ def check_run_options(syntax: str, *, name: str, draws: int, ci: str, level: flo
                "missing": missing, "estimator": estimator, "group": group,
                "ordered": ordered_items(ordered), **beside_run_options(imputations, predict, folds)}
     options.update({key: value for key, value in (spec or {}).items()
-                    if key in ("title", "hypotheses") and value})
+                    if key in ("title", "hypotheses", "not_carried") and value})
     unknown = sorted(set(exclude or ()) - set(EXCLUSION_RULES))
     if unknown:
         raise OptionError(f"Unknown exclusion rule(s) {', '.join(unknown)}; choose from "
@@ -270,9 +270,24 @@ def spec_keys(spec: Any) -> dict[str, Any]:
     reports the spec's title and tests its hypotheses, and the run form's missing-data choice
     defaults to the spec's rule.
     """
+    not_carried = sorted(key for key in spec.model_fields_set - _CARRIED
+                         if not (key == "estimator" and spec.estimator == "ML"))
     return {"title": dict(spec.title),
             "hypotheses": [h.model_dump(exclude_none=True) for h in spec.hypotheses],
-            "missing": spec.missing}
+            "missing": spec.missing, "not_carried": not_carried}
+
+
+#: Spec keys a web model keeps or whose meaning the run form or the upload gives.
+_CARRIED = frozenset({"name", "source", "syntax", "data", "instrument", "title", "hypotheses",
+                      "missing"})
+
+
+def not_carried_warning(keys: list[str]) -> str:
+    """The run's warning that the spec's other keys were not applied (never silently)."""
+    return (f"this model was started from a spec whose keys {', '.join(keys)} a web run does "
+            "not take: the run used the run form's choices instead (estimator, bootstrap, "
+            "group, ordered items) and none of the others; run 'semwb fit SPEC' for the spec "
+            "as written.")
 
 
 def run_job(job: RunJob, progress: Progress) -> None:
@@ -305,6 +320,9 @@ def run_job(job: RunJob, progress: Progress) -> None:
                                data_path=job.responses_path, data_name=job.responses_name,
                                instrument=inst, progress=on_progress)
     results = with_careless_exclusions(results, scores.exclusions)
+    if job.options.get("not_carried"):
+        results = results.model_copy(update={"warnings": [
+            *results.warnings, not_carried_warning(job.options["not_carried"])]})
     progress(0.96, "writing the report")
     job.out_dir.mkdir(parents=True, exist_ok=True)
     atomic_write_text(job.out_dir / "scores.csv",

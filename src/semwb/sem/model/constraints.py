@@ -102,8 +102,10 @@ def equality_reparam(constraints: Sequence[Constraint], definitions: Sequence[De
     rank = np.linalg.matrix_rank(A)
     theta0, *_ = np.linalg.lstsq(A, b, rcond=None)
     if not np.allclose(A @ theta0, b, atol=1e-9):
-        raise SpecError(f"{source}: the '==' constraints contradict each other (no parameter "
-                        "values satisfy all of them); remove one.")
+        lines = ", ".join(str(c.line) for c in equalities)
+        raise SpecError(f"{source}, syntax lines {lines}: the constraints contradict each other "
+                        "(no parameter values satisfy all of them; a '<' or '>' the estimate "
+                        "breaks counts as held on its boundary); remove one.")
     return Reparam(theta0=np.asarray(theta0), K=np.asarray(linalg.null_space(A)), count=rank)
 
 
