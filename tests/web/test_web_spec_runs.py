@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from web_support import SYNTAX, Web
@@ -83,26 +84,36 @@ def test_editing_a_spec_model_keeps_its_keys_and_a_plain_model_has_none(
     assert results["hypotheses"] == []
 
 
-@pytest.mark.slow
-def test_the_real_adapter_runs_a_shipped_spec_with_its_title_and_hypotheses(
-        tmp_path: Path) -> None:
-    starter = next(s for s in analysis.starter_specs(ROOT / "models")
-                   if s["name"] == "routines-learning-ambidexterity")
-    assert starter["spec"]["missing"] == "listwise"
-    assert [h["id"] for h in starter["spec"]["hypotheses"]] == ["H1a", "H1b", "H1c"]
+def _starter(name: str) -> dict[str, Any]:
+    """A shipped spec as the web's model editor offers it."""
+    return next(s for s in analysis.starter_specs(ROOT / "models") if s["name"] == name)
+
+
+def _run_real(starter: dict[str, Any], out_dir: Path, lang: str) -> None:
+    """A run of the starter spec's model by the real adapter on the example data, no draws."""
     options = analysis.check_run_options(
         starter["syntax"], name=starter["name"], draws=0, ci="percentile", level=0.95,
-        seed=None, lang="zh", missing=starter["spec"]["missing"], spec=starter["spec"])
+        seed=None, lang=lang, missing=starter["spec"]["missing"], spec=starter["spec"])
     job = analysis.RunJob(
         run_id="s", model_name=starter["name"], syntax=starter["syntax"],
         instrument_path=ROOT / "surveys" / "alliance_portfolio_innovation.yaml",
         instrument_name="study.yaml", responses_path=ROOT / "surveys" / "examples" /
-        "alliance.csv", responses_name="wave 1.csv", out_dir=tmp_path / "out", options=options)
+        "alliance.csv", responses_name="wave 1.csv", out_dir=out_dir, options=options)
     analysis.run_job(job, lambda fraction, message: None)
-    results = read_results(job.out_dir)
+
+
+@pytest.mark.slow
+def test_the_real_adapter_runs_a_shipped_spec_with_its_title_and_hypotheses(
+        tmp_path: Path) -> None:
+    starter = _starter("routines-learning-ambidexterity")
+    assert starter["spec"]["missing"] == "listwise"
+    assert [h["id"] for h in starter["spec"]["hypotheses"]] == ["H1a", "H1b", "H1c"]
+    out_dir = tmp_path / "out"
+    _run_real(starter, out_dir, "zh")
+    results = read_results(out_dir)
     assert results.title["zh"] == "联盟惯例、组织间学习与双元创新"
     assert [h["id"] for h in results.hypotheses] == ["H1a", "H1b", "H1c"]
-    report = (job.out_dir / "report.html").read_text(encoding="utf-8")
+    report = (out_dir / "report.html").read_text(encoding="utf-8")
     assert "联盟惯例、组织间学习与双元创新" in report
     assert "联盟惯例促进组织间学习" in report  # H1a's Chinese text in the hypothesis table
 
@@ -112,18 +123,9 @@ def test_a_spec_key_a_web_run_does_not_take_is_named_in_the_run_warnings(
         tmp_path: Path) -> None:
     """The groups spec's 'group' and 'invariance' are not applied by a web run: its results
     say so, so a report titled 'across ownership types' never hides a one-group fit."""
-    starter = next(s for s in analysis.starter_specs(ROOT / "models")
-                   if s["name"] == "routines-learning-ownership-groups")
+    starter = _starter("routines-learning-ownership-groups")
     assert {"group", "invariance"} <= set(starter["spec"]["not_carried"])
-    options = analysis.check_run_options(
-        starter["syntax"], name=starter["name"], draws=0, ci="percentile", level=0.95,
-        seed=None, lang="en", missing=starter["spec"]["missing"], spec=starter["spec"])
-    job = analysis.RunJob(
-        run_id="g", model_name=starter["name"], syntax=starter["syntax"],
-        instrument_path=ROOT / "surveys" / "alliance_portfolio_innovation.yaml",
-        instrument_name="study.yaml", responses_path=ROOT / "surveys" / "examples" /
-        "alliance.csv", responses_name="wave 1.csv", out_dir=tmp_path / "out", options=options)
-    analysis.run_job(job, lambda fraction, message: None)
-    (warning,) = [w for w in read_results(job.out_dir).warnings if "a web run does not" in w]
+    _run_real(starter, tmp_path / "out", "en")
+    (warning,) = [w for w in read_results(tmp_path / "out").warnings if "a web run does not" in w]
     assert "group" in warning
     assert "invariance" in warning
