@@ -187,6 +187,9 @@ def test_fit_sets_imputation_and_prediction_beside_the_fit(tmp_path: Path) -> No
     assert (got["prediction"]["folds"], got["prediction"]["repeats"]) == (3, 10)
     assert "multiple imputation: 3 imputations (seed 1) pooled by Rubin's rules" in done.stdout
     assert "better than the linear benchmark" in done.stdout
+    # FIML fits every row; the prediction says it used the complete cases only
+    assert f"on the {got['prediction']['n_obs']} complete cases" in " ".join(done.stdout.split())
+    assert got["prediction"]["n_obs"] < got["n_obs"]
     report = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert "Multiple imputation beside FIML" in report
     assert "Out-of-sample prediction" in report

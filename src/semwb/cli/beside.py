@@ -50,6 +50,7 @@ def print_beside(results: Results) -> None:
                        f"{abs(largest['diff_se']):.2f} FIML SE" if largest else ""))
     if prediction is not None:
         say(f"prediction: {prediction['folds']}-fold x {prediction['repeats']} (seed "
-            f"{prediction['seed']}); the model predicts {prediction['better']} of "
+            f"{prediction['seed']}) on the {prediction['n_obs']} complete cases; the model "
+            f"predicts {prediction['better']} of "
             f"{len(prediction['indicators'])} indicators better than the linear benchmark "
             f"({prediction['power']} predictive power)")
