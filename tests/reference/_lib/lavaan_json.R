@@ -23,6 +23,17 @@ num_or_null <- function(x) {
   if (length(x) != 1L || is.na(x) || !is.finite(x)) NULL else x
 }
 
+# parameterEstimates() rows of a multiple-group fit, each with its group and label.
+group_rows <- function(fit) {
+  pe <- parameterEstimates(fit, standardized = TRUE)
+  lapply(seq_len(nrow(pe)), function(i) {
+    list(lhs = pe$lhs[i], op = pe$op[i], rhs = pe$rhs[i],
+         group = as.integer(pe$group[i]), label = pe$label[i],
+         est = num_or_null(pe$est[i]), se = num_or_null(pe$se[i]),
+         std_all = num_or_null(pe$std.all[i]))
+  })
+}
+
 fit_block <- function(fit) {
   fm <- fitMeasures(fit, unname(FIT_KEYS))
   out <- lapply(names(FIT_KEYS), function(k) num_or_null(fm[[FIT_KEYS[[k]]]]))

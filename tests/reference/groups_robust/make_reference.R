@@ -19,23 +19,13 @@ textual =~ x4 + x5 + x6
 speed =~ x7 + x8 + x9"
 mediation <- read_model("mediation.lav")
 
-rows_of <- function(fit) {
-  pe <- parameterEstimates(fit, standardized = TRUE)
-  lapply(seq_len(nrow(pe)), function(i) {
-    list(lhs = pe$lhs[i], op = pe$op[i], rhs = pe$rhs[i],
-         group = as.integer(pe$group[i]), label = pe$label[i],
-         est = num_or_null(pe$est[i]), se = num_or_null(pe$se[i]),
-         std_all = num_or_null(pe$std.all[i]))
-  })
-}
-
 fit_case <- function(model, data, group, args) {
   fit <- do.call("sem", c(list(model = model, data = data, group = group), args))
   list(fit = fit,
        json = list(model = model, group = group, args = args,
                    n_obs = as.integer(lavInspect(fit, "nobs")),
                    group_labels = lavInspect(fit, "group.label"),
-                   fit = fit_block_all(fit), parameters = rows_of(fit)))
+                   fit = fit_block_all(fit), parameters = group_rows(fit)))
 }
 
 cases <- list(

@@ -18,16 +18,6 @@ measurement <- "AR =~ ar1 + ar2 + ar3 + ar4
 IOL =~ iol1 + iol2 + iol3 + iol4
 AI =~ ai1 + ai2 + ai3 + ai4 + ai5 + ai6"
 
-rows_of <- function(fit) {
-  pe <- parameterEstimates(fit, standardized = TRUE)
-  lapply(seq_len(nrow(pe)), function(i) {
-    list(lhs = pe$lhs[i], op = pe$op[i], rhs = pe$rhs[i],
-         group = as.integer(pe$group[i]), label = pe$label[i],
-         est = num_or_null(pe$est[i]), se = num_or_null(pe$se[i]),
-         std_all = num_or_null(pe$std.all[i]))
-  })
-}
-
 wald_of <- function(fit, constraints) {
   w <- lavTestWald(fit, constraints = constraints)
   list(constraints = constraints, stat = w$stat, df = as.integer(w$df), pvalue = w$p.value)
@@ -37,7 +27,7 @@ fit_case <- function(model, args, wald = list()) {
   fit <- do.call("sem", c(list(model = model, data = dat, group = "own"), args))
   list(model = model, args = args, n_obs = as.integer(lavInspect(fit, "nobs")),
        group_labels = lavInspect(fit, "group.label"),
-       fit = fit_block(fit), parameters = rows_of(fit),
+       fit = fit_block(fit), parameters = group_rows(fit),
        wald = lapply(wald, function(con) wald_of(fit, con)))
 }
 
