@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from semwb.errors import ResponseDataError
-from semwb.portfolio.reader import read_partners, read_ties
+from semwb.portfolio.reader import check_ties, read_partners, read_ties
 
 CHINESE = """企业编号,伙伴编号,伙伴类型,行业,国家/地区,开始年份,结束年份,IPC分类号,企业IPC,治理方式
 F1,P1,高校,教育,中国,2015,2019,G06F;H04L,H04L,股权
@@ -149,3 +149,34 @@ def test_bad_ties_are_named(tmp_path: Path) -> None:
     assert "ties.csv, row 3, column partner_b: the partner b is empty" in message
     with pytest.raises(ResponseDataError, match="no column for partner_b"):
         read_ties(write(tmp_path, "partner_a,x\nP1,P2\n", "ties.csv"))
+
+
+def test_an_empty_file_or_a_header_alone_is_named_as_a_partner_list(tmp_path: Path) -> None:
+    with pytest.raises(ResponseDataError, match=r"^partners\.csv: the partner list is empty; give "
+                                                r"a header row and one row per focal firm x "
+                                                r"partner\.$"):
+        read_partners(write(tmp_path, ""))
+    with pytest.raises(ResponseDataError, match=r"^partners\.csv: the partner list has a header "
+                                                r"but no rows"):
+        read_partners(write(tmp_path, "firm_id,partner_id\n"))
+    with pytest.raises(ResponseDataError, match=r"^ties\.csv: the tie file has a header but no "
+                                                r"rows"):
+        read_ties(write(tmp_path, "partner_a,partner_b\n", "ties.csv"))
+
+
+def test_ties_that_join_no_network_are_named(tmp_path: Path) -> None:
+    partners = read_partners(write(tmp_path, "firm_id,partner_id\nF1,P1\nF1,P2\nF2,P3\n"))
+    ties = read_ties(write(tmp_path, "firm_id,partner_a,partner_b\nF1,P1,P2\nF9,P1,P2\n"
+                                     "F2,P3,P1\nF1,P1,P7\n", "ties.csv"))
+    assert check_ties(partners, ties, source="ties.csv") == [
+        "ties.csv: 1 tie(s) name a firm that is not in partners.csv and join no network (row 3: "
+        "F9); check the ids",
+        "ties.csv: 2 tie(s) name a partner that is not in partners.csv (for a tie with a firm "
+        "id: not among that firm's partners) and are left out (row 4: P1 (firm F2); row 5: P7 "
+        "(firm F1)); check the ids",
+    ]
+    unscoped = read_ties(write(tmp_path, "partner_a,partner_b\nP1,P3\nP2,ZZ\n", "ties.csv"))
+    (note,) = check_ties(partners, unscoped)
+    assert note.startswith("the tie file: 1 tie(s) name a partner")
+    assert "(row 3: ZZ)" in note
+    assert check_ties(partners, unscoped.iloc[:1]) == []

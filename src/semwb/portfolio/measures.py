@@ -49,7 +49,8 @@ def parse_windows(text: str) -> list[Window]:
     Raises
     ------
     OptionError
-        A window that is not ``YEAR`` or ``FIRST-LAST`` with ``FIRST <= LAST``.
+        A window that is not ``YEAR`` or ``FIRST-LAST`` with ``FIRST <= LAST``, or one given
+        twice.
     """
     windows = []
     for part in (p.strip() for p in text.split(",") if p.strip()):
@@ -57,7 +58,10 @@ def parse_windows(text: str) -> list[Window]:
         if match is None or int(match.group(1)) > int(match.group(2) or match.group(1)):
             raise OptionError(f"--window: '{part}' is not a window; write FIRST-LAST years, e.g. "
                               "2018-2020 (several separated by commas).")
-        windows.append(Window(int(match.group(1)), int(match.group(2) or match.group(1))))
+        window = Window(int(match.group(1)), int(match.group(2) or match.group(1)))
+        if window in windows:
+            raise OptionError(f"--window: {window.label} is given twice; name each window once.")
+        windows.append(window)
     return windows or [Window()]
 
 
