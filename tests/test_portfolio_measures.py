@@ -202,3 +202,14 @@ def test_borgattis_example_as_a_partner_list(tmp_path: Path) -> None:
     assert measures.loc["A", "efficiency"] == pytest.approx(2.5 / 4, abs=1e-12)
     assert measures.loc["A", "constraint"] == pytest.approx(175 / 256, abs=1e-12)
     assert measures.loc["A", "density"] == pytest.approx(3 / 6)
+
+
+def test_window_edges_are_inclusive(tmp_path: Path) -> None:
+    """Active in 2018-2020: ended in 2018 (yes), ended in 2017 (no), started in 2020 (yes),
+    started in 2021 (no), still running since 2000 (yes)."""
+    (tmp_path / "p.csv").write_text(
+        "firm_id,partner_id,start_year,end_year\nF1,P1,2015,2018\nF1,P2,2015,2017\n"
+        "F1,P3,2020,\nF1,P4,2021,\nF1,P5,2000,\n", encoding="utf-8")
+    measures = portfolio_measures(read_partners(tmp_path / "p.csv"), by=[],
+                                  windows=parse_windows("2018-2020"))
+    assert measures.loc[0, "n_partners"] == 3
