@@ -213,3 +213,11 @@ def test_window_edges_are_inclusive(tmp_path: Path) -> None:
     measures = portfolio_measures(read_partners(tmp_path / "p.csv"), by=[],
                                   windows=parse_windows("2018-2020"))
     assert measures.loc[0, "n_partners"] == 3
+
+
+def test_repeated_partnerships_need_start_years(tmp_path: Path) -> None:
+    """Without start years a firm-partner pair can be listed once only (a second row is the
+    same alliance), so a repeat share would be 0 by construction: it is left out instead."""
+    (tmp_path / "p.csv").write_text("firm_id,partner_id\nF1,P1\nF1,P2\n", encoding="utf-8")
+    measures = portfolio_measures(read_partners(tmp_path / "p.csv"), by=[])
+    assert list(measures.columns) == ["firm_id", "window", "n_partners", "n_alliances"]
