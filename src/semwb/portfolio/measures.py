@@ -149,8 +149,9 @@ def portfolio_measures(partners: Partners, *, by: Sequence[str] = ("partner_type
         ``n_alliances``, ``repeat_share`` (with a start-year column); per attribute
         ``<a>_blau``, ``<a>_entropy``, ``<a>_entropy_norm``; with an IPC column
         ``ipc_entropy``, ``ipc_entropy_norm``, ``knowledge_heterogeneity`` and, with the firm's
-        own classes, ``jaffe_distance``; with ties ``density``, ``effective_size``, ``efficiency``, ``constraint``. A firm without
-        active partners in a window has ``n_partners = 0`` and NaN for the rest.
+        own classes, ``jaffe_distance``; with ties ``density``, ``effective_size``,
+        ``efficiency``, ``constraint``. A firm without active partners in a window has
+        ``n_partners = 0`` and NaN for the rest.
 
     Raises
     ------
