@@ -193,3 +193,52 @@ def test_a_spec_whose_measures_cannot_be_used_is_refused(tmp_path: Path, partner
     assert isinstance(error, SemwbError)
     assert str(error).startswith(f"{spec}, key 'portfolio' (firm_id: rid): ")
     assert message in str(error)
+
+
+def _spec(tmp_path: Path, portfolio: str, syntax: str) -> Path:
+    spec = tmp_path / "pd.yaml"
+    spec.write_text(f"model: pd\ndata: {(EXAMPLES / 'alliance.csv').as_posix()}\nportfolio:\n"
+                    f"  partners: {(EXAMPLES / 'partners.csv').as_posix()}\n  firm_id: rid\n"
+                    f"  window: 2018-2020\n{portfolio}syntax: |\n  {syntax}\n", encoding="utf-8")
+    return spec
+
+
+def test_a_measure_takes_the_name_the_hypothesis_uses(tmp_path: Path) -> None:
+    """`names: {partner_type_blau: PD}`: the syntax writes PD, its square and its moderation."""
+    spec = _spec(tmp_path, "  names: {partner_type_blau: PD}\n",
+                 "bri1 ~ PD + I(PD^2) + turb1 + PD:turb1")
+    code, _, error = invoke("fit", spec, "--out", tmp_path / "out")
+    assert code == 0, error
+    saved = json.loads((tmp_path / "out" / "results.json").read_text(encoding="utf-8"))
+    assert {"PD", "I(PD^2)", "PD:turb1"} <= {p["rhs"] for p in saved["parameters"]}
+    (row,) = [m for m in saved["portfolio"]["measures"] if m["as"] is not None]
+    assert (row["measure"], row["as"], row["n"]) == ("partner_type_blau", "PD", 319)
+    html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert "<code>partner_type_blau</code> → <code>PD</code>" in html
+    plain = _spec(tmp_path, "", "bri1 ~ partner_type_blau + I(partner_type_blau^2) + turb1 + "
+                                "partner_type_blau:turb1")
+    code, _, error = invoke("fit", plain, "--out", tmp_path / "plain")
+    assert code == 0, error
+    unnamed = json.loads((tmp_path / "plain" / "results.json").read_text(encoding="utf-8"))
+    assert saved["n_obs"] == unnamed["n_obs"]
+    renamed = {p["rhs"].replace("PD", "partner_type_blau"): p["est"] for p in saved["parameters"]
+               if p["op"] == "~"}
+    assert renamed == {p["rhs"]: p["est"] for p in unnamed["parameters"] if p["op"] == "~"}
+
+
+@pytest.mark.parametrize(("names", "message"), [
+    ("{partner_blau: PD}", "key 'portfolio.names': partner_blau is not a measure of this block; "
+                           "its measures are n_partners, n_alliances, repeat_share, "
+                           "partner_type_blau"),
+    ("{partner_type_blau: P D}", "'portfolio.names' names 'P D' cannot be used in lavaan "
+                                 "syntax"),
+    ("{partner_type_blau: PD, partner_type_entropy: PD}", "names 'PD' are given to several "
+                                                          "measures"),
+    ("{partner_type_blau: age}", "already have column(s) age"),
+])
+def test_bad_names_are_refused(tmp_path: Path, names: str, message: str) -> None:
+    spec = _spec(tmp_path, f"  names: {names}\n", "bri1 ~ PD")
+    code, _, error = invoke("fit", spec, "--out", tmp_path / "out")
+    assert code == 1
+    assert isinstance(error, SemwbError)
+    assert message in str(error)
