@@ -180,3 +180,31 @@ def test_ties_that_join_no_network_are_named(tmp_path: Path) -> None:
     assert note.startswith("the tie file: 1 tie(s) name a partner")
     assert "(row 3: ZZ)" in note
     assert check_ties(partners, unscoped.iloc[:1]) == []
+
+
+def test_a_partner_with_different_ipc_classes_within_a_firm(tmp_path: Path) -> None:
+    """The IPC column describes the partner, as its type does: one profile per firm and partner
+    (in any order), so that the measures never pick one of two rows unseen."""
+    text = ("firm_id,partner_id,start_year,ipc\nF1,P1,2015,H04L;G06F\nF1,P1,2019,G06F;H04L\n"
+            "F2,P1,2019,G06F\nF2,P1,2020,H01L\n")
+    with pytest.raises(ResponseDataError, match=r"partners\.csv, rows 4, 5, column ipc: partner "
+                                                r"P1 of firm F2 has different values") as caught:
+        read_partners(write(tmp_path, text))
+    assert "rows 2, 3" not in str(caught.value)
+
+
+def test_an_xlsx_list_with_chinese_headers_and_sheet(tmp_path: Path) -> None:
+    path = tmp_path / "伙伴名单.xlsx"
+    frame = pd.DataFrame({"企业编号": ["F1", "F1"], "伙伴编号": ["P1", "P2"],
+                          "伙伴类型": ["高校", "供应商"], "开始年份": [2018, "二〇一九"]})
+    with pd.ExcelWriter(path) as book:
+        frame.to_excel(book, sheet_name="伙伴", index=False)
+    with pytest.raises(ResponseDataError, match=r"伙伴名单\.xlsx \[伙伴\], row 3, column 开始年份: "
+                                                r"'二〇一九' is not a year"):
+        read_partners(path, sheet="伙伴")
+    frame["开始年份"] = [2018, 2019]
+    with pd.ExcelWriter(path) as book:
+        frame.to_excel(book, sheet_name="伙伴", index=False)
+    partners = read_partners(path, sheet="伙伴")
+    assert partners.data["partner_type"].tolist() == ["高校", "供应商"]
+    assert partners.data["start_year"].tolist() == [2018.0, 2019.0]

@@ -192,9 +192,11 @@ def _check_rows(data: pd.DataFrame, raw: RawTable, columns: dict[str, str],
         problems.append(f"{source}, rows {rows}: the same alliance ({', '.join(keys)}) is listed "
                         "more than once; delete the repeats")
     attributes = [c for c in data.columns if c in columns and c not in
-                  ("firm_id", "partner_id", "start_year", "end_year", "ipc", "firm_ipc")]
+                  ("firm_id", "partner_id", "start_year", "end_year", "firm_ipc")]
     attributes += [c for c in data.columns if c not in columns]
-    pairs = data.groupby(["firm_id", "partner_id"], sort=False)
+    described = data.assign(ipc=data["ipc"].map(lambda codes: tuple(sorted(codes)))
+                            ) if "ipc" in data else data  # the same classes in any order
+    pairs = described.groupby(["firm_id", "partner_id"], sort=False)
     for attribute in attributes:
         distinct = pairs[attribute].nunique(dropna=False)
         for firm, partner in distinct.index[distinct > 1]:
