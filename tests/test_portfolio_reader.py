@@ -84,6 +84,7 @@ F1,P4,customer,2019,2017,G06F
 F1,P5,customer,2019,,Z99Q
 F1,P1,university,2015,2020,G06F
 F2,P6,supplier,1850,,H04W
+F2,F2,supplier,2001,,H04W
 """
     with pytest.raises(ResponseDataError) as caught:
         read_partners(write(tmp_path, text))
@@ -106,6 +107,8 @@ F2,P6,supplier,1850,,H04W
            "(2019)" in message
     assert "partners.csv, rows 2, 8: the same alliance (firm_id, partner_id, start_year) is " \
            "listed more than once" in message
+    assert "partners.csv, row 10, column partner_id: firm F2 is listed as its own partner" \
+        in message
 
 
 def test_a_partner_described_two_ways_within_a_firm(tmp_path: Path) -> None:

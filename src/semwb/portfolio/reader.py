@@ -178,8 +178,11 @@ def _ipc(raw: RawTable, pos: int, problems: list[str]) -> pd.Series:
 
 def _check_rows(data: pd.DataFrame, raw: RawTable, columns: dict[str, str],
                 problems: list[str]) -> None:
-    """End before start, repeated rows, and a partner described two ways within one firm."""
+    """A firm its own partner, end before start, repeated rows, a partner described two ways."""
     source = raw.source
+    for row in data.index[data["firm_id"] == data["partner_id"]]:
+        problems.append(f"{source}, row {row}, column {columns['partner_id']}: firm "
+                        f"{data.at[row, 'firm_id']} is listed as its own partner")
     if "start_year" in data and "end_year" in data:
         for row in data.index[data["end_year"] < data["start_year"]]:
             problems.append(f"{source}, row {row}, column {columns['end_year']}: the alliance ends "
