@@ -189,7 +189,7 @@ def test_a_partner_with_different_ipc_classes_within_a_firm(tmp_path: Path) -> N
     """The IPC column describes the partner, as its type does: one profile per firm and partner
     (in any order), so that the measures never pick one of two rows unseen."""
     text = ("firm_id,partner_id,start_year,ipc\nF1,P1,2015,H04L;G06F\nF1,P1,2019,G06F;H04L\n"
-            "F2,P1,2019,G06F\nF2,P1,2020,H01L\n")
+            "F2,P1,2019,G06F\nF2,P1,2020,G06F;H01L\n")
     with pytest.raises(ResponseDataError, match=r"partners\.csv, rows 4, 5, column ipc: partner "
                                                 r"P1 of firm F2 has different values") as caught:
         read_partners(write(tmp_path, text))
