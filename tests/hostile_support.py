@@ -91,6 +91,28 @@ def xlsx_bomb(path: Path, megabytes: int = 50) -> Path:
     return path
 
 
+def xlsx_with_far_cell(path: Path, cell: str) -> Path:
+    """A real three-row workbook whose last value is moved to ``cell`` (say ``XFD1048576``) by
+    editing its sheet XML, so that the row may lie even past Excel's last row."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet["A1"], sheet["A2"], sheet["A3"] = "ar1", 1, 7
+    plain = path.with_name("in-plain.xlsx")
+    book.save(plain)
+    row = cell.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    with zipfile.ZipFile(plain) as source, zipfile.ZipFile(path, "w") as target:
+        for member in source.infolist():
+            data = source.read(member)
+            if member.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b'r="3"', f'r="{row}"'.encode()).replace(
+                    b'r="A3"', f'r="{cell}"'.encode())
+            target.writestr(member, data)
+    return path
+
+
 def stat_file_declaring(path: Path, rows: int) -> Path:
     """A real two-row ``.dta`` or ``.sav`` whose header is edited to declare ``rows`` rows."""
     import pandas as pd

@@ -23,6 +23,7 @@ from hostile_support import (
     nested_brackets,
     stat_file_declaring,
     xlsx_bomb,
+    xlsx_with_far_cell,
 )
 from semwb.sem.spec import load_spec, spec_from_syntax
 from semwb.survey import limits
@@ -94,6 +95,57 @@ def test_xlsx_over_the_expanded_size_limit_is_refused(tmp_path: Path,
     monkeypatch.setattr(limits, "MAX_XLSX_EXPANDED", 1_000)
     outcome = bounded(read_against_seed, path, seconds=10)
     assert "the limit is 0 MB" in outcome.message
+
+
+@pytest.mark.parametrize(("cell", "expected"), [
+    ("XFD1048576", "16,384 columns, more than the limit of 5,000"),
+    ("A50000000", "the sheet has rows past Excel's last row (1,048,576)"),
+])
+def test_xlsx_with_one_far_cell_is_refused_before_pandas_lays_it_out(
+        tmp_path: Path, cell: str, expected: str) -> None:
+    """Before the scan, pandas padded every row to the far cell: 17 billion cells from 5 kB."""
+    path = xlsx_with_far_cell(tmp_path / "in-far.xlsx", cell)
+    assert path.stat().st_size < 10_000
+    outcome = bounded(read_against_seed, path, seconds=10, megabytes=300)
+    assert outcome.error == "ResponseDataError"
+    assert outcome.message.startswith("in-far.xlsx [Sheet]: ")
+    assert expected in outcome.message
+
+
+def test_xlsx_with_formatted_empty_cells_far_away_still_reads(tmp_path: Path) -> None:
+    import openpyxl
+    from openpyxl.styles import Font
+
+    from semwb.survey.tables import read_table
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet["A1"], sheet["B1"], sheet["A2"], sheet["B2"] = "ar1", "ar2", 1, 2
+    sheet["XFD9000"].font = Font(bold=True)  # stored as a cell without a value
+    sheet["A2000"].font = Font(bold=True)
+    book.save(tmp_path / "in-styled.xlsx")
+    table = read_table(tmp_path / "in-styled.xlsx")
+    assert (table.header, table.rows, table.cells.to_numpy().tolist()) == (
+        ["ar1", "ar2"], [2], [["1", "2"]])
+
+
+def test_running_out_of_memory_in_a_workbook_is_not_called_unreadable(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The upload checker names its memory cap only if MemoryError reaches it."""
+    import pandas as pd
+
+    from semwb.survey.tables import read_table
+
+    path = tmp_path / "in-ok.xlsx"
+    pd.DataFrame({"ar1": [1, 2]}).to_excel(path, index=False)
+
+    def exhausted(*args: object, **kwargs: object) -> None:
+        raise MemoryError
+
+    monkeypatch.setattr(pd, "read_excel", exhausted)
+    with pytest.raises(MemoryError):
+        read_table(path)
 
 
 @pytest.mark.parametrize(("name", "rows"), [("in-big.dta", 150_000_000),
