@@ -67,6 +67,30 @@ def bounded(call: Callable[..., Any], *args: Any, seconds: float = 20,
     return Outcome(error, message, time.monotonic() - start)
 
 
+class CliExitError(Exception):
+    """How :func:`semwb_cli` ended: ``"<exit code>: <what it printed on stderr>"``."""
+
+
+def semwb_cli(*args: str) -> None:
+    """Run the ``semwb`` entry point with ``args`` in this process (meant for :func:`bounded`'s
+    child); always raises :class:`CliExitError`."""
+    import contextlib
+    import io
+    import sys
+
+    from semwb.cli import main
+
+    sys.argv = ["semwb", *args]
+    err = io.StringIO()
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
+        try:
+            main()
+            code: object = 0
+        except SystemExit as exc:
+            code = exc.code
+    raise CliExitError(f"{code}: {err.getvalue()}")
+
+
 def billion_laughs(levels: int = 9) -> str:
     """YAML whose aliases nest ``levels`` deep, tenfold each (about 400 bytes)."""
     lines = ['l0: &l0 "lol"']

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,9 @@ from hostile_support import (
     INSTRUMENT_HEAD,
     billion_laughs,
     bounded,
+    leftovers,
     nested_brackets,
+    semwb_cli,
     stat_file_declaring,
     xlsx_bomb,
     xlsx_with_far_cell,
@@ -63,10 +66,11 @@ def test_spec_with_aliases_is_refused_and_the_message_stays_short(tmp_path: Path
     assert ", line 4: not valid YAML (the alias '*l0' is not allowed" in outcome.message
     # the command line prints one short line, no traceback, no expanded value
     done = subprocess.run([sys.executable, "-m", "semwb", "fit", str(path)], capture_output=True,
-                          text=True, timeout=60)
+                          text=True, timeout=60, cwd=tmp_path)
     assert done.returncode == 1
     assert "Traceback" not in done.stderr
     assert len(done.stderr) < 400, done.stderr
+    assert leftovers(tmp_path) == []
 
 
 def test_mapping_file_with_aliases_is_refused(tmp_path: Path) -> None:
@@ -158,6 +162,31 @@ def test_stat_file_declaring_more_rows_than_it_holds(tmp_path: Path, name: str,
     assert outcome.error == "ResponseDataError"
     assert f"{name}: the header declares {rows:,} rows of 2 columns, but the file has only" \
         in outcome.message
+
+
+WIDE = ",".join(f"c{k}" for k in range(72_000)) + "\n" + "1," * 71_999 + "1\n"
+
+
+@pytest.mark.parametrize(("name", "make", "expected"), [
+    ("in-bomb.xlsx", lambda path: xlsx_bomb(path, megabytes=60), "the workbook expands to 60 MB"),
+    ("in-far.xlsx", lambda path: xlsx_with_far_cell(path, "XFD1048576"), "16,384 columns"),
+    ("in-big.dta", lambda path: stat_file_declaring(path, 150_000_000), "the header declares"),
+    ("in-wide.csv", lambda path: path.write_text(WIDE), "72,000 columns"),
+])
+def test_score_refuses_hostile_responses_in_one_line_and_writes_nothing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str,
+        make: Callable[[Path], object], expected: str) -> None:
+    """``semwb score`` as a user runs it, in a child with 400 MB and 20 s."""
+    make(tmp_path / name)
+    monkeypatch.chdir(tmp_path)
+    outcome = bounded(semwb_cli, "score", str(SEED_INSTRUMENT), name, "--out", "out",
+                      seconds=20, megabytes=400)
+    code, output = outcome.message.split(": ", 1)
+    assert (outcome.error, code) == ("CliExitError", "1")
+    assert output.startswith(f"semwb: error: {name}")
+    assert expected in output
+    assert output.count("\n") == 1, output
+    assert leftovers(tmp_path) == []
 
 
 def test_stat_file_within_limits_still_reads(tmp_path: Path) -> None:
