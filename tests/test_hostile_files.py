@@ -28,6 +28,7 @@ from hostile_support import (
     xlsx_bomb,
     xlsx_with_far_cell,
 )
+from semwb.errors import InstrumentError, ResponseDataError, SpecError
 from semwb.sem.spec import load_spec, spec_from_syntax
 from semwb.survey import limits
 from semwb.survey.instrument import load_instrument
@@ -230,3 +231,40 @@ def test_defined_parameters_are_bounded(definitions: str, expected: str) -> None
     assert outcome.error == "SpecError"
     assert expected in outcome.message
     assert outcome.seconds < 5
+
+
+@pytest.mark.parametrize(("value", "problem"), [
+    ("!!python/object:os.system echo", "could not determine a constructor for the tag"),
+    ("1" + "0" * 5_000, "a value that cannot be read: Exceeds the limit (4300 digits)"),
+])
+def test_yaml_values_python_cannot_build_name_their_line(tmp_path: Path, value: str,
+                                                         problem: str) -> None:
+    """Each raised a traceback (ConstructorError, ValueError) from an instrument; the number
+    also from a spec."""
+    path = tmp_path / "in-instrument.yaml"
+    path.write_text(INSTRUMENT_HEAD + CONSTRUCTS.replace("test", value), encoding="utf-8")
+    with pytest.raises(InstrumentError, match=r"in-instrument.yaml, line 7: not valid YAML") as exc:
+        load_instrument(path)
+    assert problem in str(exc.value)
+    spec = tmp_path / "in-spec.yaml"
+    spec.write_text(f"model: m\nsyntax: 'Y ~ X'\ntitle: {{en: {value}}}\n", encoding="utf-8")
+    with pytest.raises(SpecError, match=r"in-spec.yaml, line 3: not valid YAML"):
+        load_spec(spec)
+
+
+def test_yaml_keys_and_bytes_python_cannot_read_are_named(tmp_path: Path) -> None:
+    """A list as a key (TypeError from an instrument), bytes that are not UTF-8 in a mapping
+    file (UnicodeDecodeError)."""
+    path = tmp_path / "in-instrument.yaml"
+    path.write_text(INSTRUMENT_HEAD + CONSTRUCTS.replace("    source: test", "    ? [a, b]\n"
+                                                         "    : test"), encoding="utf-8")
+    with pytest.raises(InstrumentError, match=r"line 7: not valid YAML \(a key must be a single"):
+        load_instrument(path)
+    path.write_text(INSTRUMENT_HEAD.replace("title: {en: Demo}", "title: {<<: {en: Demo}}")
+                    + CONSTRUCTS, encoding="utf-8")  # a merge key (no alias): refused, named
+    with pytest.raises(InstrumentError, match=r"line 2: not valid YAML \(could not determine"):
+        load_instrument(path)
+    mapping = tmp_path / "in-mapping.yaml"
+    mapping.write_bytes(b"q1: ar1\nq2: \xff\n")
+    with pytest.raises(ResponseDataError, match=r"in-mapping.yaml: not valid YAML \('utf-8' "):
+        load_mapping(mapping)
