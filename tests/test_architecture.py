@@ -5,6 +5,8 @@ from __future__ import annotations
 import ast
 import re
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from itertools import pairwise
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -88,6 +90,54 @@ def test_the_map_allows_only_what_is_used() -> None:
               for target in targets if target not in graph.get(source, {})]
     assert not unused, "allowed by docs/architecture.md but never imported (drop them):\n" + (
         "\n".join(unused))
+
+
+def find_cycle(graph: Mapping[str, Iterable[str]]) -> list[str]:
+    """A loop of ``graph`` as ``[a, b, ..., a]`` (each node imports the next), or ``[]``."""
+    done: set[str] = set()
+    path: list[str] = []
+
+    def visit(node: str) -> list[str]:
+        path.append(node)
+        for target in sorted(graph.get(node, ())):
+            if target in path:
+                return [*path[path.index(target):], target]
+            if target not in done:
+                found = visit(target)
+                if found:
+                    return found
+        path.pop()
+        done.add(node)
+        return []
+
+    for node in sorted(graph):
+        found = [] if node in done else visit(node)
+        if found:
+            return found
+    return []
+
+
+def test_the_package_graph_has_no_cycle() -> None:
+    graph = actual_graph()
+    loop = find_cycle(graph)
+    edges = [f"{a} -> {b} ({', '.join(graph[a][b])})" for a, b in pairwise(loop)]
+    assert not loop, ("packages import each other in a loop (move what both need into the lower "
+                      "layer, see docs/architecture.md):\n" + "\n".join(edges))
+
+
+def test_a_cycle_is_found() -> None:
+    assert find_cycle({"a": ["b"], "b": ["c"], "c": ["a"], "d": ["a"]}) == ["a", "b", "c", "a"]
+    assert find_cycle({"a": ["b"], "b": ["a"]}) == ["a", "b", "a"]
+    assert find_cycle({"a": ["b", "c"], "b": ["c"], "c": [], "d": ["a"]}) == []
+
+
+def test_each_row_imports_only_rows_above_it() -> None:
+    table = documented_layers()
+    order = list(table)
+    upward = [f"{source} -> {target}" for source, targets in table.items() for target in targets
+              if target != "semwb" and target not in order[:order.index(source)]]
+    assert not upward, ("docs/architecture.md lists these layers below a row that imports them "
+                        "(order the table by layer):\n" + "\n".join(upward))
 
 
 def test_the_import_parser_sees_imports_inside_functions(tmp_path: Path) -> None:

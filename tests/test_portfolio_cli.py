@@ -13,8 +13,9 @@ from typer.testing import CliRunner
 
 from semwb.cli import app
 from semwb.errors import SemwbError
-from semwb.portfolio.measures import parse_windows, portfolio_measures
+from semwb.portfolio.measures import portfolio_measures
 from semwb.portfolio.reader import read_partners, read_ties
+from semwb.year_windows import parse_windows
 from survey_helpers import REPO
 
 EXAMPLES = REPO / "surveys" / "examples"

@@ -9,13 +9,9 @@ import pandas as pd
 import pytest
 
 from semwb.errors import OptionError, ResponseDataError
-from semwb.portfolio.measures import (
-    Window,
-    describe_measures,
-    parse_windows,
-    portfolio_measures,
-)
+from semwb.portfolio.measures import describe_measures, portfolio_measures
 from semwb.portfolio.reader import Partners, read_partners, read_ties
+from semwb.year_windows import Window, parse_windows
 
 LIST = """firm_id,partner_id,partner_type,industry,start_year,end_year,ipc,firm_ipc
 F1,P1,university,education,2015,2019,G06F;H04L,H04L

@@ -137,8 +137,9 @@ def join_portfolio(spec: ModelSpec, data: pd.DataFrame,
     from semwb.errors import OptionError, ResponseDataError
     from semwb.files import display_path
     from semwb.portfolio.join import join_measures
-    from semwb.portfolio.measures import describe_measures, parse_windows, portfolio_measures
+    from semwb.portfolio.measures import describe_measures, portfolio_measures
     from semwb.portfolio.reader import check_ties, read_partners, read_ties
+    from semwb.year_windows import parse_windows
 
     options = spec.portfolio
     assert options is not None
@@ -209,7 +210,7 @@ def _label(text: str) -> str:
 
 def product_terms(spec: ModelSpec) -> list[str]:
     """The product and power terms the spec's syntax names right of ``~`` (``x:w``, ``I(x^2)``)."""
-    from semwb.conditional.products import parse_term
+    from semwb.sem.terms import parse_term
 
     return list(dict.fromkeys(t.rhs for t in spec.parsed.terms
                               if t.op == "~" and parse_term(t.rhs) is not None))
@@ -220,7 +221,7 @@ def add_latent_interactions(spec: ModelSpec, data: pd.DataFrame,
     """Latent ``F:G`` terms as product latents with double-mean-centred matched-pair indicators
     (:mod:`semwb.conditional.latent_products`); the spec's syntax is rewritten to use them."""
     from semwb.conditional.latent_products import add_latent_products
-    from semwb.conditional.products import parse_term
+    from semwb.sem.terms import parse_term
 
     parsed = spec.parsed
     latents = set(parsed.latents)
@@ -240,8 +241,9 @@ def add_products(spec: ModelSpec, data: pd.DataFrame) -> tuple[ModelSpec, Produc
     values (the ``probe:`` rule, on the model's centered scale).
     """
     from semwb.conditional.probing import moderator_values
-    from semwb.conditional.products import add_product_terms, parse_term
+    from semwb.conditional.products import add_product_terms
     from semwb.sem.spec_options import process_syntax_for
+    from semwb.sem.terms import parse_term
 
     parsed = spec.parsed
     terms = [t.rhs for t in parsed.terms if t.op == "~"]

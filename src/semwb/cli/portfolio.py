@@ -33,9 +33,10 @@ def portfolio(
     out: Annotated[Path, typer.Option(help="CSV of the measures.")] = Path("measures.csv"),
 ) -> None:
     """Alliance-portfolio measures per firm and window from a partner list (docs/portfolio.md)."""
-    from semwb.portfolio.measures import describe_measures, parse_windows, portfolio_measures
+    from semwb.portfolio.measures import describe_measures, portfolio_measures
     from semwb.portfolio.reader import check_ties, read_partners, read_ties
     from semwb.survey.tables import excel_safe
+    from semwb.year_windows import parse_windows
 
     windows = parse_windows(window)  # before reading: a bad option fails at once
     data = read_partners(partners, sheet=sheet, mapping=mapping)

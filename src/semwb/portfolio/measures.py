@@ -8,10 +8,8 @@ its set of distinct active partners; every measure counts each partner once.
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -26,43 +24,7 @@ from semwb.portfolio.indices import (
 )
 from semwb.portfolio.network import ego_measures
 from semwb.portfolio.reader import Partners
-
-
-@dataclass(frozen=True)
-class Window:
-    """Years ``first``-``last`` inclusive; both None for the whole list."""
-
-    first: int | None = None
-    last: int | None = None
-
-    @property
-    def label(self) -> str:
-        """``2018-2020``, ``2019``, or ``all``."""
-        if self.first is None or self.last is None:
-            return "all"
-        return str(self.first) if self.first == self.last else f"{self.first}-{self.last}"
-
-
-def parse_windows(text: str) -> list[Window]:
-    """Parse ``"2018-2020"`` or ``"2016-2018,2019-2021"`` or ``"2019"``; empty = whole list.
-
-    Raises
-    ------
-    OptionError
-        A window that is not ``YEAR`` or ``FIRST-LAST`` with ``FIRST <= LAST``, or one given
-        twice.
-    """
-    windows = []
-    for part in (p.strip() for p in text.split(",") if p.strip()):
-        match = re.fullmatch(r"(\d{4})(?:\s*-\s*(\d{4}))?", part)
-        if match is None or int(match.group(1)) > int(match.group(2) or match.group(1)):
-            raise OptionError(f"--window: '{part}' is not a window; write FIRST-LAST years, e.g. "
-                              "2018-2020 (several separated by commas).")
-        window = Window(int(match.group(1)), int(match.group(2) or match.group(1)))
-        if window in windows:
-            raise OptionError(f"--window: {window.label} is given twice; name each window once.")
-        windows.append(window)
-    return windows or [Window()]
+from semwb.year_windows import Window
 
 
 def _active(data: pd.DataFrame, window: Window) -> pd.Series:
@@ -137,7 +99,7 @@ def portfolio_measures(partners: Partners, *, by: Sequence[str] = ("partner_type
         Categorical columns whose diversity is measured (any column of the list that is not an
         id, year or IPC column), by field name or by the header in the file.
     windows
-        Time windows (:func:`parse_windows`); the default is the whole list.
+        Time windows (:func:`~semwb.year_windows.parse_windows`); the default is the whole list.
     ties
         Partner-partner ties (:func:`~semwb.portfolio.reader.read_ties`); without them the
         network measures are left out.

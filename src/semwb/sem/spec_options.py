@@ -142,8 +142,8 @@ def process_syntax_for(options: ProcessOptions, *, source: str,
     SpecError
         For an unsupported model number or a missing role, naming the spec file and the key.
     """
-    from semwb.conditional.process_syntax import process_syntax
     from semwb.errors import SpecError
+    from semwb.sem.process_syntax import process_syntax
 
     try:
         return process_syntax(options.model, x=options.x, y=options.y, m=options.m,
@@ -202,7 +202,7 @@ def data_key_problems(spec: ModelSpec) -> list[str]:
                         f"variance; got {spec.rwg_null}.")
     if spec.portfolio is not None and spec.portfolio.window is not None:
         from semwb.errors import OptionError
-        from semwb.portfolio.measures import parse_windows
+        from semwb.year_windows import parse_windows
 
         try:
             windows = parse_windows(spec.portfolio.window)
