@@ -14,8 +14,9 @@ on ``df``: ``tr = (df - s) c``, ``tr² = df c²``), the baseline's likewise. RMS
 is the ``n_g / N`` weighted mean of the groups'. The ``.robust`` CFI/TLI/RMSEA and WRMR of one
 group are not combined (left empty).
 
-Equality constraints across groups (``group_equal``, shared labels, ``:=``), the invariance
-ladder and the bootstrap are refused when the spec is loaded (:func:`ordinal_group_problems`).
+Other equality constraints across groups (``group_equal`` lists, ``group_partial``, shared
+labels, ``:=``) and the bootstrap are refused when the spec is loaded
+(:func:`ordinal_group_problems`); the invariance ladder is :mod:`.ladder`.
 """
 
 from __future__ import annotations
@@ -38,22 +39,27 @@ from semwb.sem.syntax import ParsedSyntax
 
 
 def ordinal_group_problems(parsed: ParsedSyntax, *, group_equal: Sequence[str],
-                           group_partial: Sequence[str], invariance: bool, bootstrap: bool,
+                           group_partial: Sequence[str], bootstrap: bool,
                            source: str) -> list[str]:
     """What a WLSMV spec with ``group:`` asks that semwb cannot fit yet (the configural model,
     every parameter free in every group, is what it fits)."""
     configural = ("semwb's WLSMV with 'group:' fits the configural model (every parameter free "
                   "in every group) and 'group_equal: [loadings, thresholds]'")
     problems = []
-    if group_partial or (group_equal and set(group_equal) != {"loadings", "thresholds"}):
-        problems.append(f"{source}: with WLSMV semwb fits the configural model and "
-                        "'group_equal: [loadings, thresholds]' (no 'group_partial' yet); "
-                        "change the keys, or fit ML/MLR on the items.")
-    elif group_equal:
+    if group_partial:
+        problems.append(f"{source}: 'group_partial' is not available with WLSMV (semwb cannot "
+                        "match lavaan's partially constrained ordinal models yet); remove it, "
+                        "and run 'semwb invariance' for the ordinal ladder (configural, "
+                        "thresholds, metric, scalar) or fit ML/MLR on the items for partial "
+                        "invariance.")
+    if group_equal and set(group_equal) != {"loadings", "thresholds"}:
+        problems.append(f"{source}: 'group_equal: [{', '.join(group_equal)}]' is not available "
+                        f"with WLSMV: "
+                        f"{configural}; for the thresholds, metric and scalar steps of ordinal "
+                        "items (Wu & Estabrook 2016) use 'semwb invariance' or 'invariance: "
+                        "true'; change the key, or fit ML/MLR on the items.")
+    elif group_equal and not group_partial:
         problems += equal_scope_problems(parsed, source)
-    if invariance:
-        problems.append(f"{source}: the invariance ladder is not available with WLSMV yet; "
-                        f"{configural}: remove 'invariance:'.")
     if bootstrap:
         problems.append(f"{source}: the bootstrap is not available for WLSMV with 'group:'; "
                         "remove 'bootstrap:'.")

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -31,6 +32,24 @@ from semwb.sem.solution import wald
 from semwb.sem.spec import ModelSpec
 
 Array = NDArray[np.float64]
+
+
+class GroupStatistics(Protocol):
+    """A joint model of the groups' statistics (:class:`Layout`, the invariance ladder's
+    :class:`semwb.sem.ordinal.ladder.StepModel`)."""
+
+    @property
+    def items(self) -> tuple[str, ...]: ...
+
+    @property
+    def thresholds(self) -> list[tuple[int, str]]: ...
+
+    @property
+    def n_groups(self) -> int: ...
+
+    def statistics(self, phi: Array, g: int) -> Array: ...
+
+    def jacobian(self, phi: Array, g: int) -> Array: ...
 
 
 @dataclass(frozen=True)
@@ -144,7 +163,7 @@ class EqualFit:
     residuals: list[Array]
 
 
-def fit_equal(lay: Layout, samples: Sequence[OrdinalStats], start: Array) -> EqualFit:
+def fit_equal(lay: GroupStatistics, samples: Sequence[OrdinalStats], start: Array) -> EqualFit:
     """Gauss-Newton (Levenberg-Marquardt damped) on ``Σ_g n_g/N F_g``; see the module notes.
 
     Raises
@@ -259,7 +278,7 @@ def equal_tables(lay: Layout, fit: EqualFit, tables: Sequence[pd.DataFrame], *, 
     return out, r2
 
 
-def equal_indices(lay: Layout, fit: EqualFit, configural: FitIndices,
+def equal_indices(lay: GroupStatistics, fit: EqualFit, configural: FitIndices,
                   sizes: Sequence[int]) -> FitIndices:
     """``fitMeasures()`` of the joint fit; the baseline is the configural fit's."""
     from semwb.distributions import chi2_sf
