@@ -108,10 +108,15 @@ def test_run_analysis_reports_each_group(equal: list[str]) -> None:
 
 @pytest.mark.parametrize(("options", "syntax", "message"), [
     ({"group_equal": ["loadings"]}, None,
-     "with WLSMV semwb fits the configural model and 'group_equal: \\[loadings, thresholds\\]'"),
+     "'group_equal: \\[loadings\\]' is not available with WLSMV: semwb's WLSMV with 'group:' "
+     "fits the configural model"),
+    ({"group_equal": ["loadings", "thresholds", "intercepts"]}, None,
+     "'group_equal: \\[loadings, thresholds, intercepts\\]' is not available with WLSMV.*use "
+     "'semwb invariance'"),
+    ({"group_equal": ["loadings", "thresholds"], "group_partial": ["ar1|t1"]}, None,
+     "'group_partial' is not available with WLSMV"),
     ({"group_equal": ["loadings", "thresholds"]}, "F =~ ar1 + ar2 + ar3\nF ~ iol1",
      "'F ~ iol1' is beyond a CFA of ordinal items"),
-    ({"invariance": True}, None, "the invariance ladder is not available with WLSMV yet"),
     ({}, "AR =~ ar1 + a*ar2 + ar3", "the label on 'AR =~ ar2' would make the parameter equal"),
 ])
 def test_constraints_across_groups_are_refused_in_one_line(
@@ -156,9 +161,10 @@ def test_theta_parameterization_with_equal_thresholds_is_refused() -> None:
         fit_model(spec, pd.read_csv(FOLDER / "data.csv"))
 
 
-def test_the_invariance_ladder_refuses_wlsmv() -> None:
-    with pytest.raises(SpecError, match="the invariance ladder is not available with WLSMV yet"):
-        run_ladder(_spec(), pd.read_csv(FOLDER / "data.csv"))
+def test_the_invariance_ladder_refuses_the_theta_parameterization() -> None:
+    with pytest.raises(SpecError, match="the WLSMV invariance ladder uses the delta "
+                                        "parameterization"):
+        run_ladder(_spec(parameterization="theta"), pd.read_csv(FOLDER / "data.csv"))
 
 
 def test_an_unfitted_group_equal_is_refused_at_fit_time() -> None:

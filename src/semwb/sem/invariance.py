@@ -246,8 +246,9 @@ def _ordinal_ladder(spec: ModelSpec, data: pd.DataFrame, data_name: str) -> Ladd
     step below by lavaan's ``lavTestLRT`` (satorra.2000), the changes of the scaled CFI and
     RMSEA judged. No score tests or partial step (lavaan's ``lavTestScore`` of WLSMV fits is not
     matched); latent means from the scalar step when it holds."""
-    from semwb.sem.ordinal.ladder_fit import difference_test, fit_ladder
+    from semwb.sem.ordinal.ladder_fit import check_ladder, difference_test, fit_ladder
 
+    check_ladder(spec)
     configural = fit_model(spec.model_copy(update={"group_equal": [], "group_partial": [],
                                                    "std_lv": True}), data, data_name=data_name)
     ladder = fit_ladder(spec, data, configural, data_name=data_name)

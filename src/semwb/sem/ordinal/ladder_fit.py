@@ -66,9 +66,15 @@ class OrdinalLadder:
         return sum(s.data.n_obs for s in self.samples)
 
 
-def ladder_problems(spec: ModelSpec) -> list[str]:
-    """What keeps a WLSMV spec from the ladder: it must be a CFA of ordinal items (factors
-    measured by items, their covariances), no labels or fixed values, delta parameterization."""
+def check_ladder(spec: ModelSpec) -> None:
+    """Refuse a WLSMV spec the ladder does not fit: it must be a CFA of ordinal items (factors
+    measured by items, their covariances), no labels or fixed values, delta parameterization.
+
+    Raises
+    ------
+    SpecError
+        Naming each syntax line (or key) beyond that, and what to do instead.
+    """
     parsed = spec.parsed
     latents, items = set(parsed.latents), set(spec.ordered_items)
     where = f"{spec.source}, syntax line"
@@ -86,7 +92,8 @@ def ladder_problems(spec: ModelSpec) -> list[str]:
         problems.append(f"{spec.source}: the WLSMV invariance ladder uses the delta "
                         "parameterization (semTools' measEq.syntax); remove "
                         "'parameterization: theta'.")
-    return problems
+    if problems:
+        raise SpecError(join_problems(f"{spec.source}: {len(problems)} problems", problems))
 
 
 def _samples(spec: ModelSpec, frames: Sequence[pd.DataFrame]) -> list[OrdinalStats]:
@@ -119,9 +126,7 @@ def fit_ladder(spec: ModelSpec, data: pd.DataFrame, configural: FitResult, *,
     """
     from semwb.sem.multigroup import split_groups
 
-    problems = ladder_problems(spec)
-    if problems:
-        raise SpecError(join_problems(f"{spec.source}: {len(problems)} problems", problems))
+    check_ladder(spec)
     levels, frames, _ = split_groups(spec, data, data_name=data_name)
     samples = _samples(spec, frames)
     items = tuple(samples[0].data.names)
