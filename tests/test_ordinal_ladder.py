@@ -145,7 +145,8 @@ def test_the_ladder_judges_the_scaled_indices_and_reports_latent_means() -> None
         assert means[row["lhs"]]["est"] == pytest.approx(row["est"], abs=1e-5)
         assert means[row["lhs"]]["se"] == pytest.approx(row["se"], rel=1e-5)
     page = render_invariance(written, lang="zh")
-    assert "阈值不变" in page and "Wu &amp; Estabrook" in page
+    assert "阈值不变" in page
+    assert "Wu &amp; Estabrook" in page
     assert "Satorra-Bentler" not in page  # not the robust ML note
     assert "Satorra, 2000" in render_invariance(written)
 
@@ -160,7 +161,9 @@ def test_a_failing_step_says_score_tests_are_not_available() -> None:
     ladder = run_ladder(_spec(), data, data_name="data.csv")
     assert ladder.failed == "metric"
     assert [s.name for s in ladder.steps] == ["configural", "thresholds", "metric"]
-    assert ladder.scores == () and ladder.partial is None and ladder.latent_means.empty
+    assert ladder.scores == ()
+    assert ladder.partial is None
+    assert ladder.latent_means.empty
     assert "are not available with WLSMV" in render_invariance(ladder_json(ladder))
 
 
@@ -202,4 +205,5 @@ def test_cli_invariance_runs_the_ordinal_ladder(tmp_path: Path) -> None:
     assert [s["name"] for s in written["steps"]] == STEPS
     assert written["steps"][3]["fit"]["npar"] == REF["steps"]["scalar"]["fit"]["npar"]
     page = (out / "invariance.html").read_text(encoding="utf-8")
-    assert "thresholds" in page and "nonstate" in page
+    assert "thresholds" in page
+    assert "nonstate" in page

@@ -53,17 +53,18 @@ _TEXT: dict[str, tuple[str, str]] = {
                    "WLSMV (Satorra, 2000, scaled and shifted). The steps follow Wu & Estabrook "
                    "(2016): thresholds before loadings, then intercepts; residual variances are "
                    "not parameters under the delta parameterization, so there is no strict step.",
-                   "WLSMV（有序题项）：χ² 为均值方差校正（scaled-shifted）统计量，CFI、TLI 与 RMSEA "
-                   "（及其变化）为校正值，Δχ² 为 lavaan lavTestLRT 对 WLSMV 的差异检验（Satorra, "
-                   "2000，校正并平移）。步骤依照 Wu & Estabrook (2016)：先阈值、再载荷、再截距；"
+                   "WLSMV（有序题项）：χ² 为均值方差校正（scaled-shifted）统计量，"
+                   "CFI、TLI 与 RMSEA（及其变化）为校正值，"
+                   "Δχ² 为 lavaan lavTestLRT 对 WLSMV 的差异检验（Satorra, 2000，校正并平移）。"
+                   "步骤依照 Wu & Estabrook (2016)：先阈值、再载荷、再截距；"
                    "delta 参数化下残差方差不是参数，因此没有严格不变步骤。"),
     "wlsmv_no_scores": ("Score tests for releasing constraints and a partial step are not "
                         "available with WLSMV (semwb does not match lavaan's lavTestScore for "
                         "ordinal models yet): inspect the failing step's items, or locate "
                         "non-invariant items with the ladder by MLR on the items as continuous.",
                         "WLSMV 下暂不提供用于放开约束的得分检验与部分不变模型（semwb 尚未与 lavaan "
-                        "对有序模型的 lavTestScore 核对一致）：请检查不成立步骤的题项，或将题项视为连续变量"
-                        "以 MLR 运行不变性检验来定位不等同的题项。"),
+                        "对有序模型的 lavTestScore 核对一致）：请检查不成立步骤的题项，"
+                        "或将题项视为连续变量以 MLR 运行不变性检验来定位不等同的题项。"),
     "release": ("Constraints to release, by score test", "按得分检验排序的可放开约束"),
     "release_caption": ("Univariate score tests (lavaan's lavTestScore) of the failing step's "
                         "constraints", "不成立步骤中各约束的单变量得分检验（lavaan lavTestScore）"),

@@ -33,6 +33,8 @@ from semwb.sem.ordinal.polychoric import pairs
 
 Array = NDArray[np.float64]
 Index = NDArray[np.intp]
+#: A parameter: its row ``(lhs, op, rhs)`` and group index (-1: one value for every group).
+Key = tuple[tuple[str, str, str], int]
 
 #: The ladder under WLSMV: step name and the ``group_equal`` kinds it adds.
 ORDINAL_STEPS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -47,9 +49,9 @@ ORDINAL_STEPS: tuple[tuple[str, tuple[str, ...]], ...] = (
 class _Keys:
     """Parameter keys in order of first use (a shared key is one parameter)."""
 
-    keys: dict[tuple[object, ...], int] = field(default_factory=dict)
+    keys: dict[Key, int] = field(default_factory=dict)
 
-    def index(self, key: tuple[object, ...]) -> int:
+    def index(self, key: Key) -> int:
         return self.keys.setdefault(key, len(self.keys))
 
 
@@ -66,7 +68,7 @@ class StepModel:
     delta: list[Index]  # -1 fixed at 1
     psi: list[Index]  # (m, m) symmetric; -1 fixed at 1 (diagonal)
     alpha: list[Index]  # -1 fixed at 0
-    keys: tuple[tuple[object, ...], ...]
+    keys: tuple[Key, ...]
 
     @property
     def n_groups(self) -> int:
@@ -134,38 +136,33 @@ class StepModel:
 
 def step_model(items: Sequence[str], latents: Sequence[str], loadings: Sequence[tuple[int, int]],
                thresholds: Sequence[tuple[int, str]], n_groups: int,
-               equal: Sequence[str], partial: frozenset[tuple[str, str, str]] = frozenset()
-               ) -> StepModel:
-    """The parameter map of the step whose ``group_equal`` kinds are ``equal`` (module notes).
-
-    ``partial`` holds ``(lhs, op, rhs)`` rows left free across groups despite ``equal``.
-    """
+               equal: Sequence[str]) -> StepModel:
+    """The parameter map of the step whose ``group_equal`` kinds are ``equal`` (module notes)."""
     p, m = len(items), len(latents)
     keys = _Keys()
     kinds = set(equal)
     out: dict[str, list[Index]] = {k: [] for k in ("lam", "tau", "nu", "delta", "psi", "alpha")}
 
-    def key(kind: str, row: tuple[str, str, str], cell: tuple[object, ...], g: int) -> int:
-        shared = kind in kinds and row not in partial
-        return keys.index((row, *cell) if shared else (row, *cell, g))
+    def key(kind: str, row: tuple[str, str, str], g: int) -> int:
+        return keys.index((row, -1 if kind in kinds else g))
 
     for g in range(n_groups):
         lam = np.full((p, m), -1, dtype=np.intp)
         for i, f in loadings:
-            lam[i, f] = key("loadings", (latents[f], "=~", items[i]), (), g)
-        tau = np.array([key("thresholds", (items[i], "|", t), (), g) for i, t in thresholds],
+            lam[i, f] = key("loadings", (latents[f], "=~", items[i]), g)
+        tau = np.array([key("thresholds", (items[i], "|", t), g) for i, t in thresholds],
                        dtype=np.intp)
         free_nu = g > 0 and "thresholds" in kinds and "intercepts" not in kinds
-        nu = np.array([key("", (v, "~1", ""), (), g) if free_nu else -1 for v in items],
+        nu = np.array([key("", (v, "~1", ""), g) if free_nu else -1 for v in items],
                       dtype=np.intp)
-        delta = np.array([key("", (v, "~*~", v), (), g) if g and "thresholds" in kinds else -1
+        delta = np.array([key("", (v, "~*~", v), g) if g and "thresholds" in kinds else -1
                           for v in items], dtype=np.intp)
         psi = np.full((m, m), -1, dtype=np.intp)
         for a in range(m):
             for b in range(a + 1):
                 if a != b or (g and "loadings" in kinds):
-                    psi[a, b] = psi[b, a] = key("", (latents[b], "~~", latents[a]), (), g)
-        alpha = np.array([key("", (f, "~1", ""), (), g) if g and "intercepts" in kinds else -1
+                    psi[a, b] = psi[b, a] = key("", (latents[b], "~~", latents[a]), g)
+        alpha = np.array([key("", (f, "~1", ""), g) if g and "intercepts" in kinds else -1
                           for f in latents], dtype=np.intp)
         for name, value in zip(out, (lam, tau, nu, delta, psi, alpha), strict=True):
             out[name].append(value)
@@ -179,11 +176,10 @@ def start_values(model: StepModel, known: Mapping[tuple[str, str, str, int], flo
     0 for the rest."""
     out = np.zeros(model.n_params)
     for k, key in enumerate(model.keys):
-        lhs, op, rhs = key[0]  # type: ignore[misc]
-        g = int(key[1]) if len(key) > 1 else 0  # type: ignore[call-overload]
+        (lhs, op, rhs), g = key[0], max(key[1], 0)
         default = 1.0 if op == "~*~" or (op == "~~" and lhs == rhs) else \
             0.5 if op == "=~" else 0.0
-        out[k] = known.get((str(lhs), str(op), str(rhs), g), default)
+        out[k] = known.get((lhs, op, rhs, g), default)
     return out
 
 

@@ -29,10 +29,10 @@ from semwb.chisq_difference import DifferenceTest
 from semwb.distributions import chi2_sf
 from semwb.errors import SpecError, join_problems
 from semwb.results import FitIndices
+from semwb.sem.estimate import FitResult
 from semwb.sem.ordinal.groups_equal import EqualFit, equal_indices, fit_equal
 from semwb.sem.ordinal.ladder import ORDINAL_STEPS, StepModel, start_values, step_model, step_rows
 from semwb.sem.ordinal.weights import OrdinalStats
-from semwb.sem.estimate import FitResult
 from semwb.sem.spec import ModelSpec
 
 Array = NDArray[np.float64]
