@@ -207,3 +207,17 @@ def test_cli_invariance_runs_the_ordinal_ladder(tmp_path: Path) -> None:
     page = (out / "invariance.html").read_text(encoding="utf-8")
     assert "thresholds" in page
     assert "nonstate" in page
+
+
+def test_invariance_key_puts_the_ordinal_ladder_in_the_results_and_report() -> None:
+    from semwb.pipeline import run_analysis
+    from semwb.report.render import render_report
+
+    results = run_analysis(_spec(invariance=True), _data(), data_name="data.csv")
+    assert results.invariance is not None
+    assert results.invariance["estimator"] == "WLSMV"
+    assert [s["name"] for s in results.invariance["steps"]] == STEPS
+    scalar = results.invariance["steps"][3]["fit"]
+    assert scalar["chisq_scaled"] == pytest.approx(
+        REF["steps"]["scalar"]["fit"]["chisq_scaled"], rel=1e-6)
+    assert "阈值不变" in render_report(results, lang="zh")
