@@ -26,7 +26,7 @@ from semwb.report.invariance import render_invariance
 from semwb.sem.estimate import fit_model
 from semwb.sem.invariance import run_ladder
 from semwb.sem.invariance_json import ladder_json
-from semwb.sem.ordinal.ladder import step_model
+from semwb.sem.ordinal.group_model import step_model
 from semwb.sem.ordinal.ladder_fit import OrdinalLadder, difference_test, fit_ladder
 from semwb.sem.spec import ModelSpec, spec_from_syntax
 

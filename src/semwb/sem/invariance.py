@@ -242,7 +242,7 @@ def run_ladder(spec: ModelSpec, data: pd.DataFrame, *, data_name: str = "data") 
 
 def _ordinal_ladder(spec: ModelSpec, data: pd.DataFrame, data_name: str) -> Ladder:
     """Wu & Estabrook's (2016) ladder for ordinal items by WLSMV
-    (:mod:`semwb.sem.ordinal.ladder`): configural, thresholds, metric, scalar, each against the
+    (:mod:`semwb.sem.ordinal.ladder_fit`): configural, thresholds, metric, scalar, each against the
     step below by lavaan's ``lavTestLRT`` (satorra.2000), the changes of the scaled CFI and
     RMSEA judged. No score tests or partial step (lavaan's ``lavTestScore`` of WLSMV fits is not
     matched); latent means from the scalar step when it holds."""

@@ -36,7 +36,7 @@ Array = NDArray[np.float64]
 
 class GroupStatistics(Protocol):
     """A joint model of the groups' statistics (:class:`Layout`, the invariance ladder's
-    :class:`semwb.sem.ordinal.ladder.StepModel`)."""
+    :class:`semwb.sem.ordinal.group_model.StepModel`)."""
 
     @property
     def items(self) -> tuple[str, ...]: ...

@@ -1,8 +1,9 @@
 """The WLSMV invariance ladder's fits and lavaan's ``lavTestLRT`` between them.
 
-Each step of :data:`semwb.sem.ordinal.ladder.ORDINAL_STEPS` is fitted jointly over the groups
-(:func:`semwb.sem.ordinal.groups_equal.fit_equal`), starting from the step below; the baseline
-of CFI/TLI is the configural fit's (lavaan's, each group's independence model).
+Each step of :data:`ORDINAL_STEPS` (:func:`semwb.sem.ordinal.group_model.step_model`) is
+fitted jointly over the groups (:func:`semwb.sem.ordinal.groups_equal.fit_equal`), starting
+from the step below; the baseline of CFI/TLI is the configural fit's (lavaan's, each group's
+independence model).
 
 Two steps are compared as lavaan 0.6.14's ``lavTestLRT`` does for WLSMV (``method =
 "satorra.2000"``, ``scaled.shifted = TRUE``; Satorra 2000, Asparouhov & Muthén 2010): with
@@ -30,13 +31,21 @@ from semwb.distributions import chi2_sf
 from semwb.errors import SpecError, join_problems
 from semwb.results import FitIndices
 from semwb.sem.estimate import FitResult
+from semwb.sem.ordinal.group_model import StepModel, start_values, step_model
 from semwb.sem.ordinal.groups_equal import EqualFit, equal_indices, fit_equal
-from semwb.sem.ordinal.ladder import ORDINAL_STEPS, StepModel, start_values, step_model, step_rows
 from semwb.sem.ordinal.weights import OrdinalStats
+from semwb.sem.solution import wald
 from semwb.sem.spec import ModelSpec
 
 Array = NDArray[np.float64]
 
+#: The ladder under WLSMV: step name and the ``group_equal`` kinds it adds.
+ORDINAL_STEPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("configural", ()),
+    ("thresholds", ("thresholds",)),
+    ("metric", ("loadings",)),
+    ("scalar", ("intercepts",)),
+)
 #: lavaan's name of the difference test the ladder uses under WLSMV.
 METHOD = "satorra.2000"
 
@@ -179,3 +188,40 @@ def difference_test(general: OrdinalStep, restricted: OrdinalStep,
     scale = float(np.sqrt(m / trace2))
     stat = scale * t_diff + (m - scale * trace)
     return DifferenceTest(METHOD, stat, m, float(chi2_sf(max(stat, 0.0), m)), None, t_diff)
+
+
+def step_rows(model: StepModel, fit: EqualFit, levels: Sequence[str]) -> pd.DataFrame:
+    """The rows of every group (lavaan's ``parameterEstimates`` layout): est, se, free."""
+    se_all = np.sqrt(np.diag(fit.vcov))
+    rows: list[tuple[str, str, str, str, float, float, bool]] = []
+
+    def add(lhs: str, op: str, rhs: str, level: str, value: float, k: int) -> None:
+        rows.append((lhs, op, rhs, level, float(value), float(se_all[k]) if k >= 0 else 0.0,
+                     k >= 0))
+
+    for g, level in enumerate(levels):
+        lam, tau, nu, delta, psi, alpha = model.parts(fit.phi, g)
+        for i, f in zip(*np.nonzero(model.lam[g] >= 0), strict=True):
+            add(model.latents[f], "=~", model.items[i], level, lam[i, f], model.lam[g][i, f])
+        for k, (i, t) in enumerate(model.thresholds):
+            add(model.items[i], "|", t, level, tau[k], model.tau[g][k])
+        cov = lam @ psi @ lam.T
+        for i, v in enumerate(model.items):
+            add(v, "~~", v, level, 1.0 / delta[i] ** 2 - cov[i, i], -1)
+            add(v, "~1", "", level, nu[i], model.nu[g][i])
+            add(v, "~*~", v, level, delta[i], model.delta[g][i])
+        for a, f in enumerate(model.latents):
+            add(f, "~1", "", level, alpha[a], model.alpha[g][a])
+            for b in range(a, len(model.latents)):
+                add(f, "~~", model.latents[b], level, psi[a, b], model.psi[g][a, b])
+    table = pd.DataFrame(rows, columns=["lhs", "op", "rhs", "group", "est", "se", "free"])
+    table["std_all"] = np.nan  # only the latent means' (in factor SD units) are filled
+    for g, level in enumerate(levels):
+        psi = model.parts(fit.phi, g)[4]
+        for a, f in enumerate(model.latents):
+            at = (table["lhs"] == f) & (table["op"] == "~1") & (table["group"] == level)
+            table.loc[at, "std_all"] = table.loc[at, "est"] / np.sqrt(psi[a, a])
+    for column, values in wald(table["est"].to_numpy(dtype=float),
+                               table["se"].to_numpy(dtype=float)).items():
+        table[column] = values
+    return table

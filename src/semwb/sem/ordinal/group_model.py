@@ -1,12 +1,15 @@
-"""Wu & Estabrook's (2016) invariance models for ordinal items, fitted by WLSMV as lavaan 0.6.14
-fits the syntax of semTools' ``measEq.syntax(ID.fac = "std.lv", ID.cat = "Wu.Estabrook.2016",
-parameterization = "delta")``.
+"""Joint models of the groups' thresholds and correlations for ordinal items (delta
+parameterization): Wu & Estabrook's (2016) invariance steps and lavaan's ``group.equal``.
 
 Every group has loadings ``Λ_g``, thresholds ``τ_g``, latent-response intercepts ``ν_g`` and
 scales ``Δ_g``, factor (co)variances ``Ψ_g`` and means ``α_g``; group ``g``'s statistics are
 ``Δ_i (τ_ik - ν_i - (Λα)_i)`` and ``Δ_i Δ_j (ΛΨΛᵀ)_ij``, its residual variances
-``1/Δ_i² - (ΛΨΛᵀ)_ii`` (delta parameterization). The steps (factor variances 1 and means 0,
-``ν = 0``, ``Δ = 1`` unless freed):
+``1/Δ_i² - (ΛΨΛᵀ)_ii``. A :class:`StepModel` maps every cell of every group to a parameter (a
+shared parameter is an equality across groups) or a fixed value.
+
+:func:`step_model`, the invariance ladder, as lavaan 0.6.14 fits the syntax of semTools'
+``measEq.syntax(ID.fac = "std.lv", ID.cat = "Wu.Estabrook.2016", parameterization = "delta")``
+(factor variances 1 and means 0, ``ν = 0``, ``Δ = 1`` unless freed):
 
 - ``configural``: every loading, threshold and factor covariance free in every group;
 - ``thresholds``: thresholds equal; groups 2..G's intercepts ``ν`` and scales ``Δ`` free;
@@ -15,35 +18,30 @@ scales ``Δ_g``, factor (co)variances ``Ψ_g`` and means ``α_g``; group ``g``'s
 
 Residual variances are not parameters under the delta parameterization; semTools refuses their
 invariance there (Wu & Estabrook 2016 test them under theta), so the ladder stops at scalar.
-The fit itself is :func:`semwb.sem.ordinal.groups_equal.fit_equal` (lavaan's weights, sandwich
-and scaled-shifted test).
+
+:func:`lavaan_model`, lavaan 0.6.14's ``cfa(..., group.equal =, group.partial =)`` of a CFA of
+ordinal items with marker loadings: the first group's scales 1 and means 0; with
+``thresholds`` equal, groups 2..G's scales free and their factor means free unless ``means``
+are equal; ``loadings``, ``thresholds``, ``lv.variances``, ``lv.covariances`` and ``means``
+equal across groups but for the ``group.partial`` rows; ``intercepts``, ``residuals``,
+``residual.covariances`` and ``regressions`` change nothing in such a model (the items'
+intercepts are 0, their residual variances not parameters).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
 from numpy.typing import NDArray
 
-from semwb.sem.ordinal.groups_equal import EqualFit
 from semwb.sem.ordinal.polychoric import pairs
 
 Array = NDArray[np.float64]
 Index = NDArray[np.intp]
 #: A parameter: its row ``(lhs, op, rhs)`` and group index (-1: one value for every group).
 Key = tuple[tuple[str, str, str], int]
-
-#: The ladder under WLSMV: step name and the ``group_equal`` kinds it adds.
-ORDINAL_STEPS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("configural", ()),
-    ("thresholds", ("thresholds",)),
-    ("metric", ("loadings",)),
-    ("scalar", ("intercepts",)),
-)
-
 
 @dataclass
 class _Keys:
@@ -62,13 +60,14 @@ class StepModel:
     items: tuple[str, ...]
     latents: tuple[str, ...]
     thresholds: list[tuple[int, str]]  # (item index, "t1") in the statistics' order
-    lam: list[Index]  # (p, m); -1 fixed at 0
+    lam: list[Index]  # (p, m); -1 fixed at ``lam_fixed``
     tau: list[Index]
     nu: list[Index]  # -1 fixed at 0
     delta: list[Index]  # -1 fixed at 1
     psi: list[Index]  # (m, m) symmetric; -1 fixed at 1 (diagonal)
     alpha: list[Index]  # -1 fixed at 0
     keys: tuple[Key, ...]
+    lam_fixed: Array  # the fixed loadings (markers 1, absent 0)
 
     @property
     def n_groups(self) -> int:
@@ -84,7 +83,7 @@ class StepModel:
             return np.where(idx >= 0, phi[np.maximum(idx, 0)], fixed)
 
         m = len(self.latents)
-        return (fill(self.lam[g], 0.0), fill(self.tau[g], 0.0), fill(self.nu[g], 0.0),
+        return (fill(self.lam[g], self.lam_fixed), fill(self.tau[g], 0.0), fill(self.nu[g], 0.0),
                 fill(self.delta[g], 1.0), fill(self.psi[g], np.eye(m)),
                 fill(self.alpha[g], 0.0))
 
@@ -134,40 +133,94 @@ class StepModel:
         return out
 
 
-def step_model(items: Sequence[str], latents: Sequence[str], loadings: Sequence[tuple[int, int]],
-               thresholds: Sequence[tuple[int, str]], n_groups: int,
-               equal: Sequence[str]) -> StepModel:
-    """The parameter map of the step whose ``group_equal`` kinds are ``equal`` (module notes)."""
+Row = tuple[str, str, str]
+#: ``(part, row, group) -> free?`` and ``(part, row) -> one value for every group?``
+Free = Callable[[str, Row, int], bool]
+Shared = Callable[[str, Row], bool]
+
+
+def _assemble(items: Sequence[str], latents: Sequence[str], loadings: Sequence[tuple[int, int]],
+              thresholds: Sequence[tuple[int, str]], n_groups: int, free: Free,
+              shared: Shared, lam_fixed: Array) -> StepModel:
+    """The map of every group's cells: ``free`` says which are parameters, ``shared`` which
+    parameters are one across the groups (parts ``lam``, ``tau``, ``nu``, ``delta``, ``psi``,
+    ``alpha``)."""
     p, m = len(items), len(latents)
     keys = _Keys()
-    kinds = set(equal)
     out: dict[str, list[Index]] = {k: [] for k in ("lam", "tau", "nu", "delta", "psi", "alpha")}
 
-    def key(kind: str, row: tuple[str, str, str], g: int) -> int:
-        return keys.index((row, -1 if kind in kinds else g))
+    def cell(part: str, row: Row, g: int) -> int:
+        if not free(part, row, g):
+            return -1
+        return keys.index((row, -1 if shared(part, row) else g))
+
+    def vector(part: str, rows: Sequence[Row], g: int) -> Index:
+        return np.array([cell(part, r, g) for r in rows], dtype=np.intp)
 
     for g in range(n_groups):
         lam = np.full((p, m), -1, dtype=np.intp)
         for i, f in loadings:
-            lam[i, f] = key("loadings", (latents[f], "=~", items[i]), g)
-        tau = np.array([key("thresholds", (items[i], "|", t), g) for i, t in thresholds],
-                       dtype=np.intp)
-        free_nu = g > 0 and "thresholds" in kinds and "intercepts" not in kinds
-        nu = np.array([key("", (v, "~1", ""), g) if free_nu else -1 for v in items],
-                      dtype=np.intp)
-        delta = np.array([key("", (v, "~*~", v), g) if g and "thresholds" in kinds else -1
-                          for v in items], dtype=np.intp)
+            lam[i, f] = cell("lam", (latents[f], "=~", items[i]), g)
         psi = np.full((m, m), -1, dtype=np.intp)
         for a in range(m):
             for b in range(a + 1):
-                if a != b or (g and "loadings" in kinds):
-                    psi[a, b] = psi[b, a] = key("", (latents[b], "~~", latents[a]), g)
-        alpha = np.array([key("", (f, "~1", ""), g) if g and "intercepts" in kinds else -1
-                          for f in latents], dtype=np.intp)
-        for name, value in zip(out, (lam, tau, nu, delta, psi, alpha), strict=True):
+                psi[a, b] = psi[b, a] = cell("psi", (latents[b], "~~", latents[a]), g)
+        parts = (lam, vector("tau", [(items[i], "|", t) for i, t in thresholds], g),
+                 vector("nu", [(v, "~1", "") for v in items], g),
+                 vector("delta", [(v, "~*~", v) for v in items], g), psi,
+                 vector("alpha", [(f, "~1", "") for f in latents], g))
+        for name, value in zip(out, parts, strict=True):
             out[name].append(value)
     return StepModel(tuple(items), tuple(latents), list(thresholds), out["lam"], out["tau"],
-                     out["nu"], out["delta"], out["psi"], out["alpha"], tuple(keys.keys))
+                     out["nu"], out["delta"], out["psi"], out["alpha"], tuple(keys.keys),
+                     lam_fixed)
+
+
+def step_model(items: Sequence[str], latents: Sequence[str], loadings: Sequence[tuple[int, int]],
+               thresholds: Sequence[tuple[int, str]], n_groups: int,
+               equal: Sequence[str]) -> StepModel:
+    """The ladder step whose ``group_equal`` kinds are ``equal`` (Wu & Estabrook, module notes)."""
+    kinds = set(equal)
+
+    def free(part: str, row: Row, g: int) -> bool:
+        later = g > 0
+        return {"lam": True, "tau": True,
+                "nu": later and "thresholds" in kinds and "intercepts" not in kinds,
+                "delta": later and "thresholds" in kinds,
+                "psi": row[0] != row[2] or (later and "loadings" in kinds),
+                "alpha": later and "intercepts" in kinds}[part]
+
+    def shared(part: str, row: Row) -> bool:
+        return (part == "lam" and "loadings" in kinds) or (part == "tau" and "thresholds" in kinds)
+
+    return _assemble(items, latents, loadings, thresholds, n_groups, free, shared,
+                     np.zeros((len(items), len(latents))))
+
+
+def lavaan_model(items: Sequence[str], latents: Sequence[str],
+                 loadings: Sequence[tuple[int, int]], markers: Sequence[tuple[int, int]],
+                 thresholds: Sequence[tuple[int, str]], n_groups: int, equal: Sequence[str],
+                 partial: Sequence[Row]) -> StepModel:
+    """lavaan's ``group.equal`` / ``group.partial`` model of a CFA with ``markers`` (loadings
+    fixed at 1; module notes)."""
+    kinds, released = set(equal), set(partial)
+    equal_kind = {"lam": "loadings", "tau": "thresholds", "alpha": "means"}
+
+    def shared(part: str, row: Row) -> bool:
+        kind = equal_kind.get(part) or ("lv.variances" if row[0] == row[2] else
+                                        "lv.covariances")
+        return kind in kinds and row not in released
+
+    def free(part: str, row: Row, g: int) -> bool:
+        scaled = g > 0 and "thresholds" in kinds
+        return {"lam": (items.index(row[2]), latents.index(row[0])) not in markers,
+                "tau": True, "nu": False, "delta": scaled, "psi": True,
+                "alpha": scaled and not shared("alpha", row)}[part]
+
+    fixed = np.zeros((len(items), len(latents)))
+    for i, f in markers:
+        fixed[i, f] = 1.0
+    return _assemble(items, latents, loadings, thresholds, n_groups, free, shared, fixed)
 
 
 def start_values(model: StepModel, known: Mapping[tuple[str, str, str, int], float]) -> Array:
@@ -181,42 +234,3 @@ def start_values(model: StepModel, known: Mapping[tuple[str, str, str, int], flo
             0.5 if op == "=~" else 0.0
         out[k] = known.get((lhs, op, rhs, g), default)
     return out
-
-
-def step_rows(model: StepModel, fit: EqualFit, levels: Sequence[str]) -> pd.DataFrame:
-    """The rows of every group (lavaan's ``parameterEstimates`` layout): est, se, free."""
-    from semwb.sem.solution import wald
-
-    se_all = np.sqrt(np.diag(fit.vcov))
-    rows: list[tuple[str, str, str, str, float, float, bool]] = []
-
-    def add(lhs: str, op: str, rhs: str, level: str, value: float, k: int) -> None:
-        rows.append((lhs, op, rhs, level, float(value), float(se_all[k]) if k >= 0 else 0.0,
-                     k >= 0))
-
-    for g, level in enumerate(levels):
-        lam, tau, nu, delta, psi, alpha = model.parts(fit.phi, g)
-        for i, f in zip(*np.nonzero(model.lam[g] >= 0), strict=True):
-            add(model.latents[f], "=~", model.items[i], level, lam[i, f], model.lam[g][i, f])
-        for k, (i, t) in enumerate(model.thresholds):
-            add(model.items[i], "|", t, level, tau[k], model.tau[g][k])
-        cov = lam @ psi @ lam.T
-        for i, v in enumerate(model.items):
-            add(v, "~~", v, level, 1.0 / delta[i] ** 2 - cov[i, i], -1)
-            add(v, "~1", "", level, nu[i], model.nu[g][i])
-            add(v, "~*~", v, level, delta[i], model.delta[g][i])
-        for a, f in enumerate(model.latents):
-            add(f, "~1", "", level, alpha[a], model.alpha[g][a])
-            for b in range(a, len(model.latents)):
-                add(f, "~~", model.latents[b], level, psi[a, b], model.psi[g][a, b])
-    table = pd.DataFrame(rows, columns=["lhs", "op", "rhs", "group", "est", "se", "free"])
-    table["std_all"] = np.nan  # only the latent means' (in factor SD units) are filled
-    for g, level in enumerate(levels):
-        psi = model.parts(fit.phi, g)[4]
-        for a, f in enumerate(model.latents):
-            at = (table["lhs"] == f) & (table["op"] == "~1") & (table["group"] == level)
-            table.loc[at, "std_all"] = table.loc[at, "est"] / np.sqrt(psi[a, a])
-    for column, values in wald(table["est"].to_numpy(dtype=float),
-                               table["se"].to_numpy(dtype=float)).items():
-        table[column] = values
-    return table
