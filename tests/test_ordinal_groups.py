@@ -107,14 +107,6 @@ def test_run_analysis_reports_each_group(equal: list[str]) -> None:
 
 
 @pytest.mark.parametrize(("options", "syntax", "message"), [
-    ({"group_equal": ["loadings"]}, None,
-     "'group_equal: \\[loadings\\]' is not available with WLSMV: semwb's WLSMV with 'group:' "
-     "fits the configural model"),
-    ({"group_equal": ["loadings", "thresholds", "intercepts"]}, None,
-     "'group_equal: \\[loadings, thresholds, intercepts\\]' is not available with WLSMV.*use "
-     "'semwb invariance'"),
-    ({"group_equal": ["loadings", "thresholds"], "group_partial": ["ar1|t1"]}, None,
-     "'group_partial' is not available with WLSMV"),
     ({"group_equal": ["loadings", "thresholds"]}, "F =~ ar1 + ar2 + ar3\nF ~ iol1",
      "'F ~ iol1' is beyond a CFA of ordinal items"),
     ({}, "AR =~ ar1 + a*ar2 + ar3", "the label on 'AR =~ ar2' would make the parameter equal"),
@@ -169,6 +161,14 @@ def test_the_invariance_ladder_refuses_the_theta_parameterization() -> None:
 
 def test_an_unfitted_group_equal_is_refused_at_fit_time() -> None:
     """A spec changed after loading (as the ladder's steps are) is checked again."""
-    spec = _spec().model_copy(update={"group_equal": ["loadings"]})
-    with pytest.raises(SpecError, match="'group_equal: \\[loadings, thresholds\\]'"):
+    spec = _spec().model_copy(update={"group_equal": ["loadings"], "std_lv": True})
+    with pytest.raises(SpecError, match="'std_lv: true' is not available with WLSMV and "
+                                        "'group_equal'"):
+        fit_model(spec, pd.read_csv(FOLDER / "data.csv"))
+
+
+def test_a_group_partial_row_the_model_lacks_is_named() -> None:
+    spec = _spec(group_equal=["loadings", "thresholds"], group_partial=["ar1|t9"])
+    with pytest.raises(SpecError, match="group_partial names ar1\\|t9, which the model does "
+                                        "not have"):
         fit_model(spec, pd.read_csv(FOLDER / "data.csv"))

@@ -213,8 +213,9 @@ def lavaan_model(items: Sequence[str], latents: Sequence[str],
 
     def free(part: str, row: Row, g: int) -> bool:
         scaled = g > 0 and "thresholds" in kinds
-        return {"lam": (items.index(row[2]), latents.index(row[0])) not in markers,
-                "tau": True, "nu": False, "delta": scaled, "psi": True,
+        if part == "lam":
+            return (items.index(row[2]), latents.index(row[0])) not in markers
+        return {"tau": True, "nu": False, "delta": scaled, "psi": True,
                 "alpha": scaled and not shared("alpha", row)}[part]
 
     fixed = np.zeros((len(items), len(latents)))

@@ -14,9 +14,9 @@ on ``df``: ``tr = (df - s) c``, ``tr² = df c²``), the baseline's likewise. RMS
 is the ``n_g / N`` weighted mean of the groups'. The ``.robust`` CFI/TLI/RMSEA and WRMR of one
 group are not combined (left empty).
 
-Other equality constraints across groups (``group_equal`` lists, ``group_partial``, shared
-labels, ``:=``) and the bootstrap are refused when the spec is loaded
-(:func:`ordinal_group_problems`); the invariance ladder is :mod:`.ladder`.
+``group_equal`` and ``group_partial`` beyond a CFA, shared labels, ``:=`` and the bootstrap
+are refused when the spec is loaded (:func:`ordinal_group_problems`); the invariance ladder is
+:mod:`.ladder_fit`.
 """
 
 from __future__ import annotations
@@ -41,24 +41,12 @@ from semwb.sem.syntax import ParsedSyntax
 def ordinal_group_problems(parsed: ParsedSyntax, *, group_equal: Sequence[str],
                            group_partial: Sequence[str], bootstrap: bool,
                            source: str) -> list[str]:
-    """What a WLSMV spec with ``group:`` asks that semwb cannot fit yet (the configural model,
-    every parameter free in every group, is what it fits)."""
+    """What a WLSMV spec with ``group:`` asks that semwb cannot fit yet (the configural model of
+    any spec; ``group_equal`` and ``group_partial`` for a CFA of ordinal items)."""
     configural = ("semwb's WLSMV with 'group:' fits the configural model (every parameter free "
-                  "in every group) and 'group_equal: [loadings, thresholds]'")
+                  "in every group) or 'group_equal' / 'group_partial' for a CFA")
     problems = []
-    if group_partial:
-        problems.append(f"{source}: 'group_partial' is not available with WLSMV (semwb cannot "
-                        "match lavaan's partially constrained ordinal models yet); remove it, "
-                        "and run 'semwb invariance' for the ordinal ladder (configural, "
-                        "thresholds, metric, scalar) or fit ML/MLR on the items for partial "
-                        "invariance.")
-    if group_equal and set(group_equal) != {"loadings", "thresholds"}:
-        problems.append(f"{source}: 'group_equal: [{', '.join(group_equal)}]' is not available "
-                        f"with WLSMV: "
-                        f"{configural}; for the thresholds, metric and scalar steps of ordinal "
-                        "items (Wu & Estabrook 2016) use 'semwb invariance' or 'invariance: "
-                        "true'; change the key, or fit ML/MLR on the items.")
-    elif group_equal and not group_partial:
+    if group_equal or group_partial:
         problems += equal_scope_problems(parsed, source)
     if bootstrap:
         problems.append(f"{source}: the bootstrap is not available for WLSMV with 'group:'; "
@@ -73,12 +61,12 @@ def ordinal_group_problems(parsed: ParsedSyntax, *, group_equal: Sequence[str],
 
 
 def equal_scope_problems(parsed: ParsedSyntax, source: str) -> list[str]:
-    """``group_equal: [loadings, thresholds]`` is fitted for a CFA: factors of ordinal items,
+    """``group_equal`` and ``group_partial`` are fitted for a CFA: factors of ordinal items,
     their variances and covariances (:mod:`.groups_equal`)."""
     latents = set(parsed.latents)
     return [f"{source}, syntax line {t.line}: '{t.lhs} {t.op} {t.rhs}'".rstrip()
             + " is beyond a CFA of ordinal items, which is what semwb fits with WLSMV and "
-            "'group_equal: [loadings, thresholds]'; remove the line or the key."
+            "'group_equal' / 'group_partial'; remove the line or the key."
             for t in parsed.terms
             if t.op in ("~", "~1") or (t.op == "=~" and t.rhs in latents)
             or (t.op == "~~" and not {t.lhs, t.rhs} <= latents)]
@@ -177,7 +165,7 @@ def _empty_categories(spec: ModelSpec, levels: Sequence[str], frames: Sequence[p
 def fit_ordinal_groups(spec: ModelSpec, data: pd.DataFrame, *,
                        data_name: str = "data") -> FitResult:
     """Fit a WLSMV spec with ``group:``: the configural model (see the module notes), then
-    the joint fit of :mod:`.groups_equal` when the spec has ``group_equal``.
+    the joint fit of :mod:`.groups_equal` when the spec has ``group_equal`` or ``group_partial``.
 
     Returns
     -------
@@ -220,7 +208,7 @@ def fit_ordinal_groups(spec: ModelSpec, data: pd.DataFrame, *,
     tables = [_group_table(f, level, c) for level, f, c in zip(levels, fits, factors, strict=True)]
     indices, vcov = combined_indices([f.fit for f in fits], sizes), _block_vcov(fits, factors)
     r2 = [f.r2 for f in fits]
-    if spec.group_equal:
+    if spec.group_equal or spec.group_partial:
         from semwb.sem.ordinal.groups_equal import equal_groups
 
         tables, indices, vcov, r2 = equal_groups(spec, frames, tables, indices)
