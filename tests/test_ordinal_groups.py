@@ -1,4 +1,5 @@
-"""WLSMV with ``group:`` (the configural model, and ``group_equal: [loadings, thresholds]``)
+"""WLSMV with ``group:`` (the configural model, and ``group_equal: [loadings, thresholds]``;
+the other kinds and ``group_partial``: tests/test_ordinal_groups_equal.py)
 against lavaan 0.6.14 on tests/reference/ordinal_groups: the 14 alliance items in 5 categories
 by ownership (state, nonstate).
 
