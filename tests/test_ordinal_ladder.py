@@ -164,7 +164,7 @@ def test_a_failing_step_says_score_tests_are_not_available() -> None:
     assert ladder.scores == ()
     assert ladder.partial is None
     assert ladder.latent_means.empty
-    assert "are not available with WLSMV" in render_invariance(ladder_json(ladder))
+    assert "are not offered with WLSMV" in render_invariance(ladder_json(ladder))
 
 
 @pytest.mark.parametrize(("syntax", "message"), [

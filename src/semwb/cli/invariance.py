@@ -45,8 +45,9 @@ def _print(ladder: Ladder) -> None:
                            f"model): Wald chisq {path.chisq:.2f} (df {path.df}), "
                            f"p {path.pvalue:.3g}"), soft_wrap=True)
     if scaled and ladder.failed:
-        console.print(Text("score tests and a partial step are not available with WLSMV; "
-                           "inspect the failing step's items or run the ladder by MLR"),
+        console.print(Text("score tests and a partial step are not available with WLSMV "
+                           "(lavaan has no robust score test for it); inspect the failing "
+                           "step's items or run the ladder by MLR"),
                       soft_wrap=True)
     if ladder.scores:
         console.print(Text(f"score tests of the {ladder.failed} step's constraints (largest "

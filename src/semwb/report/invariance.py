@@ -59,11 +59,13 @@ _TEXT: dict[str, tuple[str, str]] = {
                    "步骤依照 Wu & Estabrook (2016)：先阈值、再载荷、再截距；"
                    "delta 参数化下残差方差不是参数，因此没有严格不变步骤。"),
     "wlsmv_no_scores": ("Score tests for releasing constraints and a partial step are not "
-                        "available with WLSMV (semwb does not match lavaan's lavTestScore for "
-                        "ordinal models yet): inspect the failing step's items, or locate "
+                        "offered with WLSMV: lavaan 0.6.14's lavTestScore has no robust score "
+                        "test for WLSMV (it warns and falls back to the ordinary one, which "
+                        "does not hold under DWLS). Inspect the failing step's items, or locate "
                         "non-invariant items with the ladder by MLR on the items as continuous.",
-                        "WLSMV 下暂不提供用于放开约束的得分检验与部分不变模型（semwb 尚未与 lavaan "
-                        "对有序模型的 lavTestScore 核对一致）：请检查不成立步骤的题项，"
+                        "WLSMV 下不提供用于放开约束的得分检验与部分不变模型：lavaan 0.6.14 的 "
+                        "lavTestScore 没有适用于 WLSMV 的稳健得分检验（它会发出警告并退回普通"
+                        "得分检验，而后者在 DWLS 下不成立）。请检查不成立步骤的题项，"
                         "或将题项视为连续变量以 MLR 运行不变性检验来定位不等同的题项。"),
     "release": ("Constraints to release, by score test", "按得分检验排序的可放开约束"),
     "release_caption": ("Univariate score tests (lavaan's lavTestScore) of the failing step's "
