@@ -88,15 +88,19 @@ def test_fit_measures_of_every_step_match_lavaan(ladder: OrdinalLadder, index: i
         assert fit[key] == ref[key], key
 
 
-def test_no_robust_indices_where_lavaan_has_none(ladder: OrdinalLadder) -> None:
-    """lavaan's .robust CFI/RMSEA are NA for the constrained steps (its catML evaluation fails),
-    so the ladder judges the scaled ones; semwb gives none (nor, a known gap, the configural
-    model's, which lavaan has)."""
+def test_robust_indices_where_lavaan_has_them(ladder: OrdinalLadder) -> None:
+    """lavaan's .robust CFI/TLI/RMSEA: the configural model's (catML over the groups), NA for
+    the constrained steps (its catML evaluation fails), so the ladder judges the scaled ones."""
+    keys = ["cfi_robust", "tli_robust", "rmsea_robust", "rmsea_ci_lower_robust",
+            "rmsea_ci_upper_robust"]
     for step in ladder.steps:
-        ref = REF["steps"][step.name]["fit"]
-        assert (ref["cfi_robust"] is None) == (step.name != "configural")
-        assert step.indices.cfi_robust is None
-        assert step.indices.rmsea_robust is None
+        ref, mine = REF["steps"][step.name]["fit"], step.indices.model_dump()
+        for key in keys:
+            if step.name == "configural":
+                assert mine[key] == pytest.approx(ref[key], abs=1e-6), key
+            else:
+                assert ref[key] is None, key
+                assert mine[key] is None, key
 
 
 def test_difference_tests_are_lavaans_lavtestlrt(ladder: OrdinalLadder) -> None:
@@ -232,3 +236,12 @@ def test_invariance_key_puts_the_ordinal_ladder_in_the_results_and_report() -> N
     assert scalar["chisq_scaled"] == pytest.approx(
         REF["steps"]["scalar"]["fit"]["chisq_scaled"], rel=1e-6)
     assert "阈值不变" in render_report(results, lang="zh")
+
+
+def test_a_configural_fit_with_marker_loadings_has_lavaans_robust_indices() -> None:
+    """The same configural model identified by marker loadings (lavaan's default)."""
+    fit = fit_model(_spec(), _data()).fit.model_dump()
+    ref = REF["steps"]["configural"]["fit"]
+    for key in ("cfi_robust", "tli_robust", "rmsea_robust", "rmsea_ci_lower_robust",
+                "rmsea_ci_upper_robust"):
+        assert fit[key] == pytest.approx(ref[key], abs=1e-6), key

@@ -6,7 +6,7 @@
 # in group 2). semTools refuses "residuals" with the delta parameterization, so the ladder stops
 # at the scalar step. Data and model: ordinal_groups' (the 14 alliance items cut into 5
 # categories, owner state 114 vs nonstate 187). Writes lavaan.json: per step the parameter rows
-# (with group), fit measures (cfi.robust and rmsea.robust: lavaan gives them for the configural
+# (with group), fit measures (the .robust CFI, TLI, RMSEA: lavaan gives them for the configural
 # step only, NA for the constrained ones); lavTestLRT of consecutive steps (its default for WLSMV,
 # method "satorra.2000" with scaled.shifted = TRUE) and the plain chi-square difference.
 # Run: cd tests/reference/ordinal_ladder && Rscript make_reference.R
@@ -19,7 +19,8 @@ measures <- c("npar", "chisq", "df", "pvalue", "chisq.scaled", "df.scaled", "pva
               "chisq.scaling.factor", "baseline.chisq", "baseline.df", "baseline.chisq.scaled",
               "cfi", "tli", "cfi.scaled", "tli.scaled", "rmsea", "rmsea.ci.lower",
               "rmsea.ci.upper", "rmsea.scaled", "rmsea.ci.lower.scaled",
-              "rmsea.ci.upper.scaled", "srmr", "cfi.robust", "rmsea.robust")
+              "rmsea.ci.upper.scaled", "srmr", "cfi.robust", "tli.robust",
+              "rmsea.robust", "rmsea.ci.lower.robust", "rmsea.ci.upper.robust")
 steps <- list(configural = "configural", thresholds = "thresholds",
               metric = c("thresholds", "loadings"),
               scalar = c("thresholds", "loadings", "intercepts"))

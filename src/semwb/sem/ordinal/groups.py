@@ -208,7 +208,12 @@ def fit_ordinal_groups(spec: ModelSpec, data: pd.DataFrame, *,
     tables = [_group_table(f, level, c) for level, f, c in zip(levels, fits, factors, strict=True)]
     indices, vcov = combined_indices([f.fit for f in fits], sizes), _block_vcov(fits, factors)
     r2 = [f.r2 for f in fits]
-    if spec.group_equal or spec.group_partial:
+    if not (spec.group_equal or spec.group_partial):
+        from semwb.sem.ordinal.group_catml import configural_robust
+
+        indices = indices.model_copy(update=configural_robust(spec, frames, tables,
+                                                              indices.df or 0))
+    else:
         from semwb.sem.ordinal.groups_equal import equal_groups
 
         tables, indices, vcov, r2 = equal_groups(spec, frames, tables, indices)

@@ -155,8 +155,9 @@ def fit_ladder(spec: ModelSpec, data: pd.DataFrame, configural: FitResult, *,
         table = step_rows(model, fit, [str(v) for v in levels])
         known = {(str(r.lhs), str(r.op), str(r.rhs), levels.index(r.group)): float(r.est)
                  for r in table.itertuples()}
-        steps.append(OrdinalStep(name, equal, model, fit,
-                                 equal_indices(model, fit, configural.fit, sizes), table))
+        indices = configural.fit if name == "configural" else \
+            equal_indices(model, fit, configural.fit, sizes)  # the former has .robust measures
+        steps.append(OrdinalStep(name, equal, model, fit, indices, table))
     return OrdinalLadder(tuple(str(v) for v in levels), tuple(samples), tuple(steps))
 
 
