@@ -11,8 +11,9 @@ scaled-shifted test uses the traces of ``UΓ`` summed over the block-diagonal gr
 group's ``tr(UΓ)`` and ``tr((UΓ)²)`` recovered from its own scaling factor ``c`` and shift ``s``
 on ``df``: ``tr = (df - s) c``, ``tr² = df c²``), the baseline's likewise. RMSEA multiplies by
 ``sqrt(G)`` (per-group noncentrality, ``N - G`` as lavaan for estimators other than ML), SRMR
-is the ``n_g / N`` weighted mean of the groups'. The ``.robust`` CFI/TLI/RMSEA and WRMR of one
-group are not combined (left empty).
+is the ``n_g / N`` weighted mean of the groups'. The ``.robust`` CFI/TLI/RMSEA of a CFA of
+ordinal items are lavaan's catML ones over the groups (:mod:`.group_catml`); WRMR is left
+empty.
 
 ``group_equal`` and ``group_partial`` beyond a CFA, shared labels, ``:=`` and the bootstrap
 are refused when the spec is loaded (:func:`ordinal_group_problems`); the invariance ladder is
