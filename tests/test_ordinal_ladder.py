@@ -164,6 +164,8 @@ def test_the_ladder_judges_the_scaled_indices_and_reports_latent_means() -> None
     assert "Wu &amp; Estabrook" in page
     assert "Satorra-Bentler" not in page  # not the robust ML note
     assert "Satorra, 2000" in render_invariance(written)
+    saved_before = {k: v for k, v in written.items() if k != "estimator"}  # older results.json
+    assert "Cheung &amp; Rensvold" in render_invariance(saved_before)
 
 
 def test_a_failing_step_says_score_tests_are_not_available() -> None:
