@@ -108,6 +108,38 @@ def test_no_module_over_the_limit() -> None:
     assert not too_long, f"modules over {MAX_LINES} lines (split by job):\n" + "\n".join(too_long)
 
 
+def unmapped_modules(text: str) -> list[str]:
+    """Modules ``text`` does not name: ``name.py`` (or ``name``) in backticks; in a subfolder of
+    a package ``sub/name.py`` (or ``sub/`` and ``name.py`` both)."""
+    named = set(re.findall(r"`([A-Za-z0-9_./]+)`", text.replace("```", "")))
+    missing = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if path.name == "__init__.py":
+            continue
+        rest = path.relative_to(PACKAGE).parts[1:]  # below its package: (), (file,), (sub, file)
+        if len(rest) <= 1:
+            ok = bool({path.name, path.stem} & named)
+        else:
+            sub = "/".join(rest[:-1])
+            ok = bool({f"{sub}/{path.name}", f"{sub}/{path.stem}"} & named) or (
+                f"{sub}/" in named and path.name in named)
+        if not ok:
+            missing.append(str(path.relative_to(PACKAGE)))
+    return missing
+
+
+def test_every_module_is_in_the_module_map() -> None:
+    missing = unmapped_modules(MAP.read_text(encoding="utf-8"))
+    assert not missing, "modules docs/architecture.md does not name (add them to its map):\n" + (
+        "\n".join(missing))
+
+
+def test_a_module_left_out_of_the_map_is_found() -> None:
+    text = MAP.read_text(encoding="utf-8")
+    assert unmapped_modules(text.replace("`ordinal/probit.py`", "probit")) == [
+        "sem/ordinal/probit.py"]
+    assert unmapped_modules(text.replace("`throttle.py`", "throttle")) == ["web/throttle.py"]
+
 
 def test_docs_and_code_point_inside_the_repository() -> None:
     outside = re.compile(r"\.\./shared/|\b(ARCHITECTURE|DOMAIN|STYLE)\.md|/" + "work/")

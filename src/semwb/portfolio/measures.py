@@ -49,7 +49,8 @@ def parse_windows(text: str) -> list[Window]:
     Raises
     ------
     OptionError
-        A window that is not ``YEAR`` or ``FIRST-LAST`` with ``FIRST <= LAST``.
+        A window that is not ``YEAR`` or ``FIRST-LAST`` with ``FIRST <= LAST``, or one given
+        twice.
     """
     windows = []
     for part in (p.strip() for p in text.split(",") if p.strip()):
@@ -57,7 +58,10 @@ def parse_windows(text: str) -> list[Window]:
         if match is None or int(match.group(1)) > int(match.group(2) or match.group(1)):
             raise OptionError(f"--window: '{part}' is not a window; write FIRST-LAST years, e.g. "
                               "2018-2020 (several separated by commas).")
-        windows.append(Window(int(match.group(1)), int(match.group(2) or match.group(1))))
+        window = Window(int(match.group(1)), int(match.group(2) or match.group(1)))
+        if window in windows:
+            raise OptionError(f"--window: {window.label} is given twice; name each window once.")
+        windows.append(window)
     return windows or [Window()]
 
 
@@ -94,11 +98,10 @@ def _firm_row(rows: pd.DataFrame, history: pd.DataFrame, by: Sequence[str],
     partners = rows.drop_duplicates("partner_id")
     size = len(partners)
     ids = partners["partner_id"].tolist()
-    earlier = Counter(history["partner_id"].tolist())
-    out: dict[str, float] = {
-        "n_partners": size, "n_alliances": len(rows),
-        "repeat_share": sum(earlier[p] > 1 for p in ids) / size if size else math.nan,
-    }
+    out: dict[str, float] = {"n_partners": size, "n_alliances": len(rows)}
+    if "start_year" in history:  # without start years a pair can be listed once only
+        earlier = Counter(history["partner_id"].tolist())
+        out["repeat_share"] = sum(earlier[p] > 1 for p in ids) / size if size else math.nan
     for attribute in by:
         counts = list(Counter(partners[attribute].tolist()).values())
         out[f"{attribute}_blau"] = blau(counts)
@@ -143,11 +146,12 @@ def portfolio_measures(partners: Partners, *, by: Sequence[str] = ("partner_type
     -------
     pandas.DataFrame
         One row per firm and window: ``firm_id``, ``window``, ``n_partners`` (portfolio size),
-        ``n_alliances``, ``repeat_share``; per attribute ``<a>_blau``, ``<a>_entropy``,
-        ``<a>_entropy_norm``; with an IPC column ``ipc_entropy``, ``ipc_entropy_norm``,
-        ``knowledge_heterogeneity`` and, with the firm's own classes, ``jaffe_distance``; with
-        ties ``density``, ``effective_size``, ``efficiency``, ``constraint``. A firm without
-        active partners in a window has ``n_partners = 0`` and NaN for the rest.
+        ``n_alliances``, ``repeat_share`` (with a start-year column); per attribute
+        ``<a>_blau``, ``<a>_entropy``, ``<a>_entropy_norm``; with an IPC column
+        ``ipc_entropy``, ``ipc_entropy_norm``, ``knowledge_heterogeneity`` and, with the firm's
+        own classes, ``jaffe_distance``; with ties ``density``, ``effective_size``,
+        ``efficiency``, ``constraint``. A firm without active partners in a window has
+        ``n_partners = 0`` and NaN for the rest.
 
     Raises
     ------

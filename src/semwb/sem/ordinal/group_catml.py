@@ -22,11 +22,12 @@ import pandas as pd
 from numpy.typing import NDArray
 from scipy.linalg import block_diag
 
+from semwb.sem.fitindices import rmsea
 from semwb.sem.ordinal.catml import PD_TOLERANCE
 from semwb.sem.ordinal.group_model import StepModel, lavaan_model, start_values, step_model
 from semwb.sem.ordinal.polychoric import pairs
 from semwb.sem.ordinal.weights import OrdinalStats
-from semwb.sem.scaled_test import rmsea_interval_df, rmsea_value, robust_incremental
+from semwb.sem.scaled_test import rmsea_interval_df, robust_incremental
 from semwb.sem.spec import ModelSpec
 
 Array = NDArray[np.float64]
@@ -77,7 +78,7 @@ def group_robust_measures(model: StepModel, phi: Array, samples: Sequence[Ordina
         lower, upper = (float(np.sqrt(c_hat) * b * root)
                         for b in rmsea_interval_df(xx3 / c_hat, df3, n_rmsea))
     return {"cfi_robust": cfi, "tli_robust": tli,
-            "rmsea_robust": rmsea_value(xx3, df3, n_rmsea, c_hat) * root,
+            "rmsea_robust": rmsea(xx3, df3, n_rmsea, c=c_hat, groups=groups),
             "rmsea_ci_lower_robust": lower, "rmsea_ci_upper_robust": upper}
 
 
