@@ -68,3 +68,29 @@ def test_fit_measures_and_r2_match_lavaan(fitted: tuple[FitResult, dict[str, Any
     for level, values in ref["r2"].items():
         for item, value in values.items():
             assert fit.r2[f"{item} [{level}]"] == pytest.approx(value, abs=1e-5), (level, item)
+
+
+def test_cli_fit_with_group_equal_and_group_partial(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from semwb.cli import app
+
+    ref = CASES["partial"]
+    case = FOLDER / "ordinal_groups"
+    spec = tmp_path / "partial.yaml"
+    spec.write_text(
+        "model: ordinal-partial\n"
+        f"data: {case / 'data.csv'}\n"
+        "ordered: all\n"
+        "group: owner\n"
+        f"group_equal: [{', '.join(ref['group_equal'])}]\n"
+        f"group_partial: [{', '.join(repr(p) for p in ref['group_partial'])}]\n"
+        "syntax: |\n" + "".join(f"  {line}\n" for line in
+                                (case / "model.lav").read_text().splitlines()),
+        encoding="utf-8")
+    result = CliRunner().invoke(app, ["fit", str(spec), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    saved = json.loads((tmp_path / "out" / "results.json").read_text(encoding="utf-8"))
+    assert saved["fit"]["npar"] == ref["fit"]["npar"]
+    assert saved["fit"]["chisq_scaled"] == pytest.approx(ref["fit"]["chisq_scaled"], rel=1e-6)
+    assert saved["group_partial"] == ref["group_partial"]
