@@ -5,7 +5,9 @@
 # thresholds + loadings (+ factor variances free in group 2), + intercepts (+ latent means free
 # in group 2). semTools refuses "residuals" with the delta parameterization, so the ladder stops
 # at the scalar step. Data and model: ordinal_groups' (the 14 alliance items cut into 5
-# categories, owner state 114 vs nonstate 187). Writes lavaan.json: per step the parameter rows
+# categories, owner state 114 vs nonstate 187) and, as "three_groups", the same ladder across the
+# three ownership types of data3.csv (python3 recode.py: own 1 state 114, 2 private 81, 3 foreign
+# 106). Writes lavaan.json: per step the parameter rows
 # (with group), fit measures (the .robust CFI, TLI, RMSEA: lavaan gives them for the configural
 # step only, NA for the constrained ones); lavTestLRT of consecutive steps (its default for WLSMV,
 # method "satorra.2000" with scaled.shifted = TRUE) and the plain chi-square difference.
@@ -24,13 +26,6 @@ measures <- c("npar", "chisq", "df", "pvalue", "chisq.scaled", "df.scaled", "pva
 steps <- list(configural = "configural", thresholds = "thresholds",
               metric = c("thresholds", "loadings"),
               scalar = c("thresholds", "loadings", "intercepts"))
-fits <- lapply(steps, function(equal) {
-  syntax <- measEq.syntax(configural.model = model, data = dat, ordered = items,
-                          group = "owner", parameterization = "delta", ID.fac = "std.lv",
-                          ID.cat = "Wu.Estabrook.2016", group.equal = equal)
-  cfa(as.character(syntax), data = dat, ordered = items, group = "owner",
-      estimator = "WLSMV", parameterization = "delta")
-})
 one_step <- function(fit, equal) {
   fm <- fitMeasures(fit, measures)
   list(group_equal = I(equal), groups = I(lavInspect(fit, "group.label")),
@@ -38,14 +33,28 @@ one_step <- function(fit, equal) {
        fit = setNames(lapply(fm, num_or_null), gsub(".", "_", names(fm), fixed = TRUE)),
        parameters = group_rows(fit))
 }
-comparisons <- lapply(2:length(fits), function(k) {
-  lrt <- lavTestLRT(fits[[k - 1]], fits[[k]])
-  list(general = names(fits)[k - 1], restricted = names(fits)[k],
-       method = attr(lrt, "method"),
-       chisq_diff = num_or_null(lrt[["Chisq diff"]][2]), df_diff = num_or_null(lrt[["Df diff"]][2]),
-       pvalue = num_or_null(lrt[["Pr(>Chisq)"]][2]),
-       plain_chisq_diff = num_or_null(fitMeasures(fits[[k]], "chisq") -
-                                      fitMeasures(fits[[k - 1]], "chisq")))
-})
-write_json_full(list(steps = mapply(one_step, fits, steps, SIMPLIFY = FALSE),
-                     comparisons = comparisons), "lavaan.json")
+ladder <- function(dat, group) {
+  fits <- lapply(steps, function(equal) {
+    syntax <- measEq.syntax(configural.model = model, data = dat, ordered = items,
+                            group = group, parameterization = "delta", ID.fac = "std.lv",
+                            ID.cat = "Wu.Estabrook.2016", group.equal = equal)
+    cfa(as.character(syntax), data = dat, ordered = items, group = group,
+        estimator = "WLSMV", parameterization = "delta")
+  })
+  comparisons <- lapply(2:length(fits), function(k) {
+    lrt <- lavTestLRT(fits[[k - 1]], fits[[k]])
+    heading <- attr(lrt, "heading")
+    list(general = names(fits)[k - 1], restricted = names(fits)[k],
+         method = regmatches(heading, regexpr("satorra[.0-9]*", heading)),
+         chisq_diff = num_or_null(lrt[["Chisq diff"]][2]),
+         df_diff = num_or_null(lrt[["Df diff"]][2]),
+         pvalue = num_or_null(lrt[["Pr(>Chisq)"]][2]),
+         plain_chisq_diff = num_or_null(fitMeasures(fits[[k]], "chisq") -
+                                        fitMeasures(fits[[k - 1]], "chisq")))
+  })
+  list(steps = mapply(one_step, fits, steps, SIMPLIFY = FALSE), comparisons = comparisons)
+}
+two <- ladder(dat, "owner")
+three <- ladder(read.csv("data3.csv", stringsAsFactors = FALSE), "own")
+write_json_full(list(steps = two$steps, comparisons = two$comparisons, three_groups = three),
+                "lavaan.json")
