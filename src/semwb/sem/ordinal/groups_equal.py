@@ -103,7 +103,7 @@ def equal_indices(lay: StepModel, fit: EqualFit, configural: FitIndices,
                   sizes: Sequence[int]) -> FitIndices:
     """``fitMeasures()`` of the joint fit; the baseline is the configural fit's."""
     from semwb.distributions import chi2_sf
-    from semwb.sem.fitindices import incremental, rmsea_interval
+    from semwb.sem.fitindices import incremental, rmsea, rmsea_interval
 
     n, g = sum(sizes), len(sizes)
     chisq0, df0 = configural.baseline_chisq or 0.0, configural.baseline_df or 0
@@ -117,19 +117,18 @@ def equal_indices(lay: StepModel, fit: EqualFit, configural: FitIndices,
     srmr = sum(k / n * float(np.sqrt(np.sum(r[len(lay.thresholds):] ** 2) / (p * (p + 1) / 2)))
                for k, r in zip(sizes, fit.residuals, strict=True))
 
-    def rmsea(x: float) -> float:
-        return float(np.sqrt(max(x - fit.df, 0.0) / (fit.df * (n - g))) * root)
-
     return FitIndices(
         chisq=fit.chisq, df=fit.df, pvalue=float(chi2_sf(fit.chisq, fit.df)), cfi=cfi, tli=tli,
-        rmsea=rmsea(fit.chisq), rmsea_ci_lower=lo * root, rmsea_ci_upper=hi * root, srmr=srmr,
+        rmsea=rmsea(fit.chisq, fit.df, n - g, groups=g), rmsea_ci_lower=lo * root,
+        rmsea_ci_upper=hi * root, srmr=srmr,
         baseline_chisq=chisq0, baseline_df=df0, npar=int(fit.phi.size),
         chisq_scaled=fit.chisq_scaled, df_scaled=fit.df,
         pvalue_scaled=float(chi2_sf(fit.chisq_scaled, fit.df)),
         chisq_scaling_factor=fit.scaling_factor, chisq_shift=fit.shift,
         baseline_chisq_scaled=scaled0,
         baseline_chisq_scaling_factor=configural.baseline_chisq_scaling_factor,
-        cfi_scaled=cfi_s, tli_scaled=tli_s, rmsea_scaled=rmsea(fit.chisq_scaled),
+        cfi_scaled=cfi_s, tli_scaled=tli_s,
+        rmsea_scaled=rmsea(fit.chisq_scaled, fit.df, n - g, groups=g),
         rmsea_ci_lower_scaled=lo_s * root, rmsea_ci_upper_scaled=hi_s * root,
     )
 
