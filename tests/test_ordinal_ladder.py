@@ -286,3 +286,13 @@ def test_three_groups_match_lavaan() -> None:
         assert (test.method, test.df_diff) == (row["method"], row["df_diff"])
         assert test.chisq_diff == pytest.approx(row["chisq_diff"], rel=1e-6)
         assert test.pvalue == pytest.approx(row["pvalue"], abs=1e-6)
+
+
+def test_no_robust_indices_beyond_a_cfa() -> None:
+    """A structural path: semwb's group catML covers CFAs only, so it gives none (not a guess)."""
+    syntax = ("AR =~ ar1 + ar2 + ar3 + ar4\nIOL =~ iol1 + iol2 + iol3 + iol4\n"
+              "AI =~ ai1 + ai2 + ai3 + ai4 + ai5 + ai6\nIOL ~ AR\nAI ~ IOL")
+    fit = fit_model(_spec(syntax), _data()).fit
+    assert fit.chisq_scaled is not None
+    assert fit.cfi_robust is None
+    assert fit.rmsea_robust is None

@@ -88,23 +88,25 @@ def configural_robust(spec: ModelSpec, frames: Sequence[pd.DataFrame],
     the spec is a CFA of ordinal items in the delta parameterization without modifiers; else
     empty (semwb does not match lavaan there yet)."""
     from semwb.sem.ordinal.fit import prepare
-    from semwb.sem.ordinal.groups import equal_scope_problems
 
     parsed = spec.parsed
-    if (spec.parameterization != "delta" or equal_scope_problems(parsed, spec.source)
+    latents = set(parsed.latents)
+    beyond_cfa = any(not ((t.op == "=~" and t.rhs not in latents)
+                          or (t.op == "~~" and {t.lhs, t.rhs} <= latents)) for t in parsed.terms)
+    if (spec.parameterization != "delta" or beyond_cfa
             or set(parsed.observed) - set(spec.ordered_items)
             or any(t.fixed is not None or t.free for t in parsed.terms)):
         return {}
     single = spec.model_copy(update={"group": None, "group_levels": []})
     samples = [prepare(single, f).sample for f in frames]
-    items, latents = tuple(samples[0].data.names), tuple(parsed.latents)
+    items, factors = tuple(samples[0].data.names), tuple(parsed.latents)
     first = tables[0]
-    cells = [((items.index(str(r.rhs)), latents.index(str(r.lhs))), bool(r.free))
+    cells = [((items.index(str(r.rhs)), factors.index(str(r.lhs))), bool(r.free))
              for r in first[first["op"] == "=~"].itertuples()]
     thresholds = [(items.index(v), t) for v, t in samples[0].data.threshold_names]
     loadings = [c for c, _ in cells]
-    model = (step_model(items, latents, loadings, thresholds, len(tables), ()) if spec.std_lv
-             else lavaan_model(items, latents, loadings, [c for c, free in cells if not free],
+    model = (step_model(items, factors, loadings, thresholds, len(tables), ()) if spec.std_lv
+             else lavaan_model(items, factors, loadings, [c for c, free in cells if not free],
                                thresholds, len(tables), (), ()))
     if model.n_params != sum(int(t["free"].sum()) for t in tables):
         return {}
