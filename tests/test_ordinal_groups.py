@@ -1,4 +1,5 @@
-"""WLSMV with ``group:`` (the configural model, and ``group_equal: [loadings, thresholds]``)
+"""WLSMV with ``group:`` (the configural model, and ``group_equal: [loadings, thresholds]``;
+the other kinds and ``group_partial``: tests/test_ordinal_groups_equal.py)
 against lavaan 0.6.14 on tests/reference/ordinal_groups: the 14 alliance items in 5 categories
 by ownership (state, nonstate).
 
@@ -107,11 +108,8 @@ def test_run_analysis_reports_each_group(equal: list[str]) -> None:
 
 
 @pytest.mark.parametrize(("options", "syntax", "message"), [
-    ({"group_equal": ["loadings"]}, None,
-     "with WLSMV semwb fits the configural model and 'group_equal: \\[loadings, thresholds\\]'"),
     ({"group_equal": ["loadings", "thresholds"]}, "F =~ ar1 + ar2 + ar3\nF ~ iol1",
      "'F ~ iol1' is beyond a CFA of ordinal items"),
-    ({"invariance": True}, None, "the invariance ladder is not available with WLSMV yet"),
     ({}, "AR =~ ar1 + a*ar2 + ar3", "the label on 'AR =~ ar2' would make the parameter equal"),
 ])
 def test_constraints_across_groups_are_refused_in_one_line(
@@ -156,13 +154,22 @@ def test_theta_parameterization_with_equal_thresholds_is_refused() -> None:
         fit_model(spec, pd.read_csv(FOLDER / "data.csv"))
 
 
-def test_the_invariance_ladder_refuses_wlsmv() -> None:
-    with pytest.raises(SpecError, match="the invariance ladder is not available with WLSMV yet"):
-        run_ladder(_spec(), pd.read_csv(FOLDER / "data.csv"))
+def test_the_invariance_ladder_refuses_the_theta_parameterization() -> None:
+    with pytest.raises(SpecError, match="the WLSMV invariance ladder uses the delta "
+                                        "parameterization"):
+        run_ladder(_spec(parameterization="theta"), pd.read_csv(FOLDER / "data.csv"))
 
 
 def test_an_unfitted_group_equal_is_refused_at_fit_time() -> None:
     """A spec changed after loading (as the ladder's steps are) is checked again."""
-    spec = _spec().model_copy(update={"group_equal": ["loadings"]})
-    with pytest.raises(SpecError, match="'group_equal: \\[loadings, thresholds\\]'"):
+    spec = _spec().model_copy(update={"group_equal": ["loadings"], "std_lv": True})
+    with pytest.raises(SpecError, match="'std_lv: true' is not available with WLSMV and "
+                                        "'group_equal'"):
+        fit_model(spec, pd.read_csv(FOLDER / "data.csv"))
+
+
+def test_a_group_partial_row_the_model_lacks_is_named() -> None:
+    spec = _spec(group_equal=["loadings", "thresholds"], group_partial=["ar1|t9"])
+    with pytest.raises(SpecError, match="group_partial names ar1\\|t9, which the model does "
+                                        "not have"):
         fit_model(spec, pd.read_csv(FOLDER / "data.csv"))

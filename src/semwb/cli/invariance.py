@@ -19,13 +19,19 @@ def _print(ladder: Ladder) -> None:
     """One line per step (fit) and one per comparison (changes and verdict)."""
     console.print(Text(f"Measurement invariance of {ladder.model} across {ladder.group} "
                        f"({', '.join(ladder.groups)}; N = {ladder.n_obs})", style="bold"))
+    scaled = ladder.estimator == "WLSMV"  # the scaled-shifted test and scaled indices
+    if scaled:
+        console.print(Text("WLSMV: scaled-shifted chisq, scaled CFI/TLI/RMSEA; steps after Wu & "
+                           "Estabrook (2016); differences by lavTestLRT (satorra.2000)"))
     for s in [*ladder.steps, *([ladder.partial] if ladder.partial else [])]:
-        f, c = s.fit, s.comparison
+        f, c = s.fit.model_dump(), s.comparison
+        k = "_scaled" if scaled else ""
         free = f" (free: {', '.join(s.partial)})" if s.partial else ""
         console.print(Text(
-            f"{s.name}{free}: chisq {f.chisq:.2f} (df {f.df}), CFI {f.cfi:.3f}, TLI {f.tli:.3f}, "
-            f"RMSEA {f.rmsea:.3f} [{f.rmsea_ci_lower:.3f}, {f.rmsea_ci_upper:.3f}], "
-            f"SRMR {f.srmr:.3f}"), soft_wrap=True)
+            f"{s.name}{free}: chisq {f['chisq' + k]:.2f} (df {f['df']}), CFI {f['cfi' + k]:.3f}, "
+            f"TLI {f['tli' + k]:.3f}, RMSEA {f['rmsea' + k]:.3f} "
+            f"[{f['rmsea_ci_lower' + k]:.3f}, {f['rmsea_ci_upper' + k]:.3f}], "
+            f"SRMR {f['srmr']:.3f}"), soft_wrap=True)
         if c is not None:
             p = "" if c.pvalue is None else f", p {c.pvalue:.3g}"
             console.print(Text(
@@ -37,6 +43,11 @@ def _print(ladder: Ladder) -> None:
         console.print(Text(f"{path.rhs} -> {path.lhs} equal across groups ({ladder.paths_step} "
                            f"model): Wald chisq {path.chisq:.2f} (df {path.df}), "
                            f"p {path.pvalue:.3g}"), soft_wrap=True)
+    if scaled and ladder.failed:
+        console.print(Text("score tests and a partial step are not available with WLSMV "
+                           "(lavaan has no robust score test for it); inspect the failing "
+                           "step's items or run the ladder by MLR"),
+                      soft_wrap=True)
     if ladder.scores:
         console.print(Text(f"score tests of the {ladder.failed} step's constraints (largest "
                            "first): " + ", ".join(f"{t.partial} {t.chisq:.2f}"
@@ -54,8 +65,8 @@ def invariance(
     out: Annotated[Path | None, typer.Option(
         help="Output folder (default: reports/<spec file name>).")] = None,
 ) -> None:
-    """Fit configural, metric, scalar and strict models; write OUT/invariance.json and
-    OUT/invariance.html."""
+    """Fit configural, metric, scalar and strict models (ordinal items by WLSMV: configural,
+    thresholds, metric, scalar); write OUT/invariance.json and OUT/invariance.html."""
     from semwb.cli.spec_data import read_spec_data
     from semwb.report.invariance import render_invariance
     from semwb.sem.invariance import run_ladder

@@ -29,6 +29,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "baseline": ("baseline", "基准"),
     "free": ("free", "放开"),
     "configural": ("configural", "形态不变"),
+    "thresholds": ("thresholds", "阈值不变"),
     "metric": ("metric", "弱不变（载荷）"),
     "scalar": ("scalar", "强不变（截距）"),
     "strict": ("strict", "严格不变（残差）"),
@@ -47,6 +48,25 @@ _TEXT: dict[str, tuple[str, str]] = {
                     "scaled difference (lavaan's lavTestLRT).",
                     "稳健估计：χ² 为校正后的统计量，CFI、TLI 与 RMSEA（及其变化）为稳健值，Δχ² 为 "
                     "Satorra-Bentler (2001) 校正卡方差异（lavaan lavTestLRT）。"),
+    "wlsmv_note": ("WLSMV (ordinal items): χ² is the scaled-shifted statistic, CFI, TLI and RMSEA "
+                   "the scaled ones (their changes too), and Δχ² is lavaan's lavTestLRT for "
+                   "WLSMV (Satorra, 2000, scaled and shifted). The steps follow Wu & Estabrook "
+                   "(2016): thresholds before loadings, then intercepts; residual variances are "
+                   "not parameters under the delta parameterization, so there is no strict step.",
+                   "WLSMV（有序题项）：χ² 为均值方差校正（scaled-shifted）统计量，"
+                   "CFI、TLI 与 RMSEA（及其变化）为校正值，"
+                   "Δχ² 为 lavaan lavTestLRT 对 WLSMV 的差异检验（Satorra, 2000，校正并平移）。"
+                   "步骤依照 Wu & Estabrook (2016)：先阈值、再载荷、再截距；"
+                   "delta 参数化下残差方差不是参数，因此没有严格不变步骤。"),
+    "wlsmv_no_scores": ("Score tests for releasing constraints and a partial step are not "
+                        "offered with WLSMV: lavaan 0.6.14's lavTestScore has no robust score "
+                        "test for WLSMV (it warns and falls back to the ordinary one, which "
+                        "does not hold under DWLS). Inspect the failing step's items, or locate "
+                        "non-invariant items with the ladder by MLR on the items as continuous.",
+                        "WLSMV 下不提供用于放开约束的得分检验与部分不变模型：lavaan 0.6.14 的 "
+                        "lavTestScore 没有适用于 WLSMV 的稳健得分检验（它会发出警告并退回普通"
+                        "得分检验，而后者在 DWLS 下不成立）。请检查不成立步骤的题项，"
+                        "或将题项视为连续变量以 MLR 运行不变性检验来定位不等同的题项。"),
     "release": ("Constraints to release, by score test", "按得分检验排序的可放开约束"),
     "release_caption": ("Univariate score tests (lavaan's lavTestScore) of the failing step's "
                         "constraints", "不成立步骤中各约束的单变量得分检验（lavaan lavTestScore）"),

@@ -207,7 +207,7 @@ def spec_problems(parsed: ParsedSyntax, *, group: str | None, group_equal: Seque
         from semwb.sem.ordinal.groups import ordinal_group_problems
 
         problems += ordinal_group_problems(parsed, group_equal=group_equal,
-                                           group_partial=group_partial, invariance=invariance,
+                                           group_partial=group_partial,
                                            bootstrap=bootstrap, source=source)
 
     products = [t.rhs for t in parsed.terms if t.op == "~" and (":" in t.rhs or "(" in t.rhs)]

@@ -58,6 +58,15 @@ CITATIONS = (
     "Chen, F. F. (2007). Sensitivity of goodness of fit indexes to lack of measurement "
     "invariance. Structural Equation Modeling, 14(3), 464-504.",
 )
+#: The ordinal (WLSMV) ladder's sources: its steps and its difference test.
+ORDINAL_CITATIONS = (
+    "Wu, H., & Estabrook, R. (2016). Identification of confirmatory factor analysis models of "
+    "different levels of invariance for ordered categorical outcomes. Psychometrika, 81(4), "
+    "1014-1045.",
+    "Satorra, A. (2000). Scaled and adjusted restricted tests in multi-sample analysis of "
+    "moment structures. In Innovations in multivariate statistical analysis (pp. 233-247). "
+    "Kluwer.",
+)
 
 
 @dataclass(frozen=True)
@@ -108,6 +117,7 @@ class Ladder:
     latent_means: pd.DataFrame
     paths: tuple[PathDifference, ...] = ()
     paths_step: str | None = None
+    estimator: str = "ML"
 
 
 def compare(fit: FitIndices, below: FitIndices, *, loadings: bool) -> Comparison:
@@ -131,12 +141,22 @@ def compare(fit: FitIndices, below: FitIndices, *, loadings: bool) -> Comparison
         chisq, pvalue = (test.chisq_diff, test.pvalue) if test.chisq_diff is not None \
             else (float("nan"), None)
         cfi, rmsea = "cfi_robust", "rmsea_robust"
+    return judged(fit, below, (chisq, df, pvalue, method), loadings=loadings,
+                  indices=(cfi, rmsea))
+
+
+def judged(fit: FitIndices, below: FitIndices, test: tuple[float, int, float | None, str], *,
+           loadings: bool, indices: tuple[str, str] = ("cfi", "rmsea")) -> Comparison:
+    """The comparison with the difference ``test`` (statistic, df, p, method) and the changes
+    of the ``indices`` (CFI and RMSEA measures) and SRMR judged against the cut-offs."""
+    cfi, rmsea = indices
     d_cfi = (getattr(fit, cfi) or 0.0) - (getattr(below, cfi) or 0.0)
     d_rmsea = (getattr(fit, rmsea) or 0.0) - (getattr(below, rmsea) or 0.0)
     d_srmr = (fit.srmr or 0.0) - (below.srmr or 0.0)
     srmr_cut = SRMR_RISE_LOADINGS if loadings else SRMR_RISE_OTHER
     cfi_drop = d_cfi <= -CFI_DROP
     chen_fails = cfi_drop and (d_rmsea >= RMSEA_RISE or d_srmr >= srmr_cut)
+    chisq, df, pvalue, method = test
     return Comparison(
         chisq_diff=chisq, df_diff=df, pvalue=pvalue,
         delta_cfi=d_cfi, delta_rmsea=d_rmsea, delta_srmr=d_srmr,
@@ -162,19 +182,20 @@ def _latent_means(fit: FitResult) -> pd.DataFrame:
 def run_ladder(spec: ModelSpec, data: pd.DataFrame, *, data_name: str = "data") -> Ladder:
     """Fit the invariance ladder of a multiple-group ``spec`` (its ``group_equal`` is ignored).
 
+    With WLSMV the ladder is Wu & Estabrook's for ordinal items
+    (:func:`semwb.sem.invariance_ordinal.ordinal_ladder`).
+
     Raises
     ------
     SpecError
-        When the spec has no ``group:``, asks for WLSMV, or the data do not fit it (see
+        When the spec has no ``group:``, or the data do not fit it (see
         :func:`semwb.sem.multigroup.split_groups`).
     """
     if spec.group is None:
         raise SpecError(f"{spec.source}: the invariance ladder compares groups; add "
                         "'group: COLUMN' (the column that holds each respondent's group).")
     if spec.estimator == "WLSMV":
-        raise SpecError(f"{spec.source}: the invariance ladder is not available with WLSMV yet "
-                        "(lavaan's order for ordinal items starts with equal thresholds); fit "
-                        "the configural model and 'group_equal: [loadings, thresholds]' instead.")
+        return _ordinal_ladder(spec, data, data_name)
     steps: list[Step] = []
     fits: list[FitResult] = []
     equal: tuple[str, ...] = ()
@@ -215,8 +236,46 @@ def run_ladder(spec: ModelSpec, data: pd.DataFrame, *, data_name: str = "data") 
         latent_means=_latent_means(scalar_fit) if scalar_fit is not None
         else pd.DataFrame(),
         paths=tuple(path_differences(holding[-1][1])) if holding else (),
-        paths_step=holding[-1][0] if holding else None,
+        paths_step=holding[-1][0] if holding else None, estimator=spec.estimator,
     )
+
+
+def _ordinal_ladder(spec: ModelSpec, data: pd.DataFrame, data_name: str) -> Ladder:
+    """Wu & Estabrook's (2016) ladder for ordinal items by WLSMV
+    (:mod:`semwb.sem.ordinal.ladder_fit`): configural, thresholds, metric, scalar, each against the
+    step below by lavaan's ``lavTestLRT`` (satorra.2000), the changes of the scaled CFI and
+    RMSEA judged. No score tests or partial step (lavaan's ``lavTestScore`` of WLSMV fits is not
+    matched); latent means from the scalar step when it holds."""
+    from semwb.sem.ordinal.ladder_fit import check_ladder, difference_test, fit_ladder
+
+    check_ladder(spec)
+    configural = fit_model(spec.model_copy(update={"group_equal": [], "group_partial": [],
+                                                   "std_lv": True}), data, data_name=data_name)
+    ladder = fit_ladder(spec, data, configural, data_name=data_name)
+    steps: list[Step] = []
+    failed = None
+    for below, step in zip((None, *ladder.steps), ladder.steps, strict=False):
+        comparison = None
+        if below is not None:
+            test = difference_test(below, step, ladder.samples)
+            comparison = judged(step.indices, below.indices,
+                                (test.chisq_diff or 0.0, test.df_diff, test.pvalue, test.method),
+                                loadings="loadings" in step.group_equal[-1:],
+                                indices=("cfi_scaled", "rmsea_scaled"))
+        steps.append(Step(step.name, step.group_equal, step.indices, comparison))
+        if comparison is not None and not comparison.holds:
+            failed = step.name
+            break
+    means = pd.DataFrame()
+    if failed is None:
+        table = ladder.steps[-1].parameters
+        latents = set(spec.parsed.latents)
+        means = table[(table["op"] == "~1") & table["lhs"].isin(latents) & table["free"]][
+            ["lhs", "group", "est", "se", "z", "pvalue", "ci_lower", "ci_upper", "std_all"]
+        ].reset_index(drop=True)
+    return Ladder(model=spec.name, group=str(spec.group), groups=ladder.levels,
+                  n_obs=ladder.n_obs, steps=tuple(steps), failed=failed, score_total=None,
+                  scores=(), partial=None, latent_means=means, estimator="WLSMV")
 
 
 def _kind_of(test: ScoreTest, spec: ModelSpec) -> str:

@@ -12,6 +12,7 @@ from typing import Any
 from semwb.sem.invariance import (
     CFI_DROP,
     CITATIONS,
+    ORDINAL_CITATIONS,
     RMSEA_RISE,
     SRMR_RISE_LOADINGS,
     SRMR_RISE_OTHER,
@@ -53,6 +54,7 @@ def ladder_json(ladder: Ladder) -> dict[str, Any]:
     means = ladder.latent_means
     return {
         "model": ladder.model, "group": ladder.group, "groups": list(ladder.groups),
+        "estimator": ladder.estimator,
         "n_obs": ladder.n_obs,
         "steps": [_step(s) for s in ladder.steps],
         "failed": ladder.failed,
@@ -66,5 +68,6 @@ def ladder_json(ladder: Ladder) -> dict[str, Any]:
                          for row in means.to_dict(orient="records")],
         "cutoffs": {"cfi_drop": CFI_DROP, "rmsea_rise": RMSEA_RISE,
                     "srmr_rise_loadings": SRMR_RISE_LOADINGS, "srmr_rise_other": SRMR_RISE_OTHER},
-        "citations": list(CITATIONS),
+        "citations": list(CITATIONS) + (list(ORDINAL_CITATIONS) if ladder.estimator == "WLSMV"
+                                         else []),
     }

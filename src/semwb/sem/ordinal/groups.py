@@ -11,11 +11,13 @@ scaled-shifted test uses the traces of ``UΓ`` summed over the block-diagonal gr
 group's ``tr(UΓ)`` and ``tr((UΓ)²)`` recovered from its own scaling factor ``c`` and shift ``s``
 on ``df``: ``tr = (df - s) c``, ``tr² = df c²``), the baseline's likewise. RMSEA multiplies by
 ``sqrt(G)`` (per-group noncentrality, ``N - G`` as lavaan for estimators other than ML), SRMR
-is the ``n_g / N`` weighted mean of the groups'. The ``.robust`` CFI/TLI/RMSEA and WRMR of one
-group are not combined (left empty).
+is the ``n_g / N`` weighted mean of the groups'. The ``.robust`` CFI/TLI/RMSEA of a CFA of
+ordinal items are lavaan's catML ones over the groups (:mod:`.group_catml`); WRMR is left
+empty.
 
-Equality constraints across groups (``group_equal``, shared labels, ``:=``), the invariance
-ladder and the bootstrap are refused when the spec is loaded (:func:`ordinal_group_problems`).
+``group_equal`` and ``group_partial`` beyond a CFA, shared labels, ``:=`` and the bootstrap
+are refused when the spec is loaded (:func:`ordinal_group_problems`); the invariance ladder is
+:mod:`.ladder_fit`.
 """
 
 from __future__ import annotations
@@ -38,22 +40,15 @@ from semwb.sem.syntax import ParsedSyntax
 
 
 def ordinal_group_problems(parsed: ParsedSyntax, *, group_equal: Sequence[str],
-                           group_partial: Sequence[str], invariance: bool, bootstrap: bool,
+                           group_partial: Sequence[str], bootstrap: bool,
                            source: str) -> list[str]:
-    """What a WLSMV spec with ``group:`` asks that semwb cannot fit yet (the configural model,
-    every parameter free in every group, is what it fits)."""
+    """What a WLSMV spec with ``group:`` asks that semwb cannot fit yet (the configural model of
+    any spec; ``group_equal`` and ``group_partial`` for a CFA of ordinal items)."""
     configural = ("semwb's WLSMV with 'group:' fits the configural model (every parameter free "
-                  "in every group) and 'group_equal: [loadings, thresholds]'")
+                  "in every group) or 'group_equal' / 'group_partial' for a CFA")
     problems = []
-    if group_partial or (group_equal and set(group_equal) != {"loadings", "thresholds"}):
-        problems.append(f"{source}: with WLSMV semwb fits the configural model and "
-                        "'group_equal: [loadings, thresholds]' (no 'group_partial' yet); "
-                        "change the keys, or fit ML/MLR on the items.")
-    elif group_equal:
+    if group_equal or group_partial:
         problems += equal_scope_problems(parsed, source)
-    if invariance:
-        problems.append(f"{source}: the invariance ladder is not available with WLSMV yet; "
-                        f"{configural}: remove 'invariance:'.")
     if bootstrap:
         problems.append(f"{source}: the bootstrap is not available for WLSMV with 'group:'; "
                         "remove 'bootstrap:'.")
@@ -67,12 +62,12 @@ def ordinal_group_problems(parsed: ParsedSyntax, *, group_equal: Sequence[str],
 
 
 def equal_scope_problems(parsed: ParsedSyntax, source: str) -> list[str]:
-    """``group_equal: [loadings, thresholds]`` is fitted for a CFA: factors of ordinal items,
+    """``group_equal`` and ``group_partial`` are fitted for a CFA: factors of ordinal items,
     their variances and covariances (:mod:`.groups_equal`)."""
     latents = set(parsed.latents)
     return [f"{source}, syntax line {t.line}: '{t.lhs} {t.op} {t.rhs}'".rstrip()
             + " is beyond a CFA of ordinal items, which is what semwb fits with WLSMV and "
-            "'group_equal: [loadings, thresholds]'; remove the line or the key."
+            "'group_equal' / 'group_partial'; remove the line or the key."
             for t in parsed.terms
             if t.op in ("~", "~1") or (t.op == "=~" and t.rhs in latents)
             or (t.op == "~~" and not {t.lhs, t.rhs} <= latents)]
@@ -167,7 +162,7 @@ def _empty_categories(spec: ModelSpec, levels: Sequence[str], frames: Sequence[p
 def fit_ordinal_groups(spec: ModelSpec, data: pd.DataFrame, *,
                        data_name: str = "data") -> FitResult:
     """Fit a WLSMV spec with ``group:``: the configural model (see the module notes), then
-    the joint fit of :mod:`.groups_equal` when the spec has ``group_equal``.
+    the joint fit of :mod:`.groups_equal` when the spec has ``group_equal`` or ``group_partial``.
 
     Returns
     -------
@@ -210,7 +205,12 @@ def fit_ordinal_groups(spec: ModelSpec, data: pd.DataFrame, *,
     tables = [_group_table(f, level, c) for level, f, c in zip(levels, fits, factors, strict=True)]
     indices, vcov = combined_indices([f.fit for f in fits], sizes), _block_vcov(fits, factors)
     r2 = [f.r2 for f in fits]
-    if spec.group_equal:
+    if not (spec.group_equal or spec.group_partial):
+        from semwb.sem.ordinal.group_catml import configural_robust
+
+        indices = indices.model_copy(update=configural_robust(spec, frames, tables,
+                                                              indices.df or 0))
+    else:
         from semwb.sem.ordinal.groups_equal import equal_groups
 
         tables, indices, vcov, r2 = equal_groups(spec, frames, tables, indices)
