@@ -19,7 +19,7 @@ import typer
 from rich.text import Text
 from typer.main import get_command_name
 
-from semwb.cli.app import app, err_console
+from semwb.cli.app import ONE_COMMAND, app, err_console
 from semwb.errors import SemwbError
 
 __all__ = ["COMMANDS", "app", "main"]
@@ -53,6 +53,7 @@ def narrowed(args: list[str]) -> typer.Typer:
 
 def main() -> None:
     """Entry point of the ``semwb`` console script."""
+    ONE_COMMAND["process"] = True
     try:
         narrowed(sys.argv[1:])(standalone_mode=True)
     except SemwbError as exc:
