@@ -22,7 +22,7 @@ from typer.main import get_command_name
 from semwb.cli.app import ONE_COMMAND, app, err_console
 from semwb.errors import SemwbError
 
-__all__ = ["COMMANDS", "app", "main"]
+__all__ = ["COMMANDS", "app", "main", "narrowed"]
 
 #: The command modules, in the order ``semwb --help`` lists them; each registers itself on ``app``.
 COMMANDS = ("score", "fit", "report", "batch", "demo", "simulate", "serve", "user", "efa",
