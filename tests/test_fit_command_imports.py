@@ -50,7 +50,8 @@ def test_the_command_named_is_the_only_one_built() -> None:
     assert [c.callback.__name__ for c in fit.registered_commands if c.callback] == ["fit"]
     assert fit.registered_groups == []
     user = narrowed(["user", "--help"])
-    assert user.registered_commands == [] and [g.name for g in user.registered_groups] == ["user"]
+    assert user.registered_commands == []
+    assert [g.name for g in user.registered_groups] == ["user"]
     named = narrowed(["efa"])  # registered under an explicit name
     assert [c.name for c in named.registered_commands] == ["efa"]
     # the whole application for its own help and version, and for a mistyped command

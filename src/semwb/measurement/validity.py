@@ -36,11 +36,12 @@ def htmt(items: pd.DataFrame, constructs: Mapping[str, Sequence[str]], *,
     """
     names = list(constructs)
     all_items = [i for c in names for i in constructs[c]]
-    corr = item_correlations(items[all_items], listwise=True).abs().to_numpy()
+    corr: np.ndarray = item_correlations(items[all_items], listwise=True).abs().to_numpy()
     where = {item: pos for pos, item in enumerate(all_items)}  # positions: no pandas .loc
 
     def block(a: str, b: str) -> np.ndarray:
-        return corr[np.ix_([where[i] for i in constructs[a]], [where[i] for i in constructs[b]])]
+        rows, columns = ([where[i] for i in constructs[c]] for c in (a, b))
+        return np.asarray(corr[np.ix_(rows, columns)])
 
     def mean(values: np.ndarray) -> float:
         return float(np.exp(np.mean(np.log(values)))) if geometric else float(np.mean(values))
