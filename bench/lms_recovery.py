@@ -24,10 +24,10 @@ from threadpoolctl import threadpool_limits
 from semwb.conditional.latent_products import add_latent_products
 from semwb.conditional.lms_fit import fit_latent_interactions
 from semwb.conditional.lms_model import lms_model
-from semwb.conditional.products import parse_term
 from semwb.sem.estimate import fit_model
 from semwb.sem.spec import spec_from_syntax
 from semwb.sem.syntax import parse_syntax
+from semwb.sem.terms import parse_term
 
 MEASUREMENT = "X =~ x1 + x2 + x3\nW =~ w1 + w2 + w3\nY =~ y1 + y2 + y3\n"
 

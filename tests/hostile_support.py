@@ -67,6 +67,30 @@ def bounded(call: Callable[..., Any], *args: Any, seconds: float = 20,
     return Outcome(error, message, time.monotonic() - start)
 
 
+class CliExitError(Exception):
+    """How :func:`semwb_cli` ended: ``"<exit code>: <what it printed on stderr>"``."""
+
+
+def semwb_cli(*args: str) -> None:
+    """Run the ``semwb`` entry point with ``args`` in this process (meant for :func:`bounded`'s
+    child); always raises :class:`CliExitError`."""
+    import contextlib
+    import io
+    import sys
+
+    from semwb.cli import main
+
+    sys.argv = ["semwb", *args]
+    err = io.StringIO()
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
+        try:
+            main()
+            code: object = 0
+        except SystemExit as exc:
+            code = exc.code
+    raise CliExitError(f"{code}: {err.getvalue()}")
+
+
 def billion_laughs(levels: int = 9) -> str:
     """YAML whose aliases nest ``levels`` deep, tenfold each (about 400 bytes)."""
     lines = ['l0: &l0 "lol"']
@@ -88,6 +112,28 @@ def xlsx_bomb(path: Path, megabytes: int = 50) -> Path:
             chunk = b" " * 1_000_000
             for _ in range(megabytes):
                 sheet.write(chunk)
+    return path
+
+
+def xlsx_with_far_cell(path: Path, cell: str) -> Path:
+    """A real three-row workbook whose last value is moved to ``cell`` (say ``XFD1048576``) by
+    editing its sheet XML, so that the row may lie even past Excel's last row."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet["A1"], sheet["A2"], sheet["A3"] = "ar1", 1, 7
+    plain = path.with_name("in-plain.xlsx")
+    book.save(plain)
+    row = cell.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    with zipfile.ZipFile(plain) as source, zipfile.ZipFile(path, "w") as target:
+        for member in source.infolist():
+            data = source.read(member)
+            if member.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b'r="3"', f'r="{row}"'.encode()).replace(
+                    b'r="A3"', f'r="{cell}"'.encode())
+            target.writestr(member, data)
     return path
 
 

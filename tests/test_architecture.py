@@ -5,6 +5,8 @@ from __future__ import annotations
 import ast
 import re
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from itertools import pairwise
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -90,6 +92,54 @@ def test_the_map_allows_only_what_is_used() -> None:
         "\n".join(unused))
 
 
+def find_cycle(graph: Mapping[str, Iterable[str]]) -> list[str]:
+    """A loop of ``graph`` as ``[a, b, ..., a]`` (each node imports the next), or ``[]``."""
+    done: set[str] = set()
+    path: list[str] = []
+
+    def visit(node: str) -> list[str]:
+        path.append(node)
+        for target in sorted(graph.get(node, ())):
+            if target in path:
+                return [*path[path.index(target):], target]
+            if target not in done:
+                found = visit(target)
+                if found:
+                    return found
+        path.pop()
+        done.add(node)
+        return []
+
+    for node in sorted(graph):
+        found = [] if node in done else visit(node)
+        if found:
+            return found
+    return []
+
+
+def test_the_package_graph_has_no_cycle() -> None:
+    graph = actual_graph()
+    loop = find_cycle(graph)
+    edges = [f"{a} -> {b} ({', '.join(graph[a][b])})" for a, b in pairwise(loop)]
+    assert not loop, ("packages import each other in a loop (move what both need into the lower "
+                      "layer, see docs/architecture.md):\n" + "\n".join(edges))
+
+
+def test_a_cycle_is_found() -> None:
+    assert find_cycle({"a": ["b"], "b": ["c"], "c": ["a"], "d": ["a"]}) == ["a", "b", "c", "a"]
+    assert find_cycle({"a": ["b"], "b": ["a"]}) == ["a", "b", "a"]
+    assert find_cycle({"a": ["b", "c"], "b": ["c"], "c": [], "d": ["a"]}) == []
+
+
+def test_each_row_imports_only_rows_above_it() -> None:
+    table = documented_layers()
+    order = list(table)
+    upward = [f"{source} -> {target}" for source, targets in table.items() for target in targets
+              if target != "semwb" and target not in order[:order.index(source)]]
+    assert not upward, ("docs/architecture.md lists these layers below a row that imports them "
+                        "(order the table by layer):\n" + "\n".join(upward))
+
+
 def test_the_import_parser_sees_imports_inside_functions(tmp_path: Path) -> None:
     path = tmp_path / "probe.py"
     path.write_text("import os\nfrom semwb import errors\n\ndef f():\n"
@@ -107,6 +157,38 @@ def test_no_module_over_the_limit() -> None:
                 if _lines(p) > MAX_LINES]
     assert not too_long, f"modules over {MAX_LINES} lines (split by job):\n" + "\n".join(too_long)
 
+
+def unmapped_modules(text: str) -> list[str]:
+    """Modules ``text`` does not name: ``name.py`` (or ``name``) in backticks; in a subfolder of
+    a package ``sub/name.py`` (or ``sub/`` and ``name.py`` both)."""
+    named = set(re.findall(r"`([A-Za-z0-9_./]+)`", text.replace("```", "")))
+    missing = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if path.name == "__init__.py":
+            continue
+        rest = path.relative_to(PACKAGE).parts[1:]  # below its package: (), (file,), (sub, file)
+        if len(rest) <= 1:
+            ok = bool({path.name, path.stem} & named)
+        else:
+            sub = "/".join(rest[:-1])
+            ok = bool({f"{sub}/{path.name}", f"{sub}/{path.stem}"} & named) or (
+                f"{sub}/" in named and path.name in named)
+        if not ok:
+            missing.append(str(path.relative_to(PACKAGE)))
+    return missing
+
+
+def test_every_module_is_in_the_module_map() -> None:
+    missing = unmapped_modules(MAP.read_text(encoding="utf-8"))
+    assert not missing, "modules docs/architecture.md does not name (add them to its map):\n" + (
+        "\n".join(missing))
+
+
+def test_a_module_left_out_of_the_map_is_found() -> None:
+    text = MAP.read_text(encoding="utf-8")
+    assert unmapped_modules(text.replace("`ordinal/probit.py`", "probit")) == [
+        "sem/ordinal/probit.py"]
+    assert unmapped_modules(text.replace("`throttle.py`", "throttle")) == ["web/throttle.py"]
 
 
 def test_docs_and_code_point_inside_the_repository() -> None:

@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from parity_rows import paired_rows
 from semwb.errors import SpecError
 from semwb.results import read_results
 from semwb.sem.auxiliary import correlates_syntax
@@ -40,20 +41,9 @@ def _fit(auxiliary: tuple[str, ...] = tuple(AUX)) -> FitResult:
     return fit_model(spec, pd.read_csv(CASE / "data.csv"))
 
 
-def _key(lhs: str, op: str, rhs: str) -> tuple[str, str, str]:
-    if op == "~~":
-        a, b = sorted((lhs, rhs))
-        return a, op, b
-    return lhs, op, rhs.replace(" ", "") if op == ":=" else rhs
-
-
 def _check(fit: FitResult, ref: dict[str, Any]) -> None:
-    mine = {_key(r["lhs"], r["op"], r["rhs"]): r for r in fit.parameters.to_dict("records")}
     assert fit.n_obs == ref["n_obs"]
-    for row in ref["parameters"]:
-        where = (row["lhs"], row["op"], row["rhs"])
-        got = mine.get(_key(*where))
-        assert got is not None, f"missing row {where}"
+    for row, got, where in paired_rows(fit.parameters, ref["parameters"]):
         # lavaan stops up to 2.2e-4 short in the auxiliaries' covariances (README)
         tol = 5e-4 if {row["lhs"], row["rhs"]} & set(AUX) else 1e-4 * max(1.0, abs(row["est"]))
         assert got["est"] == pytest.approx(row["est"], abs=tol), where

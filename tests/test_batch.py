@@ -200,6 +200,19 @@ def test_an_edited_instrument_refits_the_models_that_name_it(
     assert read_results(out / "named").parameters[0].est == pytest.approx(9.0)
 
 
+def test_an_edit_of_semwbs_code_refits_under_the_same_version(
+    folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An editable install stays 0.1.0 through every change: the code's hash is in the
+    fingerprint (that the hash follows each edit is tested in test_files)."""
+    write_spec(folder, "m")
+    out = tmp_path / "out"
+    assert statuses(run_batch(folder, out=out, jobs=1, backend=BACKEND)) == {"m": "fitted"}
+    assert statuses(run_batch(folder, out=out, jobs=1, backend=BACKEND)) == {"m": "up to date"}
+    monkeypatch.setattr(plan_module, "sha256_tree", lambda *args: "edited")
+    assert statuses(run_batch(folder, out=out, jobs=1, backend=BACKEND)) == {"m": "fitted"}
+
+
 def test_failed_models_are_retried_on_every_run(folder: Path, tmp_path: Path) -> None:
     write_spec(folder, "bad", column="y")
     out = tmp_path / "out"

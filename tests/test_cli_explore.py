@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from semwb.explore.outliers import robust_mahalanobis
+from semwb.survey.outliers import robust_mahalanobis
 from survey_helpers import EXAMPLE_DATA, REPO, SEED_INSTRUMENT
 from test_cli_survey import run_semwb
 

@@ -9,7 +9,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from semwb.cli import app
 from semwb.results import read_results
 
 REFERENCE = Path(__file__).parent / "reference"
@@ -305,3 +307,26 @@ def test_fit_reads_the_named_sheet_of_a_workbook(tmp_path: Path) -> None:
     first = run_semwb("fit", str(CASE / "model.lav"), "--data", str(book), "--out",
                       str(tmp_path / "y"))
     assert first.returncode == 1  # the first sheet holds no model column
+
+
+def test_a_model_name_that_looks_like_a_path_writes_nothing_outside_the_output_folder(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Folders are named after the spec file; ``model:`` is only a name, shown as written."""
+    project = tmp_path / "a" / "b"
+    (project / "models").mkdir(parents=True)
+    (project / "xy.csv").write_text("X,Y\n" + "".join(f"{k % 7},{k * 3 % 5}\n"
+                                                      for k in range(60)), encoding="utf-8")
+    names = {"up": "../../../escaped", "absolute": str(tmp_path / "escaped")}
+    for stem, name in names.items():
+        (project / "models" / f"{stem}.yaml").write_text(
+            f"model: '{name}'\ndata: ../xy.csv\nsyntax: 'Y ~ X'\n", encoding="utf-8")
+    before = {p for p in tmp_path.rglob("*") if "reports" not in p.parts}
+    monkeypatch.chdir(project)
+    fitted = CliRunner().invoke(app, ["fit", "models/absolute.yaml"])
+    batch = CliRunner().invoke(app, ["batch", "models", "--out", "reports", "--jobs", "1"])
+    assert (fitted.exit_code, batch.exit_code) == (0, 0), fitted.output + batch.output
+    assert {p for p in tmp_path.rglob("*") if "reports" not in p.parts} == before
+    assert sorted(p.name for p in (project / "reports").iterdir() if p.is_dir()) == [
+        "absolute", "up"]
+    for stem, name in names.items():
+        assert read_results(project / "reports" / stem).model == name

@@ -101,9 +101,9 @@ def test_lms_recovers_population_values() -> None:
 
 def test_lms_agrees_with_product_indicators_on_the_same_data() -> None:
     from semwb.conditional.latent_products import add_latent_products
-    from semwb.conditional.products import parse_term
     from semwb.sem.estimate import fit_model
     from semwb.sem.spec import spec_from_syntax
+    from semwb.sem.terms import parse_term
 
     data = _simulate(1500, seed=8, quadratic=0.0)
     syntax = MEASUREMENT + "Y ~ X + W + X:W\n"

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from conditional_reference import reference, stacked
-from semwb.conditional.conditional_process import ConditionalIndirect, ModeratedPath
-from semwb.conditional.process_syntax import MODELS, process_syntax
 from semwb.errors import OptionError, SpecError
+from semwb.sem.conditional_process import ConditionalIndirect, ModeratedPath
+from semwb.sem.process_syntax import MODELS, process_syntax
 
 FIRST_STAGE = ConditionalIndirect((ModeratedPath("eq0.x", "eq0.x:w"), ModeratedPath("eq1.m")))
 SECOND_STAGE = ConditionalIndirect((ModeratedPath("eq0.x"), ModeratedPath("eq1.m", "eq1.m:w")))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -20,10 +21,14 @@ from hostile_support import (
     INSTRUMENT_HEAD,
     billion_laughs,
     bounded,
+    leftovers,
     nested_brackets,
+    semwb_cli,
     stat_file_declaring,
     xlsx_bomb,
+    xlsx_with_far_cell,
 )
+from semwb.errors import InstrumentError, ResponseDataError, SpecError
 from semwb.sem.spec import load_spec, spec_from_syntax
 from semwb.survey import limits
 from semwb.survey.instrument import load_instrument
@@ -62,10 +67,11 @@ def test_spec_with_aliases_is_refused_and_the_message_stays_short(tmp_path: Path
     assert ", line 4: not valid YAML (the alias '*l0' is not allowed" in outcome.message
     # the command line prints one short line, no traceback, no expanded value
     done = subprocess.run([sys.executable, "-m", "semwb", "fit", str(path)], capture_output=True,
-                          text=True, timeout=60)
+                          text=True, timeout=60, cwd=tmp_path)
     assert done.returncode == 1
     assert "Traceback" not in done.stderr
     assert len(done.stderr) < 400, done.stderr
+    assert leftovers(tmp_path) == []
 
 
 def test_mapping_file_with_aliases_is_refused(tmp_path: Path) -> None:
@@ -96,6 +102,57 @@ def test_xlsx_over_the_expanded_size_limit_is_refused(tmp_path: Path,
     assert "the limit is 0 MB" in outcome.message
 
 
+@pytest.mark.parametrize(("cell", "expected"), [
+    ("XFD1048576", "16,384 columns, more than the limit of 5,000"),
+    ("A50000000", "the sheet has rows past Excel's last row (1,048,576)"),
+])
+def test_xlsx_with_one_far_cell_is_refused_before_pandas_lays_it_out(
+        tmp_path: Path, cell: str, expected: str) -> None:
+    """Before the scan, pandas padded every row to the far cell: 17 billion cells from 5 kB."""
+    path = xlsx_with_far_cell(tmp_path / "in-far.xlsx", cell)
+    assert path.stat().st_size < 10_000
+    outcome = bounded(read_against_seed, path, seconds=10, megabytes=300)
+    assert outcome.error == "ResponseDataError"
+    assert outcome.message.startswith("in-far.xlsx [Sheet]: ")
+    assert expected in outcome.message
+
+
+def test_xlsx_with_formatted_empty_cells_far_away_still_reads(tmp_path: Path) -> None:
+    import openpyxl
+    from openpyxl.styles import Font
+
+    from semwb.survey.tables import read_table
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet["A1"], sheet["B1"], sheet["A2"], sheet["B2"] = "ar1", "ar2", 1, 2
+    sheet["XFD9000"].font = Font(bold=True)  # stored as a cell without a value
+    sheet["A2000"].font = Font(bold=True)
+    book.save(tmp_path / "in-styled.xlsx")
+    table = read_table(tmp_path / "in-styled.xlsx")
+    assert (table.header, table.rows, table.cells.to_numpy().tolist()) == (
+        ["ar1", "ar2"], [2], [["1", "2"]])
+
+
+def test_running_out_of_memory_in_a_workbook_is_not_called_unreadable(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The upload checker names its memory cap only if MemoryError reaches it."""
+    import pandas as pd
+
+    from semwb.survey.tables import read_table
+
+    path = tmp_path / "in-ok.xlsx"
+    pd.DataFrame({"ar1": [1, 2]}).to_excel(path, index=False)
+
+    def exhausted(*args: object, **kwargs: object) -> None:
+        raise MemoryError
+
+    monkeypatch.setattr(pd, "read_excel", exhausted)
+    with pytest.raises(MemoryError):
+        read_table(path)
+
+
 @pytest.mark.parametrize(("name", "rows"), [("in-big.dta", 150_000_000),
                                             ("in-big.sav", 100_000_000)])
 def test_stat_file_declaring_more_rows_than_it_holds(tmp_path: Path, name: str,
@@ -106,6 +163,31 @@ def test_stat_file_declaring_more_rows_than_it_holds(tmp_path: Path, name: str,
     assert outcome.error == "ResponseDataError"
     assert f"{name}: the header declares {rows:,} rows of 2 columns, but the file has only" \
         in outcome.message
+
+
+WIDE = ",".join(f"c{k}" for k in range(72_000)) + "\n" + "1," * 71_999 + "1\n"
+
+
+@pytest.mark.parametrize(("name", "make", "expected"), [
+    ("in-bomb.xlsx", lambda path: xlsx_bomb(path, megabytes=60), "the workbook expands to 60 MB"),
+    ("in-far.xlsx", lambda path: xlsx_with_far_cell(path, "XFD1048576"), "16,384 columns"),
+    ("in-big.dta", lambda path: stat_file_declaring(path, 150_000_000), "the header declares"),
+    ("in-wide.csv", lambda path: path.write_text(WIDE), "72,000 columns"),
+])
+def test_score_refuses_hostile_responses_in_one_line_and_writes_nothing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str,
+        make: Callable[[Path], object], expected: str) -> None:
+    """``semwb score`` as a user runs it, in a child with 400 MB and 20 s."""
+    make(tmp_path / name)
+    monkeypatch.chdir(tmp_path)
+    outcome = bounded(semwb_cli, "score", str(SEED_INSTRUMENT), name, "--out", "out",
+                      seconds=20, megabytes=400)
+    code, output = outcome.message.split(": ", 1)
+    assert (outcome.error, code) == ("CliExitError", "1")
+    assert output.startswith(f"semwb: error: {name}")
+    assert expected in output
+    assert output.count("\n") == 1, output
+    assert leftovers(tmp_path) == []
 
 
 def test_stat_file_within_limits_still_reads(tmp_path: Path) -> None:
@@ -149,3 +231,40 @@ def test_defined_parameters_are_bounded(definitions: str, expected: str) -> None
     assert outcome.error == "SpecError"
     assert expected in outcome.message
     assert outcome.seconds < 5
+
+
+@pytest.mark.parametrize(("value", "problem"), [
+    ("!!python/object:os.system echo", "could not determine a constructor for the tag"),
+    ("1" + "0" * 5_000, "a value that cannot be read: Exceeds the limit (4300 digits)"),
+])
+def test_yaml_values_python_cannot_build_name_their_line(tmp_path: Path, value: str,
+                                                         problem: str) -> None:
+    """Each raised a traceback (ConstructorError, ValueError) from an instrument; the number
+    also from a spec."""
+    path = tmp_path / "in-instrument.yaml"
+    path.write_text(INSTRUMENT_HEAD + CONSTRUCTS.replace("test", value), encoding="utf-8")
+    with pytest.raises(InstrumentError, match=r"in-instrument.yaml, line 7: not valid YAML") as exc:
+        load_instrument(path)
+    assert problem in str(exc.value)
+    spec = tmp_path / "in-spec.yaml"
+    spec.write_text(f"model: m\nsyntax: 'Y ~ X'\ntitle: {{en: {value}}}\n", encoding="utf-8")
+    with pytest.raises(SpecError, match=r"in-spec.yaml, line 3: not valid YAML"):
+        load_spec(spec)
+
+
+def test_yaml_keys_and_bytes_python_cannot_read_are_named(tmp_path: Path) -> None:
+    """A list as a key (TypeError from an instrument), bytes that are not UTF-8 in a mapping
+    file (UnicodeDecodeError)."""
+    path = tmp_path / "in-instrument.yaml"
+    path.write_text(INSTRUMENT_HEAD + CONSTRUCTS.replace("    source: test", "    ? [a, b]\n"
+                                                         "    : test"), encoding="utf-8")
+    with pytest.raises(InstrumentError, match=r"line 7: not valid YAML \(a key must be a single"):
+        load_instrument(path)
+    path.write_text(INSTRUMENT_HEAD.replace("title: {en: Demo}", "title: {<<: {en: Demo}}")
+                    + CONSTRUCTS, encoding="utf-8")  # a merge key (no alias): refused, named
+    with pytest.raises(InstrumentError, match=r"line 2: not valid YAML \(could not determine"):
+        load_instrument(path)
+    mapping = tmp_path / "in-mapping.yaml"
+    mapping.write_bytes(b"q1: ar1\nq2: \xff\n")
+    with pytest.raises(ResponseDataError, match=r"in-mapping.yaml: not valid YAML \('utf-8' "):
+        load_mapping(mapping)

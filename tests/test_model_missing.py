@@ -21,8 +21,11 @@ from semwb.sem.spec import load_spec
 CASE = Path(__file__).parent / "reference" / "mediation_missing_fiml"
 
 
+Fitted = tuple[ModelMatrices, np.ndarray]  # the fitted model and its data
+
+
 @pytest.fixture(scope="module")
-def fitted() -> tuple[ModelMatrices, np.ndarray]:
+def fitted() -> Fitted:
     spec = load_spec(CASE / "model.lav", missing="fiml")
     fit = fit_model(spec, pd.read_csv(CASE / "data.csv"))
     return fit.model, fit.data.to_numpy(dtype=float)
@@ -34,7 +37,7 @@ def _away(mm: ModelMatrices, n: int = 3) -> np.ndarray:
     return mm.estimate[None] * (1 + 0.05 * rng.standard_normal((n, mm.n_params)))
 
 
-def test_value_and_gradient_equal_the_per_pattern_formulas(fitted) -> None:  # type: ignore[no-untyped-def]
+def test_value_and_gradient_equal_the_per_pattern_formulas(fitted: Fitted) -> None:
     mm, X = fitted
     theta = _away(mm)
     patterns = [type(p)(p.columns, p.weight, np.repeat(p.S, len(theta), axis=0),
@@ -48,7 +51,7 @@ def test_value_and_gradient_equal_the_per_pattern_formulas(fitted) -> None:  # t
                                rtol=1e-9, atol=1e-12)
 
 
-def test_case_weights_are_the_resampled_data(fitted) -> None:  # type: ignore[no-untyped-def]
+def test_case_weights_are_the_resampled_data(fitted: Fitted) -> None:
     mm, X = fitted
     idx = np.random.default_rng(3).integers(0, len(X), size=(2, len(X)))
     rows = missing_rows(X, case_weights(len(X), idx))
@@ -62,7 +65,7 @@ def test_case_weights_are_the_resampled_data(fitted) -> None:  # type: ignore[no
                                    rtol=1e-9, atol=1e-12)
 
 
-def test_em_reaches_the_saturated_maximum(fitted) -> None:  # type: ignore[no-untyped-def]
+def test_em_reaches_the_saturated_maximum(fitted: Fitted) -> None:
     _, X = fitted
     rows = missing_rows(X)
     mu, sigma, done = em_saturated(data_patterns(X), X.shape[1])
@@ -76,7 +79,7 @@ def test_em_reaches_the_saturated_maximum(fitted) -> None:  # type: ignore[no-un
     assert np.abs(mu - np.nanmean(X, axis=0)).max() > 1e-4
 
 
-def test_observed_information_is_the_hessian_of_the_kernel(fitted) -> None:  # type: ignore[no-untyped-def]
+def test_observed_information_is_the_hessian_of_the_kernel(fitted: Fitted) -> None:
     mm, X = fitted
     rows = missing_rows(X)
     hessian = observed_information(mm, rows, mm.estimate)

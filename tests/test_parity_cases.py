@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from parity_rows import paired_rows
 from semwb.errors import OptionError, SemwbWarning, SpecError
 from semwb.sem.bootstrap import bootstrap_model
 from semwb.sem.estimate import FitResult, fit_model
@@ -67,23 +68,11 @@ class _nothing:  # noqa: N801 - a no-op context manager in place of pytest.warns
         return None
 
 
-def _key(lhs: str, op: str, rhs: str) -> tuple[str, str, str]:
-    if op == "~~":
-        a, b = sorted((lhs, rhs))
-        return a, op, b
-    return lhs, op, rhs.replace(" ", "") if op == ":=" else rhs
-
-
 @pytest.mark.parametrize("case", CASES)
 def test_case_matches_lavaan(case: str) -> None:
     fit, ref = replay(case)
-    table = fit.parameters
-    mine = {_key(r["lhs"], r["op"], r["rhs"]): r for r in table.to_dict("records")}
     assert fit.n_obs == ref["n_obs"]
-    for row in ref["parameters"]:
-        got = mine.get(_key(row["lhs"], row["op"], row["rhs"]))
-        assert got is not None, f"missing row {row['lhs']} {row['op']} {row['rhs']}"
-        where = (row["lhs"], row["op"], row["rhs"])
+    for row, got, where in paired_rows(fit.parameters, ref["parameters"]):
         assert got["est"] == pytest.approx(row["est"], abs=1e-4 * max(1.0, abs(row["est"]))), where
         if row["se"] is not None:
             assert got["se"] == pytest.approx(row["se"], rel=1e-3, abs=1e-6), where

@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from parity_rows import row_key
 from semwb.sem.estimate import FitResult, fit_model
 from semwb.sem.spec import load_spec
 
@@ -48,13 +49,6 @@ def fitted(case: str) -> FitResult:
     return fit_model(spec, pd.read_csv(REFERENCE / case / "data.csv"), data_name="data.csv")
 
 
-def _key(lhs: str, op: str, rhs: str) -> tuple[str, str, str]:
-    if op == "~~":
-        a, b = sorted((lhs, rhs))
-        return a, op, b
-    return lhs, op, rhs
-
-
 EST_TOL, SE_REL_TOL, STD_TOL = 1e-4, 1e-3, 1e-4
 
 
@@ -82,14 +76,14 @@ def _check(quantity: str, mine: Any, ref: Any, se: float) -> bool:
 
 def _rows(case: str) -> dict[tuple[str, str, str], dict[str, Any]]:
     table = fitted(case).parameters
-    return {_key(r["lhs"], r["op"], r["rhs"]): r for r in table.to_dict(orient="records")}
+    return {row_key(r["lhs"], r["op"], r["rhs"]): r for r in table.to_dict(orient="records")}
 
 
 @pytest.mark.parametrize("case", CASES)
 def test_every_reference_parameter_is_present(case: str) -> None:
     rows = _rows(case)
     missing = [p for p in reference(case)["parameters"]
-               if _key(p["lhs"], p["op"], p["rhs"]) not in rows]
+               if row_key(p["lhs"], p["op"], p["rhs"]) not in rows]
     assert missing == []
 
 
@@ -99,7 +93,7 @@ def test_parameters_match_lavaan(case: str, quantity: str) -> None:
     rows = _rows(case)
     bad = []
     for p in reference(case)["parameters"]:
-        mine = rows[_key(p["lhs"], p["op"], p["rhs"])]
+        mine = rows[row_key(p["lhs"], p["op"], p["rhs"])]
         value = mine[quantity]
         if not _check(quantity, value, p[quantity], p["se"] or 0.0):
             bad.append((p["lhs"], p["op"], p["rhs"], value, p[quantity]))
@@ -110,7 +104,7 @@ def test_parameters_match_lavaan(case: str, quantity: str) -> None:
 def test_free_and_labels_match_lavaan(case: str) -> None:
     rows = _rows(case)
     for p in reference(case)["parameters"]:
-        mine = rows[_key(p["lhs"], p["op"], p["rhs"])]
+        mine = rows[row_key(p["lhs"], p["op"], p["rhs"])]
         assert (bool(mine["free"]), mine["label"]) == (p["free"], p["label"]), p
 
 

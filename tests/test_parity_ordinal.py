@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from parity_rows import paired_rows
 from semwb.sem.estimate import FitResult, fit_model
 from semwb.sem.spec import spec_from_syntax
 
@@ -58,20 +59,13 @@ def case(request: pytest.FixtureRequest) -> tuple[FitResult, dict[str, Any]]:
     return replay(request.param)
 
 
-def _key(lhs: str, op: str, rhs: str) -> tuple[str, str, str]:
-    return (*sorted((lhs, rhs)), op) if op == "~~" else (lhs, rhs, op)  # type: ignore[return-value]
-
-
 def test_every_parameter_row_matches(case: tuple[FitResult, dict[str, Any]]) -> None:
     fit, ref = case
     assert fit.spec.estimator == "WLSMV"
     assert fit.converged
     assert fit.n_obs == ref["n_obs"]
-    mine = {_key(r["lhs"], r["op"], r["rhs"]): r for r in fit.parameters.to_dict("records")}
-    assert len(mine) == len(ref["parameters"])
-    for row in ref["parameters"]:
-        got = mine[_key(row["lhs"], row["op"], row["rhs"])]
-        where = (row["lhs"], row["op"], row["rhs"])
+    assert len(fit.parameters) == len(ref["parameters"])
+    for row, got, where in paired_rows(fit.parameters, ref["parameters"]):
         assert got["free"] == row["free"], where
         assert got["label"] == row["label"], where
         tol = EST_TOLERANCE.get(fit.spec.name, 1e-5)

@@ -10,12 +10,13 @@ import pandas as pd
 import pytest
 
 from semwb.portfolio.join import JoinedData, join_measures
-from semwb.portfolio.measures import parse_windows, portfolio_measures
+from semwb.portfolio.measures import portfolio_measures
 from semwb.portfolio.reader import read_partners, read_ties
 from semwb.sem.estimate import fit_model
 from semwb.sem.spec import spec_from_syntax
 from semwb.survey.instrument import load_instrument
 from semwb.survey.scoring import reverse_code
+from semwb.year_windows import parse_windows
 from survey_helpers import EXAMPLE_DATA, REPO, SEED_INSTRUMENT
 
 EXAMPLES = REPO / "surveys" / "examples"

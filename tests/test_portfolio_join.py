@@ -76,3 +76,24 @@ def test_windows_must_be_chosen_when_several() -> None:
 def test_join_problems_are_named(data: pd.DataFrame, message: str) -> None:
     with pytest.raises(ResponseDataError, match=message):
         join_measures(data, measures(["F1"]), firm_id="rid")
+
+
+def test_no_firm_in_common_is_an_error_showing_both_kinds_of_id() -> None:
+    with pytest.raises(ResponseDataError, match=r"None of the 6 firm ids in column rid of the "
+                                                r"survey \(e\.g\. 7, F1, F2\) is in the partner "
+                                                r"list \(e\.g\. 1, 2\)"):
+        join_measures(survey(), measures(["1", "2"]), firm_id="rid")
+
+
+def test_firms_without_an_active_alliance_are_named() -> None:
+    table = measures(["F1", "F2", "F3"]).assign(n_partners=[2, 0, 0])
+    table.loc[1:, "partner_type_blau"] = math.nan
+    joined = join_measures(survey(), table, firm_id="rid")
+    assert joined.no_partners == ["F2", "F3"]
+    assert joined.warnings[-1] == ("2 firm(s) of the survey had no alliance active in window "
+                                   "2018-2020 (n_partners 0, every other measure empty, so a "
+                                   "model using one leaves them out): F2, F3")
+    assert joined.data.loc[3, "n_partners"] == 0
+    with pytest.raises(ResponseDataError, match="No firm of the survey had an alliance active "
+                                                "in window 2018-2020"):
+        join_measures(survey(), table.assign(n_partners=0), firm_id="rid")

@@ -9,13 +9,9 @@ import pandas as pd
 import pytest
 
 from semwb.errors import OptionError, ResponseDataError
-from semwb.portfolio.measures import (
-    Window,
-    describe_measures,
-    parse_windows,
-    portfolio_measures,
-)
+from semwb.portfolio.measures import describe_measures, portfolio_measures
 from semwb.portfolio.reader import Partners, read_partners, read_ties
+from semwb.year_windows import Window, parse_windows
 
 LIST = """firm_id,partner_id,partner_type,industry,start_year,end_year,ipc,firm_ipc
 F1,P1,university,education,2015,2019,G06F;H04L,H04L
@@ -150,3 +146,74 @@ def test_describe_measures(partners: Partners) -> None:
     assert table["window"].tolist()[:2] == ["2010", "2010"]
     size = table[(table["window"] == "2019") & (table["measure"] == "n_partners")].iloc[0]
     assert (size["n"], size["mean"], size["min"], size["max"]) == (2, 1.5, 0, 3)
+
+
+def test_a_window_given_twice_is_refused() -> None:
+    with pytest.raises(OptionError, match="--window: 2018-2020 is given twice"):
+        parse_windows("2018-2020,2019,2018-2020")
+
+
+def test_a_firm_with_one_partner_has_the_documented_values(tmp_path: Path) -> None:
+    """One partner: no diversity (0), no pair for density or heterogeneity (NaN); its only
+    contact is non-redundant (effective size 1, efficiency 1) and takes all of the firm's
+    attention (constraint 1), as docs/portfolio.md states."""
+    (tmp_path / "p.csv").write_text("firm_id,partner_id,partner_type,ipc,firm_ipc\n"
+                                    "F1,P1,university,G06F,H04L\n", encoding="utf-8")
+    (tmp_path / "t.csv").write_text("partner_a,partner_b\nP1,P2\n", encoding="utf-8")
+    one = portfolio_measures(read_partners(tmp_path / "p.csv"),
+                             ties=read_ties(tmp_path / "t.csv")).iloc[0]
+    assert (one["n_partners"], one["partner_type_blau"], one["partner_type_entropy"]) == (1, 0, 0)
+    assert math.isnan(one["partner_type_entropy_norm"])     # one type in the list: ln 1 = 0
+    assert math.isnan(one["density"])
+    assert math.isnan(one["knowledge_heterogeneity"])
+    assert (one["effective_size"], one["efficiency"], one["constraint"]) == (1, 1, 1)
+    assert one["jaffe_distance"] == 1.0                       # G06F against H04L
+
+
+def test_borgattis_example_as_a_partner_list(tmp_path: Path) -> None:
+    """Borgatti (1997)'s graph as two firms' portfolios, through the files a user writes.
+
+    Ego G's alters A-F carry 4 ties: effective size 6 - 8/6 = 4.67 and efficiency 0.78 as
+    Borgatti gives them; constraint 0.400 as UCINET and networkx give it (G's ego network is the
+    whole graph). Ego A's alters B, E, F, G carry 3 ties: effective size 4 - 6/4 = 2.50. A's
+    constraint inside its ego network is by hand (p = 1/4 each; G's ties there: A, B, E, F):
+    3 x (1/4 + 1/4 x 1/4)^2 + (1/4 + 3 x 1/4 x 1/2)^2 = 175/256, not the whole-graph 0.595.
+    """
+    edges = [("A", "B"), ("A", "F"), ("A", "G"), ("A", "E"), ("E", "G"), ("F", "G"),
+             ("B", "G"), ("B", "D"), ("D", "G"), ("G", "C")]
+    alters = {"G": "ABCDEF", "A": "BEFG"}
+    (tmp_path / "p.csv").write_text("企业编号,伙伴编号\n" + "".join(
+        f"{ego},{alter}\n" for ego, names in alters.items() for alter in names),
+        encoding="utf-8")
+    (tmp_path / "t.csv").write_text("伙伴A,伙伴B\n" + "".join(f"{a},{b}\n" for a, b in edges),
+                                    encoding="utf-8")
+    measures = portfolio_measures(read_partners(tmp_path / "p.csv"), by=[],
+                                  ties=read_ties(tmp_path / "t.csv")).set_index("firm_id")
+    assert measures.loc["G", "effective_size"] == pytest.approx(4.67, abs=5e-3)
+    assert measures.loc["G", "efficiency"] == pytest.approx(0.78, abs=5e-3)
+    assert measures.loc["G", "effective_size"] == pytest.approx(6 - 8 / 6, abs=1e-12)
+    assert measures.loc["G", "constraint"] == pytest.approx(0.400, abs=5e-4)
+    assert measures.loc["G", "density"] == pytest.approx(4 / 15)
+    assert measures.loc["A", "effective_size"] == pytest.approx(2.50, abs=1e-12)
+    assert measures.loc["A", "efficiency"] == pytest.approx(2.5 / 4, abs=1e-12)
+    assert measures.loc["A", "constraint"] == pytest.approx(175 / 256, abs=1e-12)
+    assert measures.loc["A", "density"] == pytest.approx(3 / 6)
+
+
+def test_window_edges_are_inclusive(tmp_path: Path) -> None:
+    """Active in 2018-2020: ended in 2018 (yes), ended in 2017 (no), started in 2020 (yes),
+    started in 2021 (no), still running since 2000 (yes)."""
+    (tmp_path / "p.csv").write_text(
+        "firm_id,partner_id,start_year,end_year\nF1,P1,2015,2018\nF1,P2,2015,2017\n"
+        "F1,P3,2020,\nF1,P4,2021,\nF1,P5,2000,\n", encoding="utf-8")
+    measures = portfolio_measures(read_partners(tmp_path / "p.csv"), by=[],
+                                  windows=parse_windows("2018-2020"))
+    assert measures.loc[0, "n_partners"] == 3
+
+
+def test_repeated_partnerships_need_start_years(tmp_path: Path) -> None:
+    """Without start years a firm-partner pair can be listed once only (a second row is the
+    same alliance), so a repeat share would be 0 by construction: it is left out instead."""
+    (tmp_path / "p.csv").write_text("firm_id,partner_id\nF1,P1\nF1,P2\n", encoding="utf-8")
+    measures = portfolio_measures(read_partners(tmp_path / "p.csv"), by=[])
+    assert list(measures.columns) == ["firm_id", "window", "n_partners", "n_alliances"]

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from semwb.errors import ResponseDataError
-from semwb.portfolio.reader import read_partners, read_ties
+from semwb.portfolio.reader import check_ties, read_partners, read_ties
 
 CHINESE = """企业编号,伙伴编号,伙伴类型,行业,国家/地区,开始年份,结束年份,IPC分类号,企业IPC,治理方式
 F1,P1,高校,教育,中国,2015,2019,G06F;H04L,H04L,股权
@@ -84,6 +84,7 @@ F1,P4,customer,2019,2017,G06F
 F1,P5,customer,2019,,Z99Q
 F1,P1,university,2015,2020,G06F
 F2,P6,supplier,1850,,H04W
+F2,F2,supplier,2001,,H04W
 """
     with pytest.raises(ResponseDataError) as caught:
         read_partners(write(tmp_path, text))
@@ -106,6 +107,8 @@ F2,P6,supplier,1850,,H04W
            "(2019)" in message
     assert "partners.csv, rows 2, 8: the same alliance (firm_id, partner_id, start_year) is " \
            "listed more than once" in message
+    assert "partners.csv, row 10, column partner_id: firm F2 is listed as its own partner" \
+        in message
 
 
 def test_a_partner_described_two_ways_within_a_firm(tmp_path: Path) -> None:
@@ -149,3 +152,62 @@ def test_bad_ties_are_named(tmp_path: Path) -> None:
     assert "ties.csv, row 3, column partner_b: the partner b is empty" in message
     with pytest.raises(ResponseDataError, match="no column for partner_b"):
         read_ties(write(tmp_path, "partner_a,x\nP1,P2\n", "ties.csv"))
+
+
+def test_an_empty_file_or_a_header_alone_is_named_as_a_partner_list(tmp_path: Path) -> None:
+    with pytest.raises(ResponseDataError, match=r"^partners\.csv: the partner list is empty; give "
+                                                r"a header row and one row per focal firm x "
+                                                r"partner\.$"):
+        read_partners(write(tmp_path, ""))
+    with pytest.raises(ResponseDataError, match=r"^partners\.csv: the partner list has a header "
+                                                r"but no rows"):
+        read_partners(write(tmp_path, "firm_id,partner_id\n"))
+    with pytest.raises(ResponseDataError, match=r"^ties\.csv: the tie file has a header but no "
+                                                r"rows"):
+        read_ties(write(tmp_path, "partner_a,partner_b\n", "ties.csv"))
+
+
+def test_ties_that_join_no_network_are_named(tmp_path: Path) -> None:
+    partners = read_partners(write(tmp_path, "firm_id,partner_id\nF1,P1\nF1,P2\nF2,P3\n"))
+    ties = read_ties(write(tmp_path, "firm_id,partner_a,partner_b\nF1,P1,P2\nF9,P1,P2\n"
+                                     "F2,P3,P1\nF1,P1,P7\n", "ties.csv"))
+    assert check_ties(partners, ties, source="ties.csv") == [
+        "ties.csv: 1 tie(s) name a firm that is not in partners.csv and join no network (row 3: "
+        "F9); check the ids",
+        "ties.csv: 2 tie(s) name a partner that is not in partners.csv (for a tie with a firm "
+        "id: not among that firm's partners) and are left out (row 4: P1 (firm F2); row 5: P7 "
+        "(firm F1)); check the ids",
+    ]
+    unscoped = read_ties(write(tmp_path, "partner_a,partner_b\nP1,P3\nP2,ZZ\n", "ties.csv"))
+    (note,) = check_ties(partners, unscoped)
+    assert note.startswith("the tie file: 1 tie(s) name a partner")
+    assert "(row 3: ZZ)" in note
+    assert check_ties(partners, unscoped.iloc[:1]) == []
+
+
+def test_a_partner_with_different_ipc_classes_within_a_firm(tmp_path: Path) -> None:
+    """The IPC column describes the partner, as its type does: one profile per firm and partner
+    (in any order), so that the measures never pick one of two rows unseen."""
+    text = ("firm_id,partner_id,start_year,ipc\nF1,P1,2015,H04L;G06F\nF1,P1,2019,G06F;H04L\n"
+            "F2,P1,2019,G06F\nF2,P1,2020,G06F;H01L\n")
+    with pytest.raises(ResponseDataError, match=r"partners\.csv, rows 4, 5, column ipc: partner "
+                                                r"P1 of firm F2 has different values") as caught:
+        read_partners(write(tmp_path, text))
+    assert "rows 2, 3" not in str(caught.value)
+
+
+def test_an_xlsx_list_with_chinese_headers_and_sheet(tmp_path: Path) -> None:
+    path = tmp_path / "伙伴名单.xlsx"
+    frame = pd.DataFrame({"企业编号": ["F1", "F1"], "伙伴编号": ["P1", "P2"],
+                          "伙伴类型": ["高校", "供应商"], "开始年份": [2018, "二〇一九"]})
+    with pd.ExcelWriter(path) as book:
+        frame.to_excel(book, sheet_name="伙伴", index=False)
+    with pytest.raises(ResponseDataError, match=r"伙伴名单\.xlsx \[伙伴\], row 3, column 开始年份: "
+                                                r"'二〇一九' is not a year"):
+        read_partners(path, sheet="伙伴")
+    frame["开始年份"] = [2018, 2019]
+    with pd.ExcelWriter(path) as book:
+        frame.to_excel(book, sheet_name="伙伴", index=False)
+    partners = read_partners(path, sheet="伙伴")
+    assert partners.data["partner_type"].tolist() == ["高校", "供应商"]
+    assert partners.data["start_year"].tolist() == [2018.0, 2019.0]

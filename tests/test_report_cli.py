@@ -18,7 +18,8 @@ from typer.testing import CliRunner
 
 from report_support import DATA, mediation_results
 from semwb.cli import app
-from semwb.errors import OptionError
+from semwb.errors import InstrumentError, OptionError
+from survey_helpers import SMALL_YAML
 
 
 @pytest.fixture
@@ -90,3 +91,25 @@ def test_instrument_gives_names_in_the_chosen_language(cwd: Path) -> None:
     html = (cwd / "mediation" / "report.zh.html").read_text(encoding="utf-8")
     assert "联盟惯例 (AR)" in html
     assert "我们与伙伴在合作中遵循共同的工作程序。" in html
+
+
+def test_a_broken_recorded_instrument_is_an_error_not_a_report_without_names(cwd: Path) -> None:
+    """``semwb report`` reads the instrument of the recorded spec again: when that instrument
+    exists but is broken, the user hears so instead of getting construct ids silently."""
+    (cwd / "surveys").mkdir()
+    (cwd / "surveys" / "demo.yaml").write_text(
+        SMALL_YAML.replace("instrument: small", "instrument: demo").replace(
+            "reverse: true", "revers: true"), encoding="utf-8")
+    (cwd / "models").mkdir()
+    (cwd / "models" / "m.yaml").write_text("model: m\ninstrument: demo\nsyntax: |\n  y ~ x\n",
+                                           encoding="utf-8")
+    folder = results_folder(cwd)
+    results = mediation_results()
+    recorded = results.model_copy(update={"provenance": results.provenance.model_copy(
+        update={"spec_path": "models/m.yaml"})})
+    (folder / "results.json").write_text(recorded.to_json(), encoding="utf-8")
+    done = CliRunner().invoke(app, ["report", "mediation"])
+    assert isinstance(done.exception, InstrumentError)
+    assert "demo.yaml" in str(done.exception)
+    assert "revers" in str(done.exception)
+    assert not (folder / "report.html").exists()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import io
 import re
+from pathlib import Path
 
 import pytest
 from docx import Document
@@ -96,7 +97,7 @@ def test_the_report_embeds_both_files_and_they_are_the_same_bytes() -> None:
     assert {k: base64.b64decode(v) for k, v in found.items()} == expected
 
 
-def test_semwb_report_format_writes_word_and_excel(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_semwb_report_format_writes_word_and_excel(tmp_path: Path) -> None:
     folder = tmp_path / "mediation"
     folder.mkdir()
     (folder / "results.json").write_text(mediation_results().to_json(), encoding="utf-8")

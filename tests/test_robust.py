@@ -15,13 +15,17 @@ from semwb.report import render_report
 from semwb.sem.estimate import FitResult, fit_model
 from semwb.sem.estimators.ml import data_patterns, observed_information
 from semwb.sem.estimators.robust import (
+    Sandwich,
+    Unrestricted,
     at_moments,
     casewise_scores,
     moment_jacobian,
     moment_model,
     observed_h1,
 )
-from semwb.sem.model.algebra import gradient, implied, objective
+from semwb.sem.model.algebra import Pattern, gradient, implied, objective
+from semwb.sem.model.fitting import Data
+from semwb.sem.model.structure import ModelMatrices
 from semwb.sem.spec import BootstrapOptions, load_spec, spec_from_syntax
 
 REFERENCE = Path(__file__).parent / "reference"
@@ -125,7 +129,7 @@ def test_fiml_mlr_differentiates_the_gradient_once_for_both_ses_and_the_sandwich
 
     sizes: list[int] = []
 
-    def counted(mm, data, theta):  # type: ignore[no-untyped-def]
+    def counted(mm: ModelMatrices, data: Data, theta: np.ndarray) -> np.ndarray:
         sizes.append(mm.n_params)
         return observed_information(mm, data, theta)
 
@@ -139,8 +143,9 @@ def test_fiml_mlr_differentiates_the_gradient_once_for_both_ses_and_the_sandwich
     monkeypatch.undo()
     import semwb.sem.scaled_test as scaled_test
 
-    def patterns_bread(*args, hessian=None):  # type: ignore[no-untyped-def]
-        return robust.huber_white(*args)  # the bread recomputed over the patterns
+    def patterns_bread(mm: ModelMatrices, theta: np.ndarray, patterns: list[Pattern],
+                       h1: Unrestricted, *, hessian: np.ndarray | None = None) -> Sandwich:
+        return robust.huber_white(mm, theta, patterns, h1)  # the bread recomputed over the patterns
 
     monkeypatch.setattr(scaled_test, "huber_white", patterns_bread)
     before = _fit("mediation_missing_fiml", "mediation_single/model.lav", missing="fiml",

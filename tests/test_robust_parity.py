@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from parity_rows import paired_rows, row_key
 from semwb.sem.estimate import FitResult, fit_model
 from semwb.sem.spec import spec_from_syntax
 
@@ -51,22 +52,11 @@ def case(request: pytest.FixtureRequest) -> tuple[FitResult, dict[str, Any]]:
     return replay(request.param)
 
 
-def _key(lhs: str, op: str, rhs: str) -> tuple[str, str, str]:
-    if op == "~~":
-        a, b = sorted((lhs, rhs))
-        return a, op, b
-    return lhs, op, rhs.replace(" ", "") if op == ":=" else rhs
-
-
 def test_estimates_and_robust_standard_errors_match_lavaan(
         case: tuple[FitResult, dict[str, Any]]) -> None:
     fit, ref = case
-    mine = {_key(r["lhs"], r["op"], r["rhs"]): r for r in fit.parameters.to_dict("records")}
     assert fit.n_obs == ref["n_obs"]
-    for row in ref["parameters"]:
-        where = (row["lhs"], row["op"], row["rhs"])
-        got = mine.get(_key(*where))
-        assert got is not None, f"missing row {where}"
+    for row, got, where in paired_rows(fit.parameters, ref["parameters"]):
         assert got["est"] == pytest.approx(row["est"], abs=1e-4 * max(1.0, abs(row["est"]))), where
         assert got["se"] == pytest.approx(row["se"], rel=1e-4, abs=1e-8), where
         if row.get("std_all") is not None:
@@ -88,8 +78,8 @@ def test_robust_standard_errors_differ_from_ml_ones() -> None:
     """The check above is not vacuous: ML's SEs are off by more than its tolerance."""
     fit, ref = replay("hs_mlr")
     ml = json.loads((REFERENCE / "holzinger_swineford" / "lavaan.json").read_text())
-    robust = {_key(r["lhs"], r["op"], r["rhs"]): r["se"] for r in ref["parameters"]}
-    gaps = [abs(r["se"] / robust[_key(r["lhs"], r["op"], r["rhs"])] - 1)
+    robust = {row_key(r["lhs"], r["op"], r["rhs"]): r["se"] for r in ref["parameters"]}
+    gaps = [abs(r["se"] / robust[row_key(r["lhs"], r["op"], r["rhs"])] - 1)
             for r in ml["parameters"] if r["se"]]
     assert max(gaps) > 0.05
     assert fit.fit.chisq_scaled != pytest.approx(fit.fit.chisq, rel=1e-3)

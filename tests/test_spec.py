@@ -309,6 +309,20 @@ def test_data_problems_are_reported_at_once(survey: pd.DataFrame) -> None:
         check_data(spec, data, data_name="survey.csv")
 
 
+@pytest.mark.parametrize("missing", ["listwise", "fiml"])
+def test_an_empty_column_or_no_complete_row_is_named(survey: pd.DataFrame, missing: str) -> None:
+    spec = spec_from_syntax(MEDIATION, name="med", source="med.yaml", missing=missing)
+    with pytest.raises(SpecError, match=r"med.yaml does not fit survey.csv: ai4: no value in any "
+                                        r"row; drop it from the syntax or fill it in\.$"):
+        check_data(spec, survey.assign(ai4=np.nan), data_name="survey.csv")
+    holes = survey.copy()
+    holes.loc[holes.index % 2 == 0, "ar1"] = np.nan
+    holes.loc[holes.index % 2 == 1, "ar2"] = np.nan
+    if missing == "listwise":
+        with pytest.raises(SpecError, match=r"survey\.csv: no row is left to fit"):
+            check_data(spec, holes, data_name="survey.csv")
+
+
 def test_unused_columns_are_ignored_whatever_they_hold(survey: pd.DataFrame) -> None:
     data = survey.copy()
     data["comment"] = ["free <text>, with 'quotes'"] * len(data)

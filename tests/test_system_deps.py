@@ -11,13 +11,15 @@ import pytest
 SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "system-deps.sh"
 
 
-def run_unprivileged(tmp_path: Path, fonts: str = "echo DejaVu Sans",
-                     **env: str) -> subprocess.CompletedProcess[str]:
-    """Run the script as if by a normal user; ``fonts`` is the shell body of a fake ``fc-list``."""
+def run_unprivileged(tmp_path: Path, fonts: str = "echo DejaVu Sans", uid: int = 1000,
+                     apt_get: str = "exit 1", **env: str) -> subprocess.CompletedProcess[str]:
+    """Run the script as if by a normal user (or ``uid``); ``fonts`` and ``apt_get`` are the
+    shell bodies of a fake ``fc-list`` and ``apt-get``."""
     fake = tmp_path / "bin"
     fake.mkdir()
-    (fake / "id").write_text("#!/bin/sh\necho 1000\n")
+    (fake / "id").write_text(f"#!/bin/sh\necho {uid}\n")
     (fake / "fc-list").write_text(f"#!/bin/sh\n{fonts}\n")
+    (fake / "apt-get").write_text(f"#!/bin/sh\n{apt_get}\n")
     for tool in fake.iterdir():
         tool.chmod(0o755)
     base = {k: v for k, v in os.environ.items() if k != "CI"}
@@ -51,3 +53,21 @@ def test_a_long_font_list_with_the_cjk_font_first_is_found(tmp_path: Path) -> No
     done = run_unprivileged(tmp_path, fonts=long_list, CI="1", SEMWB_CHROMIUM=str(chromium))
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""
+
+
+@pytest.mark.parametrize(("apt_get", "message"), [
+    ("exit 100", "apt-get could not install chromium fonts-noto-cjk"),
+    ("exit 0", "still missing after apt-get: chromium fonts-noto-cjk"),
+])
+def test_as_root_an_install_that_fails_fails_under_ci(tmp_path: Path, apt_get: str,
+                                                       message: str) -> None:
+    done = run_unprivileged(tmp_path, uid=0, apt_get=apt_get, CI="true")
+    assert done.returncode == 1
+    assert message in done.stderr
+    assert "CI is set" in done.stderr
+
+
+def test_as_root_an_install_that_fails_is_a_hint_outside_ci(tmp_path: Path) -> None:
+    done = run_unprivileged(tmp_path, uid=0, apt_get="exit 100")
+    assert done.returncode == 0
+    assert "apt-get could not install" in done.stderr

@@ -134,34 +134,48 @@ def aggregate_units(spec: ModelSpec, data: pd.DataFrame, *, instrument: Instrume
 def join_portfolio(spec: ModelSpec, data: pd.DataFrame,
                    ) -> tuple[pd.DataFrame, dict[str, Any], list[str]]:
     """``portfolio:``: compute the measures from the partner list and join them by firm id."""
-    from semwb.errors import OptionError
+    from semwb.errors import OptionError, ResponseDataError
     from semwb.files import display_path
     from semwb.portfolio.join import join_measures
-    from semwb.portfolio.measures import describe_measures, parse_windows, portfolio_measures
-    from semwb.portfolio.reader import read_partners, read_ties
+    from semwb.portfolio.measures import describe_measures, portfolio_measures
+    from semwb.portfolio.reader import check_ties, read_partners, read_ties
+    from semwb.year_windows import parse_windows
 
     options = spec.portfolio
     assert options is not None
     try:
         partners = read_partners(options.partners, sheet=options.sheet)
-        measures = portfolio_measures(
-            partners, by=options.by, windows=parse_windows(options.window or ""),
-            ties=None if options.ties is None else read_ties(options.ties))
-        joined = join_measures(data, measures, firm_id=options.firm_id)
+        ties = None if options.ties is None else read_ties(options.ties)
+        measures = portfolio_measures(partners, by=options.by, ties=ties,
+                                      windows=parse_windows(options.window or ""))
     except OptionError as exc:
         raise SpecError(f"{spec.source}, key 'portfolio': {exc}") from exc
+    computed = [c for c in measures.columns if c not in ("firm_id", "window")]
+    unknown = [m for m in options.names if m not in computed]
+    if unknown:
+        raise SpecError(f"{spec.source}, key 'portfolio.names': {', '.join(unknown)} is not a "
+                        f"measure of this block; its measures are {', '.join(computed)}.")
+    try:
+        joined = join_measures(data, measures.rename(columns=options.names),
+                               firm_id=options.firm_id)
+    except ResponseDataError as exc:
+        raise SpecError(f"{spec.source}, key 'portfolio' (firm_id: {options.firm_id}): {exc}",
+                        ) from exc
+    notes = [] if ties is None or options.ties is None else check_ties(
+        partners, ties, source=display_path(options.ties))
+    described = describe_measures(measures).drop(columns="window").to_dict(orient="records")
     block = {
         "partners": display_path(options.partners), "firm_id": options.firm_id,
         "window": options.window or "all", "by": list(options.by),
         "ties": None if options.ties is None else display_path(options.ties),
-        "measures": [{"measure": str(row.pop("measure")),
-                      **{k: _number(v) for k, v in row.items()}}
-                     for row in describe_measures(measures).drop(columns="window")
-                     .to_dict(orient="records")],
+        "measures": [{"measure": str(row["measure"]), "as": options.names.get(str(row["measure"])),
+                      **{k: _number(v) for k, v in row.items() if k != "measure"}}
+                     for row in described],
         "missing_measures": joined.missing_measures,
         "missing_responses": joined.missing_responses,
+        "no_partners": joined.no_partners,
     }
-    return joined.data, block, [f"portfolio: {w}" for w in joined.warnings]
+    return joined.data, block, [f"portfolio: {w}" for w in [*joined.warnings, *notes]]
 
 
 def add_composites(spec: ModelSpec, data: pd.DataFrame, *,
@@ -196,7 +210,7 @@ def _label(text: str) -> str:
 
 def product_terms(spec: ModelSpec) -> list[str]:
     """The product and power terms the spec's syntax names right of ``~`` (``x:w``, ``I(x^2)``)."""
-    from semwb.conditional.products import parse_term
+    from semwb.sem.terms import parse_term
 
     return list(dict.fromkeys(t.rhs for t in spec.parsed.terms
                               if t.op == "~" and parse_term(t.rhs) is not None))
@@ -206,7 +220,7 @@ def add_latent_interactions(spec: ModelSpec, data: pd.DataFrame,
                             ) -> tuple[ModelSpec, pd.DataFrame, tuple[LatentProduct, ...]]:
     """Latent ``F:G`` terms as product latents with double-mean-centred matched-pair indicators
     (:mod:`semwb.conditional.latent_products`); the spec's syntax is rewritten to use them."""
-    from semwb.conditional.products import parse_term
+    from semwb.sem.terms import parse_term
 
     parsed = spec.parsed
     latents = set(parsed.latents)
@@ -227,7 +241,7 @@ def add_products(spec: ModelSpec, data: pd.DataFrame) -> tuple[ModelSpec, Produc
     A ``process:`` spec's syntax is written again with its ``:=`` lines at the probed moderator
     values (the ``probe:`` rule, on the model's centered scale).
     """
-    from semwb.conditional.products import add_product_terms, parse_term
+    from semwb.sem.terms import parse_term
 
     parsed = spec.parsed
     terms = [t.rhs for t in parsed.terms if t.op == "~"]
@@ -235,6 +249,7 @@ def add_products(spec: ModelSpec, data: pd.DataFrame) -> tuple[ModelSpec, Produc
     if not products:
         return spec, None
     from semwb.conditional.probing import moderator_values
+    from semwb.conditional.products import add_product_terms
     from semwb.sem.spec_options import process_syntax_for
 
     factors = {f for p in products for f in p.factors}

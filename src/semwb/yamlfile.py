@@ -26,6 +26,7 @@ from typing import Any
 
 import yaml
 from yaml.composer import Composer, ComposerError
+from yaml.constructor import ConstructorError
 
 MAX_DEPTH = 50
 MAX_BYTES = 5_000_000
@@ -61,6 +62,15 @@ class BoundedLoader(Composer, _Events):  # type: ignore[misc]
                 raise
             raise ComposerError(None, None, f"values are nested more than {MAX_DEPTH} levels "
                                 "deep", getattr(exc, "problem_mark", None)) from exc
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        """Construct a node's value; a value Python refuses (an integer of more than 4,300
+        digits, say) becomes a ``ConstructorError`` at the node's line, like any other."""
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, TypeError, OverflowError) as exc:
+            raise ConstructorError(None, None, "a value that cannot be read: "
+                                   f"{str(exc).split(';')[0]}", node.start_mark) from exc
 
     def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
         """Compose one node after checking the alias and depth rules."""

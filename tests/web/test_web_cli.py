@@ -111,3 +111,24 @@ def test_serve_on_a_busy_port_says_so_before_any_address(tmp_path: Path) -> None
     assert f"Port {port} on 127.0.0.1 is already in use" in done.stderr
     assert "--port" in done.stderr
     assert "http://" not in done.stdout + done.stderr
+
+
+STUB_UVICORN = ("import os, uvicorn\n"
+                "uvicorn.run = lambda app, **kw: print('listening', kw['host'], oct(os.umask(0)))\n"
+                "from semwb.cli import main\nmain()\n")
+
+
+def test_serve_warns_about_plain_http_beyond_loopback_and_keeps_files_private(
+        tmp_path: Path) -> None:
+    """``semwb serve --host 0.0.0.0`` up to the point uvicorn would listen (stubbed here); the
+    warning's absence with an https base URL is tested on ``plain_http_warning``."""
+    Store(tmp_path).accounts.add_user("ann", "hash")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = str(probe.getsockname()[1])
+    done = subprocess.run([sys.executable, "-c", STUB_UVICORN, "serve", "--host", "0.0.0.0",
+                           "--port", port, "--data-dir", str(tmp_path)],
+                          capture_output=True, text=True, check=False, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "listening 0.0.0.0 0o77" in done.stdout  # the server and its workers: umask 077
+    assert "semwb is serving plain HTTP on 0.0.0.0: passwords and session cookies" in done.stderr

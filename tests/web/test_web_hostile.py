@@ -18,7 +18,7 @@ from semwb.web.sandbox import Limits
 from semwb.web.store import Store
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from hostile_support import billion_laughs, xlsx_bomb
+from hostile_support import billion_laughs, xlsx_bomb, xlsx_with_far_cell
 
 
 def web_over(data_dir: Path, **settings: object) -> Iterator[Web]:
@@ -124,13 +124,17 @@ def test_real_adapter_refuses_hostile_instruments_and_workbooks(real: Web,
     real.upload(project, "instrument", "study.yaml", INSTRUMENT_REAL.read_bytes())
     bomb = xlsx_bomb(tmp_path / "in-bomb.xlsx", megabytes=60).read_bytes()
     real.upload(project, "responses", "wave.xlsx", bomb)
+    far = xlsx_with_far_cell(tmp_path / "in-far.xlsx", "XFD1048576").read_bytes()
+    real.upload(project, "responses", "far.xlsx", far)
     store = real.client.app.state.store
     (laughs, good) = sorted(store.projects.files(project, "instrument"),
                             key=lambda f: f.original_name)
     assert "laughs.yaml, line 3: not valid YAML (the alias '*l0' is not allowed" in laughs.message
     assert good.ok, good.message
-    (workbook,) = store.projects.files(project, "responses")
+    (far_cell, workbook) = sorted(store.projects.files(project, "responses"),
+                                  key=lambda f: f.original_name)
     assert workbook.message.startswith("wave.xlsx: the workbook expands to 60 MB")
+    assert far_cell.message.startswith("far.xlsx [Sheet]: 16,384 columns, more than the limit")
 
 
 INSTRUMENT_REAL = Path(__file__).resolve().parents[2] / "surveys" / \

@@ -10,6 +10,7 @@ import json
 import os
 import signal
 import sqlite3
+import stat
 import threading
 import time
 from collections.abc import Iterator
@@ -34,11 +35,20 @@ MEDIATION = (ROOT / "tests" / "reference" / "mediation_single" / "model.lav").re
 
 @pytest.fixture
 def servers() -> Iterator[list[Server]]:
-    """The servers a test starts; each is stopped (with its group) at the end."""
+    """The servers a test starts; each is stopped (with its group) at the end. They start, and
+    the test's own store is made, under a default umask (022), as from a user's shell."""
     started: list[Server] = []
+    umask = os.umask(0o022)
     yield started
+    os.umask(umask)
     for server in started:
         server.stop()
+
+
+def shared_with_others(data: Path) -> dict[str, str]:
+    """What in the data dir others may read or enter (everything must be 0700 / 0600)."""
+    return {str(path.relative_to(data)): oct(mode) for path in [data, *data.rglob("*")]
+            if (mode := stat.S_IMODE(path.stat().st_mode)) & 0o077}
 
 
 def start(servers: list[Server], data: Path, *args: str) -> Server:
@@ -154,6 +164,8 @@ def test_a_killed_server_leaves_no_worker_and_its_restart_owns_the_run(
     assert state["status"] == "done", state
     results = web.client.get(f"/projects/{project}/runs/{run}/download/results.json").json()
     assert results["provenance"]["data_path"] == "wave1.csv"
+    assert (data / "runs" / run / "report.html").is_file()
+    assert shared_with_others(data) == {}
 
 
 USERS = 8
@@ -233,3 +245,4 @@ def test_many_users_upload_and_run_at_once_within_the_worker_limit(
     assert elapsed < 120, f"{USERS} users took {elapsed:.0f} s"
     with sqlite3.connect(data / "semwb.sqlite3") as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    assert shared_with_others(data) == {}

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from semwb.web.store import Store, StoredFile
+from semwb.web.store.runs import Run
 
 
 def stored_file(store: Store, project: str, *, ok: bool = True) -> StoredFile:
@@ -18,6 +19,18 @@ def stored_file(store: Store, project: str, *, ok: bool = True) -> StoredFile:
                         instrument_id=None, created=time.time())
     store.projects.add_file(record)
     return record
+
+
+def queued_run(store: Store) -> tuple[Run, str]:
+    """A run queued in a new project of a new account, and its instrument's id."""
+    ann = store.accounts.add_user("ann", "hash")
+    project = store.projects.create_project("Study", ann)
+    instrument = stored_file(store, project.id)
+    responses = StoredFile(**{**instrument.__dict__, "id": "e" * 32,
+                              "instrument_id": instrument.id})
+    store.projects.add_file(responses)
+    model = store.projects.save_model(project.id, "med", "Y ~ X")
+    return store.runs.create(project.id, model, responses, {"draws": 0}), instrument.id
 
 
 def test_schema_is_created_once_and_data_survive_a_restart(tmp_path: Path) -> None:
@@ -35,15 +48,8 @@ def test_schema_is_created_once_and_data_survive_a_restart(tmp_path: Path) -> No
 
 def test_run_states_and_interruption(tmp_path: Path) -> None:
     store = Store(tmp_path)
-    ann = store.accounts.add_user("ann", "hash")
-    project = store.projects.create_project("Study", ann)
-    instrument = stored_file(store, project.id)
-    responses = StoredFile(**{**instrument.__dict__, "id": "e" * 32,
-                              "instrument_id": instrument.id})
-    store.projects.add_file(responses)
-    model = store.projects.save_model(project.id, "med", "Y ~ X")
-    run = store.runs.create(project.id, model, responses, {"draws": 0})
-    assert (run.status, run.instrument_id) == ("queued", instrument.id)
+    run, instrument = queued_run(store)
+    assert (run.status, run.instrument_id) == ("queued", instrument)
     store.runs.update(run.id, status="running", progress=0.5, message="half")
     running = store.runs.get(run.id)
     assert running is not None
@@ -63,6 +69,27 @@ def test_run_states_and_interruption(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="unknown run state"):
         store.runs.update(run.id, status="paused")
     assert store.runs.get(run.id, project_id="other") is None
+
+
+def test_a_worker_of_an_ended_attempt_changes_nothing(tmp_path: Path) -> None:
+    """A worker left over from a killed server, or from before a restart, writes under its own
+    attempt; the run's state is the current attempt's only (issue 16)."""
+    store = Store(tmp_path)
+    run, _ = queued_run(store)
+    first = run.attempt
+    assert store.runs.update(run.id, status="running", attempt=first)
+    assert Store(tmp_path).runs.mark_interrupted() == 1  # the next server's start
+    assert not store.runs.update(run.id, status="done", progress=1.0, attempt=first)
+    assert store.runs.get(run.id).status == "interrupted"  # type: ignore[union-attr]
+    requeued = store.runs.requeue(run.id)
+    assert requeued is not None
+    assert store.runs.requeue(run.id) is None  # Restart clicked twice: one attempt runs
+    assert requeued.attempt not in ("", first)
+    assert not store.runs.update(run.id, status="failed", message="old", attempt=first)
+    assert store.runs.update(run.id, status="done", progress=1.0, attempt=requeued.attempt)
+    done = store.runs.get(run.id)
+    assert done is not None
+    assert (done.status, done.message) == ("done", "waiting for a worker")
 
 
 def test_visibility_is_owner_plus_members(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ from rich.text import Text
 
 from semwb.cli.app import app, console
 from semwb.cli.terminal import fmt, fmt_p, say
-from semwb.errors import OptionError, SpecError
+from semwb.errors import OptionError
 from semwb.files import atomic_write_text
 
 if TYPE_CHECKING:
@@ -32,11 +32,9 @@ def model_data(spec: Path, data: Path | None, *, products: bool = True,
     when imputed ("just another variable", von Hippel, 2009) and are centered once on the whole
     data for prediction. ``products=False`` refuses a spec with product terms.
     """
-    from semwb.model_data import model_data as spec_data
+    from semwb.cli.spec_data import read_spec_data
     from semwb.model_data import product_terms
-    from semwb.pipeline import prepare_data, read_data
     from semwb.sem.spec import load_spec
-    from semwb.survey.instrument_lookup import spec_instrument
 
     model = load_spec(spec)
     terms = product_terms(model)
@@ -44,12 +42,7 @@ def model_data(spec: Path, data: Path | None, *, products: bool = True,
         raise OptionError(f"{spec}: semwb impute does not impute models with product terms yet "
                           f"({', '.join(terms)}): the products would have to be formed after "
                           "each imputation. Fit the model with 'missing: fiml' instead.")
-    data_path = data if data is not None else model.data
-    if data_path is None:
-        raise SpecError(f"{spec}: no data; add 'data: FILE' to the spec or pass --data FILE.")
-    instrument = spec_instrument(model)
-    frame = prepare_data(read_data(data_path, instrument=instrument), instrument=instrument)
-    built = spec_data(model, frame, instrument=instrument, data_name=Path(data_path).name)
+    built, instrument, data_path = read_spec_data(model, data)
     return built.spec, built.data, instrument, data_path
 
 

@@ -10,7 +10,6 @@ import typer
 from rich.text import Text
 
 from semwb.cli.app import app, console
-from semwb.errors import SpecError
 
 if TYPE_CHECKING:
     from semwb.sem.invariance import Ladder
@@ -57,22 +56,15 @@ def invariance(
 ) -> None:
     """Fit configural, metric, scalar and strict models; write OUT/invariance.json and
     OUT/invariance.html."""
-    from semwb.model_data import model_data
-    from semwb.pipeline import prepare_data, read_data
+    from semwb.cli.spec_data import read_spec_data
     from semwb.report.invariance import render_invariance
     from semwb.sem.invariance import run_ladder
     from semwb.sem.invariance_json import ladder_json
     from semwb.sem.spec import load_spec
-    from semwb.survey.instrument_lookup import spec_instrument
 
     loaded = load_spec(spec, **({"group": group} if group is not None else {}))
-    data_path = data if data is not None else loaded.data
-    if data_path is None:
-        raise SpecError(f"{spec}: no data; add 'data: FILE' to the spec or pass --data FILE.")
-    instrument = spec_instrument(loaded)
-    frame = prepare_data(read_data(data_path, instrument=instrument), instrument=instrument)
-    built = model_data(loaded, frame, instrument=instrument, data_name=Path(data_path).name)
-    ladder = run_ladder(built.spec, built.data, data_name=Path(data_path).name)
+    built, _, data_path = read_spec_data(loaded, data)
+    ladder = run_ladder(built.spec, built.data, data_name=data_path.name)
     folder = out if out is not None else Path("reports") / spec.stem
     folder.mkdir(parents=True, exist_ok=True)
     written = ladder_json(ladder)

@@ -11,7 +11,7 @@ from rich.text import Text
 
 from semwb.cli.app import LangOption, app, console
 from semwb.cli.terminal import fmt, fmt_p, say
-from semwb.errors import OptionError, SpecError
+from semwb.errors import OptionError
 from semwb.files import atomic_write_text
 
 if TYPE_CHECKING:
@@ -33,23 +33,13 @@ def fit_spec_file(spec_path: Path, data: Path | None, sheet: str | None, *,
     ``instrument_path`` replaces the spec's instrument and ``options`` override the spec's keys,
     as ``semwb fit --instrument`` and ``--missing`` do.
     """
-    from semwb.model_data import model_data
-    from semwb.pipeline import prepare_data, read_data
+    from semwb.cli.spec_data import read_spec_data
     from semwb.sem.estimate import fit_model
     from semwb.sem.spec import load_spec
-    from semwb.survey.instrument import load_instrument
-    from semwb.survey.instrument_lookup import spec_instrument
 
-    spec = load_spec(spec_path, **options)
-    data_path = data if data is not None else spec.data
-    if data_path is None:
-        raise SpecError(f"{spec_path}: no data; add 'data: FILE' to the spec or pass --data FILE.")
-    instrument = (load_instrument(instrument_path) if instrument_path is not None
-                  else spec_instrument(spec))
-    frame = prepare_data(read_data(data_path, instrument=instrument, sheet=sheet),
-                         instrument=instrument)
-    built = model_data(spec, frame, instrument=instrument, data_name=Path(data_path).name)
-    return fit_model(built.spec, built.data, data_name=Path(data_path).name)
+    built, _, data_path = read_spec_data(load_spec(spec_path, **options), data,
+                                         instrument_path=instrument_path, sheet=sheet)
+    return fit_model(built.spec, built.data, data_name=data_path.name)
 
 
 @app.command("modindices")

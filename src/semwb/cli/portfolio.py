@@ -33,16 +33,17 @@ def portfolio(
     out: Annotated[Path, typer.Option(help="CSV of the measures.")] = Path("measures.csv"),
 ) -> None:
     """Alliance-portfolio measures per firm and window from a partner list (docs/portfolio.md)."""
-    from semwb.portfolio.measures import describe_measures, parse_windows, portfolio_measures
-    from semwb.portfolio.reader import read_partners, read_ties
+    from semwb.portfolio.measures import describe_measures, portfolio_measures
+    from semwb.portfolio.reader import check_ties, read_partners, read_ties
     from semwb.survey.tables import excel_safe
+    from semwb.year_windows import parse_windows
 
     windows = parse_windows(window)  # before reading: a bad option fails at once
     data = read_partners(partners, sheet=sheet, mapping=mapping)
     chosen = [b.strip() for b in by.split(",") if b.strip()] or [
         c for c in ("partner_type", "industry", "country") if c in data.attributes]
-    measures = portfolio_measures(data, by=chosen, windows=windows,
-                                  ties=read_ties(ties) if ties is not None else None)
+    tie_list = read_ties(ties) if ties is not None else None
+    measures = portfolio_measures(data, by=chosen, windows=windows, ties=tie_list)
     atomic_write_text(out, excel_safe(measures).to_csv(index=False))
     table = Table(title=f"{data.source}: {measures['firm_id'].nunique()} firms", box=None)
     for column in ("window", "measure", "n", "mean", "sd", "min", "max"):
@@ -52,4 +53,12 @@ def portfolio(
         table.add_row(str(row.window), Text(str(row.measure)), str(row.n),
                       *(fmt(None if math.isnan(v) else v) for v in values))
     console.print(table)
+    notes = [] if tie_list is None or ties is None else check_ties(data, tie_list,
+                                                                   source=ties.name)
+    for label, sizes in measures.groupby("window", sort=False)["n_partners"]:
+        if (sizes == 0).any():
+            notes.append(f"{(sizes == 0).sum()} firm(s) had no alliance active in window "
+                         f"{label}: n_partners 0 and every other measure empty (not 0)")
+    for note in notes:
+        console.print(Text(f"warning: {note}", style="yellow"), soft_wrap=True)
     say(f"wrote {out}: {len(measures)} rows (firms x windows), {measures.shape[1] - 2} measures")

@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from semwb.conditional.coefficients import Coefficients
 from semwb.conditional.curvilinear import Curve
-from semwb.conditional.products import ProductData, ProductTerm
+from semwb.conditional.products import ProductData
 from semwb.conditional.summary import probe_curve, probe_moderation
+from semwb.sem.terms import ProductTerm
 
 if TYPE_CHECKING:
     import pandas as pd

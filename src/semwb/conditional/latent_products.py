@@ -26,8 +26,8 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from semwb.conditional.coefficients import Coefficients
-    from semwb.conditional.products import ProductTerm
     from semwb.sem.syntax import ParsedSyntax
+    from semwb.sem.terms import ProductTerm
 
 METHOD = "double_mean_centering_matched_pairs"
 

@@ -125,7 +125,7 @@ class LmsModel:
 
 def _nonlinear_pair(rhs: str) -> tuple[str, str] | None:
     """``X:W`` -> (X, W); ``X:X`` and ``I(X^2)`` -> (X, X); a linear name -> None."""
-    from semwb.conditional.products import parse_term
+    from semwb.sem.terms import parse_term
 
     term = parse_term(rhs)
     if term is None:

@@ -38,6 +38,9 @@ class JoinedData:
         without an id is named by its index.
     missing_responses
         Firm ids of the measures with no row in the survey (not in ``data``).
+    no_partners
+        Firm ids of the survey whose firm had no alliance active in the window: ``n_partners``
+        is 0 and every other measure is empty (NaN), not 0.
     warnings
         One sentence per non-empty list above, naming the firms.
     """
@@ -45,6 +48,7 @@ class JoinedData:
     data: pd.DataFrame
     missing_measures: list[str] = field(default_factory=list)
     missing_responses: list[str] = field(default_factory=list)
+    no_partners: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
 
@@ -88,8 +92,9 @@ def join_measures(data: pd.DataFrame, measures: pd.DataFrame, *, firm_id: str,
     Raises
     ------
     ResponseDataError
-        ``firm_id`` is not a column, a firm id appears twice in the survey, or a measure column
-        has the name of a survey column.
+        ``firm_id`` is not a column, a firm id appears twice in the survey, no survey firm is in
+        the measures or none had an active alliance in the window, or a measure column has the
+        name of a survey column.
     OptionError
         Several windows and none chosen, or an unknown window.
     """
@@ -115,11 +120,25 @@ def join_measures(data: pd.DataFrame, measures: pd.DataFrame, *, firm_id: str,
         raise ResponseDataError(f"The survey data already have column(s) {', '.join(clash)}; "
                                 "rename them before joining the portfolio measures.")
     table = chosen.assign(firm_id=chosen["firm_id"].map(firm_key)).set_index("firm_id")
-    added = table.reindex(keys.to_numpy()).set_axis(data.index)
     survey_ids = set(keys)
+    if not survey_ids & set(table.index):
+        raise ResponseDataError(
+            f"None of the {len(survey_ids - {''})} firm ids in column {firm_id} of the survey "
+            f"(e.g. {_named(sorted(survey_ids - {''})[:3])}) is in the partner list (e.g. "
+            f"{_named(list(table.index[:3]))}); the same firm must have the same id in both "
+            "files. Check the firm-id column and the ids.")
+    added = table.reindex(keys.to_numpy()).set_axis(data.index)
     missing_measures = list(dict.fromkeys(key or f"row {row} (no firm id)"
                                           for row, key in keys.items() if key not in table.index))
     missing_responses = [k for k in table.index if k not in survey_ids]
+    label = window or windows[0]
+    sizes = table["n_partners"] if "n_partners" in table else pd.Series(dtype=float)
+    no_partners = list(dict.fromkeys(k for k in keys if sizes.get(k) == 0))
+    matched = [k for k in dict.fromkeys(keys) if k in table.index]
+    if no_partners and len(no_partners) == len(matched):
+        raise ResponseDataError(f"No firm of the survey had an alliance active in window {label}, "
+                                "so every measure is empty; choose a window within the years of "
+                                "the partner list.")
     warnings = []
     if missing_measures:
         warnings.append(f"{len(missing_measures)} firm(s) of the survey are not in the partner "
@@ -127,6 +146,11 @@ def join_measures(data: pd.DataFrame, measures: pd.DataFrame, *, firm_id: str,
     if missing_responses:
         warnings.append(f"{len(missing_responses)} firm(s) of the partner list are not in the "
                         f"survey: {_named(missing_responses)}")
+    if no_partners:
+        warnings.append(f"{len(no_partners)} firm(s) of the survey had no alliance active in "
+                        f"window {label} (n_partners 0, every other measure empty, so a model "
+                        f"using one leaves them out): {_named(no_partners)}")
     joined = pd.concat([data, added], axis=1).copy()  # one block: callers add squares to it
     return JoinedData(data=joined, missing_measures=missing_measures,
-                      missing_responses=missing_responses, warnings=warnings)
+                      missing_responses=missing_responses, no_partners=no_partners,
+                      warnings=warnings)

@@ -8,10 +8,8 @@ its set of distinct active partners; every measure counts each partner once.
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -26,39 +24,7 @@ from semwb.portfolio.indices import (
 )
 from semwb.portfolio.network import ego_measures
 from semwb.portfolio.reader import Partners
-
-
-@dataclass(frozen=True)
-class Window:
-    """Years ``first``-``last`` inclusive; both None for the whole list."""
-
-    first: int | None = None
-    last: int | None = None
-
-    @property
-    def label(self) -> str:
-        """``2018-2020``, ``2019``, or ``all``."""
-        if self.first is None or self.last is None:
-            return "all"
-        return str(self.first) if self.first == self.last else f"{self.first}-{self.last}"
-
-
-def parse_windows(text: str) -> list[Window]:
-    """Parse ``"2018-2020"`` or ``"2016-2018,2019-2021"`` or ``"2019"``; empty = whole list.
-
-    Raises
-    ------
-    OptionError
-        A window that is not ``YEAR`` or ``FIRST-LAST`` with ``FIRST <= LAST``.
-    """
-    windows = []
-    for part in (p.strip() for p in text.split(",") if p.strip()):
-        match = re.fullmatch(r"(\d{4})(?:\s*-\s*(\d{4}))?", part)
-        if match is None or int(match.group(1)) > int(match.group(2) or match.group(1)):
-            raise OptionError(f"--window: '{part}' is not a window; write FIRST-LAST years, e.g. "
-                              "2018-2020 (several separated by commas).")
-        windows.append(Window(int(match.group(1)), int(match.group(2) or match.group(1))))
-    return windows or [Window()]
+from semwb.year_windows import Window
 
 
 def _active(data: pd.DataFrame, window: Window) -> pd.Series:
@@ -94,11 +60,10 @@ def _firm_row(rows: pd.DataFrame, history: pd.DataFrame, by: Sequence[str],
     partners = rows.drop_duplicates("partner_id")
     size = len(partners)
     ids = partners["partner_id"].tolist()
-    earlier = Counter(history["partner_id"].tolist())
-    out: dict[str, float] = {
-        "n_partners": size, "n_alliances": len(rows),
-        "repeat_share": sum(earlier[p] > 1 for p in ids) / size if size else math.nan,
-    }
+    out: dict[str, float] = {"n_partners": size, "n_alliances": len(rows)}
+    if "start_year" in history:  # without start years a pair can be listed once only
+        earlier = Counter(history["partner_id"].tolist())
+        out["repeat_share"] = sum(earlier[p] > 1 for p in ids) / size if size else math.nan
     for attribute in by:
         counts = list(Counter(partners[attribute].tolist()).values())
         out[f"{attribute}_blau"] = blau(counts)
@@ -134,7 +99,7 @@ def portfolio_measures(partners: Partners, *, by: Sequence[str] = ("partner_type
         Categorical columns whose diversity is measured (any column of the list that is not an
         id, year or IPC column), by field name or by the header in the file.
     windows
-        Time windows (:func:`parse_windows`); the default is the whole list.
+        Time windows (:func:`~semwb.year_windows.parse_windows`); the default is the whole list.
     ties
         Partner-partner ties (:func:`~semwb.portfolio.reader.read_ties`); without them the
         network measures are left out.
@@ -143,11 +108,12 @@ def portfolio_measures(partners: Partners, *, by: Sequence[str] = ("partner_type
     -------
     pandas.DataFrame
         One row per firm and window: ``firm_id``, ``window``, ``n_partners`` (portfolio size),
-        ``n_alliances``, ``repeat_share``; per attribute ``<a>_blau``, ``<a>_entropy``,
-        ``<a>_entropy_norm``; with an IPC column ``ipc_entropy``, ``ipc_entropy_norm``,
-        ``knowledge_heterogeneity`` and, with the firm's own classes, ``jaffe_distance``; with
-        ties ``density``, ``effective_size``, ``efficiency``, ``constraint``. A firm without
-        active partners in a window has ``n_partners = 0`` and NaN for the rest.
+        ``n_alliances``, ``repeat_share`` (with a start-year column); per attribute
+        ``<a>_blau``, ``<a>_entropy``, ``<a>_entropy_norm``; with an IPC column
+        ``ipc_entropy``, ``ipc_entropy_norm``, ``knowledge_heterogeneity`` and, with the firm's
+        own classes, ``jaffe_distance``; with ties ``density``, ``effective_size``,
+        ``efficiency``, ``constraint``. A firm without active partners in a window has
+        ``n_partners = 0`` and NaN for the rest.
 
     Raises
     ------

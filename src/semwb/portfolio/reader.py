@@ -73,6 +73,19 @@ class Partners:
         return [c for c in self.data.columns if c not in skip]
 
 
+def _read(path: str | Path, sheet: str | int | None, what: str, row: str) -> RawTable:
+    """The raw table, refusing an empty file or one with a header only in the file's terms."""
+    if Path(path).is_file() and Path(path).stat().st_size == 0:
+        raise ResponseDataError(f"{Path(path).name}: the {what} is empty; give a header row and "
+                                f"one row per {row}.")
+    raw = read_table(path, sheet=sheet)
+    if raw.cells.empty and len(set(raw.header)) == len(raw.header):
+        raise ResponseDataError(f"{raw.source}: the {what} has a header but no rows; give one "
+                                f"row per {row}.")
+    _check_header(raw)
+    return raw
+
+
 def header_key(name: str) -> str:
     """Compare headers ignoring case, spaces, ``_``, ``-`` and ``/``."""
     return re.sub(r"[\s_\-/]", "", name).casefold()
@@ -165,8 +178,11 @@ def _ipc(raw: RawTable, pos: int, problems: list[str]) -> pd.Series:
 
 def _check_rows(data: pd.DataFrame, raw: RawTable, columns: dict[str, str],
                 problems: list[str]) -> None:
-    """End before start, repeated rows, and a partner described two ways within one firm."""
+    """A firm its own partner, end before start, repeated rows, a partner described two ways."""
     source = raw.source
+    for row in data.index[data["firm_id"] == data["partner_id"]]:
+        problems.append(f"{source}, row {row}, column {columns['partner_id']}: firm "
+                        f"{data.at[row, 'firm_id']} is listed as its own partner")
     if "start_year" in data and "end_year" in data:
         for row in data.index[data["end_year"] < data["start_year"]]:
             problems.append(f"{source}, row {row}, column {columns['end_year']}: the alliance ends "
@@ -179,9 +195,11 @@ def _check_rows(data: pd.DataFrame, raw: RawTable, columns: dict[str, str],
         problems.append(f"{source}, rows {rows}: the same alliance ({', '.join(keys)}) is listed "
                         "more than once; delete the repeats")
     attributes = [c for c in data.columns if c in columns and c not in
-                  ("firm_id", "partner_id", "start_year", "end_year", "ipc", "firm_ipc")]
+                  ("firm_id", "partner_id", "start_year", "end_year", "firm_ipc")]
     attributes += [c for c in data.columns if c not in columns]
-    pairs = data.groupby(["firm_id", "partner_id"], sort=False)
+    described = data.assign(ipc=data["ipc"].map(lambda codes: tuple(sorted(codes)))
+                            ) if "ipc" in data else data  # the same classes in any order
+    pairs = described.groupby(["firm_id", "partner_id"], sort=False)
     for attribute in attributes:
         distinct = pairs[attribute].nunique(dropna=False)
         for firm, partner in distinct.index[distinct > 1]:
@@ -226,8 +244,7 @@ def read_partners(path: str | Path, *, sheet: str | int | None = None,
         start, bad IPC codes, repeated alliances, a partner described two ways within a firm;
         every bad cell named by file, row and column (the first ten, with the total).
     """
-    raw = read_table(path, sheet=sheet)
-    _check_header(raw)
+    raw = _read(path, sheet, "partner list", "focal firm x partner")
     if isinstance(mapping, str | Path):
         mapping = load_mapping(mapping)
     found = _fields(raw, ALIASES, mapping)
@@ -271,8 +288,7 @@ def read_ties(path: str | Path, *, sheet: str | int | None = None) -> pd.DataFra
     ResponseDataError
         Missing columns, empty cells, a partner tied to itself; each named by row and column.
     """
-    raw = read_table(path, sheet=sheet)
-    _check_header(raw)
+    raw = _read(path, sheet, "tie file", "tie between two partners")
     found = _fields(raw, TIE_ALIASES, None)
     _require(raw, found, ("partner_a", "partner_b"))
     problems: list[str] = []
@@ -283,3 +299,56 @@ def read_ties(path: str | Path, *, sheet: str | int | None = None) -> pd.DataFra
                         "itself; a tie joins two different partners")
     _raise(raw.source, problems)
     return data
+
+
+def _listed(rows: list[str]) -> str:
+    shown = "; ".join(rows[:MAX_LISTED])
+    return shown + (f"; and {len(rows) - MAX_LISTED} more" if len(rows) > MAX_LISTED else "")
+
+
+def check_ties(partners: Partners, ties: pd.DataFrame, *, source: str = "the tie file",
+               ) -> list[str]:
+    """Ties that can join no ego network of the partner list, as sentences naming their rows.
+
+    A tie is left out of every network when it names a firm that is not in the list, or a
+    partner that is in no firm's list (for a tie with a firm id: not among that firm's partners).
+    Such ties are often typing errors in an id, so they are reported rather than dropped unseen.
+
+    Parameters
+    ----------
+    partners
+        The validated partner list.
+    ties
+        :func:`read_ties` output (indexed by file row).
+    source
+        The tie file's name, for the sentences.
+
+    Returns
+    -------
+    list of str
+        One sentence per kind of unusable tie (firms, partners); empty when every tie can be used.
+    """
+    data = partners.data
+    of_firm = data.groupby("firm_id", sort=False)["partner_id"].agg(set).to_dict()
+    anywhere = set(data["partner_id"])
+    owners = ties["firm_id"] if "firm_id" in ties else pd.Series("", index=ties.index)
+    firms, unknown = [], []
+    for row, owner, a, b in zip(ties.index, owners, ties["partner_a"], ties["partner_b"],
+                                strict=True):
+        if owner and owner not in of_firm:
+            firms.append(f"row {row}: {owner}")
+            continue
+        known = of_firm[owner] if owner else anywhere
+        missing = [p for p in (a, b) if p not in known]
+        if missing:
+            unknown.append(f"row {row}: {', '.join(missing)}" + (f" (firm {owner})" if owner
+                                                                   else ""))
+    notes = []
+    if firms:
+        notes.append(f"{source}: {len(firms)} tie(s) name a firm that is not in "
+                     f"{partners.source} and join no network ({_listed(firms)}); check the ids")
+    if unknown:
+        notes.append(f"{source}: {len(unknown)} tie(s) name a partner that is not in "
+                     f"{partners.source} (for a tie with a firm id: not among that firm's "
+                     f"partners) and are left out ({_listed(unknown)}); check the ids")
+    return notes

@@ -26,6 +26,7 @@ import pandas as pd
 
 from semwb.distributions import chi2_sf
 from semwb.errors import OptionError
+from semwb.sem.fitindices import rmsea as rmsea_of
 from semwb.sem.model.algebra import Pattern, implied, with_sample_moments
 from semwb.sem.model.fitting import fit_batch
 
@@ -64,7 +65,7 @@ def chisq_difference(free: FitResult, restricted: FitResult) -> Difference:
     chisq = float(restricted.fit.chisq or 0.0) - float(free.fit.chisq or 0.0)
     df = int(restricted.fit.df or 0) - int(free.fit.df or 0)
     n = restricted.n_obs
-    rmsea = float(np.sqrt(max(chisq / n / df - 1 / n, 0.0))) if df > 0 else float("nan")
+    rmsea = rmsea_of(chisq, df, n) if df > 0 else float("nan")
     pvalue = float(chi2_sf(chisq, df)) if df > 0 else float("nan")
     return Difference(chisq, df, pvalue, rmsea, "chi-square difference (likelihood ratio)")
 
@@ -79,7 +80,7 @@ def scaled_chisq_difference(free: FitResult, restricted: FitResult) -> Differenc
 
     test = scaled_difference_test(free, restricted)
     n, c = restricted.n_obs, test.scaling_factor
-    rmsea = (float(np.sqrt(max(test.chisq_diff_unscaled / n / test.df_diff - c / n, 0.0)))
+    rmsea = (rmsea_of(test.chisq_diff_unscaled, test.df_diff, n, c=c)
              if c is not None and restricted.spec.missing == "listwise" else float("nan"))
     return Difference(float("nan") if test.chisq_diff is None else test.chisq_diff,
                       test.df_diff, float("nan") if test.pvalue is None else test.pvalue, rmsea,

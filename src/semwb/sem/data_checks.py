@@ -182,6 +182,13 @@ def check_data(
         if covariates:
             keep &= frame[covariates].notna().all(axis=1)
     excluded = tuple(row_label(data, int(i)) for i in np.flatnonzero(~keep.to_numpy()))
+    empty = [v for v in observed if frame[v].isna().all()]
+    if empty or not keep.any():
+        raise SpecError(f"{spec.source} does not fit {data_name}: " + (
+            f"{', '.join(empty)}: no value in any row; drop it from the syntax or fill it in."
+            if empty else "no row is left to fit (listwise deletion drops a row missing any "
+            "column the model uses; FIML one missing a covariate); fill the gaps or drop columns "
+            "from the syntax."))
     frame = frame[keep].reset_index(drop=True)
     problems = _moment_problems(spec, frame, data_name)
     if problems:

@@ -140,6 +140,20 @@ def rmsea_interval(chisq: float, df: float, n: int, *, level: float = 0.90) -> t
     return bound((1 + level) / 2), bound((1 - level) / 2)
 
 
+def rmsea(chisq: float, df: float, n: int, *, c: float = 1.0, groups: int = 1) -> float:
+    """RMSEA as lavaan's ``lav_fit_rmsea``: ``sqrt(max(T - c df, 0) / (N df)) sqrt(G)``.
+
+    The one RMSEA of semwb: ML and FIML (``c = 1``), scaled (``df`` the trace), robust
+    (``c`` the scaling factor), WLSMV (``n`` as lavaan counts it), ``G`` groups, and the RMSEA of
+    a chi-square difference. 0 without degrees of freedom; NaN when ``c`` is undefined.
+    """
+    if df <= 0:
+        return 0.0
+    if not np.isfinite(c):
+        return float("nan")
+    return float(np.sqrt(max(chisq - c * df, 0.0) / (df * n)) * np.sqrt(groups))
+
+
 def incremental(chisq: float, df: int, chisq0: float, df0: int) -> tuple[float, float]:
     """CFI and TLI from the model's and the baseline's chi-square (lavaan's guards)."""
     d_model = max(chisq - df, 0.0)
@@ -204,8 +218,8 @@ def fit_indices(m: Moments, sigma: np.ndarray, mu: np.ndarray, *, npar: int) -> 
     ll1_cond = ll1 - _covariate_loglik(m)
     return FitIndices(
         chisq=chisq, df=df, pvalue=float(chi2_sf(chisq, df)) if df > 0 else None,
-        cfi=cfi, tli=tli, rmsea=float(np.sqrt(max(chisq - df, 0.0) / (df * m.n))) if df > 0
-        else 0.0, rmsea_ci_lower=lower, rmsea_ci_upper=upper, srmr=srmr(m, sigma, mu),
+        cfi=cfi, tli=tli, rmsea=rmsea(chisq, df, m.n), rmsea_ci_lower=lower,
+        rmsea_ci_upper=upper, srmr=srmr(m, sigma, mu),
         aic=-2 * ll_cond + 2 * npar, bic=-2 * ll_cond + npar * np.log(m.n),
         bic2=-2 * ll_cond + npar * np.log((m.n + 2) / 24), loglik=ll_cond,
         unrestricted_loglik=ll1_cond, baseline_chisq=chisq0, baseline_df=df0, npar=npar,

@@ -18,7 +18,14 @@ import numpy as np
 
 from semwb.distributions import chi2_sf
 from semwb.results import FitIndices
-from semwb.sem.fitindices import Moments, em_saturated, fit_indices, incremental, rmsea_interval
+from semwb.sem.fitindices import (
+    Moments,
+    em_saturated,
+    fit_indices,
+    incremental,
+    rmsea,
+    rmsea_interval,
+)
 from semwb.sem.model.algebra import Pattern, implied
 from semwb.sem.model.groups import Blocks, group_patterns
 from semwb.sem.model.structure import ModelMatrices
@@ -78,7 +85,7 @@ def group_fit_indices(mm: ModelMatrices, moments: Sequence[Moments], *,
     return FitIndices(
         chisq=chisq, df=df, pvalue=float(chi2_sf(chisq, df)) if df > 0 else None,
         cfi=cfi, tli=tli,
-        rmsea=float(np.sqrt(max(chisq - df, 0.0) / (df * n)) * scale) if df > 0 else 0.0,
+        rmsea=rmsea(chisq, df, n, groups=n_groups),
         rmsea_ci_lower=lower * scale, rmsea_ci_upper=upper * scale,
         srmr=sum(m.n / n * (f.srmr or 0.0) for m, f in zip(moments, per, strict=True)),
         aic=-2 * ll + 2 * npar, bic=-2 * ll + npar * np.log(n),

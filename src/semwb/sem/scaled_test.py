@@ -16,13 +16,14 @@ trace ``tr(UΓ)`` (:mod:`semwb.sem.estimators.robust`) and scaling factor ``c = 
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from semwb.distributions import chi2_sf
-from semwb.errors import SpecError
+from semwb.errors import SemwbWarning, SpecError
 from semwb.results import FitIndices
 from semwb.sem.estimators.ml import CoreFit, data_patterns
 from semwb.sem.estimators.robust import (
@@ -41,6 +42,7 @@ from semwb.sem.fitindices import (
     baseline_moments,
     em_saturated,
     incremental,
+    rmsea,
     rmsea_interval,
 )
 from semwb.sem.model.algebra import Pattern, implied
@@ -176,7 +178,11 @@ def trace_at(general: FitResult, restricted: FitResult) -> float:
     if np.isfinite(X).all():
         sigma, mu = patterns[0].S[0], patterns[0].mean[0]
     else:
-        mu, sigma, _ = em_saturated(patterns, X.shape[1])
+        mu, sigma, done = em_saturated(patterns, X.shape[1])
+        if not done:
+            warnings.warn(f"{general.spec.name}: the EM algorithm for the unrestricted (H1) "
+                          "model did not converge; the scaled difference test may be "
+                          "inaccurate.", SemwbWarning, stacklevel=2)
     fixed_x = np.isin(np.arange(X.shape[1]), mm.xcells.var_a)
     h1 = h1_pieces(mm, X, patterns, sigma, mu, fixed_x)
     return sandwich(general.spec.estimator, mm, theta, patterns, h1).trace
@@ -222,7 +228,7 @@ def scaled_indices(indices: FitIndices, test: RobustTest, n: int) -> FitIndices:
     cfi_r, tli_r = robust_incremental(xx, df, xx0, df0, cc, cc0)
     nan = float("nan")
     if df > 0:
-        rmsea_s = rmsea_value(chisq, test.trace, n, 1.0)
+        rmsea_s = rmsea(chisq, test.trace, n)
         lower_s, upper_s = rmsea_interval_df(chisq, test.trace, n)
         lower_r, upper_r = (float(np.sqrt(cc) * b) for b in rmsea_interval_df(xx / cc, df, n))
     else:  # as lavaan: a saturated model has no scaled RMSEA, and a robust interval of 0
@@ -234,18 +240,11 @@ def scaled_indices(indices: FitIndices, test: RobustTest, n: int) -> FitIndices:
         "baseline_chisq_scaled": scaled0, "baseline_chisq_scaling_factor": c0,
         "cfi_scaled": cfi_s, "tli_scaled": tli_s, "rmsea_scaled": rmsea_s,
         "rmsea_ci_lower_scaled": lower_s, "rmsea_ci_upper_scaled": upper_s,
-        "cfi_robust": cfi_r, "tli_robust": tli_r, "rmsea_robust": rmsea_value(xx, df, n, cc),
+        "cfi_robust": cfi_r, "tli_robust": tli_r, "rmsea_robust": rmsea(xx, df, n, c=cc),
         "rmsea_ci_lower_robust": lower_r, "rmsea_ci_upper_robust": upper_r,
     }
     # validated, not model_copy: undefined values (NaN) become None, as everywhere in results
     return FitIndices.model_validate({**indices.model_dump(), **update})
-
-
-def rmsea_value(chisq: float, df: float, n: int, c: float) -> float:
-    """lavaan's ``lav_fit_rmsea``: ``sqrt(max(T / (N df) - c / N, 0))``."""
-    if not (df > 0 and np.isfinite(c)):
-        return 0.0 if df <= 0 else float("nan")
-    return float(np.sqrt(max(chisq / (n * df) - c / n, 0.0)))
 
 
 def rmsea_interval_df(chisq: float, df: float, n: int) -> tuple[float, float]:

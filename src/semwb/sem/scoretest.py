@@ -57,9 +57,17 @@ class ScoreTest:
 
 
 def _statistic(grad: Array, info: Array, K: Array, n: int) -> float:
+    """``n/2 gᵀ I⁺ g`` on the free parameters (``K``).
+
+    The unconstrained model of a ``group_equal`` ladder step can leave parameters unidentified
+    (latent means once the intercepts are free in every group): its information is then
+    singular, the score has no component along the unidentified directions, and lavaan's
+    ``lavTestScore`` takes a generalised inverse. So does this (least squares, which is
+    ``I⁺ g``); ``np.linalg.solve`` would fail on the exact singularity or amplify rounding.
+    """
     reduced = K.T @ info @ K
     g = K.T @ grad
-    return float(0.5 * n * g @ np.linalg.solve(reduced, g))
+    return float(0.5 * n * g @ np.linalg.lstsq(reduced, g, rcond=None)[0])
 
 
 def score_tests(spec: ModelSpec, data: pd.DataFrame, *, data_name: str = "data",

@@ -76,7 +76,7 @@ def prediction_roles(spec: ModelSpec) -> tuple[list[str], list[str]]:
 
 def extras_problems(spec: ModelSpec) -> list[str]:
     """What ``imputation:`` and ``prediction:`` cannot do with this spec, one sentence each."""
-    from semwb.conditional.products import parse_term
+    from semwb.sem.terms import parse_term
 
     source = spec.source
     problems = []

@@ -9,6 +9,7 @@ are plain schemas; :mod:`semwb.model_data` carries them out.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
@@ -76,7 +77,8 @@ class PortfolioOptions(BaseModel):
     """The ``portfolio:`` block: measures from a partner list joined to the survey by firm id.
 
     ``partners`` and ``ties`` are resolved against the spec's folder; ``window`` is ``FIRST-LAST``
-    years (one window; the whole list when absent).
+    years (one window; the whole list when absent); ``names`` gives measures the names the syntax
+    uses (``{partner_type_blau: PD}``).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -87,6 +89,7 @@ class PortfolioOptions(BaseModel):
     window: str | None = None
     ties: Path | None = None
     sheet: str | None = None
+    names: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("window", mode="before")
     @classmethod
@@ -98,13 +101,26 @@ class PortfolioOptions(BaseModel):
     def _one_attribute(cls, value: object) -> object:
         return [value] if isinstance(value, str) else value
 
+    @field_validator("names")
+    @classmethod
+    def _names_for_the_syntax(cls, value: dict[str, str]) -> dict[str, str]:
+        bad = [n for n in value.values() if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_.]*", n)]
+        if bad:
+            raise ValueError(f"names {', '.join(map(repr, bad))} cannot be used in lavaan "
+                             "syntax; use letters, digits, '_' and '.', starting with a letter")
+        twice = sorted({n for n in value.values() if list(value.values()).count(n) > 1})
+        if twice:
+            raise ValueError(f"names {', '.join(map(repr, twice))} are given to several "
+                             "measures; give each its own name")
+        return value
+
 
 #: The YAML keys of this module and of their blocks, for the "unknown key" message of
 #: :mod:`semwb.sem.spec`.
 HELP = ("centering, probe, latent_interaction, process, composites, portfolio, unit, "
         "firm_level, rwg_null")
 BLOCK_HELP = ("probe: rule, values; process: model, x, y, m, w, z, covariates; portfolio: "
-              "partners, firm_id, by, window, ties, sheet")
+              "partners, firm_id, by, window, ties, sheet, names")
 
 
 def resolve_paths(raw: dict[str, Any], folder: Path) -> dict[str, Any]:
@@ -126,8 +142,8 @@ def process_syntax_for(options: ProcessOptions, *, source: str,
     SpecError
         For an unsupported model number or a missing role, naming the spec file and the key.
     """
-    from semwb.conditional.process_syntax import process_syntax
     from semwb.errors import SpecError
+    from semwb.sem.process_syntax import process_syntax
 
     try:
         return process_syntax(options.model, x=options.x, y=options.y, m=options.m,
@@ -186,7 +202,7 @@ def data_key_problems(spec: ModelSpec) -> list[str]:
                         f"variance; got {spec.rwg_null}.")
     if spec.portfolio is not None and spec.portfolio.window is not None:
         from semwb.errors import OptionError
-        from semwb.portfolio.measures import parse_windows
+        from semwb.year_windows import parse_windows
 
         try:
             windows = parse_windows(spec.portfolio.window)

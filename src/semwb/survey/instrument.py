@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from yaml.constructor import ConstructorError
 
 from semwb.errors import InstrumentError, join_problems
 from semwb.yamlfile import BoundedLoader, compose
@@ -180,6 +181,9 @@ def _construct(node: yaml.Node, path: tuple[Any, ...], marks: _Marks,
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
             key = _scalar(key_node, loader)
+            if isinstance(key, list | dict | set):  # '? [a, b]': PyYAML's own loader refuses it
+                raise ConstructorError(None, None, "a key must be a single value, not a list or "
+                                       "mapping", key_node.start_mark)
             if key in out:
                 marks.problems.append((key_node.start_mark.line + 1, f"key '{key}' is given twice"))
             out[key] = _construct(value_node, (*path, key), marks, loader)
@@ -195,8 +199,11 @@ def _scalar(node: yaml.Node, loader: BoundedLoader) -> Any:
 
 
 def _compose(text: str, source: str) -> tuple[Any, _Marks]:
+    marks = _Marks()
     try:
         root, loader = compose(text)
+        # values are constructed here too: a tag, a merge key or a 5,000-digit number is refused
+        raw = None if root is None else _construct(root, (), marks, loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f", line {mark.line + 1}" if mark is not None else ""
@@ -204,11 +211,10 @@ def _compose(text: str, source: str) -> tuple[Any, _Marks]:
         raise InstrumentError(
             f"{source}{where}: not valid YAML ({problem}). Check indentation and quoting."
         ) from exc
-    marks = _Marks()
     if root is None:
         raise InstrumentError(f"{source}: the file is empty. Start from the example in "
                               "surveys/README.md.")
-    return _construct(root, (), marks, loader), marks
+    return raw, marks
 
 
 def _schema_problems(exc: ValidationError, marks: _Marks) -> list[tuple[int, str]]:

@@ -1,8 +1,9 @@
 """Size limits on response files, checked before the work that grows with the size.
 
 A small file can declare a large one: an ``.xlsx`` is a zip whose sheet XML may expand a
-thousandfold, and a ``.dta`` / ``.sav`` header states how many rows follow, and the reader
-allocates for them before it reads a byte of data. These checks read only the zip's directory or
+thousandfold, one cell far down and to the right makes pandas lay out every row up to it as wide
+as it, and a ``.dta`` / ``.sav`` header states how many rows follow, and the reader allocates for
+them before it reads a byte of data. These checks read only the zip's directory or
 the file's header (pyreadstat's ``metadataonly``), so refusing a hostile file costs milliseconds.
 The limits are far above any survey (a large panel is ten thousand respondents by a few hundred
 columns) and below what one server process can hold.
@@ -14,6 +15,7 @@ limit, and what to do.
 from __future__ import annotations
 
 import zipfile
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from semwb.errors import ResponseDataError
@@ -27,6 +29,9 @@ MAX_CELLS = 5_000_000
 MAX_XLSX_EXPANDED = 200_000_000
 #: Expansion ratio above which a zip member is taken for a zip bomb (real sheets stay near 10-30).
 MAX_XLSX_RATIO = 200
+#: Rows of an Excel sheet, at the most (Excel's own limit); openpyxl yields every row up to the
+#: last one the sheet names, and pandas keeps each until it trims the empty ones at the end.
+EXCEL_ROWS = 1_048_576
 #: Declared cells (rows x columns) an SPSS / Stata file can hold per byte, at the most: a
 #: Stata or compressed SPSS value takes at least one byte; zlib (``.zsav``) shrinks that about
 #: a thousandfold at the very best.
@@ -69,6 +74,28 @@ def check_xlsx(path: Path, source: str) -> None:
             f"({ratio:,.0f} times its compressed size); the limit is "
             f"{MAX_XLSX_EXPANDED / 1e6:,.0f} MB and {MAX_XLSX_RATIO} times. Save the responses "
             "as CSV, or remove unused sheets and formatting.")
+
+
+def check_sheet(rows: Iterable[Sequence[object]], source: str) -> None:
+    """Refuse a sheet whose layout breaks :func:`check_shape`, while its rows are read.
+
+    ``rows`` are a read-only openpyxl sheet's values (``iter_rows(values_only=True)`` after
+    ``reset_dimensions()``). pandas pads every row up to the last filled one to the widest row,
+    so a 5 kB workbook with one value in cell XFD1048576 would become 17 billion cells; this scan
+    keeps no row and stops at the first one that takes the layout past a limit.
+    """
+    width = used = 0
+    for index, row in enumerate(rows):
+        if index >= EXCEL_ROWS:
+            raise ResponseDataError(
+                f"{source}: the sheet has rows past Excel's last row ({EXCEL_ROWS:,}); it was "
+                "not written by Excel or is damaged. Save the responses as CSV.")
+        filled = len(row)
+        while filled and row[filled - 1] in (None, ""):
+            filled -= 1
+        if filled:
+            width, used = max(width, filled), index + 1
+            check_shape(source, rows=used - 1, columns=width)
 
 
 def stat_row_limit(path: Path, source: str) -> int:

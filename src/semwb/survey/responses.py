@@ -77,7 +77,7 @@ def load_mapping(path: str | Path) -> dict[str, str]:
         return dict(zip(frame.iloc[:, 0], frame.iloc[:, 1], strict=True))
     try:
         content = safe_load(p.read_text(encoding="utf-8-sig"))
-    except yaml.YAMLError as exc:
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f", line {mark.line + 1}" if mark is not None else ""
         raise ResponseDataError(f"{p.name}{where}: not valid YAML "

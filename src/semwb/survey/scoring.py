@@ -16,6 +16,7 @@ import pandas as pd
 from semwb.distributions import chi2_ppf
 from semwb.errors import OptionError
 from semwb.survey.instrument import Instrument
+from semwb.survey.outliers import robust_mahalanobis
 from semwb.survey.responses import Responses
 
 FLAG_RULES = ("attention", "long_string", "too_fast", "mahalanobis", "mahalanobis_mcd")
@@ -172,7 +173,7 @@ def flag_careless(responses: Responses, instrument: Instrument, *,
         Flag squared Mahalanobis distances above the chi-square(k) quantile ``1 - alpha``.
     robust
         Also the robust distance from the minimum covariance determinant
-        (:func:`semwb.explore.outliers.robust_mahalanobis`): ``True`` over the Likert items, or
+        (:func:`semwb.survey.outliers.robust_mahalanobis`): ``True`` over the Likert items, or
         over the items named; flagged at the chi-square(k) quantile ``1 - alpha`` of its ``k``.
 
     Returns
@@ -204,8 +205,6 @@ def flag_careless(responses: Responses, instrument: Instrument, *,
     cutoff = chi2_ppf(1 - mahalanobis_alpha, df=len(items))
     out["mahalanobis"] = out["mahalanobis_d2"] > cutoff
     if robust:
-        from semwb.explore.outliers import robust_mahalanobis
-
         chosen = items if robust is True else [i for i in robust if i in data.columns]
         out["mahalanobis_mcd_d2"] = robust_mahalanobis(data[chosen].to_numpy(dtype=float))
         robust_cutoff = chi2_ppf(1 - mahalanobis_alpha, df=len(chosen))

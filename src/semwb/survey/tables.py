@@ -18,7 +18,7 @@ import pandas as pd
 from charset_normalizer import from_bytes
 
 from semwb.errors import ResponseDataError
-from semwb.survey.limits import check_shape, check_xlsx, stat_row_limit
+from semwb.survey.limits import check_shape, check_sheet, check_xlsx, stat_row_limit
 
 DELIMITERS = ",;\t|"
 EXCEL_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -149,9 +149,14 @@ def _read_excel(path: Path, source: str, sheet: str | int | None) -> RawTable:
             if sheet is not None and not isinstance(sheet, int) and sheet not in names:
                 raise ResponseDataError(f"{source}: no sheet named '{sheet}'; the workbook has "
                                         f"{', '.join(repr(n) for n in names)}.")
+            if isinstance(sheet, str) or sheet is None or 0 <= sheet < len(names):
+                name = sheet if isinstance(sheet, str) else names[sheet or 0]
+                worksheet = book.book[name]  # read-only: rows are parsed as they are scanned
+                worksheet.reset_dimensions()
+                check_sheet(worksheet.iter_rows(values_only=True), f"{source} [{name}]")
             frame = pd.read_excel(book, sheet_name=sheet if sheet is not None else 0,
                                   header=None, dtype=object)
-    except ResponseDataError:
+    except (ResponseDataError, MemoryError):
         raise
     except Exception as exc:  # openpyxl raises zipfile/KeyError/InvalidFileException variously
         raise ResponseDataError(f"{source}: not a readable .xlsx workbook ({exc}). Save it as "

@@ -22,8 +22,9 @@ from __future__ import annotations
 import numpy as np
 
 from semwb.sem.estimators.dwls import DwlsFit, DwlsModel
+from semwb.sem.fitindices import rmsea
 from semwb.sem.ordinal.weights import OrdinalStats
-from semwb.sem.scaled_test import rmsea_interval_df, rmsea_value, robust_incremental
+from semwb.sem.scaled_test import rmsea_interval_df, robust_incremental
 
 #: lavaan's positive-definiteness cut for the polychoric matrix (``.Machine$double.eps^(1/2)``).
 PD_TOLERANCE = float(np.sqrt(np.finfo(float).eps))
@@ -70,5 +71,5 @@ def robust_measures(model: DwlsModel, fit: DwlsFit, sample: OrdinalStats) -> dic
     else:
         lower = upper = 0.0
     return {"cfi_robust": cfi, "tli_robust": tli,
-            "rmsea_robust": rmsea_value(xx3, df3, n - 1, c_hat),
+            "rmsea_robust": rmsea(xx3, df3, n - 1, c=c_hat),
             "rmsea_ci_lower_robust": lower, "rmsea_ci_upper_robust": upper}

@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 from semwb.distributions import chi2_sf
 from semwb.results import FitIndices
 from semwb.sem.estimators.dwls import DwlsFit, DwlsModel, scaled_shifted
-from semwb.sem.fitindices import incremental, rmsea_interval
+from semwb.sem.fitindices import incremental, rmsea, rmsea_interval
 from semwb.sem.ordinal.catml import robust_measures
 from semwb.sem.ordinal.polychoric import pairs
 from semwb.sem.ordinal.weights import OrdinalStats
@@ -42,10 +42,6 @@ def _correlation_residuals(fit: DwlsFit, sample: OrdinalStats) -> Array:
                                                                        * implied_var[j]))
 
 
-def _rmsea(chisq: float, df: int, n: int) -> float:
-    return float(np.sqrt(max(chisq - df, 0.0) / (df * n))) if df > 0 else 0.0
-
-
 def wlsmv_indices(fit: DwlsFit, sample: OrdinalStats, model: DwlsModel) -> FitIndices:
     """``fitMeasures()`` of a WLSMV fit: standard and scaled chi-square, CFI, TLI, RMSEA, SRMR,
     and the ``.robust`` CFI, TLI and RMSEA (:mod:`.catml`)."""
@@ -65,14 +61,14 @@ def wlsmv_indices(fit: DwlsFit, sample: OrdinalStats, model: DwlsModel) -> FitIn
     resid = _correlation_residuals(fit, sample)
     return FitIndices(
         chisq=fit.chisq, df=fit.df, pvalue=float(chi2_sf(fit.chisq, fit.df)),
-        cfi=cfi, tli=tli, rmsea=_rmsea(fit.chisq, fit.df, n - 1), rmsea_ci_lower=lo,
+        cfi=cfi, tli=tli, rmsea=rmsea(fit.chisq, fit.df, n - 1), rmsea_ci_lower=lo,
         rmsea_ci_upper=hi, srmr=float(np.sqrt(np.sum(resid ** 2) / (p * (p + 1) / 2 + q))),
         baseline_chisq=chisq0, baseline_df=df0, npar=model.n_params,
         chisq_scaled=fit.chisq_scaled, df_scaled=fit.df,
         pvalue_scaled=float(chi2_sf(fit.chisq_scaled, fit.df)),
         chisq_scaling_factor=fit.scaling_factor, chisq_shift=fit.shift,
         baseline_chisq_scaled=scaled0, baseline_chisq_scaling_factor=factor0,
-        cfi_scaled=cfi_s, tli_scaled=tli_s, rmsea_scaled=_rmsea(fit.chisq_scaled, fit.df, n - 1),
+        cfi_scaled=cfi_s, tli_scaled=tli_s, rmsea_scaled=rmsea(fit.chisq_scaled, fit.df, n - 1),
         rmsea_ci_lower_scaled=lo_s, rmsea_ci_upper_scaled=hi_s,
         wrmr=float(np.sqrt(fit.chisq / fit.residuals.size)),
         **robust_measures(model, fit, sample),

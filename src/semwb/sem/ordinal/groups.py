@@ -30,7 +30,7 @@ from semwb.distributions import chi2_sf
 from semwb.errors import SpecError, join_problems
 from semwb.results import FitIndices
 from semwb.sem.estimate import FitResult
-from semwb.sem.fitindices import incremental, rmsea_interval
+from semwb.sem.fitindices import incremental, rmsea, rmsea_interval
 from semwb.sem.groups import block_name
 from semwb.sem.solution import wald
 from semwb.sem.spec import ModelSpec
@@ -92,10 +92,6 @@ def _shifted(chisq: float, df: int, trace: float, trace2: float) -> tuple[float,
     return a * chisq + shift, 1.0 / a, shift
 
 
-def _rmsea(chisq: float, df: int, n: int, groups: int) -> float:
-    return float(np.sqrt(max(chisq - df, 0.0) / (df * n)) * np.sqrt(groups)) if df > 0 else 0.0
-
-
 def combined_indices(per: Sequence[FitIndices], sizes: Sequence[int]) -> FitIndices:
     """lavaan's ``fitMeasures()`` of the configural model from each group's WLSMV indices."""
     n, g = sum(sizes), len(per)
@@ -117,13 +113,13 @@ def combined_indices(per: Sequence[FitIndices], sizes: Sequence[int]) -> FitIndi
     root = float(np.sqrt(g))
     return FitIndices(
         chisq=chisq, df=df, pvalue=float(chi2_sf(chisq, df)), cfi=cfi, tli=tli,
-        rmsea=_rmsea(chisq, df, n - g, g), rmsea_ci_lower=lo * root, rmsea_ci_upper=hi * root,
+        rmsea=rmsea(chisq, df, n - g, groups=g), rmsea_ci_lower=lo * root, rmsea_ci_upper=hi * root,
         srmr=sum(k / n * (f.srmr or 0.0) for k, f in zip(sizes, per, strict=True)),
         baseline_chisq=chisq0, baseline_df=df0, npar=sum(f.npar or 0 for f in per),
         chisq_scaled=scaled, df_scaled=df, pvalue_scaled=float(chi2_sf(scaled, df)),
         chisq_scaling_factor=factor, chisq_shift=shift, baseline_chisq_scaled=scaled0,
         baseline_chisq_scaling_factor=factor0, cfi_scaled=cfi_s, tli_scaled=tli_s,
-        rmsea_scaled=_rmsea(scaled, df, n - g, g), rmsea_ci_lower_scaled=lo_s * root,
+        rmsea_scaled=rmsea(scaled, df, n - g, groups=g), rmsea_ci_lower_scaled=lo_s * root,
         rmsea_ci_upper_scaled=hi_s * root,
     )
 

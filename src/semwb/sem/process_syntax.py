@@ -17,8 +17,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from semwb.conditional.conditional_process import ConditionalIndirect, ModeratedPath
 from semwb.errors import SpecError
+from semwb.sem.conditional_process import ConditionalIndirect, ModeratedPath
 
 MODELS = (1, 2, 4, 5, 7, 8, 14, 15, 58, 59)
 #: Which paths W moderates: first stage (X -> M), second stage (M -> Y), direct (X -> Y).

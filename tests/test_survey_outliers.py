@@ -7,7 +7,7 @@ import pytest
 from scipy import stats
 
 from semwb.errors import OptionError
-from semwb.explore.outliers import robust_mahalanobis
+from semwb.survey.outliers import robust_mahalanobis
 from semwb.survey.responses import Responses
 from semwb.survey.scoring import _mahalanobis, score_constructs, scores_table
 from survey_helpers import ITEMS, small_instrument, small_responses
