@@ -220,7 +220,6 @@ def add_latent_interactions(spec: ModelSpec, data: pd.DataFrame,
                             ) -> tuple[ModelSpec, pd.DataFrame, tuple[LatentProduct, ...]]:
     """Latent ``F:G`` terms as product latents with double-mean-centred matched-pair indicators
     (:mod:`semwb.conditional.latent_products`); the spec's syntax is rewritten to use them."""
-    from semwb.conditional.latent_products import add_latent_products
     from semwb.sem.terms import parse_term
 
     parsed = spec.parsed
@@ -229,6 +228,8 @@ def add_latent_interactions(spec: ModelSpec, data: pd.DataFrame,
              if p is not None and latents & set(p.factors)]
     if not terms:
         return spec, data, ()
+    from semwb.conditional.latent_products import add_latent_products
+
     syntax, out, made = add_latent_products(spec.syntax, parsed, data, list(dict.fromkeys(terms)),
                                             source=spec.source)
     return spec.model_copy(update={"syntax": syntax}), out, made
@@ -240,9 +241,6 @@ def add_products(spec: ModelSpec, data: pd.DataFrame) -> tuple[ModelSpec, Produc
     A ``process:`` spec's syntax is written again with its ``:=`` lines at the probed moderator
     values (the ``probe:`` rule, on the model's centered scale).
     """
-    from semwb.conditional.probing import moderator_values
-    from semwb.conditional.products import add_product_terms
-    from semwb.sem.spec_options import process_syntax_for
     from semwb.sem.terms import parse_term
 
     parsed = spec.parsed
@@ -250,6 +248,10 @@ def add_products(spec: ModelSpec, data: pd.DataFrame) -> tuple[ModelSpec, Produc
     products = [p for p in (parse_term(t) for t in terms) if p is not None]
     if not products:
         return spec, None
+    from semwb.conditional.probing import moderator_values
+    from semwb.conditional.products import add_product_terms
+    from semwb.sem.spec_options import process_syntax_for
+
     factors = {f for p in products for f in p.factors}
     stray = sorted(set(spec.probe.values) - factors)
     if stray:
@@ -322,8 +324,6 @@ def conditional_results(prepared: ModelData, fit: FitResult, *, level: float,
     turning point also gets its bootstrap interval
     (:func:`semwb.conditional.curve_bootstrap.bootstrap_turning_points`).
     """
-    from semwb.conditional.analysis import conditional_block
-
     spec = prepared.spec
     names = list(fit.vcov.index)  # ``param`` is a free row's position in the covariance
     parameters = fit.parameters.assign(
@@ -333,6 +333,8 @@ def conditional_results(prepared: ModelData, fit: FitResult, *, level: float,
             {"terms": {}, "centering": {}, "moderations": [], "curves": []}
             if prepared.latent_products else None)
     else:
+        from semwb.conditional.analysis import conditional_block
+
         # Probing values and the U-test's range come from the rows the model was fitted on.
         used = replace(prepared.products, data=fit.data)
         block = conditional_block(parameters, fit.vcov, used, key="vcov_name",

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -24,7 +24,6 @@ from semwb.measurement.cfa import measure_constructs
 from semwb.measurement.correlations import composite_correlations
 from semwb.model_data import conditional_results, model_data
 from semwb.results import ParameterRow, Provenance, Results
-from semwb.sem.bootstrap import bootstrap_model
 from semwb.sem.estimate import COLUMNS, FitResult, fit_model
 from semwb.sem.modindices_spec import modindices_results
 from semwb.sem.scaled_test import check_estimator
@@ -33,6 +32,9 @@ from semwb.survey.instrument import Instrument
 from semwb.survey.instrument_lookup import spec_instrument
 from semwb.survey.responses import read_responses, read_table_frame
 from semwb.survey.scoring import compute_composites, reverse_code
+
+if TYPE_CHECKING:
+    from semwb.sem.bootstrap_table import BootstrapResult
 
 
 def read_data(path: str | Path, *, instrument: Instrument | None = None,
@@ -230,9 +232,7 @@ def run_analysis(
         built.spec, built.data, fit=fit, data_name=shown,
         items=instrument.likert_items if instrument is not None else (),
         scale=(instrument.scale.min, instrument.scale.max) if instrument is not None else None)
-    boot = None if options is None else bootstrap_model(
-        fit, draws=options.draws, ci=options.ci, level=options.level, rng=options.seed,
-        progress=progress)
+    boot = None if options is None else _bootstrap(fit, options, progress)
     return Results(
         model=spec.name, title=spec.title, n_obs=fit.n_obs, n_excluded=fit.n_excluded,
         exclusions=[{"row": row, "reason": EXCLUSION_REASONS[spec.missing]}
@@ -257,6 +257,16 @@ def run_analysis(
         group_equal=list(built.spec.group_equal), group_partial=list(built.spec.group_partial),
         group=built.spec.group,
     )
+
+
+def _bootstrap(fit: FitResult, options: BootstrapOptions,
+               progress: Callable[[int, int], None] | None) -> BootstrapResult:
+    """:func:`semwb.sem.bootstrap.bootstrap_model` with the spec's options, imported only here
+    (its worker-pool machinery costs a fit without draws 20 ms)."""
+    from semwb.sem.bootstrap import bootstrap_model
+
+    return bootstrap_model(fit, draws=options.draws, ci=options.ci, level=options.level,
+                           rng=options.seed, progress=progress)
 
 
 def _invariance(spec: ModelSpec, data: pd.DataFrame, data_name: str) -> dict[str, Any] | None:

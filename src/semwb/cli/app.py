@@ -6,6 +6,9 @@ Command modules import :data:`app` from here and register themselves on it; impo
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -44,3 +47,31 @@ LangOption = Annotated[str, typer.Option("--lang", help="Report language: en or 
 DataDirOption = Annotated[Path | None, typer.Option(
     "--data-dir", help="Store of the web app (default: $XDG_DATA_HOME/semwb, else "
     "~/.local/share/semwb).")]
+
+
+#: True in a process that runs one command and exits (the console script, :func:`semwb.cli.main`);
+#: False when a command is called in a longer-lived process (tests, an embedding program).
+ONE_COMMAND = {"process": False}
+
+
+@contextmanager
+def library_imports() -> Iterator[None]:
+    """Import a command's library modules with the cyclic garbage collector paused, then freeze.
+
+    numpy, scipy, pandas, pydantic and semwb leave about a million long-lived objects (modules,
+    classes, functions); with the collector on, CPython scans them again in every full
+    collection, during the imports and again during the fit: a fifth of ``semwb fit``'s CPU
+    time (bench/README.md, issue 10). In a one-command process they live until it exits, so
+    ``gc.freeze`` moves them out of the collector's reach; what is allocated afterwards is
+    collected as usual, and an object frozen here is still freed when nothing refers to it. In
+    any other process (:data:`ONE_COMMAND` false) this does nothing.
+    """
+    if not ONE_COMMAND["process"] or not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        gc.enable()

@@ -11,7 +11,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.text import Text
 
-from semwb.cli.app import LangOption, app, console, err_console
+from semwb.cli.app import LangOption, app, console, err_console, library_imports
 from semwb.cli.beside import beside_options, print_beside
 from semwb.cli.terminal import print_summary
 from semwb.errors import OptionError, SemwbWarning, SpecError
@@ -27,14 +27,14 @@ def _bootstrap_options(spec: ModelSpec, draws: int | None, ci: str | None,
     Checked before the fit, not after it: values by the bootstrap's own rules
     (``OptionError`` naming the option).
     """
-    from semwb.sem.bootstrap import check_options
-    from semwb.sem.spec import BootstrapOptions
-
     if draws is None and spec.bootstrap is None:
         if ci is not None or seed is not None:
             raise OptionError("--ci and --seed need --bootstrap N (e.g. --bootstrap 5000) or a "
                               "'bootstrap:' block in the spec.")
         return None
+    from semwb.sem.bootstrap import check_options  # draws only: its worker-pool machinery
+    from semwb.sem.spec import BootstrapOptions
+
     values = spec.bootstrap.model_dump() if spec.bootstrap is not None else {}
     values.update({k: v for k, v in (("draws", draws), ("ci", ci), ("seed", seed))
                    if v is not None})
@@ -48,11 +48,12 @@ def _fit_one(spec_path: Path, data: Path | None, out: Path | None, *, lang: str 
              no_bootstrap: bool = False, instrument_path: Path | None = None,
              sheet: str | None = None, **options: Any) -> Path:
     """Fit one spec, write ``results.json`` and its report; return the folder."""
-    from semwb.pipeline import read_data, run_analysis, write_results
-    from semwb.report.writer import refresh_other_languages, write_report
-    from semwb.sem.spec import load_spec
-    from semwb.survey.instrument import load_instrument
-    from semwb.survey.instrument_lookup import spec_instrument
+    with library_imports():
+        from semwb.pipeline import read_data, run_analysis, write_results
+        from semwb.report.writer import refresh_other_languages, write_report
+        from semwb.sem.spec import load_spec
+        from semwb.survey.instrument import load_instrument
+        from semwb.survey.instrument_lookup import spec_instrument
 
     spec = load_spec(spec_path, **options)
     if no_bootstrap:

@@ -38,10 +38,10 @@ def lms_for_spec(spec: ModelSpec, has_latent_product: bool) -> LmsModel | None:
         have here (FIML, groups, an estimator other than ML, ordinal items), or a model it does
         not fit, naming the spec.
     """
-    from semwb.conditional.lms_model import lms_model
-
     if spec.latent_interaction != "lms":
         return None
+    from semwb.conditional.lms_model import lms_model
+
     fix = "remove 'latent_interaction: lms' or"
     if not has_latent_product:
         raise SpecError(f"{spec.source}: 'latent_interaction: lms' needs a product of latent "

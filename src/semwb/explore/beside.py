@@ -11,8 +11,6 @@ from collections.abc import Collection
 from typing import TYPE_CHECKING, Any
 
 from semwb.errors import OptionError
-from semwb.explore.imputation import compare_with_fiml, fit_imputed, item_bounds
-from semwb.explore.prediction import predict_cv
 from semwb.sem.spec import ModelSpec
 from semwb.sem.spec_extras import ImputationOptions, PredictionOptions
 
@@ -55,6 +53,7 @@ def imputation_results(spec: ModelSpec, data: pd.DataFrame, options: ImputationO
         (``chisq``, ``df``), ``comparison`` (per parameter ``est_mi se_mi fmi est_fiml se_fiml
         diff_se``) and ``largest_difference`` (the parameter furthest from FIML, in FIML SEs).
     """
+    from semwb.explore.imputation import compare_with_fiml, fit_imputed, item_bounds
     from semwb.measurement.assessment import json_ready
     from semwb.sem.estimate import fit_model
 
@@ -96,6 +95,8 @@ def prediction_results(spec: ModelSpec, data: pd.DataFrame,
         lower RMSE than the linear benchmark) and ``power`` (``none``, ``low``, ``medium`` or
         ``high``: none, a minority, a majority (or half) or all of them; Shmueli et al., 2019).
     """
+    from semwb.explore.prediction import predict_cv  # a spec's own fit never needs it
+
     result = predict_cv(spec, data, folds=options.folds, repeats=options.repeats,
                         rng=options.seed)
     better = int(result.table["model_better"].sum())

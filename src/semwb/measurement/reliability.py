@@ -100,7 +100,9 @@ def composite_reliability(std_loadings: Sequence[float]) -> tuple[float, float]:
 
 def _factor_estimates(parameters: pd.DataFrame, construct: str,
                       items: Sequence[str]) -> tuple[np.ndarray, float, np.ndarray]:
-    est = parameters.set_index(["lhs", "op", "rhs"])["est"]
+    # A dict, not ``set_index``: a MultiIndex per call cost more than the rest of this module.
+    est = dict(zip(zip(parameters["lhs"], parameters["op"], parameters["rhs"], strict=True),
+                   parameters["est"], strict=True))
     lam = np.array([est[(construct, "=~", i)] for i in items], dtype=float)
     theta = np.array([est[(i, "~~", i)] for i in items], dtype=float)
     return lam, float(est[(construct, "~~", construct)]), theta

@@ -36,19 +36,25 @@ def htmt(items: pd.DataFrame, constructs: Mapping[str, Sequence[str]], *,
     """
     names = list(constructs)
     all_items = [i for c in names for i in constructs[c]]
-    corr = item_correlations(items[all_items], listwise=True).abs()
+    corr: np.ndarray = item_correlations(items[all_items], listwise=True).abs().to_numpy()
+    where = {item: pos for pos, item in enumerate(all_items)}  # positions: no pandas .loc
+
+    def block(a: str, b: str) -> np.ndarray:
+        rows, columns = ([where[i] for i in constructs[c]] for c in (a, b))
+        return np.asarray(corr[np.ix_(rows, columns)])
+
     def mean(values: np.ndarray) -> float:
         return float(np.exp(np.mean(np.log(values)))) if geometric else float(np.mean(values))
 
     def mono(c: str) -> float:
-        block = corr.loc[list(constructs[c]), list(constructs[c])].to_numpy()
-        return mean(block[np.triu_indices_from(block, k=1)])
+        own = block(c, c)
+        return mean(own[np.triu_indices_from(own, k=1)])
 
     within = {c: mono(c) for c in names}
     out: dict[str, dict[str, float]] = {}
     for a_pos, a in enumerate(names):
         for b in names[a_pos + 1:]:
-            hetero = corr.loc[list(constructs[a]), list(constructs[b])].to_numpy().ravel()
+            hetero = block(a, b).ravel()
             out.setdefault(a, {})[b] = mean(hetero) / np.sqrt(within[a] * within[b])
     return out
 

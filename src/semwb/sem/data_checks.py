@@ -38,8 +38,8 @@ def _column_problems(spec: ModelSpec, data: pd.DataFrame, data_name: str) -> lis
         problems.append(f"{spec.source}, syntax line {_first_line(parsed, v)}: '{v}' is neither a "
                         f"column of {data_name} nor a latent defined with =~{hint}.")
     for v in parsed.observed:
-        if v not in data.columns:
-            continue
+        if v not in data.columns or pd.api.types.is_numeric_dtype(data[v].dtype):
+            continue  # a numeric column has no value to_numeric could fail on
         column = data[v]
         numeric = pd.to_numeric(column, errors="coerce")
         bad = column.notna() & numeric.isna()
@@ -167,7 +167,10 @@ def check_data(
         raise SpecError(join_problems(f"{spec.source} does not fit {data_name}: "
                                       f"{len(problems)} problems", problems))
     observed = list(spec.parsed.observed)
-    frame = data[observed].apply(pd.to_numeric).astype(float).reset_index(drop=True)
+    frame = data[observed]
+    if not all(pd.api.types.is_numeric_dtype(t) for t in frame.dtypes):  # as read: all numeric
+        frame = frame.apply(pd.to_numeric)
+    frame = frame.astype(float).reset_index(drop=True)
     # Under FIML only a row with no value at all is dropped: it carries no information; with
     # fixed.x covariates, a row missing a covariate is dropped too (as lavaan's missing = "ml").
     if spec.missing == "listwise":

@@ -3,14 +3,13 @@
 ``read_responses`` = :func:`~semwb.survey.tables.read_table` (format, encoding, delimiter)
 -> :func:`~semwb.survey.platforms.detect_platform` (Qualtrics, Wenjuanxing, generic)
 -> :func:`map_columns` (item id, item text, order, or a mapping file)
--> :func:`validate_values` (numbers, scale, levels, ids). Problems that make the data unusable
-raise :class:`~semwb.errors.ResponseDataError` listing every cell (up to a limit); problems a
-researcher may accept are returned as warnings with counts.
+-> :func:`~semwb.survey.values.validate_values` (numbers, scale, levels) and the ids. Problems
+that make the data unusable raise :class:`~semwb.errors.ResponseDataError` listing every cell
+(up to a limit); problems a researcher may accept are returned as warnings with counts.
 """
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -21,9 +20,10 @@ import pandas as pd
 import yaml
 
 from semwb.errors import ResponseDataError, join_problems
-from semwb.survey.instrument import Check, Instrument
+from semwb.survey.instrument import Instrument
 from semwb.survey.platforms import PlatformTable, detect_platform, normalize_text, platform_frame
 from semwb.survey.tables import RawTable, read_table
+from semwb.survey.values import validate_values
 from semwb.yamlfile import safe_load
 
 MISSING_TOKENS = frozenset({"", "na", "n/a", "nan", ".", "null", "(跳过)", "(空)", "跳过"})
@@ -183,63 +183,6 @@ def _parse_block(cells: pd.DataFrame, decimal: str,
             bad.to_numpy(bool).reshape(cells.shape, order="F"))
 
 
-def _cell(source: str, row: object, column: str, value: object, rule: str) -> str:
-    return f"{source}, row {row}, column {column}: '{value}' {rule}"
-
-
-def validate_values(frame: pd.DataFrame, raw_cells: pd.DataFrame, instrument: Instrument,
-                    source: str) -> tuple[list[str], list[str]]:
-    """Check every mapped value against the instrument's rules.
-
-    ``raw_cells`` has one column per mapped item, holding the text of the cells that did not
-    parse as numbers (else missing).
-
-    Returns
-    -------
-    tuple
-        Errors (one sentence per bad cell) and warnings (data-quality counts).
-    """
-    errors: list[str] = []
-    warnings: list[str] = []
-    low, high = instrument.scale.min, instrument.scale.max
-    rules: dict[str, tuple[float, float, bool, set[int] | None]] = {}
-    for it in instrument.all_items:
-        if isinstance(it, Check) or it.type == "likert":
-            rules[it.id] = (low, high, True, None)
-        elif it.type == "numeric" and it.min is not None and it.max is not None:
-            rules[it.id] = (it.min, it.max, False, None)
-        elif it.type == "categorical":
-            rules[it.id] = (-math.inf, math.inf, True, set((it.levels or {}).keys()))
-    for column in raw_cells.columns:
-        lo, hi, whole, levels = rules[column]
-        values = frame[column]
-        raw = raw_cells[column]
-        for row in values.index[values.isna() & raw.notna()]:
-            errors.append(_cell(source, row, column, raw[row], "is not a number; answers "
-                                "must be numeric codes (export 'by option number', or list the "
-                                "token as a missing code)"))
-        present = values.dropna()
-        if levels is not None:
-            bad = present[~present.isin(levels)]
-            rule = f"is not one of the codes {sorted(levels)}"
-        else:
-            bad = present[(present < lo) | (present > hi)
-                          | ((present != np.round(present)) if whole else False)]
-            rule = (f"is outside the instrument's scale {lo:g}-{hi:g}" if whole
-                    else f"is outside the allowed range {lo:g}-{hi:g}")
-            if whole:
-                rule += " or not a whole number"
-        for row, value in bad.items():
-            errors.append(_cell(source, row, column, f"{value:g}", rule))
-    likert = [c for c in instrument.likert_items if c in frame.columns]
-    n_missing = int(frame[likert].isna().sum().sum()) if likert else 0
-    if n_missing:
-        rows = int(frame[likert].isna().any(axis=1).sum())
-        warnings.append(f"{source}: {n_missing} missing answer(s) in {rows} of {len(frame)} "
-                        "respondents")
-    return errors, warnings
-
-
 def _construct_coverage(found: set[str], instrument: Instrument, source: str) -> tuple[
         list[str], list[str]]:
     errors, warnings = [], []
@@ -353,15 +296,15 @@ def _convert(cells: pd.DataFrame, table: PlatformTable, found: dict[int, str],
     """Turn text cells into the ``Responses.data`` frame.
 
     Item columns become floats (their unparseable cells are returned for
-    :func:`validate_values`); the id column stays text; the duration column becomes seconds
-    (unparseable ones counted in a warning); every other column is kept under its header, as
-    numbers when all its cells parse, else as text (grouping variables, precomputed terms).
+    :func:`~semwb.survey.values.validate_values`); the id column stays text; the duration
+    column becomes seconds (unparseable ones counted in a warning); every other column is kept
+    under its header, as numbers when all its cells parse, else as text (grouping variables,
+    precomputed terms).
     """
     raw = table.table
     # Columns are collected first and framed once (inserting ~100 columns one by one fragments
     # the frame and pandas warns about it on every read).
     columns: dict[str, pd.Series] = {}
-    bad_columns: dict[str, pd.Series] = {}
     warnings: list[str] = []
     parsed, unparsed = _parse_block(cells, raw.decimal, missing_codes)
     for pos, header in enumerate(raw.header):
@@ -375,7 +318,7 @@ def _convert(cells: pd.DataFrame, table: PlatformTable, found: dict[int, str],
         numbers = pd.Series(parsed[:, pos], index=cells.index)
         bad = pd.Series(unparsed[:, pos], index=cells.index)
         if pos in found:
-            columns[name], bad_columns[name] = numbers, text.where(bad)
+            columns[name] = numbers
         elif pos == table.duration_column:
             columns[name] = numbers
             if bad.any():
@@ -385,7 +328,8 @@ def _convert(cells: pd.DataFrame, table: PlatformTable, found: dict[int, str],
         else:
             columns[name] = text if bad.any() else numbers
     frame = pd.DataFrame(columns, index=cells.index)
-    bad_cells = pd.DataFrame(bad_columns, index=cells.index)
+    items = sorted(found)  # the text of the items' unparsed cells, in one pass
+    bad_cells = cells[items].where(unparsed[:, items]).set_axis([found[p] for p in items], axis=1)
     return frame, bad_cells, warnings
 
 

@@ -14,7 +14,6 @@ import re
 from collections.abc import Sequence
 
 import numpy as np
-from scipy import linalg
 
 from semwb.errors import FitError, SpecError, join_problems
 from semwb.sem.effects import _FUNCTIONS, DefinedEffect, compile_definitions
@@ -106,6 +105,8 @@ def equality_reparam(constraints: Sequence[Constraint], definitions: Sequence[De
         raise SpecError(f"{source}, syntax lines {lines}: the constraints contradict each other "
                         "(no parameter values satisfy all of them; a '<' or '>' the estimate "
                         "breaks counts as held on its boundary); remove one.")
+    from scipy import linalg  # only with '==': scipy.linalg costs a tenth of a second to import
+
     return Reparam(theta0=np.asarray(theta0), K=np.asarray(linalg.null_space(A)), count=rank)
 
 
