@@ -157,10 +157,46 @@ def piece_vectors(mm: ModelMatrices, imp: Implied) -> tuple[Array, Array]:
     return Z[:, mm.pieces.x], Z[:, mm.pieces.y]
 
 
-def _piece_forms(mm: ModelMatrices, imp: Implied, R: Array) -> Array:
-    """``Z R Zᵀ`` ``(n, p + 2m, p + 2m)``: entry ``[y_i, x_j]`` is ``y_iᵀ R x_j``."""
-    Z = _z(imp)
-    return np.asarray((Z @ R) @ Z.transpose(0, 2, 1))
+def _inner_gram(imp: Implied, M: Array) -> Array:
+    """``G = Z M Zᵀ`` ``(n, p + 2m, p + 2m)`` for symmetric ``M (n, p, p)``: ``y_iᵀ M x_j`` of
+    every pair of piece vectors.
+
+    Notes
+    -----
+    ``Z = [I_p; H; Aᵀ]``: with ``W = [Hᵀ, A]`` ``(p, 2m)`` and ``V = M W``, ``G`` is
+    ``[[M, V], [Vᵀ, Wᵀ V]]``, one ``p × p`` by ``p × 2m`` product instead of two with ``Z``.
+    """
+    n, p = imp.sigma.shape[:2]
+    W = np.concatenate([imp.a @ imp.psi @ imp.c.transpose(0, 2, 1), imp.a], axis=2)
+    V = M @ W
+    T = W.transpose(0, 2, 1) @ V
+    G = np.empty((n, p + W.shape[2], p + W.shape[2]))
+    G[:, :p, :p] = M
+    G[:, :p, p:] = V
+    G[:, p:, :p] = V.transpose(0, 2, 1)
+    G[:, p:, p:] = 0.5 * (T + T.transpose(0, 2, 1))
+    return G
+
+
+def _to_params(mm: ModelMatrices, values: Array, axes: tuple[int, ...] = (1,)) -> Array:
+    """Sum per-cell values (:class:`~semwb.sem.model.structure.Cells`) into parameters along
+    ``axes``; the cells are sorted by parameter, so this is one ``reduceat`` per axis (nothing
+    when every parameter is one cell, in order)."""
+    k = mm.pieces.cells.param
+    q = mm.n_params
+    if k.size == q and np.array_equal(k, np.arange(q)):
+        return values
+    starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]]) if k.size else k
+    for axis in axes:
+        shape = list(values.shape)
+        shape[axis] = q
+        out = np.zeros(shape)
+        if k.size:
+            index: list[slice | Index] = [slice(None)] * values.ndim
+            index[axis] = k[starts]
+            out[tuple(index)] = np.add.reduceat(values, starts, axis=axis)
+        values = out
+    return values
 
 
 def _sum_pieces(mm: ModelMatrices, values: Array, axis: int = 1) -> Array:
@@ -182,6 +218,35 @@ def _sum_pieces(mm: ModelMatrices, values: Array, axis: int = 1) -> Array:
     index[axis] = ks[starts]
     out[tuple(index)] = np.add.reduceat(np.take(values, order, axis=axis), starts, axis=axis)
     return out
+
+
+def trace_pairs(mm: ModelMatrices, G: Array, F: Array) -> Array:
+    """``tr(X Δ_a Y Δ_b)`` ``(n, q, q)`` from ``G = Z X Zᵀ`` and ``F = Z Y Zᵀ``
+    (:func:`_inner_gram`; ``X``, ``Y`` symmetric).
+
+    Notes
+    -----
+    With ``Δ_a = Σ_c s_c (x_c y_cᵀ + y_c x_cᵀ)`` (cells), a pair of cells gives
+    ``s_a s_b (G[y_a, x_b] F[y_b, x_a] + G[y_a, y_b] F[x_b, x_a] + G[x_a, x_b] F[y_b, y_a]
+    + G[x_a, y_b] F[x_b, y_a])``: gathers from two ``(p + 2m)²`` matrices per stack member
+    instead of products of ``q`` full ``p × p`` Jacobian slices.
+    """
+    cells = mm.pieces.cells
+    n, d = G.shape[:2]
+    x, y = cells.x, cells.y
+    g_flat, f_flat = G.reshape(n, d * d), F.reshape(n, d * d)
+    c = len(x)
+    pairs = np.zeros((n, c * c))
+    left, right = np.empty_like(pairs), np.empty_like(pairs)  # reused: few large temporaries
+    # G and F are symmetric: G[y_b, x_a] is G[x_a, y_b], so no transposed copies are needed
+    for g_rows, g_cols, f_rows, f_cols in ((y, x, x, y), (x, y, y, x), (y, y, x, x), (x, x, y, y)):
+        np.take(g_flat, (g_rows[:, None] * d + g_cols[None, :]).ravel(), axis=1, out=left, mode="clip")
+        np.take(f_flat, (f_rows[:, None] * d + f_cols[None, :]).ravel(), axis=1, out=right, mode="clip")
+        left *= right
+        pairs += left
+    pairs *= (cells.scale[:, None] * cells.scale[None, :]).ravel()
+    c = len(x)
+    return _to_params(mm, pairs.reshape(n, c, c), axes=(1, 2))
 
 
 def cholesky_factor(S: Array) -> tuple[Array, NDArray[np.bool_]]:
@@ -271,14 +336,16 @@ def objective(mm: ModelMatrices, theta: Array, patterns: list[Pattern],
     full_inv: Array | None = None
     for pat in patterns:
         cols = pat.columns
-        sig = imp.sigma[:, cols[:, None], cols[None, :]]
+        sig = imp.sigma if _complete(cols, p) else imp.sigma[:, cols[:, None], cols[None, :]]
         chol, good = cholesky_factor(sig)  # the identity where Σ is not positive definite
         ok &= good
         logdet, inv = _logdet(chol), cholesky_inverse(chol)
         if _complete(cols, p):  # the same matrix as Σ⁻¹ below: computed once
             full_inv = inv
-        d = pat.mean - imp.mu[:, cols] if mm.meanstructure else np.zeros_like(pat.mean)
-        tr = np.einsum("nij,nji->n", pat.S, inv) + np.einsum("ni,nij,nj->n", d, inv, d)
+        tr = np.einsum("nij,nji->n", pat.S, inv)
+        if mm.meanstructure:
+            d = pat.mean - imp.mu[:, cols]
+            tr += np.einsum("ni,nij,nj->n", d, inv, d)
         value += pat.weight * (logdet + tr)
     if full_inv is None or len(patterns) > 1:
         full_inv = np.linalg.inv(np.where(ok[:, None, None], imp.sigma, np.eye(p)[None]))
@@ -305,8 +372,11 @@ def gradient(mm: ModelMatrices, ev: Evaluation, patterns: list[Pattern] | Missin
     assert isinstance(patterns, list), "FIML rows give their moment gradient with F"
     imp = ev.imp
     n, p = imp.mu.shape
-    R = np.zeros((n, p, p))
     g_mu = np.zeros((n, p))
+    if len(patterns) == 1 and _complete(patterns[0].columns, p) and not mm.meanstructure:
+        pat, inv = patterns[0], ev.sigma_inv  # complete data: R without embedding
+        return pull_back(mm, imp, pat.weight * (inv - inv @ pat.S @ inv), g_mu)
+    R = np.zeros((n, p, p))
     for pat in patterns:
         cols = pat.columns
         if len(patterns) == 1 and _complete(cols, p):  # Σ⁻¹ of the objective, as computed there
@@ -327,10 +397,12 @@ def pull_back(mm: ModelMatrices, imp: Implied, R: Array, g_mu: Array) -> Array:
 
     Notes
     -----
-    ``tr(R x yᵀ) = yᵀ R x`` per piece, summed into its parameter; plus ``J_μᵀ g_mu``.
+    ``tr(R s (x yᵀ + y xᵀ)) = s (xᵀ R y + yᵀ R x)`` per cell, summed into its parameter; plus
+    ``J_μᵀ g_mu``.
     """
-    forms = _piece_forms(mm, imp, R)
-    grad = _sum_pieces(mm, forms[:, mm.pieces.y, mm.pieces.x])
+    cells = mm.pieces.cells
+    G = _inner_gram(imp, R)
+    grad = _to_params(mm, cells.scale * (G[:, cells.x, cells.y] + G[:, cells.y, cells.x]))
     if mm.meanstructure:
         grad += np.einsum("nkp,np->nk", mean_jacobian(mm, imp), g_mu)
     return grad
@@ -357,17 +429,11 @@ def _information(mm: ModelMatrices, imp: Implied, sigma_inv: Array) -> Array:
     ``I_kl = tr(Σ⁻¹ Δ_k Σ⁻¹ Δ_l) + 2 μ_kᵀ Σ⁻¹ μ_l``; the asymptotic covariance of the ML estimate
     from ``N`` cases is ``(N/2 · I)⁻¹``.
 
-    Notes
-    -----
-    With ``Δ_k = Σ_i x_i y_iᵀ`` (pieces),
-    ``tr(Σ⁻¹ x_i y_iᵀ Σ⁻¹ x_j y_jᵀ) = (y_iᵀ Σ⁻¹ x_j)(y_jᵀ Σ⁻¹ x_i)``: one small product per stack
-    member instead of ``q`` full ``p × p`` Jacobian slices.
+    The trace term is :func:`trace_pairs` of ``G = Z Σ⁻¹ Zᵀ`` with itself.
     """
-    X, Y = piece_vectors(mm, imp)
-    M = Y @ sigma_inv @ X.transpose(0, 2, 1)
-    W = M * M.transpose(0, 2, 1)
-    info = _sum_pieces(mm, _sum_pieces(mm, W, axis=1), axis=2)
+    G = _inner_gram(imp, sigma_inv)
+    info = trace_pairs(mm, G, G)
     if mm.meanstructure:
         J = mean_jacobian(mm, imp)
-        info += 2.0 * J @ sigma_inv @ J.transpose(0, 2, 1)
-    return info
+        info = info + 2.0 * J @ sigma_inv @ J.transpose(0, 2, 1)
+    return np.asarray(info)

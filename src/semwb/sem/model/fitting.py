@@ -19,11 +19,15 @@ from semwb.sem.model.algebra import (
     Evaluation,
     Implied,
     Pattern,
+    _complete,
+    cholesky_factor,
+    cholesky_inverse,
     cholesky_logdet,
     gradient,
     information,
     objective,
 )
+from semwb.sem.model.hessian import complete_hessian
 from semwb.sem.model.missing import MissingRows
 from semwb.sem.model.missing import objective as fiml_objective
 from semwb.sem.model.structure import Array, ModelMatrices
@@ -62,6 +66,41 @@ def _inverse(info: Array) -> Array:
         return np.asarray(np.linalg.inv(info))
     except np.linalg.LinAlgError:
         return np.asarray(np.linalg.pinv(info))
+
+
+def chord_metric(mm: ModelMatrices, ev: Evaluation, patterns: Data) -> Array:
+    """The step metric of the chord iterations: from the Hessian where ``F`` is complete-data ML
+    without a mean structure (one pattern, one group) and the Hessian is positive definite,
+    else from the expected information.
+
+    Notes
+    -----
+    Scoring steps with the expected information converge linearly, at a rate set by the misfit
+    (about ten iterations from a bootstrap warm start); the Hessian at the first iterate makes
+    the later steps nearly Newton steps (about half as many iterations). The fixed point is the
+    same: where the gradient vanishes.
+    """
+    pat = patterns[0] if isinstance(patterns, list) and len(patterns) == 1 else None
+    if (pat is None or mm.meanstructure or mm.blocks is not None
+            or not _complete(pat.columns, ev.sigma_inv.shape[1])):
+        return metric(mm, information(mm, ev.imp, ev.sigma_inv))
+    P = ev.sigma_inv
+    hess = pat.weight * complete_hessian(mm, ev.imp, P, P - P @ pat.S @ P)
+    K = None if mm.reparam is None else mm.reparam.K
+    reduced = hess if K is None else K.T @ hess @ K
+    L, definite = cholesky_factor(reduced)  # the factor also gives the inverse
+    if not definite.all():
+        out = np.empty_like(hess)
+        out[definite] = _from_factor(L[definite], K)
+        out[~definite] = metric(mm, information(mm, _take(ev, ~definite).imp, P[~definite]))
+        return out
+    return _from_factor(L, K)
+
+
+def _from_factor(L: Array, K: Array | None) -> Array:
+    """``P`` from the Cholesky factors of ``I`` (or of ``Kᵀ I K``)."""
+    inverse = cholesky_inverse(L)
+    return inverse if K is None else np.asarray(K @ inverse @ K.T)
 
 
 def evaluate(mm: ModelMatrices, theta: Array, data: Data, S_full: Array | None = None,
@@ -151,7 +190,9 @@ def fit_batch(mm: ModelMatrices, patterns: Data, *, start: Array,
         if not todo.size:
             break
         grad = gradient(mm, ev, _subset(patterns, todo))
-        if it == 1 or (refresh_every and it % refresh_every == 0 and it > 0):
+        if it == 1:
+            P[todo] = chord_metric(mm, ev, _subset(patterns, todo))
+        elif refresh_every and it % refresh_every == 0 and it > 0:
             P[todo] = metric(mm, information(mm, ev.imp, ev.sigma_inv))
         step = (P[todo] @ grad[:, :, None])[:, :, 0]
         small = np.abs(step).max(axis=1, initial=0.0) < tol
