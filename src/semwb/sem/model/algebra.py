@@ -12,11 +12,13 @@ discrepancy plus ``log|S| + p``.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
 
+from semwb.sem.model.cells import cell_forms, inner_gram, to_params, trace_pairs
 from semwb.sem.model.structure import (
     ALPHA,
     BETA,
@@ -92,11 +94,39 @@ def implied(mm: ModelMatrices, theta: Array, S: Array | None = None,
             mean: Array | None = None) -> Implied:
     """``Σ(θ) = ΛC Ψ CᵀΛᵀ + Θ`` and ``μ(θ) = ν + ΛCα`` for each row of ``theta (n, q)``."""
     B, L, P, T, nu, alpha = fill_matrices(mm, theta, S, mean)
-    C = np.asarray(np.linalg.inv(np.eye(B.shape[1])[None] - B), dtype=np.float64)
+    C = _inverse_of_i_minus(mm, B)
     A = L @ C
     eta_mean = (C @ alpha)[:, :, 0]
     mu = nu[:, :, 0] + (A @ alpha)[:, :, 0]
     return Implied(A @ P @ A.transpose(0, 2, 1) + T, mu, A, C, P, eta_mean)
+
+
+def _inverse_of_i_minus(mm: ModelMatrices, B: Array) -> Array:
+    """``(I - B)⁻¹`` for a stack: ``I + B + … + B^(k-1)`` when the regressions are recursive
+    (``B^k = 0`` by structure), else by inversion."""
+    beta = mm.free[BETA]
+    pattern = mm.fixed[BETA] != 0
+    pattern[beta.rows, beta.cols] = True
+    k = _nilpotency(pattern.shape[0], pattern.tobytes())
+    eye = np.eye(B.shape[1])[None]
+    if k is None:
+        return np.asarray(np.linalg.inv(eye - B), dtype=np.float64)
+    C = np.broadcast_to(eye, B.shape)
+    for _ in range(k - 1):  # Horner: I + B (I + B (…))
+        C = eye + B @ C
+    return np.array(C, dtype=np.float64)
+
+
+@lru_cache(maxsize=64)
+def _nilpotency(m: int, pattern: bytes) -> int | None:
+    """The least ``k`` with ``B^k = 0`` for every ``B`` with this nonzero pattern (None: cyclic)."""
+    mask = np.frombuffer(pattern, dtype=bool).reshape(m, m).astype(np.int64)
+    power = np.eye(m, dtype=np.int64)
+    for k in range(1, m + 1):
+        power = np.minimum(power @ mask, 1)
+        if not power.any():
+            return k
+    return None
 
 
 def sigma_jacobian(mm: ModelMatrices, imp: Implied) -> Array:
@@ -157,48 +187,6 @@ def piece_vectors(mm: ModelMatrices, imp: Implied) -> tuple[Array, Array]:
     return Z[:, mm.pieces.x], Z[:, mm.pieces.y]
 
 
-def _inner_gram(imp: Implied, M: Array) -> Array:
-    """``G = Z M Zᵀ`` ``(n, p + 2m, p + 2m)`` for symmetric ``M (n, p, p)``: ``y_iᵀ M x_j`` of
-    every pair of piece vectors.
-
-    Notes
-    -----
-    ``Z = [I_p; H; Aᵀ]``: with ``W = [Hᵀ, A]`` ``(p, 2m)`` and ``V = M W``, ``G`` is
-    ``[[M, V], [Vᵀ, Wᵀ V]]``, one ``p × p`` by ``p × 2m`` product instead of two with ``Z``.
-    """
-    n, p = imp.sigma.shape[:2]
-    W = np.concatenate([imp.a @ imp.psi @ imp.c.transpose(0, 2, 1), imp.a], axis=2)
-    V = M @ W
-    T = W.transpose(0, 2, 1) @ V
-    G = np.empty((n, p + W.shape[2], p + W.shape[2]))
-    G[:, :p, :p] = M
-    G[:, :p, p:] = V
-    G[:, p:, :p] = V.transpose(0, 2, 1)
-    G[:, p:, p:] = 0.5 * (T + T.transpose(0, 2, 1))
-    return G
-
-
-def _to_params(mm: ModelMatrices, values: Array, axes: tuple[int, ...] = (1,)) -> Array:
-    """Sum per-cell values (:class:`~semwb.sem.model.structure.Cells`) into parameters along
-    ``axes``; the cells are sorted by parameter, so this is one ``reduceat`` per axis (nothing
-    when every parameter is one cell, in order)."""
-    k = mm.pieces.cells.param
-    q = mm.n_params
-    if k.size == q and np.array_equal(k, np.arange(q)):
-        return values
-    starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]]) if k.size else k
-    for axis in axes:
-        shape = list(values.shape)
-        shape[axis] = q
-        out = np.zeros(shape)
-        if k.size:
-            index: list[slice | Index] = [slice(None)] * values.ndim
-            index[axis] = k[starts]
-            out[tuple(index)] = np.add.reduceat(values, starts, axis=axis)
-        values = out
-    return values
-
-
 def _sum_pieces(mm: ModelMatrices, values: Array, axis: int = 1) -> Array:
     """Sum per-piece values along ``axis`` into per-parameter values (``q`` long there).
 
@@ -218,35 +206,6 @@ def _sum_pieces(mm: ModelMatrices, values: Array, axis: int = 1) -> Array:
     index[axis] = ks[starts]
     out[tuple(index)] = np.add.reduceat(np.take(values, order, axis=axis), starts, axis=axis)
     return out
-
-
-def trace_pairs(mm: ModelMatrices, G: Array, F: Array) -> Array:
-    """``tr(X Δ_a Y Δ_b)`` ``(n, q, q)`` from ``G = Z X Zᵀ`` and ``F = Z Y Zᵀ``
-    (:func:`_inner_gram`; ``X``, ``Y`` symmetric).
-
-    Notes
-    -----
-    With ``Δ_a = Σ_c s_c (x_c y_cᵀ + y_c x_cᵀ)`` (cells), a pair of cells gives
-    ``s_a s_b (G[y_a, x_b] F[y_b, x_a] + G[y_a, y_b] F[x_b, x_a] + G[x_a, x_b] F[y_b, y_a]
-    + G[x_a, y_b] F[x_b, y_a])``: gathers from two ``(p + 2m)²`` matrices per stack member
-    instead of products of ``q`` full ``p × p`` Jacobian slices.
-    """
-    cells = mm.pieces.cells
-    n, d = G.shape[:2]
-    x, y = cells.x, cells.y
-    g_flat, f_flat = G.reshape(n, d * d), F.reshape(n, d * d)
-    c = len(x)
-    pairs = np.zeros((n, c * c))
-    left, right = np.empty_like(pairs), np.empty_like(pairs)  # reused: few large temporaries
-    # G and F are symmetric: G[y_b, x_a] is G[x_a, y_b], so no transposed copies are needed
-    for g_rows, g_cols, f_rows, f_cols in ((y, x, x, y), (x, y, y, x), (y, y, x, x), (x, x, y, y)):
-        np.take(g_flat, (g_rows[:, None] * d + g_cols[None, :]).ravel(), axis=1, out=left, mode="clip")
-        np.take(f_flat, (f_rows[:, None] * d + f_cols[None, :]).ravel(), axis=1, out=right, mode="clip")
-        left *= right
-        pairs += left
-    pairs *= (cells.scale[:, None] * cells.scale[None, :]).ravel()
-    c = len(x)
-    return _to_params(mm, pairs.reshape(n, c, c), axes=(1, 2))
 
 
 def cholesky_factor(S: Array) -> tuple[Array, NDArray[np.bool_]]:
@@ -400,9 +359,7 @@ def pull_back(mm: ModelMatrices, imp: Implied, R: Array, g_mu: Array) -> Array:
     ``tr(R s (x yᵀ + y xᵀ)) = s (xᵀ R y + yᵀ R x)`` per cell, summed into its parameter; plus
     ``J_μᵀ g_mu``.
     """
-    cells = mm.pieces.cells
-    G = _inner_gram(imp, R)
-    grad = _to_params(mm, cells.scale * (G[:, cells.x, cells.y] + G[:, cells.y, cells.x]))
+    grad = to_params(mm, mm.pieces.cells.scale * cell_forms(mm, imp, R))
     if mm.meanstructure:
         grad += np.einsum("nkp,np->nk", mean_jacobian(mm, imp), g_mu)
     return grad
@@ -431,7 +388,7 @@ def _information(mm: ModelMatrices, imp: Implied, sigma_inv: Array) -> Array:
 
     The trace term is :func:`trace_pairs` of ``G = Z Σ⁻¹ Zᵀ`` with itself.
     """
-    G = _inner_gram(imp, sigma_inv)
+    G = inner_gram(imp, sigma_inv)
     info = trace_pairs(mm, G, G)
     if mm.meanstructure:
         J = mean_jacobian(mm, imp)

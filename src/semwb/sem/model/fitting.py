@@ -32,6 +32,9 @@ from semwb.sem.model.missing import MissingRows
 from semwb.sem.model.missing import objective as fiml_objective
 from semwb.sem.model.structure import Array, ModelMatrices
 
+#: Stack members whose step metric is made at once (see :func:`fit_batch`).
+_BLOCK = 128
+
 #: The data of a stack: complete-data (or per-pattern) moments, or weighted incomplete rows.
 Data = list[Pattern] | MissingRows
 
@@ -138,6 +141,16 @@ def _put(base: Evaluation, where: NDArray[np.intp], new: Evaluation) -> None:
             a[where] = b
 
 
+def _steps(P: Array, todo: NDArray[np.intp], grad: Array) -> Array:
+    """``P[todo] @ grad`` per member; while most members are active, over the whole stack
+    (copying ``P[todo]`` would cost more than the products of the finished members)."""
+    if 2 * todo.size <= P.shape[0]:
+        return np.asarray((P[todo] @ grad[:, :, None])[:, :, 0])
+    full = np.zeros((P.shape[0], P.shape[1], 1))
+    full[todo, :, 0] = grad
+    return np.asarray((P @ full)[todo, :, 0])
+
+
 def fit_batch(mm: ModelMatrices, patterns: Data, *, start: Array,
               S_full: Array | None = None, mean_full: Array | None = None, tol: float = 1e-7,
               max_iter: int = 200, refresh_every: int | None = None) -> BatchFit:
@@ -189,12 +202,15 @@ def fit_batch(mm: ModelMatrices, patterns: Data, *, start: Array,
     for it in range(max_iter):
         if not todo.size:
             break
-        grad = gradient(mm, ev, _subset(patterns, todo))
-        if it == 1:
-            P[todo] = chord_metric(mm, ev, _subset(patterns, todo))
+        active = _subset(patterns, todo)
+        grad = gradient(mm, ev, active)
+        if it == 1:  # in blocks: the (members, q, q) temporaries stay small (cache, no page faults)
+            for lo in range(0, todo.size, _BLOCK):
+                block = np.arange(lo, min(lo + _BLOCK, todo.size))
+                P[todo[block]] = chord_metric(mm, _take(ev, block), _subset(active, block))
         elif refresh_every and it % refresh_every == 0 and it > 0:
             P[todo] = metric(mm, information(mm, ev.imp, ev.sigma_inv))
-        step = (P[todo] @ grad[:, :, None])[:, :, 0]
+        step = _steps(P, todo, grad)
         small = np.abs(step).max(axis=1, initial=0.0) < tol
         converged[todo[small]] = True
         keep = ~small

@@ -36,12 +36,11 @@ from numpy.typing import NDArray
 
 from semwb.sem.model.algebra import (
     Implied,
-    _inner_gram,
     _sum_pieces,
     _z,
     mean_jacobian,
-    trace_pairs,
 )
+from semwb.sem.model.cells import inner_gram, trace_pairs
 from semwb.sem.model.missing import MissingRows, PatternSet, missing_rows
 from semwb.sem.model.missing import objective as fiml_objective
 from semwb.sem.model.structure import ALPHA, BETA, LAMBDA, PSI, Array, ModelMatrices
@@ -177,7 +176,7 @@ def complete_hessian(mm: ModelMatrices, imp: Implied, sigma_inv: Array, R: Array
     ``tr((Σ⁻¹ - 2R) Σ_a Σ⁻¹ Σ_b) + tr(R Σ_ab)``, the complete-data case of the FIML formula
     above (every ``K_r = Σ⁻¹``, ``Σ_r w_r v_r v_rᵀ = Σ⁻¹ - R``).
     """
-    hess = trace_pairs(mm, _inner_gram(imp, sigma_inv), _inner_gram(imp, sigma_inv - 2.0 * R))
+    hess = trace_pairs(mm, inner_gram(imp, sigma_inv), inner_gram(imp, sigma_inv - 2.0 * R))
     hess = hess + curvature(mm, imp, R, np.zeros(imp.mu.shape))
     return np.asarray(0.5 * (hess + hess.transpose(0, 2, 1)))
 
