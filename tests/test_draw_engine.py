@@ -26,10 +26,21 @@ REFERENCE = Path(__file__).parent / "reference"
 #: (parameters of several cells), a second-order factor, residual covariances, observed
 #: regressions with fixed.x covariates.
 CASES = ["mediation_single", "hs_equality_constraints", "hs_second_order",
-         "political_democracy", "regression_observed"]
+         "political_democracy", "regression_observed", "shared_labels"]
+#: Loadings and regressions sharing labels: one parameter of several cells of each kind.
+SHARED = """visual =~ x1 + a*x2 + a*x3
+textual =~ x4 + b*x5 + b*x6
+speed =~ x7 + x8 + x9
+textual ~ c*visual
+speed ~ c*visual + textual
+"""
 
 
 def _fitted(case: str) -> tuple[ModelMatrices, np.ndarray]:
+    if case == "shared_labels":
+        data = pd.read_csv(REFERENCE / "holzinger_swineford" / "data.csv")
+        fit = fit_model(spec_from_syntax(SHARED, name=case), data)
+        return fit.model, fit.data.to_numpy(dtype=float)
     folder = REFERENCE / case
     meta_file = folder / "case.json"
     meta: dict[str, Any] = json.loads(meta_file.read_text()) if meta_file.exists() else \

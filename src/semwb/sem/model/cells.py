@@ -110,9 +110,10 @@ def trace_pairs(mm: ModelMatrices, G: Array, F: Array) -> Array:
     pairs = np.zeros((n, c * c))
     left, right = np.empty_like(pairs), np.empty_like(pairs)  # reused: few large temporaries
     # G and F are symmetric: G[y_b, x_a] is G[x_a, y_b], so no transposed copies are needed
-    for g_rows, g_cols, f_rows, f_cols in ((y, x, x, y), (x, y, y, x), (y, y, x, x), (x, x, y, y)):
-        np.take(g_flat, (g_rows[:, None] * d + g_cols[None, :]).ravel(), axis=1, out=left, mode="clip")
-        np.take(f_flat, (f_rows[:, None] * d + f_cols[None, :]).ravel(), axis=1, out=right, mode="clip")
+    # (mode "clip": an ``out`` is then written directly, not through a buffer; indices are valid)
+    for gr, gc, fr, fc in ((y, x, x, y), (x, y, y, x), (y, y, x, x), (x, x, y, y)):
+        np.take(g_flat, (gr[:, None] * d + gc[None, :]).ravel(), axis=1, out=left, mode="clip")
+        np.take(f_flat, (fr[:, None] * d + fc[None, :]).ravel(), axis=1, out=right, mode="clip")
         left *= right
         pairs += left
     pairs *= (cells.scale[:, None] * cells.scale[None, :]).ravel()

@@ -183,11 +183,11 @@ def complete_hessian(mm: ModelMatrices, imp: Implied, sigma_inv: Array, R: Array
 
 def _add_block(out: Array, rows: NDArray[np.intp], cols: NDArray[np.intp], values: Array) -> None:
     """``out[:, rows[i], cols[j]] += values[:, i, j]`` for a stack, repeated indices summed."""
-    index = (slice(None), rows[:, None], cols[None, :])
     if len(np.unique(rows)) == len(rows) and len(np.unique(cols)) == len(cols):
-        out[index] += values
-    else:
-        np.add.at(out, index, values)
+        out[:, rows[:, None], cols[None, :]] += values
+    else:  # the stack axis last: a view of ``out``, indexed by arrays only
+        np.add.at(out.transpose(1, 2, 0), (rows[:, None], cols[None, :]),
+                  values.transpose(1, 2, 0))
 
 
 def curvature(mm: ModelMatrices, imp: Implied, R: Array, g: Array) -> Array:

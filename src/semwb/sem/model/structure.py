@@ -330,7 +330,7 @@ def _pieces(free: Sequence[Locations], p: int, m: int) -> Pieces:
 
 
 def _cells(xs: Sequence[int], ys: Sequence[int], ks: Sequence[int]) -> Cells:
-    """Pair the pieces of each cell (its two orientations, or triangles) into one :class:`Cells` entry.
+    """Pair the pieces of each cell (its two orientations, or triangles) into :class:`Cells`.
 
     Every off-diagonal cell's pieces come as mirrored pairs (``x yᵀ`` and ``y xᵀ``), so a cell
     with ``count`` pieces is ``count / 2`` times ``x yᵀ + y xᵀ``.
