@@ -114,13 +114,24 @@ def evaluate(mm: ModelMatrices, theta: Array, data: Data, S_full: Array | None =
     return objective(mm, theta, data, S_full, mean_full)
 
 
+def _size(patterns: Data) -> int:
+    """Number of stack members of the data."""
+    return patterns.weights.shape[0] if isinstance(patterns, MissingRows) else len(patterns[0].S)
+
+
 def _subset(patterns: Data, idx: NDArray[np.intp]) -> Data:
+    """The stack members ``idx`` of the data (the data themselves, not a copy, for all of them)."""
+    if np.array_equal(idx, np.arange(_size(patterns))):
+        return patterns
     if isinstance(patterns, MissingRows):
         return patterns.take(idx)
     return [Pattern(p.columns, p.weight, p.S[idx], p.mean[idx]) for p in patterns]
 
 
 def _take(ev: Evaluation, idx: NDArray[np.intp] | NDArray[np.bool_]) -> Evaluation:
+    """The members ``idx`` of an evaluation (``ev`` itself for an all-true mask)."""
+    if idx.dtype == np.bool_ and idx.all():
+        return ev
     imp = ev.imp
     return Evaluation(ev.value[idx], ev.ok[idx],
                       Implied(imp.sigma[idx], imp.mu[idx], imp.a[idx], imp.c[idx], imp.psi[idx],
@@ -179,7 +190,7 @@ def fit_batch(mm: ModelMatrices, patterns: Data, *, start: Array,
     -------
     BatchFit
     """
-    n = patterns.weights.shape[0] if isinstance(patterns, MissingRows) else len(patterns[0].S)
+    n = _size(patterns)
     theta = project(mm, np.array(np.broadcast_to(start, (n, mm.n_params)), dtype=float))
     converged = np.zeros(n, dtype=bool)
     iterations = np.zeros(n, dtype=np.intp)
