@@ -38,8 +38,7 @@ from semwb.sem.model.structure import ModelMatrices
 from semwb.sem.resampling import (
     jackknife_covariances,
     resample_indices,
-    resampled_covariances,
-    resampled_means,
+    resampled_moments,
     stratified_indices,
 )
 
@@ -187,7 +186,8 @@ def bootstrap_draws(mm: ModelMatrices, X: Array, *, draws: int,
         mm = refine_estimate(mm, X)
 
         def job(sl: NDArray[np.intp]) -> Job:
-            return _fit_chunk, (mm, resampled_covariances(Xc, sl), resampled_means(Xc, sl, centre))
+            S, mean = resampled_moments(Xc, sl)
+            return _fit_chunk, (mm, S, mean + centre)
     theta, converged = _fit_resamples(mm, indices, job, chunk_size=chunk_size, workers=workers,
                                       progress=progress)
     if by_rows and not converged.all():

@@ -38,19 +38,45 @@ def stratified_indices(strata: NDArray[np.intp], draws: int, *,
     return out
 
 
-def resampled_covariances(X: Array, indices: NDArray[np.intp]) -> Array:
-    """Covariance matrices (divisor ``N``) of the resamples ``X[indices[b]]``, ``(draws, p, p)``.
+def case_counts(n_obs: int, indices: NDArray[np.intp]) -> Array:
+    """How often each case is drawn in each resample, ``(draws, n_obs)`` (multinomial counts)."""
+    draws = indices.shape[0]
+    flat = (indices + n_obs * np.arange(draws)[:, None]).ravel()
+    return np.bincount(flat, minlength=draws * n_obs).reshape(draws, n_obs).astype(float)
+
+
+def resampled_moments(X: Array, indices: NDArray[np.intp]) -> tuple[Array, Array]:
+    """Covariance matrices (divisor ``N``) and means of the resamples ``X[indices[b]]``.
+
+    Returns ``S (draws, p, p)`` and ``mean (draws, p)``.
 
     Notes
     -----
-    ``S_b = X_bᵀ X_b / N - m_b m_bᵀ`` with ``X_b = X[indices[b]]`` and ``m_b`` its column means,
-    as one stacked product: each draw's matrix is computed by the same call whatever the number
-    of draws in the chunk, so chunking never changes a bit. ``X`` should be centred for accuracy.
+    With the counts ``c_b`` of each case in resample ``b``, the sums ``c_bᵀ [X, x_i x_iᵀ]``
+    (the upper triangle of each ``x_i x_iᵀ``) are one matrix-vector product per draw instead of
+    gathering ``N`` rows: ``S_b = Σ c_bi x_i x_iᵀ / N - m_b m_bᵀ``. The products are stacked per
+    draw (``(draws, 1, N) @ (N, k)``), not one matrix product over all draws, so each draw's
+    moments are the same bits whatever the number of draws in the chunk (a BLAS matrix product
+    may sum a row differently by its position in the block). ``X`` should be centred for
+    accuracy.
     """
-    Xb = X[indices]
-    n = indices.shape[1]
-    mean = Xb.mean(axis=1)
-    return np.asarray(Xb.transpose(0, 2, 1) @ Xb / n - mean[:, :, None] * mean[:, None, :])
+    n, p = X.shape
+    upper = np.triu_indices(p)
+    terms = np.concatenate([X, X[:, upper[0]] * X[:, upper[1]]], axis=1)
+    sums = (case_counts(n, indices)[:, None, :] @ terms)[:, 0] / indices.shape[1]
+    mean = sums[:, :p]
+    second = np.empty((indices.shape[0], p, p))
+    second[:, upper[0], upper[1]] = sums[:, p:]
+    second[:, upper[1], upper[0]] = sums[:, p:]
+    return np.asarray(second - mean[:, :, None] * mean[:, None, :]), np.asarray(mean)
+
+
+def resampled_covariances(X: Array, indices: NDArray[np.intp]) -> Array:
+    """Covariance matrices (divisor ``N``) of the resamples ``X[indices[b]]``, ``(draws, p, p)``.
+
+    See :func:`resampled_moments`; each draw's matrix is the same whatever the chunk.
+    """
+    return resampled_moments(X, indices)[0]
 
 
 def weighted_covariances(X: Array, weights: Array) -> Array:
@@ -81,8 +107,3 @@ def monte_carlo_draws(estimate: Array, covariance: Array, draws: int, *,
     L = np.linalg.cholesky(covariance)
     z = as_generator(rng).standard_normal((draws, estimate.size))
     return np.asarray(estimate[None] + z @ L.T)
-
-
-def resampled_means(X: Array, indices: NDArray[np.intp], centre: Array) -> Array:
-    """Means of the resamples ``X[indices[b]] + centre``, ``(draws, p)``."""
-    return np.asarray(X[indices].mean(axis=1) + centre)

@@ -12,11 +12,13 @@ discrepancy plus ``log|S| + p``.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
 
+from semwb.sem.model.cells import cell_forms, inner_gram, to_params, trace_pairs
 from semwb.sem.model.structure import (
     ALPHA,
     BETA,
@@ -92,11 +94,39 @@ def implied(mm: ModelMatrices, theta: Array, S: Array | None = None,
             mean: Array | None = None) -> Implied:
     """``Σ(θ) = ΛC Ψ CᵀΛᵀ + Θ`` and ``μ(θ) = ν + ΛCα`` for each row of ``theta (n, q)``."""
     B, L, P, T, nu, alpha = fill_matrices(mm, theta, S, mean)
-    C = np.asarray(np.linalg.inv(np.eye(B.shape[1])[None] - B), dtype=np.float64)
+    C = _inverse_of_i_minus(mm, B)
     A = L @ C
     eta_mean = (C @ alpha)[:, :, 0]
     mu = nu[:, :, 0] + (A @ alpha)[:, :, 0]
     return Implied(A @ P @ A.transpose(0, 2, 1) + T, mu, A, C, P, eta_mean)
+
+
+def _inverse_of_i_minus(mm: ModelMatrices, B: Array) -> Array:
+    """``(I - B)⁻¹`` for a stack: ``I + B + … + B^(k-1)`` when the regressions are recursive
+    (``B^k = 0`` by structure), else by inversion."""
+    beta = mm.free[BETA]
+    pattern = mm.fixed[BETA] != 0
+    pattern[beta.rows, beta.cols] = True
+    k = _nilpotency(pattern.shape[0], pattern.tobytes())
+    eye = np.eye(B.shape[1])[None]
+    if k is None:
+        return np.asarray(np.linalg.inv(eye - B), dtype=np.float64)
+    C = np.broadcast_to(eye, B.shape)
+    for _ in range(k - 1):  # Horner: I + B (I + B (…))
+        C = eye + B @ C
+    return np.array(C, dtype=np.float64)
+
+
+@lru_cache(maxsize=64)
+def _nilpotency(m: int, pattern: bytes) -> int | None:
+    """The least ``k`` with ``B^k = 0`` for every ``B`` with this nonzero pattern (None: cyclic)."""
+    mask = np.frombuffer(pattern, dtype=bool).reshape(m, m).astype(np.int64)
+    power = np.eye(m, dtype=np.int64)
+    for k in range(1, m + 1):
+        power = np.minimum(power @ mask, 1)
+        if not power.any():
+            return k
+    return None
 
 
 def sigma_jacobian(mm: ModelMatrices, imp: Implied) -> Array:
@@ -155,12 +185,6 @@ def piece_vectors(mm: ModelMatrices, imp: Implied) -> tuple[Array, Array]:
     """The ``x`` and ``y`` vectors of every Jacobian piece, each ``(n, pieces, p)``."""
     Z = _z(imp)
     return Z[:, mm.pieces.x], Z[:, mm.pieces.y]
-
-
-def _piece_forms(mm: ModelMatrices, imp: Implied, R: Array) -> Array:
-    """``Z R Zᵀ`` ``(n, p + 2m, p + 2m)``: entry ``[y_i, x_j]`` is ``y_iᵀ R x_j``."""
-    Z = _z(imp)
-    return np.asarray((Z @ R) @ Z.transpose(0, 2, 1))
 
 
 def _sum_pieces(mm: ModelMatrices, values: Array, axis: int = 1) -> Array:
@@ -271,14 +295,16 @@ def objective(mm: ModelMatrices, theta: Array, patterns: list[Pattern],
     full_inv: Array | None = None
     for pat in patterns:
         cols = pat.columns
-        sig = imp.sigma[:, cols[:, None], cols[None, :]]
+        sig = imp.sigma if _complete(cols, p) else imp.sigma[:, cols[:, None], cols[None, :]]
         chol, good = cholesky_factor(sig)  # the identity where Σ is not positive definite
         ok &= good
         logdet, inv = _logdet(chol), cholesky_inverse(chol)
         if _complete(cols, p):  # the same matrix as Σ⁻¹ below: computed once
             full_inv = inv
-        d = pat.mean - imp.mu[:, cols] if mm.meanstructure else np.zeros_like(pat.mean)
-        tr = np.einsum("nij,nji->n", pat.S, inv) + np.einsum("ni,nij,nj->n", d, inv, d)
+        tr = np.einsum("nij,nji->n", pat.S, inv)
+        if mm.meanstructure:
+            d = pat.mean - imp.mu[:, cols]
+            tr += np.einsum("ni,nij,nj->n", d, inv, d)
         value += pat.weight * (logdet + tr)
     if full_inv is None or len(patterns) > 1:
         full_inv = np.linalg.inv(np.where(ok[:, None, None], imp.sigma, np.eye(p)[None]))
@@ -305,8 +331,11 @@ def gradient(mm: ModelMatrices, ev: Evaluation, patterns: list[Pattern] | Missin
     assert isinstance(patterns, list), "FIML rows give their moment gradient with F"
     imp = ev.imp
     n, p = imp.mu.shape
-    R = np.zeros((n, p, p))
     g_mu = np.zeros((n, p))
+    if len(patterns) == 1 and _complete(patterns[0].columns, p) and not mm.meanstructure:
+        pat, inv = patterns[0], ev.sigma_inv  # complete data: R without embedding
+        return pull_back(mm, imp, pat.weight * (inv - inv @ pat.S @ inv), g_mu)
+    R = np.zeros((n, p, p))
     for pat in patterns:
         cols = pat.columns
         if len(patterns) == 1 and _complete(cols, p):  # Σ⁻¹ of the objective, as computed there
@@ -327,10 +356,10 @@ def pull_back(mm: ModelMatrices, imp: Implied, R: Array, g_mu: Array) -> Array:
 
     Notes
     -----
-    ``tr(R x yᵀ) = yᵀ R x`` per piece, summed into its parameter; plus ``J_μᵀ g_mu``.
+    ``tr(R s (x yᵀ + y xᵀ)) = s (xᵀ R y + yᵀ R x)`` per cell, summed into its parameter; plus
+    ``J_μᵀ g_mu``.
     """
-    forms = _piece_forms(mm, imp, R)
-    grad = _sum_pieces(mm, forms[:, mm.pieces.y, mm.pieces.x])
+    grad = to_params(mm, mm.pieces.cells.scale * cell_forms(mm, imp, R))
     if mm.meanstructure:
         grad += np.einsum("nkp,np->nk", mean_jacobian(mm, imp), g_mu)
     return grad
@@ -357,17 +386,11 @@ def _information(mm: ModelMatrices, imp: Implied, sigma_inv: Array) -> Array:
     ``I_kl = tr(Σ⁻¹ Δ_k Σ⁻¹ Δ_l) + 2 μ_kᵀ Σ⁻¹ μ_l``; the asymptotic covariance of the ML estimate
     from ``N`` cases is ``(N/2 · I)⁻¹``.
 
-    Notes
-    -----
-    With ``Δ_k = Σ_i x_i y_iᵀ`` (pieces),
-    ``tr(Σ⁻¹ x_i y_iᵀ Σ⁻¹ x_j y_jᵀ) = (y_iᵀ Σ⁻¹ x_j)(y_jᵀ Σ⁻¹ x_i)``: one small product per stack
-    member instead of ``q`` full ``p × p`` Jacobian slices.
+    The trace term is :func:`trace_pairs` of ``G = Z Σ⁻¹ Zᵀ`` with itself.
     """
-    X, Y = piece_vectors(mm, imp)
-    M = Y @ sigma_inv @ X.transpose(0, 2, 1)
-    W = M * M.transpose(0, 2, 1)
-    info = _sum_pieces(mm, _sum_pieces(mm, W, axis=1), axis=2)
+    G = inner_gram(imp, sigma_inv)
+    info = trace_pairs(mm, G, G)
     if mm.meanstructure:
         J = mean_jacobian(mm, imp)
-        info += 2.0 * J @ sigma_inv @ J.transpose(0, 2, 1)
-    return info
+        info = info + 2.0 * J @ sigma_inv @ J.transpose(0, 2, 1)
+    return np.asarray(info)

@@ -19,14 +19,21 @@ from semwb.sem.model.algebra import (
     Evaluation,
     Implied,
     Pattern,
+    _complete,
+    cholesky_factor,
+    cholesky_inverse,
     cholesky_logdet,
     gradient,
     information,
     objective,
 )
+from semwb.sem.model.hessian import complete_hessian
 from semwb.sem.model.missing import MissingRows
 from semwb.sem.model.missing import objective as fiml_objective
 from semwb.sem.model.structure import Array, ModelMatrices
+
+#: Stack members whose step metric is made at once (see :func:`fit_batch`).
+_BLOCK = 128
 
 #: The data of a stack: complete-data (or per-pattern) moments, or weighted incomplete rows.
 Data = list[Pattern] | MissingRows
@@ -64,6 +71,41 @@ def _inverse(info: Array) -> Array:
         return np.asarray(np.linalg.pinv(info))
 
 
+def chord_metric(mm: ModelMatrices, ev: Evaluation, patterns: Data) -> Array:
+    """The step metric of the chord iterations: from the Hessian where ``F`` is complete-data ML
+    without a mean structure (one pattern, one group) and the Hessian is positive definite,
+    else from the expected information.
+
+    Notes
+    -----
+    Scoring steps with the expected information converge linearly, at a rate set by the misfit
+    (about ten iterations from a bootstrap warm start); the Hessian at the first iterate makes
+    the later steps nearly Newton steps (about 7 iterations instead of 10). The fixed point is the
+    same: where the gradient vanishes.
+    """
+    pat = patterns[0] if isinstance(patterns, list) and len(patterns) == 1 else None
+    if (pat is None or mm.meanstructure or mm.blocks is not None
+            or not _complete(pat.columns, ev.sigma_inv.shape[1])):
+        return metric(mm, information(mm, ev.imp, ev.sigma_inv))
+    P = ev.sigma_inv
+    hess = pat.weight * complete_hessian(mm, ev.imp, P, P - P @ pat.S @ P)
+    K = None if mm.reparam is None else mm.reparam.K
+    reduced = hess if K is None else K.T @ hess @ K
+    L, definite = cholesky_factor(reduced)  # the factor also gives the inverse
+    if not definite.all():
+        out = np.empty_like(hess)
+        out[definite] = _from_factor(L[definite], K)
+        out[~definite] = metric(mm, information(mm, _take(ev, ~definite).imp, P[~definite]))
+        return out
+    return _from_factor(L, K)
+
+
+def _from_factor(L: Array, K: Array | None) -> Array:
+    """``P`` from the Cholesky factors of ``I`` (or of ``Kᵀ I K``)."""
+    inverse = cholesky_inverse(L)
+    return inverse if K is None else np.asarray(K @ inverse @ K.T)
+
+
 def evaluate(mm: ModelMatrices, theta: Array, data: Data, S_full: Array | None = None,
              mean_full: Array | None = None) -> Evaluation:
     """``F`` at each row of ``theta`` over patterns (:func:`objective`) or FIML rows."""
@@ -72,13 +114,24 @@ def evaluate(mm: ModelMatrices, theta: Array, data: Data, S_full: Array | None =
     return objective(mm, theta, data, S_full, mean_full)
 
 
+def _size(patterns: Data) -> int:
+    """Number of stack members of the data."""
+    return patterns.weights.shape[0] if isinstance(patterns, MissingRows) else len(patterns[0].S)
+
+
 def _subset(patterns: Data, idx: NDArray[np.intp]) -> Data:
+    """The stack members ``idx`` of the data (the data themselves, not a copy, for all of them)."""
+    if np.array_equal(idx, np.arange(_size(patterns))):
+        return patterns
     if isinstance(patterns, MissingRows):
         return patterns.take(idx)
     return [Pattern(p.columns, p.weight, p.S[idx], p.mean[idx]) for p in patterns]
 
 
 def _take(ev: Evaluation, idx: NDArray[np.intp] | NDArray[np.bool_]) -> Evaluation:
+    """The members ``idx`` of an evaluation (``ev`` itself for an all-true mask)."""
+    if idx.dtype == np.bool_ and idx.all():
+        return ev
     imp = ev.imp
     return Evaluation(ev.value[idx], ev.ok[idx],
                       Implied(imp.sigma[idx], imp.mu[idx], imp.a[idx], imp.c[idx], imp.psi[idx],
@@ -97,6 +150,16 @@ def _put(base: Evaluation, where: NDArray[np.intp], new: Evaluation) -> None:
     if base.moment_gradient is not None and new.moment_gradient is not None:
         for a, b in zip(base.moment_gradient, new.moment_gradient, strict=True):
             a[where] = b
+
+
+def _steps(P: Array, todo: NDArray[np.intp], grad: Array) -> Array:
+    """``P[todo] @ grad`` per member; while most members are active, over the whole stack
+    (copying ``P[todo]`` would cost more than the products of the finished members)."""
+    if 2 * todo.size <= P.shape[0]:
+        return np.asarray((P[todo] @ grad[:, :, None])[:, :, 0])
+    full = np.zeros((P.shape[0], P.shape[1], 1))
+    full[todo, :, 0] = grad
+    return np.asarray((P @ full)[todo, :, 0])
 
 
 def fit_batch(mm: ModelMatrices, patterns: Data, *, start: Array,
@@ -127,7 +190,7 @@ def fit_batch(mm: ModelMatrices, patterns: Data, *, start: Array,
     -------
     BatchFit
     """
-    n = patterns.weights.shape[0] if isinstance(patterns, MissingRows) else len(patterns[0].S)
+    n = _size(patterns)
     theta = project(mm, np.array(np.broadcast_to(start, (n, mm.n_params)), dtype=float))
     converged = np.zeros(n, dtype=bool)
     iterations = np.zeros(n, dtype=np.intp)
@@ -150,10 +213,15 @@ def fit_batch(mm: ModelMatrices, patterns: Data, *, start: Array,
     for it in range(max_iter):
         if not todo.size:
             break
-        grad = gradient(mm, ev, _subset(patterns, todo))
-        if it == 1 or (refresh_every and it % refresh_every == 0 and it > 0):
+        active = _subset(patterns, todo)
+        grad = gradient(mm, ev, active)
+        if it == 1:  # in blocks: the (members, q, q) temporaries stay small (cache, no page faults)
+            for lo in range(0, todo.size, _BLOCK):
+                block = np.arange(lo, min(lo + _BLOCK, todo.size))
+                P[todo[block]] = chord_metric(mm, _take(ev, block), _subset(active, block))
+        elif refresh_every and it % refresh_every == 0 and it > 0:
             P[todo] = metric(mm, information(mm, ev.imp, ev.sigma_inv))
-        step = (P[todo] @ grad[:, :, None])[:, :, 0]
+        step = _steps(P, todo, grad)
         small = np.abs(step).max(axis=1, initial=0.0) < tol
         converged[todo[small]] = True
         keep = ~small

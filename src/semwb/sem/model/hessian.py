@@ -40,6 +40,7 @@ from semwb.sem.model.algebra import (
     _z,
     mean_jacobian,
 )
+from semwb.sem.model.cells import inner_gram, trace_pairs
 from semwb.sem.model.missing import MissingRows, PatternSet, missing_rows
 from semwb.sem.model.missing import objective as fiml_objective
 from semwb.sem.model.structure import ALPHA, BETA, LAMBDA, PSI, Array, ModelMatrices
@@ -73,7 +74,7 @@ def fiml_hessian(mm: ModelMatrices, data: MissingRows, theta: Array) -> Array:
     R, g = ev.moment_gradient[0][0], ev.moment_gradient[1][0]
     Z = _z(imp)[0]
     J = mean_jacobian(mm, imp)[0]
-    hess = curvature(mm, imp, R, g)
+    hess = curvature(mm, imp, R[None], g[None])[0]
     for inside, rows in _blocks(mm, data, imp.mu[0]):
         mask = np.outer(inside, inside)
         Pb = P * mask
@@ -167,8 +168,31 @@ def _pattern_terms(mm: ModelMatrices, ps: PatternSet, w: Array, P: Array, ZP: Ar
     return gram
 
 
+def complete_hessian(mm: ModelMatrices, imp: Implied, sigma_inv: Array, R: Array) -> Array:
+    """Hessian ``∂²F/∂θ∂θᵀ`` ``(n, q, q)`` of complete-data ML without a mean structure, for a
+    stack.
+
+    ``R = Σ⁻¹ - Σ⁻¹ S Σ⁻¹`` is ``∂F/∂Σ`` (one pattern of weight 1): the Hessian is
+    ``tr((Σ⁻¹ - 2R) Σ_a Σ⁻¹ Σ_b) + tr(R Σ_ab)``, the complete-data case of the FIML formula
+    above (every ``K_r = Σ⁻¹``, ``Σ_r w_r v_r v_rᵀ = Σ⁻¹ - R``).
+    """
+    hess = trace_pairs(mm, inner_gram(imp, sigma_inv), inner_gram(imp, sigma_inv - 2.0 * R))
+    hess = hess + curvature(mm, imp, R, np.zeros(imp.mu.shape))
+    return np.asarray(0.5 * (hess + hess.transpose(0, 2, 1)))
+
+
+def _add_block(out: Array, rows: NDArray[np.intp], cols: NDArray[np.intp], values: Array) -> None:
+    """``out[:, rows[i], cols[j]] += values[:, i, j]`` for a stack, repeated indices summed."""
+    if len(np.unique(rows)) == len(rows) and len(np.unique(cols)) == len(cols):
+        out[:, rows[:, None], cols[None, :]] += values
+    else:  # the stack axis last: a view of ``out``, indexed by arrays only
+        np.add.at(out.transpose(1, 2, 0), (rows[:, None], cols[None, :]),
+                  values.transpose(1, 2, 0))
+
+
 def curvature(mm: ModelMatrices, imp: Implied, R: Array, g: Array) -> Array:
-    """``tr(R ∂²Σ/∂a∂b) + gᵀ ∂²μ/∂a∂b`` ``(q, q)`` for symmetric ``R (p, p)`` and ``g (p,)``.
+    """``tr(R ∂²Σ/∂a∂b) + gᵀ ∂²μ/∂a∂b`` ``(n, q, q)`` for symmetric ``R (n, p, p)`` and
+    ``g (n, p)``, a stack.
 
     Notes
     -----
@@ -180,39 +204,37 @@ def curvature(mm: ModelMatrices, imp: Implied, R: Array, g: Array) -> Array:
     mirror; ``2 C[c_a, s] (Aᵀ R u_a)[t]`` with a ``Ψ`` cell ``(s, t)``; ``(gᵀ u_a) C[c_a, s]``
     with an ``α`` cell ``s``.
     """
-    A, C, psi, eta = imp.a[0], imp.c[0], imp.psi[0], imp.eta_mean[0]
-    p = A.shape[0]
+    A, C, psi, eta = imp.a, imp.c, imp.psi, imp.eta_mean
+    n, p = A.shape[:2]
     lam, beta = mm.free[LAMBDA], mm.free[BETA]
     rows = np.concatenate([lam.rows, beta.rows])
     cols = np.concatenate([lam.cols, beta.cols])
     params = np.concatenate([lam.params, beta.params])
     is_beta = np.r_[np.zeros(len(lam.rows), dtype=bool), np.ones(len(beta.rows), dtype=bool)]
     q = mm.n_params
-    out = np.zeros((q, q))
+    out = np.zeros((n, q, q))
     if not len(rows):
         return out
-    u = np.zeros((p, len(rows)))  # e_r for a loading, A[:, r] for a regression
-    u[lam.rows, np.arange(len(lam.rows))] = 1.0
-    u[:, len(lam.rows):] = A[:, beta.rows]
-    c = C[cols]  # (n, m): row c of C per cell
+    u = np.zeros((n, p, len(rows)))  # e_r for a loading, A[:, r] for a regression
+    u[:, lam.rows, np.arange(len(lam.rows))] = 1.0
+    u[:, :, len(lam.rows):] = A[:, :, beta.rows]
+    c = C[:, cols]  # (n, cells, m): row c of C per cell
     Ru = R @ u
-    gu = g @ u
-    pairs = 2.0 * (u.T @ Ru) * (c @ psi @ c.T)
-    H = C @ psi @ A.T
+    gu = (g[:, None, :] @ u)[:, 0]
+    pairs = 2.0 * (u.transpose(0, 2, 1) @ Ru) * (c @ psi @ c.transpose(0, 2, 1))
+    H = C @ psi @ A.transpose(0, 2, 1)
     # regression partner j = (s, t): C[c_i, s] (2 (H R u_i)[t] + (gᵀu_i) η[t])
-    inner = 2.0 * (H @ Ru)[cols] + eta[cols][:, None] * gu[None]  # [t_j, i]
+    inner = 2.0 * (H @ Ru)[:, cols] + eta[:, cols][:, :, None] * gu[:, None, :]  # [t_j, i]
     s = np.where(is_beta, rows, 0)  # a loading's row is no inner index: masked out
-    mirror = np.where(is_beta[None], C[np.ix_(cols, s)] * inner.T, 0.0)  # [i, j]
-    pairs += mirror + mirror.T
-    np.add.at(out, (params[:, None], params[None, :]), pairs)
+    mirror = np.where(is_beta[None, None, :], c[:, :, s] * inner.transpose(0, 2, 1), 0.0)
+    _add_block(out, params, params, pairs + mirror + mirror.transpose(0, 2, 1))
     ps = mm.free[PSI]
-    if len(ps.rows):
-        cross = 2.0 * C[np.ix_(cols, ps.rows)] * (A.T @ Ru)[ps.cols].T  # [i, k]
-        np.add.at(out, (params[:, None], ps.params[None, :]), cross)
-        np.add.at(out, (ps.params[None, :], params[:, None]), cross)
     al = mm.free[ALPHA]
-    if mm.meanstructure and len(al.rows):
-        cross = C[np.ix_(cols, al.rows)] * gu[:, None]
-        np.add.at(out, (params[:, None], al.params[None, :]), cross)
-        np.add.at(out, (al.params[None, :], params[:, None]), cross)
+    for cross, at in (
+            (2.0 * c[:, :, ps.rows] * (A.transpose(0, 2, 1) @ Ru)[:, ps.cols].transpose(0, 2, 1),
+             ps.params),
+            (c[:, :, al.rows] * gu[:, :, None] if mm.meanstructure else None, al.params)):
+        if cross is not None and len(at):
+            _add_block(out, params, at, cross)
+            _add_block(out, at, params, cross.transpose(0, 2, 1))
     return out

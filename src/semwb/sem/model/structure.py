@@ -73,16 +73,32 @@ class MatrixRow:
 
 
 @dataclass(frozen=True)
+class Cells:
+    """The pieces of one matrix cell paired: ``∂Σ/∂θ_k = Σ_c scale_c (x_c y_cᵀ + y_c x_cᵀ)``.
+
+    A loading or regression cell is the pieces ``x yᵀ`` and ``y xᵀ`` (scale 1), an off-diagonal
+    ``Ψ``/``Θ`` cell its two triangles (scale 1), a variance the one piece ``x xᵀ`` (scale 1/2);
+    ``x``, ``y`` index rows of ``Z`` as :class:`Pieces` do, ``param`` the parameter.
+    """
+
+    x: Index
+    y: Index
+    scale: Array
+    param: Index
+
+
+@dataclass(frozen=True)
 class Pieces:
     """Each ``∂Σ/∂θ_k`` written as a sum of rank-one pieces ``x yᵀ``.
 
     The vectors are rows of ``Z = [I_p; H; Aᵀ]`` (``H = C Ψ Aᵀ``, ``A = ΛC``): piece ``i`` is
-    ``Z[x[i]] Z[y[i]]ᵀ`` and belongs to parameter ``param[i]``.
+    ``Z[x[i]] Z[y[i]]ᵀ`` and belongs to parameter ``param[i]``; ``cells`` pairs them by cell.
     """
 
     x: Index
     y: Index
     param: Index
+    cells: Cells
 
 
 @dataclass(frozen=True)
@@ -310,4 +326,21 @@ def _pieces(free: Sequence[Locations], p: int, m: int) -> Pieces:
                 ys.append(y)
                 ks.append(int(k))
     return Pieces(np.array(xs, dtype=np.intp), np.array(ys, dtype=np.intp),
-                  np.array(ks, dtype=np.intp))
+                  np.array(ks, dtype=np.intp), _cells(xs, ys, ks))
+
+
+def _cells(xs: Sequence[int], ys: Sequence[int], ks: Sequence[int]) -> Cells:
+    """Pair the pieces of each cell (its two orientations, or triangles) into :class:`Cells`.
+
+    Every off-diagonal cell's pieces come as mirrored pairs (``x yᵀ`` and ``y xᵀ``), so a cell
+    with ``count`` pieces is ``count / 2`` times ``x yᵀ + y xᵀ``.
+    """
+    count: dict[tuple[int, int, int], int] = {}
+    for x, y, k in zip(xs, ys, ks, strict=True):
+        key = (min(x, y), max(x, y), k)
+        count[key] = count.get(key, 0) + 1
+    keys = sorted(count, key=lambda key: (key[2], key[0], key[1]))
+    return Cells(np.array([key[0] for key in keys], dtype=np.intp),
+                 np.array([key[1] for key in keys], dtype=np.intp),
+                 np.array([count[key] / 2.0 for key in keys]),
+                 np.array([key[2] for key in keys], dtype=np.intp))
