@@ -14,6 +14,7 @@ from semwb.cli import app
 from semwb.errors import OptionError
 from semwb.sem.power import population_covariance, simulate_power
 from semwb.sem.spec import spec_from_syntax
+from survey_helpers import REPO
 
 MEDIATION = ("M =~ 0.8*m1 + 0.7*m2 + 0.7*m3\nX =~ 0.8*x1 + 0.7*x2 + 0.7*x3\n"
              "Y =~ 0.8*y1 + 0.7*y2 + 0.7*y3\nM ~ {a}*X\nY ~ {b}*M + 0.1*X")
@@ -111,3 +112,21 @@ def test_a_dask_cluster_gives_the_same_numbers() -> None:
                                scheduler=cluster.scheduler_address)
     pd.testing.assert_frame_equal(here.table, there.table)
     pd.testing.assert_frame_equal(here.rates, there.rates)
+
+
+def test_progress_is_reported_after_each_sample_size() -> None:
+    """The command's progress bar is fed by this callback: one call per N, done out of total."""
+    calls: list[tuple[int, int]] = []
+    simulate_power(spec_from_syntax("y ~ x", name="a"), _population("y ~ 0.2*x"), [40, 60, 80],
+                   reps=10, seed=1, progress=lambda done, total: calls.append((done, total)))
+    assert calls == [(1, 3), (2, 3), (3, 3)]
+
+
+def test_cli_refuses_a_group_spec_in_one_line_before_fitting_it() -> None:
+    """Without --population the spec is fitted for its population; a group spec is refused
+    first (its fit's implied covariance is one per group: it used to crash in pandas)."""
+    spec = REPO / "models" / "routines_learning_ownership_groups.yaml"
+    result = CliRunner().invoke(app, ["power", str(spec), "--n", "100", "--reps", "20"])
+    assert result.exit_code != 0
+    assert isinstance(result.exception, OptionError)
+    assert "remove 'group:'" in str(result.exception)

@@ -33,7 +33,7 @@ from semwb.sem.partable import build_partable
 if TYPE_CHECKING:
     from semwb.sem.spec import ModelSpec
 
-__all__ = ["PowerResult", "population_covariance", "power_at", "simulate_power"]
+__all__ = ["PowerResult", "check_analysis", "population_covariance", "power_at", "simulate_power"]
 
 _MC_DRAWS = 1000
 
@@ -121,9 +121,18 @@ class _Setup:
     alpha: float
 
 
-def _setup(analysis: ModelSpec, sigma: pd.DataFrame, ns: Sequence[int], reps: int,
-           alpha: float) -> _Setup:
-    """Check the request, build the analysis model and fit it to the population."""
+def check_analysis(analysis: ModelSpec) -> None:
+    """Refuse (one line) an analysis model the simulation does not fit.
+
+    Called by :func:`simulate_power` and, before it fits the spec to its data for the
+    population, by ``semwb power``.
+
+    Raises
+    ------
+    OptionError
+        For ``==``/``<``/``>`` constraints, groups, ordinal items, an estimator other than ML,
+        FIML or a mean structure.
+    """
     parsed = analysis.parsed
     unsupported = [what for what, asked in (
         ("'==', '<' or '>' constraints", bool(parsed.constraints)),
@@ -136,6 +145,13 @@ def _setup(analysis: ModelSpec, sigma: pd.DataFrame, ns: Sequence[int], reps: in
         raise OptionError(f"{analysis.source}: the power simulation fits complete-data ML of one "
                           f"group without constraints or means; remove {', '.join(unsupported)} "
                           "from the analysis model.")
+
+
+def _setup(analysis: ModelSpec, sigma: pd.DataFrame, ns: Sequence[int], reps: int,
+           alpha: float) -> _Setup:
+    """Check the request, build the analysis model and fit it to the population."""
+    check_analysis(analysis)
+    parsed = analysis.parsed
     observed = [v for v in sigma.columns if v in set(parsed.observed)]
     missing = sorted(set(parsed.observed) - set(observed))
     if missing:
