@@ -118,6 +118,12 @@ def test_summary_in_both_languages(marker: CfaMarker) -> None:
     chinese = cmv_summary(lang="zh", marker_name="M", marker=marker)
     assert "显著优于基线模型" in chinese
     assert "标记变量法（Lindell" not in chinese  # only what was run
+    assert "未测量潜在方法因子" not in chinese
+    failed = cmv_summary(marker_name="M", marker=marker, latent_failed=True)
+    assert failed.endswith("Unmeasured latent method construct: not estimable on these data; its "
+                           "equal method loading is not identified (an estimate at zero, i.e. no "
+                           "common method factor beyond the substantive factors, or one the "
+                           "factor correlations absorb).")
 
 
 def test_cli_on_the_example_survey(tmp_path: Path) -> None:
@@ -129,8 +135,25 @@ def test_cli_on_the_example_survey(tmp_path: Path) -> None:
     assert saved["marker"] == "TURB"
     assert len(saved["marker_correction"]) == 3
     assert saved["cfa_marker"]["tests"][0]["comparison"] == "baseline vs method-C"
-    assert "ulmc" in saved
-    assert (tmp_path / "cmv.txt").read_text("utf-8").startswith("Marker variable")
+    # lavaan agrees: on these data the ULMC's equal loading estimates at 0 with a singular
+    # information matrix; the summary says so instead of leaving the ULMC out silently
+    assert "not identified" in saved["ulmc"]["error"]
+    text = (tmp_path / "cmv.txt").read_text("utf-8")
+    assert text.startswith("Marker variable")
+    assert "Unmeasured latent method construct: not estimable on these data" in text
+
+
+def test_cli_summary_in_chinese_says_why_the_ulmc_is_missing(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["cmv", str(SEED_INSTRUMENT), str(EXAMPLE_DATA),
+                                      "--constructs", "AR,IOL,AI", "--marker", "TURB",
+                                      "--out", str(tmp_path), "--lang", "zh"])
+    assert result.exit_code == 0, result.output
+    text = (tmp_path / "cmv.txt").read_text("utf-8")
+    assert text.startswith("标记变量法（Lindell & Whitney 2001）")
+    assert "CFA 标记变量法" in text
+    assert "未测量潜在方法因子：在本数据上无法估计" in text
+    assert text in result.stdout.replace("\n", "") or "未测量潜在方法因子" in result.stdout
+    assert "not identified" not in result.stdout and "ULMC not estimated" not in result.stdout
 
 
 def test_cli_unknown_marker() -> None:

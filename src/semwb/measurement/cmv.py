@@ -216,6 +216,10 @@ _SUMMARY = {
         "bias_no": "did not worsen the fit: no evidence that method variance biases them",
         "ulmc": "Unmeasured latent method construct: Δχ²({df}) = {chisq:.2f}, p {p}; the "
                 "method factor accounts for {share:.1%} of the items' variance on average.",
+        "ulmc_failed": "Unmeasured latent method construct: not estimable on these data; its "
+                       "equal method loading is not identified (an estimate at zero, i.e. no "
+                       "common method factor beyond the substantive factors, or one the factor "
+                       "correlations absorb).",
     },
     "zh": {
         "marker": "标记变量法（Lindell & Whitney 2001）：以 {marker} 为标记变量，r_M = {r_m:.3f}；"
@@ -231,6 +235,8 @@ _SUMMARY = {
         "bias_no": "未使拟合变差：没有证据表明共同方法变异使这些相关产生偏差",
         "ulmc": "未测量潜在方法因子：Δχ²({df}) = {chisq:.2f}，p {p}；方法因子平均解释题项方差的"
                 "{share:.1%}。",
+        "ulmc_failed": "未测量潜在方法因子：在本数据上无法估计，其等值方法载荷不可识别（估计值为零，"
+                       "即在实质因子之外没有共同方法因子，或该因子被因子间相关吸收）。",
     },
 }
 
@@ -241,11 +247,13 @@ def _p(value: float) -> str:
 
 def cmv_summary(*, lang: str = "en", marker_name: str | None = None,
                 corrected: pd.DataFrame | None = None, marker: CfaMarker | None = None,
-                latent: tuple[pd.DataFrame, pd.DataFrame] | None = None) -> str:
+                latent: tuple[pd.DataFrame, pd.DataFrame] | None = None,
+                latent_failed: bool = False) -> str:
     """A paragraph a reviewer can be given, in English or Chinese, of whatever was run.
 
     ``corrected`` is :func:`marker_correction`'s table, ``marker`` :func:`cfa_marker`'s result,
-    ``latent`` the test and shares of :func:`ulmc`.
+    ``latent`` the test and shares of :func:`ulmc`; ``latent_failed`` says that the ULMC was
+    tried and could not be estimated (a sentence instead of ``latent``'s).
     """
     words = _SUMMARY["zh" if lang == "zh" else "en"]
     parts = []
@@ -269,4 +277,6 @@ def cmv_summary(*, lang: str = "en", marker_name: str | None = None,
                                           chisq=test["chisq_diff"].iloc[0],
                                           p=_p(test["pvalue"].iloc[0]),
                                           share=float(share["share"].mean())))
+    elif latent_failed:
+        parts.append(words["ulmc_failed"])
     return ("" if lang == "zh" else " ").join(parts)
