@@ -121,6 +121,13 @@ _STRINGS: dict[str, tuple[str, str]] = {
                      "α and ω need the item data through an instrument (fit with --instrument).",
                      "未提供问卷定义：CR 与 AVE 由模型自身的标准化载荷计算；"
                      "α 与 ω 需通过问卷定义读取题项数据（以 --instrument 拟合）。"),
+    "second_order_note": ("Second-order factors: CR is the share of the composite of all their "
+                          "items due to the second-order factor (semTools compRelSEM(higher =)) "
+                          "and AVE the mean squared standardized second-order loading, both from "
+                          "the measurement model as a CFA.",
+                          "二阶因子：CR 为其全部题项合成分数中由二阶因子解释的比例（semTools "
+                          "compRelSEM(higher =)），AVE 为二阶标准化载荷平方的均值，均由测量模型"
+                          "（CFA）计算。"),
     "no_quality": ("Reliability statistics were not computed for this run.",
                    "本次分析未计算信度指标。"),
     # validity

@@ -1,7 +1,7 @@
 # Reference values for what reviewers ask after the main model (issue 14):
 # modification indices (lavaan::modindices; HS CFA, PoliticalDemocracy, a model with covariates), nested model comparison (lavaan::lavTestLRT),
 # HTMT / HTMT2 (semTools::htmt) and reliability of a second-order factor
-# (semTools::compRelSEM(higher =), semTools::AVE).
+# (semTools::compRelSEM(higher =), semTools::AVE), also of the shipped H7 spec's second-order factor.
 # Run: cd tests/reference/reviewer_questions && Rscript make_reference.R
 source("../_lib/lavaan_json.R")
 suppressPackageStartupMessages(library(semTools))
@@ -50,6 +50,20 @@ fit_so <- cfa(so_model, data = hs)
 cr <- compRelSEM(fit_so, higher = "g")
 ave <- AVE(fit_so)
 
+# A second-order factor in a structural model: the shipped H7 spec
+# (models/apmc_learning_climate_breakthrough.yaml) on the example data (no reverse-worded item
+# among these). compRelSEM(higher =) of its measurement model as a CFA is what semwb's report
+# shows; on the structural model semTools takes the regression LC ~ APMC (a nonzero entry of
+# BETA's APMC column) as a higher-order loading and adds LC's and BRI's items to APMC's
+# composite, recorded to document the departure.
+raw <- read.csv("../../../surveys/examples/alliance.csv")
+h7_cfa <- paste("PRO    =~ pro1 + pro2 + pro3", "RGOV   =~ rgov1 + rgov2 + rgov3",
+                "PCOORD =~ pco1 + pco2 + pco3", "APMC   =~ PRO + RGOV + PCOORD",
+                "LC     =~ lc1 + lc2 + lc3", "BRI    =~ bri1 + bri2 + bri3", sep = "\n")
+h7_structural <- paste(h7_cfa, "LC  ~ a*APMC", "BRI ~ b*LC + cp*APMC", sep = "\n")
+fit_h7 <- cfa(h7_cfa, data = raw)
+fit_h7_structural <- sem(h7_structural, data = raw)
+
 out <- list(
   lavaan = as.character(packageVersion("lavaan")),
   semTools = as.character(packageVersion("semTools")),
@@ -69,6 +83,11 @@ out <- list(
     criteria = list(three_factor = ic(fit_hs), orthogonal = ic(fit_orth),
                     equal_loadings = ic(fit_eq))),
   htmt = list(names = rownames(htmt1), htmt = unclass(htmt1), htmt2 = unclass(htmt2)),
-  second_order = list(compRelSEM = as.list(cr), AVE = as.list(ave))
+  second_order = list(compRelSEM = as.list(cr), AVE = as.list(ave)),
+  second_order_structural = list(
+    cfa_syntax = h7_cfa, structural_syntax = h7_structural,
+    n = lavInspect(fit_h7, "nobs"), chisq = fitMeasures(fit_h7, "chisq")[[1]],
+    compRelSEM = as.list(compRelSEM(fit_h7, higher = "APMC")), AVE = as.list(AVE(fit_h7)),
+    structural_compRelSEM = as.list(compRelSEM(fit_h7_structural, higher = "APMC")))
 )
 write_json_full(out, "reference.json")
