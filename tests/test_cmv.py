@@ -152,7 +152,8 @@ def test_cli_summary_in_chinese_says_why_the_ulmc_is_missing(tmp_path: Path) -> 
     assert text.startswith("标记变量法（Lindell & Whitney 2001）")
     assert "CFA 标记变量法" in text
     assert "未测量潜在方法因子：在本数据上无法估计" in text
-    assert "not identified" not in result.stdout and "ULMC not estimated" not in result.stdout
+    assert "not identified" not in result.stdout
+    assert "ULMC not estimated" not in result.stdout
 
 
 def test_cli_unknown_marker() -> None:

@@ -73,7 +73,8 @@ H7_REF = json.loads((REFERENCE / "reviewer_questions" / "reference.json").read_t
 def _h7() -> tuple[ModelSpec, pd.DataFrame, Instrument]:
     spec = load_spec(H7)
     instrument = spec_instrument(spec)
-    assert instrument is not None and spec.data is not None
+    assert instrument is not None
+    assert spec.data is not None
     data = prepare_data(read_data(spec.data, instrument=instrument), instrument=instrument)
     return spec, data, instrument
 

@@ -86,8 +86,9 @@ def measurement_section(
     ``also_below`` names further values below their thresholds for the verdict sentence (the
     loadings of a multi-group fit, which are shown per group).
     Returns keys ``groups, reliability, derived, second_order`` (the names of second-order
-    factors, whose CR and AVE are :func:`semwb.measurement.higher_order.second_order_reliability`'s),
-    ``has_reverse, has_text, sentence, chart``.
+    factors, their CR and AVE from
+    :func:`semwb.measurement.higher_order.second_order_reliability`), ``has_reverse,
+    has_text, sentence, chart``.
     """
     constructs: Mapping[str, Any] = quality.get("constructs") or {}
     groups: list[dict[str, Any]] = []
