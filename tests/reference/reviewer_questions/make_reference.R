@@ -64,6 +64,20 @@ h7_structural <- paste(h7_cfa, "LC  ~ a*APMC", "BRI ~ b*LC + cp*APMC", sep = "\n
 fit_h7 <- cfa(h7_cfa, data = raw)
 fit_h7_structural <- sem(h7_structural, data = raw)
 
+# The shipped H1 spec (models/routines_learning_ambidexterity.yaml, `modindices:`) and its rival
+# models/routines_learning_full_mediation.yaml (`nested_in:`, the direct path fixed at 0) on the
+# example data, ar4 reverse-coded (8 - x) as the instrument does: modindices() of H1 and
+# lavTestLRT of the pair, with AIC and BIC.
+h1_data <- raw
+h1_data$ar4 <- 8 - h1_data$ar4
+h1_measurement <- paste("AR  =~ ar1 + ar2 + ar3 + ar4", "IOL =~ iol1 + iol2 + iol3 + iol4",
+                        "AI  =~ ai1 + ai2 + ai3 + ai4 + ai5 + ai6", sep = "\n")
+h1_syntax <- paste(h1_measurement, "IOL ~ a*AR", "AI  ~ b*IOL + cp*AR", sep = "\n")
+h1_full_syntax <- paste(h1_measurement, "IOL ~ a*AR", "AI  ~ b*IOL + 0*AR", sep = "\n")
+fit_h1 <- sem(h1_syntax, data = h1_data)
+fit_h1_full <- sem(h1_full_syntax, data = h1_data)
+h1_lrt <- as.data.frame(lavTestLRT(fit_h1, fit_h1_full))
+
 out <- list(
   lavaan = as.character(packageVersion("lavaan")),
   semTools = as.character(packageVersion("semTools")),
@@ -88,6 +102,13 @@ out <- list(
     cfa_syntax = h7_cfa, structural_syntax = h7_structural,
     n = lavInspect(fit_h7, "nobs"), chisq = fitMeasures(fit_h7, "chisq")[[1]],
     compRelSEM = as.list(compRelSEM(fit_h7, higher = "APMC")), AVE = as.list(AVE(fit_h7)),
-    structural_compRelSEM = as.list(compRelSEM(fit_h7_structural, higher = "APMC")))
+    structural_compRelSEM = as.list(compRelSEM(fit_h7_structural, higher = "APMC"))),
+  shipped_h1 = list(
+    syntax = h1_syntax, full_mediation_syntax = h1_full_syntax, n = lavInspect(fit_h1, "nobs"),
+    modindices = mi_rows(fit_h1),
+    lrt = list(chisq = as.numeric(h1_lrt$Chisq), df = as.numeric(h1_lrt$Df),
+               aic = as.numeric(h1_lrt$AIC), bic = as.numeric(h1_lrt$BIC),
+               chisq_diff = h1_lrt[["Chisq diff"]][2], df_diff = h1_lrt[["Df diff"]][2],
+               pvalue = h1_lrt[["Pr(>Chisq)"]][2]))
 )
 write_json_full(out, "reference.json")
