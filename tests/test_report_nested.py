@@ -81,6 +81,7 @@ def test_the_shipped_rival_model_is_tested_in_the_index_as_lavtestlrt() -> None:
     assert row.pvalue == pytest.approx(lrt["pvalue"], rel=1e-4)
     assert row.delta_aic == pytest.approx(lrt["aic"][1] - lrt["aic"][0], abs=1e-3)
     assert row.delta_bic == pytest.approx(lrt["bic"][1] - lrt["bic"][0], abs=1e-3)
+    assert row.delta_bic2 == pytest.approx(lrt["bic2"][1] - lrt["bic2"][0], abs=1e-3)
     assert h1.modindices is not None
     lavaan = sorted((r for r in SHIPPED["modindices"] if r["mi"] > 3.84),
                     key=lambda r: -r["mi"])[:10]
@@ -93,3 +94,6 @@ def test_the_shipped_rival_model_is_tested_in_the_index_as_lavtestlrt() -> None:
     page = render_index(results)
     assert 'id="comparison"' in page
     assert "routines-learning-full-mediation" in page
+    assert "<th class=\"num\">BIC2</th>" in page
+    assert f"{h1.fit.bic2:.1f}" in page
+    assert f"{row.delta_bic2:.2f}" in page

@@ -67,7 +67,7 @@ fit_h7_structural <- sem(h7_structural, data = raw)
 # The shipped H1 spec (models/routines_learning_ambidexterity.yaml, `modindices:`) and its rival
 # models/routines_learning_full_mediation.yaml (`nested_in:`, the direct path fixed at 0) on the
 # example data, ar4 reverse-coded (8 - x) as the instrument does: modindices() of H1 and
-# lavTestLRT of the pair, with AIC and BIC.
+# lavTestLRT of the pair, with AIC, BIC and BIC2.
 h1_data <- raw
 h1_data$ar4 <- 8 - h1_data$ar4
 h1_measurement <- paste("AR  =~ ar1 + ar2 + ar3 + ar4", "IOL =~ iol1 + iol2 + iol3 + iol4",
@@ -108,6 +108,7 @@ out <- list(
     modindices = mi_rows(fit_h1),
     lrt = list(chisq = as.numeric(h1_lrt$Chisq), df = as.numeric(h1_lrt$Df),
                aic = as.numeric(h1_lrt$AIC), bic = as.numeric(h1_lrt$BIC),
+               bic2 = c(fitMeasures(fit_h1, "bic2")[[1]], fitMeasures(fit_h1_full, "bic2")[[1]]),
                chisq_diff = h1_lrt[["Chisq diff"]][2], df_diff = h1_lrt[["Df diff"]][2],
                pvalue = h1_lrt[["Pr(>Chisq)"]][2]))
 )
