@@ -78,6 +78,19 @@ fit_h1 <- sem(h1_syntax, data = h1_data)
 fit_h1_full <- sem(h1_full_syntax, data = h1_data)
 h1_lrt <- as.data.frame(lavTestLRT(fit_h1, fit_h1_full))
 
+# HTMT and HTMT2 of the example data's AR, IOL, AI (ar4 reverse-coded, complete rows as
+# semwb discriminant uses them) and of five bootstrap resamples of those rows (0-based row
+# indices stored), each by semTools::htmt on the resampled rows.
+htmt_items <- c(paste0("ar", 1:4), paste0("iol", 1:4), paste0("ai", 1:6))
+htmt_rows <- h1_data[complete.cases(h1_data[, htmt_items]), htmt_items]
+htmt_one <- function(rows) list(htmt = unclass(htmt(h1_measurement, data = rows, htmt2 = FALSE)),
+                                htmt2 = unclass(htmt(h1_measurement, data = rows, htmt2 = TRUE)))
+set.seed(2026)
+htmt_resamples <- lapply(1:5, function(i) {
+  ix <- sample.int(nrow(htmt_rows), replace = TRUE)
+  c(list(rows = ix - 1L), htmt_one(htmt_rows[ix, ]))
+})
+
 out <- list(
   lavaan = as.character(packageVersion("lavaan")),
   semTools = as.character(packageVersion("semTools")),
@@ -110,6 +123,8 @@ out <- list(
                aic = as.numeric(h1_lrt$AIC), bic = as.numeric(h1_lrt$BIC),
                bic2 = c(fitMeasures(fit_h1, "bic2")[[1]], fitMeasures(fit_h1_full, "bic2")[[1]]),
                chisq_diff = h1_lrt[["Chisq diff"]][2], df_diff = h1_lrt[["Df diff"]][2],
-               pvalue = h1_lrt[["Pr(>Chisq)"]][2]))
+               pvalue = h1_lrt[["Pr(>Chisq)"]][2])),
+  htmt_alliance = c(list(n = nrow(htmt_rows), names = c("AR", "IOL", "AI")),
+                    htmt_one(htmt_rows), list(resamples = htmt_resamples))
 )
 write_json_full(out, "reference.json")
