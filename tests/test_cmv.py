@@ -112,6 +112,22 @@ def test_bad_requests() -> None:
         cfa_marker(DATA, CONSTRUCTS, ["m1"])
 
 
+def test_one_substantive_construct_is_refused_not_tested_on_nothing() -> None:
+    """With one construct besides the marker there is no correlation for method variance to
+    inflate: method-R fixed nothing (Δχ²(0), p nan) and the ULMC's method factor duplicated the
+    construct's own factor (it took 37 % of the variance on the example data)."""
+    one = {"A": CONSTRUCTS["A"]}
+    for call in (lambda: cfa_marker(DATA, one, ["m1", "m2", "m3"]), lambda: ulmc(DATA, one),
+                 lambda: marker_correction(DATA[["a1", "m1"]], "m1")):
+        with pytest.raises(OptionError, match=r"got 1 \((A|a1)\) besides the marker"):
+            call()
+    result = CliRunner().invoke(app, ["cmv", str(SEED_INSTRUMENT), str(EXAMPLE_DATA),
+                                      "--constructs", "AR", "--marker", "TURB"])
+    assert result.exit_code != 0
+    assert isinstance(result.exception, OptionError)
+    assert "name two or more" in str(result.exception)
+
+
 def test_a_construct_named_like_the_method_factor_is_refused() -> None:
     with pytest.raises(OptionError, match="named METHOD"):
         ulmc(DATA, {"METHOD": ["a1", "a2", "a3"], "B": ["b1", "b2", "b3"]})

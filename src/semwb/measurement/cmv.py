@@ -68,6 +68,7 @@ def marker_correction(scores: pd.DataFrame, marker: str, *,
     data = scores.dropna()
     corr = data.corr()
     others = [c for c in data.columns if c != marker]
+    _two_constructs(others)
     if r_m is None:
         r_m = float(corr.loc[marker, others].min())
     n = len(data)
@@ -82,6 +83,15 @@ def marker_correction(scores: pd.DataFrame, marker: str, *,
     out["r_m"] = r_m
     out["n"] = n
     return out
+
+
+def _two_constructs(constructs: Sequence[str] | Mapping[str, Sequence[str]]) -> None:
+    """Method variance is judged on the correlations among substantive constructs: two or more."""
+    if len(constructs) < 2:
+        raise OptionError(f"common-method variance is judged on the correlations among "
+                          f"substantive constructs; got {len(constructs)} ("
+                          f"{', '.join(map(str, constructs)) or 'none'}) besides the marker: "
+                          "name two or more.")
 
 
 def _lines(constructs: Mapping[str, Sequence[str]]) -> list[str]:
@@ -146,9 +156,10 @@ def cfa_marker(data: pd.DataFrame, constructs: Mapping[str, Sequence[str]],
     alpha
         Level of the C-vs-U test that picks the model for method-R.
     """
-    if len(marker) < 2 or not constructs:
-        raise OptionError("the CFA marker technique needs substantive constructs and a marker "
-                          "construct of at least 2 items.")
+    if len(marker) < 2:
+        raise OptionError("the CFA marker technique needs a marker construct of at least 2 "
+                          "items.")
+    _two_constructs(constructs)
     items = [i for c in constructs.values() for i in c]
     columns = [*items, *marker]
     frame = data[columns].dropna()
@@ -190,6 +201,7 @@ def ulmc(data: pd.DataFrame, constructs: Mapping[str, Sequence[str]]
     Returns the two fits (``cfa``, ``ulmc``), the chi-square difference test (one row) and the
     method loadings and shares of the items.
     """
+    _two_constructs(constructs)
     items = [i for c in constructs.values() for i in c]
     frame = data[items].dropna()
     cfa = _fit(_lines(constructs), "cfa", frame)
