@@ -105,6 +105,19 @@ def test_marker_correction_formula() -> None:
     assert given["r_adjusted"] == pytest.approx((corr[0, 1] - 0.2) / 0.8)
 
 
+def test_a_negative_smallest_marker_correlation_is_refused_not_used() -> None:
+    """r_M < 0 would turn the correction into an inflation of every correlation."""
+    scores = pd.DataFrame({c: DATA[[f"{c.lower()}{i}" for i in (1, 2, 3)]].mean(axis=1)
+                           for c in "ABM"})
+    scores["M"] = scores["M"] + 2 * (scores["A"] - scores["B"])  # positive with A, negative B
+    corr = scores.corr()
+    assert corr.loc["M", "B"] < 0 < corr.loc["M", "A"]
+    with pytest.raises(OptionError, match=r"correlates negatively with B \(r = -0\.\d{3}\)"):
+        marker_correction(scores, "M")
+    given = marker_correction(scores, "M", r_m=0.1).iloc[0]
+    assert given["r_adjusted"] == pytest.approx((corr.loc["A", "B"] - 0.1) / 0.9)
+
+
 def test_bad_requests() -> None:
     with pytest.raises(OptionError, match="no marker column 'Z'"):
         marker_correction(pd.DataFrame({"A": [1.0, 2.0]}), "Z")

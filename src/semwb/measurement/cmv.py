@@ -54,7 +54,7 @@ def marker_correction(scores: pd.DataFrame, marker: str, *,
         The marker construct's column.
     r_m
         The method correlation (default: the smallest correlation of the marker with another
-        construct, as Lindell & Whitney suggest).
+        construct, as Lindell & Whitney suggest; refused when it is negative).
 
     Returns
     -------
@@ -70,7 +70,14 @@ def marker_correction(scores: pd.DataFrame, marker: str, *,
     others = [c for c in data.columns if c != marker]
     _two_constructs(others)
     if r_m is None:
-        r_m = float(corr.loc[marker, others].min())
+        lowest = corr.loc[marker, others]
+        r_m = float(lowest.min())
+        if r_m < 0:  # the correction would inflate every correlation instead of deflating it
+            raise OptionError(
+                f"the marker {marker} correlates negatively with {lowest.idxmin()} (r = "
+                f"{r_m:.3f}); Lindell & Whitney's correction takes the smallest correlation as "
+                "the (positive) method correlation: choose a marker unrelated to the "
+                "substantive constructs, or give r_m.")
     n = len(data)
     rows = []
     for a, b in combinations(others, 2):
