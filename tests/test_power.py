@@ -157,3 +157,13 @@ def test_admissibility_is_that_of_single_fits_of_the_same_samples() -> None:
         admissible += bool(fit.converged and (variances >= 0).all())
     assert 0.2 < rates["admissible"] < rates["converged"] <= 1
     assert rates["admissible"] == pytest.approx(admissible / 60)
+
+
+def test_a_latent_product_term_is_refused_by_name() -> None:
+    """The shipped H9 spec (XPR:RC, product indicators built from the data): refused before
+    fitting, naming the term (it said the population had no variable XPR:RC)."""
+    spec = REPO / "models" / "commitment_learning_collaborative_innovation.yaml"
+    result = CliRunner().invoke(app, ["power", str(spec), "--n", "100", "--reps", "20"])
+    assert result.exit_code != 0
+    assert isinstance(result.exception, OptionError)
+    assert "remove latent product terms (XPR:RC" in str(result.exception)

@@ -131,11 +131,17 @@ def check_analysis(analysis: ModelSpec) -> None:
     Raises
     ------
     OptionError
-        For ``==``/``<``/``>`` constraints, groups, ordinal items, an estimator other than ML,
-        FIML or a mean structure.
+        For latent product terms, ``==``/``<``/``>`` constraints, groups, ordinal items, an
+        estimator other than ML, FIML or a mean structure.
     """
+    from semwb.conditional.products import parse_term
+
     parsed = analysis.parsed
+    products = [t.rhs for t in parsed.terms if t.op == "~" and (term := parse_term(t.rhs))
+                is not None and set(term.factors) & set(parsed.latents)]
     unsupported = [what for what, asked in (
+        (f"latent product terms ({', '.join(dict.fromkeys(products))}: normal draws cannot "
+         "build their product indicators)", bool(products)),
         ("'==', '<' or '>' constraints", bool(parsed.constraints)),
         ("'group:'", analysis.group is not None),
         ("ordinal items", bool(analysis.ordered or parsed.threshold_items)),
