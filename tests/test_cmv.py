@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +23,19 @@ REF = json.loads((CASE / "reference.json").read_text("utf-8"))
 CONSTRUCTS = {"A": ["a1", "a2", "a3"], "B": ["b1", "b2", "b3"]}
 
 
+NUMBER = re.compile(r"-?\d+\.\d+(?:e-?\d+)?")
+
+
+def _same_syntax(generated: str, written: str) -> None:
+    """The model lavaan fitted (written by write_models.py) is the one semwb generates now:
+    every line the same, the fixed values (the CFA's marker estimates) within 1e-6."""
+    mine, theirs = generated.strip().splitlines(), written.strip().splitlines()
+    assert [NUMBER.sub("#", line) for line in mine] == [NUMBER.sub("#", line) for line in theirs]
+    for a, b in zip(mine, theirs, strict=True):
+        assert [float(v) for v in NUMBER.findall(a)] == pytest.approx(
+            [float(v) for v in NUMBER.findall(b)], rel=1e-6), a
+
+
 @pytest.fixture(scope="module")
 def marker() -> CfaMarker:
     return cfa_marker(DATA, CONSTRUCTS, ["m1", "m2", "m3"])
@@ -30,8 +44,7 @@ def marker() -> CfaMarker:
 def test_every_model_is_lavaans_fit_of_the_same_syntax(marker: CfaMarker) -> None:
     """The fixture fits semwb's generated syntax (written by write_models.py) with lavaan."""
     for name, fit in marker.models.items():
-        written = (CASE / f"{name}.lav").read_text("utf-8").strip()
-        assert fit.spec.syntax.strip().split("\n")[0] == written.split("\n")[0]
+        _same_syntax(fit.spec.syntax, (CASE / f"{name}.lav").read_text("utf-8"))
         assert fit.fit.chisq == pytest.approx(REF[name]["chisq"], rel=1e-5), name
         assert fit.fit.df == REF[name]["df"], name
     share = marker.share.set_index("item")["loading"]
@@ -66,6 +79,7 @@ def test_the_williams_comparisons(marker: CfaMarker) -> None:
 
 def test_ulmc_is_lavaans_fit_and_takes_variance() -> None:
     fits, test, share = ulmc(DATA, CONSTRUCTS)
+    _same_syntax(fits["ulmc"].spec.syntax, (CASE / "ulmc.lav").read_text("utf-8"))
     assert fits["ulmc"].fit.chisq == pytest.approx(REF["ulmc"]["chisq"], rel=1e-5)
     assert fits["ulmc"].fit.df == REF["ulmc"]["df"] == (fits["cfa"].fit.df or 0) - 1
     assert test["chisq_diff"].iloc[0] == pytest.approx(
@@ -91,11 +105,40 @@ def test_marker_correction_formula() -> None:
     assert given["r_adjusted"] == pytest.approx((corr[0, 1] - 0.2) / 0.8)
 
 
+def test_a_negative_smallest_marker_correlation_is_refused_not_used() -> None:
+    """r_M < 0 would turn the correction into an inflation of every correlation."""
+    scores = pd.DataFrame({c: DATA[[f"{c.lower()}{i}" for i in (1, 2, 3)]].mean(axis=1)
+                           for c in "ABM"})
+    scores["M"] = scores["M"] + 2 * (scores["A"] - scores["B"])  # positive with A, negative B
+    corr = scores.corr()
+    assert corr.loc["M", "B"] < 0 < corr.loc["M", "A"]
+    with pytest.raises(OptionError, match=r"correlates negatively with B \(r = -0\.\d{3}\)"):
+        marker_correction(scores, "M")
+    given = marker_correction(scores, "M", r_m=0.1).iloc[0]
+    assert given["r_adjusted"] == pytest.approx((corr.loc["A", "B"] - 0.1) / 0.9)
+
+
 def test_bad_requests() -> None:
     with pytest.raises(OptionError, match="no marker column 'Z'"):
         marker_correction(pd.DataFrame({"A": [1.0, 2.0]}), "Z")
     with pytest.raises(OptionError, match="at least 2 items"):
         cfa_marker(DATA, CONSTRUCTS, ["m1"])
+
+
+def test_one_substantive_construct_is_refused_not_tested_on_nothing() -> None:
+    """With one construct besides the marker there is no correlation for method variance to
+    inflate: method-R fixed nothing (Δχ²(0), p nan) and the ULMC's method factor duplicated the
+    construct's own factor (it took 37 % of the variance on the example data)."""
+    one = {"A": CONSTRUCTS["A"]}
+    for call in (lambda: cfa_marker(DATA, one, ["m1", "m2", "m3"]), lambda: ulmc(DATA, one),
+                 lambda: marker_correction(DATA[["a1", "m1"]], "m1")):
+        with pytest.raises(OptionError, match=r"got 1 \((A|a1)\) besides the marker"):
+            call()
+    result = CliRunner().invoke(app, ["cmv", str(SEED_INSTRUMENT), str(EXAMPLE_DATA),
+                                      "--constructs", "AR", "--marker", "TURB"])
+    assert result.exit_code != 0
+    assert isinstance(result.exception, OptionError)
+    assert "name two or more" in str(result.exception)
 
 
 def test_a_construct_named_like_the_method_factor_is_refused() -> None:
@@ -118,6 +161,12 @@ def test_summary_in_both_languages(marker: CfaMarker) -> None:
     chinese = cmv_summary(lang="zh", marker_name="M", marker=marker)
     assert "显著优于基线模型" in chinese
     assert "标记变量法（Lindell" not in chinese  # only what was run
+    assert "未测量潜在方法因子" not in chinese
+    failed = cmv_summary(marker_name="M", marker=marker, latent_failed=True)
+    assert failed.endswith("Unmeasured latent method construct: not estimable on these data; its "
+                           "equal method loading is not identified (an estimate at zero, i.e. no "
+                           "common method factor beyond the substantive factors, or one the "
+                           "factor correlations absorb).")
 
 
 def test_cli_on_the_example_survey(tmp_path: Path) -> None:
@@ -129,8 +178,25 @@ def test_cli_on_the_example_survey(tmp_path: Path) -> None:
     assert saved["marker"] == "TURB"
     assert len(saved["marker_correction"]) == 3
     assert saved["cfa_marker"]["tests"][0]["comparison"] == "baseline vs method-C"
-    assert "ulmc" in saved
-    assert (tmp_path / "cmv.txt").read_text("utf-8").startswith("Marker variable")
+    # lavaan agrees: on these data the ULMC's equal loading estimates at 0 with a singular
+    # information matrix; the summary says so instead of leaving the ULMC out silently
+    assert "not identified" in saved["ulmc"]["error"]
+    text = (tmp_path / "cmv.txt").read_text("utf-8")
+    assert text.startswith("Marker variable")
+    assert "Unmeasured latent method construct: not estimable on these data" in text
+
+
+def test_cli_summary_in_chinese_says_why_the_ulmc_is_missing(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["cmv", str(SEED_INSTRUMENT), str(EXAMPLE_DATA),
+                                      "--constructs", "AR,IOL,AI", "--marker", "TURB",
+                                      "--out", str(tmp_path), "--lang", "zh"])
+    assert result.exit_code == 0, result.output
+    text = (tmp_path / "cmv.txt").read_text("utf-8")
+    assert text.startswith("标记变量法（Lindell & Whitney 2001）")
+    assert "CFA 标记变量法" in text
+    assert "未测量潜在方法因子：在本数据上无法估计" in text
+    assert "not identified" not in result.stdout
+    assert "ULMC not estimated" not in result.stdout
 
 
 def test_cli_unknown_marker() -> None:

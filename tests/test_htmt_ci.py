@@ -156,3 +156,28 @@ def test_cli_on_the_example_survey(tmp_path: Path) -> None:
     assert (table["htmt"] <= table["htmt_upper"]).all()
     assert (table["fl_lower"] <= table["fl"]).all()
     assert "Fornell-Larcker criterion" in result.stdout
+
+
+def test_the_example_surveys_htmt_and_resamples_are_semtools() -> None:
+    """AR, IOL, AI of the example data (ar4 reverse-coded, complete rows) as `semwb
+    discriminant` reads them: the point values and five resamples drawn in R (their rows
+    stored) against semTools::htmt on the same rows."""
+    from semwb.cli.efa import survey_items
+
+    ref = RQ["htmt_alliance"]
+    _, _, items, groups = survey_items(SEED_INSTRUMENT, EXAMPLE_DATA, "AR,IOL,AI", "")
+    assert list(groups) == ref["names"]
+    data = items[[i for g in groups.values() for i in g]].dropna()
+    assert len(data) == ref["n"]
+    table = discriminant_validity(data, groups, draws=100)
+    pairs = list(combinations(range(3), 2))
+    for key in ("htmt", "htmt2"):
+        np.testing.assert_allclose(table[key], [ref[key][a][b] for a, b in pairs], atol=1e-10)
+    X = data.to_numpy(float)
+    sizes = np.cumsum([0, *(len(g) for g in groups.values())])
+    positions = [list(range(sizes[k], sizes[k + 1])) for k in range(3)]
+    indices = np.array([r["rows"] for r in ref["resamples"]])
+    for key, geometric in (("htmt", False), ("htmt2", True)):
+        draws = htmt_draws(X, positions, indices, geometric=geometric)
+        expected = [[r[key][a][b] for a, b in pairs] for r in ref["resamples"]]
+        np.testing.assert_allclose(draws, expected, atol=1e-10)

@@ -27,6 +27,7 @@ SPECS = {
     "policy_trust_knowledge_sharing": ["ind_policy", "ind_trust"],
     "commitment_learning_collaborative_innovation": [],
     "flexibility_search_breakthrough": ["ind_resource", "ind_coordination"],
+    "routines_learning_full_mediation": ["ind"],
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -11,9 +12,11 @@ from scipy import stats
 from typer.testing import CliRunner
 
 from semwb.cli import app
-from semwb.errors import OptionError
+from semwb.errors import FitError, OptionError
+from semwb.sem.estimate import fit_model
 from semwb.sem.power import population_covariance, simulate_power
 from semwb.sem.spec import spec_from_syntax
+from survey_helpers import REPO
 
 MEDIATION = ("M =~ 0.8*m1 + 0.7*m2 + 0.7*m3\nX =~ 0.8*x1 + 0.7*x2 + 0.7*x3\n"
              "Y =~ 0.8*y1 + 0.7*y2 + 0.7*y3\nM ~ {a}*X\nY ~ {b}*M + 0.1*X")
@@ -111,3 +114,56 @@ def test_a_dask_cluster_gives_the_same_numbers() -> None:
                                scheduler=cluster.scheduler_address)
     pd.testing.assert_frame_equal(here.table, there.table)
     pd.testing.assert_frame_equal(here.rates, there.rates)
+
+
+def test_progress_is_reported_after_each_sample_size() -> None:
+    """The command's progress bar is fed by this callback: one call per N, done out of total."""
+    calls: list[tuple[int, int]] = []
+    simulate_power(spec_from_syntax("y ~ x", name="a"), _population("y ~ 0.2*x"), [40, 60, 80],
+                   reps=10, seed=1, progress=lambda done, total: calls.append((done, total)))
+    assert calls == [(1, 3), (2, 3), (3, 3)]
+
+
+def test_cli_refuses_a_group_spec_in_one_line_before_fitting_it() -> None:
+    """Without --population the spec is fitted for its population; a group spec is refused
+    first (its fit's implied covariance is one per group: it used to crash in pandas)."""
+    spec = REPO / "models" / "routines_learning_ownership_groups.yaml"
+    result = CliRunner().invoke(app, ["power", str(spec), "--n", "100", "--reps", "20"])
+    assert result.exit_code != 0
+    assert isinstance(result.exception, OptionError)
+    assert "remove 'group:'" in str(result.exception)
+
+
+def test_admissibility_is_that_of_single_fits_of_the_same_samples() -> None:
+    """N = 25 with a weak third indicator: many Heywood cases. Each N's samples come from its
+    own seed stream, so they can be redrawn here and fitted one by one: the admissible share
+    (converged, no negative variance) is the same count; replications the batched (chord) fit
+    does not converge are refitted by full Fisher scoring first (two would otherwise be lost)."""
+    population = _population("F =~ 0.95*x1 + 0.9*x2 + 0.25*x3\ny ~ 0.3*F")
+    analysis = spec_from_syntax("F =~ x1 + x2 + x3\ny ~ F", name="a")
+    rates = simulate_power(analysis, population, [25], reps=60, seed=11).rates.iloc[0]
+    rng = np.random.default_rng(np.random.SeedSequence(11).spawn(1)[0])
+    samples = rng.multivariate_normal(np.zeros(4), population.to_numpy(), size=(60, 25))
+    admissible = 0
+    for sample in samples:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                fit = fit_model(analysis, pd.DataFrame(sample, columns=population.columns))
+        except FitError:  # not identified at this sample: not admissible
+            continue
+        p = fit.parameters
+        variances = p[(p["op"] == "~~") & (p["lhs"] == p["rhs"]) & p["free"]]["est"]
+        admissible += bool(fit.converged and (variances >= 0).all())
+    assert 0.2 < rates["admissible"] < rates["converged"] <= 1
+    assert rates["admissible"] == pytest.approx(admissible / 60)
+
+
+def test_a_latent_product_term_is_refused_by_name() -> None:
+    """The shipped H9 spec (XPR:RC, product indicators built from the data): refused before
+    fitting, naming the term (it said the population had no variable XPR:RC)."""
+    spec = REPO / "models" / "commitment_learning_collaborative_innovation.yaml"
+    result = CliRunner().invoke(app, ["power", str(spec), "--n", "100", "--reps", "20"])
+    assert result.exit_code != 0
+    assert isinstance(result.exception, OptionError)
+    assert "remove latent product terms (XPR:RC" in str(result.exception)

@@ -22,6 +22,7 @@ from semwb.explore.beside import beside_results
 from semwb.files import atomic_write_text, display_path, sha256_bytes, sha256_file
 from semwb.measurement.cfa import measure_constructs
 from semwb.measurement.correlations import composite_correlations
+from semwb.measurement.higher_order import second_order_quality
 from semwb.model_data import conditional_results, model_data
 from semwb.results import ParameterRow, Provenance, Results
 from semwb.sem.estimate import COLUMNS, FitResult, fit_model
@@ -226,6 +227,8 @@ def run_analysis(
     measurement, measurement_warnings = (
         assess_spec_measurement(spec, built.data, instrument) if instrument is not None
         else ({}, []))
+    second_order, second_order_warnings = second_order_quality(built.spec, built.data,
+                                                               data_name=shown)
     modindices, modindices_warnings = (
         modindices_results(fit, spec.modindices) if spec.modindices is not None else (None, []))
     imputation, prediction = beside_results(
@@ -244,13 +247,15 @@ def run_analysis(
         bootstrap=None if boot is None else boot.info, r2=fit.r2,
         hypotheses=[h.model_dump(exclude_none=True) for h in spec.hypotheses],
         measurement=measurement.pop("constructs", {}), htmt=measurement.pop("htmt", {}),
-        quality=measurement, syntax=built.spec.syntax,
+        quality={**measurement, **({"second_order": second_order} if second_order else {})},
+        syntax=built.spec.syntax,
         conditional=conditional_results(built, fit, level=options.level if options else 0.95,
                                         draws=None if boot is None else boot.draws),
         aggregation=built.aggregation, portfolio=built.portfolio,
         modindices=modindices, nested_in=spec.nested_in,
         imputation=imputation, prediction=prediction,
-        warnings=[*fit.warnings, *built.warnings, *measurement_warnings, *modindices_warnings],
+        warnings=[*fit.warnings, *built.warnings, *measurement_warnings,
+                  *second_order_warnings, *modindices_warnings],
         provenance=provenance(spec, data, data_path=data_path, data_name=data_name,
                               command=command),
         invariance=_invariance(built.spec, built.data, shown),

@@ -61,7 +61,8 @@ def cmv(
     except FitError as exc:  # equal method loadings are often not identified
         ulmc_part = {"error": str(exc)}
     summary = cmv_summary(lang=lang, marker_name=marker, corrected=corrected, marker=technique,
-                          latent=None if "error" in ulmc_part else (test, share))
+                          latent=None if "error" in ulmc_part else (test, share),
+                          latent_failed="error" in ulmc_part)
     result = {
         "marker": marker, "marker_correction": _records(corrected),
         "cfa_marker": {"tests": _records(technique.tests), "chosen": technique.chosen,
@@ -73,8 +74,4 @@ def cmv(
     atomic_write_text(out / "cmv.json", json.dumps(result, indent=2, ensure_ascii=False) + "\n")
     atomic_write_text(out / "cmv.txt", summary + "\n")
     say(summary)
-    if "error" in ulmc_part:
-        say("ULMC not estimated: its equal method loading is not identified on these data (an "
-            "estimate at zero, i.e. no method factor found, or one the factor correlations "
-            "absorb); see cmv.json.")
     say(f"wrote {out / 'cmv.json'}, {out / 'cmv.txt'}")

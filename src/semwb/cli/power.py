@@ -49,11 +49,12 @@ def power(
 ) -> None:
     """Power per path and := effect (Monte Carlo CI) for each N, convergence and admissibility."""
     from semwb.report.power_chart import power_curve_svg
-    from semwb.sem.power import population_covariance, simulate_power
+    from semwb.sem.power import check_analysis, population_covariance, simulate_power
     from semwb.sem.spec import load_spec
 
     sizes = _sizes(n)
     analysis = load_spec(spec)
+    check_analysis(analysis)  # before fitting the spec for its population
     if population is not None:
         sigma = population_covariance(load_spec(population))
     else:

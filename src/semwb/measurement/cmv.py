@@ -54,7 +54,7 @@ def marker_correction(scores: pd.DataFrame, marker: str, *,
         The marker construct's column.
     r_m
         The method correlation (default: the smallest correlation of the marker with another
-        construct, as Lindell & Whitney suggest).
+        construct, as Lindell & Whitney suggest; refused when it is negative).
 
     Returns
     -------
@@ -68,8 +68,16 @@ def marker_correction(scores: pd.DataFrame, marker: str, *,
     data = scores.dropna()
     corr = data.corr()
     others = [c for c in data.columns if c != marker]
+    _two_constructs(others)
     if r_m is None:
-        r_m = float(corr.loc[marker, others].min())
+        lowest = corr.loc[marker, others]
+        r_m = float(lowest.min())
+        if r_m < 0:  # the correction would inflate every correlation instead of deflating it
+            raise OptionError(
+                f"the marker {marker} correlates negatively with {lowest.idxmin()} (r = "
+                f"{r_m:.3f}); Lindell & Whitney's correction takes the smallest correlation as "
+                "the (positive) method correlation: choose a marker unrelated to the "
+                "substantive constructs, or give r_m.")
     n = len(data)
     rows = []
     for a, b in combinations(others, 2):
@@ -82,6 +90,15 @@ def marker_correction(scores: pd.DataFrame, marker: str, *,
     out["r_m"] = r_m
     out["n"] = n
     return out
+
+
+def _two_constructs(constructs: Sequence[str] | Mapping[str, Sequence[str]]) -> None:
+    """Method variance is judged on the correlations among substantive constructs: two or more."""
+    if len(constructs) < 2:
+        raise OptionError(f"common-method variance is judged on the correlations among "
+                          f"substantive constructs; got {len(constructs)} ("
+                          f"{', '.join(map(str, constructs)) or 'none'}) besides the marker: "
+                          "name two or more.")
 
 
 def _lines(constructs: Mapping[str, Sequence[str]]) -> list[str]:
@@ -146,9 +163,10 @@ def cfa_marker(data: pd.DataFrame, constructs: Mapping[str, Sequence[str]],
     alpha
         Level of the C-vs-U test that picks the model for method-R.
     """
-    if len(marker) < 2 or not constructs:
-        raise OptionError("the CFA marker technique needs substantive constructs and a marker "
-                          "construct of at least 2 items.")
+    if len(marker) < 2:
+        raise OptionError("the CFA marker technique needs a marker construct of at least 2 "
+                          "items.")
+    _two_constructs(constructs)
     items = [i for c in constructs.values() for i in c]
     columns = [*items, *marker]
     frame = data[columns].dropna()
@@ -190,6 +208,7 @@ def ulmc(data: pd.DataFrame, constructs: Mapping[str, Sequence[str]]
     Returns the two fits (``cfa``, ``ulmc``), the chi-square difference test (one row) and the
     method loadings and shares of the items.
     """
+    _two_constructs(constructs)
     items = [i for c in constructs.values() for i in c]
     frame = data[items].dropna()
     cfa = _fit(_lines(constructs), "cfa", frame)
@@ -216,6 +235,10 @@ _SUMMARY = {
         "bias_no": "did not worsen the fit: no evidence that method variance biases them",
         "ulmc": "Unmeasured latent method construct: Δχ²({df}) = {chisq:.2f}, p {p}; the "
                 "method factor accounts for {share:.1%} of the items' variance on average.",
+        "ulmc_failed": "Unmeasured latent method construct: not estimable on these data; its "
+                       "equal method loading is not identified (an estimate at zero, i.e. no "
+                       "common method factor beyond the substantive factors, or one the factor "
+                       "correlations absorb).",
     },
     "zh": {
         "marker": "标记变量法（Lindell & Whitney 2001）：以 {marker} 为标记变量，r_M = {r_m:.3f}；"
@@ -231,6 +254,9 @@ _SUMMARY = {
         "bias_no": "未使拟合变差：没有证据表明共同方法变异使这些相关产生偏差",
         "ulmc": "未测量潜在方法因子：Δχ²({df}) = {chisq:.2f}，p {p}；方法因子平均解释题项方差的"
                 "{share:.1%}。",
+        "ulmc_failed": "未测量潜在方法因子：在本数据上无法估计，其等值方法载荷不可识别"
+                       "（估计值为零，即在实质因子之外没有共同方法因子，或该因子被因子间相关"
+                       "吸收）。",
     },
 }
 
@@ -241,11 +267,13 @@ def _p(value: float) -> str:
 
 def cmv_summary(*, lang: str = "en", marker_name: str | None = None,
                 corrected: pd.DataFrame | None = None, marker: CfaMarker | None = None,
-                latent: tuple[pd.DataFrame, pd.DataFrame] | None = None) -> str:
+                latent: tuple[pd.DataFrame, pd.DataFrame] | None = None,
+                latent_failed: bool = False) -> str:
     """A paragraph a reviewer can be given, in English or Chinese, of whatever was run.
 
     ``corrected`` is :func:`marker_correction`'s table, ``marker`` :func:`cfa_marker`'s result,
-    ``latent`` the test and shares of :func:`ulmc`.
+    ``latent`` the test and shares of :func:`ulmc`; ``latent_failed`` says that the ULMC was
+    tried and could not be estimated (a sentence instead of ``latent``'s).
     """
     words = _SUMMARY["zh" if lang == "zh" else "en"]
     parts = []
@@ -269,4 +297,6 @@ def cmv_summary(*, lang: str = "en", marker_name: str | None = None,
                                           chisq=test["chisq_diff"].iloc[0],
                                           p=_p(test["pvalue"].iloc[0]),
                                           share=float(share["share"].mean())))
+    elif latent_failed:
+        parts.append(words["ulmc_failed"])
     return ("" if lang == "zh" else " ").join(parts)

@@ -121,6 +121,13 @@ _STRINGS: dict[str, tuple[str, str]] = {
                      "α and ω need the item data through an instrument (fit with --instrument).",
                      "未提供问卷定义：CR 与 AVE 由模型自身的标准化载荷计算；"
                      "α 与 ω 需通过问卷定义读取题项数据（以 --instrument 拟合）。"),
+    "second_order_note": ("Second-order factors: CR is the share of the composite of all their "
+                          "items due to the second-order factor (semTools compRelSEM(higher =)) "
+                          "and AVE the mean squared standardized second-order loading, both from "
+                          "the measurement model as a CFA.",
+                          "二阶因子：CR 为其全部题项合成分数中由二阶因子解释的比例（semTools "
+                          "compRelSEM(higher =)），AVE 为二阶标准化载荷平方的均值，均由测量模型"
+                          "（CFA）计算。"),
     "no_quality": ("Reliability statistics were not computed for this run.",
                    "本次分析未计算信度指标。"),
     # validity
@@ -322,16 +329,17 @@ _STRINGS: dict[str, tuple[str, str]] = {
                   "灰色：不显著（区间包含零）"),
     "comparison": ("Model comparison", "模型比较"),
     "comparison_note": ("Each restricted model is compared with the model it is nested in: "
-                        "χ² difference test (ML), with differences in AIC and BIC "
-                        "(negative favours the restricted model).",
+                        "χ² difference test (ML), with differences in AIC, BIC and the "
+                        "sample-size adjusted BIC2 (negative favours the restricted model).",
                         "嵌套模型与其所属的较一般模型比较：χ² 差异检验（ML），"
-                        "以及 AIC 与 BIC 之差（负值支持受限模型）。"),
+                        "以及 AIC、BIC 与样本量校正 BIC2 之差（负值支持受限模型）。"),
     "restricted": ("Restricted model", "受限模型"),
     "general": ("General model", "一般模型"),
     "delta_chisq": ("Δχ²", "Δχ²"),
     "delta_df": ("Δdf", "Δdf"),
     "delta_aic": ("ΔAIC", "ΔAIC"),
     "delta_bic": ("ΔBIC", "ΔBIC"),
+    "delta_bic2": ("ΔBIC2", "ΔBIC2"),
     "scaled_needed": ("needs a scaled difference test ({estimator})",
                       "需使用校正的差异检验（{estimator}）"),
     "no_models": ("No results found.", "未找到结果。"),

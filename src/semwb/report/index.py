@@ -31,6 +31,7 @@ class Comparison:
     delta_bic: float | None
     note: str
     method: str = ""
+    delta_bic2: float | None = None
 
 
 def _diff(a: float | None, b: float | None) -> float | None:
@@ -67,6 +68,7 @@ def compare_nested(restricted: Results, general: Results, *, lang: Lang) -> Comp
         restricted=restricted.model, general=general.model, delta_chisq=d_chisq, delta_df=d_df,
         pvalue=pvalue, delta_aic=_diff(restricted.fit.aic, general.fit.aic),
         delta_bic=_diff(restricted.fit.bic, general.fit.bic), note=note, method=method,
+        delta_bic2=_diff(restricted.fit.bic2, general.fit.bic2),
     )
 
 

@@ -85,7 +85,10 @@ def measurement_section(
 
     ``also_below`` names further values below their thresholds for the verdict sentence (the
     loadings of a multi-group fit, which are shown per group).
-    Returns keys ``groups, reliability, has_reverse, has_text, sentence, chart``.
+    Returns keys ``groups, reliability, derived, second_order`` (the names of second-order
+    factors, their CR and AVE from
+    :func:`semwb.measurement.higher_order.second_order_reliability`), ``has_reverse,
+    has_text, sentence, chart``.
     """
     constructs: Mapping[str, Any] = quality.get("constructs") or {}
     groups: list[dict[str, Any]] = []
@@ -101,11 +104,13 @@ def measurement_section(
         ]
         groups.append({"construct": latent, "name": labels.named(latent), "rows": rows,
                        "source": labels.sources.get(latent, "")})
+    # second-order factors: CR and AVE of their measurement CFA (semTools compRelSEM(higher =))
+    second: Mapping[str, Any] = quality.get("second_order") or {}
     order = list(parts.latents) + [c for c in constructs if c not in parts.latents]
     reliability, below = [], []
     t = strings(lang)
     for cid in order:
-        stats = constructs.get(cid)
+        stats = second.get(cid) or constructs.get(cid)
         if not stats:
             continue
         cells = {key: cell(stats.get(key), _meets(stats.get(key), minimum))
@@ -120,6 +125,7 @@ def measurement_section(
         "groups": groups,
         "reliability": reliability,
         "derived": bool(quality.get("derived")),
+        "second_order": [labels.name(c) for c in order if c in second],
         "has_reverse": any(r["reverse"] for g in groups for r in g["rows"]),
         "has_text": any(r["text"] for g in groups for r in g["rows"]),
         "sentence": verdict if reliability or groups else "",

@@ -120,7 +120,8 @@ def report_tables(ctx: Mapping[str, Any]) -> list[ReportTable]:
                       loadings, note))
     if m and m["reliability"]:
         keys = ("alpha", "omega", "cr", "ave")
-        note = t["reliability_note"] + (" " + t["derived_note"] if m["derived"] else "")
+        note = (t["reliability_note"] + (" " + t["derived_note"] if m["derived"] else "")
+                + (" " + t["second_order_note"] if m["second_order"] else ""))
         found.append(("reliability", t["reliability"],
                       [Column(t["construct"]), *(Column(t[k], "std") for k in keys)],
                       [[r["name"], *(r[k]["value"] for k in keys)] for r in m["reliability"]],

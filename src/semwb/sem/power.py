@@ -5,9 +5,10 @@ values (``IOL ~ 0.3*AR``, ``AR =~ 0.8*ar1 + ...``; every (residual) variance not
 that the variable's total variance is 1, so the given values are standardized), or by a fitted
 model at its estimate. For each sample size ``N`` of a grid, ``reps`` samples are drawn from
 ``N(0, Σ)`` and the analysis model is fitted to all of them at once (batched Fisher scoring,
-warm-started at the population fit). Per replication: convergence, admissibility (no negative
-variance estimate), the Wald test of every regression path, and the Monte Carlo CI (Selig &
-Preacher 2008) of every ``:=`` effect. Power is the share of converged, admissible
+warm-started at the population fit; a replication it does not converge is refitted by full
+Fisher scoring). Per replication: convergence, admissibility (no negative variance estimate),
+the Wald test of every regression path, and the Monte Carlo CI (Selig & Preacher 2008) of
+every ``:=`` effect. Power is the share of converged, admissible
 replications in which the path's two-sided p is below ``alpha`` (the effect's CI excludes 0).
 Each N is one task (:func:`power_at`), run here or on a Dask cluster.
 """
@@ -33,7 +34,7 @@ from semwb.sem.partable import build_partable
 if TYPE_CHECKING:
     from semwb.sem.spec import ModelSpec
 
-__all__ = ["PowerResult", "population_covariance", "power_at", "simulate_power"]
+__all__ = ["PowerResult", "check_analysis", "population_covariance", "power_at", "simulate_power"]
 
 _MC_DRAWS = 1000
 
@@ -121,11 +122,26 @@ class _Setup:
     alpha: float
 
 
-def _setup(analysis: ModelSpec, sigma: pd.DataFrame, ns: Sequence[int], reps: int,
-           alpha: float) -> _Setup:
-    """Check the request, build the analysis model and fit it to the population."""
+def check_analysis(analysis: ModelSpec) -> None:
+    """Refuse (one line) an analysis model the simulation does not fit.
+
+    Called by :func:`simulate_power` and, before it fits the spec to its data for the
+    population, by ``semwb power``.
+
+    Raises
+    ------
+    OptionError
+        For latent product terms, ``==``/``<``/``>`` constraints, groups, ordinal items, an
+        estimator other than ML, FIML or a mean structure.
+    """
+    from semwb.conditional.products import parse_term
+
     parsed = analysis.parsed
+    products = [t.rhs for t in parsed.terms if t.op == "~" and (term := parse_term(t.rhs))
+                is not None and set(term.factors) & set(parsed.latents)]
     unsupported = [what for what, asked in (
+        (f"latent product terms ({', '.join(dict.fromkeys(products))}: normal draws cannot "
+         "build their product indicators)", bool(products)),
         ("'==', '<' or '>' constraints", bool(parsed.constraints)),
         ("'group:'", analysis.group is not None),
         ("ordinal items", bool(analysis.ordered or parsed.threshold_items)),
@@ -136,6 +152,13 @@ def _setup(analysis: ModelSpec, sigma: pd.DataFrame, ns: Sequence[int], reps: in
         raise OptionError(f"{analysis.source}: the power simulation fits complete-data ML of one "
                           f"group without constraints or means; remove {', '.join(unsupported)} "
                           "from the analysis model.")
+
+
+def _setup(analysis: ModelSpec, sigma: pd.DataFrame, ns: Sequence[int], reps: int,
+           alpha: float) -> _Setup:
+    """Check the request, build the analysis model and fit it to the population."""
+    check_analysis(analysis)
+    parsed = analysis.parsed
     observed = [v for v in sigma.columns if v in set(parsed.observed)]
     missing = sorted(set(parsed.observed) - set(observed))
     if missing:
@@ -173,16 +196,24 @@ def power_at(setup: _Setup, n: int, seed: np.random.SeedSequence
     Xc = X - mean[:, None, :]
     S = Xc.transpose(0, 2, 1) @ Xc / n
     pattern = Pattern(np.arange(p), 1.0, S, mean)
-    fit = fit_batch(mm, [pattern], start=setup.center, S_full=S, mean_full=mean, tol=1e-8,
-                    max_iter=200)
-    ev = objective(mm, fit.theta, [pattern], S, mean)
+    batch = fit_batch(mm, [pattern], start=setup.center, S_full=S, mean_full=mean, tol=1e-8,
+                      max_iter=200)
+    theta, converged = batch.theta.copy(), batch.converged.copy()
+    todo = np.flatnonzero(~converged)
+    if todo.size:  # full Fisher scoring from the population values before giving up
+        again = fit_batch(mm, [Pattern(np.arange(p), 1.0, S[todo], mean[todo])],
+                          start=setup.center, S_full=S[todo], mean_full=mean[todo], tol=1e-8,
+                          max_iter=100, refresh_every=1)
+        theta[todo[again.converged]] = again.theta[again.converged]
+        converged[todo] = again.converged
+    ev = objective(mm, theta, [pattern], S, mean)
     info = information(mm, ev.imp, ev.sigma_inv) * (n / 2)
-    ok = fit.converged & ev.ok
-    use = ok & (fit.theta[:, variances] >= 0).all(axis=1)  # converged and admissible
+    ok = converged & ev.ok
+    use = ok & (theta[:, variances] >= 0).all(axis=1)  # converged and admissible
     vcov = np.full_like(info, np.nan)
     vcov[ok] = np.linalg.pinv(info[ok])
     se = np.sqrt(np.abs(np.diagonal(vcov, axis1=1, axis2=2)))
-    values = row_values(mm, fit.theta)
+    values = row_values(mm, theta)
     table: list[dict[str, object]] = []
     for j, row in paths:
         z = values[:, j] / se[:, row.param]
@@ -191,8 +222,8 @@ def power_at(setup: _Setup, n: int, seed: np.random.SeedSequence
                       "power": float(np.mean(np.abs(z[use]) > crit)) if use.any() else
                       float("nan"), "mean_estimate": float(np.mean(values[use, j]))})
     if analysis.effects:
-        sig = _effect_significant(analysis, mm, fit.theta[use], vcov[use], alpha, rng)
-        est = _labels(analysis, mm, fit.theta[use])
+        sig = _effect_significant(analysis, mm, theta[use], vcov[use], alpha, rng)
+        est = _labels(analysis, mm, theta[use])
         for e, effect in enumerate(analysis.effects):
             table.append({"n": n, "target": effect.name, "kind": "effect",
                           "population": float(effect.evaluate(labels)[0]),
