@@ -134,7 +134,7 @@ def check_analysis(analysis: ModelSpec) -> None:
         For latent product terms, ``==``/``<``/``>`` constraints, groups, ordinal items, an
         estimator other than ML, FIML or a mean structure.
     """
-    from semwb.conditional.products import parse_term
+    from semwb.sem.terms import parse_term
 
     parsed = analysis.parsed
     products = [t.rhs for t in parsed.terms if t.op == "~" and (term := parse_term(t.rhs))
