@@ -44,6 +44,8 @@ from semwb.sem.resampling import weighted_covariances
 
 #: Quasi-Newton steps a draw gets from the full-sample estimate before it is failed.
 MAX_STEPS = 200
+#: Fisher scoring steps before BFGS when an unconverged draw is fitted again.
+SCORING_AGAIN = 3
 
 if TYPE_CHECKING:
     from semwb.sem.estimate import FitResult
@@ -104,11 +106,26 @@ def _draw_data(mm: ModelMatrices, rows: MissingRows, X: Array, weights: Array) -
 
 def fit_group_draws(mm: ModelMatrices, rows: MissingRows, X: Array, weights: Array) -> BatchFit:
     """Fit the draws ``weights (n, N)`` (case counts over ``N`` of the stacked rows ``X``, each
-    group's rows redrawn within the group) by batched quasi-Newton steps from the estimate."""
+    group's rows redrawn within the group) by batched quasi-Newton steps from the estimate.
+
+    A draw they leave unconverged (most often one heading for an improper solution) starts
+    again from the estimate with more Fisher scoring steps before the BFGS updates, which
+    can stop at the local minimum nearer the estimate, the one lavaan's refit finds.
+    """
     with threadpool_limits(limits=1):
         S, mean = covariate_moments(mm, X, weights)
-        return fit_quasi_newton(mm, _draw_data(mm, rows, X, weights), start=mm.estimate,
-                                S_full=S, mean_full=mean, max_iter=MAX_STEPS)
+        fit = fit_quasi_newton(mm, _draw_data(mm, rows, X, weights), start=mm.estimate,
+                               S_full=S, mean_full=mean, max_iter=MAX_STEPS)
+        todo = np.flatnonzero(~fit.converged)
+        if not todo.size:
+            return fit
+        again = fit_quasi_newton(mm, _draw_data(mm, rows, X, weights[todo]),
+                                 start=mm.estimate, S_full=None if S is None else S[todo],
+                                 mean_full=None if mean is None else mean[todo],
+                                 max_iter=MAX_STEPS, scoring=SCORING_AGAIN)
+        theta, converged = fit.theta.copy(), fit.converged.copy()
+        theta[todo], converged[todo] = again.theta, again.converged
+        return dataclasses.replace(fit, theta=theta, converged=converged)
 
 
 def failed_draws(mm: ModelMatrices, rows: MissingRows, X: Array, indices: NDArray[np.intp],

@@ -34,7 +34,7 @@ HALVINGS = 30
 
 def fit_quasi_newton(mm: ModelMatrices, data: Data, *, start: Array,
                      S_full: Array | None = None, mean_full: Array | None = None,
-                     tol: float = 1e-7, max_iter: int = 200) -> BatchFit:
+                     tol: float = 1e-7, max_iter: int = 200, scoring: int = 1) -> BatchFit:
     """Minimise ``F`` for a stack of data sets by batched BFGS from Fisher's metric.
 
     Parameters
@@ -52,6 +52,9 @@ def fit_quasi_newton(mm: ModelMatrices, data: Data, *, start: Array,
         projected gradient element below :data:`GRADIENT_TOLERANCE`.
     max_iter
         Iterations before a member is declared not converged.
+    scoring
+        Steps of Fisher scoring (the information refreshed at each member's point) before
+        BFGS updates take over; the first step is always a scoring step from ``start``.
 
     Returns
     -------
@@ -83,7 +86,10 @@ def fit_quasi_newton(mm: ModelMatrices, data: Data, *, start: Array,
     fresh = np.ones(todo.size, dtype=bool)  # P is Fisher's at the member's current point
     grad = np.zeros((n, mm.n_params))
     grad[todo] = gradient(mm, ev, _subset(data, todo))
-    for _ in range(max_iter):
+    for it in range(max_iter):
+        if 1 <= it <= scoring:  # Fisher scoring's first steps, then BFGS from its metric
+            P = metric(mm, information(mm, ev.imp, ev.sigma_inv))
+            fresh[:] = True
         g = grad[todo]
         step = (P @ g[:, :, None])[:, :, 0]
         reduced = g if K is None else g @ K
@@ -101,8 +107,9 @@ def fit_quasi_newton(mm: ModelMatrices, data: Data, *, start: Array,
             members = todo[good]
             new_ev = _take(tev, good)
             new_grad = gradient(mm, new_ev, _subset(data, members))
-            _bfgs_update(P, good, trial[good] - theta[members], new_grad - grad[members])
-            fresh[good] = False
+            if it >= scoring:
+                _bfgs_update(P, good, trial[good] - theta[members], new_grad - grad[members])
+                fresh[good] = False
             theta[members], value[members], grad[members] = trial[good], new_ev.value, new_grad
             iterations[members] += 1
             _put(ev, good, new_ev)
