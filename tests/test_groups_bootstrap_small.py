@@ -98,3 +98,12 @@ def test_small_group_bootstrap_reports_the_dropped_draws() -> None:
     dropped = [int(f["draw"]) for f in failed]
     assert result.draws is not None
     assert len(result.draws) == 100 - len(dropped)  # the kept draws only
+
+
+def test_small_group_draws_do_not_depend_on_the_chunking() -> None:
+    fit = _small()
+    X = group_rows(fit).to_numpy()
+    whole, chunked = (bootstrap_draws(fit.model, X, draws=DRAWS, rng=SEED, chunk_size=size)
+                      for size in (DRAWS, 7))
+    assert np.array_equal(whole.theta, chunked.theta, equal_nan=True)
+    assert whole.failed == chunked.failed

@@ -40,7 +40,6 @@ from semwb.sem.model.missing import MissingRows
 from semwb.sem.model.quasi_newton import fit_quasi_newton
 from semwb.sem.model.standardized import row_values
 from semwb.sem.model.structure import Array, ModelMatrices
-from semwb.sem.resampling import weighted_covariances
 
 #: Quasi-Newton steps a draw gets from the full-sample estimate before it is failed.
 MAX_STEPS = 200
@@ -97,10 +96,12 @@ def _draw_data(mm: ModelMatrices, rows: MissingRows, X: Array, weights: Array) -
         own = X[np.ix_(groups == g, cols)]
         if not np.isfinite(own).all():
             return dataclasses.replace(rows, weights=weights)
-        w = weights[:, groups == g]
-        centre = own.mean(axis=0)
-        mean = w @ (own - centre) / w.sum(axis=1)[:, None] + centre
-        patterns.append(Pattern(cols, share, weighted_covariances(own - centre, w), mean))
+        w = weights[:, groups == g] / share  # each draw's weights within the group sum to 1
+        centred = own - own.mean(axis=0)
+        shift = np.einsum("nr,rp->np", w, centred)  # per draw: no blocking across draws
+        second = np.einsum("nr,ri,rj->nij", w, centred, centred)
+        S = second - shift[:, :, None] * shift[:, None, :]
+        patterns.append(Pattern(cols, share, S, shift + own.mean(axis=0)))
     return patterns
 
 

@@ -92,7 +92,7 @@ def fit_quasi_newton(mm: ModelMatrices, data: Data, *, start: Array,
             fresh[:] = True
         g = grad[todo]
         step = (P @ g[:, :, None])[:, :, 0]
-        reduced = g if K is None else g @ K
+        reduced = g if K is None else (g[:, None, :] @ K)[:, 0, :]  # per member
         done = ((np.abs(step).max(axis=1, initial=0.0) < tol)
                 & (np.abs(reduced).max(axis=1, initial=0.0) < GRADIENT_TOLERANCE))
         converged[todo[done]] = True
