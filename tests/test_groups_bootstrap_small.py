@@ -107,3 +107,32 @@ def test_small_group_draws_do_not_depend_on_the_chunking() -> None:
                       for size in (DRAWS, 7))
     assert np.array_equal(whole.theta, chunked.theta, equal_nan=True)
     assert whole.failed == chunked.failed
+
+
+def test_fit_command_reports_the_dropped_draws(tmp_path: Path) -> None:
+    """``semwb fit --group --bootstrap`` on small groups: the terminal line, results.json and
+    the report all say how many draws failed."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from semwb.cli import app
+
+    data = pd.read_csv(REFERENCE / "hs_multigroup" / "data.csv")
+    small = pd.concat([data[data["school"] == s].sample(30, random_state=1)
+                       for s in data["school"].unique()])
+    small.to_csv(tmp_path / "small.csv", index=False)
+    (tmp_path / "hs.lav").write_text(HS, encoding="utf-8")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["fit", str(tmp_path / "hs.lav"), "--data",
+                                      str(tmp_path / "small.csv"), "--group", "school",
+                                      "--bootstrap", "100", "--seed", "1", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    boot = json.loads((out / "results.json").read_text(encoding="utf-8"))["bootstrap"]
+    failed = len(boot["failed"])
+    assert failed
+    assert boot["succeeded"] == 100 - failed
+    assert f"({100 - failed} of 100 draws; {failed} failed, listed in results.json)" in \
+        " ".join(result.output.split())
+    report = (out / "report.html").read_text(encoding="utf-8")
+    assert f"{failed} of 100 bootstrap draws failed and were dropped." in report
