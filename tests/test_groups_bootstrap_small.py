@@ -136,3 +136,30 @@ def test_fit_command_reports_the_dropped_draws(tmp_path: Path) -> None:
         " ".join(result.output.split())
     report = (out / "report.html").read_text(encoding="utf-8")
     assert f"{failed} of 100 bootstrap draws failed and were dropped." in report
+
+
+def test_incomplete_groups_are_refitted_by_fiml() -> None:
+    """A group with missing values enters its draws as FIML rows: each draw is still the
+    multi-group FIML fit of its stratified resample."""
+    data = pd.read_csv(REFERENCE / "hs_multigroup" / "data.csv")
+    items = [f"x{i}" for i in range(1, 10)]
+    values = data[items].to_numpy()
+    values[np.random.default_rng(3).random(values.shape) < 0.08] = np.nan
+    data[items] = values
+
+    def fitted(frame: pd.DataFrame) -> FitResult:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return fit_model(spec_from_syntax(HS, name="fiml", group="school", missing="fiml"),
+                             frame)
+
+    fit = fitted(data)
+    drawn = bootstrap_draws(fit.model, group_rows(fit).to_numpy(), draws=6, rng=11, fiml=True)
+    sizes = [round(w * len(fit.data)) for _, w in fit.model.blocks or ()]
+    strata = np.repeat(np.arange(len(sizes)), sizes)
+    indices = stratified_indices(strata, 6, rng=11)
+    assert not drawn.failed
+    for b in (0, 5):
+        resample = fit.data.iloc[indices[b]].assign(school=[fit.groups[g] for g in strata])
+        refit = fitted(resample.reset_index(drop=True))
+        assert drawn.theta[b] == pytest.approx(refit.model.estimate, abs=1e-6)
