@@ -44,11 +44,15 @@ def fmt_ci(lower: float | None, upper: float | None) -> str:
 
 
 def ci_kind(results: Results) -> str:
-    """What the intervals are: ``95% percentile bootstrap CI (4,997 draws)`` or ``95% Wald CI``."""
+    """What the intervals are: ``95% percentile bootstrap CI (5,000 draws)``, with failed
+    draws ``(4,997 of 5,000 draws; 3 failed, listed in results.json)``, or ``95% Wald CI``."""
     boot = results.bootstrap
     if boot is None:
         return "95% Wald CI"
-    return f"{boot.level:.0%} {boot.ci} bootstrap CI ({boot.succeeded:,} draws)"
+    failed = boot.draws - boot.succeeded
+    kept = (f"{boot.succeeded:,} of {boot.draws:,} draws; {failed:,} failed, listed in "
+            "results.json" if failed else f"{boot.succeeded:,} draws")
+    return f"{boot.level:.0%} {boot.ci} bootstrap CI ({kept})"
 
 
 def say(message: str) -> None:

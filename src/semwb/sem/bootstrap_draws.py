@@ -21,6 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 from threadpoolctl import threadpool_limits
 
+from semwb.sem.bootstrap_groups import failed_draws, fit_group_draws
 from semwb.sem.bootstrap_rows import (
     case_weights,
     fiml_rows,
@@ -180,8 +181,10 @@ def bootstrap_draws(mm: ModelMatrices, X: Array, *, draws: int,
     if by_rows:
         mm = refine_fiml(mm, X)
 
+        fit_rows = fit_weighted if mm.blocks is None else fit_group_draws
+
         def job(sl: NDArray[np.intp]) -> Job:
-            return fit_weighted, (mm, rows, X, case_weights(n, sl))
+            return fit_rows, (mm, rows, X, case_weights(n, sl))
     else:
         mm = refine_estimate(mm, X)
 
@@ -190,12 +193,15 @@ def bootstrap_draws(mm: ModelMatrices, X: Array, *, draws: int,
             return _fit_chunk, (mm, S, mean + centre)
     theta, converged = _fit_resamples(mm, indices, job, chunk_size=chunk_size, workers=workers,
                                       progress=progress)
+    failed: list[dict[str, Any]] = []
+    if mm.blocks is not None:  # groups: a draw the batched quasi-Newton cannot fit is failed
+        failed = failed_draws(mm, rows, X, indices, theta, converged)
+        converged[:] = True  # settled: the failed draws are NaN and listed
     if by_rows and not converged.all():
         todo = np.flatnonzero(~converged)
         polished = polish_weighted(mm, rows, X, case_weights(n, indices[todo]), theta[todo])
         theta[todo] = polished.theta
         converged[todo] = polished.converged
-    failed: list[dict[str, Any]] = []
     refits = 0
     for b in np.flatnonzero(~converged):
         refits += 1

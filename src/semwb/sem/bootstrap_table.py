@@ -28,8 +28,9 @@ HISTOGRAM_BINS = 40
 
 #: The rule for draws, stated in results.json and the report.
 RULE = (
-    "Draws whose ML fit does not converge (batched Fisher scoring, then a fresh semopy fit) are "
-    "dropped and listed with the reason; intervals use the remaining draws. Converged draws with "
+    "Draws whose ML fit does not converge (batched Fisher scoring, then a fresh fit; with groups, "
+    "batched quasi-Newton steps from the full-sample estimate) are dropped and listed with the "
+    "reason, as lavaan drops them; intervals use the remaining draws. Converged draws with "
     "an inadmissible solution (a negative variance, or a standardized value beyond 1 in absolute "
     "value) are kept, as lavaan keeps them, and listed: dropping them would cut the tail of the "
     "sampling distribution and make intervals too narrow."
