@@ -308,17 +308,41 @@ def test_reports_and_index_follow_the_language(folder: Path, tmp_path: Path) -> 
     write_spec(folder, "bad", fail="x")
     out = tmp_path / "out"
     run_batch(folder, out=out, jobs=1, backend=BACKEND)
+    english = (out / "m" / "report.html").read_text(encoding="utf-8")
     summary = run_batch(folder, out=out, jobs=1, lang="zh", backend=BACKEND)
-    assert {m.name: m.status for m in summary.models} == {"bad": "failed", "m": "fitted"}
-    # the file names of 'semwb report'; the English report of the first run is gone
+    # the language changes no result: the model is up to date and gets its Chinese report,
+    # under the file names of 'semwb report', beside the English one
+    assert {m.name: m.status for m in summary.models} == {"bad": "failed", "m": "up to date"}
     assert (out / "m" / "report.zh.html").read_text(encoding="utf-8").startswith(
         "<html lang=zh>")
-    assert not (out / "m" / "report.html").exists()
+    assert (out / "m" / "report.html").read_text(encoding="utf-8") == english
+    assert is_up_to_date(out / "m", json.loads((out / "m" / STAMP).read_text("utf-8"))[
+        "fingerprint"])
     index = (out / "index.zh.html").read_text(encoding="utf-8")
     assert "m (m/report.zh.html): ok" in index
     assert "bad (None)" in index
     with pytest.raises(OptionError, match="report language must be one of en, zh; got 'fr'"):
         run_batch(folder, out=out, jobs=1, lang="fr", backend=BACKEND)
+
+
+def test_a_refit_rewrites_other_languages_and_drops_old_tables(folder: Path,
+                                                               tmp_path: Path) -> None:
+    """A folder never mixes two runs: the other language's report is of the new results, and
+    tables written from the old ones ('semwb report --tables') are gone."""
+    write_spec(folder, "m")
+    out = tmp_path / "out"
+    run_batch(folder, out=out, jobs=1, lang="zh", backend=BACKEND)
+    (out / "m" / "report.zh.html").write_text("from an earlier run", encoding="utf-8")
+    (out / "m" / "tables.docx").write_bytes(b"old")
+    (out / "m" / "tables.zh.xlsx").write_bytes(b"old")
+    write_data(folder / "data.csv", [5.0, 5.0])  # new data: a refit
+    summary = run_batch(folder, out=out, jobs=1, backend=BACKEND)
+    assert statuses(summary) == {"m": "fitted"}
+    assert (out / "m" / "report.zh.html").read_text(encoding="utf-8") == (
+        "<html lang=zh><body>m: 5.0</body></html>\n")
+    assert (out / "m" / "report.html").read_text(encoding="utf-8").startswith("<html lang=en>")
+    assert not list((out / "m").glob("tables*"))
+    assert statuses(run_batch(folder, out=out, jobs=1, backend=BACKEND)) == {"m": "up to date"}
 
 
 def test_data_option_replaces_every_specs_data(folder: Path, tmp_path: Path) -> None:

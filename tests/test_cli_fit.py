@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -330,3 +332,45 @@ def test_a_model_name_that_looks_like_a_path_writes_nothing_outside_the_output_f
         "absolute", "up"]
     for stem, name in names.items():
         assert read_results(project / "reports" / stem).model == name
+
+
+def test_a_new_fit_rewrites_the_tables_of_an_earlier_run(spec_dir: Path, tmp_path: Path) -> None:
+    """``semwb report --tables`` wrote Word and Excel tables; a new fit (another CI) must not
+    leave them describing the earlier numbers."""
+    from semwb.report.writer import tables_of
+
+    spec, out = str(spec_dir / "models" / "med.yaml"), tmp_path / "o"
+    assert run_semwb("fit", spec, "--out", str(out)).returncode == 0
+    (out / "tables.xlsx").write_bytes(b"from an earlier fit")
+    (out / "tables.docx").write_bytes(b"from an earlier fit")
+    done = run_semwb("fit", spec, "--out", str(out), "--bootstrap", "100", "--ci", "bca")
+    assert done.returncode == 0, done.stderr
+    fresh = tables_of(out)
+    for fmt in ("xlsx", "docx"):
+        assert f"tables.{fmt}" in done.stdout
+    workbook = pd.read_excel(out / "tables.xlsx", sheet_name=None, header=None)
+    expected = pd.read_excel(io.BytesIO(fresh["xlsx"]), sheet_name=None, header=None)
+    assert list(workbook) == list(expected)
+    for name, sheet in expected.items():
+        pd.testing.assert_frame_equal(workbook[name], sheet)
+    assert (out / "tables.docx").read_bytes()[:2] == b"PK"  # a Word file again
+
+
+@pytest.mark.slow
+def test_a_second_demo_reuses_up_to_date_models_and_keeps_other_languages(
+        spec_dir: Path, tmp_path: Path) -> None:
+    models, out = str(spec_dir / "models"), tmp_path / "r"
+    assert run_semwb("demo", "--models", models, "--out", str(out)).returncode == 0
+    fitted = (out / "med" / "results.json").read_bytes()
+    done = run_semwb("demo", "--models", models, "--out", str(out), "--lang", "zh")
+    assert done.returncode == 0, done.stderr
+    text = " ".join(done.stdout.split())
+    assert "med up to date" in text
+    assert "demo: 1 of 1 models were up to date" in text
+    assert (out / "med" / "results.json").read_bytes() == fitted
+    assert "<h2>分析概要</h2>" in (out / "med" / "report.zh.html").read_text(encoding="utf-8")
+    done = run_semwb("demo", "--models", models, "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert "med up to date" in " ".join(done.stdout.split())
+    assert {p.name for p in (out / "med").glob("report*.html")} == {"report.html",
+                                                                   "report.zh.html"}

@@ -243,3 +243,17 @@ def test_bad_names_are_refused(tmp_path: Path, names: str, message: str) -> None
     assert code == 1
     assert isinstance(error, SemwbError)
     assert message in str(error)
+
+
+def test_a_window_past_the_data_is_computed_with_a_warning(tmp_path: Path) -> None:
+    """Start years end in 2020: a 2030-2031 window holds only the alliances still running."""
+    out = tmp_path / "m.csv"
+    code, stdout, error = invoke("portfolio", EXAMPLES / "partners.csv", "--window",
+                                 "2018-2020,2030-2031", "--out", out)
+    assert code == 0, error
+    last = int(read_partners(EXAMPLES / "partners.csv").data["start_year"].max())
+    assert last < 2030
+    text = " ".join(stdout.split())
+    assert (f"warning: window 2030-2031 starts after the last start year in partners.csv "
+            f"({last})") in text
+    assert "window 2018-2020 starts" not in text

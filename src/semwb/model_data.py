@@ -137,7 +137,7 @@ def join_portfolio(spec: ModelSpec, data: pd.DataFrame,
     from semwb.errors import OptionError, ResponseDataError
     from semwb.files import display_path
     from semwb.portfolio.join import join_measures
-    from semwb.portfolio.measures import describe_measures, portfolio_measures
+    from semwb.portfolio.measures import describe_measures, portfolio_measures, windows_past_data
     from semwb.portfolio.reader import check_ties, read_partners, read_ties
     from semwb.year_windows import parse_windows
 
@@ -146,8 +146,8 @@ def join_portfolio(spec: ModelSpec, data: pd.DataFrame,
     try:
         partners = read_partners(options.partners, sheet=options.sheet)
         ties = None if options.ties is None else read_ties(options.ties)
-        measures = portfolio_measures(partners, by=options.by, ties=ties,
-                                      windows=parse_windows(options.window or ""))
+        windows = parse_windows(options.window or "")
+        measures = portfolio_measures(partners, by=options.by, ties=ties, windows=windows)
     except OptionError as exc:
         raise SpecError(f"{spec.source}, key 'portfolio': {exc}") from exc
     computed = [c for c in measures.columns if c not in ("firm_id", "window")]
@@ -161,8 +161,9 @@ def join_portfolio(spec: ModelSpec, data: pd.DataFrame,
     except ResponseDataError as exc:
         raise SpecError(f"{spec.source}, key 'portfolio' (firm_id: {options.firm_id}): {exc}",
                         ) from exc
-    notes = [] if ties is None or options.ties is None else check_ties(
-        partners, ties, source=display_path(options.ties))
+    notes = windows_past_data(partners, windows)
+    if ties is not None and options.ties is not None:
+        notes += check_ties(partners, ties, source=display_path(options.ties))
     described = describe_measures(measures).drop(columns="window").to_dict(orient="records")
     block = {
         "partners": display_path(options.partners), "firm_id": options.firm_id,

@@ -184,6 +184,7 @@ def run_analysis(
     command: str | None = None,
     bootstrap: BootstrapOptions | None = None,
     progress: Callable[[int, int], None] | None = None,
+    beside_progress: Callable[[int, int], None] | None = None,
 ) -> Results:
     """Fit ``spec`` to ``data`` and assemble the :class:`Results` of ``results.json``.
 
@@ -210,6 +211,9 @@ def run_analysis(
         (:func:`semwb.sem.bootstrap.bootstrap_model`).
     progress
         ``progress(done, total)`` while bootstrap draws are fitted.
+    beside_progress
+        ``beside_progress(done, total)`` while the spec's ``imputation:`` and ``prediction:``
+        blocks fit imputations and training folds (:func:`semwb.explore.beside.beside_results`).
 
     Raises
     ------
@@ -234,7 +238,8 @@ def run_analysis(
     imputation, prediction = beside_results(
         built.spec, built.data, fit=fit, data_name=shown,
         items=instrument.likert_items if instrument is not None else (),
-        scale=(instrument.scale.min, instrument.scale.max) if instrument is not None else None)
+        scale=(instrument.scale.min, instrument.scale.max) if instrument is not None else None,
+        progress=beside_progress)
     boot = None if options is None else _bootstrap(fit, options, progress)
     return Results(
         model=spec.name, title=spec.title, n_obs=fit.n_obs, n_excluded=fit.n_excluded,

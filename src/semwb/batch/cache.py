@@ -8,9 +8,13 @@ in Chinese), ``results.json`` and, written last, the stamp ``.batch-stamp.json``
 
 Every file is written atomically (temporary file, then rename). A model is up to date when the
 stamp's fingerprint equals the one computed from the current inputs *and* every file it lists
-still has the recorded hash. A batch killed between two writes therefore leaves a folder whose
-stamp is missing or does not match: the model is refitted, never trusted half-written. Failed
-models get a ``results.json`` with ``error`` set and no stamp, so they are retried on every run.
+still has the recorded hash. The report language is not an input: a batch in another language
+adds that language's report to an up-to-date model, and a refit rewrites the reports of the
+other languages already there, so reports in several languages describe one run.
+
+A batch killed between two writes therefore leaves a folder whose stamp is missing or does not
+match: the model is refitted, never trusted half-written. Failed models get a ``results.json``
+with ``error`` set and no stamp, so they are retried on every run.
 """
 
 from __future__ import annotations
@@ -25,7 +29,8 @@ from semwb.files import atomic_write_text, sha256_bytes, sha256_file
 STAMP = ".batch-stamp.json"
 RESULTS = "results.json"
 REPORTS = "report*.html"
-FINGERPRINT_SCHEME = 1
+TABLES = ("tables*.docx", "tables*.xlsx")
+FINGERPRINT_SCHEME = 2
 
 
 def fingerprint(
@@ -79,22 +84,33 @@ def is_up_to_date(folder: Path, expected: str) -> bool:
 
 
 def write_finished(
-    folder: Path, results_json: str, report: tuple[str, str] | None, fp: str,
+    folder: Path, results_json: str, reports: Mapping[str, str], fp: str,
 ) -> None:
-    """Write a fitted model's report, ``results.json`` and, last, its stamp.
+    """Write a fitted model's reports, ``results.json`` and, last, its stamp.
 
-    ``report`` is the report's file name and HTML, or None. Reports left from an earlier run
-    (another language, or none now) are removed, so the folder never mixes two runs.
+    ``reports`` maps each report's file name to its HTML (none: no report). Reports and tables
+    left from an earlier run that are not rewritten here are removed, so the folder never mixes
+    two runs.
     """
     _clear(folder)
-    texts = {RESULTS: results_json}
-    if report is not None:
-        name, html = report
+    texts = {RESULTS: results_json, **reports}
+    for name, html in reports.items():
         atomic_write_text(folder / name, html)
-        texts[name] = html
     atomic_write_text(folder / RESULTS, results_json)
-    files = {name: sha256_bytes(text.encode("utf-8")) for name, text in sorted(texts.items())}
-    atomic_write_text(folder / STAMP, json.dumps({"fingerprint": fp, "files": files}, indent=2))
+    _stamp(folder, fp, {name: sha256_bytes(text.encode("utf-8")) for name, text in texts.items()})
+
+
+def add_report(folder: Path, name: str, html: str) -> None:
+    """Add a report (another language) to an up-to-date model's folder and to its stamp."""
+    stamp = json.loads((folder / STAMP).read_text(encoding="utf-8"))
+    atomic_write_text(folder / name, html)
+    _stamp(folder, stamp["fingerprint"],
+           {**stamp["files"], name: sha256_bytes(html.encode("utf-8"))})
+
+
+def _stamp(folder: Path, fp: str, files: Mapping[str, str]) -> None:
+    atomic_write_text(folder / STAMP, json.dumps(
+        {"fingerprint": fp, "files": dict(sorted(files.items()))}, indent=2))
 
 
 def write_failed(folder: Path, results_json: str) -> None:
@@ -104,10 +120,11 @@ def write_failed(folder: Path, results_json: str) -> None:
 
 
 def _clear(folder: Path) -> None:
-    """Remove the stamp first (the folder is then unfinished), then any earlier report."""
+    """Remove the stamp first (the folder is then unfinished), then earlier reports and tables."""
     (folder / STAMP).unlink(missing_ok=True)
-    for old in folder.glob(REPORTS):
-        old.unlink()
+    for pattern in (REPORTS, *TABLES):
+        for old in folder.glob(pattern):
+            old.unlink()
 
 
 def remove_stale_temporaries(out: Path) -> list[Path]:

@@ -61,7 +61,8 @@ def plan_batch(
     data
         A data file that replaces every spec's own ``data`` (the ``--data`` option), or None.
     lang
-        The reports' language: it changes the outputs, so it is part of the fingerprint.
+        The reports' language, carried by each task (not part of the fingerprint: the results
+        do not depend on it).
     backend
         Supplies ``load_spec`` and ``spec_instrument``.
 
@@ -102,7 +103,7 @@ class _Planner:
                                 describe_bug(exc))
         data_sha = self._hash(data_path)
         instrument, instrument_sha = (None, None) if named is None else named
-        extra = {"lang": self.lang, "instrument": instrument_sha}
+        extra: dict[str, str | None] = {"instrument": instrument_sha}
         portfolio = getattr(spec, "portfolio", None)  # a changed partner list: new measures
         if portfolio is not None:
             extra |= {key: self._hash(path) if path.is_file() else None

@@ -17,6 +17,7 @@ from typing import Protocol
 from semwb import __version__
 from semwb.batch.backend import default_backend
 from semwb.batch.cache import (
+    add_report,
     is_up_to_date,
     remove_stale_temporaries,
     write_failed,
@@ -29,7 +30,7 @@ from semwb.batch.plan import PlannedModel, plan_batch
 from semwb.batch.work import Backend, Dataset, ModelTask, Outcome, describe_bug
 from semwb.errors import SemwbError
 from semwb.files import atomic_write_text
-from semwb.report.i18n import check_lang
+from semwb.report.i18n import LANGS, check_lang
 from semwb.report.writer import index_filename, report_filename
 from semwb.results import Provenance, Results, read_results
 
@@ -123,7 +124,9 @@ def run_batch(
     force
         Refit every model, up to date or not.
     lang
-        Language of the reports and the index (``en`` or ``zh``); part of the fingerprint.
+        Language of the reports and the index (``en`` or ``zh``). Not part of the fingerprint:
+        an up-to-date model gets the report in this language from its results, and a refit
+        rewrites the reports in other languages already in its folder.
     backend
         The library calls to make; the real pipeline and report by default.
     events
@@ -152,7 +155,8 @@ def run_batch(
         planned = plan_batch(specs, data=None if data is None else Path(data), lang=lang,
                              backend=backend)
         events.planned([p.name for p in planned])
-        done, stale = _settle_unfitted(out, planned, force=force, events=events)
+        done, stale = _settle_unfitted(out, planned, force=force, events=events,
+                                       backend=backend)
         done.update(_fit_stale(out, stale, executor, backend, events))
         summary = BatchSummary(out=out, models=[done[item.name] for item in planned],
                                notes=() if lock.taken_over is None else (lock.taken_over,))
@@ -167,17 +171,27 @@ def run_batch(
 
 def _settle_unfitted(
     out: Path, planned: list[PlannedModel], *, force: bool, events: BatchEvents,
+    backend: Backend,
 ) -> tuple[dict[str, ModelStatus], list[tuple[PlannedModel, ModelTask]]]:
-    """Record the models that failed before fitting and those up to date; return the rest."""
+    """Record the models that failed before fitting and those up to date; return the rest.
+
+    An up-to-date model without a report in the batch's language gets one, from its results.
+    """
     done: dict[str, ModelStatus] = {}
     stale: list[tuple[PlannedModel, ModelTask]] = []
     for item in planned:
-        if item.task is None:
+        task = item.task
+        if task is None:
             done[item.name] = _record_failure(out, item, item.error or "")
-        elif not force and is_up_to_date(out / item.name, item.task.fingerprint):
-            done[item.name] = ModelStatus(item.name, UP_TO_DATE, read_results(out / item.name))
+        elif not force and is_up_to_date(out / item.name, task.fingerprint):
+            results = read_results(out / item.name)
+            report = report_filename(task.lang)
+            if backend.render is not None and not (out / item.name / report).is_file():
+                add_report(out / item.name, report,
+                           backend.render(results, task.lang, task.instrument))
+            done[item.name] = ModelStatus(item.name, UP_TO_DATE, results)
         else:
-            stale.append((item, item.task))
+            stale.append((item, task))
             continue
         events.finished(done[item.name])
     return done, stale
@@ -202,7 +216,7 @@ def _fit_stale(
     with closing(outcomes):
         for outcome in outcomes:
             item, task = runnable[outcome.name]
-            done[item.name] = _record_outcome(out, item, task, outcome)
+            done[item.name] = _record_outcome(out, item, task, outcome, backend)
             events.finished(done[item.name])
     return done
 
@@ -228,7 +242,7 @@ def _load_datasets(
 
 
 def _record_outcome(
-    out: Path, item: PlannedModel, task: ModelTask, outcome: Outcome,
+    out: Path, item: PlannedModel, task: ModelTask, outcome: Outcome, backend: Backend,
 ) -> ModelStatus:
     if outcome.results is None or outcome.results_json is None:
         return _record_failure(out, item, outcome.error or "", seconds=outcome.seconds,
@@ -236,9 +250,13 @@ def _record_outcome(
     if outcome.error is not None:  # partial results, with the error set by the worker
         write_failed(out / item.name, outcome.results_json)
         return ModelStatus(item.name, FAILED, outcome.results, outcome.seconds, outcome.worker)
-    report = (None if outcome.report_html is None
-              else (report_filename(task.lang), outcome.report_html))
-    write_finished(out / item.name, outcome.results_json, report, task.fingerprint)
+    reports = {} if outcome.report_html is None else {report_filename(task.lang):
+                                                      outcome.report_html}
+    if backend.render is not None:  # the other languages' reports there: of this run now
+        reports |= {name: backend.render(outcome.results, other, task.instrument)
+                    for other in LANGS if other != task.lang
+                    if (out / item.name / (name := report_filename(other))).is_file()}
+    write_finished(out / item.name, outcome.results_json, reports, task.fingerprint)
     return ModelStatus(item.name, FITTED, outcome.results, outcome.seconds, outcome.worker)
 
 

@@ -11,6 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from semwb.cli.app import app, console, err_console
+from semwb.cli.progress_bar import progress_bar
 from semwb.cli.terminal import fmt, fmt_p, say
 from semwb.files import atomic_write_text
 
@@ -111,8 +112,9 @@ def efa(
 
     _, _, items, groups = survey_items(instrument, responses, constructs, exclude)
     columns = [item for ids in groups.values() for item in ids]
-    result = run_efa(items[columns], factors, method=method, rotation=rotation, draws=draws,
-                     rng=seed)
+    with progress_bar("parallel analysis") as progress:
+        result = run_efa(items[columns], factors, method=method, rotation=rotation, draws=draws,
+                         rng=seed, progress=progress)
     s = result.solution
     loadings = s.loadings.join(s.items[["h2", "cross_loading", "weak_loading",
                                         "low_communality"]])

@@ -66,19 +66,23 @@ def _fit_one(spec_path: Path, data: Path | None, out: Path | None, *, lang: str 
     boot_options = _bootstrap_options(spec, draws, ci, seed)
     instrument = (load_instrument(instrument_path) if instrument_path is not None
                   else spec_instrument(spec))
-    with Progress(TextColumn("bootstrap"), BarColumn(), MofNCompleteColumn(),
+    beside = " and ".join(name for name, block in (("imputation", spec.imputation),
+                                                   ("prediction", spec.prediction)) if block)
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeRemainingColumn(), console=err_console, transient=True,
-                  disable=boot_options is None) as bar, warnings.catch_warnings():
+                  disable=boot_options is None and not beside) as bar, warnings.catch_warnings():
         # The fit's warnings are in results.warnings, printed once below as 'warning:' lines;
         # Python's own display would add a second copy with a line of semwb's source.
         warnings.simplefilter("ignore", SemwbWarning)
-        task = bar.add_task("bootstrap",
+        task = bar.add_task("bootstrap", visible=boot_options is not None,
                             total=boot_options.draws if boot_options is not None else 0)
+        steps = bar.add_task(beside, visible=bool(beside), total=None)
         results = run_analysis(
             spec, read_data(data_path, instrument=instrument, sheet=sheet), data_path=data_path,
             instrument=instrument,
             command=" ".join(["semwb", *sys.argv[1:]]), bootstrap=boot_options,
-            progress=lambda done, total: bar.update(task, completed=done, total=total))
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+            beside_progress=lambda done, total: bar.update(steps, completed=done, total=total))
     folder = out if out is not None else Path("reports") / spec_path.stem  # as batch and demo
     path = write_results(results, folder)
     report = write_report(folder, lang=lang, instrument=instrument)

@@ -11,6 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from semwb.cli.app import app, console
+from semwb.cli.progress_bar import progress_bar
 from semwb.cli.terminal import fmt, fmt_p, say
 from semwb.errors import OptionError
 from semwb.files import atomic_write_text
@@ -67,11 +68,12 @@ def impute(
 
     model, frame, instrument, data_path = model_data(spec, data, products=False)
     extra = [c.strip() for c in auxiliary.split(",") if c.strip()]
-    result = {"model": model.name, **imputation_results(
-        model, frame, ImputationOptions(m=m, seed=seed, auxiliary=extra, round=round_values),
-        items=instrument.likert_items if instrument is not None else (),
-        scale=(instrument.scale.min, instrument.scale.max) if instrument is not None else None,
-        compare=fiml, data_name=data_path.name)}
+    with progress_bar("imputations and fits") as progress:
+        result = {"model": model.name, **imputation_results(
+            model, frame, ImputationOptions(m=m, seed=seed, auxiliary=extra, round=round_values),
+            items=instrument.likert_items if instrument is not None else (),
+            scale=(instrument.scale.min, instrument.scale.max) if instrument is not None
+            else None, compare=fiml, data_name=data_path.name, progress=progress)}
     folder = out if out is not None else Path("reports") / f"{model.name}-mi"
     atomic_write_text(folder / "mi.json", json.dumps(result, ensure_ascii=False, indent=2,
                                                      allow_nan=False) + "\n")

@@ -33,7 +33,7 @@ def portfolio(
     out: Annotated[Path, typer.Option(help="CSV of the measures.")] = Path("measures.csv"),
 ) -> None:
     """Alliance-portfolio measures per firm and window from a partner list (docs/portfolio.md)."""
-    from semwb.portfolio.measures import describe_measures, portfolio_measures
+    from semwb.portfolio.measures import describe_measures, portfolio_measures, windows_past_data
     from semwb.portfolio.reader import check_ties, read_partners, read_ties
     from semwb.survey.tables import excel_safe
     from semwb.year_windows import parse_windows
@@ -53,8 +53,9 @@ def portfolio(
         table.add_row(str(row.window), Text(str(row.measure)), str(row.n),
                       *(fmt(None if math.isnan(v) else v) for v in values))
     console.print(table)
-    notes = [] if tie_list is None or ties is None else check_ties(data, tie_list,
-                                                                   source=ties.name)
+    notes = windows_past_data(data, windows)
+    if tie_list is not None and ties is not None:
+        notes += check_ties(data, tie_list, source=ties.name)
     for label, sizes in measures.groupby("window", sort=False)["n_partners"]:
         if (sizes == 0).any():
             notes.append(f"{(sizes == 0).sum()} firm(s) had no alliance active in window "

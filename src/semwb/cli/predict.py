@@ -11,6 +11,7 @@ from rich.table import Table
 
 from semwb.cli.app import app, console
 from semwb.cli.impute import model_data
+from semwb.cli.progress_bar import progress_bar
 from semwb.cli.terminal import fmt, fmt_p, say
 from semwb.files import atomic_write_text
 
@@ -35,11 +36,15 @@ def predict(
     from semwb.sem.spec import load_spec
 
     model, frame, _, _ = model_data(spec, data)
-    result = predict_cv(model, frame, folds=folds, repeats=repeats, rng=seed)
+    with progress_bar("cross-validation") as progress:
+        result = predict_cv(model, frame, folds=folds, repeats=repeats, rng=seed,
+                            progress=progress)
     written = {"model": model.name, **result.to_dict()}
     if compare is not None:
         other = load_spec(compare)
-        test = compare_predictions(model, other, frame, folds=folds, repeats=repeats, rng=seed)
+        with progress_bar("CVPAT") as progress:
+            test = compare_predictions(model, other, frame, folds=folds, repeats=repeats,
+                                       rng=seed, progress=progress)
         written["cvpat"] = {"second": other.name, **test}
     folder = out if out is not None else Path("reports") / f"{model.name}-predict"
     atomic_write_text(folder / "prediction.json", json.dumps(

@@ -17,6 +17,7 @@ from semwb.sem.spec_extras import ImputationOptions, PredictionOptions
 if TYPE_CHECKING:
     import pandas as pd
 
+    from semwb.progress import Progress
     from semwb.sem.estimate import FitResult
 
 #: Shmueli et al. (2019): predictive power by the share of indicators the model predicts with a
@@ -27,7 +28,8 @@ POWER_LEVELS = ("none", "low", "medium", "high")
 def imputation_results(spec: ModelSpec, data: pd.DataFrame, options: ImputationOptions, *,
                        items: Collection[str] = (), scale: tuple[float, float] | None = None,
                        fiml: FitResult | None = None, compare: bool = True,
-                       data_name: str = "data") -> dict[str, Any]:
+                       data_name: str = "data",
+                       progress: Progress | None = None) -> dict[str, Any]:
     """Multiple imputation of ``spec`` on ``data``, pooled, beside a FIML fit of the same model.
 
     Parameters
@@ -44,6 +46,9 @@ def imputation_results(spec: ModelSpec, data: pd.DataFrame, options: ImputationO
         Set the pooled estimates beside FIML's (``semwb impute --no-fiml`` skips it).
     data_name
         How messages name the data.
+    progress
+        ``progress(done, total)`` after each imputation and each fit to one
+        (:func:`~semwb.explore.imputation.fit_imputed`).
 
     Returns
     -------
@@ -64,7 +69,7 @@ def imputation_results(spec: ModelSpec, data: pd.DataFrame, options: ImputationO
     columns = [*spec.parsed.observed, *options.auxiliary]
     pooled = fit_imputed(spec, data, m=options.m, auxiliary=options.auxiliary,
                          bounds=item_bounds(columns, items=items, scale=scale),
-                         round_values=options.round, rng=options.seed)
+                         round_values=options.round, rng=options.seed, progress=progress)
     out: dict[str, Any] = {"seed": options.seed, "round": options.round,
                            "auxiliary": list(options.auxiliary), **pooled.to_dict()}
     if not compare:
@@ -83,9 +88,11 @@ def imputation_results(spec: ModelSpec, data: pd.DataFrame, options: ImputationO
     return out
 
 
-def prediction_results(spec: ModelSpec, data: pd.DataFrame,
-                       options: PredictionOptions) -> dict[str, Any]:
+def prediction_results(spec: ModelSpec, data: pd.DataFrame, options: PredictionOptions, *,
+                       progress: Progress | None = None) -> dict[str, Any]:
     """PLSpredict-style cross-validation of ``spec`` (:func:`~semwb.explore.prediction.predict_cv`).
+
+    ``progress(done, total)`` after each training fold.
 
     Returns
     -------
@@ -98,7 +105,7 @@ def prediction_results(spec: ModelSpec, data: pd.DataFrame,
     from semwb.explore.prediction import predict_cv  # a spec's own fit never needs it
 
     result = predict_cv(spec, data, folds=options.folds, repeats=options.repeats,
-                        rng=options.seed)
+                        rng=options.seed, progress=progress)
     better = int(result.table["model_better"].sum())
     return {**result.to_dict(), "better": better,
             "power": predictive_power(better, len(result.table))}
@@ -114,14 +121,16 @@ def predictive_power(better: int, total: int) -> str:
 
 def beside_results(spec: ModelSpec, data: pd.DataFrame, *, fit: FitResult,
                    items: Collection[str] = (), scale: tuple[float, float] | None = None,
-                   data_name: str = "data") -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+                   data_name: str = "data", progress: Progress | None = None,
+                   ) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
     """The ``imputation`` and ``prediction`` of ``results.json`` (None for an absent block).
 
     ``fit`` is the model's own fit, reused as the FIML side of the comparison when it is one.
+    ``progress(done, total)`` runs over the imputations and fits, then over the training folds.
     """
     imputation = None if spec.imputation is None else imputation_results(
         spec, data, spec.imputation, items=items, scale=scale,
-        fiml=fit if spec.missing == "fiml" else None, data_name=data_name)
+        fiml=fit if spec.missing == "fiml" else None, data_name=data_name, progress=progress)
     prediction = (None if spec.prediction is None
-                  else prediction_results(spec, data, spec.prediction))
+                  else prediction_results(spec, data, spec.prediction, progress=progress))
     return imputation, prediction

@@ -23,6 +23,7 @@ from semwb.explore.rotation import ROTATIONS, rotate
 from semwb.measurement.assessment import json_ready
 from semwb.measurement.correlations import pairwise_corr
 from semwb.measurement.factorability import bartlett_sphericity, kmo
+from semwb.progress import Progress
 
 EFA_THRESHOLDS = {"cross_loading": 0.32, "primary_loading": 0.40, "communality": 0.20}
 """Tabachnick and Fidell (2013): loadings of .32 and above count (so two of them make a
@@ -212,7 +213,8 @@ class EFAResult:
 def run_efa(items: pd.DataFrame, n_factors: int | None = None, *, method: str = "minres",
             rotation: str = "oblimin", draws: int = 100,
             rng: int | np.random.Generator | None = None,
-            thresholds: dict[str, float] | None = None) -> EFAResult:
+            thresholds: dict[str, float] | None = None,
+            progress: Progress | None = None) -> EFAResult:
     """Exploratory factor analysis of item answers.
 
     Parameters
@@ -226,6 +228,8 @@ def run_efa(items: pd.DataFrame, n_factors: int | None = None, *, method: str = 
         See :func:`fit_factors`.
     draws, rng
         Parallel analysis' random data sets and seed.
+    progress
+        ``progress(done, draws)`` after each of parallel analysis' random data sets.
 
     Returns
     -------
@@ -241,7 +245,8 @@ def run_efa(items: pd.DataFrame, n_factors: int | None = None, *, method: str = 
                           "drop them.")
     corr = pd.DataFrame(pairwise_corr(block), index=items.columns, columns=items.columns)
     n_obs = len(items)
-    parallel = parallel_analysis(corr.to_numpy(), n_obs, draws=draws, rng=rng)
+    parallel = parallel_analysis(corr.to_numpy(), n_obs, draws=draws, rng=rng,
+                                 progress=progress)
     chosen = n_factors if n_factors is not None else max(parallel.n_factors, 1)
     overall, by_item = kmo(items)
     return EFAResult(n_obs=n_obs, correlations=corr, parallel=parallel,

@@ -11,7 +11,7 @@ Lipsitz & Parzen, 2003).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +20,7 @@ import pandas as pd
 
 from semwb.errors import FitError, OptionError
 from semwb.explore.pooling import pool_chisq_d2, pool_scalars
+from semwb.progress import Progress, counter
 from semwb.rng import as_generator
 from semwb.sem.spec import ModelSpec
 
@@ -43,8 +44,8 @@ def item_bounds(columns: Sequence[str], *, items: Collection[str],
 
 def impute(data: pd.DataFrame, columns: Sequence[str], *, m: int = 20,
            bounds: Bounds | None = None, round_values: bool = False,
-           max_iter: int = 10, rng: int | np.random.Generator | None = None
-           ) -> list[pd.DataFrame]:
+           max_iter: int = 10, rng: int | np.random.Generator | None = None,
+           progress: Callable[[int], None] | None = None) -> list[pd.DataFrame]:
     """Draw ``m`` imputed copies of ``data``.
 
     Parameters
@@ -65,6 +66,8 @@ def impute(data: pd.DataFrame, columns: Sequence[str], *, m: int = 20,
         Chained-equation rounds per imputation.
     rng
         Seed or generator (each imputation gets its own seed drawn from it).
+    progress
+        ``progress(1)`` after each imputation.
 
     Returns
     -------
@@ -97,6 +100,8 @@ def impute(data: pd.DataFrame, columns: Sequence[str], *, m: int = 20,
         copy = data.copy()
         copy[list(columns)] = filled
         out.append(copy)
+        if progress is not None:
+            progress(1)
     return out
 
 
@@ -145,7 +150,8 @@ KEYS = ["lhs", "op", "rhs"]
 def fit_imputed(spec: ModelSpec, data: pd.DataFrame, *, m: int = 20,
                 auxiliary: Sequence[str] = (), bounds: Bounds | None = None,
                 round_values: bool = False, level: float = 0.95,
-                rng: int | np.random.Generator | None = None) -> PooledFit:
+                rng: int | np.random.Generator | None = None,
+                progress: Progress | None = None) -> PooledFit:
     """Impute ``m`` times, fit ``spec`` to each with ``fit_model`` and pool the results.
 
     Parameters
@@ -160,6 +166,8 @@ def fit_imputed(spec: ModelSpec, data: pd.DataFrame, *, m: int = 20,
         Further columns that help predict the missing values (not in the model).
     level
         Confidence level of the pooled intervals.
+    progress
+        ``progress(done, 2 * m)`` after each imputation and after each fit.
 
     Returns
     -------
@@ -169,13 +177,14 @@ def fit_imputed(spec: ModelSpec, data: pd.DataFrame, *, m: int = 20,
         raise OptionError(f"{spec.source}: multiple imputation pools one-group ML fits; remove "
                           "'group:' / 'ordered:' (or compare with FIML in the model's own fit).")
     observed = list(spec.parsed.observed)
+    step = counter(progress, 2 * m)
     imputed = impute(data, [*observed, *auxiliary], m=m, bounds=bounds,
-                     round_values=round_values, rng=rng)
-    return pool_fits(spec, imputed, level=level)
+                     round_values=round_values, rng=rng, progress=step)
+    return pool_fits(spec, imputed, level=level, progress=step)
 
 
 def pool_fits(spec: ModelSpec, imputed: Sequence[pd.DataFrame], *,
-              level: float = 0.95) -> PooledFit:
+              level: float = 0.95, progress: Callable[[int], None] | None = None) -> PooledFit:
     """Fit ``spec`` to each completed data set with ``fit_model`` and pool by Rubin's rules.
 
     Parameters
@@ -186,6 +195,8 @@ def pool_fits(spec: ModelSpec, imputed: Sequence[pd.DataFrame], *,
         The completed data sets (:func:`impute`, or imputations made elsewhere).
     level
         Confidence level of the pooled intervals.
+    progress
+        ``progress(1)`` after each fit.
 
     Returns
     -------
@@ -216,6 +227,8 @@ def pool_fits(spec: ModelSpec, imputed: Sequence[pd.DataFrame], *,
         chisq.append(fit.fit.chisq)
         for warning in fit.warnings:
             notes[warning] = notes.get(warning, 0) + 1
+        if progress is not None:
+            progress(1)
     first = tables[0]
     estimates = np.array([t["est"].to_numpy(dtype=float) for t in tables])
     variances = np.array([t["se"].to_numpy(dtype=float) ** 2 for t in tables])

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from semwb.explore.extraction import extract
+from semwb.progress import Progress
 from semwb.rng import as_generator
 
 
@@ -88,7 +89,8 @@ class ParallelAnalysis:
 
 
 def parallel_analysis(corr: np.ndarray, n_obs: int, *, draws: int = 100, quantile: float = 0.95,
-                      rng: int | np.random.Generator | None = None) -> ParallelAnalysis:
+                      rng: int | np.random.Generator | None = None,
+                      progress: Progress | None = None) -> ParallelAnalysis:
     """Horn's (1965) parallel analysis for components and for factors.
 
     Parameters
@@ -103,6 +105,8 @@ def parallel_analysis(corr: np.ndarray, n_obs: int, *, draws: int = 100, quantil
         Percentile of the simulated eigenvalues also reported.
     rng
         Seed or generator.
+    progress
+        ``progress(done, draws)`` after each random data set.
 
     Notes
     -----
@@ -120,6 +124,8 @@ def parallel_analysis(corr: np.ndarray, n_obs: int, *, draws: int = 100, quantil
         sample = np.asarray(np.corrcoef(generator.standard_normal((n_obs, p)), rowvar=False))
         pc[draw] = component_eigenvalues(sample)
         fa[draw] = reduced_eigenvalues(sample)
+        if progress is not None:
+            progress(draw + 1, draws)
     observed_pc, observed_fa = component_eigenvalues(corr), reduced_eigenvalues(corr)
     sim_pc, sim_fa = pc.mean(axis=0), fa.mean(axis=0)
     q_pc, q_fa = np.quantile(pc, quantile, axis=0), np.quantile(fa, quantile, axis=0)

@@ -11,6 +11,7 @@ training mean), RMSE and MAE of the model and of the benchmark.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +20,7 @@ import pandas as pd
 
 from semwb.distributions import t_sf
 from semwb.errors import OptionError
+from semwb.progress import counter
 from semwb.sem.spec import ModelSpec
 from semwb.sem.spec_extras import indicator_roles, prediction_roles
 
@@ -102,12 +104,14 @@ def _complete(data: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
 
 
 def _cross_predict(spec: ModelSpec, frame: pd.DataFrame, *, folds: int, repeats: int,
-                   rng: int | None) -> dict[str, np.ndarray]:
+                   rng: int | None, progress: Callable[[int], None] | None = None
+                   ) -> dict[str, np.ndarray]:
     """Held-out predictions of the endogenous indicators, repeats x cases x indicators.
 
     ``model`` through the implied covariance, ``lm`` by linear regression, ``mean`` the training
     mean. The splits depend only on the number of cases and ``rng``, so two models predicted on
-    the same frame with the same seed share them (what CVPAT needs).
+    the same frame with the same seed share them (what CVPAT needs). ``progress(1)`` after each
+    training fold.
     """
     from sklearn.linear_model import LinearRegression
     from sklearn.model_selection import RepeatedKFold
@@ -133,11 +137,14 @@ def _cross_predict(spec: ModelSpec, frame: pd.DataFrame, *, folds: int, repeats:
         out["model"][rep, test] = mean_y + (x[test] - mean_x) @ beta
         out["lm"][rep, test] = LinearRegression().fit(x[train], y[train]).predict(x[test])
         out["mean"][rep, test] = mean_y
+        if progress is not None:
+            progress(1)
     return out
 
 
 def predict_cv(spec: ModelSpec, data: pd.DataFrame, *, folds: int = 10, repeats: int = 10,
-               rng: int | None = None) -> Prediction:
+               rng: int | None = None,
+               progress: Callable[[int, int], None] | None = None) -> Prediction:
     """PLSpredict-style k-fold cross-validation of a model's endogenous indicators.
 
     Parameters
@@ -151,6 +158,8 @@ def predict_cv(spec: ModelSpec, data: pd.DataFrame, *, folds: int = 10, repeats:
         uses 10 and 10).
     rng
         Seed of the splits.
+    progress
+        ``progress(done, total)`` after each of the ``folds * repeats`` training folds.
 
     Returns
     -------
@@ -161,7 +170,8 @@ def predict_cv(spec: ModelSpec, data: pd.DataFrame, *, folds: int = 10, repeats:
                           "'group:' (or predict each group's data alone).")
     exogenous, endogenous = prediction_roles(spec)
     frame = _complete(data, [*exogenous, *endogenous])
-    predicted = _cross_predict(spec, frame, folds=folds, repeats=repeats, rng=rng)
+    predicted = _cross_predict(spec, frame, folds=folds, repeats=repeats, rng=rng,
+                               progress=counter(progress, folds * repeats))
     y = frame[endogenous].to_numpy(float)
     columns = {}
     for kind, prefix in (("model", ""), ("lm", "lm_")):
@@ -176,15 +186,16 @@ def predict_cv(spec: ModelSpec, data: pd.DataFrame, *, folds: int = 10, repeats:
 
 
 def compare_predictions(first: ModelSpec, second: ModelSpec, data: pd.DataFrame, *,
-                        folds: int = 10, repeats: int = 10,
-                        rng: int | None = None) -> dict[str, Any]:
+                        folds: int = 10, repeats: int = 10, rng: int | None = None,
+                        progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
     """CVPAT-style test of whether two models predict their shared endogenous items equally well.
 
     Both models are cross-validated on the same cases with the same splits; each case's loss is
     its squared prediction error averaged over the shared endogenous indicators and the
     repetitions, and the mean difference of the losses (second minus first: positive when the
     first predicts better) is tested with a paired t-test on n - 1 degrees of freedom
-    (Liengaard et al., 2021).
+    (Liengaard et al., 2021). ``progress(done, total)`` after each of the two models' training
+    folds.
 
     Returns
     -------
@@ -201,8 +212,10 @@ def compare_predictions(first: ModelSpec, second: ModelSpec, data: pd.DataFrame,
     columns = list(dict.fromkeys([*first.parsed.observed, *second.parsed.observed]))
     frame = _complete(data, columns)
     losses = []
+    step = counter(progress, 2 * folds * repeats)
     for spec, endogenous in ((first, end_first), (second, end_second)):
-        got = _cross_predict(spec, frame, folds=folds, repeats=repeats, rng=rng)["model"]
+        got = _cross_predict(spec, frame, folds=folds, repeats=repeats, rng=rng,
+                             progress=step)["model"]
         pick = [endogenous.index(item) for item in shared]
         error = got[:, :, pick] - frame[shared].to_numpy(float)
         losses.append((error**2).mean(axis=(0, 2)))

@@ -167,6 +167,28 @@ def portfolio_measures(partners: Partners, *, by: Sequence[str] = ("partner_type
     return pd.DataFrame.from_records(records)
 
 
+def windows_past_data(partners: Partners, windows: Sequence[Window]) -> list[str]:
+    """Warnings for windows that start after the last start year in the partner list.
+
+    Such a window is still computed (an alliance with no end year counts as running), but its
+    portfolios are only the alliances carried forward from earlier years, which is rarely what
+    a window years past the data was meant to measure.
+
+    Returns
+    -------
+    list of str
+        One message per such window (none without windows or start years).
+    """
+    data = partners.data
+    if "start_year" not in data or data["start_year"].isna().all():
+        return []
+    last = int(data["start_year"].max())
+    return [f"window {w.label} starts after the last start year in {partners.source} ({last}): "
+            "its portfolios hold only alliances started earlier with no end year (or one in "
+            "the window); check the window or the partner list"
+            for w in windows if w.first is not None and w.first > last]
+
+
 def describe_measures(measures: pd.DataFrame) -> pd.DataFrame:
     """Descriptives of every measure per window (for the terminal and the report).
 

@@ -152,14 +152,22 @@ def report_of(folder: str | Path, *, lang: str = "en",
 def refresh_other_languages(
     folder: str | Path, *, lang: str, instrument: InstrumentLike | None = None,
 ) -> list[Path]:
-    """Rewrite the reports of ``folder`` in languages other than ``lang`` that exist already.
+    """Rewrite what an earlier run left in ``folder`` beside a new ``results.json``.
 
-    A new fit rewrites ``results.json``; a report in another language from an earlier run would
+    The reports in languages other than ``lang`` and the Word/Excel tables (any language) that
+    exist already: a new fit rewrites ``results.json``, and files from an earlier run would
     then describe other numbers. Returns the files rewritten.
     """
     path = Path(folder)
-    return [write_report(path, lang=other, instrument=instrument) for other in LANGS
-            if other != lang and (path / report_filename(other)).is_file()]
+    reports = [write_report(path, lang=other, instrument=instrument) for other in LANGS
+               if other != lang and (path / report_filename(other)).is_file()]
+    tables = []
+    for table_lang in LANGS:
+        formats = [fmt for fmt in ("docx", "xlsx")
+                   if (path / tables_filename(table_lang, fmt)).is_file()]
+        if formats:
+            tables += write_tables(path, formats=formats, lang=table_lang, instrument=instrument)
+    return reports + tables
 
 
 def results_folders(folder: str | Path) -> list[Path]:
