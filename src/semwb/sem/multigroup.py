@@ -77,6 +77,11 @@ def split_groups(spec: ModelSpec, data: pd.DataFrame, *, data_name: str = "data"
         raise SpecError(f"{data_name}, column {column}: every row is in group "
                         f"'{levels[0] if levels else ''}'; a multiple-group model needs at least "
                         "two groups (remove 'group:' to fit one).")
+    if len(levels) > len(data) / 2:  # most rows a group of their own
+        raise SpecError(f"{data_name}, column {column}: {len(levels)} groups for {len(data)} rows "
+                        f"({column} has one value per row or nearly): is it an id column? Group "
+                        "by a column with a few values (e.g. country, condition), each group "
+                        "with many rows.")
     frames: list[pd.DataFrame] = []
     excluded: list[int] = []
     problems: list[str] = []
