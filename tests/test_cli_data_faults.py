@@ -143,3 +143,25 @@ def test_a_tli_above_one_is_kept_but_not_ticked_and_explained(tmp_path: Path) ->
     assert "TLI = 1.271 is above 1" in report
     assert "signals overfitting" in report
     assert "All of CFI, TLI, RMSEA and SRMR meet" not in report
+
+
+def test_each_group_size_is_reported_and_a_tiny_group_is_warned_about(tmp_path: Path) -> None:
+    data = pd.read_csv(ALLIANCE)
+    data = data.assign(site=["small" if i < 14 else "large" for i in range(len(data))])
+    data.to_csv(tmp_path / "sites.csv", index=False)
+    items = [c for c in CFA.split() if c[-1].isdigit()]
+    complete = data.dropna(subset=items).groupby("site").size().to_dict()
+    (tmp_path / "model.lav").write_text(CFA, encoding="utf-8")
+    code, output = run("fit", str(tmp_path / "model.lav"), "--data", str(tmp_path / "sites.csv"),
+                       "--group", "site", "--out", str(tmp_path / "out"), "--no-bootstrap")
+    assert code == 0, output
+    results = json.loads((tmp_path / "out" / "results.json").read_text("utf-8"))
+    assert results["group_n"] == {"small": complete["small"], "large": complete["large"]}
+    assert sum(results["group_n"].values()) == results["n_obs"]
+    assert f"(small {complete['small']}, large {complete['large']})" in output
+    warning = (f"group site = small has {complete['small']} rows for the 25 free parameters of "
+               "its part of the model")
+    assert warning in output
+    assert any(warning in w for w in results["warnings"])
+    report = (tmp_path / "out" / "report.html").read_text("utf-8")
+    assert f"small (n = {complete['small']}), large (n = {complete['large']:,})" in report

@@ -257,7 +257,7 @@ def run_analysis(
                               command=command),
         invariance=_invariance(built.spec, built.data, shown),
         group_equal=list(built.spec.group_equal), group_partial=list(built.spec.group_partial),
-        group=built.spec.group,
+        group=built.spec.group, group_n=dict(zip(fit.groups, fit.group_n, strict=True)),
     )
 
 

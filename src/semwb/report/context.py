@@ -78,6 +78,7 @@ def _summary(results: Results, t: Mapping[str, str]) -> dict[str, Any]:
         "rule": _decision_rule(results, t),
         "data_file": results.provenance.data_path,
         "n_used": results.n_obs,
+        "groups": t["list_sep"].join(f"{g} (n = {n:,})" for g, n in results.group_n.items()),
         "n_excluded": results.n_excluded,
         "reasons": list(reasons.items()),
         "estimator": t.get(f"est_{results.estimator}", results.estimator)

@@ -31,6 +31,7 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "data_file": ("Data file", "数据文件"),
     "n_used": ("N used", "有效样本量"),
     "n_excluded": ("Cases excluded", "剔除样本数"),
+    "group_sizes": ("Groups", "各组样本量"),
     "exclusion_reasons": ("Reasons for exclusion", "剔除原因"),
     "reason": ("Reason", "原因"),
     "count": ("Cases", "样本数"),
