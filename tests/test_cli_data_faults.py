@@ -139,7 +139,7 @@ def test_a_tli_above_one_is_kept_but_not_ticked_and_explained(tmp_path: Path) ->
     report = (tmp_path / "report.html").read_text("utf-8")
     row = next(line for line in report.splitlines() if "<td>TLI</td>" in line)
     assert "1.271" in row
-    assert "✓" not in row and "yes" not in row.lower()
+    assert "✓" not in row
     assert "TLI = 1.271 is above 1" in report
     assert "signals overfitting" in report
     assert "All of CFI, TLI, RMSEA and SRMR meet" not in report
@@ -165,3 +165,20 @@ def test_each_group_size_is_reported_and_a_tiny_group_is_warned_about(tmp_path: 
     assert any(warning in w for w in results["warnings"])
     report = (tmp_path / "out" / "report.html").read_text("utf-8")
     assert f"small (n = {complete['small']}), large (n = {complete['large']:,})" in report
+
+
+def test_the_invariance_ladder_names_each_group_size_and_warns_once(tmp_path: Path) -> None:
+    data = pd.read_csv(ALLIANCE)
+    data = data.assign(site=["small" if i < 14 else "large" for i in range(len(data))])
+    data.to_csv(tmp_path / "sites.csv", index=False)
+    (tmp_path / "model.lav").write_text(CFA, encoding="utf-8")
+    done = run_semwb("invariance", str(tmp_path / "model.lav"), "--data",
+                     str(tmp_path / "sites.csv"), "--group", "site", "--out", str(tmp_path / "o"))
+    assert done.returncode == 0, done.stderr
+    ladder = json.loads((tmp_path / "o" / "invariance.json").read_text("utf-8"))
+    assert ladder["group_n"] == {"small": 13, "large": 294}
+    assert "across site (small 13, large 294; N = 307)" in done.stdout
+    assert " ".join(done.stdout.split()).count("group site = small has 13 rows") == 1
+    assert "SemwbWarning" not in done.stderr
+    page = (tmp_path / "o" / "invariance.html").read_text("utf-8")
+    assert "small (<i>n</i> = 13), large (<i>n</i> = 294)" in page

@@ -57,7 +57,9 @@ def hypothesis_problems(hypotheses: list[Hypothesis], parsed: ParsedSyntax, *,
         ``source, hypotheses.N.key: ...`` with the names that exist (closest first).
     """
     names = [d.name for d in parsed.definitions]
-    names += [t.label for t in parsed.terms if t.op == "~" and t.label and t.label not in names]
+    for t in parsed.terms:  # a label, or one per group: c(a1, a2)*x
+        labels = [t.label, *(m for m in t.by_group if re.fullmatch(r"[A-Za-z_.][\w.]*", m))]
+        names += [m for m in labels if t.op == "~" and m and m not in names]
     problems = []
     for number, hyp in enumerate(hypotheses):
         key = "effect" if hyp.effect is not None else "path"
