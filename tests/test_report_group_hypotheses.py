@@ -35,7 +35,6 @@ HYPOTHESES = [
     {"id": "H2", "path": "AR -> AI", "expected": "positive"},  # one shared label: equal
     {"id": "H3", "path": "d12"},  # a := of two groups' labels
     {"id": "H4", "path": "ind1"},  # a := of group 1's labels only
-    {"id": "H5", "path": "IOL -> AR"},  # not in the model
 ]
 
 
@@ -48,7 +47,10 @@ def results() -> Results:
 
 
 def test_each_hypothesis_says_which_group(results: Results) -> None:
-    checks = check_group_hypotheses(results, lang="en")
+    # a hypothesis the model lacks is refused before a fit; older results may still hold one
+    absent = {"id": "H5", "path": "IOL -> AR"}
+    checks = check_group_hypotheses(
+        results.model_copy(update={"hypotheses": [*results.hypotheses, absent]}), lang="en")
     by_id: dict[str, list[GroupCheck]] = {}
     for c in checks:
         by_id.setdefault(c.check.id, []).append(c)

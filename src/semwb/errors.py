@@ -76,6 +76,10 @@ class DataQualityWarning(SemwbWarning):
     """A data problem the researcher may choose to accept (listed with counts)."""
 
 
+#: How many problems one message lists before saying how many more there are.
+MAX_LISTED = 10
+
+
 def join_problems(header: str, problems: Iterable[str]) -> str:
     """Format several problems found at once into one message.
 
@@ -89,9 +93,13 @@ def join_problems(header: str, problems: Iterable[str]) -> str:
     Returns
     -------
     str
-        The header followed by one ``- problem`` line each; just the problem when there is one.
+        The header followed by one ``- problem`` line each (the first ten, then how many more);
+        just the problem when there is one.
     """
     items = list(problems)
     if len(items) == 1:
         return items[0]
-    return header + ":\n" + "\n".join(f"- {p}" for p in items)
+    shown = [f"- {p}" for p in items[:MAX_LISTED]]
+    if len(items) > MAX_LISTED:
+        shown.append(f"- ... and {len(items) - MAX_LISTED} more ({len(items)} in all)")
+    return header + ":\n" + "\n".join(shown)

@@ -26,6 +26,7 @@ from semwb.measurement.higher_order import second_order_quality
 from semwb.model_data import conditional_results, model_data
 from semwb.results import ParameterRow, Provenance, Results
 from semwb.sem.estimate import COLUMNS, FitResult, fit_model
+from semwb.sem.hypothesis_check import check_hypotheses
 from semwb.sem.modindices_spec import modindices_results
 from semwb.sem.scaled_test import check_estimator
 from semwb.sem.spec import BootstrapOptions, ModelSpec, load_spec
@@ -227,6 +228,7 @@ def run_analysis(
     shown = data_name or (Path(data_path).name if data_path is not None else "data")
     built = model_data(spec, prepare_data(data, instrument=instrument), instrument=instrument,
                        data_name=shown)
+    check_hypotheses(spec, built.spec.parsed)  # a process spec's := lines come with the data
     fit = fit_model(built.spec, built.data, data_name=shown)
     measurement, measurement_warnings = (
         assess_spec_measurement(spec, built.data, instrument) if instrument is not None
@@ -265,7 +267,7 @@ def run_analysis(
                               command=command),
         invariance=_invariance(built.spec, built.data, shown),
         group_equal=list(built.spec.group_equal), group_partial=list(built.spec.group_partial),
-        group=built.spec.group,
+        group=built.spec.group, group_n=dict(zip(fit.groups, fit.group_n, strict=True)),
     )
 
 

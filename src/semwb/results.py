@@ -183,6 +183,8 @@ class Results(_Frozen):
     group_partial: list[str] = Field(default_factory=list)
     #: The grouping column of a ``group:`` fit (None for one group, and in older results).
     group: str | None = None
+    #: The rows fitted in each group of a ``group:`` fit (empty for one group).
+    group_n: dict[str, int] = Field(default_factory=dict)
     syntax: str = ""
     #: Probed product and power terms (docs/moderation.md): centering, moderations, curves.
     conditional: dict[str, Any] | None = None

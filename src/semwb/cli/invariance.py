@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -15,10 +16,17 @@ if TYPE_CHECKING:
     from semwb.sem.invariance import Ladder
 
 
+def _sizes(ladder: Ladder) -> list[str]:
+    """Each group with its rows (``A 150``), or just the groups when their sizes are unknown."""
+    if not ladder.group_n:
+        return list(ladder.groups)
+    return [f"{g} {n}" for g, n in zip(ladder.groups, ladder.group_n, strict=True)]
+
+
 def _print(ladder: Ladder) -> None:
     """One line per step (fit) and one per comparison (changes and verdict)."""
     console.print(Text(f"Measurement invariance of {ladder.model} across {ladder.group} "
-                       f"({', '.join(ladder.groups)}; N = {ladder.n_obs})", style="bold"))
+                       f"({', '.join(_sizes(ladder))}; N = {ladder.n_obs})", style="bold"))
     scaled = ladder.estimator == "WLSMV"  # the scaled-shifted test and scaled indices
     if scaled:
         console.print(Text("WLSMV: scaled-shifted chisq, scaled CFI/TLI/RMSEA; steps after Wu & "
@@ -75,7 +83,9 @@ def invariance(
 
     loaded = load_spec(spec, **({"group": group} if group is not None else {}))
     built, _, data_path = read_spec_data(loaded, data)
-    ladder = run_ladder(built.spec, built.data, data_name=data_path.name)
+    with warnings.catch_warnings(record=True) as caught:  # each step refits: say each once
+        warnings.simplefilter("always")
+        ladder = run_ladder(built.spec, built.data, data_name=data_path.name)
     folder = out if out is not None else Path("reports") / spec.stem
     folder.mkdir(parents=True, exist_ok=True)
     written = ladder_json(ladder)
@@ -83,5 +93,7 @@ def invariance(
                                             encoding="utf-8")
     (folder / "invariance.html").write_text(render_invariance(written), encoding="utf-8")
     _print(ladder)
+    for message in dict.fromkeys(str(w.message) for w in caught):
+        console.print(Text(f"warning: {message}", style="yellow"), soft_wrap=True)
     for name in ("invariance.json", "invariance.html"):
         console.print(Text(f"wrote {folder / name}", style="dim"))

@@ -63,7 +63,9 @@ def say(message: str) -> None:
 def print_summary(results: Results, path: Path) -> None:
     """A compact terminal summary: fit line, structural paths, defined effects, warnings."""
     f = results.fit
-    console.print(Text(f"{results.model}  N = {results.n_obs}", style="bold"))
+    sizes = ", ".join(f"{g} {n}" for g, n in results.group_n.items())
+    console.print(Text(f"{results.model}  N = {results.n_obs}" + (f" ({sizes})" if sizes else ""),
+                       style="bold"))
     console.print(
         f"χ²({f.df}) = {fmt(f.chisq, 2)}, p {_p_in_text(f.pvalue)}; CFI {fmt(f.cfi)}, "
         f"TLI {fmt(f.tli)}, RMSEA {fmt(f.rmsea)} [{fmt(f.rmsea_ci_lower)}, "

@@ -78,6 +78,7 @@ def _summary(results: Results, t: Mapping[str, str]) -> dict[str, Any]:
         "rule": _decision_rule(results, t),
         "data_file": results.provenance.data_path,
         "n_used": results.n_obs,
+        "groups": t["list_sep"].join(f"{g} (n = {n:,})" for g, n in results.group_n.items()),
         "n_excluded": results.n_excluded,
         "reasons": list(reasons.items()),
         "estimator": t.get(f"est_{results.estimator}", results.estimator)
@@ -107,6 +108,7 @@ def _fit(results: Results, parts: ModelParts, labels: Labels, lang: Lang) -> dic
     t = strings(lang)
     rows: list[dict[str, Any]] = []
     failed = []
+    over_one = ""
     # WLSMV: the scaled-shifted test and lavaan's ".robust" indices (".scaled" where lavaan has
     # none); MLR / MLM: the ".robust" indices, the scaled test in its own block (robust_fit.py)
     wlsmv = results.estimator == "WLSMV" and fit.chisq_scaled is not None
@@ -121,6 +123,9 @@ def _fit(results: Results, parts: ModelParts, labels: Labels, lang: Lang) -> dic
             value, ci, suffix = reported(fit, name, robust)
         ok = None if value is None else (value >= bound if direction == ">=" else value <= bound)
         shown = f"{name.upper()} {t['robust_suffix']}" if suffix else name.upper()
+        if name == "tli" and value is not None and value > 1:
+            ok = None  # kept as lavaan reports it, but not ticked: see the note
+            over_one = sentence(lang, "tli_above_one", name=shown, value=fmt_std(value, 3))
         if ok is False:
             failed.append(f"{shown} = {fmt_std(value, 3)}")
         rows.append({"name": shown, "cell": cell(value, ok),
@@ -133,7 +138,9 @@ def _fit(results: Results, parts: ModelParts, labels: Labels, lang: Lang) -> dic
     elif failed:
         verdict = sentence(lang, "fit_some", list=t["list_sep"].join(failed))
     else:
-        verdict = sentence(lang, "fit_good")
+        verdict = sentence(lang, "fit_good_but_tli" if over_one else "fit_good")
+    if over_one:
+        verdict += " " + over_one
     return {
         "chisq": chisq, "df": fit.df, "pvalue": fit.pvalue_scaled if wlsmv else fit.pvalue,
         "scaled_note": t["fit_note_scaled" if not robust else "fit_note_shifted"].format(

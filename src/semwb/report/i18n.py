@@ -31,6 +31,7 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "data_file": ("Data file", "数据文件"),
     "n_used": ("N used", "有效样本量"),
     "n_excluded": ("Cases excluded", "剔除样本数"),
+    "group_sizes": ("Groups", "各组样本量"),
     "exclusion_reasons": ("Reasons for exclusion", "剔除原因"),
     "reason": ("Reason", "原因"),
     "count": ("Cases", "样本数"),
@@ -208,6 +209,16 @@ _STRINGS: dict[str, tuple[str, str]] = {
                          "未校正的值见 results.json。"),
     "fit_good": ("All of CFI, TLI, RMSEA and SRMR meet Hu & Bentler's cut-offs.",
                  "CFI、TLI、RMSEA 与 SRMR 均达到 Hu & Bentler 的标准。"),
+    "fit_good_but_tli": ("CFI, RMSEA and SRMR meet Hu & Bentler's cut-offs.",
+                         "CFI、RMSEA 与 SRMR 达到 Hu & Bentler 的标准。"),
+    "tli_above_one": ("{name} = {value} is above 1 (unlike CFI, TLI is not capped at 1); "
+                      "a TLI above 1 signals overfitting (few cases or a saturated "
+                      "model) or a data problem such as a missing-value code read as an answer; "
+                      "check the data before reading the fit as good.",
+                      "{name} = {value} 大于 1（TLI 不像 CFI 那样截断于 1）；"
+                      "TLI 大于 1 提示过度拟合（样本少或模型接近饱和）"
+                      "或数据问题（如缺失值代码被当作作答），请先检查数据，"
+                      "再判断拟合良好。"),
     "fit_some": ("Not meeting Hu & Bentler's cut-offs: {list}.",
                  "未达到 Hu & Bentler 标准的指标：{list}。"),
     "chisq_scaled": ("χ² scaled ({test})", "校正 χ²（{test}）"),

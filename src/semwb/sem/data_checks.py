@@ -52,6 +52,42 @@ def _column_problems(spec: ModelSpec, data: pd.DataFrame, data_name: str) -> lis
     return problems
 
 
+#: Values questionnaires commonly use for "no answer" (Likert items are scored on small scales).
+MISSING_CODES = (9, 99, 999, -9, -99, -999)
+#: The widest scale (max - min) read as a Likert-type item; 0-10 is the common largest.
+LIKERT_SPAN = 10
+
+
+def _missing_code_problems(spec: ModelSpec, data: pd.DataFrame, data_name: str) -> list[str]:
+    """Columns on a small whole-number scale holding a few far values such as 99 or -9.
+
+    Without an instrument nothing says which value means "no answer", so a code read as an
+    answer would be fitted silently; such a value outside the column's scale is named instead.
+    """
+    problems = []
+    for v in spec.parsed.observed:
+        if v not in data.columns:
+            continue
+        values = pd.to_numeric(data[v], errors="coerce").dropna()
+        coded = values.isin(MISSING_CODES)
+        rest = values[~coded]
+        if not coded.any() or len(rest) <= len(values) / 2 or not (rest == rest.round()).all():
+            continue
+        low, high = float(rest.min()), float(rest.max())
+        if high - low > LIKERT_SPAN:
+            continue
+        for code in sorted(set(values[coded])):
+            if low - 1 <= code <= high + 1:  # next to the scale: its unused end point
+                continue
+            rows = int((values == code).sum())
+            problems.append(
+                f"{data_name}, column {v}: {code:g} in {rows} row{'s' if rows > 1 else ''} is far "
+                f"outside the column's scale {low:g}-{high:g} and looks like a missing-value code; "
+                "empty those cells (an empty cell is missing), or fit through a spec with an "
+                "instrument, which checks every answer against the item's scale.")
+    return problems
+
+
 def row_label(data: pd.DataFrame, position: int) -> int:
     """The row a user sees for ``data``'s row at ``position``.
 
@@ -84,7 +120,10 @@ def _moment_problems(spec: ModelSpec, data: pd.DataFrame, data_name: str) -> lis
                                     "collinear (r = 1); one is a copy or rescaling of the other; "
                                     "drop one from the syntax.")
         eig = np.linalg.eigvalsh(corr)
-        if not any("collinear" in p for p in problems) and eig[0] < 1e-10 * eig[-1]:
+        # with no more rows than columns the correlations are singular whatever the columns
+        # hold: the too-few-rows problem below is the one to name
+        dependent = len(data) > len(observed) and eig[0] < 1e-10 * eig[-1]
+        if not any("collinear" in p for p in problems) and dependent:
             problems.append(f"{data_name}: the model's columns are linearly dependent (one is a "
                             "sum or combination of others, e.g. a total score); drop the "
                             "composite from the syntax.")
@@ -162,7 +201,8 @@ def check_data(
         values (column and first bad row), zero-variance or collinear columns, too few rows, a
         model that is not identified.
     """
-    problems = _column_problems(spec, data, data_name) + identification_problems(spec)
+    problems = (_column_problems(spec, data, data_name) + identification_problems(spec)
+                + _missing_code_problems(spec, data, data_name))
     if problems:
         raise SpecError(join_problems(f"{spec.source} does not fit {data_name}: "
                                       f"{len(problems)} problems", problems))

@@ -97,6 +97,8 @@ class FitResult:
     effects: tuple[DefinedEffect, ...] = field(repr=False)
     model: ModelMatrices = field(repr=False)
     groups: tuple[str, ...] = ()
+    #: The rows fitted in each group, in the order of ``groups``.
+    group_n: tuple[int, ...] = ()
 
     def estimates_by_label(self) -> dict[str, float]:
         """Label -> estimate of every labelled parameter."""

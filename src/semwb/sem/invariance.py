@@ -118,6 +118,8 @@ class Ladder:
     paths: tuple[PathDifference, ...] = ()
     paths_step: str | None = None
     estimator: str = "ML"
+    #: The rows fitted in each group, in the order of ``groups`` (empty when not known).
+    group_n: tuple[int, ...] = ()
 
 
 def compare(fit: FitIndices, below: FitIndices, *, loadings: bool) -> Comparison:
@@ -237,6 +239,7 @@ def run_ladder(spec: ModelSpec, data: pd.DataFrame, *, data_name: str = "data") 
         else pd.DataFrame(),
         paths=tuple(path_differences(holding[-1][1])) if holding else (),
         paths_step=holding[-1][0] if holding else None, estimator=spec.estimator,
+        group_n=fits[0].group_n,
     )
 
 

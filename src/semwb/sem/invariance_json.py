@@ -56,6 +56,7 @@ def ladder_json(ladder: Ladder) -> dict[str, Any]:
         "model": ladder.model, "group": ladder.group, "groups": list(ladder.groups),
         "estimator": ladder.estimator,
         "n_obs": ladder.n_obs,
+        "group_n": dict(zip(ladder.groups, ladder.group_n, strict=False)),
         "steps": [_step(s) for s in ladder.steps],
         "failed": ladder.failed,
         "score_total": None if ladder.score_total is None else _score(ladder.score_total),

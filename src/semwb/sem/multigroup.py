@@ -77,6 +77,11 @@ def split_groups(spec: ModelSpec, data: pd.DataFrame, *, data_name: str = "data"
         raise SpecError(f"{data_name}, column {column}: every row is in group "
                         f"'{levels[0] if levels else ''}'; a multiple-group model needs at least "
                         "two groups (remove 'group:' to fit one).")
+    if len(levels) > len(data) / 2:  # most rows a group of their own
+        raise SpecError(f"{data_name}, column {column}: {len(levels)} groups for {len(data)} rows "
+                        f"({column} has one value per row or nearly): is it an id column? Group "
+                        "by a column with a few values (e.g. country, condition), each group "
+                        "with many rows.")
     frames: list[pd.DataFrame] = []
     excluded: list[int] = []
     problems: list[str] = []
@@ -133,6 +138,26 @@ def fit_core(spec: ModelSpec, table: GroupTable, frames: list[pd.DataFrame]) -> 
     return core
 
 
+def small_groups(spec: ModelSpec, table: GroupTable, levels: list[str],
+                 sizes: list[int]) -> list[str]:
+    """A note for each group with fewer rows than the free parameters of its block.
+
+    Such a group's estimates rest on fewer cases than parameters (Kline, 2016, asks for 10 to
+    20 cases per parameter; Jackson, 2003, the N:q rule); its standard errors and the model's
+    fit are unreliable.
+    """
+    notes = []
+    for g, (level, n) in enumerate(zip(levels, sizes, strict=True)):
+        free = {r.label or f"_{i}" for i, r in enumerate(table.rows)
+                if r.free and table.group[i] == g}
+        if n < len(free):
+            notes.append(f"group {spec.group} = {level} has {n} rows for the {len(free)} free "
+                         "parameters of its part of the model: too few to estimate them "
+                         "reliably (10-20 cases per parameter is the usual rule); merge small "
+                         "groups or leave this one out.")
+    return notes
+
+
 def plain_names(message: str, levels: list[str]) -> str:
     """A message with block-model names (``x1|2``) written as ``x1 [group level]``."""
     return re.sub(r"(\S+?)\|(\d+)", lambda m: f"{m.group(1)} [{levels[int(m.group(2)) - 1]}]",
@@ -181,7 +206,9 @@ def fit_groups(spec: ModelSpec, data: pd.DataFrame, *, data_name: str = "data") 
                                covariates=block_covariates if options.fixed_x else ())
     found = _diagnose(internal, core, table.latents)
     deleted = _exogenous_deletions(spec, data)
-    messages = [plain_names(m, levels) for m in (spec.lavaan_options()[1], deleted, *notes) if m]
+    small = small_groups(spec, table, levels, [len(f) for f in frames])
+    messages = [plain_names(m, levels)
+                for m in (spec.lavaan_options()[1], deleted, *notes, *small) if m]
     diagnosed = [(category, plain_names(m, levels)) for category, m in found]
     for message in messages:
         warnings.warn(f"{spec.name}: {message}", SemwbWarning, stacklevel=2)
@@ -199,7 +226,7 @@ def fit_groups(spec: ModelSpec, data: pd.DataFrame, *, data_name: str = "data") 
         warnings=tuple(messages) + tuple(m for _, m in diagnosed),
         observed=parsed.observed, data=pd.concat(frames, ignore_index=True),
         vcov=pd.DataFrame(core.vcov, index=names, columns=names), effects=spec.effects,
-        model=core.mm, groups=tuple(levels),
+        model=core.mm, groups=tuple(levels), group_n=tuple(len(f) for f in frames),
     )
 
 

@@ -222,6 +222,6 @@ def fit_ordinal_groups(spec: ModelSpec, data: pd.DataFrame, *,
         converged=all(f.converged for f in fits),
         warnings=tuple(m for _, m in caught), observed=fits[0].observed,
         data=pd.concat(frames, ignore_index=True), vcov=vcov, effects=spec.effects,
-        model=fits[0].model, groups=tuple(levels),
+        model=fits[0].model, groups=tuple(levels), group_n=tuple(sizes),
     )
 
