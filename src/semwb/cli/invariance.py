@@ -10,6 +10,7 @@ import typer
 from rich.text import Text
 
 from semwb.cli.app import app, console
+from semwb.cli.terminal import fmt
 
 if TYPE_CHECKING:
     from semwb.sem.invariance import Ladder
@@ -36,8 +37,8 @@ def _print(ladder: Ladder) -> None:
             p = "" if c.pvalue is None else f", p {c.pvalue:.3g}"
             console.print(Text(
                 f"  vs the step below: delta chisq {c.chisq_diff:.2f} (df {c.df_diff}){p}, "
-                f"delta CFI {c.delta_cfi:+.3f}, delta RMSEA {c.delta_rmsea:+.3f}, "
-                f"delta SRMR {c.delta_srmr:+.3f}: {'holds' if c.holds else 'fails'}"),
+                f"delta CFI {fmt(c.delta_cfi, sign=True)}, delta RMSEA "
+                f"{fmt(c.delta_rmsea, sign=True)}, delta SRMR {fmt(c.delta_srmr, sign=True)}: {'holds' if c.holds else 'fails'}"),
                 soft_wrap=True)
     for path in ladder.paths:
         console.print(Text(f"{path.rhs} -> {path.lhs} equal across groups ({ladder.paths_step} "

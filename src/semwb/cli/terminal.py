@@ -17,9 +17,18 @@ if TYPE_CHECKING:
     from semwb.survey.instrument import Instrument, Lang
 
 
-def fmt(value: float | None, digits: int = 3) -> str:
-    """A number with ``digits`` decimals, or an em dash when there is none."""
-    return "—" if value is None else f"{value:.{digits}f}"
+def fmt(value: float | None, digits: int = 3, *, sign: bool = False) -> str:
+    """A number with ``digits`` decimals, or an em dash when there is none.
+
+    A value that rounds to zero prints without a sign (never ``-0.000``); ``sign=True`` puts a
+    ``+`` before the positive values (changes such as delta CFI).
+    """
+    if value is None:
+        return "—"
+    text = f"{value:{'+' if sign else ''}.{digits}f}"
+    if text.lstrip("+-").strip("0.") == "":  # rounds to zero: no sign
+        return text.lstrip("+-")
+    return text
 
 
 def fmt_p(value: float | None) -> str:
