@@ -34,6 +34,17 @@ def test_summary_reports_data_exclusions_estimator_and_bootstrap() -> None:
     assert summary["bootstrap"]["seed"] == 1
 
 
+@pytest.mark.parametrize("entry", [
+    {"row": 3, "code": "missing_listwise"},
+    {"row": 3, "reason": "missing value in a model column (listwise)"},  # results.json before codes
+])
+def test_exclusion_reasons_are_worded_in_the_reports_language(entry: dict[str, Any]) -> None:
+    results = mediation_results().model_copy(update={"exclusions": [entry, entry]})
+    assert context(results, lang="zh")["summary"]["reasons"] == [("模型变量存在缺失值（成列删除）", 2)]
+    assert context(results)["summary"]["reasons"] == [
+        ("missing value in a model column (listwise)", 2)]
+
+
 def test_low_loading_is_flagged_and_named_in_the_verdict() -> None:
     m = context(measurement=mediation_measurement())["measurement"]
     ai3 = next(r for g in m["groups"] for r in g["rows"] if r["item"] == "ai3")

@@ -129,13 +129,6 @@ def _versions() -> dict[str, str]:
             "pandas": v("pandas"), "python": platform.python_version()}
 
 
-#: Why a row was left out of the fit, per missing-data rule (``sem.data_checks.check_data``).
-EXCLUSION_REASONS = {
-    "listwise": "missing value in a model column (listwise)",
-    "fiml": "no value in any model column, or a fixed.x covariate missing (FIML, as lavaan)",
-}
-
-
 def provenance(spec: ModelSpec, data: pd.DataFrame, *, data_path: str | Path | None = None,
                data_name: str | None = None,
                command: str | None = None) -> Provenance:
@@ -235,7 +228,7 @@ def run_analysis(
     boot = None if options is None else _bootstrap(fit, options, progress)
     return Results(
         model=spec.name, title=spec.title, n_obs=fit.n_obs, n_excluded=fit.n_excluded,
-        exclusions=[{"row": row, "reason": EXCLUSION_REASONS[spec.missing]}
+        exclusions=[{"row": row, "code": f"missing_{spec.missing}"}  # worded by the report
                     for row in fit.excluded_rows],
         estimator=spec.estimator, engine=spec.engine, missing=spec.missing,
         auxiliary=list(spec.auxiliary),

@@ -33,6 +33,12 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "n_excluded": ("Cases excluded", "剔除样本数"),
     "exclusion_reasons": ("Reasons for exclusion", "剔除原因"),
     "reason": ("Reason", "原因"),
+    # why a row was left out of the fit (``code`` of ``Results.exclusions``, per missing rule)
+    "exclusion_missing_listwise": ("missing value in a model column (listwise)",
+                                   "模型变量存在缺失值（成列删除）"),
+    "exclusion_missing_fiml": ("no value in any model column, or a fixed.x covariate missing "
+                               "(FIML, as lavaan)",
+                               "所有模型变量均缺失，或固定外生协变量（fixed.x）缺失（FIML，同 lavaan）"),
     "count": ("Cases", "样本数"),
     "estimator": ("Estimator", "估计方法"),
     "missing": ("Missing data", "缺失值处理"),
