@@ -250,7 +250,7 @@ def test_a_chinese_report_words_the_unmatched_firms_and_exclusions_in_chinese(
     """Firms missing from the partner list and rows left out (listwise) reach the zh report in
     Chinese; the English sentences stay in results.json and the terminal."""
     spec = _spec(tmp_path, "", "bri1 ~ partner_type_blau + turb1")
-    code, stdout, error = invoke("fit", spec, "--out", tmp_path / "out", "--lang", "zh")
+    code, _, error = invoke("fit", spec, "--out", tmp_path / "out", "--lang", "zh")
     assert code == 0, error
     saved = json.loads((tmp_path / "out" / "results.json").read_text(encoding="utf-8"))
     assert saved["n_excluded"] > 0

@@ -40,7 +40,8 @@ def test_summary_reports_data_exclusions_estimator_and_bootstrap() -> None:
 ])
 def test_exclusion_reasons_are_worded_in_the_reports_language(entry: dict[str, Any]) -> None:
     results = mediation_results().model_copy(update={"exclusions": [entry, entry]})
-    assert context(results, lang="zh")["summary"]["reasons"] == [("模型变量存在缺失值（成列删除）", 2)]
+    reasons = context(results, lang="zh")["summary"]["reasons"]
+    assert reasons == [("模型变量存在缺失值（成列删除）", 2)]
     assert context(results)["summary"]["reasons"] == [
         ("missing value in a model column (listwise)", 2)]
 

@@ -38,7 +38,8 @@ def _print(ladder: Ladder) -> None:
             console.print(Text(
                 f"  vs the step below: delta chisq {c.chisq_diff:.2f} (df {c.df_diff}){p}, "
                 f"delta CFI {fmt(c.delta_cfi, sign=True)}, delta RMSEA "
-                f"{fmt(c.delta_rmsea, sign=True)}, delta SRMR {fmt(c.delta_srmr, sign=True)}: {'holds' if c.holds else 'fails'}"),
+                f"{fmt(c.delta_rmsea, sign=True)}, delta SRMR {fmt(c.delta_srmr, sign=True)}: "
+                f"{'holds' if c.holds else 'fails'}"),
                 soft_wrap=True)
     for path in ladder.paths:
         console.print(Text(f"{path.rhs} -> {path.lhs} equal across groups ({ladder.paths_step} "

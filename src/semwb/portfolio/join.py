@@ -16,7 +16,6 @@ before the spec's data checks, so that the syntax can use ``partner_type_blau``.
 from __future__ import annotations
 
 import re
-
 from dataclasses import dataclass, field
 
 import pandas as pd

@@ -38,7 +38,8 @@ _STRINGS: dict[str, tuple[str, str]] = {
                                    "模型变量存在缺失值（成列删除）"),
     "exclusion_missing_fiml": ("no value in any model column, or a fixed.x covariate missing "
                                "(FIML, as lavaan)",
-                               "所有模型变量均缺失，或固定外生协变量（fixed.x）缺失（FIML，同 lavaan）"),
+                               "所有模型变量均缺失，或固定外生协变量（fixed.x）缺失"
+                               "（FIML，同 lavaan）"),
     "count": ("Cases", "样本数"),
     "estimator": ("Estimator", "估计方法"),
     "missing": ("Missing data", "缺失值处理"),
