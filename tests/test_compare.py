@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -115,6 +118,26 @@ def test_cli_writes_the_table_json_and_page(tmp_path: Path) -> None:
     assert "模型比较" in page
     assert "<code>orth</code>" in page
     assert "68.22" in page
+
+
+def test_an_80_column_terminal_cuts_no_number(tmp_path: Path) -> None:
+    """Long model names fold; AIC, BIC and the difference test print whole (no "7595…")."""
+    names = ("three_factor_measurement_model", "orthogonal_factors_alternative_model")
+    (tmp_path / f"{names[0]}.lav").write_text(THREE, encoding="utf-8")
+    (tmp_path / f"{names[1]}.lav").write_text(
+        THREE + "\nvisual ~~ 0*textual + 0*speed\ntextual ~~ 0*speed\n", encoding="utf-8")
+    shown = subprocess.run(
+        [sys.executable, "-c", "from semwb.cli import main; main()", "compare",
+         *(str(tmp_path / f"{n}.lav") for n in names), "--data", str(HS / "data.csv"),
+         "--out", str(tmp_path / "out")],
+        capture_output=True, text=True, check=True, env={**os.environ, "COLUMNS": "80"},
+    ).stdout
+    assert "…" not in shown
+    table = pd.read_csv(tmp_path / "out" / "comparison.csv")
+    for column, digits in (("aic", 1), ("bic", 1), ("bic2", 1), ("chisq", 2)):
+        for value in table[column]:
+            assert f"{value:.{digits}f}" in shown
+    assert f"{table['chisq_diff'].iloc[1]:.2f}" in shown
 
 
 def test_cli_needs_two_models() -> None:

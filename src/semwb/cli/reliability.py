@@ -9,9 +9,9 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from semwb.cli.app import app, console
+from semwb.cli.app import app
 from semwb.cli.modindices import DataOption, SheetOption, fit_spec_file
-from semwb.cli.terminal import fmt, say
+from semwb.cli.terminal import fmt, say, show_table
 from semwb.files import atomic_write_text
 
 
@@ -32,7 +32,7 @@ def reliability(
         view.add_column(column, justify="right" if column in ("CR", "AVE") else "left")
     for r in table.itertuples():
         view.add_row(Text(str(r.construct)), str(r.order), fmt(r.cr), fmt(r.ave), Text(r.items))
-    console.print(view)
+    show_table(view)
     if (table["order"] == 2).any():
         say("Second order: CR is the share of the composite of all its items due to the "
             "second-order factor; AVE the mean squared standardized second-order loading.")
