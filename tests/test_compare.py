@@ -145,3 +145,26 @@ def test_cli_needs_two_models() -> None:
                                       str(HS / "data.csv")])
     assert result.exit_code != 0
     assert "two or more models" in str(result.exception)
+
+
+def test_a_negative_loading_is_warned_in_results_terminal_and_reliability(tmp_path: Path) -> None:
+    """An item coded the wrong way round: results.json, the terminal and `semwb reliability` warn,
+    and the report says it once (in its own words)."""
+    data = pd.read_csv(HS / "data.csv")
+    data["x2"] = -data["x2"]
+    data.to_csv(tmp_path / "data.csv", index=False)
+    (tmp_path / "three.lav").write_text(THREE, encoding="utf-8")
+    fitted = CliRunner().invoke(app, ["fit", str(tmp_path / "three.lav"), "--data",
+                                      str(tmp_path / "data.csv"), "--out", str(tmp_path / "out")])
+    assert fitted.exit_code == 0, fitted.output
+    saved = json.loads((tmp_path / "out" / "results.json").read_text("utf-8"))
+    (warning,) = [w for w in saved["warnings"] if "negative standardized loading" in w]
+    assert warning.startswith("loading: x2 has a negative standardized loading (-0.")
+    assert "on visual" in warning
+    assert "x2 has a negative standardized loading" in " ".join(fitted.stdout.split())
+    report = (tmp_path / "out" / "report.html").read_text("utf-8")
+    assert report.count("looks reverse-worded") == 1
+    reliability = CliRunner().invoke(app, ["reliability", str(tmp_path / "three.lav"), "--data",
+                                           str(tmp_path / "data.csv")])
+    assert reliability.exit_code == 0, reliability.output
+    assert "x2 has a negative standardized loading" in " ".join(reliability.stdout.split())

@@ -25,6 +25,7 @@ from semwb.measurement.correlations import composite_correlations
 from semwb.model_data import conditional_results, model_data
 from semwb.results import ParameterRow, Provenance, Results
 from semwb.sem.estimate import COLUMNS, FitResult, fit_model
+from semwb.sem.loading_checks import negative_loadings
 from semwb.sem.modindices_spec import modindices_results
 from semwb.sem.scaled_test import check_estimator
 from semwb.sem.spec import BootstrapOptions, ModelSpec, load_spec
@@ -243,7 +244,8 @@ def run_analysis(
         aggregation=built.aggregation, portfolio=built.portfolio,
         modindices=modindices, nested_in=spec.nested_in,
         imputation=imputation, prediction=prediction,
-        warnings=[*fit.warnings, *built.warnings, *measurement_warnings, *modindices_warnings],
+        warnings=[*fit.warnings, *built.warnings, *negative_loadings(fit.parameters),
+                  *measurement_warnings, *modindices_warnings],
         provenance=provenance(spec, data, data_path=data_path, data_name=data_name,
                               command=command),
         invariance=_invariance(built.spec, built.data, shown),

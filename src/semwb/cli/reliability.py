@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from semwb.cli.app import app
+from semwb.cli.app import app, console
 from semwb.cli.modindices import DataOption, SheetOption, fit_spec_file
 from semwb.cli.terminal import fmt, say, show_table
 from semwb.files import atomic_write_text
@@ -25,7 +25,10 @@ def reliability(
     """Composite reliability (omega) and AVE of every factor, as semTools compRelSEM and AVE."""
     from semwb.measurement.higher_order import factor_reliability
 
-    table = factor_reliability(fit_spec_file(spec, data, sheet))
+    from semwb.sem.loading_checks import negative_loadings
+
+    fit = fit_spec_file(spec, data, sheet)
+    table = factor_reliability(fit)
     view = Table(title="Composite reliability and AVE (semTools compRelSEM, AVE)",
                  title_justify="left")
     for column in ("factor", "order", "CR", "AVE", "items"):
@@ -36,6 +39,8 @@ def reliability(
     if (table["order"] == 2).any():
         say("Second order: CR is the share of the composite of all its items due to the "
             "second-order factor; AVE the mean squared standardized second-order loading.")
+    for message in negative_loadings(fit.parameters):
+        console.print(Text(f"warning: {message}", style="yellow"), soft_wrap=True)
     if out is not None:
         atomic_write_text(out, table.to_csv(index=False))
         say(f"wrote {out}")

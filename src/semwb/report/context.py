@@ -49,6 +49,7 @@ from semwb.report.portfolio_context import portfolio_section, portfolio_warnings
 from semwb.report.reviewer import modindices_section
 from semwb.report.robust_fit import is_robust, reported, scaled_block, wlsmv_robust
 from semwb.results import ParameterRow, Results
+from semwb.sem.loading_checks import PREFIX as LOADING_WARNING
 
 #: Hu & Bentler (1999) cut-offs: (index, direction, bound).
 FIT_CUTOFFS: tuple[tuple[str, str, float], ...] = (
@@ -248,7 +249,8 @@ def _hypotheses(
 
 def _warnings(results: Results, labels: Labels, lang: Lang) -> list[str]:
     notes = [] if results.converged else [sentence(lang, "not_converged")]
-    notes += portfolio_warnings(results.warnings, results.portfolio, lang)
+    notes += [w for w in portfolio_warnings(results.warnings, results.portfolio, lang)
+              if not w.startswith(LOADING_WARNING)]  # worded below, in the report's language
     boot = results.bootstrap
     if boot is not None and boot.succeeded < boot.draws:
         notes.append(sentence(lang, "failed_draws", failed=f"{boot.draws - boot.succeeded:,}",
