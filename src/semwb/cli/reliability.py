@@ -24,7 +24,6 @@ def reliability(
 ) -> None:
     """Composite reliability (omega) and AVE of every factor, as semTools compRelSEM and AVE."""
     from semwb.measurement.higher_order import factor_reliability
-
     from semwb.sem.loading_checks import negative_loadings
 
     fit = fit_spec_file(spec, data, sheet)
