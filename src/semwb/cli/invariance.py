@@ -9,17 +9,18 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.text import Text
 
-from semwb.cli.app import app, console
+from semwb.cli.app import LangOption, app, console
 from semwb.cli.terminal import fmt
 
 if TYPE_CHECKING:
     from semwb.sem.invariance import Ladder
 
 
-def _print(ladder: Ladder) -> None:
+def _print(ladder: Ladder, titles: dict[str, str]) -> None:
     """One line per step (fit) and one per comparison (changes and verdict)."""
+    named = ", ".join(titles.get(str(g), str(g)) for g in ladder.groups)
     console.print(Text(f"Measurement invariance of {ladder.model} across {ladder.group} "
-                       f"({', '.join(ladder.groups)}; N = {ladder.n_obs})", style="bold"))
+                       f"({named}; N = {ladder.n_obs})", style="bold"))
     scaled = ladder.estimator == "WLSMV"  # the scaled-shifted test and scaled indices
     if scaled:
         console.print(Text("WLSMV: scaled-shifted chisq, scaled CFI/TLI/RMSEA; steps after Wu & "
@@ -66,24 +67,31 @@ def invariance(
     ] = None,
     out: Annotated[Path | None, typer.Option(
         help="Output folder (default: reports/<spec file name>).")] = None,
+    lang: LangOption = "en",
 ) -> None:
     """Fit configural, metric, scalar and strict models (ordinal items by WLSMV: configural,
     thresholds, metric, scalar); write OUT/invariance.json and OUT/invariance.html."""
     from semwb.cli.spec_data import read_spec_data
+    from semwb.report.i18n import check_lang
+    from semwb.report.labels import labels_from_instrument
     from semwb.report.invariance import render_invariance
     from semwb.sem.invariance import run_ladder
     from semwb.sem.invariance_json import ladder_json
     from semwb.sem.spec import load_spec
 
+    language = check_lang(lang)
     loaded = load_spec(spec, **({"group": group} if group is not None else {}))
-    built, _, data_path = read_spec_data(loaded, data)
+    built, instrument, data_path = read_spec_data(loaded, data)
     ladder = run_ladder(built.spec, built.data, data_name=data_path.name)
+    labels = labels_from_instrument(instrument, language)
+    titles = {str(g): labels.group_title(ladder.group, str(g)) for g in ladder.groups}
     folder = out if out is not None else Path("reports") / spec.stem
     folder.mkdir(parents=True, exist_ok=True)
     written = ladder_json(ladder)
     (folder / "invariance.json").write_text(json.dumps(written, indent=2, ensure_ascii=False),
                                             encoding="utf-8")
-    (folder / "invariance.html").write_text(render_invariance(written), encoding="utf-8")
-    _print(ladder)
+    page = render_invariance(written, lang=language, group_titles=titles)
+    (folder / "invariance.html").write_text(page, encoding="utf-8")
+    _print(ladder, titles)
     for name in ("invariance.json", "invariance.html"):
         console.print(Text(f"wrote {folder / name}", style="dim"))

@@ -392,4 +392,6 @@ def build_report_context(
         "inv": results.invariance,
         "modindices": modindices_section(results.modindices, lang),
         "it": invariance_text(lang),
+        "gt": {str(g): labels.group_title(results.group, str(g))
+               for g in (results.invariance or {}).get("groups", [])},
     }
