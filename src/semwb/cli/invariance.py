@@ -73,8 +73,8 @@ def invariance(
     thresholds, metric, scalar); write OUT/invariance.json and OUT/invariance.html."""
     from semwb.cli.spec_data import read_spec_data
     from semwb.report.i18n import check_lang
-    from semwb.report.labels import labels_from_instrument
     from semwb.report.invariance import render_invariance
+    from semwb.report.labels import labels_from_instrument
     from semwb.sem.invariance import run_ladder
     from semwb.sem.invariance_json import ladder_json
     from semwb.sem.spec import load_spec

@@ -9,7 +9,6 @@ self-contained page ``semwb invariance`` writes (autoescaped, no network).
 from __future__ import annotations
 
 from collections.abc import Mapping
-
 from typing import Any
 
 from semwb.report.environment import get_environment
