@@ -68,7 +68,8 @@ def test_every_heading_of_the_chinese_report_is_chinese() -> None:
 def test_the_bca_name_is_not_put_in_a_second_pair_of_brackets(lang: str, key: str) -> None:
     shown = sentence(lang, key, level="95%", draws="5,000", ci=strings(lang)["ci_bca"])
     assert "BCa" in shown
-    assert "))" not in shown and "））" not in shown and "（偏差" not in shown
+    for doubled in ("))", "））", "（偏差"):
+        assert doubled not in shown
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
