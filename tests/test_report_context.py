@@ -110,7 +110,7 @@ def test_effects_are_judged_by_their_bootstrap_interval() -> None:
     assert ind["name"] == "ind"
     assert ind["sig"] is True
     assert ind["chart"] is not None
-    assert "4,997 bootstrap draws (percentile)" in effects["note"]
+    assert "4,997 bootstrap draws; interval: percentile" in effects["note"]
 
 
 def test_hypotheses_verdicts() -> None:
