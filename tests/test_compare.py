@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -117,8 +120,51 @@ def test_cli_writes_the_table_json_and_page(tmp_path: Path) -> None:
     assert "68.22" in page
 
 
+def test_an_80_column_terminal_cuts_no_number(tmp_path: Path) -> None:
+    """Long model names fold; AIC, BIC and the difference test print whole (no "7595…")."""
+    names = ("three_factor_measurement_model", "orthogonal_factors_alternative_model")
+    (tmp_path / f"{names[0]}.lav").write_text(THREE, encoding="utf-8")
+    (tmp_path / f"{names[1]}.lav").write_text(
+        THREE + "\nvisual ~~ 0*textual + 0*speed\ntextual ~~ 0*speed\n", encoding="utf-8")
+    shown = subprocess.run(
+        [sys.executable, "-c", "from semwb.cli import main; main()", "compare",
+         *(str(tmp_path / f"{n}.lav") for n in names), "--data", str(HS / "data.csv"),
+         "--out", str(tmp_path / "out")],
+        capture_output=True, text=True, check=True, env={**os.environ, "COLUMNS": "80"},
+    ).stdout
+    assert "…" not in shown
+    table = pd.read_csv(tmp_path / "out" / "comparison.csv")
+    for column, digits in (("aic", 1), ("bic", 1), ("bic2", 1), ("chisq", 2)):
+        for value in table[column]:
+            assert f"{value:.{digits}f}" in shown
+    assert f"{table['chisq_diff'].iloc[1]:.2f}" in shown
+
+
 def test_cli_needs_two_models() -> None:
     result = CliRunner().invoke(app, ["compare", str(HS / "model.lav"), "--data",
                                       str(HS / "data.csv")])
     assert result.exit_code != 0
     assert "two or more models" in str(result.exception)
+
+
+def test_a_negative_loading_is_warned_in_results_terminal_and_reliability(tmp_path: Path) -> None:
+    """An item coded the wrong way round: results.json, the terminal and `semwb reliability` warn,
+    and the report says it once (in its own words)."""
+    data = pd.read_csv(HS / "data.csv")
+    data["x2"] = -data["x2"]
+    data.to_csv(tmp_path / "data.csv", index=False)
+    (tmp_path / "three.lav").write_text(THREE, encoding="utf-8")
+    fitted = CliRunner().invoke(app, ["fit", str(tmp_path / "three.lav"), "--data",
+                                      str(tmp_path / "data.csv"), "--out", str(tmp_path / "out")])
+    assert fitted.exit_code == 0, fitted.output
+    saved = json.loads((tmp_path / "out" / "results.json").read_text("utf-8"))
+    (warning,) = [w for w in saved["warnings"] if "negative standardized loading" in w]
+    assert warning.startswith("loading: x2 has a negative standardized loading (-0.")
+    assert "on visual" in warning
+    assert "x2 has a negative standardized loading" in " ".join(fitted.stdout.split())
+    report = (tmp_path / "out" / "report.html").read_text("utf-8")
+    assert report.count("looks reverse-worded") == 1
+    reliability = CliRunner().invoke(app, ["reliability", str(tmp_path / "three.lav"), "--data",
+                                           str(tmp_path / "data.csv")])
+    assert reliability.exit_code == 0, reliability.output
+    assert "x2 has a negative standardized loading" in " ".join(reliability.stdout.split())

@@ -210,6 +210,10 @@ def test_lms_in_an_analysis_says_which_method_and_why() -> None:
     assert "Latent interaction XPR × RC → CI by LMS" in html
     assert "Method: LMS, as the spec asks" in html
     assert "Method: product indicators" not in html
+    # the LMS table says it is LMS's; only the product-indicator one is probe2WayMC's
+    assert "±1 SD, from the LMS estimates" in html
+    assert "SE, p and CI of each slope are Wald (delta method" in html
+    assert html.count("(as semTools' probe2WayMC)") <= html.count("Method: product indicators")
     assert "stopped before meeting its convergence criterion" not in html
     stalled = results.model_copy(update={"conditional": {
         **results.conditional, "lms": {**lms, "converged": False}}})

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from itertools import combinations
 from pathlib import Path
 
@@ -181,3 +184,18 @@ def test_the_example_surveys_htmt_and_resamples_are_semtools() -> None:
         draws = htmt_draws(X, positions, indices, geometric=geometric)
         expected = [[r[key][a][b] for a, b in pairs] for r in ref["resamples"]]
         np.testing.assert_allclose(draws, expected, atol=1e-10)
+
+
+def test_an_80_column_terminal_cuts_no_interval(tmp_path: Path) -> None:
+    shown = subprocess.run(
+        [sys.executable, "-c", "from semwb.cli import main; main()", "discriminant",
+         str(SEED_INSTRUMENT), str(EXAMPLE_DATA), "--constructs", "AR,IOL,AI", "--draws", "100",
+         "--out", str(tmp_path)],
+        capture_output=True, text=True, check=True, env={**os.environ, "COLUMNS": "80"},
+    ).stdout
+    assert "…" not in shown
+    table = pd.read_csv(tmp_path / "discriminant.csv")
+    for r in table.itertuples():
+        assert f"{r.a} – {r.b}" in shown
+        for low, high in ((r.htmt_lower, r.htmt_upper), (r.fl_lower, r.fl_upper)):
+            assert f"[{low:.3f}, {high:.3f}]" in shown

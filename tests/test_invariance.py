@@ -150,10 +150,16 @@ def test_command_without_group_is_one_line_error(tmp_path: Path) -> None:
 
 def test_shipped_group_spec_runs_the_ladder(tmp_path: Path) -> None:
     spec = REPO / "models" / "routines_learning_ownership_groups.yaml"
-    result = CliRunner().invoke(app, ["invariance", str(spec), "--out", str(tmp_path)])
+    result = CliRunner().invoke(app, ["invariance", str(spec), "--out", str(tmp_path),
+                                      "--lang", "zh"])
     assert result.exit_code == 0, result.exception
     written = json.loads((tmp_path / "invariance.json").read_text(encoding="utf-8"))
     assert written["groups"] == ["3", "2", "1"]  # ownership codes, in order of appearance
+    # readers see the instrument's value labels, as in the model report; the page in Chinese
+    page = (tmp_path / "invariance.html").read_text(encoding="utf-8")
+    assert "组别" in page
+    assert "外资（own = 3）" in page
+    assert "外资（own = 3）" in " ".join(result.stdout.split())
     # per group: 14 items give 105 + 14 moments; 11 loadings, 14 residuals, 3 + 3 latent
     # (co)variances and 14 intercepts are free: df 74 per group
     assert written["steps"][0]["fit"]["df"] == 3 * 74

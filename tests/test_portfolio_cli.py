@@ -257,3 +257,21 @@ def test_a_window_past_the_data_is_computed_with_a_warning(tmp_path: Path) -> No
     assert (f"warning: window 2030-2031 starts after the last start year in partners.csv "
             f"({last})") in text
     assert "window 2018-2020 starts" not in text
+
+
+def test_a_chinese_report_words_the_unmatched_firms_and_exclusions_in_chinese(
+        tmp_path: Path) -> None:
+    """Firms missing from the partner list and rows left out (listwise) reach the zh report in
+    Chinese; the English sentences stay in results.json and the terminal."""
+    spec = _spec(tmp_path, "", "bri1 ~ partner_type_blau + turb1")
+    code, _, error = invoke("fit", spec, "--out", tmp_path / "out", "--lang", "zh")
+    assert code == 0, error
+    saved = json.loads((tmp_path / "out" / "results.json").read_text(encoding="utf-8"))
+    assert saved["n_excluded"] > 0
+    assert {e["code"] for e in saved["exclusions"]} == {"missing_listwise"}
+    assert any("of the survey are not in the partner list" in w for w in saved["warnings"])
+    html = (tmp_path / "out" / "report.zh.html").read_text(encoding="utf-8")
+    for english in ("are not in the partner list", "missing value in a model column"):
+        assert english not in html
+    assert "模型变量存在缺失值（成列删除）" in html
+    assert "家问卷企业没有伙伴数据" in html.split('id="warnings"')[-1]

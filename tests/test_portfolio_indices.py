@@ -62,6 +62,11 @@ def test_jaffe_distance_by_hand(a: list[int], b: list[int], expected: float) -> 
     assert cosine_distance(b, a) == pytest.approx(expected, abs=1e-12)
 
 
+def test_jaffe_distance_of_proportional_profiles_is_never_below_zero() -> None:
+    # 1 - a.b/(|a||b|) is -2.2e-16 here in floating point; a distance cannot be negative
+    assert cosine_distance([1, 1, 1], [2, 2, 2]) == 0.0
+
+
 def test_jaffe_distance_of_a_zero_profile_is_nan() -> None:
     assert math.isnan(cosine_distance([0, 0], [1, 2]))
 
@@ -98,6 +103,6 @@ def test_diversity_bounds_and_invariances(counts: list[int], order: random.Rando
 def test_jaffe_distance_is_between_0_and_1(a: list[int], b: list[int]) -> None:
     value = cosine_distance(a, b)
     if sum(a) and sum(b):
-        assert -1e-12 <= value <= 1 + 1e-12
+        assert 0.0 <= value <= 1 + 1e-12
     else:
         assert math.isnan(value)

@@ -34,6 +34,18 @@ def test_summary_reports_data_exclusions_estimator_and_bootstrap() -> None:
     assert summary["bootstrap"]["seed"] == 1
 
 
+@pytest.mark.parametrize("entry", [
+    {"row": 3, "code": "missing_listwise"},
+    {"row": 3, "reason": "missing value in a model column (listwise)"},  # results.json before codes
+])
+def test_exclusion_reasons_are_worded_in_the_reports_language(entry: dict[str, Any]) -> None:
+    results = mediation_results().model_copy(update={"exclusions": [entry, entry]})
+    reasons = context(results, lang="zh")["summary"]["reasons"]
+    assert reasons == [("模型变量存在缺失值（成列删除）", 2)]
+    assert context(results)["summary"]["reasons"] == [
+        ("missing value in a model column (listwise)", 2)]
+
+
 def test_low_loading_is_flagged_and_named_in_the_verdict() -> None:
     m = context(measurement=mediation_measurement())["measurement"]
     ai3 = next(r for g in m["groups"] for r in g["rows"] if r["item"] == "ai3")
@@ -98,7 +110,7 @@ def test_effects_are_judged_by_their_bootstrap_interval() -> None:
     assert ind["name"] == "ind"
     assert ind["sig"] is True
     assert ind["chart"] is not None
-    assert "4,997 bootstrap draws (percentile)" in effects["note"]
+    assert "4,997 bootstrap draws; interval: percentile" in effects["note"]
 
 
 def test_hypotheses_verdicts() -> None:

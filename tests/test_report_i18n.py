@@ -10,8 +10,9 @@ import pytest
 from report_support import instrument, mediation_measurement, mediation_results
 from semwb.errors import OptionError
 from semwb.report import render_report
-from semwb.report.i18n import check_lang, sentence, strings
+from semwb.report.i18n import Lang, check_lang, sentence, strings
 from semwb.report.reviewer import page_strings as reviewer_strings
+from semwb.results import ParameterRow
 
 TEMPLATES = Path(__file__).parents[1] / "src" / "semwb" / "report" / "templates"
 
@@ -60,3 +61,24 @@ def test_every_heading_of_the_chinese_report_is_chinese() -> None:
     for heading in headings:
         assert re.search(r"[\u4e00-\u9fff]", heading), heading
     assert 'lang="zh-CN"' in html
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("key", ["ci_boot", "rule_boot"])
+def test_the_bca_name_is_not_put_in_a_second_pair_of_brackets(lang: Lang, key: str) -> None:
+    shown = sentence(lang, key, level="95%", draws="5,000", ci=strings(lang)["ci_bca"])
+    assert "BCa" in shown
+    for doubled in ("))", "））", "（偏差"):
+        assert doubled not in shown
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_covariance_fixed_by_fixed_x_gets_a_note(lang: Lang) -> None:
+    results = mediation_results()
+    paths = [r for r in results.parameters if r.op == "~"]
+    a, b = paths[0].rhs, paths[-1].lhs  # two variables of the structural model
+    fixed = ParameterRow(lhs=a, op="~~", rhs=b, free=False, est=0.2)  # no SE, p or CI
+    note = strings(lang)["fixed_x_note"]
+    assert note not in render_report(results, lang=lang, instrument=instrument())
+    shown = results.model_copy(update={"parameters": [*results.parameters, fixed]})
+    assert note in render_report(shown, lang=lang, instrument=instrument())

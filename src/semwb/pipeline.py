@@ -27,6 +27,7 @@ from semwb.model_data import conditional_results, model_data
 from semwb.results import ParameterRow, Provenance, Results
 from semwb.sem.estimate import COLUMNS, FitResult, fit_model
 from semwb.sem.hypothesis_check import check_hypotheses
+from semwb.sem.loading_checks import negative_loadings
 from semwb.sem.modindices_spec import modindices_results
 from semwb.sem.scaled_test import check_estimator
 from semwb.sem.spec import BootstrapOptions, ModelSpec, load_spec
@@ -129,13 +130,6 @@ def _versions() -> dict[str, str]:
 
     return {"semwb": v("semwb"), "semopy": v("semopy"), "numpy": v("numpy"),
             "pandas": v("pandas"), "python": platform.python_version()}
-
-
-#: Why a row was left out of the fit, per missing-data rule (``sem.data_checks.check_data``).
-EXCLUSION_REASONS = {
-    "listwise": "missing value in a model column (listwise)",
-    "fiml": "no value in any model column, or a fixed.x covariate missing (FIML, as lavaan)",
-}
 
 
 def provenance(spec: ModelSpec, data: pd.DataFrame, *, data_path: str | Path | None = None,
@@ -245,7 +239,7 @@ def run_analysis(
     boot = None if options is None else _bootstrap(fit, options, progress)
     return Results(
         model=spec.name, title=spec.title, n_obs=fit.n_obs, n_excluded=fit.n_excluded,
-        exclusions=[{"row": row, "reason": EXCLUSION_REASONS[spec.missing]}
+        exclusions=[{"row": row, "code": f"missing_{spec.missing}"}  # worded by the report
                     for row in fit.excluded_rows],
         estimator=spec.estimator, engine=spec.engine, missing=spec.missing,
         auxiliary=list(spec.auxiliary),
@@ -261,8 +255,8 @@ def run_analysis(
         aggregation=built.aggregation, portfolio=built.portfolio,
         modindices=modindices, nested_in=spec.nested_in,
         imputation=imputation, prediction=prediction,
-        warnings=[*fit.warnings, *built.warnings, *measurement_warnings,
-                  *second_order_warnings, *modindices_warnings],
+        warnings=[*fit.warnings, *built.warnings, *negative_loadings(fit.parameters),
+                  *measurement_warnings, *second_order_warnings, *modindices_warnings],
         provenance=provenance(spec, data, data_path=data_path, data_name=data_name,
                               command=command),
         invariance=_invariance(built.spec, built.data, shown),

@@ -82,7 +82,7 @@ def test_a_web_run_leaves_out_careless_respondents_and_lists_them(tmp_path: Path
     data = pd.read_csv(data_path)
     failed = data["att1"].ne(1)  # the instrument expects 1; a missing answer fails too
     assert failed.sum() > 0
-    careless = [e for e in careful.exclusions if e["reason"].startswith("careless")]
+    careless = [e for e in careful.exclusions if str(e.get("reason", "")).startswith("careless")]
     assert sorted(e["respondent"] for e in careless) == sorted(
         data.loc[failed, "rid"].astype(str))
     assert {e["reason"] for e in careless} == {"careless responding (attention)"}

@@ -8,9 +8,9 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from semwb.cli.app import app, console
+from semwb.cli.app import app
 from semwb.cli.efa import ConstructsOption, ExcludeOption, InstrumentArg, ResponsesArg, survey_items
-from semwb.cli.terminal import fmt, fmt_p, say
+from semwb.cli.terminal import fmt, fmt_p, say, show_table
 from semwb.errors import OptionError
 from semwb.files import atomic_write_text
 
@@ -69,7 +69,7 @@ def aggregate(
         view.add_row(str(cid), fmt(row["icc1"]), fmt(row["f"], 2), fmt_p(row["pvalue"]),
                      fmt(row["icc2"]), fmt(row["rwg_mean"]), fmt(row["rwg_median"]),
                      f"{row['rwg_share']:.0%}", str(int(row["firms"])))
-    console.print(view)
+    show_table(view)
     t = AGGREGATION_THRESHOLDS
     say(f"Thresholds: rwg(j) >= {t['rwg']:.2f}, ICC(1) >= {t['icc1']:.2f} with a significant F, "
         f"ICC(2) >= {t['icc2']:.2f}; null variance {table['null_variance'].iloc[0]:.2f}")

@@ -10,9 +10,9 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from semwb.cli.app import LangOption, app, console
+from semwb.cli.app import LangOption, app
 from semwb.cli.modindices import DataOption, SheetOption, fit_spec_file
-from semwb.cli.terminal import fmt, fmt_p, say
+from semwb.cli.terminal import fmt, fmt_p, say, show_table
 from semwb.files import atomic_write_text
 
 
@@ -55,5 +55,5 @@ def compare(
                      fmt(r.chisq_diff, 2) if tested else "—",
                      str(int(r.df_diff)) if tested else "—",
                      fmt_p(r.pvalue_diff) if tested else "—")
-    console.print(view)
+    show_table(view, text=("model", "nested in"))
     say(f"wrote {out / 'comparison.csv'}, {out / 'comparison.json'}, {out / 'comparison.html'}")

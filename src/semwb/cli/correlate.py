@@ -9,9 +9,9 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from semwb.cli.app import app, console
+from semwb.cli.app import app
 from semwb.cli.efa import ConstructsOption, ExcludeOption, InstrumentArg, ResponsesArg, survey_items
-from semwb.cli.terminal import say
+from semwb.cli.terminal import say, show_table
 from semwb.errors import OptionError
 from semwb.files import atomic_write_text
 
@@ -58,5 +58,5 @@ def correlate(
     for number, (name, row) in enumerate(table.iterrows(), start=1):
         view.add_row(Text(f"{number}. {name}"), f"{row['mean']:.2f}", f"{row['sd']:.2f}",
                      *[Text(str(row[c])) for c in result.matrix.columns])
-    console.print(view)
+    show_table(view)
     say(f"wrote {out / 'correlations.csv'}, {out / 'pairs.csv'}")

@@ -9,9 +9,9 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from semwb.cli.app import app, console, err_console
+from semwb.cli.app import app, err_console
 from semwb.cli.efa import ConstructsOption, ExcludeOption, InstrumentArg, ResponsesArg, survey_items
-from semwb.cli.terminal import fmt, say
+from semwb.cli.terminal import fmt, say, show_table
 from semwb.files import atomic_write_text
 
 
@@ -61,7 +61,7 @@ def discriminant(
                      f"[{fmt(r.htmt2_lower)}, {fmt(r.htmt2_upper)}]",
                      _verdict(r.htmt2_below_085, r.htmt2_below_090), fmt(r.fl),
                      f"[{fmt(r.fl_lower)}, {fmt(r.fl_upper)}]")
-    console.print(view)
+    show_table(view, text=("pair",))
     say("FL = min(sqrt(AVE)) - |r|: the Fornell-Larcker criterion holds when its one-sided lower "
         "bound is above 0.")
     say(f"wrote {out / 'discriminant.csv'}")

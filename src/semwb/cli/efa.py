@@ -10,9 +10,9 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from semwb.cli.app import app, console, err_console
+from semwb.cli.app import app, err_console
 from semwb.cli.progress_bar import progress_bar
-from semwb.cli.terminal import fmt, fmt_p, say
+from semwb.cli.terminal import fmt, fmt_p, say, show_table
 from semwb.files import atomic_write_text
 
 if TYPE_CHECKING:
@@ -84,7 +84,7 @@ def _print_efa(result: EFAResult, groups: dict[str, list[str]]) -> None:
         cells = [Text(f"{v:.2f}", style="bold" if abs(v) >= 0.32 else "") for v in row]
         table.add_row(Text(str(item)), Text(owner.get(str(item), "")), *cells,
                       f"{info['h2']:.2f}", Text(", ".join(flags)))
-    console.print(table)
+    show_table(table)
     if s.n_factors > 1 and s.rotation in ("promax", "oblimin"):
         phi = s.phi.round(2).to_string()
         say("Factor correlations:\n" + phi)

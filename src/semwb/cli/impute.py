@@ -12,7 +12,7 @@ from rich.text import Text
 
 from semwb.cli.app import app, console
 from semwb.cli.progress_bar import progress_bar
-from semwb.cli.terminal import fmt, fmt_p, say
+from semwb.cli.terminal import fmt, fmt_p, say, show_table
 from semwb.errors import OptionError
 from semwb.files import atomic_write_text
 
@@ -99,6 +99,6 @@ def print_pooled(result: dict[str, Any], *, title: str) -> None:
         if beside:
             cells += [fmt(other["est_fiml"]), fmt(other["se_fiml"])]
         view.add_row(Text(f"{row['lhs']} {row['op']} {row['rhs']}"), *cells)
-    console.print(view)
+    show_table(view)
     for warning in result["warnings"]:
         console.print(Text(f"warning: {warning}", style="yellow"))

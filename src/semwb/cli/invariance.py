@@ -10,23 +10,25 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.text import Text
 
-from semwb.cli.app import app, console
+from semwb.cli.app import LangOption, app, console
+from semwb.cli.terminal import fmt
 
 if TYPE_CHECKING:
     from semwb.sem.invariance import Ladder
 
 
-def _sizes(ladder: Ladder) -> list[str]:
-    """Each group with its rows (``A 150``), or just the groups when their sizes are unknown."""
+def _sizes(ladder: Ladder, titles: dict[str, str]) -> list[str]:
+    """Each group by its title with its rows (``A 150``), or the titles when sizes are unknown."""
+    named = [titles.get(str(g), str(g)) for g in ladder.groups]
     if not ladder.group_n:
-        return list(ladder.groups)
-    return [f"{g} {n}" for g, n in zip(ladder.groups, ladder.group_n, strict=True)]
+        return named
+    return [f"{t} {n}" for t, n in zip(named, ladder.group_n, strict=True)]
 
 
-def _print(ladder: Ladder) -> None:
+def _print(ladder: Ladder, titles: dict[str, str]) -> None:
     """One line per step (fit) and one per comparison (changes and verdict)."""
     console.print(Text(f"Measurement invariance of {ladder.model} across {ladder.group} "
-                       f"({', '.join(_sizes(ladder))}; N = {ladder.n_obs})", style="bold"))
+                       f"({', '.join(_sizes(ladder, titles))}; N = {ladder.n_obs})", style="bold"))
     scaled = ladder.estimator == "WLSMV"  # the scaled-shifted test and scaled indices
     if scaled:
         console.print(Text("WLSMV: scaled-shifted chisq, scaled CFI/TLI/RMSEA; steps after Wu & "
@@ -44,8 +46,9 @@ def _print(ladder: Ladder) -> None:
             p = "" if c.pvalue is None else f", p {c.pvalue:.3g}"
             console.print(Text(
                 f"  vs the step below: delta chisq {c.chisq_diff:.2f} (df {c.df_diff}){p}, "
-                f"delta CFI {c.delta_cfi:+.3f}, delta RMSEA {c.delta_rmsea:+.3f}, "
-                f"delta SRMR {c.delta_srmr:+.3f}: {'holds' if c.holds else 'fails'}"),
+                f"delta CFI {fmt(c.delta_cfi, sign=True)}, delta RMSEA "
+                f"{fmt(c.delta_rmsea, sign=True)}, delta SRMR {fmt(c.delta_srmr, sign=True)}: "
+                f"{'holds' if c.holds else 'fails'}"),
                 soft_wrap=True)
     for path in ladder.paths:
         console.print(Text(f"{path.rhs} -> {path.lhs} equal across groups ({ladder.paths_step} "
@@ -72,27 +75,34 @@ def invariance(
     ] = None,
     out: Annotated[Path | None, typer.Option(
         help="Output folder (default: reports/<spec file name>).")] = None,
+    lang: LangOption = "en",
 ) -> None:
     """Fit configural, metric, scalar and strict models (ordinal items by WLSMV: configural,
     thresholds, metric, scalar); write OUT/invariance.json and OUT/invariance.html."""
     from semwb.cli.spec_data import read_spec_data
+    from semwb.report.i18n import check_lang
     from semwb.report.invariance import render_invariance
+    from semwb.report.labels import labels_from_instrument
     from semwb.sem.invariance import run_ladder
     from semwb.sem.invariance_json import ladder_json
     from semwb.sem.spec import load_spec
 
+    language = check_lang(lang)
     loaded = load_spec(spec, **({"group": group} if group is not None else {}))
-    built, _, data_path = read_spec_data(loaded, data)
+    built, instrument, data_path = read_spec_data(loaded, data)
     with warnings.catch_warnings(record=True) as caught:  # each step refits: say each once
         warnings.simplefilter("always")
         ladder = run_ladder(built.spec, built.data, data_name=data_path.name)
+    labels = labels_from_instrument(instrument, language)
+    titles = {str(g): labels.group_title(ladder.group, str(g)) for g in ladder.groups}
     folder = out if out is not None else Path("reports") / spec.stem
     folder.mkdir(parents=True, exist_ok=True)
     written = ladder_json(ladder)
     (folder / "invariance.json").write_text(json.dumps(written, indent=2, ensure_ascii=False),
                                             encoding="utf-8")
-    (folder / "invariance.html").write_text(render_invariance(written), encoding="utf-8")
-    _print(ladder)
+    page = render_invariance(written, lang=language, group_titles=titles)
+    (folder / "invariance.html").write_text(page, encoding="utf-8")
+    _print(ladder, titles)
     for message in dict.fromkeys(str(w.message) for w in caught):
         console.print(Text(f"warning: {message}", style="yellow"), soft_wrap=True)
     for name in ("invariance.json", "invariance.html"):

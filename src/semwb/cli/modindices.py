@@ -9,8 +9,8 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from semwb.cli.app import LangOption, app, console
-from semwb.cli.terminal import fmt, fmt_p, say
+from semwb.cli.app import LangOption, app
+from semwb.cli.terminal import fmt, fmt_p, say, show_table
 from semwb.errors import OptionError
 from semwb.files import atomic_write_text
 
@@ -88,7 +88,7 @@ def write_modindices(fitted: FitResult, out: Path | None, *, minimum: float = 3.
     for r in shown.itertuples():
         view.add_row(Text(str(r.lhs)), Text(str(r.op)), Text(str(r.rhs)), fmt(r.mi),
                      fmt_p(r.pvalue), fmt(r.epc), fmt(r.sepc_lv), fmt(r.sepc_all))
-    console.print(view)
+    show_table(view)
     say("Free a parameter only when theory supports it; each index assumes all others stay "
         "fixed.")
     if out is not None:

@@ -11,7 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from semwb.cli.app import app, console
-from semwb.cli.terminal import fmt, say
+from semwb.cli.terminal import fmt, say, show_table
 from semwb.files import atomic_write_text
 
 
@@ -52,7 +52,7 @@ def portfolio(
         values = (row.mean, row.sd, row.min, row.max)
         table.add_row(str(row.window), Text(str(row.measure)), str(row.n),
                       *(fmt(None if math.isnan(v) else v) for v in values))
-    console.print(table)
+    show_table(table)
     notes = windows_past_data(data, windows)
     if tie_list is not None and ties is not None:
         notes += check_ties(data, tie_list, source=ties.name)

@@ -10,9 +10,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 from rich.text import Text
 
-from semwb.cli.app import app, console, err_console
+from semwb.cli.app import app, err_console
 from semwb.cli.modindices import DataOption, SheetOption, fit_spec_file
-from semwb.cli.terminal import fmt, say
+from semwb.cli.terminal import fmt, say, show_table
 from semwb.errors import OptionError
 from semwb.files import atomic_write_text
 
@@ -88,7 +88,7 @@ def power(
     for target in dict.fromkeys(table["target"]):
         view.add_row(Text(str(target)), fmt(population_of[target]),
                      *[fmt(wide.loc[target, s], 2) for s in sizes])
-    console.print(view)
+    show_table(view)
     rates = ", ".join(f"N={r.n}: {r.converged:.0%} converged, {r.admissible:.0%} admissible"
                       for r in result.rates.itertuples())
     say(rates)

@@ -9,10 +9,10 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from semwb.cli.app import app, console
+from semwb.cli.app import app
 from semwb.cli.impute import model_data
 from semwb.cli.progress_bar import progress_bar
-from semwb.cli.terminal import fmt, fmt_p, say
+from semwb.cli.terminal import fmt, fmt_p, say, show_table
 from semwb.files import atomic_write_text
 
 
@@ -58,7 +58,7 @@ def predict(
         view.add_row(str(item), fmt(row["q2_predict"]), fmt(row["rmse"]), fmt(row["mae"]),
                      fmt(row["lm_rmse"]), fmt(row["lm_mae"]),
                      "yes" if row["model_better"] else "no")
-    console.print(view)
+    show_table(view)
     better = int(result.table["model_better"].sum())
     say(f"The model predicts {better} of {len(result.table)} indicators with a lower RMSE than "
         f"the linear benchmark: {predictive_power(better, len(result.table))} predictive power "

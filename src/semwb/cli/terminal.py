@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,9 +18,18 @@ if TYPE_CHECKING:
     from semwb.survey.instrument import Instrument, Lang
 
 
-def fmt(value: float | None, digits: int = 3) -> str:
-    """A number with ``digits`` decimals, or an em dash when there is none."""
-    return "—" if value is None else f"{value:.{digits}f}"
+def fmt(value: float | None, digits: int = 3, *, sign: bool = False) -> str:
+    """A number with ``digits`` decimals, or an em dash when there is none.
+
+    A value that rounds to zero prints without a sign (never ``-0.000``); ``sign=True`` puts a
+    ``+`` before the positive values (changes such as delta CFI).
+    """
+    if value is None:
+        return "—"
+    text = f"{value:{'+' if sign else ''}.{digits}f}"
+    if text.lstrip("+-").strip("0.") == "":  # rounds to zero: no sign
+        return text.lstrip("+-")
+    return text
 
 
 def fmt_p(value: float | None) -> str:
@@ -53,6 +63,38 @@ def ci_kind(results: Results) -> str:
     kept = (f"{boot.succeeded:,} of {boot.draws:,} draws; {failed:,} failed, listed in "
             "results.json" if failed else f"{boot.succeeded:,} draws")
     return f"{boot.level:.0%} {boot.ci} bootstrap CI ({kept})"
+
+
+#: Text columns (names, paths) fold down to this width, or their widest cell if narrower.
+TEXT_MIN_WIDTH = 8
+
+
+def show_table(table: Table, *, text: Collection[str] | None = None) -> None:
+    """Print ``table`` so that a narrow terminal never cuts a number.
+
+    Each column not named in ``text`` (numbers, intervals, verdicts) keeps the width of its widest
+    cell and never wraps; the ``text`` columns (names, paths; by default the left-justified ones)
+    fold to make room. A table whose numbers alone are wider than the terminal is printed wider
+    than it, uncut.
+    """
+    numeric = [c for c in table.columns if (c.justify != "left" if text is None
+                                            else str(c.header).strip() not in text)]
+    for column in table.columns:
+        widest = max(Text.from_markup(c).cell_len if isinstance(c, str)
+                     else c.cell_len if isinstance(c, Text) else 0
+                     for c in [str(column.header), *column.cells])
+        column.overflow = "fold"
+        column.no_wrap = column in numeric
+        column.min_width = widest if column in numeric else min(widest, TEXT_MIN_WIDTH)
+    edges = (table.padding[1] + table.padding[3]) * len(table.columns) + (
+        len(table.columns) + 1 if table.box is not None else 0)
+    needed = sum(c.min_width or 0 for c in table.columns) + edges
+    width = console.width
+    console.width = max(width, needed)  # print() caps its width= at the console's
+    try:
+        console.print(table, crop=False)
+    finally:
+        console.width = width
 
 
 def say(message: str) -> None:
@@ -96,13 +138,12 @@ def print_summary(results: Results, path: Path) -> None:
         console.print(Text(title, style="italic"))  # not a table title: no padding spaces
         table = Table(box=None, pad_edge=False)
         for column in ("path", "label", "est", "se", "p", "CI", "std"):
-            table.add_column(column, justify="left" if column in ("path", "label") else "right",
-                             overflow="fold")
+            table.add_column(column, justify="left" if column in ("path", "label") else "right")
         for r in rows:
             path_text = f"{r.lhs} := {r.rhs}" if op == ":=" else f"{r.lhs} ← {r.rhs}"
             table.add_row(Text(path_text), Text(r.label), fmt(r.est), fmt(r.se),
                           fmt_p(r.pvalue), fmt_ci(r.ci_lower, r.ci_upper), fmt(r.std_all))
-        console.print(table)
+        show_table(table)
     say(f"CI: {ci_kind(results)}. Paths are judged by p, defined effects by "
         f"{'the bootstrap CI' if results.bootstrap else 'p'}.")
     for message in results.warnings:
@@ -138,7 +179,7 @@ def print_measurement(quality: MeasurementQuality, instrument: Instrument, lang:
                       f"[{c['alpha_ci'][0]:.3f}, {c['alpha_ci'][1]:.3f}]",
                       "-" if c["omega"] is None else f"{c['omega']:.3f}",
                       mark(c["cr"], THRESHOLDS["cr"]), mark(c["ave"], THRESHOLDS["ave"]))
-    console.print(table)
+    show_table(table, text=(words["construct"], words["name"]))
     fit = quality.cfa_fit
     if fit:
         say(f"CFA: chi2({fit['df']}) = {fit['chisq']:.2f}, CFI {fit['cfi']:.3f}, "

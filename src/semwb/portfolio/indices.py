@@ -72,7 +72,8 @@ def cosine_distance(a: Sequence[float] | np.ndarray, b: Sequence[float] | np.nda
     """
     x, y = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     norm = float(np.linalg.norm(x) * np.linalg.norm(y))
-    return 1.0 - float(x @ y) / norm if norm > 0 else math.nan
+    # max(): proportional profiles give 1 - 1.0000000000000002 in floating point, not 0
+    return max(0.0, 1.0 - float(x @ y) / norm) if norm > 0 else math.nan
 
 
 def mean_pairwise_distance(profiles: np.ndarray) -> float:

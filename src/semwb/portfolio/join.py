@@ -15,6 +15,7 @@ before the spec's data checks, so that the syntax can use ``partner_type_blau``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -62,6 +63,12 @@ def firm_key(value: object) -> str:
         if value.is_integer():
             return str(int(value))
     return str(value).strip()
+
+
+#: The start of the warnings below (with the ``portfolio: `` of ``model_data``): the report
+#: states these in its own language in the portfolio section (``report.portfolio_context``).
+JOIN_WARNING = re.compile(r"^portfolio: \d+ firm\(s\) of the (survey are not in the partner list|"
+                          r"partner list are not in the survey|survey had no alliance active)")
 
 
 def _named(ids: list[str]) -> str:

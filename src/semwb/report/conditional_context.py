@@ -138,6 +138,13 @@ STRINGS: dict[str, tuple[str, str]] = {
     "latent_slopes": ("Simple slopes of {focal} at the latent {moderator}'s mean (0) and ±1 SD "
                       "(as semTools' probe2WayMC)", "{focal} 在潜变量 {moderator} 均值（0）及 ±1 "
                       "个标准差处的简单斜率（同 semTools 的 probe2WayMC）"),
+    "slopes_note": ("SE, p and CI of each slope are Wald (delta method, from the fit's covariance "
+                    "of the coefficients), also when the paths' intervals are bootstrapped.",
+                    "各简单斜率的标准误、p 值与置信区间均为 Wald 法"
+                    "（Delta 法，基于模型系数的协方差），即使路径的置信区间来自 Bootstrap。"),
+    "lms_slopes": ("Simple slopes of {focal} at the latent {moderator}'s mean (0) and ±1 SD, "
+                   "from the LMS estimates", "{focal} 在潜变量 {moderator} 均值（0）及 ±1 "
+                   "个标准差处的简单斜率（基于 LMS 估计）"),
 }
 
 
@@ -306,7 +313,7 @@ def _lms(lms: Mapping[str, Any], term: str, tc: Mapping[str, str]) -> dict[str, 
         sentence = f"{sentence} {tc['lms_unconverged']}"
     return {"sentence": f"{sentence} {tc['lms_why']}",
             "slopes": probe["slopes"] if probe else None, "level": 0.95,
-            "caption": tc["latent_slopes"].format(focal=focal, moderator=moderator),
+            "caption": tc["lms_slopes"].format(focal=focal, moderator=moderator),
             "probe": _moderation(probe, tc) if probe else None}
 
 

@@ -45,10 +45,11 @@ from semwb.report.parts import (
     is_significant,
     split_parameters,
 )
-from semwb.report.portfolio_context import portfolio_section
+from semwb.report.portfolio_context import portfolio_section, portfolio_warnings
 from semwb.report.reviewer import modindices_section
 from semwb.report.robust_fit import is_robust, reported, scaled_block, wlsmv_robust
 from semwb.results import ParameterRow, Results
+from semwb.sem.loading_checks import PREFIX as LOADING_WARNING
 
 #: Hu & Bentler (1999) cut-offs: (index, direction, bound).
 FIT_CUTOFFS: tuple[tuple[str, str, float], ...] = (
@@ -68,10 +69,22 @@ def _explore(results: Results, lang: str) -> dict[str, Any] | None:
                            prediction=results.prediction, lang=lang)
 
 
+def _exclusion_reason(entry: Mapping[str, Any], t: Mapping[str, str]) -> str:
+    """Why a row was left out, in the report's language: by its ``code``; a results.json written
+    before codes holds the English sentence as ``reason``, which is worded again when known."""
+    code = entry.get("code")
+    if code is None:
+        english = {v: k for k, v in strings("en").items() if k.startswith("exclusion_")}
+        code = english.get(str(entry.get("reason")), "")[len("exclusion_"):] or None
+    if code is not None and f"exclusion_{code}" in t:
+        return t[f"exclusion_{code}"]
+    return str(entry.get("reason") or entry.get("rule") or entry)
+
+
 def _summary(results: Results, t: Mapping[str, str]) -> dict[str, Any]:
     reasons: dict[str, int] = {}
     for entry in results.exclusions:
-        reason = str(entry.get("reason") or entry.get("rule") or entry)
+        reason = _exclusion_reason(entry, t)
         reasons[reason] = reasons.get(reason, 0) + int(entry.get("count", 1))
     boot = results.bootstrap
     return {
@@ -243,7 +256,8 @@ def _hypotheses(
 
 def _warnings(results: Results, labels: Labels, lang: Lang) -> list[str]:
     notes = [] if results.converged else [sentence(lang, "not_converged")]
-    notes += results.warnings
+    notes += [w for w in portfolio_warnings(results.warnings, results.portfolio, lang)
+              if not w.startswith(LOADING_WARNING)]  # worded below, in the report's language
     boot = results.bootstrap
     if boot is not None and boot.succeeded < boot.draws:
         notes.append(sentence(lang, "failed_draws", failed=f"{boot.draws - boot.succeeded:,}",
@@ -385,4 +399,6 @@ def build_report_context(
         "inv": results.invariance,
         "modindices": modindices_section(results.modindices, lang),
         "it": invariance_text(lang),
+        "gt": {str(g): labels.group_title(results.group, str(g))
+               for g in (results.invariance or {}).get("groups", [])},
     }

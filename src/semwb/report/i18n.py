@@ -34,6 +34,13 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "group_sizes": ("Groups", "各组样本量"),
     "exclusion_reasons": ("Reasons for exclusion", "剔除原因"),
     "reason": ("Reason", "原因"),
+    # why a row was left out of the fit (``code`` of ``Results.exclusions``, per missing rule)
+    "exclusion_missing_listwise": ("missing value in a model column (listwise)",
+                                   "模型变量存在缺失值（成列删除）"),
+    "exclusion_missing_fiml": ("no value in any model column, or a fixed.x covariate missing "
+                               "(FIML, as lavaan)",
+                               "所有模型变量均缺失，或固定外生协变量（fixed.x）缺失"
+                               "（FIML，同 lavaan）"),
     "count": ("Cases", "样本数"),
     "estimator": ("Estimator", "估计方法"),
     "missing": ("Missing data", "缺失值处理"),
@@ -150,6 +157,11 @@ _STRINGS: dict[str, tuple[str, str]] = {
                "以下构念对的 AVE 平方根未大于其相关系数：{list}。"),
     # descriptives
     "covariances": ("Covariances", "协方差"),
+    "fixed_x_note": ("– : not estimated. The variances and covariances of exogenous observed "
+                     "covariates are fixed at their sample values (fixed.x, as lavaan), so they "
+                     "have no SE, p or CI.",
+                     "–：未估计。外生观测协变量的方差与协方差固定为样本值（fixed.x，同 lavaan），"
+                     "故没有标准误、p 值和置信区间。"),
     "descriptives": ("Descriptive statistics and correlations", "描述性统计与相关分析"),
     "descriptives_plain": ("Descriptive statistics of the composite scores",
                            "构念合成得分的描述统计"),
@@ -252,8 +264,8 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "ci": ("CI", "置信区间"),
     "paths_note": ("B: unstandardized; β: completely standardized. {ci_source}",
                    "B：非标准化系数；β：完全标准化系数。{ci_source}"),
-    "ci_boot": ("SE and {level} CI from {draws} bootstrap draws ({ci}).",
-                "SE 与 {level} 置信区间来自 {draws} 次 Bootstrap 抽样（{ci}）。"),
+    "ci_boot": ("SE and {level} CI from {draws} bootstrap draws; interval: {ci}.",
+                "SE 与 {level} 置信区间来自 {draws} 次 Bootstrap 抽样；区间方法：{ci}。"),
     "ci_wald": ("SE and {level} CI are Wald (normal-theory) values; for defined effects, by "
                 "the delta method.",
                 "SE 与 {level} 置信区间为 Wald（正态理论）估计；定义效应采用 Delta 法。"),
@@ -278,8 +290,8 @@ _STRINGS: dict[str, tuple[str, str]] = {
                         "并非效应，不作显著性判断。"),
     "rule_boot": ("Significance: a regression path by its p value (p < .05); a defined effect "
                   "by its {level} bootstrap {ci} CI, significant when it excludes zero.",
-                  "显著性判断：回归路径以 p 值（p < .05）判断；定义效应以 {level} Bootstrap"
-                  "（{ci}）置信区间判断，不包含零即显著。"),
+                  "显著性判断：回归路径以 p 值（p < .05）判断；定义效应以 {level} Bootstrap "
+                  "{ci}置信区间判断，不包含零即显著。"),
     "rule_wald": ("Significance: every estimate by its p value (p < .05); its Wald {level} CI "
                   "agrees.",
                   "显著性判断：各估计值以 p 值（p < .05）判断，与其 Wald {level} 置信区间一致。"),

@@ -8,6 +8,7 @@ self-contained page ``semwb invariance`` writes (autoescaped, no network).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from semwb.report.environment import get_environment
@@ -90,7 +91,10 @@ def invariance_text(lang: str) -> dict[str, str]:
     return in_language(_TEXT, lang)
 
 
-def render_invariance(ladder: dict[str, Any], *, lang: str = "en") -> str:
-    """The self-contained HTML page of a ladder (:func:`semwb.sem.invariance_json.ladder_json`)."""
+def render_invariance(ladder: dict[str, Any], *, lang: str = "en",
+                      group_titles: Mapping[str, str] | None = None) -> str:
+    """The self-contained HTML page of a ladder (:func:`semwb.sem.invariance_json.ladder_json`);
+    ``group_titles`` names each group value as readers know it (``Labels.group_title``)."""
     template = get_environment().get_template("invariance.html")
-    return template.render(inv=ladder, it=invariance_text(lang), lang=lang)
+    return template.render(inv=ladder, it=invariance_text(lang), lang=lang,
+                           gt=dict(group_titles or {}))

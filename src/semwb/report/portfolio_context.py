@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from semwb.portfolio.join import JOIN_WARNING
 from semwb.report.i18n import Lang, in_language
 
 STRINGS: dict[str, tuple[str, str]] = {
@@ -102,3 +103,14 @@ def portfolio_section(block: Mapping[str, Any] | None, lang: Lang) -> dict[str, 
                  for key in ("missing_measures", "missing_responses", "no_partners")
                  if block.get(key)]  # no_partners: absent from results.json before 2026-12
     return {"tp": tp, "design": design, "rows": rows, "unmatched": unmatched}
+
+
+def portfolio_warnings(warnings: list[str], block: Mapping[str, Any] | None,
+                       lang: Lang) -> list[str]:
+    """``results.warnings`` with the join's English sentences (unmatched firms) replaced by the
+    portfolio section's, in the report's language."""
+    section = portfolio_section(block, lang)
+    if section is None:
+        return list(warnings)
+    kept = [w for w in warnings if not JOIN_WARNING.match(w)]
+    return kept + [f"{section['tp']['portfolio']}: {s}" for s in section["unmatched"]]
