@@ -177,8 +177,8 @@ def test_the_invariance_ladder_names_each_group_size_and_warns_once(tmp_path: Pa
     assert done.returncode == 0, done.stderr
     ladder = json.loads((tmp_path / "o" / "invariance.json").read_text("utf-8"))
     assert ladder["group_n"] == {"small": 13, "large": 294}
-    assert "across site (small 13, large 294; N = 307)" in done.stdout
+    assert "across site (site = small: n = 13; site = large: n = 294; N = 307)" in done.stdout
     assert " ".join(done.stdout.split()).count("group site = small has 13 rows") == 1
     assert "SemwbWarning" not in done.stderr
     page = (tmp_path / "o" / "invariance.html").read_text("utf-8")
-    assert "small (<i>n</i> = 13), large (<i>n</i> = 294)" in page
+    assert "site = small (<i>n</i> = 13), site = large (<i>n</i> = 294)" in page

@@ -10,12 +10,21 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from semwb.errors import ResultsError
+
+#: Warnings the HTML report words itself, in its language, instead of printing them as written:
+#: a negative standardized loading (``sem.loading_checks``) ...
+LOADING_WARNING = "loading: "
+#: ... and the portfolio join's unmatched firms (``portfolio.join`` with the ``portfolio: `` of
+#: ``model_data``), stated in the report's portfolio section.
+JOIN_WARNING = re.compile(r"^portfolio: \d+ firm\(s\) of the (survey are not in the partner list|"
+                          r"partner list are not in the survey|survey had no alliance active)")
 
 if TYPE_CHECKING:
     import pandas as pd

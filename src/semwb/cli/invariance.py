@@ -18,17 +18,17 @@ if TYPE_CHECKING:
 
 
 def _sizes(ladder: Ladder, titles: dict[str, str]) -> list[str]:
-    """Each group by its title with its rows (``A 150``), or the titles when sizes are unknown."""
+    """Each group by its title with its rows (``own = 1: n = 150``), or just the titles."""
     named = [titles.get(str(g), str(g)) for g in ladder.groups]
     if not ladder.group_n:
         return named
-    return [f"{t} {n}" for t, n in zip(named, ladder.group_n, strict=True)]
+    return [f"{t}: n = {n}" for t, n in zip(named, ladder.group_n, strict=True)]
 
 
 def _print(ladder: Ladder, titles: dict[str, str]) -> None:
     """One line per step (fit) and one per comparison (changes and verdict)."""
     console.print(Text(f"Measurement invariance of {ladder.model} across {ladder.group} "
-                       f"({', '.join(_sizes(ladder, titles))}; N = {ladder.n_obs})", style="bold"))
+                       f"({'; '.join(_sizes(ladder, titles))}; N = {ladder.n_obs})", style="bold"))
     scaled = ladder.estimator == "WLSMV"  # the scaled-shifted test and scaled indices
     if scaled:
         console.print(Text("WLSMV: scaled-shifted chisq, scaled CFI/TLI/RMSEA; steps after Wu & "

@@ -15,7 +15,6 @@ before the spec's data checks, so that the syntax can use ``partner_type_blau``.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -65,10 +64,6 @@ def firm_key(value: object) -> str:
     return str(value).strip()
 
 
-#: The start of the warnings below (with the ``portfolio: `` of ``model_data``): the report
-#: states these in its own language in the portfolio section (``report.portfolio_context``).
-JOIN_WARNING = re.compile(r"^portfolio: \d+ firm\(s\) of the (survey are not in the partner list|"
-                          r"partner list are not in the survey|survey had no alliance active)")
 
 
 def _named(ids: list[str]) -> str:
@@ -146,7 +141,7 @@ def join_measures(data: pd.DataFrame, measures: pd.DataFrame, *, firm_id: str,
         raise ResponseDataError(f"No firm of the survey had an alliance active in window {label}, "
                                 "so every measure is empty; choose a window within the years of "
                                 "the partner list.")
-    warnings = []
+    warnings = []  # worded as semwb.results.JOIN_WARNING matches: change both together
     if missing_measures:
         warnings.append(f"{len(missing_measures)} firm(s) of the survey are not in the partner "
                         f"list (rows kept, measures missing): {_named(missing_measures)}")

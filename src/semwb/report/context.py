@@ -26,7 +26,7 @@ from semwb.report.group_context import (
 )
 from semwb.report.group_hypotheses import GroupCheck, check_group_hypotheses
 from semwb.report.hypotheses import check_hypotheses
-from semwb.report.i18n import Lang, sentence, strings
+from semwb.report.i18n import Lang, exclusion_reason, sentence, strings
 from semwb.report.invariance import invariance_text
 from semwb.report.labels import Labels
 from semwb.report.measurement_context import (
@@ -48,8 +48,7 @@ from semwb.report.parts import (
 from semwb.report.portfolio_context import portfolio_section, portfolio_warnings
 from semwb.report.reviewer import modindices_section
 from semwb.report.robust_fit import is_robust, reported, scaled_block, wlsmv_robust
-from semwb.results import ParameterRow, Results
-from semwb.sem.loading_checks import PREFIX as LOADING_WARNING
+from semwb.results import LOADING_WARNING, ParameterRow, Results
 
 #: Hu & Bentler (1999) cut-offs: (index, direction, bound).
 FIT_CUTOFFS: tuple[tuple[str, str, float], ...] = (
@@ -69,22 +68,10 @@ def _explore(results: Results, lang: str) -> dict[str, Any] | None:
                            prediction=results.prediction, lang=lang)
 
 
-def _exclusion_reason(entry: Mapping[str, Any], t: Mapping[str, str]) -> str:
-    """Why a row was left out, in the report's language: by its ``code``; a results.json written
-    before codes holds the English sentence as ``reason``, which is worded again when known."""
-    code = entry.get("code")
-    if code is None:
-        english = {v: k for k, v in strings("en").items() if k.startswith("exclusion_")}
-        code = english.get(str(entry.get("reason")), "")[len("exclusion_"):] or None
-    if code is not None and f"exclusion_{code}" in t:
-        return t[f"exclusion_{code}"]
-    return str(entry.get("reason") or entry.get("rule") or entry)
-
-
 def _summary(results: Results, t: Mapping[str, str]) -> dict[str, Any]:
     reasons: dict[str, int] = {}
     for entry in results.exclusions:
-        reason = _exclusion_reason(entry, t)
+        reason = exclusion_reason(entry, t)
         reasons[reason] = reasons.get(reason, 0) + int(entry.get("count", 1))
     boot = results.bootstrap
     return {

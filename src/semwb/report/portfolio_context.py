@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from semwb.portfolio.join import JOIN_WARNING
 from semwb.report.i18n import Lang, in_language
+from semwb.results import JOIN_WARNING
 
 STRINGS: dict[str, tuple[str, str]] = {
     "portfolio": ("Alliance-portfolio measures", "联盟组合测量"),

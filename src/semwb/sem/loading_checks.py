@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-#: Start of each warning; the HTML report words these itself, in its language, from the parameters.
-PREFIX = "loading: "
+from semwb.results import LOADING_WARNING
 
 
 def negative_loadings(parameters: pd.DataFrame) -> list[str]:
@@ -24,7 +23,7 @@ def negative_loadings(parameters: pd.DataFrame) -> list[str]:
     """
     rows = parameters[(parameters["op"] == "=~") & (parameters["std_all"] < 0)]
     several = "group" in parameters and parameters["group"].nunique() > 1
-    return [f"{PREFIX}{r.rhs}{f' (group {r.group})' if several else ''} has a negative "
+    return [f"{LOADING_WARNING}{r.rhs}{f' (group {r.group})' if several else ''} has a negative "
             f"standardized loading ({r.std_all:.2f}) on {r.lhs}: it looks reverse-worded; mark "
             "it 'reverse: true' in the instrument and fit with --instrument, or check how it "
             "was coded" for r in rows.itertuples()]
