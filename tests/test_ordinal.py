@@ -120,8 +120,10 @@ def _fit(frame: pd.DataFrame, syntax: str = CFA) -> None:
 @pytest.mark.parametrize(("change", "message"), [
     (lambda d: d.assign(ar2=d["ar2"].replace(3, 2)),  # 1, 2, 4, 5: category 3 empty
      r"resp.csv, column ar2: category 3 is empty between used categories 1 and 5"),
-    (lambda d: d.assign(ar3=d["ar3"].where(d.index != 0, 9)),  # one respondent says 9
+    (lambda d: d.assign(ar3=d["ar3"].where(d.index != 0, 7)),  # one respondent says 7
      r"resp.csv, column ar3: category 6 is empty"),
+    (lambda d: d.assign(ar3=d["ar3"].where(d.index != 0, 9)),  # a 9: a missing-value code
+     r"resp.csv, column ar3: 9 in 1 row is far outside the column's scale 1-5"),
     (lambda d: d.assign(iol1=d["iol1"].where(d.index != 5, 6)),
      r"resp.csv, column iol1: category 6 is used by one respondent only \(row 6\)"),
     (lambda d: d.assign(ar1=d["ar1"] + 0.5 * (d.index == 3)),

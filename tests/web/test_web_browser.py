@@ -97,7 +97,8 @@ def test_researcher_uploads_runs_and_shares_a_report(chromium: dict[str, Any], s
             expect(page.locator("#responses")).to_contain_text(f"{len(lines) - 1} respondents")
 
             page.get_by_role("link", name="New model").click()
-            page.get_by_role("link", name="routines-parallel-learning-ambidexterity").click()
+            # a stored spec whose hypotheses (a, b, ind) the mediation syntax below keeps
+            page.get_by_role("link", name="routines-learning-ambidexterity", exact=True).click()
             expect(page.get_by_label("lavaan syntax")).to_contain_text("AR")
             page.get_by_label("Name").fill("routines-learning-ambidexterity")
             page.get_by_label("lavaan syntax").fill("AR =~ ar1 + ar2\nIOL ~ a*AR +\n")

@@ -61,3 +61,5 @@ def main() -> None:
         message = Text("semwb: error: ", style="bold red") + Text(str(exc))
         err_console.print(message, highlight=False, soft_wrap=True)  # one line, even in a pipe
         sys.exit(1)
+    finally:  # main() called in a long-lived process (a test) leaves it as it was
+        ONE_COMMAND["process"] = False

@@ -93,10 +93,8 @@ def header_key(name: str) -> str:
 
 def _raise(source: str, problems: list[str]) -> None:
     if problems:
-        shown = problems[:MAX_LISTED]
-        if len(problems) > MAX_LISTED:
-            shown.append(f"... and {len(problems) - MAX_LISTED} more")
-        raise ResponseDataError(join_problems(f"{source} has {len(problems)} problem(s)", shown))
+        raise ResponseDataError(join_problems(f"{source} has {len(problems)} problem(s)",
+                                              problems))
 
 
 def _fields(raw: RawTable, aliases: Mapping[str, tuple[str, ...]],

@@ -247,10 +247,7 @@ def read_responses(path: str | Path, instrument: Instrument, *, sheet: str | int
     id_name = _column_name(table, found, table.id_column)
     errors += _duplicate_ids(frame, id_name, source)
     if errors:
-        shown = errors[:MAX_LISTED]
-        if len(errors) > MAX_LISTED:
-            shown.append(f"... and {len(errors) - MAX_LISTED} more")
-        raise ResponseDataError(join_problems(f"{source} has {len(errors)} bad value(s)", shown))
+        raise ResponseDataError(join_problems(f"{source} has {len(errors)} bad value(s)", errors))
     return Responses(
         data=frame, source=source, warnings=warnings + kept_warnings + quality,
         id_column=id_name, duration_column=_column_name(table, found, table.duration_column),
