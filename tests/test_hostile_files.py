@@ -58,6 +58,12 @@ def test_hostile_instrument_yaml(tmp_path: Path, text: str, expected: str) -> No
     assert re.search(expected, outcome.message), outcome.message
 
 
+def _fit_in(folder: Path, spec: Path) -> subprocess.CompletedProcess[str]:
+    """``semwb fit SPEC`` in a subprocess working in ``folder``."""
+    return subprocess.run([sys.executable, "-c", "from semwb.cli import main; main()", "fit",
+                           str(spec)], capture_output=True, text=True, timeout=60, cwd=folder)
+
+
 def test_spec_with_aliases_is_refused_and_the_message_stays_short(tmp_path: Path) -> None:
     path = tmp_path / "in-spec.yaml"
     path.write_text("model: m\nsyntax: 'Y ~ X'\n" + billion_laughs(levels=9).replace(
@@ -66,10 +72,10 @@ def test_spec_with_aliases_is_refused_and_the_message_stays_short(tmp_path: Path
     assert outcome.error == "SpecError"
     assert ", line 4: not valid YAML (the alias '*l0' is not allowed" in outcome.message
     # the command line prints one short line, no traceback, no expanded value
-    done = subprocess.run([sys.executable, "-m", "semwb", "fit", str(path)], capture_output=True,
-                          text=True, timeout=60, cwd=tmp_path)
+    done = _fit_in(tmp_path, path)
     assert done.returncode == 1
     assert "Traceback" not in done.stderr
+    assert "not valid YAML (the alias '*l0'" in done.stderr
     assert len(done.stderr) < 400, done.stderr
     assert leftovers(tmp_path) == []
 
@@ -262,9 +268,31 @@ def test_yaml_keys_and_bytes_python_cannot_read_are_named(tmp_path: Path) -> Non
         load_instrument(path)
     path.write_text(INSTRUMENT_HEAD.replace("title: {en: Demo}", "title: {<<: {en: Demo}}")
                     + CONSTRUCTS, encoding="utf-8")  # a merge key (no alias): refused, named
-    with pytest.raises(InstrumentError, match=r"line 2: not valid YAML \(could not determine"):
+    with pytest.raises(InstrumentError, match=r"line 2: not valid YAML \(the merge key '<<' is "
+                       r"not allowed; write the keys out in full in this mapping\)"):
         load_instrument(path)
     mapping = tmp_path / "in-mapping.yaml"
     mapping.write_bytes(b"q1: ar1\nq2: \xff\n")
     with pytest.raises(ResponseDataError, match=r"in-mapping.yaml: not valid YAML \('utf-8' "):
         load_mapping(mapping)
+
+
+def test_a_merge_key_in_a_spec_is_refused_as_in_an_instrument(tmp_path: Path) -> None:
+    """``<<:`` was refused in instruments but merged silently in specs, where a merged key the
+    mapping also gives is overridden without a word."""
+    path = tmp_path / "in-spec.yaml"
+    path.write_text("model: m\nsyntax: 'Y ~ X'\nbootstrap:\n  draws: 200\n"
+                    "  <<: {draws: 5000, seed: 1}\n", encoding="utf-8")
+    message = (f"{path}, line 5: not valid YAML (the merge key '<<' is not allowed; write the "
+               "keys out in full in this mapping).")
+    with pytest.raises(SpecError) as caught:
+        load_spec(path)
+    assert str(caught.value) == message
+    done = _fit_in(tmp_path, path)
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert message in " ".join(done.stderr.split())
+    path.write_text("model: m\nsyntax: 'Y ~ X'\nbootstrap: {draws: 200, seed: 1, '<<': x}\n",
+                    encoding="utf-8")  # a quoted '<<' is a plain key: the schema names it
+    with pytest.raises(SpecError, match=r"unknown key 'bootstrap.<<'"):
+        load_spec(path)

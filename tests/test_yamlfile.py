@@ -31,6 +31,7 @@ def test_values_and_lines() -> None:
     ("x: " + "[" * 2000 + "]" * 2000 + "\n", 1, f"nested more than {MAX_DEPTH} levels"),
     ("a: b: c\n", 1, "mapping values are not allowed"),
     ("model: [m\n", 2, "did not find expected"),
+    ("a: 1\nb:\n  c: 2\n  <<: {c: 3}\n", 4, "the merge key '<<' is not allowed"),
 ])
 def test_refusals_name_their_line_and_rule(text: str, line: int | None, problem: str) -> None:
     with pytest.raises(yaml.YAMLError) as caught:

@@ -1,14 +1,17 @@
-"""Reading YAML that may come from anyone: no aliases, bounded nesting and size.
+"""Reading YAML that may come from anyone: no aliases or merge keys, bounded nesting and size.
 
 Instruments are uploaded to the web app and specs are shared between researchers, so their YAML
-is read with :class:`BoundedLoader`, PyYAML's safe loader with three limits checked before any
+is read with :class:`BoundedLoader`, PyYAML's safe loader with these rules checked before any
 work grows with them:
 
 - **no aliases** (``*name``): a file of a few hundred bytes whose aliases nest ("billion laughs")
   would otherwise expand to gigabytes; no instrument or spec needs them;
 - **nesting depth** of at most :data:`MAX_DEPTH` levels (the composer is recursive: a file of
   nested brackets would raise ``RecursionError``);
-- **size** of at most :data:`MAX_BYTES` (an instrument of 200 bilingual items is about 50 kB).
+- **size** of at most :data:`MAX_BYTES` (an instrument of 200 bilingual items is about 50 kB);
+- **no merge keys** (``<<: {...}``): a merged key that the mapping also gives is overridden
+  without a word, where a key given twice is an error; without aliases a merge only restates
+  keys that can be written out.
 
 A refusal is a ``yaml.YAMLError`` carrying the line (``problem_mark``) and the rule
 (``problem``), so every caller's existing "not valid YAML" message names both and never quotes a
@@ -30,6 +33,7 @@ from yaml.constructor import ConstructorError
 
 MAX_DEPTH = 50
 MAX_BYTES = 5_000_000
+_MERGE = "tag:yaml.org,2002:merge"
 
 
 #: libyaml's scanner and parser with PyYAML's safe constructor, else the pure-Python loader.
@@ -73,7 +77,8 @@ class BoundedLoader(Composer, _Events):  # type: ignore[misc]
                                    f"{str(exc).split(';')[0]}", node.start_mark) from exc
 
     def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
-        """Compose one node after checking the alias and depth rules."""
+        """Compose one node after checking the alias and depth rules; a mapping with a merge
+        key is refused at the key's line."""
         event: Any = self.peek_event()
         mark: Any = event.start_mark
         if isinstance(event, yaml.AliasEvent):
@@ -85,9 +90,15 @@ class BoundedLoader(Composer, _Events):  # type: ignore[misc]
                                 "deep", mark)
         self._depth += 1
         try:
-            return super().compose_node(parent, index)
+            node = super().compose_node(parent, index)
         finally:
             self._depth -= 1
+        if isinstance(node, yaml.MappingNode):
+            merge = next((key for key, _ in node.value if key.tag == _MERGE), None)
+            if merge is not None:
+                raise ComposerError(None, None, "the merge key '<<' is not allowed; write the "
+                                    "keys out in full in this mapping", merge.start_mark)
+        return node
 
 
 def safe_load(text: str) -> Any:
