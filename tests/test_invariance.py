@@ -158,8 +158,11 @@ def test_shipped_group_spec_runs_the_ladder(tmp_path: Path) -> None:
     # readers see the instrument's value labels, as in the model report; the page in Chinese
     page = (tmp_path / "invariance.html").read_text(encoding="utf-8")
     assert "组别" in page
-    assert "外资（own = 3）" in page
-    assert "外资（own = 3）" in " ".join(result.stdout.split())
+    n = written["group_n"]
+    sizes = (f"外资（own = 3）（n = {n['3']}）、民营（own = 2）（n = {n['2']}）、"
+             f"国有（own = 1）（n = {n['1']}）")  # as the Chinese model report writes them
+    assert f"{sizes} (<i>N</i> = {written['n_obs']})" in page
+    assert f"{sizes}; N = {written['n_obs']}" in " ".join(result.stdout.split())
     # per group: 14 items give 105 + 14 moments; 11 loadings, 14 residuals, 3 + 3 latent
     # (co)variances and 14 intercepts are free: df 74 per group
     assert written["steps"][0]["fit"]["df"] == 3 * 74

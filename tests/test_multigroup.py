@@ -194,8 +194,10 @@ def test_fit_command_writes_groups_to_results(tmp_path: Path) -> None:
     assert steps[0]["fit"]["chisq"] == pytest.approx(written["fit"]["chisq"])
     assert "Measurement invariance across own" in report
     ladder = report.split("Measurement invariance across own")[1]
-    assert ("Foreign-invested (own = 3) (<i>n</i> = 106), Private (own = 2) (<i>n</i> = 81), "
-            "State-owned (own = 1) (<i>n</i> = ") in ladder
+    sizes = ("Foreign-invested (own = 3) (n = 106), Private (own = 2) (n = 81), "
+             "State-owned (own = 1) (n = ")
+    assert sizes in ladder
+    assert sizes in report.split("Measurement invariance across own")[0]  # the summary's groups
 
 
 def test_path_differences_match_lavtestwald() -> None:

@@ -85,6 +85,9 @@ def test_report_names_groups_by_value_label(results: Results, lang: Lang) -> Non
     assert labels.group_title("own", "1") == state
     assert f'<h3 id="group-1">{t["group"]}{t["colon"]}' in html
     assert f"{state}</h3>" in html
+    size = f"{state} (n = {results.group_n['1']})" if lang == "en" else (
+        f"{state}（n = {results.group_n['1']}）")  # the summary's groups, as the ladder's
+    assert size in html.split('<section id="hypotheses">')[0]
     hypotheses = re.search(r'<section id="hypotheses">(.*?)</section>', html, re.S)
     assert hypotheses is not None
     body = hypotheses.group(1)

@@ -17,18 +17,11 @@ if TYPE_CHECKING:
     from semwb.sem.invariance import Ladder
 
 
-def _sizes(ladder: Ladder, titles: dict[str, str]) -> list[str]:
-    """Each group by its title with its rows (``own = 1: n = 150``), or just the titles."""
-    named = [titles.get(str(g), str(g)) for g in ladder.groups]
-    if not ladder.group_n:
-        return named
-    return [f"{t}: n = {n}" for t, n in zip(named, ladder.group_n, strict=True)]
-
-
-def _print(ladder: Ladder, titles: dict[str, str]) -> None:
-    """One line per step (fit) and one per comparison (changes and verdict)."""
-    console.print(Text(f"Measurement invariance of {ladder.model} across {ladder.group} "
-                       f"({'; '.join(_sizes(ladder, titles))}; N = {ladder.n_obs})", style="bold"))
+def _print(ladder: Ladder, groups: str) -> None:
+    """The groups (``groups``: by title with their rows), then one line per step (fit) and one
+    per comparison (changes and verdict)."""
+    console.print(Text(f"Measurement invariance of {ladder.model} across {ladder.group}: "
+                       f"{groups}; N = {ladder.n_obs}", style="bold"))
     scaled = ladder.estimator == "WLSMV"  # the scaled-shifted test and scaled indices
     if scaled:
         console.print(Text("WLSMV: scaled-shifted chisq, scaled CFI/TLI/RMSEA; steps after Wu & "
@@ -81,7 +74,7 @@ def invariance(
     thresholds, metric, scalar); write OUT/invariance.json and OUT/invariance.html."""
     from semwb.cli.spec_data import read_spec_data
     from semwb.report.i18n import check_lang
-    from semwb.report.invariance import render_invariance
+    from semwb.report.invariance import ladder_groups, render_invariance
     from semwb.report.labels import labels_from_instrument
     from semwb.sem.invariance import run_ladder
     from semwb.sem.invariance_json import ladder_json
@@ -102,7 +95,7 @@ def invariance(
                                             encoding="utf-8")
     page = render_invariance(written, lang=language, group_titles=titles)
     (folder / "invariance.html").write_text(page, encoding="utf-8")
-    _print(ladder, titles)
+    _print(ladder, ladder_groups(written, titles, language))
     for message in dict.fromkeys(str(w.message) for w in caught):
         console.print(Text(f"warning: {message}", style="yellow"), soft_wrap=True)
     for name in ("invariance.json", "invariance.html"):

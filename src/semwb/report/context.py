@@ -26,8 +26,8 @@ from semwb.report.group_context import (
 )
 from semwb.report.group_hypotheses import GroupCheck, check_group_hypotheses
 from semwb.report.hypotheses import check_hypotheses
-from semwb.report.i18n import Lang, exclusion_reason, sentence, strings
-from semwb.report.invariance import invariance_text
+from semwb.report.i18n import Lang, exclusion_reason, group_sizes, sentence, strings
+from semwb.report.invariance import invariance_text, ladder_groups
 from semwb.report.labels import Labels
 from semwb.report.measurement_context import (
     cell,
@@ -68,7 +68,8 @@ def _explore(results: Results, lang: str) -> dict[str, Any] | None:
                            prediction=results.prediction, lang=lang)
 
 
-def _summary(results: Results, t: Mapping[str, str]) -> dict[str, Any]:
+def _summary(results: Results, labels: Labels, lang: Lang) -> dict[str, Any]:
+    t = strings(lang)
     reasons: dict[str, int] = {}
     for entry in results.exclusions:
         reason = exclusion_reason(entry, t)
@@ -78,7 +79,8 @@ def _summary(results: Results, t: Mapping[str, str]) -> dict[str, Any]:
         "rule": _decision_rule(results, t),
         "data_file": results.provenance.data_path,
         "n_used": results.n_obs,
-        "groups": t["list_sep"].join(f"{g} (n = {n:,})" for g, n in results.group_n.items()),
+        "groups": group_sizes(((labels.group_title(results.group, g), n)
+                               for g, n in results.group_n.items()), lang),
         "n_excluded": results.n_excluded,
         "reasons": list(reasons.items()),
         "estimator": t.get(f"est_{results.estimator}", results.estimator)
@@ -356,6 +358,8 @@ def build_report_context(
     effects = _effects(results, every_path(results, parts) if groups else parts, labels, lang)
     hypotheses = _hypotheses(results, every_path(results, parts) if groups else parts, labels,
                              lang)
+    titles = {str(g): labels.group_title(results.group, str(g))
+              for g in (results.invariance or {}).get("groups", [])}
     return {
         "lang": lang,
         "t": t,
@@ -363,7 +367,7 @@ def build_report_context(
         "title": title,
         "model": results.model,
         "error": results.error,
-        "summary": _summary(results, t),
+        "summary": _summary(results, labels, lang),
         "diagram": diagram,
         "groups": groups,
         "measurement": measurement_ctx,
@@ -386,6 +390,7 @@ def build_report_context(
         "inv": results.invariance,
         "modindices": modindices_section(results.modindices, lang),
         "it": invariance_text(lang),
-        "gt": {str(g): labels.group_title(results.group, str(g))
-               for g in (results.invariance or {}).get("groups", [])},
+        "gt": titles,
+        "inv_groups": ladder_groups(results.invariance, titles, lang) if results.invariance
+        else "",
     }

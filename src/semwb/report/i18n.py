@@ -8,7 +8,7 @@ never part of these strings, so nothing here is markup.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
 from semwb.errors import OptionError
@@ -33,6 +33,7 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "n_used": ("N used", "有效样本量"),
     "n_excluded": ("Cases excluded", "剔除样本数"),
     "group_sizes": ("Groups", "各组样本量"),
+    "group_size": ("{group} (n = {n})", "{group}（n = {n}）"),
     "exclusion_reasons": ("Reasons for exclusion", "剔除原因"),
     "reason": ("Reason", "原因"),
     # why a row was left out of the fit (``code`` of ``Results.exclusions``, per missing rule)
@@ -355,6 +356,19 @@ def strings(lang: Lang) -> dict[str, str]:
 def sentence(lang: Lang, key: str, **values: str) -> str:
     """Return the interpretation sentence ``key`` in ``lang`` with its placeholders filled."""
     return strings(lang)[key].format(**values)
+
+
+def group_sizes(groups: Iterable[tuple[str, int | None]], lang: Lang) -> str:
+    """Groups with their rows as every report, page and terminal line writes them.
+
+    ``groups`` holds each group's title (``Labels.group_title``: ``"own = 3"``) and its rows, or
+    None when they are not known (a ladder written before they were recorded): ``own = 3 (n =
+    106), own = 2 (n = 81)``; in Chinese ``外资（own = 3）（n = 106）、...``.
+    """
+    t = strings(lang)
+    return t["list_sep"].join(title if n is None else t["group_size"].format(group=title,
+                                                                           n=f"{n:,}")
+                              for title, n in groups)
 
 
 def exclusion_reason(entry: Mapping[str, Any], t: Mapping[str, str]) -> str:

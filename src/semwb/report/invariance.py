@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from semwb.report.environment import get_environment
-from semwb.report.i18n import in_language
+from semwb.report.i18n import check_lang, group_sizes, in_language
 
 #: The section's words: key -> (English, Chinese).
 _TEXT: dict[str, tuple[str, str]] = {
@@ -91,10 +91,19 @@ def invariance_text(lang: str) -> dict[str, str]:
     return in_language(_TEXT, lang)
 
 
+def ladder_groups(ladder: Mapping[str, Any], titles: Mapping[str, str], lang: str) -> str:
+    """A ladder's groups by title with their rows (:func:`~semwb.report.i18n.group_sizes`), as
+    its page, the model report's section and the ``semwb invariance`` line write them."""
+    counts = {str(g): n for g, n in (ladder.get("group_n") or {}).items()}
+    return group_sizes(((titles.get(str(g), str(g)), counts.get(str(g))) for g in ladder["groups"]),
+                       check_lang(lang))
+
+
 def render_invariance(ladder: dict[str, Any], *, lang: str = "en",
                       group_titles: Mapping[str, str] | None = None) -> str:
     """The self-contained HTML page of a ladder (:func:`semwb.sem.invariance_json.ladder_json`);
     ``group_titles`` names each group value as readers know it (``Labels.group_title``)."""
     template = get_environment().get_template("invariance.html")
-    return template.render(inv=ladder, it=invariance_text(lang), lang=lang,
-                           gt=dict(group_titles or {}))
+    titles = dict(group_titles or {})
+    return template.render(inv=ladder, it=invariance_text(lang), lang=lang, gt=titles,
+                           inv_groups=ladder_groups(ladder, titles, lang))
