@@ -184,3 +184,47 @@ def test_the_invariance_ladder_names_each_group_size_and_warns_once(tmp_path: Pa
     assert "SemwbWarning" not in done.stderr
     page = (tmp_path / "o" / "invariance.html").read_text("utf-8")
     assert f"{sizes} (<i>N</i> = 307)" in page
+
+
+def _partner_spec(folder: Path, key: str) -> Path:
+    """A spec on the alliance data with ``partners`` (a count, 1-6 with a few 9s) as a cause of
+    learning, plus ``key`` (a line of YAML, or empty)."""
+    data = pd.read_csv(ALLIANCE)
+    partners = [1 + i % 6 for i in range(len(data))]
+    for row in (7, 50, 120):
+        partners[row] = 9  # nine alliance partners: a real answer
+    data.assign(partners=partners).to_csv(folder / "partners.csv", index=False)
+    spec = folder / "partners.yaml"
+    spec.write_text(f"model: partners\ndata: partners.csv\n{key}syntax: |\n"
+                    + "".join(f"  {line}\n" for line in CFA.splitlines())
+                    + "  IOL ~ AR + partners\n", encoding="utf-8")
+    return spec
+
+
+def test_a_real_nine_on_a_count_is_kept_when_the_spec_says_so(tmp_path: Path) -> None:
+    spec = _partner_spec(tmp_path, "")
+    code, output = run("fit", str(spec), "--out", str(tmp_path / "refused"), "--no-bootstrap")
+    assert code == 1
+    assert ("partners.csv, column partners: 9 in 3 rows is far outside the column's scale 1-6 "
+            "and looks like a missing-value code") in output
+    assert "if it is a real value (a count, say), add 'no_missing_codes: [partners]' to the spec" \
+        in output
+    spec = _partner_spec(tmp_path, "no_missing_codes: [partners]\n")
+    code, output = run("fit", str(spec), "--out", str(tmp_path / "out"), "--no-bootstrap")
+    assert code == 0, output
+    results = json.loads((tmp_path / "out" / "results.json").read_text("utf-8"))
+    complete = pd.read_csv(tmp_path / "partners.csv").dropna(
+        subset=[c for c in CFA.split() if c[-1].isdigit()])
+    assert results["n_obs"] == len(complete)  # no row with a 9 left out
+    variance = next(r for r in results["parameters"]
+                    if (r["lhs"], r["op"], r["rhs"]) == ("partners", "~~", "partners"))
+    assert variance["est"] == pytest.approx(complete["partners"].var(ddof=0), rel=1e-6)
+
+
+def test_an_unknown_column_in_no_missing_codes_is_named_with_the_closest(tmp_path: Path) -> None:
+    spec = _partner_spec(tmp_path, "no_missing_codes: [partner]\n")
+    code, output = run("fit", str(spec), "--out", str(tmp_path / "out"), "--no-bootstrap")
+    assert code == 1
+    assert ("partners.yaml, 'no_missing_codes': 'partner' is not a column of partners.csv (did "
+            "you mean 'partners'?)") in output
+    assert not (tmp_path / "out").exists()

@@ -62,11 +62,20 @@ def _missing_code_problems(spec: ModelSpec, data: pd.DataFrame, data_name: str) 
     """Columns on a small whole-number scale holding a few far values such as 99 or -9.
 
     Without an instrument nothing says which value means "no answer", so a code read as an
-    answer would be fitted silently; such a value outside the column's scale is named instead.
+    answer would be fitted silently; such a value outside the column's scale is named instead,
+    except in the columns the spec lists under ``no_missing_codes`` (a count of partners whose
+    9 is nine partners), which must be columns of the data.
     """
+    columns = [str(c) for c in data.columns]
     problems = []
+    for name in spec.no_missing_codes:
+        if name not in columns:
+            close = difflib.get_close_matches(name, columns, n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            problems.append(f"{spec.source}, 'no_missing_codes': '{name}' is not a column of "
+                            f"{data_name}{hint}.")
     for v in spec.parsed.observed:
-        if v not in data.columns:
+        if v not in data.columns or v in spec.no_missing_codes:
             continue
         values = pd.to_numeric(data[v], errors="coerce").dropna()
         coded = values.isin(MISSING_CODES)
@@ -84,7 +93,8 @@ def _missing_code_problems(spec: ModelSpec, data: pd.DataFrame, data_name: str) 
                 f"{data_name}, column {v}: {code:g} in {rows} row{'s' if rows > 1 else ''} is far "
                 f"outside the column's scale {low:g}-{high:g} and looks like a missing-value code; "
                 "empty those cells (an empty cell is missing), or fit through a spec with an "
-                "instrument, which checks every answer against the item's scale.")
+                "instrument, which checks every answer against the item's scale; if it is a real "
+                f"value (a count, say), add 'no_missing_codes: [{v}]' to the spec.")
     return problems
 
 

@@ -80,6 +80,9 @@ class ModelSpec(BaseModel):
     missing: Literal["listwise", "fiml"] = "listwise"
     #: Auxiliary variables for FIML (saturated correlates, :mod:`semwb.sem.auxiliary`).
     auxiliary: list[str] = Field(default_factory=list)
+    #: Columns whose 9, 99, 999 (or -9, ...) are real values, such as a count of partners, not
+    #: missing-value codes (:func:`semwb.sem.data_checks.check_data`).
+    no_missing_codes: list[str] = Field(default_factory=list)
     engine: Literal["semwb", "semopy"] = "semwb"
     defaults: Literal["sem", "cfa", "growth"] = "sem"
     std_lv: bool = False
@@ -185,7 +188,8 @@ def _validation_problems(exc: ValidationError, source: str) -> list[str]:
         if error["type"] == "extra_forbidden":
             problems.append(f"{source}: unknown key '{where}'; the keys are model, title, "
                             "instrument, data, syntax, estimator, ordered, "
-                            "parameterization, missing, auxiliary, engine, defaults, std_lv, "
+                            "parameterization, missing, auxiliary, no_missing_codes, engine, "
+                            "defaults, std_lv, "
                             "fixed_x, "
                             "meanstructure, orthogonal, bootstrap, group, group_equal, "
                             "group_partial, group_levels, invariance, modindices, imputation, "
