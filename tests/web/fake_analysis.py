@@ -68,7 +68,14 @@ def check_responses(path: Path, *, display_name: str, instrument_path: Path,
 
 def check_syntax(syntax: str, *, name: str, responses_path: Path | None = None,
                  responses_name: str = "", instrument_path: Path | None = None,
-                 instrument_name: str = "", sheet: str | None = None) -> None:
+                 instrument_name: str = "", sheet: str | None = None,
+                 hypotheses: list[dict[str, Any]] | None = None) -> None:
+    for number, hyp in enumerate(hypotheses or ()):  # an effect is a label (a*x) or a := name
+        effect = hyp.get("effect")
+        if effect and not re.search(rf"\b{re.escape(effect)}\s*(\*|:=)", syntax):
+            raise SpecError(f"model {name}, hypotheses.{number}.effect ({hyp['id']}): "
+                            f"'{effect}' is neither a := effect nor a regression label of the "
+                            "model.")
     columns = None
     if responses_path is not None:
         columns = responses_path.read_text(encoding="utf-8").splitlines()[0].split(",")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -82,6 +83,36 @@ def test_syntax_is_checked_alone_and_against_the_data(tmp_path: Path) -> None:
     analysis.check_syntax("ar1 ~ ar2 + ar3 + ar2:ar3 + I(ar2^2)", name="m",
                           responses_path=stored, responses_name="wave 1.csv",
                           instrument_path=INSTRUMENT, instrument_name="i.yaml")
+
+
+def test_a_stored_specs_hypotheses_are_checked_at_save_as_the_run_checks_them(
+        tmp_path: Path) -> None:
+    """An edit that renames the label a hypothesis tests is refused at Save with the message the
+    run gives, with or without response data; the syntax as shipped passes."""
+    starter = next(s for s in analysis.starter_specs(ROOT / "models")
+                   if s["name"] == "routines-learning-ambidexterity")
+    hypotheses = starter["spec"]["hypotheses"]
+    edited = re.sub(r"\ba\*", "a1*", starter["syntax"])  # IOL ~ a1*AR; ind := a1*b
+    stored = Path(shutil.copy(DATA, tmp_path / "5c5c.csv"))
+    data: dict[str, Any] = {"responses_path": stored, "responses_name": "wave 1.csv",
+                            "instrument_path": INSTRUMENT, "instrument_name": "i.yaml"}
+    analysis.check_syntax(starter["syntax"], name="m", hypotheses=hypotheses, **data)
+    with pytest.raises(SpecError) as alone:
+        analysis.check_syntax(edited, name="m", hypotheses=hypotheses)
+    with pytest.raises(SpecError) as with_data:
+        analysis.check_syntax(edited, name="m", hypotheses=hypotheses, **data)
+    options = analysis.check_run_options(edited, name="m", draws=0, ci="percentile", level=0.95,
+                                         seed=None, lang="en", spec=starter["spec"])
+    job = analysis.RunJob(run_id="r", model_name="m", syntax=edited,
+                          instrument_path=INSTRUMENT, instrument_name="i.yaml",
+                          responses_path=stored, responses_name="wave 1.csv",
+                          out_dir=tmp_path / "out", options=options)
+    with pytest.raises(SpecError) as run:
+        analysis.run_job(job, lambda fraction, message: None)
+    assert str(run.value) == ("model m, hypotheses.0.effect (H1a): 'a' is neither a := effect "
+                              "nor a regression label of the model (did you mean 'a1'?); they "
+                              "are: ind, total, a1, b, cp.")
+    assert str(alone.value) == str(with_data.value) == str(run.value)
 
 
 def test_run_options_are_checked_by_the_spec(tmp_path: Path) -> None:

@@ -7,17 +7,21 @@ by the fixture's finalizer (with its worker processes). Screenshots go to
 
 from __future__ import annotations
 
+import re
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 from server_support import ENV, ROOT, Server, semwb_command
-from web_support import PASSWORD
+from test_web_serve_process import ready_project
+from web_support import PASSWORD, Web
 
 from browser_support import chromium_launch
+from semwb.web.store import Store
 
 # a server, its worker processes and a browser: start-up time varies with the machine's load
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(600)]
@@ -47,6 +51,15 @@ def server(tmp_path: Path) -> Iterator[str]:
 def shot(page: Page, name: str) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def signed_in(page: Page, server: str) -> Page:
+    """``page`` after signing in as ann."""
+    page.goto(server + "/")
+    page.get_by_label("User name").fill("ann")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    return page
 
 
 @pytest.fixture
@@ -161,11 +174,7 @@ def test_run_form_from_a_stored_spec_refusal_exclusion_and_language(
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(**chromium)
         try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            page.goto(server + "/")
-            page.get_by_label("User name").fill("ann")
-            page.get_by_label("Password").fill(PASSWORD)
-            page.get_by_role("button", name="Sign in").click()
+            page = signed_in(browser.new_page(viewport={"width": 1280, "height": 900}), server)
             page.locator("#ui-lang").get_by_role("link", name="中文").click()
             expect(page.get_by_role("heading", name="项目")).to_be_visible()
             expect(page.get_by_role("button", name="创建项目")).to_be_visible()
@@ -214,5 +223,44 @@ def test_run_form_from_a_stored_spec_refusal_exclusion_and_language(
             expect(report.locator("body")).to_contain_text(
                 "Alliance routines increase inter-organizational learning")
             shot(page, "13-report-en")
+        finally:
+            browser.close()
+
+
+def test_save_refuses_an_edit_a_hypothesis_no_longer_fits_and_keeps_it(
+        chromium: dict[str, Any], server: str, tmp_path: Path) -> None:
+    """A model started from a stored spec: an edit of the syntax that drops the label one of
+    the spec's hypotheses tests is refused at Save with the run's message; the form keeps it."""
+    store = Store(tmp_path / "data")  # the server's
+    web = Web(httpx.Client(base_url=server, timeout=60), store)
+    web.sign_in("ann")
+    project, _, _ = ready_project(web, "alliance.csv")  # the instrument and data uploaded
+    starter = "routines-learning-ambidexterity"
+    assert "effect: a," in (ROOT / "models" / "routines_learning_ambidexterity.yaml").read_text(
+        "utf-8")  # H1a tests the path labelled a
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(**chromium)
+        try:
+            page = signed_in(browser.new_page(viewport={"width": 1280, "height": 900}), server)
+            page.goto(f"{server}/projects/{project}")
+            page.get_by_role("link", name="New model").click()
+            page.get_by_role("link", name=starter, exact=True).click()
+            syntax = page.get_by_label("lavaan syntax")
+            edited = re.sub(r"\ba\*", "a1*", syntax.input_value())  # IOL ~ a1*AR, ...
+            syntax.fill(edited)
+            page.get_by_role("button", name="Save model").click()
+            expect(page.locator("pre.problems")).to_contain_text(
+                f"model {starter}, hypotheses.0.effect (H1a): 'a' is neither a := effect nor a "
+                "regression label of the model (did you mean 'a1'?)")
+            expect(page.get_by_label("lavaan syntax")).to_have_value(edited)  # nothing lost
+            expect(page.locator("#spec-keys")).to_contain_text("3 hypotheses: H1a, H1b, H1c")
+            shot(page, "14-save-refused-hypothesis")
+            assert [m.name for m in store.projects.models(project)] == ["mediation"]
+
+            page.get_by_label("lavaan syntax").fill(edited.replace("a1*", "a*"))
+            page.get_by_role("button", name="Save model").click()
+            expect(page.locator("#models")).to_contain_text(starter)
+            saved = next(m for m in store.projects.models(project) if m.name == starter)
+            assert [h["id"] for h in saved.spec["hypotheses"]] == ["H1a", "H1b", "H1c"]
         finally:
             browser.close()

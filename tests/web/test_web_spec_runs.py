@@ -84,6 +84,27 @@ def test_editing_a_spec_model_keeps_its_keys_and_a_plain_model_has_none(
     assert results["hypotheses"] == []
 
 
+def test_save_refuses_an_edit_that_drops_what_a_hypothesis_names_and_keeps_the_edit(
+        ann: Web, data_dir: Path) -> None:
+    project, _, model = _spec_model(ann, data_dir)
+    edited = SYNTAX.replace("a*AR", "b*AR")
+    for form in ({"start": "med-spec"}, {"model_id": model}):  # a new model, a saved one
+        refused = ann.post(f"/projects/{project}/models", {
+            "name": "med-spec", "syntax": edited, "action": "save", **form})
+        assert refused.status_code == 400
+        assert ("model med-spec, hypotheses.0.effect (H1): &#39;a&#39; is neither a := effect "
+                "nor a regression label") in refused.text
+        assert f">{edited}</textarea>" in refused.text  # nothing typed is lost
+        assert "1 hypothesis: H1" in refused.text
+    kept = ann.store.projects.get_model(project, model)
+    assert kept is not None
+    assert kept.syntax == SYNTAX
+    assert [m.name for m in ann.store.projects.models(project)].count("med-spec") == 1
+    plain = ann.post(f"/projects/{project}/models", {"name": "plain", "syntax": edited,
+                                                      "action": "save"})
+    assert plain.status_code == 303  # a model without hypotheses saves as before
+
+
 def _starter(name: str) -> dict[str, Any]:
     """A shipped spec as the web's model editor offers it."""
     return next(s for s in analysis.starter_specs(ROOT / "models") if s["name"] == name)

@@ -139,30 +139,40 @@ def check_responses(path: Path, *, display_name: str, instrument_path: Path,
 
 def check_syntax(syntax: str, *, name: str, responses_path: Path | None = None,
                  responses_name: str = "", instrument_path: Path | None = None,
-                 instrument_name: str = "", sheet: str | None = None) -> None:
+                 instrument_name: str = "", sheet: str | None = None,
+                 hypotheses: list[dict[str, Any]] | None = None) -> None:
     """Check a model's lavaan syntax, and against a response file when one is given.
 
     The same checks as ``semwb fit``: the syntax and its ``:=`` definitions
-    (``spec_from_syntax``), then the variables, values and identification against the data
-    (``check_data``).
+    (``spec_from_syntax``), the ``hypotheses`` a model keeps from its stored spec against the
+    syntax as the run will fit it (``check_hypotheses``, after the data keys when there are
+    data, as the run checks them: a web run takes no ``process:`` block, so no ``:=`` line is
+    written after the data are read), then the variables, values and identification against
+    the data (``check_data``).
 
     Raises
     ------
     SpecError
-        Every problem, with its line of syntax and the closest column for an unknown variable.
+        Every problem, with its line of syntax and the closest column for an unknown variable,
+        or the hypothesis (id) naming what the model lacks, with the closest name.
     """
     from semwb.model_data import model_data
     from semwb.pipeline import prepare_data
     from semwb.sem.data_checks import check_data
+    from semwb.sem.hypothesis_check import check_hypotheses
     from semwb.sem.spec import spec_from_syntax
 
-    spec = spec_from_syntax(syntax, name=name, source=f"model {name}")
-    if responses_path is not None and instrument_path is not None:
-        inst = _instrument(instrument_path, instrument_name)
-        responses = _responses(responses_path, responses_name, inst, sheet)
-        built = model_data(spec, prepare_data(responses.data, instrument=inst), instrument=inst,
-                           data_name=responses_name)  # product terms, as the run makes them
-        check_data(built.spec, built.data, data_name=responses_name)
+    spec = spec_from_syntax(syntax, name=name, source=f"model {name}",
+                            **({"hypotheses": hypotheses} if hypotheses else {}))
+    if responses_path is None or instrument_path is None:
+        check_hypotheses(spec, spec.parsed)
+        return
+    inst = _instrument(instrument_path, instrument_name)
+    responses = _responses(responses_path, responses_name, inst, sheet)
+    built = model_data(spec, prepare_data(responses.data, instrument=inst), instrument=inst,
+                       data_name=responses_name)  # product terms, as the run makes them
+    check_hypotheses(spec, built.spec.parsed)
+    check_data(built.spec, built.data, data_name=responses_name)
 
 
 def check_run_options(syntax: str, *, name: str, draws: int, ci: str, level: float,

@@ -223,7 +223,9 @@ async def save_model(
     The syntax is checked alone and against the project's newest valid response file; the
     problems shown are the library's :class:`~semwb.errors.SpecError` message, the same text
     ``semwb fit`` prints. A model started from a stored spec (``start``) keeps that spec's
-    title, hypotheses and missing rule; a saved model keeps its own.
+    title, hypotheses and missing rule; a saved model keeps its own. Its hypotheses are checked
+    against the edited syntax: one naming an effect or path the syntax no longer has is refused
+    as the run would refuse it, and the form keeps the edit.
     """
     project = project_or_404(request, project_id, user)
     model = _model_or_404(request, project, model_id) if model_id else None
@@ -236,7 +238,8 @@ async def save_model(
         return editor(name=name, problems="Give the model a name.", status_code=400)
     _, data = _check_data(store_of(request), project.id)
     try:
-        await run_in_threadpool(analysis_of(request).check_syntax, syntax, name=name, **data)
+        await run_in_threadpool(analysis_of(request).check_syntax, syntax, name=name,
+                                hypotheses=(spec or {}).get("hypotheses"), **data)
     except SemwbError as exc:
         return editor(name=name, problems=str(exc),
                       status_code=200 if action == "validate" else 400)
