@@ -1,8 +1,8 @@
 """Reading YAML that may come from anyone: no aliases or merge keys, bounded nesting and size.
 
 Instruments are uploaded to the web app and specs are shared between researchers, so their YAML
-is read with :class:`BoundedLoader`, PyYAML's safe loader with these rules checked before any
-work grows with them:
+is read with :class:`BoundedLoader`, PyYAML's safe loader with these rules (the limits checked
+before any work grows with them):
 
 - **no aliases** (``*name``): a file of a few hundred bytes whose aliases nest ("billion laughs")
   would otherwise expand to gigabytes; no instrument or spec needs them;

@@ -189,12 +189,11 @@ def _validation_problems(exc: ValidationError, source: str) -> list[str]:
             problems.append(f"{source}: unknown key '{where}'; the keys are model, title, "
                             "instrument, data, syntax, estimator, ordered, "
                             "parameterization, missing, auxiliary, no_missing_codes, engine, "
-                            "defaults, std_lv, "
-                            "fixed_x, "
-                            "meanstructure, orthogonal, bootstrap, group, group_equal, "
-                            "group_partial, group_levels, invariance, modindices, imputation, "
-                            f"prediction, nested_in, {data_keys.HELP}, hypotheses (bootstrap: "
-                            "draws, ci, level, seed; modindices: minimum, top, op; "
+                            "defaults, std_lv, fixed_x, meanstructure, orthogonal, bootstrap, "
+                            "group, group_equal, group_partial, group_levels, invariance, "
+                            "modindices, imputation, prediction, nested_in, "
+                            f"{data_keys.HELP}, hypotheses (bootstrap: draws, ci, level, seed; "
+                            "modindices: minimum, top, op; "
                             f"{data_keys.BLOCK_HELP}; {extras.BLOCK_HELP}).")
         elif error["type"] == "missing":
             problems.append(f"{source}: the key '{where}' is required.")
