@@ -28,7 +28,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from semwb.distributions import _noncentral
 from semwb.distributions._incomplete import beta_tails, gamma_tails
-from semwb.distributions._kernels import beta_prefactor, lgamma, poisson_density
+from semwb.distributions._kernels import lgamma
 from semwb.distributions._normal import ndtr, ndtri
 from semwb.distributions._solve import log_quantile
 
@@ -105,21 +105,21 @@ def norm_pdf(x: ArrayLike) -> Any:
     return np.exp(-np.asarray(x, dtype=float) ** 2 / 2.0)[()] / _SQRT_2PI
 
 
-def _t_beta(s: Array, df: Array) -> tuple[Array, Array, Array, Array, Array]:
-    """For ``s = |t| / sqrt(df)``: the beta arguments ``x = 1 / (1 + s^2)``,
-    ``y = s^2 / (1 + s^2)``, ``log x``, and the tails ``P(|T| > t) = I_x(df/2, 1/2)`` and
-    ``P(|T| <= t)``."""
+def _t_beta(s: Array, df: Array) -> tuple[Array, Array, Array]:
+    """For ``s = |t| / sqrt(df)``: the tails ``P(|T| > t) = I_x(df/2, 1/2)`` and ``P(|T| <= t)``
+    with ``x = 1 / (1 + s^2)``, and ``t f_|T|(t)``, the derivative of ``P(|T| <= t)`` in ``log t``
+    (``2 x^(df/2) y^(1/2) / B(df/2, 1/2)`` with ``y = 1 - x``)."""
     with np.errstate(all="ignore"):
         big = s > 1e150  # s^2 would overflow
         log_x = np.where(big, -2.0 * np.log(s), -np.log1p(s * s))
         x = np.exp(log_x)
         y = np.where(big, 1.0, s * s / (1.0 + s * s))
-    outside, inside = beta_tails(df / 2.0, np.full_like(s, 0.5), x, y, log_x)
-    return x, y, log_x, outside, inside
+    outside, inside, pre = beta_tails(df / 2.0, np.full_like(s, 0.5), x, y, log_x)
+    return outside, inside, 2.0 * pre
 
 
 def _t_sf(t: Array, df: Array) -> Array:
-    outside, inside = _t_beta(np.abs(t) / np.sqrt(df), df)[3:]
+    outside, inside, _ = _t_beta(np.abs(t) / np.sqrt(df), df)
     return np.where(t >= 0, 0.5 * outside, 0.5 + 0.5 * inside)
 
 
@@ -138,13 +138,11 @@ def _t_quantile(q: Array, df: Array) -> Array:
     both = 2.0 * tail  # P(|T| > t), exact
     upper = both <= 0.5
     target = np.where(upper, both, 1.0 - both)
-    a = df / 2.0
     z = -ndtri(tail)
     start = np.maximum(z * (1.0 + (z * z + 1.0) / (4.0 * df)), 1e-3)
 
     def tails(t: Array, i: NDArray[np.intp]) -> tuple[Array, Array, Array]:
-        x, y, _, outside, inside = _t_beta(t / np.sqrt(df[i]), df[i])
-        flow = 2.0 * beta_prefactor(np.full_like(t, 0.5), a[i], y, x)
+        outside, inside, flow = _t_beta(t / np.sqrt(df[i]), df[i])
         return inside, outside, flow
 
     t = log_quantile(tails, target, upper, start)
@@ -160,7 +158,7 @@ def t_ppf(q: ArrayLike, df: ArrayLike) -> Any:
 
 
 def _chi2_tails(x: Array, df: Array) -> tuple[Array, Array]:
-    return gamma_tails(df / 2.0, x / 2.0)
+    return gamma_tails(df / 2.0, x / 2.0)[:2]
 
 
 def chi2_sf(x: ArrayLike, df: ArrayLike) -> Any:
@@ -197,8 +195,8 @@ def _chi2_quantile(q: Array, df: Array) -> Array:
     start = np.where(wilson > 0.5 * df, wilson, np.minimum(power, df))
 
     def tails(x: Array, i: NDArray[np.intp]) -> tuple[Array, Array, Array]:
-        low, up = gamma_tails(a[i], x / 2.0)
-        return low, up, a[i] * poisson_density(a[i], x / 2.0)
+        low, up, density = gamma_tails(a[i], x / 2.0)
+        return low, up, a[i] * density
 
     return log_quantile(tails, target, upper, np.maximum(start, 1e-300))
 
@@ -235,22 +233,22 @@ def ncx2_noncentrality(x: ArrayLike, df: ArrayLike, q: ArrayLike) -> Any:
                         x, df, q)[()]
 
 
-def _f_beta(value: Array, dfn: Array, dfd: Array) -> tuple[Array, Array, Array, Array]:
-    """For ``F = value``: ``x = dfd / (dfd + dfn F)``, ``y = 1 - x`` and the tails
-    ``P(F > value) = I_x(dfd/2, dfn/2)``, ``P(F <= value)``."""
+def _f_beta(value: Array, dfn: Array, dfd: Array) -> tuple[Array, Array, Array]:
+    """For ``F = value``: the tails ``P(F > value) = I_x(dfd/2, dfn/2)`` and ``P(F <= value)``
+    with ``x = dfd / (dfd + dfn F)``, and ``F f(F)``, the derivative of ``P(F <= value)`` in
+    ``log F`` (``x^(dfd/2) y^(dfn/2) / B(dfd/2, dfn/2)`` with ``y = 1 - x``)."""
     r = dfn * value / dfd
     with np.errstate(all="ignore"):
         big = r > 1e300
         log_x = np.where(big, -(np.log(dfn / dfd) + np.log(value)), -np.log1p(r))
         x = np.exp(log_x)
         y = np.where(big, 1.0, r / (1.0 + r))
-    above, below = beta_tails(dfd / 2.0, dfn / 2.0, x, y, log_x)
-    return x, y, above, below
+    return beta_tails(dfd / 2.0, dfn / 2.0, x, y, log_x)
 
 
 def f_sf(x: ArrayLike, dfn: ArrayLike, dfd: ArrayLike) -> Any:
     """``P(F > x)`` of the F distribution (``scipy.stats.f.sf``)."""
-    value = _elementwise(lambda v, m, n: _f_beta(v, m, n)[2],
+    value = _elementwise(lambda v, m, n: _f_beta(v, m, n)[0],
                          lambda v, m, n: _chi2_regular(v, m) & _positive(n), x, dfn, dfd)
     return _defined(_support(value, x, below=1.0, above=0.0), dfn, dfd)
 
@@ -261,8 +259,8 @@ def _f_quantile(q: Array, dfn: Array, dfd: Array) -> Array:
     target = np.where(upper, q, 1.0 - q)
 
     def tails(value: Array, i: NDArray[np.intp]) -> tuple[Array, Array, Array]:
-        x, y, above, below = _f_beta(value, dfn[i], dfd[i])
-        return below, above, beta_prefactor(dfd[i] / 2.0, dfn[i] / 2.0, x, y)
+        above, below, flow = _f_beta(value, dfn[i], dfd[i])
+        return below, above, flow
 
     return log_quantile(tails, target, upper, np.ones_like(q))
 

@@ -13,6 +13,9 @@ parameters (a few hundred for a chi-square with 4000 degrees of freedom).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -25,64 +28,79 @@ _TINY = 1e-300
 _MAX_TERMS = 100_000
 
 
-def gamma_tails(a: Array, x: Array) -> tuple[Array, Array]:
-    """``(P(a, x), Q(a, x))`` for ``a > 0`` and finite ``x > 0`` (1-D arrays of one length)."""
+def gamma_tails(a: Array, x: Array) -> tuple[Array, Array, Array]:
+    """``(P(a, x), Q(a, x), x^a e^-x / Gamma(a + 1))`` for ``a > 0`` and finite ``x > 0`` (1-D
+    arrays of one length; the third, times ``a``, is the derivative of ``P`` in ``log x``)."""
     fac = poisson_density(a, x)  # x^a e^-x / Gamma(a + 1)
     series = x < a + 1.0
     lower = np.empty_like(x)
     upper = np.empty_like(x)
     s = np.flatnonzero(series)
     if s.size:
-        p = fac[s] * _gamma_series(a[s], x[s])
+        p = fac[s] * _each(_gamma_series, a[s], x[s])
         lower[s], upper[s] = p, 1.0 - p
     c = np.flatnonzero(~series)
     if c.size:
-        q = a[c] * fac[c] * _gamma_fraction(a[c], x[c])
+        q = a[c] * fac[c] * _each(_gamma_fraction, a[c], x[c])
         lower[c], upper[c] = 1.0 - q, q
-    return lower, upper
+    return lower, upper, fac
 
 
-def _gamma_series(a: Array, x: Array) -> Array:
+def _each(loop: Callable[..., Any], *args: Array) -> Array:
+    """``loop`` on 1-D arrays, or on Python floats when there is one element: the loops below use
+    only arithmetic, ``abs`` and comparisons so that both work, and on one-element arrays NumPy's
+    cost per operation is ten times the arithmetic (a quantile evaluates them dozens of times)."""
+    if args[0].size == 1:
+        return np.array([loop(*(float(a[0]) for a in args))], dtype=float)
+    return np.asarray(loop(*args), dtype=float)
+
+
+def _any(flags: Any) -> bool:
+    """Whether any flag is set (a Python bool from the float loops, an array otherwise)."""
+    return bool(flags) if isinstance(flags, bool) else bool(np.any(flags))
+
+
+def _guard(v: Any) -> Any:
+    """``v`` moved off zero (the modified Lentz method's guard)."""
+    return v + (abs(v) < _TINY) * _TINY
+
+
+def _gamma_series(a: Any, x: Any) -> Any:
     """``sum_n x^n / ((a + 1) ... (a + n))``, ``n >= 0``."""
-    term = np.ones_like(x)
-    total = np.ones_like(x)
-    active = np.ones(x.shape, dtype=bool)
+    term = total = 1.0 + 0.0 * x
     for n in range(1, _MAX_TERMS):
-        term = np.where(active, term * x / (a + n), 0.0)
+        term = term * x / (a + n)
         total = total + term
-        active = term > EPS * total
-        if not active.any():
+        if not _any(term > EPS * total):  # converged terms only shrink further
             break
     return total
 
 
-def _gamma_fraction(a: Array, x: Array) -> Array:
+def _gamma_fraction(a: Any, x: Any) -> Any:
     """Legendre's continued fraction ``1 / (x + 1 - a - 1 (1 - a) / (x + 3 - a - ...))``."""
     b = x + 1.0 - a
-    c = np.full_like(x, 1.0 / _TINY)
-    d = 1.0 / b
+    c = 1.0 / _TINY + 0.0 * x
+    d = 1.0 / _guard(b)
     h = d
-    active = np.ones(x.shape, dtype=bool)
+    active: Any = True
     for i in range(1, _MAX_TERMS):
         an = -i * (i - a)
         b = b + 2.0
-        d = an * d + b
-        d = np.where(np.abs(d) < _TINY, _TINY, d)
-        c = b + an / c
-        c = np.where(np.abs(c) < _TINY, _TINY, c)
-        d = 1.0 / d
-        delta = np.where(active, d * c, 1.0)
+        d = 1.0 / _guard(an * d + b)
+        c = _guard(b + an / c)
+        delta = 1.0 + active * (d * c - 1.0)
         h = h * delta
-        active = np.abs(delta - 1.0) > EPS
-        if not active.any():
+        active = abs(delta - 1.0) > EPS
+        if not _any(active):
             break
     return h
 
 
 def beta_tails(a: Array, b: Array, x: Array, y: Array,
-               log_x: Array | None = None) -> tuple[Array, Array]:
-    """``(I_x(a, b), 1 - I_x(a, b))`` for ``a, b > 0``, ``0 <= x <= 1`` and ``y = 1 - x`` given to
-    full precision (1-D arrays of one length).
+               log_x: Array | None = None) -> tuple[Array, Array, Array]:
+    """``(I_x(a, b), 1 - I_x(a, b), x^a y^b / B(a, b))`` for ``a, b > 0``, ``0 <= x <= 1`` and
+    ``y = 1 - x`` given to full precision (1-D arrays of one length; the third is the derivative
+    of ``I`` in ``log(x / y)``).
 
     With ``p <= q`` the two parameters and ``z`` the argument that goes with ``p``, ``I_z(p, q)``
     is summed as a power series where ``q z <= 2`` and ``q >= 20`` (as cephes' ``incbet`` does
@@ -113,29 +131,29 @@ def beta_tails(a: Array, b: Array, x: Array, y: Array,
         s = np.flatnonzero(series)
         if s.size:
             part[s] = (pre[s] * np.exp(-bb[s] * np.log1p(-xx[s]))
-                       * _beta_series(aa[s], bb[s], xx[s]))
+                       * _each(_beta_series, aa[s], bb[s], xx[s]))
         c = np.flatnonzero(~series)
         if c.size:
-            part[c] = pre[c] * _beta_fraction(aa[c], bb[c], xx[c], yy[c]) / aa[c]
-    return np.where(flip, 1.0 - part, part), np.where(flip, part, 1.0 - part)
+            part[c] = pre[c] * _each(_beta_fraction, aa[c], bb[c], xx[c], yy[c]) / aa[c]
+    return np.where(flip, 1.0 - part, part), np.where(flip, part, 1.0 - part), pre
 
 
-def _beta_series(p: Array, q: Array, z: Array) -> Array:
+def _beta_series(p: Any, q: Any, z: Any) -> Any:
     """``1/p + sum_n (1 - q)_n z^n / (n! (p + n))``, ``n >= 1``: ``I_z(p, q) B(p, q) / z^p``."""
     total = 1.0 / p
-    term = np.ones_like(z)
-    active = np.ones(z.shape, dtype=bool)
+    term = 1.0 + 0.0 * z
+    active: Any = True
     for n in range(1, _MAX_TERMS):
-        term = np.where(active, term * (n - q) * z / n, 0.0)
+        term = term * (n - q) * z / n * active
         piece = term / (p + n)
         total = total + piece
-        active = np.abs(piece) > EPS * np.abs(total)
-        if not active.any():
+        active = abs(piece) > EPS * abs(total)
+        if not _any(active):
             break
     return total
 
 
-def _beta_fraction(a: Array, b: Array, x: Array, y: Array) -> Array:
+def _beta_fraction(a: Any, b: Any, x: Any, y: Any) -> Any:
     """The continued fraction of ``I_x(a, b)`` (``betacf``), modified Lentz.
 
     Its first denominator ``1 - (a + b) x / (a + 1)`` is taken as ``(1 - b + (a + b) y) / (a + 1)``
@@ -143,22 +161,20 @@ def _beta_fraction(a: Array, b: Array, x: Array, y: Array) -> Array:
     about ``a`` ulps.
     """
     qab, qap, qam = a + b, a + 1.0, a - 1.0
-    c = np.ones_like(x)
-    d = np.where(b < 1.0, (1.0 - b + qab * y) / qap, 1.0 - qab * x / qap)
-    d = 1.0 / np.where(np.abs(d) < _TINY, _TINY, d)
+    small_b = b < 1.0
+    c = 1.0 + 0.0 * x
+    d = 1.0 / _guard(small_b * ((1.0 - b + qab * y) / qap) + (1 - small_b) * (1.0 - qab * x / qap))
     h = d
-    active = np.ones(x.shape, dtype=bool)
+    active: Any = True
     for m in range(1, _MAX_TERMS):
         m2 = 2 * m
         for aa in (m * (b - m) * x / ((qam + m2) * (a + m2)),
                    -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2))):
-            d = 1.0 + aa * d
-            d = 1.0 / np.where(np.abs(d) < _TINY, _TINY, d)
-            c = 1.0 + aa / c
-            c = np.where(np.abs(c) < _TINY, _TINY, c)
-            delta = np.where(active, d * c, 1.0)
+            d = 1.0 / _guard(1.0 + aa * d)
+            c = _guard(1.0 + aa / c)
+            delta = 1.0 + active * (d * c - 1.0)
             h = h * delta
-        active = np.abs(delta - 1.0) > EPS
-        if not active.any():
+        active = abs(delta - 1.0) > EPS
+        if not _any(active):
             break
     return h

@@ -4,9 +4,13 @@ For ``x > 0`` on a continuous distribution with tails ``L(x) = P(X <= x)``, ``U(
 and density ``f``, the quantile solves ``log L(e^u) = log p`` (or ``log U(e^u) = log q``, whichever
 target is the smaller probability, so that no digits of it are lost), in ``u = log x``: a power
 law tail is then a straight line and Newton's step ``-h / h'`` with ``h' = x f / L`` converges from
-far away. Every step is kept inside the bracket the signs have established; a step that leaves it
-is replaced by bisection in ``u`` (or, while one side is still open, by a doubling step out).
-The iteration ends when the step is below 1e-15 in ``u`` (a relative change of ``x`` of 1e-15).
+far away. Every step is kept inside the bracket the signs have established and must at least
+halve the step before it (the safeguard of *Numerical Recipes*' ``rtsafe``); otherwise bisection
+in ``u`` takes its place (or, while one side is still open, a doubling step out). The iteration
+ends when the step is below 1e-15 in ``u`` (a relative change of ``x`` of 1e-15) while
+``|log tail - log target|`` is at the level of the tails' accuracy, ``1e-13 + 2.2e-16
+|log target|`` (a tiny step with a larger residual means a wrong slope, and bisection takes
+over), or when the bracket is that narrow: the result does not depend on the slope's accuracy.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ Array = NDArray[np.float64]
 Tails = Callable[[Array, NDArray[np.intp]], tuple[Array, Array, Array]]
 
 _STEP_TOL = 1e-15
+_RESIDUAL_TOL = 1e-13  # of log(tail), plus 2.2e-16 |log target|: the tails' own accuracy
 _MAX_STEPS = 400
 
 
@@ -36,6 +41,7 @@ def log_quantile(tails: Tails, target: Array, upper: NDArray[np.bool_], start: A
     lo = np.zeros_like(x)
     hi = np.full_like(x, np.inf)
     reach = np.ones_like(x)
+    last = np.full_like(x, np.inf)  # the size of the step before, in log x
     log_target = np.log(target)
     todo = np.arange(x.size)
     for _ in range(_MAX_STEPS):
@@ -58,10 +64,19 @@ def log_quantile(tails: Tails, target: Array, upper: NDArray[np.bool_], start: A
             out = np.where(np.isinf(b), a * np.exp(r), np.where(a == 0, b * np.exp(-r),
                                                                  np.sqrt(a) * np.sqrt(b)))
         with np.errstate(invalid="ignore"):
-            tiny = np.abs(step) <= _STEP_TOL  # converged: the step may not leave the bracket
-        inside = tiny | (np.isfinite(newton) & (newton > a) & (newton < b))
+            # converged (the step may then not leave the bracket): a tiny step and a residual at
+            # the level of the tails' rounding; a tiny step alone can come from a wrong slope
+            tiny = ((np.abs(step) <= _STEP_TOL)
+                    & (np.abs(h) <= _RESIDUAL_TOL - 2.2e-16 * log_target[todo]))
+            # Newton only while it stays in the bracket and at least halves the step before
+            # (as rtsafe does): a slow crawl is bisected instead
+            halves = np.abs(step) <= 0.5 * last[todo]
+        inside = tiny | (np.isfinite(newton) & (newton > a) & (newton < b) & halves
+                         & (np.abs(step) > _STEP_TOL))
         reach[todo] = np.where(inside, r, 2 * r)
         new = np.where(h == 0, xt, np.where(inside, newton, out))
+        with np.errstate(all="ignore"):
+            last[todo] = np.abs(np.log(new / xt))
         x[todo] = new
         with np.errstate(all="ignore"):
             done = (h == 0) | tiny | (b <= a * (1 + _STEP_TOL))
