@@ -65,6 +65,15 @@ def _guard(v: Any) -> Any:
     return v + (abs(v) < _TINY) * _TINY
 
 
+def _lentz(c: Any, d: Any, h: Any, active: Any, an: Any, bn: Any) -> tuple[Any, Any, Any, Any]:
+    """One step of the modified Lentz method for the next partial fraction ``an / (bn + ...)``:
+    the new ``C``, ``D``, value ``h`` and its factor ``delta`` (1 where no longer ``active``)."""
+    d = 1.0 / _guard(bn + an * d)
+    c = _guard(bn + an / c)
+    delta = 1.0 + active * (d * c - 1.0)
+    return c, d, h * delta, delta
+
+
 def _gamma_series(a: Any, x: Any) -> Any:
     """``sum_n x^n / ((a + 1) ... (a + n))``, ``n >= 0``."""
     term = total = 1.0 + 0.0 * x
@@ -84,12 +93,8 @@ def _gamma_fraction(a: Any, x: Any) -> Any:
     h = d
     active: Any = True
     for i in range(1, _MAX_TERMS):
-        an = -i * (i - a)
         b = b + 2.0
-        d = 1.0 / _guard(an * d + b)
-        c = _guard(b + an / c)
-        delta = 1.0 + active * (d * c - 1.0)
-        h = h * delta
+        c, d, h, delta = _lentz(c, d, h, active, -i * (i - a), b)
         active = abs(delta - 1.0) > EPS
         if not _any(active):
             break
@@ -170,10 +175,7 @@ def _beta_fraction(a: Any, b: Any, x: Any, y: Any) -> Any:
         m2 = 2 * m
         for aa in (m * (b - m) * x / ((qam + m2) * (a + m2)),
                    -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2))):
-            d = 1.0 / _guard(1.0 + aa * d)
-            c = _guard(1.0 + aa / c)
-            delta = 1.0 + active * (d * c - 1.0)
-            h = h * delta
+            c, d, h, delta = _lentz(c, d, h, active, aa, 1.0)
         active = abs(delta - 1.0) > EPS
         if not _any(active):
             break
