@@ -13,8 +13,9 @@ from semwb.cli.app import ONE_COMMAND, library_imports
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "models" / "routines_learning_ambidexterity.yaml"
 
-#: Imported by no plain ML fit and no report: about a second of CPU together.
-HEAVY = ("scipy.stats", "scipy.optimize", "semopy", "docx", "openpyxl")
+#: Imported by no plain ML fit and no report: about a second of CPU together. No scipy at all:
+#: scipy.special alone costs 0.3-0.45 s (semwb.distributions is NumPy only).
+HEAVY = ("scipy", "scipy.special", "scipy.stats", "scipy.optimize", "semopy", "docx", "openpyxl")
 #: Imported only when a spec asks for what they do (issue 10 (b), bench/README.md): scipy.linalg
 #: for '==' constraints (a tenth of a second), the bootstrap and its worker pool for draws,
 #: imputation and prediction beside the fit, the probing of product terms and LMS.

@@ -229,7 +229,9 @@ def fit_lms(model: LmsModel, data: pd.DataFrame, start: np.ndarray, *, nodes: in
     """
     import numpy as np
     import pandas as pd
-    from scipy import optimize, stats
+    from scipy import optimize
+
+    from semwb.distributions import norm_ppf, norm_sf
 
     frame = data[list(model.observed)].apply(pd.to_numeric, errors="coerce").dropna()
     values = frame.to_numpy(dtype=float)
@@ -266,7 +268,7 @@ def fit_lms(model: LmsModel, data: pd.DataFrame, start: np.ndarray, *, nodes: in
     se[free] = np.sqrt(np.clip(np.diag(vcov_free), 0, None))
     vcov = np.zeros((theta.size, theta.size))
     vcov[np.ix_(free, free)] = vcov_free
-    crit = float(stats.norm.ppf(0.5 + level / 2))
+    crit = float(norm_ppf(0.5 + level / 2))
     rows: list[dict[str, Any]] = []
     for j, (lhs, op, rhs) in enumerate(model.rows()):
         z = theta[j] / se[j] if se[j] > 0 else np.nan
@@ -276,7 +278,7 @@ def fit_lms(model: LmsModel, data: pd.DataFrame, start: np.ndarray, *, nodes: in
                          "ci_upper": np.nan})
             continue
         rows.append({"lhs": lhs, "op": op, "rhs": rhs, "est": theta[j], "se": se[j], "z": z,
-                     "pvalue": 2 * stats.norm.sf(abs(z)) if np.isfinite(z) else np.nan,
+                     "pvalue": 2 * norm_sf(abs(z)) if np.isfinite(z) else np.nan,
                      "ci_lower": theta[j] - crit * se[j], "ci_upper": theta[j] + crit * se[j]})
     loglik = -result.fun * n
     return LmsFit(model, pd.DataFrame(rows), vcov, float(loglik), n, nodes, bool(result.success))

@@ -105,9 +105,8 @@ def fit_latent_interactions(model: LmsModel, data: pd.DataFrame, *, source: str,
         (the outcome's linear paths, same keys), ``lr_test`` (``chisq, df, pvalue`` against the
         linear model), ``converged`` and ``probes`` (:func:`lms_probes`).
     """
-    from scipy import stats
-
     from semwb.conditional.lms import METHOD, NODES, fit_lms
+    from semwb.distributions import chi2_sf
 
     nodes = NODES if nodes is None else nodes
     frame = data[list(model.observed)].dropna()
@@ -130,7 +129,7 @@ def fit_latent_interactions(model: LmsModel, data: pd.DataFrame, *, source: str,
              "n_obs": fit.n_obs, "loglik": fit.loglik, **fit.information_criteria(),
              "converged": fit.converged, "terms": rows(model.terms),
              "paths": rows(model.predictors),
-             "lr_test": {"chisq": chisq, "df": df, "pvalue": float(stats.chi2.sf(chisq, df)),
+             "lr_test": {"chisq": chisq, "df": df, "pvalue": float(chi2_sf(chisq, df)),
                          "linear_loglik": float(linear_loglik)},
              "probes": lms_probes(fit, level=level)}
     return fit, block

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import special
+
+from semwb.distributions import norm_cdf as _ndtr
 
 Array = NDArray[np.float64]
 
@@ -20,7 +21,7 @@ _RULES = {n: np.polynomial.legendre.leggauss(n) for n in (20, 64)}
 
 def norm_cdf(x: Array) -> Array:
     """Standard normal distribution function."""
-    return np.asarray(special.ndtr(x))
+    return np.asarray(_ndtr(x))
 
 
 def norm_pdf(x: Array) -> Array:

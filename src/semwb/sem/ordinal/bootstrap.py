@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import stats
 
+from semwb.distributions import norm_ppf
 from semwb.errors import OptionError
 from semwb.sem.bootstrap_draws import Progress
 from semwb.sem.bootstrap_table import BootstrapResult, merge_into_parameters, summarize_values
@@ -54,7 +54,7 @@ def _drawn(items: OrdinalData, rows: NDArray[np.intp]) -> OrdinalData | str:
         counts = np.bincount(codes[:, j], minlength=len(items.levels[j]))
         if not counts.all():
             return f"category {items.levels[j][int(np.argmin(counts))]:g} of {name} not drawn"
-        thresholds.append(stats.norm.ppf(np.cumsum(counts)[:-1] / rows.size))
+        thresholds.append(norm_ppf(np.cumsum(counts)[:-1] / rows.size))
     return dataclasses.replace(items, codes=codes, thresholds=tuple(thresholds),
                                values=items.values[rows])
 
