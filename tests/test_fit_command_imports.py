@@ -26,12 +26,12 @@ OPTIONAL = ("scipy.linalg", "multiprocessing", "concurrent.futures.process",
             "semwb.conditional.lms_model")
 
 
-def test_fit_without_bootstrap_loads_no_heavy_module(tmp_path: Path) -> None:
-    names = HEAVY + OPTIONAL
+def _loaded_by_fit(tmp_path: Path, options: list[str], names: tuple[str, ...]) -> list[str]:
+    """Run ``semwb fit SPEC *options`` as the console script does; the ``names`` it loaded."""
     code = (
         "import gc, sys\n"
         "from semwb.cli import main\n"
-        f"sys.argv = ['semwb', 'fit', {str(SPEC)!r}, '--no-bootstrap', '--out', "
+        f"sys.argv = ['semwb', 'fit', {str(SPEC)!r}, *{options!r}, '--out', "
         f"{str(tmp_path / 'out')!r}]\n"
         "try:\n    main()\nexcept SystemExit as stop:\n    assert not stop.code, stop.code\n"
         "print(gc.isenabled(), gc.get_freeze_count() > 10_000)\n"
@@ -40,9 +40,19 @@ def test_fit_without_bootstrap_loads_no_heavy_module(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True, cwd=tmp_path)
     assert (tmp_path / "out").is_dir()
-    assert done.stdout.splitlines()[-1].split() == []
     # the console script froze the imported library and left the collector on
     assert done.stdout.splitlines()[-2].split() == ["True", "True"]
+    return done.stdout.splitlines()[-1].split()
+
+
+def test_fit_without_bootstrap_loads_no_heavy_module(tmp_path: Path) -> None:
+    assert _loaded_by_fit(tmp_path, ["--no-bootstrap"], HEAVY + OPTIONAL) == []
+
+
+def test_bootstrap_intervals_load_no_scipy(tmp_path: Path) -> None:
+    # BC and BCa take the normal cdf and quantile from semwb.distributions (NumPy only)
+    loaded = _loaded_by_fit(tmp_path, ["--bootstrap", "200", "--ci", "bca"], HEAVY)
+    assert loaded == []
 
 
 def test_the_command_named_is_the_only_one_built() -> None:

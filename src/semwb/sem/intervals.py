@@ -12,7 +12,8 @@ from collections.abc import Callable
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.special import ndtr, ndtri
+
+from semwb.distributions import norm_cdf, norm_ppf
 
 Array = NDArray[np.float64]
 Quantile = Callable[[Array, Array], Array]
@@ -41,8 +42,8 @@ def _norm_inter_quantile(sorted_draws: Array, probs: Array) -> Array:
         elif k == rk:
             out[i] = t[k - 1]
         else:
-            lo, hi = ndtri(k / (R + 1)), ndtri((k + 1) / (R + 1))
-            out[i] = t[k - 1] + (ndtri(alpha) - lo) / (hi - lo) * (t[k] - t[k - 1])
+            lo, hi = norm_ppf(k / (R + 1)), norm_ppf((k + 1) / (R + 1))
+            out[i] = t[k - 1] + (norm_ppf(alpha) - lo) / (hi - lo) * (t[k] - t[k - 1])
     return out
 
 
@@ -75,7 +76,7 @@ def _bias(draws: Array, estimate: Array) -> Array:
     """Bias-correction ``z0 = Φ⁻¹(#{t* < t̂} / R)`` per column (finite draws only)."""
     finite = np.isfinite(draws)
     below = ((draws < estimate[None]) & finite).sum(axis=0)
-    return np.asarray(ndtri(below / np.maximum(finite.sum(axis=0), 1)))
+    return np.asarray(norm_ppf(below / np.maximum(finite.sum(axis=0), 1)))
 
 
 def _adjusted_ci(draws: Array, estimate: Array, acceleration: Array, level: float,
@@ -83,9 +84,9 @@ def _adjusted_ci(draws: Array, estimate: Array, acceleration: Array, level: floa
     """Quantiles at ``Φ(z0 + (z0 + z_α)/(1 - a (z0 + z_α)))`` for both tails (``a`` per column)."""
     z0 = _bias(draws, estimate)
     alpha = (1.0 - level) / 2.0
-    zz = z0[:, None] + ndtri(np.array([alpha, 1.0 - alpha]))[None]
+    zz = z0[:, None] + norm_ppf(np.array([alpha, 1.0 - alpha]))[None]
     with np.errstate(invalid="ignore", divide="ignore"):
-        probs = ndtr(z0[:, None] + zz / (1.0 - acceleration[:, None] * zz))
+        probs = norm_cdf(z0[:, None] + zz / (1.0 - acceleration[:, None] * zz))
     return _columns(draws, probs, quantile)
 
 
