@@ -65,9 +65,7 @@ def _missing_code_problems(spec: ModelSpec, data: pd.DataFrame, data_name: str) 
     answer would be fitted silently; such a value outside the column's scale is named instead.
     """
     problems = []
-    for v in spec.parsed.observed:
-        if v not in data.columns:
-            continue
+    for v in _coded_columns(spec, data):
         values = pd.to_numeric(data[v], errors="coerce").dropna()
         coded = values.isin(MISSING_CODES)
         rest = values[~coded]
@@ -86,6 +84,21 @@ def _missing_code_problems(spec: ModelSpec, data: pd.DataFrame, data_name: str) 
                 "empty those cells (an empty cell is missing), or fit through a spec with an "
                 "instrument, which checks every answer against the item's scale.")
     return problems
+
+
+def _coded_columns(spec: ModelSpec, data: pd.DataFrame) -> list[str]:
+    """The model's columns holding one of :data:`MISSING_CODES` (those worth a closer look).
+
+    Numeric columns (as read) are searched in one pass over the block; any other column is
+    always looked at, value by value.
+    """
+    columns = [v for v in spec.parsed.observed if v in data.columns]
+    numeric = [v for v in columns if pd.api.types.is_numeric_dtype(data[v].dtype)]
+    if not numeric:
+        return columns
+    coded = np.isin(data[numeric].to_numpy(dtype=float, na_value=np.nan), MISSING_CODES).any(axis=0)
+    found = {v for v, c in zip(numeric, coded, strict=True) if c}
+    return [v for v in columns if v in found or v not in numeric]
 
 
 def row_label(data: pd.DataFrame, position: int) -> int:

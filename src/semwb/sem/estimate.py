@@ -157,16 +157,16 @@ def _diagnose(table: pd.DataFrame, core: CoreFit, latents: tuple[str, ...]
         found.append((ConvergenceWarning,
                       f"the optimiser did not converge (largest gradient {core.max_gradient:.2g}); "
                       "estimates may be wrong."))
-    variances = table[(table["op"] == "~~") & (table["lhs"] == table["rhs"])]
-    for _, r in variances[variances["est"] < 0].iterrows():
-        kind = "latent" if r["lhs"] in latents else "observed"
-        found.append((HeywoodCaseWarning, f"negative variance of {kind} variable {r['lhs']} "
-                      f"({r['est']:.3f}): a Heywood case; the model may be misspecified or the "
+    op, lhs, rhs = (table[c].to_numpy() for c in ("op", "lhs", "rhs"))
+    est, std = (table[c].to_numpy(dtype=float) for c in ("est", "std_all"))
+    for i in np.flatnonzero((op == "~~") & (lhs == rhs) & (est < 0)):
+        kind = "latent" if lhs[i] in latents else "observed"
+        found.append((HeywoodCaseWarning, f"negative variance of {kind} variable {lhs[i]} "
+                      f"({est[i]:.3f}): a Heywood case; the model may be misspecified or the "
                       "sample too small."))
-    loadings = table[table["op"] == "=~"]
-    for _, r in loadings[loadings["std_all"].abs() > 1].iterrows():
-        found.append((HeywoodCaseWarning, f"standardized loading of {r['rhs']} on {r['lhs']} is "
-                      f"{r['std_all']:.3f} (beyond 1 in absolute value): a Heywood case."))
+    for i in np.flatnonzero((op == "=~") & (np.abs(std) > 1)):
+        found.append((HeywoodCaseWarning, f"standardized loading of {rhs[i]} on {lhs[i]} is "
+                      f"{std[i]:.3f} (beyond 1 in absolute value): a Heywood case."))
     imp = implied(core.mm, core.mm.estimate[None])
     if np.linalg.eigvalsh(imp.sigma[0])[0] <= 0:
         found.append((HeywoodCaseWarning, "the model-implied covariance matrix is not positive "
