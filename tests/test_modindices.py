@@ -14,9 +14,9 @@ from typer.testing import CliRunner
 
 from semwb.cli import app
 from semwb.errors import FitError
+from semwb.pipeline import prepare_data, read_data
 from semwb.sem.estimate import FitResult, fit_model
 from semwb.sem.modindices import modification_indices
-from semwb.pipeline import prepare_data, read_data
 from semwb.sem.spec import load_spec, spec_from_syntax
 from semwb.survey.instrument_lookup import spec_instrument
 from survey_helpers import REPO
