@@ -112,7 +112,7 @@ def assess_spec_measurement(spec: ModelSpec, data: pd.DataFrame,
         quality = measure_constructs(data, instrument, constructs=latents)
     except SemwbError as exc:
         return {}, [f"measurement quality was not computed: {exc}"]
-    composites = compute_composites(data, instrument)[latents]
+    composites = compute_composites(data, instrument, constructs=latents)[latents]
     descriptives = {c: {"mean": float(composites[c].mean()), "sd": float(composites[c].std())}
                     for c in latents}
     correlations, pvalues = composite_correlations(composites)
