@@ -16,8 +16,6 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from semwb import __version__
-
 app = typer.Typer(
     name="semwb",
     help="Structural equation modeling workbench for survey research.",
@@ -31,6 +29,8 @@ err_console = Console(stderr=True)
 
 def _show_version(value: bool) -> None:
     if value:
+        from semwb import __version__
+
         console.print(f"semwb {__version__}")
         raise typer.Exit()
 
