@@ -96,7 +96,8 @@ def _coded_columns(spec: ModelSpec, data: pd.DataFrame) -> list[str]:
     numeric = [v for v in columns if pd.api.types.is_numeric_dtype(data[v].dtype)]
     if not numeric:
         return columns
-    coded = np.isin(data[numeric].to_numpy(dtype=float, na_value=np.nan), MISSING_CODES).any(axis=0)
+    block = data[numeric].to_numpy(dtype=float, na_value=np.nan)
+    coded: list[bool] = np.isin(block, MISSING_CODES).any(axis=0).tolist()
     found = {v for v, c in zip(numeric, coded, strict=True) if c}
     return [v for v in columns if v in found or v not in numeric]
 
