@@ -97,8 +97,8 @@ def _coded_columns(spec: ModelSpec, data: pd.DataFrame) -> list[str]:
     if not numeric:
         return columns
     block = data[numeric].to_numpy(dtype=float, na_value=np.nan)
-    coded: list[bool] = np.isin(block, MISSING_CODES).any(axis=0).tolist()
-    found = {v for v, c in zip(numeric, coded, strict=True) if c}
+    coded = np.flatnonzero(np.isin(block, MISSING_CODES).any(axis=0))
+    found = {numeric[i] for i in coded}
     return [v for v in columns if v in found or v not in numeric]
 
 
