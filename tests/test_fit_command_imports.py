@@ -104,3 +104,21 @@ def test_library_imports_freeze_only_in_a_one_command_process() -> None:
     finally:
         ONE_COMMAND["process"] = False
         gc.unfreeze()
+
+
+def test_fit_beside_options_load_the_spec_under_the_same_rules(tmp_path: Path) -> None:
+    """``--imputations`` / ``--predict`` read the spec before the fit: that first import of the
+    library happens with one BLAS thread too."""
+    code = (
+        "from semwb.cli.app import ONE_COMMAND\n"
+        "from semwb.cli.beside import beside_options\n"
+        "ONE_COMMAND['process'] = True\n"
+        f"print(beside_options({str(SPEC)!r}, imputations=5, predict=False, folds=None))\n"
+        "from threadpoolctl import threadpool_info\n"
+        "print(*sorted({i['num_threads'] for i in threadpool_info()}))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in BLAS_THREADS}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True, cwd=tmp_path, env=env)
+    assert "'m': 5" in done.stdout.splitlines()[-2]
+    assert done.stdout.splitlines()[-1].split() == ["1"]
