@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -12,18 +13,25 @@ from semwb.cli.app import ONE_COMMAND, library_imports
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "models" / "routines_learning_ambidexterity.yaml"
+BLAS_THREADS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 #: Imported by no plain ML fit and no report: about a second of CPU together. No scipy at all:
-#: scipy.special alone costs 0.3-0.45 s (semwb.distributions is NumPy only).
-HEAVY = ("scipy", "scipy.special", "scipy.stats", "scipy.optimize", "semopy", "docx", "openpyxl")
+#: scipy.special alone costs 0.3-0.45 s (semwb.distributions is NumPy only), and with it goes
+#: charset_normalizer (numpy's f2py loaded it).
+HEAVY = ("scipy", "scipy.special", "scipy.stats", "scipy.optimize", "semopy", "docx", "openpyxl",
+         "charset_normalizer")
 #: Imported only when a spec asks for what they do (issue 10 (b), bench/README.md): scipy.linalg
 #: for '==' constraints (a tenth of a second), the bootstrap and its worker pool for draws,
-#: imputation and prediction beside the fit, the probing of product terms and LMS.
+#: imputation and prediction beside the fit, the probing of product terms and LMS and their
+#: charts, robust estimators' scaled test, auxiliary variables' baseline, the index page and
+#: its difference tests, the report's exploratory section.
 OPTIONAL = ("scipy.linalg", "multiprocessing", "concurrent.futures.process",
             "semwb.sem.bootstrap", "semwb.sem.bootstrap_draws", "semwb.explore.imputation",
             "semwb.explore.prediction", "semwb.conditional.analysis",
             "semwb.conditional.probing", "semwb.conditional.latent_products",
-            "semwb.conditional.lms_model")
+            "semwb.conditional.lms_model", "semwb.report.conditional_charts",
+            "semwb.sem.scaled_test", "semwb.sem.estimators.robust", "semwb.sem.auxiliary_fit",
+            "semwb.report.index", "semwb.chisq_difference", "semwb.report.explore_context")
 
 
 def _loaded_by_fit(tmp_path: Path, options: list[str], names: tuple[str, ...]) -> list[str]:
@@ -35,13 +43,18 @@ def _loaded_by_fit(tmp_path: Path, options: list[str], names: tuple[str, ...]) -
         f"{str(tmp_path / 'out')!r}]\n"
         "try:\n    main()\nexcept SystemExit as stop:\n    assert not stop.code, stop.code\n"
         "print(gc.isenabled(), gc.get_freeze_count() > 10_000)\n"
+        "from threadpoolctl import threadpool_info\n"
+        "print(*sorted({i['num_threads'] for i in threadpool_info()}))\n"
         f"print(*[name for name in {names!r} if name in sys.modules])\n"
     )
+    env = {k: v for k, v in os.environ.items() if k not in BLAS_THREADS}
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          check=True, cwd=tmp_path)
+                          check=True, cwd=tmp_path, env=env)
     assert (tmp_path / "out").is_dir()
+    # BLAS was asked for one thread before numpy loaded it (its spinning threads cost CPU)
+    assert done.stdout.splitlines()[-2].split() == ["1"]
     # the console script froze the imported library and left the collector on
-    assert done.stdout.splitlines()[-2].split() == ["True", "True"]
+    assert done.stdout.splitlines()[-3].split() == ["True", "True"]
     return done.stdout.splitlines()[-1].split()
 
 
@@ -51,8 +64,25 @@ def test_fit_without_bootstrap_loads_no_heavy_module(tmp_path: Path) -> None:
 
 def test_bootstrap_intervals_load_no_scipy(tmp_path: Path) -> None:
     # BC and BCa take the normal cdf and quantile from semwb.distributions (NumPy only)
-    loaded = _loaded_by_fit(tmp_path, ["--bootstrap", "200", "--ci", "bca"], HEAVY)
-    assert loaded == []
+    assert _loaded_by_fit(tmp_path, ["--bootstrap", "200", "--ci", "bca"], HEAVY) == []
+
+
+def test_the_report_package_and_a_utf8_file_load_no_heavy_module(tmp_path: Path) -> None:
+    """``semwb fit`` checks --lang (``semwb.report.i18n``) before the library is imported with
+    the collector paused and one BLAS thread: the package does not load the renderer. A UTF-8
+    or GB18030 file is read without the encoding detector (charset_normalizer, 15 ms)."""
+    (tmp_path / "answers.csv").write_text("id,x1\n1,3\n2,4\n", encoding="utf-8")
+    code = (
+        "import sys\n"
+        "import semwb.report.i18n\n"
+        "print(*[m for m in ('numpy', 'pandas', 'jinja2') if m in sys.modules])\n"
+        "from semwb.survey.tables import read_table\n"
+        "assert len(read_table('answers.csv').cells) == 2\n"
+        "print('charset_normalizer' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True, cwd=tmp_path)
+    assert done.stdout.splitlines() == ["", "False"]
 
 
 def test_the_command_named_is_the_only_one_built() -> None:
@@ -86,3 +116,21 @@ def test_library_imports_freeze_only_in_a_one_command_process() -> None:
     finally:
         ONE_COMMAND["process"] = False
         gc.unfreeze()
+
+
+def test_fit_beside_options_load_the_spec_under_the_same_rules(tmp_path: Path) -> None:
+    """``--imputations`` / ``--predict`` read the spec before the fit: that first import of the
+    library happens with one BLAS thread too."""
+    code = (
+        "from semwb.cli.app import ONE_COMMAND\n"
+        "from semwb.cli.beside import beside_options\n"
+        "ONE_COMMAND['process'] = True\n"
+        f"print(beside_options({str(SPEC)!r}, imputations=5, predict=False, folds=None))\n"
+        "from threadpoolctl import threadpool_info\n"
+        "print(*sorted({i['num_threads'] for i in threadpool_info()}))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in BLAS_THREADS}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True, cwd=tmp_path, env=env)
+    assert "'m': 5" in done.stdout.splitlines()[-2]
+    assert done.stdout.splitlines()[-1].split() == ["1"]

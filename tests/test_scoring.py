@@ -66,6 +66,14 @@ def test_composite_needs_the_minimum_share_of_answers() -> None:
         compute_composites(frame, INSTRUMENT, min_share=0)
 
 
+def test_composites_of_some_constructs_are_those_of_all() -> None:
+    frame = small_responses().astype(float, errors="ignore")
+    every = compute_composites(frame, INSTRUMENT)
+    some = compute_composites(frame, INSTRUMENT, constructs=["KS"])
+    assert list(some.columns) == ["KS"]
+    pd.testing.assert_frame_equal(some, every[["KS"]])
+
+
 def test_missing_summary_counts_per_item() -> None:
     frame = small_responses().astype(float, errors="ignore")
     frame.loc[[0, 1], "ks2"] = np.nan

@@ -29,7 +29,6 @@ from semwb.sem.estimate import COLUMNS, FitResult, fit_model
 from semwb.sem.hypothesis_check import check_hypotheses
 from semwb.sem.loading_checks import negative_loadings
 from semwb.sem.modindices_spec import modindices_results
-from semwb.sem.scaled_test import check_estimator
 from semwb.sem.spec import BootstrapOptions, ModelSpec, load_spec
 from semwb.survey.instrument import Instrument
 from semwb.survey.instrument_lookup import spec_instrument
@@ -112,7 +111,7 @@ def assess_spec_measurement(spec: ModelSpec, data: pd.DataFrame,
         quality = measure_constructs(data, instrument, constructs=latents)
     except SemwbError as exc:
         return {}, [f"measurement quality was not computed: {exc}"]
-    composites = compute_composites(data, instrument)[latents]
+    composites = compute_composites(data, instrument, constructs=latents)[latents]
     descriptives = {c: {"mean": float(composites[c].mean()), "sd": float(composites[c].std())}
                     for c in latents}
     correlations, pvalues = composite_correlations(composites)
@@ -216,6 +215,8 @@ def run_analysis(
         As :func:`semwb.sem.estimate.fit_model`.
     """
     if bootstrap is not None and spec.estimator in ("MLR", "MLM"):
+        from semwb.sem.scaled_test import check_estimator
+
         check_estimator(spec.estimator, missing=spec.missing, engine=spec.engine, bootstrap=True,
                         source=spec.source)
     options = bootstrap if bootstrap is not None else spec.bootstrap

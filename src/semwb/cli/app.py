@@ -7,6 +7,7 @@ Command modules import :data:`app` from here and register themselves on it; impo
 from __future__ import annotations
 
 import gc
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,8 +15,6 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-
-from semwb import __version__
 
 app = typer.Typer(
     name="semwb",
@@ -30,6 +29,8 @@ err_console = Console(stderr=True)
 
 def _show_version(value: bool) -> None:
     if value:
+        from semwb import __version__
+
         console.print(f"semwb {__version__}")
         raise typer.Exit()
 
@@ -52,11 +53,14 @@ DataDirOption = Annotated[Path | None, typer.Option(
 #: True in a process that runs one command and exits (the console script, :func:`semwb.cli.main`);
 #: False when a command is called in a longer-lived process (tests, an embedding program).
 ONE_COMMAND = {"process": False}
+#: BLAS thread settings read when numpy loads its BLAS (those batch workers set too).
+_ONE_BLAS_THREAD = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 @contextmanager
 def library_imports() -> Iterator[None]:
-    """Import a command's library modules with the cyclic garbage collector paused, then freeze.
+    """Import a command's library modules on one BLAS thread, with the cyclic garbage
+    collector paused, then freeze.
 
     numpy, scipy, pandas, pydantic and semwb leave about a million long-lived objects (modules,
     classes, functions); with the collector on, CPython scans them again in every full
@@ -65,10 +69,20 @@ def library_imports() -> Iterator[None]:
     ``gc.freeze`` moves them out of the collector's reach; what is allocated afterwards is
     collected as usual, and an object frozen here is still freed when nothing refers to it. In
     any other process (:data:`ONE_COMMAND` false) this does nothing.
+
+    semwb's matrices are small, and every fit already runs its BLAS calls on one thread
+    (``threadpool_limits`` in :func:`semwb.sem.estimate.fit_model`, as batch workers do for
+    their whole process). OpenBLAS's own thread pool costs CPU even so: its threads spin
+    after they start and after each call (a 31 x 31 ``eigh`` outside a fit took 11 ms of CPU
+    instead of 0.2 ms), about a quarter of a second per command (issue 10 (b),
+    bench/README.md). Before numpy loads, the one-command process asks for one BLAS thread
+    (a value the user set is kept).
     """
     if not ONE_COMMAND["process"] or not gc.isenabled():
         yield
         return
+    for name in _ONE_BLAS_THREAD:
+        os.environ.setdefault(name, "1")
     gc.disable()
     try:
         yield

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from semwb.cli.app import library_imports
 from semwb.cli.terminal import say
 from semwb.errors import OptionError
 
@@ -25,7 +26,8 @@ def beside_options(spec_path: Path, *, imputations: int | None, predict: bool,
     """
     if imputations is None and not predict and folds is None:
         return {}
-    from semwb.sem.spec import load_spec
+    with library_imports():  # before anything else loads numpy (one BLAS thread, no collector)
+        from semwb.sem.spec import load_spec
 
     spec = load_spec(spec_path, **options)
     out: dict[str, dict[str, Any]] = {}

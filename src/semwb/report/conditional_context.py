@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from semwb.report.conditional_charts import curves_svg, johnson_neyman_svg
 from semwb.report.filters import fmt_ci, fmt_est, fmt_level, fmt_p_eq
 from semwb.report.i18n import Lang, in_language
 
@@ -154,6 +153,8 @@ def conditional_strings(lang: Lang) -> dict[str, str]:
 
 
 def _moderation(probe: Mapping[str, Any], tc: Mapping[str, str]) -> dict[str, Any]:
+    from semwb.report.conditional_charts import johnson_neyman_svg  # only with product terms
+
     names = {"focal": probe["focal"], "moderator": probe["moderator"]}
     names["range"] = tc["latent_range" if probe.get("range") == "latent"
                         else "observed_range"].format(moderator=probe["moderator"])
@@ -207,6 +208,8 @@ def _curve_sentence(curve: Mapping[str, Any], block: Mapping[str, Any],
 
 
 def _curve(curve: Mapping[str, Any], tc: Mapping[str, str]) -> dict[str, Any]:
+    from semwb.report.conditional_charts import curves_svg  # only with power terms
+
     level = fmt_level(curve["level"])
     blocks = curve["at"]
     shape = tc[blocks[0]["verdict"]["shape"]] if blocks else ""

@@ -16,7 +16,6 @@ from semwb.report.charts import bootstrap_histogram_svg
 from semwb.report.conditional_context import conditional_section
 from semwb.report.diagram import path_diagram_svg
 from semwb.report.effect_paths import describe_effect
-from semwb.report.explore_context import explore_context
 from semwb.report.filters import fmt_ci, fmt_est, fmt_level, fmt_std
 from semwb.report.group_context import (
     every_path,
@@ -64,6 +63,8 @@ def _explore(results: Results, lang: str) -> dict[str, Any] | None:
     agreement = (results.aggregation or {}).get("agreement")
     if not (agreement or results.imputation or results.prediction):
         return None
+    from semwb.report.explore_context import explore_context  # only with such a section
+
     return explore_context(agreement=agreement, mi=results.imputation,
                            prediction=results.prediction, lang=lang)
 

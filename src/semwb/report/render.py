@@ -11,7 +11,6 @@ from semwb.report.context import build_report_context
 from semwb.report.environment import get_environment
 from semwb.report.export import MEDIA_TYPES, tables_docx, tables_xlsx
 from semwb.report.i18n import check_lang
-from semwb.report.index import build_index_context
 from semwb.report.labels import InstrumentLike, labels_from_instrument
 from semwb.report.tables import ReportTable, report_tables
 from semwb.results import Results
@@ -108,6 +107,8 @@ def render_index(
     templates
         A folder whose templates override the packaged ones.
     """
+    from semwb.report.index import build_index_context  # not loaded by a single report
+
     language = check_lang(lang)
     hrefs: list[str | None] = (list(links) if links is not None
                                else [f"{r.model}/report.html" for r in results_list])

@@ -74,8 +74,8 @@ def _missing_code_problems(spec: ModelSpec, data: pd.DataFrame, data_name: str) 
             hint = f" (did you mean '{close[0]}'?)" if close else ""
             problems.append(f"{spec.source}, 'no_missing_codes': '{name}' is not a column of "
                             f"{data_name}{hint}.")
-    for v in spec.parsed.observed:
-        if v not in data.columns or v in spec.no_missing_codes:
+    for v in _coded_columns(spec, data):
+        if v in spec.no_missing_codes:
             continue
         values = pd.to_numeric(data[v], errors="coerce").dropna()
         coded = values.isin(MISSING_CODES)
@@ -96,6 +96,22 @@ def _missing_code_problems(spec: ModelSpec, data: pd.DataFrame, data_name: str) 
                 "instrument, which checks every answer against the item's scale; if it is a real "
                 f"value (a count, say), add 'no_missing_codes: [{v}]' to the spec.")
     return problems
+
+
+def _coded_columns(spec: ModelSpec, data: pd.DataFrame) -> list[str]:
+    """The model's columns holding one of :data:`MISSING_CODES` (those worth a closer look).
+
+    Numeric columns (as read) are searched in one pass over the block; any other column is
+    always looked at, value by value.
+    """
+    columns = [v for v in spec.parsed.observed if v in data.columns]
+    numeric = [v for v in columns if pd.api.types.is_numeric_dtype(data[v].dtype)]
+    if not numeric:
+        return columns
+    block = data[numeric].to_numpy(dtype=float, na_value=np.nan)
+    coded = np.flatnonzero(np.isin(block, MISSING_CODES).any(axis=0))
+    found = {numeric[i] for i in coded}
+    return [v for v in columns if v in found or v not in numeric]
 
 
 def row_label(data: pd.DataFrame, position: int) -> int:

@@ -22,7 +22,6 @@ from threadpoolctl import threadpool_limits
 
 from semwb.errors import ConvergenceWarning, FitError, HeywoodCaseWarning, SemwbWarning
 from semwb.results import FitIndices
-from semwb.sem.auxiliary_fit import with_auxiliary_baseline
 from semwb.sem.data_checks import check_data
 from semwb.sem.effects import DefinedEffect
 from semwb.sem.estimators.active_set import active_notes, blank_bound_errors, fit_active_set
@@ -35,7 +34,6 @@ from semwb.sem.model.missing import missing_rows
 from semwb.sem.model.standardized import r_squared
 from semwb.sem.model.structure import ModelMatrices, build_matrices, parameter_names
 from semwb.sem.partable import ParRow, classify, covariate_terms
-from semwb.sem.scaled_test import robust_fit, scaled_indices
 from semwb.sem.solution import COLUMNS, parameter_table
 from semwb.sem.spec import ModelSpec
 from semwb.sem.syntax import Constraint
@@ -157,16 +155,16 @@ def _diagnose(table: pd.DataFrame, core: CoreFit, latents: tuple[str, ...]
         found.append((ConvergenceWarning,
                       f"the optimiser did not converge (largest gradient {core.max_gradient:.2g}); "
                       "estimates may be wrong."))
-    variances = table[(table["op"] == "~~") & (table["lhs"] == table["rhs"])]
-    for _, r in variances[variances["est"] < 0].iterrows():
-        kind = "latent" if r["lhs"] in latents else "observed"
-        found.append((HeywoodCaseWarning, f"negative variance of {kind} variable {r['lhs']} "
-                      f"({r['est']:.3f}): a Heywood case; the model may be misspecified or the "
+    op, lhs, rhs = (table[c].to_numpy() for c in ("op", "lhs", "rhs"))
+    est, std = (table[c].to_numpy(dtype=float) for c in ("est", "std_all"))
+    for i in np.flatnonzero((op == "~~") & (lhs == rhs) & (est < 0)):
+        kind = "latent" if lhs[i] in latents else "observed"
+        found.append((HeywoodCaseWarning, f"negative variance of {kind} variable {lhs[i]} "
+                      f"({est[i]:.3f}): a Heywood case; the model may be misspecified or the "
                       "sample too small."))
-    loadings = table[table["op"] == "=~"]
-    for _, r in loadings[loadings["std_all"].abs() > 1].iterrows():
-        found.append((HeywoodCaseWarning, f"standardized loading of {r['rhs']} on {r['lhs']} is "
-                      f"{r['std_all']:.3f} (beyond 1 in absolute value): a Heywood case."))
+    for i in np.flatnonzero((op == "=~") & (np.abs(std) > 1)):
+        found.append((HeywoodCaseWarning, f"standardized loading of {rhs[i]} on {lhs[i]} is "
+                      f"{std[i]:.3f} (beyond 1 in absolute value): a Heywood case."))
     imp = implied(core.mm, core.mm.estimate[None])
     if np.linalg.eigvalsh(imp.sigma[0])[0] <= 0:
         found.append((HeywoodCaseWarning, "the model-implied covariance matrix is not positive "
@@ -277,6 +275,8 @@ def _fit(spec: ModelSpec, frame: pd.DataFrame, excluded: tuple[int, ...],
     moments, notes = _moments(core, mask, ov_x, options.fixed_x)
     robust = None
     if spec.estimator != "ML":  # MLR / MLM: robust SEs and the scaled test
+        from semwb.sem.scaled_test import robust_fit
+
         vcov, robust = robust_fit(spec.estimator, core, moments, X)
         core = replace(core, vcov=vcov)
     labels = [r.label for r in rows]
@@ -288,8 +288,12 @@ def _fit(spec: ModelSpec, frame: pd.DataFrame, excluded: tuple[int, ...],
     npar = core.mm.n_params - (reparam.count if reparam is not None else 0)
     indices = fit_indices(moments, imp.sigma[0], mu, npar=npar)
     if spec.auxiliary:  # semTools' baseline for CFI/TLI (sem/auxiliary_fit.py)
+        from semwb.sem.auxiliary_fit import with_auxiliary_baseline
+
         indices = with_auxiliary_baseline(indices, core, moments, spec.auxiliary)
     if robust is not None:
+        from semwb.sem.scaled_test import scaled_indices
+
         indices = scaled_indices(indices, robust, core.n_obs)
     found = _diagnose(table, core, parsed.latents)
     messages = [m for m in (note, deleted, *notes, *active_notes(solved.active)) if m]

@@ -29,10 +29,11 @@ candidates; and covariances between an indicator and an observed outcome of a re
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from semwb.distributions import chi2_sf
 from semwb.errors import FitError
@@ -204,25 +205,26 @@ def modification_indices(fit: FitResult, *, sort: bool = False,
                                                 meanstructure=fit.model.meanstructure,
                                                 fixed_x=options.fixed_x))
     extra = extra[len(rows):]
-    mi, epc = _score_test(fit, extra)
-    sd, resid = _standardizers(fit)
+    with threadpool_limits(limits=1):  # small matrices, as every fit (BLAS threads spin)
+        mi, epc = _score_test(fit, extra)
+        sd, resid = _standardizers(fit)
     observed = set(fit.observed)
     covariates = set(classify(parsed).covariates)
-    frame = pd.DataFrame({"lhs": [r.lhs for r in extra], "op": [r.op for r in extra],
-                          "rhs": [r.rhs for r in extra], "mi": mi,
-                          "pvalue": chi2_sf(mi, 1), "epc": epc})
+    columns: dict[str, Any] = {"mi": mi, "pvalue": chi2_sf(mi, 1), "epc": epc}
     variance = np.array([r.op == "~~" and r.lhs == r.rhs for r in extra])
     size = np.where(variance, [abs(r.start or 0.0) for r in extra], np.abs(epc))
     for column, unit in (("sepc_lv", observed), ("sepc_all", set()), ("sepc_nox", covariates)):
         factor = [_scale(r.lhs, r.op, r.rhs, sd, resid, unit) for r in extra]
-        frame[column] = np.where(variance & (size < np.sqrt(np.finfo(float).eps)), 0.0,
-                                 np.sign(epc) * size * np.array(factor))
-    frame = frame[frame["mi"].notna()]
-    if sort:
-        frame = frame.sort_values("mi", ascending=False, kind="stable")
+        columns[column] = np.where(variance & (size < np.sqrt(np.finfo(float).eps)), 0.0,
+                                   np.sign(epc) * size * np.array(factor))
+    keep = np.flatnonzero(~np.isnan(mi))
+    if sort:  # pandas' stable descending sort: ties keep lavaan's order
+        keep = keep[np.argsort(-mi[keep], kind="stable")]
     if minimum > 0:
-        frame = frame[frame["mi"] > minimum]
-    return frame.reset_index(drop=True)[MI_COLUMNS]
+        keep = keep[mi[keep] > minimum]
+    frame = {"lhs": [extra[i].lhs for i in keep], "op": [extra[i].op for i in keep],
+             "rhs": [extra[i].rhs for i in keep]} | {c: v[keep] for c, v in columns.items()}
+    return pd.DataFrame(frame)[MI_COLUMNS]
 
 
 def top_indices(table: pd.DataFrame, *, minimum: float = 3.84, top: int = 0,

@@ -9,6 +9,7 @@ group; for any other fit the results get a warning instead (the fit itself stand
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
@@ -70,6 +71,8 @@ def modindices_results(fit: FitResult,
         return None, [f"modification indices were not computed: {exc}"]
     above = top_indices(table, minimum=options.minimum, ops=tuple(options.op))
     shown = above.head(options.top)
-    rows = shown.astype(object).where(shown.notna(), None).to_dict(orient="records")
+    values = zip(*(shown[c].tolist() for c in shown.columns), strict=True)
+    rows = [{c: None if isinstance(v, float) and math.isnan(v) else v
+             for c, v in zip(shown.columns, row, strict=True)} for row in values]
     return ({"minimum": options.minimum, "top": options.top, "op": list(options.op),
              "above": len(above), "candidates": len(table), "rows": rows}, [])

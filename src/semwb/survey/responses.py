@@ -176,11 +176,18 @@ def _parse_numbers(cells: pd.Series, decimal: str, missing_codes: set[str]) -> t
 def _parse_block(cells: pd.DataFrame, decimal: str,
                  missing_codes: set[str]) -> tuple[np.ndarray, np.ndarray]:
     """:func:`_parse_numbers` of all columns in one pass, not one per column (cells are parsed
-    one by one, so the same): numbers and unparsed flags, ``(rows, columns)``."""
-    numbers, bad = _parse_numbers(pd.Series(cells.to_numpy(dtype=object).ravel(order="F")),
-                                  decimal, missing_codes)
-    return (numbers.to_numpy(float).reshape(cells.shape, order="F"),
-            bad.to_numpy(bool).reshape(cells.shape, order="F"))
+    one by one, so the same): numbers and unparsed flags, ``(rows, columns)``.
+
+    A questionnaire's cells repeat a few texts (``1`` to ``7``, empty): each distinct text is
+    parsed once and the results are spread back to its cells.
+    """
+    flat = cells.to_numpy(dtype=object).ravel(order="F")
+    codes, texts = pd.factorize(flat, use_na_sentinel=False)
+    if not all(isinstance(text, str) for text in texts):  # not text cells: parse every cell
+        codes, texts = np.arange(len(flat)), flat
+    numbers, bad = _parse_numbers(pd.Series(texts, dtype=object), decimal, missing_codes)
+    return (numbers.to_numpy(float)[codes].reshape(cells.shape, order="F"),
+            bad.to_numpy(bool)[codes].reshape(cells.shape, order="F"))
 
 
 def _construct_coverage(found: set[str], instrument: Instrument, source: str) -> tuple[
@@ -301,29 +308,29 @@ def _convert(cells: pd.DataFrame, table: PlatformTable, found: dict[int, str],
     raw = table.table
     # Columns are collected first and framed once (inserting ~100 columns one by one fragments
     # the frame and pandas warns about it on every read).
-    columns: dict[str, pd.Series] = {}
+    columns: dict[str, pd.Series | np.ndarray] = {}
     warnings: list[str] = []
     parsed, unparsed = _parse_block(cells, raw.decimal, missing_codes)
     for pos, header in enumerate(raw.header):
         name = found.get(pos, header)
-        text = cells[pos]
         if pos not in found and (not header or header in columns or header in found.values()):
             continue
         if pos == table.id_column and pos not in found:
-            columns[name] = text.astype(str).str.strip()
+            columns[name] = cells[pos].astype(str).str.strip()
             continue
-        numbers = pd.Series(parsed[:, pos], index=cells.index)
-        bad = pd.Series(unparsed[:, pos], index=cells.index)
+        numbers = parsed[:, pos]
         if pos in found:
             columns[name] = numbers
         elif pos == table.duration_column:
             columns[name] = numbers
+            bad = pd.Series(unparsed[:, pos], index=cells.index)
             if bad.any():
+                text = cells[pos]
                 warnings.append(f"{raw.source}: {int(bad.sum())} value(s) of {name} are not "
                                 f"numbers (e.g. row {bad.idxmax()}: '{text[bad.idxmax()]}'); the "
                                 "too-fast check skips those respondents")
         else:
-            columns[name] = text if bad.any() else numbers
+            columns[name] = cells[pos] if unparsed[:, pos].any() else numbers
     frame = pd.DataFrame(columns, index=cells.index)
     items = sorted(found)  # the text of the items' unparsed cells, in one pass
     bad_cells = cells[items].where(unparsed[:, items]).set_axis([found[p] for p in items], axis=1)

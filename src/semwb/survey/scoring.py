@@ -7,7 +7,7 @@ excluding respondents only marks them (``Scores.exclusions``), with a log line p
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -50,7 +50,8 @@ def reverse_code(data: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:
 
 
 def compute_composites(items: pd.DataFrame, instrument: Instrument, *,
-                       min_share: float = 0.5) -> pd.DataFrame:
+                       min_share: float = 0.5,
+                       constructs: Collection[str] | None = None) -> pd.DataFrame:
     """Mean of each construct's items, when at least ``min_share`` of them are answered.
 
     Parameters
@@ -61,6 +62,8 @@ def compute_composites(items: pd.DataFrame, instrument: Instrument, *,
         Gives each construct's items.
     min_share
         Smallest share of a construct's items a respondent must answer to get a score (else NaN).
+    constructs
+        Score only these constructs (default: every construct of the instrument).
 
     Returns
     -------
@@ -72,7 +75,8 @@ def compute_composites(items: pd.DataFrame, instrument: Instrument, *,
     columns = {}
     for cid, construct in instrument.constructs.items():
         ids = construct.item_ids
-        if not set(ids) <= set(items.columns):
+        if not set(ids) <= set(items.columns) or (constructs is not None
+                                                  and cid not in constructs):
             continue
         block = items[ids].to_numpy(dtype=float)
         answered = np.sum(~np.isnan(block), axis=1)

@@ -13,7 +13,7 @@ own rule loops forever for ``std.lv``-identified latents.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -29,6 +29,33 @@ def _pairwise_cov(X: Array, i: int, j: int) -> float:
     return float(np.mean((a - a.mean()) * (b - b.mean())))
 
 
+def _covariances(X: Array) -> Callable[[int, int], float]:
+    """``cov(i, j)``: :func:`_pairwise_cov` of ``X``'s columns, each pair computed once.
+
+    The same numbers: ``cov(j, i)`` is ``cov(i, j)`` (the products commute), and with complete
+    data each column is centred once, as ``_pairwise_cov`` centres its copy of the column.
+    """
+    done: dict[tuple[int, int], float] = {}
+    centred: dict[int, Array] = {}
+
+    def column(i: int) -> Array:
+        if i not in centred:
+            a = X[:, i].copy()
+            centred[i] = a - a.mean()
+        return centred[i]
+
+    complete = len(X) >= 2 and bool(np.isfinite(X).all())
+
+    def cov(i: int, j: int) -> float:
+        key = (i, j) if i <= j else (j, i)
+        if key not in done:
+            done[key] = (float(np.mean(column(i) * column(j))) if complete
+                         else _pairwise_cov(X, *key))
+        return done[key]
+
+    return cov
+
+
 def start_values(mm: ModelMatrices, rows: Sequence[ParRow], X: Array) -> Array:
     """A starting free-parameter vector for the model ``mm`` of ``rows`` on data ``X``.
 
@@ -42,13 +69,14 @@ def start_values(mm: ModelMatrices, rows: Sequence[ParRow], X: Array) -> Array:
         ``(N, p)`` data in ``mm.observed`` order, NaN for missing values.
     """
     obs = {v: i for i, v in enumerate(mm.observed)}
-    var = np.array([_pairwise_cov(X, i, i) for i in range(X.shape[1])])
+    cov = _covariances(X)
+    var = np.array([cov(i, i) for i in range(X.shape[1])])
     markers: dict[str, str] = {}
     for row in rows:
         if row.op == "=~" and not row.free and row.rhs in obs and row.lhs not in markers:
             markers[row.lhs] = row.rhs
     theta = np.full(mm.n_params, np.nan)
-    loadings = _fabin_loadings(rows, obs, markers, X)
+    loadings = _fabin_loadings(rows, obs, markers, cov)
     for row, cell in zip(rows, mm.rows, strict=True):
         k = cell.param
         if k < 0 or np.isfinite(theta[k]):
@@ -58,12 +86,12 @@ def start_values(mm: ModelMatrices, rows: Sequence[ParRow], X: Array) -> Array:
         elif (row.lhs, row.rhs) in loadings and row.op == "=~":
             theta[k] = loadings[row.lhs, row.rhs]
         else:
-            theta[k] = _guess(row, obs, markers, var, X)
+            theta[k] = _guess(row, obs, markers, var, X, cov)
     return np.asarray(np.nan_to_num(theta), dtype=float)
 
 
 def _fabin_loadings(rows: Sequence[ParRow], obs: dict[str, int], markers: dict[str, str],
-                    X: Array) -> dict[tuple[str, str], float]:
+                    cov: Callable[[int, int], float]) -> dict[tuple[str, str], float]:
     """FABIN 3 start loadings of every factor with a marker and at least three observed
     indicators, scaled to the marker's fixed value; ``(latent, item) -> loading``."""
     indicators: dict[str, list[ParRow]] = {}
@@ -76,7 +104,7 @@ def _fabin_loadings(rows: Sequence[ParRow], obs: dict[str, int], markers: dict[s
         if marker is None or len(items) < 3 or any(r.rhs not in obs for r in items):
             continue
         cols = [obs[r.rhs] for r in items]
-        S = np.array([[_pairwise_cov(X, i, j) for j in cols] for i in cols])
+        S = np.array([[cov(i, j) for j in cols] for i in cols])
         lam = fabin3(S)
         m = [r.rhs for r in items].index(marker)
         if not np.isfinite(lam).all() or abs(lam[m]) < 1e-8:
@@ -120,7 +148,7 @@ def fabin3(S: Array) -> Array:
 
 
 def _guess(row: ParRow, obs: dict[str, int], markers: dict[str, str], var: Array,
-           X: Array) -> float:
+           X: Array, cov: Callable[[int, int], float]) -> float:
     if row.op == "=~":
         if row.rhs not in obs:
             return 1.0
@@ -128,7 +156,7 @@ def _guess(row: ParRow, obs: dict[str, int], markers: dict[str, str], var: Array
         if marker is None:
             return float(np.sqrt(max(var[obs[row.rhs]], 1e-6) / 2))
         m = obs[marker]
-        return _pairwise_cov(X, m, obs[row.rhs]) / var[m] if var[m] > 0 else 1.0
+        return cov(m, obs[row.rhs]) / var[m] if var[m] > 0 else 1.0
     if row.op == "~~":
         if row.lhs in obs and row.rhs in obs:
             if row.lhs == row.rhs:
