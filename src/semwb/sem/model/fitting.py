@@ -20,13 +20,11 @@ from semwb.sem.model.algebra import (
     Implied,
     Pattern,
     _complete,
-    cholesky_factor,
-    cholesky_inverse,
-    cholesky_logdet,
     gradient,
     information,
     objective,
 )
+from semwb.sem.model.factor import cholesky_factor, cholesky_inverse, cholesky_logdet
 from semwb.sem.model.hessian import complete_hessian
 from semwb.sem.model.missing import MissingRows
 from semwb.sem.model.missing import objective as fiml_objective
