@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import gc
+import importlib
+import platform
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from semwb.cli import app, narrowed
+from semwb.cli.allocator import keep_freed_memory
 from semwb.cli.app import ONE_COMMAND, library_imports
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -75,3 +80,31 @@ def test_library_imports_freeze_only_in_a_one_command_process() -> None:
     finally:
         ONE_COMMAND["process"] = False
         gc.unfreeze()
+
+
+def test_the_allocator_is_tuned_only_in_a_one_command_process(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[bool] = []
+    cli_app = importlib.import_module("semwb.cli.app")  # semwb.cli.app is also the Typer app
+    monkeypatch.setattr(cli_app, "keep_freed_memory", lambda: calls.append(True) or True)
+    with library_imports():
+        pass
+    assert calls == []
+    ONE_COMMAND["process"] = True
+    try:
+        with library_imports():
+            pass
+    finally:
+        ONE_COMMAND["process"] = False
+        gc.unfreeze()
+    assert calls == [True]
+
+
+def test_keep_freed_memory_sets_glibc_thresholds_unless_the_user_did(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_", "GLIBC_TUNABLES"):
+        monkeypatch.delenv(name, raising=False)
+    glibc = sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc"
+    assert keep_freed_memory() is glibc
+    monkeypatch.setenv("MALLOC_MMAP_THRESHOLD_", "131072")
+    assert keep_freed_memory() is False

@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 
 from semwb import __version__
+from semwb.cli.allocator import keep_freed_memory
 
 app = typer.Typer(
     name="semwb",
@@ -64,11 +65,13 @@ def library_imports() -> Iterator[None]:
     time (bench/README.md, issue 10). In a one-command process they live until it exits, so
     ``gc.freeze`` moves them out of the collector's reach; what is allocated afterwards is
     collected as usual, and an object frozen here is still freed when nothing refers to it. In
-    any other process (:data:`ONE_COMMAND` false) this does nothing.
+    any other process (:data:`ONE_COMMAND` false) this does nothing. The process also keeps
+    freed memory for reuse (:func:`semwb.cli.allocator.keep_freed_memory`).
     """
     if not ONE_COMMAND["process"] or not gc.isenabled():
         yield
         return
+    keep_freed_memory()
     gc.disable()
     try:
         yield
