@@ -85,8 +85,13 @@ def test_library_imports_freeze_only_in_a_one_command_process() -> None:
 def test_the_allocator_is_tuned_only_in_a_one_command_process(
         monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[bool] = []
+
+    def record() -> bool:
+        calls.append(True)
+        return True
+
     cli_app = importlib.import_module("semwb.cli.app")  # semwb.cli.app is also the Typer app
-    monkeypatch.setattr(cli_app, "keep_freed_memory", lambda: calls.append(True) or True)
+    monkeypatch.setattr(cli_app, "keep_freed_memory", record)
     with library_imports():
         pass
     assert calls == []
