@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from semwb.sem.bootstrap_draws import bootstrap_draws
+from semwb.sem.bootstrap_draws import bootstrap_draws, chunk_draws
 from semwb.sem.estimate import fit_model
 from semwb.sem.estimators.ml import data_patterns, fit_ml
 from semwb.sem.model.algebra import _nilpotency, fill_matrices, gradient, implied
@@ -175,3 +175,14 @@ def test_a_covariate_model_takes_the_cholesky_path_with_the_same_answers() -> No
     bad[:, mm.free[3].params] = -1.0  # every residual variance negative: Σ not positive definite
     imp = implied(mm, bad)
     assert not logdet_inverse(mm, bad, imp.a, imp.psi, imp.sigma)[2].any()
+
+
+def test_default_chunks_follow_the_model_size_and_give_the_same_draws() -> None:
+    assert chunk_draws(31) == 1000  # the 14-item mediation model
+    assert chunk_draws(200) == 2**24 // 200**2  # (draws, q, q) step matrices under 128 MiB
+    assert chunk_draws(2000) == 50
+    mm, X = _fitted("mediation_single")
+    whole = bootstrap_draws(mm, X, draws=30, rng=5)
+    for size in (1, 7, 30):
+        np.testing.assert_array_equal(bootstrap_draws(mm, X, draws=30, rng=5,
+                                                      chunk_size=size).theta, whole.theta)

@@ -65,8 +65,9 @@ def low_rank_inverse(a: Array, psi: Array, d: Array
     L_psi, made = cholesky_factor(psi)
     made &= np.all(d > 0, axis=1)
     d = np.where(made[:, None], d, 1.0)
-    W = (a @ L_psi) / d[:, :, None]  # D⁻¹ U
-    M = (a @ L_psi).transpose(0, 2, 1) @ W
+    U = a @ L_psi
+    W = U / d[:, :, None]  # D⁻¹ U
+    M = U.transpose(0, 2, 1) @ W
     M += np.eye(M.shape[1])
     L_M, _ = cholesky_factor(M)  # positive definite: I plus a Gram matrix
     K = W @ triangular_inverse(L_M).transpose(0, 2, 1)
