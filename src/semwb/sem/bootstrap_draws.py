@@ -77,9 +77,14 @@ def chunk_draws(n_params: int) -> int:
 
 def _fit_chunk(mm: ModelMatrices, S: Array, mean: Array) -> BatchFit:
     """Fit a stack of complete-data moments (covariances ``(n, p, p)``, means ``(n, p)``)."""
+    pattern = Pattern(np.arange(S.shape[1]), 1.0, S, mean)
+    return fit_batch(mm, [pattern], start=mm.estimate, S_full=S, mean_full=mean)
+
+
+def _one_thread(function: Callable[..., BatchFit], *args: Any) -> BatchFit:
+    """``function(*args)`` with BLAS on one thread (a worker process's chunk)."""
     with threadpool_limits(limits=1):
-        pattern = Pattern(np.arange(S.shape[1]), 1.0, S, mean)
-        return fit_batch(mm, [pattern], start=mm.estimate, S_full=S, mean_full=mean)
+        return function(*args)
 
 
 #: What fits one chunk of resamples: a picklable function and its arguments.
@@ -105,22 +110,21 @@ def _fit_resamples(mm: ModelMatrices, indices: NDArray[np.intp],
 
     done = 0
     if workers <= 1:
-        for start in starts:
-            sl = indices[start:start + chunk_size]
-            with threadpool_limits(limits=1):
+        with threadpool_limits(limits=1):  # once: each call rescans the loaded libraries
+            for start in starts:
+                sl = indices[start:start + chunk_size]
                 function, args = job(sl)
-                fit = function(*args)
-            store(start, fit)
-            done += sl.shape[0]
-            if progress is not None:
-                progress(done, total)
+                store(start, function(*args))
+                done += sl.shape[0]
+                if progress is not None:
+                    progress(done, total)
         return theta, converged
     pool = ProcessPoolExecutor(max_workers=workers)
     try:
         futures = {}
         for s in starts:
             function, args = job(indices[s:s + chunk_size])
-            futures[pool.submit(function, *args)] = s
+            futures[pool.submit(_one_thread, function, *args)] = s
         for fut in as_completed(futures):
             fit = fut.result()
             store(futures[fut], fit)

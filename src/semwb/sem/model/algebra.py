@@ -100,7 +100,9 @@ def implied(mm: ModelMatrices, theta: Array, S: Array | None = None,
     A = L @ C
     eta_mean = (C @ alpha)[:, :, 0]
     mu = nu[:, :, 0] + (A @ alpha)[:, :, 0]
-    return Implied(A @ P @ A.transpose(0, 2, 1) + T, mu, A, C, P, eta_mean)
+    sigma = A @ P @ A.transpose(0, 2, 1)
+    sigma += T
+    return Implied(sigma, mu, A, C, P, eta_mean)
 
 
 def _inverse_of_i_minus(mm: ModelMatrices, B: Array) -> Array:
@@ -292,7 +294,11 @@ def gradient(mm: ModelMatrices, ev: Evaluation, patterns: list[Pattern] | Missin
     g_mu = np.zeros((n, p))
     if len(patterns) == 1 and _complete(patterns[0].columns, p) and not mm.meanstructure:
         pat, inv = patterns[0], ev.sigma_inv  # complete data: R without embedding
-        return pull_back(mm, imp, pat.weight * (inv - inv @ pat.S @ inv), g_mu)
+        R = inv @ pat.S @ inv
+        np.subtract(inv, R, out=R)
+        if pat.weight != 1.0:
+            R *= pat.weight
+        return pull_back(mm, imp, R, g_mu)
     R = np.zeros((n, p, p))
     for pat in patterns:
         cols = pat.columns

@@ -71,7 +71,7 @@ def low_rank_inverse(a: Array, psi: Array, d: Array
     M += np.eye(M.shape[1])
     L_M, _ = cholesky_factor(M)  # positive definite: I plus a Gram matrix
     K = W @ triangular_inverse(L_M).transpose(0, 2, 1)
-    inverse = -(K @ K.transpose(0, 2, 1))
+    inverse = (-K) @ K.transpose(0, 2, 1)
     diag = np.einsum("nii->ni", inverse)  # a writable view of the diagonals
     diag += 1.0 / d
     logdet = (np.log(d).sum(axis=1)
