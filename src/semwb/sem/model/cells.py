@@ -100,30 +100,24 @@ def trace_pairs(mm: ModelMatrices, G: Array, F: Array) -> Array:
     With ``Δ_a = Σ_c s_c (x_c y_cᵀ + y_c x_cᵀ)`` (cells), a pair of cells gives
     ``s_a s_b (G[y_a, x_b] F[y_b, x_a] + G[y_a, y_b] F[x_b, x_a] + G[x_a, x_b] F[y_b, y_a]
     + G[x_a, y_b] F[x_b, y_a])``: gathers from two ``(p + 2m)²`` matrices per stack member
-    instead of products of ``q`` full ``p × p`` Jacobian slices. With ``G`` and ``F``
-    symmetric, swapping ``a`` and ``b`` permutes the four terms, so only the pairs ``a <= b``
-    are computed and mirrored.
+    instead of products of ``q`` full ``p × p`` Jacobian slices.
     """
     cells = mm.pieces.cells
     n, d = G.shape[:2]
-    c = len(cells.x)
-    a, b = np.triu_indices(c)
-    xa, ya, xb, yb = cells.x[a], cells.y[a], cells.x[b], cells.y[b]
+    x, y = cells.x, cells.y
     g_flat, f_flat = G.reshape(n, d * d), F.reshape(n, d * d)
-    upper = np.zeros((n, a.size))
-    left, right = np.empty_like(upper), np.empty_like(upper)  # reused: few large temporaries
+    c = len(x)
+    pairs = np.zeros((n, c * c))
+    left, right = np.empty_like(pairs), np.empty_like(pairs)  # reused: few large temporaries
     # G and F are symmetric: G[y_b, x_a] is G[x_a, y_b], so no transposed copies are needed
     # (mode "clip": an ``out`` is then written directly, not through a buffer; indices are valid)
-    for g_at, f_at in (((ya, xb), (yb, xa)), ((ya, yb), (xb, xa)), ((xa, xb), (yb, ya)),
-                       ((xa, yb), (xb, ya))):
-        np.take(g_flat, g_at[0] * d + g_at[1], axis=1, out=left, mode="clip")
-        np.take(f_flat, f_at[0] * d + f_at[1], axis=1, out=right, mode="clip")
+    for gr, gc, fr, fc in ((y, x, x, y), (x, y, y, x), (y, y, x, x), (x, x, y, y)):
+        np.take(g_flat, (gr[:, None] * d + gc[None, :]).ravel(), axis=1, out=left, mode="clip")
+        np.take(f_flat, (fr[:, None] * d + fc[None, :]).ravel(), axis=1, out=right, mode="clip")
         left *= right
-        upper += left
-    upper *= cells.scale[a] * cells.scale[b]
-    position = np.empty((c, c), dtype=np.intp)  # (i, j) and (j, i) -> their pair's column
-    position[a, b] = position[b, a] = np.arange(a.size)
-    pairs = np.take(upper, position.ravel(), axis=1).reshape(n, c, c)
-    return to_params(mm, pairs, axes=(1, 2))
+        pairs += left
+    pairs *= (cells.scale[:, None] * cells.scale[None, :]).ravel()
+    c = len(x)
+    return to_params(mm, pairs.reshape(n, c, c), axes=(1, 2))
 
 
