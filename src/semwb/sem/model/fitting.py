@@ -193,6 +193,8 @@ def fit_batch(mm: ModelMatrices, patterns: Data, *, start: Array,
     converged = np.zeros(n, dtype=bool)
     iterations = np.zeros(n, dtype=np.intp)
     todo = np.arange(n)
+    if not mm.xcells.kind.size:  # the moments fill fixed.x cells only: not copied per evaluation
+        S_full = mean_full = None
 
     def evaluate_at(th: Array, idx: NDArray[np.intp]) -> Evaluation:
         return evaluate(mm, th, _subset(patterns, idx), None if S_full is None else S_full[idx],
