@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import gc
+import importlib
 import os
+import platform
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from semwb.cli import app, narrowed
+from semwb.cli.allocator import keep_freed_memory
 from semwb.cli.app import ONE_COMMAND, library_imports
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -101,6 +106,14 @@ def test_the_command_named_is_the_only_one_built() -> None:
     assert len(app.registered_commands) > 1  # narrowing copies; the application keeps all
 
 
+@pytest.fixture
+def blas_env_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The BLAS variables a one-command ``library_imports`` sets are undone after the test."""
+    for name in BLAS_THREADS:
+        monkeypatch.setenv(name, os.environ.get(name, "1"))
+
+
+@pytest.mark.usefixtures("blas_env_kept")
 def test_library_imports_freeze_only_in_a_one_command_process() -> None:
     before = gc.get_freeze_count()
     assert not ONE_COMMAND["process"]  # tests call commands in a long-lived process
@@ -134,3 +147,37 @@ def test_fit_beside_options_load_the_spec_under_the_same_rules(tmp_path: Path) -
                           check=True, cwd=tmp_path, env=env)
     assert "'m': 5" in done.stdout.splitlines()[-2]
     assert done.stdout.splitlines()[-1].split() == ["1"]
+
+
+@pytest.mark.usefixtures("blas_env_kept")
+def test_the_allocator_is_tuned_only_in_a_one_command_process(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[bool] = []
+
+    def record() -> bool:
+        calls.append(True)
+        return True
+
+    cli_app = importlib.import_module("semwb.cli.app")  # semwb.cli.app is also the Typer app
+    monkeypatch.setattr(cli_app, "keep_freed_memory", record)
+    with library_imports():
+        pass
+    assert calls == []
+    ONE_COMMAND["process"] = True
+    try:
+        with library_imports():
+            pass
+    finally:
+        ONE_COMMAND["process"] = False
+        gc.unfreeze()
+    assert calls == [True]
+
+
+def test_keep_freed_memory_sets_glibc_thresholds_unless_the_user_did(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_", "GLIBC_TUNABLES"):
+        monkeypatch.delenv(name, raising=False)
+    glibc = sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc"
+    assert keep_freed_memory() is glibc
+    monkeypatch.setenv("MALLOC_MMAP_THRESHOLD_", "131072")
+    assert keep_freed_memory() is False

@@ -18,8 +18,6 @@ from semwb.sem.estimators.ml import data_patterns
 from semwb.sem.intervals import _percentile_ci
 from semwb.sem.model.algebra import (
     Pattern,
-    cholesky_factor,
-    cholesky_inverse,
     gradient,
     implied,
     information,
@@ -27,6 +25,7 @@ from semwb.sem.model.algebra import (
     objective,
     sigma_jacobian,
 )
+from semwb.sem.model.factor import cholesky_factor, cholesky_inverse
 from semwb.sem.model.fitting import fit_batch
 from semwb.sem.model.standardized import row_values, standardized_rows
 from semwb.sem.model.structure import ModelMatrices

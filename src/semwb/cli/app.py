@@ -16,6 +16,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from semwb.cli.allocator import keep_freed_memory
+
 app = typer.Typer(
     name="semwb",
     help="Structural equation modeling workbench for survey research.",
@@ -76,13 +78,15 @@ def library_imports() -> Iterator[None]:
     after they start and after each call (a 31 x 31 ``eigh`` outside a fit took 11 ms of CPU
     instead of 0.2 ms), about a quarter of a second per command (issue 10 (b),
     bench/README.md). Before numpy loads, the one-command process asks for one BLAS thread
-    (a value the user set is kept).
+    (a value the user set is kept) and keeps freed memory for reuse
+    (:func:`semwb.cli.allocator.keep_freed_memory`).
     """
     if not ONE_COMMAND["process"] or not gc.isenabled():
         yield
         return
     for name in _ONE_BLAS_THREAD:
         os.environ.setdefault(name, "1")
+    keep_freed_memory()
     gc.disable()
     try:
         yield

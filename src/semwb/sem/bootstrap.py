@@ -127,7 +127,7 @@ def bootstrap_matrices(mm: ModelMatrices, data: pd.DataFrame, *, draws: int = 50
                      ci: str = "percentile", level: float = 0.95,
                      rng: int | np.random.Generator | None = None,
                      define: Define | None = None, defined: Sequence[tuple[str, str]] = (),
-                     workers: int = 1, chunk_size: int = 500,
+                     workers: int = 1, chunk_size: int | None = None,
                      progress: Progress | None = None, fiml: bool = False) -> BootstrapResult:
     """Bootstrap (or Monte Carlo) intervals for a model fitted by ML (complete data) or FIML.
 
@@ -154,7 +154,8 @@ def bootstrap_matrices(mm: ModelMatrices, data: pd.DataFrame, *, draws: int = 50
     defined
         ``(name, expression)`` of each defined effect, in output order.
     workers, chunk_size
-        Worker processes and draws per batch; results do not depend on them.
+        Worker processes and draws per batch; results do not depend on them (``chunk_size``
+        None: :func:`semwb.sem.bootstrap_draws.bootstrap_draws` chooses it).
     progress
         Called as ``progress(done, total)`` while draws are fitted.
     fiml
@@ -176,7 +177,8 @@ def bootstrap_matrices(mm: ModelMatrices, data: pd.DataFrame, *, draws: int = 50
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise OptionError(f"The 'workers' option of bootstrap must be an integer of at least 1; "
                           f"got {workers!r}.")
-    if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
+    if chunk_size is not None and (isinstance(chunk_size, bool) or not isinstance(chunk_size, int)
+                                   or chunk_size < 1):
         raise OptionError(f"The 'chunk_size' option of bootstrap must be an integer of at "
                           f"least 1; got {chunk_size!r}.")
     rng, seed = _seed_of(rng)
@@ -204,7 +206,7 @@ def bootstrap_model(fit: FitResult, data: pd.DataFrame | None = None, *, draws: 
                     ci: str = "percentile", level: float = 0.95,
                     rng: int | np.random.Generator | None = None,
                     progress: Progress | None = None, workers: int = 1,
-                    chunk_size: int = 500) -> BootstrapResult:
+                    chunk_size: int | None = None) -> BootstrapResult:
     """Bootstrap every free parameter, ``:=`` effect and std_all of a fitted model.
 
     Parameters

@@ -58,11 +58,33 @@ class Draws:
     refits: int = 0
 
 
+#: Elements of a chunk's ``(draws, q, q)`` step matrices (128 MiB of them) and the most draws
+#: in a complete-data chunk.
+_CHUNK_ELEMENTS = 2**24
+_MOST_DRAWS = 1000
+
+
+def chunk_draws(n_params: int) -> int:
+    """Draws per complete-data batch for ``n_params`` free parameters.
+
+    Up to 1000: a batch costs a fixed number of numpy calls per iteration, and the last
+    iterations of a batch fit its few slowest draws, so 500 draws of a 14-item model took 15 %
+    more CPU than 1000 or 2000 (bench/README.md, issue 10 (d)); fewer where the batch's step
+    matrices would pass 128 MiB (large models), at least 50.
+    """
+    return int(min(_MOST_DRAWS, max(50, _CHUNK_ELEMENTS // max(1, n_params) ** 2)))
+
+
 def _fit_chunk(mm: ModelMatrices, S: Array, mean: Array) -> BatchFit:
     """Fit a stack of complete-data moments (covariances ``(n, p, p)``, means ``(n, p)``)."""
+    pattern = Pattern(np.arange(S.shape[1]), 1.0, S, mean)
+    return fit_batch(mm, [pattern], start=mm.estimate, S_full=S, mean_full=mean)
+
+
+def _one_thread(function: Callable[..., BatchFit], *args: Any) -> BatchFit:
+    """``function(*args)`` with BLAS on one thread (a worker process's chunk)."""
     with threadpool_limits(limits=1):
-        pattern = Pattern(np.arange(S.shape[1]), 1.0, S, mean)
-        return fit_batch(mm, [pattern], start=mm.estimate, S_full=S, mean_full=mean)
+        return function(*args)
 
 
 #: What fits one chunk of resamples: a picklable function and its arguments.
@@ -88,22 +110,21 @@ def _fit_resamples(mm: ModelMatrices, indices: NDArray[np.intp],
 
     done = 0
     if workers <= 1:
-        for start in starts:
-            sl = indices[start:start + chunk_size]
-            with threadpool_limits(limits=1):
+        with threadpool_limits(limits=1):  # once: each call rescans the loaded libraries
+            for start in starts:
+                sl = indices[start:start + chunk_size]
                 function, args = job(sl)
-                fit = function(*args)
-            store(start, fit)
-            done += sl.shape[0]
-            if progress is not None:
-                progress(done, total)
+                store(start, function(*args))
+                done += sl.shape[0]
+                if progress is not None:
+                    progress(done, total)
         return theta, converged
     pool = ProcessPoolExecutor(max_workers=workers)
     try:
         futures = {}
         for s in starts:
             function, args = job(indices[s:s + chunk_size])
-            futures[pool.submit(function, *args)] = s
+            futures[pool.submit(_one_thread, function, *args)] = s
         for fut in as_completed(futures):
             fit = fut.result()
             store(futures[fut], fit)
@@ -132,7 +153,7 @@ def _refit(mm: ModelMatrices, X: Array, start: Array, fiml: bool = False) -> Arr
 
 def bootstrap_draws(mm: ModelMatrices, X: Array, *, draws: int,
                     rng: int | np.random.Generator | None, start: Array | None = None,
-                    jackknife: bool = False, workers: int = 1, chunk_size: int = 500,
+                    jackknife: bool = False, workers: int = 1, chunk_size: int | None = None,
                     progress: Progress | None = None, fiml: bool = False) -> Draws:
     """Fit the model to ``draws`` case resamples of ``X`` (columns ``mm.observed``).
 
@@ -153,7 +174,8 @@ def bootstrap_draws(mm: ModelMatrices, X: Array, *, draws: int,
     jackknife
         Also fit the ``N`` leave-one-out samples (for BCa).
     workers, chunk_size
-        Worker processes and draws per batch; they change speed, never results.
+        Worker processes and draws per batch; they change speed, never results. Without a
+        ``chunk_size``, 500 draws per batch under FIML or groups, else :func:`chunk_draws`.
     progress
         Called as ``progress(done, total)`` after each chunk.
     fiml
@@ -171,6 +193,8 @@ def bootstrap_draws(mm: ModelMatrices, X: Array, *, draws: int,
     (:func:`semwb.sem.resampling.stratified_indices`), as lavaan does.
     """
     by_rows = fiml or mm.blocks is not None
+    if chunk_size is None:
+        chunk_size = 500 if by_rows else chunk_draws(mm.n_params)
     if by_rows:
         X, rows = fiml_rows(mm, X)
     n = X.shape[0]

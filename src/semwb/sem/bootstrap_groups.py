@@ -33,7 +33,8 @@ from semwb.errors import OptionError
 from semwb.sem.bootstrap_rows import case_weights, covariate_moments
 from semwb.sem.bootstrap_table import BootstrapResult, merge_into_parameters
 from semwb.sem.groups import block_name
-from semwb.sem.model.algebra import Pattern, cholesky_logdet
+from semwb.sem.model.algebra import Pattern
+from semwb.sem.model.factor import cholesky_logdet
 from semwb.sem.model.fitting import BatchFit, Data
 from semwb.sem.model.groups import block_data, row_groups
 from semwb.sem.model.missing import MissingRows

@@ -19,6 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from semwb.sem.model.cells import cell_forms, inner_gram, to_params, trace_pairs
+from semwb.sem.model.factor import cholesky_factor, cholesky_inverse, logdet_of_factor
 from semwb.sem.model.structure import (
     ALPHA,
     BETA,
@@ -29,6 +30,7 @@ from semwb.sem.model.structure import (
     Index,
     ModelMatrices,
 )
+from semwb.sem.model.woodbury import logdet_inverse
 
 if TYPE_CHECKING:
     from semwb.sem.model.missing import MissingRows
@@ -98,7 +100,9 @@ def implied(mm: ModelMatrices, theta: Array, S: Array | None = None,
     A = L @ C
     eta_mean = (C @ alpha)[:, :, 0]
     mu = nu[:, :, 0] + (A @ alpha)[:, :, 0]
-    return Implied(A @ P @ A.transpose(0, 2, 1) + T, mu, A, C, P, eta_mean)
+    sigma = A @ P @ A.transpose(0, 2, 1)
+    sigma += T
+    return Implied(sigma, mu, A, C, P, eta_mean)
 
 
 def _inverse_of_i_minus(mm: ModelMatrices, B: Array) -> Array:
@@ -208,51 +212,6 @@ def _sum_pieces(mm: ModelMatrices, values: Array, axis: int = 1) -> Array:
     return out
 
 
-def cholesky_factor(S: Array) -> tuple[Array, NDArray[np.bool_]]:
-    """Lower Cholesky factor of each matrix of a stack (the identity where not positive
-    definite) and whether it is positive definite."""
-    ok = np.ones(S.shape[0], dtype=bool)
-    L: Array
-    try:
-        L = np.asarray(np.linalg.cholesky(S), dtype=np.float64)
-    except np.linalg.LinAlgError:
-        L = np.broadcast_to(np.eye(S.shape[1]), S.shape).copy()
-        for b in range(S.shape[0]):
-            try:
-                L[b] = np.linalg.cholesky(S[b])
-            except np.linalg.LinAlgError:
-                ok[b] = False
-    return L, ok
-
-
-def cholesky_logdet(S: Array) -> tuple[Array, NDArray[np.bool_]]:
-    """log-determinant of each matrix of a stack and whether it is positive definite."""
-    L, ok = cholesky_factor(S)
-    return _logdet(L), ok
-
-
-def _logdet(L: Array) -> Array:
-    return np.asarray(2.0 * np.log(np.diagonal(L, axis1=1, axis2=2)).sum(axis=1))
-
-
-def cholesky_inverse(L: Array) -> Array:
-    """``(L Lᵀ)⁻¹`` for a stack of lower Cholesky factors ``L (n, p, p)``.
-
-    ``X = L⁻¹`` by forward substitution, row by row over the whole stack, then ``XᵀX``: for the
-    small matrices of a bootstrap chunk (hundreds of 14 x 14) this takes half the time of
-    ``np.linalg.inv`` (an LU factorisation per matrix), with the Cholesky factor already made
-    for the log-determinant.
-    """
-    p = L.shape[1]
-    X = np.zeros_like(L)
-    diag = np.diagonal(L, axis1=1, axis2=2)
-    for i in range(p):
-        row = -(L[:, i:i + 1, :i] @ X[:, :i, :])[:, 0, :]
-        row[:, i] += 1.0
-        X[:, i, :] = row / diag[:, i, None]
-    return np.asarray(X.transpose(0, 2, 1) @ X)
-
-
 @dataclass(frozen=True)
 class Pattern:
     """Rows sharing one pattern of observed variables: their weight, moments and columns.
@@ -295,12 +254,13 @@ def objective(mm: ModelMatrices, theta: Array, patterns: list[Pattern],
     full_inv: Array | None = None
     for pat in patterns:
         cols = pat.columns
-        sig = imp.sigma if _complete(cols, p) else imp.sigma[:, cols[:, None], cols[None, :]]
-        chol, good = cholesky_factor(sig)  # the identity where Σ is not positive definite
-        ok &= good
-        logdet, inv = _logdet(chol), cholesky_inverse(chol)
         if _complete(cols, p):  # the same matrix as Σ⁻¹ below: computed once
+            logdet, inv, good = logdet_inverse(mm, theta, imp.a, imp.psi, imp.sigma)
             full_inv = inv
+        else:
+            chol, good = cholesky_factor(imp.sigma[:, cols[:, None], cols[None, :]])
+            logdet, inv = logdet_of_factor(chol), cholesky_inverse(chol)
+        ok &= good
         tr = np.einsum("nij,nji->n", pat.S, inv)
         if mm.meanstructure:
             d = pat.mean - imp.mu[:, cols]
@@ -334,7 +294,11 @@ def gradient(mm: ModelMatrices, ev: Evaluation, patterns: list[Pattern] | Missin
     g_mu = np.zeros((n, p))
     if len(patterns) == 1 and _complete(patterns[0].columns, p) and not mm.meanstructure:
         pat, inv = patterns[0], ev.sigma_inv  # complete data: R without embedding
-        return pull_back(mm, imp, pat.weight * (inv - inv @ pat.S @ inv), g_mu)
+        R = inv @ pat.S @ inv
+        np.subtract(inv, R, out=R)
+        if pat.weight != 1.0:
+            R *= pat.weight
+        return pull_back(mm, imp, R, g_mu)
     R = np.zeros((n, p, p))
     for pat in patterns:
         cols = pat.columns

@@ -20,13 +20,11 @@ from semwb.sem.model.algebra import (
     Implied,
     Pattern,
     _complete,
-    cholesky_factor,
-    cholesky_inverse,
-    cholesky_logdet,
     gradient,
     information,
     objective,
 )
+from semwb.sem.model.factor import cholesky_factor, cholesky_inverse, cholesky_logdet
 from semwb.sem.model.hessian import complete_hessian
 from semwb.sem.model.missing import MissingRows
 from semwb.sem.model.missing import objective as fiml_objective
@@ -195,9 +193,12 @@ def fit_batch(mm: ModelMatrices, patterns: Data, *, start: Array,
     converged = np.zeros(n, dtype=bool)
     iterations = np.zeros(n, dtype=np.intp)
     todo = np.arange(n)
+    if not mm.xcells.kind.size:  # the moments fill fixed.x cells only: not copied per evaluation
+        S_full = mean_full = None
 
-    def evaluate_at(th: Array, idx: NDArray[np.intp]) -> Evaluation:
-        return evaluate(mm, th, _subset(patterns, idx), None if S_full is None else S_full[idx],
+    def evaluate_at(th: Array, idx: NDArray[np.intp], data: Data | None = None) -> Evaluation:
+        return evaluate(mm, th, _subset(patterns, idx) if data is None else data,
+                        None if S_full is None else S_full[idx],
                         None if mean_full is None else mean_full[idx])
 
     ev = evaluate_at(theta, todo)
@@ -210,10 +211,10 @@ def fit_batch(mm: ModelMatrices, patterns: Data, *, start: Array,
     first = metric(mm, information(mm, _take(ev, np.arange(1)).imp,
                                    ev.sigma_inv[:1]))[0] if todo.size else None
     P = np.repeat(first[None], n, axis=0) if first is not None else np.zeros((n, 0, 0))
+    active = _subset(patterns, todo)  # the data of the members ``todo``, kept in step with it
     for it in range(max_iter):
         if not todo.size:
             break
-        active = _subset(patterns, todo)
         grad = gradient(mm, ev, active)
         if it == 1:  # in blocks: the (members, q, q) temporaries stay small (cache, no page faults)
             for lo in range(0, todo.size, _BLOCK):
@@ -226,11 +227,12 @@ def fit_batch(mm: ModelMatrices, patterns: Data, *, start: Array,
         converged[todo[small]] = True
         keep = ~small
         todo, step, ev = todo[keep], step[keep], _take(ev, keep)
+        active = _subset(active, np.flatnonzero(keep))
         iterations[todo] += 1
         if not todo.size:
             break
         trial = theta[todo] - step
-        tev = evaluate_at(trial, todo)
+        tev = evaluate_at(trial, todo, active)
         slack = 1e-12 * np.abs(objective_value[todo])
         bad = ~(tev.value <= objective_value[todo] + slack)
         scale = 1.0
@@ -248,5 +250,6 @@ def fit_batch(mm: ModelMatrices, patterns: Data, *, start: Array,
         theta[todo[good]] = trial[good]
         objective_value[todo[good]] = tev.value[good]
         todo = todo[good]
+        active = _subset(active, np.flatnonzero(good))
         ev = _take(tev, good)
     return BatchFit(theta, converged, iterations, objective_value)

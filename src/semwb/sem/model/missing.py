@@ -27,7 +27,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from semwb.sem.model.algebra import Evaluation, Pattern, cholesky_logdet, implied
+from semwb.sem.model.algebra import Evaluation, Pattern, implied
+from semwb.sem.model.factor import cholesky_logdet
 from semwb.sem.model.structure import Array, Index, ModelMatrices
 
 

@@ -20,7 +20,8 @@ from collections.abc import Callable
 import numpy as np
 from numpy.typing import NDArray
 
-from semwb.sem.model.algebra import Evaluation, cholesky_logdet, gradient, information
+from semwb.sem.model.algebra import Evaluation, gradient, information
+from semwb.sem.model.factor import cholesky_logdet
 from semwb.sem.model.fitting import BatchFit, Data, _put, _subset, _take, evaluate, metric, project
 from semwb.sem.model.missing import MissingRows
 from semwb.sem.model.structure import Array, ModelMatrices
