@@ -262,7 +262,18 @@ def _f_quantile(q: Array, dfn: Array, dfd: Array) -> Array:
         above, below, flow = _f_beta(value, dfn[i], dfd[i])
         return below, above, flow
 
-    return log_quantile(tails, target, upper, np.ones_like(q))
+    return log_quantile(tails, target, upper, _paulson(q, dfn, dfd))
+
+
+def _paulson(q: Array, dfn: Array, dfd: Array) -> Array:
+    """A first ``F`` exceeded with probability ``q``: Paulson's cube-root normal approximation
+    (both chi-squares of the ratio by Wilson and Hilferty's), 1 where it has no positive root."""
+    a, b, z = 2.0 / (9.0 * dfn), 2.0 / (9.0 * dfd), -ndtri(q)
+    den = (1.0 - b) ** 2 - b * z * z
+    arg = (1.0 - a) ** 2 * b + (1.0 - b) ** 2 * a - a * b * z * z
+    with np.errstate(all="ignore"):
+        root = ((1.0 - a) * (1.0 - b) + z * np.sqrt(arg)) / den
+    return np.where((den > 0) & (arg > 0) & (root > 0), root**3, 1.0)
 
 
 def f_isf(q: ArrayLike, dfn: ArrayLike, dfd: ArrayLike) -> Any:

@@ -19,7 +19,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from semwb.distributions._kernels import beta_prefactor, lgamma, poisson_density
+from semwb.distributions._kernels import (beta_prefactor, lgamma, poisson_density,
+                                          poisson_density_one)
 
 Array = NDArray[np.float64]
 
@@ -44,6 +45,14 @@ def gamma_tails(a: Array, x: Array) -> tuple[Array, Array, Array]:
         q = a[c] * fac[c] * _each(_gamma_fraction, a[c], x[c])
         lower[c], upper[c] = 1.0 - q, q
     return lower, upper, fac
+
+
+def gamma_lower(a: float, x: float) -> tuple[float, float]:
+    """``(P(a, x), x^a e^-x / Gamma(a + 1))`` on Python floats, as :func:`gamma_tails` does."""
+    fac = poisson_density_one(a, x)
+    if x < a + 1.0:
+        return fac * _gamma_series(a, x), fac
+    return 1.0 - a * fac * _gamma_fraction(a, x), fac
 
 
 def _each(loop: Callable[..., Any], *args: Array) -> Array:
