@@ -19,8 +19,12 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from semwb.distributions._kernels import (beta_prefactor, lgamma, poisson_density,
-                                          poisson_density_one)
+from semwb.distributions._kernels import (
+    beta_prefactor,
+    lgamma,
+    poisson_density,
+    poisson_density_one,
+)
 
 Array = NDArray[np.float64]
 

@@ -6,17 +6,22 @@ The distribution function is the Poisson mixture of central ones (Ding 1992, *Ap
 ``j_top = m + 12 sqrt(m) + 40`` (the Poisson weights beyond it are below 1e-30 of the total),
 and the recurrence ``P(a, y) = P(a + 1, y) + y^a e^-y / Gamma(a + 1)`` summed downward: only
 additions, so the lower tail keeps its relative precision. The window reaches down to ``j = 0``
-because in the lower tail the largest terms lie below the Poisson mode.
+because in the lower tail the largest terms lie below the Poisson mode. The central densities
+``y^a e^-y / Gamma(a + 1)`` and the weights ``w_j`` come by their ratios ``y / a`` and ``m / j``
+from values computed directly (Loader's form) at every 16th term: the rounding errors of a
+recurrence grow with its length, and at 16 the mixture stays within a few 1e-14 of mpmath
+(measured up to ``lam = 1000``; without the restarts errors reached 1.6e-13).
 
 The noncentrality is found by Newton's method on ``F(lam) - q`` with
 ``dF/dlam = -(F(x; k, lam) - F(x; k + 2, lam)) / 2 = -sum_j w_j y^a_j e^-y / Gamma(a_j + 1) / 2``,
-kept inside the bracket ``[0, hi]`` established by the signs (bisection otherwise).
+kept inside the bracket ``[0, hi]`` established by the signs (bisection otherwise), from
+Patnaik's two-moment approximation with Wilson and Hilferty's cube root (3-4 evaluations of the
+mixture for the RMSEA interval's probabilities instead of 8-9 from ``x - k``).
 """
 
 from __future__ import annotations
 
 import math
-
 from collections.abc import Callable
 
 import numpy as np
@@ -40,7 +45,7 @@ def _chained(ratio: Array, direct: Callable[[int], float]) -> Array:
     factors = np.ones(-(-n // _EVERY) * _EVERY)
     factors[:n] = ratio
     factors[:n:_EVERY] = [direct(j) for j in range(0, n, _EVERY)]
-    values = np.cumprod(factors.reshape(-1, _EVERY), axis=1).ravel()[:n]
+    values: Array = np.cumprod(factors.reshape(-1, _EVERY), axis=1).ravel()[:n].astype(float)
     for j in np.flatnonzero(values < _RESTART):
         values[j] = direct(int(j))
     return values
