@@ -139,11 +139,11 @@ def _moment_problems(spec: ModelSpec, data: pd.DataFrame, data_name: str) -> lis
     problems = []
     block = data.to_numpy()  # the model's columns as floats, in ``observed`` order
     constant = ~(np.fmax.reduce(block, axis=0) > np.fmin.reduce(block, axis=0))  # NaN: none
-    for j in np.flatnonzero(constant):
-        problems.append(f"{data_name}, column {observed[j]}: every value is {block[0, j]:g}; a "
+    for c in np.flatnonzero(constant):
+        problems.append(f"{data_name}, column {observed[c]}: every value is {block[0, c]:g}; a "
                         "variable with zero variance cannot be modelled; drop it from the "
                         "syntax.")
-    varying = [v for v, c in zip(observed, constant, strict=True) if not c]
+    varying = [v for v, fixed in zip(observed, constant, strict=True) if not fixed]
     if len(varying) > 1 and not problems:
         # pairwise with FIML's missing values; on complete rows, NumPy's is the same
         corr = (np.corrcoef(block, rowvar=False) if not np.isnan(block).any()
