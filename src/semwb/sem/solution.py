@@ -64,13 +64,10 @@ def parameter_table(mm: ModelMatrices, vcov: Array, labels: Sequence[str],
     param = np.array([r.param for r in mm.rows], dtype=int)
     free = param >= 0
     se = np.where(free, np.sqrt(np.abs(np.diag(vcov)))[np.maximum(param, 0)], 0.0)
-    tests = wald(est, se)
-    for column in ("z", "pvalue"):
-        tests[column] = np.where(free, tests[column], np.nan)
     table = pd.DataFrame({  # one constructor from arrays: column by column costs ms per fit
         "lhs": [r.lhs for r in mm.rows], "op": [r.op for r in mm.rows],
         "rhs": [r.rhs for r in mm.rows], "label": list(labels), "group": None, "free": free,
-        "est": est, "se": se, **tests,
+        "est": est, "se": se, **wald(est, se),  # z and p NaN: fixed rows have se 0
         **{kind: standardized_rows(mm, theta, kind=kind.replace("_", "."),
                                    covariates=covariates)[0] for kind in STANDARDIZED},
         "param": param,
