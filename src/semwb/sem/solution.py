@@ -88,14 +88,13 @@ def defined_rows(table: pd.DataFrame, effects: Sequence[DefinedEffect],
     cov[np.ix_(free, free)] = vcov[np.ix_(param[free], param[free])]
     by_label = dict(zip(names, labelled["est"], strict=True))
     delta = delta_method(effects, by_label, pd.DataFrame(cov, index=names, columns=names))
-    out = pd.DataFrame({
+    standardized = {kind: dict(zip(names, labelled[kind], strict=True)) for kind in STANDARDIZED}
+    return pd.DataFrame({
         "lhs": [e.name for e in effects], "op": ":=",
         "rhs": [e.expression.replace(" ", "") for e in effects],
         "label": [e.name for e in effects], "group": None, "free": False,
         **{c: delta[c].to_numpy() for c in ["est", "se", "z", "pvalue", "ci_lower", "ci_upper"]},
+        **{kind: [float(e.evaluate(standardized[kind])) for e in effects]
+           for kind in STANDARDIZED},
+        "param": -1,
     })
-    for kind in STANDARDIZED:
-        values = dict(zip(names, labelled[kind], strict=True))
-        out[kind] = [float(e.evaluate(values)) for e in effects]
-    out["param"] = -1
-    return out
