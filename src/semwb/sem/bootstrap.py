@@ -30,10 +30,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
-from threadpoolctl import threadpool_limits
 
 from semwb.errors import OptionError
 from semwb.rng import as_generator
+from semwb.sem.blas import one_blas_thread
 from semwb.sem.bootstrap_draws import (
     Draws,
     Progress,
@@ -193,7 +193,7 @@ def bootstrap_matrices(mm: ModelMatrices, data: pd.DataFrame, *, draws: int = 50
             progress(draws, draws)
         return summarize_draws(mm, theta, ci=ci, level=level, seed=seed, failed=[],
                                define=define, defined=defined)
-    with threadpool_limits(limits=1):
+    with one_blas_thread():
         fitted = bootstrap_draws(mm, X, draws=draws, rng=rng, start=start,
                                  jackknife=ci == "bca", workers=workers,
                                  chunk_size=chunk_size, progress=progress, fiml=fiml)

@@ -19,8 +19,8 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from threadpoolctl import threadpool_limits
 
+from semwb.sem.blas import one_blas_thread
 from semwb.sem.bootstrap_groups import failed_draws, fit_group_draws
 from semwb.sem.bootstrap_rows import (
     case_weights,
@@ -83,7 +83,7 @@ def _fit_chunk(mm: ModelMatrices, S: Array, mean: Array) -> BatchFit:
 
 def _one_thread(function: Callable[..., BatchFit], *args: Any) -> BatchFit:
     """``function(*args)`` with BLAS on one thread (a worker process's chunk)."""
-    with threadpool_limits(limits=1):
+    with one_blas_thread():
         return function(*args)
 
 
@@ -110,7 +110,7 @@ def _fit_resamples(mm: ModelMatrices, indices: NDArray[np.intp],
 
     done = 0
     if workers <= 1:
-        with threadpool_limits(limits=1):  # once: each call rescans the loaded libraries
+        with one_blas_thread():  # once: each call rescans the loaded libraries
             for start in starts:
                 sl = indices[start:start + chunk_size]
                 function, args = job(sl)

@@ -27,9 +27,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
-from threadpoolctl import threadpool_limits
 
 from semwb.errors import OptionError
+from semwb.sem.blas import one_blas_thread
 from semwb.sem.bootstrap_rows import case_weights, covariate_moments
 from semwb.sem.bootstrap_table import BootstrapResult, merge_into_parameters
 from semwb.sem.groups import block_name
@@ -114,7 +114,7 @@ def fit_group_draws(mm: ModelMatrices, rows: MissingRows, X: Array, weights: Arr
     again from the estimate with more Fisher scoring steps before the BFGS updates, which
     can stop at the local minimum nearer the estimate, the one lavaan's refit finds.
     """
-    with threadpool_limits(limits=1):
+    with one_blas_thread():
         S, mean = covariate_moments(mm, X, weights)
         fit = fit_quasi_newton(mm, _draw_data(mm, rows, X, weights), start=mm.estimate,
                                S_full=S, mean_full=mean, max_iter=MAX_STEPS)

@@ -17,8 +17,8 @@ import dataclasses
 
 import numpy as np
 from numpy.typing import NDArray
-from threadpoolctl import threadpool_limits
 
+from semwb.sem.blas import one_blas_thread
 from semwb.sem.estimators.ml import observed_information
 from semwb.sem.model.fitting import BatchFit, fit_batch
 from semwb.sem.model.groups import own_cells, row_groups
@@ -77,7 +77,7 @@ def _groups(mm: ModelMatrices, X: Array) -> list[tuple[NDArray[np.intp], NDArray
 def fit_weighted(mm: ModelMatrices, rows: MissingRows, X: Array, weights: Array, *,
                  tol: float = 1e-7) -> BatchFit:
     """FIML fit of a stack of case weightings ``(n, N)`` of the rows, from the estimate."""
-    with threadpool_limits(limits=1):
+    with one_blas_thread():
         S, mean = covariate_moments(mm, X, weights)
         return fit_batch(mm, dataclasses.replace(rows, weights=weights), start=mm.estimate,
                          S_full=S, mean_full=mean, tol=tol)
@@ -88,7 +88,7 @@ def polish_weighted(mm: ModelMatrices, rows: MissingRows, X: Array, weights: Arr
     """Fisher scoring with the information refreshed every step, from ``start (n, q)``: for
     draws the chord steps of :func:`fit_weighted` leave unconverged (a slow, curved approach
     to the estimate, common in small groups), before any draw is refitted alone."""
-    with threadpool_limits(limits=1):
+    with one_blas_thread():
         S, mean = covariate_moments(mm, X, weights)
         start = np.where(np.isfinite(start), start, mm.estimate[None])
         return fit_batch(mm, dataclasses.replace(rows, weights=weights), start=start,

@@ -58,7 +58,8 @@ MISSING_CODES = (9, 99, 999, -9, -99, -999)
 LIKERT_SPAN = 10
 
 
-def _missing_code_problems(spec: ModelSpec, data: pd.DataFrame, data_name: str) -> list[str]:
+def _missing_code_problems(spec: ModelSpec, data: pd.DataFrame, data_name: str,
+                           numeric: list[str], block: np.ndarray) -> list[str]:
     """Columns on a small whole-number scale holding a few far values such as 99 or -9.
 
     Without an instrument nothing says which value means "no answer", so a code read as an
@@ -74,7 +75,7 @@ def _missing_code_problems(spec: ModelSpec, data: pd.DataFrame, data_name: str) 
             hint = f" (did you mean '{close[0]}'?)" if close else ""
             problems.append(f"{spec.source}, 'no_missing_codes': '{name}' is not a column of "
                             f"{data_name}{hint}.")
-    for v in _coded_columns(spec, data):
+    for v in _coded_columns(spec, data, numeric, block):
         if v in spec.no_missing_codes:
             continue
         values = pd.to_numeric(data[v], errors="coerce").dropna()
@@ -98,17 +99,23 @@ def _missing_code_problems(spec: ModelSpec, data: pd.DataFrame, data_name: str) 
     return problems
 
 
-def _coded_columns(spec: ModelSpec, data: pd.DataFrame) -> list[str]:
+def _numeric_block(spec: ModelSpec, data: pd.DataFrame) -> tuple[list[str], np.ndarray]:
+    """The model's columns that are numeric as read, and their values as one float block."""
+    numeric = [v for v in spec.parsed.observed
+               if v in data.columns and pd.api.types.is_numeric_dtype(data[v].dtype)]
+    return numeric, data[numeric].to_numpy(dtype=float, na_value=np.nan)
+
+
+def _coded_columns(spec: ModelSpec, data: pd.DataFrame, numeric: list[str],
+                   block: np.ndarray) -> list[str]:
     """The model's columns holding one of :data:`MISSING_CODES` (those worth a closer look).
 
-    Numeric columns (as read) are searched in one pass over the block; any other column is
-    always looked at, value by value.
+    Numeric columns (as read, ``block``) are searched in one pass; any other column is always
+    looked at, value by value.
     """
     columns = [v for v in spec.parsed.observed if v in data.columns]
-    numeric = [v for v in columns if pd.api.types.is_numeric_dtype(data[v].dtype)]
     if not numeric:
         return columns
-    block = data[numeric].to_numpy(dtype=float, na_value=np.nan)
     coded = np.flatnonzero(np.isin(block, MISSING_CODES).any(axis=0))
     found = {numeric[i] for i in coded}
     return [v for v in columns if v in found or v not in numeric]
@@ -130,15 +137,17 @@ def row_label(data: pd.DataFrame, position: int) -> int:
 def _moment_problems(spec: ModelSpec, data: pd.DataFrame, data_name: str) -> list[str]:
     observed = list(spec.parsed.observed)
     problems = []
-    sd = data[observed].std(ddof=0)
-    for v in observed:
-        if not sd[v] > 0:
-            problems.append(f"{data_name}, column {v}: every value is {data[v].iloc[0]:g}; a "
-                            "variable with zero variance cannot be modelled; drop it from the "
-                            "syntax.")
-    varying = [v for v in observed if sd[v] > 0]
+    block = data.to_numpy()  # the model's columns as floats, in ``observed`` order
+    constant = ~(np.fmax.reduce(block, axis=0) > np.fmin.reduce(block, axis=0))  # NaN: none
+    for c in np.flatnonzero(constant):
+        problems.append(f"{data_name}, column {observed[c]}: every value is {block[0, c]:g}; a "
+                        "variable with zero variance cannot be modelled; drop it from the "
+                        "syntax.")
+    varying = [v for v, fixed in zip(observed, constant, strict=True) if not fixed]
     if len(varying) > 1 and not problems:
-        corr = data[varying].corr().to_numpy()  # pairwise: also right with FIML's missing values
+        # pairwise with FIML's missing values; on complete rows, NumPy's is the same
+        corr = (np.corrcoef(block, rowvar=False) if not np.isnan(block).any()
+                else data[varying].corr().to_numpy())
         for i, a in enumerate(varying):
             for j in range(i + 1, len(varying)):
                 if abs(corr[i, j]) > 1 - 1e-10:
@@ -227,35 +236,35 @@ def check_data(
         values (column and first bad row), zero-variance or collinear columns, too few rows, a
         model that is not identified.
     """
+    numeric, block = _numeric_block(spec, data)
     problems = (_column_problems(spec, data, data_name) + identification_problems(spec)
-                + _missing_code_problems(spec, data, data_name))
+                + _missing_code_problems(spec, data, data_name, numeric, block))
     if problems:
         raise SpecError(join_problems(f"{spec.source} does not fit {data_name}: "
                                       f"{len(problems)} problems", problems))
     observed = list(spec.parsed.observed)
-    frame = data[observed]
-    if not all(pd.api.types.is_numeric_dtype(t) for t in frame.dtypes):  # as read: all numeric
-        frame = frame.apply(pd.to_numeric)
-    frame = frame.astype(float).reset_index(drop=True)
+    if numeric != observed:  # a column of text holding numbers only
+        block = data[observed].apply(pd.to_numeric).to_numpy(dtype=float, na_value=np.nan)
+    missing = np.isnan(block)
     # Under FIML only a row with no value at all is dropped: it carries no information; with
     # fixed.x covariates, a row missing a covariate is dropped too (as lavaan's missing = "ml").
     if spec.missing == "listwise":
-        keep = frame.notna().all(axis=1)
+        keep = ~missing.any(axis=1)
     else:
-        keep = frame.notna().any(axis=1)
+        keep = ~missing.all(axis=1)
         options = spec.lavaan_options()[0]
-        covariates = list(classify(spec.parsed).covariates) if options.fixed_x else []
+        covariates = set(classify(spec.parsed).covariates) if options.fixed_x else set()
         if covariates:
-            keep &= frame[covariates].notna().all(axis=1)
-    excluded = tuple(row_label(data, int(i)) for i in np.flatnonzero(~keep.to_numpy()))
-    empty = [v for v in observed if frame[v].isna().all()]
+            keep &= ~missing[:, [v in covariates for v in observed]].any(axis=1)
+    excluded = tuple(row_label(data, int(i)) for i in np.flatnonzero(~keep))
+    empty = [v for v, e in zip(observed, missing.all(axis=0), strict=True) if e]
     if empty or not keep.any():
         raise SpecError(f"{spec.source} does not fit {data_name}: " + (
             f"{', '.join(empty)}: no value in any row; drop it from the syntax or fill it in."
             if empty else "no row is left to fit (listwise deletion drops a row missing any "
             "column the model uses; FIML one missing a covariate); fill the gaps or drop columns "
             "from the syntax."))
-    frame = frame[keep].reset_index(drop=True)
+    frame = pd.DataFrame(block[keep], columns=observed)
     problems = _moment_problems(spec, frame, data_name)
     if problems:
         raise SpecError(join_problems(f"{spec.source} does not fit {data_name}: "

@@ -18,10 +18,10 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
-from threadpoolctl import threadpool_limits
 
 from semwb.errors import ConvergenceWarning, FitError, HeywoodCaseWarning, SemwbWarning
 from semwb.results import FitIndices
+from semwb.sem.blas import one_blas_thread
 from semwb.sem.data_checks import check_data
 from semwb.sem.effects import DefinedEffect
 from semwb.sem.estimators.active_set import active_notes, blank_bound_errors, fit_active_set
@@ -210,11 +210,11 @@ def fit_model(spec: ModelSpec, data: pd.DataFrame, *, data_name: str = "data") -
     if spec.group is not None:
         from semwb.sem.multigroup import fit_groups
 
-        with threadpool_limits(limits=1):
+        with one_blas_thread():
             return fit_groups(spec, data, data_name=data_name)
     frame, excluded = check_data(spec, data, data_name=data_name)
     deleted = _exogenous_deletions(spec, data)
-    with threadpool_limits(limits=1):  # small matrices: threads only add overhead and noise
+    with one_blas_thread():  # small matrices: threads only add overhead and noise
         if spec.estimator == "WLSMV":
             from semwb.sem.ordinal.fit import fit_ordinal
 

@@ -33,10 +33,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from threadpoolctl import threadpool_limits
 
 from semwb.distributions import chi2_sf
 from semwb.errors import FitError
+from semwb.sem.blas import one_blas_thread
 from semwb.sem.estimators.ml import data_patterns, invert, sample_moments
 from semwb.sem.model.algebra import (
     fill_matrices,
@@ -205,7 +205,7 @@ def modification_indices(fit: FitResult, *, sort: bool = False,
                                                 meanstructure=fit.model.meanstructure,
                                                 fixed_x=options.fixed_x))
     extra = extra[len(rows):]
-    with threadpool_limits(limits=1):  # small matrices, as every fit (BLAS threads spin)
+    with one_blas_thread():  # small matrices, as every fit (BLAS threads spin)
         mi, epc = _score_test(fit, extra)
         sd, resid = _standardizers(fit)
     observed = set(fit.observed)

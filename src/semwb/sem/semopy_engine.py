@@ -27,8 +27,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import semopy
-from threadpoolctl import threadpool_limits
 
+from semwb.sem.blas import one_blas_thread
 from semwb.sem.partable import ParRow
 
 #: Largest gradient element of the ML discrepancy accepted as converged.
@@ -192,7 +192,7 @@ def fit_engine(rows: Sequence[ParRow], data: pd.DataFrame) -> EngineFit:
         When semopy cannot build or fit the model; the caller turns it into FitError.
     """
     description, names = describe(rows)
-    with threadpool_limits(limits=1), quiet(), semopy_errors():
+    with one_blas_thread(), quiet(), semopy_errors():
         model = semopy.Model(description)
         starts = loading_starts(rows, data)
         for i, start in starts.items():
@@ -221,7 +221,7 @@ def fit_engine(rows: Sequence[ParRow], data: pd.DataFrame) -> EngineFit:
 def expected_information(fit: EngineFit) -> np.ndarray:
     """semopy's expected information ``N/2 tr(S^-1 dS_i S^-1 dS_j)`` (plus ``N dmu_i' S^-1
     dmu_j`` with a mean structure), over the free parameters in ``fit.free_names`` order."""
-    with threadpool_limits(limits=1), semopy_errors():
+    with one_blas_thread(), semopy_errors():
         return np.asarray(fit.model.calc_fim(), dtype=float)
 
 
