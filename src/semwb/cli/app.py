@@ -73,10 +73,10 @@ def library_imports() -> Iterator[None]:
     any other process (:data:`ONE_COMMAND` false) this does nothing.
 
     semwb's matrices are small, and every fit already runs its BLAS calls on one thread
-    (``threadpool_limits`` in :func:`semwb.sem.estimate.fit_model`, as batch workers do for
-    their whole process). OpenBLAS's own thread pool costs CPU even so: its threads spin
-    after they start and after each call (a 31 x 31 ``eigh`` outside a fit took 11 ms of CPU
-    instead of 0.2 ms), about a quarter of a second per command (issue 10 (b),
+    (:func:`semwb.sem.blas.one_blas_thread` in :func:`semwb.sem.estimate.fit_model`, as batch
+    workers do for their whole process). OpenBLAS's own thread pool costs CPU even so: its
+    threads spin after they start and after each call (a 31 x 31 ``eigh`` outside a fit took
+    11 ms of CPU instead of 0.2 ms), about a quarter of a second per command (issue 10 (b),
     bench/README.md). Before numpy loads, the one-command process asks for one BLAS thread
     (a value the user set is kept) and keeps freed memory for reuse
     (:func:`semwb.cli.allocator.keep_freed_memory`).

@@ -33,8 +33,7 @@ from semwb.distributions._normal import ndtr, ndtri
 from semwb.distributions._solve import log_quantile
 
 __all__ = ["chi2_cdf", "chi2_ppf", "chi2_sf", "f_isf", "f_sf", "ncx2_cdf", "ncx2_noncentrality",
-           "norm_cdf",
-           "norm_pdf", "norm_ppf", "norm_sf", "t_ppf", "t_sf"]
+           "norm_cdf", "norm_pdf", "norm_ppf", "norm_sf", "t_ppf", "t_sf"]
 
 Array = NDArray[np.float64]
 _SQRT_2PI = np.sqrt(2 * np.pi)
