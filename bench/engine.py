@@ -2,14 +2,15 @@
 
 Times, each beside lavaan 0.6 run by ``Rscript`` in the same run (ratios lavaan / semwb):
 
-(a) ``semwb --help`` (best of 5) against starting R and loading lavaan;
+(a) ``semwb --help`` (6 runs) against starting R and loading lavaan (5 runs);
 (b) the 14-item mediation model end to end, ``semwb fit models/routines_learning_ambidexterity.yaml
-    --no-bootstrap`` (best of 3) against a whole Rscript process (read, reverse-code, ``sem()``,
-    ``parameterEstimates()``, ``fitMeasures()``);
+    --no-bootstrap`` (4 runs) against a whole Rscript process (read, reverse-code, ``sem()``,
+    ``parameterEstimates()``, ``fitMeasures()``; 3 runs);
 (c) the seed instrument's 28-construct, 92-item CFA (``tests/reference/seed_cfa_92``) through the
     library (``fit_model``) against ``cfa()`` (its ``system.time``) and the whole Rscript process;
 (d) 5000 bootstrap draws of the 14-item model, whole command (``semwb fit`` with the spec's
-    bootstrap block) against a whole Rscript process with ``se = "bootstrap"``;
+    bootstrap block; ``--repeat-d`` + 1 runs) against a whole Rscript process with
+    ``se = "bootstrap"`` (``--repeat-d`` runs, default 1);
 (e) fit time of a correlated-factor CFA on simulated data (N = 320, 3-4 seven-point items per
     factor) with 14, 40, 92 and 200 items, ``fit_model`` against ``cfa()``.
 
@@ -27,6 +28,11 @@ temporary ``PYTHONPYCACHEPREFIX`` by an untimed warm-up run, even where the call
 ``PYTHONDONTWRITEBYTECODE``) and the per-user template cache warm. Prints a Markdown table,
 with the CPU seconds of every timed process beside the wall seconds, and writes
 ``bench/out/engine.json``.
+
+In (a), (b) and (d) the semwb and lavaan runs alternate (semwb, lavaan, semwb, ..., semwb): this
+machine's speed drifts by up to 1.6x within minutes, so each lavaan run is also compared with the
+mean CPU of the semwb runs either side of it, and the median of these pair ratios is the last
+column. The other columns give the fastest run and the least CPU of each program.
 """
 
 from __future__ import annotations
@@ -36,10 +42,12 @@ import json
 import os
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import yaml
@@ -118,6 +126,37 @@ def best(cmd: list[str], repeat: int, timeout: float) -> dict[str, object]:
     return {"seconds": min(times), "cpu": min(cpus)}
 
 
+def alternated(ours: list[str], lavaan: Callable[[], dict[str, object]], pairs: int,
+               timeout: float) -> tuple[dict[str, object], dict[str, object]]:
+    """Time semwb's command and lavaan's alternately: ours, lavaan, ours, ..., lavaan, ours.
+
+    This machine's speed drifts by up to 1.6x within minutes (other tenants of the host), so a
+    ratio of runs made minutes apart measures the drift as much as the programs. Each lavaan run
+    is compared with the mean CPU of the semwb runs just before and after it; ``pair_ratios``
+    holds these CPU ratios. Returns (semwb, lavaan) as :func:`best` and :func:`rscript` do:
+    fastest run and least CPU, with the median CPU as ``cpu_median``.
+    """
+    walls: list[float] = []
+    cpus: list[float] = []
+    theirs: list[dict[str, object]] = []
+    for k in range(pairs + 1):
+        wall, out, cpu = run(ours, timeout)
+        if wall is None:
+            return {"note": out}, theirs[-1] if theirs else {"note": "not run"}
+        walls.append(wall)
+        cpus.append(cpu)
+        if k < pairs:
+            theirs.append(lavaan())
+            if "note" in theirs[-1]:
+                return {"seconds": min(walls), "cpu": min(cpus)}, theirs[-1]
+    their_cpu = [float(t["cpu"]) for t in theirs]  # type: ignore[arg-type]
+    pair_ratios = [c / ((cpus[k] + cpus[k + 1]) / 2) for k, c in enumerate(their_cpu)]
+    fastest = min(theirs, key=lambda t: float(t["whole"]))  # type: ignore[arg-type]
+    return ({"seconds": min(walls), "cpu": min(cpus), "cpu_median": statistics.median(cpus),
+             "pair_ratios": pair_ratios},
+            {**fastest, "cpu": min(their_cpu), "cpu_median": statistics.median(their_cpu)})
+
+
 def rscript(script: str, args: list[str], timeout: float) -> dict[str, object]:
     """Whole-process and in-R ``system.time`` seconds of an R script (or why not)."""
     if shutil.which("Rscript") is None:
@@ -192,8 +231,9 @@ def simulate_cfa(items: int, folder: Path, n: int = 320) -> tuple[Path, Path]:
 
 def ratio(lavaan: object, semwb: object) -> str:
     """``lavaan / semwb`` as text, or n/a."""
-    ok = isinstance(lavaan, float) and isinstance(semwb, float) and semwb > 0
-    return f"{lavaan / semwb:.1f}x" if ok else "n/a"
+    if isinstance(lavaan, float) and isinstance(semwb, float) and semwb > 0:
+        return f"{lavaan / semwb:.1f}x"
+    return "n/a"
 
 
 def seconds(value: object) -> str:
@@ -201,14 +241,16 @@ def seconds(value: object) -> str:
     return f"{value:.2f}" if isinstance(value, float) else str(value)
 
 
-def row(ours: dict[str, object], lavaan: dict[str, object], scope: str,
-        naive: dict[str, object]) -> dict[str, object]:
+def row(ours: Mapping[str, object], lavaan: Mapping[str, object], scope: str,
+        naive: Mapping[str, object]) -> dict[str, object]:
     """One table row; ``scope`` says which lavaan time is compared: ``fit`` or ``whole``."""
     return {"semwb": ours.get("seconds", ours.get("note")),
             "lavaan": lavaan.get(scope, lavaan.get("note")),
             "lavaan_fit": lavaan.get("fit"), "lavaan_whole": lavaan.get("whole"),
             "semopy": naive.get("seconds", naive.get("note")), "semwb_chisq": ours.get("chisq"),
-            "semwb_cpu": ours.get("cpu"), "lavaan_cpu": lavaan.get("cpu")}
+            "semwb_cpu": ours.get("cpu"), "lavaan_cpu": lavaan.get("cpu"),
+            "semwb_cpu_median": ours.get("cpu_median"),
+            "lavaan_cpu_median": lavaan.get("cpu_median"), "pair_ratios": ours.get("pair_ratios")}
 
 
 def measure(args: argparse.Namespace, tmp: Path) -> dict[str, dict[str, object]]:
@@ -220,22 +262,30 @@ def measure(args: argparse.Namespace, tmp: Path) -> dict[str, dict[str, object]]
     rows: dict[str, dict[str, object]] = {}
     before = [(str(args.before), " (before)")] if args.before else []
     if "a" in args.only:
-        r_start = best(["Rscript", "-e", "suppressPackageStartupMessages(library(lavaan))"], 5,
-                       60)
-        for program, label in [(semwb, ""), *before]:
+        def r_start() -> dict[str, object]:
+            timed = best(["Rscript", "-e", "suppressPackageStartupMessages(library(lavaan))"],
+                         1, 60)
+            return {"whole": timed["seconds"], **timed} if "seconds" in timed else timed
+
+        ours, lavaan = alternated([semwb, "--help"], r_start, 5, 60)
+        rows["(a) semwb --help vs R + library(lavaan)"] = row(ours, lavaan, "whole", no_engine)
+        for program, label in before:
             rows[f"(a) semwb --help vs R + library(lavaan){label}"] = row(
-                best([program, "--help"], 5, 60), {"whole": r_start.get("seconds"), **r_start},
-                "whole", no_engine)
+                best([program, "--help"], 5, 60), lavaan, "whole", no_engine)
     mediation = [str(ROOT / "surveys" / "examples" / "alliance.csv"), str(tmp / "mediation.lav")]
     if "b" in args.only:
-        lavaan = rscript(MEDIATION_R, [*mediation, "0"], 300)
-        for program, label in [(semwb, ""), *before]:
-            fit_cmd = [program, "fit", str(SPEC), "--out", str(tmp / "fit")]
-            run([*fit_cmd, "--no-bootstrap"], 300)  # warm-up: bytecode and template caches
+        fit_cmd = [semwb, "fit", str(SPEC), "--out", str(tmp / "fit"), "--no-bootstrap"]
+        run(fit_cmd, 300)  # warm-up: bytecode and template caches
+        ours, lavaan = alternated(fit_cmd, lambda: rscript(MEDIATION_R, [*mediation, "0"], 300),
+                                  3, 300)
+        rows["(b) 14-item mediation, whole command, no bootstrap"] = row(
+            ours, lavaan, "whole",
+            best([*fit_cmd, "--engine", "semopy"], 3, 300) if in_cli else {"note": "no --engine"})
+        for program, label in before:
+            fit_cmd = [program, "fit", str(SPEC), "--out", str(tmp / "fit"), "--no-bootstrap"]
+            run(fit_cmd, 300)
             rows[f"(b) 14-item mediation, whole command, no bootstrap{label}"] = row(
-                best([*fit_cmd, "--no-bootstrap"], 3, 300), lavaan, "whole",
-                best([*fit_cmd, "--no-bootstrap", "--engine", "semopy"], 3, 300)
-                if in_cli and not label else {"note": "no --engine option" if not label else ""})
+                best(fit_cmd, 3, 300), lavaan, "whole", {"note": ""})
     seed = (SEED_CFA / "model.lav", SEED_CFA / "data.csv")
     if "c" in args.only:
         rows["(c) seed CFA, 28 factors, 92 items, N = 223 (listwise), fit"] = row(
@@ -243,12 +293,18 @@ def measure(args: argparse.Namespace, tmp: Path) -> dict[str, dict[str, object]]
             rscript(CFA_R, [str(seed[1]), str(seed[0])], 900), "fit",
             library_fit(*seed, engine, args.timeout) if engine else no_engine)
     if "d" in args.only and not args.quick:
-        lavaan = rscript(MEDIATION_R, [*mediation, "5000"], 1800)
+        lavaan = {"note": "not run"}
         for program, label in [(semwb, ""), *before]:
             fit_cmd = [program, "fit", str(SPEC), "--out", str(tmp / "fit")]
             run([*fit_cmd, "--no-bootstrap"], 300)  # warm-up: bytecode and template caches
+            if label:
+                ours = best(fit_cmd, args.repeat_d, 1800)
+            else:
+                ours, lavaan = alternated(
+                    fit_cmd, lambda: rscript(MEDIATION_R, [*mediation, "5000"], 1800),
+                    args.repeat_d, 1800)
             rows[f"(d) 14-item mediation, 5000 bootstrap draws, whole command{label}"] = row(
-                best(fit_cmd, args.repeat_d, 1800), lavaan, "whole", {"note": ""})
+                ours, lavaan, "whole", {"note": ""})
     for items in (SIZES if not args.quick else SIZES[:-1]) if "e" in args.only else ():
         model, data = simulate_cfa(items, tmp)
         rows[f"(e) simulated CFA, {items} items, {round(items / 3.3)} factors, N = 320, fit"] = row(
@@ -270,13 +326,14 @@ def main() -> None:
                         help="another checkout's semwb executable, timed beside this one in "
                              "(a), (b) and (d) (rows marked 'before')")
     parser.add_argument("--repeat-d", type=int, default=1,
-                        help="runs of the (d) command, fastest reported (default 1)")
+                        help="lavaan runs in (d), alternated with one more semwb run "
+                             "(default 1)")
     parser.add_argument("--fit-one", nargs=2, type=Path, metavar=("MODEL", "DATA"),
                         help=argparse.SUPPRESS)
     parser.add_argument("--engine", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.fit_one:
-        fit_one(*args.fit_one, args.engine)
+        fit_one(args.fit_one[0], args.fit_one[1], args.engine)
         return
     load = os.getloadavg()
     with tempfile.TemporaryDirectory() as folder:
@@ -294,14 +351,19 @@ def main() -> None:
           f"{os.cpu_count()} cores, 1 BLAS thread)\n")
     print("| what | semwb s | lavaan s | lavaan / semwb | lavaan: fit call s "
           "| lavaan: whole Rscript s | semopy engine s | semwb CPU s | lavaan CPU s "
-          "| CPU ratio |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+          "| CPU ratio | CPU ratio, median of alternated pairs |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for name, r in rows.items():
         cells = [seconds(r.get(k)) if r.get(k) is not None else ""
                  for k in ("lavaan_fit", "lavaan_whole", "semopy", "semwb_cpu", "lavaan_cpu")]
         cpu_ratio = ratio(r["lavaan_cpu"], r["semwb_cpu"]) if r.get("lavaan_cpu") else ""
+        found = r.get("pair_ratios")
+        pairs = [float(p) for p in found] if isinstance(found, list) else []
+        paired = (f"{statistics.median(pairs):.1f}x ({', '.join(f'{p:.1f}' for p in pairs)})"
+                  if pairs else "")
         print(f"| {name} | {seconds(r['semwb'])} | {seconds(r['lavaan'])} | "
-              f"{ratio(r['lavaan'], r['semwb'])} | {' | '.join(cells)} | {cpu_ratio} |")
+              f"{ratio(r['lavaan'], r['semwb'])} | {' | '.join(cells)} | {cpu_ratio} "
+              f"| {paired} |")
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
     print(f"\nwrote {args.json}")
