@@ -19,6 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from semwb.errors import OptionError, SemwbError
 from semwb.files import atomic_write_bytes, sha256_bytes
 from semwb.web.store import Store, StoredFile, User, new_id
+from semwb.web.store.projects import QuotaExceededError
 
 MAX_NAME = 200
 
@@ -72,11 +73,8 @@ async def store_upload(
     if not data:
         raise OptionError(f"{name} is empty; choose the file again.")
     used = store.projects.bytes_uploaded_by(user.id)
-    if used + len(data) > quota:
-        raise OptionError(
-            f"{name}: your uploads take {used / 1e6:.1f} MB and this file would take them past "
-            f"this server's quota of {quota / 1e6:g} MB per user. Ask the administrator for a "
-            "larger --quota-mb.")
+    if used + len(data) > quota:  # before storing; add_file checks again as it records
+        raise _past_quota(name, used, quota)
     file_id = new_id()
     stored_name = file_id + suffix
     path = store.files_dir / stored_name
@@ -94,8 +92,18 @@ async def store_upload(
             instrument_id=instrument.id if instrument else None, created=time.time(),
             uploaded_by=user.id,
         )
-        store.projects.add_file(record)
+        store.projects.add_file(record, quota=quota)
+    except QuotaExceededError as exc:  # another upload of this user was recorded meanwhile
+        path.unlink(missing_ok=True)
+        raise _past_quota(name, exc.used, quota) from None
     except BaseException:
         path.unlink(missing_ok=True)
         raise
     return record
+
+
+def _past_quota(name: str, used: int, quota: int) -> OptionError:
+    return OptionError(
+        f"{name}: your uploads take {used / 1e6:.1f} MB and this file would take them past "
+        f"this server's quota of {quota / 1e6:g} MB per user. Ask the administrator for a "
+        "larger --quota-mb.")

@@ -16,6 +16,20 @@ from semwb.web.store.accounts import User
 from semwb.web.store.db import Database, new_id
 
 
+class QuotaExceededError(Exception):
+    """An upload that would take its uploader past the quota; ``used`` is what they have."""
+
+    def __init__(self, used: int) -> None:
+        super().__init__(used)
+        self.used = used
+
+
+def _bytes_uploaded_by(conn: sqlite3.Connection, user_id: int | None) -> int:
+    row = conn.execute("SELECT COALESCE(SUM(size), 0) FROM files WHERE uploaded_by = ?",
+                       (user_id,)).fetchone()
+    return int(row[0])
+
+
 @dataclass(frozen=True)
 class Project:
     """A project: owned by one user, visible to its owner and members."""
@@ -141,9 +155,20 @@ class Projects:
             )
 
     # -- uploaded files -------------------------------------------------------------------------
-    def add_file(self, stored: StoredFile) -> None:
-        """Record an uploaded file (already written under the store's ``files_dir``)."""
+    def add_file(self, stored: StoredFile, *, quota: int | None = None) -> None:
+        """Record an uploaded file (already written under the store's ``files_dir``).
+
+        With ``quota``, the uploader's recorded bytes are summed and the row inserted in one
+        write transaction (``BEGIN IMMEDIATE``), so two uploads made at once, even by two server
+        processes, cannot both pass a quota that only one of them fits; :class:`QuotaExceededError`
+        (nothing recorded) when this file would take the uploader past ``quota`` bytes.
+        """
         with self.db.connect() as conn:
+            if quota is not None:
+                conn.execute("BEGIN IMMEDIATE")
+                used = _bytes_uploaded_by(conn, stored.uploaded_by)
+                if used + stored.size > quota:
+                    raise QuotaExceededError(used)
             conn.execute(
                 "INSERT INTO files (id, project_id, kind, original_name, stored_name, size, sha256,"
                 " ok, message, summary, instrument_id, created, uploaded_by)"
@@ -157,9 +182,7 @@ class Projects:
     def bytes_uploaded_by(self, user_id: int) -> int:
         """Return the bytes of every upload ``user_id`` made (what counts against a quota)."""
         with self.db.connect() as conn:
-            row = conn.execute("SELECT COALESCE(SUM(size), 0) FROM files WHERE uploaded_by = ?",
-                               (user_id,)).fetchone()
-        return int(row[0])
+            return _bytes_uploaded_by(conn, user_id)
 
     def files(self, project_id: str, kind: str) -> list[StoredFile]:
         """Return a project's uploads of one kind, newest first."""
