@@ -22,7 +22,7 @@ def _null(value: str) -> str | float:
         return value
 
 
-@app.command("aggregate")
+@app.command("aggregate", short_help="ICC(1), ICC(2) and rwg(j) per construct; firm means.")
 def aggregate(
     instrument: InstrumentArg,
     responses: ResponsesArg,

@@ -26,7 +26,7 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return [json_ready(r) for r in rows]
 
 
-@app.command("cmv")
+@app.command("cmv", short_help="Common-method variance: marker variable, CFA marker, ULMC.")
 def cmv(
     instrument: InstrumentArg,
     responses: ResponsesArg,

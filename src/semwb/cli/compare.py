@@ -16,10 +16,10 @@ from semwb.cli.terminal import fmt, fmt_p, say, show_table
 from semwb.files import atomic_write_text
 
 
-@app.command("compare")
+@app.command("compare", short_help="Compare models: chi-square difference tests, AIC, BIC.")
 def compare(
     specs: Annotated[list[Path], typer.Argument(
-        help="Two or more .yaml specs or .lav files of the same data.")],
+        metavar="SPECS", help="Two or more .yaml specs or .lav files of the same data.")],
     data: DataOption = None,
     sheet: SheetOption = None,
     out: Annotated[Path, typer.Option(

@@ -16,7 +16,7 @@ from semwb.errors import OptionError
 from semwb.files import atomic_write_text
 
 
-@app.command("correlate")
+@app.command("correlate", short_help="Construct means, SDs and correlations (partial too).")
 def correlate(
     instrument: InstrumentArg,
     responses: ResponsesArg,

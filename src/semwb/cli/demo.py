@@ -14,7 +14,7 @@ from semwb.cli.terminal import say
 from semwb.errors import SemwbError
 
 
-@app.command()
+@app.command(short_help="Fit every spec in MODELS on its example data into OUT.")
 def demo(
     out: Annotated[Path, typer.Option(help="Output folder, one per model.")] = Path("reports"),
     models: Annotated[Path, typer.Option(help="Folder of model specs.")] = Path("models"),

@@ -19,7 +19,7 @@ def _verdict(below_085: bool, below_090: bool) -> str:
     return "< .85" if below_085 else "< .90 only" if below_090 else "not below .90"
 
 
-@app.command("discriminant")
+@app.command("discriminant", short_help="HTMT and HTMT2 with bootstrap intervals; Fornell-Larcker.")
 def discriminant(
     instrument: InstrumentArg,
     responses: ResponsesArg,

@@ -22,14 +22,15 @@ if TYPE_CHECKING:
     from semwb.survey.instrument import Instrument
     from semwb.survey.responses import Responses
 
-InstrumentArg = Annotated[Path, typer.Argument(help="Instrument YAML (surveys/<name>.yaml).")]
+InstrumentArg = Annotated[Path, typer.Argument(
+    metavar="INSTRUMENT", help="Instrument YAML (surveys/<name>.yaml).")]
 ResponsesArg = Annotated[Path, typer.Argument(
-    help="Responses: CSV, XLSX, SAV, DTA, Qualtrics or Wenjuanxing export.")]
+    metavar="RESPONSES", help="Responses: CSV, XLSX, SAV, DTA, Qualtrics or Wenjuanxing export.")]
 ConstructsOption = Annotated[str, typer.Option(
     help="Comma-separated constructs whose items to analyse (default: all in the data).")]
 ExcludeOption = Annotated[str, typer.Option(
     help="Comma-separated flag rules that exclude respondents first: "
-         "attention,long_string,too_fast,mahalanobis,mahalanobis_mcd.")]
+         "attention, long_string, too_fast, mahalanobis, mahalanobis_mcd.")]
 
 
 def survey_items(instrument: Path, responses: Path, constructs: str, exclude: str
@@ -90,7 +91,7 @@ def _print_efa(result: EFAResult, groups: dict[str, list[str]]) -> None:
         say("Factor correlations:\n" + phi)
 
 
-@app.command("efa")
+@app.command("efa", short_help="Exploratory factor analysis: factors, loadings, KMO.")
 def efa(
     instrument: InstrumentArg,
     responses: ResponsesArg,

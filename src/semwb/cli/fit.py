@@ -94,9 +94,10 @@ def _fit_one(spec_path: Path, data: Path | None, out: Path | None, *, lang: str 
     return folder
 
 
-@app.command()
+@app.command(short_help="Fit a model spec: OUT/results.json and OUT/report.html.")
 def fit(
-    spec: Annotated[Path, typer.Argument(help="A .yaml model spec or a .lav lavaan syntax file.")],
+    spec: Annotated[Path, typer.Argument(
+        metavar="SPEC", help="A .yaml model spec or a .lav lavaan syntax file.")],
     data: Annotated[Path | None, typer.Option(help="Data file (overrides the spec's).")] = None,
     sheet: Annotated[str | None, typer.Option(
         help="Sheet of an Excel data file (default: the first).")] = None,

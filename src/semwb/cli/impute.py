@@ -47,9 +47,10 @@ def model_data(spec: Path, data: Path | None, *, products: bool = True,
     return built.spec, built.data, instrument, data_path
 
 
-@app.command("impute")
+@app.command("impute", short_help="Multiple imputation (Rubin's rules, D2) beside FIML.")
 def impute(
-    spec: Annotated[Path, typer.Argument(help="A .yaml model spec or a .lav lavaan syntax file.")],
+    spec: Annotated[Path, typer.Argument(
+        metavar="SPEC", help="A .yaml model spec or a .lav lavaan syntax file.")],
     data: Annotated[Path | None, typer.Option(help="Data file (overrides the spec's).")] = None,
     m: Annotated[int, typer.Option("--m", min=2, help="Number of imputations.")] = 20,
     seed: Annotated[int, typer.Option(help="Imputation seed (recorded).")] = 1,

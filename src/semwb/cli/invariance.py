@@ -58,10 +58,10 @@ def _print(ladder: Ladder, groups: str) -> None:
                                                   for t in ladder.scores[:5])), soft_wrap=True)
 
 
-@app.command()
+@app.command(short_help="Configural, metric, scalar and strict models across groups.")
 def invariance(
-    spec: Annotated[Path, typer.Argument(help="A .yaml model spec with 'group:' (or a .lav file "
-                                               "with --group).")],
+    spec: Annotated[Path, typer.Argument(
+        metavar="SPEC", help="A .yaml model spec with 'group:' (or a .lav file with --group).")],
     data: Annotated[Path | None, typer.Option(help="Data file (overrides the spec's).")] = None,
     group: Annotated[str | None, typer.Option(
         help="The column that holds each respondent's group (overrides the spec's 'group:').")

@@ -42,9 +42,10 @@ def fit_spec_file(spec_path: Path, data: Path | None, sheet: str | None, *,
     return fit_model(built.spec, built.data, data_name=data_path.name)
 
 
-@app.command("modindices")
+@app.command("modindices", short_help="Modification indices and EPCs (lavaan's modindices()).")
 def modindices(
-    spec: Annotated[Path, typer.Argument(help="A .yaml model spec or a .lav lavaan syntax file.")],
+    spec: Annotated[Path, typer.Argument(
+        metavar="SPEC", help="A .yaml model spec or a .lav lavaan syntax file.")],
     data: DataOption = None,
     sheet: SheetOption = None,
     minimum: Annotated[float, typer.Option(

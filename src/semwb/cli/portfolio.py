@@ -15,10 +15,10 @@ from semwb.cli.terminal import fmt, say, show_table
 from semwb.files import atomic_write_text
 
 
-@app.command("portfolio")
+@app.command("portfolio", short_help="Alliance-portfolio measures per firm and window.")
 def portfolio(
     partners: Annotated[Path, typer.Argument(
-        help="Partner list, CSV or XLSX: one row per focal firm x partner.")],
+        metavar="PARTNERS", help="Partner list, CSV or XLSX: one row per focal firm x partner.")],
     by: Annotated[str, typer.Option(
         help="Comma-separated categorical columns whose diversity is measured (default: "
              "partner_type, industry, country, those present).")] = "",

@@ -28,9 +28,10 @@ def _sizes(text: str) -> list[int]:
     return sizes
 
 
-@app.command("power")
+@app.command("power", short_help="Monte Carlo power per path and := effect for each N.")
 def power(
-    spec: Annotated[Path, typer.Argument(help="The analysis model: a .yaml spec or .lav file.")],
+    spec: Annotated[Path, typer.Argument(
+        metavar="SPEC", help="The analysis model: a .yaml spec or .lav file.")],
     population: Annotated[Path | None, typer.Option(
         help="lavaan syntax with population values (standardized; unlisted variances fill to "
              "1). Default: the spec fitted to its data.")] = None,

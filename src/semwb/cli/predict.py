@@ -16,9 +16,10 @@ from semwb.cli.terminal import fmt, fmt_p, say, show_table
 from semwb.files import atomic_write_text
 
 
-@app.command("predict")
+@app.command("predict", short_help="PLSpredict-style Q²_predict, RMSE and MAE.")
 def predict(
-    spec: Annotated[Path, typer.Argument(help="A .yaml model spec or a .lav lavaan syntax file.")],
+    spec: Annotated[Path, typer.Argument(
+        metavar="SPEC", help="A .yaml model spec or a .lav lavaan syntax file.")],
     data: Annotated[Path | None, typer.Option(help="Data file (overrides the spec's).")] = None,
     folds: Annotated[int, typer.Option(min=2, help="k of the k-fold split.")] = 10,
     repeats: Annotated[int, typer.Option(min=1, help="Repetitions with new random splits.")

@@ -15,9 +15,10 @@ from semwb.cli.terminal import fmt, say, show_table
 from semwb.files import atomic_write_text
 
 
-@app.command("reliability")
+@app.command("reliability", short_help="Composite reliability (omega) and AVE of every factor.")
 def reliability(
-    spec: Annotated[Path, typer.Argument(help="A .yaml model spec or a .lav lavaan syntax file.")],
+    spec: Annotated[Path, typer.Argument(
+        metavar="SPEC", help="A .yaml model spec or a .lav lavaan syntax file.")],
     data: DataOption = None,
     sheet: SheetOption = None,
     out: Annotated[Path | None, typer.Option(help="Write the table to this CSV file.")] = None,

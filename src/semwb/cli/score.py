@@ -15,10 +15,12 @@ from semwb.errors import OptionError
 from semwb.files import atomic_write_text
 
 
-@app.command("score")
+@app.command("score", short_help="Score constructs, flag careless respondents, check quality.")
 def score(
-    instrument: Annotated[Path, typer.Argument(help="Instrument YAML (surveys/<name>.yaml).")],
+    instrument: Annotated[Path, typer.Argument(
+        metavar="INSTRUMENT", help="Instrument YAML (surveys/<name>.yaml).")],
     responses: Annotated[Path, typer.Argument(
+        metavar="RESPONSES",
         help="Responses: CSV, XLSX, SAV, DTA, Qualtrics or Wenjuanxing export.")],
     out: Annotated[Path, typer.Option(
         help="Folder for scores.csv, flagged.csv and measurement.json.")] = Path("reports/score"),
@@ -26,7 +28,7 @@ def score(
     mapping: Annotated[Path | None, typer.Option(help="Mapping file (column: item).")] = None,
     exclude: Annotated[str, typer.Option(
         help="Comma-separated flag rules that exclude respondents: "
-             "attention,long_string,too_fast,mahalanobis,mahalanobis_mcd.")] = "",
+             "attention, long_string, too_fast, mahalanobis, mahalanobis_mcd.")] = "",
     min_share: Annotated[float, typer.Option(
         help="Share of a construct's items a respondent must answer to get a score.")] = 0.5,
     missing_code: Annotated[list[str] | None, typer.Option(

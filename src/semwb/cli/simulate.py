@@ -13,10 +13,12 @@ from semwb.errors import SpecError
 from semwb.files import atomic_write_text
 
 
-@app.command("simulate")
+@app.command("simulate", short_help="Draw Likert responses from a population model.")
 def simulate(
-    population: Annotated[Path, typer.Argument(help="Population model, lavaan syntax (.lav).")],
-    instrument: Annotated[Path, typer.Argument(help="Instrument YAML whose items to simulate.")],
+    population: Annotated[Path, typer.Argument(
+        metavar="POPULATION", help="Population model, lavaan syntax (.lav).")],
+    instrument: Annotated[Path, typer.Argument(
+        metavar="INSTRUMENT", help="Instrument YAML whose items to simulate.")],
     out: Annotated[Path, typer.Option(help="CSV file to write.")],
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same file).")],
     n: Annotated[int, typer.Option("--n", help="Number of respondents.")] = 320,
