@@ -1,7 +1,5 @@
 """``semwb aggregate``: within-firm agreement and one row per firm."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 

@@ -4,8 +4,6 @@ Command modules import :data:`app` from here and register themselves on it; impo
 :mod:`semwb.cli` imports them all, in the order ``semwb --help`` lists them.
 """
 
-from __future__ import annotations
-
 import gc
 import os
 from collections.abc import Iterator

@@ -1,7 +1,5 @@
 """``semwb batch``: fit every spec of a folder, incrementally, in parallel, locally or on Dask."""
 
-from __future__ import annotations
-
 import os
 from pathlib import Path
 from typing import Annotated

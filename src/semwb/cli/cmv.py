@@ -1,7 +1,5 @@
 """``semwb cmv``: common-method variance by a marker construct (Lindell & Whitney; CFA marker)."""
 
-from __future__ import annotations
-
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -18,7 +16,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+def _records(frame: "pd.DataFrame") -> list[dict[str, Any]]:
     """Rows of a table, JSON-ready (NaN as None, numpy scalars as Python numbers)."""
     from semwb.measurement.assessment import json_ready
 

@@ -1,7 +1,5 @@
 """``semwb compare``: nested chi-square difference tests, AIC, BIC and BIC2 of several specs."""
 
-from __future__ import annotations
-
 import json
 from pathlib import Path
 from typing import Annotated

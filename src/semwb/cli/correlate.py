@@ -1,7 +1,5 @@
 """``semwb correlate``: means, SDs and correlations of construct scores and controls (Table 1)."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 

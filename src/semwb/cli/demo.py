@@ -1,7 +1,5 @@
 """``semwb demo``: fit the example specs on their example data and write an index of reports."""
 
-from __future__ import annotations
-
 import os
 from pathlib import Path
 from typing import Annotated

@@ -1,7 +1,5 @@
 """``semwb discriminant``: bootstrap intervals of HTMT, HTMT2 and the Fornell-Larcker comparison."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 

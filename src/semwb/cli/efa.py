@@ -1,7 +1,5 @@
 """``semwb efa``: exploratory factor analysis of an instrument's items."""
 
-from __future__ import annotations
-
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -34,7 +32,7 @@ ExcludeOption = Annotated[str, typer.Option(
 
 
 def survey_items(instrument: Path, responses: Path, constructs: str, exclude: str
-                 ) -> tuple[Instrument, Responses, pd.DataFrame, dict[str, list[str]]]:
+                 ) -> "tuple[Instrument, Responses, pd.DataFrame, dict[str, list[str]]]":
     """Read, reverse-code and apply the exclusion rules; the chosen constructs' items.
 
     Returns
@@ -61,7 +59,7 @@ def survey_items(instrument: Path, responses: Path, constructs: str, exclude: st
     return inst, data, scores.analysis_items, groups
 
 
-def _print_efa(result: EFAResult, groups: dict[str, list[str]]) -> None:
+def _print_efa(result: "EFAResult", groups: dict[str, list[str]]) -> None:
     """KMO and Bartlett, how many factors, the loadings with flags, factor correlations."""
     pa, s = result.parallel, result.solution
     b = result.bartlett

@@ -1,7 +1,5 @@
 """``semwb fit``: fit one model spec, write its results.json and report."""
 
-from __future__ import annotations
-
 import sys
 import warnings
 from pathlib import Path
@@ -20,8 +18,8 @@ if TYPE_CHECKING:
     from semwb.sem.spec import BootstrapOptions, ModelSpec
 
 
-def _bootstrap_options(spec: ModelSpec, draws: int | None, ci: str | None,
-                       seed: int | None) -> BootstrapOptions | None:
+def _bootstrap_options(spec: "ModelSpec", draws: int | None, ci: str | None,
+                       seed: int | None) -> "BootstrapOptions | None":
     """The spec's ``bootstrap:`` block with ``--bootstrap/--ci/--seed`` laid over it.
 
     Checked before the fit, not after it: values by the bootstrap's own rules

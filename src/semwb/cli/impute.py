@@ -1,7 +1,5 @@
 """``semwb impute``: fit a model by multiple imputation and set it beside FIML."""
 
-from __future__ import annotations
-
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -24,7 +22,7 @@ if TYPE_CHECKING:
 
 
 def model_data(spec: Path, data: Path | None, *, products: bool = True,
-               ) -> tuple[ModelSpec, pd.DataFrame, Instrument | None, Path]:
+               ) -> "tuple[ModelSpec, pd.DataFrame, Instrument | None, Path]":
     """The spec, its data read and reverse-coded through its instrument, the instrument, the path.
 
     The reading path of ``semwb fit`` (``read_data``, ``prepare_data``, then the spec's data keys

@@ -1,7 +1,5 @@
 """``semwb invariance``: the measurement-invariance ladder of a multiple-group spec."""
 
-from __future__ import annotations
-
 import json
 import warnings
 from pathlib import Path
@@ -17,7 +15,7 @@ if TYPE_CHECKING:
     from semwb.sem.invariance import Ladder
 
 
-def _print(ladder: Ladder, groups: str) -> None:
+def _print(ladder: "Ladder", groups: str) -> None:
     """The groups (``groups``: by title with their rows), then one line per step (fit) and one
     per comparison (changes and verdict)."""
     console.print(Text(f"Measurement invariance of {ladder.model} across {ladder.group}: "

@@ -1,7 +1,5 @@
 """``semwb modindices``: lavaan's modification indices of one fitted spec, largest first."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -25,7 +23,7 @@ OPS = ("=~", "~~", "~", "~1")
 
 def fit_spec_file(spec_path: Path, data: Path | None, sheet: str | None, *,
                   instrument_path: Path | None = None,
-                  **options: str | list[str]) -> FitResult:
+                  **options: str | list[str]) -> "FitResult":
     """Fit a spec file to its data (or ``data``) as ``semwb fit`` does: reverse-coded through its
     instrument, then the spec's data keys (aggregation, portfolio measures, composites, product
     terms) of :func:`semwb.model_data.model_data`.
@@ -73,7 +71,7 @@ def modindices(
                      lang=lang)
 
 
-def write_modindices(fitted: FitResult, out: Path | None, *, minimum: float = 3.84,
+def write_modindices(fitted: "FitResult", out: Path | None, *, minimum: float = 3.84,
                      top: int = 20, ops: list[str] | None = None, lang: str = "en") -> None:
     """Print the sorted indices above ``minimum`` (at most ``top``, only ``ops``) and, with
     ``out``, write ``modindices.csv`` (all) and ``modindices.html`` (those shown)."""

@@ -1,7 +1,5 @@
 """``semwb portfolio``: alliance-portfolio measures per firm and window from a partner list."""
 
-from __future__ import annotations
-
 import math
 from pathlib import Path
 from typing import Annotated

@@ -1,7 +1,5 @@
 """``semwb power``: Monte Carlo power of a model's paths and effects over a grid of sample sizes."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 

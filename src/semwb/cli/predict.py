@@ -1,7 +1,5 @@
 """``semwb predict``: cross-validated out-of-sample prediction of a model's endogenous items."""
 
-from __future__ import annotations
-
 import json
 from pathlib import Path
 from typing import Annotated

@@ -1,7 +1,5 @@
 """``semwb reliability``: CR and AVE of every factor of a spec, second-order factors included."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 

@@ -1,7 +1,5 @@
 """``semwb score``: score constructs, flag careless respondents, assess measurement quality."""
 
-from __future__ import annotations
-
 import json
 from pathlib import Path
 from typing import Annotated

@@ -1,7 +1,5 @@
 """``semwb serve``: start the web workbench."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 

@@ -1,7 +1,5 @@
 """``semwb simulate``: draw raw Likert responses from a population model."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 

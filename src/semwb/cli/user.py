@@ -1,7 +1,5 @@
 """``semwb user``: manage the web workbench's accounts."""
 
-from __future__ import annotations
-
 import sys
 from typing import Annotated
 
