@@ -1,6 +1,5 @@
 """``semwb cmv``: common-method variance by a marker construct (Lindell & Whitney; CFA marker)."""
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -10,7 +9,6 @@ from semwb.cli.app import LangOption, app
 from semwb.cli.efa import ConstructsOption, ExcludeOption, InstrumentArg, ResponsesArg, survey_items
 from semwb.cli.terminal import say
 from semwb.errors import FitError, OptionError
-from semwb.files import atomic_write_text
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -37,6 +35,9 @@ def cmv(
     lang: LangOption = "en",
 ) -> None:
     """Marker-variable correction, CFA marker technique and ULMC, with a summary to paste."""
+    import json
+
+    from semwb.files import atomic_write_text
     from semwb.measurement.cmv import cfa_marker, cmv_summary, marker_correction, ulmc
     from semwb.report.i18n import check_lang
     from semwb.survey.scoring import compute_composites

@@ -1,17 +1,14 @@
 """``semwb compare``: nested chi-square difference tests, AIC, BIC and BIC2 of several specs."""
 
-import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 from rich.text import Text
 
 from semwb.cli.app import LangOption, app
 from semwb.cli.modindices import DataOption, SheetOption, fit_spec_file
 from semwb.cli.terminal import fmt, fmt_p, say, show_table
-from semwb.files import atomic_write_text
 
 
 @app.command("compare", short_help="Compare models: chi-square difference tests, AIC, BIC.")
@@ -26,6 +23,11 @@ def compare(
     lang: LangOption = "en",
 ) -> None:
     """Compare models of the same data: nested chi-square difference tests, AIC, BIC, BIC2."""
+    import json
+
+    from rich.table import Table
+
+    from semwb.files import atomic_write_text
     from semwb.report.i18n import check_lang
     from semwb.report.reviewer import render_comparison
     from semwb.sem.compare import compare_models

@@ -4,13 +4,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 from rich.text import Text
 
 from semwb.cli.app import app, err_console
 from semwb.cli.efa import ConstructsOption, ExcludeOption, InstrumentArg, ResponsesArg, survey_items
 from semwb.cli.terminal import fmt, say, show_table
-from semwb.files import atomic_write_text
 
 
 def _verdict(below_085: bool, below_090: bool) -> str:
@@ -31,7 +29,9 @@ def discriminant(
 ) -> None:
     """HTMT and HTMT2 with bootstrap intervals (judged on the upper bound) and Fornell-Larcker."""
     from rich.progress import Progress, SpinnerColumn, TextColumn
+    from rich.table import Table
 
+    from semwb.files import atomic_write_text
     from semwb.measurement.cfa import cfa_syntax
     from semwb.measurement.htmt_ci import discriminant_validity
     from semwb.sem.estimate import fit_model

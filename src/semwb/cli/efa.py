@@ -1,17 +1,14 @@
 """``semwb efa``: exploratory factor analysis of an instrument's items."""
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 from rich.text import Text
 
 from semwb.cli.app import app, err_console
 from semwb.cli.progress_bar import progress_bar
 from semwb.cli.terminal import fmt, fmt_p, say, show_table
-from semwb.files import atomic_write_text
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -61,6 +58,7 @@ def survey_items(instrument: Path, responses: Path, constructs: str, exclude: st
 
 def _print_efa(result: "EFAResult", groups: dict[str, list[str]]) -> None:
     """KMO and Bartlett, how many factors, the loadings with flags, factor correlations."""
+    from rich.table import Table
     pa, s = result.parallel, result.solution
     b = result.bartlett
     say(f"n = {result.n_obs}, {len(result.correlations)} items; KMO {result.kmo:.3f}; Bartlett "
@@ -107,7 +105,10 @@ def efa(
     ] = Path("reports/efa"),
 ) -> None:
     """Exploratory factor analysis: how many factors, loadings, cross-loadings, KMO."""
+    import json
+
     from semwb.explore.efa import run_efa
+    from semwb.files import atomic_write_text
 
     _, _, items, groups = survey_items(instrument, responses, constructs, exclude)
     columns = [item for ids in groups.values() for item in ids]

@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.text import Text
 
 from semwb.cli.app import LangOption, app, console, err_console, library_imports
@@ -46,6 +45,13 @@ def _fit_one(spec_path: Path, data: Path | None, out: Path | None, *, lang: str 
              no_bootstrap: bool = False, instrument_path: Path | None = None,
              sheet: str | None = None, **options: Any) -> Path:
     """Fit one spec, write ``results.json`` and its report; return the folder."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
     with library_imports():
         from semwb.pipeline import read_data, run_analysis, write_results
         from semwb.report.writer import refresh_other_languages, write_report

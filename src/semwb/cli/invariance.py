@@ -1,6 +1,5 @@
 """``semwb invariance``: the measurement-invariance ladder of a multiple-group spec."""
 
-import json
 import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -70,6 +69,8 @@ def invariance(
 ) -> None:
     """Fit configural, metric, scalar and strict models (ordinal items by WLSMV: configural,
     thresholds, metric, scalar); write OUT/invariance.json and OUT/invariance.html."""
+    import json
+
     from semwb.cli.spec_data import read_spec_data
     from semwb.report.i18n import check_lang
     from semwb.report.invariance import ladder_groups, render_invariance

@@ -4,13 +4,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 from rich.text import Text
 
 from semwb.cli.app import LangOption, app
 from semwb.cli.terminal import fmt, fmt_p, say, show_table
 from semwb.errors import OptionError
-from semwb.files import atomic_write_text
 
 if TYPE_CHECKING:
     from semwb.sem.estimate import FitResult
@@ -75,6 +73,9 @@ def write_modindices(fitted: "FitResult", out: Path | None, *, minimum: float = 
                      top: int = 20, ops: list[str] | None = None, lang: str = "en") -> None:
     """Print the sorted indices above ``minimum`` (at most ``top``, only ``ops``) and, with
     ``out``, write ``modindices.csv`` (all) and ``modindices.html`` (those shown)."""
+    from rich.table import Table
+
+    from semwb.files import atomic_write_text
     from semwb.report.reviewer import render_modindices
     from semwb.sem.modindices import modification_indices, top_indices
 

@@ -4,15 +4,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-from rich.table import Table
 from rich.text import Text
 
 from semwb.cli.app import app, err_console
 from semwb.cli.modindices import DataOption, SheetOption, fit_spec_file
 from semwb.cli.terminal import fmt, say, show_table
 from semwb.errors import OptionError
-from semwb.files import atomic_write_text
 
 
 def _sizes(text: str) -> list[int]:
@@ -47,6 +44,10 @@ def power(
     ] = Path("reports/power"),
 ) -> None:
     """Power per path and := effect (Monte Carlo CI) for each N, convergence and admissibility."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+    from rich.table import Table
+
+    from semwb.files import atomic_write_text
     from semwb.report.power_chart import power_curve_svg
     from semwb.sem.power import check_analysis, population_covariance, simulate_power
     from semwb.sem.spec import load_spec

@@ -1,17 +1,14 @@
 """``semwb predict``: cross-validated out-of-sample prediction of a model's endogenous items."""
 
-import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from semwb.cli.app import app
 from semwb.cli.impute import model_data
 from semwb.cli.progress_bar import progress_bar
 from semwb.cli.terminal import fmt, fmt_p, say, show_table
-from semwb.files import atomic_write_text
 
 
 @app.command("predict", short_help="PLSpredict-style Q²_predict, RMSE and MAE.")
@@ -30,8 +27,13 @@ def predict(
         help="Output folder [reports/<model>-predict].")] = None,
 ) -> None:
     """PLSpredict-style Q²_predict, RMSE and MAE against a linear-regression benchmark."""
+    import json
+
+    from rich.table import Table
+
     from semwb.explore.beside import predictive_power
     from semwb.explore.prediction import compare_predictions, predict_cv
+    from semwb.files import atomic_write_text
     from semwb.sem.spec import load_spec
 
     model, frame, _, _ = model_data(spec, data)

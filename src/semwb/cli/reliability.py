@@ -4,13 +4,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 from rich.text import Text
 
 from semwb.cli.app import app, console
 from semwb.cli.modindices import DataOption, SheetOption, fit_spec_file
 from semwb.cli.terminal import fmt, say, show_table
-from semwb.files import atomic_write_text
 
 
 @app.command("reliability", short_help="Composite reliability (omega) and AVE of every factor.")
@@ -22,6 +20,9 @@ def reliability(
     out: Annotated[Path | None, typer.Option(help="Write the table to this CSV file.")] = None,
 ) -> None:
     """Composite reliability (omega) and AVE of every factor, as semTools compRelSEM and AVE."""
+    from rich.table import Table
+
+    from semwb.files import atomic_write_text
     from semwb.measurement.higher_order import factor_reliability
     from semwb.sem.loading_checks import negative_loadings
 

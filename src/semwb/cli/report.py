@@ -1,7 +1,5 @@
 """``semwb report``: write the HTML report (and index) of fitted results."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 

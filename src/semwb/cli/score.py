@@ -1,6 +1,5 @@
 """``semwb score``: score constructs, flag careless respondents, assess measurement quality."""
 
-import json
 from pathlib import Path
 from typing import Annotated
 
@@ -10,7 +9,6 @@ from rich.text import Text
 from semwb.cli.app import app, err_console
 from semwb.cli.terminal import MEASUREMENT_WORDS, print_measurement, say
 from semwb.errors import OptionError
-from semwb.files import atomic_write_text
 
 
 @app.command("score", short_help="Score constructs, flag careless respondents, check quality.")
@@ -40,6 +38,10 @@ def score(
         "of --constructs (default: all items; needs 5 respondents per item).")] = False,
 ) -> None:
     """Score constructs, flag careless respondents and assess measurement quality."""
+    import json
+
+    from semwb.files import atomic_write_text
+
     # Imported here, as in every command: scipy and the SEM engine take seconds to load.
     from semwb.measurement.cfa import measure_constructs
     from semwb.survey.instrument import load_instrument

@@ -8,7 +8,6 @@ import typer
 from semwb.cli.app import app
 from semwb.cli.terminal import say
 from semwb.errors import SpecError
-from semwb.files import atomic_write_text
 
 
 @app.command("simulate", short_help="Draw Likert responses from a population model.")
@@ -26,6 +25,7 @@ def simulate(
         help="Numeric column to add its square <name>_sq for (repeatable).")] = None,
 ) -> None:
     """Draw raw Likert responses from a population model (for examples and tests)."""
+    from semwb.files import atomic_write_text
     from semwb.survey.instrument import load_instrument
     from semwb.survey.simulate import simulate_responses
 
