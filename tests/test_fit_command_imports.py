@@ -29,14 +29,16 @@ HEAVY = ("scipy", "scipy.special", "scipy.stats", "scipy.optimize", "semopy", "d
 #: for '==' constraints (a tenth of a second), the bootstrap and its worker pool for draws,
 #: imputation and prediction beside the fit, the probing of product terms and LMS and their
 #: charts, robust estimators' scaled test, auxiliary variables' baseline, the index page and
-#: its difference tests, the report's exploratory section.
+#: its difference tests, the report's exploratory section; rich's progress display for draws and
+#: for imputation and prediction steps.
 OPTIONAL = ("scipy.linalg", "multiprocessing", "concurrent.futures.process",
             "semwb.sem.bootstrap", "semwb.sem.bootstrap_draws", "semwb.explore.imputation",
             "semwb.explore.prediction", "semwb.conditional.analysis",
             "semwb.conditional.probing", "semwb.conditional.latent_products",
             "semwb.conditional.lms_model", "semwb.report.conditional_charts",
             "semwb.sem.scaled_test", "semwb.sem.estimators.robust", "semwb.sem.auxiliary_fit",
-            "semwb.report.index", "semwb.chisq_difference", "semwb.report.explore_context")
+            "semwb.report.index", "semwb.chisq_difference", "semwb.report.explore_context",
+            "rich.progress")
 
 
 def _loaded_by_fit(tmp_path: Path, options: list[str], names: tuple[str, ...]) -> list[str]:

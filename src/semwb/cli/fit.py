@@ -2,6 +2,8 @@
 
 import sys
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -14,6 +16,7 @@ from semwb.cli.terminal import print_summary
 from semwb.errors import OptionError, SemwbWarning, SpecError
 
 if TYPE_CHECKING:
+    from semwb.progress import Progress as Callback
     from semwb.sem.spec import BootstrapOptions, ModelSpec
 
 
@@ -40,11 +43,15 @@ def _bootstrap_options(spec: "ModelSpec", draws: int | None, ci: str | None,
     return BootstrapOptions.model_validate(values)
 
 
-def _fit_one(spec_path: Path, data: Path | None, out: Path | None, *, lang: str = "en",
-             draws: int | None = None, ci: str | None = None, seed: int | None = None,
-             no_bootstrap: bool = False, instrument_path: Path | None = None,
-             sheet: str | None = None, **options: Any) -> Path:
-    """Fit one spec, write ``results.json`` and its report; return the folder."""
+@contextmanager
+def _progress_bars(boot_options: "BootstrapOptions | None", beside: str
+                   ) -> "Iterator[tuple[Callback | None, Callback | None]]":
+    """The stderr bars of the bootstrap draws and of the ``beside`` steps (imputation,
+    prediction), as ``progress(done, total)`` callbacks; none (and rich's progress display
+    not imported) for a fit with neither."""
+    if boot_options is None and not beside:
+        yield None, None
+        return
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -52,6 +59,20 @@ def _fit_one(spec_path: Path, data: Path | None, out: Path | None, *, lang: str 
         TextColumn,
         TimeRemainingColumn,
     )
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeRemainingColumn(), console=err_console, transient=True) as bar:
+        task = bar.add_task("bootstrap", visible=boot_options is not None,
+                            total=boot_options.draws if boot_options is not None else 0)
+        steps = bar.add_task(beside, visible=bool(beside), total=None)
+        yield (lambda done, total: bar.update(task, completed=done, total=total),
+               lambda done, total: bar.update(steps, completed=done, total=total))
+
+
+def _fit_one(spec_path: Path, data: Path | None, out: Path | None, *, lang: str = "en",
+             draws: int | None = None, ci: str | None = None, seed: int | None = None,
+             no_bootstrap: bool = False, instrument_path: Path | None = None,
+             sheet: str | None = None, **options: Any) -> Path:
+    """Fit one spec, write ``results.json`` and its report; return the folder."""
     with library_imports():
         from semwb.pipeline import read_data, run_analysis, write_results
         from semwb.report.writer import refresh_other_languages, write_report
@@ -72,21 +93,15 @@ def _fit_one(spec_path: Path, data: Path | None, out: Path | None, *, lang: str 
                   else spec_instrument(spec))
     beside = " and ".join(name for name, block in (("imputation", spec.imputation),
                                                    ("prediction", spec.prediction)) if block)
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeRemainingColumn(), console=err_console, transient=True,
-                  disable=boot_options is None and not beside) as bar, warnings.catch_warnings():
+    with _progress_bars(boot_options, beside) as bars, warnings.catch_warnings():
         # The fit's warnings are in results.warnings, printed once below as 'warning:' lines;
         # Python's own display would add a second copy with a line of semwb's source.
         warnings.simplefilter("ignore", SemwbWarning)
-        task = bar.add_task("bootstrap", visible=boot_options is not None,
-                            total=boot_options.draws if boot_options is not None else 0)
-        steps = bar.add_task(beside, visible=bool(beside), total=None)
         results = run_analysis(
             spec, read_data(data_path, instrument=instrument, sheet=sheet), data_path=data_path,
             instrument=instrument,
             command=" ".join(["semwb", *sys.argv[1:]]), bootstrap=boot_options,
-            progress=lambda done, total: bar.update(task, completed=done, total=total),
-            beside_progress=lambda done, total: bar.update(steps, completed=done, total=total))
+            progress=bars[0], beside_progress=bars[1])
     folder = out if out is not None else Path("reports") / spec_path.stem  # as batch and demo
     path = write_results(results, folder)
     report = write_report(folder, lang=lang, instrument=instrument)
