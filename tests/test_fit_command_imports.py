@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from semwb.cli import app, narrowed
 from semwb.cli.allocator import keep_freed_memory
@@ -130,6 +131,23 @@ def test_the_console_script_collects_nothing_before_the_command_starts(tmp_path:
                           check=True, cwd=tmp_path, env=env)
     # pydantic never scanned the installed distributions for plugins (PYDANTIC_DISABLE_PLUGINS)
     assert done.stdout.splitlines()[-1].split() == ["0", "True", "True", "None"]
+
+
+def test_the_narrowed_command_calls_on_start_when_it_runs(tmp_path: Path) -> None:
+    """``main`` resumes the collector through ``on_start``: when a command (or a ``user``
+    subcommand) starts, after its options are parsed; not for its help; the application
+    itself keeps its own callbacks."""
+    calls: list[str] = []
+    store = ["--data-dir", str(tmp_path)]
+    for args in (["user", "list", *store], ["report", str(tmp_path)], ["report", "--help"]):
+        done = CliRunner().invoke(narrowed(args, on_start=lambda: calls.append("start")), args)
+        calls.append(str(done.exit_code))
+    # user list ran (0); report started and refused the folder (1); --help never started it
+    assert calls == ["start", "0", "start", "1", "0"]
+    assert all(not hasattr(c.callback, "__wrapped__") for c in app.registered_commands)
+    user = next(g for g in app.registered_groups if g.name == "user").typer_instance
+    assert user is not None
+    assert all(not hasattr(c.callback, "__wrapped__") for c in user.registered_commands)
 
 @pytest.fixture
 def blas_env_kept(monkeypatch: pytest.MonkeyPatch) -> None:

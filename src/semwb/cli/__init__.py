@@ -22,6 +22,7 @@ from typing import Any
 import typer
 from rich.text import Text
 from typer.main import get_command_name
+from typer.models import CommandInfo
 
 from semwb.cli.app import ONE_COMMAND, app, err_console
 from semwb.errors import SemwbError
@@ -53,11 +54,24 @@ def narrowed(args: list[str], *, on_start: Callable[[], None] | None = None) -> 
         return app
     narrow = copy.copy(app)
     if on_start is not None:
-        commands = [copy.copy(c) for c in commands]
-        for command in commands:
-            command.callback = _started(command.callback, on_start)
+        commands = _each_started(commands, on_start)
+        groups = [copy.copy(g) for g in groups]
+        for group in groups:  # semwb user add|passwd|list|remove
+            if group.typer_instance is not None:
+                group.typer_instance = copy.copy(group.typer_instance)
+                group.typer_instance.registered_commands = _each_started(
+                    group.typer_instance.registered_commands, on_start)
     narrow.registered_commands, narrow.registered_groups = commands, groups
     return narrow
+
+
+def _each_started(commands: list[CommandInfo], on_start: Callable[[], None]
+                  ) -> list[CommandInfo]:
+    """Copies of ``commands`` whose callbacks call ``on_start()`` first."""
+    started = [copy.copy(c) for c in commands]
+    for command in started:
+        command.callback = _started(command.callback, on_start)
+    return started
 
 
 def _started(callback: Callable[..., Any] | None,
