@@ -44,12 +44,15 @@ def test_import_semwb_does_not_load_the_engine() -> None:
 
 
 def test_help_loads_neither_the_library_nor_the_version_lookup() -> None:
-    """``semwb --help`` (issue 10 (a)): no numerical stack, and ``importlib.metadata`` (30 ms)
-    only when the version is printed."""
+    """``semwb --help`` (issue 10 (a)): no numerical stack, ``importlib.metadata`` (30 ms)
+    only when the version is printed, and plain help: typer's rich formatter imports
+    rich.markdown (markdown_it, pygments: 0.1 s). The commands import rich's tables and
+    progress bars, json and the hashing file helpers where they use them."""
     code = ("import sys\nfrom semwb.cli import main\nsys.argv = ['semwb', '--help']\n"
             "try:\n    main()\nexcept SystemExit:\n    pass\n"
-            "print(*[m for m in ('numpy', 'pandas', 'pydantic', 'importlib.metadata') "
-            "if m in sys.modules])\n"
+            "print(*[m for m in ('numpy', 'pandas', 'pydantic', 'importlib.metadata', "
+            "'typer.rich_utils', 'rich.markdown', 'rich.table', 'rich.progress', 'hashlib', "
+            "'json') if m in sys.modules])\n"
             "import semwb\nprint(semwb.__version__ != '', 'importlib.metadata' in sys.modules)\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True)

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from semwb.cli import app, narrowed
 from semwb.cli.allocator import keep_freed_memory
@@ -29,14 +30,16 @@ HEAVY = ("scipy", "scipy.special", "scipy.stats", "scipy.optimize", "semopy", "d
 #: for '==' constraints (a tenth of a second), the bootstrap and its worker pool for draws,
 #: imputation and prediction beside the fit, the probing of product terms and LMS and their
 #: charts, robust estimators' scaled test, auxiliary variables' baseline, the index page and
-#: its difference tests, the report's exploratory section.
+#: its difference tests, the report's exploratory section; rich's progress display for draws and
+#: for imputation and prediction steps.
 OPTIONAL = ("scipy.linalg", "multiprocessing", "concurrent.futures.process",
             "semwb.sem.bootstrap", "semwb.sem.bootstrap_draws", "semwb.explore.imputation",
             "semwb.explore.prediction", "semwb.conditional.analysis",
             "semwb.conditional.probing", "semwb.conditional.latent_products",
             "semwb.conditional.lms_model", "semwb.report.conditional_charts",
             "semwb.sem.scaled_test", "semwb.sem.estimators.robust", "semwb.sem.auxiliary_fit",
-            "semwb.report.index", "semwb.chisq_difference", "semwb.report.explore_context")
+            "semwb.report.index", "semwb.chisq_difference", "semwb.report.explore_context",
+            "rich.progress")
 
 
 def _loaded_by_fit(tmp_path: Path, options: list[str], names: tuple[str, ...]) -> list[str]:
@@ -105,6 +108,46 @@ def test_the_command_named_is_the_only_one_built() -> None:
         assert narrowed(args) is app
     assert len(app.registered_commands) > 1  # narrowing copies; the application keeps all
 
+
+
+def test_the_console_script_collects_nothing_before_the_command_starts(tmp_path: Path) -> None:
+    """``semwb`` (``semwb.__main__``) pauses the cyclic collector before typer, rich and
+    pydantic are imported and while typer parses the options; the command starts with them
+    frozen and the collector on. Before: about 85 collections over those objects."""
+    code = (
+        "import gc, sys\n"
+        "from semwb.__main__ import main\n"
+        "early = []\n"
+        "gc.callbacks.append(lambda phase, info: phase == 'start' and "
+        "gc.get_freeze_count() == 0 and early.append(info['generation']))\n"
+        f"sys.argv = ['semwb', 'fit', {str(SPEC)!r}, '--no-bootstrap', '--out', "
+        f"{str(tmp_path / 'out')!r}]\n"
+        "try:\n    main()\nexcept SystemExit as stop:\n    assert not stop.code, stop.code\n"
+        "from pydantic.plugin import _loader\n"
+        "print(len(early), gc.isenabled(), gc.get_freeze_count() > 10_000, _loader._plugins)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "PYDANTIC_DISABLE_PLUGINS"}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True, cwd=tmp_path, env=env)
+    # pydantic never scanned the installed distributions for plugins (PYDANTIC_DISABLE_PLUGINS)
+    assert done.stdout.splitlines()[-1].split() == ["0", "True", "True", "None"]
+
+
+def test_the_narrowed_command_calls_on_start_when_it_runs(tmp_path: Path) -> None:
+    """``main`` resumes the collector through ``on_start``: when a command (or a ``user``
+    subcommand) starts, after its options are parsed; not for its help; the application
+    itself keeps its own callbacks."""
+    calls: list[str] = []
+    store = ["--data-dir", str(tmp_path)]
+    for args in (["user", "list", *store], ["report", str(tmp_path)], ["report", "--help"]):
+        done = CliRunner().invoke(narrowed(args, on_start=lambda: calls.append("start")), args)
+        calls.append(str(done.exit_code))
+    # user list ran (0); report started and refused the folder (1); --help never started it
+    assert calls == ["start", "0", "start", "1", "0"]
+    assert all(not hasattr(c.callback, "__wrapped__") for c in app.registered_commands)
+    user = next(g for g in app.registered_groups if g.name == "user").typer_instance
+    assert user is not None
+    assert all(not hasattr(c.callback, "__wrapped__") for c in user.registered_commands)
 
 @pytest.fixture
 def blas_env_kept(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,18 +1,14 @@
 """``semwb aggregate``: within-firm agreement and one row per firm."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from semwb.cli.app import app
 from semwb.cli.efa import ConstructsOption, ExcludeOption, InstrumentArg, ResponsesArg, survey_items
 from semwb.cli.terminal import fmt, fmt_p, say, show_table
 from semwb.errors import OptionError
-from semwb.files import atomic_write_text
 
 
 def _null(value: str) -> str | float:
@@ -22,7 +18,7 @@ def _null(value: str) -> str | float:
         return value
 
 
-@app.command("aggregate")
+@app.command("aggregate", short_help="ICC(1), ICC(2) and rwg(j) per construct; firm means.")
 def aggregate(
     instrument: InstrumentArg,
     responses: ResponsesArg,
@@ -39,8 +35,11 @@ def aggregate(
     ] = Path("reports/aggregate"),
 ) -> None:
     """ICC(1), ICC(2) and rwg(j) per construct; firms.csv with one row per firm."""
+    from rich.table import Table
+
     from semwb.explore.aggregation import AGGREGATION_THRESHOLDS, agreement
     from semwb.explore.aggregation import aggregate as aggregate_firms
+    from semwb.files import atomic_write_text
     from semwb.survey.responses import read_table_frame
     from semwb.survey.tables import excel_safe
 

@@ -4,8 +4,6 @@ Command modules import :data:`app` from here and register themselves on it; impo
 :mod:`semwb.cli` imports them all, in the order ``semwb --help`` lists them.
 """
 
-from __future__ import annotations
-
 import gc
 import os
 from collections.abc import Iterator
@@ -24,6 +22,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
     add_completion=False,
+    rich_markup_mode=None,
 )
 console = Console()
 err_console = Console(stderr=True)

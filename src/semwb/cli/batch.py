@@ -1,7 +1,5 @@
 """``semwb batch``: fit every spec of a folder, incrementally, in parallel, locally or on Dask."""
 
-from __future__ import annotations
-
 import os
 from pathlib import Path
 from typing import Annotated
@@ -11,9 +9,10 @@ import typer
 from semwb.cli.app import LangOption, app
 
 
-@app.command()
+@app.command(short_help="Fit every spec in MODELS that is not up to date.")
 def batch(
-    models: Annotated[Path, typer.Argument(help="Folder of model specs.")] = Path("models"),
+    models: Annotated[Path, typer.Argument(
+        metavar="MODELS", help="Folder of model specs.")] = Path("models"),
     data: Annotated[Path | None, typer.Option(
         "--data", help="Data file for every spec, replacing each spec's own 'data'.")] = None,
     out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("reports"),

@@ -1,8 +1,5 @@
 """``semwb cmv``: common-method variance by a marker construct (Lindell & Whitney; CFA marker)."""
 
-from __future__ import annotations
-
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -12,13 +9,12 @@ from semwb.cli.app import LangOption, app
 from semwb.cli.efa import ConstructsOption, ExcludeOption, InstrumentArg, ResponsesArg, survey_items
 from semwb.cli.terminal import say
 from semwb.errors import FitError, OptionError
-from semwb.files import atomic_write_text
 
 if TYPE_CHECKING:
     import pandas as pd
 
 
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+def _records(frame: "pd.DataFrame") -> list[dict[str, Any]]:
     """Rows of a table, JSON-ready (NaN as None, numpy scalars as Python numbers)."""
     from semwb.measurement.assessment import json_ready
 
@@ -26,7 +22,7 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return [json_ready(r) for r in rows]
 
 
-@app.command("cmv")
+@app.command("cmv", short_help="Common-method variance: marker variable, CFA marker, ULMC.")
 def cmv(
     instrument: InstrumentArg,
     responses: ResponsesArg,
@@ -39,6 +35,9 @@ def cmv(
     lang: LangOption = "en",
 ) -> None:
     """Marker-variable correction, CFA marker technique and ULMC, with a summary to paste."""
+    import json
+
+    from semwb.files import atomic_write_text
     from semwb.measurement.cmv import cfa_marker, cmv_summary, marker_correction, ulmc
     from semwb.report.i18n import check_lang
     from semwb.survey.scoring import compute_composites

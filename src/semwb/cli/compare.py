@@ -1,25 +1,20 @@
 """``semwb compare``: nested chi-square difference tests, AIC, BIC and BIC2 of several specs."""
 
-from __future__ import annotations
-
-import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 from rich.text import Text
 
 from semwb.cli.app import LangOption, app
 from semwb.cli.modindices import DataOption, SheetOption, fit_spec_file
 from semwb.cli.terminal import fmt, fmt_p, say, show_table
-from semwb.files import atomic_write_text
 
 
-@app.command("compare")
+@app.command("compare", short_help="Compare models: chi-square difference tests, AIC, BIC.")
 def compare(
     specs: Annotated[list[Path], typer.Argument(
-        help="Two or more .yaml specs or .lav files of the same data.")],
+        metavar="SPECS", help="Two or more .yaml specs or .lav files of the same data.")],
     data: DataOption = None,
     sheet: SheetOption = None,
     out: Annotated[Path, typer.Option(
@@ -28,6 +23,11 @@ def compare(
     lang: LangOption = "en",
 ) -> None:
     """Compare models of the same data: nested chi-square difference tests, AIC, BIC, BIC2."""
+    import json
+
+    from rich.table import Table
+
+    from semwb.files import atomic_write_text
     from semwb.report.i18n import check_lang
     from semwb.report.reviewer import render_comparison
     from semwb.sem.compare import compare_models

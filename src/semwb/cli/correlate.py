@@ -1,22 +1,18 @@
 """``semwb correlate``: means, SDs and correlations of construct scores and controls (Table 1)."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 from rich.text import Text
 
 from semwb.cli.app import app
 from semwb.cli.efa import ConstructsOption, ExcludeOption, InstrumentArg, ResponsesArg, survey_items
 from semwb.cli.terminal import say, show_table
 from semwb.errors import OptionError
-from semwb.files import atomic_write_text
 
 
-@app.command("correlate")
+@app.command("correlate", short_help="Construct means, SDs and correlations (partial too).")
 def correlate(
     instrument: InstrumentArg,
     responses: ResponsesArg,
@@ -32,7 +28,10 @@ def correlate(
     ] = Path("reports/correlations"),
 ) -> None:
     """Construct means, SDs and correlations with stars; partial correlations with --partial."""
+    from rich.table import Table
+
     from semwb.explore.correlations import correlation_table
+    from semwb.files import atomic_write_text
     from semwb.survey.scoring import compute_composites
 
     inst, data, items, groups = survey_items(instrument, responses, constructs, exclude)

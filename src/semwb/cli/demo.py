@@ -1,7 +1,5 @@
 """``semwb demo``: fit the example specs on their example data and write an index of reports."""
 
-from __future__ import annotations
-
 import os
 from pathlib import Path
 from typing import Annotated
@@ -14,7 +12,7 @@ from semwb.cli.terminal import say
 from semwb.errors import SemwbError
 
 
-@app.command()
+@app.command(short_help="Fit every spec in MODELS on its example data into OUT.")
 def demo(
     out: Annotated[Path, typer.Option(help="Output folder, one per model.")] = Path("reports"),
     models: Annotated[Path, typer.Option(help="Folder of model specs.")] = Path("models"),

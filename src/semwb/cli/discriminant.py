@@ -1,25 +1,21 @@
 """``semwb discriminant``: bootstrap intervals of HTMT, HTMT2 and the Fornell-Larcker comparison."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 from rich.text import Text
 
 from semwb.cli.app import app, err_console
 from semwb.cli.efa import ConstructsOption, ExcludeOption, InstrumentArg, ResponsesArg, survey_items
 from semwb.cli.terminal import fmt, say, show_table
-from semwb.files import atomic_write_text
 
 
 def _verdict(below_085: bool, below_090: bool) -> str:
     return "< .85" if below_085 else "< .90 only" if below_090 else "not below .90"
 
 
-@app.command("discriminant")
+@app.command("discriminant", short_help="HTMT and HTMT2 with bootstrap intervals; Fornell-Larcker.")
 def discriminant(
     instrument: InstrumentArg,
     responses: ResponsesArg,
@@ -33,7 +29,9 @@ def discriminant(
 ) -> None:
     """HTMT and HTMT2 with bootstrap intervals (judged on the upper bound) and Fornell-Larcker."""
     from rich.progress import Progress, SpinnerColumn, TextColumn
+    from rich.table import Table
 
+    from semwb.files import atomic_write_text
     from semwb.measurement.cfa import cfa_syntax
     from semwb.measurement.htmt_ci import discriminant_validity
     from semwb.sem.estimate import fit_model

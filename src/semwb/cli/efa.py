@@ -1,19 +1,14 @@
 """``semwb efa``: exploratory factor analysis of an instrument's items."""
 
-from __future__ import annotations
-
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 from rich.text import Text
 
 from semwb.cli.app import app, err_console
 from semwb.cli.progress_bar import progress_bar
 from semwb.cli.terminal import fmt, fmt_p, say, show_table
-from semwb.files import atomic_write_text
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -22,18 +17,19 @@ if TYPE_CHECKING:
     from semwb.survey.instrument import Instrument
     from semwb.survey.responses import Responses
 
-InstrumentArg = Annotated[Path, typer.Argument(help="Instrument YAML (surveys/<name>.yaml).")]
+InstrumentArg = Annotated[Path, typer.Argument(
+    metavar="INSTRUMENT", help="Instrument YAML (surveys/<name>.yaml).")]
 ResponsesArg = Annotated[Path, typer.Argument(
-    help="Responses: CSV, XLSX, SAV, DTA, Qualtrics or Wenjuanxing export.")]
+    metavar="RESPONSES", help="Responses: CSV, XLSX, SAV, DTA, Qualtrics or Wenjuanxing export.")]
 ConstructsOption = Annotated[str, typer.Option(
     help="Comma-separated constructs whose items to analyse (default: all in the data).")]
 ExcludeOption = Annotated[str, typer.Option(
     help="Comma-separated flag rules that exclude respondents first: "
-         "attention,long_string,too_fast,mahalanobis,mahalanobis_mcd.")]
+         "attention, long_string, too_fast, mahalanobis, mahalanobis_mcd.")]
 
 
 def survey_items(instrument: Path, responses: Path, constructs: str, exclude: str
-                 ) -> tuple[Instrument, Responses, pd.DataFrame, dict[str, list[str]]]:
+                 ) -> "tuple[Instrument, Responses, pd.DataFrame, dict[str, list[str]]]":
     """Read, reverse-code and apply the exclusion rules; the chosen constructs' items.
 
     Returns
@@ -60,8 +56,9 @@ def survey_items(instrument: Path, responses: Path, constructs: str, exclude: st
     return inst, data, scores.analysis_items, groups
 
 
-def _print_efa(result: EFAResult, groups: dict[str, list[str]]) -> None:
+def _print_efa(result: "EFAResult", groups: dict[str, list[str]]) -> None:
     """KMO and Bartlett, how many factors, the loadings with flags, factor correlations."""
+    from rich.table import Table
     pa, s = result.parallel, result.solution
     b = result.bartlett
     say(f"n = {result.n_obs}, {len(result.correlations)} items; KMO {result.kmo:.3f}; Bartlett "
@@ -90,7 +87,7 @@ def _print_efa(result: EFAResult, groups: dict[str, list[str]]) -> None:
         say("Factor correlations:\n" + phi)
 
 
-@app.command("efa")
+@app.command("efa", short_help="Exploratory factor analysis: factors, loadings, KMO.")
 def efa(
     instrument: InstrumentArg,
     responses: ResponsesArg,
@@ -108,7 +105,10 @@ def efa(
     ] = Path("reports/efa"),
 ) -> None:
     """Exploratory factor analysis: how many factors, loadings, cross-loadings, KMO."""
+    import json
+
     from semwb.explore.efa import run_efa
+    from semwb.files import atomic_write_text
 
     _, _, items, groups = survey_items(instrument, responses, constructs, exclude)
     columns = [item for ids in groups.values() for item in ids]

@@ -1,14 +1,13 @@
 """``semwb fit``: fit one model spec, write its results.json and report."""
 
-from __future__ import annotations
-
 import sys
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.text import Text
 
 from semwb.cli.app import LangOption, app, console, err_console, library_imports
@@ -17,11 +16,12 @@ from semwb.cli.terminal import print_summary
 from semwb.errors import OptionError, SemwbWarning, SpecError
 
 if TYPE_CHECKING:
+    from semwb.progress import Progress as Callback
     from semwb.sem.spec import BootstrapOptions, ModelSpec
 
 
-def _bootstrap_options(spec: ModelSpec, draws: int | None, ci: str | None,
-                       seed: int | None) -> BootstrapOptions | None:
+def _bootstrap_options(spec: "ModelSpec", draws: int | None, ci: str | None,
+                       seed: int | None) -> "BootstrapOptions | None":
     """The spec's ``bootstrap:`` block with ``--bootstrap/--ci/--seed`` laid over it.
 
     Checked before the fit, not after it: values by the bootstrap's own rules
@@ -41,6 +41,31 @@ def _bootstrap_options(spec: ModelSpec, draws: int | None, ci: str | None,
     check_options(values.get("draws", 5000), values.get("ci", "percentile"),
                   values.get("level", 0.95))  # the bootstrap's own messages, naming the option
     return BootstrapOptions.model_validate(values)
+
+
+@contextmanager
+def _progress_bars(boot_options: "BootstrapOptions | None", beside: str
+                   ) -> "Iterator[tuple[Callback | None, Callback | None]]":
+    """The stderr bars of the bootstrap draws and of the ``beside`` steps (imputation,
+    prediction), as ``progress(done, total)`` callbacks; none (and rich's progress display
+    not imported) for a fit with neither."""
+    if boot_options is None and not beside:
+        yield None, None
+        return
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeRemainingColumn(), console=err_console, transient=True) as bar:
+        task = bar.add_task("bootstrap", visible=boot_options is not None,
+                            total=boot_options.draws if boot_options is not None else 0)
+        steps = bar.add_task(beside, visible=bool(beside), total=None)
+        yield (lambda done, total: bar.update(task, completed=done, total=total),
+               lambda done, total: bar.update(steps, completed=done, total=total))
 
 
 def _fit_one(spec_path: Path, data: Path | None, out: Path | None, *, lang: str = "en",
@@ -68,21 +93,15 @@ def _fit_one(spec_path: Path, data: Path | None, out: Path | None, *, lang: str 
                   else spec_instrument(spec))
     beside = " and ".join(name for name, block in (("imputation", spec.imputation),
                                                    ("prediction", spec.prediction)) if block)
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeRemainingColumn(), console=err_console, transient=True,
-                  disable=boot_options is None and not beside) as bar, warnings.catch_warnings():
+    with _progress_bars(boot_options, beside) as bars, warnings.catch_warnings():
         # The fit's warnings are in results.warnings, printed once below as 'warning:' lines;
         # Python's own display would add a second copy with a line of semwb's source.
         warnings.simplefilter("ignore", SemwbWarning)
-        task = bar.add_task("bootstrap", visible=boot_options is not None,
-                            total=boot_options.draws if boot_options is not None else 0)
-        steps = bar.add_task(beside, visible=bool(beside), total=None)
         results = run_analysis(
             spec, read_data(data_path, instrument=instrument, sheet=sheet), data_path=data_path,
             instrument=instrument,
             command=" ".join(["semwb", *sys.argv[1:]]), bootstrap=boot_options,
-            progress=lambda done, total: bar.update(task, completed=done, total=total),
-            beside_progress=lambda done, total: bar.update(steps, completed=done, total=total))
+            progress=bars[0], beside_progress=bars[1])
     folder = out if out is not None else Path("reports") / spec_path.stem  # as batch and demo
     path = write_results(results, folder)
     report = write_report(folder, lang=lang, instrument=instrument)
@@ -94,9 +113,10 @@ def _fit_one(spec_path: Path, data: Path | None, out: Path | None, *, lang: str 
     return folder
 
 
-@app.command()
+@app.command(short_help="Fit a model spec: OUT/results.json and OUT/report.html.")
 def fit(
-    spec: Annotated[Path, typer.Argument(help="A .yaml model spec or a .lav lavaan syntax file.")],
+    spec: Annotated[Path, typer.Argument(
+        metavar="SPEC", help="A .yaml model spec or a .lav lavaan syntax file.")],
     data: Annotated[Path | None, typer.Option(help="Data file (overrides the spec's).")] = None,
     sheet: Annotated[str | None, typer.Option(
         help="Sheet of an Excel data file (default: the first).")] = None,

@@ -1,20 +1,15 @@
 """``semwb impute``: fit a model by multiple imputation and set it beside FIML."""
 
-from __future__ import annotations
-
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
 from rich.text import Text
 
 from semwb.cli.app import app, console
 from semwb.cli.progress_bar import progress_bar
 from semwb.cli.terminal import fmt, fmt_p, say, show_table
 from semwb.errors import OptionError
-from semwb.files import atomic_write_text
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -24,7 +19,7 @@ if TYPE_CHECKING:
 
 
 def model_data(spec: Path, data: Path | None, *, products: bool = True,
-               ) -> tuple[ModelSpec, pd.DataFrame, Instrument | None, Path]:
+               ) -> "tuple[ModelSpec, pd.DataFrame, Instrument | None, Path]":
     """The spec, its data read and reverse-coded through its instrument, the instrument, the path.
 
     The reading path of ``semwb fit`` (``read_data``, ``prepare_data``, then the spec's data keys
@@ -47,9 +42,10 @@ def model_data(spec: Path, data: Path | None, *, products: bool = True,
     return built.spec, built.data, instrument, data_path
 
 
-@app.command("impute")
+@app.command("impute", short_help="Multiple imputation (Rubin's rules, D2) beside FIML.")
 def impute(
-    spec: Annotated[Path, typer.Argument(help="A .yaml model spec or a .lav lavaan syntax file.")],
+    spec: Annotated[Path, typer.Argument(
+        metavar="SPEC", help="A .yaml model spec or a .lav lavaan syntax file.")],
     data: Annotated[Path | None, typer.Option(help="Data file (overrides the spec's).")] = None,
     m: Annotated[int, typer.Option("--m", min=2, help="Number of imputations.")] = 20,
     seed: Annotated[int, typer.Option(help="Imputation seed (recorded).")] = 1,
@@ -63,7 +59,10 @@ def impute(
     out: Annotated[Path | None, typer.Option(help="Output folder [reports/<model>-mi].")] = None,
 ) -> None:
     """Multiple imputation (m data sets, Rubin's rules, D2 chi-square) beside FIML."""
+    import json
+
     from semwb.explore.beside import imputation_results
+    from semwb.files import atomic_write_text
     from semwb.sem.spec_extras import ImputationOptions
 
     model, frame, instrument, data_path = model_data(spec, data, products=False)
@@ -84,6 +83,7 @@ def impute(
 
 def print_pooled(result: dict[str, Any], *, title: str) -> None:
     """Print the D2 test and the pooled table (beside FIML's when compared) of an MI result."""
+    from rich.table import Table
     c = result["chisq"]
     say(title + (f"; D2 F({c['df1']:.0f}, {c['df2']:.1f}) = {c['F']:.3f}, p {fmt_p(c['pvalue'])} "
                  f"(chi2 {c['chisq']:.2f})" if c else ""))

@@ -1,8 +1,5 @@
 """``semwb invariance``: the measurement-invariance ladder of a multiple-group spec."""
 
-from __future__ import annotations
-
-import json
 import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -17,7 +14,7 @@ if TYPE_CHECKING:
     from semwb.sem.invariance import Ladder
 
 
-def _print(ladder: Ladder, groups: str) -> None:
+def _print(ladder: "Ladder", groups: str) -> None:
     """The groups (``groups``: by title with their rows), then one line per step (fit) and one
     per comparison (changes and verdict)."""
     console.print(Text(f"Measurement invariance of {ladder.model} across {ladder.group}: "
@@ -58,10 +55,10 @@ def _print(ladder: Ladder, groups: str) -> None:
                                                   for t in ladder.scores[:5])), soft_wrap=True)
 
 
-@app.command()
+@app.command(short_help="Configural, metric, scalar and strict models across groups.")
 def invariance(
-    spec: Annotated[Path, typer.Argument(help="A .yaml model spec with 'group:' (or a .lav file "
-                                               "with --group).")],
+    spec: Annotated[Path, typer.Argument(
+        metavar="SPEC", help="A .yaml model spec with 'group:' (or a .lav file with --group).")],
     data: Annotated[Path | None, typer.Option(help="Data file (overrides the spec's).")] = None,
     group: Annotated[str | None, typer.Option(
         help="The column that holds each respondent's group (overrides the spec's 'group:').")
@@ -72,6 +69,8 @@ def invariance(
 ) -> None:
     """Fit configural, metric, scalar and strict models (ordinal items by WLSMV: configural,
     thresholds, metric, scalar); write OUT/invariance.json and OUT/invariance.html."""
+    import json
+
     from semwb.cli.spec_data import read_spec_data
     from semwb.report.i18n import check_lang
     from semwb.report.invariance import ladder_groups, render_invariance

@@ -1,18 +1,14 @@
 """``semwb modindices``: lavaan's modification indices of one fitted spec, largest first."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 from rich.text import Text
 
 from semwb.cli.app import LangOption, app
 from semwb.cli.terminal import fmt, fmt_p, say, show_table
 from semwb.errors import OptionError
-from semwb.files import atomic_write_text
 
 if TYPE_CHECKING:
     from semwb.sem.estimate import FitResult
@@ -25,7 +21,7 @@ OPS = ("=~", "~~", "~", "~1")
 
 def fit_spec_file(spec_path: Path, data: Path | None, sheet: str | None, *,
                   instrument_path: Path | None = None,
-                  **options: str | list[str]) -> FitResult:
+                  **options: str | list[str]) -> "FitResult":
     """Fit a spec file to its data (or ``data``) as ``semwb fit`` does: reverse-coded through its
     instrument, then the spec's data keys (aggregation, portfolio measures, composites, product
     terms) of :func:`semwb.model_data.model_data`.
@@ -42,9 +38,10 @@ def fit_spec_file(spec_path: Path, data: Path | None, sheet: str | None, *,
     return fit_model(built.spec, built.data, data_name=data_path.name)
 
 
-@app.command("modindices")
+@app.command("modindices", short_help="Modification indices and EPCs (lavaan's modindices()).")
 def modindices(
-    spec: Annotated[Path, typer.Argument(help="A .yaml model spec or a .lav lavaan syntax file.")],
+    spec: Annotated[Path, typer.Argument(
+        metavar="SPEC", help="A .yaml model spec or a .lav lavaan syntax file.")],
     data: DataOption = None,
     sheet: SheetOption = None,
     minimum: Annotated[float, typer.Option(
@@ -72,10 +69,13 @@ def modindices(
                      lang=lang)
 
 
-def write_modindices(fitted: FitResult, out: Path | None, *, minimum: float = 3.84,
+def write_modindices(fitted: "FitResult", out: Path | None, *, minimum: float = 3.84,
                      top: int = 20, ops: list[str] | None = None, lang: str = "en") -> None:
     """Print the sorted indices above ``minimum`` (at most ``top``, only ``ops``) and, with
     ``out``, write ``modindices.csv`` (all) and ``modindices.html`` (those shown)."""
+    from rich.table import Table
+
+    from semwb.files import atomic_write_text
     from semwb.report.reviewer import render_modindices
     from semwb.sem.modindices import modification_indices, top_indices
 

@@ -1,24 +1,20 @@
 """``semwb portfolio``: alliance-portfolio measures per firm and window from a partner list."""
 
-from __future__ import annotations
-
 import math
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 from rich.text import Text
 
 from semwb.cli.app import app, console
 from semwb.cli.terminal import fmt, say, show_table
-from semwb.files import atomic_write_text
 
 
-@app.command("portfolio")
+@app.command("portfolio", short_help="Alliance-portfolio measures per firm and window.")
 def portfolio(
     partners: Annotated[Path, typer.Argument(
-        help="Partner list, CSV or XLSX: one row per focal firm x partner.")],
+        metavar="PARTNERS", help="Partner list, CSV or XLSX: one row per focal firm x partner.")],
     by: Annotated[str, typer.Option(
         help="Comma-separated categorical columns whose diversity is measured (default: "
              "partner_type, industry, country, those present).")] = "",
@@ -33,6 +29,9 @@ def portfolio(
     out: Annotated[Path, typer.Option(help="CSV of the measures.")] = Path("measures.csv"),
 ) -> None:
     """Alliance-portfolio measures per firm and window from a partner list (docs/portfolio.md)."""
+    from rich.table import Table
+
+    from semwb.files import atomic_write_text
     from semwb.portfolio.measures import describe_measures, portfolio_measures, windows_past_data
     from semwb.portfolio.reader import check_ties, read_partners, read_ties
     from semwb.survey.tables import excel_safe

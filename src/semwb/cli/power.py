@@ -1,20 +1,15 @@
 """``semwb power``: Monte Carlo power of a model's paths and effects over a grid of sample sizes."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-from rich.table import Table
 from rich.text import Text
 
 from semwb.cli.app import app, err_console
 from semwb.cli.modindices import DataOption, SheetOption, fit_spec_file
 from semwb.cli.terminal import fmt, say, show_table
 from semwb.errors import OptionError
-from semwb.files import atomic_write_text
 
 
 def _sizes(text: str) -> list[int]:
@@ -28,9 +23,10 @@ def _sizes(text: str) -> list[int]:
     return sizes
 
 
-@app.command("power")
+@app.command("power", short_help="Monte Carlo power per path and := effect for each N.")
 def power(
-    spec: Annotated[Path, typer.Argument(help="The analysis model: a .yaml spec or .lav file.")],
+    spec: Annotated[Path, typer.Argument(
+        metavar="SPEC", help="The analysis model: a .yaml spec or .lav file.")],
     population: Annotated[Path | None, typer.Option(
         help="lavaan syntax with population values (standardized; unlisted variances fill to "
              "1). Default: the spec fitted to its data.")] = None,
@@ -48,6 +44,10 @@ def power(
     ] = Path("reports/power"),
 ) -> None:
     """Power per path and := effect (Monte Carlo CI) for each N, convergence and admissibility."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+    from rich.table import Table
+
+    from semwb.files import atomic_write_text
     from semwb.report.power_chart import power_curve_svg
     from semwb.sem.power import check_analysis, population_covariance, simulate_power
     from semwb.sem.spec import load_spec

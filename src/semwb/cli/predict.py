@@ -1,24 +1,20 @@
 """``semwb predict``: cross-validated out-of-sample prediction of a model's endogenous items."""
 
-from __future__ import annotations
-
-import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from semwb.cli.app import app
 from semwb.cli.impute import model_data
 from semwb.cli.progress_bar import progress_bar
 from semwb.cli.terminal import fmt, fmt_p, say, show_table
-from semwb.files import atomic_write_text
 
 
-@app.command("predict")
+@app.command("predict", short_help="PLSpredict-style Q²_predict, RMSE and MAE.")
 def predict(
-    spec: Annotated[Path, typer.Argument(help="A .yaml model spec or a .lav lavaan syntax file.")],
+    spec: Annotated[Path, typer.Argument(
+        metavar="SPEC", help="A .yaml model spec or a .lav lavaan syntax file.")],
     data: Annotated[Path | None, typer.Option(help="Data file (overrides the spec's).")] = None,
     folds: Annotated[int, typer.Option(min=2, help="k of the k-fold split.")] = 10,
     repeats: Annotated[int, typer.Option(min=1, help="Repetitions with new random splits.")
@@ -31,8 +27,13 @@ def predict(
         help="Output folder [reports/<model>-predict].")] = None,
 ) -> None:
     """PLSpredict-style Q²_predict, RMSE and MAE against a linear-regression benchmark."""
+    import json
+
+    from rich.table import Table
+
     from semwb.explore.beside import predictive_power
     from semwb.explore.prediction import compare_predictions, predict_cv
+    from semwb.files import atomic_write_text
     from semwb.sem.spec import load_spec
 
     model, frame, _, _ = model_data(spec, data)

@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
 from semwb.cli.app import err_console
 from semwb.progress import Progress as Callback
 
@@ -20,6 +18,13 @@ def progress_bar(label: str) -> Iterator[Callback]:
     Transient (gone once the command finishes) and quiet when stderr is not a terminal, as the
     bars of ``fit --bootstrap`` and ``power`` are.
     """
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
     with Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                   console=err_console, transient=True) as bar:
         task = bar.add_task(label, total=None)

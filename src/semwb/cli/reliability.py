@@ -1,28 +1,28 @@
 """``semwb reliability``: CR and AVE of every factor of a spec, second-order factors included."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 from rich.text import Text
 
 from semwb.cli.app import app, console
 from semwb.cli.modindices import DataOption, SheetOption, fit_spec_file
 from semwb.cli.terminal import fmt, say, show_table
-from semwb.files import atomic_write_text
 
 
-@app.command("reliability")
+@app.command("reliability", short_help="Composite reliability (omega) and AVE of every factor.")
 def reliability(
-    spec: Annotated[Path, typer.Argument(help="A .yaml model spec or a .lav lavaan syntax file.")],
+    spec: Annotated[Path, typer.Argument(
+        metavar="SPEC", help="A .yaml model spec or a .lav lavaan syntax file.")],
     data: DataOption = None,
     sheet: SheetOption = None,
     out: Annotated[Path | None, typer.Option(help="Write the table to this CSV file.")] = None,
 ) -> None:
     """Composite reliability (omega) and AVE of every factor, as semTools compRelSEM and AVE."""
+    from rich.table import Table
+
+    from semwb.files import atomic_write_text
     from semwb.measurement.higher_order import factor_reliability
     from semwb.sem.loading_checks import negative_loadings
 

@@ -1,7 +1,5 @@
 """``semwb report``: write the HTML report (and index) of fitted results."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 
@@ -12,9 +10,10 @@ from semwb.cli.app import LangOption, app, console
 from semwb.errors import OptionError
 
 
-@app.command("report")
+@app.command("report", short_help="Write the HTML report (or Word/Excel tables) of results.")
 def report(
     results_dir: Annotated[Path, typer.Argument(
+        metavar="RESULTS_DIR",
         help="A folder with results.json, or a folder of such folders (makes an index too).")],
     lang: LangOption = "en",
     out: Annotated[Path | None, typer.Option(

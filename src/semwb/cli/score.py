@@ -1,8 +1,5 @@
 """``semwb score``: score constructs, flag careless respondents, assess measurement quality."""
 
-from __future__ import annotations
-
-import json
 from pathlib import Path
 from typing import Annotated
 
@@ -12,13 +9,14 @@ from rich.text import Text
 from semwb.cli.app import app, err_console
 from semwb.cli.terminal import MEASUREMENT_WORDS, print_measurement, say
 from semwb.errors import OptionError
-from semwb.files import atomic_write_text
 
 
-@app.command("score")
+@app.command("score", short_help="Score constructs, flag careless respondents, check quality.")
 def score(
-    instrument: Annotated[Path, typer.Argument(help="Instrument YAML (surveys/<name>.yaml).")],
+    instrument: Annotated[Path, typer.Argument(
+        metavar="INSTRUMENT", help="Instrument YAML (surveys/<name>.yaml).")],
     responses: Annotated[Path, typer.Argument(
+        metavar="RESPONSES",
         help="Responses: CSV, XLSX, SAV, DTA, Qualtrics or Wenjuanxing export.")],
     out: Annotated[Path, typer.Option(
         help="Folder for scores.csv, flagged.csv and measurement.json.")] = Path("reports/score"),
@@ -26,7 +24,7 @@ def score(
     mapping: Annotated[Path | None, typer.Option(help="Mapping file (column: item).")] = None,
     exclude: Annotated[str, typer.Option(
         help="Comma-separated flag rules that exclude respondents: "
-             "attention,long_string,too_fast,mahalanobis,mahalanobis_mcd.")] = "",
+             "attention, long_string, too_fast, mahalanobis, mahalanobis_mcd.")] = "",
     min_share: Annotated[float, typer.Option(
         help="Share of a construct's items a respondent must answer to get a score.")] = 0.5,
     missing_code: Annotated[list[str] | None, typer.Option(
@@ -40,6 +38,10 @@ def score(
         "of --constructs (default: all items; needs 5 respondents per item).")] = False,
 ) -> None:
     """Score constructs, flag careless respondents and assess measurement quality."""
+    import json
+
+    from semwb.files import atomic_write_text
+
     # Imported here, as in every command: scipy and the SEM engine take seconds to load.
     from semwb.measurement.cfa import measure_constructs
     from semwb.survey.instrument import load_instrument

@@ -1,7 +1,5 @@
 """``semwb serve``: start the web workbench."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 
@@ -10,7 +8,7 @@ import typer
 from semwb.cli.app import DataDirOption, app, console
 
 
-@app.command()
+@app.command(short_help="Start the web workbench (upload, validate, run, share).")
 def serve(
     host: Annotated[str, typer.Option(
         help="Address to listen on (loopback by default).")] = "127.0.0.1",

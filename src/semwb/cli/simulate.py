@@ -1,7 +1,5 @@
 """``semwb simulate``: draw raw Likert responses from a population model."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 
@@ -10,13 +8,14 @@ import typer
 from semwb.cli.app import app
 from semwb.cli.terminal import say
 from semwb.errors import SpecError
-from semwb.files import atomic_write_text
 
 
-@app.command("simulate")
+@app.command("simulate", short_help="Draw Likert responses from a population model.")
 def simulate(
-    population: Annotated[Path, typer.Argument(help="Population model, lavaan syntax (.lav).")],
-    instrument: Annotated[Path, typer.Argument(help="Instrument YAML whose items to simulate.")],
+    population: Annotated[Path, typer.Argument(
+        metavar="POPULATION", help="Population model, lavaan syntax (.lav).")],
+    instrument: Annotated[Path, typer.Argument(
+        metavar="INSTRUMENT", help="Instrument YAML whose items to simulate.")],
     out: Annotated[Path, typer.Option(help="CSV file to write.")],
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same file).")],
     n: Annotated[int, typer.Option("--n", help="Number of respondents.")] = 320,
@@ -26,6 +25,7 @@ def simulate(
         help="Numeric column to add its square <name>_sq for (repeatable).")] = None,
 ) -> None:
     """Draw raw Likert responses from a population model (for examples and tests)."""
+    from semwb.files import atomic_write_text
     from semwb.survey.instrument import load_instrument
     from semwb.survey.simulate import simulate_responses
 

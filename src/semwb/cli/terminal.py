@@ -7,12 +7,13 @@ from collections.abc import Collection
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rich.table import Table
 from rich.text import Text
 
 from semwb.cli.app import console
 
 if TYPE_CHECKING:
+    from rich.table import Table
+
     from semwb.measurement import MeasurementQuality
     from semwb.results import Results
     from semwb.survey.instrument import Instrument, Lang
@@ -104,6 +105,8 @@ def say(message: str) -> None:
 
 def print_summary(results: Results, path: Path) -> None:
     """A compact terminal summary: fit line, structural paths, defined effects, warnings."""
+    from rich.table import Table
+
     f = results.fit
     sizes = ", ".join(f"{g} {n}" for g, n in results.group_n.items())
     console.print(Text(f"{results.model}  N = {results.n_obs}" + (f" ({sizes})" if sizes else ""),
@@ -161,6 +164,8 @@ MEASUREMENT_WORDS = {
 
 def print_measurement(quality: MeasurementQuality, instrument: Instrument, lang: Lang) -> None:
     """Reliability and validity table with pass/fail against the usual thresholds."""
+    from rich.table import Table
+
     from semwb.measurement import THRESHOLDS
 
     words = MEASUREMENT_WORDS[lang]

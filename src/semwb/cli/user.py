@@ -1,7 +1,5 @@
 """``semwb user``: manage the web workbench's accounts."""
 
-from __future__ import annotations
-
 import sys
 from typing import Annotated
 
@@ -13,9 +11,9 @@ user_app = typer.Typer(help="Manage the web workbench's accounts.", no_args_is_h
 app.add_typer(user_app, name="user")
 
 
-@user_app.command("add")
+@user_app.command("add", short_help="Create a web workbench account.")
 def user_add(
-    name: Annotated[str, typer.Argument(help="The new account's user name.")],
+    name: Annotated[str, typer.Argument(metavar="NAME", help="The new account's user name.")],
     password_stdin: Annotated[bool, typer.Option(
         "--password-stdin", help="Read the password from the first line of stdin.")] = False,
     data_dir: DataDirOption = None,
@@ -32,7 +30,7 @@ def user_add(
 
 @user_app.command("passwd")
 def user_passwd(
-    name: Annotated[str, typer.Argument(help="The account's user name.")],
+    name: Annotated[str, typer.Argument(metavar="NAME", help="The account's user name.")],
     password_stdin: Annotated[bool, typer.Option(
         "--password-stdin", help="Read the new password from the first line of stdin.")] = False,
     data_dir: DataDirOption = None,
@@ -64,9 +62,10 @@ def user_list(data_dir: DataDirOption = None) -> None:
         console.print(f"semwb: no accounts in {store.data_dir}; 'semwb user add NAME' makes one")
 
 
-@user_app.command("remove")
+@user_app.command(
+    "remove", short_help="Remove an account (its projects with --delete-projects).")
 def user_remove(
-    name: Annotated[str, typer.Argument(help="The account's user name.")],
+    name: Annotated[str, typer.Argument(metavar="NAME", help="The account's user name.")],
     delete_projects: Annotated[bool, typer.Option(
         "--delete-projects", help="Also delete the projects the account owns, with their "
         "uploads, models, runs and share links (without it, such an account is kept).")] = False,
