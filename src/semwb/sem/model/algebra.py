@@ -247,8 +247,8 @@ def objective(mm: ModelMatrices, theta: Array, patterns: list[Pattern],
 
     ``S_full`` / ``mean_full`` are the moments fixed.x cells take (see :func:`fill_matrices`).
     When every row of ``theta`` is one point (a stack's warm start) and no fixed.x moments are
-    given, the model's side (``Σ``, ``Σ⁻¹``, ``log|Σ|``) is made once and shared by the rows as
-    read-only views; only the data's side is per row.
+    given, the model's side (``Σ``, ``Σ⁻¹``, ``log|Σ|``) is made once and repeated for the
+    rows (the same bits); only the data's side is per row.
     """
     theta = np.atleast_2d(theta)
     n = theta.shape[0]
@@ -281,8 +281,7 @@ def objective(mm: ModelMatrices, theta: Array, patterns: list[Pattern],
 
 
 def _spread(imp: Implied, n: int) -> Implied:
-    """``imp`` as a stack of ``n`` members (read-only views of its one member when it has one
-    and ``n`` is more)."""
+    """``imp`` as a stack of ``n`` members (its one member repeated when it has one)."""
     if imp.sigma.shape[0] == n:
         return imp
     return Implied(*(_spread_array(x, n) for x in (
@@ -290,8 +289,9 @@ def _spread(imp: Implied, n: int) -> Implied:
 
 
 def _spread_array(x: Array, n: int) -> Array:
-    """A stack ``x`` of one member as ``n`` (a read-only view); ``x`` itself when it has ``n``."""
-    return x if x.shape[0] == n else np.broadcast_to(x, (n, *x.shape[1:]))
+    """A stack ``x`` of one member repeated ``n`` times (copies: callers write into evaluations
+    in place); ``x`` itself when it has ``n``."""
+    return x if x.shape[0] == n else np.repeat(x, n, axis=0)
 
 
 def _complete(cols: NDArray[np.intp], p: int) -> bool:
