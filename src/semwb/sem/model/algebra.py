@@ -246,20 +246,29 @@ def objective(mm: ModelMatrices, theta: Array, patterns: list[Pattern],
     """``F(θ)`` over the patterns for each row of ``theta`` (``inf`` where ``Σ`` is not PD).
 
     ``S_full`` / ``mean_full`` are the moments fixed.x cells take (see :func:`fill_matrices`).
+    When every row of ``theta`` is one point (a stack's warm start) and no fixed.x moments are
+    given, the model's side (``Σ``, ``Σ⁻¹``, ``log|Σ|``) is made once and repeated for the
+    rows (the same bits); only the data's side is per row.
     """
-    imp = implied(mm, theta, S_full, mean_full)
-    n, p = imp.sigma.shape[:2]
+    theta = np.atleast_2d(theta)
+    n = theta.shape[0]
+    one = (n > 1 and S_full is None and mean_full is None
+           and bool((theta == theta[:1]).all()))
+    point = theta[:1] if one else theta
+    imp = _spread(implied(mm, point, S_full, mean_full), n)
+    p = imp.sigma.shape[1]
     value = np.zeros(n)
     ok = np.ones(n, dtype=bool)
     full_inv: Array | None = None
     for pat in patterns:
         cols = pat.columns
         if _complete(cols, p):  # the same matrix as Σ⁻¹ below: computed once
-            logdet, inv, good = logdet_inverse(mm, theta, imp.a, imp.psi, imp.sigma)
-            full_inv = inv
+            logdet, inv, good = logdet_inverse(mm, point, imp.a[:len(point)],
+                                               imp.psi[:len(point)], imp.sigma[:len(point)])
+            full_inv = inv = _spread_array(inv, n)
         else:
-            chol, good = cholesky_factor(imp.sigma[:, cols[:, None], cols[None, :]])
-            logdet, inv = logdet_of_factor(chol), cholesky_inverse(chol)
+            chol, good = cholesky_factor(imp.sigma[:len(point), cols[:, None], cols[None, :]])
+            logdet, inv = logdet_of_factor(chol), _spread_array(cholesky_inverse(chol), n)
         ok &= good
         tr = np.einsum("nij,nji->n", pat.S, inv)
         if mm.meanstructure:
@@ -269,6 +278,20 @@ def objective(mm: ModelMatrices, theta: Array, patterns: list[Pattern],
     if full_inv is None or len(patterns) > 1:
         full_inv = np.linalg.inv(np.where(ok[:, None, None], imp.sigma, np.eye(p)[None]))
     return Evaluation(np.where(ok, value, np.inf), ok, imp, full_inv)
+
+
+def _spread(imp: Implied, n: int) -> Implied:
+    """``imp`` as a stack of ``n`` members (its one member repeated when it has one)."""
+    if imp.sigma.shape[0] == n:
+        return imp
+    return Implied(*(_spread_array(x, n) for x in (
+        imp.sigma, imp.mu, imp.a, imp.c, imp.psi, imp.eta_mean)))
+
+
+def _spread_array(x: Array, n: int) -> Array:
+    """A stack ``x`` of one member repeated ``n`` times (copies: callers write into evaluations
+    in place); ``x`` itself when it has ``n``."""
+    return x if x.shape[0] == n else np.repeat(x, n, axis=0)
 
 
 def _complete(cols: NDArray[np.intp], p: int) -> bool:

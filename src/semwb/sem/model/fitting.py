@@ -6,6 +6,10 @@ constraints), the expected information ``I`` and the analytic gradient of
 The fixed point is where the (projected) gradient vanishes, the exact ML estimate, whatever
 information steers the steps; a member is updated only until it converges, so its result does
 not depend on the others in the stack.
+
+:class:`Steering` changes only how the steps are made (the bootstrap's draws: a shared first
+metric, the chord Hessian one iteration later, Anderson acceleration and a last step taken
+without evaluating it); the fixed point and the step tolerance are the same.
 """
 
 from __future__ import annotations
@@ -24,14 +28,20 @@ from semwb.sem.model.algebra import (
     information,
     objective,
 )
+from semwb.sem.model.anderson import Anderson
 from semwb.sem.model.factor import cholesky_factor, cholesky_inverse, cholesky_logdet
 from semwb.sem.model.hessian import complete_hessian
 from semwb.sem.model.missing import MissingRows
 from semwb.sem.model.missing import objective as fiml_objective
 from semwb.sem.model.structure import Array, ModelMatrices
 
-#: Stack members whose step metric is made at once (see :func:`fit_batch`).
+#: Stack members whose step metric is made at once (see :func:`fit_batch`): the ``(members, q,
+#: q)`` temporaries stay in cache and cause no page faults.
 _BLOCK = 128
+
+#: The finish step is taken only where the last two chord steps shrank at least this much (its
+#: error is then about this share of the step).
+_CONTRACTION = 0.1
 
 #: The data of a stack: complete-data (or per-pattern) moments, or weighted incomplete rows.
 Data = list[Pattern] | MissingRows
@@ -39,12 +49,42 @@ Data = list[Pattern] | MissingRows
 
 @dataclass(frozen=True)
 class BatchFit:
-    """Estimates, per-member convergence, iteration counts and final ``F``."""
+    """Estimates, per-member convergence, iteration counts and final ``F`` (``F`` at the last
+    evaluated point: before the unevaluated last step of :attr:`Steering.finish`)."""
 
     theta: Array
     converged: NDArray[np.bool_]
     iterations: NDArray[np.intp]
     objective: Array
+
+
+@dataclass(frozen=True)
+class Steering:
+    """How :func:`fit_batch` makes its steps (the default: the plain chord method).
+
+    Attributes
+    ----------
+    first
+        ``(q, q)`` step metric of the iterations before the chord metric, shared by all members
+        (None: the expected information at the first member's start).
+    chord_at
+        The iteration at which each member's own step metric is made (:func:`chord_metric`).
+    accelerate
+        Anderson acceleration (:mod:`semwb.sem.model.anderson`) from the chord iteration on.
+    finish
+        From the chord iteration on, a member whose step's largest element is below this (but
+        not below the tolerance) takes that step and stops without evaluating it: its next
+        step would be smaller than the tolerance by the chord's contraction (0 = never).
+    """
+
+    first: Array | None = None
+    chord_at: int = 1
+    accelerate: bool = False
+    finish: float = 0.0
+
+
+#: The plain chord method: expected information, then the Hessian at the first iterate.
+PLAIN = Steering()
 
 
 def project(mm: ModelMatrices, theta: Array) -> Array:
@@ -162,7 +202,8 @@ def _steps(P: Array, todo: NDArray[np.intp], grad: Array) -> Array:
 
 def fit_batch(mm: ModelMatrices, patterns: Data, *, start: Array,
               S_full: Array | None = None, mean_full: Array | None = None, tol: float = 1e-7,
-              max_iter: int = 200, refresh_every: int | None = None) -> BatchFit:
+              max_iter: int = 200, refresh_every: int | None = None,
+              steering: Steering = PLAIN) -> BatchFit:
     """Minimise ``F`` for a stack of data sets.
 
     Parameters
@@ -182,7 +223,9 @@ def fit_batch(mm: ModelMatrices, patterns: Data, *, start: Array,
         Iterations before a member is declared not converged.
     refresh_every
         Recompute the information every this many iterations (and after a rejected step);
-        None: only at the start and at the first iteration (a chord method, cheap for stacks).
+        None: only at the start and at ``steering.chord_at`` (a chord method, cheap for stacks).
+    steering
+        How the steps are made (:class:`Steering`); never where they converge.
 
     Returns
     -------
@@ -208,20 +251,26 @@ def fit_batch(mm: ModelMatrices, patterns: Data, *, start: Array,
         usable &= cholesky_logdet(pat.S)[1]  # a singular sample has no ML estimate: not fitted
     todo = todo[usable]
     ev = _take(ev, usable)
-    first = metric(mm, information(mm, _take(ev, np.arange(1)).imp,
-                                   ev.sigma_inv[:1]))[0] if todo.size else None
+    first = steering.first
+    if first is None and todo.size:
+        first = metric(mm, information(mm, _take(ev, np.arange(1)).imp, ev.sigma_inv[:1]))[0]
+    history = Anderson(n, mm.n_params) if steering.accelerate else None
+    previous = np.full(n, np.inf)  # each member's last chord step size (the finish test)
     P = np.repeat(first[None], n, axis=0) if first is not None else np.zeros((n, 0, 0))
     active = _subset(patterns, todo)  # the data of the members ``todo``, kept in step with it
     for it in range(max_iter):
         if not todo.size:
             break
         grad = gradient(mm, ev, active)
-        if it == 1:  # in blocks: the (members, q, q) temporaries stay small (cache, no page faults)
+        if it == steering.chord_at:  # in blocks: (members, q, q) temporaries stay small
             for lo in range(0, todo.size, _BLOCK):
                 block = np.arange(lo, min(lo + _BLOCK, todo.size))
                 P[todo[block]] = chord_metric(mm, _take(ev, block), _subset(active, block))
         elif refresh_every and it % refresh_every == 0 and it > 0:
             P[todo] = metric(mm, information(mm, ev.imp, ev.sigma_inv))
+            previous[todo] = np.inf
+            if history is not None:
+                history.reset(todo)
         step = _steps(P, todo, grad)
         small = np.abs(step).max(axis=1, initial=0.0) < tol
         converged[todo[small]] = True
@@ -229,6 +278,18 @@ def fit_batch(mm: ModelMatrices, patterns: Data, *, start: Array,
         todo, step, ev = todo[keep], step[keep], _take(ev, keep)
         active = _subset(active, np.flatnonzero(keep))
         iterations[todo] += 1
+        raw = step  # the chord step: its size decides convergence, with or without acceleration
+        if history is not None and it >= steering.chord_at:
+            step = history.step(todo, theta[todo], raw)
+        if steering.finish and it >= steering.chord_at:
+            size = np.abs(raw).max(axis=1, initial=0.0)
+            last = (size < steering.finish) & (size <= _CONTRACTION * previous[todo])
+            previous[todo] = size
+            theta[todo[last]] -= step[last]
+            converged[todo[last]] = True
+            keep = ~last
+            todo, step, raw, ev = todo[keep], step[keep], raw[keep], _take(ev, keep)
+            active = _subset(active, np.flatnonzero(keep))
         if not todo.size:
             break
         trial = theta[todo] - step
@@ -236,6 +297,11 @@ def fit_batch(mm: ModelMatrices, patterns: Data, *, start: Array,
         slack = 1e-12 * np.abs(objective_value[todo])
         bad = ~(tev.value <= objective_value[todo] + slack)
         scale = 1.0
+        previous[todo[bad]] = np.inf  # the metric changes below
+        if history is not None and bad.any():  # the secant step failed: the chord step, halved
+            step[bad] = raw[bad]
+            history.reset(todo[bad])
+            scale = 2.0
         while bad.any() and scale > 1e-6:
             scale *= 0.5
             idx = np.flatnonzero(bad)
@@ -246,6 +312,8 @@ def fit_batch(mm: ModelMatrices, patterns: Data, *, start: Array,
             _put(tev, idx[fine], _take(rev, fine))
             bad[idx[fine]] = False
             P[todo[idx]] = metric(mm, information(mm, _take(ev, idx).imp, ev.sigma_inv[idx]))
+            if history is not None:
+                history.reset(todo[idx])
         good = ~bad
         theta[todo[good]] = trial[good]
         objective_value[todo[good]] = tev.value[good]
