@@ -10,7 +10,7 @@ the R function it was checked against (tests/reference/measurement_*).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
