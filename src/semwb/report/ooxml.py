@@ -23,6 +23,7 @@ import importlib.util
 import io
 import math
 import re
+import struct
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -62,15 +63,37 @@ def text(value: str) -> str:
     return escape(_CONTROL.sub("", value))
 
 
-def zip_parts(parts: Sequence[tuple[str, bytes]]) -> bytes:
-    """A zip of ``(name, content)`` parts, every entry dated 1980-01-01 (reproducible bytes)."""
+def zip_entry(name: str, content: bytes) -> tuple[bytes, bytes]:
+    """One part as :mod:`zipfile` writes it (deflated, dated 1980-01-01): its local header and
+    data, and its central-directory record (offset 0, set by :func:`zip_entries`)."""
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for name, content in parts:
-            entry = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            target.writestr(entry, content)
-    return out.getvalue()
+        entry = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+        entry.compress_type = zipfile.ZIP_DEFLATED
+        target.writestr(entry, content)
+        local = target.start_dir
+    data = out.getvalue()
+    return data[:local], data[local:-zipfile.sizeEndCentDir]
+
+
+def zip_entries(entries: Sequence[tuple[bytes, bytes]]) -> bytes:
+    """The zip of :func:`zip_entry` parts, byte for byte what :mod:`zipfile` writes for them in
+    one archive: a part whose entry is kept (the Word template's) is compressed once per
+    process (its 430 kB style sheets took 8 ms per document)."""
+    offsets, at = [], 0
+    for local, _ in entries:
+        offsets.append(at)
+        at += len(local)
+    central = b"".join(record[:42] + struct.pack("<L", offset) + record[46:]
+                       for (_, record), offset in zip(entries, offsets, strict=True))
+    end = struct.pack(zipfile.structEndArchive, zipfile.stringEndArchive, 0, 0, len(entries),
+                      len(entries), len(central), at, 0)
+    return b"".join(local for local, _ in entries) + central + end
+
+
+def zip_parts(parts: Sequence[tuple[str, bytes]]) -> bytes:
+    """A zip of ``(name, content)`` parts, every entry dated 1980-01-01 (reproducible bytes)."""
+    return zip_entries([zip_entry(name, content) for name, content in parts])
 
 
 def core_properties(title: str | None = None) -> bytes:
@@ -97,6 +120,12 @@ def _word_template() -> tuple[tuple[tuple[str, bytes], ...], str, str]:
     head, rest = document.split("<w:body>", 1)
     section = rest[rest.index("<w:sectPr"):rest.index("</w:body>")]
     return parts, head, section
+
+
+@functools.lru_cache(maxsize=1)
+def _template_entries() -> tuple[tuple[bytes, bytes], ...]:
+    """The blank document's parts as zip entries, compressed once per process."""
+    return tuple(zip_entry(name, content) for name, content in _word_template()[0])
 
 
 def _run(value: str, properties: str = "") -> str:
@@ -153,7 +182,8 @@ class WordDocument:
         document = f"{head}<w:body>{''.join(self.body)}{section}</w:body></w:document>"
         replaced = {"word/document.xml": document.encode("utf-8"),
                     "docProps/core.xml": core_properties(title)}
-        return zip_parts([(name, replaced.get(name, content)) for name, content in parts])
+        return zip_entries([zip_entry(name, replaced[name]) if name in replaced else kept
+                            for (name, _), kept in zip(parts, _template_entries(), strict=True)])
 
 
 # --------------------------------------------------------------------------- Excel
