@@ -178,7 +178,8 @@ def _diagnose(table: pd.DataFrame, core: CoreFit, latents: tuple[str, ...]
     return found
 
 
-def fit_model(spec: ModelSpec, data: pd.DataFrame, *, data_name: str = "data") -> FitResult:
+def fit_model(spec: ModelSpec, data: pd.DataFrame, *, data_name: str = "data",
+              rmsea_ci: bool = True) -> FitResult:
     """Fit ``spec`` to ``data`` by ML (or FIML with ``missing: fiml``), as lavaan's ``sem()``.
 
     Parameters
@@ -189,6 +190,10 @@ def fit_model(spec: ModelSpec, data: pd.DataFrame, *, data_name: str = "data") -
         The data; columns the model does not use are ignored.
     data_name
         What to call the data in messages (its file name).
+    rmsea_ci
+        False leaves out the RMSEA interval of a single-group ML (MLR, MLM) fit
+        (``rmsea_ci_lower``/``upper`` None): a caller that reports no interval, such as the
+        measurement CFAs, skips its search (1-3 ms). Other fits always give it.
 
     Returns
     -------
@@ -219,7 +224,7 @@ def fit_model(spec: ModelSpec, data: pd.DataFrame, *, data_name: str = "data") -
             from semwb.sem.ordinal.fit import fit_ordinal
 
             return fit_ordinal(spec, data, frame, excluded, data_name)
-        return _fit(spec, frame, excluded, data_name, deleted)
+        return _fit(spec, frame, excluded, data_name, deleted, rmsea_ci=rmsea_ci)
 
 
 def _exogenous_deletions(spec: ModelSpec, data: pd.DataFrame) -> str:
@@ -234,7 +239,7 @@ def _exogenous_deletions(spec: ModelSpec, data: pd.DataFrame) -> str:
 
 
 def _fit(spec: ModelSpec, frame: pd.DataFrame, excluded: tuple[int, ...],
-         data_name: str, deleted: str = "") -> FitResult:
+         data_name: str, deleted: str = "", *, rmsea_ci: bool = True) -> FitResult:
     """:func:`fit_model` after the data checks."""
     parsed = spec.parsed
     options, note = spec.lavaan_options()
@@ -286,7 +291,7 @@ def _fit(spec: ModelSpec, frame: pd.DataFrame, excluded: tuple[int, ...],
     imp = implied(core.mm, core.mm.estimate[None])
     mu = imp.mu[0] if options.meanstructure else moments.h1_mu
     npar = core.mm.n_params - (reparam.count if reparam is not None else 0)
-    indices = fit_indices(moments, imp.sigma[0], mu, npar=npar)
+    indices = fit_indices(moments, imp.sigma[0], mu, npar=npar, rmsea_ci=rmsea_ci)
     if spec.auxiliary:  # semTools' baseline for CFI/TLI (sem/auxiliary_fit.py)
         from semwb.sem.auxiliary_fit import with_auxiliary_baseline
 
