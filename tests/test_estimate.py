@@ -69,8 +69,10 @@ def test_every_fit_builds_a_fresh_model(hs: pd.DataFrame) -> None:
 def test_without_the_rmsea_interval_every_other_number_is_the_same(hs: pd.DataFrame) -> None:
     full = fit(HS, hs)
     short = fit_model(spec_from_syntax(HS, name="t"), hs, rmsea_ci=False)
-    assert full.fit.rmsea_ci_lower is not None and full.fit.rmsea_ci_upper is not None
-    assert short.fit.rmsea_ci_lower is None and short.fit.rmsea_ci_upper is None
+    assert full.fit.rmsea_ci_lower is not None
+    assert full.fit.rmsea_ci_upper is not None
+    assert short.fit.rmsea_ci_lower is None
+    assert short.fit.rmsea_ci_upper is None
     assert (short.fit.model_dump(exclude={"rmsea_ci_lower", "rmsea_ci_upper"})
             == full.fit.model_dump(exclude={"rmsea_ci_lower", "rmsea_ci_upper"}))
     pd.testing.assert_frame_equal(short.parameters, full.parameters, check_exact=True)
