@@ -102,9 +102,10 @@ def assess_spec_measurement(spec: ModelSpec, data: pd.DataFrame,
         warnings. A measurement model that cannot be fitted is a warning, not an error: the
         structural results still stand.
     """
+    have = set(data.columns)
     latents = [name for name in spec.parsed.latents
                if name in instrument.constructs
-               and set(instrument.constructs[name].item_ids) <= set(data.columns)]
+               and set(instrument.constructs[name].item_ids) <= have]
     if not latents:
         return {}, []
     try:

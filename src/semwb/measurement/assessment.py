@@ -80,9 +80,10 @@ def construct_groups(items: pd.DataFrame, instrument: Instrument,
         For a name that is not a construct of the instrument, or whose items are not all in
         ``items``.
     """
+    have = set(items.columns)
     if constructs is None:
         found = {c: con.item_ids for c, con in instrument.constructs.items()
-                 if set(con.item_ids) <= set(items.columns)}
+                 if set(con.item_ids) <= have}
         if not found:
             raise OptionError(f"No construct of instrument {instrument.instrument} has all its "
                               "items in the data; check the column names.")
@@ -92,8 +93,8 @@ def construct_groups(items: pd.DataFrame, instrument: Instrument,
         raise OptionError(f"Unknown construct(s) {unknown}; the instrument has "
                           f"{', '.join(instrument.constructs)}.")
     groups = {c: instrument.constructs[c].item_ids for c in constructs}
-    absent = [f"{c} ({', '.join(i for i in ids if i not in items.columns)})"
-              for c, ids in groups.items() if not set(ids) <= set(items.columns)]
+    absent = [f"{c} ({', '.join(i for i in ids if i not in have)})"
+              for c, ids in groups.items() if not set(ids) <= have]
     if absent:
         raise OptionError(f"Construct(s) with items missing from the data: {'; '.join(absent)}.")
     return groups
