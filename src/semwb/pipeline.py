@@ -8,6 +8,7 @@ of :mod:`semwb.model_data`, fit, measurement quality, bootstrap, probing) -> :fu
 
 from __future__ import annotations
 
+import math
 import platform
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -163,10 +164,11 @@ def parameter_rows(fit: FitResult, table: pd.DataFrame | None = None) -> list[Pa
     source = fit.parameters if table is None else table
     columns = COLUMNS + [c for c in ("std_all_se", "std_all_ci_lower", "std_all_ci_upper")
                          if c in source]
-    frame = source[columns]
-    records = frame.astype(object).where(frame.notna(), None)
-    return [ParameterRow.model_validate({**r, "free": bool(r["free"])})
-            for r in records.to_dict(orient="records")]
+    values = [[None if isinstance(v, float) and math.isnan(v) else v
+               for v in source[c].tolist()] for c in columns]  # Python scalars, column by column
+    return [ParameterRow.model_validate({**dict(zip(columns, row, strict=True)),
+                                         "free": bool(row[columns.index("free")])})
+            for row in zip(*values, strict=True)]
 
 
 def run_analysis(
