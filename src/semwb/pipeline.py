@@ -16,6 +16,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from semwb.errors import SemwbError
@@ -129,8 +130,9 @@ def _versions() -> dict[str, str]:
         except PackageNotFoundError:
             return ""
 
-    return {"semwb": v("semwb"), "semopy": v("semopy"), "numpy": v("numpy"),
-            "pandas": v("pandas"), "python": platform.python_version()}
+    # numpy and pandas are loaded: their own version strings, not a metadata search (1 ms each)
+    return {"semwb": v("semwb"), "semopy": v("semopy"), "numpy": np.__version__,
+            "pandas": pd.__version__, "python": platform.python_version()}
 
 
 def provenance(spec: ModelSpec, data: pd.DataFrame, *, data_path: str | Path | None = None,
