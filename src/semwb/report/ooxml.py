@@ -115,14 +115,15 @@ def _template_path() -> Path:
 
 
 @functools.lru_cache(maxsize=1)
-def _word_template() -> tuple[tuple[tuple[str, bytes], ...], str, str]:
-    """python-docx's blank document: its parts, and ``document.xml`` split around the body."""
+def _word_template() -> tuple[tuple[str, ...], str, str]:
+    """python-docx's blank document: its part names, and ``document.xml`` split around the
+    body (the other parts are copied as stored, :func:`_template_entries`)."""
     with zipfile.ZipFile(_template_path()) as source:
-        parts = tuple((info.filename, source.read(info.filename)) for info in source.infolist())
-    document = dict(parts)["word/document.xml"].decode("utf-8")
+        names = tuple(info.filename for info in source.infolist())
+        document = source.read("word/document.xml").decode("utf-8")
     head, rest = document.split("<w:body>", 1)
     section = rest[rest.index("<w:sectPr"):rest.index("</w:body>")]
-    return parts, head, section
+    return names, head, section
 
 
 @functools.lru_cache(maxsize=1)
@@ -198,12 +199,12 @@ class WordDocument:
 
     def save(self, *, title: str) -> bytes:
         """The ``.docx`` file."""
-        parts, head, section = _word_template()
+        names, head, section = _word_template()
         document = f"{head}<w:body>{''.join(self.body)}{section}</w:body></w:document>"
         replaced = {"word/document.xml": document.encode("utf-8"),
                     "docProps/core.xml": core_properties(title)}
         return zip_entries([zip_entry(name, replaced[name]) if name in replaced else kept
-                            for (name, _), kept in zip(parts, _template_entries(), strict=True)])
+                            for name, kept in zip(names, _template_entries(), strict=True)])
 
 
 # --------------------------------------------------------------------------- Excel
