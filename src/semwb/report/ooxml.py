@@ -63,6 +63,10 @@ def text(value: str) -> str:
     return escape(_CONTROL.sub("", value))
 
 
+#: The zip's end-of-central-directory record (no comment), as zipfile packs it.
+_END_RECORD = struct.Struct("<4s4H2LH")
+
+
 def zip_entry(name: str, content: bytes) -> tuple[bytes, bytes]:
     """One part as :mod:`zipfile` writes it (deflated, dated 1980-01-01): its local header and
     data, and its central-directory record (offset 0, set by :func:`zip_entries`)."""
@@ -73,7 +77,7 @@ def zip_entry(name: str, content: bytes) -> tuple[bytes, bytes]:
         target.writestr(entry, content)
         local = target.start_dir
     data = out.getvalue()
-    return data[:local], data[local:-zipfile.sizeEndCentDir]
+    return data[:local], data[local:-_END_RECORD.size]
 
 
 def zip_entries(entries: Sequence[tuple[bytes, bytes]]) -> bytes:
@@ -85,8 +89,7 @@ def zip_entries(entries: Sequence[tuple[bytes, bytes]]) -> bytes:
         at += len(local)
     central = b"".join(record[:42] + struct.pack("<L", offset) + record[46:]
                        for (_, record), offset in zip(entries, offsets, strict=True))
-    end = struct.pack(zipfile.structEndArchive, zipfile.stringEndArchive, 0, 0, len(entries),
-                      len(entries), len(central), at, 0)
+    end = _END_RECORD.pack(b"PK\x05\x06", 0, 0, len(entries), len(entries), len(central), at, 0)
     return b"".join(local for local, _ in entries) + central + end
 
 
