@@ -28,7 +28,7 @@ from semwb.sem.estimators.active_set import active_notes, blank_bound_errors, fi
 from semwb.sem.estimators.ml import CoreFit, data_patterns, fit_ml
 from semwb.sem.estimators.start import covariate_starts, start_values
 from semwb.sem.fitindices import Moments, em_saturated, fit_indices
-from semwb.sem.model.algebra import implied, with_sample_moments
+from semwb.sem.model.algebra import Implied, implied, with_sample_moments
 from semwb.sem.model.constraints import equality_reparam
 from semwb.sem.model.missing import missing_rows
 from semwb.sem.model.standardized import r_squared
@@ -147,9 +147,10 @@ def _moments(core: CoreFit, covariates: np.ndarray, baseline_x: np.ndarray,
                    core.mm.meanstructure, baseline_x), notes
 
 
-def _diagnose(table: pd.DataFrame, core: CoreFit, latents: tuple[str, ...]
-              ) -> list[tuple[type[SemwbWarning], str]]:
-    """Non-convergence, negative variances and non-positive-definite matrices, as lavaan warns."""
+def _diagnose(table: pd.DataFrame, core: CoreFit, latents: tuple[str, ...],
+              imp: Implied | None = None) -> list[tuple[type[SemwbWarning], str]]:
+    """Non-convergence, negative variances and non-positive-definite matrices, as lavaan warns
+    (``imp``: the implied moments at the estimate, when the caller has them)."""
     found: list[tuple[type[SemwbWarning], str]] = []
     if not core.converged:
         found.append((ConvergenceWarning,
@@ -165,7 +166,8 @@ def _diagnose(table: pd.DataFrame, core: CoreFit, latents: tuple[str, ...]
     for i in np.flatnonzero((op == "=~") & (np.abs(std) > 1)):
         found.append((HeywoodCaseWarning, f"standardized loading of {rhs[i]} on {lhs[i]} is "
                       f"{std[i]:.3f} (beyond 1 in absolute value): a Heywood case."))
-    imp = implied(core.mm, core.mm.estimate[None])
+    if imp is None:
+        imp = implied(core.mm, core.mm.estimate[None])
     if np.linalg.eigvalsh(imp.sigma[0])[0] <= 0:
         found.append((HeywoodCaseWarning, "the model-implied covariance matrix is not positive "
                       "definite."))
@@ -300,7 +302,7 @@ def _fit(spec: ModelSpec, frame: pd.DataFrame, excluded: tuple[int, ...],
         from semwb.sem.scaled_test import scaled_indices
 
         indices = scaled_indices(indices, robust, core.n_obs)
-    found = _diagnose(table, core, parsed.latents)
+    found = _diagnose(table, core, parsed.latents, imp)
     messages = [m for m in (note, deleted, *notes, *active_notes(solved.active)) if m]
     for message in messages:
         warnings.warn(f"{spec.name}: {message}", SemwbWarning, stacklevel=2)
