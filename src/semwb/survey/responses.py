@@ -345,6 +345,8 @@ def _duplicate_ids(frame: pd.DataFrame, id_name: str | None, source: str) -> lis
         return []
     ids = frame[id_name]
     dupes = ids[ids.duplicated(keep=False) & ids.notna() & (ids.astype(str) != "")]
+    if dupes.empty:  # the usual case: no grouping to do
+        return []
     return [f"{source}: respondent id '{value}' appears in rows "
             f"{', '.join(str(r) for r in rows.index)}; remove the repeated submission or renumber"
             for value, rows in dupes.groupby(dupes.astype(str))]
