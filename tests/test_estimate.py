@@ -66,6 +66,18 @@ def test_every_fit_builds_a_fresh_model(hs: pd.DataFrame) -> None:
     pd.testing.assert_frame_equal(first.parameters, second.parameters)
 
 
+def test_without_the_rmsea_interval_every_other_number_is_the_same(hs: pd.DataFrame) -> None:
+    full = fit(HS, hs)
+    short = fit_model(spec_from_syntax(HS, name="t"), hs, rmsea_ci=False)
+    assert full.fit.rmsea_ci_lower is not None
+    assert full.fit.rmsea_ci_upper is not None
+    assert short.fit.rmsea_ci_lower is None
+    assert short.fit.rmsea_ci_upper is None
+    assert (short.fit.model_dump(exclude={"rmsea_ci_lower", "rmsea_ci_upper"})
+            == full.fit.model_dump(exclude={"rmsea_ci_lower", "rmsea_ci_upper"}))
+    pd.testing.assert_frame_equal(short.parameters, full.parameters, check_exact=True)
+
+
 def test_identification_by_fixed_variance_gives_the_same_solution(hs: pd.DataFrame) -> None:
     marker = fit(HS, hs)
     std_lv = fit("visual =~ NA*x1 + x2 + x3\ntextual =~ NA*x4 + x5 + x6\n"

@@ -102,3 +102,34 @@ def test_escaping_equals_xml_sax_saxutils(value: str) -> None:
 
     assert ooxml.escape(value) == escape(value)
     assert ooxml.quoteattr(value) == quoteattr(value)
+
+
+def _zipfile_archive(parts: list[tuple[str, bytes]]) -> bytes:
+    """What :mod:`zipfile` writes for the parts in one archive (the reference bytes)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, content in parts:
+            entry = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            target.writestr(entry, content)
+    return out.getvalue()
+
+
+def test_zip_assembled_from_entries_is_zipfiles_archive() -> None:
+    """Entries compressed apart (the Word template's once per process) and joined give the same
+    bytes as one zipfile archive: offsets, central directory and end record."""
+    with zipfile.ZipFile(ooxml._template_path()) as source:
+        template = [(info.filename, source.read(info)) for info in source.infolist()]
+    parts = [*template[:3], ("word/表.xml", "<x>é</x>".encode()), ("empty", b""), *template[3:]]
+    assert ooxml.zip_parts(parts) == _zipfile_archive(parts)
+    assert ooxml.zip_parts([]) == _zipfile_archive([])
+    document = WordDocument()
+    document.table([["a", "b <&>"], ["1", "2"]], half_points=20)
+    saved = document.save(title="T")
+    names = [info.filename for info in zipfile.ZipFile(io.BytesIO(saved)).infolist()]
+    archive = zipfile.ZipFile(io.BytesIO(saved))
+    assert archive.testzip() is None  # every part's CRC, the template's copied streams too
+    assert [archive.read(n) for n in names[:3]] == [c for _, c in template[:3]]
+    # python-docx stores its template with zlib's default compression: its streams, copied,
+    # are the bytes zipfile would write
+    assert saved == _zipfile_archive([(n, archive.read(n)) for n in names])

@@ -8,6 +8,7 @@ of :mod:`semwb.model_data`, fit, measurement quality, bootstrap, probing) -> :fu
 
 from __future__ import annotations
 
+import math
 import platform
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -15,6 +16,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from semwb.errors import SemwbError
@@ -102,9 +104,10 @@ def assess_spec_measurement(spec: ModelSpec, data: pd.DataFrame,
         warnings. A measurement model that cannot be fitted is a warning, not an error: the
         structural results still stand.
     """
+    have = set(data.columns)
     latents = [name for name in spec.parsed.latents
                if name in instrument.constructs
-               and set(instrument.constructs[name].item_ids) <= set(data.columns)]
+               and set(instrument.constructs[name].item_ids) <= have]
     if not latents:
         return {}, []
     try:
@@ -127,8 +130,9 @@ def _versions() -> dict[str, str]:
         except PackageNotFoundError:
             return ""
 
-    return {"semwb": v("semwb"), "semopy": v("semopy"), "numpy": v("numpy"),
-            "pandas": v("pandas"), "python": platform.python_version()}
+    # numpy and pandas are loaded: their own version strings, not a metadata search (1 ms each)
+    return {"semwb": v("semwb"), "semopy": v("semopy"), "numpy": np.__version__,
+            "pandas": pd.__version__, "python": platform.python_version()}
 
 
 def provenance(spec: ModelSpec, data: pd.DataFrame, *, data_path: str | Path | None = None,
@@ -162,10 +166,11 @@ def parameter_rows(fit: FitResult, table: pd.DataFrame | None = None) -> list[Pa
     source = fit.parameters if table is None else table
     columns = COLUMNS + [c for c in ("std_all_se", "std_all_ci_lower", "std_all_ci_upper")
                          if c in source]
-    frame = source[columns]
-    records = frame.astype(object).where(frame.notna(), None)
-    return [ParameterRow.model_validate({**r, "free": bool(r["free"])})
-            for r in records.to_dict(orient="records")]
+    values = [[None if isinstance(v, float) and math.isnan(v) else v
+               for v in source[c].tolist()] for c in columns]  # Python scalars, column by column
+    return [ParameterRow.model_validate({**dict(zip(columns, row, strict=True)),
+                                         "free": bool(row[columns.index("free")])})
+            for row in zip(*values, strict=True)]
 
 
 def run_analysis(

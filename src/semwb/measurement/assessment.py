@@ -10,7 +10,7 @@ the R function it was checked against (tests/reference/measurement_*).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,10 +62,12 @@ THRESHOLDS = {"alpha": 0.70, "cr": 0.70, "ave": 0.50, "htmt": 0.85, "htmt_libera
 
 
 
-def _loading_table(parameters: pd.DataFrame,
-                   constructs: Mapping[str, Sequence[str]]) -> pd.DataFrame:
-    rows = parameters[(parameters["op"] == "=~") & parameters["lhs"].isin(list(constructs))]
-    return rows.set_index(["lhs", "rhs"])
+def _standardized_loadings(parameters: pd.DataFrame) -> dict[tuple[str, str], float]:
+    """``{(construct, item): std_all}`` of a CFA's ``=~`` rows (a dict: no pandas index per
+    lookup)."""
+    columns = (parameters[c].to_numpy() for c in ("lhs", "op", "rhs", "std_all"))
+    return {(lhs, rhs): float(std) for lhs, op, rhs, std in zip(*columns, strict=True)
+            if op == "=~"}
 
 
 def construct_groups(items: pd.DataFrame, instrument: Instrument,
@@ -78,9 +80,10 @@ def construct_groups(items: pd.DataFrame, instrument: Instrument,
         For a name that is not a construct of the instrument, or whose items are not all in
         ``items``.
     """
+    have = set(items.columns)
     if constructs is None:
         found = {c: con.item_ids for c, con in instrument.constructs.items()
-                 if set(con.item_ids) <= set(items.columns)}
+                 if set(con.item_ids) <= have}
         if not found:
             raise OptionError(f"No construct of instrument {instrument.instrument} has all its "
                               "items in the data; check the column names.")
@@ -90,8 +93,8 @@ def construct_groups(items: pd.DataFrame, instrument: Instrument,
         raise OptionError(f"Unknown construct(s) {unknown}; the instrument has "
                           f"{', '.join(instrument.constructs)}.")
     groups = {c: instrument.constructs[c].item_ids for c in constructs}
-    absent = [f"{c} ({', '.join(i for i in ids if i not in items.columns)})"
-              for c, ids in groups.items() if not set(ids) <= set(items.columns)]
+    absent = [f"{c} ({', '.join(i for i in ids if i not in have)})"
+              for c, ids in groups.items() if not set(ids) <= have]
     if absent:
         raise OptionError(f"Construct(s) with items missing from the data: {'; '.join(absent)}.")
     return groups
@@ -174,18 +177,19 @@ def assess_measurement(items: pd.DataFrame, instrument: Instrument, *,
     groups = construct_groups(items, instrument, constructs)
     names = list(groups)
     all_items = [i for c in names for i in groups[c]]
-    table = _loading_table(loadings, groups) if loadings is not None else None
+    std_of = _standardized_loadings(loadings) if loadings is not None else None
     complete = items[all_items].dropna()
     per: dict[str, dict[str, Any]] = {}
     for c in names:
-        alpha, ci = cronbach_alpha(items[groups[c]].to_numpy(float), level=level)
+        block = items[groups[c]].to_numpy(float)
+        alpha, ci = cronbach_alpha(block, level=level)
         entry: dict[str, Any] = {"items": list(groups[c]), "alpha": alpha, "alpha_ci": list(ci),
-                                 **alpha_variants(items[groups[c]].to_numpy(float), level=level),
+                                 **alpha_variants(block, level=level),
                                  "omega": None, "omega_observed": None, "cr": None, "ave": None,
                                  "ave_observed": None,
                                  "sqrt_ave": None, "loadings": {}}
-        if table is not None and loadings is not None:
-            std = [float(table.loc[(c, i), "std_all"]) for i in groups[c]]
+        if std_of is not None and loadings is not None:
+            std = [std_of[(c, i)] for i in groups[c]]
             cr, ave = composite_reliability(std)
             sample = np.cov(complete[groups[c]].to_numpy(float), rowvar=False, bias=True)
             entry.update(cr=cr, ave=ave, sqrt_ave=float(np.sqrt(ave)),

@@ -41,13 +41,15 @@ def measure_constructs(items: pd.DataFrame, instrument: Instrument, *,
     """
     groups = construct_groups(items, instrument, constructs)
     data = items[[i for g in groups.values() for i in g]].dropna()
+    # neither CFA's RMSEA interval is reported (CFA_FIT_KEYS, the single-factor comparison)
     kfactor = fit_model(spec_from_syntax(cfa_syntax(groups), name="measurement-cfa"), data,
-                        data_name="responses")
+                        data_name="responses", rmsea_ci=False)
     comparison = None
     warnings = [f"k-factor CFA: {w}" for w in kfactor.warnings]
     if len(groups) > 1:
         single = fit_model(spec_from_syntax(cfa_syntax({"G": list(data.columns)}),
-                                            name="single-factor-cfa"), data, data_name="responses")
+                                            name="single-factor-cfa"), data, data_name="responses",
+                           rmsea_ci=False)
         comparison = single_factor_comparison(kfactor.fit.model_dump(), single.fit.model_dump())
         warnings += [f"single-factor CFA: {w}" for w in single.warnings]
     quality = assess_measurement(items, instrument, loadings=kfactor.parameters,

@@ -65,14 +65,14 @@ def latent_correlations(parameters: pd.DataFrame, names: Sequence[str]) -> pd.Da
     Pairs without a ``~~`` row (e.g. a regression in a structural model) are NaN: take the
     correlations from the measurement CFA (:func:`semwb.measurement.cfa.measure_constructs`).
     """
-    start = np.full((len(names), len(names)), np.nan)
-    np.fill_diagonal(start, 1.0)
-    out = pd.DataFrame(start, index=list(names), columns=list(names))
-    rows = parameters[(parameters["op"] == "~~") & parameters["lhs"].isin(names)
-                      & parameters["rhs"].isin(names) & (parameters["lhs"] != parameters["rhs"])]
-    for _, row in rows.iterrows():
-        out.loc[row["lhs"], row["rhs"]] = out.loc[row["rhs"], row["lhs"]] = row["std_all"]
-    return out
+    where = {name: pos for pos, name in enumerate(names)}
+    values = np.full((len(names), len(names)), np.nan)
+    np.fill_diagonal(values, 1.0)
+    columns = (parameters[c].to_numpy() for c in ("lhs", "op", "rhs", "std_all"))
+    for lhs, op, rhs, std in zip(*columns, strict=True):  # arrays: no pandas row per pair
+        if op == "~~" and lhs != rhs and lhs in where and rhs in where:
+            values[where[lhs], where[rhs]] = values[where[rhs], where[lhs]] = std
+    return pd.DataFrame(values, index=list(names), columns=list(names))
 
 
 def fornell_larcker(parameters: pd.DataFrame,
@@ -93,6 +93,6 @@ def fornell_larcker(parameters: pd.DataFrame,
         diagonal value exceeds the correlations in its row (Fornell & Larcker, 1981).
     """
     names = list(sqrt_ave)
-    lv = latent_correlations(parameters, names)
-    return {a: {b: (sqrt_ave[a] if a == b else float(lv.loc[a, b])) for b in names}
-            for a in names}
+    lv = latent_correlations(parameters, names).to_numpy()
+    return {a: {b: (sqrt_ave[a] if a == b else float(lv[i, j])) for j, b in enumerate(names)}
+            for i, a in enumerate(names)}

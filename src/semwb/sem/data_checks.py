@@ -22,6 +22,13 @@ def _first_line(parsed: ParsedSyntax, variable: str) -> int:
     return next(t.line for t in parsed.terms if variable in (t.lhs, t.rhs))
 
 
+def _numeric_columns(data: pd.DataFrame, names: tuple[str, ...]) -> list[str]:
+    """The ``names`` that are columns of ``data`` with a numeric dtype, in order (the dtypes
+    read once: taking each column as a Series cost more than its check)."""
+    dtypes = dict(zip(data.columns, data.dtypes, strict=True))
+    return [v for v in names if v in dtypes and pd.api.types.is_numeric_dtype(dtypes[v])]
+
+
 def _column_problems(spec: ModelSpec, data: pd.DataFrame, data_name: str) -> list[str]:
     parsed = spec.parsed
     problems = []
@@ -37,8 +44,9 @@ def _column_problems(spec: ModelSpec, data: pd.DataFrame, data_name: str) -> lis
             continue
         problems.append(f"{spec.source}, syntax line {_first_line(parsed, v)}: '{v}' is neither a "
                         f"column of {data_name} nor a latent defined with =~{hint}.")
+    numeric_columns = set(_numeric_columns(data, parsed.observed))
     for v in parsed.observed:
-        if v not in data.columns or pd.api.types.is_numeric_dtype(data[v].dtype):
+        if v not in data.columns or v in numeric_columns:
             continue  # a numeric column has no value to_numeric could fail on
         column = data[v]
         numeric = pd.to_numeric(column, errors="coerce")
@@ -101,8 +109,7 @@ def _missing_code_problems(spec: ModelSpec, data: pd.DataFrame, data_name: str,
 
 def _numeric_block(spec: ModelSpec, data: pd.DataFrame) -> tuple[list[str], np.ndarray]:
     """The model's columns that are numeric as read, and their values as one float block."""
-    numeric = [v for v in spec.parsed.observed
-               if v in data.columns and pd.api.types.is_numeric_dtype(data[v].dtype)]
+    numeric = _numeric_columns(data, spec.parsed.observed)
     return numeric, data[numeric].to_numpy(dtype=float, na_value=np.nan)
 
 

@@ -261,11 +261,14 @@ def delta_method(
     """
     quantile = norm_ppf(0.5 + level / 2)
     rows = {}
+    where = {label: pos for pos, label in enumerate(covariance.index)}  # positions: no .loc
+    values = covariance.to_numpy()
     for effect in effects:
         est = float(effect.evaluate(estimates))
         grad = effect.gradient(estimates)
         g = np.array([grad[k] for k in effect.labels])
-        v = covariance.loc[list(effect.labels), list(effect.labels)].to_numpy()
+        at = [where[k] for k in effect.labels]
+        v = values[np.ix_(at, at)]
         se = float(np.sqrt(max(g @ v @ g, 0.0))) if len(g) else 0.0
         z = est / se if se > 0 else np.nan
         rows[effect.name] = {

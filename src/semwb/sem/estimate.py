@@ -28,7 +28,7 @@ from semwb.sem.estimators.active_set import active_notes, blank_bound_errors, fi
 from semwb.sem.estimators.ml import CoreFit, data_patterns, fit_ml
 from semwb.sem.estimators.start import covariate_starts, start_values
 from semwb.sem.fitindices import Moments, em_saturated, fit_indices
-from semwb.sem.model.algebra import implied, with_sample_moments
+from semwb.sem.model.algebra import Implied, implied, with_sample_moments
 from semwb.sem.model.constraints import equality_reparam
 from semwb.sem.model.missing import missing_rows
 from semwb.sem.model.standardized import r_squared
@@ -147,9 +147,10 @@ def _moments(core: CoreFit, covariates: np.ndarray, baseline_x: np.ndarray,
                    core.mm.meanstructure, baseline_x), notes
 
 
-def _diagnose(table: pd.DataFrame, core: CoreFit, latents: tuple[str, ...]
-              ) -> list[tuple[type[SemwbWarning], str]]:
-    """Non-convergence, negative variances and non-positive-definite matrices, as lavaan warns."""
+def _diagnose(table: pd.DataFrame, core: CoreFit, latents: tuple[str, ...],
+              imp: Implied | None = None) -> list[tuple[type[SemwbWarning], str]]:
+    """Non-convergence, negative variances and non-positive-definite matrices, as lavaan warns
+    (``imp``: the implied moments at the estimate, when the caller has them)."""
     found: list[tuple[type[SemwbWarning], str]] = []
     if not core.converged:
         found.append((ConvergenceWarning,
@@ -165,7 +166,8 @@ def _diagnose(table: pd.DataFrame, core: CoreFit, latents: tuple[str, ...]
     for i in np.flatnonzero((op == "=~") & (np.abs(std) > 1)):
         found.append((HeywoodCaseWarning, f"standardized loading of {rhs[i]} on {lhs[i]} is "
                       f"{std[i]:.3f} (beyond 1 in absolute value): a Heywood case."))
-    imp = implied(core.mm, core.mm.estimate[None])
+    if imp is None:
+        imp = implied(core.mm, core.mm.estimate[None])
     if np.linalg.eigvalsh(imp.sigma[0])[0] <= 0:
         found.append((HeywoodCaseWarning, "the model-implied covariance matrix is not positive "
                       "definite."))
@@ -178,7 +180,8 @@ def _diagnose(table: pd.DataFrame, core: CoreFit, latents: tuple[str, ...]
     return found
 
 
-def fit_model(spec: ModelSpec, data: pd.DataFrame, *, data_name: str = "data") -> FitResult:
+def fit_model(spec: ModelSpec, data: pd.DataFrame, *, data_name: str = "data",
+              rmsea_ci: bool = True) -> FitResult:
     """Fit ``spec`` to ``data`` by ML (or FIML with ``missing: fiml``), as lavaan's ``sem()``.
 
     Parameters
@@ -189,6 +192,10 @@ def fit_model(spec: ModelSpec, data: pd.DataFrame, *, data_name: str = "data") -
         The data; columns the model does not use are ignored.
     data_name
         What to call the data in messages (its file name).
+    rmsea_ci
+        False leaves out the RMSEA interval of a single-group ML (MLR, MLM) fit
+        (``rmsea_ci_lower``/``upper`` None): a caller that reports no interval, such as the
+        measurement CFAs, skips its search (1-3 ms). Other fits always give it.
 
     Returns
     -------
@@ -219,7 +226,7 @@ def fit_model(spec: ModelSpec, data: pd.DataFrame, *, data_name: str = "data") -
             from semwb.sem.ordinal.fit import fit_ordinal
 
             return fit_ordinal(spec, data, frame, excluded, data_name)
-        return _fit(spec, frame, excluded, data_name, deleted)
+        return _fit(spec, frame, excluded, data_name, deleted, rmsea_ci=rmsea_ci)
 
 
 def _exogenous_deletions(spec: ModelSpec, data: pd.DataFrame) -> str:
@@ -234,7 +241,7 @@ def _exogenous_deletions(spec: ModelSpec, data: pd.DataFrame) -> str:
 
 
 def _fit(spec: ModelSpec, frame: pd.DataFrame, excluded: tuple[int, ...],
-         data_name: str, deleted: str = "") -> FitResult:
+         data_name: str, deleted: str = "", *, rmsea_ci: bool = True) -> FitResult:
     """:func:`fit_model` after the data checks."""
     parsed = spec.parsed
     options, note = spec.lavaan_options()
@@ -286,7 +293,7 @@ def _fit(spec: ModelSpec, frame: pd.DataFrame, excluded: tuple[int, ...],
     imp = implied(core.mm, core.mm.estimate[None])
     mu = imp.mu[0] if options.meanstructure else moments.h1_mu
     npar = core.mm.n_params - (reparam.count if reparam is not None else 0)
-    indices = fit_indices(moments, imp.sigma[0], mu, npar=npar)
+    indices = fit_indices(moments, imp.sigma[0], mu, npar=npar, rmsea_ci=rmsea_ci)
     if spec.auxiliary:  # semTools' baseline for CFI/TLI (sem/auxiliary_fit.py)
         from semwb.sem.auxiliary_fit import with_auxiliary_baseline
 
@@ -295,7 +302,7 @@ def _fit(spec: ModelSpec, frame: pd.DataFrame, excluded: tuple[int, ...],
         from semwb.sem.scaled_test import scaled_indices
 
         indices = scaled_indices(indices, robust, core.n_obs)
-    found = _diagnose(table, core, parsed.latents)
+    found = _diagnose(table, core, parsed.latents, imp)
     messages = [m for m in (note, deleted, *notes, *active_notes(solved.active)) if m]
     for message in messages:
         warnings.warn(f"{spec.name}: {message}", SemwbWarning, stacklevel=2)

@@ -176,7 +176,8 @@ def srmr(m: Moments, sigma: np.ndarray, mu: np.ndarray) -> float:
     return float(np.sqrt(np.mean(squares)))
 
 
-def fit_indices(m: Moments, sigma: np.ndarray, mu: np.ndarray, *, npar: int) -> FitIndices:
+def fit_indices(m: Moments, sigma: np.ndarray, mu: np.ndarray, *, npar: int,
+                rmsea_ci: bool = True) -> FitIndices:
     """All global fit indices of an ML or FIML fit, as lavaan 0.6 ``fitMeasures()``.
 
     Parameters
@@ -188,6 +189,8 @@ def fit_indices(m: Moments, sigma: np.ndarray, mu: np.ndarray, *, npar: int) -> 
         has no mean structure).
     npar
         Free parameters (lavaan's ``npar``).
+    rmsea_ci
+        False: no RMSEA interval (``rmsea_ci_lower``/``upper`` None).
 
     Notes
     -----
@@ -213,7 +216,7 @@ def fit_indices(m: Moments, sigma: np.ndarray, mu: np.ndarray, *, npar: int) -> 
     chisq = max(2 * (ll1 - ll), 0.0)
     chisq0 = 2 * (ll1 - ll0)
     cfi, tli = incremental(chisq, df, chisq0, df0)
-    lower, upper = rmsea_interval(chisq, df, m.n)
+    lower, upper = rmsea_interval(chisq, df, m.n) if rmsea_ci else (None, None)
     ll_cond = ll - _covariate_loglik(m)
     ll1_cond = ll1 - _covariate_loglik(m)
     return FitIndices(

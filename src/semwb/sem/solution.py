@@ -80,15 +80,20 @@ def parameter_table(mm: ModelMatrices, vcov: Array, labels: Sequence[str],
 def defined_rows(table: pd.DataFrame, effects: Sequence[DefinedEffect],
                  vcov: Array) -> pd.DataFrame:
     """The ``:=`` rows: estimates, delta-method SEs and the standardized values."""
-    labelled = table[(table["label"] != "") & (table["op"] != ":=")].drop_duplicates("label")
-    names = list(labelled["label"])
-    param = labelled["param"].to_numpy()
+    label, op = table["label"].to_numpy(), table["op"].to_numpy()
+    first: dict[str, int] = {}  # each label's first row (a label shared by rows is one parameter)
+    for i in np.flatnonzero((label != "") & (op != ":=")):
+        first.setdefault(label[i], int(i))
+    names, rows = list(first), list(first.values())
+    param = table["param"].to_numpy()[rows]
     cov = np.zeros((len(names), len(names)))
     free = np.flatnonzero(param >= 0)  # a labelled fixed parameter has no sampling variance
     cov[np.ix_(free, free)] = vcov[np.ix_(param[free], param[free])]
-    by_label = dict(zip(names, labelled["est"], strict=True))
+    # Python floats, as the table's rows give them
+    by_label = dict(zip(names, table["est"].to_numpy()[rows].tolist(), strict=True))
     delta = delta_method(effects, by_label, pd.DataFrame(cov, index=names, columns=names))
-    standardized = {kind: dict(zip(names, labelled[kind], strict=True)) for kind in STANDARDIZED}
+    standardized = {kind: dict(zip(names, table[kind].to_numpy()[rows].tolist(), strict=True))
+                    for kind in STANDARDIZED}
     return pd.DataFrame({
         "lhs": [e.name for e in effects], "op": ":=",
         "rhs": [e.expression.replace(" ", "") for e in effects],

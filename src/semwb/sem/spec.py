@@ -115,17 +115,12 @@ class ModelSpec(BaseModel):
     def parsed(self) -> ParsedSyntax:
         """The parsed syntax (raises SpecError on a syntax error), with the saturated-correlates
         lines of the ``auxiliary`` variables appended."""
-        parsed = _parse(self.syntax, self.source)
-        if not self.auxiliary:
-            return parsed
-        return _parse(f"{self.syntax}\n{correlates_syntax(parsed.observed, self.auxiliary)}",
-                      self.source)
+        return _parsed(self.syntax, self.source, tuple(self.auxiliary))
 
     @property
     def effects(self) -> tuple[DefinedEffect, ...]:
         """The compiled ``:=`` definitions."""
-        parsed = self.parsed
-        return compile_definitions(parsed.definitions, labels=parsed.labels, source=self.source)
+        return _effects(self.syntax, self.source, tuple(self.auxiliary))
 
     def lavaan_options(self) -> tuple[LavaanOptions, str]:
         """The lavaan options in force and lavaan's note when the syntax changed one.
@@ -152,7 +147,8 @@ class ModelSpec(BaseModel):
     def partable(self) -> tuple[ParRow, ...]:
         """The full parameter table (user rows plus lavaan's defaults; for ordered items, the
         rows of the delta parameterization except the thresholds the data decide)."""
-        rows = build_partable(self.parsed, self.lavaan_options()[0])
+        rows = _partable(self.syntax, self.source, tuple(self.auxiliary),
+                         self.lavaan_options()[0])
         if self.ordered_items:
             from semwb.sem.ordinal.partable import ordinal_rows
 
@@ -179,6 +175,31 @@ def _parse(syntax: str, source: str) -> ParsedSyntax:
     """:func:`parse_syntax`, once per syntax: a fit reads ``spec.parsed`` about twenty times, and
     the result is immutable (errors are not cached: they raise every time)."""
     return parse_syntax(syntax, source=source)
+
+
+@functools.lru_cache(maxsize=256)
+def _effects(syntax: str, source: str, auxiliary: tuple[str, ...]) -> tuple[DefinedEffect, ...]:
+    """The compiled ``:=`` definitions, once per syntax (a fit reads ``spec.effects`` several
+    times; the compiled definitions are immutable; errors are not cached)."""
+    parsed = _parsed(syntax, source, auxiliary)
+    return compile_definitions(parsed.definitions, labels=parsed.labels, source=source)
+
+
+@functools.lru_cache(maxsize=256)
+def _partable(syntax: str, source: str, auxiliary: tuple[str, ...],
+              options: LavaanOptions) -> tuple[ParRow, ...]:
+    """``build_partable`` once per syntax and options (a fit and its modification indices ask
+    for the table about eight times; the rows are immutable)."""
+    return build_partable(_parsed(syntax, source, auxiliary), options)
+
+
+def _parsed(syntax: str, source: str, auxiliary: tuple[str, ...]) -> ParsedSyntax:
+    """``ModelSpec.parsed``: the syntax, with the ``auxiliary`` variables' saturated-correlates
+    lines appended."""
+    parsed = _parse(syntax, source)
+    if not auxiliary:
+        return parsed
+    return _parse(f"{syntax}\n{correlates_syntax(parsed.observed, auxiliary)}", source)
 
 
 def _validation_problems(exc: ValidationError, source: str) -> list[str]:

@@ -17,6 +17,7 @@ Not supported (a clear error names the line): formative ``<~``.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -87,18 +88,22 @@ class Constraint:
 
 @dataclass(frozen=True)
 class ParsedSyntax:
-    """The terms, definitions and constraints of a lavaan model, in the order written."""
+    """The terms, definitions and constraints of a lavaan model, in the order written.
+
+    The variable lists are computed once per parse (``cached_property``: a fit reads them
+    hundreds of times; the fields they come from are frozen).
+    """
 
     terms: tuple[Term, ...]
     definitions: tuple[Definition, ...]
     constraints: tuple[Constraint, ...] = ()
 
-    @property
+    @functools.cached_property
     def latents(self) -> tuple[str, ...]:
         """Latent variables (left of ``=~``), in order of first appearance."""
         return tuple(dict.fromkeys(t.lhs for t in self.terms if t.op == "=~"))
 
-    @property
+    @functools.cached_property
     def variables(self) -> tuple[str, ...]:
         """Every variable named by a term, in order of first appearance."""
         names: dict[str, None] = {}
@@ -108,7 +113,7 @@ class ParsedSyntax:
                 names[t.rhs] = None
         return tuple(names)
 
-    @property
+    @functools.cached_property
     def observed(self) -> tuple[str, ...]:
         """Variables that must be data columns (every variable that is not a latent)."""
         latents = set(self.latents)

@@ -121,21 +121,24 @@ def map_columns(table: PlatformTable, instrument: Instrument,
             if pos not in given and item is not None and item not in given.values():
                 given[pos] = item
         return given, "mapping file"
-    by_text = {}
-    for it in items.values():
-        for text in (it.text.en, it.text.zh):
-            if text:
-                by_text[normalize_text(text)] = it.id
     found: dict[int, str] = {}
     how = "item id"
     for pos, name in enumerate(header):
         if name.strip().casefold() in by_id:
             found[pos] = by_id[name.strip().casefold()]
-    for pos, text in enumerate(table.texts):
-        key = normalize_text(text)
-        if pos not in found and key in by_text and by_text[key] not in found.values():
-            found[pos] = by_text[key]
-            how = "item text"
+    if len(set(found.values())) < len(items):  # texts only for items no header names
+        by_text = {}
+        for it in items.values():
+            for text in (it.text.en, it.text.zh):
+                if text:
+                    by_text[normalize_text(text)] = it.id
+        for pos, text in enumerate(table.texts):
+            if pos in found:
+                continue
+            key = normalize_text(text)
+            if key in by_text and by_text[key] not in found.values():
+                found[pos] = by_text[key]
+                how = "item text"
     missing = [i for i in items if i not in found.values()]
     metadata = {table.id_column, table.duration_column}
     free = [p for p in range(len(header)) if p not in found and p not in metadata
@@ -342,6 +345,8 @@ def _duplicate_ids(frame: pd.DataFrame, id_name: str | None, source: str) -> lis
         return []
     ids = frame[id_name]
     dupes = ids[ids.duplicated(keep=False) & ids.notna() & (ids.astype(str) != "")]
+    if dupes.empty:  # the usual case: no grouping to do
+        return []
     return [f"{source}: respondent id '{value}' appears in rows "
             f"{', '.join(str(r) for r in rows.index)}; remove the repeated submission or renumber"
             for value, rows in dupes.groupby(dupes.astype(str))]

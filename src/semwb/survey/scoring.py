@@ -73,10 +73,10 @@ def compute_composites(items: pd.DataFrame, instrument: Instrument, *,
     if not 0 < min_share <= 1:
         raise OptionError(f"min_share must be in (0, 1]; got {min_share}.")
     columns = {}
+    have = set(items.columns)
     for cid, construct in instrument.constructs.items():
         ids = construct.item_ids
-        if not set(ids) <= set(items.columns) or (constructs is not None
-                                                  and cid not in constructs):
+        if (constructs is not None and cid not in constructs) or not set(ids) <= have:
             continue
         block = items[ids].to_numpy(dtype=float)
         answered = np.sum(~np.isnan(block), axis=1)
