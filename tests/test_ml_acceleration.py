@@ -17,7 +17,7 @@ from semwb.sem.bootstrap_groups import group_rows
 from semwb.sem.bootstrap_rows import fiml_rows
 from semwb.sem.estimate import fit_model
 from semwb.sem.estimators import ml
-from semwb.sem.model.fitting import BatchFit
+from semwb.sem.model.fitting import BatchFit, fit_batch
 from semwb.sem.model.structure import ModelMatrices
 from semwb.sem.spec import spec_from_syntax
 from test_draw_engine import REFERENCE, _fitted
@@ -43,7 +43,7 @@ def test_accelerated_fit_reaches_the_plain_estimate(case: str,
     fiml = not np.isfinite(X).all()
     start = mm.estimate + 0.1 * np.where(np.abs(mm.estimate) > 0, mm.estimate, 1.0)
     accelerated = ml.fit_ml(mm, X, start, fiml=fiml)
-    plain_batch = ml.fit_batch
+    plain_batch = fit_batch
 
     def plain(*args: Any, **kwargs: Any) -> BatchFit:
         kwargs.pop("steering", None)
